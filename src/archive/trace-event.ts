@@ -1,0 +1,79 @@
+import type { Atom, Term } from './etf/term';
+
+/**
+ * The event kinds of the `events` table (docs/SCHEMA.md). Every reader maps
+ * its source's trace tags onto these; the numeric codes are the archive's
+ * `kind` column values (docs/FORMAT.md) and must not be renumbered.
+ */
+export const EVENT_KINDS = [
+  'spawn',
+  'exit',
+  'link',
+  'unlink',
+  'register',
+  'unregister',
+  'send',
+  'send_to_dead',
+  'receive',
+  'call',
+  'return',
+  'exception',
+  'state',
+  'snapshot',
+  'telemetry',
+  'gc',
+  'in',
+  'out',
+  'drop',
+] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** `{Module, Function, Arity}` of a traced call. */
+export type Mfa = readonly [Atom, Atom, number];
+
+/**
+ * One trace event, as the raw-trace readers (dbg, ttb) hand it to the engine.
+ * The otpscope archive reader produces columnar batches instead, but they mean
+ * the same thing field for field.
+ */
+export interface TraceEvent {
+  /** Node the event happened on (the pid's node for raw traces). */
+  node: string;
+  /** Nanoseconds since the Unix epoch. */
+  ts: bigint;
+  kind: EventKind;
+  /** The process (or port) the event belongs to. */
+  pid: Term;
+  /** The other side: send target, spawned child, linked pid, ... */
+  peer?: Term;
+  mfa?: Mfa;
+  /** The payload: message, exit reason, call arguments (a list), return value, `{class, reason}`, drop count ... */
+  term?: Term;
+}
+
+/** What a source says about a process beside its events (ttb `.ti` records, archive process facts). */
+export interface ProcessFact {
+  node: string;
+  pid: Term;
+  name?: Term;
+  initialCall?: Mfa;
+}
+
+export interface TraceBatch {
+  events: TraceEvent[];
+  processes?: ProcessFact[];
+  /** Bytes of input consumed so far (for progress). */
+  bytesRead: number;
+}
+
+/** A reader's error: names the file, the byte offset and what was expected. */
+export class TraceReadError extends Error {
+  constructor(
+    readonly file: string,
+    readonly offset: number,
+    readonly detail: string,
+  ) {
+    super(`${file}: at offset ${offset}: ${detail}`);
+    this.name = 'TraceReadError';
+  }
+}
