@@ -49,6 +49,14 @@ export interface TraceEvent {
   mfa?: Mfa;
   /** The payload: message, exit reason, call arguments (a list), return value, `{class, reason}`, drop count ... */
   term?: Term;
+  /**
+   * Orders events of one node that share a timestamp: the strict-monotonic
+   * unique integer (relative to the source's first) or the position in a raw
+   * trace file. Readers that know nothing better leave it undefined.
+   */
+  order?: number;
+  /** A 53-bit identity of the exact payload term (e.g. a hash of its ETF bytes); the engine computes one when absent. */
+  termId?: number;
 }
 
 /** What a source says about a process beside its events (ttb `.ti` records, archive process facts). */
