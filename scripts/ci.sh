@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The one gate: everything CI and a developer run before landing. Stages run in
+# order and stop at the first failure: system tools, npm install, type-check,
+# format check, unit tests (Node, real DuckDB-WASM), Elixir recorder tests,
+# build, the benchmark harness in --quick mode, browser tests (Chromium).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+stage() { printf '\n=== %s ===\n' "$*"; }
+
+APT_PACKAGES="elixir erlang-dev erlang-runtime-tools erlang-tools erlang-observer chromium"
+INSTALL_HINT="apt-get update && apt-get install -y $APT_PACKAGES"
+
+missing_system_tools() {
+  local missing=()
+  command -v elixir >/dev/null 2>&1 || missing+=(elixir)
+  command -v mix >/dev/null 2>&1 || missing+=(mix)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  # dbg (runtime_tools) and ttb (observer) are needed by the recorder and its tests
+  if command -v erl >/dev/null 2>&1; then
+    erl -noshell -eval 'case {code:which(dbg), code:which(ttb)} of {non_existing, _} -> halt(1); {_, non_existing} -> halt(1); _ -> halt(0) end' 2>/dev/null || missing+=(erlang-runtime-tools/erlang-observer)
+  fi
+  echo "${missing[*]:-}"
+}
+
+stage "system tools"
+missing=$(missing_system_tools)
+if [ -n "$missing" ]; then
+  echo "missing: $missing"
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing from Debian: $APT_PACKAGES"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >/dev/null
+    apt-get install -y -q $APT_PACKAGES >/dev/null
+    missing=$(missing_system_tools)
+    [ -z "$missing" ] || { echo "still missing after install: $missing" >&2; exit 1; }
+  else
+    echo "otpscope tests need Elixir/Erlang and Chromium. Run as root:" >&2
+    echo "  $INSTALL_HINT" >&2
+    exit 1
+  fi
+fi
+elixir --version | tail -1
+/usr/bin/chromium --version 2>/dev/null || true
+
+stage "npm install"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+stage "type-check (svelte-check, tsc for worker and node)"
+npm run --silent check
+
+stage "format check (prettier)"
+npm run --silent lint
+
+stage "unit and integration tests (vitest, DuckDB-WASM Node build)"
+npx vitest run
+
+stage "recorder (mix format, compile --warnings-as-errors, mix test)"
+(
+  cd dump_tool
+  export MIX_ENV=test
+  mix format --check-formatted
+  mix compile --warnings-as-errors
+  mix test --warnings-as-errors
+)
+
+stage "build the analyzer"
+npx vite build --logLevel warn
+
+stage "benchmark harness (--quick)"
+node bin/bench.mjs --quick
+
+stage "browser tests (Chromium, built site on localhost)"
+node --test --test-concurrency=1 test/browser/

@@ -1,0 +1,272 @@
+import { decodeTerm, EtfError } from '../etf/decode';
+import { atom, isAtom, isPid, isTuple, type Atom, type ErlMap, type Term } from '../etf/term';
+import { EVENT_KINDS, TraceReadError, type Mfa, type ProcessFact, type TraceBatch, type TraceEvent } from '../trace-event';
+import { readZip, type ZipEntry } from '../zip';
+import { hashBytes } from './hash';
+import { VarintReader } from './varint';
+
+/** The archive format versions this reader understands (docs/FORMAT.md). */
+export const SUPPORTED_FORMAT_VERSIONS = [1];
+
+export interface Manifest {
+  format: 'otpscope';
+  format_version: number;
+  recorder_version?: string;
+  node: string;
+  otp_release?: string;
+  erts_version?: string;
+  elixir_version?: string | null;
+  os_pid?: string;
+  clock: { monotonic_start_ns: string; time_offset_ns: string };
+  started_at_ns?: string;
+  options?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface Totals {
+  events_written?: number;
+  events_dropped?: number;
+  terms_truncated?: number;
+  chunks?: number;
+  stop_reason?: string;
+  [key: string]: unknown;
+}
+
+export interface SourceFile {
+  path: string;
+  text: string;
+}
+
+/** Everything an archive holds; events come chunk by chunk from `batches()`. */
+export interface OtpscopeArchive {
+  fileName: string;
+  manifest: Manifest;
+  totals: Totals | undefined;
+  processes: ProcessFact[];
+  /** Supervision trees as recorded (`facts/tree-*.etf`), decoded terms. */
+  trees: { start?: Term; stop?: Term };
+  sources: SourceFile[];
+  /** The archive had no central directory (its writer died) and was read by scanning. */
+  recovered: boolean;
+  warnings: string[];
+  chunkCount: number;
+  batches(): AsyncGenerator<TraceBatch>;
+}
+
+const decoder = new TextDecoder();
+
+/** True when the bytes start like a zip file. */
+export function looksLikeZip(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5) && (bytes[3] === 4 || bytes[3] === 6);
+}
+
+export async function readOtpscopeArchive(bytes: Uint8Array, fileName: string): Promise<OtpscopeArchive> {
+  const zip = readZip(bytes, fileName);
+  const byName = new Map(zip.entries.map((e) => [e.name, e]));
+  const manifestEntry = byName.get('manifest.json');
+  if (manifestEntry === undefined) throw new TraceReadError(fileName, 0, 'zip archive has no manifest.json: not an otpscope archive');
+  const manifest = parseJson(await manifestEntry.data(), fileName, manifestEntry) as Manifest;
+  if (manifest.format !== 'otpscope') throw new TraceReadError(fileName, manifestEntry.offset, `manifest.json: format is ${JSON.stringify(manifest.format)}, expected "otpscope"`);
+  if (!SUPPORTED_FORMAT_VERSIONS.includes(manifest.format_version))
+    throw new TraceReadError(fileName, manifestEntry.offset, `manifest.json: format_version ${manifest.format_version} is not supported (this reader reads ${SUPPORTED_FORMAT_VERSIONS.join(', ')})`);
+  const node = manifest.node;
+  const offset = BigInt(manifest.clock?.time_offset_ns ?? '0');
+  const warnings = [...zip.warnings];
+
+  const totalsEntry = byName.get('totals.json');
+  const totals = totalsEntry ? (parseJson(await totalsEntry.data(), fileName, totalsEntry) as Totals) : undefined;
+  if (totals === undefined) warnings.push(`${fileName}: no totals.json: the recording did not stop cleanly; events up to the last complete chunk are read`);
+
+  const processes: ProcessFact[] = [];
+  for (const which of ['start', 'stop']) {
+    const e = byName.get(`facts/processes-${which}.etf`);
+    if (e) processes.push(...processFacts(await decodeEntry(e, fileName), node));
+  }
+  const trees: OtpscopeArchive['trees'] = {};
+  for (const which of ['start', 'stop'] as const) {
+    const e = byName.get(`facts/tree-${which}.etf`);
+    if (e) trees[which] = await decodeEntry(e, fileName);
+  }
+  const sources: SourceFile[] = [];
+  for (const e of zip.entries) if (e.name.startsWith('sources/')) sources.push({ path: e.name.slice('sources/'.length), text: decoder.decode(await e.data()) });
+
+  const chunks = zip.entries.filter((e) => /^events\/\d+\.etf$/.test(e.name)).sort((a, b) => (a.name < b.name ? -1 : 1));
+  let uFirst: bigint | undefined;
+  async function* batches(): AsyncGenerator<TraceBatch> {
+    let bytesRead = 0;
+    for (const entry of chunks) {
+      const raw = await entry.data();
+      const chunk = await decodeEntryBytes(raw, entry, fileName);
+      const m = asMap(chunk, fileName, entry, 'chunk');
+      if (uFirst === undefined) uFirst = BigInt(field(m, 'u0', fileName, entry) as number | bigint);
+      const events = decodeChunk(m, { fileName, entry, node, offset, uFirst });
+      bytesRead += entry.compressedSize;
+      yield { events, bytesRead };
+    }
+  }
+  return { fileName, manifest, totals, processes, trees, sources, recovered: zip.recovered, warnings, chunkCount: chunks.length, batches };
+}
+
+interface ChunkContext {
+  fileName: string;
+  entry: ZipEntry;
+  node: string;
+  offset: bigint;
+  uFirst: bigint;
+}
+
+const KIND_COUNT = EVENT_KINDS.length;
+
+/** Decodes one chunk's columns into events (docs/FORMAT.md "Event chunks"). */
+export function decodeChunk(m: ErlMap, ctx: ChunkContext): TraceEvent[] {
+  const { fileName, entry, node, offset } = ctx;
+  const get = (k: string) => field(m, k, fileName, entry);
+  const n = Number(get('n'));
+  const t0 = BigInt(get('t0') as number | bigint);
+  const u0 = BigInt(get('u0') as number | bigint);
+  const col = (k: string): Uint8Array => {
+    const v = get(k);
+    if (!(v instanceof Uint8Array)) throw new TraceReadError(fileName, entry.offset, `${entry.name}: column :${k} is not a binary`);
+    return v;
+  };
+  const list = (k: string): Term[] => {
+    const v = get(k);
+    if (!Array.isArray(v)) throw new TraceReadError(fileName, entry.offset, `${entry.name}: table :${k} is not a list`);
+    return v;
+  };
+  const kinds = col('kind');
+  if (kinds.length !== n) throw new TraceReadError(fileName, entry.offset, `${entry.name}: column :kind has ${kinds.length} bytes, expected n = ${n}`);
+  const dt = new VarintReader(col('dt'), 'dt');
+  const du = new VarintReader(col('du'), 'du');
+  const pidCol = new VarintReader(col('pid'), 'pid');
+  const peerCol = new VarintReader(col('peer'), 'peer');
+  const mfaCol = new VarintReader(col('mfa'), 'mfa');
+  const termCol = new VarintReader(col('term'), 'term');
+  const pids = list('pids');
+  const mfas = list('mfas').map((x) => asMfa(x, fileName, entry));
+  const termBins = list('terms');
+  const terms: Term[] = new Array(termBins.length);
+  const termIds: number[] = new Array(termBins.length);
+  for (let i = 0; i < termBins.length; i++) {
+    const b = termBins[i];
+    if (!(b instanceof Uint8Array)) throw new TraceReadError(fileName, entry.offset, `${entry.name}: terms[${i}] is not a binary`);
+    terms[i] = decodeNested(b, fileName, entry, `terms[${i}]`);
+    termIds[i] = hashBytes(b);
+  }
+
+  const events: TraceEvent[] = new Array(n);
+  let ts = t0;
+  let u = Number(u0 - ctx.uFirst);
+  try {
+    for (let i = 0; i < n; i++) {
+      ts += BigInt(dt.int());
+      u += du.int();
+      const code = kinds[i];
+      if (code >= KIND_COUNT) throw new RangeError(`unknown kind code ${code} at event ${i}`);
+      const pid = pids[pidCol.uint()];
+      const peerIx = peerCol.uint();
+      const mfaIx = mfaCol.uint();
+      const termIx = termCol.uint();
+      if (pid === undefined) throw new RangeError(`pid index out of range at event ${i}`);
+      const ev: TraceEvent = { node, ts: ts + offset, kind: EVENT_KINDS[code], pid, order: u };
+      if (peerIx !== 0) ev.peer = at(pids, peerIx - 1, 'peer', i);
+      if (mfaIx !== 0) ev.mfa = at(mfas, mfaIx - 1, 'mfa', i);
+      if (termIx !== 0) {
+        ev.term = at(terms, termIx - 1, 'term', i);
+        ev.termId = termIds[termIx - 1];
+      }
+      events[i] = ev;
+    }
+  } catch (e) {
+    if (e instanceof RangeError) throw new TraceReadError(fileName, entry.offset, `${entry.name}: ${e.message}`);
+    throw e;
+  }
+  const drops = get('drops');
+  if (Array.isArray(drops)) {
+    for (const d of drops) {
+      if (!isTuple(d, 4)) continue;
+      const [from, , count, reason] = d.items;
+      events.push({ node, ts: BigInt(from as number) + offset, kind: 'drop', pid: atom(node), term: { t: 'tuple', items: [count, reason] }, order: u });
+    }
+  }
+  return events;
+}
+
+function at<T>(table: T[], i: number, what: string, ev: number): T {
+  const v = table[i];
+  if (v === undefined) throw new RangeError(`${what} index ${i + 1} out of range (table has ${table.length}) at event ${ev}`);
+  return v;
+}
+
+function asMfa(x: Term, fileName: string, entry: ZipEntry): Mfa {
+  if (isTuple(x, 3) && isAtom(x.items[0]) && isAtom(x.items[1]) && typeof x.items[2] === 'number') return [x.items[0], x.items[1], x.items[2]];
+  throw new TraceReadError(fileName, entry.offset, `${entry.name}: an :mfas entry is not {module, function, arity}`);
+}
+
+function processFacts(t: Term, node: string): ProcessFact[] {
+  if (!Array.isArray(t)) return [];
+  const out: ProcessFact[] = [];
+  for (const p of t) {
+    if (typeof p !== 'object' || p === null || Array.isArray(p) || p instanceof Uint8Array || p.t !== 'map') continue;
+    const get = (k: string) => mapGet(p, k);
+    const pid = get('pid');
+    if (pid === undefined || !isPid(pid)) continue;
+    const name = get('registered_name');
+    const fact: ProcessFact = { node: pid.node.name || node, pid };
+    if (name !== undefined && !isAtom(name, 'nil') && !isAtom(name, 'undefined')) fact.name = name;
+    const ic = get('dictionary_initial_call') ?? get('initial_call');
+    const ic2 = get('initial_call');
+    const pick = ic !== undefined && isTuple(ic, 3) && !isAtom(ic.items[0], 'proc_lib') ? ic : ic2;
+    if (pick !== undefined && isTuple(pick, 3) && isAtom(pick.items[0]) && isAtom(pick.items[1]) && typeof pick.items[2] === 'number') fact.initialCall = [pick.items[0], pick.items[1], pick.items[2]];
+    const extra: Record<string, Term> = {};
+    for (const k of ['ancestors', 'behaviour', 'label', 'parent', 'status']) {
+      const v = get(k);
+      if (v !== undefined) extra[k] = v;
+    }
+    (fact as ProcessFact & { extra?: Record<string, Term> }).extra = extra;
+    out.push(fact);
+  }
+  return out;
+}
+
+export function mapGet(m: ErlMap, key: string): Term | undefined {
+  const a: Atom = atom(key);
+  for (const [k, v] of m.entries) if (k === a) return v;
+  return undefined;
+}
+
+function field(m: ErlMap, key: string, fileName: string, entry: ZipEntry): Term {
+  const v = mapGet(m, key);
+  if (v === undefined) throw new TraceReadError(fileName, entry.offset, `${entry.name}: chunk has no :${key} field`);
+  return v;
+}
+
+function asMap(t: Term, fileName: string, entry: ZipEntry, what: string): ErlMap {
+  if (typeof t === 'object' && t !== null && !Array.isArray(t) && !(t instanceof Uint8Array) && t.t === 'map') return t;
+  throw new TraceReadError(fileName, entry.offset, `${entry.name}: ${what} is not a map`);
+}
+
+function parseJson(bytes: Uint8Array, fileName: string, entry: ZipEntry): unknown {
+  try {
+    return JSON.parse(decoder.decode(bytes));
+  } catch (e) {
+    throw new TraceReadError(fileName, entry.offset, `${entry.name}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+async function decodeEntry(entry: ZipEntry, fileName: string): Promise<Term> {
+  return decodeEntryBytes(await entry.data(), entry, fileName);
+}
+
+async function decodeEntryBytes(bytes: Uint8Array, entry: ZipEntry, fileName: string): Promise<Term> {
+  return decodeNested(bytes, fileName, entry, 'term');
+}
+
+function decodeNested(bytes: Uint8Array, fileName: string, entry: ZipEntry, what: string): Term {
+  try {
+    return decodeTerm(bytes);
+  } catch (e) {
+    if (e instanceof EtfError) throw new TraceReadError(fileName, entry.offset, `${entry.name}: ${what}: ${e.message}`);
+    throw e;
+  }
+}

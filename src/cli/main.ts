@@ -1,0 +1,106 @@
+import { parseArgs } from 'node:util';
+import { Engine, type LoadReport } from '../engine/engine';
+import { openNodeDuckDb } from '../engine/duckdb/open-node';
+import { formatResult } from './format';
+import { CliError, readInputFiles } from './load-files';
+import { serveStatic } from './serve';
+import { summarize } from './summary';
+
+const USAGE = `otpscope: analyze BEAM traces (otpscope archives, dbg trace-port files, ttb folders)
+
+Usage:
+  otpscope query FILE... "SQL" [--json | --csv] [--max-rows N]
+  otpscope summary FILE...
+  otpscope export FILE... --parquet DIR
+  otpscope check FILE... --expect EXPECTATIONS.sql
+  otpscope serve [DIR] [--port 5173] [--host 127.0.0.1]
+
+The tables and columns are documented in docs/SCHEMA.md.`;
+
+/** Runs the CLI; returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'query':
+        return await query(rest);
+      case 'summary':
+        return await summary(rest);
+      case 'serve':
+        return await serve(rest);
+      case 'export': {
+        const { exportParquet } = await import('./export');
+        return await exportParquet(rest, loadEngine);
+      }
+      case 'check': {
+        const { check } = await import('./check');
+        return await check(rest, loadEngine);
+      }
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        console.log(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new CliError(`unknown command "${command}"\n\n${USAGE}`);
+    }
+  } catch (e) {
+    if (e instanceof CliError || (e instanceof Error && e.name === 'TypeError' && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+      console.error(`otpscope: ${e.message}`);
+      return 2;
+    }
+    console.error(`otpscope: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+}
+
+/** Opens the engine and loads files, printing one line per unreadable file; fails when nothing loaded. */
+export async function loadEngine(files: string[]): Promise<{ engine: Engine; report: LoadReport }> {
+  if (files.length === 0) throw new CliError('no input files');
+  const inputs = await readInputFiles(files);
+  const engine = await Engine.create(await openNodeDuckDb());
+  const report = await engine.load(inputs);
+  for (const w of report.warnings) console.error(`otpscope: warning: ${w}`);
+  for (const e of report.errors) console.error(`otpscope: error: ${e.message}`);
+  if (report.sources.length === 0) throw new CliError('no input could be read');
+  return { engine, report };
+}
+
+async function query(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, csv: { type: 'boolean' }, 'max-rows': { type: 'string' } } });
+  if (positionals.length < 2) throw new CliError('query needs FILE... and a SQL string');
+  const sql = positionals[positionals.length - 1];
+  const { engine, report } = await loadEngine(positionals.slice(0, -1));
+  const maxRows = values['max-rows'] ? Number(values['max-rows']) : Number.MAX_SAFE_INTEGER;
+  let result;
+  try {
+    result = engine.query(sql, maxRows);
+  } catch (e) {
+    throw new CliError(`query failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const out = formatResult(result, values.json ? 'json' : values.csv ? 'csv' : 'table');
+  if (out.length > 0) process.stdout.write(out + '\n');
+  return report.errors.length > 0 ? 1 : 0;
+}
+
+async function summary(args: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const { engine, report } = await loadEngine(positionals);
+  process.stdout.write(summarize(engine, report) + '\n');
+  return report.errors.length > 0 ? 1 : 0;
+}
+
+async function serve(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { port: { type: 'string', default: '5173' }, host: { type: 'string', default: '127.0.0.1' }, 'open-demo': { type: 'boolean' } },
+  });
+  const root = positionals[0] ?? new URL('../../dist', import.meta.url).pathname;
+  const { url } = await serveStatic(root, Number(values.port), values.host);
+  console.log(`otpscope analyzer: ${url}${values['open-demo'] ? '?demo' : ''}`);
+  console.log('Serving the built site; press Ctrl-C to stop.');
+  await new Promise(() => {});
+  return 0;
+}

@@ -1,0 +1,185 @@
+import { readOtpscopeArchive, looksLikeZip } from '../archive/otpscope/read-archive';
+import { TraceReadError, type TraceBatch } from '../archive/trace-event';
+import type { DuckDb } from './duckdb/types';
+import { EventSink, RAW_TABLES } from './ingest/event-sink';
+import { BUILD_ALL } from './sql/build';
+import { classifyInputs, type InputFile } from './inputs';
+import { rowsOf, type QueryResult } from './result';
+
+export type { InputFile } from './inputs';
+
+export interface LoadProgress {
+  phase: 'reading' | 'ingesting' | 'analysing' | 'done';
+  file: string;
+  bytesRead: number;
+  bytesTotal: number;
+  events: number;
+  eventsPerSecond: number;
+}
+
+export interface LoadedSource {
+  name: string;
+  kind: 'otpscope' | 'dbg' | 'ttb';
+  node: string;
+  events: number;
+  warnings: string[];
+}
+
+export interface LoadReport {
+  sources: LoadedSource[];
+  events: number;
+  warnings: string[];
+  /** Errors for files that could not be read; other files still loaded. */
+  errors: { file: string; offset: number; message: string }[];
+  millis: number;
+}
+
+const SQL_TYPES = { i64: 'BIGINT', i32: 'INTEGER', f64: 'DOUBLE', str: 'VARCHAR', bool: 'BOOLEAN' } as const;
+
+/** Rows per Arrow batch handed to DuckDB while a file streams in. */
+const FLUSH_ROWS = 200_000;
+
+/**
+ * The analysis engine: readers in, DuckDB tables out, SQL on top. It owns one
+ * DuckDB connection and knows nothing of where it runs (worker or Node).
+ */
+export class Engine {
+  private nextSrc = 0;
+  private cancelled = false;
+  readonly sources: LoadedSource[] = [];
+
+  private constructor(readonly db: DuckDb) {}
+
+  static async create(db: DuckDb): Promise<Engine> {
+    const e = new Engine(db);
+    for (const [name, spec] of RAW_TABLES) {
+      const cols = Object.entries(spec).map(([c, t]) => `"${c}" ${SQL_TYPES[t]}`);
+      db.conn.query(`CREATE TABLE ${name} (${cols.join(', ')})`);
+    }
+    db.conn.query(`CREATE TABLE meta (key VARCHAR, value VARCHAR, node VARCHAR, source VARCHAR)`);
+    e.rebuild();
+    return e;
+  }
+
+  get version(): string {
+    return this.db.version;
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+  }
+
+  /** Loads files into the database; files that fail are reported and skipped, nothing already loaded is lost. */
+  async load(files: InputFile[], onProgress?: (p: LoadProgress) => void): Promise<LoadReport> {
+    const started = performance.now();
+    this.cancelled = false;
+    const report: LoadReport = { sources: [], events: 0, warnings: [], errors: [], millis: 0 };
+    const bytesTotal = files.reduce((n, f) => n + f.bytes.length, 0);
+    let bytesDone = 0;
+    let events = 0;
+    const progress = (phase: LoadProgress['phase'], file: string, bytesInFile: number) => {
+      const secs = (performance.now() - started) / 1000;
+      onProgress?.({ phase, file, bytesRead: bytesDone + bytesInFile, bytesTotal, events, eventsPerSecond: secs > 0 ? events / secs : 0 });
+    };
+    const { groups, errors } = classifyInputs(files);
+    report.errors.push(...errors);
+    for (const group of groups) {
+      const src = this.nextSrc++;
+      const sink = new EventSink(src);
+      const source: LoadedSource = { name: group.name, kind: group.kind, node: '', events: 0, warnings: [] };
+      this.conn().query('BEGIN TRANSACTION');
+      try {
+        for await (const batch of this.readGroup(group, source)) {
+          for (const ev of batch.events) sink.add(ev);
+          for (const f of batch.processes ?? []) sink.addFact(f);
+          events += batch.events.length;
+          source.events += batch.events.length;
+          if (sink.events.length >= FLUSH_ROWS) this.flush(sink);
+          progress('ingesting', group.name, batch.bytesRead);
+          await yieldToEventLoop();
+          if (this.cancelled) throw new CancelledError();
+        }
+        this.flush(sink);
+        this.conn().query('COMMIT');
+        report.sources.push(source);
+        this.sources.push(source);
+        report.warnings.push(...source.warnings);
+      } catch (e) {
+        this.conn().query('ROLLBACK');
+        if (e instanceof CancelledError) {
+          report.warnings.push(`loading ${group.name} was cancelled; it was not added`);
+          break;
+        }
+        const offset = e instanceof TraceReadError ? e.offset : 0;
+        report.errors.push({ file: group.name, offset, message: e instanceof Error ? e.message : String(e) });
+      } finally {
+        bytesDone += group.bytes;
+      }
+    }
+    progress('analysing', '', 0);
+    await yieldToEventLoop();
+    this.rebuild();
+    report.events = events;
+    report.millis = performance.now() - started;
+    progress('done', '', 0);
+    return report;
+  }
+
+  /** Runs a query; rejects with DuckDB's message on error. */
+  query(sql: string, maxRows = 100_000): QueryResult {
+    return rowsOf(this.conn().query(sql), maxRows);
+  }
+
+  private conn() {
+    return this.db.conn;
+  }
+
+  private flush(sink: EventSink): void {
+    for (const [name, ipc] of sink.drain()) this.conn().insertArrowFromIPCStream(ipc, { name, create: false });
+  }
+
+  private rebuild(): void {
+    for (const sql of BUILD_ALL) this.conn().query(sql);
+  }
+
+  private async *readGroup(group: ReturnType<typeof classifyInputs>['groups'][number], source: LoadedSource): AsyncGenerator<TraceBatch> {
+    if (group.kind === 'otpscope') {
+      const f = group.files[0];
+      const archive = await readOtpscopeArchive(f.bytes, f.name);
+      source.node = archive.manifest.node;
+      source.warnings.push(...archive.warnings);
+      this.recordMeta(archive.manifest.node, f.name, { ...flatten('', archive.manifest), ...flatten('totals.', archive.totals ?? {}) });
+      yield { events: [], processes: archive.processes, bytesRead: 0 };
+      yield* archive.batches();
+      return;
+    }
+    throw new TraceReadError(group.name, 0, `${group.kind} traces are not supported yet`);
+  }
+
+  private recordMeta(node: string, source: string, kv: Record<string, string>): void {
+    const stmt = this.conn().prepare('INSERT INTO meta VALUES (?, ?, ?, ?)');
+    try {
+      for (const [k, v] of Object.entries(kv)) stmt.query(k, v, node, source);
+    } finally {
+      stmt.close();
+    }
+  }
+}
+
+class CancelledError extends Error {}
+
+function flatten(prefix: string, o: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, flatten(`${prefix}${k}.`, v as Record<string, unknown>));
+    else out[prefix + k] = typeof v === 'string' ? v : JSON.stringify(v);
+  }
+  return out;
+}
+
+/** Lets queued messages (cancel, progress) through between batches. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+export { looksLikeZip };

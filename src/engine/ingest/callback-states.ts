@@ -1,0 +1,158 @@
+import { atom, isAtom, isTuple, type Term } from '../../archive/etf/term';
+import type { TraceEvent } from '../../archive/trace-event';
+
+/**
+ * Derives GenServer / gen_statem states from callback call and return events
+ * (docs/FORMAT.md: the recorder call-traces the behaviour callbacks and does
+ * nothing else on the node). The state before a callback is its last
+ * argument; the state after is read from the return value's shape.
+ */
+export interface StateRow {
+  event: TraceEvent;
+  /** `handle_call`, `init`, ... or the gen_statem state function name. */
+  callback: string;
+  /** The message (or init argument) the callback handled; undefined for terminate. */
+  message: Term | undefined;
+  state: Term;
+}
+
+const GEN_SERVER_CALLBACKS: Record<string, number> = {
+  init: 1,
+  handle_call: 3,
+  handle_cast: 2,
+  handle_info: 2,
+  handle_continue: 2,
+  terminate: 2,
+  code_change: 3,
+};
+
+interface Pending {
+  fn: string;
+  args: Term[];
+}
+
+export class CallbackStateTracker {
+  /** Per process (key: node + pid text): the callbacks entered and not yet returned. */
+  private readonly stacks = new Map<string, Pending[]>();
+  /** Last known gen_statem state name per process, for `keep_state` returns. */
+  private readonly statemState = new Map<string, Term>();
+
+  /** Feed every call/return/exception event in order; returns a state row when a callback produced one. */
+  observe(ev: TraceEvent, key: string): StateRow | undefined {
+    if (ev.mfa === undefined) return undefined;
+    const fn = ev.mfa[1].name;
+    const arity = ev.mfa[2];
+    if (!isCallback(fn, arity)) return undefined;
+    if (ev.kind === 'call') {
+      const args = Array.isArray(ev.term) ? (ev.term as Term[]) : [];
+      if (!(fn in GEN_SERVER_CALLBACKS) && !isStatemEventType(args[0])) return undefined;
+      let stack = this.stacks.get(key);
+      if (stack === undefined) this.stacks.set(key, (stack = []));
+      stack.push({ fn, args });
+      return undefined;
+    }
+    if (ev.kind !== 'return' && ev.kind !== 'exception') return undefined;
+    const stack = this.stacks.get(key);
+    const pending = stack !== undefined && stack.length > 0 ? stack[stack.length - 1] : undefined;
+    if (pending === undefined || pending.fn !== fn) return undefined;
+    stack!.pop();
+    if (ev.kind === 'exception' || ev.term === undefined) return undefined;
+    return this.stateAfter(ev, key, pending, ev.term);
+  }
+
+  private stateAfter(ev: TraceEvent, key: string, p: Pending, ret: Term): StateRow | undefined {
+    const { fn, args } = p;
+    const row = (state: Term, message: Term | undefined): StateRow => ({ event: ev, callback: fn, message, state });
+    if (fn === 'init') {
+      if (!isTuple(ret) || !isAtom(ret.items[0], 'ok')) return undefined;
+      const it = ret.items;
+      if (it.length === 2) return row(it[1], args[0]);
+      // gen_server: {:ok, S, timeout | :hibernate | {:continue, _}}; gen_statem: {:ok, StateName, Data[, Actions]}
+      if (it.length === 3 && isGenServerExtra(it[2])) return row(it[1], args[0]);
+      if (it.length >= 3) {
+        this.statemState.set(key, it[1]);
+        return row(tuple(it[1], it[2]), args[0]);
+      }
+      return undefined;
+    }
+    if (fn === 'terminate') return undefined;
+    if (fn === 'code_change') {
+      if (isTuple(ret, 2) && isAtom(ret.items[0], 'ok')) return row(ret.items[1], args[0]);
+      // gen_statem code_change returns {:ok, NewState, NewData}
+      if (isTuple(ret, 3) && isAtom(ret.items[0], 'ok')) return row(tuple(ret.items[1], ret.items[2]), args[0]);
+      return undefined;
+    }
+    if (fn in GEN_SERVER_CALLBACKS) {
+      const s = genServerState(ret);
+      return s === undefined ? undefined : row(s, args[0]);
+    }
+    // gen_statem: handle_event(type, content, state, data) or StateName(type, content, data)
+    const before = fn === 'handle_event' ? args[2] : atom(fn);
+    const data = fn === 'handle_event' ? args[3] : args[2];
+    const message = tuple(args[0], args[1]);
+    const s = statemState(ret, this.statemState.get(key) ?? before, data);
+    if (s === undefined) return undefined;
+    this.statemState.set(key, s.items[0]);
+    return row(s, message);
+  }
+}
+
+function isCallback(fn: string, arity: number): boolean {
+  const expected = GEN_SERVER_CALLBACKS[fn];
+  if (expected !== undefined) return expected === arity || (fn === 'terminate' && arity === 3) || (fn === 'code_change' && arity === 4);
+  return (fn === 'handle_event' && arity === 4) || arity === 3;
+}
+
+const STATEM_EVENT_TYPES = new Set(['enter', 'cast', 'info', 'timeout', 'state_timeout', 'internal']);
+
+/** gen_statem calls its state callbacks with an event type first; that tells them from other arity-3/4 functions. */
+function isStatemEventType(x: Term | undefined): boolean {
+  if (x === undefined) return false;
+  if (isAtom(x)) return STATEM_EVENT_TYPES.has(x.name);
+  return isTuple(x, 2) && (isAtom(x.items[0], 'call') || isAtom(x.items[0], 'timeout'));
+}
+
+function isGenServerExtra(x: Term): boolean {
+  return typeof x === 'number' || isAtom(x, 'infinity') || isAtom(x, 'hibernate') || (isTuple(x, 2) && isAtom(x.items[0], 'continue'));
+}
+
+function genServerState(ret: Term): Term | undefined {
+  if (!isTuple(ret) || !isAtom(ret.items[0])) return undefined;
+  const [tag, ...rest] = ret.items;
+  switch ((tag as { name: string }).name) {
+    case 'reply':
+      return rest.length >= 2 ? rest[1] : undefined;
+    case 'noreply':
+      return rest[0];
+    case 'stop':
+      return rest.length === 3 ? rest[2] : rest[1];
+    default:
+      return undefined;
+  }
+}
+
+function statemState(ret: Term, stateName: Term, data: Term): { t: 'tuple'; items: Term[] } | undefined {
+  if (isAtom(ret, 'keep_state_and_data') || isAtom(ret, 'repeat_state_and_data')) return tuple(stateName, data);
+  if (!isTuple(ret) || !isAtom(ret.items[0])) return undefined;
+  const it = ret.items;
+  switch ((it[0] as { name: string }).name) {
+    case 'next_state':
+      return it.length >= 3 ? tuple(it[1], it[2]) : undefined;
+    case 'keep_state':
+    case 'repeat_state':
+      return it.length >= 2 ? tuple(stateName, it[1]) : undefined;
+    case 'keep_state_and_data':
+    case 'repeat_state_and_data':
+      return tuple(stateName, data);
+    case 'stop':
+      return it.length >= 3 ? tuple(stateName, it[2]) : undefined;
+    case 'stop_and_reply':
+      return it.length >= 4 ? tuple(stateName, it[3]) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function tuple(...items: Term[]): { t: 'tuple'; items: Term[] } {
+  return { t: 'tuple', items };
+}

@@ -1,0 +1,195 @@
+import { isAtom, isTuple, type Term } from '../../archive/etf/term';
+import type { ProcessFact, TraceEvent } from '../../archive/trace-event';
+import { hashString } from '../../archive/otpscope/hash';
+import { CallbackStateTracker } from './callback-states';
+import { ColumnBuilder, type ColumnSpec } from './columns';
+import { TermText } from './text';
+
+export const EVENTS_RAW = {
+  src: 'i32',
+  node: 'str',
+  ts: 'i64',
+  ord: 'f64',
+  kind: 'str',
+  pid: 'str',
+  peer: 'str',
+  peer_node: 'str',
+  mfa: 'str',
+  term: 'str',
+  term_id: 'i64',
+} as const;
+
+export const STATES_RAW = {
+  src: 'i32',
+  node: 'str',
+  ord: 'f64',
+  pid: 'str',
+  callback: 'str',
+  message: 'str',
+  state: 'str',
+  state_size: 'i32',
+} as const;
+
+/** GenServer/gen_statem call requests (`{:"$gen_call", {from, tag}, request}`) and replies (`{tag, reply}`) seen in sends. */
+export const CALL_MSGS_RAW = {
+  src: 'i32',
+  node: 'str',
+  ord: 'f64',
+  is_request: 'bool',
+  tag: 'str',
+  body: 'str',
+} as const;
+
+export const FACTS_RAW = {
+  src: 'i32',
+  node: 'str',
+  pid: 'str',
+  name: 'str',
+  initial_call: 'str',
+  module: 'str',
+  parent_pid: 'str',
+  ancestors: 'str',
+} as const;
+
+/** The raw tables ingest fills, in creation order. */
+export const RAW_TABLES: [string, ColumnSpec][] = [
+  ['events_raw', EVENTS_RAW],
+  ['states_raw', STATES_RAW],
+  ['facts_raw', FACTS_RAW],
+  ['call_msgs_raw', CALL_MSGS_RAW],
+];
+
+/**
+ * Turns reader output into Arrow batches for the raw tables the SQL layer
+ * builds `events`, `states` and `processes` from. One sink per input file:
+ * `src` tells the files apart, `ord` orders events within a file.
+ */
+export class EventSink {
+  events = new ColumnBuilder(EVENTS_RAW);
+  private states = new ColumnBuilder(STATES_RAW);
+  private facts = new ColumnBuilder(FACTS_RAW);
+  private callMsgs = new ColumnBuilder(CALL_MSGS_RAW);
+  private readonly text = new TermText();
+  private readonly tracker = new CallbackStateTracker();
+  private position = 0;
+  count = 0;
+
+  constructor(readonly src: number) {}
+
+  add(ev: TraceEvent): void {
+    const t = this.text;
+    const ord = ev.order ?? this.position;
+    this.position++;
+    this.count++;
+    const pid = ev.kind === 'drop' ? null : t.pid(ev.pid);
+    let termText: string | null = null;
+    let termId: number | null = null;
+    if (ev.term !== undefined) {
+      termText = t.term(ev.term);
+      termId = ev.termId ?? hashString(termText);
+    }
+    this.events.push(
+      this.src,
+      ev.node,
+      ev.ts,
+      ord,
+      ev.kind,
+      pid,
+      ev.peer === undefined ? null : t.pid(ev.peer),
+      ev.peer === undefined ? null : t.nodeOf(ev.peer, ev.node),
+      ev.mfa === undefined ? null : t.mfa(ev.mfa),
+      termText,
+      termId,
+    );
+    if ((ev.kind === 'send' || ev.kind === 'send_to_dead') && ev.term !== undefined) this.noteCallMessage(ev, ord);
+    if (ev.kind === 'call' || ev.kind === 'return' || ev.kind === 'exception') {
+      const row = this.tracker.observe(ev, `${ev.node} ${pid}`);
+      if (row !== undefined) {
+        const stateText = t.term(row.state);
+        this.states.push(this.src, ev.node, ord, pid, row.callback, row.message === undefined ? null : t.term(row.message), stateText, termSize(row.state));
+      }
+    }
+  }
+
+  /** Requests carry `{from, tag}`; the tag is a ref, or `[:alias | ref]` since OTP 24; replies are `{tag, reply}`. */
+  private noteCallMessage(ev: TraceEvent, ord: number): void {
+    const m = ev.term!;
+    if (!isTuple(m)) return;
+    const it = m.items;
+    if (it.length === 3 && isAtom(it[0], '$gen_call') && isTuple(it[1], 2)) {
+      const tag = callTag(it[1].items[1]);
+      if (tag !== undefined) this.callMsgs.push(this.src, ev.node, ord, true, this.text.term(tag), this.text.term(it[2]));
+    } else if (it.length === 2) {
+      const tag = callTag(it[0]);
+      if (tag !== undefined) this.callMsgs.push(this.src, ev.node, ord, false, this.text.term(tag), this.text.term(it[1]));
+    }
+  }
+
+  /** Arrow IPC for every non-empty raw table, keyed by table name; the sink starts over empty. */
+  drain(): [string, Uint8Array][] {
+    const out: [string, Uint8Array][] = [];
+    const take = (name: string, b: ColumnBuilder<ColumnSpec>) => {
+      if (b.length > 0) out.push([name, b.toIPC()]);
+    };
+    take('events_raw', this.events);
+    take('states_raw', this.states);
+    take('facts_raw', this.facts);
+    take('call_msgs_raw', this.callMsgs);
+    this.events = new ColumnBuilder(EVENTS_RAW);
+    this.states = new ColumnBuilder(STATES_RAW);
+    this.facts = new ColumnBuilder(FACTS_RAW);
+    this.callMsgs = new ColumnBuilder(CALL_MSGS_RAW);
+    return out;
+  }
+
+  addFact(f: ProcessFact & { extra?: Record<string, Term> }): void {
+    const t = this.text;
+    const ic = f.initialCall;
+    const ancestors = f.extra?.ancestors;
+    const parent = f.extra?.parent ?? (Array.isArray(ancestors) && ancestors.length > 0 ? ancestors[0] : undefined);
+    this.facts.push(
+      this.src,
+      f.node,
+      t.pid(f.pid),
+      f.name === undefined ? null : t.term(f.name),
+      ic === undefined ? null : t.mfa(ic),
+      ic === undefined ? null : t.term(ic[0]),
+      parent === undefined ? null : t.pid(parent),
+      ancestors === undefined ? null : t.term(ancestors),
+    );
+  }
+}
+
+/** The reference that identifies a call: a plain ref, `[:alias | ref]`, or `[[:alias | ref] | _]`-style tags reduced to their ref. */
+function callTag(t: Term): Term | undefined {
+  if (typeof t !== 'object' || t === null || t instanceof Uint8Array) return undefined;
+  if (Array.isArray(t)) return undefined;
+  if (t.t === 'ref') return t;
+  if (t.t === 'improper' && t.items.length === 1 && isAtom(t.items[0], 'alias') && typeof t.tail === 'object' && !Array.isArray(t.tail) && !(t.tail instanceof Uint8Array) && (t.tail as { t: string }).t === 'ref') return t.tail;
+  return undefined;
+}
+
+/** A rough size of a term in words, for state_growth: counts the nodes of the term tree (bounded work). */
+export function termSize(t: Term, budget = 100_000): number {
+  let n = 0;
+  const stack: Term[] = [t];
+  while (stack.length > 0 && n < budget) {
+    const x = stack.pop()!;
+    n++;
+    if (Array.isArray(x)) for (const y of x) stack.push(y);
+    else if (x instanceof Uint8Array) n += x.length >> 3;
+    else if (typeof x === 'object' && x !== null) {
+      if (x.t === 'tuple') for (const y of x.items) stack.push(y);
+      else if (x.t === 'map')
+        for (const [k, v] of x.entries) {
+          stack.push(k);
+          stack.push(v);
+        }
+      else if (x.t === 'improper') {
+        for (const y of x.items) stack.push(y);
+        stack.push(x.tail);
+      }
+    }
+  }
+  return n;
+}

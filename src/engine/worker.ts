@@ -1,0 +1,69 @@
+/// <reference lib="webworker" />
+/**
+ * The engine worker: DuckDB-WASM (blocking bindings, in this thread) plus the
+ * readers, exposed to the UI with comlink. `EngineApi` is the whole contract
+ * between UI and engine.
+ */
+import { expose, proxy } from 'comlink';
+import { openBrowserDuckDb } from './duckdb/open-browser';
+import { Engine, type InputFile, type LoadProgress, type LoadReport } from './engine';
+import type { QueryResult } from './result';
+
+let enginePromise: Promise<Engine> | undefined;
+function engine(): Promise<Engine> {
+  enginePromise ??= openBrowserDuckDb().then((db) => Engine.create(db));
+  return enginePromise;
+}
+
+/** Per-key generation counters: a query superseded by a newer one with the same key is not run. */
+const generations = new Map<string, number>();
+
+export class SupersededError extends Error {
+  constructor() {
+    super('superseded by a newer request');
+    this.name = 'SupersededError';
+  }
+}
+
+const api = {
+  /** DuckDB's version string, from inside the worker. */
+  async version(): Promise<string> {
+    return (await engine()).version;
+  },
+
+  async load(files: InputFile[], onProgress?: (p: LoadProgress) => void): Promise<LoadReport> {
+    return (await engine()).load(files, onProgress);
+  },
+
+  async cancelLoad(): Promise<void> {
+    (await engine()).cancel();
+  },
+
+  /**
+   * Runs SQL; rejects with DuckDB's error. With `key`, only the latest
+   * request per key runs: older ones still queued reject with SupersededError.
+   */
+  async query(sql: string, opts: { key?: string; maxRows?: number } = {}): Promise<QueryResult> {
+    const e = await engine();
+    if (opts.key !== undefined) {
+      const gen = (generations.get(opts.key) ?? 0) + 1;
+      generations.set(opts.key, gen);
+      await new Promise((r) => setTimeout(r, 0));
+      if (generations.get(opts.key) !== gen) throw new SupersededError();
+    }
+    return e.query(sql, opts.maxRows);
+  },
+
+  /** Like `query`, but returns the error instead of rejecting. */
+  async tryQuery(sql: string, opts: { maxRows?: number } = {}): Promise<{ ok: true; result: QueryResult } | { ok: false; error: string }> {
+    try {
+      return { ok: true, result: (await engine()).query(sql, opts.maxRows) };
+    } catch (err) {
+      return { ok: false, error: err instanceof Error ? err.message : String(err) };
+    }
+  },
+};
+
+export type EngineApi = typeof api;
+export { proxy };
+expose(api);

@@ -1,0 +1,51 @@
+// Shared set-up for browser tests: the built site (dist/) served on localhost,
+// Debian's Chromium driven by playwright-core, and every request to another
+// origin failed and recorded, so a test can prove the app never leaves its origin.
+import { chromium } from 'playwright-core';
+import { createServer } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist');
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.zip': 'application/zip', '.webmanifest': 'application/manifest+json', '.json': 'application/json' };
+
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export async function startSite() {
+  await stat(path.join(root, 'index.html')).catch(() => {
+    throw new Error('dist/index.html missing: run `npx vite build` first');
+  });
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    let file = path.join(root, decodeURIComponent(url.pathname));
+    if ((await stat(file).catch(() => null))?.isDirectory()) file = path.join(file, 'index.html');
+    const body = await readFile(file).catch(() => null);
+    if (!body) return res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(body);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  return { origin, close: () => new Promise((r) => server.close(r)) };
+}
+
+export async function openBrowser({ colorScheme = 'light', viewport = { width: 1280, height: 800 } } = {}) {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const context = await browser.newContext({ colorScheme, viewport, serviceWorkers: 'block' });
+  return { browser, context };
+}
+
+/** Fails every request that leaves `origin` and returns the list of such URLs. */
+export async function blockOtherOrigins(context, origin) {
+  const outside = [];
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(origin) || url.startsWith('blob:') || url.startsWith('data:')) return route.continue();
+    outside.push(url);
+    return route.abort('blockedbyclient');
+  });
+  return outside;
+}
+
+export const fixture = (name) => path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures', name);
+export const screenshotDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-results');

@@ -1,0 +1,45 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { startSite, openBrowser, blockOtherOrigins, screenshotDir } from './harness.mjs';
+
+let site, browser, context, outside;
+
+before(async () => {
+  site = await startSite();
+  ({ browser, context } = await openBrowser());
+  outside = await blockOtherOrigins(context, site.origin);
+  await mkdir(screenshotDir, { recursive: true });
+});
+after(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+test('the shell renders its drop zone and file picker', async () => {
+  const page = await context.newPage();
+  await page.goto(site.origin + '/');
+  await page.getByTestId('drop-zone').waitFor();
+  assert.match(await page.getByTestId('drop-zone').innerText(), /Drop an otpscope archive/);
+  assert.equal(await page.getByTestId('file-input').count(), 1);
+  await page.close();
+});
+
+test('the engine worker reports a DuckDB version from inside the worker', async () => {
+  const page = await context.newPage();
+  await page.goto(site.origin + '/');
+  const status = page.getByTestId('engine-status');
+  await status.filter({ hasText: /DuckDB v\d+\.\d+\.\d+ ready/ }).waitFor({ timeout: 60_000 });
+  assert.ok(page.workers().length >= 1, 'the engine runs in a worker');
+  await page.screenshot({ path: `${screenshotDir}/shell.png` });
+  await page.close();
+});
+
+test('the page issues zero requests outside its own origin', async () => {
+  const page = await context.newPage();
+  await page.goto(site.origin + '/');
+  await page.getByTestId('engine-status').filter({ hasText: /ready/ }).waitFor({ timeout: 60_000 });
+  await page.waitForTimeout(500);
+  assert.deepEqual(outside, []);
+  await page.close();
+});

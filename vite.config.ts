@@ -1,0 +1,47 @@
+import { defineConfig } from 'vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { VitePWA } from 'vite-plugin-pwa';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
+
+// A static single-page app. Relative base so the built site works from any
+// path (GitHub Pages project sites, a plain static server on an airgapped box).
+const require = createRequire(import.meta.url);
+const duckdbDist = path.dirname(require.resolve('@duckdb/duckdb-wasm/dist/duckdb-node-blocking.cjs'));
+
+export default defineConfig({
+  base: './',
+  resolve: {
+    // The package exports no browser blocking build; import the file itself.
+    alias: { '@duckdb/duckdb-wasm/dist/duckdb-browser-blocking.mjs': path.join(duckdbDist, 'duckdb-browser-blocking.mjs') },
+  },
+  define: { __APP_VERSION__: JSON.stringify(pkg.version) },
+  plugins: [
+    svelte(),
+    VitePWA({
+      registerType: 'autoUpdate',
+      injectRegister: null,
+      manifest: {
+        name: 'otpscope',
+        short_name: 'otpscope',
+        description: 'Analyze BEAM traces offline in your browser',
+        theme_color: '#1f2937',
+        background_color: '#111827',
+        display: 'standalone',
+        icons: [{ src: 'icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
+      },
+      workbox: {
+        // The DuckDB wasm (~34 MB) is precached too: the app must work offline.
+        globPatterns: ['**/*.{js,css,html,svg,wasm,zip,webmanifest}'],
+        maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
+        navigateFallback: 'index.html',
+      },
+    }),
+  ],
+  worker: { format: 'es' },
+  build: { target: 'es2022', chunkSizeWarningLimit: 2000 },
+  server: { port: 5173 },
+});
