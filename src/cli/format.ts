@@ -3,9 +3,7 @@ import type { Cell, QueryResult } from '../engine/result';
 /** Formats query results for the terminal: an aligned table, JSON lines, or CSV. */
 export function formatResult(r: QueryResult, mode: 'table' | 'json' | 'csv'): string {
   if (mode === 'json') {
-    return r.rows
-      .map((row) => jsonLine(Object.fromEntries(r.columns.map((c, i) => [c.name, row[i]]))))
-      .join('\n');
+    return r.rows.map((row) => jsonLine(Object.fromEntries(r.columns.map((c, i) => [c.name, row[i]])))).join('\n');
   }
   if (mode === 'csv') {
     const lines = [r.columns.map((c) => csvCell(c.name)).join(',')];
@@ -16,7 +14,11 @@ export function formatResult(r: QueryResult, mode: 'table' | 'json' | 'csv'): st
   const body = r.rows.map((row) => row.map((v) => (v === null ? 'NULL' : String(v))));
   const widths = head.map((h, i) => Math.min(80, Math.max(h.length, ...body.map((row) => row[i].length))));
   const fit = (s: string, w: number) => (s.length > w ? s.slice(0, w - 1) + '…' : s.padEnd(w));
-  const line = (cells: string[]) => cells.map((c, i) => fit(c, widths[i])).join(' │ ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => fit(c, widths[i]))
+      .join(' │ ')
+      .trimEnd();
   const out = [line(head), widths.map((w) => '─'.repeat(w)).join('─┼─'), ...body.map(line)];
   out.push(`(${r.totalRows} row${r.totalRows === 1 ? '' : 's'}${r.totalRows > r.rows.length ? `, first ${r.rows.length} shown` : ''})`);
   return out.join('\n');

@@ -68,7 +68,11 @@ export async function loadEngine(files: string[]): Promise<{ engine: Engine; rep
 }
 
 async function query(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, csv: { type: 'boolean' }, 'max-rows': { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, csv: { type: 'boolean' }, 'max-rows': { type: 'string' } },
+  });
   if (positionals.length < 2) throw new CliError('query needs FILE... and a SQL string');
   const sql = positionals[positionals.length - 1];
   const { engine, report } = await loadEngine(positionals.slice(0, -1));

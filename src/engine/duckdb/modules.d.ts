@@ -1,8 +1,36 @@
-// The package's "./blocking" export points browsers at a file it does not
-// ship; we import the real browser blocking build by path (aliased in Vite).
+// DuckDB-WASM's blocking builds, typed by hand: the package's "./blocking"
+// export points browsers at a file it does not ship and its type paths are
+// not exported, so we import the real files by path (aliased in Vite) and
+// declare the part of their API the engine uses.
 declare module '@duckdb/duckdb-wasm/dist/duckdb-browser-blocking.mjs' {
-  export * from '@duckdb/duckdb-wasm/dist/types/src/targets/duckdb-browser-blocking';
+  import type { Table } from 'apache-arrow';
+  export interface PreparedStatement {
+    query(...params: unknown[]): Table;
+    close(): void;
+  }
+  export interface DuckDBConnection {
+    query(text: string): Table;
+    prepare(text: string): PreparedStatement;
+    insertArrowFromIPCStream(buffer: Uint8Array, options: { name: string; schema?: string; create?: boolean }): void;
+    close(): void;
+  }
+  export interface DuckDBBindings {
+    instantiate(onProgress: (p: unknown) => void): Promise<DuckDBBindings>;
+    open(config: Record<string, unknown>): void;
+    connect(): DuckDBConnection;
+    getVersion(): string;
+  }
+  export interface DuckDBBundles {
+    mvp: { mainModule: string; mainWorker: string };
+    eh?: { mainModule: string; mainWorker: string };
+  }
+  export class VoidLogger {}
+  export const BROWSER_RUNTIME: unknown;
+  export function createDuckDB(bundles: DuckDBBundles, logger: VoidLogger, runtime: unknown): Promise<DuckDBBindings>;
 }
 declare module '@duckdb/duckdb-wasm/dist/duckdb-node-blocking.cjs' {
-  export * from '@duckdb/duckdb-wasm/dist/types/src/targets/duckdb-node-blocking';
+  import type { DuckDBBindings, DuckDBBundles } from '@duckdb/duckdb-wasm/dist/duckdb-browser-blocking.mjs';
+  export class VoidLogger {}
+  export const NODE_RUNTIME: unknown;
+  export function createDuckDB(bundles: DuckDBBundles, logger: VoidLogger, runtime: unknown): Promise<DuckDBBindings>;
 }

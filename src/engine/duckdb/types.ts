@@ -1,4 +1,4 @@
-import type { DuckDBConnection } from '@duckdb/duckdb-wasm';
+import type { DuckDBConnection } from '@duckdb/duckdb-wasm/dist/duckdb-browser-blocking.mjs';
 
 /**
  * What the engine needs from DuckDB: one synchronous connection.
@@ -14,7 +14,4 @@ export interface DuckDb {
 }
 
 /** Statements every new database runs first: no extension may be fetched (airgapped, no network). */
-export const STARTUP_SQL = [
-  'SET autoload_known_extensions = false',
-  'SET autoinstall_known_extensions = false',
-];
+export const STARTUP_SQL = ['SET autoload_known_extensions = false', 'SET autoinstall_known_extensions = false'];

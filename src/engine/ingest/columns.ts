@@ -11,7 +11,7 @@ export type ColumnSpec = Record<string, ColumnType>;
 const encoder = new TextEncoder();
 
 class I64Column {
-  data = new BigInt64Array(1024);
+  data: BigInt64Array = new BigInt64Array(1024);
   valid: Uint8Array | null = null;
   push(v: bigint | null, i: number) {
     if (i === this.data.length) this.data = grow(this.data, BigInt64Array) as BigInt64Array;
@@ -40,7 +40,7 @@ class NumColumn<T extends Int32Array | Float64Array> {
 }
 
 class StrColumn {
-  offsets = new Int32Array(1025);
+  offsets: Int32Array = new Int32Array(1025);
   bytes = new Uint8Array(16384);
   used = 0;
   valid: Uint8Array | null = null;
@@ -71,9 +71,9 @@ class StrColumn {
   }
 }
 
-function grow<T extends ArrayLike<unknown> & { set(a: T): void }>(a: T, ctor: { new (n: number): T }): T {
+function grow<T extends BigInt64Array | Int32Array | Float64Array>(a: T, ctor: { new (n: number): T }): T {
   const b = new ctor(a.length * 2);
-  b.set(a);
+  (b as { set(x: ArrayLike<unknown>): void }).set(a);
   return b;
 }
 

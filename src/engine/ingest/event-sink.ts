@@ -165,7 +165,16 @@ function callTag(t: Term): Term | undefined {
   if (typeof t !== 'object' || t === null || t instanceof Uint8Array) return undefined;
   if (Array.isArray(t)) return undefined;
   if (t.t === 'ref') return t;
-  if (t.t === 'improper' && t.items.length === 1 && isAtom(t.items[0], 'alias') && typeof t.tail === 'object' && !Array.isArray(t.tail) && !(t.tail instanceof Uint8Array) && (t.tail as { t: string }).t === 'ref') return t.tail;
+  if (
+    t.t === 'improper' &&
+    t.items.length === 1 &&
+    isAtom(t.items[0], 'alias') &&
+    typeof t.tail === 'object' &&
+    !Array.isArray(t.tail) &&
+    !(t.tail instanceof Uint8Array) &&
+    (t.tail as { t: string }).t === 'ref'
+  )
+    return t.tail;
   return undefined;
 }
 

@@ -11,11 +11,10 @@ export class TermText {
 
   term(t: Term): string {
     if (typeof t !== 'object') return renderElixir(t);
-    let s = this.cache.get(t);
-    if (s === undefined) {
-      s = renderElixir(t);
-      this.cache.set(t, s);
-    }
+    const cached = this.cache.get(t);
+    if (cached !== undefined) return cached;
+    const s = renderElixir(t);
+    this.cache.set(t, s);
     return s;
   }
 
