@@ -1,0 +1,259 @@
+/**
+ * Maps raw BEAM trace messages (`{trace, Pid, Tag, ...}`, `{trace_ts, ..., TS}`,
+ * `{seq_trace, ...}`) onto `TraceEvent`s. Shared by the dbg and ttb readers,
+ * so both make the same choices:
+ *
+ * Tags
+ * - `send` / `send_to_non_existing_process` -> send / send_to_dead, term = Msg, peer = To.
+ * - `'receive'` -> receive, term = Msg (a trace message carries no sender).
+ * - `call` `{M,F,Args}` -> call, mfa arity = length(Args), term = Args; with the
+ *   `arity` flag `{M,F,Arity}` -> mfa only. The 5-tuple form's match-spec
+ *   message (e.g. `{message, {caller}}`) is NOT kept: `term` stays the argument
+ *   list everywhere so consumers can rely on it; the number of dropped
+ *   messages is counted under `call match-spec message dropped`.
+ * - `return_from` -> return (mfa, term = Ret); `exception_from` -> exception
+ *   (mfa, term = `{Class, Value}`); `return_to` is skipped (counted).
+ * - `spawn` (parent side) and `spawned` (child side) both become ONE spawn
+ *   event from the parent's side: pid = parent, peer = child, mfa = initial
+ *   MFA, term = its args. Whichever arrives first is emitted; the other is
+ *   skipped as a duplicate (counted). A `spawned` whose parent is untraced
+ *   still yields the spawn event (with pid = that untraced parent).
+ * - `link` / `unlink` -> link / unlink (peer). `getting_linked` /
+ *   `getting_unlinked` are the same link seen from the other side: they become
+ *   the other side's link/unlink (pid = the linker, peer = us) when that side
+ *   was not seen, and are dropped as duplicates (counted) when it was, so each
+ *   link appears once. (A linked process that exits makes its peer
+ *   `getting_unlinked`: that becomes an unlink event of the exiting process.)
+ * - `exit` -> exit, term = Reason. `register` / `unregister` -> term = Name.
+ * - `gc_*` (and the old `gc_start`/`gc_end`) -> gc, term = the info list.
+ * - `in` / `out` / `in_exiting` / `out_exiting` -> in / out, mfa when given
+ *   (`0` means unknown and gives no mfa).
+ * - `seq_trace`, port events (`open`, `closed`, ...) and any unknown tag are
+ *   skipped and counted; `summary()` turns the counts into warnings.
+ * - Drop frames (dbg op 1) -> drop, term = the count, pid = the atom
+ *   `otpscope_dropped` (no process dropped them: the trace port did; an atom
+ *   cannot be mistaken for a pid), node = the node of the previous event.
+ *
+ * Time
+ * - `timestamp` / `now`: `{Mega, Sec, Micro}` -> exact ns since the epoch.
+ * - `monotonic_timestamp`: an integer in native time units; converted with
+ *   `nativeUnitsPerSecond` (default 1e9, what Linux and macOS OTP use; check
+ *   `erlang:convert_time_unit(1, second, native)` on the traced node) and
+ *   shifted by `monotonicOffsetNs` (default 0n). Monotonic time has no epoch:
+ *   pass the traced node's `erlang:time_offset(nanosecond)` as
+ *   `monotonicOffsetNs` to land on wall-clock time; with the default the
+ *   values are the node's raw monotonic nanoseconds (often negative).
+ * - `strict_monotonic_timestamp`: `{Mono, Unique}` -> Mono as above; Unique is
+ *   dropped (the order is kept by position).
+ * - Messages without a timestamp (`trace`, drops) take the previous event's
+ *   ts (0n before the first one); their order is kept by position.
+ *
+ * `node` is the node of the event's pid (or port).
+ */
+import { atom, isAtom, isPid, isTuple } from './etf/term';
+import type { Atom, Term } from './etf/term';
+import type { EventKind, Mfa, TraceEvent } from './trace-event';
+
+export interface TraceMessageOptions {
+  /** Added to monotonic timestamps (ns). Default 0n. */
+  monotonicOffsetNs?: bigint;
+  /** Native time units per second of the traced node. Default 1_000_000_000n. */
+  nativeUnitsPerSecond?: bigint;
+}
+
+/** The pid of drop events. */
+export const DROPPED_PID: Atom = atom('otpscope_dropped');
+
+const NS_PER_SECOND = 1_000_000_000n;
+
+/**
+ * Spawn/link pairs seen from one side and not yet from the other. Shared by
+ * the mappers of several logs (ttb, one per node) so a cross-node spawn or
+ * link is deduplicated too.
+ */
+export class PairDedup {
+  readonly #open = new Map<string, string>();
+  /**
+   * False when `key` was last seen from the other side (the pair is then
+   * complete and forgotten); true otherwise, remembering this side. Seeing the
+   * same side again (a second link while the peer is untraced) is a new event.
+   */
+  first(key: string, side: string): boolean {
+    const seen = this.#open.get(key);
+    if (seen !== undefined && seen !== side) {
+      this.#open.delete(key);
+      return false;
+    }
+    this.#open.set(key, side);
+    return true;
+  }
+}
+
+/** A stateful mapper: ts carry-over, spawn/link deduplication and skip counts live here. */
+export class TraceMessageMapper {
+  readonly #offset: bigint;
+  readonly #native: bigint;
+  readonly #dedup: PairDedup;
+  #lastTs = 0n;
+  #lastNode = '';
+  readonly skipped = new Map<string, number>();
+
+  constructor(options: TraceMessageOptions = {}, dedup = new PairDedup()) {
+    this.#offset = options.monotonicOffsetNs ?? 0n;
+    this.#native = options.nativeUnitsPerSecond ?? NS_PER_SECOND;
+    this.#dedup = dedup;
+  }
+
+  /** The ts of the last event mapped (0n before the first). */
+  get lastTs(): bigint {
+    return this.#lastTs;
+  }
+
+  #skip(reason: string): undefined {
+    this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + 1);
+    return undefined;
+  }
+
+  /** The event for a drop frame of `count` messages. */
+  drop(count: number): TraceEvent {
+    return { node: this.#lastNode, ts: this.#lastTs, kind: 'drop', pid: DROPPED_PID, term: count };
+  }
+
+  /** Maps one decoded trace message; undefined when it is skipped (and counted). */
+  map(msg: Term): TraceEvent | undefined {
+    if (!isTuple(msg) || msg.items.length < 3 || !isAtom(msg.items[0])) return this.#skip('not a trace message');
+    const head = msg.items[0].name;
+    if (head === 'seq_trace') return this.#skip('seq_trace');
+    let items = msg.items;
+    if (head === 'trace_ts') {
+      const ts = this.#timestamp(items[items.length - 1]);
+      if (ts === undefined) return this.#skip('trace_ts with an unreadable timestamp');
+      this.#lastTs = ts;
+      items = items.slice(0, -1);
+    } else if (head !== 'trace') return this.#skip('not a trace message');
+    const pid = items[1];
+    const tag = items[2];
+    if (!isAtom(tag)) return this.#skip('not a trace message');
+    const node = nodeOf(pid) ?? this.#lastNode;
+    this.#lastNode = node;
+    const ts = this.#lastTs;
+    const ev = (kind: EventKind, fields: Partial<TraceEvent> = {}): TraceEvent => ({ node, ts, kind, pid, ...fields });
+    const n = items.length;
+    switch (tag.name) {
+      case 'send':
+        return n === 5 ? ev('send', { term: items[3], peer: items[4] }) : this.#skip('malformed send');
+      case 'send_to_non_existing_process':
+        return n === 5 ? ev('send_to_dead', { term: items[3], peer: items[4] }) : this.#skip('malformed send_to_non_existing_process');
+      case 'receive':
+        return n === 4 ? ev('receive', { term: items[3] }) : this.#skip('malformed receive');
+      case 'call': {
+        const call = callMfa(items[3]);
+        if (!call || (n !== 4 && n !== 5)) return this.#skip('malformed call');
+        if (n === 5) this.#skip('call match-spec message dropped');
+        return ev('call', call.args === undefined ? { mfa: call.mfa } : { mfa: call.mfa, term: call.args });
+      }
+      case 'return_from':
+      case 'exception_from': {
+        const call = n === 5 ? callMfa(items[3]) : undefined;
+        if (!call) return this.#skip(`malformed ${tag.name}`);
+        return ev(tag.name === 'return_from' ? 'return' : 'exception', { mfa: call.mfa, term: items[4] });
+      }
+      case 'spawn':
+      case 'spawned': {
+        if (n !== 5) return this.#skip(`malformed ${tag.name}`);
+        const [parent, child] = tag.name === 'spawn' ? [pid, items[3]] : [items[3], pid];
+        if (!this.#dedup.first(`spawn ${termKey(parent)} ${termKey(child)}`, tag.name)) return this.#skip(`${tag.name} (duplicate of the other side's spawn event)`);
+        const call = callMfa(items[4]);
+        return {
+          node: nodeOf(parent) ?? node,
+          ts,
+          kind: 'spawn',
+          pid: parent,
+          peer: child,
+          ...(call ? (call.args === undefined ? { mfa: call.mfa } : { mfa: call.mfa, term: call.args }) : { term: items[4] }),
+        };
+      }
+      case 'link':
+      case 'unlink':
+      case 'getting_linked':
+      case 'getting_unlinked': {
+        if (n !== 4) return this.#skip(`malformed ${tag.name}`);
+        const getting = tag.name.startsWith('getting_');
+        const kind = tag.name.endsWith('unlinked') || tag.name === 'unlink' ? 'unlink' : 'link';
+        const [from, to] = getting ? [items[3], pid] : [pid, items[3]];
+        if (!this.#dedup.first(`${kind} ${termKey(from)} ${termKey(to)}`, getting ? 'getting' : 'direct')) return this.#skip(`${tag.name} (duplicate of the other side's ${kind})`);
+        return { node: nodeOf(from) ?? node, ts, kind, pid: from, peer: to };
+      }
+      case 'exit':
+        return n === 4 ? ev('exit', { term: items[3] }) : this.#skip('malformed exit');
+      case 'register':
+      case 'unregister':
+        return n === 4 ? ev(tag.name, { term: items[3] }) : this.#skip(`malformed ${tag.name}`);
+      case 'in':
+      case 'out':
+      case 'in_exiting':
+      case 'out_exiting': {
+        if (n !== 4) return this.#skip(`malformed ${tag.name}`);
+        const call = callMfa(items[3]);
+        return ev(tag.name.startsWith('in') ? 'in' : 'out', call ? { mfa: call.mfa } : {});
+      }
+      case 'return_to':
+        return this.#skip('return_to');
+      default:
+        if (tag.name.startsWith('gc_')) return n === 4 ? ev('gc', { term: items[3] }) : this.#skip(`malformed ${tag.name}`);
+        return this.#skip(`unsupported trace tag ${tag.name}`);
+    }
+  }
+
+  #timestamp(ts: Term): bigint | undefined {
+    if (typeof ts === 'number' || typeof ts === 'bigint') return this.#monotonic(ts);
+    if (isTuple(ts, 3)) {
+      const [mega, sec, micro] = ts.items;
+      if (!isInt(mega) || !isInt(sec) || !isInt(micro)) return undefined;
+      return ((BigInt(mega) * 1_000_000n + BigInt(sec)) * 1_000_000n + BigInt(micro)) * 1000n;
+    }
+    if (isTuple(ts, 2) && isInt(ts.items[0])) return this.#monotonic(ts.items[0]);
+    return undefined;
+  }
+
+  #monotonic(units: number | bigint): bigint {
+    const u = BigInt(units);
+    // BigInt division truncates toward zero, like Erlang's div.
+    return (this.#native === NS_PER_SECOND ? u : (u * NS_PER_SECOND) / this.#native) + this.#offset;
+  }
+
+  /** Counts of skipped messages as warning lines (empty when nothing was skipped). */
+  summary(): string[] {
+    return [...this.skipped].map(([reason, count]) => `skipped ${count} trace message${count === 1 ? '' : 's'}: ${reason}`);
+  }
+}
+
+function isInt(x: Term): x is number | bigint {
+  return typeof x === 'number' || typeof x === 'bigint';
+}
+
+/** `{M, F, Args}` or `{M, F, Arity}` as an mfa (and the args when given). */
+export function callMfa(x: Term): { mfa: Mfa; args?: Term[] } | undefined {
+  if (!isTuple(x, 3)) return undefined;
+  const [m, f, a] = x.items;
+  if (!isAtom(m) || !isAtom(f)) return undefined;
+  if (typeof a === 'number') return { mfa: [m, f, a] };
+  if (Array.isArray(a)) return { mfa: [m, f, a.length], args: a };
+  return undefined;
+}
+
+/** The node name of a pid or port, or undefined for anything else. */
+export function nodeOf(x: Term): string | undefined {
+  if (typeof x === 'object' && x !== null && !(x instanceof Uint8Array) && !Array.isArray(x) && (x.t === 'pid' || x.t === 'port')) return x.node.name;
+  return undefined;
+}
+
+/** A string key identifying a pid or port (or any term used as a trace peer). */
+export function termKey(x: Term): string {
+  if (isPid(x)) return `${x.node.name}<${x.id}.${x.serial}.${x.creation}>`;
+  if (typeof x === 'object' && x !== null && !(x instanceof Uint8Array) && !Array.isArray(x)) {
+    if (x.t === 'port') return `${x.node.name}#Port<${x.id}.${x.creation}>`;
+    if (x.t === 'atom') return `'${x.name}'`;
+  }
+  return String(x);
+}

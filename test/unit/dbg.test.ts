@@ -1,0 +1,331 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { decodeTermAt } from '../../src/archive/etf/decode';
+import type { Term } from '../../src/archive/etf/term';
+import { orderWrapFiles, readDbgFile, readDbgWrapSet } from '../../src/archive/dbg';
+import type { DbgReadSummary } from '../../src/archive/dbg';
+import { TraceReadError } from '../../src/archive/trace-event';
+import type { EventKind, TraceBatch, TraceEvent } from '../../src/archive/trace-event';
+import { DROPPED_PID } from '../../src/archive/trace-message';
+
+// Fixtures and their BEAM-side facts come from test/fixtures/gen-traces.sh:
+// each *.json was computed by reading the same file back with
+// dbg:trace_client/3 on the BEAM.
+const dir = new URL('../fixtures/dbg/', import.meta.url);
+const load = (name: string) => new Uint8Array(readFileSync(new URL(name, dir)));
+
+interface Facts {
+  files: string[];
+  frames: number;
+  nativeUnitsPerSecond: number;
+  tagCounts: Record<string, number>;
+  pids: string[];
+  nodes: string[];
+  spawnedChildren: string[];
+  linkPairs: number;
+  unlinkPairs: number;
+  digest: [string, string, string | null][];
+  full: { index: number; term: unknown }[];
+}
+const facts = (name: string) => JSON.parse(readFileSync(new URL(name, dir), 'utf8')) as Facts;
+
+/** The structural JSON rendering of gen_traces.erl's j/1, from a decoded term. */
+function j(t: Term): unknown {
+  if (typeof t === 'number' || typeof t === 'bigint') return { int: String(t) };
+  if (t instanceof Uint8Array) return { bin: Array.from(t) };
+  if (Array.isArray(t)) return t.map(j);
+  switch (t.t) {
+    case 'atom':
+      return { atom: t.name };
+    case 'float':
+      return { float: t.value };
+    case 'bitstring':
+      return { bits: Array.from(t.bytes), used: t.bits % 8 };
+    case 'improper':
+      return { improper: t.items.map(j), tail: j(t.tail) };
+    case 'tuple':
+      return { tuple: t.items.map(j) };
+    case 'map':
+      return { map: t.entries.map(([k, v]) => [j(k), j(v)]) };
+    case 'pid':
+      return { pid: pidText(t), node: t.node.name };
+    case 'port':
+      return { port: `#Port<0.${t.id}>`, node: t.node.name };
+    case 'ref':
+      return { ref: `#Ref<0.${[...t.ids].reverse().join('.')}>`, node: t.node.name };
+    case 'fun':
+    case 'export':
+      return { fun: true };
+  }
+}
+const pidText = (p: Term) => (typeof p === 'object' && !Array.isArray(p) && !(p instanceof Uint8Array) && p.t === 'pid' ? `<0.${p.id}.${p.serial}>` : String(p));
+
+/** Runs a reader to the end: all batches, all events, and its return value. */
+function drain(gen: Generator<TraceBatch, DbgReadSummary, void>) {
+  const batches: TraceBatch[] = [];
+  for (;;) {
+    const r = gen.next();
+    if (r.done) return { batches, events: batches.flatMap((b) => b.events), summary: r.value };
+    batches.push(r.value);
+  }
+}
+
+/** The frames of a trace-port file, walked independently of the reader. */
+function frames(bytes: Uint8Array): { offset: number; end: number; term?: Term }[] {
+  const out = [];
+  for (let p = 0; p < bytes.length; ) {
+    const size = new DataView(bytes.buffer, bytes.byteOffset).getUint32(p + 1);
+    if (bytes[p] === 1) {
+      out.push({ offset: p, end: p + 5 });
+      p += 5;
+    } else {
+      out.push({ offset: p, end: p + 5 + size, term: decodeTermAt(bytes.subarray(p + 5, p + 5 + size), 0).term });
+      p += 5 + size;
+    }
+  }
+  return out;
+}
+
+/** Trace tags that map one-to-one (same message, same order) onto an event kind. */
+const ONE_TO_ONE: Record<string, EventKind> = {
+  send: 'send',
+  send_to_non_existing_process: 'send_to_dead',
+  receive: 'receive',
+  call: 'call',
+  return_from: 'return',
+  exception_from: 'exception',
+  exit: 'exit',
+  register: 'register',
+  unregister: 'unregister',
+  in: 'in',
+  in_exiting: 'in',
+  out: 'out',
+  out_exiting: 'out',
+};
+
+function countKinds(events: TraceEvent[]) {
+  const c: Partial<Record<EventKind, number>> = {};
+  for (const e of events) c[e.kind] = (c[e.kind] ?? 0) + 1;
+  return c;
+}
+
+/** The per-kind counts the documented mapping implies for the BEAM's per-tag counts. */
+function expectedKinds(f: Facts) {
+  const want: Partial<Record<EventKind, number>> = {};
+  const add = (k: EventKind, n: number) => n && (want[k] = (want[k] ?? 0) + n);
+  for (const [tag, n] of Object.entries(f.tagCounts)) {
+    if (ONE_TO_ONE[tag]) add(ONE_TO_ONE[tag], n);
+    else if (tag.startsWith('gc_')) add('gc', n);
+  }
+  add('spawn', f.spawnedChildren.length);
+  add('link', f.linkPairs);
+  add('unlink', f.unlinkPairs);
+  return want;
+}
+
+function checkAgainstBeam(f: Facts, events: TraceEvent[], summary: DbgReadSummary, tsShift = 0n) {
+  expect(summary.frames).toBe(f.frames);
+  expect(countKinds(events)).toEqual(expectedKinds(f));
+  // The one-to-one messages, in order: same pid, same node, same ts as the BEAM read them.
+  const beam = f.digest.filter(([tag]) => ONE_TO_ONE[tag]);
+  const ours = events.filter((e) => Object.values(ONE_TO_ONE).includes(e.kind) && e.kind !== 'drop');
+  expect(ours.map((e) => [e.kind, pidText(e.pid), e.node])).toEqual(beam.map(([tag, pid]) => [ONE_TO_ONE[tag], pid, f.nodes[0]]));
+  if (f.digest[0][2] !== null) expect(ours.map((e) => e.ts)).toEqual(beam.map(([, , ts]) => BigInt(ts!) + tsShift));
+  // Each spawned child exactly once, from its parent's side.
+  const spawns = events.filter((e) => e.kind === 'spawn');
+  expect(spawns.map((e) => pidText(e.peer!)).sort()).toEqual(f.spawnedChildren);
+  expect(new Set(events.map((e) => pidText(e.pid)))).toEqual(new Set([...f.pids, ...spawns.map((e) => pidText(e.pid))]));
+}
+
+describe('readDbgFile', () => {
+  it('pingpong.trace (timestamp): frames, kinds, pids, ts and order match dbg:trace_client', () => {
+    const f = facts('pingpong.trace.json');
+    const { events, summary } = drain(readDbgFile(load('pingpong.trace'), 'pingpong.trace'));
+    checkAgainstBeam(f, events, summary);
+    // Every frame is either an event or a counted skip (the spawn/link twins).
+    const skipped = summary.warnings.reduce((n, w) => n + Number(/^skipped (\d+)/.exec(w)![1]), 0);
+    expect(events.length + skipped).toBe(f.frames);
+    expect(summary.warnings).toContain("skipped 1 trace message: getting_linked (duplicate of the other side's link)");
+    expect(summary.warnings).toContain("skipped 1 trace message: getting_unlinked (duplicate of the other side's unlink)");
+  });
+
+  it('decodes each frame to exactly the term the BEAM read', () => {
+    const f = facts('pingpong.trace.json');
+    const fr = frames(load('pingpong.trace'));
+    expect(fr.length).toBe(f.frames);
+    for (const { index, term } of f.full) expect(j(fr[index].term!)).toEqual(term);
+  });
+
+  it('maps field values as documented (checked on the messages the BEAM rendered whole)', () => {
+    const f = facts('pingpong.trace.json');
+    const { events } = drain(readDbgFile(load('pingpong.trace'), 'pingpong.trace'));
+    const beam = f.full.map((m) => (m.term as { tuple: unknown[] }).tuple);
+    const tagOf = (m: unknown[]) => (m[2] as { atom: string }).atom;
+    const oneToOne = beam.filter((m) => ONE_TO_ONE[tagOf(m)]);
+    const ours = events.filter((e) => Object.values(ONE_TO_ONE).includes(e.kind));
+    oneToOne.forEach((m, i) => {
+      const e = ours[i];
+      const tag = tagOf(m);
+      expect(j(e.pid)).toEqual(m[1]);
+      if (tag === 'send' || tag === 'send_to_non_existing_process') expect([j(e.term!), j(e.peer!)]).toEqual([m[3], m[4]]);
+      if (tag === 'receive' || tag === 'exit' || tag === 'register' || tag === 'unregister') expect(j(e.term!)).toEqual(m[3]);
+      if (tag === 'call') {
+        const [mod, fun, args] = (m[3] as { tuple: unknown[] }).tuple as [unknown, unknown, unknown[]];
+        expect([j(e.mfa![0]), j(e.mfa![1]), e.mfa![2], j(e.term!)]).toEqual([mod, fun, args.length, args]);
+      }
+      if (tag === 'return_from' || tag === 'exception_from') {
+        const [mod, fun, arity] = (m[3] as { tuple: unknown[] }).tuple;
+        expect([j(e.mfa![0]), j(e.mfa![1]), j(e.mfa![2]), j(e.term!)]).toEqual([mod, fun, arity, m[4]]);
+      }
+    });
+    // The first message is the driver's `spawned` (its parent, the generator, is untraced):
+    // it becomes the parent's spawn event, mfa erlang:apply/2, term = the args.
+    const first = beam[0];
+    expect(tagOf(first)).toBe('spawned');
+    expect(events[0]).toMatchObject({ kind: 'spawn', ts: BigInt(f.digest[0][2]!) });
+    expect([j(events[0].pid), j(events[0].peer!)]).toEqual([first[3], first[1]]);
+    expect(events[0].mfa!.map((x) => (typeof x === 'number' ? x : x.name))).toEqual(['erlang', 'apply', 2]);
+    // The exception from the callback's helper: {error, {badkey, missing_key}}.
+    const exc = events.find((e) => e.kind === 'exception' && e.mfa![1].name === 'risky')!;
+    expect(j(exc.term!)).toEqual({ tuple: [{ atom: 'error' }, { tuple: [{ atom: 'badkey' }, { atom: 'missing_key' }] }] });
+    // The send to the dead child.
+    const dead = events.find((e) => e.kind === 'send_to_dead')!;
+    expect(j(dead.term!)).toEqual({ tuple: [{ atom: 'hello' }, { atom: 'dead' }] });
+    // The child's abnormal exit.
+    expect(events.some((e) => e.kind === 'exit' && pidText(e.pid) === pidText(dead.peer!) && JSON.stringify(j(e.term!)).includes('badarith'))).toBe(true);
+  });
+
+  it('monotonic_timestamp (+ running, garbage_collection): ns from native units, offset applied', () => {
+    const f = facts('pingpong-mono.trace.json');
+    expect(f.nativeUnitsPerSecond).toBe(1e9);
+    const { events, summary } = drain(readDbgFile(load('pingpong-mono.trace'), 'pingpong-mono.trace', { monotonicOffsetNs: 1_000n }));
+    checkAgainstBeam(f, events, summary, 1_000n);
+    expect(events.filter((e) => e.kind === 'in').some((e) => e.mfa !== undefined)).toBe(true);
+    const gc = events.find((e) => e.kind === 'gc')!;
+    expect(Array.isArray(gc.term)).toBe(true);
+  });
+
+  it('monotonic timestamps in other native units are converted exactly', () => {
+    const f = facts('pingpong-mono.trace.json');
+    const { events } = drain(readDbgFile(load('pingpong-mono.trace'), 'm', { nativeUnitsPerSecond: 1_000_000n }));
+    const first = f.digest.find(([tag]) => ONE_TO_ONE[tag])!;
+    const firstEv = events.find((e) => Object.values(ONE_TO_ONE).includes(e.kind))!;
+    expect(firstEv.ts).toBe(BigInt(first[2]!) * 1000n);
+  });
+
+  it('strict_monotonic_timestamp: {Mono, Unique} gives Mono', () => {
+    const f = facts('pingpong-strict.trace.json');
+    const { events, summary } = drain(readDbgFile(load('pingpong-strict.trace'), 'pingpong-strict.trace'));
+    checkAgainstBeam(f, events, summary);
+  });
+
+  it('no timestamp flag: every event keeps the previous ts (0n), order by position', () => {
+    const f = facts('pingpong-nots.trace.json');
+    const { events, summary } = drain(readDbgFile(load('pingpong-nots.trace'), 'pingpong-nots.trace'));
+    checkAgainstBeam(f, events, summary);
+    expect(events.every((e) => e.ts === 0n)).toBe(true);
+  });
+
+  it('yields batches of the requested size with growing bytesRead', () => {
+    const bytes = load('pingpong.trace');
+    const { batches, events } = drain(readDbgFile(bytes, 'pingpong.trace', { batchSize: 50 }));
+    expect(batches.length).toBe(Math.ceil(events.length / 50));
+    expect(batches.slice(0, -1).every((b) => b.events.length === 50)).toBe(true);
+    const read = batches.map((b) => b.bytesRead);
+    expect([...read].sort((a, b) => a - b)).toEqual(read);
+    expect(read.at(-1)).toBe(bytes.length);
+  });
+
+  it('a drop frame becomes a drop event with the count and the previous event\'s ts and node', () => {
+    const bytes = load('pingpong.trace');
+    const fr = frames(bytes);
+    const at = fr[10].end;
+    const spliced = new Uint8Array(bytes.length + 5);
+    spliced.set(bytes.subarray(0, at));
+    spliced.set([1, 0, 0, 0, 7], at);
+    spliced.set(bytes.subarray(at), at + 5);
+    const { events, summary } = drain(readDbgFile(spliced, 'dropped.trace'));
+    expect(summary.dropped).toBe(7);
+    const i = events.findIndex((e) => e.kind === 'drop');
+    expect(events[i]).toMatchObject({ kind: 'drop', pid: DROPPED_PID, term: 7, ts: events[i - 1].ts, node: events[i - 1].node });
+  });
+
+  // Regression guard for crash-cut files: the port may die mid-frame.
+  it('every truncation stops after the last complete frame, with a warning when mid-frame', () => {
+    const bytes = load('pingpong.trace');
+    const fr = frames(bytes);
+    const full = drain(readDbgFile(bytes, 'pingpong.trace')).events;
+    const cuts = new Set<number>();
+    for (let c = fr[fr.length - 4].offset; c <= bytes.length; c++) cuts.add(c);
+    for (let c = 0; c < bytes.length; c += 97) cuts.add(c);
+    for (const cut of cuts) {
+      const { events, summary } = drain(readDbgFile(bytes.subarray(0, cut), 'cut.trace'));
+      const complete = fr.filter((x) => x.end <= cut).length;
+      expect(summary.frames, `cut ${cut}`).toBe(complete);
+      const onBoundary = cut === 0 || fr.some((x) => x.end === cut);
+      expect(summary.warnings.some((w) => w.startsWith('cut.trace: truncated frame')), `cut ${cut}`).toBe(!onBoundary);
+      // The events are a prefix of the full file's (dedup may hold back nothing: it only removes later twins).
+      expect(events.map((e) => [e.kind, pidText(e.pid), e.ts])).toEqual(full.slice(0, events.length).map((e) => [e.kind, pidText(e.pid), e.ts]));
+    }
+  });
+
+  it('a corrupt frame body is a TraceReadError naming the file and the frame offset', () => {
+    const bytes = load('pingpong.trace').slice();
+    const fr = frames(bytes);
+    bytes[fr[5].offset + 5 + 1] = 0xee; // the first tag after the version byte
+    const err = (() => {
+      try {
+        drain(readDbgFile(bytes, 'corrupt.trace'));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(TraceReadError);
+    expect(err).toMatchObject({ file: 'corrupt.trace', offset: fr[5].offset });
+  });
+
+  it('a bad frame op is a TraceReadError at that frame', () => {
+    const bytes = load('pingpong.trace').slice();
+    const fr = frames(bytes);
+    bytes[fr[3].offset] = 9;
+    expect(() => drain(readDbgFile(bytes, 'bad.trace'))).toThrow(expect.objectContaining({ file: 'bad.trace', offset: fr[3].offset }));
+    expect(() => drain(readDbgFile(bytes, 'bad.trace'))).toThrow(/bad trace frame op 9/);
+  });
+
+  it('a body whose term ends early is a TraceReadError', () => {
+    const bytes = load('pingpong.trace').slice();
+    const fr = frames(bytes);
+    // Grow frame 2's declared size by one: the term then ends before the body does.
+    const v = new DataView(bytes.buffer);
+    const size = v.getUint32(fr[2].offset + 1);
+    v.setUint32(fr[2].offset + 1, size + 1);
+    expect(() => drain(readDbgFile(bytes, 'long.trace'))).toThrow(expect.objectContaining({ offset: fr[2].offset }));
+  });
+});
+
+describe('wrap sets', () => {
+  const f = facts('wrap.json');
+  const files = ['wrap-0.trace', 'wrap-2.trace', 'wrap-3.trace', 'wrap-4.trace'].map((name) => ({ name, bytes: load(name) }));
+
+  it('orders the fixture set the way dbg does (the counter wrapped)', () => {
+    expect(orderWrapFiles(files.map((x) => x.name).reverse())).toEqual(f.files);
+    expect(f.files[0]).not.toBe('wrap-0.trace');
+  });
+
+  it('reads the set as one stream matching dbg:trace_client', () => {
+    const { events, summary } = drain(readDbgWrapSet([...files].reverse()));
+    checkAgainstBeam(f, events, summary);
+  });
+
+  it('follows the one-gap rule', () => {
+    expect(orderWrapFiles(['t2.log', 't0.log', 't1.log'])).toEqual(['t0.log', 't1.log', 't2.log']); // not wrapped yet
+    expect(orderWrapFiles(['t3.log', 't1.log', 't2.log'])).toEqual(['t1.log', 't2.log', 't3.log']); // gap at 0
+    expect(orderWrapFiles(['t0.log', 't1.log', 't3.log', 't4.log'])).toEqual(['t3.log', 't4.log', 't0.log', 't1.log']);
+    expect(orderWrapFiles(['t9.log', 't10.log', 't11.log', 't0.log'])).toEqual(['t9.log', 't10.log', 't11.log', 't0.log']);
+    expect(() => orderWrapFiles(['t0.log', 't2.log', 't4.log'])).toThrow(/more than one gap/);
+    // A prefix ending in a digit is ambiguous from the names alone: give it.
+    expect(orderWrapFiles(['run2-0.w', 'run2-1.w', 'other.txt'], { prefix: 'run2-', suffix: '.w' })).toEqual(['run2-0.w', 'run2-1.w']);
+    expect(orderWrapFiles(['node@h-log.1.wrp', 'node@h-log.3.wrp', 'node@h-log.2.wrp'])).toEqual(['node@h-log.1.wrp', 'node@h-log.2.wrp', 'node@h-log.3.wrp']);
+  });
+});
+
