@@ -1,0 +1,241 @@
+/**
+ * Reader for a `ttb` upload folder (what `ttb:stop([fetch])` or
+ * `ttb:stop([{fetch_dir, Dir}])` leaves behind): per node a trace log in the
+ * dbg trace-port framing (`<Node>-<Name>`, or a wrap set
+ * `<Node>-<Name>.<N>.wrp`) and a trace-info file `<Node>-<Name>.ti`.
+ *
+ * Logs are matched to their `.ti` the way `ttb:format/1` does: for `X.ti` the
+ * log is `X` if that file exists, else the wrap set `X.*.wrp`. Logs of several
+ * nodes are merged on one timeline by timestamp, as ttb's formatter does
+ * (ties and untimestamped events keep their log's order).
+ *
+ * A `.ti` file is a sequence of records `<<Len:8, T:Len/binary>>` where T is a
+ * `term_to_binary` of `{Key, Value}`; a term too big for the length byte is
+ * written as the record `{'$size', N}` followed by the N-byte term itself
+ * (OTP `ttb:get_term/1`, `observer_backend:ttb_write_binary/2`).
+ * `{pid, {Pid, Name | InitialMFA}}` records become `ProcessFact`s (merged per
+ * pid: a name and an initial call can both be known); every other key
+ * (`node`, `file`, `flags`, `logfile`, `ttb_control`, user keys written with
+ * `ttb:write_trace_info/2`) is returned as trace-info metadata.
+ */
+import { decodeTermAt, EtfError } from './etf/decode';
+import { isAtom, isTuple } from './etf/term';
+import type { Term } from './etf/term';
+import { orderWrapFiles, readDbgFile, readDbgWrapSet } from './dbg';
+import type { DbgReadOptions, DbgReadSummary, NamedBytes } from './dbg';
+import { TraceReadError } from './trace-event';
+import type { ProcessFact, TraceBatch, TraceEvent } from './trace-event';
+import { callMfa, nodeOf, PairDedup, termKey, TraceMessageMapper } from './trace-message';
+
+/** One `.ti` file and the log it describes. */
+export interface TtbTraceInfo {
+  tiFile: string;
+  /** The traced node (`{node, N}`), when recorded. */
+  node?: string;
+  /** The log's file(s) in read order (one file, or a wrap set oldest first); empty when missing. */
+  logFiles: string[];
+  /** Non-pid records by key, values in file order (ttb keeps every value of a repeated key). */
+  info: Record<string, Term[]>;
+}
+
+export interface TtbFolder {
+  /** Events of all logs merged by timestamp; the first batch carries `processes`. The return value sums up the read. */
+  batches: Generator<TraceBatch, DbgReadSummary, void>;
+  processes: ProcessFact[];
+  traceInfo: TtbTraceInfo[];
+  /** Warnings found so far; reading `batches` appends to it. */
+  warnings: string[];
+}
+
+export function readTtbFolder(files: NamedBytes[], opts: DbgReadOptions = {}): TtbFolder {
+  const warnings: string[] = [];
+  const warn = (w: string) => {
+    warnings.push(w);
+    opts.onWarning?.(w);
+  };
+  const byName = new Map(files.map((f) => [f.name, f]));
+  const used = new Set<string>();
+  const traceInfo: TtbTraceInfo[] = [];
+  const facts = new Map<string, ProcessFact>();
+  const logs: { files: NamedBytes[]; wrap: boolean }[] = [];
+
+  for (const ti of files.filter((f) => f.name.endsWith('.ti')).sort((a, b) => cmp(a.name, b.name))) {
+    used.add(ti.name);
+    const records = readTraceInfoRecords(ti.bytes, ti.name, warn);
+    const entry: TtbTraceInfo = { tiFile: ti.name, logFiles: [], info: {} };
+    for (const r of records) {
+      if (!isTuple(r, 2) || !isAtom(r.items[0])) {
+        warn(`${ti.name}: ignored a record that is not {Key, Value}`);
+        continue;
+      }
+      const key = r.items[0].name;
+      if (key === 'pid') addFact(facts, r.items[1], warn, ti.name);
+      else (entry.info[key] ??= []).push(r.items[1]);
+      if (key === 'node' && isAtom(r.items[1])) entry.node = r.items[1].name;
+    }
+    const base = ti.name.slice(0, -'.ti'.length);
+    if (byName.has(base)) {
+      entry.logFiles = [base];
+      logs.push({ files: [byName.get(base)!], wrap: false });
+    } else {
+      entry.logFiles = orderWrapFiles(
+        files.map((f) => f.name),
+        { prefix: `${base}.`, suffix: '.wrp' },
+      );
+      if (entry.logFiles.length > 0) logs.push({ files: entry.logFiles.map((n) => byName.get(n)!), wrap: true });
+      else warn(`${ti.name}: no trace log ${base} or ${base}.<N>.wrp in the folder`);
+    }
+    for (const n of entry.logFiles) used.add(n);
+    traceInfo.push(entry);
+  }
+
+  // Logs whose .ti is missing are still read (without process names).
+  const orphans = files.filter((f) => !used.has(f.name) && !baseName(f.name).startsWith('.')).sort((a, b) => cmp(a.name, b.name));
+  const wrapGroups = new Map<string, NamedBytes[]>();
+  for (const f of orphans) {
+    const m = /^(.*)\.[0-9]+\.wrp$/.exec(f.name);
+    if (m) wrapGroups.set(m[1], [...(wrapGroups.get(m[1]) ?? []), f]);
+    else {
+      warn(`${f.name}: no trace-info file (${f.name}.ti); read without process names`);
+      logs.push({ files: [f], wrap: false });
+    }
+  }
+  for (const [base, group] of wrapGroups) {
+    warn(`${base}.<N>.wrp: no trace-info file (${base}.ti); read without process names`);
+    const order = orderWrapFiles(
+      group.map((f) => f.name),
+      { prefix: `${base}.`, suffix: '.wrp' },
+    );
+    logs.push({ files: order.map((n) => byName.get(n)!), wrap: true });
+  }
+
+  const processes = [...facts.values()];
+  return { batches: mergeLogs(logs, processes, opts, warn, warnings), processes, traceInfo, warnings };
+}
+
+/** The records of a `.ti` file, in order. A record cut short at the end is a warning; undecodable bytes are an error. */
+export function readTraceInfoRecords(bytes: Uint8Array, fileName: string, onWarning: (w: string) => void = () => {}): Term[] {
+  const out: Term[] = [];
+  let p = 0;
+  const decode = (start: number, len: number): Term => {
+    try {
+      const { term, end } = decodeTermAt(bytes.subarray(start, start + len), 0);
+      if (end !== len) throw new TraceReadError(fileName, start, `trace-info term ends at ${end} of its ${len} bytes`);
+      return term;
+    } catch (err) {
+      if (err instanceof EtfError) throw new TraceReadError(fileName, start, `corrupt trace-info record: ${err.message}`);
+      throw err;
+    }
+  };
+  while (p < bytes.length) {
+    const len = bytes[p];
+    if (p + 1 + len > bytes.length) {
+      onWarning(`${fileName}: truncated trace-info record at offset ${p}; the rest is ignored`);
+      break;
+    }
+    let term = decode(p + 1, len);
+    let next = p + 1 + len;
+    if (isTuple(term, 2) && isAtom(term.items[0], '$size')) {
+      const n = Number(term.items[1]);
+      if (next + n > bytes.length) {
+        onWarning(`${fileName}: truncated trace-info record at offset ${p} ({'$size', ${n}}); the rest is ignored`);
+        break;
+      }
+      term = decode(next, n);
+      next += n;
+    }
+    out.push(term);
+    p = next;
+  }
+  return out;
+}
+
+function addFact(facts: Map<string, ProcessFact>, value: Term, warn: (w: string) => void, file: string) {
+  if (!isTuple(value, 2)) return warn(`${file}: ignored a pid record that is not {Pid, Info}`);
+  const [pid, info] = value.items;
+  const key = termKey(pid);
+  const fact = facts.get(key) ?? { node: nodeOf(pid) ?? '', pid };
+  // Later records win, as in ttb:format/1 (it keeps the last definition per pid).
+  if (isAtom(info)) fact.name = info;
+  else {
+    const call = callMfa(info);
+    if (call) fact.initialCall = call.mfa;
+    else return warn(`${file}: ignored pid info of an unknown shape for ${key}`);
+  }
+  facts.set(key, fact);
+}
+
+/** Reads every log (with a mapper each, sharing spawn/link pairs) and merges them by ts. */
+function* mergeLogs(
+  logs: { files: NamedBytes[]; wrap: boolean }[],
+  processes: ProcessFact[],
+  opts: DbgReadOptions,
+  warn: (w: string) => void,
+  warnings: string[],
+): Generator<TraceBatch, DbgReadSummary, void> {
+  const dedup = new PairDedup();
+  const total: DbgReadSummary = { frames: 0, events: 0, dropped: 0, warnings: [] };
+  const mappers: TraceMessageMapper[] = [];
+  const streams = logs.map((log) => {
+    const mapper = new TraceMessageMapper(opts, dedup);
+    mappers.push(mapper);
+    const o: DbgReadOptions = { ...opts, mapper, onWarning: warn, batchSize: opts.batchSize ?? 10_000 };
+    const gen = log.wrap ? readDbgWrapSet(log.files, o) : readDbgFile(log.files[0].bytes, log.files[0].name, o);
+    return { gen, events: [] as TraceEvent[], i: 0, bytesRead: 0, done: false };
+  });
+  type Stream = (typeof streams)[number];
+  const head = (s: Stream): TraceEvent | undefined => {
+    while (s.i >= s.events.length && !s.done) {
+      const r = s.gen.next();
+      if (r.done) {
+        s.done = true;
+        total.frames += r.value.frames;
+        total.dropped += r.value.dropped;
+      } else {
+        s.events = r.value.events;
+        s.i = 0;
+        s.bytesRead = r.value.bytesRead;
+      }
+    }
+    return s.i < s.events.length ? s.events[s.i] : undefined;
+  };
+  const batchSize = opts.batchSize ?? 10_000;
+  let out: TraceEvent[] = [];
+  let first = true;
+  const batch = (): TraceBatch => {
+    const b: TraceBatch = { events: out, bytesRead: streams.reduce((n, s) => n + s.bytesRead, 0) };
+    if (first) b.processes = processes;
+    first = false;
+    total.events += out.length;
+    out = [];
+    return b;
+  };
+  for (;;) {
+    let best: Stream | undefined;
+    let bestEv: TraceEvent | undefined;
+    for (const s of streams) {
+      const e = head(s);
+      if (e && (!bestEv || e.ts < bestEv.ts)) (best = s), (bestEv = e);
+    }
+    if (!best || !bestEv) break;
+    out.push(bestEv);
+    best.i++;
+    if (out.length >= batchSize) yield batch();
+  }
+  if (out.length > 0 || first) yield batch();
+  const skipped = new Map<string, number>();
+  for (const m of mappers) for (const [k, n] of m.skipped) skipped.set(k, (skipped.get(k) ?? 0) + n);
+  const merged = new TraceMessageMapper();
+  for (const [k, n] of skipped) merged.skipped.set(k, n);
+  for (const w of merged.summary()) warn(w);
+  total.warnings = [...warnings];
+  return total;
+}
+
+function baseName(name: string): string {
+  return name.slice(name.lastIndexOf('/') + 1);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
