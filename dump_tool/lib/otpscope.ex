@@ -1,0 +1,256 @@
+defmodule Otpscope do
+  @moduledoc """
+  A flight recorder for BEAM systems: records what processes did (lifecycle,
+  messages, function calls, GenServer and gen_statem states) into one compact
+  `.zip` archive that the otpscope analyzer opens in a browser.
+
+  The archive layout is specified in `docs/FORMAT.md` (format version 1).
+
+  ## Examples
+
+  Record everything for a while:
+
+      {:ok, _recording} = Otpscope.start(file: "trace.zip")
+      # ... let the system run ...
+      {:ok, "/abs/path/trace.zip"} = Otpscope.stop()
+
+  Record around a function; returns the function's result and the archive:
+
+      {:ok, path} =
+        Otpscope.record([file: "ping.zip", processes: :new], fn ->
+          {:ok, pid} = GenServer.start(MyServer, 0)
+          GenServer.call(pid, :ping)
+        end)
+        |> then(fn {_result, path} -> {:ok, path} end)
+
+  Trace the calls of chosen modules (arguments, return values, exceptions):
+
+      Otpscope.record([modules: [MyApp.Parser, {MyApp.Repo, :get, 2}]], fn -> ... end)
+
+  Only some processes, no GenServer states, at most 10 000 events for 5 s:
+
+      Otpscope.start(
+        processes: [MyApp.Worker, self()],
+        states: false,
+        max_events: 10_000,
+        duration: 5_000
+      )
+
+  From the command line: `mix otpscope.record` (see `Mix.Tasks.Otpscope.Record`),
+  or the `otpscope_record` escript to attach to a running node.
+
+  ## What is recorded
+
+    * process lifecycle: spawn (parent, child, initial call), exit (reason),
+      link/unlink, register/unregister (`lifecycle: true`);
+    * messages: every send (also to dead processes) and every receive of the
+      chosen processes (`messages: true`);
+    * GenServer and gen_statem state before and after every callback
+      (`states: true`): the callback functions (`init/1`, `handle_call/3`,
+      `handle_cast/2`, `handle_info/2`, `handle_continue/2`, `terminate/2`,
+      `code_change/3`; gen_statem `init/1`, `handle_event/4` or the state
+      functions, `terminate/3`) are call-traced with an `exception_trace`
+      match spec, so the state before is in the call's arguments and the state
+      after in the return value. User code is not changed;
+    * calls, returns and exceptions of the `modules:` given;
+    * `:telemetry.execute/3` calls when `:telemetry` is loaded;
+    * facts: processes at start and stop (registered name, `$initial_call`,
+      `$ancestors`, behaviour and callback module, label on OTP 27+), the
+      supervision trees at start and stop, and the source files of traced
+      modules when they exist on disk.
+
+  Timestamps come from the `strict_monotonic_timestamp` trace flag; the
+  manifest holds the clock mapping to wall-clock time.
+
+  Which GenServers get their states recorded: with `processes: :all` or `:new`,
+  every gen_server/gen_statem/supervisor callback module loaded when the
+  recording starts, plus modules of processes started later through
+  `proc_lib` (the tracer spots the `gen` spawn and the callbacks are traced
+  from then on). **Limit:** for a module loaded after the start, the first
+  process's `init/1` (and maybe a first callback) can run before its
+  callbacks are traced. Load the modules first (`Code.ensure_loaded/1`) when
+  that matters. With a list of processes: the callback modules of those
+  processes, from their `$initial_call`.
+
+  ## Options
+
+    * `:file` - archive path (default `otpscope-<node>-<unix seconds>.zip` in
+      the current directory).
+    * `:processes` - `:all` (default: every process, existing and new),
+      `:new` (processes spawned after the start), or a list of pids and
+      registered names.
+    * `:modules` - modules, `{m, f, arity}` (`:_` allowed for `f`/`arity`) or
+      `{m, f, arity, match_spec}` to call-trace (local calls included). The
+      default match spec is `[{:_, [], [{:exception_trace}]}]`. Default `[]`.
+    * `:messages` - record sends and receives (default `true`).
+    * `:states` - record GenServer/gen_statem states (default `true`).
+    * `:lifecycle` - record spawn/exit/link/register (default `true`).
+    * `:telemetry` - record `:telemetry.execute/3` (default `true`).
+    * `:max_events` - stop after this many events (default `1_000_000`).
+    * `:max_rate` - events per second above which events are dropped and
+      counted (default `100_000`; `:infinity` to disable).
+    * `:duration` - stop after this many milliseconds (default `:infinity`).
+    * `:max_binary` (512), `:max_list` (100), `:max_map` (100),
+      `:max_tuple` (64), `:max_depth` (20) - term size limits: bigger
+      subterms are replaced by `{:"$truncated", what, size, kept}` and
+      counted (`docs/FORMAT.md` "Truncated terms").
+    * `:owner` - the process whose death stops the recording (default: the
+      caller).
+    * Tuning (rarely needed): `:chunk_events` (16384 events per chunk and per
+      tracer buffer), `:flush_interval` (500 ms), `:max_in_flight` (2 buffers
+      at the writer), `:high_water` (50 000) / `:low_water` (10 000) /
+      `:suspend_water` (200 000) tracer mailbox marks, `:level` (deflate
+      level, 9).
+
+  Invalid options raise `ArgumentError` naming the option and the accepted
+  values.
+
+  ## Safety
+
+  The recorder is meant to run on production nodes. Each guarantee below is
+  covered by a test in `test/safety_test.exs`.
+
+    * **Bounded memory whatever the event rate.** The tracer process only
+      prepends trace messages to a buffer of at most `:chunk_events` messages
+      and hands full buffers (or whatever it has every `:flush_interval`) to a
+      separate writer process, which encodes, compresses and appends them to
+      the file. At most `:max_in_flight` buffers wait for the writer; beyond
+      that events are dropped and counted (reason `:buffer`). Above
+      `:max_rate` events per second events are dropped and counted (`:rate`).
+      Every 256 messages the tracer checks its own mailbox: above
+      `:high_water` it discards messages unread, counting them (`:overload`),
+      until it is below `:low_water`; if the mailbox still grows past
+      `:suspend_water`, tracing is switched off for the chosen processes
+      until the tracer caught up, and the gap is recorded as an `:overload`
+      drop with count 0 (events that were never generated cannot be
+      counted). The tracer's message queue is off-heap.
+    * **Every drop is counted**: how many, why, and from when to when, in the
+      chunk's `:drops` and in `totals.json`. Written + dropped = traced,
+      exactly.
+    * **It stops by itself** at `:max_events`, after `:duration`, or when the
+      owner (the process that called `start/1`) dies. Stopping removes every
+      trace flag and trace pattern the recording set, and nothing else.
+    * **It does not take over other tracers.** On OTP 27+ it uses its own
+      trace session (`:trace` module), so dbg, recon or observer keep
+      working. On older OTP a process has a single tracer: `start/1` refuses
+      (returns `{:error, {:already_traced, message}}`) when another tracer
+      traces a chosen process or has a pattern on a chosen function, and
+      callback functions that already carry someone else's pattern are skipped
+      (listed under `warnings` in the manifest).
+    * **Big terms are cut** to the size limits, marked and counted.
+    * **Crash-safe output.** The archive is a ZIP written entry by entry:
+      every chunk is a complete entry (local header with CRC and sizes) as
+      soon as it is written, at least every `:flush_interval`, so if the node
+      dies (even `kill -9`) the archive is readable up to its last complete
+      entry. Only the central directory is written at stop.
+  """
+
+  alias Otpscope.{Options, Recorder}
+
+  @typedoc "A running recording."
+  @type recording :: %{pid: pid, file: Path.t(), options: map}
+
+  @doc """
+  Starts recording. Returns `{:ok, recording}`.
+
+  Returns `{:error, {:already_started, pid}}` when a recording runs on this
+  node, `{:error, {:already_traced, message}}` when another tracer is in the
+  way (OTP < 27), `{:error, {:not_registered, name}}` or
+  `{:error, {:not_alive, pid}}` for bad process lists. See the moduledoc for
+  the options.
+  """
+  @spec start(keyword) :: {:ok, recording} | {:error, term}
+  def start(opts \\ []) do
+    opts = Options.validate!(opts)
+    collect_finished()
+
+    case GenServer.start(Recorder, {opts, opts.owner}, name: Recorder) do
+      {:ok, pid} -> {:ok, %{pid: pid, file: opts.file, options: opts}}
+      {:error, reason} -> {:error, reason}
+    end
+  end
+
+  @doc """
+  Stops the recording, finishes the archive and returns `{:ok, archive_path}`.
+
+  Also returns the archive of a recording that already stopped by itself
+  (`:max_events`, `:duration`). Returns `{:error, :not_recording}` when there
+  is none.
+  """
+  @spec stop() :: {:ok, Path.t()} | {:error, term}
+  def stop do
+    GenServer.call(Recorder, :stop, :infinity)
+  catch
+    :exit, {:noproc, _} -> {:error, :not_recording}
+    :exit, {:normal, _} -> {:error, :not_recording}
+  end
+
+  @doc """
+  Waits until the recording stops by itself (`:duration` or `:max_events`)
+  and returns `{:ok, archive_path}`, or `{:error, :timeout}`.
+  """
+  @spec await(timeout) :: {:ok, Path.t()} | {:error, term}
+  def await(timeout \\ :infinity) do
+    GenServer.call(Recorder, :await, timeout)
+  catch
+    :exit, {:noproc, _} -> {:error, :not_recording}
+    :exit, {:timeout, _} -> {:error, :timeout}
+  end
+
+  @doc """
+  Records while `fun` runs: starts a recording with `opts`, calls `fun`, stops.
+  Returns `{fun_result, archive_path}`. If `fun` raises, the recording is
+  stopped (the archive is complete) and the exception is re-raised.
+
+      {3, path} = Otpscope.record([file: "t.zip"], fn -> 1 + 2 end)
+  """
+  @spec record(keyword, (() -> result)) :: {result, Path.t()} when result: term
+  def record(opts, fun) when is_function(fun, 0) do
+    case start(opts) do
+      {:ok, _} ->
+        :ok
+
+      {:error, reason} ->
+        raise ArgumentError, "Otpscope.record/2 could not start: #{inspect(reason)}"
+    end
+
+    result =
+      try do
+        fun.()
+      after
+        Process.put(:otpscope_last, stop())
+      end
+
+    case Process.delete(:otpscope_last) do
+      {:ok, path} ->
+        {result, path}
+
+      {:error, reason} ->
+        raise "Otpscope.record/2 could not finish the archive: #{inspect(reason)}"
+    end
+  end
+
+  @doc "Live figures of the running recording (tracer stats, pids, file)."
+  def info do
+    GenServer.call(Recorder, :info)
+  catch
+    :exit, _ -> {:error, :not_recording}
+  end
+
+  # A recording that stopped by itself waits for stop/0; a new start/1 means
+  # nobody will collect it.
+  defp collect_finished do
+    case Process.whereis(Recorder) do
+      nil ->
+        :ok
+
+      pid ->
+        case :sys.get_state(pid) do
+          %{stopped: true} -> stop()
+          _ -> :ok
+        end
+    end
+  catch
+    :exit, _ -> :ok
+  end
+end

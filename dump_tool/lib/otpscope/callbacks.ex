@@ -1,0 +1,131 @@
+defmodule Otpscope.Callbacks do
+  @moduledoc false
+  # Which functions to call-trace so GenServer and gen_statem states land in
+  # the archive without touching user code: the callback's arguments hold the
+  # state before, its return value the state after (docs/FORMAT.md
+  # "GenServer / gen_statem state").
+
+  alias Otpscope.Facts
+
+  @gen_server [
+    init: 1,
+    handle_call: 3,
+    handle_cast: 2,
+    handle_info: 2,
+    handle_continue: 2,
+    terminate: 2,
+    code_change: 3
+  ]
+  @gen_statem_common [init: 1, terminate: 3, code_change: 4]
+
+  @doc "Callback modules of the given processes (from `$initial_call`)."
+  def of_processes(pids) do
+    pids
+    |> Enum.flat_map(fn pid ->
+      case Process.info(pid, :dictionary) do
+        {:dictionary, dict} ->
+          case List.keyfind(dict, :"$initial_call", 0) do
+            {_, call} ->
+              case Facts.behaviour(call) do
+                {b, mod} when b in [:gen_server, :gen_statem, :supervisor] -> [mod_for(b, mod)]
+                _ -> []
+              end
+
+            nil ->
+              []
+          end
+
+        _ ->
+          []
+      end
+    end)
+    |> Enum.uniq()
+    |> Enum.reject(&own?/1)
+  end
+
+  # A supervisor's callbacks are those of the :supervisor module.
+  defp mod_for(:supervisor, _mod), do: :supervisor
+  defp mod_for(_b, mod), do: mod
+
+  @doc "Every loaded module that implements gen_server or gen_statem."
+  def loaded do
+    for {mod, _} <- :code.all_loaded(),
+        not own?(mod),
+        Facts.module_behaviour(mod) in [:gen_server, :gen_statem, :supervisor],
+        do: if(Facts.module_behaviour(mod) == :supervisor, do: :supervisor, else: mod)
+  end
+
+  @doc "The `{m, f, a}` callbacks of `mod` to trace."
+  def functions(mod) do
+    case Code.ensure_loaded(mod) do
+      {:module, _} -> functions_of(mod, Facts.module_behaviour(mod))
+      _ -> []
+    end
+  end
+
+  defp functions_of(mod, :gen_statem) do
+    exports = mod.module_info(:exports)
+
+    state_functions =
+      case callback_mode(mod) do
+        :state_functions ->
+          for {f, 3} <- exports,
+              f not in [:terminate, :code_change, :format_status, :start_link, :start],
+              do: {f, 3}
+
+        :handle_event_function ->
+          [handle_event: 4]
+
+        _ ->
+          []
+      end
+
+    for {f, a} <- @gen_statem_common ++ state_functions, {f, a} in exports, do: {mod, f, a}
+  end
+
+  defp functions_of(mod, b) when b in [:gen_server, :supervisor] do
+    exports = mod.module_info(:exports)
+    for {f, a} <- @gen_server, {f, a} in exports, do: {mod, f, a}
+  end
+
+  defp functions_of(_mod, _), do: []
+
+  defp callback_mode(mod) do
+    case mod.callback_mode() do
+      list when is_list(list) ->
+        Enum.find(list, &(&1 in [:state_functions, :handle_event_function]))
+
+      mode ->
+        mode
+    end
+  catch
+    _, _ -> nil
+  end
+
+  @doc "Modules of the recorder itself are never traced."
+  def own?(mod) do
+    mod == Otpscope or String.starts_with?(Atom.to_string(mod), "Elixir.Otpscope.")
+  end
+
+  @doc "`{mod, extension, text}` for modules whose source file exists (≤ 1 MB)."
+  def sources(mods) do
+    for mod <- Enum.uniq(mods),
+        source = source_path(mod),
+        source != nil,
+        {:ok, %{size: size}} <- [File.stat(source)],
+        size <= 1_000_000,
+        {:ok, text} <- [File.read(source)],
+        do: {mod, Path.extname(source), text}
+  end
+
+  defp source_path(mod) do
+    with {:module, _} <- Code.ensure_loaded(mod),
+         path when is_list(path) <- mod.module_info(:compile)[:source] do
+      List.to_string(path)
+    else
+      _ -> nil
+    end
+  rescue
+    _ -> nil
+  end
+end

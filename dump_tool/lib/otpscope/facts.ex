@@ -1,0 +1,178 @@
+defmodule Otpscope.Facts do
+  @moduledoc false
+  # Process facts and supervision trees (docs/FORMAT.md "Fact entries").
+  # Everything here reads process info from outside; the only messages sent
+  # are supervisor which_children calls, made from a helper process with a
+  # deadline so a stuck supervisor cannot stall the recorder.
+
+  @doc "Facts for each live pid in `pids` (dead ones are skipped)."
+  def processes(pids) do
+    label? = function_exported?(:proc_lib, :get_label, 1)
+    parent? = parent_supported?()
+
+    items =
+      [:registered_name, :initial_call, :dictionary, :status] ++
+        if(parent?, do: [:parent], else: [])
+
+    for pid <- pids, is_pid(pid), info = safe_info(pid, items), info != nil do
+      dict = Keyword.get(info, :dictionary, [])
+      dict_call = dict_value(dict, :"$initial_call")
+      {behaviour, module} = behaviour(dict_call)
+
+      %{
+        pid: pid,
+        registered_name: name(Keyword.get(info, :registered_name)),
+        initial_call: Keyword.get(info, :initial_call),
+        dictionary_initial_call: dict_call,
+        ancestors: dict_value(dict, :"$ancestors") || [],
+        behaviour: behaviour,
+        module: module,
+        label: if(label?, do: label(pid), else: nil),
+        parent: parent(Keyword.get(info, :parent)),
+        status: Keyword.get(info, :status)
+      }
+    end
+  end
+
+  @doc """
+  `{behaviour, callback_module}` from a `$initial_call`: gen_server and
+  gen_statem processes started through proc_lib record `{Mod, :init, 1}`,
+  supervisors `{:supervisor, Mod, 1}`.
+  """
+  def behaviour({:supervisor, mod, 1}), do: {:supervisor, mod}
+  def behaviour({mod, :init, 1}) when is_atom(mod), do: {module_behaviour(mod), mod}
+  def behaviour(_), do: {nil, nil}
+
+  @doc "`:gen_server`, `:gen_statem`, `:gen_event`, `:supervisor` or nil."
+  def module_behaviour(mod) do
+    attrs =
+      try do
+        mod.module_info(:attributes)
+      rescue
+        _ -> []
+      end
+
+    declared = Keyword.get_values(attrs, :behaviour) ++ Keyword.get_values(attrs, :behavior)
+    declared = List.flatten(declared)
+
+    cond do
+      :gen_statem in declared -> :gen_statem
+      :supervisor in declared or Supervisor in declared -> :supervisor
+      :gen_server in declared or GenServer in declared -> :gen_server
+      :gen_event in declared -> :gen_event
+      function_exported?(mod, :callback_mode, 0) -> :gen_statem
+      function_exported?(mod, :handle_call, 3) -> :gen_server
+      true -> nil
+    end
+  end
+
+  @doc "Supervision trees of the running applications that have a top supervisor."
+  def trees(timeout \\ 2_000) do
+    parent = self()
+    ref = make_ref()
+
+    {pid, mref} =
+      spawn_monitor(fn ->
+        send(parent, {ref, collect_trees()})
+      end)
+
+    receive do
+      {^ref, trees} ->
+        Process.demonitor(mref, [:flush])
+        trees
+
+      {:DOWN, ^mref, _, _, _} ->
+        []
+    after
+      timeout ->
+        Process.exit(pid, :kill)
+        []
+    end
+  end
+
+  defp collect_trees do
+    for {app, _desc, _vsn} <- Application.started_applications(),
+        master = :application_controller.get_master(app),
+        is_pid(master),
+        {top, mod} = top_supervisor(master),
+        is_pid(top) do
+      %{
+        application: app,
+        pid: top,
+        name: name(Process.info(top, :registered_name)),
+        module: mod,
+        type: :supervisor,
+        children: children(top, 0)
+      }
+    end
+  end
+
+  defp top_supervisor(master) do
+    try do
+      :application_master.get_child(master)
+    catch
+      _, _ -> {nil, nil}
+    end
+  end
+
+  defp children(_sup, depth) when depth > 20, do: []
+
+  defp children(sup, depth) do
+    try do
+      for {id, pid, type, mods} <- :supervisor.which_children(sup) do
+        %{
+          id: id,
+          pid: pid,
+          type: type,
+          module: module(mods),
+          children:
+            if(type == :supervisor and is_pid(pid), do: children(pid, depth + 1), else: [])
+        }
+      end
+    catch
+      _, _ -> []
+    end
+  end
+
+  defp module([mod | _]) when is_atom(mod), do: mod
+  defp module(_), do: nil
+
+  defp safe_info(pid, items) do
+    try do
+      Process.info(pid, items)
+    rescue
+      _ -> nil
+    end
+  end
+
+  defp parent_supported? do
+    Process.info(self(), [:parent])
+    true
+  rescue
+    _ -> false
+  end
+
+  defp label(pid) do
+    case apply(:proc_lib, :get_label, [pid]) do
+      :undefined -> nil
+      label -> label
+    end
+  catch
+    _, _ -> nil
+  end
+
+  defp dict_value(dict, key) do
+    case List.keyfind(dict, key, 0) do
+      {^key, v} -> v
+      nil -> nil
+    end
+  end
+
+  defp name({:registered_name, name}) when is_atom(name), do: name
+  defp name(name) when is_atom(name) and name not in [nil, []], do: name
+  defp name(_), do: nil
+
+  defp parent(:undefined), do: nil
+  defp parent(pid) when is_pid(pid), do: pid
+  defp parent(_), do: nil
+end

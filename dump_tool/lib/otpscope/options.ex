@@ -1,0 +1,143 @@
+defmodule Otpscope.Options do
+  @moduledoc false
+  # Validates the options of Otpscope.start/1 and fills in the defaults.
+  # Every error is an ArgumentError naming the option and what it accepts.
+
+  @defaults [
+    file: nil,
+    processes: :all,
+    modules: [],
+    messages: true,
+    states: true,
+    lifecycle: true,
+    telemetry: true,
+    max_events: 1_000_000,
+    max_rate: 100_000,
+    duration: :infinity,
+    max_binary: 512,
+    max_list: 100,
+    max_map: 100,
+    max_tuple: 64,
+    max_depth: 20,
+    owner: nil,
+    chunk_events: 16_384,
+    flush_interval: 500,
+    max_in_flight: 2,
+    high_water: 50_000,
+    low_water: 10_000,
+    suspend_water: 200_000,
+    level: 9
+  ]
+
+  @doc "The defaults, for documentation and the manifest."
+  def defaults, do: @defaults
+
+  @doc "Returns a map of validated options, raising ArgumentError on bad input."
+  def validate!(opts) when is_list(opts) do
+    unless Keyword.keyword?(opts) do
+      raise ArgumentError, "Otpscope options must be a keyword list, got: #{inspect(opts)}"
+    end
+
+    for {key, _} <- opts, not Keyword.has_key?(@defaults, key) do
+      raise ArgumentError,
+            "unknown option #{inspect(key)}; accepted options: " <>
+              Enum.map_join(Keyword.keys(@defaults), ", ", &inspect/1)
+    end
+
+    opts = Keyword.merge(@defaults, opts)
+    map = Map.new(opts, fn {k, v} -> {k, check!(k, v)} end)
+
+    if map.low_water >= map.high_water or map.high_water >= map.suspend_water do
+      raise ArgumentError, ":low_water < :high_water < :suspend_water must hold"
+    end
+
+    map
+  end
+
+  def validate!(other),
+    do: raise(ArgumentError, "Otpscope options must be a keyword list, got: #{inspect(other)}")
+
+  defp check!(:file, nil), do: default_file()
+  defp check!(:file, f) when is_binary(f) and f != "", do: Path.expand(f)
+  defp check!(:file, f), do: bad!(:file, f, "a non-empty path string")
+
+  defp check!(:processes, p) when p in [:all, :new], do: p
+
+  defp check!(:processes, list) when is_list(list) and list != [] do
+    for p <- list, not (is_pid(p) or (is_atom(p) and p not in [nil, true, false])) do
+      bad!(:processes, list, ":all, :new, or a non-empty list of pids and registered names")
+    end
+
+    list
+  end
+
+  defp check!(:processes, p),
+    do: bad!(:processes, p, ":all, :new, or a non-empty list of pids and registered names")
+
+  defp check!(:modules, list) when is_list(list) do
+    Enum.map(list, fn
+      m when is_atom(m) and m not in [nil, true, false] ->
+        {{m, :_, :_}, nil}
+
+      {m, f, a} = mfa when is_atom(m) and is_atom(f) and (a == :_ or is_integer(a)) ->
+        {mfa, nil}
+
+      {m, f, a, ms}
+      when is_atom(m) and is_atom(f) and (a == :_ or is_integer(a)) and is_list(ms) ->
+        {{m, f, a}, ms}
+
+      other ->
+        bad!(
+          :modules,
+          other,
+          "a list of modules, {module, function, arity} or {module, function, arity, match_spec}"
+        )
+    end)
+  end
+
+  defp check!(:modules, m),
+    do: bad!(:modules, m, "a list of modules or {module, function, arity}")
+
+  defp check!(key, v) when key in [:messages, :states, :lifecycle, :telemetry] do
+    if is_boolean(v), do: v, else: bad!(key, v, "true or false")
+  end
+
+  defp check!(key, v) when key in [:max_events, :max_rate, :duration] do
+    if v == :infinity or (is_integer(v) and v > 0),
+      do: v,
+      else: bad!(key, v, "a positive integer or :infinity")
+  end
+
+  defp check!(key, v) when key in [:max_binary, :max_list, :max_map, :max_tuple, :max_depth] do
+    if is_integer(v) and v >= 0, do: v, else: bad!(key, v, "a non-negative integer")
+  end
+
+  defp check!(:owner, nil), do: self()
+  defp check!(:owner, p) when is_pid(p), do: p
+  defp check!(:owner, p), do: bad!(:owner, p, "a pid")
+
+  defp check!(:level, l) when l in 0..9, do: l
+  defp check!(:level, l), do: bad!(:level, l, "an integer from 0 to 9")
+
+  defp check!(key, v)
+       when key in [
+              :chunk_events,
+              :flush_interval,
+              :max_in_flight,
+              :high_water,
+              :low_water,
+              :suspend_water
+            ] do
+    if is_integer(v) and v > 0, do: v, else: bad!(key, v, "a positive integer")
+  end
+
+  defp bad!(key, value, accepted) do
+    raise ArgumentError,
+          "invalid value for #{inspect(key)}: #{inspect(value)}; expected #{accepted}"
+  end
+
+  defp default_file do
+    stamp = System.os_time(:second)
+    Path.expand("otpscope-#{node()}-#{stamp}.zip")
+  end
+end

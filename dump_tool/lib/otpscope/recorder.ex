@@ -1,0 +1,349 @@
+defmodule Otpscope.Recorder do
+  @moduledoc false
+  # The controller: one per node, registered as Otpscope.Recorder. It sets up
+  # the writer and the tracer, switches tracing on, watches the owner, the
+  # duration and the max_events limit, and on stop removes every flag and
+  # pattern it set before letting the writer finish the archive.
+  #
+  # After stopping by itself (duration, max_events) it stays alive, holding the
+  # archive path, until Otpscope.stop/0 or Otpscope.await/1 collects it or the
+  # owner goes away.
+
+  use GenServer
+
+  alias Otpscope.{Callbacks, Facts, Trace, Tracer, Writer}
+
+  @version Mix.Project.config()[:version]
+
+  def version, do: @version
+
+  @impl true
+  def init({opts, owner}) do
+    Process.flag(:trap_exit, true)
+    owner_ref = Process.monitor(owner)
+
+    case setup(opts) do
+      {:ok, st} ->
+        timer =
+          if opts.duration != :infinity,
+            do: Process.send_after(self(), :otpscope_duration, opts.duration)
+
+        {:ok, Map.merge(st, %{owner_ref: owner_ref, timer: timer, result: nil, waiting: []})}
+
+      {:error, reason} ->
+        {:stop, reason}
+    end
+  end
+
+  defp setup(opts) do
+    backend = Trace.backend()
+
+    with {:ok, spec} <- resolve(opts.processes),
+         :ok <- Trace.check_free(backend, spec, [self()]),
+         {:ok, user_patterns} <- user_patterns(backend, opts) do
+      chosen = chosen_pids(spec)
+      {callback_mods, skipped} = callback_modules(backend, opts, chosen, spec)
+
+      callback_patterns =
+        for mod <- callback_mods, mfa <- Callbacks.functions(mod), do: {mfa, ms(), [:global]}
+
+      {callback_patterns, skipped2} =
+        Enum.split_with(callback_patterns, fn {mfa, _, _} -> Trace.pattern_free?(backend, mfa) end)
+
+      telemetry =
+        if opts.telemetry and :code.is_loaded(:telemetry) != false and
+             Trace.pattern_free?(backend, {:telemetry, :execute, 3}),
+           do: [{{:telemetry, :execute, 3}, [{:_, [], []}], [:global]}],
+           else: []
+
+      patterns = user_patterns ++ callback_patterns ++ telemetry
+      traced_mods = Enum.uniq(for {{m, _, _}, _, _} <- user_patterns ++ callback_patterns, do: m)
+      sources = Callbacks.sources(traced_mods)
+
+      manifest_facts = if spec in [:all, :new], do: Process.list(), else: chosen
+      processes_start = Facts.processes(manifest_facts -- [self()])
+      tree_start = Facts.trees()
+      started_ns = :os.system_time(:nanosecond)
+      mono_ns = :erlang.monotonic_time(:nanosecond)
+
+      warnings =
+        for(
+          {mfa, _, _} <- skipped2,
+          do: "#{inspect(mfa)} already has a trace pattern set by another tool; not traced"
+        ) ++
+          skipped
+
+      manifest = manifest(opts, backend, started_ns, mono_ns, warnings)
+
+      writer_opts = %{
+        file: opts.file,
+        level: opts.level,
+        manifest: manifest,
+        processes_start: processes_start,
+        tree_start: tree_start,
+        sources: sources,
+        limits: {opts.max_binary, opts.max_list, opts.max_map, opts.max_tuple, opts.max_depth}
+      }
+
+      with {:ok, writer} <- Writer.start(writer_opts) do
+        Process.link(writer)
+
+        tracer =
+          Tracer.start(
+            Map.merge(
+              Map.take(opts, [
+                :chunk_events,
+                :max_in_flight,
+                :max_rate,
+                :max_events,
+                :flush_interval,
+                :high_water,
+                :low_water,
+                :suspend_water
+              ]),
+              %{
+                writer: writer,
+                controller: self(),
+                known_modules: MapSet.new(callback_mods),
+                watch_spawns: opts.states and spec in [:all, :new]
+              }
+            )
+          )
+
+        Process.link(tracer)
+        flags = flags(opts)
+        trace = Trace.enable(backend, tracer, spec, flags, [self(), tracer, writer])
+
+        trace =
+          Enum.reduce(patterns, trace, fn {mfa, ms, pflags}, trace ->
+            {_n, trace} = Trace.pattern(trace, mfa, ms, pflags)
+            trace
+          end)
+
+        send(tracer, {:otpscope_trace, trace})
+
+        {:ok,
+         %{
+           opts: opts,
+           backend: backend,
+           trace: trace,
+           tracer: tracer,
+           writer: writer,
+           known: MapSet.new(callback_mods ++ traced_mods),
+           warnings: warnings,
+           stopped: false
+         }}
+      end
+    end
+  end
+
+  defp ms, do: [{:_, [], [{:exception_trace}]}]
+
+  defp flags(opts) do
+    [:strict_monotonic_timestamp] ++
+      if(opts.lifecycle, do: [:procs], else: []) ++
+      if(opts.messages, do: [:send, :receive], else: []) ++
+      if(opts.states or opts.modules != [] or opts.telemetry, do: [:call], else: [])
+  end
+
+  defp resolve(spec) when spec in [:all, :new], do: {:ok, spec}
+
+  defp resolve(list) do
+    Enum.reduce_while(list, {:ok, []}, fn
+      pid, {:ok, acc} when is_pid(pid) ->
+        if Process.alive?(pid),
+          do: {:cont, {:ok, [pid | acc]}},
+          else: {:halt, {:error, {:not_alive, pid}}}
+
+      name, {:ok, acc} ->
+        case Process.whereis(name) do
+          nil -> {:halt, {:error, {:not_registered, name}}}
+          pid -> {:cont, {:ok, [pid | acc]}}
+        end
+    end)
+    |> case do
+      {:ok, pids} -> {:ok, pids |> Enum.reverse() |> Enum.uniq()}
+      error -> error
+    end
+  end
+
+  defp chosen_pids(spec) when spec in [:all, :new], do: Process.list() -- [self()]
+  defp chosen_pids(list), do: list
+
+  defp user_patterns(backend, opts) do
+    Enum.reduce_while(opts.modules, {:ok, []}, fn {{m, _, _} = mfa, ms}, {:ok, acc} ->
+      cond do
+        not Code.ensure_loaded?(m) ->
+          {:halt, {:error, {:module_not_loaded, m}}}
+
+        not Trace.pattern_free?(backend, mfa) ->
+          {:halt,
+           {:error,
+            {:already_traced, "#{inspect(mfa)} already has a trace pattern set by another tool"}}}
+
+        true ->
+          {:cont, {:ok, acc ++ [{mfa, ms || ms(), [:local]}]}}
+      end
+    end)
+  end
+
+  defp callback_modules(_backend, %{states: false}, _chosen, _spec), do: {[], []}
+
+  defp callback_modules(_backend, _opts, chosen, spec) do
+    mods = Callbacks.of_processes(chosen)
+    mods = if spec in [:all, :new], do: mods ++ Callbacks.loaded(), else: mods
+    {Enum.uniq(mods), []}
+  end
+
+  defp manifest(opts, backend, started_ns, mono_ns, warnings) do
+    {:object,
+     [
+       {"format", "otpscope"},
+       {"format_version", 1},
+       {"recorder_version", @version},
+       {"node", Atom.to_string(node())},
+       {"otp_release", List.to_string(:erlang.system_info(:otp_release))},
+       {"erts_version", List.to_string(:erlang.system_info(:version))},
+       {"elixir_version", System.version()},
+       {"os_pid", System.pid()},
+       {"clock",
+        {:object,
+         [
+           {"monotonic_start_ns", Integer.to_string(mono_ns)},
+           {"time_offset_ns", Integer.to_string(:erlang.time_offset(:nanosecond))}
+         ]}},
+       {"started_at_ns", Integer.to_string(started_ns)},
+       {"options",
+        {:object,
+         Enum.map(Enum.sort(Map.delete(opts, :owner)), fn {k, v} ->
+           {Atom.to_string(k), json_option(v)}
+         end)}},
+       {"trace_backend", Atom.to_string(backend)},
+       {"warnings", warnings}
+     ]}
+  end
+
+  defp json_option(v) when is_integer(v) or is_boolean(v) or is_binary(v), do: v
+  defp json_option(v), do: inspect(v)
+
+  @impl true
+  def handle_call(:stop, _from, %{stopped: false} = st) do
+    st = do_stop(st, "stop")
+    {:stop, :normal, st.result, st}
+  end
+
+  def handle_call(:stop, _from, st), do: {:stop, :normal, st.result, st}
+
+  def handle_call(:await, from, %{stopped: false} = st),
+    do: {:noreply, %{st | waiting: [from | st.waiting]}}
+
+  def handle_call(:await, _from, st), do: {:stop, :normal, st.result, st}
+
+  def handle_call(:info, _from, st) do
+    send(st.tracer, {:otpscope_stats, self()})
+
+    stats =
+      receive do
+        {:otpscope_stats, s} -> s
+      after
+        1_000 -> %{}
+      end
+
+    {:reply,
+     Map.merge(stats, %{
+       tracer: st.tracer,
+       writer: st.writer,
+       stopped: st.stopped,
+       file: st.opts.file
+     }), st}
+  end
+
+  @impl true
+  def handle_info({:otpscope_limit, :max_events}, st), do: auto_stop(st, "max_events")
+  def handle_info(:otpscope_duration, st), do: auto_stop(st, "duration")
+
+  def handle_info({:otpscope_new_module, mod}, %{stopped: false} = st) do
+    if MapSet.member?(st.known, mod) or Callbacks.own?(mod) do
+      {:noreply, st}
+    else
+      trace =
+        Enum.reduce(Callbacks.functions(mod), st.trace, fn mfa, trace ->
+          if Trace.pattern_free?(st.backend, mfa) do
+            {_n, trace} = Trace.pattern(trace, mfa, ms(), [:global])
+            trace
+          else
+            trace
+          end
+        end)
+
+      send(st.writer, {:otpscope_sources, Callbacks.sources([mod])})
+      {:noreply, %{st | trace: trace, known: MapSet.put(st.known, mod)}}
+    end
+  end
+
+  def handle_info({:DOWN, ref, :process, _, _}, %{owner_ref: ref} = st) do
+    st = if st.stopped, do: st, else: do_stop(st, "owner_down")
+    {:stop, :normal, st}
+  end
+
+  def handle_info({:EXIT, pid, reason}, %{stopped: false} = st)
+      when reason != :normal and pid in [st.tracer, st.writer] do
+    Trace.disable(st.trace)
+    st = %{st | stopped: true, result: {:error, {:recorder_crashed, reason}}}
+    Enum.each(st.waiting, &GenServer.reply(&1, st.result))
+    {:stop, :normal, st}
+  end
+
+  def handle_info(_msg, st), do: {:noreply, st}
+
+  @impl true
+  def terminate(_reason, %{stopped: false} = st) do
+    Trace.disable(st.trace)
+  end
+
+  def terminate(_reason, _st), do: :ok
+
+  defp auto_stop(%{stopped: true} = st, _reason), do: {:noreply, st}
+
+  defp auto_stop(st, reason) do
+    st = do_stop(st, reason)
+
+    case st.waiting do
+      [] ->
+        {:noreply, st}
+
+      waiting ->
+        Enum.each(waiting, &GenServer.reply(&1, st.result))
+        {:stop, :normal, st}
+    end
+  end
+
+  defp do_stop(st, reason) do
+    if st.timer, do: Process.cancel_timer(st.timer)
+    Trace.disable(st.trace)
+    # Make sure every trace message generated so far sits in the tracer's
+    # mailbox before we ask it to drain.
+    ref = :erlang.trace_delivered(:all)
+
+    receive do
+      {:trace_delivered, :all, ^ref} -> :ok
+    after
+      5_000 -> :ok
+    end
+
+    tree = Facts.trees()
+    send(st.tracer, {:otpscope_stop, self(), %{reason: reason, tree: tree}})
+    writer = st.writer
+
+    result =
+      receive do
+        {:otpscope_done, ^writer, {:ok, file, _totals}} -> {:ok, file}
+        {:otpscope_done, ^writer, {:error, e}} -> {:error, e}
+        {:EXIT, ^writer, why} -> {:error, {:writer_crashed, why}}
+      after
+        120_000 -> {:error, :writer_timeout}
+      end
+
+    %{st | stopped: true, result: result}
+  end
+end

@@ -1,0 +1,192 @@
+defmodule Otpscope.Trace do
+  @moduledoc false
+  # The only module that touches trace flags and trace patterns.
+  #
+  # OTP 27+ has trace sessions (the :trace module): our flags and patterns live
+  # in our own session, other tools (dbg, recon, observer) keep theirs, and
+  # destroying the session removes exactly what we set. Older OTPs have one
+  # tracer per process and global patterns, so there we refuse to start when a
+  # chosen process already has a tracer or a chosen function already has a
+  # pattern, and we remove only the flags of processes whose tracer is ours and
+  # only the patterns we set.
+  #
+  # The :trace module is called through apply/3 so this compiles without
+  # warnings on OTP 25/26, where it does not exist.
+
+  defstruct [:backend, :session, :tracer, :spec, :flags, patterns: [], exclude: []]
+
+  @doc "`:session` on OTP 27+ (the :trace module exists), else `:legacy`."
+  def backend do
+    if Code.ensure_loaded?(:trace) and function_exported?(:trace, :session_create, 3),
+      do: :session,
+      else: :legacy
+  end
+
+  @doc """
+  Checks that nobody else traces the chosen processes (legacy backend only).
+  `spec` is `:all`, `:new` or a list of pids.
+  """
+  def check_free(:session, _spec, _exclude), do: :ok
+
+  def check_free(:legacy, spec, exclude) do
+    pids =
+      case spec do
+        :new -> []
+        :all -> Process.list() -- exclude
+        list -> list
+      end
+
+    new_busy =
+      if spec in [:all, :new] do
+        case :erlang.trace_info(:new, :tracer) do
+          {:tracer, []} -> []
+          {:tracer, t} -> [{:new, t}]
+          _ -> []
+        end
+      else
+        []
+      end
+
+    busy =
+      Enum.flat_map(pids, fn pid ->
+        case :erlang.trace_info(pid, :tracer) do
+          {:tracer, []} -> []
+          {:tracer, t} -> [{pid, t}]
+          _ -> []
+        end
+      end)
+
+    case new_busy ++ busy do
+      [] ->
+        :ok
+
+      [{who, t} | _] = all ->
+        {:error,
+         "another tracer (#{inspect(t)}) already traces #{inspect(who)} " <>
+           "(#{length(all)} process(es) in all); on OTP < 27 a process has one tracer. " <>
+           "Stop the other tracer (e.g. :dbg.stop()) or choose other processes"}
+    end
+  end
+
+  @doc "Is `mfa` free of trace patterns set by someone else? (legacy backend)"
+  def pattern_free?(:session, _mfa), do: true
+
+  def pattern_free?(:legacy, {m, :_, :_}) do
+    Enum.all?(m.module_info(:functions), fn {f, a} -> pattern_free?(:legacy, {m, f, a}) end)
+  end
+
+  def pattern_free?(:legacy, {m, f, :_}) do
+    Enum.all?(m.module_info(:functions), fn
+      {^f, a} -> pattern_free?(:legacy, {m, f, a})
+      _ -> true
+    end)
+  end
+
+  def pattern_free?(:legacy, mfa) do
+    case :erlang.trace_info(mfa, :traced) do
+      {:traced, false} -> true
+      {:traced, :undefined} -> true
+      _ -> false
+    end
+  end
+
+  @doc "Starts tracing `spec` with `flags`, sending to `tracer`."
+  def enable(backend, tracer, spec, flags, exclude) do
+    t = %__MODULE__{backend: backend, tracer: tracer, spec: spec, flags: flags, exclude: exclude}
+
+    t =
+      case backend do
+        :session ->
+          %{t | session: apply(:trace, :session_create, [:otpscope, tracer, []])}
+
+        :legacy ->
+          t
+      end
+
+    set_processes(t, true)
+    t
+  end
+
+  @doc "Sets a call trace pattern and remembers it for disable/1."
+  def pattern(%__MODULE__{} = t, mfa, ms, flags) do
+    n =
+      case t.backend do
+        :session -> apply(:trace, :function, [t.session, mfa, ms, flags])
+        :legacy -> :erlang.trace_pattern(mfa, ms, flags)
+      end
+
+    {n, %{t | patterns: [{mfa, flags} | t.patterns]}}
+  end
+
+  @doc "Removes every flag and pattern this recording set, and nothing else."
+  def disable(%__MODULE__{} = t) do
+    for {mfa, flags} <- t.patterns do
+      try do
+        case t.backend do
+          :session -> apply(:trace, :function, [t.session, mfa, false, flags])
+          :legacy -> :erlang.trace_pattern(mfa, false, flags)
+        end
+      catch
+        _, _ -> :ok
+      end
+    end
+
+    set_processes(t, false)
+
+    if t.backend == :session do
+      try do
+        apply(:trace, :session_destroy, [t.session])
+      catch
+        _, _ -> :ok
+      end
+    end
+
+    :ok
+  end
+
+  @doc "Turns process flags off during an overload; returns what resume/1 needs."
+  def suspend(%__MODULE__{} = t), do: set_processes(t, false)
+
+  @doc "Turns process flags back on after suspend/1."
+  def resume(%__MODULE__{} = t), do: set_processes(t, true)
+
+  defp set_processes(t, on?) do
+    if t.spec in [:all, :new], do: flag(t, :new, on?)
+
+    pids =
+      cond do
+        on? and t.spec == :all -> Process.list() -- t.exclude
+        on? and t.spec == :new -> []
+        on? -> t.spec
+        # Switching off: processes spawned meanwhile carry our flags too. On
+        # the legacy backend only processes whose tracer is ours are touched,
+        # so flags another tool set stay.
+        t.spec in [:all, :new] -> Process.list() -- t.exclude
+        true -> t.spec
+      end
+
+    Enum.each(pids, &flag(t, &1, on?))
+  end
+
+  defp ours?(t, pid) do
+    match?({:tracer, tracer} when tracer == t.tracer, :erlang.trace_info(pid, :tracer))
+  end
+
+  defp flag(t, who, on?) do
+    try do
+      case t.backend do
+        :session ->
+          apply(:trace, :process, [t.session, who, on?, t.flags])
+
+        :legacy when on? ->
+          :erlang.trace(who, true, [{:tracer, t.tracer} | t.flags])
+
+        :legacy ->
+          if who == :new or ours?(t, who), do: :erlang.trace(who, false, t.flags)
+      end
+    catch
+      # the process exited meanwhile
+      :error, :badarg -> 0
+    end
+  end
+end

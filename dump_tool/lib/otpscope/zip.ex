@@ -1,0 +1,109 @@
+defmodule Otpscope.Zip do
+  @moduledoc false
+  # A ZIP writer that appends one complete entry at a time (docs/FORMAT.md
+  # "Container"). Every local header carries the CRC-32 and both sizes, so an
+  # archive cut short by a crash is readable by scanning local headers; the
+  # central directory is only written by close/1.
+  #
+  # :zip in OTP writes the whole archive at once, which is exactly what a flight
+  # recorder must not do, hence this ~100 line writer.
+
+  import Bitwise
+
+  defstruct [:io, offset: 0, entries: [], z: nil, level: 9]
+
+  @doc "Opens `path` for writing (truncating it). `level` is the deflate level."
+  def open(path, level \\ 9) do
+    File.mkdir_p!(Path.dirname(path))
+
+    case :file.open(path, [:write, :raw, :binary]) do
+      {:ok, io} ->
+        z = :zlib.open()
+        :ok = :zlib.deflateInit(z, level, :deflated, -15, 9, :default)
+        {:ok, %__MODULE__{io: io, z: z, level: level}}
+
+      {:error, reason} ->
+        {:error, reason}
+    end
+  end
+
+  @doc "Appends one entry. `data` is iodata; `method` is `:deflate` or `:store`."
+  def add(%__MODULE__{} = zip, name, data, method \\ :deflate) do
+    raw = IO.iodata_to_binary(data)
+    crc = :erlang.crc32(raw)
+
+    {code, packed} =
+      case method do
+        :store ->
+          {0, raw}
+
+        :deflate ->
+          :ok = :zlib.deflateReset(zip.z)
+          {8, IO.iodata_to_binary(:zlib.deflate(zip.z, raw, :finish))}
+      end
+
+    {time, date} = dos_time()
+    name = IO.iodata_to_binary(name)
+    flags = if ascii?(name), do: 0, else: 0x0800
+
+    header =
+      <<0x04034B50::little-32, 20::little-16, flags::little-16, code::little-16, time::little-16,
+        date::little-16, crc::little-32, byte_size(packed)::little-32, byte_size(raw)::little-32,
+        byte_size(name)::little-16, 0::little-16, name::binary>>
+
+    :ok = :file.write(zip.io, [header, packed])
+
+    entry = %{
+      name: name,
+      flags: flags,
+      method: code,
+      time: time,
+      date: date,
+      crc: crc,
+      csize: byte_size(packed),
+      usize: byte_size(raw),
+      offset: zip.offset
+    }
+
+    size = byte_size(header) + byte_size(packed)
+    {:ok, %{zip | offset: zip.offset + size, entries: [entry | zip.entries]}, size}
+  end
+
+  @doc "Writes the central directory and closes the file."
+  def close(%__MODULE__{} = zip) do
+    entries = Enum.reverse(zip.entries)
+
+    central =
+      for e <- entries do
+        <<0x02014B50::little-32, 0x031E::little-16, 20::little-16, e.flags::little-16,
+          e.method::little-16, e.time::little-16, e.date::little-16, e.crc::little-32,
+          e.csize::little-32, e.usize::little-32, byte_size(e.name)::little-16, 0::little-16,
+          0::little-16, 0::little-16, 0::little-16, 0o100644 <<< 16::little-32,
+          e.offset::little-32, e.name::binary>>
+      end
+
+    size = IO.iodata_length(central)
+    n = length(entries)
+
+    eocd =
+      <<0x06054B50::little-32, 0::little-16, 0::little-16, n::little-16, n::little-16,
+        size::little-32, zip.offset::little-32, 0::little-16>>
+
+    :ok = :file.write(zip.io, [central, eocd])
+    :zlib.close(zip.z)
+    :file.close(zip.io)
+  end
+
+  @doc "Closes without a central directory (used when the writer is aborted)."
+  def abort(%__MODULE__{io: io, z: z}) do
+    :zlib.close(z)
+    :file.close(io)
+  end
+
+  defp ascii?(name), do: name == for(<<c <- name>>, c < 128, into: "", do: <<c>>)
+
+  defp dos_time do
+    {{y, mo, d}, {h, mi, s}} = :calendar.local_time()
+    {h <<< 11 ||| mi <<< 5 ||| div(s, 2), max(y - 1980, 0) <<< 9 ||| mo <<< 5 ||| d}
+  end
+end
