@@ -1,5 +1,7 @@
 import { readOtpscopeArchive, looksLikeZip } from '../archive/otpscope/read-archive';
 import { TraceReadError, type TraceBatch } from '../archive/trace-event';
+import { readDbgFile, readDbgWrapSet } from '../archive/dbg';
+import { readTtbFolder } from '../archive/ttb';
 import type { DuckDb } from './duckdb/types';
 import { EventSink, RAW_TABLES } from './ingest/event-sink';
 import { BUILD_ALL } from './sql/build';
@@ -153,7 +155,24 @@ export class Engine {
       yield* archive.batches();
       return;
     }
-    throw new TraceReadError(group.name, 0, `${group.kind} traces are not supported yet`);
+    const onWarning = (w: string) => source.warnings.push(w);
+    if (group.kind === 'dbg') {
+      const gen = group.files.length === 1 ? readDbgFile(group.files[0].bytes, group.files[0].name, { onWarning }) : readDbgWrapSet(group.files, { onWarning });
+      source.node = '';
+      for (const batch of gen) {
+        if (source.node === '' && batch.events.length > 0) source.node = batch.events[0].node;
+        yield batch;
+      }
+      return;
+    }
+    const folder = readTtbFolder(group.files, { onWarning });
+    source.node = folder.traceInfo
+      .map((t) => t.node)
+      .filter(Boolean)
+      .join(', ');
+    this.recordMeta(source.node, group.name, { format: 'ttb', logs: folder.traceInfo.flatMap((t) => t.logFiles).join(', ') });
+    yield { events: [], processes: folder.processes, bytesRead: 0 };
+    for (const batch of folder.batches) yield batch;
   }
 
   private recordMeta(node: string, source: string, kv: Record<string, string>): void {

@@ -35,16 +35,16 @@ export function classifyInputs(files: InputFile[]): { groups: InputGroup[]; erro
   const groups: InputGroup[] = [];
   const errors: InputError[] = [];
   const tis = files.filter((f) => f.name.endsWith('.ti'));
-  const tiByBase = new Map(tis.map((f) => [baseName(f.name).slice(0, -3), f]));
+  const ttb: InputFile[] = [...tis];
   const wrap = new Map<string, InputFile[]>();
   for (const f of files) {
     if (f.name.endsWith('.ti')) continue;
     if (looksLikeZip(f.bytes)) {
       groups.push({ kind: 'otpscope', name: f.name, files: [f], bytes: f.bytes.length });
     } else if (looksLikeTracePort(f.bytes)) {
-      const ti = tiByBase.get(baseName(f.name)) ?? tiByBase.get(baseName(f.name).replace(/\.\d+\.wrp$/, ''));
-      if (ti !== undefined) {
-        groups.push({ kind: 'ttb', name: f.name, files: [f, ti], bytes: f.bytes.length + ti.bytes.length });
+      // With .ti files present this is a ttb upload: the ttb reader pairs logs with their .ti itself.
+      if (tis.length > 0) {
+        ttb.push(f);
         continue;
       }
       const m = /^(.*?)(\d+)(\.[^.\d]*)?$/.exec(f.name);
@@ -61,14 +61,21 @@ export function classifyInputs(files: InputFile[]): { groups: InputGroup[]; erro
       });
     }
   }
+  if (ttb.length > tis.length) {
+    const logs = ttb.filter((f) => !f.name.endsWith('.ti'));
+    groups.push({
+      kind: 'ttb',
+      name: logs.length === 1 ? logs[0].name : `${logs[0].name} (+${logs.length - 1} ttb logs)`,
+      files: ttb,
+      bytes: ttb.reduce((n, f) => n + f.bytes.length, 0),
+    });
+  } else if (tis.length > 0) {
+    for (const ti of tis)
+      errors.push({ file: ti.name, offset: 0, message: `${ti.name}: a ttb trace-info file without its trace log; drop the whole ttb upload folder` });
+  }
   for (const set of wrap.values()) {
     const bytes = set.reduce((n, f) => n + f.bytes.length, 0);
     groups.push({ kind: 'dbg', name: set.length === 1 ? set[0].name : `${set[0].name} (+${set.length - 1} wrap files)`, files: set, bytes });
   }
   return { groups, errors };
-}
-
-function baseName(path: string): string {
-  const i = path.lastIndexOf('/');
-  return i < 0 ? path : path.slice(i + 1);
 }
