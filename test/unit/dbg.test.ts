@@ -6,7 +6,8 @@ import { orderWrapFiles, readDbgFile, readDbgWrapSet } from '../../src/archive/d
 import type { DbgReadSummary } from '../../src/archive/dbg';
 import { TraceReadError } from '../../src/archive/trace-event';
 import type { EventKind, TraceBatch, TraceEvent } from '../../src/archive/trace-event';
-import { DROPPED_PID } from '../../src/archive/trace-message';
+import { DROPPED_PID, TraceMessageMapper } from '../../src/archive/trace-message';
+import { atom } from '../../src/archive/etf/term';
 
 // Fixtures and their BEAM-side facts come from test/fixtures/gen-traces.sh:
 // each *.json was computed by reading the same file back with
@@ -329,3 +330,53 @@ describe('wrap sets', () => {
   });
 });
 
+
+describe('trace message mapping (synthetic messages for the cases a small workload does not produce)', () => {
+  const node = atom('n@h');
+  const pid = (id: number): Term => ({ t: 'pid', node, id, serial: 0, creation: 1 });
+  const tup = (...items: Term[]): Term => ({ t: 'tuple', items });
+  const a = atom;
+  const [A, B] = [pid(1), pid(2)];
+  const now = tup(1, 2, 3);
+
+  it('getting_linked first becomes the linker\'s link; the linker\'s own link is then the duplicate', () => {
+    const m = new TraceMessageMapper();
+    const e = m.map(tup(a('trace'), B, a('getting_linked'), A));
+    expect(e).toMatchObject({ kind: 'link', pid: A, peer: B, node: 'n@h' });
+    expect(m.map(tup(a('trace'), A, a('link'), B))).toBeUndefined();
+    // With the peer untraced, linking again is a new event, not a duplicate.
+    expect(m.map(tup(a('trace'), A, a('link'), B))).toMatchObject({ kind: 'link' });
+    expect(m.map(tup(a('trace'), A, a('link'), B))).toMatchObject({ kind: 'link' });
+  });
+
+  it('call: the 5-tuple form keeps term = args and counts the dropped match-spec message', () => {
+    const m = new TraceMessageMapper();
+    const e = m.map(tup(a('trace_ts'), A, a('call'), tup(a('m'), a('f'), [1, 2]), tup(a('c'), a('g'), 0), now))!;
+    expect(e).toMatchObject({ kind: 'call', mfa: [a('m'), a('f'), 2], term: [1, 2], ts: 1_000_002_000_003_000n });
+    expect(m.summary()).toEqual(['skipped 1 trace message: call match-spec message dropped']);
+    const arityOnly = m.map(tup(a('trace'), A, a('call'), tup(a('m'), a('f'), 3)))!;
+    expect(arityOnly.mfa).toEqual([a('m'), a('f'), 3]);
+    expect(arityOnly.term).toBeUndefined();
+  });
+
+  it('skips return_to, seq_trace, port events and unknown tags, counted', () => {
+    const m = new TraceMessageMapper();
+    expect(m.map(tup(a('trace'), A, a('return_to'), tup(a('m'), a('f'), 1)))).toBeUndefined();
+    expect(m.map(tup(a('seq_trace'), 0, tup(a('send'), 1, A, B, a('x'))))).toBeUndefined();
+    expect(m.map(tup(a('trace'), A, a('open'), B, a('drv')))).toBeUndefined();
+    expect(m.summary()).toEqual(['skipped 1 trace message: return_to', 'skipped 1 trace message: seq_trace', 'skipped 1 trace message: unsupported trace tag open']);
+  });
+
+  it('in/out carry the mfa when given (0 = unknown), *_exiting maps to in/out', () => {
+    const m = new TraceMessageMapper();
+    expect(m.map(tup(a('trace'), A, a('in'), tup(a('m'), a('f'), 1)))).toMatchObject({ kind: 'in', mfa: [a('m'), a('f'), 1] });
+    expect(m.map(tup(a('trace'), A, a('out_exiting'), 0))).toEqual({ node: 'n@h', ts: 0n, kind: 'out', pid: A });
+  });
+
+  it('an untimestamped message takes the previous ts; a drop takes the previous ts and node', () => {
+    const m = new TraceMessageMapper({ monotonicOffsetNs: 10n });
+    m.map(tup(a('trace_ts'), A, a('exit'), a('normal'), -500));
+    expect(m.map(tup(a('trace'), B, a('register'), a('x')))).toMatchObject({ ts: -490n });
+    expect(m.drop(3)).toEqual({ node: 'n@h', ts: -490n, kind: 'drop', pid: DROPPED_PID, term: 3 });
+  });
+});
