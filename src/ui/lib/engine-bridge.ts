@@ -44,6 +44,7 @@ export class EngineBridge {
 /** Reads browser File objects into the engine's input shape. */
 export async function readFiles(files: Iterable<File>): Promise<InputFile[]> {
   const out: InputFile[] = [];
-  for (const f of files) out.push({ name: (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name, bytes: new Uint8Array(await f.arrayBuffer()) });
+  for (const f of files)
+    out.push({ name: (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name, bytes: new Uint8Array(await f.arrayBuffer()) });
   return out;
 }

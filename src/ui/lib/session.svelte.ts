@@ -1,0 +1,142 @@
+import type { LoadProgress, LoadReport } from '../../engine/engine';
+import type { QueryResult } from '../../engine/result';
+import { EngineBridge, readFiles } from './engine-bridge';
+
+/** A process is named by its node and canonical pid text (docs/SCHEMA.md). */
+export interface ProcessRef {
+  node: string;
+  pid: string;
+}
+
+/** A time window in ns since the epoch. */
+export interface Window {
+  start: bigint;
+  end: bigint;
+}
+
+export const PANELS = ['overview', 'timeline', 'sequence', 'state', 'calls', 'charts', 'causality', 'anomalies', 'source', 'sql', 'expectations'] as const;
+export type Panel = (typeof PANELS)[number];
+
+/**
+ * The analyzer's shared state: what is loaded and what is selected. Every
+ * view reads and writes selection here, so selecting a process, an event or
+ * an instant in one view selects it everywhere; the URL hash mirrors it.
+ */
+export class Session {
+  readonly bridge = new EngineBridge();
+
+  duckdbVersion = $state<string | null>(null);
+  loading = $state(false);
+  progress = $state.raw<LoadProgress | null>(null);
+  /** Every load's report, oldest first; errors from one load never erase earlier loads. */
+  reports = $state.raw<LoadReport[]>([]);
+  error = $state<string | null>(null);
+  /** Increments after each completed load: views re-query when it changes. */
+  generation = $state(0);
+  /** The whole trace's span (null before anything is loaded). */
+  span = $state.raw<Window | null>(null);
+
+  /** Names of the loaded files, for the URL hash (a link reopens the view once the same archive is loaded). */
+  archive = $state<string | null>(null);
+  panel = $state<Panel>('overview');
+  selectedProcess = $state.raw<ProcessRef | null>(null);
+  /** Processes chosen for the sequence diagram and charts. */
+  chosenProcesses = $state.raw<ProcessRef[]>([]);
+  selectedSeq = $state<number | null>(null);
+  cursor = $state<bigint | null>(null);
+  /** The visible window of time-based views (timeline, charts). */
+  view = $state.raw<Window | null>(null);
+
+  async start(): Promise<void> {
+    try {
+      this.duckdbVersion = await this.bridge.version();
+    } catch (e) {
+      this.error = `the engine failed to start: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+
+  async loadFiles(files: File[]): Promise<LoadReport | null> {
+    if (files.length === 0) return null;
+    return this.loadInputs(await readFiles(files));
+  }
+
+  async loadInputs(inputs: { name: string; bytes: Uint8Array }[]): Promise<LoadReport | null> {
+    this.loading = true;
+    this.error = null;
+    this.progress = null;
+    try {
+      const report = await this.bridge.load(inputs, (p) => (this.progress = p));
+      this.reports = [...this.reports, report];
+      if (report.sources.length > 0) {
+        this.archive = this.reports.flatMap((r) => r.sources.map((s) => s.name)).join('+');
+        await this.refreshSpan();
+        this.generation++;
+      }
+      return report;
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e);
+      return null;
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  cancelLoad(): void {
+    void this.bridge.cancelLoad();
+  }
+
+  query(sql: string, key?: string): Promise<QueryResult> {
+    return this.bridge.query(sql, { key });
+  }
+
+  selectProcess(p: ProcessRef | null): void {
+    this.selectedProcess = p;
+    if (p && !this.chosenProcesses.some((c) => c.node === p.node && c.pid === p.pid)) this.chosenProcesses = [...this.chosenProcesses, p];
+  }
+
+  /** Selects an event: also moves the cursor to it and selects its process. */
+  selectEvent(seq: number, ts: bigint, process?: ProcessRef): void {
+    this.selectedSeq = seq;
+    this.cursor = ts;
+    if (process) this.selectProcess(process);
+  }
+
+  setCursor(t: bigint | null): void {
+    this.cursor = t;
+  }
+
+  setView(w: Window | null): void {
+    this.view = w;
+  }
+
+  private async refreshSpan(): Promise<void> {
+    const r = await this.bridge.query('SELECT min(ts) AS t0, max(ts) AS t1 FROM events');
+    const [t0, t1] = r.rows[0] ?? [];
+    if (t0 === null || t0 === undefined) return;
+    this.span = { start: BigInt(t0 as bigint), end: BigInt(t1 as bigint) };
+    if (this.view === null) this.view = this.span;
+  }
+}
+
+/** `a` and `b` name the same process. */
+export function sameProcess(a: ProcessRef | null, b: ProcessRef | null): boolean {
+  return a !== null && b !== null && a.node === b.node && a.pid === b.pid;
+}
+
+/** Formats a timestamp relative to the trace start, with a unit that fits. */
+export function formatRelative(ts: bigint, start: bigint): string {
+  const ns = Number(ts - start);
+  const abs = Math.abs(ns);
+  if (abs < 1e3) return `${ns} ns`;
+  if (abs < 1e6) return `${(ns / 1e3).toFixed(abs < 1e4 ? 2 : 1)} µs`;
+  if (abs < 1e9) return `${(ns / 1e6).toFixed(abs < 1e7 ? 3 : 2)} ms`;
+  return `${(ns / 1e9).toFixed(3)} s`;
+}
+
+export function formatDuration(ns: number): string {
+  const abs = Math.abs(ns);
+  if (abs < 1e3) return `${ns} ns`;
+  if (abs < 1e6) return `${(ns / 1e3).toFixed(1)} µs`;
+  if (abs < 1e9) return `${(ns / 1e6).toFixed(2)} ms`;
+  return `${(ns / 1e9).toFixed(3)} s`;
+}
