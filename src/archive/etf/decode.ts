@@ -82,6 +82,12 @@ const f64 = new Float64Array(1);
 const f64Bytes = new Uint8Array(f64.buffer);
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+// A direct-mapped cache from atom bytes to interned atoms, shared by all decodes.
+const ATOM_CACHE_MASK = 4095;
+const atomKeys: (Uint8Array | undefined)[] = new Array(ATOM_CACHE_MASK + 1);
+const atomUtf8 = new Uint8Array(ATOM_CACHE_MASK + 1);
+const atomValues: (Atom | undefined)[] = new Array(ATOM_CACHE_MASK + 1);
+
 const FLOAT_STRING = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 const MAX_REF_WORDS = 5;
 
@@ -196,6 +202,31 @@ class Decoder {
     const p = this.pos;
     const end = p + len;
     this.pos = end;
+    // Most atoms repeat (module names, node names, tags): look the bytes up before building a string.
+    let h = utf8 ? 0x811c9dc5 : 0x050c5d1f;
+    for (let i = p; i < end; i++) h = Math.imul(h ^ b[i]!, 16777619);
+    const slot = (h >>> 0) & ATOM_CACHE_MASK;
+    const key = atomKeys[slot];
+    if (key !== undefined && key.length === len && atomUtf8[slot] === (utf8 ? 1 : 0)) {
+      let same = true;
+      for (let i = 0; i < len; i++) {
+        if (key[i] !== b[p + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return atomValues[slot]!;
+    }
+    const a = this.atomText(p, end, utf8, at);
+    atomKeys[slot] = b.slice(p, end);
+    atomUtf8[slot] = utf8 ? 1 : 0;
+    atomValues[slot] = a;
+    return a;
+  }
+
+  atomText(p: number, end: number, utf8: boolean, at: number): Atom {
+    const b = this.b;
+    const len = end - p;
     // Latin-1 and ASCII bytes map straight to UTF-16 code units.
     let ascii = true;
     if (utf8) {
@@ -332,7 +363,7 @@ class Decoder {
           break;
         case Tag.SMALL_TUPLE:
         case Tag.LARGE_TUPLE: {
-          const n = this.count(tag === Tag.SMALL_TUPLE ? this.u8('SMALL_TUPLE_EXT arity') : this.u32('LARGE_TUPLE_EXT arity'), 1, tagName(tag));
+          const n = this.count(tag === Tag.SMALL_TUPLE ? this.u8('SMALL_TUPLE_EXT arity') : this.u32('LARGE_TUPLE_EXT arity'), 1, 'tuple');
           if (n === 0) {
             value = { t: 'tuple', items: [] };
             break;
