@@ -174,6 +174,7 @@ describe('exact values', () => {
     const wrongSize = bytes.slice();
     wrongSize[5] += 1;
     expect(etfError(() => decodeTerm(wrongSize, 0, opts)).message).toMatch(/inflated to|does not inflate/);
+    expect(etfError(() => decodeTerm(bytes, 0, { ...opts, maxInflatedSize: 100 })).message).toMatch(/more than the 100 allowed/);
   });
 
   it('decodeTermAt walks concatenated terms', () => {
@@ -213,7 +214,7 @@ describe('corrupt input', () => {
   });
 
   it('every truncation of a fixture throws EtfError', () => {
-    const names = ['trace-like send', 'map term-order keys', 'fun closure', 'struct DateTime zone', 'NEWER_REFERENCE_EXT remote 5 words', 'bignum -10^700', 'improper list long', 'V4_PORT_EXT remote 64-bit id', 'minor_version 0 float list'];
+    const names = ['trace-like send', 'map term-order keys', 'fun closure', 'struct DateTime zone', 'NEWER_REFERENCE_EXT remote 5 words', 'bignum -10^700', 'improper list long', 'V4_PORT_EXT remote 64-bit id', 'minor_version 0 float list', 'compressed map'];
     for (const name of names) {
       const bytes = bytesOf(name);
       for (let n = 0; n < bytes.length; n++) etfError(() => decodeTerm(bytes.subarray(0, n)));
