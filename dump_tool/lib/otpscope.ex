@@ -98,9 +98,9 @@ defmodule Otpscope do
       caller).
     * Tuning (rarely needed): `:chunk_events` (16384 events per chunk and per
       tracer buffer), `:flush_interval` (500 ms), `:max_in_flight` (2 buffers
-      at the writer), `:high_water` (50 000) / `:low_water` (10 000) /
-      `:suspend_water` (200 000) tracer mailbox marks, `:level` (deflate
-      level, 9).
+      at the writer), `:high_water` (20 000) / `:low_water` (5 000) /
+      `:suspend_water` (60 000) tracer mailbox marks, `:level` (deflate
+      level, 6: level 9 measured 3x slower for < 0.2 % smaller chunks).
 
   Invalid options raise `ArgumentError` naming the option and the accepted
   values.

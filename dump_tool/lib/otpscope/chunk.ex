@@ -42,66 +42,90 @@ defmodule Otpscope.Chunk do
   lifecycle facts seen (`{:spawn, child, parent, mfa}`, `{:exit, pid, reason}`,
   `{:register, pid, name}`) and the pids of the chunk.
   """
+  @empty {%{}, 0, []}
+
   def encode(msgs, drops, %__MODULE__{} = st) do
     rows = msgs |> Enum.reduce([], &row/2) |> List.keysort(0) |> native_to_ns(st)
     {rows, st} = fold_spawns(rows, st, [])
 
-    t0 =
+    {t0, u0} =
       case rows do
-        [{_u, ts, _, _, _, _, _} | _] -> ts
-        [] -> 0
+        [{u, ts, _, _, _, _, _} | _] -> {ts, u}
+        [] -> {0, 0}
       end
 
-    u0 =
-      case rows do
-        [{u, _, _, _, _, _, _} | _] -> u
-        [] -> 0
-      end
-
-    acc = %{
-      dt: [],
-      du: [],
-      kind: [],
-      pid: [],
-      peer: [],
-      mfa: [],
-      term: [],
-      pids: {%{}, 0, []},
-      mfas: {%{}, 0, []},
-      terms: {%{}, 0, []},
-      cuts: 0,
-      facts: [],
-      prev_t: t0,
-      prev_u: u0
-    }
-
-    acc = Enum.reduce(rows, acc, &column(&1, &2, st.limits))
-    {_, _, pids} = acc.pids
-    {_, _, mfas} = acc.mfas
-    {_, _, terms} = acc.terms
-    n = length(rows)
+    # One pass interns pids, mfas and terms; then one tight pass per column
+    # appends varints to a binary (binary appends are done in place).
+    {irows, {pids, mfas, terms, cuts, facts}} =
+      Enum.map_reduce(rows, {@empty, @empty, @empty, 0, []}, &intern_row(&1, &2, st.limits))
 
     chunk = %{
       v: 1,
-      n: n,
+      n: length(rows),
       t0: t0,
       u0: u0,
-      dt: IO.iodata_to_binary(Enum.reverse(acc.dt)),
-      du: IO.iodata_to_binary(Enum.reverse(acc.du)),
-      kind: IO.iodata_to_binary(Enum.reverse(acc.kind)),
-      pid: IO.iodata_to_binary(Enum.reverse(acc.pid)),
-      peer: IO.iodata_to_binary(Enum.reverse(acc.peer)),
-      mfa: IO.iodata_to_binary(Enum.reverse(acc.mfa)),
-      term: IO.iodata_to_binary(Enum.reverse(acc.term)),
-      pids: Enum.reverse(pids),
-      mfas: Enum.reverse(mfas),
-      terms: Enum.reverse(terms),
+      dt: deltas(irows, 1, t0, <<>>),
+      du: deltas(irows, 0, u0, <<>>),
+      kind: for({_, _, k, _, _, _, _} <- irows, into: <<>>, do: <<k>>),
+      pid: indices(irows, 3, <<>>),
+      peer: indices(irows, 4, <<>>),
+      mfa: indices(irows, 5, <<>>),
+      term: indices(irows, 6, <<>>),
+      pids: table(pids),
+      mfas: table(mfas),
+      terms: table(terms),
       # already in ns (the writer converts them)
       drops: drops
     }
 
-    {:erlang.term_to_binary(chunk), n, acc.cuts, {Enum.reverse(acc.facts), chunk.pids}, st}
+    {:erlang.term_to_binary(chunk), chunk.n, cuts, {Enum.reverse(facts), chunk.pids}, st}
   end
+
+  defp table({_, _, list}), do: Enum.reverse(list)
+
+  defp intern_row({u, t, kind, pid, peer, mfa, term}, {pids, mfas, terms, cuts, facts}, limits) do
+    {pid_i, pids} = intern(pids, pid)
+
+    {peer_i, pids} =
+      case peer do
+        :none -> {0, pids}
+        _ -> intern1(pids, peer)
+      end
+
+    {mfa_i, mfas} =
+      case mfa do
+        :none -> {0, mfas}
+        _ -> intern1(mfas, mfa)
+      end
+
+    {term_i, terms, cuts} =
+      case term do
+        :none -> {0, terms, cuts}
+        {value} -> intern_term(terms, value, limits, cuts)
+      end
+
+    facts =
+      case kind do
+        0 -> [{:spawn, peer, pid, mfa} | facts]
+        1 -> [{:exit, pid, elem(term, 0)} | facts]
+        4 -> [{:register, pid, elem(term, 0)} | facts]
+        _ -> facts
+      end
+
+    {{u, t, kind, pid_i, peer_i, mfa_i, term_i}, {pids, mfas, terms, cuts, facts}}
+  end
+
+  defp deltas([], _pos, _prev, acc), do: acc
+
+  defp deltas([row | rest], pos, prev, acc) do
+    x = elem(row, pos)
+    deltas(rest, pos, x, Varint.put_signed(acc, x - prev))
+  end
+
+  defp indices([], _pos, acc), do: acc
+
+  defp indices([row | rest], pos, acc),
+    do: indices(rest, pos, Varint.put_unsigned(acc, elem(row, pos)))
 
   defp native_to_ns(rows, %{native_per_sec: 1_000_000_000}), do: rows
 
@@ -193,70 +217,16 @@ defmodule Otpscope.Chunk do
 
   defp fold_spawns([r | rest], st, out), do: fold_spawns(rest, st, [r | out])
 
-  defp column({u, t, kind, pid, peer, mfa, term}, acc, limits) do
-    {pid_i, pids} = intern(acc.pids, pid)
-
-    {peer_i, pids} =
-      case peer do
-        :none ->
-          {0, pids}
-
-        _ ->
-          {i, pids} = intern(pids, peer)
-          {i + 1, pids}
-      end
-
-    {mfa_i, mfas} =
-      case mfa do
-        :none ->
-          {0, acc.mfas}
-
-        _ ->
-          {i, mfas} = intern(acc.mfas, mfa)
-          {i + 1, mfas}
-      end
-
-    {term_i, terms, cuts} =
-      case term do
-        :none ->
-          {0, acc.terms, acc.cuts}
-
-        {value} ->
-          intern_term(acc.terms, value, limits, acc.cuts)
-      end
-
-    facts =
-      case kind do
-        0 -> [{:spawn, peer, pid, mfa} | acc.facts]
-        1 -> [{:exit, pid, elem(term, 0)} | acc.facts]
-        4 -> [{:register, pid, elem(term, 0)} | acc.facts]
-        _ -> acc.facts
-      end
-
-    %{
-      acc
-      | dt: [Varint.signed(t - acc.prev_t) | acc.dt],
-        du: [Varint.signed(u - acc.prev_u) | acc.du],
-        kind: [kind | acc.kind],
-        pid: [Varint.unsigned(pid_i) | acc.pid],
-        peer: [Varint.unsigned(peer_i) | acc.peer],
-        mfa: [Varint.unsigned(mfa_i) | acc.mfa],
-        term: [Varint.unsigned(term_i) | acc.term],
-        pids: pids,
-        mfas: mfas,
-        terms: terms,
-        cuts: cuts,
-        facts: facts,
-        prev_t: t,
-        prev_u: u
-    }
-  end
-
   defp intern({map, next, list} = table, key) do
     case map do
       %{^key => i} -> {i, table}
       _ -> {next, {Map.put(map, key, next), next + 1, [key | list]}}
     end
+  end
+
+  defp intern1(table, key) do
+    {i, table} = intern(table, key)
+    {i + 1, table}
   end
 
   defp intern_term({map, next, list} = table, value, limits, cuts) do

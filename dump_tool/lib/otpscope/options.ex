@@ -23,10 +23,10 @@ defmodule Otpscope.Options do
     chunk_events: 16_384,
     flush_interval: 500,
     max_in_flight: 2,
-    high_water: 50_000,
-    low_water: 10_000,
-    suspend_water: 200_000,
-    level: 9
+    high_water: 20_000,
+    low_water: 5_000,
+    suspend_water: 60_000,
+    level: 6
   ]
 
   @doc "The defaults, for documentation and the manifest."

@@ -112,15 +112,17 @@ defmodule Otpscope.Recorder do
 
         Process.link(tracer)
         flags = flags(opts)
-        trace = Trace.enable(backend, tracer, spec, flags, [self(), tracer, writer])
+        trace = Trace.new(backend, tracer, spec, flags, [self(), tracer, writer])
+        # The tracer needs this to suspend tracing under overload; sent before
+        # any trace message can reach it.
+        send(tracer, {:otpscope_trace, trace})
+        trace = Trace.enable(trace)
 
         trace =
           Enum.reduce(patterns, trace, fn {mfa, ms, pflags}, trace ->
             {_n, trace} = Trace.pattern(trace, mfa, ms, pflags)
             trace
           end)
-
-        send(tracer, {:otpscope_trace, trace})
 
         {:ok,
          %{

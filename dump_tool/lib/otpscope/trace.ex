@@ -90,19 +90,21 @@ defmodule Otpscope.Trace do
     end
   end
 
-  @doc "Starts tracing `spec` with `flags`, sending to `tracer`."
-  def enable(backend, tracer, spec, flags, exclude) do
+  @doc """
+  Prepares tracing `spec` with `flags` to `tracer` (creates the session on
+  OTP 27+). Nothing is traced until enable/1.
+  """
+  def new(backend, tracer, spec, flags, exclude) do
     t = %__MODULE__{backend: backend, tracer: tracer, spec: spec, flags: flags, exclude: exclude}
 
-    t =
-      case backend do
-        :session ->
-          %{t | session: apply(:trace, :session_create, [:otpscope, tracer, []])}
+    case backend do
+      :session -> %{t | session: apply(:trace, :session_create, [:otpscope, tracer, []])}
+      :legacy -> t
+    end
+  end
 
-        :legacy ->
-          t
-      end
-
+  @doc "Switches the process flags on."
+  def enable(%__MODULE__{} = t) do
     set_processes(t, true)
     t
   end

@@ -19,6 +19,19 @@ defmodule Otpscope.Varint do
   def signed(n) when n >= 0, do: unsigned(n <<< 1)
   def signed(n), do: unsigned(-n * 2 - 1)
 
+  @doc "Appends an unsigned varint to `bin` (in place when `bin` is writable)."
+  def put_unsigned(bin, n) when n < 0x80, do: <<bin::binary, n>>
+  def put_unsigned(bin, n) when n < 0x4000, do: <<bin::binary, (n &&& 0x7F) ||| 0x80, n >>> 7>>
+
+  def put_unsigned(bin, n) when n < 0x200000,
+    do: <<bin::binary, (n &&& 0x7F) ||| 0x80, (n >>> 7 &&& 0x7F) ||| 0x80, n >>> 14>>
+
+  def put_unsigned(bin, n), do: put_unsigned(<<bin::binary, (n &&& 0x7F) ||| 0x80>>, n >>> 7)
+
+  @doc "Appends a zigzag signed varint to `bin`."
+  def put_signed(bin, n) when n >= 0, do: put_unsigned(bin, n <<< 1)
+  def put_signed(bin, n), do: put_unsigned(bin, -n * 2 - 1)
+
   @doc "Decodes `count` unsigned varints from a binary (used by tests and tools)."
   def decode_unsigned(bin), do: decode(bin, 0, 0, [])
 
