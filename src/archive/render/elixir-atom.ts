@@ -22,7 +22,9 @@ const OPERATORS = new Set(
 const ALIAS = /^Elixir(\.[A-Z][A-Za-z0-9_]*)*$/;
 const ASCII_ID = /^[a-zA-Z_][a-zA-Z0-9_]*(@[a-zA-Z0-9_]*)*[?!]?$/u;
 
-const UNICODE_UPPER = /^[\p{Lu}\p{Lt}]$/u;
+// Titlecase letters (Lt) may not start an identifier in Elixir 1.14.
+const UNICODE_UPPER = /^\p{Lu}$/u;
+const TITLECASE = /^\p{Lt}$/u;
 const UNICODE_START = /^\p{ID_Start}$/u;
 const UNICODE_CONTINUE = /^\p{ID_Continue}$/u;
 const COMMON = /^[\p{Script=Common}\p{Script=Inherited}]$/u;
@@ -39,6 +41,8 @@ const HIGHLY_RESTRICTIVE = [
   ['Latin', 'Han', 'Bopomofo', 'Hanb'],
   ['Latin', 'Han', 'Hangul', 'Kore'],
 ];
+// Elixir 1.14's tables predate Unicode 15.1, which added the joiners to ID_Continue.
+const JOINERS = /^[\u200c\u200d]$/u;
 
 function scriptsOf(ch: string): string[] {
   const out: string[] = [];
@@ -46,17 +50,18 @@ function scriptsOf(ch: string): string[] {
   return out.length ? out : ['?' + ch];
 }
 
+/** UTS #39 "highly restrictive": one script, or every character within one of the CJK + Latin combinations. */
 function mixedScriptsOk(chars: string[]): boolean {
   let common: Set<string> | null = null;
-  const all = new Set<string>();
+  const sets: string[][] = [];
   for (const ch of chars) {
     if (COMMON.test(ch)) continue;
     const s = scriptsOf(ch);
-    s.forEach((x) => all.add(x));
+    sets.push(s);
     common = common === null ? new Set(s) : new Set(s.filter((x) => common!.has(x)));
   }
   if (common === null || common.size > 0) return true;
-  return HIGHLY_RESTRICTIVE.some((allowed) => [...all].every((x) => allowed.includes(x)));
+  return HIGHLY_RESTRICTIVE.some((allowed) => sets.every((s) => s.some((x) => allowed.includes(x))));
 }
 
 /** String.Tokenizer.tokenize on the whole name: the kind when all of it is one identifier, else null. */
@@ -69,7 +74,7 @@ function tokenize(name: string): 'identifier' | 'not_callable' | null {
   if (/^[A-Z]$/.test(first)) kind = 'not_callable';
   else if (/^[a-z_]$/.test(first)) kind = 'identifier';
   else if (UNICODE_UPPER.test(first) && UNICODE_START.test(first)) kind = 'not_callable';
-  else if (UNICODE_START.test(first)) kind = 'identifier';
+  else if (UNICODE_START.test(first) && !TITLECASE.test(first)) kind = 'identifier';
   else return null;
   let i = 1;
   let at = false;
@@ -80,7 +85,7 @@ function tokenize(name: string): 'identifier' | 'not_callable' | null {
       break;
     }
     if (c === '@') at = true;
-    else if (!/^[a-zA-Z0-9_]$/.test(c) && !UNICODE_CONTINUE.test(c)) return null;
+    else if (!/^[a-zA-Z0-9_]$/.test(c) && (!UNICODE_CONTINUE.test(c) || JOINERS.test(c))) return null;
   }
   if (i < chars.length) return null;
   if (name.normalize('NFC') !== name || !mixedScriptsOk(chars)) return null;

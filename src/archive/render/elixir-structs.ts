@@ -8,6 +8,7 @@
  */
 import type { ErlMap, Term } from '../etf/term';
 import { atom, isAtom } from '../etf/term';
+import { compareTerms } from './compare';
 import { inspectAtomKey } from './elixir-atom';
 import { binaryCodePoints, escapeChar, isPrintableCodePoint } from './elixir-escape';
 
@@ -36,10 +37,10 @@ const ANY_FIELDS: Record<string, readonly string[]> = {
   'Elixir.CompileError': ['__exception__', 'file', 'line', 'description'],
 };
 
-/** Structs with `@derive {Inspect, optional: [...]}`: these fields are hidden while nil. */
-const DERIVED: Record<string, { fields: readonly string[]; optional: readonly string[] }> = {
-  'Elixir.URI': { fields: ['scheme', 'authority', 'userinfo', 'host', 'port', 'path', 'query', 'fragment'], optional: ['authority'] },
-  'Elixir.Version': { fields: ['major', 'minor', 'patch', 'pre', 'build'], optional: ['build'] },
+/** Structs with `@derive {Inspect, optional: [...]}`: those fields are hidden while equal to their default. */
+const DERIVED: Record<string, { fields: readonly string[]; optional: Record<string, Term> }> = {
+  'Elixir.URI': { fields: ['scheme', 'authority', 'userinfo', 'host', 'port', 'path', 'query', 'fragment'], optional: { authority: atom('nil') } },
+  'Elixir.Version': { fields: ['major', 'minor', 'patch', 'pre', 'build'], optional: { pre: [], build: atom('nil') } },
 };
 
 class Fields {
@@ -117,7 +118,7 @@ function isoCalendar(f: Fields): boolean {
 }
 
 /**
- * `Inspect.Regex` of 1.14: `/` (unless already escaped) becomes `\/`, control characters
+ * `Inspect.Regex` of 1.14: `/` (unless already escaped) becomes `\/`, `#{` becomes `\#{`, control characters
  * become `\n`-style escapes, and \b, \d, \e (which mean something else in a regex) become hex.
  */
 function regexText(source: Uint8Array, opts: Uint8Array): string | null {
@@ -130,6 +131,10 @@ function regexText(source: Uint8Array, opts: Uint8Array): string | null {
       out += '\\/';
       i++;
     } else if (c === 0x2f) out += '\\/';
+    else if (c === 0x23 && cps[i + 1] === 0x7b) {
+      out += '\\#{';
+      i++;
+    }
     else if (controls[c] !== undefined) out += controls[c];
     else if (c >= 0 && isPrintableCodePoint(c) && c !== 0x7f) out += String.fromCodePoint(c);
     else out += escapeChar(c < 0 ? -1 - c : c);
@@ -200,7 +205,7 @@ export function renderStruct(
   }
   const derived = DERIVED[module];
   if (derived !== undefined) {
-    return keyword(derived.fields.filter((x) => !derived.optional.includes(x) || !isNil(f.get(x))));
+    return keyword(derived.fields.filter((x) => derived.optional[x] === undefined || compareTerms(f.get(x) ?? atomNil, derived.optional[x]!) !== 0));
   }
   const fields = ANY_FIELDS[module] ?? structFields?.(module);
   if (fields === undefined || !f.hasExactly(fields)) return null;
@@ -209,9 +214,6 @@ export function renderStruct(
 
 const atomNil: Term = atom('nil');
 
-function isNil(t: Term | undefined): boolean {
-  return t === undefined || isAtom(t, 'nil');
-}
 
 /** Inspect.Algebra.container_doc on one line: each item gets the limit left after it. */
 export function container<T>(open: string, items: readonly T[], close: string, limit: number, each: (item: T, limit: number) => string): string {
