@@ -155,7 +155,10 @@ export class Engine {
       yield* archive.batches();
       return;
     }
-    const onWarning = (w: string) => source.warnings.push(w);
+    // Folding the two sides of a spawn or link into one event is routine, not worth a warning.
+    const onWarning = (w: string) => {
+      if (!w.includes('duplicate of the other side')) source.warnings.push(w);
+    };
     if (group.kind === 'dbg') {
       const gen = group.files.length === 1 ? readDbgFile(group.files[0].bytes, group.files[0].name, { onWarning }) : readDbgWrapSet(group.files, { onWarning });
       source.node = '';

@@ -66,9 +66,14 @@ export async function readOtpscopeArchive(bytes: Uint8Array, fileName: string): 
   const manifestEntry = byName.get('manifest.json');
   if (manifestEntry === undefined) throw new TraceReadError(fileName, 0, 'zip archive has no manifest.json: not an otpscope archive');
   const manifest = parseJson(await manifestEntry.data(), fileName, manifestEntry) as Manifest;
-  if (manifest.format !== 'otpscope') throw new TraceReadError(fileName, manifestEntry.offset, `manifest.json: format is ${JSON.stringify(manifest.format)}, expected "otpscope"`);
+  if (manifest.format !== 'otpscope')
+    throw new TraceReadError(fileName, manifestEntry.offset, `manifest.json: format is ${JSON.stringify(manifest.format)}, expected "otpscope"`);
   if (!SUPPORTED_FORMAT_VERSIONS.includes(manifest.format_version))
-    throw new TraceReadError(fileName, manifestEntry.offset, `manifest.json: format_version ${manifest.format_version} is not supported (this reader reads ${SUPPORTED_FORMAT_VERSIONS.join(', ')})`);
+    throw new TraceReadError(
+      fileName,
+      manifestEntry.offset,
+      `manifest.json: format_version ${manifest.format_version} is not supported (this reader reads ${SUPPORTED_FORMAT_VERSIONS.join(', ')})`,
+    );
   const node = manifest.node;
   const offset = BigInt(manifest.clock?.time_offset_ns ?? '0');
   const warnings = [...zip.warnings];
@@ -217,9 +222,10 @@ function processFacts(t: Term, node: string): ProcessFact[] {
     const ic = get('dictionary_initial_call') ?? get('initial_call');
     const ic2 = get('initial_call');
     const pick = ic !== undefined && isTuple(ic, 3) && !isAtom(ic.items[0], 'proc_lib') ? ic : ic2;
-    if (pick !== undefined && isTuple(pick, 3) && isAtom(pick.items[0]) && isAtom(pick.items[1]) && typeof pick.items[2] === 'number') fact.initialCall = [pick.items[0], pick.items[1], pick.items[2]];
+    if (pick !== undefined && isTuple(pick, 3) && isAtom(pick.items[0]) && isAtom(pick.items[1]) && typeof pick.items[2] === 'number')
+      fact.initialCall = [pick.items[0], pick.items[1], pick.items[2]];
     const extra: Record<string, Term> = {};
-    for (const k of ['ancestors', 'behaviour', 'label', 'parent', 'status']) {
+    for (const k of ['ancestors', 'behaviour', 'module', 'label', 'parent', 'status', 'exit_reason']) {
       const v = get(k);
       if (v !== undefined) extra[k] = v;
     }

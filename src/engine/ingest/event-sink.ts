@@ -1,9 +1,11 @@
 import { isAtom, isTuple, type Term } from '../../archive/etf/term';
 import type { ProcessFact, TraceEvent } from '../../archive/trace-event';
 import { hashString } from '../../archive/otpscope/hash';
-import { CallbackStateTracker } from './callback-states';
+import { diffTerms, renderPath } from '../analyses/term-diff';
+import { CallbackStateTracker, mailboxMessage } from './callback-states';
 import { ColumnBuilder, type ColumnSpec } from './columns';
 import { TermText } from './text';
+import { renderElixir } from '../../archive/render/elixir';
 
 export const EVENTS_RAW = {
   src: 'i32',
@@ -38,6 +40,30 @@ export const CALL_MSGS_RAW = {
   is_request: 'bool',
   tag: 'str',
   body: 'str',
+  /** Requests: the caller pid inside `{from, tag}`. */
+  from_pid: 'str',
+  from_node: 'str',
+} as const;
+
+/** Callback calls that took a message from the mailbox, with that message rebuilt (see mailboxMessage). */
+export const CONSUMED_RAW = {
+  src: 'i32',
+  node: 'str',
+  ord: 'f64',
+  pid: 'str',
+  msg: 'str',
+} as const;
+
+/** Structural changes between consecutive states of a process (analyses/term-diff.ts), keyed by the later state's return event. */
+export const STATE_CHANGES_RAW = {
+  src: 'i32',
+  node: 'str',
+  ord: 'f64',
+  pid: 'str',
+  path: 'str',
+  change: 'str',
+  before: 'str',
+  after: 'str',
 } as const;
 
 export const FACTS_RAW = {
@@ -57,6 +83,8 @@ export const RAW_TABLES: [string, ColumnSpec][] = [
   ['states_raw', STATES_RAW],
   ['facts_raw', FACTS_RAW],
   ['call_msgs_raw', CALL_MSGS_RAW],
+  ['consumed_raw', CONSUMED_RAW],
+  ['state_changes_raw', STATE_CHANGES_RAW],
 ];
 
 /**
@@ -69,6 +97,10 @@ export class EventSink {
   private states = new ColumnBuilder(STATES_RAW);
   private facts = new ColumnBuilder(FACTS_RAW);
   private callMsgs = new ColumnBuilder(CALL_MSGS_RAW);
+  private consumed = new ColumnBuilder(CONSUMED_RAW);
+  private stateChanges = new ColumnBuilder(STATE_CHANGES_RAW);
+  /** The last state of each process (key: node + pid text), for state_changes. */
+  private readonly lastState = new Map<string, Term>();
   private readonly text = new TermText();
   private readonly tracker = new CallbackStateTracker();
   private position = 0;
@@ -101,14 +133,36 @@ export class EventSink {
       termText,
       termId,
     );
-    if ((ev.kind === 'send' || ev.kind === 'send_to_dead') && ev.term !== undefined) this.noteCallMessage(ev, ord);
+    if ((ev.kind === 'send' || ev.kind === 'send_to_dead' || ev.kind === 'receive') && ev.term !== undefined) this.noteCallMessage(ev, ord);
     if (ev.kind === 'call' || ev.kind === 'return' || ev.kind === 'exception') {
-      const row = this.tracker.observe(ev, `${ev.node} ${pid}`);
+      const key = `${ev.node} ${pid}`;
+      if (ev.kind === 'call') {
+        const m = mailboxMessage(ev);
+        if (m !== undefined) this.consumed.push(this.src, ev.node, ord, pid, t.term(m));
+      }
+      const row = this.tracker.observe(ev, key);
       if (row !== undefined) {
         const stateText = t.term(row.state);
         this.states.push(this.src, ev.node, ord, pid, row.callback, row.message === undefined ? null : t.term(row.message), stateText, termSize(row.state));
+        const prev = this.lastState.get(key);
+        if (prev !== undefined) {
+          for (const c of diffTerms(prev, row.state)) {
+            this.stateChanges.push(
+              this.src,
+              ev.node,
+              ord,
+              pid,
+              renderPath(c.path),
+              c.change,
+              c.before === undefined ? null : t.term(c.before),
+              c.after === undefined ? null : t.term(c.after),
+            );
+          }
+        }
+        this.lastState.set(key, row.state);
       }
     }
+    if (ev.kind === 'exit') this.lastState.delete(`${ev.node} ${pid}`);
   }
 
   /** Requests carry `{from, tag}`; the tag is a ref, or `[:alias | ref]` since OTP 24; replies are `{tag, reply}`. */
@@ -118,10 +172,12 @@ export class EventSink {
     const it = m.items;
     if (it.length === 3 && isAtom(it[0], '$gen_call') && isTuple(it[1], 2)) {
       const tag = callTag(it[1].items[1]);
-      if (tag !== undefined) this.callMsgs.push(this.src, ev.node, ord, true, this.text.term(tag), this.text.term(it[2]));
+      const from = it[1].items[0];
+      if (tag !== undefined)
+        this.callMsgs.push(this.src, ev.node, ord, true, this.text.term(tag), this.text.term(it[2]), this.text.pid(from), this.text.nodeOf(from, ev.node));
     } else if (it.length === 2) {
       const tag = callTag(it[0]);
-      if (tag !== undefined) this.callMsgs.push(this.src, ev.node, ord, false, this.text.term(tag), this.text.term(it[1]));
+      if (tag !== undefined) this.callMsgs.push(this.src, ev.node, ord, false, this.text.term(tag), this.text.term(it[1]), null, null);
     }
   }
 
@@ -135,6 +191,10 @@ export class EventSink {
     take('states_raw', this.states);
     take('facts_raw', this.facts);
     take('call_msgs_raw', this.callMsgs);
+    take('consumed_raw', this.consumed);
+    take('state_changes_raw', this.stateChanges);
+    this.consumed = new ColumnBuilder(CONSUMED_RAW);
+    this.stateChanges = new ColumnBuilder(STATE_CHANGES_RAW);
     this.events = new ColumnBuilder(EVENTS_RAW);
     this.states = new ColumnBuilder(STATES_RAW);
     this.facts = new ColumnBuilder(FACTS_RAW);
@@ -146,18 +206,28 @@ export class EventSink {
     const t = this.text;
     const ic = f.initialCall;
     const ancestors = f.extra?.ancestors;
-    const parent = f.extra?.parent ?? (Array.isArray(ancestors) && ancestors.length > 0 ? ancestors[0] : undefined);
+    const direct = f.extra?.parent;
+    const parent =
+      direct !== undefined && !isAtom(direct, 'nil') && !isAtom(direct, 'undefined')
+        ? direct
+        : Array.isArray(ancestors) && ancestors.length > 0
+          ? ancestors[0]
+          : undefined;
     this.facts.push(
       this.src,
       f.node,
       t.pid(f.pid),
       f.name === undefined ? null : t.term(f.name),
       ic === undefined ? null : t.mfa(ic),
-      ic === undefined ? null : t.term(ic[0]),
+      moduleOf(f.extra?.module) ?? (ic === undefined ? null : t.term(ic[0])),
       parent === undefined ? null : t.pid(parent),
       ancestors === undefined ? null : t.term(ancestors),
     );
   }
+}
+
+function moduleOf(m: Term | undefined): string | null {
+  return m !== undefined && isAtom(m) && m.name !== 'nil' && m.name !== 'undefined' ? renderElixir(m) : null;
 }
 
 /** The reference that identifies a call: a plain ref, `[:alias | ref]`, or `[[:alias | ref] | _]`-style tags reduced to their ref. */

@@ -1,0 +1,67 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { Engine } from '../../src/engine/engine';
+import { openNodeDuckDb } from '../../src/engine/duckdb/open-node';
+
+// Raw dbg trace-port files and a ttb upload folder (written by real OTP, see
+// test/fixtures/gen-traces.sh) loaded through the engine; expected counts come
+// from OTP's own dbg:trace_client reading of the same files.
+
+const fixtures = path.resolve(__dirname, '../fixtures');
+const read = (p: string) => ({ name: p, bytes: new Uint8Array(readFileSync(path.join(fixtures, p))) });
+
+/** Engine kinds for OTP's trace tags; spawn/spawned and the two sides of a link fold into one event each. */
+function expectedKinds(tagCounts: Record<string, number>, spawnedChildren: number): Record<string, number> {
+  const map: Record<string, string> = { exception_from: 'exception', return_from: 'return', send_to_non_existing_process: 'send_to_dead' };
+  const out: Record<string, number> = {};
+  for (const [tag, n] of Object.entries(tagCounts)) {
+    if (tag === 'spawned' || tag === 'spawn' || tag.startsWith('getting_')) continue;
+    const kind = map[tag] ?? tag;
+    out[kind] = (out[kind] ?? 0) + n;
+  }
+  out.spawn = spawnedChildren;
+  return out;
+}
+
+describe('raw traces through the engine', () => {
+  test('a dbg trace-port file: every message becomes an event of the right kind', async () => {
+    const facts = JSON.parse(readFileSync(path.join(fixtures, 'dbg/pingpong.trace.json'), 'utf8'));
+    const engine = await Engine.create(await openNodeDuckDb());
+    const report = await engine.load([read('dbg/pingpong.trace')]);
+    expect(report.errors).toEqual([]);
+    expect(report.sources[0].kind).toBe('dbg');
+    const kinds = Object.fromEntries(engine.query(`SELECT kind, count(*)::INTEGER FROM events GROUP BY kind`).rows);
+    expect(kinds).toEqual(expectedKinds(facts.tagCounts, facts.spawnedChildren.length));
+    // Twenty ping calls, each answered: calls pair through the reply alias.
+    const calls = engine.query(`SELECT outcome, count(*)::INTEGER FROM calls GROUP BY ALL`).rows;
+    const requests = engine.query(`SELECT count(*)::INTEGER FROM events WHERE kind = 'send' AND term LIKE '{:"$gen_call"%'`).rows[0][0];
+    expect(requests).toBe(21);
+    expect(calls).toEqual([['reply', requests]]);
+  });
+
+  test('a dbg wrap-file set loads as one trace', async () => {
+    const facts = JSON.parse(readFileSync(path.join(fixtures, 'dbg/wrap.json'), 'utf8'));
+    const engine = await Engine.create(await openNodeDuckDb());
+    const files = readdirSync(path.join(fixtures, 'dbg')).filter((f) => /^wrap-\d+\.trace$/.test(f));
+    const report = await engine.load(files.map((f) => read(`dbg/${f}`)));
+    expect(report.errors).toEqual([]);
+    expect(report.sources).toHaveLength(1);
+    const n = engine.query(`SELECT count(*)::INTEGER FROM events`).rows[0][0];
+    expect(n).toBeGreaterThan(0);
+    expect(n).toBeLessThanOrEqual(facts.frames ?? Number.MAX_SAFE_INTEGER);
+  });
+
+  test('a ttb upload folder: events from the log, process names from the .ti file', async () => {
+    const facts = JSON.parse(readFileSync(path.join(fixtures, 'ttb/upload.json'), 'utf8'));
+    const engine = await Engine.create(await openNodeDuckDb());
+    const files = readdirSync(path.join(fixtures, 'ttb/upload')).map((f) => read(`ttb/upload/${f}`));
+    const report = await engine.load(files);
+    expect(report.errors).toEqual([]);
+    expect(report.sources[0].kind).toBe('ttb');
+    const kinds = Object.fromEntries(engine.query(`SELECT kind, count(*)::INTEGER FROM events GROUP BY kind`).rows);
+    expect(kinds).toEqual(expectedKinds(facts.tagCounts, facts.spawnedChildren.length));
+    const echo = facts.processes.find((p: { info: { atom?: string } }) => p.info.atom === 'otps_echo');
+    expect(engine.query(`SELECT name FROM processes WHERE pid = '${echo.pid}'`).rows).toEqual([[':otps_echo']]);
+  });
+});
