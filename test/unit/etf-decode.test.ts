@@ -89,11 +89,7 @@ describe('exact values', () => {
     expect(dec('LIST_EXT with LIST_EXT tail')).toEqual([1, 2]);
     expect(dec('LIST_EXT with STRING_EXT tail')).toEqual([1, 104, 105]);
     expect(dec('list of 1000 ints')).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
-    expect(dec('keyword')).toEqual([
-      tuple(atom('a'), 1),
-      tuple(atom('b'), new Uint8Array([116, 119, 111])),
-      tuple(atom('c'), [tuple(atom('d'), atom('e'))]),
-    ]);
+    expect(dec('keyword')).toEqual([tuple(atom('a'), 1), tuple(atom('b'), new Uint8Array([116, 119, 111])), tuple(atom('c'), [tuple(atom('d'), atom('e'))])]);
   });
 
   it('binaries and bitstrings', () => {
@@ -116,7 +112,13 @@ describe('exact values', () => {
     expect(dec('tuple empty')).toEqual(tuple());
     expect(dec('tuple ok')).toEqual(tuple(atom('ok'), 1));
     expect((dec('tuple 300 (LARGE_TUPLE)') as ErlTuple).items).toHaveLength(300);
-    expect(dec('map atom keys')).toEqual({ t: 'map', entries: [[atom('a'), 1], [atom('b'), 2]] });
+    expect(dec('map atom keys')).toEqual({
+      t: 'map',
+      entries: [
+        [atom('a'), 1],
+        [atom('b'), 2],
+      ],
+    });
     expect((dec('map 100 string keys') as ErlMap).entries).toHaveLength(100);
     expect((dec('compressed map') as ErlMap).entries).toHaveLength(200);
   });
@@ -146,9 +148,7 @@ describe('exact values', () => {
 
   it('old FUN_EXT (no arity in the encoding)', () => {
     // 117 | NumFree=1 | Pid | Module | Index | Uniq | FreeVar
-    const bytes = new Uint8Array([
-      131, 117, 0, 0, 0, 1, 88, 119, 1, 110, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 119, 1, 109, 97, 3, 98, 0, 0, 1, 0, 97, 9,
-    ]);
+    const bytes = new Uint8Array([131, 117, 0, 0, 0, 1, 88, 119, 1, 110, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 119, 1, 109, 97, 3, 98, 0, 0, 1, 0, 97, 9]);
     const f = decodeTerm(bytes) as ErlFun;
     expect(f).toMatchObject({ t: 'fun', module: atom('m'), arity: -1, index: 3, oldIndex: 3, oldUniq: 256, freeVars: [9] });
   });
@@ -214,7 +214,18 @@ describe('corrupt input', () => {
   });
 
   it('every truncation of a fixture throws EtfError', () => {
-    const names = ['trace-like send', 'map term-order keys', 'fun closure', 'struct DateTime zone', 'NEWER_REFERENCE_EXT remote 5 words', 'bignum -10^700', 'improper list long', 'V4_PORT_EXT remote 64-bit id', 'minor_version 0 float list', 'compressed map'];
+    const names = [
+      'trace-like send',
+      'map term-order keys',
+      'fun closure',
+      'struct DateTime zone',
+      'NEWER_REFERENCE_EXT remote 5 words',
+      'bignum -10^700',
+      'improper list long',
+      'V4_PORT_EXT remote 64-bit id',
+      'minor_version 0 float list',
+      'compressed map',
+    ];
     for (const name of names) {
       const bytes = bytesOf(name);
       for (let n = 0; n < bytes.length; n++) etfError(() => decodeTerm(bytes.subarray(0, n)));

@@ -164,11 +164,13 @@ function cmp(a: Term, b: Term, exact: boolean): number {
         ys.map((e) => e[0]),
         true,
       );
-      return c !== 0 ? c : compareSeq(
-        xs.map((e) => e[1]),
-        ys.map((e) => e[1]),
-        exact,
-      );
+      return c !== 0
+        ? c
+        : compareSeq(
+            xs.map((e) => e[1]),
+            ys.map((e) => e[1]),
+            exact,
+          );
     }
     case 'pid': {
       const p = y as typeof x;
@@ -192,10 +194,7 @@ function cmp(a: Term, b: Term, exact: boolean): number {
     case 'fun': {
       if (y.t !== 'fun') return -1;
       return (
-        compareStrings(x.module.name, y.module.name) ||
-        sign(x.index - y.index) ||
-        sign(x.oldUniq - y.oldUniq) ||
-        compareSeq(x.freeVars, y.freeVars, exact)
+        compareStrings(x.module.name, y.module.name) || sign(x.index - y.index) || sign(x.oldUniq - y.oldUniq) || compareSeq(x.freeVars, y.freeVars, exact)
       );
     }
     default:

@@ -13,10 +13,7 @@ type Inner = 'alias' | 'identifier' | 'not_callable' | 'unquoted_operator' | 'qu
 const NOT_CALLABLE = new Set(['%', '%{}', '{}', '<<>>', '...', '..', '.', '..//', '->']);
 const QUOTED_OPERATORS = new Set(['::', '~~~', '<|>', '^^^']);
 const OPERATORS = new Set(
-  (
-    '! @ ^ not + - & === !== == != <= >= && || <> ++ -- ** +++ --- in |> <<< >>> <<~ ~>> <~ ~> <~> ' +
-    '< > * / = | and or when <- \\\\ =~ &&& |||'
-  ).split(' '),
+  ('! @ ^ not + - & === !== == != <= >= && || <> ++ -- ** +++ --- in |> <<< >>> <<~ ~>> <~ ~> <~> ' + '< > * / = | and or when <- \\\\ =~ &&& |||').split(' '),
 );
 
 const ALIAS = /^Elixir(\.[A-Z][A-Za-z0-9_]*)*$/;
@@ -31,11 +28,46 @@ const COMMON = /^[\p{Script=Common}\p{Script=Inherited}]$/u;
 
 // Scripts for the mixed-script check, with UTS #39's augmentation (Han is also Japanese, Korean and Bopomofo-Han).
 const SCRIPTS: [string, RegExp][] = [
-  'Latin', 'Greek', 'Cyrillic', 'Armenian', 'Hebrew', 'Arabic', 'Syriac', 'Thaana', 'Devanagari', 'Bengali',
-  'Gurmukhi', 'Gujarati', 'Oriya', 'Tamil', 'Telugu', 'Kannada', 'Malayalam', 'Sinhala', 'Thai', 'Lao', 'Tibetan',
-  'Myanmar', 'Georgian', 'Hangul', 'Ethiopic', 'Cherokee', 'Khmer', 'Mongolian', 'Hiragana', 'Katakana', 'Bopomofo', 'Han',
+  'Latin',
+  'Greek',
+  'Cyrillic',
+  'Armenian',
+  'Hebrew',
+  'Arabic',
+  'Syriac',
+  'Thaana',
+  'Devanagari',
+  'Bengali',
+  'Gurmukhi',
+  'Gujarati',
+  'Oriya',
+  'Tamil',
+  'Telugu',
+  'Kannada',
+  'Malayalam',
+  'Sinhala',
+  'Thai',
+  'Lao',
+  'Tibetan',
+  'Myanmar',
+  'Georgian',
+  'Hangul',
+  'Ethiopic',
+  'Cherokee',
+  'Khmer',
+  'Mongolian',
+  'Hiragana',
+  'Katakana',
+  'Bopomofo',
+  'Han',
 ].map((s) => [s, new RegExp(`^\\p{Script_Extensions=${s}}$`, 'u')]);
-const AUGMENT: Record<string, string[]> = { Han: ['Han', 'Jpan', 'Kore', 'Hanb'], Hiragana: ['Hiragana', 'Jpan'], Katakana: ['Katakana', 'Jpan'], Hangul: ['Hangul', 'Kore'], Bopomofo: ['Bopomofo', 'Hanb'] };
+const AUGMENT: Record<string, string[]> = {
+  Han: ['Han', 'Jpan', 'Kore', 'Hanb'],
+  Hiragana: ['Hiragana', 'Jpan'],
+  Katakana: ['Katakana', 'Jpan'],
+  Hangul: ['Hangul', 'Kore'],
+  Bopomofo: ['Bopomofo', 'Hanb'],
+};
 const HIGHLY_RESTRICTIVE = [
   ['Latin', 'Han', 'Hiragana', 'Katakana', 'Jpan'],
   ['Latin', 'Han', 'Bopomofo', 'Hanb'],

@@ -94,7 +94,15 @@ function timeText(f: Fields): string | null {
 }
 
 function isTupleOf2Ints(t: Term): t is { t: 'tuple'; items: [number, number] } {
-  return typeof t === 'object' && !Array.isArray(t) && !(t instanceof Uint8Array) && t.t === 'tuple' && t.items.length === 2 && typeof t.items[0] === 'number' && typeof t.items[1] === 'number';
+  return (
+    typeof t === 'object' &&
+    !Array.isArray(t) &&
+    !(t instanceof Uint8Array) &&
+    t.t === 'tuple' &&
+    t.items.length === 2 &&
+    typeof t.items[0] === 'number' &&
+    typeof t.items[1] === 'number'
+  );
 }
 
 function text(t: Term | undefined): string | null {
@@ -134,8 +142,7 @@ function regexText(source: Uint8Array, opts: Uint8Array): string | null {
     else if (c === 0x23 && cps[i + 1] === 0x7b) {
       out += '\\#{';
       i++;
-    }
-    else if (controls[c] !== undefined) out += controls[c];
+    } else if (controls[c] !== undefined) out += controls[c];
     else if (c >= 0 && isPrintableCodePoint(c) && c !== 0x7f) out += String.fromCodePoint(c);
     else out += escapeChar(c < 0 ? -1 - c : c);
   }
@@ -213,7 +220,6 @@ export function renderStruct(
 }
 
 const atomNil: Term = atom('nil');
-
 
 /** Inspect.Algebra.container_doc on one line: each item gets the limit left after it. */
 export function container<T>(open: string, items: readonly T[], close: string, limit: number, each: (item: T, limit: number) => string): string {

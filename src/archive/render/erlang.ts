@@ -64,7 +64,7 @@ function binary(b: Uint8Array): string {
   // Valid UTF-8 whose characters are all printable: a string, marked /utf8 unless it is ASCII.
   const cps: number[] = [];
   let ok = true;
-  for (let i = 0; i < b.length; ) {
+  for (let i = 0; i < b.length;) {
     const r = utf8At(b, i, b.length);
     if (r < 0 || !isPrintableLatin1(r >>> 3)) {
       ok = false;
@@ -80,7 +80,7 @@ function binary(b: Uint8Array): string {
 }
 
 function utf8Invalid(b: Uint8Array): boolean {
-  for (let i = 0; i < b.length; ) {
+  for (let i = 0; i < b.length;) {
     const r = utf8At(b, i, b.length);
     if (r < 0) return true;
     i += r & 7;
@@ -132,9 +132,7 @@ function render(t: Term, o: RenderOptions): string {
     case 'tuple':
       return `{${t.items.map((x) => render(x, o)).join(',')}}`;
     case 'map':
-      return `#{${(t.entries.length > 32 ? [...t.entries].reverse() : mapEntries(t))
-        .map(([k, v]) => `${render(k, o)} => ${render(v, o)}`)
-        .join(',')}}`;
+      return `#{${(t.entries.length > 32 ? [...t.entries].reverse() : mapEntries(t)).map(([k, v]) => `${render(k, o)} => ${render(v, o)}`).join(',')}}`;
     case 'pid':
       return `<${nodeNumber(t.node.name, o)}.${t.id}.${t.serial}>`;
     case 'port':
