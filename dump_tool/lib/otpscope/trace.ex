@@ -62,9 +62,10 @@ defmodule Otpscope.Trace do
 
       [{who, t} | _] = all ->
         {:error,
-         "another tracer (#{inspect(t)}) already traces #{inspect(who)} " <>
-           "(#{length(all)} process(es) in all); on OTP < 27 a process has one tracer. " <>
-           "Stop the other tracer (e.g. :dbg.stop()) or choose other processes"}
+         {:already_traced,
+          "another tracer (#{inspect(t)}) already traces #{inspect(who)} " <>
+            "(#{length(all)} process(es) in all); on OTP < 27 a process has one tracer. " <>
+            "Stop the other tracer (e.g. :dbg.stop()) or choose other processes"}}
     end
   end
 

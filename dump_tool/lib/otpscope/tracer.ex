@@ -44,11 +44,12 @@ defmodule Otpscope.Tracer do
       in_flight: 0,
       max_rate: opts.max_rate,
       win_len: native,
-      win_start: nil,
+      win_end: :erlang.monotonic_time(),
       win_count: 0,
+      timeout: :infinity,
+      stopping: nil,
       max_events: opts.max_events,
       accepted: 0,
-      limit_sent: false,
       flush_interval: opts.flush_interval,
       high_water: opts.high_water,
       low_water: opts.low_water,
@@ -68,16 +69,218 @@ defmodule Otpscope.Tracer do
     loop([], 0, s)
   end
 
+  # The hot loops. `timeout` is :infinity while recording and 0 once the
+  # controller asked to stop: the tracer then drains its mailbox (everything
+  # traced before the stop is already there) and finishes when it is empty.
   defp loop(buf, n, s) do
     receive do
       msg when elem(msg, 0) == :trace_ts ->
         s = if s.watch_spawns, do: watch(msg, s), else: s
-        {buf, n, s} = admit(msg, buf, n, s)
-        loop(buf, n, s)
+        admit(msg, buf, n, s)
 
       other ->
         control(other, buf, n, s)
+    after
+      s.timeout -> finish(buf, s)
     end
+  end
+
+  # Decides the fate of one trace message: buffered, or dropped and counted.
+  defp admit(msg, buf, n, s) do
+    seen = s.seen + 1
+    t = ts(msg)
+
+    cond do
+      rem(seen, @check_every) == 0 and overloaded?(s) ->
+        shed(buf, n, %{s | seen: seen, shedding: true}, t, t, 1, 1)
+
+      t >= s.win_end ->
+        accept(msg, buf, n, %{s | seen: seen, win_end: t + s.win_len, win_count: 0})
+
+      s.win_count >= s.max_rate ->
+        rate_drop(buf, n, %{s | seen: seen}, t, t, 1)
+
+      true ->
+        accept(msg, buf, n, %{s | seen: seen})
+    end
+  end
+
+  defp accept(msg, buf, n, s) do
+    cond do
+      s.accepted >= s.max_events ->
+        # Past the end of the recording: the controller is stopping it.
+        loop(buf, n, s)
+
+      n < s.chunk_events ->
+        accepted(msg, buf, n, s)
+
+      s.in_flight < s.max_in_flight ->
+        accepted(msg, [], 0, handoff(buf, s))
+
+      true ->
+        t = ts(msg)
+        loop(buf, n, drop(s, :buffer, t, t, 1))
+    end
+  end
+
+  defp accepted(msg, buf, n, s) do
+    accepted = s.accepted + 1
+
+    if accepted == s.max_events do
+      send(s.controller, {:otpscope_limit, :max_events})
+    end
+
+    loop([msg | buf], n + 1, %{s | accepted: accepted, win_count: s.win_count + 1})
+  end
+
+  # Over max_rate until the current one-second window ends: count and drop
+  # without touching the state map. Leaves every @check_every messages so
+  # admit/4 can look at the mailbox.
+  defp rate_drop(buf, n, s, from, to, count) do
+    receive do
+      msg when elem(msg, 0) == :trace_ts ->
+        t = ts(msg)
+
+        if t < s.win_end and rem(count, @check_every) != 0 do
+          rate_drop(buf, n, s, from, t, count + 1)
+        else
+          admit(msg, buf, n, drop(%{s | seen: s.seen + count - 1}, :rate, from, to, count))
+        end
+
+      other ->
+        control(other, buf, n, drop(%{s | seen: s.seen + count - 1}, :rate, from, to, count))
+    after
+      s.timeout -> finish(buf, drop(s, :rate, from, to, count))
+    end
+  end
+
+  # Overloaded: discard unread (counted) until the mailbox is below
+  # low_water; past suspend_water switch tracing off meanwhile.
+  defp shed(buf, n, s, from, to, count, seen) do
+    receive do
+      msg when elem(msg, 0) == :trace_ts ->
+        t = ts(msg)
+
+        if rem(seen, @check_every) == 0 do
+          s = check_overload(s, t)
+
+          if s.shedding do
+            shed(buf, n, s, from, t, count + 1, seen + 1)
+          else
+            s = drop(%{s | seen: s.seen + seen}, :overload, from, to, count)
+            admit(msg, buf, n, resume(s))
+          end
+        else
+          shed(buf, n, s, from, t, count + 1, seen + 1)
+        end
+
+      other ->
+        s = drop(%{s | seen: s.seen + seen}, :overload, from, to, count)
+        control(other, buf, n, s)
+    after
+      s.timeout -> finish(buf, resume(drop(s, :overload, from, to, count)))
+    end
+  end
+
+  defp overloaded?(s) do
+    {:message_queue_len, len} = Process.info(self(), :message_queue_len)
+    len > s.high_water
+  end
+
+  defp check_overload(s, t) do
+    {:message_queue_len, len} = Process.info(self(), :message_queue_len)
+    s = if len > s.peak_queue, do: %{s | peak_queue: len}, else: s
+
+    cond do
+      len <= s.low_water ->
+        %{s | shedding: false}
+
+      len > s.suspend_water and s.suspended == nil and s.trace != nil ->
+        Trace.suspend(s.trace)
+        %{s | suspended: t}
+
+      true ->
+        s
+    end
+  end
+
+  defp resume(%{suspended: nil} = s), do: %{s | shedding: false}
+
+  defp resume(s) do
+    Trace.resume(s.trace)
+    now = :erlang.monotonic_time()
+    s = if s.drop, do: %{s | drops: [s.drop | s.drops], drop: nil}, else: s
+    # The gap: no events were generated while tracing was off.
+    %{s | suspended: nil, shedding: false, drops: [{:overload, s.suspended, now, 0} | s.drops]}
+  end
+
+  defp ts(msg) do
+    {t, _u} = :erlang.element(tuple_size(msg), msg)
+    t
+  end
+
+  # Drop runs: consecutive drops for the same reason merge into one
+  # {reason, from, to, count}.
+  defp drop(%{drop: {reason, from0, _to, c0}} = s, reason, _from, to, count),
+    do: %{s | drop: {reason, from0, to, c0 + count}, dropped: s.dropped + count}
+
+  defp drop(%{drop: nil} = s, reason, from, to, count),
+    do: %{s | drop: {reason, from, to, count}, dropped: s.dropped + count}
+
+  defp drop(%{drop: run} = s, reason, from, to, count),
+    do: %{s | drop: {reason, from, to, count}, drops: [run | s.drops], dropped: s.dropped + count}
+
+  # Runs are kept as {reason, from, to, count}; chunks want {from, to, count, reason}.
+  defp take_drops(%{drop: nil, drops: drops} = s), do: {export(drops), %{s | drops: []}}
+
+  defp take_drops(%{drop: run, drops: drops} = s),
+    do: {export([run | drops]), %{s | drop: nil, drops: []}}
+
+  defp export(runs),
+    do: Enum.reduce(runs, [], fn {r, from, to, c}, acc -> [{from, to, c, r} | acc] end)
+
+  defp handoff(buf, s) do
+    {drops, s} = take_drops(s)
+    send(s.writer, {:otpscope_chunk, self(), buf, drops})
+    %{s | in_flight: s.in_flight + 1}
+  end
+
+  defp control({:otpscope_written, _n}, buf, n, s) do
+    s = %{s | in_flight: s.in_flight - 1}
+    # A full buffer was waiting for a free slot: hand it over now.
+    if n >= s.chunk_events, do: loop([], 0, handoff(buf, s)), else: loop(buf, n, s)
+  end
+
+  defp control(:flush, buf, n, s) do
+    :erlang.send_after(s.flush_interval, self(), :flush)
+
+    if (n > 0 or s.drop != nil or s.drops != []) and s.in_flight < s.max_in_flight,
+      do: loop([], 0, handoff(buf, s)),
+      else: loop(buf, n, s)
+  end
+
+  defp control({:otpscope_trace, trace}, buf, n, s), do: loop(buf, n, %{s | trace: trace})
+
+  defp control({:otpscope_stop, from, stop_info}, buf, n, s) do
+    # The recording ends, so the writer may take the few buffers the drain
+    # makes.
+    loop(buf, n, %{s | timeout: 0, stopping: {from, stop_info}, max_in_flight: :infinity})
+  end
+
+  defp control({:otpscope_stats, from}, buf, n, s) do
+    send(from, {:otpscope_stats, stats(s)})
+    loop(buf, n, s)
+  end
+
+  defp control(_other, buf, n, s), do: loop(buf, n, s)
+
+  defp finish(buf, s) do
+    s = if s.suspended, do: resume(s), else: s
+    {drops, s} = take_drops(s)
+    {from, stop_info} = s.stopping
+    send(s.writer, {:otpscope_chunk, self(), buf, drops})
+    send(s.writer, {:otpscope_finish, from, Map.put(stop_info, :tracer, stats(s))})
+    :ok
   end
 
   # A gen_server/gen_statem started after the recording began whose module we
@@ -101,159 +304,6 @@ defmodule Otpscope.Tracer do
   end
 
   defp watch(_msg, s), do: s
-
-  # Decides the fate of one trace message: buffered, or dropped and counted.
-  defp admit(msg, buf, n, %{seen: seen} = s) do
-    s = %{s | seen: seen + 1}
-    s = if rem(seen, @check_every) == 0, do: check_mailbox(s, msg), else: s
-
-    if s.shedding do
-      {buf, n, drop(s, :overload, ts(msg))}
-    else
-      t = ts(msg)
-
-      s =
-        if s.win_start == nil or t - s.win_start >= s.win_len,
-          do: %{s | win_start: t, win_count: 0},
-          else: s
-
-      cond do
-        s.win_count >= s.max_rate ->
-          {buf, n, drop(s, :rate, t)}
-
-        s.accepted >= s.max_events ->
-          # Past the end of the recording: the controller is stopping it.
-          {buf, n, s}
-
-        n >= s.chunk_events and s.in_flight >= s.max_in_flight ->
-          {buf, n, drop(s, :buffer, t)}
-
-        n >= s.chunk_events ->
-          accepted(msg, [], 0, handoff(buf, s))
-
-        true ->
-          accepted(msg, buf, n, s)
-      end
-    end
-  end
-
-  defp accepted(msg, buf, n, s) do
-    s = %{s | accepted: s.accepted + 1, win_count: s.win_count + 1}
-
-    s =
-      if s.accepted == s.max_events and not s.limit_sent do
-        send(s.controller, {:otpscope_limit, :max_events})
-        %{s | limit_sent: true}
-      else
-        s
-      end
-
-    {[msg | buf], n + 1, s}
-  end
-
-  defp ts(msg) do
-    {t, _u} = :erlang.element(tuple_size(msg), msg)
-    t
-  end
-
-  defp drop(%{drop: {reason, from, _to, count}} = s, reason, t),
-    do: %{s | drop: {reason, from, t, count + 1}, dropped: s.dropped + 1}
-
-  defp drop(%{drop: nil} = s, reason, t),
-    do: %{s | drop: {reason, t, t, 1}, dropped: s.dropped + 1}
-
-  defp drop(%{drop: run} = s, reason, t),
-    do: %{s | drop: {reason, t, t, 1}, drops: [run | s.drops], dropped: s.dropped + 1}
-
-  # Runs are kept as {reason, from, to, count}; chunks want {from, to, count, reason}.
-  defp take_drops(%{drop: nil, drops: drops} = s), do: {export(drops), %{s | drops: []}}
-
-  defp take_drops(%{drop: run, drops: drops} = s),
-    do: {export([run | drops]), %{s | drop: nil, drops: []}}
-
-  defp export(runs),
-    do: Enum.reduce(runs, [], fn {r, from, to, c}, acc -> [{from, to, c, r} | acc] end)
-
-  defp handoff(buf, s) do
-    {drops, s} = take_drops(s)
-    send(s.writer, {:otpscope_chunk, self(), buf, drops})
-    %{s | in_flight: s.in_flight + 1}
-  end
-
-  defp check_mailbox(s, msg) do
-    {:message_queue_len, len} = Process.info(self(), :message_queue_len)
-    s = %{s | peak_queue: max(s.peak_queue, len)}
-
-    cond do
-      s.shedding and len <= s.low_water ->
-        resume(%{s | shedding: false}, ts(msg))
-
-      s.shedding and len > s.suspend_water and s.suspended == nil and s.trace != nil ->
-        Trace.suspend(s.trace)
-        %{s | suspended: ts(msg)}
-
-      not s.shedding and len > s.high_water ->
-        %{s | shedding: true}
-
-      true ->
-        s
-    end
-  end
-
-  defp resume(%{suspended: nil} = s, _t), do: s
-
-  defp resume(s, _t) do
-    Trace.resume(s.trace)
-    now = :erlang.monotonic_time()
-    gap = {:overload, s.suspended, now, 0}
-    s = if s.drop, do: %{s | drops: [s.drop | s.drops], drop: nil}, else: s
-    %{s | suspended: nil, drops: [gap | s.drops]}
-  end
-
-  defp control({:otpscope_written, _n}, buf, n, s) do
-    s = %{s | in_flight: s.in_flight - 1}
-    # A full buffer was waiting for a free slot: hand it over now.
-    if n >= s.chunk_events, do: loop([], 0, handoff(buf, s)), else: loop(buf, n, s)
-  end
-
-  defp control(:flush, buf, n, s) do
-    :erlang.send_after(s.flush_interval, self(), :flush)
-
-    if (n > 0 or s.drop != nil or s.drops != []) and s.in_flight < s.max_in_flight,
-      do: loop([], 0, handoff(buf, s)),
-      else: loop(buf, n, s)
-  end
-
-  defp control({:otpscope_trace, trace}, buf, n, s), do: loop(buf, n, %{s | trace: trace})
-
-  defp control({:otpscope_stop, from, stop_info}, buf, n, s) do
-    # Everything traced before the stop is already in our mailbox
-    # (the controller waited for erlang:trace_delivered/1): drain it. The
-    # recording ends, so the writer may take the few buffers this makes.
-    drain(buf, n, %{s | max_in_flight: :infinity}, from, stop_info)
-  end
-
-  defp control({:otpscope_stats, from}, buf, n, s) do
-    send(from, {:otpscope_stats, stats(s)})
-    loop(buf, n, s)
-  end
-
-  defp control(_other, buf, n, s), do: loop(buf, n, s)
-
-  defp drain(buf, n, s, from, stop_info) do
-    receive do
-      msg when elem(msg, 0) == :trace_ts ->
-        {buf, n, s} = admit(msg, buf, n, s)
-        drain(buf, n, s, from, stop_info)
-    after
-      0 ->
-        s = if s.suspended, do: resume(s, nil), else: s
-        {drops, _s} = take_drops(s)
-        send(s.writer, {:otpscope_chunk, self(), buf, drops})
-        send(s.writer, {:otpscope_finish, from, Map.put(stop_info, :tracer, stats(s))})
-        :ok
-    end
-  end
 
   defp stats(s) do
     %{accepted: s.accepted, dropped: s.dropped, peak_queue: s.peak_queue}

@@ -1,0 +1,280 @@
+defmodule OtpscopeTest do
+  use ExUnit.Case, async: false
+
+  import Otpscope.Test.Case
+  alias Otpscope.Test.ArchiveReader
+
+  setup do
+    on_exit(fn ->
+      Otpscope.stop()
+      OtpscopeDemo.App.stop_app()
+    end)
+
+    OtpscopeDemo.App.load_modules()
+    :ok
+  end
+
+  test "start/1 and stop/0 record the demo: sends, receives, states, exits, tree" do
+    file = tmp_file("demo.zip")
+    {:ok, %{file: ^file}} = Otpscope.start(file: file, processes: :new)
+    OtpscopeDemo.App.start_app(worker_a: [notify: self(), interval: 10, until: 3])
+    assert_receive {:demo_done, 3}, 2_000
+    Application.stop(:otpscope_demo)
+    assert {:ok, ^file} = Otpscope.stop()
+
+    a = ArchiveReader.read(file)
+    assert a.scan.central_directory?
+    assert a.scan.warnings == []
+    assert hd(a.names) == "manifest.json"
+    assert List.last(a.names) == "totals.json"
+    assert a.manifest =~ ~s("format":"otpscope")
+    assert a.manifest =~ ~s("format_version":1)
+
+    ev = a.events
+    worker_a = registered(ev, OtpscopeDemo.WorkerA)
+    worker_b = registered(ev, OtpscopeDemo.WorkerB)
+    assert is_pid(worker_a) and is_pid(worker_b)
+
+    # state sequence of A, from init and handle_info returns
+    assert Enum.map(ArchiveReader.states(ev, worker_a), & &1.count) == [0, 1, 2, 3]
+    assert Enum.map(ArchiveReader.states(ev, worker_b), & &1.pings_received) == [0, 1, 2, 3]
+
+    # the state before each callback is in the call's arguments
+    befores =
+      for %{kind: :call, pid: ^worker_a, mfa: {_, :handle_info, 2}, term: [:increment, s]} <- ev,
+          do: s.count
+
+    assert befores == [0, 1, 2]
+
+    # exact pings: A sends {:"$gen_call", from, {:ping, A, text}} to B, B receives it
+    pings =
+      for %{
+            kind: :send,
+            pid: ^worker_a,
+            peer: ^worker_b,
+            term: {:"$gen_call", _, {:ping, ^worker_a, text}}
+          } <- ev,
+          do: text
+
+    assert pings == ["hello from A #1", "hello from A #2", "hello from A #3"]
+
+    received =
+      for %{kind: :receive, pid: ^worker_b, term: {:"$gen_call", _, {:ping, _, text}}} <- ev,
+          do: text
+
+    assert received == pings
+
+    # replies go to the caller's alias and are received by A
+    replies =
+      for %{kind: :send, pid: ^worker_b, peer: ref, term: {[:alias | ref], :ok}} <- ev, do: ref
+
+    assert length(replies) == 3
+
+    assert Enum.count(ev, &match?(%{kind: :receive, pid: ^worker_a, term: :increment}, &1)) == 3
+
+    # lifecycle: spawns by the supervisor, the exits at application stop
+    sup = registered(ev, OtpscopeDemo.Supervisor)
+
+    assert Enum.any?(
+             ev,
+             &match?(
+               %{kind: :spawn, pid: ^sup, peer: ^worker_a, mfa: {:proc_lib, :init_p, 5}},
+               &1
+             )
+           )
+
+    assert Enum.any?(ev, &match?(%{kind: :exit, pid: ^worker_a, term: :shutdown}, &1))
+    assert Enum.any?(ev, &match?(%{kind: :link, pid: ^sup, peer: ^worker_a}, &1))
+
+    # events are in strictly increasing u and non-decreasing ts
+    us = Enum.map(ev, & &1.u)
+    assert us == Enum.uniq(Enum.sort(us))
+
+    # facts: the processes seen, and sources of the traced callback modules
+    stop_facts = Map.new(a.processes_stop, &{&1.pid, &1})
+    assert stop_facts[worker_a].status == :exited
+    assert stop_facts[worker_a].initial_call == {:proc_lib, :init_p, 5}
+
+    assert {"Elixir.OtpscopeDemo.WorkerA.ex", text} =
+             List.keyfind(a.sources, "Elixir.OtpscopeDemo.WorkerA.ex", 0)
+
+    assert text =~ "defmodule OtpscopeDemo.WorkerA"
+    assert is_list(a.tree_start) and is_list(a.tree_stop)
+    assert a.totals =~ ~s("stop_reason":"stop")
+  end
+
+  test "the supervision tree is recorded at start and stop" do
+    OtpscopeDemo.App.start_app(worker_a: [until: 0])
+    file = tmp_file("tree.zip")
+    {_, ^file} = Otpscope.record([file: file, processes: :new], fn -> :ok end)
+    a = ArchiveReader.read(file)
+
+    for tree <- [a.tree_start, a.tree_stop] do
+      demo = Enum.find(tree, &(&1.application == :otpscope_demo))
+      assert demo.name == OtpscopeDemo.Supervisor
+      assert demo.type == :supervisor
+      ids = Enum.map(demo.children, & &1.id)
+      assert OtpscopeDemo.WorkerA in ids and OtpscopeDemo.WorkerB in ids
+      assert Enum.all?(demo.children, &(&1.type == :worker and is_pid(&1.pid)))
+    end
+
+    facts = Map.new(a.processes_start, &{&1.registered_name, &1})
+    assert facts[OtpscopeDemo.WorkerA].behaviour == :gen_server
+    assert facts[OtpscopeDemo.WorkerA].module == OtpscopeDemo.WorkerA
+    assert facts[OtpscopeDemo.WorkerA].dictionary_initial_call == {OtpscopeDemo.WorkerA, :init, 1}
+    assert facts[OtpscopeDemo.Supervisor].behaviour == :supervisor
+  end
+
+  test "record/2 returns the function's result and the archive path" do
+    file = tmp_file("rec.zip")
+    assert {3, ^file} = Otpscope.record([file: file, processes: [self()]], fn -> 1 + 2 end)
+    assert File.exists?(file)
+  end
+
+  test "record/2 stops the recording when the function raises" do
+    file = tmp_file("raise.zip")
+
+    assert_raise RuntimeError, "inside", fn ->
+      Otpscope.record([file: file, processes: [self()]], fn -> raise "inside" end)
+    end
+
+    assert Process.whereis(Otpscope.Recorder) == nil
+    assert ArchiveReader.read(file).scan.central_directory?
+  end
+
+  test "modules: records calls, returns and exceptions, and cuts big terms" do
+    file = tmp_file("calls.zip")
+    me = self()
+
+    pid =
+      spawn(fn ->
+        receive do: (:go -> :ok)
+        OtpscopeDemo.Calc.mean(Enum.to_list(1..30))
+
+        try do
+          OtpscopeDemo.Calc.parse!("x")
+        rescue
+          ArgumentError -> :ok
+        end
+
+        send(me, :calc_done)
+      end)
+
+    {:ok, _} =
+      Otpscope.start(
+        file: file,
+        processes: [pid],
+        modules: [OtpscopeDemo.Calc],
+        max_list: 10,
+        states: false
+      )
+
+    send(pid, :go)
+    assert_receive :calc_done
+    {:ok, _} = Otpscope.stop()
+    a = ArchiveReader.read(file)
+    calls = for %{kind: :call, mfa: mfa} <- a.events, do: mfa
+    assert {OtpscopeDemo.Calc, :mean, 1} in calls
+    # local calls too
+    assert {OtpscopeDemo.Calc, :count, 1} in calls
+    assert Enum.count(calls, &(&1 == {OtpscopeDemo.Calc, :sum, 1})) == 31
+
+    assert %{term: [{:"$truncated", :list, 30, kept}]} =
+             Enum.find(a.events, &match?(%{kind: :call, mfa: {_, :mean, 1}}, &1))
+
+    assert kept == Enum.to_list(1..10)
+
+    assert %{term: 465} =
+             Enum.find(a.events, &match?(%{kind: :return, mfa: {_, :sum, 1}, term: 465}, &1))
+
+    assert %{term: {:error, %ArgumentError{}}} =
+             Enum.find(a.events, &match?(%{kind: :exception, mfa: {_, :parse!, 1}}, &1))
+
+    assert a.totals =~ ~r/"terms_truncated":[1-9]/
+  end
+
+  test "gen_statem state functions are recorded as call/return with the data" do
+    file = tmp_file("statem.zip")
+    {:ok, _} = Otpscope.start(file: file, processes: :new)
+
+    Task.async(fn ->
+      {:ok, door} = OtpscopeDemo.Door.start_link([1, 2])
+      Enum.each([1, 2], &OtpscopeDemo.Door.press/1)
+      Process.sleep(60)
+      :gen_statem.stop(door)
+    end)
+    |> Task.await()
+
+    {:ok, _} = Otpscope.stop()
+    ev = ArchiveReader.read(file).events
+    door = registered(ev, OtpscopeDemo.Door)
+
+    returns =
+      for %{kind: :return, pid: ^door, mfa: {OtpscopeDemo.Door, f, _}, term: t} <- ev,
+          do: {f, elem(t, 0)}
+
+    assert returns == [
+             init: :ok,
+             locked: :keep_state,
+             locked: :next_state,
+             open: :next_state
+           ]
+  end
+
+  test "telemetry: :telemetry.execute/3 calls become telemetry events" do
+    file = tmp_file("telemetry.zip")
+    # A stand-in :telemetry module (the real one is a hex package).
+    Code.compile_string("defmodule :telemetry do\n def execute(_e, _m, _md), do: :ok\nend")
+
+    try do
+      {_, _} =
+        Otpscope.record([file: file, processes: [self()]], fn ->
+          apply(:telemetry, :execute, [[:demo, :tick], %{value: 1}, %{source: :test}])
+        end)
+
+      ev = ArchiveReader.read(file).events
+
+      assert [
+               %{
+                 term: {[:demo, :tick], %{value: 1}, %{source: :test}},
+                 mfa: {:telemetry, :execute, 3}
+               }
+             ] = Enum.filter(ev, &(&1.kind == :telemetry))
+    after
+      :code.purge(:telemetry)
+      :code.delete(:telemetry)
+      :code.purge(:telemetry)
+    end
+  end
+
+  test "start/1 raises ArgumentError naming the option and the accepted values" do
+    assert_raise ArgumentError, ~r/:processes.*:all, :new, or a non-empty list/, fn ->
+      Otpscope.start(processes: :some)
+    end
+
+    assert_raise ArgumentError, ~r/:max_events.*positive integer or :infinity/, fn ->
+      Otpscope.start(max_events: 0)
+    end
+
+    assert_raise ArgumentError, ~r/:messages.*true or false/, fn ->
+      Otpscope.start(messages: :yes)
+    end
+
+    assert_raise ArgumentError, ~r/unknown option :colour/, fn -> Otpscope.start(colour: :red) end
+    assert_raise ArgumentError, ~r/:max_binary/, fn -> Otpscope.start(max_binary: -1) end
+    assert_raise ArgumentError, ~r/:modules/, fn -> Otpscope.start(modules: ["x"]) end
+  end
+
+  test "start/1 reports unknown registered names and refuses a second recording" do
+    assert {:error, {:not_registered, :nobody_here}} =
+             Otpscope.start(processes: [:nobody_here], file: tmp_file("x.zip"))
+
+    {:ok, _} = Otpscope.start(processes: [self()], file: tmp_file("a.zip"))
+
+    assert {:error, {:already_started, _}} =
+             Otpscope.start(processes: [self()], file: tmp_file("b.zip"))
+
+    assert {:ok, _} = Otpscope.stop()
+    assert {:error, :not_recording} = Otpscope.stop()
+  end
+end

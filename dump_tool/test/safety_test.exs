@@ -1,0 +1,312 @@
+defmodule Otpscope.SafetyTest do
+  # One test per guarantee of the "Safety" section of the Otpscope moduledoc.
+  use ExUnit.Case, async: false
+
+  import Otpscope.Test.Case
+  alias Otpscope.Test.ArchiveReader
+
+  setup do
+    on_exit(fn -> Otpscope.stop() end)
+    :ok
+  end
+
+  defp totals(a, key) do
+    [_, v] = Regex.run(~r/"#{key}":"?([a-z_0-9]+)"?/, a.totals)
+    if v =~ ~r/^\d+$/, do: String.to_integer(v), else: v
+  end
+
+  defp dropped(a), do: Enum.reduce(a.drops, 0, fn {_, _, c, _}, acc -> acc + c end)
+
+  defp sampler(tracer) do
+    spawn_link(fn -> sample(tracer, %{memory: 0, queue: 0}) end)
+  end
+
+  defp sample(tracer, peak) do
+    receive do
+      {:peak, to} -> send(to, {:peak, peak})
+    after
+      2 ->
+        case Process.info(tracer, [:memory, :message_queue_len]) do
+          [memory: m, message_queue_len: q] ->
+            sample(tracer, %{memory: max(peak.memory, m), queue: max(peak.queue, q)})
+
+          nil ->
+            sample(tracer, peak)
+        end
+    end
+  end
+
+  defp peak(sampler) do
+    send(sampler, {:peak, self()})
+    assert_receive {:peak, peak}
+    peak
+  end
+
+  test "a flood over max_rate keeps the tracer's memory bounded and counts every drop exactly" do
+    n = 200_000
+    me = self()
+
+    receiver =
+      spawn(fn ->
+        receive do: (:go -> :ok)
+        for _ <- 1..n, do: receive(do: ({:flood, _} -> :ok))
+        send(me, :received_all)
+        receive do: (:exit -> :ok)
+      end)
+
+    flooder =
+      spawn(fn ->
+        receive do: (:go -> :ok)
+        for i <- 1..n, do: send(receiver, {:flood, i})
+        receive do: (:exit -> :ok)
+      end)
+
+    file = tmp_file("flood.zip")
+
+    {:ok, _} =
+      Otpscope.start(
+        file: file,
+        processes: [receiver, flooder],
+        states: false,
+        max_rate: 5_000,
+        # never switch tracing off here: every generated event must be counted
+        suspend_water: 100_000_000
+      )
+
+    sampler = sampler(Otpscope.info().tracer)
+    send(receiver, :go)
+    send(flooder, :go)
+    assert_receive :received_all, 30_000
+    peak = peak(sampler)
+    {:ok, _} = Otpscope.stop()
+
+    a = ArchiveReader.read(file)
+    # receiver: :go + n receives + :received_all send; flooder: :go + n sends
+    generated = 1 + n + 1 + (1 + n)
+    assert length(a.events) + dropped(a) == generated
+    assert totals(a, "events_written") + totals(a, "events_dropped") == generated
+    assert Enum.any?(a.drops, &match?({_, _, _, :rate}, &1))
+    assert Enum.all?(a.drops, fn {from, to, c, _} -> from <= to and c > 0 end)
+    # unbounded, 400k messages of this size would take tens of MB
+    assert peak.memory < 12_000_000, "tracer memory peaked at #{inspect(peak)} bytes"
+    assert peak.queue < 100_000, "tracer mailbox peaked at #{peak.queue}"
+    send(receiver, :exit)
+    send(flooder, :exit)
+  end
+
+  test "under overload the tracer sheds, then suspends tracing, and records the gap" do
+    me = self()
+    receiver = spawn(fn -> receive(do: (:exit -> :ok)) end)
+
+    flooders =
+      for _ <- 1..4 do
+        spawn(fn ->
+          receive do: (:go -> :ok)
+          for i <- 1..100_000, do: send(receiver, {:flood, i})
+          send(me, :flood_done)
+        end)
+      end
+
+    file = tmp_file("overload.zip")
+
+    {:ok, _} =
+      Otpscope.start(
+        file: file,
+        processes: [receiver | flooders],
+        states: false,
+        max_rate: :infinity,
+        high_water: 2_000,
+        low_water: 500,
+        suspend_water: 5_000
+      )
+
+    sampler = sampler(Otpscope.info().tracer)
+    Enum.each(flooders, &send(&1, :go))
+    for _ <- flooders, do: assert_receive(:flood_done, 30_000)
+    peak = peak(sampler)
+    {:ok, _} = Otpscope.stop()
+    a = ArchiveReader.read(file)
+    assert dropped(a) > 0
+    assert Enum.any?(a.drops, &match?({_, _, _, :overload}, &1))
+    assert peak.queue < 400_000
+    # tracing is back on for the processes after the gap
+    assert Enum.all?(
+             flooders,
+             &(:erlang.trace_info(&1, :flags) == {:flags, []} or not Process.alive?(&1))
+           )
+
+    send(receiver, :exit)
+  end
+
+  test "record/2 stops at max_events" do
+    pid = spawn(fn -> chatter() end)
+    file = tmp_file("max.zip")
+    {:ok, _} = Otpscope.start(file: file, processes: [pid], max_events: 1_000, states: false)
+    assert {:ok, ^file} = Otpscope.await(5_000)
+    a = ArchiveReader.read(file)
+    assert length(a.events) == 1_000
+    assert totals(a, "stop_reason") == "max_events"
+    assert :erlang.trace_info(pid, :flags) == {:flags, []}
+    Process.exit(pid, :kill)
+  end
+
+  test "record/2 stops after duration" do
+    pid = spawn(fn -> chatter() end)
+    file = tmp_file("duration.zip")
+    t0 = System.monotonic_time(:millisecond)
+    {:ok, _} = Otpscope.start(file: file, processes: [pid], duration: 200, max_rate: 1_000)
+    assert {:ok, ^file} = Otpscope.await(5_000)
+    assert System.monotonic_time(:millisecond) - t0 >= 200
+    a = ArchiveReader.read(file)
+    assert totals(a, "stop_reason") == "duration"
+    assert a.scan.central_directory?
+    assert :erlang.trace_info(pid, :flags) == {:flags, []}
+    Process.exit(pid, :kill)
+  end
+
+  test "the recording stops when the process that started it dies" do
+    pid = spawn(fn -> chatter() end)
+    file = tmp_file("owner.zip")
+    me = self()
+
+    owner =
+      spawn(fn ->
+        {:ok, _} = Otpscope.start(file: file, processes: [pid], modules: [OtpscopeDemo.Calc])
+        send(me, :started)
+        receive do: (:never -> :ok)
+      end)
+
+    assert_receive :started, 5_000
+    Process.exit(owner, :kill)
+    eventually(fn -> Process.whereis(Otpscope.Recorder) == nil end)
+    a = ArchiveReader.read(file)
+    assert totals(a, "stop_reason") == "owner_down"
+    assert :erlang.trace_info(pid, :flags) == {:flags, []}
+    assert :erlang.trace_info({OtpscopeDemo.Calc, :sum, 1}, :traced) == {:traced, false}
+    Process.exit(pid, :kill)
+  end
+
+  @tag :legacy_tracing
+  test "stop/0 removes only its own flags and patterns; start/1 refuses a process another tracer owns" do
+    if Otpscope.Trace.backend() == :session do
+      # OTP 27+: sessions make the two tracers independent; nothing to refuse.
+      :ok
+    else
+      theirs = spawn(fn -> receive(do: (:exit -> :ok)) end)
+      ours = spawn(fn -> chatter() end)
+      {:ok, _} = :dbg.tracer(:process, {fn _, n -> n + 1 end, 0})
+
+      try do
+        {:ok, _} = :dbg.p(theirs, [:m])
+        {:ok, _} = :dbg.tpl(OtpscopeDemo.Calc, :mean, 1, [])
+
+        assert {:error, {:already_traced, msg}} =
+                 Otpscope.start(file: tmp_file("r.zip"), processes: [theirs])
+
+        assert msg =~ "another tracer"
+
+        assert {:error, {:already_traced, _}} =
+                 Otpscope.start(
+                   file: tmp_file("r.zip"),
+                   processes: [ours],
+                   modules: [OtpscopeDemo.Calc]
+                 )
+
+        {:ok, _} =
+          Otpscope.start(
+            file: tmp_file("ok.zip"),
+            processes: [ours],
+            modules: [{OtpscopeDemo.Calc, :sum, 1}]
+          )
+
+        assert {:traced, :local} = :erlang.trace_info({OtpscopeDemo.Calc, :sum, 1}, :traced)
+        {:ok, _} = Otpscope.stop()
+
+        assert {:flags, flags} = :erlang.trace_info(theirs, :flags)
+        assert :send in flags and :receive in flags
+        assert {:traced, :local} = :erlang.trace_info({OtpscopeDemo.Calc, :mean, 1}, :traced)
+        assert {:traced, false} = :erlang.trace_info({OtpscopeDemo.Calc, :sum, 1}, :traced)
+        assert {:flags, []} = :erlang.trace_info(ours, :flags)
+      after
+        :dbg.stop()
+        Process.exit(ours, :kill)
+      end
+    end
+  end
+
+  test "an archive whose node was killed with kill -9 mid-recording is readable up to its last entry" do
+    file = tmp_file("killed.zip")
+    ebin = Path.join(Mix.Project.build_path(), "lib/otpscope/ebin")
+
+    script = """
+    {:ok, _} = Otpscope.start(file: #{inspect(file)}, processes: :all, flush_interval: 50, max_rate: :infinity)
+    defmodule Spin do
+      def loop(n), do: (send(self(), {:tick, n}); receive(do: ({:tick, _} -> :ok)); Process.sleep(1); loop(n + 1))
+    end
+    spawn(fn -> Spin.loop(0) end)
+    IO.puts("OSPID " <> System.pid())
+    Process.sleep(:infinity)
+    """
+
+    elixir = System.find_executable("elixir")
+
+    port =
+      Port.open({:spawn_executable, elixir}, [
+        :binary,
+        :exit_status,
+        args: ["-pa", ebin, "-e", script]
+      ])
+
+    os_pid = receive_os_pid(port, "")
+
+    # let chunks with the spinner's events reach the disk, then kill the
+    # node without warning
+    eventually(
+      fn ->
+        File.exists?(file) and
+          Enum.any?(
+            ArchiveReader.read(file).events,
+            &match?(%{kind: :send, term: {:tick, _}}, &1)
+          )
+      end,
+      20_000
+    )
+
+    Process.sleep(200)
+    {_, 0} = System.cmd("kill", ["-9", os_pid])
+    assert_receive {^port, {:exit_status, _}}, 5_000
+
+    a = ArchiveReader.read(file)
+    refute a.scan.central_directory?
+    assert hd(a.names) == "manifest.json"
+    assert length(a.chunks) >= 3
+    assert length(a.events) > 0
+    assert Enum.any?(a.events, &match?(%{kind: :send, term: {:tick, _}}, &1))
+    assert a.totals == nil
+  end
+
+  defp receive_os_pid(port, acc) do
+    receive do
+      {^port, {:data, data}} ->
+        acc = acc <> data
+
+        case Regex.run(~r/OSPID (\d+)/, acc) do
+          [_, pid] -> pid
+          nil -> receive_os_pid(port, acc)
+        end
+
+      {^port, {:exit_status, status}} ->
+        flunk("recording node exited with #{status}: #{acc}")
+    after
+      30_000 -> flunk("recording node did not start: #{acc}")
+    end
+  end
+
+  # A process that keeps sending itself messages.
+  defp chatter do
+    send(self(), :tick)
+    receive do: (:tick -> :ok)
+    Process.sleep(0)
+    chatter()
+  end
+end

@@ -1,0 +1,36 @@
+defmodule Otpscope.Test.Case do
+  @moduledoc "Helpers shared by the recorder tests."
+
+  @doc "A fresh archive path under the system tmp dir."
+  def tmp_file(name) do
+    dir = Path.join(System.tmp_dir!(), "otpscope_test_#{System.unique_integer([:positive])}")
+    File.mkdir_p!(dir)
+    Path.join(dir, name)
+  end
+
+  @doc "Waits until `fun` returns a truthy value (polling), or fails."
+  def eventually(fun, timeout \\ 5_000) do
+    deadline = System.monotonic_time(:millisecond) + timeout
+    do_eventually(fun, deadline)
+  end
+
+  defp do_eventually(fun, deadline) do
+    case fun.() do
+      result when result not in [nil, false] ->
+        result
+
+      _ ->
+        if System.monotonic_time(:millisecond) > deadline, do: raise("condition not met in time")
+        Process.sleep(10)
+        do_eventually(fun, deadline)
+    end
+  end
+
+  @doc "Pid registered as `name` in the recorded events."
+  def registered(events, name) do
+    Enum.find_value(events, fn
+      %{kind: :register, term: ^name, pid: pid} -> pid
+      _ -> nil
+    end)
+  end
+end

@@ -1,0 +1,2 @@
+:logger.set_primary_config(:level, :none)
+ExUnit.start()
