@@ -97,6 +97,31 @@ export class CallbackStateTracker {
   }
 }
 
+/**
+ * The mailbox message a callback call handles, rebuilt from its arguments:
+ * `handle_call(req, from, s)` took `{:"$gen_call", from, req}`,
+ * `handle_cast(req, s)` took `{:"$gen_cast", req}`, `handle_info(msg, s)`
+ * took `msg`; gen_statem `{:call, from}` / `:cast` / `:info` events likewise.
+ * Undefined for callbacks that take nothing from the mailbox (init,
+ * handle_continue, internal and timeout events).
+ */
+export function mailboxMessage(ev: TraceEvent): Term | undefined {
+  if (ev.kind !== 'call' || ev.mfa === undefined || !Array.isArray(ev.term)) return undefined;
+  const fn = ev.mfa[1].name;
+  const arity = ev.mfa[2];
+  const args = ev.term as Term[];
+  if (fn === 'handle_call' && arity === 3) return tuple(atom('$gen_call'), args[1], args[0]);
+  if (fn === 'handle_cast' && arity === 2) return tuple(atom('$gen_cast'), args[0]);
+  if (fn === 'handle_info' && arity === 2) return args[0];
+  if (fn in GEN_SERVER_CALLBACKS || !isCallback(fn, arity) || !isStatemEventType(args[0])) return undefined;
+  const type = args[0];
+  const content = args[1];
+  if (isTuple(type, 2) && isAtom(type.items[0], 'call')) return tuple(atom('$gen_call'), type.items[1], content);
+  if (isAtom(type, 'cast')) return tuple(atom('$gen_cast'), content);
+  if (isAtom(type, 'info')) return content;
+  return undefined;
+}
+
 function isCallback(fn: string, arity: number): boolean {
   const expected = GEN_SERVER_CALLBACKS[fn];
   if (expected !== undefined) return expected === arity || (fn === 'terminate' && arity === 3) || (fn === 'code_change' && arity === 4);

@@ -1,3 +1,8 @@
+import { BUILD_ANOMALIES_STEPS } from './anomalies';
+import { BUILD_CAUSALITY } from './causality';
+import { BUILD_SPANS_STATES } from './spans-states';
+import { BUILD_SYSTEM_AT } from './system-at';
+
 /**
  * The SQL that turns the raw tables (filled by ingest) into the tables of
  * docs/SCHEMA.md. Everything here runs unchanged in DuckDB-WASM and native
@@ -54,17 +59,11 @@ LEFT JOIN rg USING (node, pid)
 LEFT JOIN cb USING (node, pid)
 ORDER BY ids.node, coalesce(sp.spawned_at, 0), ids.pid`;
 
-/** `states`: the state after every callback, joined to its return event. */
-export const BUILD_STATES = `
-CREATE OR REPLACE TABLE states AS
-SELECT s.pid, e.ts, e.seq, s.callback, s.message, s.state, s.state_size, s.node
-FROM states_raw s JOIN events e ON e.src = s.src AND e.ord = s.ord AND e.node = s.node AND e.kind = 'return'
-ORDER BY e.seq`;
-
 /**
  * Where a send was going: a pid, or a registered name resolved to the pid
  * that held it (processes.name), or a call alias (a reference) resolved to
- * the caller that created it.
+ * the caller whose request carried it (`{:"$gen_call", {caller, tag}, _}`,
+ * seen in the request's send or in the callee's receive).
  */
 export const BUILD_SEND_TARGETS = `
 CREATE OR REPLACE TABLE send_targets AS
@@ -72,9 +71,8 @@ WITH names AS (
   SELECT node, name, any_value(pid) AS pid FROM processes WHERE name IS NOT NULL GROUP BY ALL
 ),
 aliases AS (
-  SELECT c.tag, any_value(e.pid) AS pid, any_value(e.node) AS node
-  FROM call_msgs_raw c JOIN events e ON e.src = c.src AND e.ord = c.ord AND e.node = c.node AND e.kind IN ('send', 'send_to_dead')
-  WHERE c.is_request GROUP BY c.tag
+  SELECT tag, any_value(from_pid) AS pid, any_value(from_node) AS node
+  FROM call_msgs_raw WHERE is_request AND from_pid IS NOT NULL GROUP BY tag
 )
 SELECT e.seq,
        CASE WHEN e.peer LIKE '<%' THEN e.peer ELSE coalesce(n.pid, a.pid) END AS to_pid,
@@ -85,14 +83,27 @@ LEFT JOIN aliases a ON e.peer = a.tag
 WHERE e.kind IN ('send', 'send_to_dead')`;
 
 /**
+ * Callback calls that took a message from the mailbox (handle_call, handle_cast,
+ * handle_info, gen_statem call/cast/info events), with the event they are.
+ */
+export const BUILD_CONSUMED = `
+CREATE OR REPLACE TABLE consumed AS
+SELECT e.seq, e.ts, e.node, e.pid, c.msg
+FROM consumed_raw c JOIN events e ON e.src = c.src AND e.ord = c.ord AND e.node = c.node AND e.kind = 'call'
+ORDER BY e.seq`;
+
+/**
  * \`messages\`: the n-th send of a term to a process pairs with the n-th
- * receive of that term by that process (receive traces carry no sender).
+ * receive of that term by that process (receive traces carry no sender); the
+ * n-th receive of a term by a GenServer / gen_statem pairs with the n-th
+ * callback that handled that term (consumption). See docs/SCHEMA.md for the
+ * statuses and for when a message counts as taken from the mailbox.
  */
 export const BUILD_MESSAGES = `
 CREATE OR REPLACE TABLE messages AS
 WITH s AS (
   SELECT e.seq, e.ts, e.node, e.pid, t.to_pid, t.to_node, e.term, e.term_id, e.kind,
-         row_number() OVER (PARTITION BY t.to_node, t.to_pid, e.term_id ORDER BY e.seq) AS k
+         row_number() OVER (PARTITION BY t.to_node, t.to_pid, e.term_id, e.kind ORDER BY e.seq) AS k
   FROM events e JOIN send_targets t USING (seq)
 ),
 r AS (
@@ -100,6 +111,26 @@ r AS (
          row_number() OVER (PARTITION BY node, pid, term_id ORDER BY seq) AS k
   FROM events WHERE kind = 'receive'
 ),
+replies AS (
+  SELECT e.seq FROM call_msgs_raw c JOIN events e ON e.src = c.src AND e.ord = c.ord AND e.node = c.node AND e.kind = 'receive'
+  WHERE NOT c.is_request
+),
+-- receives a callback would handle: not call replies (gen:call takes those), not system or proc_lib messages
+handled AS (
+  SELECT r.seq, r.node, r.pid, r.term, row_number() OVER (PARTITION BY r.node, r.pid, r.term ORDER BY r.seq) AS k
+  FROM r
+  WHERE r.seq NOT IN (SELECT seq FROM replies)
+    AND NOT starts_with(r.term, '{:system, ') AND NOT starts_with(r.term, '{:ack, ')
+    AND NOT starts_with(r.term, '{:io_reply, ') AND r.term <> ':timeout'
+),
+c AS (
+  SELECT seq, ts, node, pid, msg, row_number() OVER (PARTITION BY node, pid, msg ORDER BY seq) AS k FROM consumed
+),
+took AS (
+  SELECT h.seq AS recv_seq, c.seq AS consumed_seq, c.ts AS consumed_at, true AS callback_shaped
+  FROM handled h LEFT JOIN c ON c.node = h.node AND c.pid = h.pid AND c.msg = h.term AND c.k = h.k
+),
+tracked AS (SELECT DISTINCT node, pid FROM consumed),
 traced_receivers AS (SELECT DISTINCT node, pid FROM events WHERE kind = 'receive'),
 m AS (
   SELECT s.seq AS send_seq, r.seq AS recv_seq,
@@ -109,56 +140,114 @@ m AS (
          coalesce(s.term, r.term) AS msg, coalesce(s.term_id, r.term_id) AS msg_id, s.kind AS send_kind
   FROM s FULL OUTER JOIN r
     ON s.kind = 'send' AND s.to_node = r.node AND s.to_pid = r.pid AND s.term_id = r.term_id AND s.k = r.k
+),
+n AS (
+  SELECT m.*, took.consumed_seq, took.consumed_at,
+         CASE
+           WHEN m.recv_seq IS NULL THEN NULL
+           WHEN took.consumed_seq IS NOT NULL THEN took.consumed_at
+           WHEN took.callback_shaped AND tk.pid IS NOT NULL THEN NULL
+           ELSE m.received_at
+         END AS taken_at,
+         p.exited_at AS receiver_exited_at, tr.pid IS NOT NULL OR tk.pid IS NOT NULL AS receiver_traced
+  FROM m
+  LEFT JOIN took ON took.recv_seq = m.recv_seq
+  LEFT JOIN tracked tk ON tk.node = m.to_node AND tk.pid = m.to_pid
+  LEFT JOIN processes p ON p.node = m.to_node AND p.pid = m.to_pid
+  LEFT JOIN traced_receivers tr ON tr.node = m.to_node AND tr.pid = m.to_pid
 )
-SELECT m.send_seq, m.recv_seq, m.from_pid, m.to_pid, m.sent_at, m.received_at, m.msg,
-       m.from_node, m.to_node, m.msg_id,
+SELECT send_seq, recv_seq, from_pid, to_pid, sent_at, received_at, msg,
+       from_node, to_node, msg_id,
        CASE
-         WHEN m.send_kind = 'send_to_dead' THEN 'send_to_dead'
-         WHEN m.recv_seq IS NOT NULL AND m.send_seq IS NOT NULL THEN 'received'
-         WHEN m.send_seq IS NULL THEN 'sender_not_traced'
-         WHEN p.exited_at IS NOT NULL AND p.exited_at >= m.sent_at THEN 'receiver_exited'
-         WHEN tr.pid IS NOT NULL THEN 'queued_at_end'
+         WHEN send_kind = 'send_to_dead' THEN 'send_to_dead'
+         WHEN send_seq IS NULL AND msg = ':timeout' THEN 'after_timeout'
+         WHEN send_seq IS NULL THEN 'sender_not_traced'
+         WHEN taken_at IS NOT NULL THEN 'received'
+         WHEN receiver_exited_at IS NOT NULL AND receiver_exited_at >= sent_at THEN 'receiver_exited'
+         WHEN receiver_traced THEN 'queued_at_end'
          ELSE 'receiver_not_traced'
-       END AS status
-FROM m
-LEFT JOIN processes p ON p.node = m.to_node AND p.pid = m.to_pid
-LEFT JOIN traced_receivers tr ON tr.node = m.to_node AND tr.pid = m.to_pid
-ORDER BY coalesce(m.send_seq, m.recv_seq)`;
+       END AS status,
+       consumed_seq, consumed_at, taken_at
+FROM n
+ORDER BY coalesce(send_seq, recv_seq)`;
 
 /**
  * \`calls\`: gen_server/gen_statem calls matched to replies through the call
- * tag. Outcome: reply; timeout (no reply reached the caller and the caller
- * went on or exited with a timeout); callee_exit; pending (trace ended).
+ * tag (a reference, or \`[:alias | ref]\` since OTP 24, which is also the
+ * monitor reference of the call). A request is seen in the caller's send or,
+ * when the caller was not traced, in the callee's receive; a reply in the
+ * callee's send or the caller's receive.
  */
 export const BUILD_CALLS = `
 CREATE OR REPLACE TABLE calls AS
 WITH cm AS (
-  SELECT c.is_request, c.tag, c.body, e.seq, e.ts, e.pid, e.node, t.to_pid, t.to_node
+  SELECT c.is_request, c.tag, c.body, c.from_pid, c.from_node, e.seq, e.ts, e.pid, e.node, e.kind, t.to_pid, t.to_node
   FROM call_msgs_raw c
-  JOIN events e ON e.src = c.src AND e.ord = c.ord AND e.node = c.node AND e.kind IN ('send', 'send_to_dead')
+  JOIN events e ON e.src = c.src AND e.ord = c.ord AND e.node = c.node AND e.kind IN ('send', 'send_to_dead', 'receive')
   LEFT JOIN send_targets t ON t.seq = e.seq
 ),
-req AS (SELECT * FROM cm WHERE is_request),
-rep AS (SELECT tag, arg_min(seq, seq) AS seq, arg_min(ts, seq) AS ts, arg_min(body, seq) AS body, arg_min(pid, seq) AS pid FROM cm WHERE NOT is_request GROUP BY tag),
-got AS (SELECT send_seq, received_at FROM messages WHERE send_seq IS NOT NULL AND recv_seq IS NOT NULL)
-SELECT req.seq AS call_seq, req.pid AS caller_pid, req.to_pid AS callee_pid, req.body AS request, rep.body AS reply,
-       req.ts AS sent_at, coalesce(got.received_at, rep.ts) AS replied_at,
-       coalesce(got.received_at, rep.ts) - req.ts AS latency_ns,
-       CASE
-         WHEN got.received_at IS NOT NULL THEN 'reply'
-         WHEN rep.seq IS NOT NULL AND NOT EXISTS (SELECT 1 FROM events x WHERE x.node = req.node AND x.pid = req.pid AND x.kind = 'receive') THEN 'reply'
-         WHEN ce.exited_at IS NOT NULL AND ce.exited_at >= req.ts AND rep.seq IS NULL THEN 'callee_exit'
-         WHEN rep.seq IS NOT NULL OR ca.exit_reason LIKE '%timeout%' OR EXISTS (
-           SELECT 1 FROM events y WHERE y.node = req.node AND y.pid = req.pid AND y.seq > req.seq AND y.kind IN ('send', 'receive')
-         ) THEN 'timeout'
-         ELSE 'pending'
-       END AS outcome,
-       req.node AS caller_node, req.to_node AS callee_node, rep.seq AS reply_seq, req.tag
-FROM req
-LEFT JOIN rep ON rep.tag = req.tag
-LEFT JOIN got ON got.send_seq = rep.seq
-LEFT JOIN processes ce ON ce.node = req.to_node AND ce.pid = req.to_pid
-LEFT JOIN processes ca ON ca.node = req.node AND ca.pid = req.pid
-ORDER BY req.seq`;
+req_send AS (SELECT tag, arg_min(cm, seq) AS x FROM cm WHERE is_request AND kind <> 'receive' GROUP BY tag),
+req_recv AS (SELECT tag, arg_min(cm, seq) AS x FROM cm WHERE is_request AND kind = 'receive' GROUP BY tag),
+rep_send AS (SELECT tag, arg_min(cm, seq) AS x FROM cm WHERE NOT is_request AND kind <> 'receive' GROUP BY tag),
+rep_recv AS (SELECT tag, arg_min(cm, seq) AS x FROM cm WHERE NOT is_request AND kind = 'receive' GROUP BY tag),
+req AS (
+  SELECT coalesce(a.tag, b.tag) AS tag,
+         coalesce(a.x.seq, b.x.seq) AS call_seq,
+         coalesce(a.x.pid, b.x.from_pid) AS caller_pid, coalesce(a.x.node, b.x.from_node) AS caller_node,
+         coalesce(b.x.pid, a.x.to_pid) AS callee_pid, coalesce(b.x.node, a.x.to_node) AS callee_node,
+         coalesce(a.x.body, b.x.body) AS request, coalesce(a.x.ts, b.x.ts) AS sent_at, b.x.seq AS request_recv_seq
+  FROM req_send a FULL OUTER JOIN req_recv b ON a.tag = b.tag
+),
+caller_recv AS (SELECT DISTINCT node, pid FROM events WHERE kind = 'receive'),
+-- a caller blocked in gen:call neither sends nor runs traced code: its first such event after the request means it went on
+active AS (
+  SELECT node, pid, seq, ts FROM events
+  WHERE kind IN ('send', 'send_to_dead', 'call', 'return', 'exception', 'spawn', 'exit', 'link', 'register')
+),
+went AS (
+  SELECT req.tag, a.ts AS went_on_at
+  FROM req ASOF JOIN active a ON a.node = req.caller_node AND a.pid = req.caller_pid AND req.call_seq < a.seq
+),
+j AS (
+  SELECT req.*, rs.x.seq AS reply_seq, rs.x.ts AS reply_sent_at, rr.x.seq AS reply_recv_seq, rr.x.ts AS reply_received_at,
+         coalesce(rs.x.body, rr.x.body) AS reply,
+         cr.pid IS NOT NULL AS caller_receives_traced,
+         ce.exited_at AS callee_exited_at, ca.exited_at AS caller_exited_at, ca.exit_reason AS caller_exit_reason,
+         went.went_on_at AS caller_went_on_at
+  FROM req
+  LEFT JOIN rep_send rs ON rs.tag = req.tag
+  LEFT JOIN rep_recv rr ON rr.tag = req.tag
+  LEFT JOIN went ON went.tag = req.tag
+  LEFT JOIN caller_recv cr ON cr.node = req.caller_node AND cr.pid = req.caller_pid
+  LEFT JOIN processes ce ON ce.node = req.callee_node AND ce.pid = req.callee_pid
+  LEFT JOIN processes ca ON ca.node = req.caller_node AND ca.pid = req.caller_pid
+),
+o AS (
+  SELECT j.*,
+         CASE
+           WHEN reply_recv_seq IS NOT NULL THEN 'reply'
+           WHEN reply_seq IS NOT NULL AND NOT caller_receives_traced THEN 'reply'
+           WHEN reply_seq IS NULL AND callee_exited_at IS NOT NULL AND callee_exited_at >= sent_at THEN 'callee_exit'
+           WHEN reply_seq IS NOT NULL OR caller_went_on_at IS NOT NULL OR caller_exit_reason LIKE '%timeout%' THEN 'timeout'
+           WHEN caller_exited_at IS NOT NULL THEN 'caller_exit'
+           ELSE 'pending'
+         END AS outcome
+  FROM j
+)
+SELECT call_seq, caller_pid, callee_pid, request, reply, sent_at,
+       CASE WHEN outcome = 'reply' THEN coalesce(reply_received_at, reply_sent_at) END AS replied_at,
+       CASE outcome
+         WHEN 'reply' THEN coalesce(reply_received_at, reply_sent_at)
+         WHEN 'callee_exit' THEN callee_exited_at
+         WHEN 'timeout' THEN coalesce(caller_went_on_at, caller_exited_at)
+         WHEN 'caller_exit' THEN caller_exited_at
+       END - sent_at AS latency_ns,
+       outcome, caller_node, callee_node, reply_seq, tag, request_recv_seq, reply_recv_seq
+FROM o
+ORDER BY call_seq`;
 
-export const BUILD_ALL = [BUILD_EVENTS, BUILD_PROCESSES, BUILD_STATES, BUILD_SEND_TARGETS, BUILD_MESSAGES, BUILD_CALLS];
+/** Core tables, in dependency order (analysis tables come after: see BUILD_ALL in index.ts). */
+export const BUILD_CORE = [BUILD_EVENTS, BUILD_PROCESSES, BUILD_SEND_TARGETS, BUILD_CONSUMED, BUILD_MESSAGES, BUILD_CALLS];
+
+/** Everything engine.ts runs after each load, in dependency order. */
+export const BUILD_ALL = [...BUILD_CORE, ...BUILD_SPANS_STATES, ...BUILD_SYSTEM_AT, ...BUILD_CAUSALITY, ...BUILD_ANOMALIES_STEPS];

@@ -1,0 +1,61 @@
+/**
+ * Causality ("why did this happen?"). Happened-before in a message-passing
+ * system is process order plus send -> receive. Each event gets one
+ * immediate cause, computed once per load in `causal_links`:
+ *   - a receive: the send it consumed (`message`), when that send was traced;
+ *   - anything else: the process's latest receive before it (`process`:
+ *     the message whose handling it belongs to), or, before the process's
+ *     first receive, the spawn that created it (`spawn`).
+ * `causes(seq)` walks that chain backwards; `effects(seq)` walks the same
+ * links forwards (a tree). Depth counts hops between processes (message and
+ * spawn links); links within a process are free.
+ */
+export const BUILD_CAUSAL_LINKS = `
+CREATE OR REPLACE TABLE causal_links AS
+WITH pr AS (
+  SELECT seq, node, pid, kind,
+         max(CASE WHEN kind = 'receive' THEN seq END) OVER (PARTITION BY node, pid ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_recv
+  FROM events WHERE pid IS NOT NULL AND kind <> 'drop'
+),
+spawns AS (SELECT peer_node AS node, peer AS pid, min(seq) AS spawn_seq FROM events WHERE kind = 'spawn' GROUP BY ALL)
+SELECT pr.seq,
+       CASE WHEN pr.kind = 'receive' THEN m.send_seq ELSE coalesce(pr.prev_recv, CASE WHEN sp.spawn_seq < pr.seq THEN sp.spawn_seq END) END AS cause_seq,
+       CASE
+         WHEN pr.kind = 'receive' THEN CASE WHEN m.send_seq IS NOT NULL THEN 'message' END
+         WHEN pr.prev_recv IS NOT NULL THEN 'process'
+         WHEN sp.spawn_seq < pr.seq THEN 'spawn'
+       END AS edge
+FROM pr
+LEFT JOIN messages m ON pr.kind = 'receive' AND m.recv_seq = pr.seq
+LEFT JOIN spawns sp ON sp.node = pr.node AND sp.pid = pr.pid
+ORDER BY pr.seq`;
+
+export const CREATE_CAUSAL_MACROS = [
+  `CREATE OR REPLACE MACRO causes(s, max_depth := 10) AS TABLE
+   WITH RECURSIVE walk(step, hop, seq, edge) AS (
+     SELECT 0, 0, CAST(s AS BIGINT), CAST(NULL AS VARCHAR)
+     UNION ALL
+     SELECT w.step + 1, w.hop + CASE WHEN c.edge = 'process' THEN 0 ELSE 1 END, c.cause_seq, c.edge
+     FROM walk w JOIN causal_links c ON c.seq = w.seq
+     WHERE c.cause_seq IS NOT NULL
+       AND w.hop + CASE WHEN c.edge = 'process' THEN 0 ELSE 1 END <= max_depth
+       AND w.step < 2 * max_depth + 1
+   )
+   SELECT w.step, w.hop, w.edge, e.seq, e.ts, e.node, e.pid, e.kind, e.peer, e.mfa, e.term
+   FROM walk w JOIN events e ON e.seq = w.seq
+   ORDER BY w.step`,
+  `CREATE OR REPLACE MACRO effects(s, max_depth := 3) AS TABLE
+   WITH RECURSIVE walk(step, hop, seq, edge, cause_seq) AS (
+     SELECT 0, 0, CAST(s AS BIGINT), CAST(NULL AS VARCHAR), CAST(NULL AS BIGINT)
+     UNION ALL
+     SELECT w.step + 1, w.hop + CASE WHEN c.edge = 'process' THEN 0 ELSE 1 END, c.seq, c.edge, w.seq
+     FROM walk w JOIN causal_links c ON c.cause_seq = w.seq
+     WHERE w.hop + CASE WHEN c.edge = 'process' THEN 0 ELSE 1 END <= max_depth
+       AND w.step < 2 * max_depth + 1
+   )
+   SELECT w.step, w.hop, w.edge, w.cause_seq, e.seq, e.ts, e.node, e.pid, e.kind, e.peer, e.mfa, e.term
+   FROM walk w JOIN events e ON e.seq = w.seq
+   ORDER BY w.hop, e.seq`,
+];
+
+export const BUILD_CAUSALITY = [BUILD_CAUSAL_LINKS, ...CREATE_CAUSAL_MACROS];

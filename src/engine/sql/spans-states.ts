@@ -1,0 +1,86 @@
+/**
+ * Call spans (each traced call paired with its return or exception) and the
+ * GenServer / gen_statem state tables built on them. Runs after the core
+ * tables (build.ts) because states link to the message each callback took.
+ */
+
+/**
+ * `spans`: a call's depth is the number of its process's calls still open
+ * when it starts, so within one (process, depth) calls and their returns
+ * alternate; a call pairs with the next row at its depth when that row is
+ * the return or exception of the same function. Self time subtracts the
+ * spans one level deeper that ran inside (their parent is found with an
+ * ASOF join: the latest call one level up that started before them).
+ */
+export const BUILD_SPANS = `
+CREATE OR REPLACE TABLE spans AS
+WITH f AS (
+  SELECT seq, ts, node, pid, kind, mfa, term,
+         sum(CASE WHEN kind = 'call' THEN 1 ELSE -1 END) OVER (PARTITION BY node, pid ORDER BY seq ROWS UNBOUNDED PRECEDING) AS level
+  FROM events WHERE kind IN ('call', 'return', 'exception')
+),
+g AS (SELECT *, CASE WHEN kind = 'call' THEN level - 1 ELSE level END AS depth FROM f),
+h AS (
+  SELECT *, lead(seq) OVER w AS n_seq, lead(kind) OVER w AS n_kind, lead(ts) OVER w AS n_ts, lead(mfa) OVER w AS n_mfa, lead(term) OVER w AS n_term
+  FROM g WINDOW w AS (PARTITION BY node, pid, depth ORDER BY seq)
+),
+s AS (
+  SELECT node, pid, mfa, depth, seq AS call_seq,
+         CASE WHEN n_kind IN ('return', 'exception') AND n_mfa = mfa THEN n_seq END AS end_seq,
+         ts AS started_at,
+         CASE WHEN n_kind IN ('return', 'exception') AND n_mfa = mfa THEN n_ts END AS ended_at,
+         CASE WHEN n_kind IN ('return', 'exception') AND n_mfa = mfa THEN n_kind ELSE 'unfinished' END AS outcome,
+         term AS args,
+         CASE WHEN n_kind IN ('return', 'exception') AND n_mfa = mfa THEN n_term END AS result
+  FROM h WHERE kind = 'call'
+),
+parented AS (
+  SELECT c.call_seq, p.call_seq AS parent_seq, p.end_seq AS parent_end
+  FROM s c ASOF JOIN s p ON p.node = c.node AND p.pid = c.pid AND p.depth = c.depth - 1 AND c.call_seq > p.call_seq
+),
+children AS (
+  SELECT x.parent_seq AS call_seq, sum(c.ended_at - c.started_at) AS child_ns
+  FROM parented x JOIN s c ON c.call_seq = x.call_seq
+  WHERE x.parent_end IS NULL OR x.parent_end > x.call_seq
+  GROUP BY x.parent_seq
+)
+SELECT s.node, s.pid, s.mfa, s.depth, s.call_seq, s.end_seq, s.started_at, s.ended_at,
+       s.ended_at - s.started_at AS duration_ns,
+       (s.ended_at - s.started_at - coalesce(ch.child_ns, 0))::BIGINT AS self_ns,
+       s.outcome, s.args, s.result,
+       CASE WHEN x.parent_end IS NULL OR x.parent_end > s.call_seq THEN x.parent_seq END AS parent_seq
+FROM s
+LEFT JOIN children ch ON ch.call_seq = s.call_seq
+LEFT JOIN parented x ON x.call_seq = s.call_seq
+ORDER BY s.call_seq`;
+
+/**
+ * `states`: the state after every callback, joined to its return event, the
+ * callback's call event and the message it took; `until_ts` is when the next
+ * state (or the process's exit) replaced it, so "the state at t" is a range
+ * predicate.
+ */
+export const BUILD_STATES = `
+CREATE OR REPLACE TABLE states AS
+WITH b AS (
+  SELECT s.pid, e.ts, e.seq, s.callback, s.message, s.state, s.state_size, s.node
+  FROM states_raw s JOIN events e ON e.src = s.src AND e.ord = s.ord AND e.node = s.node AND e.kind = 'return'
+)
+SELECT b.pid, b.ts, b.seq, b.callback, b.message, b.state, b.state_size, b.node,
+       sp.call_seq, m.recv_seq, m.send_seq,
+       coalesce(lead(b.ts) OVER (PARTITION BY b.node, b.pid ORDER BY b.seq),
+                CASE WHEN p.exited_at >= b.ts THEN p.exited_at END) AS until_ts
+FROM b
+LEFT JOIN spans sp ON sp.end_seq = b.seq
+LEFT JOIN messages m ON m.consumed_seq = sp.call_seq
+LEFT JOIN processes p ON p.node = b.node AND p.pid = b.pid
+ORDER BY b.seq`;
+
+/** `state_changes`: structural differences between consecutive states of a process, computed at ingest. */
+export const BUILD_STATE_CHANGES = `
+CREATE OR REPLACE TABLE state_changes AS
+SELECT c.pid, e.seq, e.ts, c.path, c.change, c.before, c.after, c.node
+FROM state_changes_raw c JOIN events e ON e.src = c.src AND e.ord = c.ord AND e.node = c.node AND e.kind = 'return'
+ORDER BY e.seq, c.path`;
+
+export const BUILD_SPANS_STATES = [BUILD_SPANS, BUILD_STATES, BUILD_STATE_CHANGES];

@@ -1,0 +1,103 @@
+/**
+ * The system as it stood at an instant: table macros over interval tables
+ * built once per load, so each question is a range predicate (no replay).
+ */
+
+/**
+ * `mailbox_depth`: each receiver's reconstructed queue length after every
+ * change: +1 when a message entered (its send, or its receive when the
+ * send was not traced), -1 when it left (taken, or the receiver exited).
+ */
+export const BUILD_MAILBOX_DEPTH = `
+CREATE OR REPLACE TABLE mailbox_depth AS
+WITH q AS (
+  SELECT m.to_node AS node, m.to_pid AS pid, coalesce(m.sent_at, m.received_at) AS in_at, coalesce(m.send_seq, m.recv_seq) AS in_seq,
+         coalesce(m.taken_at, CASE WHEN p.exited_at >= coalesce(m.sent_at, m.received_at) THEN p.exited_at END) AS out_at,
+         CASE WHEN m.taken_at IS NOT NULL THEN coalesce(m.consumed_seq, m.recv_seq) END AS out_seq
+  FROM messages m LEFT JOIN processes p ON p.node = m.to_node AND p.pid = m.to_pid
+  WHERE m.status IN ('received', 'queued_at_end', 'receiver_exited', 'sender_not_traced')
+),
+d AS (
+  SELECT node, pid, in_at AS ts, in_seq AS seq, 1 AS delta FROM q
+  UNION ALL
+  SELECT node, pid, out_at, out_seq, -1 FROM q WHERE out_at IS NOT NULL
+)
+SELECT node, pid, ts, seq, delta,
+       sum(delta) OVER (PARTITION BY node, pid ORDER BY ts, delta, seq ROWS UNBOUNDED PRECEDING)::BIGINT AS depth
+FROM d
+ORDER BY node, pid, ts, delta, seq`;
+
+/**
+ * `links`: one row per link interval between two processes (each side's
+ * link event is traced, so both collapse into one); a link ends at an
+ * unlink or when either side exits.
+ */
+export const BUILD_LINKS = `
+CREATE OR REPLACE TABLE links AS
+WITH le AS (
+  SELECT seq, ts, kind,
+         CASE WHEN node || ' ' || pid <= peer_node || ' ' || peer THEN node ELSE peer_node END AS a_node,
+         CASE WHEN node || ' ' || pid <= peer_node || ' ' || peer THEN pid ELSE peer END AS a_pid,
+         CASE WHEN node || ' ' || pid <= peer_node || ' ' || peer THEN peer_node ELSE node END AS b_node,
+         CASE WHEN node || ' ' || pid <= peer_node || ' ' || peer THEN peer ELSE pid END AS b_pid
+  FROM events WHERE kind IN ('link', 'unlink') AND peer IS NOT NULL
+),
+ch AS (
+  SELECT *, lag(kind) OVER (PARTITION BY a_node, a_pid, b_node, b_pid ORDER BY seq) AS prev_kind FROM le
+),
+iv AS (
+  SELECT *, lead(ts) OVER (PARTITION BY a_node, a_pid, b_node, b_pid ORDER BY seq) AS unlinked_at
+  FROM ch WHERE prev_kind IS NULL OR prev_kind <> kind
+)
+SELECT iv.a_node AS node, iv.a_pid AS pid, iv.b_node AS peer_node, iv.b_pid AS peer, iv.seq AS link_seq, iv.ts AS linked_at,
+       least(iv.unlinked_at, pa.exited_at, pb.exited_at) AS unlinked_at
+FROM iv
+LEFT JOIN processes pa ON pa.node = iv.a_node AND pa.pid = iv.a_pid AND pa.exited_at >= iv.ts
+LEFT JOIN processes pb ON pb.node = iv.b_node AND pb.pid = iv.b_pid AND pb.exited_at >= iv.ts
+WHERE iv.kind = 'link'
+ORDER BY iv.seq`;
+
+/**
+ * Table macros. `t` is a BIGINT ns timestamp (an event's `ts`); "at t"
+ * includes the events stamped exactly t.
+ */
+export const CREATE_AT_MACROS = [
+  `CREATE OR REPLACE MACRO alive_at(t) AS TABLE
+   SELECT node, pid, name, initial_call, module, parent_pid, spawned_at
+   FROM processes
+   WHERE (spawned_at IS NULL OR spawned_at <= t) AND (exited_at IS NULL OR exited_at > t)
+   ORDER BY node, pid`,
+  `CREATE OR REPLACE MACRO state_at(t) AS TABLE
+   SELECT node, pid, ts, seq, callback, message, state, state_size
+   FROM states
+   WHERE ts <= t AND (until_ts IS NULL OR until_ts > t)
+   ORDER BY node, pid`,
+  `CREATE OR REPLACE MACRO mailbox_at(t) AS TABLE
+   SELECT m.to_node AS node, m.to_pid AS pid, m.msg, m.from_pid, m.from_node, m.sent_at, m.send_seq, m.recv_seq,
+          CASE WHEN m.received_at IS NULL OR m.received_at > t THEN 'in_flight' ELSE 'queued' END AS stage,
+          row_number() OVER (PARTITION BY m.to_node, m.to_pid ORDER BY coalesce(m.sent_at, m.received_at), coalesce(m.send_seq, m.recv_seq)) AS position
+   FROM messages m LEFT JOIN processes p ON p.node = m.to_node AND p.pid = m.to_pid
+   WHERE m.status IN ('received', 'queued_at_end', 'receiver_exited', 'sender_not_traced')
+     AND coalesce(m.sent_at, m.received_at) <= t
+     AND (m.taken_at IS NULL OR m.taken_at > t)
+     AND (p.exited_at IS NULL OR p.exited_at > t)
+   ORDER BY node, pid, position`,
+  `CREATE OR REPLACE MACRO links_at(t) AS TABLE
+   SELECT node, pid, peer_node, peer, linked_at FROM links
+   WHERE linked_at <= t AND (unlinked_at IS NULL OR unlinked_at > t)
+   ORDER BY node, pid, peer_node, peer`,
+  `CREATE OR REPLACE MACRO tree_at(t) AS TABLE
+   WITH a AS (SELECT * FROM alive_at(t)),
+   l AS (
+     SELECT node, pid, peer_node AS other_node, peer AS other FROM links_at(t)
+     UNION ALL SELECT peer_node, peer, node, pid FROM links_at(t)
+   ),
+   lk AS (SELECT node, pid, string_agg(other, ' ' ORDER BY other) AS links FROM l GROUP BY node, pid)
+   SELECT a.node, a.pid, a.parent_pid, a.name, a.module, a.initial_call,
+          a.module IN (':supervisor', 'Supervisor', ':supervisor_bridge') OR a.initial_call LIKE ':supervisor.%' AS is_supervisor,
+          lk.links
+   FROM a LEFT JOIN lk ON lk.node = a.node AND lk.pid = a.pid
+   ORDER BY a.node, a.parent_pid NULLS FIRST, a.pid`,
+];
+
+export const BUILD_SYSTEM_AT = [BUILD_MAILBOX_DEPTH, BUILD_LINKS, ...CREATE_AT_MACROS];
