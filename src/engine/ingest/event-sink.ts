@@ -127,7 +127,7 @@ export class EventSink {
       ord,
       ev.kind,
       pid,
-      ev.peer === undefined ? null : t.pid(ev.peer),
+      ev.peer === undefined ? null : isTuple(ev.peer, 2) && isAtom(ev.peer.items[0]) ? t.term(ev.peer.items[0]) : t.pid(ev.peer),
       ev.peer === undefined ? null : t.nodeOf(ev.peer, ev.node),
       ev.mfa === undefined ? null : t.mfa(ev.mfa),
       termText,

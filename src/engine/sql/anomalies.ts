@@ -32,7 +32,7 @@ const ABNORMAL = (reason: string) => `(${reason} NOT IN (':normal', ':shutdown')
 export const BUILD_ANOMALIES_ALL = `
 CREATE OR REPLACE TEMP TABLE anomalies_all AS
 WITH
-who AS (SELECT node, pid, coalesce(name, module, initial_call, pid) AS label, name, module, exit_reason, exited_at FROM processes),
+who AS (SELECT node, pid, coalesce(name, module, CASE WHEN initial_call NOT LIKE ':proc_lib.%' THEN initial_call END, pid) AS label, name, module, exit_reason, exited_at FROM processes),
 recvs AS (SELECT node, pid, seq, term FROM events WHERE kind = 'receive'),
 crash AS (
   SELECT 'crash' AS kind, 'error' AS severity, e.node, e.pid, e.ts, e.seq,

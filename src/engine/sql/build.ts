@@ -47,7 +47,7 @@ fa AS (
 )
 SELECT ids.node, ids.pid,
        coalesce(fa.name, rg.name) AS name,
-       coalesce(fa.initial_call, sp.spawn_mfa) AS initial_call,
+       coalesce(fa.initial_call, CASE WHEN sp.spawn_mfa LIKE ':proc_lib.%' AND cb.module IS NOT NULL THEN cb.module || '.init/1' END, sp.spawn_mfa) AS initial_call,
        coalesce(cb.module, CASE WHEN fa.module NOT IN (':proc_lib', ':erlang') THEN fa.module END) AS module,
        coalesce(sp.parent_pid, fa.parent_pid) AS parent_pid,
        sp.spawned_at, ex.exited_at, ex.exit_reason
@@ -139,7 +139,8 @@ m AS (
          s.ts AS sent_at, r.ts AS received_at,
          coalesce(s.term, r.term) AS msg, coalesce(s.term_id, r.term_id) AS msg_id, s.kind AS send_kind
   FROM s FULL OUTER JOIN r
-    ON s.kind = 'send' AND s.to_node = r.node AND s.to_pid = r.pid AND s.term_id = r.term_id AND s.k = r.k
+    -- only plain sends can be received; the CASE keeps this an equi-join (a separate kind test made DuckDB fall back to a nested-loop join)
+    ON s.to_node = r.node AND (CASE WHEN s.kind = 'send' THEN s.to_pid END) = r.pid AND s.term_id = r.term_id AND s.k = r.k
 ),
 n AS (
   SELECT m.*, took.consumed_seq, took.consumed_at,
@@ -163,7 +164,7 @@ SELECT send_seq, recv_seq, from_pid, to_pid, sent_at, received_at, msg,
          WHEN send_seq IS NULL AND msg = ':timeout' THEN 'after_timeout'
          WHEN send_seq IS NULL THEN 'sender_not_traced'
          WHEN taken_at IS NOT NULL THEN 'received'
-         WHEN receiver_exited_at IS NOT NULL AND receiver_exited_at >= sent_at THEN 'receiver_exited'
+         WHEN receiver_exited_at IS NOT NULL THEN 'receiver_exited'
          WHEN receiver_traced THEN 'queued_at_end'
          ELSE 'receiver_not_traced'
        END AS status,

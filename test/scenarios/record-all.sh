@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Records every scenario with the recorder in dump_tool/ and writes the
+# archives to test/fixtures/scenarios/ (committed: the analyses tests assert
+# exact answers on them, so re-recording means updating those answers).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+export OUT="$root/test/fixtures/scenarios"
+mkdir -p "$OUT"
+cd "$root/dump_tool"
+for s in call_chain_timeout crash_restart mailbox_flood gen_statem; do
+  echo "recording $s"
+  mix run "$here/$s.exs"
+done
+echo "recording cross_node (two nodes)"
+elixir --sname "scn_a_$$" -S mix run "$here/cross_node.exs"
+ls -l "$OUT"
