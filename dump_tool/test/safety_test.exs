@@ -88,8 +88,10 @@ defmodule Otpscope.SafetyTest do
     assert Enum.any?(a.drops, &match?({_, _, _, :rate}, &1))
     assert Enum.all?(a.drops, fn {from, to, c, _} -> from <= to and c > 0 end)
     # unbounded, 400k messages of this size would take tens of MB
-    assert peak.memory < 12_000_000, "tracer memory peaked at #{inspect(peak)} bytes"
-    assert peak.queue < 100_000, "tracer mailbox peaked at #{peak.queue}"
+    # Unbounded, the 400k trace messages would be queued at once (~65 MB);
+    # measured peaks here are 5-16 MB.
+    assert peak.memory < 40_000_000, "tracer memory peaked at #{inspect(peak)}"
+    assert peak.queue < 200_000, "tracer mailbox peaked at #{inspect(peak)}"
     send(receiver, :exit)
     send(flooder, :exit)
   end
@@ -128,7 +130,9 @@ defmodule Otpscope.SafetyTest do
     a = ArchiveReader.read(file)
     assert dropped(a) > 0
     assert Enum.any?(a.drops, &match?({_, _, _, :overload}, &1))
-    assert peak.queue < 400_000
+    # Tracing was switched off at least once, and the gap recorded.
+    assert Enum.any?(a.drops, &match?({_, _, 0, :overload}, &1))
+    assert peak.queue < 4 * 100_000
     # tracing is back on for the processes after the gap
     assert Enum.all?(
              flooders,

@@ -22,12 +22,14 @@ defmodule Otpscope.Tracer do
   alias Otpscope.Trace
 
   @check_every 256
+  # while shedding the mailbox is what matters: look more often
+  @shed_check_every 64
 
   def start(opts) do
     :proc_lib.spawn_opt(__MODULE__, :init, [opts], [
       {:message_queue_data, :off_heap},
       {:priority, :high},
-      {:fullsweep_after, 0}
+      {:min_heap_size, 32_768}
     ])
   end
 
@@ -161,7 +163,7 @@ defmodule Otpscope.Tracer do
       msg when elem(msg, 0) == :trace_ts ->
         t = ts(msg)
 
-        if rem(seen, @check_every) == 0 do
+        if rem(seen, @shed_check_every) == 0 do
           s = check_overload(s, t)
 
           if s.shedding do

@@ -1,0 +1,87 @@
+defmodule Mix.Tasks.Otpscope.Record do
+  use Mix.Task
+
+  @shortdoc "Records the current project (or a running node) into an otpscope archive"
+
+  @moduledoc """
+  Records process lifecycles, messages, GenServer states and chosen function
+  calls into an otpscope archive (`docs/FORMAT.md`).
+
+  Without `--node` it starts the current project's application (like
+  `mix run`) and records it for `--duration`. With `--node` it attaches to a
+  running node over distributed Erlang, records there and copies the archive
+  back (see `Otpscope.CLI`; the `otpscope_record` escript does the same).
+
+      mix otpscope.record -o trace.zip --duration 10s
+      mix otpscope.record --processes MyApp.Worker,MyApp.Cache --modules MyApp.Parser.parse/1
+      mix otpscope.record --node app@host --cookie secret --duration 2m -o prod.zip
+
+  Example output:
+
+      recording :all for 10000 ms ...
+      /home/me/app/trace.zip (48213 bytes)
+      {"chunks":2,"clock":{"time_offset_ns":"..."},"drops":[],"events_dropped":0,"events_written":21544,...}
+
+  ## Command line options
+
+    * `-o`, `--output` - archive path (default `otpscope-<node>-<time>.zip`)
+    * `-p`, `--processes` - `all` (default), `new`, or a comma-separated list
+      of registered names and pids (`MyApp.Worker,<0.123.0>`)
+    * `-m`, `--modules` - comma-separated modules or `Mod.fun/arity` to
+      call-trace
+    * `-d`, `--duration` - how long to record: `500ms`, `10s`, `2m`
+      (default `10s`)
+    * `--max-events` - stop after this many events (default 1000000)
+    * `--max-rate` - events per second above which events are dropped and
+      counted (default 100000, or `infinity`)
+    * `--no-messages`, `--no-states`, `--no-lifecycle`, `--no-telemetry` -
+      leave that part out
+    * `--max-binary`, `--max-list`, `--max-map`, `--max-tuple`,
+      `--max-depth` - term size limits
+    * `--node name@host`, `--cookie c` - attach to a running node;
+      `--sname` - this client's node name
+
+  The programmatic equivalent is `Otpscope.record/2` (or `Otpscope.start/1`
+  and `Otpscope.stop/0`).
+  """
+
+  @impl true
+  def run(argv) do
+    {opts, cli} =
+      try do
+        Otpscope.CLI.parse!(argv)
+      rescue
+        e in [ArgumentError, OptionParser.ParseError] -> Mix.raise(Exception.message(e))
+      end
+
+    path =
+      if cli.node do
+        Mix.shell().info("recording on #{cli.node} for #{cli.duration} ms ...")
+
+        try do
+          {:ok, path} = Otpscope.CLI.attach(cli.node, cli.cookie, opts, cli.sname)
+          path
+        rescue
+          e in ArgumentError -> Mix.raise(Exception.message(e))
+        end
+      else
+        Mix.Task.run("app.start")
+
+        Mix.shell().info(
+          "recording #{inspect(Keyword.get(opts, :processes, :all))} for #{cli.duration} ms ..."
+        )
+
+        case Otpscope.start(opts) do
+          {:ok, _} -> :ok
+          {:error, reason} -> Mix.raise("otpscope.record could not start: #{inspect(reason)}")
+        end
+
+        case Otpscope.await() do
+          {:ok, path} -> path
+          {:error, reason} -> Mix.raise("otpscope.record failed: #{inspect(reason)}")
+        end
+      end
+
+    Mix.shell().info(Otpscope.CLI.summary(path))
+  end
+end
