@@ -4,7 +4,7 @@ import { readDbgFile, readDbgWrapSet } from '../archive/dbg';
 import { readTtbFolder } from '../archive/ttb';
 import type { DuckDb } from './duckdb/types';
 import { EventSink, RAW_TABLES } from './ingest/event-sink';
-import { BUILD_ALL } from './sql/build';
+import { BUILD_ALL, RESEQUENCE_EVENTS } from './sql/build';
 import { classifyInputs, type InputFile } from './inputs';
 import { rowsOf, type QueryResult } from './result';
 
@@ -48,6 +48,11 @@ const FLUSH_ROWS = 200_000;
 export class Engine {
   private nextSrc = 0;
   private cancelled = false;
+  /** Events in events_raw; the next file's provisional seq starts here. */
+  private totalEvents = 0;
+  /** Whether arrival order is no longer (ts, node, src, ord) order, so seq must be recomputed. */
+  private outOfOrder = false;
+  private lastKey: { ts: bigint; node: string; src: number; ord: number } | null = null;
   readonly sources: LoadedSource[] = [];
 
   private constructor(readonly db: DuckDb) {}
@@ -87,12 +92,17 @@ export class Engine {
     report.errors.push(...errors);
     for (const group of groups) {
       const src = this.nextSrc++;
-      const sink = new EventSink(src);
+      const sink = new EventSink(src, this.totalEvents);
       const source: LoadedSource = { name: group.name, kind: group.kind, node: '', events: 0, warnings: [] };
+      const lastGood = this.lastKey && { ...this.lastKey };
+      const outOfOrderBefore = this.outOfOrder;
       this.conn().query('BEGIN TRANSACTION');
       try {
         for await (const batch of this.readGroup(group, source)) {
-          for (const ev of batch.events) sink.add(ev);
+          for (const ev of batch.events) {
+            sink.add(ev);
+            this.checkOrder(ev.ts, ev.node, src, ev.order ?? sink.count - 1);
+          }
           for (const f of batch.processes ?? []) sink.addFact(f);
           events += batch.events.length;
           source.events += batch.events.length;
@@ -103,11 +113,14 @@ export class Engine {
         }
         this.flush(sink);
         this.conn().query('COMMIT');
+        this.totalEvents += sink.count;
         report.sources.push(source);
         this.sources.push(source);
         report.warnings.push(...source.warnings);
       } catch (e) {
         this.conn().query('ROLLBACK');
+        this.lastKey = lastGood && { ...lastGood };
+        this.outOfOrder = outOfOrderBefore;
         if (e instanceof CancelledError) {
           report.warnings.push(`loading ${group.name} was cancelled; it was not added`);
           break;
@@ -140,7 +153,29 @@ export class Engine {
     for (const [name, ipc] of sink.drain()) this.conn().insertArrowFromIPCStream(ipc, { name, create: false });
   }
 
+  /** Notes whether events still arrive in (ts, node, src, ord) order. */
+  private checkOrder(ts: bigint, node: string, src: number, ord: number): void {
+    const k = this.lastKey;
+    if (k === null) {
+      this.lastKey = { ts, node, src, ord };
+      return;
+    }
+    if (!this.outOfOrder && (ts < k.ts || (ts === k.ts && (node < k.node || (node === k.node && (src < k.src || (src === k.src && ord < k.ord)))))))
+      this.outOfOrder = true;
+    k.ts = ts;
+    k.node = node;
+    k.src = src;
+    k.ord = ord;
+  }
+
   private rebuild(): void {
+    if (this.outOfOrder) {
+      this.conn().query(RESEQUENCE_EVENTS);
+      this.outOfOrder = false;
+      // The next file's events must come after the last event in the new order to keep it.
+      const last = this.query('SELECT ts, node, src, ord FROM events_raw ORDER BY seq DESC LIMIT 1').rows[0];
+      this.lastKey = last ? { ts: BigInt(last[0] as bigint | number), node: String(last[1]), src: Number(last[2]), ord: Number(last[3]) } : null;
+    }
     for (const sql of BUILD_ALL) this.conn().query(sql);
   }
 

@@ -9,6 +9,9 @@ export type ColumnType = 'i64' | 'i32' | 'f64' | 'str' | 'bool';
 export type ColumnSpec = Record<string, ColumnType>;
 
 const encoder = new TextEncoder();
+const STR = 0;
+const I64 = 1;
+const NUM = 2;
 
 class I64Column {
   data: BigInt64Array = new BigInt64Array(1024);
@@ -41,32 +44,26 @@ class NumColumn<T extends Int32Array | Float64Array> {
 
 class StrColumn {
   offsets: Int32Array = new Int32Array(1025);
-  bytes = new Uint8Array(16384);
+  bytes = new Uint8Array(1 << 16);
   used = 0;
   valid: Uint8Array | null = null;
-  private readonly cache = new Map<string, Uint8Array>();
   push(v: string | null, i: number) {
     if (i + 1 >= this.offsets.length) this.offsets = grow(this.offsets, Int32Array) as Int32Array;
-    if (v === null) {
+    if (v !== null) {
+      // UTF-8 needs at most 3 bytes per UTF-16 unit; encode straight into the buffer.
+      const need = this.used + v.length * 3;
+      if (need > this.bytes.length) {
+        let n = this.bytes.length * 2;
+        while (n < need) n *= 2;
+        const b = new Uint8Array(n);
+        b.set(this.bytes.subarray(0, this.used));
+        this.bytes = b;
+      }
+      this.used += encoder.encodeInto(v, this.bytes.subarray(this.used)).written;
+    } else {
       this.valid = ensureValid(this.valid, i, this.offsets.length);
       clearBit(this.valid, i);
-      this.offsets[i + 1] = this.used;
-      return;
     }
-    let enc = this.cache.get(v);
-    if (enc === undefined) {
-      enc = encoder.encode(v);
-      if (this.cache.size < 200_000) this.cache.set(v, enc);
-    }
-    if (this.used + enc.length > this.bytes.length) {
-      let n = this.bytes.length * 2;
-      while (n < this.used + enc.length) n *= 2;
-      const b = new Uint8Array(n);
-      b.set(this.bytes.subarray(0, this.used));
-      this.bytes = b;
-    }
-    this.bytes.set(enc, this.used);
-    this.used += enc.length;
     this.offsets[i + 1] = this.used;
   }
 }
@@ -106,10 +103,12 @@ export class ColumnBuilder<S extends ColumnSpec> {
   private readonly cols: Col[];
   private readonly names: string[];
   private readonly types: ColumnType[];
+  private readonly codes: number[];
 
   constructor(readonly spec: S) {
     this.names = Object.keys(spec);
     this.types = this.names.map((n) => spec[n]);
+    this.codes = this.types.map((t) => (t === 'str' ? STR : t === 'i64' ? I64 : NUM));
     this.cols = this.types.map((t) => {
       switch (t) {
         case 'i64':
@@ -128,12 +127,20 @@ export class ColumnBuilder<S extends ColumnSpec> {
   /** Appends one row; values in the order of the spec's keys. */
   push(...values: RowValue[]): void {
     const i = this.length;
-    for (let c = 0; c < this.cols.length; c++) {
-      const col = this.cols[c];
-      const v = values[c] ?? null;
-      if (col instanceof StrColumn) col.push(v === null ? null : (v as string), i);
-      else if (col instanceof I64Column) col.push(v === null ? null : typeof v === 'bigint' ? v : BigInt(v as number), i);
-      else col.push(v === null ? null : typeof v === 'boolean' ? (v ? 1 : 0) : (v as number), i);
+    const cols = this.cols;
+    for (let c = 0; c < cols.length; c++) {
+      const v = values[c];
+      const col = cols[c];
+      switch (this.codes[c]) {
+        case STR:
+          (col as StrColumn).push(v === undefined || v === null ? null : (v as string), i);
+          break;
+        case I64:
+          (col as I64Column).push(v === undefined || v === null ? null : typeof v === 'bigint' ? v : BigInt(v as number), i);
+          break;
+        default:
+          (col as NumColumn<Int32Array>).push(v === undefined || v === null ? null : typeof v === 'boolean' ? (v ? 1 : 0) : (v as number), i);
+      }
     }
     this.length++;
   }

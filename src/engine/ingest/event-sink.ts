@@ -8,6 +8,7 @@ import { TermText } from './text';
 import { renderElixir } from '../../archive/render/elixir';
 
 export const EVENTS_RAW = {
+  seq: 'i64',
   src: 'i32',
   node: 'str',
   ts: 'i64',
@@ -106,7 +107,14 @@ export class EventSink {
   private position = 0;
   count = 0;
 
-  constructor(readonly src: number) {}
+  /**
+   * @param src which loaded file this is
+   * @param seqBase the provisional `seq` of this file's first event: events are numbered in arrival order
+   */
+  constructor(
+    readonly src: number,
+    readonly seqBase = 0,
+  ) {}
 
   add(ev: TraceEvent): void {
     const t = this.text;
@@ -121,6 +129,7 @@ export class EventSink {
       termId = ev.termId ?? hashString(termText);
     }
     this.events.push(
+      this.seqBase + this.count - 1,
       this.src,
       ev.node,
       ev.ts,

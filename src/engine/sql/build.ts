@@ -12,11 +12,20 @@ import { BUILD_SYSTEM_AT } from './system-at';
 
 /** `events`: one row per event, `seq` in global (ts, node, file, position) order. */
 export const BUILD_EVENTS = `
-CREATE OR REPLACE TABLE events AS
-SELECT (row_number() OVER (ORDER BY ts, node, src, ord) - 1)::BIGINT AS seq,
-       ts, node, pid, kind, peer, peer_node, mfa, term, term_id, src, ord
-FROM events_raw
-ORDER BY seq`;
+CREATE OR REPLACE VIEW events AS
+SELECT seq, ts, node, pid, kind, peer, peer_node, mfa, term, term_id, src, ord
+FROM events_raw`;
+
+/**
+ * Ingest numbers events in arrival order, which is already (ts, node, src,
+ * ord) order for one in-order source; the engine runs this only when a load
+ * merged sources or met events out of order. Sorting just the keys and
+ * updating \`seq\` in place is far cheaper than copying every row sorted.
+ */
+export const RESEQUENCE_EVENTS = `
+UPDATE events_raw SET seq = o.seq
+FROM (SELECT rowid AS rid, (row_number() OVER (ORDER BY ts, node, src, ord) - 1)::BIGINT AS seq FROM events_raw) o
+WHERE events_raw.rowid = o.rid`;
 
 /** `processes`: every process seen in events or facts, with lifecycle facts. */
 export const BUILD_PROCESSES = `
