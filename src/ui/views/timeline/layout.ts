@@ -1,0 +1,113 @@
+/**
+ * Vertical layout of the timeline: group header rows and one lane per
+ * process, plus the time <-> pixel mapping. Pure, so hit testing and drawing
+ * share one source of truth.
+ */
+import type { Lane, LaneRange } from './timeline-data';
+
+export const RULER_H = 24;
+export const GUTTER_W = 210;
+export const LANE_H = 30;
+export const GROUP_H = 20;
+
+export interface Row {
+  y: number;
+  h: number;
+  /** Lane index, or -1 for a group header. */
+  lane: number;
+  label: string;
+}
+
+export interface Layout {
+  rows: Row[];
+  /** y of each lane (index into `lanes`), -1 when filtered out. */
+  laneY: Float64Array;
+  /** Lane indices in display order. */
+  order: number[];
+  height: number;
+}
+
+export function layoutLanes(lanes: Lane[], visible: (l: Lane) => boolean): Layout {
+  const rows: Row[] = [];
+  const laneY = new Float64Array(lanes.length).fill(-1);
+  const order: number[] = [];
+  let y = 0;
+  let group: string | null = null;
+  lanes.forEach((l, i) => {
+    if (!visible(l)) return;
+    if (l.group !== group) {
+      group = l.group;
+      rows.push({ y, h: GROUP_H, lane: -1, label: group });
+      y += GROUP_H;
+    }
+    rows.push({ y, h: LANE_H, lane: i, label: l.name ?? l.pid });
+    laneY[i] = y;
+    order.push(i);
+    y += LANE_H;
+  });
+  return { rows, laneY, order, height: y };
+}
+
+/** Lanes (indices into `lanes`) with any part in the vertical window, as a contiguous index range. */
+export function visibleLaneRange(layout: Layout, scrollY: number, h: number): LaneRange {
+  let from = Infinity;
+  let to = -Infinity;
+  for (const i of layout.order) {
+    const y = layout.laneY[i];
+    if (y + LANE_H < scrollY) continue;
+    if (y > scrollY + h) break;
+    from = Math.min(from, i);
+    to = Math.max(to, i + 1);
+  }
+  return from === Infinity ? { from: 0, to: 0 } : { from, to };
+}
+
+export function laneAtY(layout: Layout, y: number): number {
+  for (const r of layout.rows) if (y >= r.y && y < r.y + r.h) return r.lane;
+  return -1;
+}
+
+/** A visible window in ns relative to the trace start. */
+export interface View {
+  start: number;
+  end: number;
+}
+
+/** Zooms `v` by `factor` (< 1 zooms in) keeping the time under `anchor` (0..1 across the track) fixed. */
+export function zoomView(v: View, factor: number, anchor: number, limits: { minWidth: number; maxWidth: number }): View {
+  const w = v.end - v.start;
+  const nw = Math.min(limits.maxWidth, Math.max(limits.minWidth, w * factor));
+  const at = v.start + w * anchor;
+  return { start: at - nw * anchor, end: at - nw * anchor + nw };
+}
+
+export function panView(v: View, dt: number): View {
+  return { start: v.start + dt, end: v.end + dt };
+}
+
+/** Power of two (ns) no wider than one pixel: the SQL bucket for this zoom. */
+export function bucketFor(nsPerPx: number): number {
+  return Math.pow(2, Math.max(0, Math.floor(Math.log2(Math.max(1, nsPerPx)))));
+}
+
+/** A "nice" tick step (1, 2, 5 x 10^k ns) at least `minPx` pixels apart. */
+export function tickStep(nsPerPx: number, minPx: number): number {
+  const raw = nsPerPx * minPx;
+  const p = Math.pow(10, Math.floor(Math.log10(Math.max(raw, 1))));
+  for (const m of [1, 2, 5, 10]) if (p * m >= raw) return p * m;
+  return p * 10;
+}
+
+export function formatNs(ns: number, step = 0): string {
+  const abs = Math.abs(ns);
+  const unit = Math.max(abs, step);
+  if (unit < 1e3) return `${Math.round(ns)} ns`;
+  if (unit < 1e6) return `${trim(ns / 1e3, step / 1e3)} µs`;
+  if (unit < 1e9) return `${trim(ns / 1e6, step / 1e6)} ms`;
+  return `${trim(ns / 1e9, step / 1e9)} s`;
+}
+
+function trim(x: number, step: number): string {
+  const digits = step > 0 ? Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9))) : 3;
+  return x.toFixed(digits);
+}
