@@ -36,9 +36,10 @@ who AS (SELECT node, pid, coalesce(name, module, CASE WHEN initial_call NOT LIKE
 recvs AS (SELECT node, pid, seq, term FROM events WHERE kind = 'receive'),
 crash AS (
   SELECT 'crash' AS kind, 'error' AS severity, e.node, e.pid, e.ts, e.seq,
-         w.label || ' exited: ' || e.term || coalesce('; last message: ' || r.term, '') || coalesce('; last state: ' || s.state, '') AS summary,
-         list_filter([e.seq, r.seq, s.seq], x -> x IS NOT NULL) AS evidence
+         w.label || ' exited: ' || e.term || coalesce('; last message: ' || coalesce(c.msg, r.term), '') || coalesce('; last state: ' || s.state, '') AS summary,
+         list_filter([e.seq, coalesce(c.seq, r.seq), s.seq], x -> x IS NOT NULL) AS evidence
   FROM events e
+  ASOF LEFT JOIN consumed c ON c.node = e.node AND c.pid = e.pid AND e.seq > c.seq
   ASOF LEFT JOIN recvs r ON r.node = e.node AND r.pid = e.pid AND e.seq > r.seq
   ASOF LEFT JOIN states s ON s.node = e.node AND s.pid = e.pid AND e.seq > s.seq
   LEFT JOIN who w ON w.node = e.node AND w.pid = e.pid

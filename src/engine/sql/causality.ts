@@ -4,7 +4,9 @@
  * immediate cause, computed once per load in `causal_links`:
  *   - a receive: the send it consumed (`message`), when that send was traced;
  *   - anything else: the process's latest receive before it (`process`:
- *     the message whose handling it belongs to), or, before the process's
+ *     the message whose handling it belongs to; \`receive ... after\`
+ *     timeouts, traced as receives of \`:timeout\` with no send, do not
+ *     count), or, before the process's
  *     first receive, the spawn that created it (`spawn`).
  * `causes(seq)` walks that chain backwards; `effects(seq)` walks the same
  * links forwards (a tree). Depth counts hops between processes (message and
@@ -13,9 +15,12 @@
 export const BUILD_CAUSAL_LINKS = `
 CREATE OR REPLACE TABLE causal_links AS
 WITH pr AS (
-  SELECT seq, node, pid, kind,
-         max(CASE WHEN kind = 'receive' THEN seq END) OVER (PARTITION BY node, pid ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_recv
-  FROM events WHERE pid IS NOT NULL AND kind <> 'drop'
+  SELECT e.seq, e.node, e.pid, e.kind,
+         max(CASE WHEN e.kind = 'receive' AND t.recv_seq IS NULL THEN e.seq END)
+           OVER (PARTITION BY e.node, e.pid ORDER BY e.seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_recv
+  FROM events e
+  LEFT JOIN (SELECT recv_seq FROM messages WHERE status = 'after_timeout') t ON t.recv_seq = e.seq
+  WHERE e.pid IS NOT NULL AND e.kind <> 'drop'
 ),
 spawns AS (SELECT peer_node AS node, peer AS pid, min(seq) AS spawn_seq FROM events WHERE kind = 'spawn' GROUP BY ALL)
 SELECT pr.seq,

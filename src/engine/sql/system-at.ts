@@ -94,7 +94,7 @@ export const CREATE_AT_MACROS = [
    ),
    lk AS (SELECT node, pid, string_agg(other, ' ' ORDER BY other) AS links FROM l GROUP BY node, pid)
    SELECT a.node, a.pid, a.parent_pid, a.name, a.module, a.initial_call,
-          a.module IN (':supervisor', 'Supervisor', ':supervisor_bridge') OR a.initial_call LIKE ':supervisor.%' AS is_supervisor,
+          coalesce(a.module IN (':supervisor', 'Supervisor', ':supervisor_bridge') OR a.initial_call LIKE ':supervisor.%', false) AS is_supervisor,
           lk.links
    FROM a LEFT JOIN lk ON lk.node = a.node AND lk.pid = a.pid
    ORDER BY a.node, a.parent_pid NULLS FIRST, a.pid`,

@@ -1,0 +1,275 @@
+/**
+ * Slow, obvious TypeScript versions of the analysis SQL, written from the
+ * definitions in docs/SCHEMA.md rather than from the SQL, so the property
+ * tests can compare the two on random traces. Inputs are rows of the
+ * `events` table (after seq numbering) plus the rebuilt mailbox messages of
+ * callback calls (`consumed`). Peers must be pids: the references do not
+ * resolve registered names or call aliases.
+ */
+export interface EventRow {
+  seq: number;
+  ts: bigint;
+  node: string;
+  pid: string | null;
+  kind: string;
+  peer: string | null;
+  peer_node: string | null;
+  mfa: string | null;
+  term: string | null;
+  term_id: number | null;
+}
+
+export interface ConsumedRow {
+  seq: number;
+  node: string;
+  pid: string;
+  msg: string;
+}
+
+export interface RefMessage {
+  send_seq: number | null;
+  recv_seq: number | null;
+  to_node: string;
+  to_pid: string;
+  sent_at: bigint | null;
+  received_at: bigint | null;
+  status: string;
+  consumed_seq: number | null;
+  taken_at: bigint | null;
+}
+
+const key = (node: string | null, pid: string | null) => `${node} ${pid}`;
+
+export function refProcesses(events: EventRow[]): Map<string, { spawned_at: bigint | null; exited_at: bigint | null; spawn_seq: number | null }> {
+  const out = new Map<string, { spawned_at: bigint | null; exited_at: bigint | null; spawn_seq: number | null }>();
+  const get = (k: string) => {
+    let p = out.get(k);
+    if (p === undefined) out.set(k, (p = { spawned_at: null, exited_at: null, spawn_seq: null }));
+    return p;
+  };
+  for (const e of events) {
+    if (e.kind === 'drop' || e.pid === null) continue;
+    const p = get(key(e.node, e.pid));
+    if (e.kind === 'exit') p.exited_at = e.ts;
+    if (e.kind === 'spawn' && e.peer !== null) {
+      const c = get(key(e.peer_node, e.peer));
+      if (c.spawned_at === null) {
+        c.spawned_at = e.ts;
+        c.spawn_seq = e.seq;
+      }
+    }
+  }
+  return out;
+}
+
+/** messages: n-th send of a term to a process with the n-th receive of it there; n-th handled receive with the n-th callback that took it. */
+export function refMessages(events: EventRow[], consumed: ConsumedRow[]): RefMessage[] {
+  const procs = refProcesses(events);
+  const sendsTo = new Map<string, EventRow[]>();
+  for (const e of events) {
+    if (e.kind !== 'send') continue;
+    const k = `${key(e.peer_node, e.peer)} ${e.term_id}`;
+    (sendsTo.get(k) ?? sendsTo.set(k, []).get(k)!).push(e);
+  }
+  const taken = new Map<string, number>();
+  const byRecv = new Map<number, EventRow>();
+  const recvSeen = new Map<string, number>();
+  for (const e of events) {
+    if (e.kind !== 'receive') continue;
+    const k = `${key(e.node, e.pid)} ${e.term_id}`;
+    const n = recvSeen.get(k) ?? 0;
+    recvSeen.set(k, n + 1);
+    const s = sendsTo.get(k)?.[n];
+    if (s !== undefined) {
+      byRecv.set(e.seq, s);
+      taken.set(`s${s.seq}`, e.seq);
+    }
+  }
+  // consumption: per process and message text, in order
+  const tracked = new Set(consumed.map((c) => key(c.node, c.pid)));
+  const cons = new Map<string, ConsumedRow[]>();
+  for (const c of consumed) {
+    const k = `${key(c.node, c.pid)} ${c.msg}`;
+    (cons.get(k) ?? cons.set(k, []).get(k)!).push(c);
+  }
+  const handledSeen = new Map<string, number>();
+  const consumedOf = new Map<number, ConsumedRow | null>();
+  for (const e of events) {
+    if (e.kind !== 'receive' || e.term === ':timeout') continue;
+    const k = `${key(e.node, e.pid)} ${e.term}`;
+    const n = handledSeen.get(k) ?? 0;
+    handledSeen.set(k, n + 1);
+    consumedOf.set(e.seq, cons.get(k)?.[n] ?? null);
+  }
+  const tsOf = new Map(events.map((e) => [e.seq, e.ts]));
+  const receivers = new Set(events.filter((e) => e.kind === 'receive').map((e) => key(e.node, e.pid)));
+  const out: RefMessage[] = [];
+  const finish = (send: EventRow | null, recv: EventRow | null, toNode: string, toPid: string, dead: boolean) => {
+    const c = recv === null ? null : (consumedOf.get(recv.seq) ?? null);
+    const k = key(toNode, toPid);
+    let takenAt: bigint | null = null;
+    if (recv !== null) {
+      if (c !== null) takenAt = tsOf.get(c.seq)!;
+      else if (consumedOf.has(recv.seq) && tracked.has(k)) takenAt = null;
+      else takenAt = recv.ts;
+    }
+    const p = procs.get(k);
+    let status: string;
+    if (dead) status = 'send_to_dead';
+    else if (send === null) status = recv!.term === ':timeout' ? 'after_timeout' : 'sender_not_traced';
+    else if (takenAt !== null) status = 'received';
+    else if (p?.exited_at != null) status = 'receiver_exited';
+    else if (receivers.has(k) || tracked.has(k)) status = 'queued_at_end';
+    else status = 'receiver_not_traced';
+    out.push({
+      send_seq: send?.seq ?? null,
+      recv_seq: recv?.seq ?? null,
+      to_node: toNode,
+      to_pid: toPid,
+      sent_at: send?.ts ?? null,
+      received_at: recv?.ts ?? null,
+      status,
+      consumed_seq: c?.seq ?? null,
+      taken_at: takenAt,
+    });
+  };
+  for (const e of events) {
+    if (e.kind === 'send_to_dead') finish(e, null, e.peer_node!, e.peer!, true);
+    else if (e.kind === 'send' && !taken.has(`s${e.seq}`)) finish(e, null, e.peer_node!, e.peer!, false);
+    else if (e.kind === 'receive') finish(byRecv.get(e.seq) ?? null, e, e.node, e.pid!, false);
+  }
+  return out;
+}
+
+/** Processes alive at t: spawned at or before t (or never seen spawning) and not exited by t. */
+export function refAliveAt(events: EventRow[], t: bigint): string[] {
+  const out: string[] = [];
+  for (const [k, p] of refProcesses(events)) {
+    if ((p.spawned_at === null || p.spawned_at <= t) && (p.exited_at === null || p.exited_at > t)) out.push(k);
+  }
+  return out.sort();
+}
+
+/** Messages in each mailbox at t: entered (sent, or received when unsent) by t, not taken by t, receiver not exited by t. */
+export function refMailboxAt(events: EventRow[], msgs: RefMessage[], t: bigint): string[] {
+  const procs = refProcesses(events);
+  const out: string[] = [];
+  for (const m of msgs) {
+    if (!['received', 'queued_at_end', 'receiver_exited', 'sender_not_traced'].includes(m.status)) continue;
+    const enter = m.sent_at ?? m.received_at!;
+    if (enter > t) continue;
+    if (m.taken_at !== null && m.taken_at <= t) continue;
+    const ex = procs.get(key(m.to_node, m.to_pid))?.exited_at;
+    if (ex != null && ex <= t) continue;
+    out.push(`${key(m.to_node, m.to_pid)} ${m.send_seq ?? 'r' + m.recv_seq}`);
+  }
+  return out.sort();
+}
+
+/** State at t per process: the last state row at or before t, unless the process exited by t. */
+export function refStateAt(events: EventRow[], states: { seq: number; ts: bigint; node: string; pid: string }[], t: bigint): string[] {
+  const procs = refProcesses(events);
+  const last = new Map<string, number>();
+  for (const s of [...states].sort((a, b) => a.seq - b.seq)) if (s.ts <= t) last.set(key(s.node, s.pid), s.seq);
+  const out: string[] = [];
+  for (const [k, seq] of last) {
+    const ex = procs.get(k)?.exited_at;
+    if (ex != null && ex <= t) continue;
+    out.push(`${k} ${seq}`);
+  }
+  return out.sort();
+}
+
+/** The immediate cause of each event (docs/SCHEMA.md "causal_links"). */
+export function refCauseOf(events: EventRow[], msgs: RefMessage[]): Map<number, { cause: number; edge: string }> {
+  const procs = refProcesses(events);
+  const sendOfRecv = new Map<number, number>();
+  for (const m of msgs) if (m.recv_seq !== null && m.send_seq !== null) sendOfRecv.set(m.recv_seq, m.send_seq);
+  const lastRecv = new Map<string, number>();
+  const out = new Map<number, { cause: number; edge: string }>();
+  for (const e of [...events].sort((a, b) => a.seq - b.seq)) {
+    if (e.pid === null || e.kind === 'drop') continue;
+    const k = key(e.node, e.pid);
+    if (e.kind === 'receive') {
+      const s = sendOfRecv.get(e.seq);
+      if (s !== undefined) out.set(e.seq, { cause: s, edge: 'message' });
+      if (s !== undefined || e.term !== ':timeout') lastRecv.set(k, e.seq);
+      continue;
+    }
+    const r = lastRecv.get(k);
+    if (r !== undefined) out.set(e.seq, { cause: r, edge: 'process' });
+    else {
+      const sp = procs.get(k)?.spawn_seq;
+      if (sp != null && sp < e.seq) out.set(e.seq, { cause: sp, edge: 'spawn' });
+    }
+  }
+  return out;
+}
+
+/** causes(seq, depth): follow immediate causes; depth counts message and spawn links. */
+export function refCauses(causeOf: Map<number, { cause: number; edge: string }>, seq: number, maxDepth: number): number[] {
+  const out = [seq];
+  let hop = 0;
+  let cur = seq;
+  for (let step = 0; step < 2 * maxDepth + 1; step++) {
+    const c = causeOf.get(cur);
+    if (c === undefined) break;
+    const h = hop + (c.edge === 'process' ? 0 : 1);
+    if (h > maxDepth) break;
+    hop = h;
+    cur = c.cause;
+    out.push(cur);
+  }
+  return out;
+}
+
+/** effects(seq, depth): every event whose cause chain reaches seq within the limits. */
+export function refEffects(causeOf: Map<number, { cause: number; edge: string }>, seq: number, maxDepth: number): number[] {
+  const children = new Map<number, { seq: number; edge: string }[]>();
+  for (const [s, c] of causeOf) (children.get(c.cause) ?? children.set(c.cause, []).get(c.cause)!).push({ seq: s, edge: c.edge });
+  const out: number[] = [];
+  const walk = (s: number, hop: number, step: number) => {
+    out.push(s);
+    if (step >= 2 * maxDepth + 1) return;
+    for (const c of children.get(s) ?? []) {
+      const h = hop + (c.edge === 'process' ? 0 : 1);
+      if (h <= maxDepth) walk(c.seq, h, step + 1);
+    }
+  };
+  walk(seq, 0, 0);
+  return out.sort((a, b) => a - b);
+}
+
+export interface RefSpan {
+  call_seq: number;
+  end_seq: number | null;
+  depth: number;
+  self_ns: bigint | null;
+  parent_seq: number | null;
+}
+
+/** spans: a stack per process; a return or exception closes the top call when it names the same function. */
+export function refSpans(events: EventRow[]): RefSpan[] {
+  const stacks = new Map<string, { e: EventRow; span: RefSpan; child: bigint }[]>();
+  const out: RefSpan[] = [];
+  for (const e of [...events].sort((a, b) => a.seq - b.seq)) {
+    if (e.kind !== 'call' && e.kind !== 'return' && e.kind !== 'exception') continue;
+    const k = key(e.node, e.pid);
+    let st = stacks.get(k);
+    if (st === undefined) stacks.set(k, (st = []));
+    if (e.kind === 'call') {
+      const parent = st.length > 0 ? st[st.length - 1].span.call_seq : null;
+      const span: RefSpan = { call_seq: e.seq, end_seq: null, depth: st.length, self_ns: null, parent_seq: parent };
+      st.push({ e, span, child: 0n });
+      out.push(span);
+    } else {
+      const top = st.pop();
+      if (top === undefined || top.e.mfa !== e.mfa) throw new Error('refSpans: generated traces nest properly');
+      top.span.end_seq = e.seq;
+      const d = e.ts - top.e.ts;
+      top.span.self_ns = d - top.child;
+      if (st.length > 0) st[st.length - 1].child += d;
+    }
+  }
+  return out.sort((a, b) => a.call_seq - b.call_seq);
+}

@@ -1,0 +1,158 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Engine } from '../../src/engine/engine';
+import { openNodeDuckDb } from '../../src/engine/duckdb/open-node';
+
+// Exact answers on archives recorded by test/scenarios/*.exs (record-all.sh).
+// Re-recording changes pids and seqs: update these answers with it.
+const dir = new URL('../fixtures/scenarios/', import.meta.url);
+
+async function load(...names: string[]): Promise<Engine> {
+  const engine = await Engine.create(await openNodeDuckDb());
+  const report = await engine.load(names.map((name) => ({ name, bytes: new Uint8Array(readFileSync(new URL(name, dir))) })));
+  expect(report.errors).toEqual([]);
+  return engine;
+}
+
+const rows = (e: Engine, sql: string) => e.query(sql, 10_000).rows;
+const at = (seq: number) => `(SELECT ts FROM events WHERE seq = ${seq})`;
+
+describe('call chain with a timeout', () => {
+  it('matches calls through the chain, times out the client, flags the late reply and the slow callbacks', async () => {
+    const e = await load('call-chain-timeout.zip');
+    expect(rows(e, `SELECT call_seq, caller_pid, callee_pid, request, reply, outcome, reply_seq FROM calls ORDER BY call_seq`)).toEqual([
+      [10, '<0.143.0>', '<0.142.0>', '{:work, 21}', '42', 'reply', 20],
+      [13, '<0.142.0>', '<0.141.0>', '{:compute, 21}', '42', 'reply', 17],
+      [22, '<0.143.0>', '<0.142.0>', '{:ping, #PID<0.143.0>, "hello"}', '{:pong, "hello"}', 'reply', 26],
+      [28, '<0.143.0>', '<0.142.0>', '{:work, :slow}', ':late', 'timeout', 45],
+      [31, '<0.142.0>', '<0.141.0>', '{:compute, :slow}', ':late', 'reply', 42],
+    ]);
+    expect(rows(e, `SELECT call_seq, latency_ns // 1000000 FROM calls WHERE latency_ns > 1000000 ORDER BY call_seq`)).toEqual([
+      [28, 50],
+      [31, 100],
+    ]);
+    expect(rows(e, `SELECT kind, severity, pid, seq, evidence_count FROM anomalies ORDER BY anomaly_id`)).toEqual([
+      ['call_timeout', 'error', '<0.143.0>', 28, 3],
+      ['slow_callback', 'warning', '<0.142.0>', 30, 2],
+      ['slow_call', 'warning', '<0.142.0>', 31, 4],
+      ['slow_callback', 'warning', '<0.141.0>', 33, 2],
+      ['orphan_reply', 'warning', '<0.142.0>', 45, 2],
+      ['unconsumed', 'info', '<0.143.0>', 45, 1],
+    ]);
+    // why did Back reply :late? its handle_call took the request Front sent while handling the client's call
+    expect(rows(e, `SELECT seq, edge, pid, kind FROM causes(42, 2)`)).toEqual([
+      [42, null, '<0.141.0>', 'send'],
+      [32, 'process', '<0.141.0>', 'receive'],
+      [31, 'message', '<0.142.0>', 'send'],
+      [29, 'process', '<0.142.0>', 'receive'],
+      [28, 'message', '<0.143.0>', 'send'],
+      [27, 'process', '<0.143.0>', 'receive'],
+    ]);
+    expect(rows(e, `SELECT status, count(*) FROM messages WHERE to_pid = '<0.143.0>' GROUP BY ALL ORDER BY ALL`)).toEqual([
+      ['after_timeout', 2],
+      ['received', 2],
+      ['receiver_exited', 1],
+      ['sender_not_traced', 1],
+    ]);
+  });
+});
+
+describe('crash and restart loop under a supervisor', () => {
+  it('reports each crash with its last message and state, and the restart loop with its restarts', async () => {
+    const e = await load('crash-restart.zip');
+    expect(rows(e, `SELECT kind, pid, seq FROM anomalies ORDER BY anomaly_id`)).toEqual([
+      ['crash', '<0.139.0>', 27],
+      ['crash', '<0.140.0>', 47],
+      ['crash', '<0.141.0>', 67],
+      ['restart_loop', '<0.138.0>', 71],
+      ['crash', '<0.142.0>', 87],
+    ]);
+    expect(rows(e, `SELECT seq FROM anomaly_events WHERE anomaly_id = 0 ORDER BY seq`).flat()).toEqual([14, 15, 27]);
+    expect(rows(e, `SELECT seq FROM anomaly_events WHERE anomaly_id = 3 ORDER BY seq`).flat()).toEqual([31, 51, 71, 91]);
+    expect(rows(e, `SELECT summary FROM anomalies WHERE anomaly_id = 0`)[0][0]).toMatch(/^Scn\.Fragile exited: \{%RuntimeError\{message: "boom after 1 hits"\}.*; last message: \{:"\$gen_cast", :boom\}; last state: %\{hits: 1\}$/);
+    expect(rows(e, `SELECT pid, parent_pid, is_supervisor, links FROM tree_at(${at(60)}) WHERE parent_pid = '<0.138.0>' OR pid = '<0.138.0>' ORDER BY pid`)).toEqual([
+      ['<0.138.0>', '<0.96.0>', true, '<0.141.0>'],
+      ['<0.141.0>', '<0.138.0>', false, '<0.138.0>'],
+    ]);
+    expect(rows(e, `SELECT pid FROM alive_at(${at(60)}) WHERE name = 'Scn.Fragile'`)).toEqual([['<0.141.0>']]);
+    expect(rows(e, `SELECT pid, state FROM state_at(${at(60)}) WHERE pid IN ('<0.140.0>', '<0.141.0>')`)).toEqual([['<0.141.0>', '%{hits: 0}']]);
+  });
+});
+
+describe('mailbox flood', () => {
+  it('reconstructs the queue from sends and handle_info calls, and names the producer', async () => {
+    const e = await load('mailbox-flood.zip');
+    expect(rows(e, `SELECT kind, pid, seq FROM anomalies ORDER BY anomaly_id`)).toEqual([
+      ['unconsumed', '<0.138.0>', 55],
+      ['mailbox_growth', '<0.138.0>', 304],
+      ['slow_callback', '<0.138.0>', 573],
+    ]);
+    expect(rows(e, `SELECT summary FROM anomalies WHERE kind = 'mailbox_growth'`)[0][0]).toBe(
+      'Scn.Slow mailbox reached 300 messages (250 at the end); producers: <0.139.0> x300',
+    );
+    expect(rows(e, `SELECT count(*), min(position), max(position), arg_min(msg, position) FROM mailbox_at((SELECT max(ts) FROM events))`)).toEqual([[250, 1, 250, '{:job, 51}']]);
+    expect(rows(e, `SELECT status, count(*) FROM messages GROUP BY ALL ORDER BY ALL`)).toEqual([
+      ['after_timeout', 52],
+      ['queued_at_end', 250],
+      ['received', 50],
+      ['receiver_not_traced', 1],
+    ]);
+    expect(rows(e, `SELECT max(depth) FROM mailbox_depth WHERE pid = '<0.138.0>'`)).toEqual([[300]]);
+  });
+});
+
+describe('gen_statem', () => {
+  it('keeps {state_name, data} states, diffs them, and matches gen_statem calls', async () => {
+    const e = await load('gen-statem.zip');
+    expect(rows(e, `SELECT seq, callback, state, recv_seq FROM states ORDER BY seq`)).toEqual([
+      [4, 'init', '{:locked, %{code: 42, tries: 0}}', null],
+      [12, 'locked', '{:locked, %{code: 42, tries: 1}}', 9],
+      [14, 'locked', '{:locked, %{code: 42, tries: 1}}', 10],
+      [22, 'locked', '{:open, %{code: 42, tries: 0}}', 19],
+      [24, 'open', '{:open, %{code: 42, tries: 0}}', 20],
+      [29, 'open', '{:locked, %{code: 42, tries: 0}}', null],
+      [34, 'locked', '{:locked, %{code: 42, tries: 0}}', 32],
+    ]);
+    expect(rows(e, `SELECT seq, path, change, before, after FROM state_changes ORDER BY seq, path`)).toEqual([
+      [12, '[1, :tries]', 'changed', '0', '1'],
+      [22, '[0]', 'changed', ':locked', ':open'],
+      [22, '[1, :tries]', 'changed', '1', '0'],
+      [29, '[0]', 'changed', ':open', ':locked'],
+    ]);
+    expect(rows(e, `SELECT state FROM state_at(${at(25)})`)).toEqual([['{:open, %{code: 42, tries: 0}}']]);
+    expect(rows(e, `SELECT call_seq, reply, outcome FROM calls ORDER BY call_seq`)).toEqual([
+      [8, '{:locked, 1}', 'reply'],
+      [18, ':open', 'reply'],
+      [31, '{:locked, 0}', 'reply'],
+    ]);
+    expect(rows(e, `SELECT count(*) FROM anomalies`)).toEqual([[0]]);
+  });
+});
+
+describe('two nodes, each recorded, loaded together', () => {
+  it('pairs sends to {name, node} with receives on the other node and walks causes across nodes', async () => {
+    const e = await load('cross-node-a.zip', 'cross-node-b.zip');
+    expect(rows(e, `SELECT send_seq, recv_seq, from_node, to_node, to_pid, status FROM messages WHERE send_seq IS NOT NULL AND recv_seq IS NOT NULL ORDER BY send_seq`)).toEqual([
+      [7, 8, 'scn_a@vm', 'scn_b@vm', '<0.99.0>', 'received'],
+      [11, 12, 'scn_b@vm', 'scn_a@vm', '<0.152.0>', 'received'],
+      [13, 14, 'scn_a@vm', 'scn_b@vm', '<0.99.0>', 'received'],
+      [16, 18, 'scn_b@vm', 'scn_a@vm', '<0.152.0>', 'received'],
+      [19, 20, 'scn_a@vm', 'scn_b@vm', '<0.99.0>', 'received'],
+      [23, 24, 'scn_b@vm', 'scn_a@vm', '<0.152.0>', 'received'],
+    ]);
+    expect(rows(e, `SELECT call_seq, caller_node, callee_node, request, reply, outcome FROM calls ORDER BY call_seq`)).toEqual([
+      [7, 'scn_a@vm', 'scn_b@vm', '{:echo, "hi"}', '{:echo, "hi"}', 'reply'],
+      [19, 'scn_a@vm', 'scn_b@vm', '{:echo, 2}', '{:echo, 2}', 'reply'],
+    ]);
+    expect(rows(e, `SELECT seq, hop, node FROM causes(24, 3)`)).toEqual([
+      [24, 0, 'scn_a@vm'],
+      [23, 1, 'scn_b@vm'],
+      [20, 1, 'scn_b@vm'],
+      [19, 2, 'scn_a@vm'],
+      [18, 2, 'scn_a@vm'],
+      [16, 3, 'scn_b@vm'],
+      [14, 3, 'scn_b@vm'],
+    ]);
+    expect(rows(e, `SELECT seq FROM effects(7, 2) ORDER BY seq`).flat()).toEqual([7, 8, 9, 10, 11, 12, 13]);
+  });
+});
