@@ -64,6 +64,7 @@ export class Engine {
       db.conn.query(`CREATE TABLE ${name} (${cols.join(', ')})`);
     }
     db.conn.query(`CREATE TABLE meta (key VARCHAR, value VARCHAR, node VARCHAR, source VARCHAR)`);
+    db.conn.query(`CREATE TABLE sources (source VARCHAR, node VARCHAR, path VARCHAR, module VARCHAR, text VARCHAR)`);
     e.rebuild();
     return e;
   }
@@ -186,6 +187,7 @@ export class Engine {
       source.node = archive.manifest.node;
       source.warnings.push(...archive.warnings);
       this.recordMeta(archive.manifest.node, f.name, { ...flatten('', archive.manifest), ...flatten('totals.', archive.totals ?? {}) });
+      this.recordSources(archive.manifest.node, f.name, archive.sources);
       yield { events: [], processes: archive.processes, bytesRead: 0 };
       yield* archive.batches();
       return;
@@ -211,6 +213,21 @@ export class Engine {
     this.recordMeta(source.node, group.name, { format: 'ttb', logs: folder.traceInfo.flatMap((t) => t.logFiles).join(', ') });
     yield { events: [], processes: folder.processes, bytesRead: 0 };
     for (const batch of folder.batches) yield batch;
+  }
+
+  /** Source files carried by an archive (`sources/<Module>.ex`), for the source view. */
+  private recordSources(node: string, source: string, files: { path: string; text: string }[]): void {
+    if (files.length === 0) return;
+    const stmt = this.conn().prepare('INSERT INTO sources VALUES (?, ?, ?, ?, ?)');
+    try {
+      for (const f of files) {
+        const base = f.path.replace(/\.(ex|exs|erl)$/, '');
+        const module = base.startsWith('Elixir.') ? base.slice('Elixir.'.length) : `:${base}`;
+        stmt.query(source, node, f.path, module, f.text);
+      }
+    } finally {
+      stmt.close();
+    }
   }
 
   private recordMeta(node: string, source: string, kv: Record<string, string>): void {
