@@ -1,0 +1,25 @@
+import { formatDuration, formatRelative, type Window } from './session.svelte';
+
+export { formatDuration, formatRelative };
+
+/** A timestamp relative to the trace start, or `—`. */
+export function rel(ts: bigint | null, span: Window | null): string {
+  if (ts === null) return '—';
+  return span ? '+' + formatRelative(ts, span.start) : String(ts);
+}
+
+/** Shortens long term text for one-line cells (the full text stays in the title). */
+export function clip(s: string | null, n = 120): string {
+  if (s === null) return '';
+  return s.length > n ? s.slice(0, n - 1) + '…' : s;
+}
+
+/** Wall-clock time of a ns-since-epoch timestamp, to the microsecond. */
+export function wallClock(ts: bigint): string {
+  const ms = Number(ts / 1_000_000n);
+  const d = new Date(ms);
+  const us = String(ts % 1_000_000_000n)
+    .padStart(9, '0')
+    .slice(0, 6);
+  return `${d.toISOString().slice(0, 19).replace('T', ' ')}.${us} UTC`;
+}

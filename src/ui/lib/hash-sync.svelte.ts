@@ -1,0 +1,74 @@
+import { encodeHash, majorKey, parseHash, type HashState } from './hash-state';
+import type { Session } from './session.svelte';
+
+/**
+ * Mirrors the session's view into the URL hash and back. Call once during
+ * the root component's initialisation (it creates effects). A hash that names
+ * an archive not loaded yet waits until that archive is loaded.
+ */
+export function syncHash(session: Session): void {
+  let pending: HashState | null = location.hash.length > 1 ? parseHash(location.hash) : null;
+  let lastMajor = pending ? majorKey(pending) : '';
+
+  const current = (): HashState => ({
+    archive: session.archive,
+    panel: session.panel,
+    process: session.selectedProcess,
+    cursor: session.cursor,
+    view: session.view && session.span && session.view.start === session.span.start && session.view.end === session.span.end ? null : session.view,
+    seq: session.selectedSeq,
+  });
+
+  const apply = (h: HashState) => {
+    if (h.panel) session.panel = h.panel;
+    session.selectProcess(h.process);
+    session.selectedSeq = h.seq;
+    session.setCursor(h.cursor);
+    if (h.view) session.setView(h.view);
+    else if (session.span) session.setView(session.span);
+  };
+
+  const tryApply = () => {
+    if (!pending || session.generation === 0) return;
+    const h = pending;
+    pending = null;
+    // A link made for another archive does not apply to this one: drop it rather than block the hash forever.
+    if (h.archive === null || h.archive === session.archive) apply(h);
+  };
+
+  const onNavigate = () => {
+    const h = parseHash(location.hash);
+    if (encodeHash(h) === encodeHash(current())) return;
+    lastMajor = majorKey(h);
+    if (session.generation === 0 || (h.archive !== null && h.archive !== session.archive)) pending = h;
+    else apply(h);
+  };
+
+  $effect(() => {
+    // Re-run when a load completes: a waiting hash may now apply.
+    void session.generation;
+    void session.archive;
+    tryApply();
+  });
+
+  $effect(() => {
+    const h = current();
+    if (session.generation === 0 || pending) return;
+    const text = encodeHash(h);
+    if (text === location.hash.replace(/^#/, '')) return;
+    const major = majorKey(h);
+    const url = `${location.pathname}${location.search}#${text}`;
+    if (major !== lastMajor) history.pushState(null, '', url);
+    else history.replaceState(null, '', url);
+    lastMajor = major;
+  });
+
+  $effect(() => {
+    addEventListener('hashchange', onNavigate);
+    addEventListener('popstate', onNavigate);
+    return () => {
+      removeEventListener('hashchange', onNavigate);
+      removeEventListener('popstate', onNavigate);
+    };
+  });
+}

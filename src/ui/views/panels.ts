@@ -1,0 +1,32 @@
+import type { Component } from 'svelte';
+import type { Panel, Session } from '../lib/session.svelte';
+
+/**
+ * The views of the main area. The timeline, sequence diagram and charts are
+ * another team's components: they are picked up here by file name as soon as
+ * they exist (Vite resolves the glob at build time), and a placeholder shows
+ * until then.
+ */
+export type View = Component<{ session: Session }>;
+
+const external = import.meta.glob<{ default: View }>(['./timeline/Timeline.svelte', './sequence/SequenceDiagram.svelte', './charts/Charts.svelte']);
+
+export const EXTERNAL: Partial<Record<Panel, () => Promise<{ default: View }>>> = {
+  timeline: external['./timeline/Timeline.svelte'],
+  sequence: external['./sequence/SequenceDiagram.svelte'],
+  charts: external['./charts/Charts.svelte'],
+};
+
+export const PANEL_LABELS: Record<Panel, string> = {
+  overview: 'Overview',
+  timeline: 'Timeline',
+  sequence: 'Sequence',
+  state: 'State',
+  calls: 'Calls',
+  charts: 'Charts',
+  causality: 'Causality',
+  anomalies: 'Anomalies',
+  source: 'Source',
+  sql: 'SQL',
+  expectations: 'Expectations',
+};

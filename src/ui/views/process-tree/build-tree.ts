@@ -1,0 +1,72 @@
+import { procKey, type ProcInfo } from '../../lib/processes.svelte';
+
+export interface TreeRow {
+  proc: ProcInfo;
+  depth: number;
+  hasChildren: boolean;
+  /** Exited at or before the instant. */
+  exited: boolean;
+}
+
+/**
+ * The supervision/spawn tree as it stood at instant `t`: processes spawned
+ * after `t` are left out, exited ones kept (marked) when `withExited`.
+ * Parents come from `processes.parent_pid` on the same node; a process whose
+ * parent is unknown is a root. `filter` keeps matches and their ancestors.
+ */
+export function buildTree(list: ProcInfo[], t: bigint | null, opts: { withExited: boolean; filter: string; collapsed: Set<string> }): TreeRow[] {
+  const alive = list.filter((p) => {
+    if (t === null) return opts.withExited || p.exitedAt === null;
+    if (p.spawnedAt !== null && p.spawnedAt > t) return false;
+    return opts.withExited || p.exitedAt === null || p.exitedAt > t;
+  });
+  const byKey = new Map(alive.map((p) => [procKey(p), p]));
+  const children = new Map<string, ProcInfo[]>();
+  const roots: ProcInfo[] = [];
+  for (const p of alive) {
+    const parentKey = p.parentPid ? `${p.node}|${p.parentPid}` : null;
+    if (parentKey && parentKey !== procKey(p) && byKey.has(parentKey)) {
+      let c = children.get(parentKey);
+      if (!c) children.set(parentKey, (c = []));
+      c.push(p);
+    } else roots.push(p);
+  }
+  let keep: Set<string> | null = null;
+  const f = opts.filter.trim().toLowerCase();
+  if (f) {
+    keep = new Set();
+    for (const p of alive) {
+      const hay = `${p.pid} ${p.name ?? ''} ${p.module ?? ''} ${p.initialCall ?? ''} ${p.node}`.toLowerCase();
+      if (!hay.includes(f)) continue;
+      // keep the match and its ancestors
+      let cur: ProcInfo | undefined = p;
+      const guard = new Set<string>();
+      while (cur && !guard.has(procKey(cur))) {
+        guard.add(procKey(cur));
+        keep.add(procKey(cur));
+        cur = cur.parentPid ? byKey.get(`${cur.node}|${cur.parentPid}`) : undefined;
+      }
+    }
+  }
+  const rows: TreeRow[] = [];
+  const visited = new Set<string>();
+  const walk = (p: ProcInfo, depth: number) => {
+    const k = procKey(p);
+    if (visited.has(k) || (keep && !keep.has(k))) return;
+    visited.add(k);
+    const kids = (children.get(k) ?? []).filter((c) => !keep || keep.has(procKey(c)));
+    rows.push({ proc: p, depth, hasChildren: kids.length > 0, exited: p.exitedAt !== null && (t === null || p.exitedAt <= t) });
+    if (!opts.collapsed.has(k) || keep) for (const c of kids) walk(c, depth + 1);
+  };
+  for (const r of roots) walk(r, 0);
+  return rows;
+}
+
+/** A process that supervises: a supervisor behaviour, or an initial call into :supervisor. */
+export function isSupervisor(p: ProcInfo): boolean {
+  return /supervisor/i.test(p.module ?? '') || /^:supervisor\./.test(p.initialCall ?? '') || /Supervisor/.test(p.name ?? '');
+}
+
+export function isAbnormalExit(reason: string | null): boolean {
+  return reason !== null && !/^(:normal|:shutdown|\{:shutdown, .*\}|normal|shutdown)$/.test(reason);
+}
