@@ -1,7 +1,36 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
 import type { Engine, LoadReport } from '../engine/engine';
+import { parseExpectations, runExpectations } from '../engine/analyses/expectations';
+import type { Cell } from '../engine/result';
 import { CliError } from './load-files';
 
 /** `otpscope check FILE... --expect EXPECTATIONS.sql`: runs expectations, exits non-zero on failure. */
-export async function check(_args: string[], _load: (files: string[]) => Promise<{ engine: Engine; report: LoadReport }>): Promise<number> {
-  throw new CliError('check: not implemented yet');
+export async function check(args: string[], load: (files: string[]) => Promise<{ engine: Engine; report: LoadReport }>): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { expect: { type: 'string' } } });
+  if (values.expect === undefined) throw new CliError('check needs --expect EXPECTATIONS.sql');
+  const text = await readFile(values.expect, 'utf8').catch(() => {
+    throw new CliError(`${values.expect}: cannot read`);
+  });
+  const checks = parseExpectations(text);
+  if (checks.length === 0) throw new CliError(`${values.expect}: no "-- check: NAME" headers found`);
+  const { engine } = await load(positionals);
+  const results = runExpectations(checks, (sql, max) => engine.query(sql, max));
+  const show = (v: Cell) => (v === null ? 'NULL' : String(v));
+  for (const r of results) {
+    if (r.passed) {
+      console.log(`PASS  ${r.name}`);
+      continue;
+    }
+    if (r.error !== undefined) {
+      console.log(`FAIL  ${r.name} (${values.expect}:${r.line}): query error: ${r.error}`);
+      continue;
+    }
+    console.log(`FAIL  ${r.name} (${values.expect}:${r.line}): ${r.failures} counter-example${r.failures === 1 ? '' : 's'}`);
+    console.log(`      first: ${Object.entries(r.first!).map(([k, v]) => `${k}=${show(v)}`).join(' ')}`);
+    if (r.event) console.log(`      event: ${Object.entries(r.event).map(([k, v]) => `${k}=${show(v)}`).join(' ')}`);
+  }
+  const failed = results.filter((r) => !r.passed).length;
+  console.log(`${results.length - failed} passed, ${failed} failed`);
+  return failed > 0 ? 1 : 0;
 }

@@ -20,10 +20,12 @@ export const PARAM_DEFAULTS: [string, number, string][] = [
   ['state_growth_rising_fraction', 0.8, 'state_growth: share of size changes that were increases'],
 ];
 
+export const PARAM_MACRO = `CREATE OR REPLACE MACRO param(n) AS (SELECT value FROM params WHERE name = n)`;
+
 export const CREATE_PARAMS = [
   `CREATE TABLE IF NOT EXISTS params (name VARCHAR PRIMARY KEY, value DOUBLE, meaning VARCHAR)`,
   `INSERT OR IGNORE INTO params VALUES ${PARAM_DEFAULTS.map(([n, v, m]) => `('${n}', ${v}, '${m.replace(/'/g, "''")}')`).join(', ')}`,
-  `CREATE OR REPLACE MACRO param(n) AS (SELECT value FROM params WHERE name = n)`,
+  PARAM_MACRO,
 ];
 
 const ABNORMAL = (reason: string) => `(${reason} NOT IN (':normal', ':shutdown') AND NOT starts_with(${reason}, '{:shutdown, '))`;

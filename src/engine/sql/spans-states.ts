@@ -19,7 +19,7 @@ WITH f AS (
          sum(CASE WHEN kind = 'call' THEN 1 ELSE -1 END) OVER (PARTITION BY node, pid ORDER BY seq ROWS UNBOUNDED PRECEDING) AS level
   FROM events WHERE kind IN ('call', 'return', 'exception')
 ),
-g AS (SELECT *, CASE WHEN kind = 'call' THEN level - 1 ELSE level END AS depth FROM f),
+g AS (SELECT *, CAST(CASE WHEN kind = 'call' THEN level - 1 ELSE level END AS INTEGER) AS depth FROM f),
 h AS (
   SELECT *, lead(seq) OVER w AS n_seq, lead(kind) OVER w AS n_kind, lead(ts) OVER w AS n_ts, lead(mfa) OVER w AS n_mfa, lead(term) OVER w AS n_term
   FROM g WINDOW w AS (PARTITION BY node, pid, depth ORDER BY seq)
