@@ -45,7 +45,8 @@ elixir --version | tail -1
 
 stage "npm install"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  # npm ci rejects this lock (npm 11 leaves other platforms' optional packages out of it here); install honours it.
+  npm install --no-audit --no-fund
 fi
 
 stage "type-check (svelte-check, tsc for worker and node)"
