@@ -114,10 +114,12 @@ function* readFrames(
       try {
         decoded = decodeTermAt(body, 0, decodeOptions);
       } catch (err) {
-        if (err instanceof EtfError) throw new TraceReadError(file, p, `corrupt trace frame: ${err.message} (at body offset ${err.offset}, file offset ${start + err.offset})`);
+        if (err instanceof EtfError)
+          throw new TraceReadError(file, p, `corrupt trace frame: ${err.message} (at body offset ${err.offset}, file offset ${start + err.offset})`);
         throw err;
       }
-      if (decoded.end !== size) throw new TraceReadError(file, p, `corrupt trace frame: the term ends at body offset ${decoded.end}, the frame is ${size} bytes`);
+      if (decoded.end !== size)
+        throw new TraceReadError(file, p, `corrupt trace frame: the term ends at body offset ${decoded.end}, the frame is ${size} bytes`);
       summary.frames++;
       const ev = mapper.map(decoded.term);
       if (ev) events.push(ev);
@@ -174,7 +176,11 @@ export function orderWrapFiles(names: string[], spec?: { prefix: string; suffix:
     if (counted[i].c !== counted[i - 1].c + 1) gaps.push(i);
   }
   if (gaps.length > 1) {
-    throw new TraceReadError(counted[0]?.name ?? prefix, 0, `inconsistent wrap file set ${prefix}<N>${suffix}: counters ${counted.map((f) => f.c).join(', ')} have more than one gap`);
+    throw new TraceReadError(
+      counted[0]?.name ?? prefix,
+      0,
+      `inconsistent wrap file set ${prefix}<N>${suffix}: counters ${counted.map((f) => f.c).join(', ')} have more than one gap`,
+    );
   }
   const ordered = gaps.length === 1 ? [...counted.slice(gaps[0]), ...counted.slice(0, gaps[0])] : counted;
   return ordered.map((f) => f.name);

@@ -162,7 +162,8 @@ export class TraceMessageMapper {
       case 'spawned': {
         if (n !== 5) return this.#skip(`malformed ${tag.name}`);
         const [parent, child] = tag.name === 'spawn' ? [pid, items[3]] : [items[3], pid];
-        if (!this.#dedup.first(`spawn ${termKey(parent)} ${termKey(child)}`, tag.name)) return this.#skip(`${tag.name} (duplicate of the other side's spawn event)`);
+        if (!this.#dedup.first(`spawn ${termKey(parent)} ${termKey(child)}`, tag.name))
+          return this.#skip(`${tag.name} (duplicate of the other side's spawn event)`);
         const call = callMfa(items[4]);
         return {
           node: nodeOf(parent) ?? node,
@@ -181,7 +182,8 @@ export class TraceMessageMapper {
         const getting = tag.name.startsWith('getting_');
         const kind = tag.name.endsWith('unlinked') || tag.name === 'unlink' ? 'unlink' : 'link';
         const [from, to] = getting ? [items[3], pid] : [pid, items[3]];
-        if (!this.#dedup.first(`${kind} ${termKey(from)} ${termKey(to)}`, getting ? 'getting' : 'direct')) return this.#skip(`${tag.name} (duplicate of the other side's ${kind})`);
+        if (!this.#dedup.first(`${kind} ${termKey(from)} ${termKey(to)}`, getting ? 'getting' : 'direct'))
+          return this.#skip(`${tag.name} (duplicate of the other side's ${kind})`);
         return { node: nodeOf(from) ?? node, ts, kind, pid: from, peer: to };
       }
       case 'exit':

@@ -215,7 +215,7 @@ function* mergeLogs(
     let bestEv: TraceEvent | undefined;
     for (const s of streams) {
       const e = head(s);
-      if (e && (!bestEv || e.ts < bestEv.ts)) (best = s), (bestEv = e);
+      if (e && (!bestEv || e.ts < bestEv.ts)) ((best = s), (bestEv = e));
     }
     if (!best || !bestEv) break;
     out.push(bestEv);

@@ -124,8 +124,8 @@ function tryCentralDirectory(bytes: Uint8Array, view: DataView, file: string, wa
         const len = view.getUint16(e + 2, true);
         if (id === 0x0001) {
           let q = e + 4;
-          if (size === U32_MAX) (size = u64(view, q)), (q += 8);
-          if (compressedSize === U32_MAX) (compressedSize = u64(view, q)), (q += 8);
+          if (size === U32_MAX) ((size = u64(view, q)), (q += 8));
+          if (compressedSize === U32_MAX) ((compressedSize = u64(view, q)), (q += 8));
           if (offset === U32_MAX) offset = u64(view, q);
         }
         e += 4 + len;
@@ -189,13 +189,13 @@ function scanLocalHeaders(bytes: Uint8Array, view: DataView, file: string, warni
       break;
     }
     let zip64 = false;
-    for (let e = p + 30 + nameLen; e + 4 <= dataStart; ) {
+    for (let e = p + 30 + nameLen; e + 4 <= dataStart;) {
       const id = view.getUint16(e, true);
       const l = view.getUint16(e + 2, true);
       if (id === 0x0001 && e + 4 + l <= dataStart) {
         zip64 = true;
         let q = e + 4;
-        if (size === U32_MAX && q + 8 <= e + 4 + l) (size = u64(view, q)), (q += 8);
+        if (size === U32_MAX && q + 8 <= e + 4 + l) ((size = u64(view, q)), (q += 8));
         if (compressedSize === U32_MAX && q + 8 <= e + 4 + l) compressedSize = u64(view, q);
       }
       e += 4 + l;
@@ -315,7 +315,7 @@ export async function inflateRaw(comp: Uint8Array): Promise<Uint8Array> {
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(total);
   let o = 0;
-  for (const c of chunks) out.set(c, o), (o += c.length);
+  for (const c of chunks) (out.set(c, o), (o += c.length));
   return out;
 }
 

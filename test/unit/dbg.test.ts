@@ -59,7 +59,8 @@ function j(t: Term): unknown {
       return { fun: true };
   }
 }
-const pidText = (p: Term) => (typeof p === 'object' && !Array.isArray(p) && !(p instanceof Uint8Array) && p.t === 'pid' ? `<0.${p.id}.${p.serial}>` : String(p));
+const pidText = (p: Term) =>
+  typeof p === 'object' && !Array.isArray(p) && !(p instanceof Uint8Array) && p.t === 'pid' ? `<0.${p.id}.${p.serial}>` : String(p);
 
 /** Runs a reader to the end: all batches, all events, and its return value. */
 function drain(gen: Generator<TraceBatch, DbgReadSummary, void>) {
@@ -74,7 +75,7 @@ function drain(gen: Generator<TraceBatch, DbgReadSummary, void>) {
 /** The frames of a trace-port file, walked independently of the reader. */
 function frames(bytes: Uint8Array): { offset: number; end: number; term?: Term }[] {
   const out = [];
-  for (let p = 0; p < bytes.length; ) {
+  for (let p = 0; p < bytes.length;) {
     const size = new DataView(bytes.buffer, bytes.byteOffset).getUint32(p + 1);
     if (bytes[p] === 1) {
       out.push({ offset: p, end: p + 5 });
@@ -237,7 +238,7 @@ describe('readDbgFile', () => {
     expect(read.at(-1)).toBe(bytes.length);
   });
 
-  it('a drop frame becomes a drop event with the count and the previous event\'s ts and node', () => {
+  it("a drop frame becomes a drop event with the count and the previous event's ts and node", () => {
     const bytes = load('pingpong.trace');
     const fr = frames(bytes);
     const at = fr[10].end;
@@ -264,7 +265,10 @@ describe('readDbgFile', () => {
       const complete = fr.filter((x) => x.end <= cut).length;
       expect(summary.frames, `cut ${cut}`).toBe(complete);
       const onBoundary = cut === 0 || fr.some((x) => x.end === cut);
-      expect(summary.warnings.some((w) => w.startsWith('cut.trace: truncated frame')), `cut ${cut}`).toBe(!onBoundary);
+      expect(
+        summary.warnings.some((w) => w.startsWith('cut.trace: truncated frame')),
+        `cut ${cut}`,
+      ).toBe(!onBoundary);
       // The events are a prefix of the full file's (dedup may hold back nothing: it only removes later twins).
       expect(events.map((e) => [e.kind, pidText(e.pid), e.ts])).toEqual(full.slice(0, events.length).map((e) => [e.kind, pidText(e.pid), e.ts]));
     }
@@ -330,7 +334,6 @@ describe('wrap sets', () => {
   });
 });
 
-
 describe('trace message mapping (synthetic messages for the cases a small workload does not produce)', () => {
   const node = atom('n@h');
   const pid = (id: number): Term => ({ t: 'pid', node, id, serial: 0, creation: 1 });
@@ -339,7 +342,7 @@ describe('trace message mapping (synthetic messages for the cases a small worklo
   const [A, B] = [pid(1), pid(2)];
   const now = tup(1, 2, 3);
 
-  it('getting_linked first becomes the linker\'s link; the linker\'s own link is then the duplicate', () => {
+  it("getting_linked first becomes the linker's link; the linker's own link is then the duplicate", () => {
     const m = new TraceMessageMapper();
     const e = m.map(tup(a('trace'), B, a('getting_linked'), A));
     expect(e).toMatchObject({ kind: 'link', pid: A, peer: B, node: 'n@h' });
@@ -364,7 +367,11 @@ describe('trace message mapping (synthetic messages for the cases a small worklo
     expect(m.map(tup(a('trace'), A, a('return_to'), tup(a('m'), a('f'), 1)))).toBeUndefined();
     expect(m.map(tup(a('seq_trace'), 0, tup(a('send'), 1, A, B, a('x'))))).toBeUndefined();
     expect(m.map(tup(a('trace'), A, a('open'), B, a('drv')))).toBeUndefined();
-    expect(m.summary()).toEqual(['skipped 1 trace message: return_to', 'skipped 1 trace message: seq_trace', 'skipped 1 trace message: unsupported trace tag open']);
+    expect(m.summary()).toEqual([
+      'skipped 1 trace message: return_to',
+      'skipped 1 trace message: seq_trace',
+      'skipped 1 trace message: unsupported trace tag open',
+    ]);
   });
 
   it('in/out carry the mfa when given (0 = unknown), *_exiting maps to in/out', () => {

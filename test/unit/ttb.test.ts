@@ -48,7 +48,8 @@ function j(t: Term): unknown {
       return { other: t.t };
   }
 }
-const pidText = (p: Term) => (typeof p === 'object' && !Array.isArray(p) && !(p instanceof Uint8Array) && p.t === 'pid' ? `<0.${p.id}.${p.serial}>` : String(p));
+const pidText = (p: Term) =>
+  typeof p === 'object' && !Array.isArray(p) && !(p instanceof Uint8Array) && p.t === 'pid' ? `<0.${p.id}.${p.serial}>` : String(p);
 
 function drain(gen: Generator<TraceBatch, DbgReadSummary, void>) {
   const batches: TraceBatch[] = [];
@@ -114,7 +115,10 @@ describe('readTtbFolder', () => {
     for (const fact of ttb.processes) {
       const w = want.get(pidText(fact.pid))!;
       expect(fact.node).toBe(f.processes[0].node);
-      expect({ name: (fact.name as { name?: string } | undefined)?.name, initialCall: fact.initialCall?.map((x) => (typeof x === 'number' ? x : x.name)) }).toEqual({ name: w.name, initialCall: w.initialCall });
+      expect({
+        name: (fact.name as { name?: string } | undefined)?.name,
+        initialCall: fact.initialCall?.map((x) => (typeof x === 'number' ? x : x.name)),
+      }).toEqual({ name: w.name, initialCall: w.initialCall });
     }
     const [ti] = ttb.traceInfo;
     expect(Object.keys(ti.info).sort()).toEqual(f.tiKeys.filter((k) => k !== 'pid'));
@@ -174,7 +178,9 @@ describe('readTtbFolder', () => {
   });
 
   it('a corrupt .ti record is a TraceReadError naming the file and offset', () => {
-    const bytes = folder('upload').find((x) => x.name.endsWith('.ti'))!.bytes.slice();
+    const bytes = folder('upload')
+      .find((x) => x.name.endsWith('.ti'))!
+      .bytes.slice();
     bytes[1] = 7; // the first record's version byte
     expect(() => readTraceInfoRecords(bytes, 'bad.ti')).toThrow(TraceReadError);
     expect(() => readTraceInfoRecords(bytes, 'bad.ti')).toThrow(expect.objectContaining({ file: 'bad.ti', offset: 1 }));

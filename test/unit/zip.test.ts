@@ -95,7 +95,10 @@ describe('readZip', () => {
         // With data descriptors an entry is complete once its descriptor is there too.
         const descriptor = name === 'streamed.zip' ? 16 : 0;
         const complete = ends.filter((end) => end + descriptor <= cut).length;
-        expect(zip.entries.map((e) => e.name), `cut at ${cut}`).toEqual(whole.entries.slice(0, complete).map((e) => e.name));
+        expect(
+          zip.entries.map((e) => e.name),
+          `cut at ${cut}`,
+        ).toEqual(whole.entries.slice(0, complete).map((e) => e.name));
         const firstCut = whole.entries[complete];
         if (firstCut && cut > firstCut.offset + 30 + firstCut.name.length) {
           // Cut inside an entry whose name is readable: the warning names it and its offset.
@@ -139,7 +142,9 @@ describe('readZip', () => {
     const entry = readZip(bytes, 'mixed.zip').entries.find((e) => e.name === 'events/chunk-0001.bin')!;
     const dataStart = entry.offset + 30 + entry.name.length;
     for (let i = 0; i < 8; i++) bytes[dataStart + i] = 0xff;
-    const err = await readZip(bytes, 'mixed.zip').entries[1].data().catch((e: unknown) => e);
+    const err = await readZip(bytes, 'mixed.zip')
+      .entries[1].data()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TraceReadError);
     expect(err).toMatchObject({ file: 'mixed.zip', offset: entry.offset });
   });

@@ -10,21 +10,7 @@
  * Floats are boxed so that `1.0` and `1` stay distinct, as they are in Erlang.
  */
 export type Term =
-  | number
-  | bigint
-  | Uint8Array
-  | Term[]
-  | Atom
-  | ErlFloat
-  | ErlBitstring
-  | ErlImproperList
-  | ErlTuple
-  | ErlMap
-  | ErlPid
-  | ErlPort
-  | ErlRef
-  | ErlFun
-  | ErlExport;
+  number | bigint | Uint8Array | Term[] | Atom | ErlFloat | ErlBitstring | ErlImproperList | ErlTuple | ErlMap | ErlPid | ErlPort | ErlRef | ErlFun | ErlExport;
 
 /** Atoms are interned: `atom('ok') === atom('ok')`, so identity compares work. */
 export interface Atom {
@@ -124,7 +110,14 @@ export function isAtom(x: Term, name?: string): x is Atom {
 }
 
 export function isTuple(x: Term, arity?: number): x is ErlTuple {
-  return typeof x === 'object' && x !== null && !(x instanceof Uint8Array) && !Array.isArray(x) && x.t === 'tuple' && (arity === undefined || x.items.length === arity);
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    !(x instanceof Uint8Array) &&
+    !Array.isArray(x) &&
+    x.t === 'tuple' &&
+    (arity === undefined || x.items.length === arity)
+  );
 }
 
 export function isPid(x: Term): x is ErlPid {
