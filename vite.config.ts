@@ -31,11 +31,15 @@ export default defineConfig({
         theme_color: '#1f2937',
         background_color: '#111827',
         display: 'standalone',
-        icons: [{ src: 'icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
+        icons: [
+          { src: 'icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' },
+          { src: 'icon-192.png', sizes: '192x192', type: 'image/png' },
+          { src: 'icon-512.png', sizes: '512x512', type: 'image/png' },
+        ],
       },
       workbox: {
         // The DuckDB wasm (~34 MB) is precached too: the app must work offline.
-        globPatterns: ['**/*.{js,css,html,svg,wasm,zip,webmanifest}'],
+        globPatterns: ['**/*.{js,css,html,svg,png,wasm,zip,webmanifest}'],
         maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
         navigateFallback: 'index.html',
       },
