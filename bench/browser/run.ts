@@ -1,0 +1,177 @@
+/**
+ * The Chromium figures: the real app (dist/) loading archives through its file
+ * input; beside it, in the same browser, the bench page (bench/web/) whose
+ * worker runs the same Engine and DuckDB-WASM build and times the Arrow IPC
+ * floor; memory; timeline frame times; the largest archive one tab loads.
+ */
+import path from 'node:path';
+import type { Row } from '../table';
+import { median, percentile } from '../core/load-run';
+import { fmt, fmtBytes, fmtInt, fmtMs, fmtShort } from '../main';
+import type { PingPongArchive } from '../recorder';
+// @ts-expect-error: plain JS module shared with the browser tests' harness
+import { withChromium, uiLoad, timelineFrames } from './ui-load.mjs';
+
+interface Plan {
+  sizes: number[];
+  timelineAt: number | null;
+  largest: number[];
+  quick: boolean;
+  archive: (n: number) => PingPongArchive;
+}
+
+export async function chromiumFigures(plan: Plan, log: (s: string) => void): Promise<{ rows: Row[]; results: Record<string, unknown> }> {
+  const rows: Row[] = [];
+  const results: Record<string, unknown> = {};
+  const { benchPage } = await import('./bench-page');
+  await withChromium(async ({ site, context }: { site: { origin: string }; context: any }) => {
+    const ui: Record<string, unknown> = {};
+    let timelinePage: any;
+    results.ui = ui;
+    for (const n of plan.sizes) {
+      const a = plan.archive(n);
+      const runs = plan.quick ? 1 : n >= 5_000_000 ? 1 : 3;
+      const rs = [];
+      for (let i = 0; i < runs; i++) {
+        // The last run at the timeline's size keeps its page for the frame-time figure.
+        const keep = i === runs - 1 && n === plan.timelineAt;
+        const r = await uiLoad(context, site.origin, a.file, { keepPage: keep });
+        if (r.page) {
+          timelinePage = r.page;
+          delete r.page;
+        }
+        log(`chromium ui load ${path.basename(a.file)} ${i + 1}/${runs}: ${r.outcome} ${r.wallMs} ms (engine ${r.engineMs} ms)`);
+        rs.push(r);
+        if (r.outcome !== 'report') break;
+      }
+      const ok = rs.filter((r) => r.outcome === 'report');
+      const wall = median(ok.map((r) => r.wallMs));
+      const engineMs = median(ok.map((r) => r.engineMs ?? NaN));
+      const events = ok[0]?.events ?? a.events;
+      ui[n] = { archive: a, runs: rs };
+      const label = `${fmtShort(events)} events (${fmtBytes(a.bytes)})`;
+      const goal = Math.abs(n - 1_000_000) < 1 ? 2000 : undefined;
+      rows.push({
+        section: '3 load (Chromium, app)',
+        figure: `${label}: file input to all tables ready${Number.isFinite(engineMs) ? ` (engine's own: ${fmtMs(engineMs)})` : ''}`,
+        value: ok.length === 0 ? `failed: ${rs[0].outcome} ${rs[0].errorText ?? ''}`.trim() : `${fmtMs(wall)} (${fmtShort(events / (wall / 1000))} ev/s)`,
+        goal: goal ? `≤ ${fmtMs(goal)}` : '',
+        status: ok.length === 0 ? 'error' : goal ? (wall <= goal ? 'met' : 'MISSED') : '',
+      });
+      const mem = ok[ok.length - 1]?.memory;
+      if (mem?.processPrivate)
+        rows.push({
+          section: '4 memory (Chromium, app)',
+          figure: `${label}: main-thread JS heap ${fmtBytes(mem.mainHeapUsed)}; worker heap + wasm (bench page below)`,
+          value: mem.processPrivate
+            ? `${fmt(mem.processPrivate / events, 0)} B/event (processes' private memory)`
+            : 'n/a (worker memory not visible to the page)',
+          goal: '',
+          status: '',
+        });
+    }
+
+    // The bench page: same Engine + DuckDB-WASM in a worker, alternating with the Arrow IPC floor.
+    const bp: Record<string, unknown> = {};
+    results.benchPage = bp;
+    for (const n of plan.sizes) {
+      const a = plan.archive(n);
+      const runs = plan.quick ? 1 : n >= 5_000_000 ? 1 : 3;
+      const r = await benchPage(context, site.origin, a.file, runs, log);
+      bp[n] = r;
+      if ('notBuilt' in r) {
+        rows.push({
+          section: '3 load (Chromium, worker)',
+          figure: `${fmtShort(n)} events: decode+ingest vs Arrow IPC floor`,
+          value: `n/a (${r.notBuilt})`,
+          goal: '≤ 2x',
+          status: 'n/a',
+        });
+        continue;
+      }
+      const label = `${fmtShort(r.events)} events`;
+      rows.push({
+        section: '3 load (Chromium, worker)',
+        figure: `${label}: decode+ingest / Arrow IPC floor (${fmtMs(r.ingestMs)} / ${fmtMs(r.floorMs)}; analyse ${fmtMs(r.analyseMs)}; total ${fmtMs(r.totalMs)})`,
+        value: `${fmt(r.ingestOverFloor, 1)}x`,
+        goal: '≤ 2x',
+        status: r.ingestOverFloor <= 2 ? 'met' : 'MISSED',
+      });
+      rows.push({
+        section: '4 memory (Chromium, worker)',
+        figure: `${label}: JS heap + wasm memory per event (wasm ${fmtBytes(r.wasmBytes)}, worker heap ${r.heapBytes === null ? 'n/a' : fmtBytes(r.heapBytes)})`,
+        value: `${fmt((r.wasmBytes + (r.heapBytes ?? 0)) / r.events, 0)} B`,
+        goal: '',
+        status: '',
+      });
+    }
+
+    // Largest archive one tab loads, and what happens past it.
+    const largest: Record<string, unknown> = {};
+    results.largest = largest;
+    for (const n of plan.largest) {
+      const a = plan.archive(n);
+      const r = await uiLoad(context, site.origin, a.file, { timeoutMs: 900_000 });
+      log(`chromium largest ${path.basename(a.file)}: ${r.outcome} ${r.wallMs} ms`);
+      largest[n] = { archive: a, ...r };
+      rows.push({
+        section: '4 memory (Chromium, app)',
+        figure: `largest archive in one tab: ${fmtShort(a.events)} events (${fmtBytes(a.bytes)})`,
+        value: r.outcome === 'report' ? `loaded in ${fmtMs(r.wallMs)}` : r.outcome === 'error' ? `clear error: ${r.errorText.slice(0, 100)}` : r.outcome,
+        goal: '10M events',
+        status: r.outcome === 'report' && a.events >= 10_000_000 ? 'met' : r.outcome === 'report' ? '' : 'MISSED',
+      });
+    }
+    if (plan.largest.length === 0)
+      rows.push({
+        section: '4 memory (Chromium, app)',
+        figure: 'largest archive in one tab',
+        value: plan.quick ? 'n/a (skipped in --quick)' : 'n/a (not run)',
+        goal: '10M events',
+        status: 'n/a',
+      });
+
+    // Timeline frames at the query size.
+    if (plan.timelineAt !== null) {
+      const a = plan.archive(plan.timelineAt);
+      let t: { frames?: number[]; notBuilt?: string } = { notBuilt: 'load failed' };
+      if (timelinePage === undefined) {
+        const r = await uiLoad(context, site.origin, a.file, { keepPage: true });
+        timelinePage = r.page;
+        if (!r.page) t = { notBuilt: `load failed: ${r.outcome}` };
+      }
+      if (timelinePage) {
+        t = await timelineFrames(timelinePage);
+        await timelinePage.close();
+      }
+      results.timeline = { archive: a, ...t };
+      const label = `${fmtShort(a.events)} events, pan + zoom`;
+      if (t.frames && t.frames.length > 0) {
+        const p95 = percentile(t.frames, 95);
+        rows.push({
+          section: '6 timeline (Chromium)',
+          figure: `${label}: frame time median (${t.frames.length} frames)`,
+          value: fmtMs(median(t.frames)),
+          goal: '',
+          status: '',
+        });
+        rows.push({
+          section: '6 timeline (Chromium)',
+          figure: `${label}: frame time p95`,
+          value: fmtMs(p95),
+          goal: '≤ 16 ms',
+          status: p95 <= 16 ? 'met' : 'MISSED',
+        });
+      } else
+        rows.push({
+          section: '6 timeline (Chromium)',
+          figure: `${label}: frame time p95`,
+          value: `n/a (${t.notBuilt ?? 'no frames recorded'}${t.notBuilt?.startsWith('load') ? '' : ': not built'})`,
+          goal: '≤ 16 ms',
+          status: 'n/a',
+        });
+    }
+  });
+  void fmtInt;
+  return { rows, results };
+}

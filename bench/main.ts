@@ -1,0 +1,328 @@
+/**
+ * `npm run bench` (bin/bench.mjs): the figures of issue #7, each beside its
+ * goal from DESIGN.md "Anchors and goals", ratios taken side by side in the
+ * same run (alternating runs, medians). Writes bench/results/<stamp>.json and
+ * bench/results/latest.md (full) or bench/results/quick.json (--quick).
+ *
+ * A figure never fails the run: a missed goal is a row saying so, a feature
+ * not built yet is "n/a (not built)". The exit code is non-zero only when a
+ * section could not run at all (the harness or what it drives broke), so
+ * `--quick` in the gate catches a rotting harness and nothing else.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { compareWorkloads, NotBuilt, pingPongArchive, recorderBench, recorderVersion, ROOT } from './recorder';
+import { nodeLoad, timeQueries, timeRebuildSteps } from './node-load';
+import { median, percentile } from './core/load-run';
+import { renderTable, type Row } from './table';
+
+interface Opts {
+  quick: boolean;
+  sections: Set<string>;
+  sizes: number[];
+  browserSizes: number[];
+  largest: number[];
+}
+
+const ALL = ['archive', 'recorder', 'load', 'memory', 'queries', 'timeline'];
+
+export async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean' },
+      only: { type: 'string' },
+      sizes: { type: 'string' },
+      largest: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(`usage: node bin/bench.mjs [--quick] [--only archive,recorder,load,memory,queries,timeline] [--sizes 100000,1000000] [--largest 10000000]`);
+    return 0;
+  }
+  const quick = values.quick ?? false;
+  const nums = (s: string | undefined, d: number[]) => (s ? s.split(',').map(Number) : d);
+  const opts: Opts = {
+    quick,
+    sections: new Set(values.only ? values.only.split(',') : ALL),
+    sizes: nums(values.sizes, quick ? [10_000] : [100_000, 1_000_000, 5_000_000]),
+    browserSizes: nums(values.sizes, quick ? [10_000] : [100_000, 1_000_000, 5_000_000]),
+    largest: nums(values.largest, quick ? [] : [10_000_000]),
+  };
+  const started = Date.now();
+  const log = (s: string) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s] ${s}`);
+  const results: Record<string, unknown> = {
+    mode: quick ? 'quick' : 'full',
+    started: new Date(started).toISOString(),
+    machine: await machine(),
+  };
+  const rows: Row[] = [];
+  const broken: string[] = [];
+
+  const section = async (name: string, fn: () => Promise<void>) => {
+    if (!opts.sections.has(name) && name !== 'browser') return;
+    log(`section ${name}`);
+    try {
+      await fn();
+    } catch (e) {
+      if (e instanceof NotBuilt) {
+        rows.push({ section: name, figure: name, value: `n/a (${e.message})`, goal: '', status: 'n/a' });
+        return;
+      }
+      const msg = e instanceof Error ? (e.stack ?? e.message) : String(e);
+      log(`section ${name} broke: ${msg}`);
+      broken.push(`${name}: ${msg.split('\n')[0]}`);
+      rows.push({ section: name, figure: name, value: `error: ${msg.split('\n')[0].slice(0, 160)}`, goal: '', status: 'error' });
+    }
+  };
+
+  const version = recorderVersion();
+  results.recorderVersion = version;
+
+  // 1 + 2: archive size and recorder overhead (the Elixir side).
+  let rb: Record<string, any> | undefined;
+  const needRecorderBench = opts.sections.has('archive') || opts.sections.has('recorder');
+  let cmp: Record<string, any> | undefined;
+  if (needRecorderBench) {
+    await section('archive', async () => {
+      log('recorder_bench.exs' + (quick ? ' --quick' : ''));
+      try {
+        rb = recorderBench(quick);
+      } catch (e) {
+        if (!(e instanceof NotBuilt)) throw e;
+        rows.push({ section: 'archive', figure: 'ping-pong (recorder_bench.exs)', value: 'n/a (not built)', goal: '', status: 'n/a' });
+      }
+      log('workloads.exs compare (demo, mixed)');
+      cmp = compareWorkloads(quick);
+      results.recorderBench = rb;
+      results.workloads = cmp;
+      const archiveRows = (label: string, ots: any, dbgf: any, goal?: number) => {
+        const bpe = ots.bytes / ots.events;
+        rows.push({
+          section: '1 archive',
+          figure: `${label}: otpscope archive, B/event (${fmtInt(ots.events)} events)`,
+          value: fmt(bpe, 2),
+          goal: goal ? `≤ ${goal}` : '',
+          status: goal ? (bpe <= goal ? 'met' : 'MISSED') : '',
+        });
+        rows.push({
+          section: '1 archive',
+          figure: `${label}: raw dbg file port, B/event (${fmtInt(dbgf.events)} events)`,
+          value: fmt(dbgf.bytes / dbgf.events, 1),
+          goal: '',
+          status: '',
+        });
+        const gz = dbgf.gzip_bytes_per_event ?? dbgf.gzip_bytes / dbgf.events;
+        rows.push({
+          section: '1 archive',
+          figure: `${label}: gzip -6 of the raw dbg file, B/event`,
+          value: fmt(gz, 2),
+          goal: 'otpscope below it',
+          status: bpe < gz ? 'met' : 'MISSED',
+        });
+      };
+      if (rb) archiveRows(`ping-pong ${fmtInt(rb.calls)} calls`, rb.otpscope, rb.dbg_file_port, 4);
+      archiveRows('demo app', cmp.demo.otpscope, cmp.demo.dbg_file_port);
+      archiveRows(`mixed ${fmtInt(cmp.mixed.rounds)} rounds`, cmp.mixed.otpscope, cmp.mixed.dbg_file_port);
+    });
+    await section('recorder', async () => {
+      if (!cmp) throw new Error('workloads.exs compare did not run (see section archive)');
+      const slow = (label: string, ots: number, port: number, proc: number, untracedMs: number) => {
+        rows.push({ section: '2 recorder', figure: `${label}: untraced`, value: `${fmt(untracedMs, 1)} ms`, goal: '', status: '' });
+        rows.push({
+          section: '2 recorder',
+          figure: `${label}: otpscope slowdown (traced/untraced)`,
+          value: `${fmt(ots, 2)}x`,
+          goal: `≤ dbg file port`,
+          status: ots <= port ? 'met' : 'MISSED',
+        });
+        rows.push({ section: '2 recorder', figure: `${label}: dbg file port slowdown`, value: `${fmt(port, 2)}x`, goal: '', status: '' });
+        rows.push({ section: '2 recorder', figure: `${label}: dbg process tracer slowdown`, value: `${fmt(proc, 2)}x`, goal: '', status: '' });
+      };
+      if (rb) slow(`ping-pong ${fmtInt(rb.calls)} calls`, rb.otpscope.slowdown, rb.dbg_file_port.slowdown, rb.dbg_process_tracer.slowdown, rb.untraced_ms);
+      const m = cmp.mixed;
+      slow(
+        `mixed ${fmtInt(m.rounds)} rounds (median of ${m.runs})`,
+        m.slowdown.otpscope,
+        m.slowdown.dbg_file_port,
+        m.slowdown.dbg_process_tracer,
+        m.ms.untraced,
+      );
+      if (rb?.flood) {
+        const f = rb.flood;
+        rows.push({
+          section: '2 recorder',
+          figure: `flood (${fmtInt(f.events_generated)} events generated): peak tracer+writer memory`,
+          value: fmtBytes(f.peak_tracer_writer_memory_bytes),
+          goal: 'bounded',
+          status: '',
+        });
+        const counted = f.events_written + f.events_dropped;
+        rows.push({
+          section: '2 recorder',
+          figure: `flood: written + dropped (peak tracer mailbox ${fmtInt(f.peak_tracer_mailbox)})`,
+          value: `${fmtInt(f.events_written)} + ${fmtInt(f.events_dropped)} = ${fmtInt(counted)}`,
+          goal: 'every drop counted',
+          // written + dropped also counts the flood's own spawns and exits, beyond the generated messages
+          status: counted >= f.events_generated ? 'met' : `${fmtInt(f.events_generated - counted)} unaccounted`,
+        });
+      } else rows.push({ section: '2 recorder', figure: 'flood: peak memory, drops', value: 'n/a (not built)', goal: 'bounded', status: 'n/a' });
+    });
+  }
+
+  // 3-5: load, memory, queries (archives recorded by the real recorder).
+  const archives = new Map<number, ReturnType<typeof pingPongArchive>>();
+  const archive = (n: number) => {
+    if (!archives.has(n)) {
+      log(`ping-pong archive for ${fmtInt(n)} events`);
+      archives.set(n, pingPongArchive(n, version));
+    }
+    return archives.get(n)!;
+  };
+  const queryAt = quick ? 10_000 : 1_000_000;
+  const load: Record<string, unknown> = {};
+  results.load = load;
+
+  await section('load', async () => {
+    const nodeFigs: Record<string, unknown> = {};
+    load.node = nodeFigs;
+    for (const n of opts.sizes) {
+      const a = archive(n);
+      const runs = quick ? 1 : n >= 5_000_000 ? 1 : n >= 1_000_000 ? 3 : 5;
+      log(`node load ${path.basename(a.file)} × ${runs}`);
+      const r = await nodeLoad(a.file, runs, log);
+      nodeFigs[n] = { archive: a, ...r.figures };
+      if (n === queryAt && opts.sections.has('queries')) {
+        log('queries');
+        results.queries = await timeQueries(r.engine, quick ? 1 : 5);
+        results.rebuildSteps = await timeRebuildSteps(r.engine);
+      }
+      r.close();
+      const f = r.figures;
+      const label = `${fmtShort(f.events)} events (${fmtBytes(f.archiveBytes)})`;
+      rows.push({
+        section: '3 load (Node CLI)',
+        figure: `${label}: bytes to all tables ready`,
+        value: `${fmtMs(f.totalMs)} (${fmtShort(f.eventsPerSecond)} ev/s)`,
+        goal: '',
+        status: '',
+      });
+      rows.push({
+        section: '3 load (Node CLI)',
+        figure: `${label}: decode+ingest / Arrow IPC floor (${fmtMs(f.ingestMs)} / ${fmtMs(f.floorMs)}; analyse ${fmtMs(f.analyseMs)})`,
+        value: `${fmt(f.ingestOverFloor, 1)}x`,
+        goal: '≤ 2x',
+        status: f.ingestOverFloor <= 2 ? 'met' : 'MISSED',
+      });
+      if (opts.sections.has('memory'))
+        rows.push({
+          section: '4 memory (Node CLI)',
+          figure: `${label}: JS heap + wasm memory per event`,
+          value: `${fmt(f.bytesPerEvent, 0)} B (wasm ${fmtBytes(f.wasmBytes)})`,
+          goal: '',
+          status: '',
+        });
+    }
+  });
+
+  if (opts.sections.has('queries') && results.queries === undefined && opts.sections.has('load')) {
+    rows.push({ section: '5 queries', figure: 'queries', value: `n/a (no ${fmtShort(queryAt)}-event load in this run)`, goal: '', status: 'n/a' });
+  }
+  for (const q of (results.queries as Awaited<ReturnType<typeof timeQueries>> | undefined) ?? []) {
+    const goal = q.name === 'state_at(t)' ? 50 : undefined;
+    rows.push({
+      section: `5 queries (Node, ${fmtShort(queryAt)} events)`,
+      figure: q.name + (q.rows !== null && !q.name.startsWith('anomalies') ? ` → ${fmtInt(q.rows)} rows` : ''),
+      value: q.ms === null ? q.note : fmtMs(q.ms),
+      goal: goal ? `≤ ${goal} ms` : '',
+      status: q.ms === null ? 'n/a' : goal ? (q.ms <= goal ? 'met' : 'MISSED') : '',
+    });
+  }
+
+  // 3, 4, 6 in Chromium.
+  if (opts.sections.has('load') || opts.sections.has('timeline') || opts.sections.has('memory')) {
+    await section('browser', async () => {
+      const { chromiumFigures } = await import('./browser/run');
+      const b = await chromiumFigures(
+        {
+          sizes: opts.sections.has('load') ? opts.browserSizes : [],
+          timelineAt: opts.sections.has('timeline') ? queryAt : null,
+          largest: opts.sections.has('memory') ? opts.largest : [],
+          quick,
+          archive,
+        },
+        log,
+      );
+      results.browser = b.results;
+      rows.push(...b.rows);
+    });
+  }
+
+  results.rows = rows;
+  results.broken = broken;
+  results.seconds = (Date.now() - started) / 1000;
+  const table = renderTable(rows);
+  console.log(table);
+  const dir = path.join(ROOT, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  if (quick) writeFileSync(path.join(dir, 'quick.json'), JSON.stringify(results, null, 1));
+  else {
+    const stamp = new Date(started).toISOString().replace(/[:.]/g, '-').slice(0, 19);
+    const json = path.join(dir, `full-${stamp}.json`);
+    writeFileSync(json, JSON.stringify(results, null, 1));
+    writeFileSync(
+      path.join(dir, 'latest.md'),
+      `Measured ${results.started} on ${(results.machine as any).summary} (\`npm run bench\`, ${path.basename(json)}).\n\n${table}\n`,
+    );
+    log(`wrote ${path.relative(ROOT, json)} and bench/results/latest.md`);
+  }
+  if (broken.length > 0) {
+    console.error(`bench: ${broken.length} section(s) could not run:\n  ${broken.join('\n  ')}`);
+    return 1;
+  }
+  return 0;
+}
+
+async function machine() {
+  const os = await import('node:os');
+  const { execSync } = await import('node:child_process');
+  const sh = (c: string) => {
+    try {
+      return execSync(c, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return '';
+    }
+  };
+  const otp = sh(`erl -noshell -eval 'io:format("~s", [erlang:system_info(otp_release)]), halt().'`);
+  const chromium = sh('/usr/bin/chromium --version');
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpu: cpus[0]?.model,
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    otp,
+    chromium,
+    summary: `${cpus.length} cores (${cpus[0]?.model}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, OTP ${otp}, ${chromium}`,
+  };
+}
+
+export const fmt = (x: number, d: number) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+export const fmtInt = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
+export const fmtMs = (x: number) => (!Number.isFinite(x) ? 'n/a' : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(x < 10 ? 1 : 0)} ms`);
+export function fmtShort(x: number): string {
+  if (!Number.isFinite(x)) return 'n/a';
+  if (x >= 1e6) return `${+(x / 1e6).toFixed(x >= 1e7 ? 0 : 2)}M`;
+  if (x >= 1e3) return `${+(x / 1e3).toFixed(x >= 1e4 ? 0 : 1)}k`;
+  return String(Math.round(x));
+}
+export function fmtBytes(x: number): string {
+  if (!Number.isFinite(x)) return 'n/a';
+  if (x >= 2 ** 30) return `${(x / 2 ** 30).toFixed(2)} GiB`;
+  if (x >= 2 ** 20) return `${(x / 2 ** 20).toFixed(1)} MiB`;
+  if (x >= 2 ** 10) return `${(x / 2 ** 10).toFixed(0)} KiB`;
+  return `${x} B`;
+}
+export { median, percentile };
