@@ -47,9 +47,9 @@ export async function startSite() {
   return { origin, close: () => new Promise((r) => server.close(r)) };
 }
 
-export async function openBrowser({ colorScheme = 'light', viewport = { width: 1280, height: 800 } } = {}) {
+export async function openBrowser({ colorScheme = 'light', viewport = { width: 1280, height: 800 }, serviceWorkers = 'block' } = {}) {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  const context = await browser.newContext({ colorScheme, viewport, serviceWorkers: 'block' });
+  const context = await browser.newContext({ colorScheme, viewport, serviceWorkers });
   return { browser, context };
 }
 

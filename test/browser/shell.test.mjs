@@ -43,3 +43,25 @@ test('the page issues zero requests outside its own origin', async () => {
   assert.deepEqual(outside, []);
   await page.close();
 });
+
+test('after one visit the app works offline: the service worker precached the app, the worker and the DuckDB wasm', async () => {
+  const { browser: b2, context: ctx } = await openBrowser({ serviceWorkers: 'allow' });
+  try {
+    const page = await ctx.newPage();
+    await page.goto(site.origin + '/');
+    await page.evaluate(async () => {
+      const reg = await navigator.serviceWorker.ready;
+      // Precaching happens during install; `ready` resolves once the worker is active.
+      return reg.active?.state;
+    });
+    await ctx.setOffline(true);
+    await page.reload();
+    await page
+      .getByTestId('engine-status')
+      .filter({ hasText: /DuckDB v\d+\.\d+\.\d+ ready/ })
+      .waitFor({ timeout: 60_000 });
+    assert.equal(await page.evaluate(() => navigator.onLine), false);
+  } finally {
+    await b2.close();
+  }
+});
