@@ -9,15 +9,15 @@ export interface SourceFile {
 
 /**
  * The source of a module, from the archive's `sources/<Module>.ex|.erl`
- * entries. The engine does not expose them yet; this looks for a
- * `source_files(node, path, text)` table (or `sources`) and for a
- * `bridge.sources()` method, whichever lands, and returns null otherwise.
+ * entries: the `sources(source, node, path, module, text)` table
+ * (docs/SCHEMA.md); 'unsupported' when the engine has no such table.
  */
 export async function sourceOf(session: Session, module: string): Promise<SourceFile | null | 'unsupported'> {
   const candidates = pathsFor(module);
-  for (const table of ['source_files', 'sources']) {
+  for (const table of ['sources', 'source_files']) {
     if (!(await has(session, table))) continue;
-    const r = await session.query(`SELECT path, text FROM ${table} WHERE path IN (${candidates.map(sqlString).join(', ')}) LIMIT 1`, 'source');
+    const byModule = table === 'sources' ? `module = ${sqlString(module)} OR ` : '';
+    const r = await session.query(`SELECT path, text FROM ${table} WHERE ${byModule}path IN (${candidates.map(sqlString).join(', ')}) LIMIT 1`, 'source');
     const row = records(r)[0];
     return row ? { path: String(row.path), text: String(row.text) } : null;
   }

@@ -1,5 +1,6 @@
 import type { ProcessRef, Session } from '../../lib/session.svelte';
 import { big, num, records, sqlInt, sqlString, str } from '../../lib/sql';
+import { has } from '../../lib/capabilities';
 
 export interface StateRow {
   ts: bigint;
@@ -72,19 +73,25 @@ export interface QueuedMessage {
   msg: string;
 }
 
-/** Messages sent to `p` at or before `t` and not yet received at `t`. */
+/** Messages sent to `p` at or before `t` and not yet taken at `t`: the engine's `mailbox_at(t)` when it exists, else from `messages`. */
 export async function mailboxAt(session: Session, p: ProcessRef, t: bigint): Promise<QueuedMessage[]> {
-  const r = await session.query(
-    `SELECT send_seq, from_node, from_pid, sent_at, msg FROM messages
+  const r = (await has(session, 'mailbox_at'))
+    ? await session.query(
+        `SELECT send_seq, from_node, from_pid, sent_at, msg FROM mailbox_at(${sqlInt(t)})
+         WHERE node = ${sqlString(p.node)} AND pid = ${sqlString(p.pid)} ORDER BY position LIMIT 500`,
+        'mailbox-at',
+      )
+    : await session.query(
+        `SELECT send_seq, from_node, from_pid, sent_at, msg FROM messages
      WHERE to_node = ${sqlString(p.node)} AND to_pid = ${sqlString(p.pid)} AND sent_at <= ${sqlInt(t)} AND (received_at IS NULL OR received_at > ${sqlInt(t)})
        AND send_seq IS NOT NULL
      ORDER BY sent_at, send_seq LIMIT 500`,
-    'mailbox-at',
-  );
+        'mailbox-at',
+      );
   return records(r).map((row) => ({
     sendSeq: num(row.send_seq),
     from: row.from_pid ? { node: String(row.from_node ?? p.node), pid: String(row.from_pid) } : null,
-    sentAt: big(row.sent_at)!,
+    sentAt: big(row.sent_at) ?? t,
     msg: str(row.msg) ?? '',
   }));
 }
@@ -118,5 +125,27 @@ export async function callsInFlight(session: Session, p: ProcessRef, t: bigint):
     sentAt: big(row.sent_at)!,
     repliedAt: big(row.replied_at),
     outcome: str(row.outcome) ?? '',
+  }));
+}
+
+export interface StoredChange {
+  label: string;
+  change: 'added' | 'removed' | 'changed';
+  before?: string;
+  after?: string;
+}
+
+/** The engine's `state_changes` rows for the state produced by event `seq` (exact, computed from the terms at ingest); null when the table does not exist. */
+export async function storedChanges(session: Session, p: ProcessRef, seq: number): Promise<StoredChange[] | null> {
+  if (!(await has(session, 'state_changes'))) return null;
+  const r = await session.query(
+    `SELECT path, change, before, after FROM state_changes WHERE ${where(p)} AND seq = ${sqlInt(seq)} ORDER BY path LIMIT 500`,
+    'state-changes',
+  );
+  return records(r).map((row) => ({
+    label: str(row.path) ?? '',
+    change: (str(row.change) ?? 'changed') as StoredChange['change'],
+    before: str(row.before) ?? undefined,
+    after: str(row.after) ?? undefined,
   }));
 }
