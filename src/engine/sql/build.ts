@@ -124,22 +124,24 @@ replies AS (
   SELECT e.seq FROM call_msgs_raw c JOIN events e ON e.src = c.src AND e.ord = c.ord AND e.node = c.node AND e.kind = 'receive'
   WHERE NOT c.is_request
 ),
--- receives a callback would handle: not call replies (gen:call takes those), not system or proc_lib messages
+tracked AS (SELECT DISTINCT node, pid FROM consumed),
+-- receives a callback would handle, in processes whose callbacks were traced: not call replies (gen:call takes
+-- those), not system or proc_lib messages. Numbered per (process, text) through hash(text): sorting on long
+-- text keys is what made this slow.
 handled AS (
-  SELECT r.seq, r.node, r.pid, r.term, row_number() OVER (PARTITION BY r.node, r.pid, r.term ORDER BY r.seq) AS k
-  FROM r
-  WHERE r.seq NOT IN (SELECT seq FROM replies)
-    AND NOT starts_with(r.term, '{:system, ') AND NOT starts_with(r.term, '{:ack, ')
+  SELECT r.seq, r.node, r.pid, hash(r.term) AS h, row_number() OVER (PARTITION BY r.node, r.pid, hash(r.term) ORDER BY r.seq) AS k
+  FROM r SEMI JOIN tracked tk ON tk.node = r.node AND tk.pid = r.pid
+  ANTI JOIN replies rp ON rp.seq = r.seq
+  WHERE NOT starts_with(r.term, '{:system, ') AND NOT starts_with(r.term, '{:ack, ')
     AND NOT starts_with(r.term, '{:io_reply, ') AND r.term <> ':timeout'
 ),
 c AS (
-  SELECT seq, ts, node, pid, msg, row_number() OVER (PARTITION BY node, pid, msg ORDER BY seq) AS k FROM consumed
+  SELECT seq, ts, node, pid, hash(msg) AS h, row_number() OVER (PARTITION BY node, pid, hash(msg) ORDER BY seq) AS k FROM consumed
 ),
 took AS (
   SELECT h.seq AS recv_seq, c.seq AS consumed_seq, c.ts AS consumed_at, true AS callback_shaped
-  FROM handled h LEFT JOIN c ON c.node = h.node AND c.pid = h.pid AND c.msg = h.term AND c.k = h.k
+  FROM handled h LEFT JOIN c ON c.node = h.node AND c.pid = h.pid AND c.h = h.h AND c.k = h.k
 ),
-tracked AS (SELECT DISTINCT node, pid FROM consumed),
 traced_receivers AS (SELECT DISTINCT node, pid FROM events WHERE kind = 'receive'),
 m AS (
   SELECT s.seq AS send_seq, r.seq AS recv_seq,
@@ -156,7 +158,7 @@ n AS (
          CASE
            WHEN m.recv_seq IS NULL THEN NULL
            WHEN took.consumed_seq IS NOT NULL THEN took.consumed_at
-           WHEN took.callback_shaped AND tk.pid IS NOT NULL THEN NULL
+           WHEN took.callback_shaped THEN NULL
            ELSE m.received_at
          END AS taken_at,
          p.exited_at AS receiver_exited_at, tr.pid IS NOT NULL OR tk.pid IS NOT NULL AS receiver_traced
@@ -178,8 +180,7 @@ SELECT send_seq, recv_seq, from_pid, to_pid, sent_at, received_at, msg,
          ELSE 'receiver_not_traced'
        END AS status,
        consumed_seq, consumed_at, taken_at
-FROM n
-ORDER BY coalesce(send_seq, recv_seq)`;
+FROM n`;
 
 /**
  * \`calls\`: gen_server/gen_statem calls matched to replies through the call
