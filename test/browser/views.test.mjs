@@ -1,0 +1,232 @@
+// The analyzer's views on recorded fixtures (test/fixtures/archives/demo.zip:
+// WorkerA <0.139.0> increments and calls WorkerB <0.138.0>; crash.zip: a
+// crashing worker restarted by its supervisor): select a process, move the
+// cursor, read the state and its diff, open the causal chain, query SQL and
+// export CSV, and reopen the same view from the URL hash.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { startSite, openBrowser, fixture, screenshotDir } from './harness.mjs';
+
+let site, browser, context;
+
+before(async () => {
+  site = await startSite();
+  ({ browser, context } = await openBrowser());
+});
+after(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+async function load(page, name, hash = '') {
+  await page.goto(site.origin + '/' + hash);
+  await page.getByTestId('engine-status').filter({ hasText: /ready/ }).waitFor({ timeout: 60_000 });
+  await page.getByTestId('file-input').setInputFiles(fixture(`archives/${name}`));
+  await page.getByTestId('process-tree').waitFor({ timeout: 60_000 });
+  await page.getByTestId('process-row').first().waitFor({ timeout: 60_000 });
+}
+
+const row = (page, pid) => page.locator(`[data-testid=process-row][data-pid="${pid}"]`);
+
+test('overview: nodes, sources with drops and truncations, events by kind, top anomalies', async () => {
+  const page = await context.newPage();
+  await load(page, 'crash.zip');
+  await page.getByTestId('overview').waitFor();
+  assert.match(await page.getByTestId('overview-nodes').innerText(), /nonode@nohost/);
+  // From the archive's totals.json (crash.zip: nothing dropped, one term cut by the recorder's size limits).
+  assert.equal((await page.getByTestId('dropped').first().innerText()).trim(), '0');
+  assert.equal((await page.getByTestId('truncated').first().innerText()).trim(), '1');
+  assert.match(await page.getByTestId('kinds').innerText(), /send_to_dead/);
+  const anomalies = page.getByTestId('top-anomalies');
+  await anomalies.waitFor({ timeout: 30_000 });
+  assert.match(await anomalies.innerText(), /crash/);
+  // One click jumps: the event is selected everywhere (detail pane) and its process in the tree.
+  await page.getByTestId('anomaly-jump').first().click();
+  await page.getByTestId('event-detail').locator('.kind').waitFor();
+  assert.equal(await page.locator('[data-testid=process-tree] .row.sel').count(), 1);
+  await page.close();
+});
+
+test('process tree: supervisors and workers at the cursor, exits, selection, filter', async () => {
+  const page = await context.newPage();
+  await load(page, 'crash.zip');
+  const tree = page.getByTestId('process-tree');
+  await tree.filter({ hasText: 'RuntimeError' }).waitFor();
+  assert.match(await tree.innerText(), /Supervisor/);
+  assert.match(await tree.innerText(), /RuntimeError/, 'crashed workers show their exit reason');
+  // At the start of the trace the restarted workers do not exist yet.
+  const atEnd = await page.getByTestId('process-row').count();
+  await page.getByTestId('cursor-range').fill('0');
+  await page.waitForTimeout(200);
+  const atStart = await page.getByTestId('process-row').count();
+  assert.ok(atStart < atEnd, `fewer processes at the start (${atStart}) than at the end (${atEnd})`);
+  await page.getByTestId('process-filter').fill('Crasher');
+  await page.waitForTimeout(100);
+  const texts = await page.getByTestId('process-row').allInnerTexts();
+  assert.ok(texts.some((t) => /Crasher/.test(t)));
+  await page.close();
+});
+
+test('state inspector: state at the cursor, diff, step through changes, Erlang syntax, mailbox', async () => {
+  const page = await context.newPage();
+  await load(page, 'demo.zip');
+  await row(page, '<0.139.0>').click();
+  await page.getByTestId('tab-state').click();
+  const term = page.getByTestId('state-term');
+  await term.waitFor();
+  // At the end of the trace: the last state.
+  await term.filter({ hasText: 'count: 3' }).waitFor();
+  assert.match(await page.getByTestId('state-diff').innerText(), /count[\s\S]*2[\s\S]*3/);
+  // Previous change: the cursor moves and the state follows.
+  await page.getByTestId('state-prev').click();
+  await term.filter({ hasText: 'count: 2' }).waitFor();
+  assert.match(await page.getByTestId('cursor-time').innerText(), /ms|µs/);
+  // Keys: ] goes forward again.
+  await page.locator('body').press(']');
+  await term.filter({ hasText: 'count: 3' }).waitFor();
+  // Move the cursor to the very start: no state yet.
+  await page.getByTestId('cursor-range').fill('0');
+  await page.getByTestId('no-state').waitFor();
+  await page.getByTestId('state-next').click();
+  await term.filter({ hasText: 'count: 0' }).waitFor();
+  assert.match(await page.getByTestId('state-diff').innerText(), /first recorded state/);
+  // Erlang syntax.
+  await page.getByTestId('state-next').click();
+  await term.filter({ hasText: 'count: 1' }).waitFor();
+  await page.getByTestId('syntax-erlang').click();
+  await term.filter({ hasText: 'count =>' }).waitFor();
+  assert.match(await term.innerText(), /#\{/);
+  await page.getByRole('button', { name: 'Elixir', exact: true }).click();
+  assert.ok(await page.getByTestId('mailbox').isVisible());
+  await page.screenshot({ path: `${screenshotDir}/views-state.png` });
+  await page.close();
+});
+
+test('causality: why did this happen? shows the chain as a graph and a list to click through', async () => {
+  const page = await context.newPage();
+  await load(page, 'demo.zip');
+  // WorkerB's second handle_call: caused by A's call message.
+  await row(page, '<0.138.0>').click();
+  await page.getByTestId('tab-state').click();
+  await page.getByTestId('state-term').filter({ hasText: 'pings_received: 3' }).waitFor();
+  await page.locator('.meta button.link').click();
+  await page.getByTestId('why').click();
+  const list = page.getByTestId('causal-list');
+  await list.locator('li').nth(1).waitFor({ timeout: 30_000 });
+  const items = await list.locator('li').allInnerTexts();
+  assert.ok(
+    items.some((t) => /receive/.test(t)),
+    items.join('\n'),
+  );
+  assert.ok(
+    items.some((t) => /send/.test(t) && /WorkerA|0\.139\.0/.test(t)),
+    'the chain crosses to the sender, WorkerA',
+  );
+  assert.ok((await page.getByTestId('causal-graph').locator('circle').count()) >= 3);
+  assert.ok((await page.getByTestId('causal-graph').locator('line.edge.message').count()) >= 1, 'a send → receive edge');
+  // Clicking through selects the event everywhere.
+  await list.locator('li button').last().click();
+  await page.waitForTimeout(200);
+  assert.match(await page.getByTestId('event-detail').innerText(), /#\d+/);
+  await page.close();
+});
+
+test('calls, anomalies, source and expectations views', async () => {
+  const page = await context.newPage();
+  await load(page, 'demo.zip');
+  await page.getByTestId('tab-calls').click();
+  const calls = page.getByTestId('calls-table');
+  await calls.waitFor();
+  assert.match(await calls.innerText(), /:ping/);
+  assert.ok((await page.getByTestId('calls-histogram').locator('rect').count()) > 0);
+  await page.getByTestId('calls-slowest').locator('tbody tr').first().click();
+  await page.getByTestId('event-detail').filter({ hasText: 'send' }).waitFor();
+
+  // Source: select WorkerA's handle_info return and open its source.
+  await row(page, '<0.139.0>').click();
+  await page.getByTestId('tab-state').click();
+  await page.getByTestId('state-term').waitFor();
+  await page.locator('.meta button.link').click();
+  await page.getByTestId('tab-source').click();
+  const src = page.getByTestId('source');
+  await src.locator('.ln.hl').waitFor({ timeout: 30_000 });
+  assert.match(await src.locator('.ln.hl').innerText(), /def (init|handle_info)/);
+  assert.match(await src.innerText(), /Elixir\.OtpscopeDemo\.WorkerA\.ex/);
+
+  await page.getByTestId('tab-expectations').click();
+  await page.getByTestId('expectations-run').click();
+  await page.getByTestId('expectations-summary').waitFor();
+  assert.match(await page.getByTestId('expectations-summary').innerText(), /\d+ passed, \d+ failed/);
+  await page.close();
+
+  const crash = await context.newPage();
+  await load(crash, 'crash.zip');
+  await crash.getByTestId('tab-anomalies').click();
+  const list = crash.getByTestId('anomaly-list');
+  await list.locator('tbody tr').first().waitFor();
+  assert.match(await list.innerText(), /crash/);
+  await crash.getByTestId('anomaly-kind').selectOption('crash');
+  const kinds = await list.locator('tbody tr td:nth-child(2)').allInnerTexts();
+  assert.ok(kinds.length > 0 && kinds.every((k) => k === 'crash'));
+  await list.locator('tbody tr').first().click();
+  await crash.getByTestId('event-detail').locator('.kind').waitFor();
+  await crash.close();
+});
+
+test('SQL console: run, error inline, export CSV with the rows', async () => {
+  const page = await context.newPage();
+  await load(page, 'demo.zip');
+  await page.getByTestId('tab-sql').click();
+  await page.getByTestId('sql-schema').locator('summary').first().waitFor();
+  assert.match(await page.getByTestId('sql-schema').innerText(), /events/);
+  await page.getByTestId('sql-input').fill('SELECT nope FROM events');
+  await page.getByTestId('sql-run').click();
+  await page.getByTestId('sql-error').waitFor();
+  assert.match(await page.getByTestId('sql-error').innerText(), /nope/);
+  await page
+    .getByTestId('sql-input')
+    .fill(`SELECT kind, count(*) AS n, 'a,"b"' AS q FROM events WHERE kind IN ('send', 'receive') GROUP BY kind ORDER BY kind`);
+  await page.getByTestId('sql-input').press('Control+Enter');
+  await page.getByTestId('sql-rowcount').filter({ hasText: '2 rows' }).waitFor();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('sql-export-csv').click()]);
+  const csv = await readFile(await download.path(), 'utf8');
+  assert.equal(csv, 'kind,n,q\r\nreceive,15,"a,""b"""\r\nsend,14,"a,""b"""\r\n');
+  assert.match(await page.getByTestId('sql-history').innerText(), /SELECT kind/);
+  await page.getByTestId('sql-export-parquet').click();
+  assert.match(await page.getByTestId('parquet-note').innerText(), /npx otpscope export/);
+  await page.close();
+});
+
+test('the URL hash round-trips: reload with it, load the same archive, same view; back works', async () => {
+  const page = await context.newPage();
+  await load(page, 'demo.zip');
+  await row(page, '<0.139.0>').click();
+  await page.getByTestId('tab-state').click();
+  await page.getByTestId('state-term').filter({ hasText: 'count: 3' }).waitFor();
+  await page.getByTestId('state-prev').click();
+  await page.getByTestId('state-term').filter({ hasText: 'count: 2' }).waitFor();
+  await page.waitForTimeout(200);
+  const url = page.url();
+  assert.match(url, /#.*a=demo\.zip/);
+  assert.match(url, /p=state/);
+  assert.match(url, /t=\d+/);
+  const cursor = await page.getByTestId('cursor-time').innerText();
+
+  // Back: the previous selection (the state panel without the step is the same major view; the panel before was overview).
+  await page.getByTestId('tab-sql').click();
+  await page.waitForTimeout(100);
+  await page.goBack();
+  await page.getByTestId('state-term').waitFor();
+
+  const again = await context.newPage();
+  await again.goto(url);
+  await again.getByTestId('engine-status').filter({ hasText: /ready/ }).waitFor({ timeout: 60_000 });
+  await again.getByTestId('file-input').setInputFiles(fixture('archives/demo.zip'));
+  await again.getByTestId('state-term').filter({ hasText: 'count: 2' }).waitFor({ timeout: 60_000 });
+  assert.equal(await again.getByTestId('cursor-time').innerText(), cursor);
+  assert.equal(await again.locator('[data-testid=process-tree] .row.sel [data-pid]').getAttribute('data-pid'), '<0.139.0>');
+  assert.equal(await again.getByRole('tab', { selected: true }).innerText(), 'State');
+  await again.close();
+  await page.close();
+});
