@@ -35,6 +35,8 @@ export async function main(argv: string[]): Promise<number> {
       only: { type: 'string' },
       sizes: { type: 'string' },
       largest: { type: 'string' },
+      // Use the cached archives of this recorder version (e.g. while the recorder writes a format the reader does not read yet).
+      archives: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -49,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
     sections: new Set(values.only ? values.only.split(',') : ALL),
     sizes: nums(values.sizes, quick ? [10_000] : [100_000, 1_000_000, 5_000_000]),
     browserSizes: nums(values.sizes, quick ? [10_000] : [100_000, 1_000_000, 5_000_000]),
-    largest: nums(values.largest, quick ? [] : [10_000_000]),
+    largest: nums(values.largest, quick ? [] : [10_000_000]).filter((n) => n > 0),
   };
   const started = Date.now();
   const log = (s: string) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s] ${s}`);
@@ -78,7 +80,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   };
 
-  const version = recorderVersion();
+  const version = values.archives ?? recorderVersion();
   results.recorderVersion = version;
 
   // 1 + 2: archive size and recorder overhead (the Elixir side).
@@ -190,7 +192,7 @@ export async function main(argv: string[]): Promise<number> {
     load.node = nodeFigs;
     for (const n of opts.sizes) {
       const a = archive(n);
-      const runs = quick ? 1 : n >= 5_000_000 ? 1 : n >= 1_000_000 ? 3 : 5;
+      const runs = quick || n >= 1_000_000 ? 1 : 3;
       log(`node load ${path.basename(a.file)} × ${runs}`);
       const r = await nodeLoad(a.file, runs, log);
       nodeFigs[n] = { archive: a, ...r.figures };

@@ -43,7 +43,13 @@ defmodule BenchWl do
         max_rate: :infinity,
         max_events: :infinity,
         messages: true,
-        states: true
+        states: true,
+        # These archives feed the load benchmarks, which want every event:
+        # let the tracer's mailbox and the writer's queue grow instead of
+        # dropping (the default marks drop most of a flat-out ping-pong).
+        max_in_flight: 1_000,
+        high_water: 5_000_000,
+        suspend_water: 10_000_000
       )
 
     us = pong_workload(calls)

@@ -30,7 +30,7 @@ export async function chromiumFigures(plan: Plan, log: (s: string) => void): Pro
     results.ui = ui;
     for (const n of plan.sizes) {
       const a = plan.archive(n);
-      const runs = plan.quick ? 1 : n >= 5_000_000 ? 1 : 3;
+      const runs = plan.quick || n >= 1_000_000 ? 1 : 3;
       const rs = [];
       for (let i = 0; i < runs; i++) {
         // The last run at the timeline's size keeps its page for the frame-time figure.
@@ -76,7 +76,7 @@ export async function chromiumFigures(plan: Plan, log: (s: string) => void): Pro
     results.benchPage = bp;
     for (const n of plan.sizes) {
       const a = plan.archive(n);
-      const runs = plan.quick ? 1 : n >= 5_000_000 ? 1 : 3;
+      const runs = 1;
       const r = await benchPage(context, site.origin, a.file, runs, log);
       bp[n] = r;
       if ('notBuilt' in r) {
