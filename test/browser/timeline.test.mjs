@@ -43,7 +43,7 @@ async function zoomTo(seq, ns) {
   for (let i = 0; i < 60 && (await visibleNs()) > ns; i++) {
     const p = await locate(seq);
     assert.ok(p, `event ${seq} has a lane`);
-    await page.mouse.move(box.x + Math.min(Math.max(p.x, 220), box.width - 10), box.y + p.y);
+    await page.mouse.move(box.x + Math.min(Math.max(p.x, 180), box.width - 10), box.y + p.y);
     await page.mouse.wheel(0, -400);
     await page.waitForTimeout(90);
   }
@@ -142,10 +142,10 @@ test('clicking a message arrow selects its receive event', async () => {
   assert.match(await details.innerText(), /message #39 → #40/);
 });
 
-test('clicking empty track moves the cursor; shift+drag summarises the area', async () => {
+test('shift+drag over every lane summarises the area (counts by kind, processes, messages)', async () => {
   await fitAll();
   const box = await canvasBox();
-  await page.mouse.move(box.x + 215, box.y + 30);
+  await page.mouse.move(box.x + 172, box.y + 30);
   await page.keyboard.down('Shift');
   await page.mouse.down();
   await page.mouse.move(box.x + box.width - 5, box.y + box.height - 5, { steps: 8 });

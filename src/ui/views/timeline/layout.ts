@@ -6,7 +6,7 @@
 import type { Lane, LaneRange } from './timeline-data';
 
 export const RULER_H = 24;
-export const GUTTER_W = 210;
+export const GUTTER_W = 170;
 export const LANE_H = 30;
 export const GROUP_H = 20;
 
