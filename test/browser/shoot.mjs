@@ -1,0 +1,22 @@
+// Ad-hoc: node test/browser/shoot.mjs [scheme] [panel...] — loads the demo and screenshots panels to test-results/.
+import { startSite, openBrowser, screenshotDir } from './harness.mjs';
+const [scheme = 'light', ...panels] = process.argv.slice(2);
+const site = await startSite();
+const { browser, context } = await openBrowser({ colorScheme: scheme });
+const page = await context.newPage();
+page.on('console', (m) => m.type() === 'error' && console.log('console:', m.text()));
+page.on('pageerror', (e) => console.log('pageerror:', e.message));
+const archive = process.env.ARCHIVE;
+await page.goto(site.origin + '/' + (archive ? `?url=./${archive}` : '?demo') + (process.env.HASH ? '#' + process.env.HASH : ''));
+await page.getByTestId('process-tree').waitFor({ timeout: 60000 });
+await page.waitForTimeout(500);
+await page.screenshot({ path: `${screenshotDir}/x-${scheme}-first.png` });
+for (const p of panels) {
+  if (p.startsWith('shot:')) { await page.waitForTimeout(500); await page.screenshot({ path: `${screenshotDir}/x-${scheme}-${p.slice(5)}.png` }); continue; }
+  if (p.startsWith('click:')) { await page.locator(p.slice(6)).first().click(); await page.waitForTimeout(300); continue; }
+  await page.getByTestId('tab-' + p).click();
+  await page.waitForTimeout(700);
+  await page.screenshot({ path: `${screenshotDir}/x-${scheme}-${p}.png` });
+}
+await browser.close();
+await site.close();
