@@ -3,7 +3,7 @@ import { Bool, Field, Int32, Int64, Float64, RecordBatch, Schema, Struct, Utf8, 
 /**
  * Growable typed columns that turn into one Arrow IPC stream without going
  * through `vectorFromArray` (which boxes every value and was ~15x slower).
- * Strings are interned: each distinct string is UTF-8 encoded once.
+ * Strings are UTF-8 encoded straight into one growing buffer per column.
  */
 export type ColumnType = 'i64' | 'i32' | 'f64' | 'str' | 'bool';
 export type ColumnSpec = Record<string, ColumnType>;
@@ -15,15 +15,27 @@ const NUM = 2;
 
 class I64Column {
   data: BigInt64Array = new BigInt64Array(1024);
+  /** The same buffer as 32-bit words, so safe-integer numbers are stored without allocating a BigInt. */
+  words: Int32Array = new Int32Array(this.data.buffer);
   valid: Uint8Array | null = null;
   push(v: bigint | null, i: number) {
-    if (i === this.data.length) this.data = grow(this.data, BigInt64Array) as BigInt64Array;
+    if (i === this.data.length) this.grow();
     if (v === null) this.setNull(i);
     else this.data[i] = v;
+  }
+  pushNumber(v: number, i: number) {
+    if (i === this.data.length) this.grow();
+    const hi = Math.floor(v / 4294967296);
+    this.words[2 * i] = (v - hi * 4294967296) | 0;
+    this.words[2 * i + 1] = hi | 0;
   }
   setNull(i: number) {
     this.valid = ensureValid(this.valid, i, this.data.length);
     clearBit(this.valid, i);
+  }
+  private grow() {
+    this.data = grow(this.data, BigInt64Array) as BigInt64Array;
+    this.words = new Int32Array(this.data.buffer);
   }
 }
 
@@ -59,13 +71,24 @@ class StrColumn {
         b.set(this.bytes.subarray(0, this.used));
         this.bytes = b;
       }
-      this.used += encoder.encodeInto(v, this.bytes.subarray(this.used)).written;
+      this.used = v.length <= 64 ? writeShort(v, this.bytes, this.used) : this.used + encoder.encodeInto(v, this.bytes.subarray(this.used)).written;
     } else {
       this.valid = ensureValid(this.valid, i, this.offsets.length);
       clearBit(this.valid, i);
     }
     this.offsets[i + 1] = this.used;
   }
+}
+
+/** Short strings (pids, kinds, nodes, most terms) are ASCII: copying code units beats a native encodeInto call and its subarray. */
+function writeShort(v: string, bytes: Uint8Array, at: number): number {
+  let p = at;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c > 0x7f) return at + encoder.encodeInto(v, bytes.subarray(at)).written;
+    bytes[p++] = c;
+  }
+  return p;
 }
 
 function grow<T extends BigInt64Array | Int32Array | Float64Array>(a: T, ctor: { new (n: number): T }): T {
@@ -136,13 +159,23 @@ export class ColumnBuilder<S extends ColumnSpec> {
           (col as StrColumn).push(v === undefined || v === null ? null : (v as string), i);
           break;
         case I64:
-          (col as I64Column).push(v === undefined || v === null ? null : typeof v === 'bigint' ? v : BigInt(v as number), i);
+          if (typeof v === 'number') (col as I64Column).pushNumber(v, i);
+          else (col as I64Column).push(v === undefined || v === null ? null : (v as bigint), i);
           break;
         default:
           (col as NumColumn<Int32Array>).push(v === undefined || v === null ? null : typeof v === 'boolean' ? (v ? 1 : 0) : (v as number), i);
       }
     }
     this.length++;
+  }
+
+  /** Empties the builder but keeps its buffers: the IPC bytes from `toIPC` are a copy, so the next batch reuses the memory. */
+  reset(): void {
+    this.length = 0;
+    for (const col of this.cols) {
+      col.valid = null;
+      if (col instanceof StrColumn) col.used = 0;
+    }
   }
 
   toIPC(): Uint8Array {

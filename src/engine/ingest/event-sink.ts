@@ -94,12 +94,12 @@ export const RAW_TABLES: [string, ColumnSpec][] = [
  * `src` tells the files apart, `ord` orders events within a file.
  */
 export class EventSink {
-  events = new ColumnBuilder(EVENTS_RAW);
-  private states = new ColumnBuilder(STATES_RAW);
-  private facts = new ColumnBuilder(FACTS_RAW);
-  private callMsgs = new ColumnBuilder(CALL_MSGS_RAW);
-  private consumed = new ColumnBuilder(CONSUMED_RAW);
-  private stateChanges = new ColumnBuilder(STATE_CHANGES_RAW);
+  readonly events = new ColumnBuilder(EVENTS_RAW);
+  private readonly states = new ColumnBuilder(STATES_RAW);
+  private readonly facts = new ColumnBuilder(FACTS_RAW);
+  private readonly callMsgs = new ColumnBuilder(CALL_MSGS_RAW);
+  private readonly consumed = new ColumnBuilder(CONSUMED_RAW);
+  private readonly stateChanges = new ColumnBuilder(STATE_CHANGES_RAW);
   /** The last state of each process (key: node + pid text), for state_changes. */
   private readonly lastState = new Map<string, Term>();
   private readonly text = new TermText();
@@ -202,12 +202,7 @@ export class EventSink {
     take('call_msgs_raw', this.callMsgs);
     take('consumed_raw', this.consumed);
     take('state_changes_raw', this.stateChanges);
-    this.consumed = new ColumnBuilder(CONSUMED_RAW);
-    this.stateChanges = new ColumnBuilder(STATE_CHANGES_RAW);
-    this.events = new ColumnBuilder(EVENTS_RAW);
-    this.states = new ColumnBuilder(STATES_RAW);
-    this.facts = new ColumnBuilder(FACTS_RAW);
-    this.callMsgs = new ColumnBuilder(CALL_MSGS_RAW);
+    for (const b of [this.events, this.states, this.facts, this.callMsgs, this.consumed, this.stateChanges]) b.reset();
     return out;
   }
 

@@ -3,25 +3,37 @@ import { isAtom, isPid, type Term } from '../../archive/etf/term';
 import type { Mfa } from '../../archive/trace-event';
 
 /**
- * How terms become the TEXT columns of docs/SCHEMA.md. Terms that readers
- * share by identity (the archive interns them per chunk) are rendered once.
+ * The rendering of a term, cached on the term object itself. Readers share
+ * term objects by identity (the archive interns them per chunk), so each is
+ * rendered once. A symbol property rather than a WeakMap: with a million
+ * entries the WeakMap's ephemeron bookkeeping dominated garbage collection.
  */
-export class TermText {
-  private readonly cache = new WeakMap<object, string>();
+const TEXT = Symbol('otpscope.text');
+const PID_TEXT = Symbol('otpscope.pidText');
 
+type Cached = { [TEXT]?: string; [PID_TEXT]?: string };
+
+/** How terms become the TEXT columns of docs/SCHEMA.md. */
+export class TermText {
   term(t: Term): string {
     if (typeof t !== 'object') return renderElixir(t);
-    const cached = this.cache.get(t);
+    const c = t as Cached;
+    const cached = c[TEXT];
     if (cached !== undefined) return cached;
     const s = renderElixir(t);
-    this.cache.set(t, s);
+    if (Object.isExtensible(t)) c[TEXT] = s;
     return s;
   }
 
   /** Canonical process text: `<0.ID.SERIAL>` for pids, inspect text for anything else (ports, names). */
   pid(t: Term): string {
-    if (isPid(t)) return `<0.${t.id}.${t.serial}>`;
-    return this.term(t);
+    if (!isPid(t)) return this.term(t);
+    const c = t as Cached;
+    const cached = c[PID_TEXT];
+    if (cached !== undefined) return cached;
+    const s = `<0.${t.id}.${t.serial}>`;
+    if (Object.isExtensible(t)) c[PID_TEXT] = s;
+    return s;
   }
 
   /** The node a pid, port or ref lives on; `{name, node}` destinations name theirs. */
@@ -33,7 +45,13 @@ export class TermText {
     return fallback;
   }
 
+  /** `Module.fun/arity`; cached on the (per-chunk shared) mfa tuple. */
   mfa(m: Mfa): string {
-    return `${renderElixir(m[0])}.${m[1].name}/${m[2]}`;
+    const c = m as unknown as Cached;
+    const cached = c[TEXT];
+    if (cached !== undefined) return cached;
+    const s = `${renderElixir(m[0])}.${m[1].name}/${m[2]}`;
+    if (Object.isExtensible(m)) c[TEXT] = s;
+    return s;
   }
 }
