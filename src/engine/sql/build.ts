@@ -215,9 +215,11 @@ active AS (
   SELECT node, pid, seq, ts FROM events
   WHERE kind IN ('send', 'send_to_dead', 'call', 'return', 'exception', 'spawn', 'exit', 'link', 'register')
 ),
+-- only calls whose reply never reached the caller can have timed out: the ASOF join runs on those alone
+unanswered AS (SELECT req.* FROM req ANTI JOIN rep_recv rr ON rr.tag = req.tag),
 went AS (
-  SELECT req.tag, a.ts AS went_on_at
-  FROM req ASOF JOIN active a ON a.node = req.caller_node AND a.pid = req.caller_pid AND req.call_seq < a.seq
+  SELECT u.tag, a.ts AS went_on_at
+  FROM unanswered u ASOF JOIN active a ON a.node = u.caller_node AND a.pid = u.caller_pid AND u.call_seq < a.seq
 ),
 j AS (
   SELECT req.*, rs.x.seq AS reply_seq, rs.x.ts AS reply_sent_at, rr.x.seq AS reply_recv_seq, rr.x.ts AS reply_received_at,
