@@ -27,8 +27,17 @@ export async function check(args: string[], load: (files: string[]) => Promise<{
       continue;
     }
     console.log(`FAIL  ${r.name} (${values.expect}:${r.line}): ${r.failures} counter-example${r.failures === 1 ? '' : 's'}`);
-    console.log(`      first: ${Object.entries(r.first!).map(([k, v]) => `${k}=${show(v)}`).join(' ')}`);
-    if (r.event) console.log(`      event: ${Object.entries(r.event).map(([k, v]) => `${k}=${show(v)}`).join(' ')}`);
+    console.log(
+      `      first: ${Object.entries(r.first!)
+        .map(([k, v]) => `${k}=${show(v)}`)
+        .join(' ')}`,
+    );
+    if (r.event)
+      console.log(
+        `      event: ${Object.entries(r.event)
+          .map(([k, v]) => `${k}=${show(v)}`)
+          .join(' ')}`,
+      );
   }
   const failed = results.filter((r) => !r.passed).length;
   console.log(`${results.length - failed} passed, ${failed} failed`);

@@ -12,8 +12,16 @@ await page.getByTestId('process-tree').waitFor({ timeout: 60000 });
 await page.waitForTimeout(500);
 await page.screenshot({ path: `${screenshotDir}/x-${scheme}-first.png` });
 for (const p of panels) {
-  if (p.startsWith('shot:')) { await page.waitForTimeout(500); await page.screenshot({ path: `${screenshotDir}/x-${scheme}-${p.slice(5)}.png` }); continue; }
-  if (p.startsWith('click:')) { await page.locator(p.slice(6)).first().click(); await page.waitForTimeout(300); continue; }
+  if (p.startsWith('shot:')) {
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: `${screenshotDir}/x-${scheme}-${p.slice(5)}.png` });
+    continue;
+  }
+  if (p.startsWith('click:')) {
+    await page.locator(p.slice(6)).first().click();
+    await page.waitForTimeout(300);
+    continue;
+  }
   await page.getByTestId('tab-' + p).click();
   await page.waitForTimeout(700);
   await page.screenshot({ path: `${screenshotDir}/x-${scheme}-${p}.png` });

@@ -33,7 +33,13 @@ function prng(seed: number) {
 
 const pid = (node: string, id: number): Term => ({ t: 'pid', node: atom(node), id, serial: 0, creation: 1 });
 const tuple = (...items: Term[]): Term => ({ t: 'tuple', items });
-const stateTerm = (n: number, extra: number): Term => ({ t: 'map', entries: [[atom('n'), n], [atom('items'), Array.from({ length: extra }, (_, i) => i)]] });
+const stateTerm = (n: number, extra: number): Term => ({
+  t: 'map',
+  entries: [
+    [atom('n'), n],
+    [atom('items'), Array.from({ length: extra }, (_, i) => i)],
+  ],
+});
 
 /**
  * A random trace over two nodes: spawns, sends (repeated terms, sends to the
@@ -52,7 +58,15 @@ function generate(seed: number, steps: number): TraceEvent[] {
     clock.set(node, t);
     return t;
   };
-  interface P { node: string; id: number; alive: boolean; server: boolean; state: number; stack: string[]; inbox: Term[][] }
+  interface P {
+    node: string;
+    id: number;
+    alive: boolean;
+    server: boolean;
+    state: number;
+    stack: string[];
+    inbox: Term[][];
+  }
   const procs: P[] = [];
   let nextId = 100;
   const mk = (node: string): P => {
@@ -61,7 +75,8 @@ function generate(seed: number, steps: number): TraceEvent[] {
     return p;
   };
   for (let i = 0; i < 4; i++) mk(r.pick(nodes));
-  const emit = (p: P, kind: TraceEvent['kind'], extra: Partial<TraceEvent> = {}) => evs.push({ node: p.node, ts: tick(p.node), kind, pid: pid(p.node, p.id), ...extra });
+  const emit = (p: P, kind: TraceEvent['kind'], extra: Partial<TraceEvent> = {}) =>
+    evs.push({ node: p.node, ts: tick(p.node), kind, pid: pid(p.node, p.id), ...extra });
   const fnMfa = (name: string) => [atom('Work'), atom(name), 1] as const;
   for (let s = 0; s < steps; s++) {
     const alive = procs.filter((p) => p.alive);
@@ -149,11 +164,17 @@ describe('analyses SQL agrees with the TypeScript reference on random traces', (
 
       const span = events.length;
       const instants = [0, 0.1, 0.3, 0.5, 0.7, 0.9, 1].map((f) => events[Math.min(span - 1, Math.floor(f * (span - 1)))].ts);
-      const states = rowsAs<{ seq: number; ts: bigint; node: string; pid: string }>(engine, `SELECT seq, ts, node, pid FROM states`).map((s) => ({ ...s, ts: big(s.ts)! }));
+      const states = rowsAs<{ seq: number; ts: bigint; node: string; pid: string }>(engine, `SELECT seq, ts, node, pid FROM states`).map((s) => ({
+        ...s,
+        ts: big(s.ts)!,
+      }));
       for (const t of instants) {
         const alive = rowsAs<{ k: string }>(engine, `SELECT node || ' ' || pid AS k FROM alive_at(${t}::BIGINT) ORDER BY k`).map((x) => x.k);
         expect(alive).toEqual(refAliveAt(events, t));
-        const mb = rowsAs<{ k: string }>(engine, `SELECT node || ' ' || pid || ' ' || coalesce(send_seq::VARCHAR, 'r' || recv_seq) AS k FROM mailbox_at(${t}::BIGINT)`).map((x) => x.k);
+        const mb = rowsAs<{ k: string }>(
+          engine,
+          `SELECT node || ' ' || pid || ' ' || coalesce(send_seq::VARCHAR, 'r' || recv_seq) AS k FROM mailbox_at(${t}::BIGINT)`,
+        ).map((x) => x.k);
         expect(mb.sort()).toEqual(refMailboxAt(events, ref, t));
         const st = rowsAs<{ k: string }>(engine, `SELECT node || ' ' || pid || ' ' || seq AS k FROM state_at(${t}::BIGINT)`).map((x) => x.k);
         expect(st.sort()).toEqual(refStateAt(events, states, t));

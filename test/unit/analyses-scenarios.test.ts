@@ -69,8 +69,12 @@ describe('crash and restart loop under a supervisor', () => {
     ]);
     expect(rows(e, `SELECT seq FROM anomaly_events WHERE anomaly_id = 0 ORDER BY seq`).flat()).toEqual([14, 15, 27]);
     expect(rows(e, `SELECT seq FROM anomaly_events WHERE anomaly_id = 3 ORDER BY seq`).flat()).toEqual([31, 51, 71, 91]);
-    expect(rows(e, `SELECT summary FROM anomalies WHERE anomaly_id = 0`)[0][0]).toMatch(/^Scn\.Fragile exited: \{%RuntimeError\{message: "boom after 1 hits"\}.*; last message: \{:"\$gen_cast", :boom\}; last state: %\{hits: 1\}$/);
-    expect(rows(e, `SELECT pid, parent_pid, is_supervisor, links FROM tree_at(${at(60)}) WHERE parent_pid = '<0.138.0>' OR pid = '<0.138.0>' ORDER BY pid`)).toEqual([
+    expect(rows(e, `SELECT summary FROM anomalies WHERE anomaly_id = 0`)[0][0]).toMatch(
+      /^Scn\.Fragile exited: \{%RuntimeError\{message: "boom after 1 hits"\}.*; last message: \{:"\$gen_cast", :boom\}; last state: %\{hits: 1\}$/,
+    );
+    expect(
+      rows(e, `SELECT pid, parent_pid, is_supervisor, links FROM tree_at(${at(60)}) WHERE parent_pid = '<0.138.0>' OR pid = '<0.138.0>' ORDER BY pid`),
+    ).toEqual([
       ['<0.138.0>', '<0.96.0>', true, '<0.141.0>'],
       ['<0.141.0>', '<0.138.0>', false, '<0.138.0>'],
     ]);
@@ -90,7 +94,9 @@ describe('mailbox flood', () => {
     expect(rows(e, `SELECT summary FROM anomalies WHERE kind = 'mailbox_growth'`)[0][0]).toBe(
       'Scn.Slow mailbox reached 300 messages (250 at the end); producers: <0.139.0> x300',
     );
-    expect(rows(e, `SELECT count(*), min(position), max(position), arg_min(msg, position) FROM mailbox_at((SELECT max(ts) FROM events))`)).toEqual([[250, 1, 250, '{:job, 51}']]);
+    expect(rows(e, `SELECT count(*), min(position), max(position), arg_min(msg, position) FROM mailbox_at((SELECT max(ts) FROM events))`)).toEqual([
+      [250, 1, 250, '{:job, 51}'],
+    ]);
     expect(rows(e, `SELECT status, count(*) FROM messages GROUP BY ALL ORDER BY ALL`)).toEqual([
       ['after_timeout', 52],
       ['queued_at_end', 250],
@@ -132,7 +138,12 @@ describe('gen_statem', () => {
 describe('two nodes, each recorded, loaded together', () => {
   it('pairs sends to {name, node} with receives on the other node and walks causes across nodes', async () => {
     const e = await load('cross-node-a.zip', 'cross-node-b.zip');
-    expect(rows(e, `SELECT send_seq, recv_seq, from_node, to_node, to_pid, status FROM messages WHERE send_seq IS NOT NULL AND recv_seq IS NOT NULL ORDER BY send_seq`)).toEqual([
+    expect(
+      rows(
+        e,
+        `SELECT send_seq, recv_seq, from_node, to_node, to_pid, status FROM messages WHERE send_seq IS NOT NULL AND recv_seq IS NOT NULL ORDER BY send_seq`,
+      ),
+    ).toEqual([
       [7, 8, 'scn_a@vm', 'scn_b@vm', '<0.99.0>', 'received'],
       [11, 12, 'scn_b@vm', 'scn_a@vm', '<0.152.0>', 'received'],
       [13, 14, 'scn_a@vm', 'scn_b@vm', '<0.99.0>', 'received'],

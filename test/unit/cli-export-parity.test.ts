@@ -29,8 +29,15 @@ async function parity(files: string[], questions: string[]) {
   for (const t of EXPORT_TABLES) await native.run(`CREATE TABLE ${t} AS SELECT * FROM read_parquet('${path.join(out, t + '.parquet')}')`);
   for (const sql of [PARAM_MACRO, ...CREATE_AT_MACROS, ...CREATE_CAUSAL_MACROS]) await native.run(sql);
   // types survive the trip
-  const types = async (t: string) => (await native.runAndReadAll(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '${t}' ORDER BY ordinal_position`)).getRows().map((r) => r.map(cell));
-  expect(await types('events')).toEqual(engine.query(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'events' ORDER BY ordinal_position`).rows.map((r) => r.map(cell)));
+  const types = async (t: string) =>
+    (await native.runAndReadAll(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '${t}' ORDER BY ordinal_position`))
+      .getRows()
+      .map((r) => r.map(cell));
+  expect(await types('events')).toEqual(
+    engine
+      .query(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'events' ORDER BY ordinal_position`)
+      .rows.map((r) => r.map(cell)),
+  );
   const wasmAnomalies = engine.query(`SELECT * FROM anomalies ORDER BY anomaly_id`).rows.map((r) => r.map(cell));
   const wasmEvidence = engine.query(`SELECT * FROM anomaly_events ORDER BY ALL`).rows.map((r) => r.map(cell));
   for (const sql of REBUILD_ANOMALIES) await native.run(sql);
@@ -64,6 +71,13 @@ describe('native DuckDB on exported Parquet gives the same answers', () => {
     await parity(['mailbox-flood.zip'], [`SELECT * FROM mailbox_at(${at(400)}) ORDER BY ALL`, `SELECT * FROM state_at(${at(400)}) ORDER BY ALL`]);
   }, 60_000);
   it('two nodes', async () => {
-    await parity(['cross-node-a.zip', 'cross-node-b.zip'], [`SELECT * FROM causes(24, 4)`, `SELECT * FROM effects(7, 2) ORDER BY ALL`, `SELECT * FROM links_at(${at(10)}) UNION ALL SELECT NULL, NULL, NULL, NULL, 0`]);
+    await parity(
+      ['cross-node-a.zip', 'cross-node-b.zip'],
+      [
+        `SELECT * FROM causes(24, 4)`,
+        `SELECT * FROM effects(7, 2) ORDER BY ALL`,
+        `SELECT * FROM links_at(${at(10)}) UNION ALL SELECT NULL, NULL, NULL, NULL, 0`,
+      ],
+    );
   }, 60_000);
 });

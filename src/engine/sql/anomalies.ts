@@ -206,6 +206,13 @@ SELECT DISTINCT anomaly_id, unnest(evidence)::BIGINT AS seq FROM anomalies_n
 ORDER BY anomaly_id, seq`;
 
 /** Recomputes the anomalies (e.g. after UPDATE params). */
-export const REBUILD_ANOMALIES = [BUILD_ANOMALIES_ALL, NUMBER_ANOMALIES, BUILD_ANOMALIES, BUILD_ANOMALY_EVENTS, 'DROP TABLE anomalies_n', 'DROP TABLE anomalies_all'];
+export const REBUILD_ANOMALIES = [
+  BUILD_ANOMALIES_ALL,
+  NUMBER_ANOMALIES,
+  BUILD_ANOMALIES,
+  BUILD_ANOMALY_EVENTS,
+  'DROP TABLE anomalies_n',
+  'DROP TABLE anomalies_all',
+];
 
 export const BUILD_ANOMALIES_STEPS = [...CREATE_PARAMS, ...REBUILD_ANOMALIES];
