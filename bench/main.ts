@@ -104,7 +104,7 @@ export async function main(argv: string[]): Promise<number> {
         const bpe = ots.bytes / ots.events;
         rows.push({
           section: '1 archive',
-          figure: `${label}: otpscope archive, B/event (${fmtInt(ots.events)} events)`,
+          figure: `${label}: otpscope archive, B/event (${fmtInt(ots.events)} events written${ots.dropped ? `, ${fmtInt(ots.dropped)} dropped` : ''})`,
           value: fmt(bpe, 2),
           goal: goal ? `≤ ${goal}` : '',
           status: goal ? (bpe <= goal ? 'met' : 'MISSED') : '',

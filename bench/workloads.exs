@@ -231,6 +231,7 @@ defmodule BenchWl do
         dbg_flags(:all, [BenchWl.Store])
         us = mixed_workload(rounds)
         :dbg.stop()
+        clear_trace()
         us
       end
     ]
@@ -238,7 +239,9 @@ defmodule BenchWl do
     # Alternate the modes within each round so machine noise hits them alike.
     times =
       for _ <- 1..runs, {name, fun} <- modes, reduce: %{} do
-        acc -> Map.update(acc, name, [fun.()], &[fun.() | &1])
+        acc ->
+          us = fun.()
+          Map.update(acc, name, [us], &[us | &1])
       end
 
     med = Map.new(times, fn {k, v} -> {k, median(v)} end)
@@ -278,9 +281,18 @@ defmodule BenchWl do
         do: {:ok, _} = :dbg.tp(m, :_, [{:_, [], [{:exception_trace}]}])
   end
 
+  # dbg leaves the :new flags set for a moment after stop; otpscope's start
+  # (OTP < 27) then refuses to share the processes: clear them explicitly.
+  defp clear_trace do
+    :erlang.trace(:all, false, [:all])
+    :erlang.trace_pattern({:_, :_, :_}, false, [:local])
+    :ok
+  end
+
   defp stop_dbg_port(file) do
     :dbg.flush_trace_port()
     :dbg.stop()
+    clear_trace()
     raw = File.read!(file)
     {raw, count_frames(raw, 0)}
   end
