@@ -146,6 +146,27 @@ export class Engine {
     return rowsOf(this.conn().query(sql), maxRows);
   }
 
+  /**
+   * Runs a query and hands its rows over in batches of about `batchRows`, so
+   * a large result never sits in memory (or crosses the worker boundary) whole.
+   */
+  async *queryStream(sql: string, batchRows = 10_000): AsyncGenerator<QueryResult> {
+    const reader = await this.conn().send(sql, true);
+    let out: QueryResult | null = null;
+    for (const batch of reader) {
+      // Record batches come from DuckDB's own Arrow build: read them through their interface, not instanceof.
+      const part = rowsOf(batch, Number.MAX_SAFE_INTEGER);
+      if (out === null) out = part;
+      else for (const r of part.rows) out.rows.push(r);
+      out.totalRows = out.rows.length;
+      if (out.rows.length >= batchRows) {
+        yield out;
+        out = null;
+      }
+    }
+    if (out !== null) yield out;
+  }
+
   private conn() {
     return this.db.conn;
   }

@@ -1,4 +1,4 @@
-import type { Table } from 'apache-arrow';
+import type { Table, RecordBatch } from 'apache-arrow';
 
 export type Cell = string | number | bigint | boolean | null;
 
@@ -11,7 +11,7 @@ export interface QueryResult {
 }
 
 /** Converts an Arrow result to rows: integers stay exact (bigint where needed), nested values become JSON text. */
-export function rowsOf(table: Table, maxRows: number): QueryResult {
+export function rowsOf(table: Table | RecordBatch, maxRows: number): QueryResult {
   const columns = table.schema.fields.map((f) => ({ name: f.name, type: String(f.type) }));
   const n = Math.min(table.numRows, maxRows);
   const rows: Cell[][] = new Array(n);

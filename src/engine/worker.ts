@@ -54,6 +54,16 @@ const api = {
     return e.query(sql, opts.maxRows);
   },
 
+  /** Streams a query's rows to `onBatch` in batches; resolves with the row count when done. */
+  async queryStream(sql: string, onBatch: (batch: QueryResult) => void, opts: { batchRows?: number } = {}): Promise<number> {
+    let total = 0;
+    for await (const batch of (await engine()).queryStream(sql, opts.batchRows)) {
+      total += batch.rows.length;
+      onBatch(batch);
+    }
+    return total;
+  },
+
   /** Like `query`, but returns the error instead of rejecting. */
   async tryQuery(sql: string, opts: { maxRows?: number } = {}): Promise<{ ok: true; result: QueryResult } | { ok: false; error: string }> {
     try {

@@ -3,13 +3,15 @@
 // not exported, so we import the real files by path (aliased in Vite) and
 // declare the part of their API the engine uses.
 declare module '@duckdb/duckdb-wasm/dist/duckdb-browser-blocking.mjs' {
-  import type { Table } from 'apache-arrow';
+  import type { RecordBatch, Table } from 'apache-arrow';
   export interface PreparedStatement {
     query(...params: unknown[]): Table;
     close(): void;
   }
   export interface DuckDBConnection {
     query(text: string): Table;
+    /** Streams the result: resolves to a reader whose record batches are pulled synchronously. */
+    send(text: string, allowStreamResult?: boolean): Promise<Iterable<RecordBatch>>;
     prepare(text: string): PreparedStatement;
     insertArrowFromIPCStream(buffer: Uint8Array, options: { name: string; schema?: string; create?: boolean }): void;
     close(): void;

@@ -32,6 +32,11 @@ export class EngineBridge {
     return this.#api.query(sql, opts);
   }
 
+  /** Streams a large result in batches (each a QueryResult); resolves with the total row count. */
+  queryStream(sql: string, onBatch: (batch: QueryResult) => void, opts?: { batchRows?: number }): Promise<number> {
+    return this.#api.queryStream(sql, proxy(onBatch), opts);
+  }
+
   tryQuery(sql: string, opts?: { maxRows?: number }) {
     return this.#api.tryQuery(sql, opts);
   }

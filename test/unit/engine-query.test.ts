@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { Engine } from '../../src/engine/engine';
+import { openNodeDuckDb } from '../../src/engine/duckdb/open-node';
+
+describe('the engine query interface', () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await Engine.create(await openNodeDuckDb());
+    const name = path.resolve(__dirname, '../fixtures/archives/crash.zip');
+    await engine.load([{ name, bytes: new Uint8Array(readFileSync(name)) }]);
+  });
+
+  test('query rejects with DuckDB’s message on bad SQL', () => {
+    expect(() => engine.query('SELECT nope FROM events')).toThrow(/nope/);
+  });
+
+  test('query caps rows but reports the full count; 64-bit timestamps stay exact', () => {
+    const r = engine.query('SELECT seq, ts FROM events ORDER BY seq', 5);
+    expect(r.rows).toHaveLength(5);
+    expect(r.totalRows).toBe(engine.query('SELECT count(*)::INTEGER FROM events').rows[0][0]);
+    expect(typeof r.rows[0][1]).toBe('bigint');
+    expect(r.columns.map((c) => c.name)).toEqual(['seq', 'ts']);
+  });
+
+  test('queryStream hands over every row, in order, in batches', async () => {
+    const sql = 'SELECT e.seq, r.range AS k FROM events e, range(100) r ORDER BY e.seq, k';
+    const all = engine.query(sql, Number.MAX_SAFE_INTEGER).rows;
+    const seen: unknown[][] = [];
+    let batches = 0;
+    for await (const b of engine.queryStream(sql, 3000)) {
+      batches++;
+      seen.push(...b.rows);
+    }
+    expect(seen).toEqual(all);
+    expect(batches).toBeGreaterThanOrEqual(Math.floor(all.length / 3000));
+  });
+});
