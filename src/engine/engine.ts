@@ -5,6 +5,7 @@ import { readTtbFolder } from '../archive/ttb';
 import type { DuckDb } from './duckdb/types';
 import { EventSink, RAW_TABLES } from './ingest/event-sink';
 import { BUILD_ALL, RESEQUENCE_EVENTS } from './sql/build';
+import { REBUILD_ANOMALIES } from './sql/anomalies';
 import { classifyInputs, type InputFile } from './inputs';
 import { rowsOf, type QueryResult } from './result';
 
@@ -139,6 +140,20 @@ export class Engine {
     report.millis = performance.now() - started;
     progress('done', '', 0);
     return report;
+  }
+
+  /** Changes anomaly thresholds (docs/SCHEMA.md `params`) and recomputes the anomaly tables. */
+  setParams(values: Record<string, number>): void {
+    const stmt = this.conn().prepare('UPDATE params SET value = ? WHERE name = ?');
+    try {
+      for (const [name, value] of Object.entries(values)) {
+        if (!Number.isFinite(value)) throw new Error(`param ${name}: ${value} is not a finite number`);
+        stmt.query(value, name);
+      }
+    } finally {
+      stmt.close();
+    }
+    for (const sql of REBUILD_ANOMALIES) this.conn().query(sql);
   }
 
   /** Runs a query; rejects with DuckDB's message on error. */

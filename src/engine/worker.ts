@@ -54,6 +54,11 @@ const api = {
     return e.query(sql, opts.maxRows);
   },
 
+  /** Sets anomaly thresholds (the `params` table) and recomputes the anomalies. */
+  async setParams(values: Record<string, number>): Promise<void> {
+    (await engine()).setParams(values);
+  },
+
   /** Streams a query's rows to `onBatch` in batches; resolves with the row count when done. */
   async queryStream(sql: string, onBatch: (batch: QueryResult) => void, opts: { batchRows?: number } = {}): Promise<number> {
     let total = 0;

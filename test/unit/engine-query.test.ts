@@ -36,4 +36,14 @@ describe('the engine query interface', () => {
     expect(seen).toEqual(all);
     expect(batches).toBeGreaterThan(1);
   });
+
+  test('setParams changes a threshold and recomputes the anomalies', () => {
+    const crashes = () => engine.query(`SELECT count(*)::INTEGER FROM anomalies WHERE kind = 'restart_loop'`).rows[0][0] as number;
+    const before = crashes();
+    expect(before).toBeGreaterThan(0);
+    engine.setParams({ restart_count: 1_000_000 });
+    expect(engine.query(`SELECT value FROM params WHERE name = 'restart_count'`).rows).toEqual([[1_000_000]]);
+    expect(crashes()).toBe(0);
+    expect(() => engine.setParams({ restart_count: Number.NaN })).toThrow(/not a finite number/);
+  });
 });
