@@ -4,7 +4,7 @@ defmodule Otpscope do
   messages, function calls, GenServer and gen_statem states) into one compact
   `.zip` archive that the otpscope analyzer opens in a browser.
 
-  The archive layout is specified in `docs/FORMAT.md` (format version 1).
+  The archive layout is specified in `docs/FORMAT.md` (format version 2).
 
   ## Examples
 
@@ -98,7 +98,8 @@ defmodule Otpscope do
       caller).
     * Tuning (rarely needed): `:chunk_events` (16384 events per chunk and per
       tracer buffer), `:flush_interval` (500 ms), `:max_in_flight` (2 buffers
-      at the writer), `:high_water` (20 000) / `:low_water` (5 000) /
+      at the writer), `:encoders` (processes that encode chunks in parallel,
+      the writer included: one per scheduler, at most 4), `:high_water` (20 000) / `:low_water` (5 000) /
       `:suspend_water` (60 000) tracer mailbox marks, `:level` (deflate
       level, 6: level 9 measured 3x slower for < 0.2 % smaller chunks).
 
@@ -112,9 +113,10 @@ defmodule Otpscope do
 
     * **Bounded memory whatever the event rate.** The tracer process only
       prepends trace messages to a buffer of at most `:chunk_events` messages
-      and hands full buffers (or whatever it has every `:flush_interval`) to a
-      separate writer process, which encodes, compresses and appends them to
-      the file. At most `:max_in_flight` buffers wait for the writer; beyond
+      and hands full buffers (or whatever it has every `:flush_interval`) to
+      separate encoder processes, which encode and compress them; the writer
+      appends them to the file in order. At most `:max_in_flight` buffers are
+      being encoded or wait for the writer; beyond
       that events are dropped and counted (reason `:buffer`). Above
       `:max_rate` events per second events are dropped and counted (`:rate`).
       Every 256 messages the tracer checks its own mailbox: above

@@ -9,6 +9,11 @@
 
 alias Otpscope.Test.{ArchiveReader, Expected}
 
+# Test fixtures are recorded with the writer as the only encoder: no encoder
+# process is spawned before the demo starts, so its processes keep the pids
+# the browser tests name (<0.138.0>, <0.139.0>).
+fixture_opts = [encoders: 1]
+
 root = Path.expand("../..", __DIR__)
 out = Path.join(root, "test/fixtures/archives")
 public = Path.join(root, "public/demo")
@@ -38,7 +43,7 @@ end
 # demo.zip: WorkerA counts 0..3, pinging WorkerB each time. Small chunks so
 # the reader sees several (and truncated.zip can cut one in the middle).
 demo = Path.join(out, "demo.zip")
-{:ok, _} = Otpscope.start(file: demo, processes: :new, chunk_events: 24)
+{:ok, _} = Otpscope.start([file: demo, processes: :new, chunk_events: 24] ++ fixture_opts)
 OtpscopeDemo.App.start_app(worker_a: [notify: self(), interval: 20, until: 3])
 await.(:demo_done, 2_000)
 {:ok, _} = Otpscope.stop()
@@ -83,17 +88,35 @@ OtpscopeDemo.App.start_app(
   extra_children: [OtpscopeDemo.Crasher]
 )
 
-{:ok, _} = Otpscope.start(file: crash, processes: :all, messages: true)
+crashed = fn n ->
+  Enum.find(1..3000, fn _ ->
+    Process.sleep(1)
+    Application.get_env(:otpscope_demo, :crashed) == n
+  end)
+end
+
+# The crash loop of the app's own start: the recording starts as its last
+# crash happens (its reports and the last restart are in the archive).
+crashed.(3)
+{:ok, _} = Otpscope.start([file: crash, processes: :all, messages: true] ++ fixture_opts)
 # Restart the crasher under recording so its whole life is in the archive.
 Application.put_env(:otpscope_demo, :crashed, 0)
+old_crasher = Process.whereis(OtpscopeDemo.Crasher)
 :ok = Supervisor.terminate_child(OtpscopeDemo.Supervisor, OtpscopeDemo.Crasher)
+# A late message to the stopped instance: a send_to_dead, with a binary over
+# max_binary (one truncated term).
+send(old_crasher, {:late, String.duplicate("x", 600)})
 {:ok, _} = Supervisor.restart_child(OtpscopeDemo.Supervisor, OtpscopeDemo.Crasher)
-Process.sleep(150)
+# Until the third crash (a loaded machine can be slow), then the last restart.
+crashed.(3)
+
+Process.sleep(50)
 {:ok, _} = Otpscope.stop()
 OtpscopeDemo.App.stop_app()
 
 check.(crash, fn a ->
-  Enum.count(a.events, &(&1.kind == :exit and match?({%RuntimeError{}, _}, &1.term))) == 3
+  Enum.count(a.events, &(&1.kind == :exit and match?({%RuntimeError{}, _}, &1.term))) == 3 and
+    Enum.any?(a.events, &(&1.kind == :send_to_dead)) and a.totals =~ ~s("terms_truncated":1)
 end)
 
 Expected.write!(crash, first: 50)
@@ -119,7 +142,9 @@ flooder =
   end)
 
 {:ok, _} =
-  Otpscope.start(file: flood, processes: [receiver, flooder], max_rate: 200, states: false)
+  Otpscope.start(
+    [file: flood, processes: [receiver, flooder], max_rate: 200, states: false] ++ fixture_opts
+  )
 
 send(receiver, :go)
 send(flooder, :go)
@@ -138,7 +163,7 @@ Expected.write!(flood)
 # statem.zip: a gen_statem code lock (state functions): wrong code, right
 # code, state timeout back to locked.
 statem = Path.join(out, "statem.zip")
-{:ok, _} = Otpscope.start(file: statem, processes: :new)
+{:ok, _} = Otpscope.start([file: statem, processes: :new] ++ fixture_opts)
 {:ok, door} = OtpscopeDemo.Door.start_link([1, 2, 3])
 
 Task.async(fn ->
@@ -184,7 +209,8 @@ worker =
     processes: [worker],
     modules: [OtpscopeDemo.Calc],
     states: false,
-    max_list: 10
+    max_list: 10,
+    encoders: 1
   )
 
 send(worker, :go)
@@ -194,28 +220,42 @@ Process.sleep(20)
 check.(calltrace, fn a -> Enum.any?(a.events, &(&1.kind == :exception)) end)
 Expected.write!(calltrace)
 
-# public/demo/demo.zip: the UI's "open demo": WorkerA/WorkerB counting to 5, a
-# crash/restart loop, a slow call and the gen_statem.
+# public/demo/demo.zip: the UI's "open demo", a few thousand events:
+# WorkerA/WorkerB counting to 40, a crash/restart loop, a slow call, a call
+# that times out (its reply comes too late), the gen_statem code lock, and a
+# burst of jobs that backs up a slow consumer's mailbox.
 rich = Path.join(public, "demo.zip")
+# Loaded only now (not one of the app's modules) so the test fixtures above
+# stay as they were.
+Code.ensure_loaded!(OtpscopeDemo.Backlog)
 {:ok, _} = Otpscope.start(file: rich, processes: :new)
 
 OtpscopeDemo.App.start_app(
-  worker_a: [notify: self(), interval: 30, until: 5],
-  crashes: 3,
-  extra_children: [OtpscopeDemo.Crasher, {OtpscopeDemo.Door, [4, 2]}]
+  worker_a: [notify: self(), interval: 15, until: 40],
+  crashes: 5,
+  extra_children: [OtpscopeDemo.Crasher, {OtpscopeDemo.Door, [4, 2]}, OtpscopeDemo.Backlog]
 )
 
 Task.async(fn ->
   OtpscopeDemo.WorkerB.slow(120)
-  for d <- [1, 4, 2], do: OtpscopeDemo.Door.press(d)
-end)
-|> Task.await()
 
-await.(:demo_done, 3_000)
+  try do
+    GenServer.call(OtpscopeDemo.WorkerB, {:slow, 150}, 40)
+  catch
+    :exit, {:timeout, _} -> :timeout
+  end
+
+  for d <- [1, 4, 2, 9, 4, 4, 2], do: OtpscopeDemo.Door.press(d)
+  OtpscopeDemo.Backlog.flood(300)
+  300 = OtpscopeDemo.Backlog.drained()
+end)
+|> Task.await(10_000)
+
+await.(:demo_done, 5_000)
 Process.sleep(80)
 {:ok, _} = Otpscope.stop()
 OtpscopeDemo.App.stop_app()
-check.(rich, fn a -> length(a.events) < 5_000 end)
+check.(rich, fn a -> length(a.events) in 1_000..8_000 end)
 
 total = Path.wildcard(Path.join(out, "*")) |> Enum.map(&File.stat!(&1).size) |> Enum.sum()
 IO.puts("fixtures: #{total} bytes in #{out}")

@@ -28,7 +28,7 @@ defmodule OtpscopeTest do
     assert hd(a.names) == "manifest.json"
     assert List.last(a.names) == "totals.json"
     assert a.manifest =~ ~s("format":"otpscope")
-    assert a.manifest =~ ~s("format_version":1)
+    assert a.manifest =~ ~s("format_version":2)
 
     ev = a.events
     worker_a = registered(ev, OtpscopeDemo.WorkerA)

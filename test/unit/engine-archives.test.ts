@@ -34,7 +34,7 @@ async function freshEngine() {
   return Engine.create(await openNodeDuckDb());
 }
 
-describe.each(['demo.zip', 'crash.zip', 'statem.zip', 'calltrace.zip', 'flood.zip', 'truncated.zip'])('archive %s', (name) => {
+describe.each(['demo.zip', 'demo-v1.zip', 'crash.zip', 'statem.zip', 'calltrace.zip', 'flood.zip', 'truncated.zip'])('archive %s', (name) => {
   let engine: Engine;
   const exp = expected(name);
   beforeAll(async () => {
@@ -105,7 +105,7 @@ describe('the demo archive', () => {
   test('meta holds the manifest and totals', () => {
     const kv = Object.fromEntries(engine.query(`SELECT key, value FROM meta`).rows);
     expect(kv.format).toBe('otpscope');
-    expect(kv.format_version).toBe('1');
+    expect(kv.format_version).toBe('2');
     expect(kv['totals.stop_reason']).toBe('stop');
   });
 });

@@ -1,16 +1,30 @@
 defmodule Otpscope.Chunk do
   @moduledoc false
   # Turns a batch of raw trace messages into one columnar event chunk
-  # (docs/FORMAT.md "Event chunks"). Runs in the writer process, never in the
-  # tracer: the tracer only appends messages to a list.
+  # (docs/FORMAT.md "Event chunks", layout version 2). Runs in an encoder
+  # process (Otpscope.Encoder), never in the tracer: the tracer only prepends
+  # messages to a list.
   #
   # Layout choices, measured on the GenServer ping-pong benchmark
-  # (bench/recorder_bench.exs): columns compress far better than rows because
-  # deflate sees long runs of similar bytes (kinds, small deltas, ascending
-  # indices); payload terms are interned so a message sent and received, or a
-  # state returned by one callback and passed to the next, is stored once.
+  # (bench/recorder_bench.exs, 600k events): columns compress far better than
+  # rows because deflate sees long runs of similar bytes; payload terms are
+  # interned so a message sent and received, or a state returned by one
+  # callback and passed to the next, is stored once. Version 2 stores the
+  # `:term` column as deltas against the previous term of the same kind
+  # (1.31 -> 0.004 B/event) and `:peer` against the previous peer of the same
+  # kind and process (0.25 -> 0.003 B/event).
+  #
+  # Speed: one pass over the messages, appending to seven binaries at once
+  # (appends are in place); interning in the process dictionary (destructive
+  # updates, no map copies); a term is truncated and `term_to_binary`'d only
+  # the first time it is seen in the chunk. The chunk term is produced as
+  # external-format pieces (one per map key) so the encoder can deflate each
+  # column as its own block and never builds the whole chunk binary.
 
-  alias Otpscope.{Truncate, Varint}
+  import Bitwise
+  alias Otpscope.Truncate
+
+  @version 2
 
   @kinds %{
     spawn: 0,
@@ -34,210 +48,311 @@ defmodule Otpscope.Chunk do
   @doc "Kind code of a trace tag (or recorder kind)."
   def kind_code(tag), do: Map.fetch!(@kinds, tag)
 
-  defstruct spawned: {%{}, %{}}, limits: {1024, 100, 100, 100, 20}, native_per_sec: 1_000_000_000
+  @doc "Chunk layout version written (the chunk's `:v`)."
+  def version, do: @version
 
   @doc """
-  Encodes `msgs` (raw trace messages, any order) and `drops`.
-  Returns `{chunk_binary, n_events, cuts, facts, state}`; `facts` lists the
-  lifecycle facts seen (`{:spawn, child, parent, mfa}`, `{:exit, pid, reason}`,
-  `{:register, pid, name}`) and the pids of the chunk.
+  A table shared by the encoders to fold `spawn` + `spawned` of the same child
+  into one event even when the two land in different chunks.
   """
-  @empty {%{}, 0, []}
+  def new_spawn_table,
+    do: :ets.new(:otpscope_spawned, [:set, :public, {:write_concurrency, true}])
 
-  def encode(msgs, drops, %__MODULE__{} = st) do
-    rows = msgs |> Enum.reduce([], &row/2) |> List.keysort(0) |> native_to_ns(st)
-    {rows, st} = fold_spawns(rows, st, [])
+  @spawn_table_max 100_000
 
+  @doc """
+  Encodes `msgs` (raw trace messages, in any order) and `drops` (already in
+  ns). Returns `%{pieces: [iodata], n:, cuts:, facts:, pids:}`: the pieces,
+  concatenated, are the chunk term in external term format (a map); `facts`
+  lists the lifecycle facts seen (`{:spawn, child, parent, mfa}`,
+  `{:exit, pid, reason}`, `{:register, pid, name}`) and `pids` the chunk's
+  process table.
+
+  Uses the calling process's dictionary as scratch space and restores it.
+  """
+  def encode(msgs, drops, limits, spawned, native_per_sec \\ 1_000_000_000) do
+    saved = :erlang.erase()
+
+    try do
+      do_encode(sorted(msgs), drops, limits, spawned, native_per_sec == 1_000_000_000)
+    after
+      :erlang.erase()
+      for {k, v} <- saved, do: :erlang.put(k, v)
+    end
+  end
+
+  defp do_encode(msgs, drops, limits, spawned, ns?) do
     {t0, u0} =
-      case rows do
-        [{u, ts, _, _, _, _, _} | _] -> {ts, u}
+      case msgs do
+        [first | _] -> row_time(first, ns?)
         [] -> {0, 0}
       end
 
-    # One pass interns pids, mfas and terms; then one tight pass per column
-    # appends varints to a binary (binary appends are done in place).
-    {irows, {pids, mfas, terms, cuts, facts}} =
-      Enum.map_reduce(rows, {@empty, @empty, @empty, 0, []}, &intern_row(&1, &2, st.limits))
+    # Keys of the scratch tables are wrapped in {tag, ...} with a fresh
+    # reference, so they can never equal a payload term (terms are the raw
+    # keys of the term table).
+    tag = make_ref()
+    kind_keys = List.to_tuple(for k <- 0..18, do: {tag, :k, k})
 
-    chunk = %{
-      v: 1,
-      n: length(rows),
-      t0: t0,
-      u0: u0,
-      dt: deltas(irows, 1, t0, <<>>),
-      du: deltas(irows, 0, u0, <<>>),
-      kind: for({_, _, k, _, _, _, _} <- irows, into: <<>>, do: <<k>>),
-      pid: indices(irows, 3, <<>>),
-      peer: indices(irows, 4, <<>>),
-      mfa: indices(irows, 5, <<>>),
-      term: indices(irows, 6, <<>>),
-      pids: table(pids),
-      mfas: table(mfas),
-      terms: table(terms),
-      # already in ns (the writer converts them)
-      drops: drops
+    a = %{
+      tag: tag,
+      kind_keys: kind_keys,
+      limits: limits,
+      spawned: spawned,
+      ns?: ns?,
+      np: 0,
+      nm: 0,
+      nt: 0
     }
 
-    {:erlang.term_to_binary(chunk), chunk.n, cuts, {Enum.reverse(facts), chunk.pids}, st}
+    {n, cols, tables, cuts, facts, n_terms} =
+      loop(msgs, a, t0, u0, 0, {<<>>, <<>>, <<>>, <<>>, <<>>, <<>>, <<>>}, {[], [], []}, 0, [])
+
+    {dt, du, kind, pid, peer, mfa, term} = cols
+    {pids, mfas, terms} = tables
+    pids = :lists.reverse(pids)
+
+    pieces = [
+      <<131, 116, 15::32>>,
+      [atom(:drops), :erlang.term_to_binary(drops) |> strip()],
+      [atom(:dt), bin(dt)],
+      [atom(:du), bin(du)],
+      [atom(:kind), bin(kind)],
+      [atom(:mfa), bin(mfa)],
+      [atom(:mfas), :erlang.term_to_binary(:lists.reverse(mfas)) |> strip()],
+      [atom(:n), int(n)],
+      [atom(:peer), bin(peer)],
+      [atom(:pid), bin(pid)],
+      [atom(:pids), :erlang.term_to_binary(pids) |> strip()],
+      [atom(:t0), int(t0)],
+      [atom(:term), bin(term)],
+      [atom(:terms), list_of_binaries(terms, n_terms)],
+      [atom(:u0), int(u0)],
+      [atom(:v), int(@version)]
+    ]
+
+    %{pieces: pieces, n: n, cuts: cuts, facts: :lists.reverse(facts), pids: pids}
   end
 
-  defp table({_, _, list}), do: Enum.reverse(list)
+  defp atom(a), do: strip(:erlang.term_to_binary(a))
+  defp int(i), do: strip(:erlang.term_to_binary(i))
+  defp bin(b), do: [<<109, byte_size(b)::32>>, b]
+  defp strip(<<131, rest::binary>>), do: rest
 
-  defp intern_row({u, t, kind, pid, peer, mfa, term}, {pids, mfas, terms, cuts, facts}, limits) do
-    {pid_i, pids} = intern(pids, pid)
+  # `terms` holds the entries newest first, each already [header, binary].
+  defp list_of_binaries([], 0), do: <<106>>
+  defp list_of_binaries(terms, len), do: [<<108, len::32>>, :lists.reverse(terms), <<106>>]
 
-    {peer_i, pids} =
-      case peer do
-        :none -> {0, pids}
-        _ -> intern1(pids, peer)
-      end
+  # The tracer prepends, so a buffer is usually newest first and in order;
+  # sort only when it is not (messages from different schedulers can arrive
+  # slightly out of order).
+  defp sorted([]), do: []
 
-    {mfa_i, mfas} =
-      case mfa do
-        :none -> {0, mfas}
-        _ -> intern1(mfas, mfa)
-      end
-
-    {term_i, terms, cuts} =
-      case term do
-        :none -> {0, terms, cuts}
-        {value} -> intern_term(terms, value, limits, cuts)
-      end
-
-    facts =
-      case kind do
-        0 -> [{:spawn, peer, pid, mfa} | facts]
-        1 -> [{:exit, pid, elem(term, 0)} | facts]
-        4 -> [{:register, pid, elem(term, 0)} | facts]
-        _ -> facts
-      end
-
-    {{u, t, kind, pid_i, peer_i, mfa_i, term_i}, {pids, mfas, terms, cuts, facts}}
+  defp sorted([m | rest] = msgs) do
+    if descending?(rest, u_of(m)) do
+      :lists.reverse(msgs)
+    else
+      msgs |> Enum.map(&{u_of(&1), &1}) |> List.keysort(0) |> Enum.map(&elem(&1, 1))
+    end
   end
 
-  defp deltas([], _pos, _prev, acc), do: acc
+  defp descending?([], _u), do: true
 
-  defp deltas([row | rest], pos, prev, acc) do
-    x = elem(row, pos)
-    deltas(rest, pos, x, Varint.put_signed(acc, x - prev))
+  defp descending?([m | rest], u) do
+    v = u_of(m)
+    v < u and descending?(rest, v)
   end
 
-  defp indices([], _pos, acc), do: acc
+  defp u_of(msg) do
+    {_t, u} = :erlang.element(tuple_size(msg), msg)
+    u
+  end
 
-  defp indices([row | rest], pos, acc),
-    do: indices(rest, pos, Varint.put_unsigned(acc, elem(row, pos)))
+  defp row_time(msg, ns?) do
+    {t, u} = :erlang.element(tuple_size(msg), msg)
+    {if(ns?, do: t, else: :erlang.convert_time_unit(t, :native, :nanosecond)), u}
+  end
 
-  defp native_to_ns(rows, %{native_per_sec: 1_000_000_000}), do: rows
+  # The single pass. `cols` = {dt, du, kind, pid, peer, mfa, term} binaries.
+  defp loop([], a, _pt, _pu, n, cols, tables, cuts, facts),
+    do: {n, cols, tables, cuts, facts, a.nt}
 
-  defp native_to_ns(rows, st),
-    do: for({u, t, k, p, q, m, x} <- rows, do: {u, to_ns(t, st), k, p, q, m, x})
+  defp loop([msg | rest], a, pt, pu, n, cols, tables, cuts, facts) do
+    case row(msg) do
+      nil ->
+        loop(rest, a, pt, pu, n, cols, tables, cuts, facts)
 
-  # Native monotonic units to ns (identity on Linux, where native is ns).
-  defp to_ns(t, %{native_per_sec: 1_000_000_000}), do: t
-  defp to_ns(t, _st), do: :erlang.convert_time_unit(t, :native, :nanosecond)
+      {kind, pid, peer, mfa, term} ->
+        if kind == 0 and not first_spawn?(a.spawned, peer) do
+          loop(rest, a, pt, pu, n, cols, tables, cuts, facts)
+        else
+          {t, u} = row_time(msg, a.ns?)
+          {dt, du, kb, pb, qb, mb, tb} = cols
+          {pids, mfas, terms} = tables
+          {pid_i, a, pids} = intern_pid(a, pids, pid)
 
-  # row: {u, ts, kind, pid, peer, mfa, term}; :none marks an absent column.
-  defp row({:trace_ts, p, :send, msg, to, {t, u}}, acc),
-    do: [{u, t, 6, p, to, :none, {msg}} | acc]
+          {qb, a, pids} =
+            case peer do
+              :none ->
+                {<<qb::binary, 0>>, a, pids}
 
-  defp row({:trace_ts, p, :receive, msg, {t, u}}, acc),
-    do: [{u, t, 8, p, :none, :none, {msg}} | acc]
+              _ ->
+                {peer_i, a, pids} = intern_pid(a, pids, peer)
+                key = {a.tag, pid_i <<< 5 ||| kind}
+                last = :erlang.put(key, peer_i)
+                last = if last == :undefined, do: 0, else: last
+                {put_unsigned(qb, zigzag(peer_i - last) + 1), a, pids}
+            end
 
-  defp row({:trace_ts, p, :call, {:telemetry, :execute, [e, m, md]}, {t, u}}, acc),
-    do: [{u, t, 14, p, :none, {:telemetry, :execute, 3}, {{e, m, md}}} | acc]
+          {mb, a, mfas} =
+            case mfa do
+              :none ->
+                {<<mb::binary, 0>>, a, mfas}
 
-  defp row({:trace_ts, p, :call, {m, f, args}, {t, u}}, acc),
-    do: [{u, t, 9, p, :none, {m, f, length(args)}, {args}} | acc]
+              _ ->
+                key = {a.tag, mfa}
 
-  defp row({:trace_ts, p, :return_from, mfa, value, {t, u}}, acc),
-    do: [{u, t, 10, p, :none, mfa, {value}} | acc]
+                case :erlang.get(key) do
+                  :undefined ->
+                    i = a.nm
+                    :erlang.put(key, i)
+                    {put_unsigned(mb, i + 1), %{a | nm: i + 1}, [mfa | mfas]}
 
-  defp row({:trace_ts, p, :exception_from, mfa, cv, {t, u}}, acc),
-    do: [{u, t, 11, p, :none, mfa, {cv}} | acc]
+                  i ->
+                    {put_unsigned(mb, i + 1), a, mfas}
+                end
+            end
 
-  defp row({:trace_ts, p, :send_to_non_existing_process, msg, to, {t, u}}, acc),
-    do: [{u, t, 7, p, to, :none, {msg}} | acc]
+          {tb, a, terms, cuts} =
+            case term do
+              :none ->
+                {<<tb::binary, 0>>, a, terms, cuts}
 
-  defp row({:trace_ts, p, :spawn, child, {m, f, args}, {t, u}}, acc),
-    do: [{u, t, 0, p, child, {m, f, length(args)}, {args}} | acc]
+              {value} ->
+                {term_i, a, terms, cuts} = intern_term(a, terms, cuts, value)
+                last = :erlang.put(elem(a.kind_keys, kind), term_i)
+                last = if last == :undefined, do: 0, else: last
+                {put_unsigned(tb, zigzag(term_i - last) + 1), a, terms, cuts}
+            end
 
-  # Folded into a spawn event by fold_spawns/3 (parent, child swapped back).
-  defp row({:trace_ts, child, :spawned, p, {m, f, args}, {t, u}}, acc),
-    do: [{u, t, :spawned, p, child, {m, f, length(args)}, {args}} | acc]
+          facts =
+            case kind do
+              0 -> [{:spawn, peer, pid, mfa} | facts]
+              1 -> [{:exit, pid, elem(term, 0)} | facts]
+              4 -> [{:register, pid, elem(term, 0)} | facts]
+              _ -> facts
+            end
 
-  defp row({:trace_ts, p, :exit, reason, {t, u}}, acc),
-    do: [{u, t, 1, p, :none, :none, {reason}} | acc]
+          cols =
+            {put_signed(dt, t - pt), put_signed(du, u - pu), <<kb::binary, kind>>,
+             put_unsigned(pb, pid_i), qb, mb, tb}
 
-  defp row({:trace_ts, p, :link, o, {t, u}}, acc), do: [{u, t, 2, p, o, :none, :none} | acc]
-  defp row({:trace_ts, p, :unlink, o, {t, u}}, acc), do: [{u, t, 3, p, o, :none, :none} | acc]
-  defp row({:trace_ts, p, :register, n, {t, u}}, acc), do: [{u, t, 4, p, :none, :none, {n}} | acc]
+          loop(rest, a, t, u, n + 1, cols, {pids, mfas, terms}, cuts, facts)
+        end
+    end
+  end
 
-  defp row({:trace_ts, p, :unregister, n, {t, u}}, acc),
-    do: [{u, t, 5, p, :none, :none, {n}} | acc]
+  defp intern_pid(a, pids, pid) do
+    key = {a.tag, pid}
 
-  defp row({:trace_ts, p, :in, mfa, {t, u}}, acc),
-    do: [{u, t, 16, p, :none, mfa(mfa), :none} | acc]
+    case :erlang.get(key) do
+      :undefined ->
+        i = a.np
+        :erlang.put(key, i)
+        {i, %{a | np: i + 1}, [pid | pids]}
 
-  defp row({:trace_ts, p, :out, mfa, {t, u}}, acc),
-    do: [{u, t, 17, p, :none, mfa(mfa), :none} | acc]
+      i ->
+        {i, a, pids}
+    end
+  end
 
-  defp row({:trace_ts, p, tag, info, {t, u}}, acc)
+  defp intern_term(a, terms, cuts, value) do
+    case :erlang.get(value) do
+      :undefined ->
+        {cut, c} = Truncate.cut(value, a.limits)
+        bin = :erlang.term_to_binary(cut)
+        i = a.nt
+        :erlang.put(value, i)
+        {i, %{a | nt: i + 1}, [[<<109, byte_size(bin)::32>>, bin] | terms], cuts + c}
+
+      i ->
+        {i, a, terms, cuts}
+    end
+  end
+
+  # spawn and spawned describe the same event when both processes are traced;
+  # the first one an encoder sees is kept. A child stays in the table only
+  # until its second half shows up; children whose other half never comes
+  # (one side untraced) are forgotten when the table is full.
+  defp first_spawn?(table, child) do
+    if :ets.insert_new(table, {child}) do
+      if :ets.info(table, :size) > @spawn_table_max do
+        :ets.delete_all_objects(table)
+        :ets.insert(table, {child})
+      end
+
+      true
+    else
+      :ets.delete(table, child)
+      false
+    end
+  end
+
+  defp zigzag(x) when x >= 0, do: x <<< 1
+  defp zigzag(x), do: -x * 2 - 1
+
+  defp put_signed(bin, x) when x >= 0, do: put_unsigned(bin, x <<< 1)
+  defp put_signed(bin, x), do: put_unsigned(bin, -x * 2 - 1)
+
+  defp put_unsigned(bin, n) when n < 0x80, do: <<bin::binary, n>>
+  defp put_unsigned(bin, n) when n < 0x4000, do: <<bin::binary, (n &&& 0x7F) ||| 0x80, n >>> 7>>
+
+  defp put_unsigned(bin, n) when n < 0x200000,
+    do: <<bin::binary, (n &&& 0x7F) ||| 0x80, (n >>> 7 &&& 0x7F) ||| 0x80, n >>> 14>>
+
+  defp put_unsigned(bin, n), do: put_unsigned(<<bin::binary, (n &&& 0x7F) ||| 0x80>>, n >>> 7)
+
+  # {kind, pid, peer, mfa, term}; :none marks an absent column, a term is
+  # wrapped in a 1-tuple; kind 0 rows from `spawned` have parent and child
+  # swapped back. nil: not an event of the format (getting_linked /
+  # getting_unlinked, whose linker side is the event; return_to; unknown).
+  defp row({:trace_ts, p, :send, msg, to, _}), do: {6, p, to, :none, {msg}}
+  defp row({:trace_ts, p, :receive, msg, _}), do: {8, p, :none, :none, {msg}}
+
+  defp row({:trace_ts, p, :call, {:telemetry, :execute, [e, m, md]}, _}),
+    do: {14, p, :none, {:telemetry, :execute, 3}, {{e, m, md}}}
+
+  defp row({:trace_ts, p, :call, {m, f, args}, _}),
+    do: {9, p, :none, {m, f, length(args)}, {args}}
+
+  defp row({:trace_ts, p, :return_from, mfa, value, _}), do: {10, p, :none, mfa, {value}}
+  defp row({:trace_ts, p, :exception_from, mfa, cv, _}), do: {11, p, :none, mfa, {cv}}
+
+  defp row({:trace_ts, p, :send_to_non_existing_process, msg, to, _}),
+    do: {7, p, to, :none, {msg}}
+
+  defp row({:trace_ts, p, :spawn, child, {m, f, args}, _}),
+    do: {0, p, child, {m, f, length(args)}, {args}}
+
+  defp row({:trace_ts, child, :spawned, p, {m, f, args}, _}),
+    do: {0, p, child, {m, f, length(args)}, {args}}
+
+  defp row({:trace_ts, p, :exit, reason, _}), do: {1, p, :none, :none, {reason}}
+  defp row({:trace_ts, p, :link, o, _}), do: {2, p, o, :none, :none}
+  defp row({:trace_ts, p, :unlink, o, _}), do: {3, p, o, :none, :none}
+  defp row({:trace_ts, p, :register, n, _}), do: {4, p, :none, :none, {n}}
+  defp row({:trace_ts, p, :unregister, n, _}), do: {5, p, :none, :none, {n}}
+  defp row({:trace_ts, p, :in, mfa, _}), do: {16, p, :none, mfa(mfa), :none}
+  defp row({:trace_ts, p, :out, mfa, _}), do: {17, p, :none, mfa(mfa), :none}
+
+  defp row({:trace_ts, p, tag, info, _})
        when tag in [:gc_minor_start, :gc_minor_end, :gc_major_start, :gc_major_end],
-       do: [{u, t, 15, p, :none, :none, {{tag, info}}} | acc]
+       do: {15, p, :none, :none, {{tag, info}}}
 
   # Recorder-made state snapshot: {:otpscope_state, pid, module, state, {t, u}}.
-  defp row({:otpscope_state, p, mod, state, {t, u}}, acc),
-    do: [{u, t, 12, p, :none, {mod, :init, 1}, {state}} | acc]
-
-  # getting_linked / getting_unlinked (the linker's side is the event), return_to
-  # and anything unknown: not part of format v1.
-  defp row(_other, acc), do: acc
+  defp row({:otpscope_state, p, mod, state, _}), do: {12, p, :none, {mod, :init, 1}, {state}}
+  defp row(_other), do: nil
 
   defp mfa({_, _, _} = mfa), do: mfa
   defp mfa(_), do: :none
-
-  # spawn and spawned describe the same event when both processes are traced;
-  # keep the first seen. Two generations of children bound the memory.
-  defp fold_spawns([], st, out), do: {Enum.reverse(out), st}
-
-  defp fold_spawns([{u, t, k, p, child, mfa, term} | rest], st, out) when k in [0, :spawned] do
-    {new, old} = st.spawned
-
-    if Map.has_key?(new, child) or Map.has_key?(old, child) do
-      fold_spawns(rest, st, out)
-    else
-      spawned =
-        if map_size(new) >= 50_000,
-          do: {%{child => true}, new},
-          else: {Map.put(new, child, true), old}
-
-      fold_spawns(rest, %{st | spawned: spawned}, [{u, t, 0, p, child, mfa, term} | out])
-    end
-  end
-
-  defp fold_spawns([r | rest], st, out), do: fold_spawns(rest, st, [r | out])
-
-  defp intern({map, next, list} = table, key) do
-    case map do
-      %{^key => i} -> {i, table}
-      _ -> {next, {Map.put(map, key, next), next + 1, [key | list]}}
-    end
-  end
-
-  defp intern1(table, key) do
-    {i, table} = intern(table, key)
-    {i + 1, table}
-  end
-
-  defp intern_term({map, next, list} = table, value, limits, cuts) do
-    case map do
-      %{^value => i} ->
-        {i + 1, table, cuts}
-
-      _ ->
-        {cut, n} = Truncate.cut(value, limits)
-        bin = :erlang.term_to_binary(cut)
-        {next + 1, {Map.put(map, value, next), next + 1, [bin | list]}, cuts + n}
-    end
-  end
 end

@@ -44,6 +44,7 @@ defmodule Otpscope.CLI do
     Otpscope,
     Otpscope.Callbacks,
     Otpscope.Chunk,
+    Otpscope.Encoder,
     Otpscope.Facts,
     Otpscope.JSON,
     Otpscope.Options,

@@ -23,6 +23,7 @@ defmodule Otpscope.Options do
     chunk_events: 16_384,
     flush_interval: 500,
     max_in_flight: 2,
+    encoders: nil,
     high_water: 20_000,
     low_water: 5_000,
     suspend_water: 60_000,
@@ -115,6 +116,10 @@ defmodule Otpscope.Options do
   defp check!(:owner, nil), do: self()
   defp check!(:owner, p) when is_pid(p), do: p
   defp check!(:owner, p), do: bad!(:owner, p, "a pid")
+
+  defp check!(:encoders, nil), do: min(max(System.schedulers_online(), 1), 4)
+  defp check!(:encoders, n) when is_integer(n) and n in 1..64, do: n
+  defp check!(:encoders, n), do: bad!(:encoders, n, "an integer from 1 to 64")
 
   defp check!(:level, l) when l in 0..9, do: l
   defp check!(:level, l), do: bad!(:level, l, "an integer from 0 to 9")

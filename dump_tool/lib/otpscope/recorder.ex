@@ -82,10 +82,11 @@ defmodule Otpscope.Recorder do
         processes_start: processes_start,
         tree_start: tree_start,
         sources: sources,
-        limits: {opts.max_binary, opts.max_list, opts.max_map, opts.max_tuple, opts.max_depth}
+        limits: {opts.max_binary, opts.max_list, opts.max_map, opts.max_tuple, opts.max_depth},
+        encoders: opts.encoders
       }
 
-      with {:ok, writer} <- Writer.start(writer_opts) do
+      with {:ok, writer, encoders} <- Writer.start(writer_opts) do
         Process.link(writer)
 
         tracer =
@@ -103,6 +104,7 @@ defmodule Otpscope.Recorder do
               ]),
               %{
                 writer: writer,
+                encoders: encoders,
                 controller: self(),
                 known_modules: MapSet.new(callback_mods),
                 watch_spawns: opts.states and spec in [:all, :new]
@@ -112,7 +114,7 @@ defmodule Otpscope.Recorder do
 
         Process.link(tracer)
         flags = flags(opts)
-        trace = Trace.new(backend, tracer, spec, flags, [self(), tracer, writer])
+        trace = Trace.new(backend, tracer, spec, flags, [self(), tracer, writer | encoders])
         # The tracer needs this to suspend tracing under overload; sent before
         # any trace message can reach it.
         send(tracer, {:otpscope_trace, trace})
@@ -201,7 +203,7 @@ defmodule Otpscope.Recorder do
     {:object,
      [
        {"format", "otpscope"},
-       {"format_version", 1},
+       {"format_version", 2},
        {"recorder_version", @version},
        {"node", Atom.to_string(node())},
        {"otp_release", List.to_string(:erlang.system_info(:otp_release))},

@@ -3,7 +3,8 @@ defmodule Otpscope.Tracer do
   # The process that receives trace messages. It does as little as possible
   # per message (the recon_trace lesson): check the rate window, prepend to a
   # list, and every `chunk_events` messages (or every flush interval) hand the
-  # list to the writer, which does all the encoding, compression and I/O.
+  # list to one of the writer's encoders, which do all the encoding and
+  # compression; the writer appends the chunks in order.
   #
   # Memory stays bounded whatever the event rate:
   #   * the buffer holds at most `chunk_events` messages;
@@ -40,6 +41,8 @@ defmodule Otpscope.Tracer do
 
     s = %{
       writer: opts.writer,
+      encoders: List.to_tuple(opts.encoders),
+      handed: 0,
       controller: opts.controller,
       chunk_events: opts.chunk_events,
       max_in_flight: opts.max_in_flight,
@@ -241,10 +244,17 @@ defmodule Otpscope.Tracer do
   defp export(runs),
     do: Enum.reduce(runs, [], fn {r, from, to, c}, acc -> [{from, to, c, r} | acc] end)
 
+  # Buffers go straight to an encoder (round robin), numbered so the writer
+  # appends them in order.
   defp handoff(buf, s) do
     {drops, s} = take_drops(s)
-    send(s.writer, {:otpscope_chunk, self(), buf, drops})
-    %{s | in_flight: s.in_flight + 1}
+    hand(buf, drops, s)
+    %{s | in_flight: s.in_flight + 1, handed: s.handed + 1}
+  end
+
+  defp hand(buf, drops, s) do
+    encoder = elem(s.encoders, rem(s.handed, tuple_size(s.encoders)))
+    send(encoder, {:otpscope_chunk, self(), s.handed, buf, drops})
   end
 
   defp control({:otpscope_written, _n}, buf, n, s) do
@@ -280,8 +290,8 @@ defmodule Otpscope.Tracer do
     s = if s.suspended, do: resume(s), else: s
     {drops, s} = take_drops(s)
     {from, stop_info} = s.stopping
-    send(s.writer, {:otpscope_chunk, self(), buf, drops})
-    send(s.writer, {:otpscope_finish, from, Map.put(stop_info, :tracer, stats(s))})
+    hand(buf, drops, s)
+    send(s.writer, {:otpscope_finish, from, Map.put(stop_info, :tracer, stats(s)), s.handed + 1})
     :ok
   end
 

@@ -1,16 +1,19 @@
 defmodule Otpscope.Writer do
   @moduledoc false
-  # Owns the archive file. Receives buffers of raw trace messages from the
-  # tracer, encodes each into one chunk (Otpscope.Chunk), deflates it and
-  # appends it as a complete ZIP entry, then acknowledges so the tracer may
-  # send the next buffer. Because every chunk is a finished entry on disk as
-  # soon as it is encoded, a node killed mid-recording leaves an archive that
-  # is readable up to its last chunk (docs/FORMAT.md "Container").
+  # Owns the archive file. The tracer hands its buffers of raw trace messages
+  # to the encoder pool (Otpscope.Encoder), numbered in order; encoders send
+  # back deflated chunks, possibly out of order, and the writer appends them
+  # in chunk order, each as a complete ZIP entry, then acknowledges to the
+  # tracer so it may hand over another buffer. Because every chunk is a
+  # finished entry on disk as soon as it is written, a node killed
+  # mid-recording leaves an archive that is readable up to its last chunk
+  # (docs/FORMAT.md "Container").
 
-  alias Otpscope.{Chunk, Facts, JSON, Zip}
+  alias Otpscope.{Chunk, Encoder, Facts, JSON, Zip}
 
   @max_seen 100_000
 
+  @doc "Starts the writer and its encoders: `{:ok, writer, encoders}`."
   def start(opts) do
     parent = self()
     ref = make_ref()
@@ -24,9 +27,9 @@ defmodule Otpscope.Writer do
     mref = Process.monitor(pid)
 
     receive do
-      {^ref, :ok} ->
+      {^ref, {:ok, encoders}} ->
         Process.demonitor(mref, [:flush])
-        {:ok, pid}
+        {:ok, pid, encoders}
 
       {^ref, {:error, reason}} ->
         Process.demonitor(mref, [:flush])
@@ -49,15 +52,26 @@ defmodule Otpscope.Writer do
           Zip.add(zip, "facts/tree-start.etf", :erlang.term_to_binary(opts.tree_start))
 
         zip = add_sources(zip, opts.sources)
-        send(parent, {ref, :ok})
+
+        encoder_opts = %{
+          writer: self(),
+          level: opts.level,
+          limits: opts.limits,
+          spawned: Chunk.new_spawn_table(),
+          native_per_sec: :erlang.convert_time_unit(1, :second, :native)
+        }
+
+        extra = for _ <- 2..opts.encoders//1, do: Encoder.start_link(encoder_opts)
+        send(parent, {ref, {:ok, [self() | extra]}})
 
         s = %{
           zip: zip,
           file: opts.file,
-          chunk: %Chunk{
-            limits: opts.limits,
-            native_per_sec: :erlang.convert_time_unit(1, :second, :native)
-          },
+          encoders: extra,
+          encoding: Encoder.setup(encoder_opts),
+          pending: %{},
+          finish: nil,
+          handed: 0,
           seq: 0,
           written: 0,
           cuts: 0,
@@ -78,10 +92,15 @@ defmodule Otpscope.Writer do
 
   defp loop(s) do
     receive do
-      {:otpscope_chunk, tracer, buf, drops} ->
-        s = write_chunk(buf, drops, s)
-        send(tracer, {:otpscope_written, s.seq})
-        loop(s)
+      # the writer is encoder 0
+      {:otpscope_chunk, tracer, seq, buf, drops} ->
+        chunk = Encoder.encode(buf, drops, s.encoding)
+        s = %{s | pending: Map.put(s.pending, seq, {tracer, chunk})}
+        s |> write_ready() |> maybe_finish()
+
+      {:otpscope_encoded, seq, tracer, chunk} ->
+        s = %{s | pending: Map.put(s.pending, seq, {tracer, chunk})}
+        s |> write_ready() |> maybe_finish()
 
       {:otpscope_sources, sources} ->
         fresh = Enum.reject(sources, fn {mod, _, _} -> MapSet.member?(s.sourced, mod) end)
@@ -92,31 +111,56 @@ defmodule Otpscope.Writer do
         send(from, {:otpscope_writer_stats, Map.take(s, [:seq, :written, :dropped, :bytes])})
         loop(s)
 
-      {:otpscope_finish, from, stop_info} ->
-        result = finish(s, stop_info)
-        send(from, {:otpscope_done, self(), result})
+      {:otpscope_finish, from, stop_info, chunks} ->
+        maybe_finish(%{s | finish: {from, stop_info, chunks}})
     end
   end
 
-  defp write_chunk([], [], s), do: s
+  # The tracer numbers its buffers 0, 1, 2, ... (`seq` counts handed-over
+  # buffers, empty ones included); chunk entries are numbered by what was
+  # written.
+  defp write_ready(%{pending: pending, handed: handed} = s) do
+    case Map.pop(pending, handed) do
+      {nil, _} ->
+        s
 
-  defp write_chunk(buf, drops, s) do
-    drops = for {from, to, c, r} <- drops, do: {ns(from), ns(to), c, r}
-    {bin, n, cuts, {facts, pids}, chunk} = Chunk.encode(buf, drops, s.chunk)
+      {{tracer, chunk}, pending} ->
+        s = write_chunk(chunk, %{s | pending: pending, handed: handed + 1})
+        send(tracer, {:otpscope_written, handed})
+        write_ready(s)
+    end
+  end
+
+  defp maybe_finish(%{finish: {from, stop_info, chunks}, handed: chunks} = s) do
+    for e <- s.encoders do
+      send(e, {:otpscope_exit, self()})
+      receive do: ({:otpscope_encoder_done, ^e} -> :ok)
+    end
+
+    :zlib.close(s.encoding.z)
+    result = finish(s, stop_info)
+    send(from, {:otpscope_done, self(), result})
+  end
+
+  defp maybe_finish(s), do: loop(s)
+
+  defp write_chunk(:empty, s), do: s
+
+  defp write_chunk(chunk, s) do
     name = "events/" <> String.pad_leading(Integer.to_string(s.seq), 6, "0") <> ".etf"
-    {:ok, zip, size} = Zip.add(s.zip, name, bin)
+    {:ok, zip, size} = Zip.add_packed(s.zip, name, 8, chunk.crc, chunk.usize, chunk.data)
+    drops = chunk.drops
 
     %{
       s
       | zip: zip,
-        chunk: chunk,
         seq: s.seq + 1,
-        written: s.written + n,
-        cuts: s.cuts + cuts,
+        written: s.written + chunk.n,
+        cuts: s.cuts + chunk.cuts,
         drops: s.drops ++ drops,
         dropped: s.dropped + Enum.reduce(drops, 0, fn {_, _, c, _}, acc -> acc + c end),
         bytes: s.bytes + size,
-        seen: remember(s.seen, facts, pids)
+        seen: remember(s.seen, chunk.facts, chunk.pids)
     }
   end
 
@@ -208,8 +252,6 @@ defmodule Otpscope.Writer do
   rescue
     e -> {:error, Exception.message(e)}
   end
-
-  defp ns(native), do: :erlang.convert_time_unit(native, :native, :nanosecond)
 
   defp add_sources(zip, sources) do
     Enum.reduce(sources, zip, fn {mod, ext, text}, zip ->

@@ -30,25 +30,32 @@ defmodule Otpscope.Zip do
   @doc "Appends one entry. `data` is iodata; `method` is `:deflate` or `:store`."
   def add(%__MODULE__{} = zip, name, data, method \\ :deflate) do
     raw = IO.iodata_to_binary(data)
-    crc = :erlang.crc32(raw)
 
-    {code, packed} =
-      case method do
-        :store ->
-          {0, raw}
+    case method do
+      :store ->
+        add_packed(zip, name, 0, :erlang.crc32(raw), byte_size(raw), raw)
 
-        :deflate ->
-          :ok = :zlib.deflateReset(zip.z)
-          {8, IO.iodata_to_binary(:zlib.deflate(zip.z, raw, :finish))}
-      end
+      :deflate ->
+        :ok = :zlib.deflateReset(zip.z)
+        packed = IO.iodata_to_binary(:zlib.deflate(zip.z, raw, :finish))
+        add_packed(zip, name, 8, :erlang.crc32(raw), byte_size(raw), packed)
+    end
+  end
 
+  @doc """
+  Appends one entry whose data was compressed elsewhere (the encoders):
+  `method` 8 (raw deflate) or 0 (stored), the CRC-32 and size of the
+  uncompressed data, and the packed bytes.
+  """
+  def add_packed(%__MODULE__{} = zip, name, method, crc, usize, packed) do
     {time, date} = dos_time()
     name = IO.iodata_to_binary(name)
     flags = if ascii?(name), do: 0, else: 0x0800
+    csize = :erlang.iolist_size(packed)
 
     header =
-      <<0x04034B50::little-32, 20::little-16, flags::little-16, code::little-16, time::little-16,
-        date::little-16, crc::little-32, byte_size(packed)::little-32, byte_size(raw)::little-32,
+      <<0x04034B50::little-32, 20::little-16, flags::little-16, method::little-16,
+        time::little-16, date::little-16, crc::little-32, csize::little-32, usize::little-32,
         byte_size(name)::little-16, 0::little-16, name::binary>>
 
     :ok = :file.write(zip.io, [header, packed])
@@ -56,16 +63,16 @@ defmodule Otpscope.Zip do
     entry = %{
       name: name,
       flags: flags,
-      method: code,
+      method: method,
       time: time,
       date: date,
       crc: crc,
-      csize: byte_size(packed),
-      usize: byte_size(raw),
+      csize: csize,
+      usize: usize,
       offset: zip.offset
     }
 
-    size = byte_size(header) + byte_size(packed)
+    size = byte_size(header) + csize
     {:ok, %{zip | offset: zip.offset + size, entries: [entry | zip.entries]}, size}
   end
 

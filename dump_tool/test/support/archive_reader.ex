@@ -103,8 +103,8 @@ defmodule Otpscope.Test.ArchiveReader do
   defp etf(nil), do: nil
   defp etf(bin), do: :erlang.binary_to_term(bin)
 
-  @doc "Decodes one chunk term into a list of event maps."
-  def decode_chunk(%{v: 1, n: n} = c) do
+  @doc "Decodes one chunk term (layout 1 or 2) into a list of event maps."
+  def decode_chunk(%{v: v, n: n} = c) when v in [1, 2] do
     dt = Varint.decode_signed(c.dt)
     du = Varint.decode_signed(c.du)
     kinds = :binary.bin_to_list(c.kind)
@@ -112,6 +112,11 @@ defmodule Otpscope.Test.ArchiveReader do
     peers = Varint.decode_unsigned(c.peer)
     mfas = Varint.decode_unsigned(c.mfa)
     terms = Varint.decode_unsigned(c.term)
+
+    # Version 2: :peer and :term hold 0 or 1 + zigzag delta against the
+    # previous value of the same (kind, pid) / kind; turn them back into v1's
+    # 0 | 1 + index.
+    {peers, terms} = if v == 2, do: undelta(kinds, pids, peers, terms), else: {peers, terms}
 
     for list <- [dt, du, kinds, pids, peers, mfas, terms], length(list) != n do
       raise "chunk column has #{length(list)} values, expected #{n}"
@@ -137,6 +142,28 @@ defmodule Otpscope.Test.ArchiveReader do
         term: if(x == 0, do: :none, else: elem(term_t, x - 1))
       }
     end)
+  end
+
+  defp undelta(kinds, pids, peers, terms) do
+    {rows, _} =
+      [kinds, pids, peers, terms]
+      |> Enum.zip()
+      |> Enum.map_reduce(%{}, fn {k, p, q, x}, last ->
+        {q, last} = undelta1(q, {:peer, k, p}, last)
+        {x, last} = undelta1(x, {:term, k}, last)
+        {{q, x}, last}
+      end)
+
+    Enum.unzip(rows)
+  end
+
+  defp undelta1(0, _key, last), do: {0, last}
+
+  defp undelta1(z, key, last) do
+    z = z - 1
+    d = if (z &&& 1) == 0, do: z >>> 1, else: -(z >>> 1) - 1
+    i = Map.get(last, key, 0) + d
+    {i + 1, Map.put(last, key, i)}
   end
 
   @doc "The GenServer state after each callback of `pid`, derived from call/return events."

@@ -3,10 +3,10 @@ import { atom, isAtom, isPid, isTuple, type Atom, type ErlMap, type Term } from 
 import { EVENT_KINDS, TraceReadError, type Mfa, type ProcessFact, type TraceBatch, type TraceEvent } from '../trace-event';
 import { readZip, type ZipEntry } from '../zip';
 import { hashBytes } from './hash';
-import { VarintReader } from './varint';
+import { unzigzag, VarintReader } from './varint';
 
 /** The archive format versions this reader understands (docs/FORMAT.md). */
-export const SUPPORTED_FORMAT_VERSIONS = [1];
+export const SUPPORTED_FORMAT_VERSIONS = [1, 2];
 
 export interface Manifest {
   format: 'otpscope';
@@ -122,10 +122,20 @@ interface ChunkContext {
 
 const KIND_COUNT = EVENT_KINDS.length;
 
-/** Decodes one chunk's columns into events (docs/FORMAT.md "Event chunks"). */
+/** Chunk layout versions (the chunk's `:v`) this reader understands. */
+const CHUNK_LAYOUTS = [1, 2];
+
+/**
+ * Decodes one chunk's columns into events (docs/FORMAT.md "Event chunks").
+ * Layout 2 stores `:peer` as a delta against the previous peer of the same
+ * (kind, pid) and `:term` against the previous term of the same kind.
+ */
 export function decodeChunk(m: ErlMap, ctx: ChunkContext): TraceEvent[] {
   const { fileName, entry, node, offset } = ctx;
   const get = (k: string) => field(m, k, fileName, entry);
+  const v = Number(get('v'));
+  if (!CHUNK_LAYOUTS.includes(v)) throw new TraceReadError(fileName, entry.offset, `${entry.name}: chunk layout :v ${v} is not supported`);
+  const deltas = v >= 2;
   const n = Number(get('n'));
   const t0 = BigInt(get('t0') as number | bigint);
   const u0 = BigInt(get('u0') as number | bigint);
@@ -159,6 +169,9 @@ export function decodeChunk(m: ErlMap, ctx: ChunkContext): TraceEvent[] {
     termIds[i] = hashBytes(b);
   }
 
+  // Layout 2: last peer index per (pid index, kind) and last term index per kind.
+  const lastPeer = deltas ? new Map<number, number>() : undefined;
+  const lastTerm = deltas ? new Float64Array(KIND_COUNT) : undefined;
   const events: TraceEvent[] = new Array(n);
   let ts = t0;
   let u = Number(u0 - ctx.uFirst);
@@ -168,10 +181,25 @@ export function decodeChunk(m: ErlMap, ctx: ChunkContext): TraceEvent[] {
       u += du.int();
       const code = kinds[i];
       if (code >= KIND_COUNT) throw new RangeError(`unknown kind code ${code} at event ${i}`);
-      const pid = pids[pidCol.uint()];
-      const peerIx = peerCol.uint();
+      const pidIx = pidCol.uint();
+      const pid = pids[pidIx];
+      let peerIx = peerCol.uint();
       const mfaIx = mfaCol.uint();
-      const termIx = termCol.uint();
+      let termIx = termCol.uint();
+      if (lastPeer !== undefined && lastTerm !== undefined) {
+        // 0 stays "none"; else 1 + zigzag(index - last), back to 1 + index
+        if (peerIx !== 0) {
+          const key = pidIx * 32 + code;
+          const ix = (lastPeer.get(key) ?? 0) + unzigzag(peerIx - 1);
+          lastPeer.set(key, ix);
+          peerIx = ix + 1;
+        }
+        if (termIx !== 0) {
+          const ix = lastTerm[code] + unzigzag(termIx - 1);
+          lastTerm[code] = ix;
+          termIx = ix + 1;
+        }
+      }
       if (pid === undefined) throw new RangeError(`pid index out of range at event ${i}`);
       const ev: TraceEvent = { node, ts: ts + offset, kind: EVENT_KINDS[code], pid, order: u };
       if (peerIx !== 0) ev.peer = at(pids, peerIx - 1, 'peer', i);

@@ -23,8 +23,11 @@ export class VarintReader {
 
   /** Zigzag-decoded signed varint. */
   int(): number {
-    const z = this.uint();
-    // z is even for non-negative values: z / 2; odd for negative: -(z + 1) / 2 (exact in doubles up to 2^53)
-    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+    return unzigzag(this.uint());
   }
+}
+
+/** Zigzag to signed: z is even for non-negative values, z / 2; odd for negative, -(z + 1) / 2 (exact in doubles up to 2^53). */
+export function unzigzag(z: number): number {
+  return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
 }
