@@ -35,6 +35,8 @@ export interface LoadReport {
   /** Errors for files that could not be read; other files still loaded. */
   errors: { file: string; offset: number; message: string }[];
   millis: number;
+  /** Where the time went: reading and decoding (with building Arrow batches), DuckDB inserts, and each analysis statement. */
+  timings: { readMs: number; insertMs: number; analyseMs: number; steps: { sql: string; ms: number }[] };
 }
 
 const SQL_TYPES = { i64: 'BIGINT', i32: 'INTEGER', f64: 'DOUBLE', str: 'VARCHAR', bool: 'BOOLEAN' } as const;
@@ -51,6 +53,7 @@ export class Engine {
   private cancelled = false;
   /** Events in events_raw; the next file's provisional seq starts here. */
   private totalEvents = 0;
+  private insertMs = 0;
   /** Whether arrival order is no longer (ts, node, src, ord) order, so seq must be recomputed. */
   private outOfOrder = false;
   private lastKey: { ts: bigint; node: string; src: number; ord: number } | null = null;
@@ -82,7 +85,8 @@ export class Engine {
   async load(files: InputFile[], onProgress?: (p: LoadProgress) => void): Promise<LoadReport> {
     const started = performance.now();
     this.cancelled = false;
-    const report: LoadReport = { sources: [], events: 0, warnings: [], errors: [], millis: 0 };
+    const report: LoadReport = { sources: [], events: 0, warnings: [], errors: [], millis: 0, timings: { readMs: 0, insertMs: 0, analyseMs: 0, steps: [] } };
+    this.insertMs = 0;
     const bytesTotal = files.reduce((n, f) => n + f.bytes.length, 0);
     let bytesDone = 0;
     let events = 0;
@@ -128,15 +132,38 @@ export class Engine {
           break;
         }
         const offset = e instanceof TraceReadError ? e.offset : 0;
-        report.errors.push({ file: group.name, offset, message: e instanceof Error ? e.message : String(e) });
+        const message = e instanceof Error ? e.message : String(e);
+        report.errors.push({
+          file: group.name,
+          offset,
+          message: isOutOfMemory(message)
+            ? `${group.name}: too big to load here: DuckDB ran out of memory after ${source.events} of its events (${this.totalEvents} events were loaded before it and stay loaded). ` +
+              `A browser tab's WebAssembly memory stops at 4 GB: load fewer files at once, record with a smaller max_events, or use the CLI (npx otpscope query/export) with native DuckDB.`
+            : message,
+        });
       } finally {
         bytesDone += group.bytes;
       }
     }
+    report.timings.insertMs = this.insertMs;
+    report.timings.readMs = performance.now() - started - this.insertMs;
     progress('analysing', '', 0);
     await yieldToEventLoop();
-    this.rebuild();
-    report.events = events;
+    const analysing = performance.now();
+    try {
+      report.timings.steps = this.rebuild();
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      report.errors.push({
+        file: '',
+        offset: 0,
+        message: isOutOfMemory(message)
+          ? `the analysis tables could not be built: DuckDB ran out of memory with ${this.totalEvents} events loaded; the events table is usable, the derived tables may be missing. Use the CLI (native DuckDB) for traces this big.`
+          : `building the analysis tables failed: ${message}`,
+      });
+    }
+    report.timings.analyseMs = performance.now() - analysing;
+    report.events = report.sources.reduce((n, s) => n + s.events, 0);
     report.millis = performance.now() - started;
     progress('done', '', 0);
     return report;
@@ -187,7 +214,17 @@ export class Engine {
   }
 
   private flush(sink: EventSink): void {
-    for (const [name, ipc] of sink.drain()) this.conn().insertArrowFromIPCStream(ipc, { name, create: false });
+    for (const [name, ipc] of sink.drain()) {
+      const t = performance.now();
+      this.conn().insertArrowFromIPCStream(ipc, { name, create: false });
+      this.insertMs += performance.now() - t;
+    }
+  }
+
+  /** What the database holds in memory (DuckDB's own accounting), for the memory figures and the "too big" guard. */
+  memory(): { duckdbBytes: number } {
+    const [[bytes]] = this.query('SELECT coalesce(sum(memory_usage_bytes), 0)::BIGINT FROM duckdb_memory()').rows;
+    return { duckdbBytes: Number(bytes) };
   }
 
   /** Notes whether events still arrive in (ts, node, src, ord) order. */
@@ -205,7 +242,7 @@ export class Engine {
     k.ord = ord;
   }
 
-  private rebuild(): void {
+  private rebuild(): { sql: string; ms: number }[] {
     if (this.outOfOrder) {
       this.conn().query(RESEQUENCE_EVENTS);
       this.outOfOrder = false;
@@ -213,7 +250,13 @@ export class Engine {
       const last = this.query('SELECT ts, node, src, ord FROM events_raw ORDER BY seq DESC LIMIT 1').rows[0];
       this.lastKey = last ? { ts: BigInt(last[0] as bigint | number), node: String(last[1]), src: Number(last[2]), ord: Number(last[3]) } : null;
     }
-    for (const sql of BUILD_ALL) this.conn().query(sql);
+    const steps: { sql: string; ms: number }[] = [];
+    for (const sql of BUILD_ALL) {
+      const t = performance.now();
+      this.conn().query(sql);
+      steps.push({ sql: sql.trim().split('\n')[0].slice(0, 80), ms: performance.now() - t });
+    }
+    return steps;
   }
 
   private async *readGroup(group: ReturnType<typeof classifyInputs>['groups'][number], source: LoadedSource): AsyncGenerator<TraceBatch> {
@@ -277,6 +320,10 @@ export class Engine {
 }
 
 class CancelledError extends Error {}
+
+function isOutOfMemory(message: string): boolean {
+  return /out of memory|Aborted\(OOM\)|Cannot enlarge memory/i.test(message);
+}
 
 function flatten(prefix: string, o: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};

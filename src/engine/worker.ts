@@ -54,6 +54,12 @@ const api = {
     return e.query(sql, opts.maxRows);
   },
 
+  /** Memory held by the engine: DuckDB's own accounting, plus the wasm heap and JS heap where the platform tells. */
+  async memory(): Promise<{ duckdbBytes: number; jsHeapBytes: number | null }> {
+    const heap = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
+    return { ...(await engine()).memory(), jsHeapBytes: heap ? heap.usedJSHeapSize : null };
+  },
+
   /** Sets anomaly thresholds (the `params` table) and recomputes the anomalies. */
   async setParams(values: Record<string, number>): Promise<void> {
     (await engine()).setParams(values);
