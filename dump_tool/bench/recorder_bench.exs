@@ -37,6 +37,7 @@ defmodule Bench do
     lossless =
       otpscope(tmp, "lossless", calls,
         max_in_flight: 10_000,
+        max_buffer_memory: 1_000_000_000_000,
         high_water: 10_000_000,
         low_water: 1_000_000,
         suspend_water: 20_000_000
@@ -97,12 +98,21 @@ defmodule Bench do
         [file: file, processes: :all, max_rate: :infinity, max_events: :infinity] ++ opts
       )
 
+    info = Otpscope.info()
+    others = info.encoders -- [info.writer]
+
+    sampler =
+      spawn(fn -> sample(info.tracer, info.writer, others, %{mem: 0, all: 0, queue: 0}) end)
+
     {total_us, us} =
       :timer.tc(fn ->
         us = workload(calls)
         {:ok, ^file} = Otpscope.stop()
         us
       end)
+
+    send(sampler, {:report, self()})
+    peak = receive do: ({:peak, p} -> p)
 
     totals = read_totals(file)
     bytes = File.stat!(file).size
@@ -114,7 +124,10 @@ defmodule Bench do
       bytes: bytes,
       bytes_per_event: Float.round(bytes / max(totals["events_written"], 1), 3),
       traced_ms: ms(us),
-      until_complete_ms: ms(total_us)
+      until_complete_ms: ms(total_us),
+      # tracer + writer + encoders, sampled every 5 ms
+      peak_recorder_memory_bytes: peak.all,
+      peak_tracer_mailbox: peak.queue
     }
   end
 
@@ -207,7 +220,10 @@ defmodule Bench do
       )
 
     info = Otpscope.info()
-    sampler = spawn(fn -> sample(info.tracer, info.writer, %{mem: 0, queue: 0}) end)
+    others = info.encoders -- [info.writer]
+
+    sampler =
+      spawn(fn -> sample(info.tracer, info.writer, others, %{mem: 0, all: 0, queue: 0}) end)
 
     {us, _} =
       :timer.tc(fn ->
@@ -227,6 +243,8 @@ defmodule Bench do
       dropped_by_reason: totals.by_reason,
       seconds: Float.round(us / 1.0e6, 2),
       peak_tracer_writer_memory_bytes: peak.mem,
+      # the tracer, the writer and the other encoder processes
+      peak_recorder_memory_bytes: peak.all,
       peak_tracer_mailbox: peak.queue
     }
   end
@@ -234,14 +252,20 @@ defmodule Bench do
   defp receive_n(0), do: :ok
   defp receive_n(n), do: receive(do: ({:flood, _} -> receive_n(n - 1)))
 
-  defp sample(tracer, writer, peak) do
+  defp sample(tracer, writer, others, peak) do
     receive do
       {:report, to} -> send(to, {:peak, peak})
     after
       5 ->
         mem = mem(tracer) + mem(writer)
+        all = mem + Enum.sum(Enum.map(others, &mem/1))
         {_, q} = Process.info(tracer, :message_queue_len) || {nil, 0}
-        sample(tracer, writer, %{mem: max(peak.mem, mem), queue: max(peak.queue, q)})
+
+        sample(tracer, writer, others, %{
+          mem: max(peak.mem, mem),
+          all: max(peak.all, all),
+          queue: max(peak.queue, q)
+        })
     end
   end
 

@@ -97,11 +97,15 @@ defmodule Otpscope do
     * `:owner` - the process whose death stops the recording (default: the
       caller).
     * Tuning (rarely needed): `:chunk_events` (16384 events per chunk and per
-      tracer buffer), `:flush_interval` (500 ms), `:max_in_flight` (2 buffers
-      at the writer), `:encoders` (processes that encode chunks in parallel,
+      tracer buffer), `:flush_interval` (500 ms), `:max_in_flight` (16
+      buffers handed to the encoders and not yet written) and
+      `:max_buffer_memory` (64 MB: the most those buffers may hold; a
+      ping-pong buffer of 16384 trace messages is ~3 MB), `:encoders` (processes that encode chunks in parallel,
       the writer included: one per scheduler, at most 4), `:high_water` (20 000) / `:low_water` (5 000) /
       `:suspend_water` (60 000) tracer mailbox marks, `:level` (deflate
-      level, 6: level 9 measured 3x slower for < 0.2 % smaller chunks).
+      level, 1: on the ping-pong benchmark level 6 took twice the time,
+      0.67 against 0.31 µs/event, for 1 % smaller chunks; level 9 was 3x
+      slower than 6 for < 0.2 % more).
 
   Invalid options raise `ArgumentError` naming the option and the accepted
   values.
@@ -115,8 +119,9 @@ defmodule Otpscope do
       prepends trace messages to a buffer of at most `:chunk_events` messages
       and hands full buffers (or whatever it has every `:flush_interval`) to
       separate encoder processes, which encode and compress them; the writer
-      appends them to the file in order. At most `:max_in_flight` buffers are
-      being encoded or wait for the writer; beyond
+      appends them to the file in order. At most `:max_in_flight` buffers,
+      holding at most about `:max_buffer_memory` bytes, are being encoded or
+      wait for the writer; beyond
       that events are dropped and counted (reason `:buffer`). Above
       `:max_rate` events per second events are dropped and counted (`:rate`).
       Every 256 messages the tracer checks its own mailbox: above

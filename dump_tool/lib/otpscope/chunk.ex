@@ -106,7 +106,19 @@ defmodule Otpscope.Chunk do
     }
 
     {n, cols, tables, cuts, facts, n_terms} =
-      loop(msgs, a, t0, u0, 0, {<<>>, <<>>, <<>>, <<>>, <<>>, <<>>, <<>>}, {[], [], []}, 0, [])
+      loop(
+        msgs,
+        a,
+        t0,
+        u0,
+        0,
+        {<<>>, <<>>, <<>>, <<>>, <<>>, <<>>, <<>>},
+        {[], [], []},
+        0,
+        [],
+        nil,
+        0
+      )
 
     {dt, du, kind, pid, peer, mfa, term} = cols
     {pids, mfas, terms} = tables
@@ -173,23 +185,26 @@ defmodule Otpscope.Chunk do
     {if(ns?, do: t, else: :erlang.convert_time_unit(t, :native, :nanosecond)), u}
   end
 
-  # The single pass. `cols` = {dt, du, kind, pid, peer, mfa, term} binaries.
-  defp loop([], a, _pt, _pu, n, cols, tables, cuts, facts),
+  # The single pass. `cols` = {dt, du, kind, pid, peer, mfa, term} binaries;
+  # `lp`/`li`: the previous event's pid and its index (most events are by the
+  # same process as the one before: no table lookup then).
+  defp loop([], a, _pt, _pu, n, cols, tables, cuts, facts, _lp, _li),
     do: {n, cols, tables, cuts, facts, a.nt}
 
-  defp loop([msg | rest], a, pt, pu, n, cols, tables, cuts, facts) do
+  defp loop([msg | rest], a, pt, pu, n, cols, tables, cuts, facts, lp, li) do
     case row(msg) do
       nil ->
-        loop(rest, a, pt, pu, n, cols, tables, cuts, facts)
+        loop(rest, a, pt, pu, n, cols, tables, cuts, facts, lp, li)
 
       {kind, pid, peer, mfa, term} ->
         if kind == 0 and not first_spawn?(a.spawned, peer) do
-          loop(rest, a, pt, pu, n, cols, tables, cuts, facts)
+          loop(rest, a, pt, pu, n, cols, tables, cuts, facts, lp, li)
         else
           {t, u} = row_time(msg, a.ns?)
           {dt, du, kb, pb, qb, mb, tb} = cols
           {pids, mfas, terms} = tables
-          {pid_i, a, pids} = intern_pid(a, pids, pid)
+
+          {pid_i, a, pids} = if pid === lp, do: {li, a, pids}, else: intern_pid(a, pids, pid)
 
           {qb, a, pids} =
             case peer do
@@ -247,7 +262,7 @@ defmodule Otpscope.Chunk do
             {put_signed(dt, t - pt), put_signed(du, u - pu), <<kb::binary, kind>>,
              put_unsigned(pb, pid_i), qb, mb, tb}
 
-          loop(rest, a, t, u, n + 1, cols, {pids, mfas, terms}, cuts, facts)
+          loop(rest, a, t, u, n + 1, cols, {pids, mfas, terms}, cuts, facts, pid, pid_i)
         end
     end
   end

@@ -22,12 +22,13 @@ defmodule Otpscope.Options do
     owner: nil,
     chunk_events: 16_384,
     flush_interval: 500,
-    max_in_flight: 2,
+    max_in_flight: 16,
+    max_buffer_memory: 64_000_000,
     encoders: nil,
     high_water: 20_000,
     low_water: 5_000,
     suspend_water: 60_000,
-    level: 6
+    level: 1
   ]
 
   @doc "The defaults, for documentation and the manifest."
@@ -129,6 +130,7 @@ defmodule Otpscope.Options do
               :chunk_events,
               :flush_interval,
               :max_in_flight,
+              :max_buffer_memory,
               :high_water,
               :low_water,
               :suspend_water

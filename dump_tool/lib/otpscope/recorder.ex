@@ -95,6 +95,7 @@ defmodule Otpscope.Recorder do
               Map.take(opts, [
                 :chunk_events,
                 :max_in_flight,
+                :max_buffer_memory,
                 :max_rate,
                 :max_events,
                 :flush_interval,
@@ -133,6 +134,7 @@ defmodule Otpscope.Recorder do
            trace: trace,
            tracer: tracer,
            writer: writer,
+           encoders: encoders,
            known: MapSet.new(callback_mods ++ traced_mods),
            warnings: warnings,
            stopped: false
@@ -257,6 +259,7 @@ defmodule Otpscope.Recorder do
      Map.merge(stats, %{
        tracer: st.tracer,
        writer: st.writer,
+       encoders: st.encoders,
        stopped: st.stopped,
        file: st.opts.file
      }), st}

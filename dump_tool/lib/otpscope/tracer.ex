@@ -8,8 +8,9 @@ defmodule Otpscope.Tracer do
   #
   # Memory stays bounded whatever the event rate:
   #   * the buffer holds at most `chunk_events` messages;
-  #   * at most `max_in_flight` buffers wait at the writer; a full buffer with
-  #     no free slot is dropped and counted (`:buffer`);
+  #   * at most `max_in_flight` buffers, of at most `max_buffer_memory` bytes
+  #     in all, are being encoded or wait for the writer; while there is no
+  #     room, new events are dropped and counted (`:buffer`);
   #   * over `max_rate` events/s, events are dropped and counted (`:rate`);
   #   * every 256 messages the tracer looks at its own mailbox; over
   #     `high_water` it discards messages unread but counted (`:overload`) until
@@ -47,6 +48,10 @@ defmodule Otpscope.Tracer do
       chunk_events: opts.chunk_events,
       max_in_flight: opts.max_in_flight,
       in_flight: 0,
+      # words of the buffers handed over and not yet written, and by buffer
+      max_words: div(opts.max_buffer_memory, :erlang.system_info(:wordsize)),
+      in_flight_words: 0,
+      sizes: %{},
       max_rate: opts.max_rate,
       win_len: native,
       win_end: :erlang.monotonic_time(),
@@ -126,7 +131,7 @@ defmodule Otpscope.Tracer do
       n < s.chunk_events ->
         accepted(msg, buf, n, s)
 
-      s.in_flight < s.max_in_flight ->
+      s.in_flight < s.max_in_flight and s.in_flight_words < s.max_words ->
         s = handoff(buf, n, s)
         accepted(msg, [], 0, s)
 
@@ -258,10 +263,23 @@ defmodule Otpscope.Tracer do
 
   # Buffers go straight to an encoder (round robin), numbered so the writer
   # appends them in order.
+  #
+  # A buffer's size is taken as the tracer's heap at handoff (O(1); the
+  # buffer is nearly all of it, and garbage only makes the estimate safer).
   defp handoff(buf, n, s) do
     {drops, s} = take_drops(s)
+    {:total_heap_size, words} = Process.info(self(), :total_heap_size)
     hand(buf, drops, s)
-    %{s | in_flight: s.in_flight + 1, handed: s.handed + 1, accepted: s.accepted + n, seen: 0}
+
+    %{
+      s
+      | in_flight: s.in_flight + 1,
+        in_flight_words: s.in_flight_words + words,
+        sizes: Map.put(s.sizes, s.handed, words),
+        handed: s.handed + 1,
+        accepted: s.accepted + n,
+        seen: 0
+    }
   end
 
   defp hand(buf, drops, s) do
@@ -269,18 +287,29 @@ defmodule Otpscope.Tracer do
     send(encoder, {:otpscope_chunk, self(), s.handed, buf, drops})
   end
 
-  defp control({:otpscope_written, _n}, buf, n, s) do
-    s = %{s | in_flight: s.in_flight - 1}
+  defp control({:otpscope_written, seq}, buf, n, s) do
+    {words, sizes} = Map.pop(s.sizes, seq, 0)
+
+    s = %{
+      s
+      | in_flight: s.in_flight - 1,
+        in_flight_words: s.in_flight_words - words,
+        sizes: sizes
+    }
+
     # A full buffer was waiting for a free slot: hand it over now.
-    if n >= s.chunk_events, do: loop([], 0, handoff(buf, n, s)), else: loop(buf, n, s)
+    if n >= s.chunk_events and s.in_flight_words < s.max_words,
+      do: loop([], 0, handoff(buf, n, s)),
+      else: loop(buf, n, s)
   end
 
   defp control(:flush, buf, n, s) do
     :erlang.send_after(s.flush_interval, self(), :flush)
 
-    if (n > 0 or s.drop != nil or s.drops != []) and s.in_flight < s.max_in_flight,
-      do: loop([], 0, handoff(buf, n, s)),
-      else: loop(buf, n, s)
+    if (n > 0 or s.drop != nil or s.drops != []) and s.in_flight < s.max_in_flight and
+         s.in_flight_words < s.max_words,
+       do: loop([], 0, handoff(buf, n, s)),
+       else: loop(buf, n, s)
   end
 
   defp control({:otpscope_trace, trace}, buf, n, s), do: loop(buf, n, %{s | trace: trace})
@@ -288,7 +317,13 @@ defmodule Otpscope.Tracer do
   defp control({:otpscope_stop, from, stop_info}, buf, n, s) do
     # The recording ends, so the writer may take the few buffers the drain
     # makes.
-    loop(buf, n, %{s | timeout: 0, stopping: {from, stop_info}, max_in_flight: :infinity})
+    loop(buf, n, %{
+      s
+      | timeout: 0,
+        stopping: {from, stop_info},
+        max_in_flight: :infinity,
+        max_words: :infinity
+    })
   end
 
   defp control({:otpscope_stats, from}, buf, n, s) do
