@@ -8,6 +8,7 @@ import { BUILD_ALL, RESEQUENCE_EVENTS } from './sql/build';
 import { REBUILD_ANOMALIES } from './sql/anomalies';
 import { classifyInputs, type InputFile } from './inputs';
 import { rowsOf, type QueryResult } from './result';
+import { tableFromIPC, tableToIPC } from 'apache-arrow';
 
 export type { InputFile } from './inputs';
 
@@ -181,6 +182,12 @@ export class Engine {
       stmt.close();
     }
     for (const sql of REBUILD_ANOMALIES) this.conn().query(sql);
+  }
+
+  /** A query's whole result as one Arrow IPC stream (for Parquet export). DuckDB hands out the IPC file format; readers downstream want the stream format. */
+  queryArrowIpc(sql: string): Uint8Array {
+    const file = this.conn().useUnsafe((bindings, conn) => bindings.runQuery(conn, sql).slice());
+    return tableToIPC(tableFromIPC(file), 'stream');
   }
 
   /** Runs a query; rejects with DuckDB's message on error. */

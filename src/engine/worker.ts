@@ -4,7 +4,7 @@
  * readers, exposed to the UI with comlink. `EngineApi` is the whole contract
  * between UI and engine.
  */
-import { expose, proxy } from 'comlink';
+import { expose, proxy, transfer } from 'comlink';
 import { openBrowserDuckDb } from './duckdb/open-browser';
 import { Engine, type InputFile, type LoadProgress, type LoadReport } from './engine';
 import type { QueryResult } from './result';
@@ -58,6 +58,14 @@ const api = {
   async memory(): Promise<{ duckdbBytes: number; jsHeapBytes: number | null }> {
     const heap = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
     return { ...(await engine()).memory(), jsHeapBytes: heap ? heap.usedJSHeapSize : null };
+  },
+
+  /** A query's result as a Parquet file (the bytes), written in the worker with parquet-wasm. */
+  async exportParquet(sql: string): Promise<Uint8Array> {
+    const ipc = (await engine()).queryArrowIpc(sql);
+    const { arrowIpcToParquet } = await import('./parquet');
+    const bytes = await arrowIpcToParquet(ipc);
+    return transfer(bytes, [bytes.buffer]);
   },
 
   /** Sets anomaly thresholds (the `params` table) and recomputes the anomalies. */

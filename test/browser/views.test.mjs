@@ -193,8 +193,18 @@ test('SQL console: run, error inline, export CSV with the rows', async () => {
   const csv = await readFile(await download.path(), 'utf8');
   assert.equal(csv, 'kind,n,q\r\nreceive,15,"a,""b"""\r\nsend,14,"a,""b"""\r\n');
   assert.match(await page.getByTestId('sql-history').innerText(), /SELECT kind/);
-  await page.getByTestId('sql-export-parquet').click();
-  assert.match(await page.getByTestId('parquet-note').innerText(), /npx otpscope export/);
+  // Parquet is written in the worker (parquet-wasm); read it back with native DuckDB.
+  const [pq] = await Promise.all([page.waitForEvent('download'), page.getByTestId('sql-export-parquet').click()]);
+  const pqPath = await pq.path();
+  const bytes = await readFile(pqPath);
+  assert.equal(bytes.subarray(0, 4).toString('latin1'), 'PAR1');
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const conn = await (await DuckDBInstance.create(':memory:')).connect();
+  const rows = (await conn.runAndReadAll(`SELECT kind, n::INTEGER, q FROM read_parquet('${pqPath}') ORDER BY kind`)).getRows();
+  assert.deepEqual(rows, [
+    ['receive', 15, 'a,"b"'],
+    ['send', 14, 'a,"b"'],
+  ]);
   await page.close();
 });
 

@@ -13,10 +13,13 @@ declare module '@duckdb/duckdb-wasm/dist/duckdb-browser-blocking.mjs' {
     /** Streams the result: resolves to a reader whose record batches are pulled synchronously. */
     send(text: string, allowStreamResult?: boolean): Promise<Iterable<RecordBatch>>;
     prepare(text: string): PreparedStatement;
+    useUnsafe<R>(callback: (bindings: DuckDBBindings, conn: number) => R): R;
     insertArrowFromIPCStream(buffer: Uint8Array, options: { name: string; schema?: string; create?: boolean }): void;
     close(): void;
   }
   export interface DuckDBBindings {
+    /** Runs a query and returns its result as an Arrow IPC stream. */
+    runQuery(conn: number, text: string): Uint8Array;
     instantiate(onProgress: (p: unknown) => void): Promise<DuckDBBindings>;
     open(config: Record<string, unknown>): void;
     connect(): DuckDBConnection;

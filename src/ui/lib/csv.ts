@@ -12,9 +12,9 @@ export function toCsv(r: QueryResult): string {
   return lines.join('\r\n') + '\r\n';
 }
 
-/** Saves text as a file through a Blob link (no request leaves the page). */
-export function download(name: string, text: string, type = 'text/csv'): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+/** Saves text or bytes as a file through a Blob link (no request leaves the page). */
+export function download(name: string, content: string | Uint8Array, type = 'text/csv'): void {
+  const url = URL.createObjectURL(new Blob([content as BlobPart], { type }));
   const a = document.createElement('a');
   a.href = url;
   a.download = name;

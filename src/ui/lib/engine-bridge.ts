@@ -37,6 +37,11 @@ export class EngineBridge {
     return this.#api.queryStream(sql, proxy(onBatch), opts);
   }
 
+  /** The query's result as Parquet bytes. */
+  exportParquet(sql: string): Promise<Uint8Array> {
+    return this.#api.exportParquet(sql);
+  }
+
   tryQuery(sql: string, opts?: { maxRows?: number }) {
     return this.#api.tryQuery(sql, opts);
   }
