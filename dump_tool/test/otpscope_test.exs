@@ -277,4 +277,58 @@ defmodule OtpscopeTest do
     assert {:ok, _} = Otpscope.stop()
     assert {:error, :not_recording} = Otpscope.stop()
   end
+
+  test "several encoders: chunks are written in order, every event once, nothing dropped" do
+    me = self()
+
+    echo =
+      spawn(fn ->
+        for _ <- 1..5_000, do: receive(do: ({:ping, from, i} -> send(from, {:pong, i})))
+      end)
+
+    client =
+      spawn(fn ->
+        receive do: (:go -> :ok)
+
+        for i <- 1..5_000 do
+          send(echo, {:ping, self(), i})
+          receive do: ({:pong, ^i} -> :ok)
+        end
+
+        send(me, :done)
+        receive do: (:exit -> :ok)
+      end)
+
+    file = tmp_file("encoders.zip")
+
+    {:ok, _} =
+      Otpscope.start(
+        file: file,
+        processes: [echo, client],
+        states: false,
+        max_rate: :infinity,
+        chunk_events: 500,
+        encoders: 3,
+        max_in_flight: 1_000
+      )
+
+    assert length(Otpscope.info().encoders) == 3
+    send(client, :go)
+    assert_receive :done, 30_000
+    {:ok, _} = Otpscope.stop()
+    send(client, :exit)
+
+    a = ArchiveReader.read(file)
+    assert a.drops == []
+    assert length(a.chunks) > 20
+    # 5000 x (send + receive) on each side, :go and :done
+    assert Enum.count(a.events, &(&1.kind == :send)) == 10_001
+    assert Enum.count(a.events, &(&1.kind == :receive)) == 10_001
+    # chunk k+1 starts after chunk k started (entries follow the events)
+    u0s = Enum.map(a.chunks, & &1.u0)
+    assert u0s == Enum.sort(u0s)
+    # every ping's message is decoded back, in order
+    pings = for %{kind: :send, term: {:ping, _, i}} <- a.events, do: i
+    assert pings == Enum.to_list(1..5_000)
+  end
 end
