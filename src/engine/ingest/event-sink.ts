@@ -40,6 +40,8 @@ export const CALL_MSGS_RAW = {
   ord: 'f64',
   is_request: 'bool',
   tag: 'str',
+  /** A hash of `tag`: the calls SQL joins and groups on it instead of the ~50-character text. */
+  tag_id: 'i64',
   body: 'str',
   /** Requests: the caller pid inside `{from, tag}`. */
   from_pid: 'str',
@@ -182,11 +184,26 @@ export class EventSink {
     if (it.length === 3 && isAtom(it[0], '$gen_call') && isTuple(it[1], 2)) {
       const tag = callTag(it[1].items[1]);
       const from = it[1].items[0];
-      if (tag !== undefined)
-        this.callMsgs.push(this.src, ev.node, ord, true, this.text.term(tag), this.text.term(it[2]), this.text.pid(from), this.text.nodeOf(from, ev.node));
+      if (tag !== undefined) {
+        const tagText = this.text.term(tag);
+        this.callMsgs.push(
+          this.src,
+          ev.node,
+          ord,
+          true,
+          tagText,
+          hashString(tagText),
+          this.text.term(it[2]),
+          this.text.pid(from),
+          this.text.nodeOf(from, ev.node),
+        );
+      }
     } else if (it.length === 2) {
       const tag = callTag(it[0]);
-      if (tag !== undefined) this.callMsgs.push(this.src, ev.node, ord, false, this.text.term(tag), this.text.term(it[1]), null, null);
+      if (tag !== undefined) {
+        const tagText = this.text.term(tag);
+        this.callMsgs.push(this.src, ev.node, ord, false, tagText, hashString(tagText), this.text.term(it[1]), null, null);
+      }
     }
   }
 

@@ -98,7 +98,7 @@ WHERE e.kind IN ('send', 'send_to_dead')`;
 export const BUILD_CONSUMED = `
 CREATE OR REPLACE TABLE consumed AS
 SELECT e.seq, e.ts, e.node, e.pid, c.msg
-FROM consumed_raw c JOIN events e ON e.src = c.src AND e.ord = c.ord AND e.node = c.node AND e.kind = 'call'
+FROM consumed_raw c JOIN events e ON e.src = c.src AND e.ord = c.ord AND e.kind = 'call'
 ORDER BY e.seq`;
 
 /**
@@ -121,7 +121,7 @@ r AS (
   FROM events WHERE kind = 'receive'
 ),
 replies AS (
-  SELECT e.seq FROM call_msgs_raw c JOIN events e ON e.src = c.src AND e.ord = c.ord AND e.node = c.node AND e.kind = 'receive'
+  SELECT e.seq FROM call_msgs_raw c JOIN events e ON e.src = c.src AND e.ord = c.ord AND e.kind = 'receive'
   WHERE NOT c.is_request
 ),
 tracked AS (SELECT DISTINCT node, pid FROM consumed),
@@ -192,33 +192,41 @@ FROM n`;
 export const BUILD_CALLS = `
 CREATE OR REPLACE TABLE calls AS
 WITH cm AS (
-  SELECT c.is_request, c.tag, c.body, c.from_pid, c.from_node, e.seq, e.ts, e.pid, e.node, e.kind, t.to_pid, t.to_node
+  SELECT c.is_request, c.tag, c.tag_id, c.body, c.from_pid, c.from_node, e.seq, e.ts, e.pid, e.node, e.kind, t.to_pid, t.to_node
   FROM call_msgs_raw c
-  JOIN events e ON e.src = c.src AND e.ord = c.ord AND e.node = c.node AND e.kind IN ('send', 'send_to_dead', 'receive')
+  JOIN events e ON e.src = c.src AND e.ord = c.ord AND e.kind IN ('send', 'send_to_dead', 'receive')
   LEFT JOIN send_targets t ON t.seq = e.seq
 ),
-req_send AS (SELECT tag, arg_min(cm, seq) AS x FROM cm WHERE is_request AND kind <> 'receive' GROUP BY tag),
-req_recv AS (SELECT tag, arg_min(cm, seq) AS x FROM cm WHERE is_request AND kind = 'receive' GROUP BY tag),
-rep_send AS (SELECT tag, arg_min(cm, seq) AS x FROM cm WHERE NOT is_request AND kind <> 'receive' GROUP BY tag),
-rep_recv AS (SELECT tag, arg_min(cm, seq) AS x FROM cm WHERE NOT is_request AND kind = 'receive' GROUP BY tag),
+req_send AS (SELECT tag_id, arg_min(cm, seq) AS x FROM cm WHERE is_request AND kind <> 'receive' GROUP BY tag_id),
+req_recv AS (SELECT tag_id, arg_min(cm, seq) AS x FROM cm WHERE is_request AND kind = 'receive' GROUP BY tag_id),
+rep_send AS (SELECT tag_id, arg_min(cm, seq) AS x FROM cm WHERE NOT is_request AND kind <> 'receive' GROUP BY tag_id),
+rep_recv AS (SELECT tag_id, arg_min(cm, seq) AS x FROM cm WHERE NOT is_request AND kind = 'receive' GROUP BY tag_id),
 req AS (
-  SELECT coalesce(a.tag, b.tag) AS tag,
+  SELECT coalesce(a.tag_id, b.tag_id) AS tag_id, coalesce(a.x.tag, b.x.tag) AS tag,
          coalesce(a.x.seq, b.x.seq) AS call_seq,
          coalesce(a.x.pid, b.x.from_pid) AS caller_pid, coalesce(a.x.node, b.x.from_node) AS caller_node,
          coalesce(b.x.pid, a.x.to_pid) AS callee_pid, coalesce(b.x.node, a.x.to_node) AS callee_node,
          coalesce(a.x.body, b.x.body) AS request, coalesce(a.x.ts, b.x.ts) AS sent_at, b.x.seq AS request_recv_seq
-  FROM req_send a FULL OUTER JOIN req_recv b ON a.tag = b.tag
+  FROM req_send a FULL OUTER JOIN req_recv b ON a.tag_id = b.tag_id
 ),
 caller_recv AS (SELECT DISTINCT node, pid FROM events WHERE kind = 'receive'),
--- a caller blocked in gen:call neither sends nor runs traced code: its first such event after the request means it went on
-active AS (
-  SELECT node, pid, seq, ts FROM events
-  WHERE kind IN ('send', 'send_to_dead', 'call', 'return', 'exception', 'spawn', 'exit', 'link', 'register')
-),
 -- only calls whose reply never reached the caller can have timed out: the ASOF join runs on those alone
-unanswered AS (SELECT req.* FROM req ANTI JOIN rep_recv rr ON rr.tag = req.tag),
+-- (a reply sent to a caller whose receives were not traced counts as answered, so those are left out too)
+unanswered AS (
+  SELECT req.* FROM req ANTI JOIN rep_recv rr ON rr.tag_id = req.tag_id
+  WHERE (req.caller_node, req.caller_pid) IN (SELECT node, pid FROM caller_recv)
+     OR req.tag_id NOT IN (SELECT tag_id FROM rep_send)
+),
+-- a caller blocked in gen:call neither sends nor runs traced code: its first such event after the request means it went on
+-- (only the unanswered callers' events after the first unanswered call: the ASOF join sorts all of its right side)
+active AS (
+  SELECT e.node, e.pid, e.seq, e.ts FROM events e
+  SEMI JOIN (SELECT DISTINCT caller_node, caller_pid FROM unanswered) u ON e.node = u.caller_node AND e.pid = u.caller_pid
+  WHERE e.kind IN ('send', 'send_to_dead', 'call', 'return', 'exception', 'spawn', 'exit', 'link', 'register')
+    AND e.seq > (SELECT coalesce(min(call_seq), 9223372036854775807) FROM unanswered)
+),
 went AS (
-  SELECT u.tag, a.ts AS went_on_at
+  SELECT u.tag_id, a.ts AS went_on_at
   FROM unanswered u ASOF JOIN active a ON a.node = u.caller_node AND a.pid = u.caller_pid AND u.call_seq < a.seq
 ),
 j AS (
@@ -228,9 +236,9 @@ j AS (
          ce.exited_at AS callee_exited_at, ca.exited_at AS caller_exited_at, ca.exit_reason AS caller_exit_reason,
          went.went_on_at AS caller_went_on_at
   FROM req
-  LEFT JOIN rep_send rs ON rs.tag = req.tag
-  LEFT JOIN rep_recv rr ON rr.tag = req.tag
-  LEFT JOIN went ON went.tag = req.tag
+  LEFT JOIN rep_send rs ON rs.tag_id = req.tag_id
+  LEFT JOIN rep_recv rr ON rr.tag_id = req.tag_id
+  LEFT JOIN went ON went.tag_id = req.tag_id
   LEFT JOIN caller_recv cr ON cr.node = req.caller_node AND cr.pid = req.caller_pid
   LEFT JOIN processes ce ON ce.node = req.callee_node AND ce.pid = req.callee_pid
   LEFT JOIN processes ca ON ca.node = req.caller_node AND ca.pid = req.caller_pid

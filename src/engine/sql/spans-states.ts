@@ -64,7 +64,7 @@ export const BUILD_STATES = `
 CREATE OR REPLACE TABLE states AS
 WITH b AS (
   SELECT s.pid, e.ts, e.seq, s.callback, s.message, s.state, s.state_size, s.node
-  FROM states_raw s JOIN events e ON e.src = s.src AND e.ord = s.ord AND e.node = s.node AND e.kind = 'return'
+  FROM states_raw s JOIN events e ON e.src = s.src AND e.ord = s.ord AND e.kind = 'return'
 )
 SELECT b.pid, b.ts, b.seq, b.callback, b.message, b.state, b.state_size, b.node,
        sp.call_seq, m.recv_seq, m.send_seq,
@@ -80,7 +80,7 @@ ORDER BY b.seq`;
 export const BUILD_STATE_CHANGES = `
 CREATE OR REPLACE TABLE state_changes AS
 SELECT c.pid, e.seq, e.ts, c.path, c.change, c.before, c.after, c.node
-FROM state_changes_raw c JOIN events e ON e.src = c.src AND e.ord = c.ord AND e.node = c.node AND e.kind = 'return'
+FROM state_changes_raw c JOIN events e ON e.src = c.src AND e.ord = c.ord AND e.kind = 'return'
 ORDER BY e.seq, c.path`;
 
 export const BUILD_SPANS_STATES = [BUILD_SPANS, BUILD_STATES, BUILD_STATE_CHANGES];
