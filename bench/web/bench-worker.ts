@@ -1,6 +1,4 @@
-import { BROWSER_RUNTIME, VoidLogger, createDuckDB } from '@duckdb/duckdb-wasm/dist/duckdb-browser-blocking.mjs';
-import ehWasm from '@duckdb/duckdb-wasm/dist/duckdb-eh.wasm?url';
-import { STARTUP_SQL } from '../../src/engine/duckdb/types';
+import { openBrowserDuckDb } from '../../src/engine/duckdb/open-browser';
 import { loadVsFloor, type BenchDb } from '../core/load-run';
 
 export interface BenchRequest {
@@ -10,26 +8,10 @@ export interface BenchRequest {
 }
 export type BenchReply = { ok: false; error: string } | ({ ok: true; heapBytes: number | null } & Omit<Awaited<ReturnType<typeof loadVsFloor>>, 'keep'>);
 
-/** DuckDB-WASM opened like src/engine/duckdb/open-browser.ts, keeping the instance for its wasm memory size. */
+/** DuckDB-WASM opened exactly as the engine worker opens it, with its wasm memory size. */
 async function openDb(): Promise<BenchDb> {
-  const bundles = { mvp: { mainModule: ehWasm, mainWorker: '' }, eh: { mainModule: ehWasm, mainWorker: '' } };
-  const db = await createDuckDB(bundles, new VoidLogger(), BROWSER_RUNTIME);
-  await db.instantiate(() => {});
-  db.open({});
-  const conn = db.connect();
-  for (const sql of STARTUP_SQL) conn.query(sql);
-  const mod = (db as unknown as { mod: { HEAPU8: Uint8Array } }).mod;
-  return {
-    db: {
-      conn,
-      version: db.getVersion(),
-      close: () => {
-        conn.close();
-        (db as unknown as { reset?: () => void }).reset?.();
-      },
-    },
-    wasmBytes: () => mod.HEAPU8.buffer.byteLength,
-  };
+  const db = await openBrowserDuckDb();
+  return { db, wasmBytes: () => db.wasmBytes() };
 }
 
 function heap(): number | null {

@@ -229,9 +229,9 @@ export class Engine {
   }
 
   /** What the database holds in memory (DuckDB's own accounting), for the memory figures and the "too big" guard. */
-  memory(): { duckdbBytes: number } {
+  memory(): { duckdbBytes: number; wasmBytes: number } {
     const [[bytes]] = this.query('SELECT coalesce(sum(memory_usage_bytes), 0)::BIGINT FROM duckdb_memory()').rows;
-    return { duckdbBytes: Number(bytes) };
+    return { duckdbBytes: Number(bytes), wasmBytes: this.db.wasmBytes() };
   }
 
   /** Notes whether events still arrive in (ts, node, src, ord) order. */

@@ -55,7 +55,7 @@ const api = {
   },
 
   /** Memory held by the engine: DuckDB's own accounting, plus the wasm heap and JS heap where the platform tells. */
-  async memory(): Promise<{ duckdbBytes: number; jsHeapBytes: number | null }> {
+  async memory(): Promise<{ duckdbBytes: number; wasmBytes: number; jsHeapBytes: number | null }> {
     const heap = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
     return { ...(await engine()).memory(), jsHeapBytes: heap ? heap.usedJSHeapSize : null };
   },

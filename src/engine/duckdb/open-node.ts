@@ -18,5 +18,15 @@ export async function openNodeDuckDb(): Promise<DuckDb> {
   db.open({});
   const conn = db.connect();
   for (const sql of STARTUP_SQL) conn.query(sql);
-  return { conn, version: db.getVersion(), close: () => conn.close() };
+  const mod = (db as unknown as { mod?: { HEAPU8?: Uint8Array } }).mod;
+  return {
+    conn,
+    version: db.getVersion(),
+    wasmBytes: () => mod?.HEAPU8?.buffer.byteLength ?? 0,
+    close: () => {
+      conn.close();
+      // Frees the instance (the bench opens many); the wasm memory itself is released with the module.
+      (db as unknown as { reset?: () => void }).reset?.();
+    },
+  };
 }

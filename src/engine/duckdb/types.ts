@@ -10,6 +10,8 @@ import type { DuckDBConnection } from '@duckdb/duckdb-wasm/dist/duckdb-browser-b
 export interface DuckDb {
   conn: DuckDBConnection;
   version: string;
+  /** Bytes of WebAssembly memory the database holds (it grows, never shrinks; 4 GiB at most). */
+  wasmBytes(): number;
   close(): void;
 }
 

@@ -1,29 +1,11 @@
+import { EVENT_KINDS } from '../../../archive/trace-event';
+
 /**
  * Event kinds as small integers, so per-bucket SQL can return a bit mask of
  * the kinds inside a bucket (`bit_or(1 << code)`) instead of strings, and the
  * renderer can colour a bucket by its most telling kind without another query.
  */
-export const KINDS = [
-  'spawn',
-  'exit',
-  'link',
-  'unlink',
-  'register',
-  'unregister',
-  'send',
-  'send_to_dead',
-  'receive',
-  'call',
-  'return',
-  'exception',
-  'state',
-  'snapshot',
-  'telemetry',
-  'gc',
-  'in',
-  'out',
-  'drop',
-] as const;
+export const KINDS = EVENT_KINDS;
 export type Kind = (typeof KINDS)[number];
 
 /** SQL expression giving a kind's code (0-based), -1 for an unknown kind. */
