@@ -234,7 +234,30 @@ defmodule Otpscope.CLI do
   end
 
   @doc "Escript entry point: attach mode only."
+  @usage """
+  otpscope_record: record a running BEAM node into an otpscope archive
+
+  Usage:
+    otpscope_record --node NAME@HOST --cookie COOKIE [options]
+
+  Options (same as `mix otpscope.record`):
+    -o, --output PATH        archive path (default otpscope-<node>-<time>.zip)
+    -p, --processes SPEC     all (default), new, or Name1,Name2,<0.123.0>
+    -m, --modules LIST       modules or Mod.fun/arity to call-trace
+    -d, --duration TIME      500ms, 10s, 2m (default 10s)
+        --max-events N       stop after N events (default 1000000)
+        --max-rate N         events/s above which events are dropped and counted
+        --no-messages, --no-states, --no-lifecycle, --no-telemetry
+        --max-binary, --max-list, --max-map, --max-tuple, --max-depth N
+        --sname NAME         this client's node name
+  """
+
   def main(argv) do
+    if Enum.any?(argv, &(&1 in ["-h", "--help"])) do
+      IO.puts(@usage)
+      System.halt(0)
+    end
+
     {opts, cli} = parse!(argv)
 
     unless cli.node do
