@@ -1,23 +1,32 @@
 /**
- * A 53-bit hash of bytes (two 32-bit multiply-xorshift lanes, combined), used
- * as the identity of a term's exact encoding. 53 bits keep it a safe JS
+ * 53-bit hashes (two 32-bit multiply-xorshift lanes, combined) used as the
+ * identity of a term: of its exact encoding (`hashBytes`, archives) or of its
+ * full rendering (`hashString`, raw traces). 53 bits keep it a safe JS
  * integer and a BIGINT in DuckDB; collisions need ~10^8 distinct terms.
  */
 export function hashBytes(bytes: Uint8Array, seed = 0): number {
   let h1 = 0xdeadbeef ^ seed;
   let h2 = 0x41c6ce57 ^ seed;
   for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i];
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
+    h1 = Math.imul(h1 ^ bytes[i], 2654435761);
+    h2 = Math.imul(h2 ^ bytes[i], 1597334677);
   }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+  return finish(h1, h2);
 }
 
-const encoder = new TextEncoder();
+/** The same over a string's UTF-16 code units: no encoding and no allocation, as it runs per event. */
+export function hashString(s: string, seed = 0): number {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let i = 0; i < s.length; i++) {
+    h1 = Math.imul(h1 ^ s.charCodeAt(i), 2654435761);
+    h2 = Math.imul(h2 ^ s.charCodeAt(i), 1597334677);
+  }
+  return finish(h1, h2);
+}
 
-export function hashString(s: string): number {
-  return hashBytes(encoder.encode(s));
+function finish(a: number, b: number): number {
+  const h1 = Math.imul(a ^ (a >>> 16), 2246822507) ^ Math.imul(b ^ (b >>> 13), 3266489909);
+  const h2 = Math.imul(b ^ (b >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
