@@ -14,9 +14,13 @@ defmodule Otpscope.Facts do
       [:registered_name, :initial_call, :dictionary, :status] ++
         if(parent?, do: [:parent], else: [])
 
-    for pid <- pids, is_pid(pid), info = safe_info(pid, items), info != nil do
-      dict = Keyword.get(info, :dictionary, [])
-      dict_call = dict_value(dict, :"$initial_call")
+    for pid <- pids,
+        is_pid(pid),
+        info = safe_info(pid, items),
+        info != nil,
+        dict = Keyword.get(info, :dictionary, []),
+        dict_call = dict_value(dict, :"$initial_call"),
+        not recorder_process?(dict_call, Keyword.get(info, :initial_call)) do
       {behaviour, module} = behaviour(dict_call)
 
       %{
@@ -32,6 +36,15 @@ defmodule Otpscope.Facts do
         status: Keyword.get(info, :status)
       }
     end
+  end
+
+  # The recorder's own processes (recorder, writer, encoders, CLI helpers) are
+  # not part of the system being recorded: they stay out of the facts.
+  defp recorder_process?(dict_call, initial_call) do
+    Enum.any?([dict_call, initial_call], fn
+      {m, _, _} when is_atom(m) -> String.starts_with?(Atom.to_string(m), "Elixir.Otpscope.")
+      _ -> false
+    end)
   end
 
   @doc """
