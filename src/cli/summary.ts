@@ -21,5 +21,18 @@ export function summarize(engine: Engine, report: LoadReport): string {
     lines.push(`  ${String(pid).padEnd(14)} ${String(who).padEnd(40)} ${c}`);
   const dropRows = q(`SELECT node, value FROM meta WHERE key = 'totals.events_dropped'`);
   for (const [node, v] of dropRows) lines.push(`dropped events on ${node}: ${v}`);
+  const truncated = q(`SELECT node, value FROM meta WHERE key = 'totals.terms_truncated' AND value <> '0'`);
+  for (const [node, v] of truncated) lines.push(`truncated terms on ${node}: ${v}`);
+  const [[anomalyCount]] = q(`SELECT count(*) FROM anomalies`);
+  lines.push(`anomalies: ${anomalyCount}${Number(anomalyCount) > 0 ? ' (most severe first)' : ''}`);
+  const start = first === null ? 0n : BigInt(first as bigint);
+  for (const [severity, kind, pid, ts, seq, text] of q(`
+      SELECT severity, kind, coalesce(pid, ''), ts, seq, summary FROM anomalies
+      ORDER BY CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, ts LIMIT 10`)) {
+    const at = ts === null ? '' : `+${(Number(BigInt(ts as bigint) - start) / 1e6).toFixed(3)} ms`;
+    lines.push(
+      `  ${String(severity).padEnd(8)} ${String(kind).padEnd(15)} ${String(pid).padEnd(12)} ${at.padStart(13)}  #${seq}  ${String(text).slice(0, 100)}`,
+    );
+  }
   return lines.join('\n');
 }

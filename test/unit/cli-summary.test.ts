@@ -1,0 +1,41 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+
+// The CLI as a user runs it: bin/otpscope.mjs in a child process.
+const root = path.resolve(__dirname, '../..');
+const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(root, 'bin/otpscope.mjs'), ...args], { cwd: root, encoding: 'utf8' });
+
+describe('npx otpscope summary and query', () => {
+  test('summary names the node, the kinds, the busiest processes and the top anomalies', () => {
+    const r = cli('summary', 'test/fixtures/archives/crash.zip');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/source test\/fixtures\/archives\/crash\.zip: otpscope, node nonode@nohost, \d+ events/);
+    expect(r.stdout).toMatch(/events by kind:\n\s+receive\s+\d+/);
+    expect(r.stdout).toMatch(/busiest processes:\n\s+<0\.\d+\.\d+>/);
+    expect(r.stdout).toMatch(/anomalies: [1-9]\d* \(most severe first\)\n\s+error\s+(crash|restart_loop)/);
+  });
+
+  test('query --json prints one object per row with exact 64-bit timestamps', () => {
+    const out = execFileSync(
+      process.execPath,
+      [path.join(root, 'bin/otpscope.mjs'), 'query', 'test/fixtures/archives/demo.zip', 'SELECT seq, ts, kind FROM events ORDER BY seq LIMIT 3', '--json'],
+      {
+        cwd: root,
+        encoding: 'utf8',
+      },
+    );
+    const lines = out.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^\{"seq":0,"ts":\d{19},"kind":"[a-z_]+"\}$/);
+  });
+
+  test('a file that is not a trace: one clear line, non-zero exit', () => {
+    const r = cli('summary', 'README.md');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/README\.md: at offset 0: not a trace/);
+    const missing = cli('query', 'nope.zip', 'SELECT 1');
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toMatch(/nope\.zip: no such file or directory/);
+  });
+});
