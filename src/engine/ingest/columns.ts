@@ -169,6 +169,28 @@ export class ColumnBuilder<S extends ColumnSpec> {
     this.length++;
   }
 
+  /**
+   * Hot-path appends without the argument array of `push`: call one per column,
+   * in spec order, then `endRow()`. `c` is the column's position in the spec.
+   */
+  str(c: number, v: string | null): void {
+    (this.cols[c] as StrColumn).push(v, this.length);
+  }
+
+  int64(c: number, v: bigint | number | null): void {
+    const col = this.cols[c] as I64Column;
+    if (typeof v === 'number') col.pushNumber(v, this.length);
+    else col.push(v, this.length);
+  }
+
+  num(c: number, v: number | null): void {
+    (this.cols[c] as NumColumn<Int32Array>).push(v, this.length);
+  }
+
+  endRow(): void {
+    this.length++;
+  }
+
   /** Empties the builder but keeps its buffers: the IPC bytes from `toIPC` are a copy, so the next batch reuses the memory. */
   reset(): void {
     this.length = 0;

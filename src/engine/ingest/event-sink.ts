@@ -130,20 +130,21 @@ export class EventSink {
       termText = t.term(ev.term);
       termId = ev.termId ?? hashString(termText);
     }
-    this.events.push(
-      this.seqBase + this.count - 1,
-      this.src,
-      ev.node,
-      ev.ts,
-      ord,
-      ev.kind,
-      pid,
-      ev.peer === undefined ? null : isTuple(ev.peer, 2) && isAtom(ev.peer.items[0]) ? t.term(ev.peer.items[0]) : t.pid(ev.peer),
-      ev.peer === undefined ? null : t.nodeOf(ev.peer, ev.node),
-      ev.mfa === undefined ? null : t.mfa(ev.mfa),
-      termText,
-      termId,
-    );
+    // Column by column in EVENTS_RAW order (the hot path: no argument array per row).
+    const e = this.events;
+    e.int64(0, this.seqBase + this.count - 1);
+    e.num(1, this.src);
+    e.str(2, ev.node);
+    e.int64(3, ev.ts);
+    e.num(4, ord);
+    e.str(5, ev.kind);
+    e.str(6, pid);
+    e.str(7, ev.peer === undefined ? null : isTuple(ev.peer, 2) && isAtom(ev.peer.items[0]) ? t.term(ev.peer.items[0]) : t.pid(ev.peer));
+    e.str(8, ev.peer === undefined ? null : t.nodeOf(ev.peer, ev.node));
+    e.str(9, ev.mfa === undefined ? null : t.mfa(ev.mfa));
+    e.str(10, termText);
+    e.int64(11, termId);
+    e.endRow();
     if ((ev.kind === 'send' || ev.kind === 'send_to_dead' || ev.kind === 'receive') && ev.term !== undefined) this.noteCallMessage(ev, ord);
     if (ev.kind === 'call' || ev.kind === 'return' || ev.kind === 'exception') {
       const key = `${ev.node} ${pid}`;
