@@ -1,4 +1,4 @@
-import type { DuckDBConnection } from '@duckdb/duckdb-wasm/dist/duckdb-browser-blocking.mjs';
+import type { DuckDBBindings, DuckDBConnection } from '@duckdb/duckdb-wasm/dist/duckdb-browser-blocking.mjs';
 
 /**
  * What the engine needs from DuckDB: one synchronous connection.
@@ -17,3 +17,22 @@ export interface DuckDb {
 
 /** Statements every new database runs first: no extension may be fetched (airgapped, no network). */
 export const STARTUP_SQL = ['SET autoload_known_extensions = false', 'SET autoinstall_known_extensions = false'];
+
+/** Instantiates and opens bindings from either build, and wraps the connection the engine uses. */
+export async function openBindings(db: DuckDBBindings): Promise<DuckDb> {
+  await db.instantiate(() => {});
+  db.open({});
+  const conn = db.connect();
+  for (const sql of STARTUP_SQL) conn.query(sql);
+  const mod = (db as unknown as { mod?: { HEAPU8?: Uint8Array } }).mod;
+  return {
+    conn,
+    version: db.getVersion(),
+    wasmBytes: () => mod?.HEAPU8?.buffer.byteLength ?? 0,
+    close: () => {
+      conn.close();
+      // Frees the instance (the bench opens many); the wasm memory itself is released with the module.
+      (db as unknown as { reset?: () => void }).reset?.();
+    },
+  };
+}
