@@ -204,7 +204,17 @@ export function decodeChunk(m: ErlMap, ctx: ChunkContext): TraceEvent[] {
       }
       if (pid === undefined) throw new RangeError(`pid index out of range at event ${i}`);
       // Every field present from the start keeps one object shape for all events (monomorphic access downstream).
-      const ev: TraceEvent = { node, ts: base + BigInt(rel), kind: EVENT_KINDS[code], pid, order: u, peer: undefined, mfa: undefined, term: undefined, termId: undefined };
+      const ev: TraceEvent = {
+        node,
+        ts: base + BigInt(rel),
+        kind: EVENT_KINDS[code],
+        pid,
+        order: u,
+        peer: undefined,
+        mfa: undefined,
+        term: undefined,
+        termId: undefined,
+      };
       if (peerIx !== 0) ev.peer = at(pids, peerIx - 1, 'peer', i);
       if (mfaIx !== 0) ev.mfa = at(mfas, mfaIx - 1, 'mfa', i);
       if (termIx !== 0) {
