@@ -139,7 +139,7 @@ export class Engine {
           offset,
           message: isOutOfMemory(message)
             ? `${group.name}: too big to load here: DuckDB ran out of memory after ${source.events} of its events (${this.totalEvents} events were loaded before it and stay loaded). ` +
-              `A browser tab's WebAssembly memory stops at 4 GB: load fewer files at once, record with a smaller max_events, or use the CLI (npx otpscope query/export) with native DuckDB.`
+              `DuckDB-WASM (here and in the CLI) stops at 4 GB of memory, about 2.3M events with every analysis table: load fewer files at once, or record less (max_events, duration, processes).`
             : message,
         });
       } finally {
@@ -156,10 +156,10 @@ export class Engine {
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       report.errors.push({
-        file: '',
+        file: 'analysis tables',
         offset: 0,
         message: isOutOfMemory(message)
-          ? `the analysis tables could not be built: DuckDB ran out of memory with ${this.totalEvents} events loaded; the events table is usable, the derived tables may be missing. Use the CLI (native DuckDB) for traces this big.`
+          ? `the analysis tables could not be built: DuckDB ran out of memory with ${this.totalEvents} events loaded (DuckDB-WASM stops at 4 GB, about 2.3M events with every analysis table). The events table is usable; calls, states and the other derived tables may be missing. Load fewer files, or record less (max_events, duration, processes).`
           : `building the analysis tables failed: ${message}`,
       });
     }
