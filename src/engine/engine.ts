@@ -1,4 +1,4 @@
-import { readOtpscopeArchive, looksLikeZip } from '../archive/otpscope/read-archive';
+import { readOtpscopeArchive } from '../archive/otpscope/read-archive';
 import { TraceReadError, type TraceBatch } from '../archive/trace-event';
 import { readDbgFile, readDbgWrapSet } from '../archive/dbg';
 import { readTtbFolder } from '../archive/ttb';
@@ -58,7 +58,6 @@ export class Engine {
   /** Whether arrival order is no longer (ts, node, src, ord) order, so seq must be recomputed. */
   private outOfOrder = false;
   private lastKey: { ts: bigint; node: string; src: number; ord: number } | null = null;
-  readonly sources: LoadedSource[] = [];
 
   private constructor(readonly db: DuckDb) {}
 
@@ -122,7 +121,6 @@ export class Engine {
         this.conn().query('COMMIT');
         this.totalEvents += sink.count;
         report.sources.push(source);
-        this.sources.push(source);
         report.warnings.push(...source.warnings);
       } catch (e) {
         this.conn().query('ROLLBACK');
@@ -345,5 +343,3 @@ function flatten(prefix: string, o: Record<string, unknown>): Record<string, str
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
-
-export { looksLikeZip };
