@@ -2,26 +2,17 @@
 // chosen process render with data, and a drag-select zooms the shared view.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { openBrowser, screenshotDir } from './harness.mjs';
-import { startViewsSite, loadFixture, openTab } from './timeline-helpers.mjs';
+import { screenshotDir } from './harness.mjs';
+import { openTab, openDemoView, closeView } from './timeline-helpers.mjs';
 
-let site, browser, context, page;
+let view, page;
 
 before(async () => {
-  site = await startViewsSite();
-  ({ browser, context } = await openBrowser());
-  await mkdir(screenshotDir, { recursive: true });
-  page = await context.newPage();
-  page.on('pageerror', (e) => console.error('pageerror:', e.message));
-  await loadFixture(page, site.origin, 'demo.zip');
-  await openTab(page, 'Charts');
+  view = await openDemoView('Charts');
+  ({ page } = view);
   await page.getByTestId('charts').waitFor({ timeout: 120_000 });
 });
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+after(() => closeView(view));
 
 const points = (id) => page.getByTestId(id).getAttribute('data-points').then(Number);
 

@@ -30,13 +30,14 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-export async function startSite() {
-  await stat(path.join(root, 'index.html')).catch(() => {
-    throw new Error('dist/index.html missing: run `npx vite build` first');
+/** Serves a built site (dist/ unless `siteRoot` names another build) on a free localhost port. */
+export async function startSite(siteRoot = root) {
+  await stat(path.join(siteRoot, 'index.html')).catch(() => {
+    throw new Error(`${siteRoot}/index.html missing: run \`npx vite build\` first`);
   });
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    let file = path.join(root, decodeURIComponent(url.pathname));
+    let file = path.join(siteRoot, decodeURIComponent(url.pathname));
     if ((await stat(file).catch(() => null))?.isDirectory()) file = path.join(file, 'index.html');
     const body = await readFile(file).catch(() => null);
     if (!body) return res.writeHead(404).end();

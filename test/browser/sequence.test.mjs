@@ -2,26 +2,17 @@
 // WorkerB ({:ping, pid, "hello from A #n"}) and WorkerB's :ok replies, in order.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { openBrowser, screenshotDir } from './harness.mjs';
-import { startViewsSite, loadFixture, openTab } from './timeline-helpers.mjs';
+import { screenshotDir } from './harness.mjs';
+import { openDemoView, closeView } from './timeline-helpers.mjs';
 
-let site, browser, context, page;
+let view, page;
 
 before(async () => {
-  site = await startViewsSite();
-  ({ browser, context } = await openBrowser());
-  await mkdir(screenshotDir, { recursive: true });
-  page = await context.newPage();
-  page.on('pageerror', (e) => console.error('pageerror:', e.message));
-  await loadFixture(page, site.origin, 'demo.zip');
-  await openTab(page, 'Sequence');
+  view = await openDemoView('Sequence');
+  ({ page } = view);
   await page.getByTestId('sequence').waitFor({ timeout: 120_000 });
 });
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+after(() => closeView(view));
 
 async function choose(label) {
   const add = page.getByTestId('sequence-add');

@@ -1,24 +1,33 @@
 // Shared steps for the timeline, sequence and charts browser tests: serve the
 // built site, load a fixture through the file input, open a view by its tab.
-import { createServer } from 'node:http';
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { startSite, fixture } from './harness.mjs';
+import { startSite, openBrowser, fixture, screenshotDir } from './harness.mjs';
 
 /** The built app (dist/), or another build when TIMELINE_SITE_ROOT names one (a dev page). */
-export async function startViewsSite() {
+export function startViewsSite() {
   const root = process.env.TIMELINE_SITE_ROOT;
-  if (!root) return startSite();
-  const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.zip': 'application/zip' };
-  const server = createServer(async (req, res) => {
-    let file = path.join(path.resolve(root), decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    if ((await stat(file).catch(() => null))?.isDirectory()) file = path.join(file, 'index.html');
-    const body = await readFile(file).catch(() => null);
-    if (!body) return res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(body);
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { origin: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
+  return root ? startSite(path.resolve(root)) : startSite();
+}
+
+/**
+ * The set-up the view tests share: the site, a browser, one page with the demo
+ * fixture loaded and the view `tab` open. Close with `closeView`.
+ */
+export async function openDemoView(tab) {
+  const site = await startViewsSite();
+  const { browser, context } = await openBrowser();
+  await mkdir(screenshotDir, { recursive: true });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error('pageerror:', e.message));
+  await loadFixture(page, site.origin, 'demo.zip');
+  await openTab(page, tab);
+  return { site, browser, page };
+}
+
+export async function closeView(view) {
+  await view?.browser?.close();
+  await view?.site?.close();
 }
 
 /** Loads archives/`name` through the app's file input. */

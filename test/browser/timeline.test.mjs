@@ -3,30 +3,22 @@
 // receive, area selection and its summary, plus screenshots in both themes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, copyFile } from 'node:fs/promises';
-import { openBrowser, screenshotDir } from './harness.mjs';
-import { startViewsSite, loadFixture, openTab, parseNs } from './timeline-helpers.mjs';
+import { copyFile } from 'node:fs/promises';
+import { screenshotDir } from './harness.mjs';
+import { openDemoView, closeView, parseNs } from './timeline-helpers.mjs';
 
-let site, browser, context, page;
+let view, page;
 
 before(async () => {
-  site = await startViewsSite();
-  ({ browser, context } = await openBrowser());
-  await mkdir(screenshotDir, { recursive: true });
-  page = await context.newPage();
-  page.on('pageerror', (e) => console.error('pageerror:', e.message));
-  await loadFixture(page, site.origin, 'demo.zip');
-  await openTab(page, 'Timeline');
+  view = await openDemoView('Timeline');
+  ({ page } = view);
   await page.getByTestId('timeline-canvas').waitFor();
   await page
     .getByTestId('timeline-window')
     .filter({ hasText: /visible/ })
     .waitFor({ timeout: 120_000 });
 });
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+after(() => closeView(view));
 
 const windowText = () => page.getByTestId('timeline-window').innerText();
 const visibleNs = async () => parseNs(await windowText());
