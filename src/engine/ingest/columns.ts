@@ -113,6 +113,20 @@ function ensureValid(valid: Uint8Array | null, i: number, capacity: number): Uin
   return valid;
 }
 
+/**
+ * The validity bitmap for `n` rows. A bitmap is sized when its column first
+ * meets a NULL; rows appended after it outgrew the bitmap, with no NULL among
+ * them, are valid, so pad with set bits rather than reading past the end.
+ */
+function validity(valid: Uint8Array, n: number): Uint8Array {
+  const need = (n + 7) >> 3;
+  if (valid.length >= need) return valid.subarray(0, need);
+  const v = new Uint8Array(need);
+  v.fill(0xff);
+  v.set(valid);
+  return v;
+}
+
 function clearBit(bits: Uint8Array, i: number) {
   bits[i >> 3] &= ~(1 << (i & 7));
 }
@@ -206,7 +220,7 @@ export class ColumnBuilder<S extends ColumnSpec> {
     const children = this.cols.map((col, c) => {
       const name = this.names[c];
       const t = this.types[c];
-      const nullBitmap = col.valid ? col.valid.subarray(0, (n + 7) >> 3) : undefined;
+      const nullBitmap = col.valid ? validity(col.valid, n) : undefined;
       const nullCount = nullBitmap ? countNulls(nullBitmap, n) : 0;
       if (col instanceof StrColumn) {
         const type = new Utf8();
