@@ -249,7 +249,7 @@ export class Engine {
 
   private rebuild(): { sql: string; ms: number }[] {
     if (this.outOfOrder) {
-      this.conn().query(RESEQUENCE_EVENTS);
+      for (const sql of RESEQUENCE_EVENTS) this.conn().query(sql);
       this.outOfOrder = false;
       // The next file's events must come after the last event in the new order to keep it.
       const last = this.query('SELECT ts, node, src, ord FROM events_raw ORDER BY seq DESC LIMIT 1').rows[0];

@@ -16,7 +16,15 @@ export interface DuckDb {
 }
 
 /** Statements every new database runs first: no extension may be fetched (airgapped, no network). */
-export const STARTUP_SQL = ['SET autoload_known_extensions = false', 'SET autoinstall_known_extensions = false'];
+export const STARTUP_SQL = [
+  'SET autoload_known_extensions = false',
+  'SET autoinstall_known_extensions = false',
+  // The default in-memory database keeps columns uncompressed; an attached in-memory database with COMPRESS
+  // stores them as a database file does (dictionary, FSST, bit packing). Measured at 1M events: table memory
+  // 741 MB -> 93 MB and peak wasm memory 1.24 GiB -> 0.75 GiB, for ~10% more load time.
+  "ATTACH ':memory:' AS otpscope (COMPRESS)",
+  'USE otpscope',
+];
 
 /** Instantiates and opens bindings from either build, and wraps the connection the engine uses. */
 export async function openBindings(db: DuckDBBindings): Promise<DuckDb> {

@@ -24,8 +24,10 @@ export const EVENTS_RAW = {
 
 export const STATES_RAW = {
   src: 'i32',
+  /** The event this row belongs to (`events_raw.seq`; renumbered with it). */
+  seq: 'i64',
+  ts: 'i64',
   node: 'str',
-  ord: 'f64',
   pid: 'str',
   callback: 'str',
   message: 'str',
@@ -36,8 +38,13 @@ export const STATES_RAW = {
 /** GenServer/gen_statem call requests (`{:"$gen_call", {from, tag}, request}`) and replies (`{tag, reply}`) seen in sends. */
 export const CALL_MSGS_RAW = {
   src: 'i32',
+  /** The event this row belongs to (`events_raw.seq`; renumbered with it). */
+  seq: 'i64',
+  ts: 'i64',
   node: 'str',
-  ord: 'f64',
+  /** send, send_to_dead or receive: the event the message was seen in. */
+  kind: 'str',
+  pid: 'str',
   is_request: 'bool',
   tag: 'str',
   /** A hash of `tag`: the calls SQL joins and groups on it instead of the ~50-character text. */
@@ -51,8 +58,10 @@ export const CALL_MSGS_RAW = {
 /** Callback calls that took a message from the mailbox, with that message rebuilt (see mailboxMessage). */
 export const CONSUMED_RAW = {
   src: 'i32',
+  /** The event this row belongs to (`events_raw.seq`; renumbered with it). */
+  seq: 'i64',
+  ts: 'i64',
   node: 'str',
-  ord: 'f64',
   pid: 'str',
   msg: 'str',
 } as const;
@@ -60,8 +69,10 @@ export const CONSUMED_RAW = {
 /** Structural changes between consecutive states of a process (analyses/term-diff.ts), keyed by the later state's return event. */
 export const STATE_CHANGES_RAW = {
   src: 'i32',
+  /** The event this row belongs to (`events_raw.seq`; renumbered with it). */
+  seq: 'i64',
+  ts: 'i64',
   node: 'str',
-  ord: 'f64',
   pid: 'str',
   path: 'str',
   change: 'str',
@@ -131,8 +142,9 @@ export class EventSink {
       termId = ev.termId ?? hashString(termText);
     }
     // Column by column in EVENTS_RAW order (the hot path: no argument array per row).
+    const seq = this.seqBase + this.count - 1;
     const e = this.events;
-    e.int64(0, this.seqBase + this.count - 1);
+    e.int64(0, seq);
     e.num(1, this.src);
     e.str(2, ev.node);
     e.int64(3, ev.ts);
@@ -145,24 +157,35 @@ export class EventSink {
     e.str(10, termText);
     e.int64(11, termId);
     e.endRow();
-    if ((ev.kind === 'send' || ev.kind === 'send_to_dead' || ev.kind === 'receive') && ev.term !== undefined) this.noteCallMessage(ev, ord);
+    if ((ev.kind === 'send' || ev.kind === 'send_to_dead' || ev.kind === 'receive') && ev.term !== undefined) this.noteCallMessage(ev, seq, pid);
     if (ev.kind === 'call' || ev.kind === 'return' || ev.kind === 'exception') {
       const key = `${ev.node} ${pid}`;
       if (ev.kind === 'call') {
         const m = mailboxMessage(ev);
-        if (m !== undefined) this.consumed.push(this.src, ev.node, ord, pid, t.term(m));
+        if (m !== undefined) this.consumed.push(this.src, seq, ev.ts, ev.node, pid, t.term(m));
       }
       const row = this.tracker.observe(ev, key);
       if (row !== undefined) {
         const stateText = t.term(row.state);
-        this.states.push(this.src, ev.node, ord, pid, row.callback, row.message === undefined ? null : t.term(row.message), stateText, termSize(row.state));
+        this.states.push(
+          this.src,
+          seq,
+          ev.ts,
+          ev.node,
+          pid,
+          row.callback,
+          row.message === undefined ? null : t.term(row.message),
+          stateText,
+          termSize(row.state),
+        );
         const prev = this.lastState.get(key);
         if (prev !== undefined) {
           for (const c of diffTerms(prev, row.state)) {
             this.stateChanges.push(
               this.src,
+              seq,
+              ev.ts,
               ev.node,
-              ord,
               pid,
               renderPath(c.path),
               c.change,
@@ -178,7 +201,7 @@ export class EventSink {
   }
 
   /** Requests carry `{from, tag}`; the tag is a ref, or `[:alias | ref]` since OTP 24; replies are `{tag, reply}`. */
-  private noteCallMessage(ev: TraceEvent, ord: number): void {
+  private noteCallMessage(ev: TraceEvent, seq: number, pid: string | null): void {
     const m = ev.term!;
     if (!isTuple(m)) return;
     const it = m.items;
@@ -189,8 +212,11 @@ export class EventSink {
         const tagText = this.text.term(tag);
         this.callMsgs.push(
           this.src,
+          seq,
+          ev.ts,
           ev.node,
-          ord,
+          ev.kind,
+          pid,
           true,
           tagText,
           hashString(tagText),
@@ -203,7 +229,7 @@ export class EventSink {
       const tag = callTag(it[0]);
       if (tag !== undefined) {
         const tagText = this.text.term(tag);
-        this.callMsgs.push(this.src, ev.node, ord, false, tagText, hashString(tagText), this.text.term(it[1]), null, null);
+        this.callMsgs.push(this.src, seq, ev.ts, ev.node, ev.kind, pid, false, tagText, hashString(tagText), this.text.term(it[1]), null, null);
       }
     }
   }

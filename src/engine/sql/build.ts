@@ -18,14 +18,19 @@ FROM events_raw`;
 
 /**
  * Ingest numbers events in arrival order, which is already (ts, node, src,
- * ord) order for one in-order source; the engine runs this only when a load
+ * ord) order for one in-order source; the engine runs these only when a load
  * merged sources or met events out of order. Sorting just the keys and
- * updating \`seq\` in place is far cheaper than copying every row sorted.
+ * updating \`seq\` in place is far cheaper than copying every row sorted; the
+ * side tables that name their event by \`seq\` are renumbered with it.
  */
-export const RESEQUENCE_EVENTS = `
-UPDATE events_raw SET seq = o.seq
-FROM (SELECT rowid AS rid, (row_number() OVER (ORDER BY ts, node, src, ord) - 1)::BIGINT AS seq FROM events_raw) o
-WHERE events_raw.rowid = o.rid`;
+export const RESEQUENCE_EVENTS = [
+  `CREATE OR REPLACE TEMP TABLE reseq AS
+SELECT seq AS old, (row_number() OVER (ORDER BY ts, node, src, ord) - 1)::BIGINT AS new FROM events_raw`,
+  ...['events_raw', 'states_raw', 'call_msgs_raw', 'consumed_raw', 'state_changes_raw'].map(
+    (t) => `UPDATE ${t} SET seq = r.new FROM reseq r WHERE ${t}.seq = r.old AND r.old <> r.new`,
+  ),
+  'DROP TABLE reseq',
+];
 
 /** `processes`: every process seen in events or facts, with lifecycle facts. */
 export const BUILD_PROCESSES = `
@@ -85,7 +90,8 @@ aliases AS (
 )
 SELECT e.seq,
        CASE WHEN e.peer LIKE '<%' THEN e.peer ELSE coalesce(n.pid, a.pid) END AS to_pid,
-       CASE WHEN e.peer LIKE '<%' THEN e.peer_node ELSE coalesce(n.node, a.node, e.peer_node) END AS to_node
+       CASE WHEN e.peer LIKE '<%' THEN e.peer_node ELSE coalesce(n.node, a.node, e.peer_node) END AS to_node,
+       e.ts, e.node, e.pid, e.term_id, e.kind
 FROM events e
 LEFT JOIN names n ON e.peer = n.name AND e.peer_node = n.node
 LEFT JOIN aliases a ON e.peer = a.tag
@@ -97,9 +103,9 @@ WHERE e.kind IN ('send', 'send_to_dead')`;
  */
 export const BUILD_CONSUMED = `
 CREATE OR REPLACE TABLE consumed AS
-SELECT e.seq, e.ts, e.node, e.pid, c.msg
-FROM consumed_raw c JOIN events e ON e.src = c.src AND e.ord = c.ord AND e.kind = 'call'
-ORDER BY e.seq`;
+SELECT seq, ts, node, pid, msg
+FROM consumed_raw
+ORDER BY seq`;
 
 /**
  * \`messages\`: the n-th send of a term to a process pairs with the n-th
@@ -110,30 +116,29 @@ ORDER BY e.seq`;
  */
 export const BUILD_MESSAGES = `
 CREATE OR REPLACE TABLE messages AS
+-- Rows stay narrow (keys, ids, times) until the end: the message text joins back by seq once, because
+-- carrying it through the window sorts and joins was most of the cost.
 WITH s AS (
-  SELECT e.seq, e.ts, e.node, e.pid, t.to_pid, t.to_node, e.term, e.term_id, e.kind,
-         row_number() OVER (PARTITION BY t.to_node, t.to_pid, e.term_id, e.kind ORDER BY e.seq) AS k
-  FROM events e JOIN send_targets t USING (seq)
+  SELECT seq, ts, node, pid, to_pid, to_node, term_id, kind,
+         row_number() OVER (PARTITION BY to_node, to_pid, term_id, kind ORDER BY seq) AS k
+  FROM send_targets
 ),
 r AS (
-  SELECT seq, ts, node, pid, term, term_id,
+  SELECT seq, ts, node, pid, term_id,
          row_number() OVER (PARTITION BY node, pid, term_id ORDER BY seq) AS k
   FROM events WHERE kind = 'receive'
 ),
-replies AS (
-  SELECT e.seq FROM call_msgs_raw c JOIN events e ON e.src = c.src AND e.ord = c.ord AND e.kind = 'receive'
-  WHERE NOT c.is_request
-),
+replies AS (SELECT seq FROM call_msgs_raw WHERE NOT is_request AND kind = 'receive'),
 tracked AS (SELECT DISTINCT node, pid FROM consumed),
 -- receives a callback would handle, in processes whose callbacks were traced: not call replies (gen:call takes
 -- those), not system or proc_lib messages. Numbered per (process, text) through hash(text): sorting on long
 -- text keys is what made this slow.
 handled AS (
-  SELECT r.seq, r.node, r.pid, hash(r.term) AS h, row_number() OVER (PARTITION BY r.node, r.pid, hash(r.term) ORDER BY r.seq) AS k
-  FROM r SEMI JOIN tracked tk ON tk.node = r.node AND tk.pid = r.pid
-  ANTI JOIN replies rp ON rp.seq = r.seq
-  WHERE NOT starts_with(r.term, '{:system, ') AND NOT starts_with(r.term, '{:ack, ')
-    AND NOT starts_with(r.term, '{:io_reply, ') AND r.term <> ':timeout'
+  SELECT e.seq, e.node, e.pid, hash(e.term) AS h, row_number() OVER (PARTITION BY e.node, e.pid, hash(e.term) ORDER BY e.seq) AS k
+  FROM events e SEMI JOIN tracked tk ON tk.node = e.node AND tk.pid = e.pid
+  ANTI JOIN replies rp ON rp.seq = e.seq
+  WHERE e.kind = 'receive' AND NOT starts_with(e.term, '{:system, ') AND NOT starts_with(e.term, '{:ack, ')
+    AND NOT starts_with(e.term, '{:io_reply, ') AND e.term <> ':timeout'
 ),
 c AS (
   SELECT seq, ts, node, pid, hash(msg) AS h, row_number() OVER (PARTITION BY node, pid, hash(msg) ORDER BY seq) AS k FROM consumed
@@ -148,7 +153,7 @@ m AS (
          s.pid AS from_pid, s.node AS from_node,
          coalesce(s.to_pid, r.pid) AS to_pid, coalesce(s.to_node, r.node) AS to_node,
          s.ts AS sent_at, r.ts AS received_at,
-         coalesce(s.term, r.term) AS msg, coalesce(s.term_id, r.term_id) AS msg_id, s.kind AS send_kind
+         coalesce(s.term_id, r.term_id) AS msg_id, s.kind AS send_kind
   FROM s FULL OUTER JOIN r
     -- only plain sends can be received; the CASE keeps this an equi-join (a separate kind test made DuckDB fall back to a nested-loop join)
     ON s.to_node = r.node AND (CASE WHEN s.kind = 'send' THEN s.to_pid END) = r.pid AND s.term_id = r.term_id AND s.k = r.k
@@ -168,11 +173,11 @@ n AS (
   LEFT JOIN processes p ON p.node = m.to_node AND p.pid = m.to_pid
   LEFT JOIN traced_receivers tr ON tr.node = m.to_node AND tr.pid = m.to_pid
 )
-SELECT send_seq, recv_seq, from_pid, to_pid, sent_at, received_at, msg,
+SELECT send_seq, recv_seq, from_pid, to_pid, sent_at, received_at, e.term AS msg,
        from_node, to_node, msg_id,
        CASE
          WHEN send_kind = 'send_to_dead' THEN 'send_to_dead'
-         WHEN send_seq IS NULL AND msg = ':timeout' THEN 'after_timeout'
+         WHEN send_seq IS NULL AND e.term = ':timeout' THEN 'after_timeout'
          WHEN send_seq IS NULL THEN 'sender_not_traced'
          WHEN taken_at IS NOT NULL THEN 'received'
          WHEN receiver_exited_at IS NOT NULL THEN 'receiver_exited'
@@ -180,7 +185,7 @@ SELECT send_seq, recv_seq, from_pid, to_pid, sent_at, received_at, msg,
          ELSE 'receiver_not_traced'
        END AS status,
        consumed_seq, consumed_at, taken_at
-FROM n`;
+FROM n JOIN events e ON e.seq = coalesce(n.send_seq, n.recv_seq)`;
 
 /**
  * \`calls\`: gen_server/gen_statem calls matched to replies through the call
@@ -191,31 +196,40 @@ FROM n`;
  */
 export const BUILD_CALLS = `
 CREATE OR REPLACE TABLE calls AS
-WITH cm AS (
-  SELECT c.is_request, c.tag, c.tag_id, c.body, c.from_pid, c.from_node, e.seq, e.ts, e.pid, e.node, e.kind, t.to_pid, t.to_node
-  FROM call_msgs_raw c
-  JOIN events e ON e.src = c.src AND e.ord = c.ord AND e.kind IN ('send', 'send_to_dead', 'receive')
-  LEFT JOIN send_targets t ON t.seq = e.seq
+-- One pass over the call messages: each tag's request and reply, as sent and as received (the first of each).
+-- The caller is in the request itself (\`{from, tag}\`); the callee is the request's receiver, or where its send went.
+WITH g AS (
+  SELECT tag_id, arg_min(tag, seq) AS tag,
+         min(seq) FILTER (WHERE is_request AND kind <> 'receive') AS rs_seq,
+         min(ts) FILTER (WHERE is_request AND kind <> 'receive') AS rs_ts,
+         min(seq) FILTER (WHERE is_request AND kind = 'receive') AS request_recv_seq,
+         min(ts) FILTER (WHERE is_request AND kind = 'receive') AS rr_ts,
+         arg_min(pid, seq) FILTER (WHERE is_request AND kind = 'receive') AS rr_pid,
+         arg_min(node, seq) FILTER (WHERE is_request AND kind = 'receive') AS rr_node,
+         arg_min(from_pid, seq) FILTER (WHERE is_request) AS caller_pid,
+         arg_min(from_node, seq) FILTER (WHERE is_request) AS caller_node,
+         arg_min(body, seq) FILTER (WHERE is_request) AS request,
+         min(seq) FILTER (WHERE NOT is_request AND kind <> 'receive') AS reply_seq,
+         min(ts) FILTER (WHERE NOT is_request AND kind <> 'receive') AS reply_sent_at,
+         min(seq) FILTER (WHERE NOT is_request AND kind = 'receive') AS reply_recv_seq,
+         min(ts) FILTER (WHERE NOT is_request AND kind = 'receive') AS reply_received_at,
+         arg_min(body, seq) FILTER (WHERE NOT is_request) AS reply
+  FROM call_msgs_raw GROUP BY tag_id
 ),
-req_send AS (SELECT tag_id, arg_min(cm, seq) AS x FROM cm WHERE is_request AND kind <> 'receive' GROUP BY tag_id),
-req_recv AS (SELECT tag_id, arg_min(cm, seq) AS x FROM cm WHERE is_request AND kind = 'receive' GROUP BY tag_id),
-rep_send AS (SELECT tag_id, arg_min(cm, seq) AS x FROM cm WHERE NOT is_request AND kind <> 'receive' GROUP BY tag_id),
-rep_recv AS (SELECT tag_id, arg_min(cm, seq) AS x FROM cm WHERE NOT is_request AND kind = 'receive' GROUP BY tag_id),
 req AS (
-  SELECT coalesce(a.tag_id, b.tag_id) AS tag_id, coalesce(a.x.tag, b.x.tag) AS tag,
-         coalesce(a.x.seq, b.x.seq) AS call_seq,
-         coalesce(a.x.pid, b.x.from_pid) AS caller_pid, coalesce(a.x.node, b.x.from_node) AS caller_node,
-         coalesce(b.x.pid, a.x.to_pid) AS callee_pid, coalesce(b.x.node, a.x.to_node) AS callee_node,
-         coalesce(a.x.body, b.x.body) AS request, coalesce(a.x.ts, b.x.ts) AS sent_at, b.x.seq AS request_recv_seq
-  FROM req_send a FULL OUTER JOIN req_recv b ON a.tag_id = b.tag_id
+  SELECT g.tag_id, g.tag, coalesce(g.rs_seq, g.request_recv_seq) AS call_seq, g.caller_pid, g.caller_node,
+         coalesce(g.rr_pid, t.to_pid) AS callee_pid, coalesce(g.rr_node, t.to_node) AS callee_node,
+         g.request, coalesce(g.rs_ts, g.rr_ts) AS sent_at, g.request_recv_seq,
+         g.reply_seq, g.reply_sent_at, g.reply_recv_seq, g.reply_received_at, g.reply
+  FROM g LEFT JOIN send_targets t ON t.seq = g.rs_seq
+  WHERE coalesce(g.rs_seq, g.request_recv_seq) IS NOT NULL
 ),
 caller_recv AS (SELECT DISTINCT node, pid FROM events WHERE kind = 'receive'),
 -- only calls whose reply never reached the caller can have timed out: the ASOF join runs on those alone
 -- (a reply sent to a caller whose receives were not traced counts as answered, so those are left out too)
 unanswered AS (
-  SELECT req.* FROM req ANTI JOIN rep_recv rr ON rr.tag_id = req.tag_id
-  WHERE (req.caller_node, req.caller_pid) IN (SELECT node, pid FROM caller_recv)
-     OR req.tag_id NOT IN (SELECT tag_id FROM rep_send)
+  SELECT * FROM req
+  WHERE reply_recv_seq IS NULL AND (reply_seq IS NULL OR (caller_node, caller_pid) IN (SELECT node, pid FROM caller_recv))
 ),
 -- a caller blocked in gen:call neither sends nor runs traced code: its first such event after the request means it went on
 -- (only the unanswered callers' events after the first unanswered call: the ASOF join sorts all of its right side)
@@ -230,14 +244,11 @@ went AS (
   FROM unanswered u ASOF JOIN active a ON a.node = u.caller_node AND a.pid = u.caller_pid AND u.call_seq < a.seq
 ),
 j AS (
-  SELECT req.*, rs.x.seq AS reply_seq, rs.x.ts AS reply_sent_at, rr.x.seq AS reply_recv_seq, rr.x.ts AS reply_received_at,
-         coalesce(rs.x.body, rr.x.body) AS reply,
+  SELECT req.*,
          cr.pid IS NOT NULL AS caller_receives_traced,
          ce.exited_at AS callee_exited_at, ca.exited_at AS caller_exited_at, ca.exit_reason AS caller_exit_reason,
          went.went_on_at AS caller_went_on_at
   FROM req
-  LEFT JOIN rep_send rs ON rs.tag_id = req.tag_id
-  LEFT JOIN rep_recv rr ON rr.tag_id = req.tag_id
   LEFT JOIN went ON went.tag_id = req.tag_id
   LEFT JOIN caller_recv cr ON cr.node = req.caller_node AND cr.pid = req.caller_pid
   LEFT JOIN processes ce ON ce.node = req.callee_node AND ce.pid = req.callee_pid

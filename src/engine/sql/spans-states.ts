@@ -63,8 +63,7 @@ ORDER BY s.call_seq`;
 export const BUILD_STATES = `
 CREATE OR REPLACE TABLE states AS
 WITH b AS (
-  SELECT s.pid, e.ts, e.seq, s.callback, s.message, s.state, s.state_size, s.node
-  FROM states_raw s JOIN events e ON e.src = s.src AND e.ord = s.ord AND e.kind = 'return'
+  SELECT pid, ts, seq, callback, message, state, state_size, node FROM states_raw
 )
 SELECT b.pid, b.ts, b.seq, b.callback, b.message, b.state, b.state_size, b.node,
        sp.call_seq, m.recv_seq, m.send_seq,
@@ -79,8 +78,8 @@ ORDER BY b.seq`;
 /** `state_changes`: structural differences between consecutive states of a process, computed at ingest. */
 export const BUILD_STATE_CHANGES = `
 CREATE OR REPLACE TABLE state_changes AS
-SELECT c.pid, e.seq, e.ts, c.path, c.change, c.before, c.after, c.node
-FROM state_changes_raw c JOIN events e ON e.src = c.src AND e.ord = c.ord AND e.kind = 'return'
-ORDER BY e.seq, c.path`;
+SELECT pid, seq, ts, path, change, before, after, node
+FROM state_changes_raw
+ORDER BY seq, path`;
 
 export const BUILD_SPANS_STATES = [BUILD_SPANS, BUILD_STATES, BUILD_STATE_CHANGES];
