@@ -48,6 +48,7 @@ defmodule BenchWl do
         # let the tracer's mailbox and the writer's queue grow instead of
         # dropping (the default marks drop most of a flat-out ping-pong).
         max_in_flight: 1_000,
+        max_buffer_memory: 8_000_000_000,
         high_water: 5_000_000,
         suspend_water: 10_000_000
       )

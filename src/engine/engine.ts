@@ -55,14 +55,20 @@ export class Engine {
   /** Events in events_raw; the next file's provisional seq starts here. */
   private totalEvents = 0;
   private insertMs = 0;
+  /** Writes (meta, sources) that wait until the file being loaded has succeeded. */
+  private deferred: (() => void)[] = [];
   /** Whether arrival order is no longer (ts, node, src, ord) order, so seq must be recomputed. */
   private outOfOrder = false;
   private lastKey: { ts: bigint; node: string; src: number; ord: number } | null = null;
 
-  private constructor(readonly db: DuckDb) {}
+  private constructor(
+    readonly db: DuckDb,
+    private readonly flushRows: number,
+  ) {}
 
-  static async create(db: DuckDb): Promise<Engine> {
-    const e = new Engine(db);
+  /** @param options.flushRows rows per Arrow batch handed to DuckDB while a file streams in */
+  static async create(db: DuckDb, options: { flushRows?: number } = {}): Promise<Engine> {
+    const e = new Engine(db, options.flushRows ?? FLUSH_ROWS);
     for (const [name, spec] of RAW_TABLES) {
       const cols = Object.entries(spec).map(([c, t]) => `"${c}" ${SQL_TYPES[t]}`);
       db.conn.query(`CREATE TABLE ${name} (${cols.join(', ')})`);
@@ -102,7 +108,10 @@ export class Engine {
       const source: LoadedSource = { name: group.name, kind: group.kind, node: '', events: 0, warnings: [] };
       const lastGood = this.lastKey && { ...this.lastKey };
       const outOfOrderBefore = this.outOfOrder;
-      this.conn().query('BEGIN TRANSACTION');
+      // No transaction around the file: uncommitted rows stay uncompressed in the transaction's own storage
+      // (at 1M events ~450 MB of wasm memory that never comes back). Each batch commits as it lands; a file
+      // that fails has its rows deleted by \`src\`, and its meta rows are only written once it succeeded.
+      this.deferred = [];
       try {
         for await (const batch of this.readGroup(group, source)) {
           for (const ev of batch.events) {
@@ -112,18 +121,18 @@ export class Engine {
           for (const f of batch.processes ?? []) sink.addFact(f);
           events += batch.events.length;
           source.events += batch.events.length;
-          if (sink.events.length >= FLUSH_ROWS) this.flush(sink);
+          if (sink.events.length >= this.flushRows) this.flush(sink);
           progress('ingesting', group.name, batch.bytesRead);
           await yieldToEventLoop();
           if (this.cancelled) throw new CancelledError();
         }
         this.flush(sink);
-        this.conn().query('COMMIT');
+        for (const write of this.deferred) write();
         this.totalEvents += sink.count;
         report.sources.push(source);
         report.warnings.push(...source.warnings);
       } catch (e) {
-        this.conn().query('ROLLBACK');
+        this.discard(src);
         this.lastKey = lastGood && { ...lastGood };
         this.outOfOrder = outOfOrderBefore;
         if (e instanceof CancelledError) {
@@ -300,8 +309,22 @@ export class Engine {
   }
 
   /** Source files carried by an archive (`sources/<Module>.ex`), for the source view. */
+  /** Forgets every row of a file that failed to load (the raw tables all carry \`src\`). */
+  private discard(src: number): void {
+    this.deferred = [];
+    for (const [name] of RAW_TABLES) this.conn().query(`DELETE FROM ${name} WHERE src = ${src}`);
+  }
+
   private recordSources(node: string, source: string, files: { path: string; text: string }[]): void {
     if (files.length === 0) return;
+    this.deferred.push(() => this.writeSources(node, source, files));
+  }
+
+  private recordMeta(node: string, source: string, kv: Record<string, string>): void {
+    this.deferred.push(() => this.writeMeta(node, source, kv));
+  }
+
+  private writeSources(node: string, source: string, files: { path: string; text: string }[]): void {
     const stmt = this.conn().prepare('INSERT INTO sources VALUES (?, ?, ?, ?, ?)');
     try {
       for (const f of files) {
@@ -314,7 +337,7 @@ export class Engine {
     }
   }
 
-  private recordMeta(node: string, source: string, kv: Record<string, string>): void {
+  private writeMeta(node: string, source: string, kv: Record<string, string>): void {
     const stmt = this.conn().prepare('INSERT INTO meta VALUES (?, ?, ?, ?)');
     try {
       for (const [k, v] of Object.entries(kv)) stmt.query(k, v, node, source);

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { Engine } from '../../src/engine/engine';
 import { openNodeDuckDb } from '../../src/engine/duckdb/open-node';
+import { RAW_TABLES } from '../../src/engine/ingest/event-sink';
+import { orderWrapFiles } from '../../src/archive/dbg';
 
 // Raw dbg trace-port files and a ttb upload folder (written by real OTP, see
 // test/fixtures/gen-traces.sh) loaded through the engine; expected counts come
@@ -50,6 +52,34 @@ describe('raw traces through the engine', () => {
     const n = engine.query(`SELECT count(*)::INTEGER FROM events`).rows[0][0];
     expect(n).toBeGreaterThan(0);
     expect(n).toBeLessThanOrEqual(facts.frames ?? Number.MAX_SAFE_INTEGER);
+  });
+
+  test('a file that fails after some of its batches were stored leaves no rows and no meta behind', async () => {
+    // One row per batch: every wrap file read before the corrupt one is already in DuckDB when the error comes.
+    const engine = await Engine.create(await openNodeDuckDb(), { flushRows: 1 });
+    await engine.load([read('archives/demo.zip')]);
+    const count = (sql: string) => Number(engine.query(sql).rows[0][0]);
+    const before = count('SELECT count(*) FROM events');
+    const metaBefore = count('SELECT count(*) FROM meta');
+    const names = readdirSync(path.join(fixtures, 'dbg')).filter((f) => /^wrap-\d+\.trace$/.test(f));
+    const last = orderWrapFiles(names).at(-1)!;
+    const files = names.map((f) => read(`dbg/${f}`));
+    const bad = files.find((f) => f.name === `dbg/${last}`)!;
+    bad.bytes = bad.bytes.slice();
+    // The second frame's op byte: the file still looks like a trace, its reading fails part-way.
+    const second = 5 + new DataView(bad.bytes.buffer).getUint32(1);
+    bad.bytes[second] = 7;
+    const report = await engine.load(files);
+    expect(report.errors).toHaveLength(1);
+    expect(report.errors[0].message).toMatch(/bad trace frame op 7/);
+    expect(report.timings.insertMs).toBeGreaterThan(0);
+    for (const [table] of RAW_TABLES) expect(count(`SELECT count(*) FROM ${table} WHERE src = 1`)).toBe(0);
+    expect(count('SELECT count(*) FROM events')).toBe(before);
+    expect(count('SELECT count(*) FROM meta')).toBe(metaBefore);
+    // The next file gets the next source number and loads normally.
+    const again = await engine.load([read('dbg/pingpong.trace')]);
+    expect(again.errors).toEqual([]);
+    expect(count('SELECT count(DISTINCT src) FROM events')).toBe(2);
   });
 
   test('a ttb upload folder: events from the log, process names from the .ti file', async () => {

@@ -84,9 +84,10 @@ CREATE OR REPLACE TABLE send_targets AS
 WITH names AS (
   SELECT node, name, any_value(pid) AS pid FROM processes WHERE name IS NOT NULL GROUP BY ALL
 ),
+-- keyed by hash(tag): grouping a million reference texts held far more memory than their hashes
 aliases AS (
-  SELECT tag, any_value(from_pid) AS pid, any_value(from_node) AS node
-  FROM call_msgs_raw WHERE is_request AND from_pid IS NOT NULL GROUP BY tag
+  SELECT hash(tag) AS th, any_value(from_pid) AS pid, any_value(from_node) AS node
+  FROM call_msgs_raw WHERE is_request AND from_pid IS NOT NULL GROUP BY th
 )
 SELECT e.seq,
        CASE WHEN e.peer LIKE '<%' THEN e.peer ELSE coalesce(n.pid, a.pid) END AS to_pid,
@@ -94,7 +95,7 @@ SELECT e.seq,
        e.ts, e.node, e.pid, e.term_id, e.kind
 FROM events e
 LEFT JOIN names n ON e.peer = n.name AND e.peer_node = n.node
-LEFT JOIN aliases a ON e.peer = a.tag
+LEFT JOIN aliases a ON a.th = CASE WHEN NOT starts_with(e.peer, '<') THEN hash(e.peer) END
 WHERE e.kind IN ('send', 'send_to_dead')`;
 
 /**
@@ -114,39 +115,37 @@ ORDER BY seq`;
  * callback that handled that term (consumption). See docs/SCHEMA.md for the
  * statuses and for when a message counts as taken from the mailbox.
  */
-export const BUILD_MESSAGES = `
-CREATE OR REPLACE TABLE messages AS
--- Rows stay narrow (keys, ids, times) until the end: the message text joins back by seq once, because
--- carrying it through the window sorts and joins was most of the cost.
-WITH s AS (
-  SELECT seq, ts, node, pid, to_pid, to_node, term_id, kind,
-         row_number() OVER (PARTITION BY to_node, to_pid, term_id, kind ORDER BY seq) AS k
-  FROM send_targets
-),
-r AS (
-  SELECT seq, ts, node, pid, term_id,
-         row_number() OVER (PARTITION BY node, pid, term_id ORDER BY seq) AS k
-  FROM events WHERE kind = 'receive'
-),
-replies AS (SELECT seq FROM call_msgs_raw WHERE NOT is_request AND kind = 'receive'),
-tracked AS (SELECT DISTINCT node, pid FROM consumed),
--- receives a callback would handle, in processes whose callbacks were traced: not call replies (gen:call takes
--- those), not system or proc_lib messages. Numbered per (process, text) through hash(text): sorting on long
--- text keys is what made this slow.
-handled AS (
-  SELECT e.seq, e.node, e.pid, hash(e.term) AS h, row_number() OVER (PARTITION BY e.node, e.pid, hash(e.term) ORDER BY e.seq) AS k
-  FROM events e SEMI JOIN tracked tk ON tk.node = e.node AND tk.pid = e.pid
-  ANTI JOIN replies rp ON rp.seq = e.seq
-  WHERE e.kind = 'receive' AND NOT starts_with(e.term, '{:system, ') AND NOT starts_with(e.term, '{:ack, ')
-    AND NOT starts_with(e.term, '{:io_reply, ') AND e.term <> ':timeout'
-),
-c AS (
-  SELECT seq, ts, node, pid, hash(msg) AS h, row_number() OVER (PARTITION BY node, pid, hash(msg) ORDER BY seq) AS k FROM consumed
-),
-took AS (
-  SELECT h.seq AS recv_seq, c.seq AS consumed_seq, c.ts AS consumed_at, true AS callback_shaped
-  FROM handled h LEFT JOIN c ON c.node = h.node AND c.pid = h.pid AND c.h = h.h AND c.k = h.k
-),
+export const BUILD_MESSAGES = [
+  // Sends and receives numbered per (receiver, term): narrow rows (keys, ids, times); the message text joins back
+  // once at the end. Built in steps: one statement holding every intermediate at once needed ~2.5x the memory.
+  `CREATE OR REPLACE TEMP TABLE msg_s AS
+SELECT seq, ts, node, pid, to_pid, to_node, term_id, kind,
+       row_number() OVER (PARTITION BY to_node, to_pid, term_id, kind ORDER BY seq) AS k
+FROM send_targets`,
+  `CREATE OR REPLACE TEMP TABLE msg_r AS
+SELECT seq, ts, node, pid, term_id,
+       row_number() OVER (PARTITION BY node, pid, term_id ORDER BY seq) AS k
+FROM events WHERE kind = 'receive'`,
+  // Receives a callback would handle, in processes whose callbacks were traced (not call replies, which gen:call
+  // takes, nor system or proc_lib messages), paired with the n-th callback that took the same text. Numbered per
+  // (process, text) through hash(text): sorting on long text keys is what made this slow.
+  `CREATE OR REPLACE TEMP TABLE msg_h AS
+WITH tracked AS (SELECT DISTINCT node, pid FROM consumed),
+replies AS (SELECT seq FROM call_msgs_raw WHERE NOT is_request AND kind = 'receive')
+SELECT e.seq, e.node, e.pid, hash(e.term) AS h, row_number() OVER (PARTITION BY e.node, e.pid, hash(e.term) ORDER BY e.seq) AS k
+FROM events e SEMI JOIN tracked tk ON tk.node = e.node AND tk.pid = e.pid
+ANTI JOIN replies rp ON rp.seq = e.seq
+WHERE e.kind = 'receive' AND NOT starts_with(e.term, '{:system, ') AND NOT starts_with(e.term, '{:ack, ')
+  AND NOT starts_with(e.term, '{:io_reply, ') AND e.term <> ':timeout'`,
+  `CREATE OR REPLACE TEMP TABLE msg_c AS
+SELECT seq, ts, node, pid, hash(msg) AS h, row_number() OVER (PARTITION BY node, pid, hash(msg) ORDER BY seq) AS k FROM consumed`,
+  `CREATE OR REPLACE TEMP TABLE msg_took AS
+SELECT h.seq AS recv_seq, c.seq AS consumed_seq, c.ts AS consumed_at
+FROM msg_h h LEFT JOIN msg_c c ON c.node = h.node AND c.pid = h.pid AND c.h = h.h AND c.k = h.k`,
+  'DROP TABLE msg_h',
+  'DROP TABLE msg_c',
+  `CREATE OR REPLACE TABLE messages AS
+WITH tracked AS (SELECT DISTINCT node, pid FROM consumed),
 traced_receivers AS (SELECT DISTINCT node, pid FROM events WHERE kind = 'receive'),
 m AS (
   SELECT s.seq AS send_seq, r.seq AS recv_seq,
@@ -154,7 +153,7 @@ m AS (
          coalesce(s.to_pid, r.pid) AS to_pid, coalesce(s.to_node, r.node) AS to_node,
          s.ts AS sent_at, r.ts AS received_at,
          coalesce(s.term_id, r.term_id) AS msg_id, s.kind AS send_kind
-  FROM s FULL OUTER JOIN r
+  FROM msg_s s FULL OUTER JOIN msg_r r
     -- only plain sends can be received; the CASE keeps this an equi-join (a separate kind test made DuckDB fall back to a nested-loop join)
     ON s.to_node = r.node AND (CASE WHEN s.kind = 'send' THEN s.to_pid END) = r.pid AND s.term_id = r.term_id AND s.k = r.k
 ),
@@ -163,12 +162,12 @@ n AS (
          CASE
            WHEN m.recv_seq IS NULL THEN NULL
            WHEN took.consumed_seq IS NOT NULL THEN took.consumed_at
-           WHEN took.callback_shaped THEN NULL
+           WHEN took.recv_seq IS NOT NULL THEN NULL
            ELSE m.received_at
          END AS taken_at,
          p.exited_at AS receiver_exited_at, tr.pid IS NOT NULL OR tk.pid IS NOT NULL AS receiver_traced
   FROM m
-  LEFT JOIN took ON took.recv_seq = m.recv_seq
+  LEFT JOIN msg_took took ON took.recv_seq = m.recv_seq
   LEFT JOIN tracked tk ON tk.node = m.to_node AND tk.pid = m.to_pid
   LEFT JOIN processes p ON p.node = m.to_node AND p.pid = m.to_pid
   LEFT JOIN traced_receivers tr ON tr.node = m.to_node AND tr.pid = m.to_pid
@@ -185,7 +184,11 @@ SELECT send_seq, recv_seq, from_pid, to_pid, sent_at, received_at, e.term AS msg
          ELSE 'receiver_not_traced'
        END AS status,
        consumed_seq, consumed_at, taken_at
-FROM n JOIN events e ON e.seq = coalesce(n.send_seq, n.recv_seq)`;
+FROM n JOIN events e ON e.seq = coalesce(n.send_seq, n.recv_seq)`,
+  'DROP TABLE msg_s',
+  'DROP TABLE msg_r',
+  'DROP TABLE msg_took',
+];
 
 /**
  * \`calls\`: gen_server/gen_statem calls matched to replies through the call
@@ -279,7 +282,7 @@ FROM o
 ORDER BY call_seq`;
 
 /** Core tables, in dependency order (analysis tables come after: see BUILD_ALL in index.ts). */
-export const BUILD_CORE = [BUILD_EVENTS, BUILD_PROCESSES, BUILD_SEND_TARGETS, BUILD_CONSUMED, BUILD_MESSAGES, BUILD_CALLS];
+export const BUILD_CORE = [BUILD_EVENTS, BUILD_PROCESSES, BUILD_SEND_TARGETS, BUILD_CONSUMED, ...BUILD_MESSAGES, BUILD_CALLS];
 
 /** Everything engine.ts runs after each load, in dependency order. */
 export const BUILD_ALL = [...BUILD_CORE, ...BUILD_SPANS_STATES, ...BUILD_SYSTEM_AT, ...BUILD_CAUSALITY, ...BUILD_ANOMALIES_STEPS];
