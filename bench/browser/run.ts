@@ -26,7 +26,9 @@ export async function chromiumFigures(plan: Plan, log: (s: string) => void): Pro
   const { benchPage } = await import('./bench-page');
   await withChromium(async ({ site, context }: { site: { origin: string }; context: any }) => {
     const ui: Record<string, unknown> = {};
-    let timelinePage: any;
+    // Frame times are taken on the timeline-size page right after its load, and the page is closed before the
+    // next, bigger load: pages of one site share a renderer process, and a kept 1M-event page starved a 5M load.
+    let timelineResult: { frames?: number[]; notBuilt?: string } | undefined;
     results.ui = ui;
     for (const n of plan.sizes) {
       const a = plan.archive(n);
@@ -37,7 +39,8 @@ export async function chromiumFigures(plan: Plan, log: (s: string) => void): Pro
         const keep = i === runs - 1 && n === plan.timelineAt;
         const r = await uiLoad(context, site.origin, a.file, { keepPage: keep });
         if (r.page) {
-          timelinePage = r.page;
+          timelineResult = await timelineFrames(r.page);
+          await r.page.close();
           delete r.page;
         }
         log(`chromium ui load ${path.basename(a.file)} ${i + 1}/${runs}: ${r.outcome} ${r.wallMs} ms (engine ${r.engineMs} ms)`);
@@ -134,15 +137,13 @@ export async function chromiumFigures(plan: Plan, log: (s: string) => void): Pro
     // Timeline frames at the query size.
     if (plan.timelineAt !== null) {
       const a = plan.archive(plan.timelineAt);
-      let t: { frames?: number[]; notBuilt?: string } = { notBuilt: 'load failed' };
-      if (timelinePage === undefined) {
+      let t: { frames?: number[]; notBuilt?: string } = timelineResult ?? { notBuilt: 'load failed' };
+      if (timelineResult === undefined) {
         const r = await uiLoad(context, site.origin, a.file, { keepPage: true });
-        timelinePage = r.page;
-        if (!r.page) t = { notBuilt: `load failed: ${r.outcome}` };
-      }
-      if (timelinePage) {
-        t = await timelineFrames(timelinePage);
-        await timelinePage.close();
+        if (r.page) {
+          t = await timelineFrames(r.page);
+          await r.page.close();
+        } else t = { notBuilt: `load failed: ${r.outcome}` };
       }
       results.timeline = { archive: a, ...t };
       const label = `${fmtShort(a.events)} events, pan + zoom`;
