@@ -41,7 +41,9 @@ export async function main(argv: string[]): Promise<number> {
     },
   });
   if (values.help) {
-    console.log(`usage: node bin/bench.mjs [--quick] [--only archive,recorder,load,memory,queries,timeline] [--sizes 100000,1000000] [--largest 10000000]`);
+    console.log(
+      `usage: node bin/bench.mjs [--quick] [--only archive,recorder,load,memory,queries,timeline] [--sizes 100000,1000000] [--largest 10000000,7500000]`,
+    );
     return 0;
   }
   const quick = values.quick ?? false;
@@ -51,7 +53,7 @@ export async function main(argv: string[]): Promise<number> {
     sections: new Set(values.only ? values.only.split(',') : ALL),
     sizes: nums(values.sizes, quick ? [10_000] : [100_000, 1_000_000, 5_000_000]),
     browserSizes: nums(values.sizes, quick ? [10_000] : [100_000, 1_000_000, 5_000_000]),
-    largest: nums(values.largest, quick ? [] : [10_000_000]).filter((n) => n > 0),
+    largest: nums(values.largest, quick ? [] : [10_000_000, 7_500_000]).filter((n) => n > 0),
   };
   const started = Date.now();
   const log = (s: string) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s] ${s}`);
