@@ -99,8 +99,10 @@ defmodule Otpscope do
     * Tuning (rarely needed): `:chunk_events` (16384 events per chunk and per
       tracer buffer), `:flush_interval` (500 ms), `:max_in_flight` (16
       buffers handed to the encoders and not yet written) and
-      `:max_buffer_memory` (64 MB: the most those buffers may hold; a
-      ping-pong buffer of 16384 trace messages is ~3 MB), `:encoders` (processes that encode chunks in parallel,
+      `:max_buffer_memory` (64 MB: the most those buffers may hold, counted
+      as the flat size of their messages; a ping-pong buffer of 16384 trace
+      messages is ~3 MB; a buffer is handed over early once it holds an
+      eighth of this), `:encoders` (processes that encode chunks in parallel,
       the writer included: one per scheduler, at most 4), `:high_water` (20 000) / `:low_water` (5 000) /
       `:suspend_water` (60 000) tracer mailbox marks, `:level` (deflate
       level, 1: on the ping-pong benchmark level 6 took twice the time,
@@ -117,7 +119,9 @@ defmodule Otpscope do
 
     * **Bounded memory whatever the event rate.** The tracer process only
       prepends trace messages to a buffer of at most `:chunk_events` messages
-      and hands full buffers (or whatever it has every `:flush_interval`) to
+      (and at most an eighth of `:max_buffer_memory`; a message bigger than
+      8 KB has its payload cut to the term limits as it arrives, so its
+      original is never copied) and hands full buffers (or whatever it has every `:flush_interval`) to
       separate encoder processes, which encode and compress them; the writer
       appends them to the file in order. At most `:max_in_flight` buffers,
       holding at most about `:max_buffer_memory` bytes, are being encoded or

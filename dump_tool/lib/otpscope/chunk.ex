@@ -146,6 +146,24 @@ defmodule Otpscope.Chunk do
     %{pieces: pieces, n: n, cuts: cuts, facts: :lists.reverse(facts), pids: pids}
   end
 
+  @doc """
+  Cuts the payload of one big trace message to `limits` (the tracer does it
+  as big messages arrive, see Otpscope.Tracer). Returns a row that encode/5
+  takes like a trace message: `{:otpscope_row, kind, pid, peer, mfa, {term},
+  cuts, {t, u}}` (the time stays the last element), or `msg` itself when it
+  is not an event of the format or has no payload.
+  """
+  def precut(msg, limits) do
+    case row(msg) do
+      {kind, pid, peer, mfa, {term}} ->
+        {cut, cuts} = Truncate.cut(term, limits)
+        {:otpscope_row, kind, pid, peer, mfa, {cut}, cuts, :erlang.element(tuple_size(msg), msg)}
+
+      _ ->
+        msg
+    end
+  end
+
   defp atom(a), do: strip(:erlang.term_to_binary(a))
   defp int(i), do: strip(:erlang.term_to_binary(i))
   defp bin(b), do: [<<109, byte_size(b)::32>>, b]
@@ -244,7 +262,7 @@ defmodule Otpscope.Chunk do
                 {<<tb::binary, 0>>, a, terms, cuts}
 
               {value} ->
-                {term_i, a, terms, cuts} = intern_term(a, terms, cuts, value)
+                {term_i, a, terms, cuts} = intern_term(a, terms, cuts, value, msg)
                 last = :erlang.put(elem(a.kind_keys, kind), term_i)
                 last = if last == :undefined, do: 0, else: last
                 {put_unsigned(tb, zigzag(term_i - last) + 1), a, terms, cuts}
@@ -281,18 +299,31 @@ defmodule Otpscope.Chunk do
     end
   end
 
-  defp intern_term(a, terms, cuts, value) do
+  # A term cut by the tracer (a big one) is not interned: looking it up
+  # hashes the whole term, which cost ~40 % of the encoder's time on the
+  # mixed benchmark workload, and big terms rarely repeat whole (a state is
+  # passed to a callback as `[msg, from, state]` and returned as
+  # `{:reply, r, state}`). Deflate still finds a repeat close by.
+  defp intern_term(a, terms, cuts, value, {:otpscope_row, _, _, _, _, _, c, _}) do
+    add_term(a, terms, cuts + c, value)
+  end
+
+  defp intern_term(a, terms, cuts, value, _msg) do
     case :erlang.get(value) do
       :undefined ->
         {cut, c} = Truncate.cut(value, a.limits)
-        bin = :erlang.term_to_binary(cut)
-        i = a.nt
-        :erlang.put(value, i)
-        {i, %{a | nt: i + 1}, [[<<109, byte_size(bin)::32>>, bin] | terms], cuts + c}
+        :erlang.put(value, a.nt)
+        add_term(a, terms, cuts + c, cut)
 
       i ->
         {i, a, terms, cuts}
     end
+  end
+
+  defp add_term(a, terms, cuts, term) do
+    bin = :erlang.term_to_binary(term)
+    i = a.nt
+    {i, %{a | nt: i + 1}, [[<<109, byte_size(bin)::32>>, bin] | terms], cuts}
   end
 
   # spawn and spawned describe the same event when both processes are traced;
@@ -363,6 +394,8 @@ defmodule Otpscope.Chunk do
   defp row({:trace_ts, p, tag, info, _})
        when tag in [:gc_minor_start, :gc_minor_end, :gc_major_start, :gc_major_end],
        do: {15, p, :none, :none, {{tag, info}}}
+
+  defp row({:otpscope_row, kind, p, peer, mfa, term, _cuts, _}), do: {kind, p, peer, mfa, term}
 
   # Recorder-made state snapshot: {:otpscope_state, pid, module, state, {t, u}}.
   defp row({:otpscope_state, p, mod, state, _}), do: {12, p, :none, {mod, :init, 1}, {state}}

@@ -75,6 +75,8 @@ defmodule Otpscope.Recorder do
 
       manifest = manifest(opts, backend, started_ns, mono_ns, warnings)
 
+      limits = {opts.max_binary, opts.max_list, opts.max_map, opts.max_tuple, opts.max_depth}
+
       writer_opts = %{
         file: opts.file,
         level: opts.level,
@@ -82,7 +84,7 @@ defmodule Otpscope.Recorder do
         processes_start: processes_start,
         tree_start: tree_start,
         sources: sources,
-        limits: {opts.max_binary, opts.max_list, opts.max_map, opts.max_tuple, opts.max_depth},
+        limits: limits,
         encoders: opts.encoders
       }
 
@@ -107,6 +109,7 @@ defmodule Otpscope.Recorder do
                 writer: writer,
                 encoders: encoders,
                 controller: self(),
+                limits: limits,
                 known_modules: MapSet.new(callback_mods),
                 watch_spawns: opts.states and spec in [:all, :new]
               }
