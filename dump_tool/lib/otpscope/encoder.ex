@@ -17,11 +17,20 @@ defmodule Otpscope.Encoder do
 
   alias Otpscope.Chunk
 
+  # Words. Encoding a ping-pong chunk of 16384 events from the default
+  # 233-word heap spent ~25 % of its time in garbage collections, mostly
+  # copying the buffer being encoded as the heap grew: 1.74 -> 1.29
+  # µs/event with this (2 MB; 4 and 8 MB were no better). The heap goes back
+  # to its live size when the encoder hibernates between chunks.
+  @min_heap_size 250_000
+  def min_heap_size, do: @min_heap_size
+
   def start_link(opts) do
     :proc_lib.spawn_opt(__MODULE__, :init, [opts], [
       :link,
       {:message_queue_data, :off_heap},
-      {:fullsweep_after, 20}
+      {:fullsweep_after, 20},
+      {:min_heap_size, @min_heap_size}
     ])
   end
 

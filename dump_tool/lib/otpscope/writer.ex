@@ -21,7 +21,9 @@ defmodule Otpscope.Writer do
     pid =
       :proc_lib.spawn_opt(__MODULE__, :init, [opts, parent, ref], [
         {:fullsweep_after, 10},
-        {:message_queue_data, :off_heap}
+        {:message_queue_data, :off_heap},
+        # the writer is encoder 0
+        {:min_heap_size, Encoder.min_heap_size()}
       ])
 
     mref = Process.monitor(pid)
