@@ -70,6 +70,8 @@ export interface ProcessFact {
 export interface TraceBatch {
   events: TraceEvent[];
   processes?: ProcessFact[];
+  /** Supervision trees as recorded (otpscope archives: \`facts/tree-start.etf\`, \`facts/tree-stop.etf\`). */
+  trees?: { snapshot: 'start' | 'stop'; node: string; term: Term }[];
   /** Bytes of input consumed so far (for progress). */
   bytesRead: number;
 }

@@ -22,6 +22,7 @@ export const EXPORT_TABLES = [
   'params',
   'anomalies',
   'anomaly_events',
+  'supervision',
 ];
 
 /** `otpscope export FILE... --parquet DIR` (native DuckDB writes the Parquet files). */

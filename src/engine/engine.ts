@@ -119,6 +119,7 @@ export class Engine {
             this.checkOrder(ev.ts, ev.node, src, ev.order ?? sink.count - 1);
           }
           for (const f of batch.processes ?? []) sink.addFact(f);
+          for (const t of batch.trees ?? []) sink.addTree(t.snapshot, t.node, t.term);
           events += batch.events.length;
           source.events += batch.events.length;
           if (sink.events.length >= this.flushRows) this.flush(sink);
@@ -281,7 +282,11 @@ export class Engine {
       source.warnings.push(...archive.warnings);
       this.recordMeta(archive.manifest.node, f.name, { ...flatten('', archive.manifest), ...flatten('totals.', archive.totals ?? {}) });
       this.recordSources(archive.manifest.node, f.name, archive.sources);
-      yield { events: [], processes: archive.processes, bytesRead: 0 };
+      const trees = (['start', 'stop'] as const).flatMap((snapshot) => {
+        const term = archive.trees[snapshot];
+        return term === undefined ? [] : [{ snapshot, node: archive.manifest.node, term }];
+      });
+      yield { events: [], processes: archive.processes, trees, bytesRead: 0 };
       yield* archive.batches();
       return;
     }

@@ -68,6 +68,26 @@ test('process tree: supervisors and workers at the cursor, exits, selection, fil
   await page.close();
 });
 
+test('process tree: applications and child ids from the recorded supervision tree', async () => {
+  const page = await context.newPage();
+  await load(page, 'demo.zip');
+  // demo.zip recorded kernel, elixir and mix at start and the demo application (started while recording) at stop.
+  const apps = await page.getByTestId('application').allInnerTexts();
+  for (const a of [':otpscope_demo', ':kernel', ':elixir']) assert.ok(apps.includes(a), `${a} in ${apps}`);
+  assert.match(await row(page, '<0.139.0>').getAttribute('title'), /application :otpscope_demo .*child id OtpscopeDemo\.WorkerA/);
+  // WorkerA sits under its supervisor, one level deeper.
+  const pad = async (pid) =>
+    parseFloat(
+      await row(page, pid)
+        .locator('xpath=..')
+        .evaluate((el) => getComputedStyle(el).paddingLeft),
+    );
+  const sup = page.locator('[data-testid=process-row]', { hasText: 'Supervisor' }).filter({ has: page.getByTestId('application') });
+  const supPid = await sup.first().getAttribute('data-pid');
+  assert.equal((await pad('<0.139.0>')) - (await pad(supPid)), 10);
+  await page.close();
+});
+
 test('state inspector: state at the cursor, diff, step through changes, Erlang syntax, mailbox', async () => {
   const page = await context.newPage();
   await load(page, 'demo.zip');

@@ -102,6 +102,31 @@ describe('the demo archive', () => {
     expect(rows).toEqual([['received', 6]]);
   });
 
+  test('the recorded supervision trees are a table, and the demo app appears in the one at stop', () => {
+    // The demo application starts during the recording: OtpscopeDemo.Supervisor over WorkerB and WorkerA (app.ex).
+    const rows = engine.query(`
+      SELECT s.snapshot, s.depth, s.child_id, s.type, s.status, p.name, sup.name
+      FROM supervision s JOIN processes p ON p.node = s.node AND p.pid = s.pid
+      LEFT JOIN processes sup ON sup.node = s.node AND sup.pid = s.supervisor
+      WHERE s.application = ':otpscope_demo' ORDER BY s.snapshot, s.depth, s.child_id`).rows;
+    expect(rows).toEqual([
+      ['stop', 0, null, 'supervisor', 'running', 'OtpscopeDemo.Supervisor', null],
+      ['stop', 1, 'OtpscopeDemo.WorkerA', 'worker', 'running', 'OtpscopeDemo.WorkerA', 'OtpscopeDemo.Supervisor'],
+      ['stop', 1, 'OtpscopeDemo.WorkerB', 'worker', 'running', 'OtpscopeDemo.WorkerB', 'OtpscopeDemo.Supervisor'],
+    ]);
+    // Applications running at start are in both snapshots; kernel's top supervisor is :kernel_sup.
+    const kernel = engine.query(
+      `SELECT DISTINCT p.name FROM supervision s JOIN processes p USING (node, pid) WHERE s.application = ':kernel' AND s.depth = 0`,
+    ).rows;
+    expect(kernel).toEqual([[':kernel_sup']]);
+    const at = engine.query(`
+      SELECT t.application, t.child_id, t.is_supervisor, par.name FROM tree_at((SELECT max(ts) FROM events)) t
+      JOIN processes par ON par.node = t.node AND par.pid = t.parent_pid
+      WHERE t.name = 'OtpscopeDemo.WorkerA'`).rows;
+    expect(at).toEqual([[':otpscope_demo', 'OtpscopeDemo.WorkerA', false, 'OtpscopeDemo.Supervisor']]);
+    expect(engine.query(`SELECT child_type FROM processes WHERE name = 'OtpscopeDemo.Supervisor'`).rows).toEqual([['supervisor']]);
+  });
+
   test('meta holds the manifest and totals', () => {
     const kv = Object.fromEntries(engine.query(`SELECT key, value FROM meta`).rows);
     expect(kv.format).toBe('otpscope');

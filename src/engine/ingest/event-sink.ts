@@ -1,4 +1,4 @@
-import { isAtom, isTuple, type Term } from '../../archive/etf/term';
+import { isAtom, isPid, isTuple, type ErlMap, type Term } from '../../archive/etf/term';
 import type { ProcessFact, TraceEvent } from '../../archive/trace-event';
 import { hashString } from '../../archive/otpscope/hash';
 import { diffTerms, renderPath } from '../analyses/term-diff';
@@ -91,6 +91,24 @@ export const FACTS_RAW = {
   ancestors: 'str',
 } as const;
 
+/**
+ * The supervision trees an archive recorded (at start and at stop), one row
+ * per supervisor and child; a public table (docs/SCHEMA.md \`supervision\`).
+ */
+export const SUPERVISION = {
+  src: 'i32',
+  node: 'str',
+  snapshot: 'str',
+  application: 'str',
+  supervisor: 'str',
+  pid: 'str',
+  child_id: 'str',
+  type: 'str',
+  module: 'str',
+  status: 'str',
+  depth: 'i32',
+} as const;
+
 /** The raw tables ingest fills, in creation order. */
 export const RAW_TABLES: [string, ColumnSpec][] = [
   ['events_raw', EVENTS_RAW],
@@ -99,6 +117,7 @@ export const RAW_TABLES: [string, ColumnSpec][] = [
   ['call_msgs_raw', CALL_MSGS_RAW],
   ['consumed_raw', CONSUMED_RAW],
   ['state_changes_raw', STATE_CHANGES_RAW],
+  ['supervision', SUPERVISION],
 ];
 
 /**
@@ -113,6 +132,7 @@ export class EventSink {
   private readonly callMsgs = new ColumnBuilder(CALL_MSGS_RAW);
   private readonly consumed = new ColumnBuilder(CONSUMED_RAW);
   private readonly stateChanges = new ColumnBuilder(STATE_CHANGES_RAW);
+  private readonly supervision = new ColumnBuilder(SUPERVISION);
   /** The last state of each process (key: node + pid text), for state_changes. */
   private readonly lastState = new Map<string, Term>();
   private readonly text = new TermText();
@@ -246,8 +266,46 @@ export class EventSink {
     take('call_msgs_raw', this.callMsgs);
     take('consumed_raw', this.consumed);
     take('state_changes_raw', this.stateChanges);
-    for (const b of [this.events, this.states, this.facts, this.callMsgs, this.consumed, this.stateChanges]) b.reset();
+    take('supervision', this.supervision);
+    for (const b of [this.events, this.states, this.facts, this.callMsgs, this.consumed, this.stateChanges, this.supervision]) b.reset();
     return out;
+  }
+
+  /**
+   * One recorded supervision tree snapshot: a list of
+   * \`%{application, pid, name, module, type: :supervisor, children}\` maps whose
+   * children are \`%{id, pid, type, module, children}\` (docs/FORMAT.md). Rows in
+   * tree order; anything that is not such a map is skipped.
+   */
+  addTree(snapshot: 'start' | 'stop', node: string, tree: Term): void {
+    if (!Array.isArray(tree)) return;
+    const t = this.text;
+    const text = (x: Term | undefined) => (x === undefined || isAtom(x, 'nil') ? null : t.term(x));
+    const walk = (m: Term, application: string | null, supervisor: string | null, depth: number) => {
+      if (!isMap(m)) return;
+      const pid = mapValue(m, 'pid');
+      const live = pid !== undefined && isPid(pid);
+      this.supervision.push(
+        this.src,
+        live ? t.nodeOf(pid, node) : node,
+        snapshot,
+        application,
+        supervisor,
+        live ? t.pid(pid) : null,
+        depth === 0 ? null : text(mapValue(m, 'id')),
+        text(mapValue(m, 'type'))?.replace(/^:/, '') ?? null,
+        text(mapValue(m, 'module')),
+        live ? 'running' : pid !== undefined && isAtom(pid) ? pid.name : null,
+        depth,
+      );
+      const children = mapValue(m, 'children');
+      if (Array.isArray(children)) for (const c of children) walk(c, application, live ? t.pid(pid) : null, depth + 1);
+    };
+    for (const app of tree) {
+      if (!isMap(app)) continue;
+      const a = mapValue(app, 'application');
+      walk(app, a === undefined ? null : t.term(a), null, 0);
+    }
   }
 
   addFact(f: ProcessFact & { extra?: Record<string, Term> }): void {
@@ -272,6 +330,16 @@ export class EventSink {
       ancestors === undefined ? null : t.term(ancestors),
     );
   }
+}
+
+function isMap(t: Term): t is ErlMap {
+  return typeof t === 'object' && t !== null && !Array.isArray(t) && !(t instanceof Uint8Array) && t.t === 'map';
+}
+
+/** The value under an atom key of a map. */
+function mapValue(m: ErlMap, key: string): Term | undefined {
+  for (const [k, v] of m.entries) if (isAtom(k, key)) return v;
+  return undefined;
 }
 
 function moduleOf(m: Term | undefined): string | null {

@@ -39,6 +39,7 @@ WITH ids AS (
   SELECT node, pid FROM events WHERE pid LIKE '<%' AND kind <> 'drop'
   UNION SELECT peer_node, peer FROM events WHERE kind = 'spawn' AND peer LIKE '<%'
   UNION SELECT node, pid FROM facts_raw
+  UNION SELECT node, pid FROM supervision WHERE pid IS NOT NULL
 ),
 sp AS (
   SELECT peer_node AS node, peer AS pid, min(ts) AS spawned_at, arg_min(pid, ts) AS parent_pid, arg_min(mfa, ts) AS spawn_mfa
@@ -58,19 +59,25 @@ cb AS (
 fa AS (
   SELECT node, pid, max(name) AS name, max(initial_call) AS initial_call, max(module) AS module, max(parent_pid) AS parent_pid
   FROM facts_raw GROUP BY ALL
+),
+sv AS (
+  SELECT node, pid, any_value(application) AS application, any_value(child_id) AS child_id, any_value(type) AS child_type
+  FROM supervision WHERE pid IS NOT NULL GROUP BY ALL
 )
 SELECT ids.node, ids.pid,
        coalesce(fa.name, rg.name) AS name,
        coalesce(fa.initial_call, CASE WHEN sp.spawn_mfa LIKE ':proc_lib.%' AND cb.module IS NOT NULL THEN cb.module || '.init/1' END, sp.spawn_mfa) AS initial_call,
        coalesce(cb.module, CASE WHEN fa.module NOT IN (':proc_lib', ':erlang') THEN fa.module END) AS module,
        coalesce(sp.parent_pid, fa.parent_pid) AS parent_pid,
-       sp.spawned_at, ex.exited_at, ex.exit_reason
+       sp.spawned_at, ex.exited_at, ex.exit_reason,
+       sv.application, sv.child_id, sv.child_type
 FROM ids
 LEFT JOIN fa USING (node, pid)
 LEFT JOIN sp USING (node, pid)
 LEFT JOIN ex USING (node, pid)
 LEFT JOIN rg USING (node, pid)
 LEFT JOIN cb USING (node, pid)
+LEFT JOIN sv USING (node, pid)
 ORDER BY ids.node, coalesce(sp.spawned_at, 0), ids.pid`;
 
 /**

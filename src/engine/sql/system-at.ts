@@ -87,17 +87,21 @@ export const CREATE_AT_MACROS = [
    WHERE linked_at <= t AND (unlinked_at IS NULL OR unlinked_at > t)
    ORDER BY node, pid, peer_node, peer`,
   `CREATE OR REPLACE MACRO tree_at(t) AS TABLE
-   WITH a AS (SELECT * FROM alive_at(t)),
+   WITH a AS (
+     SELECT a.*, p.application, p.child_id, p.child_type FROM alive_at(t) a JOIN processes p ON p.node = a.node AND p.pid = a.pid
+   ),
    l AS (
      SELECT node, pid, peer_node AS other_node, peer AS other FROM links_at(t)
      UNION ALL SELECT peer_node, peer, node, pid FROM links_at(t)
    ),
-   lk AS (SELECT node, pid, string_agg(other, ' ' ORDER BY other) AS links FROM l GROUP BY node, pid)
-   SELECT a.node, a.pid, a.parent_pid, a.name, a.module, a.initial_call,
-          coalesce(a.module IN (':supervisor', 'Supervisor', ':supervisor_bridge') OR a.initial_call LIKE ':supervisor.%', false) AS is_supervisor,
-          lk.links
+   lk AS (SELECT node, pid, string_agg(other, ' ' ORDER BY other) AS links FROM l GROUP BY node, pid),
+   sv AS (SELECT node, pid, any_value(supervisor) AS supervisor FROM supervision WHERE pid IS NOT NULL GROUP BY node, pid)
+   SELECT a.node, a.pid, coalesce(sv.supervisor, a.parent_pid) AS parent_pid, a.name, a.module, a.initial_call,
+          coalesce(a.child_type = 'supervisor' OR a.module IN (':supervisor', 'Supervisor', ':supervisor_bridge') OR a.initial_call LIKE ':supervisor.%', false) AS is_supervisor,
+          lk.links, a.application, a.child_id
    FROM a LEFT JOIN lk ON lk.node = a.node AND lk.pid = a.pid
-   ORDER BY a.node, a.parent_pid NULLS FIRST, a.pid`,
+   LEFT JOIN sv ON sv.node = a.node AND sv.pid = a.pid
+   ORDER BY a.node, coalesce(sv.supervisor, a.parent_pid) NULLS FIRST, a.pid`,
 ];
 
 export const BUILD_SYSTEM_AT = [BUILD_MAILBOX_DEPTH, BUILD_LINKS, ...CREATE_AT_MACROS];

@@ -11,6 +11,10 @@ export interface ProcInfo extends ProcessRef {
   exitedAt: bigint | null;
   exitReason: string | null;
   events: number;
+  /** From the recorded supervision tree (otpscope archives): the application, the child id, worker or supervisor. */
+  application: string | null;
+  childId: string | null;
+  childType: string | null;
 }
 
 export const procKey = (p: ProcessRef): string => `${p.node}|${p.pid}`;
@@ -28,7 +32,8 @@ export class ProcessDirectory {
 
   async refresh(): Promise<void> {
     const r = await this.session.query(
-      `SELECT p.node, p.pid, p.name, p.initial_call, p.module, p.parent_pid, p.spawned_at, p.exited_at, p.exit_reason, coalesce(e.n, 0) AS events
+      `SELECT p.node, p.pid, p.name, p.initial_call, p.module, p.parent_pid, p.spawned_at, p.exited_at, p.exit_reason, coalesce(e.n, 0) AS events,
+              p.application, p.child_id, p.child_type
        FROM processes p LEFT JOIN (SELECT node, pid, count(*) AS n FROM events WHERE pid IS NOT NULL GROUP BY ALL) e USING (node, pid)
        ORDER BY p.node, try_cast(split_part(trim(p.pid, '<>'), '.', 2) AS BIGINT), p.pid`,
     );
@@ -43,6 +48,9 @@ export class ProcessDirectory {
       exitedAt: big(row.exited_at),
       exitReason: str(row.exit_reason),
       events: num(row.events) ?? 0,
+      application: str(row.application),
+      childId: str(row.child_id),
+      childType: str(row.child_type),
     }));
     this.nodes = [...new Set(this.list.map((p) => p.node))];
   }

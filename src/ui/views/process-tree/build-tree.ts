@@ -64,7 +64,7 @@ export function buildTree(list: ProcInfo[], t: bigint | null, opts: { withExited
 
 /** A process that supervises: a supervisor behaviour, or an initial call into :supervisor. */
 export function isSupervisor(p: ProcInfo): boolean {
-  return /supervisor/i.test(p.module ?? '') || /^:supervisor\./.test(p.initialCall ?? '') || /Supervisor/.test(p.name ?? '');
+  return p.childType === 'supervisor' || /supervisor/i.test(p.module ?? '') || /^:supervisor\./.test(p.initialCall ?? '') || /Supervisor/.test(p.name ?? '');
 }
 
 export function isAbnormalExit(reason: string | null): boolean {
