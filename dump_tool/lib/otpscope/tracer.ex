@@ -39,23 +39,12 @@ defmodule Otpscope.Tracer do
   # while shedding the mailbox is what matters: look more often
   @shed_check_every 64
 
-  # The heap starts big enough for a full buffer, so filling one never
-  # triggers a garbage collection that copies it (a handed-over buffer is
-  # garbage, cheap to collect). Ping-pong benchmark, same sitting, two runs
-  # each: 103k and 132k of 600k events dropped with a 256 KB heap, none with
-  # this (8 MB at the default options).
   def start(opts) do
     :proc_lib.spawn_opt(__MODULE__, :init, [opts], [
       {:message_queue_data, :off_heap},
       {:priority, :high},
-      {:min_heap_size, 32_768 + min(chunk_words(opts), opts.chunk_events * 64)}
+      {:min_heap_size, 32_768}
     ])
-  end
-
-  defp chunk_words(opts) do
-    Map.get_lazy(opts, :chunk_words, fn ->
-      max(div(opts.max_buffer_memory, 8 * :erlang.system_info(:wordsize)), 1)
-    end)
   end
 
   def init(opts) do
@@ -73,7 +62,10 @@ defmodule Otpscope.Tracer do
       in_flight: 0,
       # words of the buffers handed over and not yet written, and by buffer
       max_words: div(opts.max_buffer_memory, :erlang.system_info(:wordsize)),
-      chunk_words: chunk_words(opts),
+      chunk_words:
+        Map.get_lazy(opts, :chunk_words, fn ->
+          max(div(opts.max_buffer_memory, 8 * :erlang.system_info(:wordsize)), 1)
+        end),
       limits: opts.limits,
       in_flight_words: 0,
       sizes: %{},
