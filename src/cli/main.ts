@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { Engine, type LoadReport } from '../engine/engine';
+import { Engine, type LoadProgress, type LoadReport } from '../engine/engine';
 import { openNodeDuckDb } from '../engine/duckdb/open-node';
 import { formatResult } from './format';
 import { CliError, readInputFiles } from './load-files';
@@ -56,11 +56,31 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** Opens the engine and loads files, printing one line per unreadable file; fails when nothing loaded. */
+/** On a terminal, one status line on stderr while a load runs (rewritten at most 4 times a second, cleared at the end). */
+function progressLine(): ((p: LoadProgress) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  let last = 0;
+  return (p) => {
+    const now = performance.now();
+    if (p.phase === 'done') {
+      process.stderr.write('\r\x1b[K');
+      return;
+    }
+    if (now - last < 250) return;
+    last = now;
+    const what =
+      p.phase === 'analysing' && p.step
+        ? `building ${p.step.name} (${p.step.index + 1}/${p.step.count})`
+        : `${p.phase} ${p.file}: ${(p.bytesRead / 1e6).toFixed(1)} of ${(p.bytesTotal / 1e6).toFixed(1)} MB`;
+    process.stderr.write(`\r\x1b[Kotpscope: ${what}, ${p.events.toLocaleString('en')} events`);
+  };
+}
+
 export async function loadEngine(files: string[]): Promise<{ engine: Engine; report: LoadReport }> {
   if (files.length === 0) throw new CliError('no input files');
   const inputs = await readInputFiles(files);
   const engine = await Engine.create(await openNodeDuckDb());
-  const report = await engine.load(inputs);
+  const report = await engine.load(inputs, progressLine());
   for (const w of report.warnings) console.error(`otpscope: warning: ${w}`);
   for (const e of report.errors) console.error(`otpscope: error: ${e.message}`);
   if (report.sources.length === 0) throw new CliError('no input could be read');

@@ -19,6 +19,8 @@ export interface LoadProgress {
   bytesTotal: number;
   events: number;
   eventsPerSecond: number;
+  /** While analysing: the table being built, and how many of the build statements have run. */
+  step?: { name: string; index: number; count: number };
 }
 
 export interface LoadedSource {
@@ -96,9 +98,9 @@ export class Engine {
     const bytesTotal = files.reduce((n, f) => n + f.bytes.length, 0);
     let bytesDone = 0;
     let events = 0;
-    const progress = (phase: LoadProgress['phase'], file: string, bytesInFile: number) => {
+    const progress = (phase: LoadProgress['phase'], file: string, bytesInFile: number, step?: LoadProgress['step']) => {
       const secs = (performance.now() - started) / 1000;
-      onProgress?.({ phase, file, bytesRead: bytesDone + bytesInFile, bytesTotal, events, eventsPerSecond: secs > 0 ? events / secs : 0 });
+      onProgress?.({ phase, file, bytesRead: bytesDone + bytesInFile, bytesTotal, events, eventsPerSecond: secs > 0 ? events / secs : 0, step });
     };
     const { groups, errors } = classifyInputs(files);
     report.errors.push(...errors);
@@ -160,7 +162,8 @@ export class Engine {
     await yieldToEventLoop();
     const analysing = performance.now();
     try {
-      report.timings.steps = this.rebuild();
+      // Progress goes out per statement (a worker's postMessage needs no turn of its event loop).
+      report.timings.steps = this.rebuild((step) => progress('analysing', '', 0, step));
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       report.errors.push({
@@ -257,7 +260,7 @@ export class Engine {
     k.ord = ord;
   }
 
-  private rebuild(): { sql: string; ms: number }[] {
+  private rebuild(onStep?: (step: NonNullable<LoadProgress['step']>) => void): { sql: string; ms: number }[] {
     if (this.outOfOrder) {
       for (const sql of RESEQUENCE_EVENTS) this.conn().query(sql);
       this.outOfOrder = false;
@@ -266,7 +269,8 @@ export class Engine {
       this.lastKey = last ? { ts: BigInt(last[0] as bigint | number), node: String(last[1]), src: Number(last[2]), ord: Number(last[3]) } : null;
     }
     const steps: { sql: string; ms: number }[] = [];
-    for (const sql of BUILD_ALL) {
+    for (const [index, sql] of BUILD_ALL.entries()) {
+      onStep?.({ name: stepName(sql), index, count: BUILD_ALL.length });
       const t = performance.now();
       this.conn().query(sql);
       steps.push({ sql: sql.trim().split('\n')[0].slice(0, 80), ms: performance.now() - t });
@@ -353,6 +357,12 @@ export class Engine {
 }
 
 class CancelledError extends Error {}
+
+/** The table a build statement makes, as users know it (the steps' temporary tables go by the table they build). */
+function stepName(sql: string): string {
+  const name = /\b(?:TABLE|VIEW|MACRO)\s+(?:IF NOT EXISTS\s+)?(\w+)/i.exec(sql)?.[1] ?? 'tables';
+  return name.replace(/^msg_\w+$/, 'messages').replace(/^anomalies_\w+$/, 'anomalies');
+}
 
 function isOutOfMemory(message: string): boolean {
   return /out of memory|Aborted\(OOM\)|Cannot enlarge memory/i.test(message);

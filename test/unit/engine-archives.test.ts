@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { Engine } from '../../src/engine/engine';
+import { Engine, type LoadProgress } from '../../src/engine/engine';
 import { openNodeDuckDb } from '../../src/engine/duckdb/open-node';
 
 // The recorder's fixture archives (dump_tool/scripts/gen_fixtures.exs) loaded
@@ -132,6 +132,26 @@ describe('the demo archive', () => {
     expect(kv.format).toBe('otpscope');
     expect(kv.format_version).toBe('2');
     expect(kv['totals.stop_reason']).toBe('stop');
+  });
+});
+
+describe('progress', () => {
+  test('a load reports bytes while reading, then each analysis table it builds, then done', async () => {
+    const engine = await freshEngine();
+    const seen: LoadProgress[] = [];
+    await engine.load([input('demo.zip'), input('crash.zip')], (p) => seen.push(structuredClone(p)));
+    const phases = seen.map((p) => p.phase);
+    expect(phases.at(-1)).toBe('done');
+    expect(phases.indexOf('analysing')).toBeGreaterThan(phases.lastIndexOf('ingesting'));
+    const reading = seen.filter((p) => p.phase === 'ingesting');
+    for (let i = 1; i < reading.length; i++) expect(reading[i].bytesRead).toBeGreaterThanOrEqual(reading[i - 1].bytesRead);
+    expect(reading.at(-1)!.bytesRead).toBeLessThanOrEqual(reading.at(-1)!.bytesTotal);
+    expect(seen.find((p) => p.phase === 'analysing')!.bytesRead).toBe(reading[0].bytesTotal);
+    const steps = seen.filter((p) => p.step).map((p) => p.step!);
+    expect(steps.map((s) => s.index)).toEqual(steps.map((_, i) => i));
+    expect(steps[0].count).toBe(steps.length);
+    for (const table of ['processes', 'messages', 'calls', 'spans', 'states', 'mailbox_depth', 'causal_links', 'anomalies'])
+      expect(steps.map((s) => s.name)).toContain(table);
   });
 });
 
