@@ -193,6 +193,37 @@ defmodule OtpscopeTest do
     assert a.totals =~ ~r/"terms_truncated":[1-9]/
   end
 
+  # Regression test for the tracer's early cut: messages over 1024 words are
+  # cut as they arrive (Otpscope.Tracer), small ones by the encoder; both
+  # must give what the limits say, and be counted.
+  test "a big message is cut to the limits and counted, like a small one" do
+    file = tmp_file("big.zip")
+    me = self()
+
+    pid =
+      spawn(fn ->
+        receive do: (:go -> :ok)
+        send(me, {:big, Map.new(1..500, &{&1, {&1, "value"}})})
+        send(me, {:small, Enum.to_list(1..30)})
+      end)
+
+    {:ok, _} = Otpscope.start(file: file, processes: [pid], max_list: 10, states: false)
+    send(pid, :go)
+    assert_receive {:big, _}
+    assert_receive {:small, _}
+    {:ok, _} = Otpscope.stop()
+    a = ArchiveReader.read(file)
+    sends = for %{kind: :send, term: term} <- a.events, do: term
+
+    assert [{:big, {:"$truncated", :map, 500, kept}}, {:small, {:"$truncated", :list, 30, ten}}] =
+             sends
+
+    assert map_size(kept) == 100
+    assert Enum.all?(kept, fn {k, v} -> v == {k, "value"} end)
+    assert ten == Enum.to_list(1..10)
+    assert a.totals =~ ~r/"terms_truncated":2/
+  end
+
   test "gen_statem state functions are recorded as call/return with the data" do
     file = tmp_file("statem.zip")
     {:ok, _} = Otpscope.start(file: file, processes: :new)
