@@ -377,7 +377,29 @@ function flatten(prefix: string, o: Record<string, unknown>): Record<string, str
   return out;
 }
 
-/** Lets queued messages (cancel, progress) through between batches. */
+/**
+ * Lets queued messages (cancel, progress) through between batches. A message
+ * to ourselves rather than setTimeout(0): timers set from timer callbacks are
+ * clamped to 4 ms, once per batch.
+ */
+type NodePort = { ref?: () => void; unref?: () => void };
+let channel: MessageChannel | undefined;
+const waiting: (() => void)[] = [];
 function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+  if (typeof MessageChannel === 'undefined') return new Promise((resolve) => setTimeout(resolve, 0));
+  if (channel === undefined) {
+    const c = new MessageChannel();
+    c.port1.onmessage = () => {
+      waiting.shift()?.();
+      // Node: an idle listening port would keep the process alive after the CLI is done.
+      if (waiting.length === 0) (c.port1 as unknown as NodePort).unref?.();
+    };
+    channel = c;
+  }
+  const c = channel;
+  return new Promise((resolve) => {
+    waiting.push(resolve);
+    (c.port1 as unknown as NodePort).ref?.();
+    c.port2.postMessage(null);
+  });
 }
