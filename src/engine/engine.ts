@@ -149,7 +149,7 @@ export class Engine {
           offset,
           message: isOutOfMemory(message)
             ? `${group.name}: too big to load here: DuckDB ran out of memory after ${source.events} of its events (${this.totalEvents} events were loaded before it and stay loaded). ` +
-              `DuckDB-WASM (here and in the CLI) stops at 4 GB of memory; about 5M events fit with every analysis table: load fewer files at once, or record less (max_events, duration, processes).`
+              `DuckDB-WASM (here and in the CLI) stops at 4 GB of memory; 7.5M events fitted with every analysis table in our measurements, 10M did not: load fewer files at once, or record less (max_events, duration, processes).`
             : message,
         });
       } finally {
@@ -170,7 +170,7 @@ export class Engine {
         file: 'analysis tables',
         offset: 0,
         message: isOutOfMemory(message)
-          ? `the analysis tables could not be built: DuckDB ran out of memory with ${this.totalEvents} events loaded (DuckDB-WASM stops at 4 GB; about 5M events fit with every analysis table). The events table is usable; calls, states and the other derived tables may be missing. Load fewer files, or record less (max_events, duration, processes).`
+          ? `the analysis tables could not be built: DuckDB ran out of memory with ${this.totalEvents} events loaded (DuckDB-WASM stops at 4 GB; 7.5M events fitted with every analysis table in our measurements, 10M did not). The events table is usable; calls, states and the other derived tables may be missing. Load fewer files, or record less (max_events, duration, processes).`
           : `building the analysis tables failed: ${message}`,
       });
     }
