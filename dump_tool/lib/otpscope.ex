@@ -104,7 +104,11 @@ defmodule Otpscope do
       messages is ~3 MB; a buffer is handed over early once it holds an
       eighth of this), `:encoders` (processes that encode chunks in parallel,
       the writer included: one per scheduler, at most 4), `:high_water` (20 000) / `:low_water` (5 000) /
-      `:suspend_water` (60 000) tracer mailbox marks, `:level` (deflate
+      `:suspend_water` (60 000) tracer mailbox marks, in messages,
+      `:max_mailbox_memory` (default: the value of `:max_buffer_memory`; the
+      bytes of trace messages the tracer's mailbox may hold at `:high_water`:
+      for big messages the three marks are scaled down together, see
+      "Safety"), `:level` (deflate
       level, 1: on the ping-pong benchmark level 6 took twice the time,
       0.67 against 0.31 µs/event, for 1 % smaller chunks; level 9 was 3x
       slower than 6 for < 0.2 % more).
@@ -135,6 +139,21 @@ defmodule Otpscope do
       until the tracer caught up, and the gap is recorded as an `:overload`
       drop with count 0 (events that were never generated cannot be
       counted). The tracer's message queue is off-heap.
+    * **Bounded in bytes, not only in messages.** The marks count messages,
+      and 20 000 trace messages carrying a 15 KB GenServer state each are
+      300 MB. At each mailbox check the tracer measures the message in hand
+      (and every message big enough to be cut on arrival) into a running
+      average of bytes per message, and scales `:high_water`, `:low_water`
+      and `:suspend_water` down by the same factor so that `:high_water`
+      messages of that average hold at most `:max_mailbox_memory` bytes
+      (64 MB by default). With the buffers (`:max_buffer_memory`), the
+      recorder's processes (tracer with its mailbox, writer, encoders) hold
+      about `:max_mailbox_memory` + `:max_buffer_memory` plus the messages
+      that arrive between two mailbox checks: a flood of 16 KB messages from
+      4 senders, with both at 8 MB, peaked at 27-39 MB (440-570 MB on the
+      mixed benchmark workload before, with the defaults). The average rises
+      fast and falls slowly, so on a workload where few messages are big the
+      mailbox may shed earlier than needed, never later.
     * **Every drop is counted**: how many, why, and from when to when, in the
       chunk's `:drops` and in `totals.json`. Written + dropped = traced,
       exactly.

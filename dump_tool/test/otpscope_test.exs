@@ -294,6 +294,10 @@ defmodule OtpscopeTest do
     assert_raise ArgumentError, ~r/unknown option :colour/, fn -> Otpscope.start(colour: :red) end
     assert_raise ArgumentError, ~r/:max_binary/, fn -> Otpscope.start(max_binary: -1) end
     assert_raise ArgumentError, ~r/:modules/, fn -> Otpscope.start(modules: ["x"]) end
+
+    assert_raise ArgumentError, ~r/:max_mailbox_memory.*positive integer/, fn ->
+      Otpscope.start(max_mailbox_memory: 0)
+    end
   end
 
   test "start/1 reports unknown registered names and refuses a second recording" do

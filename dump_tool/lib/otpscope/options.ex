@@ -24,6 +24,8 @@ defmodule Otpscope.Options do
     flush_interval: 500,
     max_in_flight: 16,
     max_buffer_memory: 64_000_000,
+    # nil: the same as :max_buffer_memory
+    max_mailbox_memory: nil,
     encoders: nil,
     high_water: 20_000,
     low_water: 5_000,
@@ -48,6 +50,7 @@ defmodule Otpscope.Options do
 
     opts = Keyword.merge(@defaults, opts)
     map = Map.new(opts, fn {k, v} -> {k, check!(k, v)} end)
+    map = %{map | max_mailbox_memory: map.max_mailbox_memory || map.max_buffer_memory}
 
     if map.low_water >= map.high_water or map.high_water >= map.suspend_water do
       raise ArgumentError, ":low_water < :high_water < :suspend_water must hold"
@@ -121,6 +124,13 @@ defmodule Otpscope.Options do
   defp check!(:encoders, nil), do: min(max(System.schedulers_online(), 1), 4)
   defp check!(:encoders, n) when is_integer(n) and n in 1..64, do: n
   defp check!(:encoders, n), do: bad!(:encoders, n, "an integer from 1 to 64")
+
+  defp check!(:max_mailbox_memory, nil), do: nil
+
+  defp check!(:max_mailbox_memory, v) when is_integer(v) and v > 0, do: v
+
+  defp check!(:max_mailbox_memory, v),
+    do: bad!(:max_mailbox_memory, v, "a positive integer (bytes) or nil")
 
   defp check!(:level, l) when l in 0..9, do: l
   defp check!(:level, l), do: bad!(:level, l, "an integer from 0 to 9")

@@ -98,6 +98,7 @@ defmodule Otpscope.Recorder do
                 :chunk_events,
                 :max_in_flight,
                 :max_buffer_memory,
+                :max_mailbox_memory,
                 :max_rate,
                 :max_events,
                 :flush_interval,

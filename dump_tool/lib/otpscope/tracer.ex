@@ -27,7 +27,18 @@ defmodule Otpscope.Tracer do
   #     under `low_water`; if the mailbox still grows past `suspend_water` it
   #     switches the process trace flags off until it has caught up, and
   #     records the gap as an `:overload` drop with count 0 (events that were
-  #     never generated cannot be counted).
+  #     never generated cannot be counted);
+  #   * the water marks count messages, but a mailbox of big messages (a
+  #     15 KB GenServer state each) holds 300 MB at 20 000 of them. So at each
+  #     mailbox check the tracer also measures the message in hand (flat
+  #     size, unmeasured in the drop paths otherwise) into a running average
+  #     of words per message, and scales the three marks down together so
+  #     that `high_water` messages of that average hold at most
+  #     `max_mailbox_memory` bytes (default `max_buffer_memory`). Every
+  #     message cut on arrival is measured too, and the mailbox looked at
+  #     right after it. The cost is one flat_size and one state update per
+  #     256 messages (64 while shedding), and a fraction of a cut's; none on
+  #     the common path.
   # The message queue is off-heap so a burst does not inflate the heap that
   # the garbage collector scans.
 
@@ -40,6 +51,14 @@ defmodule Otpscope.Tracer do
   @shed_check_every 64
 
   def start(opts) do
+    # Load what the tracer calls now: in interactive mode (mix, iex, the
+    # escript's attach) the first big message would otherwise make the
+    # tracer wait for the code server, which competes with the traced
+    # processes for the CPU. Measured on a flood of 16 KB messages: ~200 ms
+    # during which 6 000-8 000 trace messages (100-130 MB) queued unseen.
+    for mod <- [Chunk, Otpscope.Truncate, Trace, :erts_debug],
+        do: {:module, ^mod} = Code.ensure_loaded(mod)
+
     :proc_lib.spawn_opt(__MODULE__, :init, [opts], [
       {:message_queue_data, :off_heap},
       {:priority, :high},
@@ -78,9 +97,24 @@ defmodule Otpscope.Tracer do
       max_events: opts.max_events,
       accepted: 0,
       flush_interval: opts.flush_interval,
+      # configured marks (messages), the mailbox budget (words) and the
+      # running average of words per message, sampled at each mailbox check
       high_water: opts.high_water,
       low_water: opts.low_water,
       suspend_water: opts.suspend_water,
+      mailbox_words:
+        max(
+          div(
+            Map.get(opts, :max_mailbox_memory) || opts.max_buffer_memory,
+            :erlang.system_info(:wordsize)
+          ),
+          1
+        ),
+      msg_words: 0,
+      # effective marks: the configured ones, scaled down for big messages
+      high: opts.high_water,
+      low: opts.low_water,
+      suspend: opts.suspend_water,
       shedding: false,
       suspended: nil,
       trace: nil,
@@ -123,12 +157,24 @@ defmodule Otpscope.Tracer do
   # the last handoff are `n` + `s.seen` (dropped ones), which paces the
   # mailbox checks (about every @check_every messages).
   defp admit(msg, buf, n, w, s) do
+    if rem(n + s.seen, @check_every) == 0,
+      do: check(msg, buf, n, w, sample(:erts_debug.flat_size(msg), s)),
+      else: admit_checked(msg, buf, n, w, s)
+  end
+
+  defp check(msg, buf, n, w, s) do
+    if overloaded?(s) do
+      t = ts(msg)
+      shed(buf, n, w, %{s | shedding: true}, t, t, 1, 1)
+    else
+      admit_checked(msg, buf, n, w, s)
+    end
+  end
+
+  defp admit_checked(msg, buf, n, w, s) do
     t = ts(msg)
 
     cond do
-      rem(n + s.seen, @check_every) == 0 and overloaded?(s) ->
-        shed(buf, n, w, %{s | shedding: true}, t, t, 1, 1)
-
       t >= s.win_end ->
         accept(msg, buf, n, w, %{s | win_end: t + s.win_len, win_base: s.accepted + n})
 
@@ -167,7 +213,16 @@ defmodule Otpscope.Tracer do
     case :erts_debug.flat_size(msg) do
       size when size > @big_words ->
         msg = Chunk.precut(msg, s.limits)
-        loop([msg | buf], n + 1, w + :erts_debug.flat_size(msg), s)
+        buf = [msg | buf]
+        w = w + :erts_debug.flat_size(msg)
+        # A big message takes long to cut while the mailbox fills with more
+        # of its kind: measure it and look at the mailbox now rather than
+        # 256 messages later (a fraction of the cut's cost).
+        s = sample(size, s)
+
+        if overloaded?(s),
+          do: shed_next(buf, n + 1, w, s),
+          else: loop(buf, n + 1, w, s)
 
       size ->
         loop([msg | buf], n + 1, w + size, s)
@@ -188,9 +243,16 @@ defmodule Otpscope.Tracer do
           t < s.win_end and rem(count, @check_every) != 0 ->
             rate_drop(buf, n, w, s, from, t, count + 1)
 
-          t < s.win_end and overloaded?(s) ->
-            s = drop(%{s | seen: s.seen + count}, :rate, from, to, count)
-            shed(buf, n, w, %{s | shedding: true}, t, t, 1, 1)
+          t < s.win_end ->
+            s =
+              sample(
+                :erts_debug.flat_size(msg),
+                drop(%{s | seen: s.seen + count}, :rate, from, to, count)
+              )
+
+            if overloaded?(s),
+              do: shed(buf, n, w, %{s | shedding: true}, t, t, 1, 1),
+              else: admit_checked(msg, buf, n, w, s)
 
           true ->
             admit(msg, buf, n, w, drop(%{s | seen: s.seen + count}, :rate, from, to, count))
@@ -217,18 +279,36 @@ defmodule Otpscope.Tracer do
           rem(count, @check_every) != 0 ->
             buffer_drop(buf, n, w, s, from, t, count + 1)
 
-          overloaded?(s) ->
-            s = drop(%{s | seen: s.seen + count}, :buffer, from, to, count)
-            shed(buf, n, w, %{s | shedding: true}, t, t, 1, 1)
-
           true ->
-            admit(msg, buf, n, w, drop(%{s | seen: s.seen + count}, :buffer, from, to, count))
+            s =
+              sample(
+                :erts_debug.flat_size(msg),
+                drop(%{s | seen: s.seen + count}, :buffer, from, to, count)
+              )
+
+            if overloaded?(s),
+              do: shed(buf, n, w, %{s | shedding: true}, t, t, 1, 1),
+              else: admit_checked(msg, buf, n, w, s)
         end
 
       other ->
         control(other, buf, n, w, drop(%{s | seen: s.seen + count}, :buffer, from, to, count))
     after
       s.timeout -> finish(buf, drop(s, :buffer, from, to, count))
+    end
+  end
+
+  # Overloaded after accepting a message: shed from the next one.
+  defp shed_next(buf, n, w, s) do
+    receive do
+      msg when elem(msg, 0) == :trace_ts ->
+        t = ts(msg)
+        shed(buf, n, w, %{s | shedding: true}, t, t, 1, 1)
+
+      other ->
+        control(other, buf, n, w, s)
+    after
+      s.timeout -> finish(buf, s)
     end
   end
 
@@ -240,7 +320,7 @@ defmodule Otpscope.Tracer do
         t = ts(msg)
 
         if rem(seen, @shed_check_every) == 0 do
-          s = check_overload(s, t)
+          s = check_overload(sample(:erts_debug.flat_size(msg), s), t)
 
           if s.shedding do
             shed(buf, n, w, s, from, t, count + 1, seen + 1)
@@ -262,7 +342,37 @@ defmodule Otpscope.Tracer do
 
   defp overloaded?(s) do
     {:message_queue_len, len} = Process.info(self(), :message_queue_len)
-    len > s.high_water
+    len > s.high
+  end
+
+  # Adds one message's size (words) to the running average of words per
+  # message and derives the effective marks from it. The average is
+  # exponential and errs on the side of memory: it rises fast (weight 1/2)
+  # and falls slowly (weight 1/8). Its samples are the message in hand at
+  # each mailbox check, and every message big enough to be cut on arrival
+  # (so a workload where few messages are big is overestimated: the mailbox
+  # sheds earlier than it would need to).
+  defp sample(words, %{msg_words: avg} = s) do
+    avg =
+      if words >= avg,
+        do: div(avg + words + 1, 2),
+        else: div(7 * avg + words + 4, 8)
+
+    marks(%{s | msg_words: max(avg, 1)})
+  end
+
+  # min(configured, budget / average) for high_water, and low_water and
+  # suspend_water scaled by the same factor, so that they keep their order
+  # (and suspend_water its meaning: a mailbox still growing while shedding).
+  defp marks(%{msg_words: avg, high_water: hw, mailbox_words: budget} = s) do
+    if avg * hw <= budget do
+      %{s | high: hw, low: s.low_water, suspend: s.suspend_water}
+    else
+      high = max(div(budget, avg), 2)
+      low = min(max(div(s.low_water * high, hw), 1), high - 1)
+      suspend = max(div(s.suspend_water * high, hw), high + 1)
+      %{s | high: high, low: low, suspend: suspend}
+    end
   end
 
   defp check_overload(s, t) do
@@ -270,10 +380,10 @@ defmodule Otpscope.Tracer do
     s = if len > s.peak_queue, do: %{s | peak_queue: len}, else: s
 
     cond do
-      len <= s.low_water ->
+      len <= s.low ->
         %{s | shedding: false}
 
-      len > s.suspend_water and s.suspended == nil and s.trace != nil ->
+      len > s.suspend and s.suspended == nil and s.trace != nil ->
         Trace.suspend(s.trace)
         %{s | suspended: t}
 
