@@ -7,9 +7,10 @@ defmodule Otpscope.Chunk do
   #
   # Layout choices, measured on the GenServer ping-pong benchmark
   # (bench/recorder_bench.exs, 600k events): columns compress far better than
-  # rows because deflate sees long runs of similar bytes; payload terms are
-  # interned so a message sent and received, or a state returned by one
-  # callback and passed to the next, is stored once. Version 2 stores the
+  # rows because deflate sees long runs of similar bytes; small payload terms
+  # are interned so a message sent and received is stored once (terms the
+  # tracer cut on arrival are not: see intern_term/5; a callback's arguments
+  # and its return value are different terms). Version 2 stores the
   # `:term` column as deltas against the previous term of the same kind
   # (1.31 -> 0.004 B/event) and `:peer` against the previous peer of the same
   # kind and process (0.25 -> 0.003 B/event).
