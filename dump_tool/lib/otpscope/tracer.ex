@@ -241,7 +241,7 @@ defmodule Otpscope.Tracer do
 
         cond do
           t < s.win_end and rem(count, @check_every) != 0 ->
-            rate_drop(buf, n, w, s, from, t, count + 1)
+            rate_drop(buf, n, w, s, min(from, t), max(to, t), count + 1)
 
           t < s.win_end ->
             s =
@@ -277,7 +277,7 @@ defmodule Otpscope.Tracer do
 
         cond do
           rem(count, @check_every) != 0 ->
-            buffer_drop(buf, n, w, s, from, t, count + 1)
+            buffer_drop(buf, n, w, s, min(from, t), max(to, t), count + 1)
 
           true ->
             s =
@@ -323,13 +323,13 @@ defmodule Otpscope.Tracer do
           s = check_overload(sample(:erts_debug.flat_size(msg), s), t)
 
           if s.shedding do
-            shed(buf, n, w, s, from, t, count + 1, seen + 1)
+            shed(buf, n, w, s, min(from, t), max(to, t), count + 1, seen + 1)
           else
             s = drop(%{s | seen: s.seen + seen}, :overload, from, to, count)
             admit(msg, buf, n, w, resume(s))
           end
         else
-          shed(buf, n, w, s, from, t, count + 1, seen + 1)
+          shed(buf, n, w, s, min(from, t), max(to, t), count + 1, seen + 1)
         end
 
       other ->
@@ -408,9 +408,15 @@ defmodule Otpscope.Tracer do
   end
 
   # Drop runs: consecutive drops for the same reason merge into one
-  # {reason, from, to, count}.
-  defp drop(%{drop: {reason, from0, _to, c0}} = s, reason, _from, to, count),
-    do: %{s | drop: {reason, from0, to, c0 + count}, dropped: s.dropped + count}
+  # {reason, from, to, count}. from/to are the earliest and latest timestamps
+  # seen in the run: trace messages from different schedulers can arrive out
+  # of timestamp order.
+  defp drop(%{drop: {reason, from0, to0, c0}} = s, reason, from, to, count),
+    do: %{
+      s
+      | drop: {reason, min(from0, from), max(to0, to), c0 + count},
+        dropped: s.dropped + count
+    }
 
   defp drop(%{drop: nil} = s, reason, from, to, count),
     do: %{s | drop: {reason, from, to, count}, dropped: s.dropped + count}
