@@ -133,19 +133,26 @@ export async function main(argv: string[]): Promise<number> {
     });
     await section('recorder', async () => {
       if (!cmp) throw new Error('workloads.exs compare did not run (see section archive)');
-      const slow = (label: string, ots: number, port: number, proc: number, untracedMs: number) => {
+      // A recorder that shed events (or switched tracing off while overloaded) did less work than dbg, which
+      // kept everything: its slowdown is then not a like-for-like comparison, and the row says so.
+      const slow = (label: string, ots: number, port: number, proc: number, untracedMs: number, kept?: { written: number; dbg: number }) => {
+        const partial = kept !== undefined && kept.written < 0.95 * kept.dbg;
         rows.push({ section: '2 recorder', figure: `${label}: untraced`, value: `${fmt(untracedMs, 1)} ms`, goal: '', status: '' });
         rows.push({
           section: '2 recorder',
-          figure: `${label}: otpscope slowdown (traced/untraced)`,
+          figure: `${label}: otpscope slowdown (traced/untraced)${partial ? ` (kept ${fmtInt(kept.written)} of dbg's ${fmtInt(kept.dbg)} events: shed under overload)` : ''}`,
           value: `${fmt(ots, 2)}x`,
           goal: `≤ dbg file port`,
-          status: ots <= port ? 'met' : 'MISSED',
+          status: partial ? 'not like for like' : ots <= port ? 'met' : 'MISSED',
         });
         rows.push({ section: '2 recorder', figure: `${label}: dbg file port slowdown`, value: `${fmt(port, 2)}x`, goal: '', status: '' });
         rows.push({ section: '2 recorder', figure: `${label}: dbg process tracer slowdown`, value: `${fmt(proc, 2)}x`, goal: '', status: '' });
       };
-      if (rb) slow(`ping-pong ${fmtInt(rb.calls)} calls`, rb.otpscope.slowdown, rb.dbg_file_port.slowdown, rb.dbg_process_tracer.slowdown, rb.untraced_ms);
+      if (rb)
+        slow(`ping-pong ${fmtInt(rb.calls)} calls`, rb.otpscope.slowdown, rb.dbg_file_port.slowdown, rb.dbg_process_tracer.slowdown, rb.untraced_ms, {
+          written: rb.otpscope.events,
+          dbg: rb.dbg_file_port.events,
+        });
       const m = cmp.mixed;
       slow(
         `mixed ${fmtInt(m.rounds)} rounds (median of ${m.runs})`,
@@ -153,6 +160,7 @@ export async function main(argv: string[]): Promise<number> {
         m.slowdown.dbg_file_port,
         m.slowdown.dbg_process_tracer,
         m.ms.untraced,
+        { written: m.otpscope.events, dbg: m.dbg_file_port.events },
       );
       if (rb?.flood) {
         const f = rb.flood;
