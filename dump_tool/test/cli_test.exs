@@ -20,6 +20,21 @@ defmodule Otpscope.CLITest do
     assert cli.node == nil
   end
 
+  test "parse!/1 reads memory bounds as sizes and names the flag when one is wrong" do
+    {opts, _} = CLI.parse!(~w(--max-buffer-memory 256MB --max-mailbox-memory 512KB))
+    assert opts[:max_buffer_memory] == 256_000_000
+    assert opts[:max_mailbox_memory] == 512_000
+
+    assert Otpscope.Options.validate!(
+             file: "t.zip",
+             max_mailbox_memory: opts[:max_mailbox_memory]
+           )
+
+    assert_raise ArgumentError, ~r/--max-mailbox-memory: expected a size/, fn ->
+      CLI.parse!(~w(--max-mailbox-memory lots))
+    end
+  end
+
   test "parse!/1 accepts 500ms, 10s and 2m durations and rejects others" do
     assert CLI.duration!("500ms") == 500
     assert CLI.duration!("10s") == 10_000

@@ -25,6 +25,8 @@ defmodule Otpscope.CLI do
     duration: :string,
     max_events: :string,
     max_rate: :string,
+    max_buffer_memory: :string,
+    max_mailbox_memory: :string,
     messages: :boolean,
     states: :boolean,
     lifecycle: :boolean,
@@ -76,6 +78,7 @@ defmodule Otpscope.CLI do
         {:modules, m} -> [modules: modules!(m)]
         {:max_events, v} -> [max_events: count!(:max_events, v)]
         {:max_rate, v} -> [max_rate: count!(:max_rate, v)]
+        {k, v} when k in [:max_buffer_memory, :max_mailbox_memory] -> [{k, bytes!(k, v)}]
         {k, v} when k in [:messages, :states, :lifecycle, :telemetry] -> [{k, v}]
         {k, v} when k in [:max_binary, :max_list, :max_map, :max_tuple, :max_depth] -> [{k, v}]
         _ -> []
@@ -88,6 +91,22 @@ defmodule Otpscope.CLI do
        sname: parsed[:sname],
        duration: duration
      }}
+  end
+
+  @doc "Parses `64MB`, `512KB`, `1GB` (or plain bytes) into bytes."
+  def bytes!(key, text) do
+    units = %{"" => 1, "B" => 1, "KB" => 1_000, "MB" => 1_000_000, "GB" => 1_000_000_000}
+
+    case Integer.parse(text) do
+      {n, unit} when n > 0 and is_map_key(units, unit) ->
+        n * Map.fetch!(units, unit)
+
+      _ ->
+        flag = "--" <> String.replace(Atom.to_string(key), "_", "-")
+
+        raise ArgumentError,
+              "#{flag}: expected a size such as 64MB, 512KB or 1GB, got: #{inspect(text)}"
+    end
   end
 
   @doc "Parses `500ms`, `10s`, `2m` (or plain milliseconds) into milliseconds."
@@ -247,6 +266,8 @@ defmodule Otpscope.CLI do
     -d, --duration TIME      500ms, 10s, 2m (default 10s)
         --max-events N       stop after N events (default 1000000)
         --max-rate N         events/s above which events are dropped and counted
+        --max-buffer-memory SIZE   events being encoded or written, at most (default 64MB)
+        --max-mailbox-memory SIZE  the tracer's mailbox, at most (default: --max-buffer-memory)
         --no-messages, --no-states, --no-lifecycle, --no-telemetry
         --max-binary, --max-list, --max-map, --max-tuple, --max-depth N
         --sname NAME         this client's node name

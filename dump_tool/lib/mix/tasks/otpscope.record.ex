@@ -34,6 +34,9 @@ defmodule Mix.Tasks.Otpscope.Record do
     * `--max-events` - stop after this many events (default 1000000)
     * `--max-rate` - events per second above which events are dropped and
       counted (default 100000, or `infinity`)
+    * `--max-buffer-memory`, `--max-mailbox-memory` - the recorder's memory
+      bounds on the node: `64MB` (the default), `512KB`, `1GB`; raise them to
+      keep more of a workload with big messages or states
     * `--no-messages`, `--no-states`, `--no-lifecycle`, `--no-telemetry` -
       leave that part out
     * `--max-binary`, `--max-list`, `--max-map`, `--max-tuple`,
