@@ -49,8 +49,8 @@ SELECT s.node, s.pid, ec.mfa, s.depth, s.call_seq, s.end_seq, s.started_at, s.en
        s.outcome, ec.term AS args, er.term AS result,
        CASE WHEN x.parent_end IS NULL OR x.parent_end > s.call_seq THEN x.parent_seq END AS parent_seq
 FROM s
-JOIN events ec ON ec.seq = s.call_seq
-LEFT JOIN events er ON er.seq = s.end_seq
+JOIN (SELECT seq, mfa, term FROM events WHERE kind = 'call') ec ON ec.seq = s.call_seq
+LEFT JOIN (SELECT seq, term FROM events WHERE kind IN ('return', 'exception')) er ON er.seq = s.end_seq
 LEFT JOIN children ch ON ch.call_seq = s.call_seq
 LEFT JOIN parented x ON x.call_seq = s.call_seq
 ORDER BY s.call_seq`;
