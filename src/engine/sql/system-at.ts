@@ -24,8 +24,7 @@ d AS (
 )
 SELECT node, pid, ts, seq, delta,
        sum(delta) OVER (PARTITION BY node, pid ORDER BY ts, delta, seq ROWS UNBOUNDED PRECEDING)::BIGINT AS depth
-FROM d
-ORDER BY node, pid, ts, delta, seq`;
+FROM d`;
 
 /**
  * `links`: one row per link interval between two processes (each side's
