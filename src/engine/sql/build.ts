@@ -124,14 +124,16 @@ ORDER BY seq`;
  */
 export const BUILD_MESSAGES = [
   // Sends and receives numbered per (receiver, term): narrow rows (keys, ids, times); the message text joins back
-  // once at the end. Built in steps: one statement holding every intermediate at once needed ~2.5x the memory.
+  // once at the end. The windows partition on one 64-bit hash of their keys rather than on the text keys (these four
+  // steps 1.16 -> 0.82 s at 1M ping-pong events; two groups would have to collide for a numbering to go wrong).
+  // Built in steps: one statement holding every intermediate at once needed ~2.5x the memory.
   `CREATE OR REPLACE TEMP TABLE msg_s AS
 SELECT seq, ts, node, pid, to_pid, to_node, term_id, kind,
-       row_number() OVER (PARTITION BY to_node, to_pid, term_id, kind ORDER BY seq) AS k
+       row_number() OVER (PARTITION BY hash(to_node, to_pid, term_id, kind) ORDER BY seq) AS k
 FROM send_targets`,
   `CREATE OR REPLACE TEMP TABLE msg_r AS
 SELECT seq, ts, node, pid, term_id,
-       row_number() OVER (PARTITION BY node, pid, term_id ORDER BY seq) AS k
+       row_number() OVER (PARTITION BY hash(node, pid, term_id) ORDER BY seq) AS k
 FROM events WHERE kind = 'receive'`,
   // Receives a callback would handle, in processes whose callbacks were traced (not call replies, which gen:call
   // takes, nor system or proc_lib messages), paired with the n-th callback that took the same text. Numbered per
@@ -139,13 +141,13 @@ FROM events WHERE kind = 'receive'`,
   `CREATE OR REPLACE TEMP TABLE msg_h AS
 WITH tracked AS (SELECT DISTINCT node, pid FROM consumed),
 replies AS (SELECT seq FROM call_msgs_raw WHERE NOT is_request AND kind = 'receive')
-SELECT e.seq, e.node, e.pid, hash(e.term) AS h, row_number() OVER (PARTITION BY e.node, e.pid, hash(e.term) ORDER BY e.seq) AS k
+SELECT e.seq, e.node, e.pid, hash(e.term) AS h, row_number() OVER (PARTITION BY hash(e.node, e.pid, e.term) ORDER BY e.seq) AS k
 FROM events e SEMI JOIN tracked tk ON tk.node = e.node AND tk.pid = e.pid
 ANTI JOIN replies rp ON rp.seq = e.seq
 WHERE e.kind = 'receive' AND NOT starts_with(e.term, '{:system, ') AND NOT starts_with(e.term, '{:ack, ')
   AND NOT starts_with(e.term, '{:io_reply, ') AND e.term <> ':timeout'`,
   `CREATE OR REPLACE TEMP TABLE msg_c AS
-SELECT seq, ts, node, pid, hash(msg) AS h, row_number() OVER (PARTITION BY node, pid, hash(msg) ORDER BY seq) AS k FROM consumed`,
+SELECT seq, ts, node, pid, hash(msg) AS h, row_number() OVER (PARTITION BY hash(node, pid, msg) ORDER BY seq) AS k FROM consumed`,
   `CREATE OR REPLACE TEMP TABLE msg_took AS
 SELECT h.seq AS recv_seq, c.seq AS consumed_seq, c.ts AS consumed_at
 FROM msg_h h LEFT JOIN msg_c c ON c.node = h.node AND c.pid = h.pid AND c.h = h.h AND c.k = h.k`,
