@@ -149,10 +149,17 @@ export async function main(argv: string[]): Promise<number> {
         rows.push({ section: '2 recorder', figure: `${label}: dbg process tracer slowdown`, value: `${fmt(proc, 2)}x`, goal: '', status: '' });
       };
       if (rb)
-        slow(`ping-pong ${fmtInt(rb.calls)} calls`, rb.otpscope.slowdown, rb.dbg_file_port.slowdown, rb.dbg_process_tracer.slowdown, rb.untraced_ms, {
-          written: rb.otpscope.events,
-          dbg: rb.dbg_file_port.events,
-        });
+        slow(
+          `ping-pong ${fmtInt(rb.calls)} calls (median of ${rb.runs ?? 1})`,
+          rb.otpscope.slowdown,
+          rb.dbg_file_port.slowdown,
+          rb.dbg_process_tracer.slowdown,
+          rb.untraced_ms,
+          {
+            written: rb.otpscope.min_events ?? rb.otpscope.events,
+            dbg: rb.dbg_file_port.events,
+          },
+        );
       const m = cmp.mixed;
       slow(
         `mixed ${fmtInt(m.rounds)} rounds (median of ${m.runs})`,

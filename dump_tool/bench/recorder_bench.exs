@@ -1,7 +1,7 @@
 # Recorder benchmark: archive compactness, traced-workload slowdown, and
 # memory under a flood, compared with dbg. Prints one JSON object.
 #
-#     cd dump_tool && mix run bench/recorder_bench.exs [--quick] [--calls N]
+#     cd dump_tool && mix run bench/recorder_bench.exs [--quick] [--calls N] [--runs N]
 #
 # Workload: a GenServer ping-pong of N calls, traced for send, receive and
 # call (the server's handle_call/3 with exception_trace) on all processes,
@@ -18,7 +18,7 @@ end
 defmodule Bench do
   @flags [:send, :receive, :call]
 
-  def run(calls) do
+  def run(calls, runs) do
     tmp = Path.join(System.tmp_dir!(), "otpscope_bench_#{System.os_time()}")
     File.mkdir_p!(tmp)
     :logger.set_primary_config(:level, :error)
@@ -28,9 +28,25 @@ defmodule Bench do
     workload(div(calls, 10) + 1)
     untraced = best_of(3, fn -> workload(calls) end)
 
-    # otpscope, default safety settings (only max_rate/max_events lifted):
-    # when the writer cannot keep up, events are dropped and counted.
-    safe = otpscope(tmp, "safe", calls, [])
+    # The traced runs alternate (otpscope, dbg file port, dbg process tracer)
+    # `runs` times and each slowdown is the median of its runs: single runs on
+    # a shared 2-core machine differ by 10-20 % from one minute to the next.
+    samples =
+      for i <- 1..runs, reduce: %{otpscope: [], dbg_file_port: [], dbg_process_tracer: []} do
+        acc ->
+          # otpscope, default safety settings (only max_rate/max_events
+          # lifted): when the writer cannot keep up, events are dropped and
+          # counted.
+          ots = otpscope(tmp, "safe#{i}", calls, [])
+          port = dbg_file_port(tmp, calls)
+          proc = dbg_process_tracer(calls)
+
+          %{
+            otpscope: [ots | acc.otpscope],
+            dbg_file_port: [port | acc.dbg_file_port],
+            dbg_process_tracer: [proc | acc.dbg_process_tracer]
+          }
+      end
 
     # otpscope with room to buffer everything (lossless on this workload):
     # compactness over every event, and the time until the archive is complete.
@@ -43,24 +59,13 @@ defmodule Bench do
         suspend_water: 20_000_000
       )
 
-    # dbg with a file trace port
-    dbg_file = Path.join(tmp, "dbg.trace")
-    {:ok, _} = :dbg.tracer(:port, :dbg.trace_port(:file, String.to_charlist(dbg_file)))
-    {:ok, _} = :dbg.p(:all, [:strict_monotonic_timestamp | @flags])
-    {:ok, _} = :dbg.tp(Bench.Pong, :handle_call, 3, [{:_, [], [{:exception_trace}]}])
-    dbg_us = workload(calls)
-    :dbg.flush_trace_port()
-    :dbg.stop()
-    raw = File.read!(dbg_file)
-    dbg_events = count_frames(raw, 0)
-    gz = byte_size(:zlib.gzip(raw))
+    safe = median_run(samples.otpscope)
+    port = median_run(samples.dbg_file_port)
+    proc = median_run(samples.dbg_process_tracer)
 
-    # dbg with a do-nothing process tracer
-    {:ok, _} = :dbg.tracer(:process, {fn _msg, n -> n + 1 end, 0})
-    {:ok, _} = :dbg.p(:all, [:strict_monotonic_timestamp | @flags])
-    {:ok, _} = :dbg.tp(Bench.Pong, :handle_call, 3, [{:_, [], [{:exception_trace}]}])
-    proc_us = workload(calls)
-    :dbg.stop()
+    slowdowns = fn runs ->
+      for r <- Enum.reverse(runs), do: Float.round(r.traced_ms * 1000 / untraced, 2)
+    end
 
     flood = flood(tmp, calls * 6)
     File.rm_rf!(tmp)
@@ -70,24 +75,74 @@ defmodule Bench do
       calls: calls,
       otp_release: List.to_string(:erlang.system_info(:otp_release)),
       untraced_ms: ms(untraced),
-      otpscope: Map.put(safe, :slowdown, Float.round(safe.traced_ms * 1000 / untraced, 2)),
+      runs: runs,
+      otpscope:
+        Map.merge(safe, %{
+          slowdown: Float.round(safe.traced_ms * 1000 / untraced, 2),
+          slowdowns: slowdowns.(samples.otpscope),
+          # the fewest events any run kept, and the most it dropped
+          min_events: Enum.min(Enum.map(samples.otpscope, & &1.events)),
+          max_dropped: Enum.max(Enum.map(samples.otpscope, & &1.dropped))
+        }),
       otpscope_lossless:
         Map.merge(lossless, %{
           slowdown: Float.round(lossless.traced_ms * 1000 / untraced, 2),
           slowdown_until_archive_complete:
             Float.round(lossless.until_complete_ms * 1000 / untraced, 2)
         }),
-      dbg_file_port: %{
-        events: dbg_events,
-        bytes: byte_size(raw),
-        bytes_per_event: Float.round(byte_size(raw) / max(dbg_events, 1), 2),
-        gzip_bytes_per_event: Float.round(gz / max(dbg_events, 1), 3),
-        traced_ms: ms(dbg_us),
-        slowdown: Float.round(dbg_us / untraced, 2)
-      },
-      dbg_process_tracer: %{traced_ms: ms(proc_us), slowdown: Float.round(proc_us / untraced, 2)},
+      dbg_file_port:
+        Map.merge(port, %{
+          slowdown: Float.round(port.traced_ms * 1000 / untraced, 2),
+          slowdowns: slowdowns.(samples.dbg_file_port)
+        }),
+      dbg_process_tracer:
+        Map.merge(proc, %{
+          slowdown: Float.round(proc.traced_ms * 1000 / untraced, 2),
+          slowdowns: slowdowns.(samples.dbg_process_tracer)
+        }),
       flood: flood
     }
+  end
+
+  # The run with the median traced time (runs is odd, or the upper middle).
+  defp median_run(runs) do
+    sorted = Enum.sort_by(runs, & &1.traced_ms)
+    Enum.at(sorted, div(length(sorted), 2))
+  end
+
+  # dbg with a file trace port: the traced time, and the raw file's size and
+  # its gzip -6.
+  defp dbg_file_port(tmp, calls) do
+    dbg_file = Path.join(tmp, "dbg.trace")
+    File.rm(dbg_file)
+    {:ok, _} = :dbg.tracer(:port, :dbg.trace_port(:file, String.to_charlist(dbg_file)))
+    {:ok, _} = :dbg.p(:all, [:strict_monotonic_timestamp | @flags])
+    {:ok, _} = :dbg.tp(Bench.Pong, :handle_call, 3, [{:_, [], [{:exception_trace}]}])
+    us = workload(calls)
+    :dbg.flush_trace_port()
+    :dbg.stop()
+    raw = File.read!(dbg_file)
+    File.rm!(dbg_file)
+    events = count_frames(raw, 0)
+    gz = byte_size(:zlib.gzip(raw))
+
+    %{
+      events: events,
+      bytes: byte_size(raw),
+      bytes_per_event: Float.round(byte_size(raw) / max(events, 1), 2),
+      gzip_bytes_per_event: Float.round(gz / max(events, 1), 3),
+      traced_ms: ms(us)
+    }
+  end
+
+  # dbg with a do-nothing process tracer.
+  defp dbg_process_tracer(calls) do
+    {:ok, _} = :dbg.tracer(:process, {fn _msg, n -> n + 1 end, 0})
+    {:ok, _} = :dbg.p(:all, [:strict_monotonic_timestamp | @flags])
+    {:ok, _} = :dbg.tp(Bench.Pong, :handle_call, 3, [{:_, [], [{:exception_trace}]}])
+    us = workload(calls)
+    :dbg.stop()
+    %{traced_ms: ms(us)}
   end
 
   defp otpscope(tmp, name, calls, opts) do
@@ -277,6 +332,9 @@ defmodule Bench do
   end
 end
 
-{opts, _} = OptionParser.parse!(System.argv(), strict: [quick: :boolean, calls: :integer])
+{opts, _} =
+  OptionParser.parse!(System.argv(), strict: [quick: :boolean, calls: :integer, runs: :integer])
+
 calls = opts[:calls] || if(opts[:quick], do: 10_000, else: 100_000)
-IO.puts(Otpscope.JSON.encode(Bench.run(calls)))
+runs = opts[:runs] || if(opts[:quick], do: 1, else: 5)
+IO.puts(Otpscope.JSON.encode(Bench.run(calls, runs)))
