@@ -248,14 +248,12 @@ defmodule Prof do
     opts = Otpscope.Options.validate!([])
     limits = {opts.max_binary, opts.max_list, opts.max_map, opts.max_tuple, opts.max_depth}
     spawned = Otpscope.Chunk.new_spawn_table()
-    native = :erlang.convert_time_unit(1, :second, :native)
-    enc = %{level: opts.level, limits: limits, spawned: spawned, native_per_sec: native}
+    enc = %{level: opts.level, limits: limits, spawned: spawned}
 
     rows =
       for c <- chunks do
         in_process(fn ->
-          {chunk_us, chunk} =
-            :timer.tc(fn -> Otpscope.Chunk.encode(c, [], limits, spawned, native) end)
+          {chunk_us, chunk} = :timer.tc(fn -> Otpscope.Chunk.encode(c, [], limits, spawned) end)
 
           :ets.delete_all_objects(spawned)
           e = Otpscope.Encoder.setup(enc)
@@ -300,14 +298,12 @@ defmodule Prof do
   defp eprof(chunks) do
     opts = Otpscope.Options.validate!([])
     limits = {opts.max_binary, opts.max_list, opts.max_map, opts.max_tuple, opts.max_depth}
-    native = :erlang.convert_time_unit(1, :second, :native)
 
     setup = fn ->
       Otpscope.Encoder.setup(%{
         level: opts.level,
         limits: limits,
-        spawned: Otpscope.Chunk.new_spawn_table(),
-        native_per_sec: native
+        spawned: Otpscope.Chunk.new_spawn_table()
       })
     end
 

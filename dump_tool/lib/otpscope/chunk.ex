@@ -71,21 +71,21 @@ defmodule Otpscope.Chunk do
 
   Uses the calling process's dictionary as scratch space and restores it.
   """
-  def encode(msgs, drops, limits, spawned, native_per_sec \\ 1_000_000_000) do
+  def encode(msgs, drops, limits, spawned) do
     saved = :erlang.erase()
 
     try do
-      do_encode(sorted(msgs), drops, limits, spawned, native_per_sec == 1_000_000_000)
+      do_encode(sorted(msgs), drops, limits, spawned)
     after
       :erlang.erase()
       for {k, v} <- saved, do: :erlang.put(k, v)
     end
   end
 
-  defp do_encode(msgs, drops, limits, spawned, ns?) do
+  defp do_encode(msgs, drops, limits, spawned) do
     {t0, u0} =
       case msgs do
-        [first | _] -> row_time(first, ns?)
+        [first | _] -> row_time(first)
         [] -> {0, 0}
       end
 
@@ -100,7 +100,6 @@ defmodule Otpscope.Chunk do
       kind_keys: kind_keys,
       limits: limits,
       spawned: spawned,
-      ns?: ns?,
       np: 0,
       nm: 0,
       nt: 0
@@ -199,10 +198,9 @@ defmodule Otpscope.Chunk do
     u
   end
 
-  defp row_time(msg, ns?) do
-    {t, u} = :erlang.element(tuple_size(msg), msg)
-    {if(ns?, do: t, else: :erlang.convert_time_unit(t, :native, :nanosecond)), u}
-  end
+  # Trace timestamps are nanoseconds whatever the native time unit (erts
+  # converts them before it writes them), and so are the recorder's own.
+  defp row_time(msg), do: :erlang.element(tuple_size(msg), msg)
 
   # The single pass. `cols` = {dt, du, kind, pid, peer, mfa, term} binaries;
   # `lp`/`li`: the previous event's pid and its index (most events are by the
@@ -219,7 +217,7 @@ defmodule Otpscope.Chunk do
         if kind == 0 and not first_spawn?(a.spawned, peer) do
           loop(rest, a, pt, pu, n, cols, tables, cuts, facts, lp, li)
         else
-          {t, u} = row_time(msg, a.ns?)
+          {t, u} = row_time(msg)
           {dt, du, kb, pb, qb, mb, tb} = cols
           {pids, mfas, terms} = tables
 

@@ -67,8 +67,7 @@ defmodule Otpscope.Encoder do
   def encode([], [], _s), do: :empty
 
   def encode(buf, drops, s) do
-    drops = for {from, to, c, r} <- drops, do: {ns(from), ns(to), c, r}
-    chunk = Chunk.encode(buf, drops, s.limits, s.spawned, s.native_per_sec)
+    chunk = Chunk.encode(buf, drops, s.limits, s.spawned)
     data = deflate(s.z, chunk.pieces)
 
     %{
@@ -97,6 +96,4 @@ defmodule Otpscope.Encoder do
 
     IO.iodata_to_binary([out | :zlib.deflate(z, [], :finish)])
   end
-
-  defp ns(native), do: :erlang.convert_time_unit(native, :native, :nanosecond)
 end

@@ -59,8 +59,7 @@ defmodule Otpscope.Writer do
           writer: self(),
           level: opts.level,
           limits: opts.limits,
-          spawned: Chunk.new_spawn_table(),
-          native_per_sec: :erlang.convert_time_unit(1, :second, :native)
+          spawned: Chunk.new_spawn_table()
         }
 
         extra = for _ <- 2..opts.encoders//1, do: Encoder.start_link(encoder_opts)
