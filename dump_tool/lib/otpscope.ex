@@ -51,7 +51,9 @@ defmodule Otpscope do
       `code_change/3`; gen_statem `init/1`, `handle_event/4` or the state
       functions, `terminate/3`) are call-traced with an `exception_trace`
       match spec, so the state before is in the call's arguments and the state
-      after in the return value. User code is not changed;
+      after in the return value. User code is not changed. The state of each
+      chosen GenServer/gen_statem that already runs is also read once at
+      start (`start_states: true`, see the option);
     * calls, returns and exceptions of the `modules:` given;
     * `:telemetry.execute/3` calls when `:telemetry` is loaded;
     * facts: processes at start and stop (registered name, `$initial_call`,
@@ -84,6 +86,14 @@ defmodule Otpscope do
       default match spec is `[{:_, [], [{:exception_trace}]}]`. Default `[]`.
     * `:messages` - record sends and receives (default `true`).
     * `:states` - record GenServer/gen_statem states (default `true`).
+    * `:start_states` - with `:states`, read the state of every chosen
+      GenServer/gen_statem already running when the recording starts, with
+      `:sys.get_state/2` before tracing is switched on (default `true`;
+      nothing to read with `processes: :new`). One process at a time, at
+      most 100 ms each and 1 s in all, the states cut to the term limits and
+      holding at most one tracer buffer; processes left out (busy,
+      suspended, over budget) are counted in the manifest's `warnings`.
+      `false` sends nothing to your processes.
     * `:lifecycle` - record spawn/exit/link/register (default `true`).
     * `:telemetry` - record `:telemetry.execute/3` (default `true`).
     * `:max_events` - stop after this many events (default `1_000_000`).

@@ -50,6 +50,20 @@ defmodule Otpscope.CLITest do
     end
   end
 
+  test "attach mode ships every recorder module (all but the CLI and the Mix task)" do
+    {:ok, mods} = :application.get_key(:otpscope, :modules)
+    # the app's own modules (test support is compiled into it under MIX_ENV=test)
+    lib = Path.expand("lib", File.cwd!())
+
+    runtime =
+      for m <- mods,
+          m not in [Otpscope.CLI, Mix.Tasks.Otpscope.Record],
+          String.starts_with?(List.to_string(m.module_info(:compile)[:source]), lib),
+          do: m
+
+    assert Enum.sort(CLI.runtime_modules()) == Enum.sort(runtime)
+  end
+
   test "attach mode records a running node and copies the archive back" do
     name = "otpscope_target_#{System.unique_integer([:positive])}"
     {host, 0} = System.cmd("hostname", ["-s"])

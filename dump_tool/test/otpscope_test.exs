@@ -300,6 +300,54 @@ defmodule OtpscopeTest do
     end
   end
 
+  defmodule Slow do
+    use GenServer
+    def init(s), do: {:ok, s}
+
+    def handle_call({:sleep, ms}, _from, s) do
+      Process.sleep(ms)
+      {:reply, :ok, s}
+    end
+  end
+
+  test "the state of every GenServer at start is read (:sys.get_state) before tracing starts" do
+    OtpscopeDemo.App.start_app(worker_a: [notify: self(), interval: 10, until: 2])
+    assert_receive {:demo_done, 2}, 2_000
+    worker_a = Process.whereis(OtpscopeDemo.WorkerA)
+    worker_b = Process.whereis(OtpscopeDemo.WorkerB)
+    # one GenServer busy for longer than a snapshot may wait
+    {:ok, slow} = GenServer.start(Slow, :slow_state)
+    spawn(fn -> GenServer.call(slow, {:sleep, 400}) end)
+    Process.sleep(20)
+
+    file = tmp_file("start_states.zip")
+    {:ok, _} = Otpscope.start(file: file, processes: [worker_a, worker_b, slow, self()])
+    :ok = OtpscopeDemo.WorkerA.get_count() |> then(fn 2 -> :ok end)
+    {:ok, ^file} = Otpscope.stop()
+
+    a = ArchiveReader.read(file)
+    snaps = for %{kind: :state} = e <- a.events, do: e
+    by_pid = Map.new(snaps, &{&1.pid, {&1.mfa, &1.term}})
+    assert map_size(by_pid) == 2
+    assert by_pid[worker_a] == {{OtpscopeDemo.WorkerA, :init, 1}, %{count: 2, last_caller: nil}}
+    assert {{OtpscopeDemo.WorkerB, :init, 1}, b_state} = by_pid[worker_b]
+    assert b_state.pings_received == 2
+    # before every traced event of the recording, in the archive's time order
+    first_traced = Enum.find(a.events, &(&1.kind != :state))
+    assert Enum.all?(snaps, &(&1.u < first_traced.u and &1.ts <= first_traced.ts))
+    # no trace of the :sys.get_state system messages
+    refute Enum.any?(a.events, &match?(%{term: {:system, _, :get_state}}, &1))
+    # the busy one is left out and counted
+    assert a.manifest =~ "the state of 1 GenServer/gen_statem process(es) could not be read"
+
+    # start_states: false reads nothing
+    file2 = tmp_file("no_start_states.zip")
+    {:ok, _} = Otpscope.start(file: file2, processes: [worker_a], start_states: false)
+    {:ok, ^file2} = Otpscope.stop()
+    refute Enum.any?(ArchiveReader.read(file2).events, &(&1.kind == :state))
+    GenServer.stop(slow)
+  end
+
   test "start/1 reports unknown registered names and refuses a second recording" do
     assert {:error, {:not_registered, :nobody_here}} =
              Otpscope.start(processes: [:nobody_here], file: tmp_file("x.zip"))

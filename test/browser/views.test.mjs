@@ -123,6 +123,22 @@ test('state inspector: state at the cursor, diff, step through changes, Erlang s
   await page.close();
 });
 
+test('state inspector: a GenServer idle while recorded shows the state read at start', async () => {
+  const page = await context.newPage();
+  await page.goto(site.origin + '/');
+  await page.getByTestId('engine-status').filter({ hasText: /ready/ }).waitFor({ timeout: 60_000 });
+  // test/scenarios/start_states.exs: Scn.Cache <0.152.0> ran before the recording and handled nothing in it.
+  await page.getByTestId('file-input').setInputFiles(fixture('scenarios/start-states.zip'));
+  await row(page, '<0.152.0>').waitFor({ timeout: 60_000 });
+  await row(page, '<0.152.0>').click();
+  await page.getByTestId('tab-state').click();
+  await page.getByTestId('state-term').filter({ hasText: '"b" =>' }).waitFor();
+  assert.match(await page.getByTestId('state-origin').innerText(), /read when the recording started/);
+  assert.match(await page.getByTestId('state-diff').innerText(), /first recorded state \(read at start\)/);
+  await page.screenshot({ path: `${screenshotDir}/views-state-at-start.png` });
+  await page.close();
+});
+
 test('causality: why did this happen? shows the chain as a graph and a list to click through', async () => {
   const page = await context.newPage();
   await load(page, 'demo.zip');

@@ -135,6 +135,34 @@ describe('gen_statem', () => {
   });
 });
 
+describe('GenServers running before the recording started', () => {
+  it('has their states at start (get_state), diffs the first callback against them, and knows idle ones at any instant', async () => {
+    const e = await load('start-states.zip');
+    expect(rows(e, `SELECT seq, pid, callback, message, state FROM states ORDER BY seq`)).toEqual([
+      [0, '<0.151.0>', 'get_state', null, '%{n: 5}'],
+      [1, '<0.152.0>', 'get_state', null, '%{"a" => 1, "b" => [2, 3]}'],
+      [2, '<0.153.0>', 'get_state', null, '{:locked, %{code: 7}}'],
+      [5, '<0.151.0>', 'handle_cast', ':bump', '%{n: 6}'],
+      [8, '<0.153.0>', 'locked', '{:cast, {:button, 7}}', '{:open, %{code: 7}}'],
+    ]);
+    expect(rows(e, `SELECT seq, path, change, before, after FROM state_changes ORDER BY seq, path`)).toEqual([
+      [5, '[:n]', 'changed', '5', '6'],
+      [8, '[0]', 'changed', ':locked', ':open'],
+    ]);
+    // the cache handled nothing while recorded: its state is still known, at any instant
+    expect(rows(e, `SELECT pid, callback, state FROM state_at(${at(3)}) ORDER BY pid`)).toEqual([
+      ['<0.151.0>', 'get_state', '%{n: 5}'],
+      ['<0.152.0>', 'get_state', '%{"a" => 1, "b" => [2, 3]}'],
+      ['<0.153.0>', 'get_state', '{:locked, %{code: 7}}'],
+    ]);
+    expect(rows(e, `SELECT pid, state FROM state_at((SELECT max(ts) FROM events)) ORDER BY pid`)).toEqual([
+      ['<0.151.0>', '%{n: 6}'],
+      ['<0.152.0>', '%{"a" => 1, "b" => [2, 3]}'],
+      ['<0.153.0>', '{:open, %{code: 7}}'],
+    ]);
+  });
+});
+
 describe('two nodes, each recorded, loaded together', () => {
   it('pairs sends to {name, node} with receives on the other node and walks causes across nodes', async () => {
     const e = await load('cross-node-a.zip', 'cross-node-b.zip');

@@ -29,6 +29,7 @@ defmodule Otpscope.CLI do
     max_mailbox_memory: :string,
     messages: :boolean,
     states: :boolean,
+    start_states: :boolean,
     lifecycle: :boolean,
     telemetry: :boolean,
     max_binary: :integer,
@@ -51,6 +52,7 @@ defmodule Otpscope.CLI do
     Otpscope.JSON,
     Otpscope.Options,
     Otpscope.Recorder,
+    Otpscope.Snapshots,
     Otpscope.Trace,
     Otpscope.Tracer,
     Otpscope.Truncate,
@@ -61,6 +63,10 @@ defmodule Otpscope.CLI do
 
   @doc false
   def switches, do: @switches
+
+  @doc false
+  # what attach mode loads onto the target node
+  def runtime_modules, do: @runtime_modules
 
   @doc """
   Parses the command line. Returns `{recorder_options, cli}` where `cli` has
@@ -79,7 +85,7 @@ defmodule Otpscope.CLI do
         {:max_events, v} -> [max_events: count!(:max_events, v)]
         {:max_rate, v} -> [max_rate: count!(:max_rate, v)]
         {k, v} when k in [:max_buffer_memory, :max_mailbox_memory] -> [{k, bytes!(k, v)}]
-        {k, v} when k in [:messages, :states, :lifecycle, :telemetry] -> [{k, v}]
+        {k, v} when k in [:messages, :states, :start_states, :lifecycle, :telemetry] -> [{k, v}]
         {k, v} when k in [:max_binary, :max_list, :max_map, :max_tuple, :max_depth] -> [{k, v}]
         _ -> []
       end)
@@ -269,6 +275,7 @@ defmodule Otpscope.CLI do
         --max-buffer-memory SIZE   events being encoded or written, at most (default 64MB)
         --max-mailbox-memory SIZE  the tracer's mailbox, at most (default: --max-buffer-memory)
         --no-messages, --no-states, --no-lifecycle, --no-telemetry
+        --no-start-states    do not read GenServer states at start (:sys.get_state)
         --max-binary, --max-list, --max-map, --max-tuple, --max-depth N
         --sname NAME         this client's node name
   """

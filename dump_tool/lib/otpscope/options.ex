@@ -9,6 +9,7 @@ defmodule Otpscope.Options do
     modules: [],
     messages: true,
     states: true,
+    start_states: true,
     lifecycle: true,
     telemetry: true,
     max_events: 1_000_000,
@@ -103,7 +104,7 @@ defmodule Otpscope.Options do
   defp check!(:modules, m),
     do: bad!(:modules, m, "a list of modules or {module, function, arity}")
 
-  defp check!(key, v) when key in [:messages, :states, :lifecycle, :telemetry] do
+  defp check!(key, v) when key in [:messages, :states, :start_states, :lifecycle, :telemetry] do
     if is_boolean(v), do: v, else: bad!(key, v, "true or false")
   end
 

@@ -11,7 +11,7 @@ defmodule Otpscope.Recorder do
 
   use GenServer
 
-  alias Otpscope.{Callbacks, Facts, Trace, Tracer, Writer}
+  alias Otpscope.{Callbacks, Facts, Snapshots, Trace, Tracer, Writer}
 
   @version Mix.Project.config()[:version]
 
@@ -73,9 +73,26 @@ defmodule Otpscope.Recorder do
         ) ++
           skipped
 
-      manifest = manifest(opts, backend, started_ns, mono_ns, warnings)
-
       limits = {opts.max_binary, opts.max_list, opts.max_map, opts.max_tuple, opts.max_depth}
+      chunk_words = max(div(opts.max_buffer_memory, 8 * :erlang.system_info(:wordsize)), 1)
+
+      # States at start, before tracing is on (the tracer's first buffer).
+      {snapshots, unread} =
+        if opts.states and opts.start_states and spec != :new,
+          do: Snapshots.take(chosen -- [opts.owner], limits, opts.chunk_events, chunk_words),
+          else: {[], 0}
+
+      warnings =
+        if unread > 0,
+          do:
+            warnings ++
+              [
+                "the state of #{unread} GenServer/gen_statem process(es) could not be read at start " <>
+                  "(busy, suspended, or over the snapshot budget)"
+              ],
+          else: warnings
+
+      manifest = manifest(opts, backend, started_ns, mono_ns, warnings)
 
       writer_opts = %{
         file: opts.file,
@@ -111,6 +128,8 @@ defmodule Otpscope.Recorder do
                 encoders: encoders,
                 controller: self(),
                 limits: limits,
+                chunk_words: chunk_words,
+                initial: snapshots,
                 known_modules: MapSet.new(callback_mods),
                 watch_spawns: opts.states and spec in [:all, :new]
               }

@@ -68,7 +68,6 @@ defmodule Otpscope.Tracer do
 
   def init(opts) do
     Process.flag(:trap_exit, false)
-    native = :erlang.convert_time_unit(1, :second, :native)
     :erlang.send_after(opts.flush_interval, self(), :flush)
 
     s = %{
@@ -89,8 +88,9 @@ defmodule Otpscope.Tracer do
       in_flight_words: 0,
       sizes: %{},
       max_rate: opts.max_rate,
-      win_len: native,
-      win_end: :erlang.monotonic_time(),
+      # trace timestamps are in nanoseconds
+      win_len: 1_000_000_000,
+      win_end: :erlang.monotonic_time(:nanosecond),
       win_base: 0,
       timeout: :infinity,
       stopping: nil,
@@ -127,7 +127,10 @@ defmodule Otpscope.Tracer do
       known_modules: opts.known_modules
     }
 
-    loop([], 0, 0, s)
+    # The recorder's own events read before tracing began (state snapshots)
+    # are the first buffer.
+    initial = Map.get(opts, :initial, [])
+    loop(Enum.reverse(initial), length(initial), :erts_debug.flat_size(initial), s)
   end
 
   # The hot loops. `buf` holds `n` messages of `w` words in all. `timeout`
@@ -396,7 +399,7 @@ defmodule Otpscope.Tracer do
 
   defp resume(s) do
     Trace.resume(s.trace)
-    now = :erlang.monotonic_time()
+    now = :erlang.monotonic_time(:nanosecond)
     s = if s.drop, do: %{s | drops: [s.drop | s.drops], drop: nil}, else: s
     # The gap: no events were generated while tracing was off.
     %{s | suspended: nil, shedding: false, drops: [{:overload, s.suspended, now, 0} | s.drops]}

@@ -185,39 +185,34 @@ export class EventSink {
         if (m !== undefined) this.consumed.push(this.src, seq, ev.ts, ev.node, pid, t.term(m));
       }
       const row = this.tracker.observe(ev, key);
-      if (row !== undefined) {
-        const stateText = t.term(row.state);
-        this.states.push(
+      if (row !== undefined) this.addState(seq, ev, pid, key, row.callback, row.message, row.state);
+    }
+    // A state the recorder read outside callbacks (`:sys.get_state` at start).
+    if (ev.kind === 'state' && ev.term !== undefined) this.addState(seq, ev, pid, `${ev.node} ${pid}`, 'get_state', undefined, ev.term);
+    if (ev.kind === 'exit') this.lastState.delete(`${ev.node} ${pid}`);
+  }
+
+  /** A `states` row, and its differences from the process's previous state. */
+  private addState(seq: number, ev: TraceEvent, pid: string | null, key: string, callback: string, message: Term | undefined, state: Term): void {
+    const t = this.text;
+    this.states.push(this.src, seq, ev.ts, ev.node, pid, callback, message === undefined ? null : t.term(message), t.term(state), termSize(state));
+    const prev = this.lastState.get(key);
+    if (prev !== undefined) {
+      for (const c of diffTerms(prev, state)) {
+        this.stateChanges.push(
           this.src,
           seq,
           ev.ts,
           ev.node,
           pid,
-          row.callback,
-          row.message === undefined ? null : t.term(row.message),
-          stateText,
-          termSize(row.state),
+          renderPath(c.path),
+          c.change,
+          c.before === undefined ? null : t.term(c.before),
+          c.after === undefined ? null : t.term(c.after),
         );
-        const prev = this.lastState.get(key);
-        if (prev !== undefined) {
-          for (const c of diffTerms(prev, row.state)) {
-            this.stateChanges.push(
-              this.src,
-              seq,
-              ev.ts,
-              ev.node,
-              pid,
-              renderPath(c.path),
-              c.change,
-              c.before === undefined ? null : t.term(c.before),
-              c.after === undefined ? null : t.term(c.after),
-            );
-          }
-        }
-        this.lastState.set(key, row.state);
       }
     }
-    if (ev.kind === 'exit') this.lastState.delete(`${ev.node} ${pid}`);
+    this.lastState.set(key, state);
   }
 
   /** Requests carry `{from, tag}`; the tag is a ref, or `[:alias | ref]` since OTP 24; replies are `{tag, reply}`. */

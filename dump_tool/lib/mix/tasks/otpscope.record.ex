@@ -38,7 +38,8 @@ defmodule Mix.Tasks.Otpscope.Record do
       bounds on the node: `64MB` (the default), `512KB`, `1GB`; raise them to
       keep more of a workload with big messages or states
     * `--no-messages`, `--no-states`, `--no-lifecycle`, `--no-telemetry` -
-      leave that part out
+      leave that part out; `--no-start-states` - do not read the GenServer
+      states at start (`:sys.get_state`)
     * `--max-binary`, `--max-list`, `--max-map`, `--max-tuple`,
       `--max-depth` - term size limits
     * `--node name@host`, `--cookie c` - attach to a running node;

@@ -1,0 +1,103 @@
+defmodule Otpscope.Snapshots do
+  @moduledoc false
+  # The state of every chosen GenServer and gen_statem when the recording
+  # starts (`:sys.get_state/2`), so the analyzer knows the state of a process
+  # that handles nothing while it is recorded, and has a "before" for the
+  # first callback it sees. Taken before tracing is switched on, so the
+  # system messages are not in the trace.
+  #
+  # It must not hurt the node: the states are read one process at a time by
+  # a short-lived process (a reply that comes after its timeout dies with
+  # it), each within `@per_process_ms`, all within `@budget_ms`; each state
+  # is cut to the term limits as it arrives and the cut states together hold
+  # at most the words of one tracer buffer (they are the tracer's first
+  # buffer). Processes left out (busy, suspended, over the budget) are
+  # counted and named in the manifest's warnings.
+
+  alias Otpscope.{Callbacks, Facts, Truncate}
+
+  @per_process_ms 100
+  @budget_ms 1_000
+
+  @doc """
+  `{snapshots, skipped}`: `snapshots` are `{:otpscope_state, pid, module,
+  state, {monotonic, unique}}` messages (the timestamp in the form of a
+  `strict_monotonic_timestamp` trace timestamp, taken when the reply came),
+  `skipped` counts the gen processes left out.
+  """
+  def take(pids, limits, max_count, max_words) do
+    targets = for pid <- pids, mod = gen_module(pid), mod != nil, do: {pid, mod}
+    parent = self()
+    ref = make_ref()
+
+    {worker, mref} =
+      spawn_monitor(fn ->
+        deadline = :erlang.monotonic_time(:millisecond) + @budget_ms
+        send(parent, {ref, collect(targets, limits, max_count, max_words, deadline, [], 0, 0)})
+      end)
+
+    receive do
+      {^ref, {snaps, taken}} ->
+        Process.demonitor(mref, [:flush])
+        {Enum.reverse(snaps), length(targets) - taken}
+
+      {:DOWN, ^mref, :process, ^worker, _} ->
+        {[], length(targets)}
+    after
+      @budget_ms + @per_process_ms + 1_000 ->
+        Process.exit(worker, :kill)
+        Process.demonitor(mref, [:flush])
+        {[], length(targets)}
+    end
+  end
+
+  defp collect([], _limits, _max, _words, _deadline, acc, n, _w), do: {acc, n}
+
+  defp collect([{pid, mod} | rest], limits, max, max_words, deadline, acc, n, w) do
+    left = deadline - :erlang.monotonic_time(:millisecond)
+
+    if n >= max or w >= max_words or left <= 0 do
+      {acc, n}
+    else
+      case state(pid, min(@per_process_ms, left)) do
+        {:ok, state} ->
+          {cut, _cuts} = Truncate.cut(state, limits)
+          ts = {:erlang.monotonic_time(:nanosecond), :erlang.unique_integer([:monotonic])}
+          snap = {:otpscope_state, pid, mod, cut, ts}
+
+          collect(
+            rest,
+            limits,
+            max,
+            max_words,
+            deadline,
+            [snap | acc],
+            n + 1,
+            w + :erts_debug.flat_size(snap)
+          )
+
+        :error ->
+          collect(rest, limits, max, max_words, deadline, acc, n, w)
+      end
+    end
+  end
+
+  defp state(pid, timeout) do
+    {:ok, :sys.get_state(pid, timeout)}
+  catch
+    :exit, _ -> :error
+  end
+
+  # The callback module of a gen_server or gen_statem (not a supervisor:
+  # its state is the supervisor's own bookkeeping).
+  defp gen_module(pid) do
+    with {:dictionary, dict} <- Process.info(pid, :dictionary),
+         {_, call} <- List.keyfind(dict, :"$initial_call", 0),
+         {b, mod} when b in [:gen_server, :gen_statem] <- Facts.behaviour(call),
+         false <- Callbacks.own?(mod) do
+      mod
+    else
+      _ -> nil
+    end
+  end
+end
