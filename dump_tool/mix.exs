@@ -10,6 +10,7 @@ defmodule Otpscope.MixProject do
       elixir: "~> 1.14",
       start_permanent: false,
       elixirc_paths: elixirc_paths(Mix.env()),
+      erlc_paths: erlc_paths(Mix.env()),
       deps: [],
       escript: [main_module: Otpscope.CLI, name: "otpscope_record", app: nil],
       preferred_cli_env: ["escript.build": :prod],
@@ -26,4 +27,6 @@ defmodule Otpscope.MixProject do
   # (so never in the escript or a release).
   defp elixirc_paths(:prod), do: ["lib"]
   defp elixirc_paths(_), do: ["lib", "test/support"]
+  defp erlc_paths(:prod), do: []
+  defp erlc_paths(_), do: ["test/support"]
 end

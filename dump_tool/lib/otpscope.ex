@@ -55,6 +55,8 @@ defmodule Otpscope do
       chosen GenServer/gen_statem that already runs is also read once at
       start (`start_states: true`, see the option);
     * calls, returns and exceptions of the `modules:` given;
+    * line snapshots of the `lines:` modules: before each expression, the
+      line and the variables bound at that point (see the option);
     * `:telemetry.execute/3` calls when `:telemetry` is loaded;
     * facts: processes at start and stop (registered name, `$initial_call`,
       `$ancestors`, behaviour and callback module, label on OTP 27+), the
@@ -84,6 +86,20 @@ defmodule Otpscope do
     * `:modules` - modules, `{m, f, arity}` (`:_` allowed for `f`/`arity`) or
       `{m, f, arity, match_spec}` to call-trace (local calls included). The
       default match spec is `[{:_, [], [{:exception_trace}]}]`. Default `[]`.
+    * `:lines` - modules or `{m, f, arity}` to take line snapshots in
+      (default `[]`). Each module is rebuilt from its `debug_info` with a
+      call to `Otpscope.Lines.snap/3` before every expression of the chosen
+      functions (clause bodies of `case`, `receive`, `if` and `try`
+      included), passing the line and the variables bound so far, and
+      hot-loaded for the recording; the original object code is loaded back
+      at stop. The values computed are unchanged, and snapshots go through
+      the same rate limits, memory bounds and term cuts as every event. This
+      changes the code that runs on the node, so it is opt-in per module; it
+      needs the module's `.beam` on the code path with `debug_info` (Elixir's
+      default; releases strip it unless `strip_beams: false`), and refuses
+      (`{:error, {:lines, message}}`) otherwise or when a process still
+      runs an older version of the module. Example:
+      `lines: [MyApp.Parser, {MyApp.Worker, :handle_info, 2}]`.
     * `:messages` - record sends and receives (default `true`).
     * `:states` - record GenServer/gen_statem states (default `true`).
     * `:start_states` - with `:states`, read the state of every chosen

@@ -236,7 +236,7 @@ rich = Path.join(public, "demo.zip")
 # Loaded only now (not one of the app's modules) so the test fixtures above
 # stay as they were.
 Code.ensure_loaded!(OtpscopeDemo.Backlog)
-{:ok, _} = Otpscope.start(file: rich, processes: :new)
+{:ok, _} = Otpscope.start(file: rich, processes: :new, lines: [OtpscopeDemo.WorkerA])
 
 OtpscopeDemo.App.start_app(
   worker_a: [notify: self(), interval: 15, until: 40],

@@ -8,7 +8,8 @@ defmodule Otpscope.CLITest do
   test "parse!/1 reads the mix task flags" do
     {opts, cli} =
       CLI.parse!(~w(-o t.zip --processes MyApp.Worker,:logger --modules Foo,Foo.Bar.baz/2,:lists
-                    --duration 2m --max-events 500 --max-rate infinity --no-messages --no-states))
+                    --duration 2m --max-events 500 --max-rate infinity --no-messages --no-states
+                    --lines Foo.Parser,Foo.W.handle_info/2 --no-start-states))
 
     assert opts[:file] == Path.expand("t.zip")
     assert opts[:processes] == [MyApp.Worker, :logger]
@@ -17,6 +18,8 @@ defmodule Otpscope.CLITest do
     assert opts[:max_events] == 500
     assert opts[:max_rate] == :infinity
     assert opts[:messages] == false and opts[:states] == false
+    assert opts[:lines] == [Foo.Parser, {Foo.W, :handle_info, 2}]
+    assert opts[:start_states] == false
     assert cli.node == nil
   end
 

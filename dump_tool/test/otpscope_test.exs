@@ -348,6 +348,90 @@ defmodule OtpscopeTest do
     GenServer.stop(slow)
   end
 
+  test "lines: a snapshot of the bindings before each expression, the original code back at stop" do
+    mod = :otpscope_demo_tally
+    {^mod, original, _} = :code.get_object_code(mod)
+    md5 = fn -> mod.module_info(:md5) end
+    original_md5 = md5.()
+    file = tmp_file("lines.zip")
+
+    {:ok, _} =
+      Otpscope.start(
+        file: file,
+        processes: [self()],
+        lines: [mod, {OtpscopeDemo.WorkerA, :handle_call, 3}],
+        states: false
+      )
+
+    refute md5.() == original_md5
+    # the instrumented code computes what the original does
+    assert mod.sum([1, 2]) == 3
+    assert mod.classify(4) == {4, {:even, 2}}
+    assert mod.classify(3) == {3, :odd}
+    send(self(), {:tally, 5})
+    assert mod.wait(100) == 50
+    {:ok, ^file} = Otpscope.stop()
+    assert md5.() == original_md5
+    assert {:ok, {^mod, _}} = :beam_lib.md5(original)
+
+    snaps =
+      for %{kind: :snapshot, mfa: {^mod, f, a}, term: {line, b}} <-
+            ArchiveReader.read(file).events,
+          do: {f, a, line, b}
+
+    assert snaps == [
+             {:sum, 1, 7, [List: [1, 2]]},
+             {:sum, 2, 12, [H: 1, T: [2], Acc: 0]},
+             {:sum, 2, 13, [H: 1, T: [2], Acc: 0, Next: 1]},
+             {:sum, 2, 12, [H: 2, T: [], Acc: 1]},
+             {:sum, 2, 13, [H: 2, T: [], Acc: 1, Next: 3]},
+             {:sum, 2, 10, [Acc: 3]},
+             # a case: its clause bodies get snapshots with the clause's bindings
+             {:classify, 1, 16, [N: 4]},
+             {:classify, 1, 18, [N: 4]},
+             {:classify, 1, 19, [N: 4, Half: 2]},
+             {:classify, 1, 23, [N: 4, Kind: {:even, 2}]},
+             {:classify, 1, 16, [N: 3]},
+             {:classify, 1, 21, [N: 3]},
+             {:classify, 1, 23, [N: 3, Kind: :odd]},
+             {:wait, 1, 26, [Timeout: 100]},
+             {:wait, 1, 28, [Timeout: 100, X: 5]},
+             {:wait, 1, 29, [Timeout: 100, X: 5, Got: 50]}
+           ]
+  end
+
+  test "lines: Elixir variables by their names, the latest binding of each" do
+    OtpscopeDemo.App.start_app(worker_a: [notify: self(), interval: 10, until: 1])
+    assert_receive {:demo_done, 1}, 2_000
+    worker_a = Process.whereis(OtpscopeDemo.WorkerA)
+    file = tmp_file("lines_ex.zip")
+
+    {:ok, _} = Otpscope.start(file: file, processes: [worker_a], lines: [OtpscopeDemo.WorkerA])
+
+    # WorkerA's handle_info(:increment, state) after the last tick: count = state.count + 1 ...
+    send(worker_a, :increment)
+    2 = OtpscopeDemo.WorkerA.get_count()
+    {:ok, ^file} = Otpscope.stop()
+
+    snaps =
+      for %{kind: :snapshot, pid: ^worker_a, mfa: {_, f, _}, term: {line, b}} <-
+            ArchiveReader.read(file).events,
+          do: {f, line, b}
+
+    assert {:handle_info, 25, [state: %{count: 1, last_caller: nil}]} in snaps
+    assert {:handle_info, 26, [state: %{count: 1, last_caller: nil}, count: 2]} in snaps
+    assert {:handle_call, 20, [from: from, state: %{count: 2}]} = List.last(snaps)
+    assert is_tuple(from)
+  end
+
+  test "lines: a module without object code or debug_info is refused, naming it" do
+    assert {:error, {:lines, message}} =
+             Otpscope.start(file: tmp_file("x.zip"), processes: [self()], lines: [Slow])
+
+    assert message =~ "no object code for OtpscopeTest.Slow"
+    refute Process.whereis(Otpscope.Recorder)
+  end
+
   test "start/1 reports unknown registered names and refuses a second recording" do
     assert {:error, {:not_registered, :nobody_here}} =
              Otpscope.start(processes: [:nobody_here], file: tmp_file("x.zip"))

@@ -139,6 +139,23 @@ test('state inspector: a GenServer idle while recorded shows the state read at s
   await page.close();
 });
 
+test('source: a line snapshot highlights its line with the bindings beside it', async () => {
+  const page = await context.newPage();
+  // test/scenarios/line_snapshots.exs: seq 12 is classify(4) about to run line 19 with N = 4, Half = 2.
+  await page.goto(site.origin + '/#p=source&seq=12');
+  await page.getByTestId('engine-status').filter({ hasText: /ready/ }).waitFor({ timeout: 60_000 });
+  await page.getByTestId('file-input').setInputFiles(fixture('scenarios/line-snapshots.zip'));
+  const src = page.getByTestId('source');
+  await src.locator('.ln.hl').waitFor({ timeout: 60_000 });
+  assert.match(await src.locator('.ln.hl').innerText(), /^19\s*\{even, Half\};/);
+  const bind = await src.locator('aside.bind').innerText();
+  assert.match(bind, /bindings/i);
+  assert.match(bind, /N:?\s*4/);
+  assert.match(bind, /Half:?\s*2/);
+  await page.screenshot({ path: `${screenshotDir}/views-source-snapshot.png` });
+  await page.close();
+});
+
 test('causality: why did this happen? shows the chain as a graph and a list to click through', async () => {
   const page = await context.newPage();
   await load(page, 'demo.zip');

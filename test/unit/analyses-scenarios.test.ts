@@ -163,6 +163,25 @@ describe('GenServers running before the recording started', () => {
   });
 });
 
+describe('line snapshots', () => {
+  it('keeps each snapshot as an event with its function, line and bindings, and the module source', async () => {
+    const e = await load('line-snapshots.zip');
+    expect(rows(e, `SELECT seq, mfa, term FROM events WHERE kind = 'snapshot' AND mfa LIKE '%classify%' ORDER BY seq`)).toEqual([
+      [10, ':otpscope_demo_tally.classify/1', '{16, [N: 4]}'],
+      [11, ':otpscope_demo_tally.classify/1', '{18, [N: 4]}'],
+      [12, ':otpscope_demo_tally.classify/1', '{19, [N: 4, Half: 2]}'],
+      [13, ':otpscope_demo_tally.classify/1', '{23, [N: 4, Kind: {:even, 2}]}'],
+    ]);
+    // the tail-recursive sum: one snapshot per line per round, the accumulator growing
+    expect(rows(e, `SELECT term FROM events WHERE kind = 'snapshot' AND mfa = ':otpscope_demo_tally.sum/2' AND term LIKE '{13,%' ORDER BY seq`)).toEqual([
+      ['{13, [H: 1, T: [2, 3], Acc: 0, Next: 1]}'],
+      ['{13, [H: 2, T: [3], Acc: 1, Next: 3]}'],
+      ['{13, [H: 3, T: [], Acc: 3, Next: 6]}'],
+    ]);
+    expect(rows(e, `SELECT module FROM sources`)).toEqual([[':otpscope_demo_tally']]);
+  });
+});
+
 describe('two nodes, each recorded, loaded together', () => {
   it('pairs sends to {name, node} with receives on the other node and walks causes across nodes', async () => {
     const e = await load('cross-node-a.zip', 'cross-node-b.zip');

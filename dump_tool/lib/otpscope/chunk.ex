@@ -367,6 +367,10 @@ defmodule Otpscope.Chunk do
   defp row({:trace_ts, p, :call, {:telemetry, :execute, [e, m, md]}, _}),
     do: {14, p, :none, {:telemetry, :execute, 3}, {{e, m, md}}}
 
+  # A line snapshot of an instrumented module (Otpscope.Lines).
+  defp row({:trace_ts, p, :call, {Otpscope.Lines, :snap, [mfa, line, bindings]}, _}),
+    do: {13, p, :none, mfa, {{line, bindings}}}
+
   defp row({:trace_ts, p, :call, {m, f, args}, _}),
     do: {9, p, :none, {m, f, length(args)}, {args}}
 

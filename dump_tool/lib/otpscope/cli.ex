@@ -22,6 +22,7 @@ defmodule Otpscope.CLI do
     output: :string,
     processes: :string,
     modules: :string,
+    lines: :string,
     duration: :string,
     max_events: :string,
     max_rate: :string,
@@ -50,6 +51,7 @@ defmodule Otpscope.CLI do
     Otpscope.Encoder,
     Otpscope.Facts,
     Otpscope.JSON,
+    Otpscope.Lines,
     Otpscope.Options,
     Otpscope.Recorder,
     Otpscope.Snapshots,
@@ -82,6 +84,7 @@ defmodule Otpscope.CLI do
         {:output, f} -> [file: Path.expand(f)]
         {:processes, p} -> [processes: processes!(p)]
         {:modules, m} -> [modules: modules!(m)]
+        {:lines, m} -> [lines: modules!(m)]
         {:max_events, v} -> [max_events: count!(:max_events, v)]
         {:max_rate, v} -> [max_rate: count!(:max_rate, v)]
         {k, v} when k in [:max_buffer_memory, :max_mailbox_memory] -> [{k, bytes!(k, v)}]
@@ -269,6 +272,7 @@ defmodule Otpscope.CLI do
     -o, --output PATH        archive path (default otpscope-<node>-<time>.zip)
     -p, --processes SPEC     all (default), new, or Name1,Name2,<0.123.0>
     -m, --modules LIST       modules or Mod.fun/arity to call-trace
+        --lines LIST         modules or Mod.fun/arity to take line snapshots in
     -d, --duration TIME      500ms, 10s, 2m (default 10s)
         --max-events N       stop after N events (default 1000000)
         --max-rate N         events/s above which events are dropped and counted

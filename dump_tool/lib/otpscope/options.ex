@@ -7,6 +7,7 @@ defmodule Otpscope.Options do
     file: nil,
     processes: :all,
     modules: [],
+    lines: [],
     messages: true,
     states: true,
     start_states: true,
@@ -103,6 +104,21 @@ defmodule Otpscope.Options do
 
   defp check!(:modules, m),
     do: bad!(:modules, m, "a list of modules or {module, function, arity}")
+
+  defp check!(:lines, list) when is_list(list) do
+    Enum.map(list, fn
+      m when is_atom(m) and m not in [nil, true, false] ->
+        {m, :_, :_}
+
+      {m, f, a} = mfa when is_atom(m) and is_atom(f) and (a == :_ or is_integer(a)) ->
+        mfa
+
+      other ->
+        bad!(:lines, other, "a list of modules or {module, function, arity}")
+    end)
+  end
+
+  defp check!(:lines, l), do: bad!(:lines, l, "a list of modules or {module, function, arity}")
 
   defp check!(key, v) when key in [:messages, :states, :start_states, :lifecycle, :telemetry] do
     if is_boolean(v), do: v, else: bad!(key, v, "true or false")

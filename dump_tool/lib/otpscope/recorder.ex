@@ -11,7 +11,7 @@ defmodule Otpscope.Recorder do
 
   use GenServer
 
-  alias Otpscope.{Callbacks, Facts, Snapshots, Trace, Tracer, Writer}
+  alias Otpscope.{Callbacks, Facts, Lines, Snapshots, Trace, Tracer, Writer}
 
   @version Mix.Project.config()[:version]
 
@@ -40,129 +40,161 @@ defmodule Otpscope.Recorder do
 
     with {:ok, spec} <- resolve(opts.processes),
          :ok <- Trace.check_free(backend, spec, [self()]),
-         {:ok, user_patterns} <- user_patterns(backend, opts) do
-      chosen = chosen_pids(spec)
-      {callback_mods, skipped} = callback_modules(backend, opts, chosen, spec)
+         {:ok, user_patterns} <- user_patterns(backend, opts),
+         {:ok, lines} <- lines(backend, opts) do
+      case setup(opts, backend, spec, user_patterns, lines) do
+        {:ok, st} ->
+          {:ok, Map.put(st, :lines, lines)}
 
-      callback_patterns =
-        for mod <- callback_mods, mfa <- Callbacks.functions(mod), do: {mfa, ms(), [:global]}
-
-      {callback_patterns, skipped2} =
-        Enum.split_with(callback_patterns, fn {mfa, _, _} -> Trace.pattern_free?(backend, mfa) end)
-
-      telemetry =
-        if opts.telemetry and :code.is_loaded(:telemetry) != false and
-             Trace.pattern_free?(backend, {:telemetry, :execute, 3}),
-           do: [{{:telemetry, :execute, 3}, [{:_, [], []}], [:global]}],
-           else: []
-
-      patterns = user_patterns ++ callback_patterns ++ telemetry
-      traced_mods = Enum.uniq(for {{m, _, _}, _, _} <- user_patterns ++ callback_patterns, do: m)
-      sources = Callbacks.sources(traced_mods)
-
-      manifest_facts = if spec in [:all, :new], do: Process.list(), else: chosen
-      processes_start = Facts.processes(manifest_facts -- [self()])
-      tree_start = Facts.trees()
-      started_ns = :os.system_time(:nanosecond)
-      mono_ns = :erlang.monotonic_time(:nanosecond)
-
-      warnings =
-        for(
-          {mfa, _, _} <- skipped2,
-          do: "#{inspect(mfa)} already has a trace pattern set by another tool; not traced"
-        ) ++
-          skipped
-
-      limits = {opts.max_binary, opts.max_list, opts.max_map, opts.max_tuple, opts.max_depth}
-      chunk_words = max(div(opts.max_buffer_memory, 8 * :erlang.system_info(:wordsize)), 1)
-
-      # States at start, before tracing is on (the tracer's first buffer).
-      {snapshots, unread} =
-        if opts.states and opts.start_states and spec != :new,
-          do: Snapshots.take(chosen -- [opts.owner], limits, opts.chunk_events, chunk_words),
-          else: {[], 0}
-
-      warnings =
-        if unread > 0,
-          do:
-            warnings ++
-              [
-                "the state of #{unread} GenServer/gen_statem process(es) could not be read at start " <>
-                  "(busy, suspended, or over the snapshot budget)"
-              ],
-          else: warnings
-
-      manifest = manifest(opts, backend, started_ns, mono_ns, warnings)
-
-      writer_opts = %{
-        file: opts.file,
-        level: opts.level,
-        manifest: manifest,
-        processes_start: processes_start,
-        tree_start: tree_start,
-        sources: sources,
-        limits: limits,
-        encoders: opts.encoders
-      }
-
-      with {:ok, writer, encoders} <- Writer.start(writer_opts) do
-        Process.link(writer)
-
-        tracer =
-          Tracer.start(
-            Map.merge(
-              Map.take(opts, [
-                :chunk_events,
-                :max_in_flight,
-                :max_buffer_memory,
-                :max_mailbox_memory,
-                :max_rate,
-                :max_events,
-                :flush_interval,
-                :high_water,
-                :low_water,
-                :suspend_water
-              ]),
-              %{
-                writer: writer,
-                encoders: encoders,
-                controller: self(),
-                limits: limits,
-                chunk_words: chunk_words,
-                initial: snapshots,
-                known_modules: MapSet.new(callback_mods),
-                watch_spawns: opts.states and spec in [:all, :new]
-              }
-            )
-          )
-
-        Process.link(tracer)
-        flags = flags(opts)
-        trace = Trace.new(backend, tracer, spec, flags, [self(), tracer, writer | encoders])
-        # The tracer needs this to suspend tracing under overload; sent before
-        # any trace message can reach it.
-        send(tracer, {:otpscope_trace, trace})
-        trace = Trace.enable(trace)
-
-        trace =
-          Enum.reduce(patterns, trace, fn {mfa, ms, pflags}, trace ->
-            {_n, trace} = Trace.pattern(trace, mfa, ms, pflags)
-            trace
-          end)
-
-        {:ok,
-         %{
-           opts: opts,
-           backend: backend,
-           trace: trace,
-           tracer: tracer,
-           writer: writer,
-           encoders: encoders,
-           known: MapSet.new(callback_mods ++ traced_mods),
-           warnings: warnings,
-           stopped: false
-         }}
+        error ->
+          Lines.restore(elem(lines, 0))
+          error
       end
+    end
+  end
+
+  # Instruments the `lines:` modules; `{restore, patterns}`.
+  defp lines(_backend, %{lines: []}), do: {:ok, {[], []}}
+
+  defp lines(backend, %{lines: targets}) do
+    snap = {Lines, :snap, 3}
+    {:module, Lines} = Code.ensure_loaded(Lines)
+
+    cond do
+      not Trace.pattern_free?(backend, snap) ->
+        {:error, {:already_traced, "#{inspect(snap)} already has a trace pattern"}}
+
+      true ->
+        case Lines.instrument(targets) do
+          {:ok, restore} -> {:ok, {restore, [{snap, [{:_, [], []}], [:global]}]}}
+          {:error, message} -> {:error, {:lines, message}}
+        end
+    end
+  end
+
+  defp setup(opts, backend, spec, user_patterns, {_restore, line_patterns}) do
+    chosen = chosen_pids(spec)
+    {callback_mods, skipped} = callback_modules(backend, opts, chosen, spec)
+
+    callback_patterns =
+      for mod <- callback_mods, mfa <- Callbacks.functions(mod), do: {mfa, ms(), [:global]}
+
+    {callback_patterns, skipped2} =
+      Enum.split_with(callback_patterns, fn {mfa, _, _} -> Trace.pattern_free?(backend, mfa) end)
+
+    telemetry =
+      if opts.telemetry and :code.is_loaded(:telemetry) != false and
+           Trace.pattern_free?(backend, {:telemetry, :execute, 3}),
+         do: [{{:telemetry, :execute, 3}, [{:_, [], []}], [:global]}],
+         else: []
+
+    patterns = user_patterns ++ callback_patterns ++ telemetry ++ line_patterns
+    traced_mods = Enum.uniq(for {{m, _, _}, _, _} <- user_patterns ++ callback_patterns, do: m)
+    # the sources of the modules with line snapshots too
+    sources = Callbacks.sources(traced_mods ++ Enum.map(opts.lines, &elem(&1, 0)))
+
+    manifest_facts = if spec in [:all, :new], do: Process.list(), else: chosen
+    processes_start = Facts.processes(manifest_facts -- [self()])
+    tree_start = Facts.trees()
+    started_ns = :os.system_time(:nanosecond)
+    mono_ns = :erlang.monotonic_time(:nanosecond)
+
+    warnings =
+      for(
+        {mfa, _, _} <- skipped2,
+        do: "#{inspect(mfa)} already has a trace pattern set by another tool; not traced"
+      ) ++
+        skipped
+
+    limits = {opts.max_binary, opts.max_list, opts.max_map, opts.max_tuple, opts.max_depth}
+    chunk_words = max(div(opts.max_buffer_memory, 8 * :erlang.system_info(:wordsize)), 1)
+
+    # States at start, before tracing is on (the tracer's first buffer).
+    {snapshots, unread} =
+      if opts.states and opts.start_states and spec != :new,
+        do: Snapshots.take(chosen -- [opts.owner], limits, opts.chunk_events, chunk_words),
+        else: {[], 0}
+
+    warnings =
+      if unread > 0,
+        do:
+          warnings ++
+            [
+              "the state of #{unread} GenServer/gen_statem process(es) could not be read at start " <>
+                "(busy, suspended, or over the snapshot budget)"
+            ],
+        else: warnings
+
+    manifest = manifest(opts, backend, started_ns, mono_ns, warnings)
+
+    writer_opts = %{
+      file: opts.file,
+      level: opts.level,
+      manifest: manifest,
+      processes_start: processes_start,
+      tree_start: tree_start,
+      sources: sources,
+      limits: limits,
+      encoders: opts.encoders
+    }
+
+    with {:ok, writer, encoders} <- Writer.start(writer_opts) do
+      Process.link(writer)
+
+      tracer =
+        Tracer.start(
+          Map.merge(
+            Map.take(opts, [
+              :chunk_events,
+              :max_in_flight,
+              :max_buffer_memory,
+              :max_mailbox_memory,
+              :max_rate,
+              :max_events,
+              :flush_interval,
+              :high_water,
+              :low_water,
+              :suspend_water
+            ]),
+            %{
+              writer: writer,
+              encoders: encoders,
+              controller: self(),
+              limits: limits,
+              chunk_words: chunk_words,
+              initial: snapshots,
+              known_modules: MapSet.new(callback_mods),
+              watch_spawns: opts.states and spec in [:all, :new]
+            }
+          )
+        )
+
+      Process.link(tracer)
+      flags = flags(opts)
+      trace = Trace.new(backend, tracer, spec, flags, [self(), tracer, writer | encoders])
+      # The tracer needs this to suspend tracing under overload; sent before
+      # any trace message can reach it.
+      send(tracer, {:otpscope_trace, trace})
+      trace = Trace.enable(trace)
+
+      trace =
+        Enum.reduce(patterns, trace, fn {mfa, ms, pflags}, trace ->
+          {_n, trace} = Trace.pattern(trace, mfa, ms, pflags)
+          trace
+        end)
+
+      {:ok,
+       %{
+         opts: opts,
+         backend: backend,
+         trace: trace,
+         tracer: tracer,
+         writer: writer,
+         encoders: encoders,
+         known: MapSet.new(callback_mods ++ traced_mods),
+         warnings: warnings,
+         stopped: false
+       }}
     end
   end
 
@@ -172,7 +204,10 @@ defmodule Otpscope.Recorder do
     [:strict_monotonic_timestamp] ++
       if(opts.lifecycle, do: [:procs], else: []) ++
       if(opts.messages, do: [:send, :receive], else: []) ++
-      if(opts.states or opts.modules != [] or opts.telemetry, do: [:call], else: [])
+      if(opts.states or opts.modules != [] or opts.telemetry or opts.lines != [],
+        do: [:call],
+        else: []
+      )
   end
 
   defp resolve(spec) when spec in [:all, :new], do: {:ok, spec}
@@ -319,6 +354,7 @@ defmodule Otpscope.Recorder do
   def handle_info({:EXIT, pid, reason}, %{stopped: false} = st)
       when reason != :normal and pid in [st.tracer, st.writer] do
     Trace.disable(st.trace)
+    restore_lines(st)
     st = %{st | stopped: true, result: {:error, {:recorder_crashed, reason}}}
     Enum.each(st.waiting, &GenServer.reply(&1, st.result))
     {:stop, :normal, st}
@@ -329,6 +365,7 @@ defmodule Otpscope.Recorder do
   @impl true
   def terminate(_reason, %{stopped: false} = st) do
     Trace.disable(st.trace)
+    restore_lines(st)
   end
 
   def terminate(_reason, _st), do: :ok
@@ -351,6 +388,7 @@ defmodule Otpscope.Recorder do
   defp do_stop(st, reason) do
     if st.timer, do: Process.cancel_timer(st.timer)
     Trace.disable(st.trace)
+    restore_lines(st)
     # Make sure every trace message generated so far sits in the tracer's
     # mailbox before we ask it to drain.
     ref = :erlang.trace_delivered(:all)
@@ -376,4 +414,21 @@ defmodule Otpscope.Recorder do
 
     %{st | stopped: true, result: result}
   end
+
+  # The original code of the `lines:` modules goes back once tracing is off.
+  defp restore_lines(%{lines: {restore, _}}) do
+    case Lines.restore(restore) do
+      [] ->
+        :ok
+
+      mods ->
+        :logger.warning(
+          "otpscope: could not load the original code of #{inspect(mods)} back " <>
+            "(a process still runs it); the instrumented version stays loaded, its " <>
+            "snapshot calls do nothing now"
+        )
+    end
+  end
+
+  defp restore_lines(_st), do: :ok
 end

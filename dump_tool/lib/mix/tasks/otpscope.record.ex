@@ -29,6 +29,9 @@ defmodule Mix.Tasks.Otpscope.Record do
       of registered names and pids (`MyApp.Worker,<0.123.0>`)
     * `-m`, `--modules` - comma-separated modules or `Mod.fun/arity` to
       call-trace
+    * `--lines` - comma-separated modules or `Mod.fun/arity` to take line
+      snapshots in (the variables bound before each expression; see the
+      `:lines` option of `Otpscope.start/1`)
     * `-d`, `--duration` - how long to record: `500ms`, `10s`, `2m`
       (default `10s`)
     * `--max-events` - stop after this many events (default 1000000)
