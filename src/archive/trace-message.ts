@@ -36,13 +36,12 @@
  *
  * Time
  * - `timestamp` / `now`: `{Mega, Sec, Micro}` -> exact ns since the epoch.
- * - `monotonic_timestamp`: an integer in native time units; converted with
- *   `nativeUnitsPerSecond` (default 1e9, what Linux and macOS OTP use; check
- *   `erlang:convert_time_unit(1, second, native)` on the traced node) and
- *   shifted by `monotonicOffsetNs` (default 0n). Monotonic time has no epoch:
- *   pass the traced node's `erlang:time_offset(nanosecond)` as
- *   `monotonicOffsetNs` to land on wall-clock time; with the default the
- *   values are the node's raw monotonic nanoseconds (often negative).
+ * - `monotonic_timestamp`: an integer in nanoseconds (erts converts trace
+ *   timestamps to ns whatever the node's native time unit), shifted by
+ *   `monotonicOffsetNs` (default 0n). Monotonic time has no epoch: pass the
+ *   traced node's `erlang:time_offset(nanosecond)` as `monotonicOffsetNs` to
+ *   land on wall-clock time; with the default the values are the node's raw
+ *   monotonic nanoseconds (often negative).
  * - `strict_monotonic_timestamp`: `{Mono, Unique}` -> Mono as above; Unique is
  *   dropped (the order is kept by position).
  * - Messages without a timestamp (`trace`, drops) take the previous event's
@@ -57,14 +56,10 @@ import type { EventKind, Mfa, TraceEvent } from './trace-event';
 export interface TraceMessageOptions {
   /** Added to monotonic timestamps (ns). Default 0n. */
   monotonicOffsetNs?: bigint;
-  /** Native time units per second of the traced node. Default 1_000_000_000n. */
-  nativeUnitsPerSecond?: bigint;
 }
 
 /** The pid of drop events. */
 export const DROPPED_PID: Atom = atom('otpscope_dropped');
-
-const NS_PER_SECOND = 1_000_000_000n;
 
 /**
  * Spawn/link pairs seen from one side and not yet from the other. Shared by
@@ -92,7 +87,6 @@ export class PairDedup {
 /** A stateful mapper: ts carry-over, spawn/link deduplication and skip counts live here. */
 export class TraceMessageMapper {
   readonly #offset: bigint;
-  readonly #native: bigint;
   readonly #dedup: PairDedup;
   #lastTs = 0n;
   #lastNode = '';
@@ -100,7 +94,6 @@ export class TraceMessageMapper {
 
   constructor(options: TraceMessageOptions = {}, dedup = new PairDedup()) {
     this.#offset = options.monotonicOffsetNs ?? 0n;
-    this.#native = options.nativeUnitsPerSecond ?? NS_PER_SECOND;
     this.#dedup = dedup;
   }
 
@@ -218,10 +211,8 @@ export class TraceMessageMapper {
     return undefined;
   }
 
-  #monotonic(units: number | bigint): bigint {
-    const u = BigInt(units);
-    // BigInt division truncates toward zero, like Erlang's div.
-    return (this.#native === NS_PER_SECOND ? u : (u * NS_PER_SECOND) / this.#native) + this.#offset;
+  #monotonic(ns: number | bigint): bigint {
+    return BigInt(ns) + this.#offset;
   }
 
   /** Counts of skipped messages as warning lines (empty when nothing was skipped). */
