@@ -26,7 +26,7 @@
  *   `getting_unlinked`: that becomes an unlink event of the exiting process.)
  * - `exit` -> exit, term = Reason. `register` / `unregister` -> term = Name.
  * - `gc_*` (and the old `gc_start`/`gc_end`) -> gc, term = the info list.
- * - `in` / `out` / `in_exiting` / `out_exiting` -> in / out, mfa when given
+ * - `in` / `out` / `in_exiting` / `out_exiting` / `out_exited` -> in / out, mfa when given
  *   (`0` means unknown and gives no mfa).
  * - `seq_trace`, port events (`open`, `closed`, ...) and any unknown tag are
  *   skipped and counted; `summary()` turns the counts into warnings.
@@ -187,7 +187,8 @@ export class TraceMessageMapper {
       case 'in':
       case 'out':
       case 'in_exiting':
-      case 'out_exiting': {
+      case 'out_exiting':
+      case 'out_exited': {
         if (n !== 4) return this.#skip(`malformed ${tag.name}`);
         const call = callMfa(items[3]);
         return ev(tag.name.startsWith('in') ? 'in' : 'out', call ? { mfa: call.mfa } : {});

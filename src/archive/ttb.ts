@@ -156,7 +156,8 @@ function addFact(facts: Map<string, ProcessFact>, value: Term, warn: (w: string)
   const key = termKey(pid);
   const fact = facts.get(key) ?? { node: nodeOf(pid) ?? '', pid };
   // Later records win, as in ttb:format/1 (it keeps the last definition per pid).
-  if (isAtom(info)) fact.name = info;
+  // A registered name, or {global, Name} for a globally registered process.
+  if (isAtom(info) || (isTuple(info, 2) && isAtom(info.items[0], 'global'))) fact.name = info;
   else {
     const call = callMfa(info);
     if (call) fact.initialCall = call.mfa;

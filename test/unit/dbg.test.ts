@@ -103,6 +103,7 @@ const ONE_TO_ONE: Record<string, EventKind> = {
   in_exiting: 'in',
   out: 'out',
   out_exiting: 'out',
+  out_exited: 'out',
 };
 
 function countKinds(events: TraceEvent[]) {
@@ -205,6 +206,17 @@ describe('readDbgFile', () => {
     expect(events.filter((e) => e.kind === 'in').some((e) => e.mfa !== undefined)).toBe(true);
     const gc = events.find((e) => e.kind === 'gc')!;
     expect(Array.isArray(gc.term)).toBe(true);
+  });
+
+  it('exiting + running_procs + arity: out_exited is an out event, calls carry the arity only', () => {
+    const f = facts('exiting.trace.json');
+    expect(f.tagCounts.out_exited).toBeGreaterThan(0);
+    const { events, summary } = drain(readDbgFile(load('exiting.trace'), 'exiting.trace'));
+    checkAgainstBeam(f, events, summary);
+    expect(summary.warnings.filter((w) => /unsupported/.test(w))).toEqual([]);
+    const calls = events.filter((e) => e.kind === 'call');
+    expect(calls.length).toBe(f.tagCounts.call);
+    for (const c of calls) expect([c.mfa !== undefined, c.term]).toEqual([true, undefined]);
   });
 
   it('strict_monotonic_timestamp: {Mono, Unique} gives Mono', () => {

@@ -128,6 +128,17 @@ describe('readTtbFolder', () => {
     );
   });
 
+  it('names a globally registered process {global, Name} (its .ti record), with no warning', () => {
+    const f = facts('upload-global');
+    const want = f.processes.find((p) => JSON.stringify(p.info).includes('"global"'))!;
+    const ttb = readTtbFolder(folder('upload-global'));
+    const fact = ttb.processes.find((p) => pidText(p.pid) === want.pid)!;
+    expect(j(fact.name!)).toEqual(want.info);
+    expect(ttb.warnings.filter((w) => !w.startsWith('skipped'))).toEqual([]);
+    const { events, summary } = drain(ttb.batches);
+    checkLogAgainstBeam(f, events, summary);
+  });
+
   it("reads a {'$size', N} record (a trace-info term over 255 bytes) from a real .ti", () => {
     const ti = readTtbFolder(folder('upload')).traceInfo[0];
     const note = ti.info.otpscope_note[0] as Uint8Array[];
