@@ -93,6 +93,16 @@ describe('the demo archive', () => {
     ]);
   });
 
+  test('function names that are not identifiers are quoted the way Elixir writes a remote call', () => {
+    // Exception.format_mfa(:supervisor, Supervisor.Default, 1) and a local fun's generated name, as Elixir 1.14 prints them
+    const rows = engine.query(`SELECT pid, initial_call FROM processes WHERE initial_call LIKE '%"%' ORDER BY pid`).rows;
+    expect(rows).toEqual([
+      ['<0.102.0>', ':supervisor."Elixir.Supervisor.Default"/1'],
+      ['<0.104.0>', 'Mix.TasksServer."-start_link/1-fun-0-"/0'],
+      ['<0.137.0>', ':supervisor."Elixir.Supervisor.Default"/1'],
+    ]);
+  });
+
   test('every send between the workers pairs with its receive', () => {
     const rows = engine.query(`
       SELECT m.status, count(*)::INTEGER FROM messages m

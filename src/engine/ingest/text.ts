@@ -1,3 +1,4 @@
+import { inspectAtomRemoteCall } from '../../archive/render/elixir-atom';
 import { renderElixir } from '../../archive/render/elixir';
 import { isAtom, isPid, type Term } from '../../archive/etf/term';
 import type { Mfa } from '../../archive/trace-event';
@@ -50,7 +51,8 @@ export class TermText {
     const c = m as unknown as Cached;
     const cached = c[TEXT];
     if (cached !== undefined) return cached;
-    const s = `${renderElixir(m[0])}.${m[1].name}/${m[2]}`;
+    // The function name as Elixir writes a remote call: `:supervisor."Elixir.Task.Supervisor"/1`, `Mod."-f/1-fun-0-"/1`.
+    const s = `${renderElixir(m[0])}.${inspectAtomRemoteCall(m[1].name)}/${m[2]}`;
     if (Object.isExtensible(m)) c[TEXT] = s;
     return s;
   }
