@@ -152,6 +152,14 @@ test('source: a line snapshot highlights its line with the bindings beside it', 
   assert.match(bind, /bindings/i);
   assert.match(bind, /N:?\s*4/);
   assert.match(bind, /Half:?\s*2/);
+  // Step through the process's snapshots: the next line is 23 with Kind bound, then back.
+  assert.match(await page.getByTestId('snapshot-position').innerText(), /line snapshot 11 of 12/);
+  await page.getByTestId('snapshot-next').click();
+  await src.locator('.ln.hl', { hasText: '{N, Kind}' }).waitFor();
+  assert.match(await src.locator('aside.bind').innerText(), /Kind/);
+  assert.ok(await page.getByTestId('snapshot-next').isDisabled(), 'the last snapshot has no next');
+  await page.getByTestId('snapshot-prev').click();
+  await src.locator('.ln.hl', { hasText: '{even, Half}' }).waitFor();
   await page.screenshot({ path: `${screenshotDir}/views-source-snapshot.png` });
   await page.close();
 });
