@@ -22,7 +22,10 @@ defmodule BenchWl.Store do
   # Holds a map that grows with every cast: the "big states" of the mixed workload.
   use GenServer
   def init(_), do: {:ok, %{items: %{}, n: 0}}
-  def handle_cast({:put, k, v}, s), do: {:noreply, %{s | items: Map.put(s.items, k, v), n: s.n + 1}}
+
+  def handle_cast({:put, k, v}, s),
+    do: {:noreply, %{s | items: Map.put(s.items, k, v), n: s.n + 1}}
+
   def handle_call({:get, k}, _from, s), do: {:reply, Map.get(s.items, k), s}
   def handle_call(:size, _from, s), do: {:reply, map_size(s.items), s}
   def handle_info(_msg, s), do: {:noreply, s}
@@ -190,8 +193,16 @@ defmodule BenchWl do
     OtpscopeDemo.App.stop_app()
 
     %{
-      otpscope: %{bytes: File.stat!(file).size, events: t["events_written"], dropped: t["events_dropped"]},
-      dbg_file_port: %{bytes: byte_size(raw), events: frames, gzip_bytes: byte_size(:zlib.gzip(raw))}
+      otpscope: %{
+        bytes: File.stat!(file).size,
+        events: t["events_written"],
+        dropped: t["events_dropped"]
+      },
+      dbg_file_port: %{
+        bytes: byte_size(raw),
+        events: frames,
+        gzip_bytes: byte_size(:zlib.gzip(raw))
+      }
     }
   end
 
@@ -201,6 +212,7 @@ defmodule BenchWl do
   defp mixed(dir, rounds, runs) do
     mixed_workload(div(rounds, 10) + 1)
     file = Path.join(dir, "mixed.zip")
+    roomy_file = Path.join(dir, "mixed-1gb.zip")
     dbg_file = Path.join(dir, "mixed.dbg")
 
     modes = [
@@ -214,6 +226,25 @@ defmodule BenchWl do
             processes: :all,
             max_rate: :infinity,
             max_events: :infinity
+          )
+
+        us = mixed_workload(rounds)
+        {:ok, _} = Otpscope.stop()
+        us
+      end,
+      # The same with 1 GB memory bounds: room to keep what the defaults shed,
+      # for a like-for-like comparison with dbg (which bounds nothing).
+      otpscope_1gb: fn ->
+        File.rm(roomy_file)
+
+        {:ok, _} =
+          Otpscope.start(
+            file: roomy_file,
+            processes: :all,
+            max_rate: :infinity,
+            max_events: :infinity,
+            max_buffer_memory: 1_000_000_000,
+            max_mailbox_memory: 1_000_000_000
           )
 
         us = mixed_workload(rounds)
@@ -247,14 +278,25 @@ defmodule BenchWl do
 
     med = Map.new(times, fn {k, v} -> {k, median(v)} end)
     t = totals(file)
+    t1 = totals(roomy_file)
     raw = File.read!(dbg_file)
 
     %{
       rounds: rounds,
       runs: runs,
       ms: Map.new(med, fn {k, v} -> {k, v / 1000} end),
-      slowdown: Map.new(Map.delete(med, :untraced), fn {k, v} -> {k, Float.round(v / med.untraced, 2)} end),
-      otpscope: %{bytes: File.stat!(file).size, events: t["events_written"], dropped: t["events_dropped"]},
+      slowdown:
+        Map.new(Map.delete(med, :untraced), fn {k, v} -> {k, Float.round(v / med.untraced, 2)} end),
+      otpscope: %{
+        bytes: File.stat!(file).size,
+        events: t["events_written"],
+        dropped: t["events_dropped"]
+      },
+      otpscope_1gb: %{
+        bytes: File.stat!(roomy_file).size,
+        events: t1["events_written"],
+        dropped: t1["events_dropped"]
+      },
       dbg_file_port: %{
         bytes: byte_size(raw),
         events: count_frames(raw, 0),
@@ -322,7 +364,9 @@ case System.argv() do
     IO.puts(Otpscope.JSON.encode(BenchWl.pingpong(String.to_integer(calls), out)))
 
   ["compare", dir, runs | rest] ->
-    IO.puts(Otpscope.JSON.encode(BenchWl.compare(dir, String.to_integer(runs), rest == ["--quick"])))
+    IO.puts(
+      Otpscope.JSON.encode(BenchWl.compare(dir, String.to_integer(runs), rest == ["--quick"]))
+    )
 
   other ->
     raise "usage: workloads.exs pingpong CALLS OUT.zip | compare DIR RUNS [--quick]; got #{inspect(other)}"
