@@ -432,6 +432,25 @@ defmodule OtpscopeTest do
     refute Process.whereis(Otpscope.Recorder)
   end
 
+  test "process facts cover processes not started through proc_lib (no $initial_call)" do
+    plain = spawn(fn -> receive do: (:stop -> :ok) end)
+    true = Process.register(plain, :otpscope_plain_proc)
+    file = tmp_file("facts.zip")
+    {:ok, _} = Otpscope.start(file: file, processes: :all, messages: false)
+    {:ok, ^file} = Otpscope.stop()
+    send(plain, :stop)
+
+    a = ArchiveReader.read(file)
+    fact = Enum.find(a.processes_start, &(&1.pid == plain))
+    assert %{registered_name: :otpscope_plain_proc, dictionary_initial_call: nil} = fact
+    assert {:erlang, :apply, 2} = fact.initial_call
+    # and the runtime's own: the code server is no proc_lib process
+    code_server = Process.whereis(:code_server)
+
+    assert %{registered_name: :code_server} =
+             Enum.find(a.processes_start, &(&1.pid == code_server))
+  end
+
   test "start/1 reports unknown registered names and refuses a second recording" do
     assert {:error, {:not_registered, :nobody_here}} =
              Otpscope.start(processes: [:nobody_here], file: tmp_file("x.zip"))

@@ -14,12 +14,15 @@ defmodule Otpscope.Facts do
       [:registered_name, :initial_call, :dictionary, :status] ++
         if(parent?, do: [:parent], else: [])
 
+    # (Not `dict_call = ...` as a comprehension filter: a process without
+    # `$initial_call`, i.e. not started through proc_lib, would be filtered
+    # out as nil. That lost :code_server and every plain spawn.)
     for pid <- pids,
         is_pid(pid),
         info = safe_info(pid, items),
         info != nil,
         dict = Keyword.get(info, :dictionary, []),
-        dict_call = dict_value(dict, :"$initial_call"),
+        {dict_call} = {dict_value(dict, :"$initial_call")},
         not recorder_process?(dict_call, Keyword.get(info, :initial_call)) do
       {behaviour, module} = behaviour(dict_call)
 
