@@ -81,8 +81,8 @@ defmodule Otpscope do
     * `:file` - archive path (default `otpscope-<node>-<unix seconds>.zip` in
       the current directory).
     * `:processes` - `:all` (default: every process, existing and new),
-      `:new` (processes spawned after the start), or a list of pids and
-      registered names.
+      `:new` (processes spawned after the start), or a list of pids,
+      registered names, `{:global, name}` and `{:via, module, name}`.
     * `:modules` - modules, `{m, f, arity}` (`:_` allowed for `f`/`arity`) or
       `{m, f, arity, match_spec}` to call-trace (local calls included). The
       default match spec is `[{:_, [], [{:exception_trace}]}]`. Default `[]`.

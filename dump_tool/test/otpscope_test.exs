@@ -451,6 +451,47 @@ defmodule OtpscopeTest do
              Enum.find(a.processes_start, &(&1.pid == code_server))
   end
 
+  test "processes: global and via names are resolved like registered names" do
+    {:ok, reg} = Registry.start_link(keys: :unique, name: OtpscopeTest.Reg)
+    a = spawn(fn -> receive do: (:stop -> :ok) end)
+    me = self()
+
+    b =
+      spawn(fn ->
+        {:ok, _} = Registry.register(OtpscopeTest.Reg, :b, nil)
+        send(me, :registered)
+        receive do: (:stop -> :ok)
+      end)
+
+    assert_receive :registered
+    :yes = :global.register_name(:otpscope_test_global, a)
+    file = tmp_file("names.zip")
+
+    {:ok, _} =
+      Otpscope.start(
+        file: file,
+        processes: [{:global, :otpscope_test_global}, {:via, Registry, {OtpscopeTest.Reg, :b}}],
+        states: false
+      )
+
+    send(a, :stop)
+    send(b, :stop)
+    Process.sleep(20)
+    {:ok, ^file} = Otpscope.stop()
+    exits = for %{kind: :exit, pid: pid} <- ArchiveReader.read(file).events, do: pid
+    assert Enum.sort(exits) == Enum.sort([a, b])
+
+    assert {:error, {:not_registered, {:global, :nobody}}} =
+             Otpscope.start(file: tmp_file("y.zip"), processes: [{:global, :nobody}])
+
+    assert_raise ArgumentError, ~r/\{:global, name\}/, fn ->
+      Otpscope.start(processes: [{:x, 1}])
+    end
+
+    :global.unregister_name(:otpscope_test_global)
+    GenServer.stop(reg)
+  end
+
   test "start/1 reports unknown registered names and refuses a second recording" do
     assert {:error, {:not_registered, :nobody_here}} =
              Otpscope.start(processes: [:nobody_here], file: tmp_file("x.zip"))

@@ -35,6 +35,9 @@ defmodule Otpscope.Options do
     level: 1
   ]
 
+  @processes_accepted ":all, :new, or a non-empty list of pids, registered names, " <>
+                        "{:global, name} and {:via, module, name}"
+
   @doc "The defaults, for documentation and the manifest."
   def defaults, do: @defaults
 
@@ -71,15 +74,11 @@ defmodule Otpscope.Options do
   defp check!(:processes, p) when p in [:all, :new], do: p
 
   defp check!(:processes, list) when is_list(list) and list != [] do
-    for p <- list, not (is_pid(p) or (is_atom(p) and p not in [nil, true, false])) do
-      bad!(:processes, list, ":all, :new, or a non-empty list of pids and registered names")
-    end
-
+    for p <- list, not process_ref?(p), do: bad!(:processes, list, @processes_accepted)
     list
   end
 
-  defp check!(:processes, p),
-    do: bad!(:processes, p, ":all, :new, or a non-empty list of pids and registered names")
+  defp check!(:processes, p), do: bad!(:processes, p, @processes_accepted)
 
   defp check!(:modules, list) when is_list(list) do
     Enum.map(list, fn
@@ -164,6 +163,12 @@ defmodule Otpscope.Options do
             ] do
     if is_integer(v) and v > 0, do: v, else: bad!(key, v, "a positive integer")
   end
+
+  defp process_ref?(p) when is_pid(p), do: true
+  defp process_ref?(p) when is_atom(p), do: p not in [nil, true, false]
+  defp process_ref?({:global, _name}), do: true
+  defp process_ref?({:via, mod, _name}) when is_atom(mod), do: true
+  defp process_ref?(_), do: false
 
   defp bad!(key, value, accepted) do
     raise ArgumentError,

@@ -220,9 +220,10 @@ defmodule Otpscope.Recorder do
           else: {:halt, {:error, {:not_alive, pid}}}
 
       name, {:ok, acc} ->
-        case Process.whereis(name) do
-          nil -> {:halt, {:error, {:not_registered, name}}}
-          pid -> {:cont, {:ok, [pid | acc]}}
+        # a local name, {:global, name} or {:via, module, name}
+        case GenServer.whereis(name) do
+          pid when is_pid(pid) -> {:cont, {:ok, [pid | acc]}}
+          _ -> {:halt, {:error, {:not_registered, name}}}
         end
     end)
     |> case do
