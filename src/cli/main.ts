@@ -15,11 +15,40 @@ Usage:
   otpscope check FILE... --expect EXPECTATIONS.sql
   otpscope serve [DIR] [--port 5173] [--host 127.0.0.1]
 
-The tables and columns are documented in docs/SCHEMA.md.`;
+The tables and columns are documented in docs/SCHEMA.md.
+\`otpscope COMMAND --help\` says more about one command.`;
+
+/** What \`otpscope COMMAND --help\` prints. */
+const COMMAND_HELP: Record<string, string> = {
+  query: `otpscope query FILE... "SQL" [--json | --csv] [--max-rows N]
+
+Loads the files (otpscope archives, dbg trace-port files or wrap sets, ttb upload folders) into one timeline and
+runs one SQL statement on it. Output: an aligned table, or --json (one object per row, 64-bit integers exact) or
+--csv. --max-rows N stops after N rows. Exit 1 when a file could not be read (the others still load), 2 on bad usage.`,
+  summary: `otpscope summary FILE...
+
+Loads the files and prints what happened: nodes, events by kind, the busiest processes, drops and truncations,
+and the top anomalies.`,
+  export: `otpscope export FILE... --parquet DIR
+
+Loads the files and writes every table (docs/SCHEMA.md) to DIR as Parquet, one file per table, for native
+DuckDB, pandas or Spark.`,
+  check: `otpscope check FILE... --expect EXPECTATIONS.sql
+
+Loads the files and runs the expectations (SQL checks, docs/EXPECTATIONS.md): one line per check, pass or fail
+with its first counter-example event. Exit 1 when a check fails: usable in CI.`,
+  serve: `otpscope serve [DIR] [--port 5173] [--host 127.0.0.1]
+
+Serves the built analyzer (dist/, or DIR) on localhost; everything runs in the page, nothing is uploaded.`,
+};
 
 /** Runs the CLI; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command !== undefined && COMMAND_HELP[command] && (rest.includes('--help') || rest.includes('-h'))) {
+    console.log(COMMAND_HELP[command]);
+    return 0;
+  }
   try {
     switch (command) {
       case 'query':
@@ -55,7 +84,6 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** Opens the engine and loads files, printing one line per unreadable file; fails when nothing loaded. */
 /** On a terminal, one status line on stderr while a load runs (rewritten at most 4 times a second, cleared at the end). */
 function progressLine(): ((p: LoadProgress) => void) | undefined {
   if (!process.stderr.isTTY) return undefined;
@@ -76,6 +104,7 @@ function progressLine(): ((p: LoadProgress) => void) | undefined {
   };
 }
 
+/** Opens the engine and loads files, printing one line per unreadable file; fails when nothing loaded. */
 export async function loadEngine(files: string[]): Promise<{ engine: Engine; report: LoadReport }> {
   if (files.length === 0) throw new CliError('no input files');
   const inputs = await readInputFiles(files);

@@ -16,6 +16,20 @@ describe('npx otpscope summary and query', () => {
     expect(r.stdout).toMatch(/anomalies: [1-9]\d* \(most severe first\)\n\s+error\s+(crash|restart_loop)/);
   });
 
+  test('COMMAND --help explains that command and exits 0; an unknown option is a usage error (2)', () => {
+    for (const [cmd, usage] of [
+      ['query', 'otpscope query FILE... "SQL"'],
+      ['export', 'otpscope export FILE... --parquet DIR'],
+      ['check', 'otpscope check FILE... --expect'],
+    ]) {
+      const r = cli(cmd, '--help');
+      expect([r.status, r.stdout.split('\n')[0]]).toEqual([0, expect.stringContaining(usage)]);
+    }
+    const bad = cli('summary', 'test/fixtures/archives/crash.zip', '--bogus');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/otpscope: .*--bogus/);
+  });
+
   test('query --json prints one object per row with exact 64-bit timestamps', () => {
     const out = execFileSync(
       process.execPath,
