@@ -98,7 +98,12 @@ defmodule Otpscope do
       needs the module's `.beam` on the code path with `debug_info` (Elixir's
       default; releases strip it unless `strip_beams: false`), and refuses
       (`{:error, {:lines, message}}`) otherwise or when a process still
-      runs an older version of the module. Example:
+      runs an older version of the module. A process that loops inside the
+      module itself (its own `receive` loop, not a GenServer's) keeps
+      running the original code: it takes no snapshots, and while it runs
+      the original cannot be loaded back at stop without killing it, so the
+      instrumented version stays loaded (its snapshot calls then do
+      nothing) and a warning is logged. Example:
       `lines: [MyApp.Parser, {MyApp.Worker, :handle_info, 2}]`.
     * `:messages` - record sends and receives (default `true`).
     * `:states` - record GenServer/gen_statem states (default `true`).
