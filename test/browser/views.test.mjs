@@ -152,6 +152,7 @@ test('source: a line snapshot highlights its line with the bindings beside it', 
   assert.match(bind, /bindings/i);
   assert.match(bind, /N:?\s*4/);
   assert.match(bind, /Half:?\s*2/);
+  assert.equal(await page.getByTestId('snapshot-line').innerText(), 'line 19, bindings:');
   // Step through the process's snapshots: the next line is 23 with Kind bound, then back.
   assert.match(await page.getByTestId('snapshot-position').innerText(), /line snapshot 11 of 12/);
   await page.getByTestId('snapshot-next').click();
