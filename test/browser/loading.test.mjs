@@ -131,6 +131,14 @@ test('?demo opens the bundled demo recording', async () => {
   await page.goto(site.origin + '/?demo');
   await page.getByTestId('process-tree').waitFor({ timeout: 60_000 });
   assert.match(await page.getByTestId('sources').innerText(), /demo\.zip/);
+  // The runtime's init spawned the node's top-level processes; they are roots beside it, not nested under it.
+  const pad = (pid) =>
+    page
+      .locator(`[data-testid=process-row][data-pid="${pid}"]`)
+      .locator('xpath=..')
+      .evaluate((el) => getComputedStyle(el).paddingLeft);
+  await page.locator('[data-testid=process-row][data-pid="<0.0.0>"]').waitFor();
+  assert.equal(await pad('<0.1.0>'), await pad('<0.0.0>'));
   await page.close();
 });
 

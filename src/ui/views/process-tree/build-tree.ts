@@ -12,7 +12,7 @@ export interface TreeRow {
  * The supervision/spawn tree as it stood at instant `t`: processes spawned
  * after `t` are left out, exited ones kept (marked) when `withExited`.
  * Parents come from `processes.parent_pid` on the same node; a process whose
- * parent is unknown is a root. `filter` keeps matches and their ancestors.
+ * parent is unknown, or is the node's `init`, is a root. `filter` keeps matches and their ancestors.
  */
 export function buildTree(list: ProcInfo[], t: bigint | null, opts: { withExited: boolean; filter: string; collapsed: Set<string> }): TreeRow[] {
   const alive = list.filter((p) => {
@@ -25,7 +25,10 @@ export function buildTree(list: ProcInfo[], t: bigint | null, opts: { withExited
   const roots: ProcInfo[] = [];
   for (const p of alive) {
     const parentKey = p.parentPid ? `${p.node}|${p.parentPid}` : null;
-    if (parentKey && parentKey !== procKey(p) && byKey.has(parentKey)) {
+    // The runtime's init process spawned every top-level process of its node: nesting them all one level under it
+    // adds nothing, so they stay roots (as observer shows them).
+    const parent = parentKey ? byKey.get(parentKey) : undefined;
+    if (parent && parentKey && parentKey !== procKey(p) && !isInit(parent)) {
       let c = children.get(parentKey);
       if (!c) children.set(parentKey, (c = []));
       c.push(p);
@@ -60,6 +63,11 @@ export function buildTree(list: ProcInfo[], t: bigint | null, opts: { withExited
   };
   for (const r of roots) walk(r, 0);
   return rows;
+}
+
+/** The node's `init` process (`<0.0.0>`, registered as `:init`). */
+function isInit(p: ProcInfo): boolean {
+  return p.name === ':init' || p.pid === '<0.0.0>';
 }
 
 /** A process that supervises: a supervisor behaviour, or an initial call into :supervisor. */
