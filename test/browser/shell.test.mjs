@@ -65,3 +65,32 @@ test('after one visit the app works offline: the service worker precached the ap
     await b2.close();
   }
 });
+
+test('the process tree and the detail pane resize by drag or keys, and keep their width across visits', async () => {
+  const page = await context.newPage();
+  await page.goto(site.origin + '/?demo');
+  await page.getByTestId('process-row').first().waitFor({ timeout: 60_000 });
+  const width = (id) => page.getByTestId(id).evaluate((el) => Math.round(el.getBoundingClientRect().width));
+  const before = await width('sidebar');
+  const handle = await page.getByTestId('sidebar-splitter').boundingBox();
+  await page.mouse.move(handle.x + handle.width / 2, handle.y + 200);
+  await page.mouse.down();
+  await page.mouse.move(handle.x + 150, handle.y + 200, { steps: 5 });
+  await page.mouse.up();
+  const dragged = await width('sidebar');
+  assert.ok(Math.abs(dragged - (before + 150)) <= 4, `dragged ${before} -> ${dragged}`);
+  // Keys on the detail pane's handle: the left arrow moves its edge left, widening it.
+  const detail = await width('detailpane');
+  await page.getByTestId('detail-splitter').focus();
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await width('detailpane'), detail + 32);
+  // A new visit keeps both widths; a double click gives the default back.
+  await page.reload();
+  await page.getByTestId('process-row').first().waitFor({ timeout: 60_000 });
+  assert.equal(await width('sidebar'), dragged);
+  assert.equal(await width('detailpane'), detail + 32);
+  await page.getByTestId('sidebar-splitter').dblclick();
+  assert.equal(await width('sidebar'), before);
+  await page.close();
+});
