@@ -424,12 +424,30 @@ defmodule OtpscopeTest do
     assert is_tuple(from)
   end
 
-  test "lines: a module without object code or debug_info is refused, naming it" do
+  test "lines: a module without object code, or with an on_load function, is refused, naming it" do
     assert {:error, {:lines, message}} =
              Otpscope.start(file: tmp_file("x.zip"), processes: [self()], lines: [Slow])
 
     assert message =~ "no object code for OtpscopeTest.Slow"
     refute Process.whereis(Otpscope.Recorder)
+
+    # nor a module with an on_load function (reloading would run it again)
+    md5 = :otpscope_demo_onload.module_info(:md5)
+
+    assert {:error, {:lines, message}} =
+             Otpscope.start(
+               file: tmp_file("x.zip"),
+               processes: [self()],
+               lines: [OtpscopeDemo.WorkerA, :otpscope_demo_onload]
+             )
+
+    assert message =~ "otpscope_demo_onload has an on_load function"
+    assert :otpscope_demo_onload.module_info(:md5) == md5
+    # and what was instrumented before the refusal (modules go in term order:
+    # Elixir.OtpscopeDemo.WorkerA first) is back as it was
+    {_, worker_a, _} = :code.get_object_code(OtpscopeDemo.WorkerA)
+    assert {:ok, {_, worker_a_md5}} = :beam_lib.md5(worker_a)
+    assert OtpscopeDemo.WorkerA.module_info(:md5) == worker_a_md5
   end
 
   test "process facts cover processes not started through proc_lib (no $initial_call)" do

@@ -62,6 +62,7 @@ defmodule Otpscope.Lines do
   defp instrument_module(mod, specs) do
     with {:ok, {^mod, bin, filename}} <- object_code(mod),
          {:ok, forms} <- forms(mod, bin),
+         :ok <- no_on_load(mod, forms),
          forms = transform(forms, mod, specs),
          {:ok, new_bin} <- compile(mod, forms, mod.module_info(:compile)[:source]),
          :ok <- purge_old(mod),
@@ -106,6 +107,17 @@ defmodule Otpscope.Lines do
 
   # The original's source path stays in module_info(:compile) (the recorder
   # reads the source file from there).
+  # Loading a module runs its on_load function again (a NIF library load,
+  # usually), which may fail or misbehave the second time: not touched.
+  defp no_on_load(mod, forms) do
+    if Enum.any?(forms, &match?({:attribute, _, :on_load, _}, &1)),
+      do:
+        {:error,
+         "lines: #{inspect(mod)} has an on_load function (a NIF library, usually); " <>
+           "reloading it is not safe, so its lines are not instrumented"},
+      else: :ok
+  end
+
   defp compile(mod, forms, source) do
     opts = [:binary, :return_errors, :debug_info] ++ if(source, do: [{:source, source}], else: [])
 
