@@ -97,8 +97,9 @@ defmodule Otpscope do
       changes the code that runs on the node, so it is opt-in per module; it
       needs the module's `.beam` on the code path with `debug_info` (Elixir's
       default; releases strip it unless `strip_beams: false`), and refuses
-      (`{:error, {:lines, message}}`) otherwise or when a process still
-      runs an older version of the module. A process that loops inside the
+      (`{:error, {:lines, message}}`) otherwise, when a process still runs an
+      older version of the module, or when the module has an `on_load`
+      function (NIF modules: reloading would run it again). A process that loops inside the
       module itself (its own `receive` loop, not a GenServer's) keeps
       running the original code: it takes no snapshots, and while it runs
       the original cannot be loaded back at stop without killing it, so the
