@@ -113,8 +113,11 @@ defmodule Otpscope do
       `:sys.get_state/2` before tracing is switched on (default `true`;
       nothing to read with `processes: :new`). One process at a time, at
       most 100 ms each and 1 s in all, the states cut to the term limits and
-      holding at most one tracer buffer; processes left out (busy,
-      suspended, over budget) are counted in the manifest's `warnings`.
+      holding at most one tracer buffer; a process whose heap is bigger
+      than that buffer (`max_buffer_memory` / 8) is not read, since its
+      whole state would be copied first. Processes left out (busy,
+      suspended, too big, over budget) are counted in the manifest's
+      `warnings`.
       `false` sends nothing to your processes.
     * `:lifecycle` - record spawn/exit/link/register (default `true`).
     * `:telemetry` - record `:telemetry.execute/3` (default `true`).

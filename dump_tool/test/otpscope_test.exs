@@ -348,6 +348,20 @@ defmodule OtpscopeTest do
     GenServer.stop(slow)
   end
 
+  test "start states: a GenServer whose heap is bigger than a tracer buffer is not copied, only counted" do
+    {:ok, big} = GenServer.start(Slow, Enum.to_list(1..200_000))
+    {:ok, small} = GenServer.start(Slow, :small)
+    file = tmp_file("big_state.zip")
+    # a tracer buffer of 800 KB / 8 = 100 KB; the big state alone is ~3 MB
+    {:ok, _} = Otpscope.start(file: file, processes: [big, small], max_buffer_memory: 800_000)
+    {:ok, ^file} = Otpscope.stop()
+    a = ArchiveReader.read(file)
+    assert [%{pid: ^small, term: :small}] = for(%{kind: :state} = e <- a.events, do: e)
+    assert a.manifest =~ "the state of 1 GenServer/gen_statem process(es) could not be read"
+    GenServer.stop(big)
+    GenServer.stop(small)
+  end
+
   test "lines: a snapshot of the bindings before each expression, the original code back at stop" do
     mod = :otpscope_demo_tally
     {^mod, original, _} = :code.get_object_code(mod)

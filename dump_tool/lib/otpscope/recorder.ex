@@ -121,7 +121,7 @@ defmodule Otpscope.Recorder do
           warnings ++
             [
               "the state of #{unread} GenServer/gen_statem process(es) could not be read at start " <>
-                "(busy, suspended, or over the snapshot budget)"
+                "(busy, suspended, a heap over max_buffer_memory / 8, or over the time budget)"
             ],
         else: warnings
 

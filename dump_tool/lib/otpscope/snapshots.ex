@@ -11,8 +11,10 @@ defmodule Otpscope.Snapshots do
   # it), each within `@per_process_ms`, all within `@budget_ms`; each state
   # is cut to the term limits as it arrives and the cut states together hold
   # at most the words of one tracer buffer (they are the tracer's first
-  # buffer). Processes left out (busy, suspended, over the budget) are
-  # counted and named in the manifest's warnings.
+  # buffer). A process whose heap is bigger than that buffer is not read
+  # (its whole state would be copied before the cut). Processes left out
+  # (busy, suspended, too big, over the budget) are counted in the
+  # manifest's warnings.
 
   alias Otpscope.{Callbacks, Facts, Truncate}
 
@@ -56,29 +58,39 @@ defmodule Otpscope.Snapshots do
   defp collect([{pid, mod} | rest], limits, max, max_words, deadline, acc, n, w) do
     left = deadline - :erlang.monotonic_time(:millisecond)
 
-    if n >= max or w >= max_words or left <= 0 do
-      {acc, n}
-    else
-      case state(pid, min(@per_process_ms, left)) do
-        {:ok, state} ->
-          {cut, _cuts} = Truncate.cut(state, limits)
-          ts = {:erlang.monotonic_time(:nanosecond), :erlang.unique_integer([:monotonic])}
-          snap = {:otpscope_state, pid, mod, cut, ts}
+    cond do
+      n >= max or w >= max_words or left <= 0 ->
+        {acc, n}
 
-          collect(
-            rest,
-            limits,
-            max,
-            max_words,
-            deadline,
-            [snap | acc],
-            n + 1,
-            w + :erts_debug.flat_size(snap)
-          )
+      # :sys.get_state copies the whole state here before it is cut: a
+      # process whose heap alone is bigger than the budget is left out
+      # (counted), rather than copied.
+      heap_words(pid) > max_words ->
+        collect(rest, limits, max, max_words, deadline, acc, n, w)
 
-        :error ->
-          collect(rest, limits, max, max_words, deadline, acc, n, w)
-      end
+      true ->
+        read(pid, mod, rest, limits, max, max_words, deadline, acc, n, w, left)
+    end
+  end
+
+  defp read(pid, mod, rest, limits, max, max_words, deadline, acc, n, w, left) do
+    case state(pid, min(@per_process_ms, left)) do
+      {:ok, state} ->
+        {cut, _cuts} = Truncate.cut(state, limits)
+        ts = {:erlang.monotonic_time(:nanosecond), :erlang.unique_integer([:monotonic])}
+        snap = {:otpscope_state, pid, mod, cut, ts}
+        w = w + :erts_debug.flat_size(snap)
+        collect(rest, limits, max, max_words, deadline, [snap | acc], n + 1, w)
+
+      :error ->
+        collect(rest, limits, max, max_words, deadline, acc, n, w)
+    end
+  end
+
+  defp heap_words(pid) do
+    case Process.info(pid, :total_heap_size) do
+      {:total_heap_size, words} -> words
+      nil -> 0
     end
   end
 
