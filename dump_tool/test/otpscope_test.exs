@@ -438,6 +438,37 @@ defmodule OtpscopeTest do
     assert is_tuple(from)
   end
 
+  test "lines: refuses a module whose .beam on the code path is not the loaded code" do
+    forms = fn v ->
+      [
+        {:attribute, 1, :module, :otpscope_test_drift},
+        {:attribute, 1, :export, [v: 0]},
+        {:function, 2, :v, 0, [{:clause, 2, [], [], [{:integer, 3, v}]}]}
+      ]
+    end
+
+    {:ok, mod, on_disk} = :compile.forms(forms.(1), [:binary, :debug_info])
+    {:ok, ^mod, loaded} = :compile.forms(forms.(2), [:binary, :debug_info])
+    dir = Path.dirname(tmp_file("x"))
+    beam = Path.join(dir, "otpscope_test_drift.beam")
+    File.write!(beam, on_disk)
+    true = :code.add_patha(String.to_charlist(dir))
+    {:module, ^mod} = :code.load_binary(mod, String.to_charlist(beam), loaded)
+
+    try do
+      assert {:error, {:lines, message}} =
+               Otpscope.start(file: tmp_file("x.zip"), processes: [self()], lines: [mod])
+
+      assert message =~ "otpscope_test_drift on the code path is not the loaded code"
+      assert mod.v() == 2
+    after
+      :code.purge(mod)
+      :code.delete(mod)
+      :code.purge(mod)
+      :code.del_path(String.to_charlist(dir))
+    end
+  end
+
   test "lines: a module without object code, or with an on_load function, is refused, naming it" do
     assert {:error, {:lines, message}} =
              Otpscope.start(file: tmp_file("x.zip"), processes: [self()], lines: [Slow])

@@ -76,13 +76,35 @@ defmodule Otpscope.Lines do
 
   defp object_code(mod) do
     with {:module, ^mod} <- Code.ensure_loaded(mod),
-         {^mod, bin, filename} <- :code.get_object_code(mod) do
+         {^mod, bin, filename} <- :code.get_object_code(mod),
+         :ok <- same_as_loaded(mod, bin) do
       {:ok, {mod, bin, filename}}
     else
+      {:error, message} ->
+        {:error, message}
+
       _ ->
         {:error,
          "lines: no object code for #{inspect(mod)} on the code path " <>
            "(a module compiled in memory cannot be instrumented)"}
+    end
+  end
+
+  # The .beam on the code path is what gets instrumented and loaded back at
+  # stop: if it is not the code that runs (recompiled, not reloaded), the
+  # recording would end by upgrading the module.
+  defp same_as_loaded(mod, bin) do
+    case :beam_lib.md5(bin) do
+      {:ok, {^mod, md5}} ->
+        if md5 == mod.module_info(:md5),
+          do: :ok,
+          else:
+            {:error,
+             "lines: the .beam of #{inspect(mod)} on the code path is not the loaded code " <>
+               "(recompiled and not reloaded?); reload it first"}
+
+      _ ->
+        {:error, "lines: cannot read the .beam of #{inspect(mod)}"}
     end
   end
 
@@ -105,8 +127,6 @@ defmodule Otpscope.Lines do
        "lines: #{inspect(mod)} has no debug_info (compiled without it, or stripped, " <>
          "as releases do by default): its lines cannot be instrumented"}
 
-  # The original's source path stays in module_info(:compile) (the recorder
-  # reads the source file from there).
   # Loading a module runs its on_load function again (a NIF library load,
   # usually), which may fail or misbehave the second time: not touched.
   defp no_on_load(mod, forms) do
@@ -118,6 +138,8 @@ defmodule Otpscope.Lines do
       else: :ok
   end
 
+  # The original's source path stays in module_info(:compile) (the recorder
+  # reads the source file from there).
   defp compile(mod, forms, source) do
     opts = [:binary, :return_errors, :debug_info] ++ if(source, do: [{:source, source}], else: [])
 
