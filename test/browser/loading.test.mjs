@@ -186,3 +186,15 @@ test('a ttb upload folder (log + .ti) loads as one source', async () => {
   assert.equal(await page.getByTestId('load-error').count(), 0);
   await page.close();
 });
+
+test('a dbg trace with monotonic timestamps and no wall-clock offset says so instead of showing a 1951 date', async () => {
+  const page = await context.newPage();
+  await ready(page);
+  await page.getByTestId('file-input').setInputFiles(fixture('dbg/pingpong-mono.trace'));
+  await page.getByTestId('process-tree').waitFor({ timeout: 60_000 });
+  await page.getByTestId('overview').waitFor();
+  const text = await page.getByTestId('overview').innerText();
+  assert.match(text, /Starts monotonic -?\d+\.\d{6} s \(no wall-clock time in this trace\)/);
+  assert.doesNotMatch(text, /19[0-9]{2}-\d\d-\d\d/);
+  await page.close();
+});
