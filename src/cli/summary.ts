@@ -7,9 +7,15 @@ export function summarize(engine: Engine, report: LoadReport): string {
   for (const s of report.sources) lines.push(`source ${s.name}: ${s.kind}, node ${s.node || '?'}, ${s.events} events`);
   const [[n, first, last]] = q(`SELECT count(*), min(ts), max(ts) FROM events`);
   const spanMs = first === null ? 0 : Number(BigInt(last as bigint) - BigInt(first as bigint)) / 1e6;
-  lines.push(
-    `events: ${n}, span: ${spanMs.toFixed(3)} ms${first === null ? '' : ` from ${new Date(Number(BigInt(first as bigint) / 1000000n)).toISOString()}`}`,
-  );
+  // Before 2000: raw monotonic time (a dbg trace with monotonic timestamps and no wall-clock offset), not a date.
+  const t0 = first === null ? null : BigInt(first as bigint);
+  const from =
+    t0 === null
+      ? ''
+      : t0 < 946_684_800_000_000_000n
+        ? ` from monotonic ${(Number(t0) / 1e9).toFixed(6)} s (no wall-clock time in this trace)`
+        : ` from ${new Date(Number(t0 / 1000000n)).toISOString()}`;
+  lines.push(`events: ${n}, span: ${spanMs.toFixed(3)} ms${from}`);
   for (const [node, procs] of q(`SELECT node, count(*) FROM processes GROUP BY node ORDER BY node`)) lines.push(`node ${node}: ${procs} processes`);
   lines.push('events by kind:');
   for (const [kind, c] of q(`SELECT kind, count(*) c FROM events GROUP BY kind ORDER BY c DESC, kind`)) lines.push(`  ${String(kind).padEnd(14)} ${c}`);

@@ -16,6 +16,12 @@ describe('npx otpscope summary and query', () => {
     expect(r.stdout).toMatch(/anomalies: [1-9]\d* \(most severe first\)\n\s+error\s+(crash|restart_loop)/);
   });
 
+  test('a dbg trace with monotonic timestamps and no offset has no date in the summary', () => {
+    const r = cli('summary', 'test/fixtures/dbg/pingpong-mono.trace');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/span: [\d.]+ ms from monotonic -?\d+\.\d{6} s \(no wall-clock time in this trace\)/);
+  });
+
   test('COMMAND --help explains that command and exits 0; an unknown option is a usage error (2)', () => {
     for (const [cmd, usage] of [
       ['query', 'otpscope query FILE... "SQL"'],
