@@ -104,7 +104,9 @@ defmodule Otpscope do
       running the original code: it takes no snapshots, and while it runs
       the original cannot be loaded back at stop without killing it, so the
       instrumented version stays loaded (its snapshot calls then do
-      nothing) and a warning is logged. Example:
+      nothing) and a warning is logged; a later recording with `lines:` on
+      that module, once the process is gone, loads the original back.
+      Example:
       `lines: [MyApp.Parser, {MyApp.Worker, :handle_info, 2}]`.
     * `:messages` - record sends and receives (default `true`).
     * `:states` - record GenServer/gen_statem states (default `true`).
@@ -229,9 +231,24 @@ defmodule Otpscope do
     opts = Options.validate!(opts)
     collect_finished()
 
-    case GenServer.start(Recorder, {opts, opts.owner}, name: Recorder) do
-      {:ok, pid} -> {:ok, %{pid: pid, file: opts.file, options: opts}}
-      {:error, reason} -> {:error, reason}
+    # A refusal (already traced, unknown name, ...) comes back as a message
+    # and the recorder stops normally: an init that stops with the reason
+    # would also log a crash report for what is only a usage error.
+    ref = make_ref()
+
+    case GenServer.start(Recorder, {opts, opts.owner, {self(), ref}}, name: Recorder) do
+      {:ok, pid} ->
+        {:ok, %{pid: pid, file: opts.file, options: opts}}
+
+      {:error, :normal} ->
+        receive do
+          {^ref, reason} -> {:error, reason}
+        after
+          0 -> {:error, :normal}
+        end
+
+      {:error, reason} ->
+        {:error, reason}
     end
   end
 

@@ -414,6 +414,35 @@ defmodule OtpscopeTest do
            ]
   end
 
+  test "lines: a process looping in the module keeps the original; it stays instrumented until a later stop can load the original back" do
+    mod = :otpscope_demo_tally
+    {^mod, disk, _} = :code.get_object_code(mod)
+    {:ok, {^mod, original_md5}} = :beam_lib.md5(disk)
+    looper = mod.start_loop()
+
+    {:ok, _} =
+      Otpscope.start(file: tmp_file("loop.zip"), processes: [looper, self()], lines: [mod])
+
+    send(looper, {:add, 5})
+    assert mod.sum([1]) == 1
+    # stopping cannot purge the original while the loop runs it: no kill, the mark stays
+    {:ok, file} = Otpscope.stop()
+    refute mod.module_info(:md5) == original_md5
+    send(looper, {:get, self()})
+    assert_receive {:n, 5}
+    # the loop took no snapshots (it runs the old code); the direct call did
+    snaps = for %{kind: :snapshot, pid: pid} <- ArchiveReader.read(file).events, do: pid
+    assert snaps != [] and looper not in snaps
+
+    # once the loop is gone, the next recording instruments the original again and loads it back
+    Process.exit(looper, :kill)
+    Process.sleep(10)
+    {:ok, _} = Otpscope.start(file: tmp_file("loop2.zip"), processes: [self()], lines: [mod])
+    assert mod.sum([2]) == 2
+    {:ok, _} = Otpscope.stop()
+    assert mod.module_info(:md5) == original_md5
+  end
+
   test "lines: Elixir variables by their names, the latest binding of each" do
     OtpscopeDemo.App.start_app(worker_a: [notify: self(), interval: 10, until: 1])
     assert_receive {:demo_done, 1}, 2_000

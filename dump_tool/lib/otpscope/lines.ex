@@ -93,10 +93,13 @@ defmodule Otpscope.Lines do
   # The .beam on the code path is what gets instrumented and loaded back at
   # stop: if it is not the code that runs (recompiled, not reloaded), the
   # recording would end by upgrading the module.
+  # A version this module instrumented and could not take back earlier (a
+  # process was still running the original then) is marked: its .beam on
+  # disk is the original, which is what to instrument and load back.
   defp same_as_loaded(mod, bin) do
     case :beam_lib.md5(bin) do
       {:ok, {^mod, md5}} ->
-        if md5 == mod.module_info(:md5),
+        if md5 == mod.module_info(:md5) or instrumented?(mod),
           do: :ok,
           else:
             {:error,
@@ -107,6 +110,8 @@ defmodule Otpscope.Lines do
         {:error, "lines: cannot read the .beam of #{inspect(mod)}"}
     end
   end
+
+  defp instrumented?(mod), do: Keyword.has_key?(mod.module_info(:attributes), :otpscope_lines)
 
   defp forms(mod, bin) do
     case :beam_lib.chunks(bin, [:debug_info]) do
@@ -167,6 +172,12 @@ defmodule Otpscope.Lines do
   # `-file` attribute naming the macro's file, and its lines are that file's.
   def transform(forms, mod, specs) do
     main = Enum.find_value(forms, fn f -> file_of(f) end)
+    # the mark instrumented?/1 looks for, right after the module attribute
+    forms =
+      Enum.flat_map(forms, fn
+        {:attribute, a, :module, _} = m -> [m, {:attribute, a, :otpscope_lines, true}]
+        form -> [form]
+      end)
 
     {forms, _file} =
       Enum.map_reduce(forms, main, fn form, file ->

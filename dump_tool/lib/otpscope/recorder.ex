@@ -18,7 +18,7 @@ defmodule Otpscope.Recorder do
   def version, do: @version
 
   @impl true
-  def init({opts, owner}) do
+  def init({opts, owner, {caller, ref}}) do
     Process.flag(:trap_exit, true)
     owner_ref = Process.monitor(owner)
 
@@ -31,7 +31,8 @@ defmodule Otpscope.Recorder do
         {:ok, Map.merge(st, %{owner_ref: owner_ref, timer: timer, result: nil, waiting: []})}
 
       {:error, reason} ->
-        {:stop, reason}
+        send(caller, {ref, reason})
+        {:stop, :normal}
     end
   end
 

@@ -1,7 +1,7 @@
 %% An Erlang module for the line snapshot tests: plain variables, a case,
 %% a receive, and a tail-recursive loop.
 -module(otpscope_demo_tally).
--export([sum/1, classify/1, wait/1]).
+-export([sum/1, classify/1, wait/1, start_loop/0]).
 
 sum(List) ->
     sum(List, 0).
@@ -29,4 +29,14 @@ wait(Timeout) ->
             Got
     after Timeout ->
         none
+    end.
+
+%% A process looping inside this module (its own receive loop).
+start_loop() ->
+    spawn(fun() -> loop(0) end).
+
+loop(N) ->
+    receive
+        {add, X} -> loop(N + X);
+        {get, From} -> From ! {n, N}, loop(N)
     end.
