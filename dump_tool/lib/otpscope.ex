@@ -223,8 +223,9 @@ defmodule Otpscope do
   Returns `{:error, {:already_started, pid}}` when a recording runs on this
   node, `{:error, {:already_traced, message}}` when another tracer is in the
   way (OTP < 27), `{:error, {:not_registered, name}}` or
-  `{:error, {:not_alive, pid}}` for bad process lists. See the moduledoc for
-  the options.
+  `{:error, {:not_alive, pid}}` for bad process lists,
+  `{:error, {:lines, message}}` when a `lines:` module cannot be
+  instrumented (the message says why). See the moduledoc for the options.
   """
   @spec start(keyword) :: {:ok, recording} | {:error, term}
   def start(opts \\ []) do
