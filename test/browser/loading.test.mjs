@@ -139,6 +139,9 @@ test('?demo opens the bundled demo recording', async () => {
       .evaluate((el) => getComputedStyle(el).paddingLeft);
   await page.locator('[data-testid=process-row][data-pid="<0.0.0>"]').waitFor();
   assert.equal(await pad('<0.1.0>'), await pad('<0.0.0>'));
+  // One node: its processes are all the processes the card counts (idle ones from the recorder's facts too).
+  await page.getByTestId('node-processes').waitFor();
+  assert.equal(await page.getByTestId('node-processes').innerText(), await page.getByTestId('count-processes').innerText());
   await page.close();
 });
 
