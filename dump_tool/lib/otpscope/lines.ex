@@ -294,24 +294,19 @@ defmodule Otpscope.Lines do
   defp snap_call(mfa, line, bound) do
     a = :erl_anno.set_generated(true, :erl_anno.new(line))
 
+    # The latest binding of each name, in binding order: walking the names
+    # latest first and prepending builds the list in binding order.
     bindings =
       bound
       |> Enum.reverse()
       |> Enum.uniq_by(&display_name/1)
-      |> Enum.reverse()
       |> Enum.reduce({nil, a}, fn name, tail ->
         {:cons, a, {:tuple, a, [{:atom, a, display_name(name)}, {:var, a, name}]}, tail}
       end)
-      |> reverse_cons(a)
 
     {:call, a, {:remote, a, {:atom, a, __MODULE__}, {:atom, a, :snap}},
      [:erl_parse.abstract(mfa, [{:location, line}]), {:integer, a, line}, bindings]}
   end
-
-  # The reduce above built the list last-bound first; turn it around.
-  defp reverse_cons(list, a), do: rev(list, {nil, a}, a)
-  defp rev({nil, _}, acc, _a), do: acc
-  defp rev({:cons, _, h, t}, acc, a), do: rev(t, {:cons, a, h, acc}, a)
 
   # Elixir variables compile to `_name@N` (one per rebinding): show `name`,
   # and only the latest binding of a name. Erlang variables keep their name.

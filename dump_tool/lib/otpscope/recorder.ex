@@ -61,15 +61,13 @@ defmodule Otpscope.Recorder do
     snap = {Lines, :snap, 3}
     {:module, Lines} = Code.ensure_loaded(Lines)
 
-    cond do
-      not Trace.pattern_free?(backend, snap) ->
-        {:error, {:already_traced, "#{inspect(snap)} already has a trace pattern"}}
-
-      true ->
-        case Lines.instrument(targets) do
-          {:ok, restore} -> {:ok, {restore, [{snap, [{:_, [], []}], [:global]}]}}
-          {:error, message} -> {:error, {:lines, message}}
-        end
+    if Trace.pattern_free?(backend, snap) do
+      case Lines.instrument(targets) do
+        {:ok, restore} -> {:ok, {restore, [{snap, [{:_, [], []}], [:global]}]}}
+        {:error, message} -> {:error, {:lines, message}}
+      end
+    else
+      {:error, {:already_traced, "#{inspect(snap)} already has a trace pattern"}}
     end
   end
 
@@ -108,12 +106,17 @@ defmodule Otpscope.Recorder do
         skipped
 
     limits = {opts.max_binary, opts.max_list, opts.max_map, opts.max_tuple, opts.max_depth}
-    chunk_words = max(div(opts.max_buffer_memory, 8 * :erlang.system_info(:wordsize)), 1)
 
     # States at start, before tracing is on (the tracer's first buffer).
     {snapshots, unread} =
       if opts.states and opts.start_states and spec != :new,
-        do: Snapshots.take(chosen -- [opts.owner], limits, opts.chunk_events, chunk_words),
+        do:
+          Snapshots.take(
+            chosen -- [opts.owner],
+            limits,
+            opts.chunk_events,
+            Tracer.buffer_words(opts.max_buffer_memory)
+          ),
         else: {[], 0}
 
     warnings =
@@ -162,7 +165,6 @@ defmodule Otpscope.Recorder do
               encoders: encoders,
               controller: self(),
               limits: limits,
-              chunk_words: chunk_words,
               initial: snapshots,
               known_modules: MapSet.new(callback_mods),
               watch_spawns: opts.states and spec in [:all, :new]

@@ -66,6 +66,10 @@ defmodule Otpscope.Tracer do
     ])
   end
 
+  @doc "Words one buffer may hold before it is handed over: an eighth of `max_buffer_memory`."
+  def buffer_words(max_buffer_memory),
+    do: max(div(max_buffer_memory, 8 * :erlang.system_info(:wordsize)), 1)
+
   def init(opts) do
     Process.flag(:trap_exit, false)
     :erlang.send_after(opts.flush_interval, self(), :flush)
@@ -81,9 +85,7 @@ defmodule Otpscope.Tracer do
       # words of the buffers handed over and not yet written, and by buffer
       max_words: div(opts.max_buffer_memory, :erlang.system_info(:wordsize)),
       chunk_words:
-        Map.get_lazy(opts, :chunk_words, fn ->
-          max(div(opts.max_buffer_memory, 8 * :erlang.system_info(:wordsize)), 1)
-        end),
+        Map.get_lazy(opts, :chunk_words, fn -> buffer_words(opts.max_buffer_memory) end),
       limits: opts.limits,
       in_flight_words: 0,
       sizes: %{},
