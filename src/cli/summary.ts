@@ -1,3 +1,4 @@
+import { monotonicText } from '../engine/clock';
 import type { Engine, LoadReport } from '../engine/engine';
 
 /** What an archive holds, in a few lines: nodes, span, events by kind, busiest processes, drops. */
@@ -7,14 +8,8 @@ export function summarize(engine: Engine, report: LoadReport): string {
   for (const s of report.sources) lines.push(`source ${s.name}: ${s.kind}, node ${s.node || '?'}, ${s.events} events`);
   const [[n, first, last]] = q(`SELECT count(*), min(ts), max(ts) FROM events`);
   const spanMs = first === null ? 0 : Number(BigInt(last as bigint) - BigInt(first as bigint)) / 1e6;
-  // Before 2000: raw monotonic time (a dbg trace with monotonic timestamps and no wall-clock offset), not a date.
   const t0 = first === null ? null : BigInt(first as bigint);
-  const from =
-    t0 === null
-      ? ''
-      : t0 < 946_684_800_000_000_000n
-        ? ` from monotonic ${(Number(t0) / 1e9).toFixed(6)} s (no wall-clock time in this trace)`
-        : ` from ${new Date(Number(t0 / 1000000n)).toISOString()}`;
+  const from = t0 === null ? '' : ` from ${monotonicText(t0) ?? new Date(Number(t0 / 1000000n)).toISOString()}`;
   lines.push(`events: ${n}, span: ${spanMs.toFixed(3)} ms${from}`);
   for (const [node, procs] of q(`SELECT node, count(*) FROM processes GROUP BY node ORDER BY node`)) lines.push(`node ${node}: ${procs} processes`);
   lines.push('events by kind:');

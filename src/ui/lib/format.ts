@@ -1,3 +1,4 @@
+import { monotonicText } from '../../engine/clock';
 import { formatDuration, formatRelative, type Window } from './session.svelte';
 
 export { formatDuration, formatRelative };
@@ -14,16 +15,14 @@ export function clip(s: string | null, n = 120): string {
   return s.length > n ? s.slice(0, n - 1) + '…' : s;
 }
 
-/** 2000-01-01 in ns since the epoch: no BEAM trace is older; a smaller value is a raw monotonic time. */
-const YEAR_2000_NS = 946_684_800_000_000_000n;
-
 /**
- * Wall-clock time of a ns-since-epoch timestamp, to the microsecond. A raw
- * trace with monotonic timestamps and no wall-clock offset (dbg's
- * `monotonic_timestamp`) has no date: it says so instead of printing 1951.
+ * Wall-clock time of a ns-since-epoch timestamp, to the microsecond; a raw
+ * monotonic time (no wall-clock offset in the trace) says so instead of
+ * printing a 1951 date.
  */
 export function wallClock(ts: bigint): string {
-  if (ts < YEAR_2000_NS) return `monotonic ${(Number(ts) / 1e9).toFixed(6)} s (no wall-clock time in this trace)`;
+  const mono = monotonicText(ts);
+  if (mono !== null) return mono;
   const ms = Number(ts / 1_000_000n);
   const d = new Date(ms);
   const us = String(ts % 1_000_000_000n)
