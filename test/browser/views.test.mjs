@@ -19,10 +19,11 @@ after(async () => {
   await site?.close();
 });
 
+/** Opens the app and loads a fixture: `name` in test/fixtures/archives, or a path under test/fixtures. */
 async function load(page, name, hash = '') {
   await page.goto(site.origin + '/' + hash);
   await page.getByTestId('engine-status').filter({ hasText: /ready/ }).waitFor({ timeout: 60_000 });
-  await page.getByTestId('file-input').setInputFiles(fixture(`archives/${name}`));
+  await page.getByTestId('file-input').setInputFiles(fixture(name.includes('/') ? name : `archives/${name}`));
   await page.getByTestId('process-tree').waitFor({ timeout: 60_000 });
   await page.getByTestId('process-row').first().waitFor({ timeout: 60_000 });
 }
@@ -125,11 +126,8 @@ test('state inspector: state at the cursor, diff, step through changes, Erlang s
 
 test('state inspector: a GenServer idle while recorded shows the state read at start', async () => {
   const page = await context.newPage();
-  await page.goto(site.origin + '/');
-  await page.getByTestId('engine-status').filter({ hasText: /ready/ }).waitFor({ timeout: 60_000 });
   // test/scenarios/start_states.exs: Scn.Cache <0.152.0> ran before the recording and handled nothing in it.
-  await page.getByTestId('file-input').setInputFiles(fixture('scenarios/start-states.zip'));
-  await row(page, '<0.152.0>').waitFor({ timeout: 60_000 });
+  await load(page, 'scenarios/start-states.zip');
   await row(page, '<0.152.0>').click();
   await page.getByTestId('tab-state').click();
   await page.getByTestId('state-term').filter({ hasText: '"b" =>' }).waitFor();
@@ -142,9 +140,7 @@ test('state inspector: a GenServer idle while recorded shows the state read at s
 test('source: a line snapshot highlights its line with the bindings beside it', async () => {
   const page = await context.newPage();
   // test/scenarios/line_snapshots.exs: seq 12 is classify(4) about to run line 19 with N = 4, Half = 2.
-  await page.goto(site.origin + '/#p=source&seq=12');
-  await page.getByTestId('engine-status').filter({ hasText: /ready/ }).waitFor({ timeout: 60_000 });
-  await page.getByTestId('file-input').setInputFiles(fixture('scenarios/line-snapshots.zip'));
+  await load(page, 'scenarios/line-snapshots.zip', '#p=source&seq=12');
   const src = page.getByTestId('source');
   await src.locator('.ln.hl').waitFor({ timeout: 60_000 });
   assert.match(await src.locator('.ln.hl').innerText(), /^19\s*\{even, Half\};/);
