@@ -27,6 +27,12 @@ export interface MapEntry {
 /** Keyword-list items are 2-tuples whose key is written `key:`; `kwKey` marks them. */
 export type KwTuple = { t: 'tuple'; items: TermNode[]; text: string; kwKey: true };
 
+/** A line snapshot's term text, `{line, bindings}`, taken apart; null when it has another shape. */
+export function parseSnapshot(text: string): { line: number; bindings: TermNode } | null {
+  const t = parseTerm(text);
+  return t.t === 'tuple' && t.items.length === 2 ? { line: Number(t.items[0].text) || 0, bindings: t.items[1] } : null;
+}
+
 export function parseTerm(text: string): TermNode {
   const p = new Parser(text);
   try {
