@@ -112,7 +112,7 @@ defmodule Otpscope.Recorder do
       if opts.states and opts.start_states and spec != :new,
         do:
           Snapshots.take(
-            chosen -- [opts.owner],
+            for({pid, _} = t <- Snapshots.targets(processes_start), pid != opts.owner, do: t),
             limits,
             opts.chunk_events,
             Tracer.buffer_words(opts.max_buffer_memory)

@@ -16,19 +16,32 @@ defmodule Otpscope.Snapshots do
   # (busy, suspended, too big, over the budget) are counted in the
   # manifest's warnings.
 
-  alias Otpscope.{Callbacks, Facts, Truncate}
+  alias Otpscope.{Callbacks, Truncate}
 
   @per_process_ms 100
   @budget_ms 1_000
 
   @doc """
-  `{snapshots, skipped}`: `snapshots` are `{:otpscope_state, pid, module,
-  state, {monotonic, unique}}` messages (the timestamp in the form of a
-  `strict_monotonic_timestamp` trace timestamp, taken when the reply came),
-  `skipped` counts the gen processes left out.
+  `{pid, callback_module}` of the gen_server and gen_statem processes among
+  `facts` (Otpscope.Facts.processes/1, which read their `$initial_call`
+  already); not supervisors: their state is the supervisor's own
+  bookkeeping.
   """
-  def take(pids, limits, max_count, max_words) do
-    targets = for pid <- pids, mod = gen_module(pid), mod != nil, do: {pid, mod}
+  def targets(facts) do
+    for %{pid: pid, behaviour: b, module: mod} <- facts,
+        b in [:gen_server, :gen_statem],
+        not Callbacks.own?(mod),
+        do: {pid, mod}
+  end
+
+  @doc """
+  Reads the state of each `{pid, module}` target. `{snapshots, skipped}`:
+  `snapshots` are `{:otpscope_state, pid, module, state, {monotonic,
+  unique}}` messages (the timestamp in the form of a
+  `strict_monotonic_timestamp` trace timestamp, taken when the reply came),
+  `skipped` counts the targets left out.
+  """
+  def take(targets, limits, max_count, max_words) do
     parent = self()
     ref = make_ref()
 
@@ -98,18 +111,5 @@ defmodule Otpscope.Snapshots do
     {:ok, :sys.get_state(pid, timeout)}
   catch
     :exit, _ -> :error
-  end
-
-  # The callback module of a gen_server or gen_statem (not a supervisor:
-  # its state is the supervisor's own bookkeeping).
-  defp gen_module(pid) do
-    with {:dictionary, dict} <- Process.info(pid, :dictionary),
-         {_, call} <- List.keyfind(dict, :"$initial_call", 0),
-         {b, mod} when b in [:gen_server, :gen_statem] <- Facts.behaviour(call),
-         false <- Callbacks.own?(mod) do
-      mod
-    else
-      _ -> nil
-    end
   end
 end
