@@ -6,18 +6,6 @@ import { CliError, readInputFiles } from './load-files';
 import { serveStatic } from './serve';
 import { summarize } from './summary';
 
-const USAGE = `otpscope: analyze BEAM traces (otpscope archives, dbg trace-port files, ttb folders)
-
-Usage:
-  otpscope query FILE... "SQL" [--json | --csv] [--max-rows N]
-  otpscope summary FILE...
-  otpscope export FILE... --parquet DIR
-  otpscope check FILE... --expect EXPECTATIONS.sql
-  otpscope serve [DIR] [--port 5173] [--host 127.0.0.1]
-
-The tables and columns are documented in docs/SCHEMA.md.
-\`otpscope COMMAND --help\` says more about one command.`;
-
 /** What \`otpscope COMMAND --help\` prints. */
 const COMMAND_HELP: Record<string, string> = {
   query: `otpscope query FILE... "SQL" [--json | --csv] [--max-rows N]
@@ -41,6 +29,17 @@ with its first counter-example event. Exit 1 when a check fails: usable in CI.`,
 
 Serves the built analyzer (dist/, or DIR) on localhost; everything runs in the page, nothing is uploaded.`,
 };
+
+/** The usage lines are the first lines of the commands' help. */
+const USAGE = `otpscope: analyze BEAM traces (otpscope archives, dbg trace-port files, ttb folders)
+
+Usage:
+${Object.values(COMMAND_HELP)
+  .map((h) => `  ${h.split('\n')[0]}`)
+  .join('\n')}
+
+The tables and columns are documented in docs/SCHEMA.md.
+\`otpscope COMMAND --help\` says more about one command.`;
 
 /** Runs the CLI; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
