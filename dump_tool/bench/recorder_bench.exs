@@ -116,8 +116,7 @@ defmodule Bench do
     dbg_file = Path.join(tmp, "dbg.trace")
     File.rm(dbg_file)
     {:ok, _} = :dbg.tracer(:port, :dbg.trace_port(:file, String.to_charlist(dbg_file)))
-    {:ok, _} = :dbg.p(:all, [:strict_monotonic_timestamp | @flags])
-    {:ok, _} = :dbg.tp(Bench.Pong, :handle_call, 3, [{:_, [], [{:exception_trace}]}])
+    dbg_flags()
     us = workload(calls)
     :dbg.flush_trace_port()
     :dbg.stop()
@@ -135,11 +134,16 @@ defmodule Bench do
     }
   end
 
+  # The flags and the call pattern otpscope sets on this workload.
+  defp dbg_flags do
+    {:ok, _} = :dbg.p(:all, [:strict_monotonic_timestamp | @flags])
+    {:ok, _} = :dbg.tp(Bench.Pong, :handle_call, 3, [{:_, [], [{:exception_trace}]}])
+  end
+
   # dbg with a do-nothing process tracer.
   defp dbg_process_tracer(calls) do
     {:ok, _} = :dbg.tracer(:process, {fn _msg, n -> n + 1 end, 0})
-    {:ok, _} = :dbg.p(:all, [:strict_monotonic_timestamp | @flags])
-    {:ok, _} = :dbg.tp(Bench.Pong, :handle_call, 3, [{:_, [], [{:exception_trace}]}])
+    dbg_flags()
     us = workload(calls)
     :dbg.stop()
     %{traced_ms: ms(us)}
