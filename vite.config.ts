@@ -4,6 +4,7 @@ import { VitePWA } from 'vite-plugin-pwa';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { CONTENT_SECURITY_POLICY } from './src/site/csp.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -21,6 +22,7 @@ export default defineConfig({
   define: { __APP_VERSION__: JSON.stringify(pkg.version) },
   plugins: [
     svelte(),
+    { name: 'otpscope-csp', transformIndexHtml: (html: string) => html.replace('%OTPSCOPE_CSP%', CONTENT_SECURITY_POLICY) },
     VitePWA({
       registerType: 'autoUpdate',
       injectRegister: null,

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { CONTENT_SECURITY_POLICY } from '../site/csp';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -36,7 +37,12 @@ export async function serveStatic(root: string, port: number, host = '127.0.0.1'
         res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${url.pathname}`);
         return;
       }
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
+      // The policy goes on every response: a header is the only way it reaches the engine worker's script.
+      res.writeHead(200, {
+        'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+        'cache-control': 'no-cache',
+        'content-security-policy': CONTENT_SECURITY_POLICY,
+      });
       res.end(body);
     } catch (e) {
       res.writeHead(500).end(String(e));

@@ -365,7 +365,8 @@ function stepName(sql: string): string {
 }
 
 function isOutOfMemory(message: string): boolean {
-  return /out of memory|Aborted\(OOM\)|Cannot enlarge memory/i.test(message);
+  // A commit that cannot get a block says "could not allocate block" instead of naming memory.
+  return /out of memory|Aborted\(OOM\)|Cannot enlarge memory|could not allocate block/i.test(message);
 }
 
 function flatten(prefix: string, o: Record<string, unknown>): Record<string, string> {

@@ -4,6 +4,8 @@
  * readers, exposed to the UI with comlink. `EngineApi` is the whole contract
  * between UI and engine.
  */
+// First, before any other module runs: no request may leave the page's origin from this worker.
+import './same-origin-guard';
 import { expose, proxy, transfer } from 'comlink';
 import { openBrowserDuckDb } from './duckdb/open-browser';
 import { Engine, type InputFile, type LoadProgress, type LoadReport } from './engine';

@@ -35,13 +35,16 @@ export async function startSite(siteRoot = root) {
   await stat(path.join(siteRoot, 'index.html')).catch(() => {
     throw new Error(`${siteRoot}/index.html missing: run \`npx vite build\` first`);
   });
+  // Sent as a header too, as `otpscope serve` does: the page's <meta> policy does not reach the worker.
+  const csp = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(await readFile(path.join(siteRoot, 'index.html'), 'utf8'))?.[1];
+  if (!csp) throw new Error(`${siteRoot}/index.html has no Content-Security-Policy meta tag`);
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     let file = path.join(siteRoot, decodeURIComponent(url.pathname));
     if ((await stat(file).catch(() => null))?.isDirectory()) file = path.join(file, 'index.html');
     const body = await readFile(file).catch(() => null);
     if (!body) return res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(body);
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'content-security-policy': csp }).end(body);
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const origin = `http://127.0.0.1:${server.address().port}`;
@@ -54,12 +57,16 @@ export async function openBrowser({ colorScheme = 'light', viewport = { width: 1
   return { browser, context };
 }
 
-/** Fails every request that leaves `origin` and returns the list of such URLs. */
-export async function blockOtherOrigins(context, origin) {
+/**
+ * Fails every request that leaves `origin` and returns the list of such URLs. Requests to `letThrough`
+ * origins go on unrecorded (a canary server that must itself count zero hits).
+ */
+export async function blockOtherOrigins(context, origin, letThrough = []) {
   const outside = [];
   await context.route('**/*', (route) => {
     const url = route.request().url();
     if (url.startsWith(origin) || url.startsWith('blob:') || url.startsWith('data:')) return route.continue();
+    if (letThrough.some((o) => url.startsWith(o))) return route.continue();
     outside.push(url);
     return route.abort('blockedbyclient');
   });

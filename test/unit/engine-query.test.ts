@@ -50,19 +50,22 @@ describe('the engine query interface', () => {
 
 describe('running out of memory', () => {
   test('a file too big for the engine is refused with a clear message, and what was loaded stays', async () => {
-    const engine = await Engine.create(await openNodeDuckDb());
     const file = (n: string) => {
       const name = path.resolve(__dirname, '../fixtures/archives', n);
       return { name: n, bytes: new Uint8Array(readFileSync(name)) };
     };
+    // Stand in for the browser's 4 GB ceiling with a tiny DuckDB memory limit: just above what the demo takes
+    // (settings are locked once a database is open, so the limit is given when opening).
+    const probe = await Engine.create(await openNodeDuckDb());
+    await probe.load([file('demo.zip')]);
+    const limit = `${Math.ceil(probe.memory().duckdbBytes / 1e6) + 1}MB`;
+    probe.db.close();
+    const engine = await Engine.create(await openNodeDuckDb({ memoryLimit: limit }));
     await engine.load([file('demo.zip')]);
     const before = engine.query('SELECT count(*)::INTEGER FROM events').rows[0][0];
-    // Stand in for the browser's 4 GB ceiling with a tiny DuckDB memory limit.
-    engine.query(`SET memory_limit = '${Math.ceil(engine.memory().duckdbBytes / 1e6) + 1}MB'`);
     const bigger = file('crash.zip');
     const copies = Array.from({ length: 40 }, (_, i) => ({ name: `copy-${i}.zip`, bytes: bigger.bytes }));
     const report = await engine.load(copies);
-    engine.query(`SET memory_limit = '4GB'`);
     const oom = report.errors.filter((e) => /too big to load here: DuckDB ran out of memory/.test(e.message));
     expect(oom.length).toBeGreaterThan(0);
     expect(oom[0].message).toMatch(/stay loaded/);

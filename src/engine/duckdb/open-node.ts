@@ -1,11 +1,11 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { openBindings, type DuckDb } from './types';
+import { openBindings, type DuckDb, type OpenOptions } from './types';
 
 const require = createRequire(import.meta.url);
 
 /** Opens DuckDB-WASM's Node blocking build: the same engine the browser runs. */
-export async function openNodeDuckDb(): Promise<DuckDb> {
+export async function openNodeDuckDb(options: OpenOptions = {}): Promise<DuckDb> {
   const entry = require.resolve('@duckdb/duckdb-wasm/dist/duckdb-node-blocking.cjs');
   const duck = require(entry) as typeof import('@duckdb/duckdb-wasm/dist/duckdb-node-blocking.cjs');
   const dist = path.dirname(entry);
@@ -14,5 +14,5 @@ export async function openNodeDuckDb(): Promise<DuckDb> {
     eh: { mainModule: path.join(dist, 'duckdb-eh.wasm'), mainWorker: '' },
   };
   const db = await duck.createDuckDB(bundles, new duck.VoidLogger(), duck.NODE_RUNTIME);
-  return openBindings(db);
+  return openBindings(db, options);
 }

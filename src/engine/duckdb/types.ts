@@ -15,23 +15,40 @@ export interface DuckDb {
   close(): void;
 }
 
-/** Statements every new database runs first: no extension may be fetched (airgapped, no network). */
-export const STARTUP_SQL = [
-  'SET autoload_known_extensions = false',
-  'SET autoinstall_known_extensions = false',
-  // The default in-memory database keeps columns uncompressed; an attached in-memory database with COMPRESS
-  // stores them as a database file does (dictionary, FSST, bit packing). Measured at 1M events: table memory
-  // 741 MB -> 93 MB and peak wasm memory 1.24 GiB -> 0.75 GiB, for ~10% more load time.
-  "ATTACH ':memory:' AS otpscope (COMPRESS)",
-  'USE otpscope',
-];
+export interface OpenOptions {
+  /** DuckDB's memory_limit (e.g. '64MB'); settings are locked once the database is open, so it is set here or never. */
+  memoryLimit?: string;
+}
+
+/**
+ * Statements every new database runs first. The trace never leaves the machine: DuckDB may not touch a file
+ * or URL (`read_csv('http://…')`, `ATTACH 'https://…'`, `COPY … TO`, replacement scans of a path), may not
+ * install or load an extension, and the configuration is then locked, so no later statement (the SQL
+ * console's, an expectations file's) can switch any of it back on. The engine needs no file access: rows
+ * arrive as Arrow IPC buffers and exports are written outside DuckDB.
+ */
+export function startupSql(options: OpenOptions = {}): string[] {
+  return [
+    'SET autoload_known_extensions = false',
+    'SET autoinstall_known_extensions = false',
+    // The default in-memory database keeps columns uncompressed; an attached in-memory database with COMPRESS
+    // stores them as a database file does (dictionary, FSST, bit packing). Measured at 1M events: table memory
+    // 741 MB -> 93 MB and peak wasm memory 1.24 GiB -> 0.75 GiB, for ~10% more load time.
+    "ATTACH ':memory:' AS otpscope (COMPRESS)",
+    'USE otpscope',
+    ...(options.memoryLimit === undefined ? [] : [`SET memory_limit = '${options.memoryLimit.replace(/'/g, "''")}'`]),
+    'SET allow_community_extensions = false',
+    'SET enable_external_access = false',
+    'SET lock_configuration = true',
+  ];
+}
 
 /** Instantiates and opens bindings from either build, and wraps the connection the engine uses. */
-export async function openBindings(db: DuckDBBindings): Promise<DuckDb> {
+export async function openBindings(db: DuckDBBindings, options: OpenOptions = {}): Promise<DuckDb> {
   await db.instantiate(() => {});
   db.open({});
   const conn = db.connect();
-  for (const sql of STARTUP_SQL) conn.query(sql);
+  for (const sql of startupSql(options)) conn.query(sql);
   const mod = (db as unknown as { mod?: { HEAPU8?: Uint8Array } }).mod;
   return {
     conn,
