@@ -15,7 +15,7 @@ export async function check(args: string[], load: (files: string[]) => Promise<{
   const checks = parseExpectations(text);
   if (checks.length === 0) throw new CliError(`${values.expect}: no "-- check: NAME" headers found`);
   const { engine } = await load(positionals);
-  const results = runExpectations(checks, (sql, max) => engine.query(sql, max));
+  const results = await runExpectations(checks, (sql, max) => engine.query(sql, max));
   const show = (v: Cell) => (v === null ? 'NULL' : String(v));
   for (const r of results) {
     if (r.passed) {

@@ -139,7 +139,7 @@ async function query(args: string[]): Promise<number> {
 async function summary(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   const { engine, report } = await loadEngine(positionals);
-  process.stdout.write(summarize(engine, report) + '\n');
+  process.stdout.write((await summarize(engine, report)) + '\n');
   return report.errors.length > 0 ? 1 : 0;
 }
 

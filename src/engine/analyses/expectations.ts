@@ -29,6 +29,8 @@ export interface CheckResult {
   event?: Record<string, Cell>;
   /** The query failed to run. */
   error?: string;
+  /** The first counter-example rows, when asked for (`rows` option). */
+  result?: QueryResult;
 }
 
 const HEADER = /^\s*--\s*check:\s*(.+?)\s*$/i;
@@ -52,25 +54,58 @@ export function parseExpectations(text: string): Check[] {
   return checks;
 }
 
-/** Runs every check with `query` (Engine.query); a failing query is a failed check, never a thrown error. */
-export function runExpectations(checks: Check[], query: (sql: string, maxRows?: number) => QueryResult): CheckResult[] {
-  return checks.map((c) => {
-    if (c.sql === '') return { name: c.name, line: c.line, passed: false, failures: 0, error: 'empty check' };
+/**
+ * Runs every check with `query` (the engine's); a failing query is a failed
+ * check, never a thrown error. With `rows`, each failure keeps its first
+ * `rows` counter-examples (the UI lists them).
+ */
+export async function runExpectations(
+  checks: Check[],
+  query: (sql: string, maxRows?: number) => QueryResult | Promise<QueryResult>,
+  opts: { rows?: number } = {},
+): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  for (const c of checks) {
+    if (c.sql === '') {
+      out.push({ name: c.name, line: c.line, passed: false, failures: 0, error: 'empty check' });
+      continue;
+    }
     let r: QueryResult;
     try {
-      r = query(c.sql, 1);
+      r = await query(c.sql, Math.max(1, opts.rows ?? 1));
     } catch (e) {
-      return { name: c.name, line: c.line, passed: false, failures: 0, error: e instanceof Error ? e.message : String(e) };
+      out.push({ name: c.name, line: c.line, passed: false, failures: 0, error: e instanceof Error ? e.message : String(e) });
+      continue;
     }
-    if (r.totalRows === 0) return { name: c.name, line: c.line, passed: true, failures: 0 };
+    if (r.totalRows === 0) {
+      out.push({ name: c.name, line: c.line, passed: true, failures: 0 });
+      continue;
+    }
     const first = Object.fromEntries(r.columns.map((col, i) => [col.name, r.rows[0][i]]));
     const seqCol = 'seq' in first ? 'seq' : r.columns.map((x) => x.name).find((n) => n.endsWith('_seq') && first[n] !== null);
     let event: Record<string, Cell> | undefined;
     const seq = seqCol === undefined ? null : first[seqCol];
     if (seq !== null && seq !== undefined && /^-?\d+$/.test(String(seq))) {
-      const ev = query(`SELECT seq, ts, node, pid, kind, peer, mfa, term FROM events WHERE seq = ${String(seq)}`, 1);
+      const ev = await query(`SELECT seq, ts, node, pid, kind, peer, mfa, term FROM events WHERE seq = ${String(seq)}`, 1);
       if (ev.rows.length > 0) event = Object.fromEntries(ev.columns.map((col, i) => [col.name, ev.rows[0][i]]));
     }
-    return { name: c.name, line: c.line, passed: false, failures: r.totalRows, first, event };
-  });
+    out.push({ name: c.name, line: c.line, passed: false, failures: r.totalRows, first, event, result: opts.rows ? r : undefined });
+  }
+  return out;
 }
+
+/** Examples the Expectations view starts with; they run unchanged in `otpscope check`. */
+export const EXAMPLE_EXPECTATIONS = `-- check: no process crashes
+SELECT node, pid, name, exit_reason, exited_at AS ts FROM processes
+WHERE exit_reason IS NOT NULL AND exit_reason NOT IN (':normal', ':shutdown') AND exit_reason NOT LIKE '{:shutdown,%';
+
+-- check: every GenServer call is answered within 50 ms
+SELECT call_seq AS seq, sent_at AS ts, caller_node AS node, caller_pid AS pid, request, outcome, latency_ns FROM calls
+WHERE outcome <> 'reply' OR latency_ns > 50e6;
+
+-- check: no message is sent to a dead process
+SELECT seq, ts, node, pid, peer, term FROM events WHERE kind = 'send_to_dead';
+
+-- check: mailboxes never hold more than 100 messages
+SELECT node, pid, max(depth) AS depth FROM mailbox_depth GROUP BY ALL HAVING max(depth) > 100;
+`;

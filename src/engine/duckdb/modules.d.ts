@@ -20,6 +20,13 @@ declare module '@duckdb/duckdb-wasm/dist/duckdb-browser-blocking.mjs' {
   export interface DuckDBBindings {
     /** Runs a query and returns its result as an Arrow IPC stream. */
     runQuery(conn: number, text: string): Uint8Array;
+    /** Starts a query without waiting for it: the result's IPC stream header when already done, else null (poll). */
+    startPendingQuery(conn: number, text: string, allowStreamResult: boolean): Uint8Array | null;
+    /** Runs the pending query a little further: its header when done, else null. */
+    pollPendingQuery(conn: number): Uint8Array | null;
+    cancelPendingQuery(conn: number): boolean;
+    /** The next IPC message of the result (an empty array at the end; null when not ready yet). */
+    fetchQueryResults(conn: number): Uint8Array | null;
     instantiate(onProgress: (p: unknown) => void): Promise<DuckDBBindings>;
     open(config: Record<string, unknown>): void;
     connect(): DuckDBConnection;

@@ -9,6 +9,8 @@ import type { DuckDBBindings, DuckDBConnection } from '@duckdb/duckdb-wasm/dist/
  */
 export interface DuckDb {
   conn: DuckDBConnection;
+  /** Another connection to the same database (the SQL console's own). */
+  connect(): DuckDBConnection;
   version: string;
   /** Bytes of WebAssembly memory the database holds (it grows, never shrinks; 4 GiB at most). */
   wasmBytes(): number;
@@ -52,6 +54,7 @@ export async function openBindings(db: DuckDBBindings, options: OpenOptions = {}
   const mod = (db as unknown as { mod?: { HEAPU8?: Uint8Array } }).mod;
   return {
     conn,
+    connect: () => db.connect(),
     version: db.getVersion(),
     wasmBytes: () => mod?.HEAPU8?.buffer.byteLength ?? 0,
     close: () => {

@@ -1,54 +1,56 @@
-import { proxy, wrap, type Remote } from 'comlink';
-import type { EngineApi } from '../../engine/worker';
-import type { InputFile, LoadProgress, LoadReport } from '../../engine/engine';
-import type { QueryResult } from '../../engine/result';
+/// <reference lib="dom" />
+import { proxy, transfer, wrap, type Endpoint } from 'comlink';
+import type { EngineApi } from '../../engine/api';
+import type { InputFile } from '../../engine/engine';
 
 /**
- * The one owner of the engine worker. Views talk to the engine only through
- * this object; the worker's API is the `EngineApi` type.
+ * The UI's handle on the engine: `EngineApi` itself (src/engine/api.ts), seen
+ * through comlink. Nothing is listed twice: every method and view of the API
+ * is reachable here by construction. Two things are done on the way out:
+ * a function argument (a progress or batch callback) is passed as a comlink
+ * proxy, and input files' bytes are transferred to the engine, not copied.
  */
-export class EngineBridge {
-  readonly #worker: Worker;
-  readonly #api: Remote<EngineApi>;
+export type EngineBridge = Bridged<EngineApi>;
 
-  constructor() {
-    this.#worker = new Worker(new URL('../../engine/worker.ts', import.meta.url), { type: 'module', name: 'otpscope-engine' });
-    this.#api = wrap<EngineApi>(this.#worker);
-  }
+/** What comlink makes of an API object: every method, at any depth, returns a promise of its (cloned) result. */
+type Bridged<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : T[K] extends object ? Bridged<T[K]> : never;
+};
 
-  version(): Promise<string> {
-    return this.#api.version();
-  }
+export function connectEngine(endpoint: Endpoint): EngineBridge {
+  return outgoing(wrap<EngineApi>(endpoint)) as EngineBridge;
+}
 
-  load(files: InputFile[], onProgress?: (p: LoadProgress) => void): Promise<LoadReport> {
-    return this.#api.load(files, onProgress ? proxy(onProgress) : undefined);
-  }
+/** Starts the engine worker and connects to it. */
+export function startEngine(): { bridge: EngineBridge; terminate: () => void } {
+  const worker = new Worker(new URL('../../engine/worker.ts', import.meta.url), { type: 'module', name: 'otpscope-engine' });
+  return { bridge: connectEngine(worker), terminate: () => worker.terminate() };
+}
 
-  cancelLoad(): Promise<void> {
-    return this.#api.cancelLoad();
-  }
+/** Wraps comlink's remote so that every call, at any depth (`bridge.views.overview()`), prepares its arguments. */
+function outgoing(remote: object): object {
+  return new Proxy(remote, {
+    get(target, prop) {
+      if (prop === 'then') return undefined;
+      return outgoing((target as Record<string | symbol, object>)[prop]);
+    },
+    apply(target, thisArg, args: unknown[]) {
+      return Reflect.apply(target as (...a: unknown[]) => unknown, thisArg, args.map(prepare));
+    },
+  });
+}
 
-  query(sql: string, opts?: { key?: string; maxRows?: number }): Promise<QueryResult> {
-    return this.#api.query(sql, opts);
+function prepare(arg: unknown): unknown {
+  if (typeof arg === 'function') return proxy(arg as (...a: unknown[]) => unknown);
+  if (Array.isArray(arg) && arg.length > 0 && arg.every(isInputFile)) {
+    const buffers = [...new Set(arg.map((f) => f.bytes.buffer))].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+    return transfer(arg, buffers);
   }
+  return arg;
+}
 
-  /** Streams a large result in batches (each a QueryResult); resolves with the total row count. */
-  queryStream(sql: string, onBatch: (batch: QueryResult) => void, opts?: { batchRows?: number }): Promise<number> {
-    return this.#api.queryStream(sql, proxy(onBatch), opts);
-  }
-
-  /** The query's result as Parquet bytes. */
-  exportParquet(sql: string): Promise<Uint8Array> {
-    return this.#api.exportParquet(sql);
-  }
-
-  tryQuery(sql: string, opts?: { maxRows?: number }) {
-    return this.#api.tryQuery(sql, opts);
-  }
-
-  terminate(): void {
-    this.#worker.terminate();
-  }
+function isInputFile(x: unknown): x is InputFile {
+  return typeof x === 'object' && x !== null && 'name' in x && (x as InputFile).bytes instanceof Uint8Array;
 }
 
 /** Reads browser File objects into the engine's input shape. */

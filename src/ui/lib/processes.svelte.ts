@@ -1,6 +1,5 @@
 import { getContext, setContext } from 'svelte';
 import type { ProcessRef, Session } from './session.svelte';
-import { big, num, records, str } from './sql';
 
 export interface ProcInfo extends ProcessRef {
   name: string | null;
@@ -31,26 +30,20 @@ export class ProcessDirectory {
   constructor(private readonly session: Session) {}
 
   async refresh(): Promise<void> {
-    const r = await this.session.query(
-      `SELECT p.node, p.pid, p.name, p.initial_call, p.module, p.parent_pid, p.spawned_at, p.exited_at, p.exit_reason, coalesce(e.n, 0) AS events,
-              p.application, p.child_id, p.child_type
-       FROM processes p LEFT JOIN (SELECT node, pid, count(*) AS n FROM events WHERE pid IS NOT NULL GROUP BY ALL) e USING (node, pid)
-       ORDER BY p.node, try_cast(split_part(trim(p.pid, '<>'), '.', 2) AS BIGINT), p.pid`,
-    );
-    this.list = records(r).map((row) => ({
-      node: String(row.node),
-      pid: String(row.pid),
-      name: str(row.name),
-      initialCall: str(row.initial_call),
-      module: str(row.module),
-      parentPid: str(row.parent_pid),
-      spawnedAt: big(row.spawned_at),
-      exitedAt: big(row.exited_at),
-      exitReason: str(row.exit_reason),
-      events: num(row.events) ?? 0,
-      application: str(row.application),
-      childId: str(row.child_id),
-      childType: str(row.child_type),
+    this.list = (await this.session.bridge.views.processList()).map((row) => ({
+      node: row.node,
+      pid: row.pid,
+      name: row.name,
+      initialCall: row.initial_call,
+      module: row.module,
+      parentPid: row.parent_pid,
+      spawnedAt: row.spawned_at,
+      exitedAt: row.exited_at,
+      exitReason: row.exit_reason,
+      events: row.events,
+      application: row.application,
+      childId: row.child_id,
+      childType: row.child_type,
     }));
     this.nodes = [...new Set(this.list.map((p) => p.node))];
   }

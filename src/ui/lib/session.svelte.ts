@@ -1,12 +1,9 @@
 import type { LoadProgress, LoadReport } from '../../engine/engine';
-import type { QueryResult } from '../../engine/result';
-import { EngineBridge, readFiles } from './engine-bridge';
+import { readFiles, startEngine } from './engine-bridge';
 
-/** A process is named by its node and canonical pid text (docs/SCHEMA.md). */
-export interface ProcessRef {
-  node: string;
-  pid: string;
-}
+import type { ProcessRef } from '../../engine/views/state';
+
+export type { ProcessRef };
 
 /** A time window in ns since the epoch. */
 export interface Window {
@@ -23,7 +20,7 @@ export type Panel = (typeof PANELS)[number];
  * an instant in one view selects it everywhere; the URL hash mirrors it.
  */
 export class Session {
-  readonly bridge = new EngineBridge();
+  readonly bridge = startEngine().bridge;
 
   duckdbVersion = $state<string | null>(null);
   loading = $state(false);
@@ -85,10 +82,6 @@ export class Session {
     void this.bridge.cancelLoad();
   }
 
-  query(sql: string, key?: string): Promise<QueryResult> {
-    return this.bridge.query(sql, { key });
-  }
-
   selectProcess(p: ProcessRef | null): void {
     this.selectedProcess = p;
     if (p && !this.chosenProcesses.some((c) => c.node === p.node && c.pid === p.pid)) this.chosenProcesses = [...this.chosenProcesses, p];
@@ -110,10 +103,9 @@ export class Session {
   }
 
   private async refreshSpan(): Promise<void> {
-    const r = await this.bridge.query('SELECT min(ts) AS t0, max(ts) AS t1 FROM events');
-    const [t0, t1] = r.rows[0] ?? [];
-    if (t0 === null || t0 === undefined) return;
-    this.span = { start: BigInt(t0 as bigint), end: BigInt(t1 as bigint) };
+    const span = await this.bridge.views.traceSpan();
+    if (span === null) return;
+    this.span = span;
     if (this.view === null) this.view = this.span;
   }
 }

@@ -5,7 +5,8 @@
  */
 import { MARK_CLASSES } from './kinds';
 import { GUTTER_W, LANE_H, RULER_H, formatNs, tickStep, type Layout, type View } from './layout';
-import type { Lane, Tile } from './timeline-data';
+import type { Lane } from '../../../engine/views/timeline';
+import type { Tile } from './tile';
 
 export interface Palette {
   bg: string;

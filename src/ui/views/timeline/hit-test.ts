@@ -1,6 +1,6 @@
 /** What is under the pointer: an arrow, a mark (event or bucket), a span, or nothing. */
 import { GUTTER_W, LANE_H, RULER_H, type Layout, type View } from './layout';
-import type { Tile } from './timeline-data';
+import type { Tile } from './tile';
 
 export type Hit =
   | { type: 'arrow'; index: number }

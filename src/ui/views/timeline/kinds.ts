@@ -1,15 +1,12 @@
-import { EVENT_KINDS } from '../../../archive/trace-event';
+import { KIND_CODES } from '../../../engine/views/timeline';
 
 /**
  * Event kinds as small integers, so per-bucket SQL can return a bit mask of
  * the kinds inside a bucket (`bit_or(1 << code)`) instead of strings, and the
  * renderer can colour a bucket by its most telling kind without another query.
  */
-export const KINDS = EVENT_KINDS;
+export const KINDS = KIND_CODES;
 export type Kind = (typeof KINDS)[number];
-
-/** SQL expression giving a kind's code (0-based), -1 for an unknown kind. */
-export const KIND_CODE_SQL = `(list_position([${KINDS.map((k) => `'${k}'`).join(', ')}], kind) - 1)`;
 
 /** Colour classes a mark can have; each is a CSS variable read at draw time. */
 export const MARK_CLASSES = ['bad', 'life', 'call', 'send', 'receive', 'other'] as const;

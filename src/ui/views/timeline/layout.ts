@@ -3,7 +3,7 @@
  * process, plus the time <-> pixel mapping. Pure, so hit testing and drawing
  * share one source of truth.
  */
-import type { Lane, LaneRange } from './timeline-data';
+import type { Lane, LaneRange } from '../../../engine/views/timeline';
 
 export const RULER_H = 24;
 export const GUTTER_W = 170;

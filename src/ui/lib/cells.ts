@@ -1,20 +1,6 @@
-import type { Cell, QueryResult } from '../../engine/result';
+import type { Cell } from '../../engine/result';
 
-/** A SQL string literal: trace text is untrusted, so every value spliced into SQL goes through here. */
-export function sqlString(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
-}
-
-/** A BIGINT literal from a timestamp or seq. */
-export function sqlInt(n: bigint | number): string {
-  const b = typeof n === 'bigint' ? n : BigInt(Math.trunc(n));
-  return `${b}::BIGINT`;
-}
-
-/** Rows as objects keyed by column name (small results only: views, not the SQL console). */
-export function records(r: QueryResult): Record<string, Cell>[] {
-  return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c.name, row[i]])));
-}
+/** Reading cells of a result the user wrote (the SQL console, expectations): views get typed rows from the engine instead. */
 
 /** A timestamp cell as bigint (ns since epoch come back as bigint, small ones as number). */
 export function big(c: Cell | undefined): bigint | null {

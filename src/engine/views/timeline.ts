@@ -4,12 +4,17 @@
  * power of two no wider than a pixel, so the result size is bounded by lanes x
  * pixel columns whatever the trace size, and a bucket holding one event is
  * that event (its seq and exact ts come along). Times are ns relative to the
- * trace start (`t0`), as plain numbers.
+ * trace start (`t0`), as plain numbers. Call spans are the engine's `spans`.
  */
-import type { Session } from '../../lib/session.svelte';
-import { KIND_CODE_SQL, markClassOf } from './kinds';
-import { int, lanesValues, lit, num, str, comparePids } from './sql-text';
+import { EVENT_KINDS } from '../../archive/trace-event';
+import { comparePids, lanesValues } from './pids';
+import { readRows, sqlInt, type Sql } from './rows';
 
+/** Event kinds as small integers, so a bucket's kinds come back as one bit mask (`bit_or(1 << code)`). */
+export const KIND_CODES = EVENT_KINDS;
+
+/** SQL expression giving a kind's code (0-based), -1 for an unknown kind. */
+const KIND_CODE_SQL = `(list_position([${EVENT_KINDS.map((k) => `'${k}'`).join(', ')}], e.kind) - 1)`;
 export interface Lane {
   node: string;
   pid: string;
@@ -40,7 +45,7 @@ export interface MarkTile {
   /** The first event's exact ts (its seq is `seq`). */
   first: Float64Array;
   n: Int32Array;
-  cls: Uint8Array;
+  /** Bit mask of the kinds in the bucket (bit = index in KIND_CODES). */
   mask: Int32Array;
   seq: Float64Array;
   /** Per lane (relative to lanes.from): first row and row after the last. */
@@ -77,13 +82,23 @@ export interface Tile {
   arrows: ArrowTile;
 }
 
-export async function queryLanes(session: Session): Promise<Lane[]> {
-  const [ev, pr] = await Promise.all([
-    session.query(`SELECT node, pid, count(*) AS n FROM events WHERE pid IS NOT NULL GROUP BY node, pid`),
-    session.query(`SELECT node, pid, name, module, initial_call, parent_pid FROM processes`),
-  ]);
+/** The processes with events, grouped under their nearest supervising ancestor, then by pid. */
+export async function timelineLanes(sql: Sql): Promise<Lane[]> {
+  const ev = readRows('timeline lanes', await sql(`SELECT node, pid, count(*) AS n FROM events WHERE pid IS NOT NULL GROUP BY node, pid`, 10_000_000), {
+    node: 'text',
+    pid: 'text',
+    n: 'int',
+  });
+  const pr = readRows('timeline processes', await sql(`SELECT node, pid, name, module, initial_call, parent_pid FROM processes`, 10_000_000), {
+    node: 'text',
+    pid: 'text',
+    name: 'text?',
+    module: 'text?',
+    initial_call: 'text?',
+    parent_pid: 'text?',
+  });
   const procs = new Map<string, { name: string | null; module: string | null; initial: string | null; parent: string | null }>();
-  for (const r of pr.rows) procs.set(`${str(r[0])}|${str(r[1])}`, { name: str(r[2]), module: str(r[3]), initial: str(r[4]), parent: str(r[5]) });
+  for (const r of pr) procs.set(`${r.node}|${r.pid}`, { name: r.name, module: r.module, initial: r.initial_call, parent: r.parent_pid });
   const isSupervisor = (p: { module: string | null; initial: string | null; name: string | null }) =>
     p.module === ':supervisor' || p.module === ':supervisor_bridge' || /^:supervisor\./.test(p.initial ?? '') || /Supervisor$/.test(p.name ?? '');
   /** Lanes group under their nearest supervising ancestor (Perfetto groups threads by process; we group processes by supervisor). */
@@ -99,34 +114,12 @@ export async function queryLanes(session: Session): Promise<Lane[]> {
     }
     return node;
   };
-  const lanes = ev.rows.map((row) => {
-    const node = str(row[0])!;
-    const pid = str(row[1])!;
+  const lanes = ev.map(({ node, pid, n }) => {
     const p = procs.get(`${node}|${pid}`);
-    return { node, pid, events: num(row[2]), name: p?.name ?? null, module: p?.module ?? null, initial: p?.initial ?? null, group: groupOf(node, pid) };
+    return { node, pid, events: n, name: p?.name ?? null, module: p?.module ?? null, initial: p?.initial ?? null, group: groupOf(node, pid) };
   });
   lanes.sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : comparePids(a.pid, b.pid)));
   return lanes;
-}
-
-/** Call spans from call/return/exception events, paired per process by depth; created once per load. */
-export async function prepareSpans(session: Session): Promise<void> {
-  await session.query(
-    `CREATE OR REPLACE TEMP TABLE ui_timeline_spans AS
-     WITH cr AS (
-       SELECT seq, ts, node, pid, kind, mfa,
-              sum(CASE WHEN kind = 'call' THEN 1 ELSE -1 END) OVER (PARTITION BY node, pid ORDER BY seq ROWS UNBOUNDED PRECEDING) AS d
-         FROM events WHERE kind IN ('call', 'return', 'exception')
-     ), lv AS (
-       SELECT *, CASE WHEN kind = 'call' THEN d - 1 ELSE d END AS lvl FROM cr
-     ), pr AS (
-       SELECT *, lead(kind) OVER w AS nkind, lead(ts) OVER w AS nts FROM lv
-       WINDOW w AS (PARTITION BY node, pid, lvl ORDER BY seq)
-     )
-     SELECT node, pid, greatest(lvl, 0)::INTEGER AS depth, seq, ts AS start_ts,
-            CASE WHEN nkind IN ('return', 'exception') THEN nts END AS end_ts, mfa
-       FROM pr WHERE kind = 'call'`,
-  );
 }
 
 const EMPTY_SPANS: SpanTile = {
@@ -140,56 +133,66 @@ const EMPTY_SPANS: SpanTile = {
   open: new Uint8Array(0),
 };
 
+const int = (n: bigint | number) => sqlInt(typeof n === 'number' ? Math.round(n) : n);
+
 /**
  * One tile: marks, spans and arrows for lanes `range` over [start, end) at
- * `bucket` ns per column. `key` makes it latest-request-wins in the worker.
+ * `bucket` ns per column. `lanes` are the lanes of the range (lanes[0] is lane `range.from`).
  */
-export async function queryTile(
-  session: Session,
+export async function timelineTile(
+  sql: Sql,
   t0: bigint,
   traceEnd: number,
-  lanes: Lane[],
+  lanes: { node: string; pid: string }[],
   range: LaneRange,
   start: number,
   end: number,
   bucket: number,
-  spansReady: boolean,
 ): Promise<Tile> {
-  const laneSql = `(VALUES ${lanesValues(lanes.slice(range.from, range.to), range.from)}) AS l(i, node, pid)`;
+  const laneSql = `(VALUES ${lanesValues(lanes.slice(0, range.to - range.from), range.from)}) AS l(i, node, pid)`;
   const a = `${int(t0)} + ${int(start)}`;
   const b = `${int(t0)} + ${int(end)}`;
-  const [m, s, ar] = await Promise.all([
-    session.query(
-      `SELECT l.i, (e.ts - (${a})) // ${int(bucket)} AS bk, count(*) AS n, bit_or(1 << ${KIND_CODE_SQL.replaceAll('kind', 'e.kind')})::INTEGER AS mask,
+  const open = `${int(t0)} + ${int(traceEnd)}`;
+  const m = readRows(
+    'timeline marks',
+    await sql(
+      `SELECT l.i, (e.ts - (${a})) // ${int(bucket)} AS bk, count(*) AS n, bit_or(1 << ${KIND_CODE_SQL})::INTEGER AS mask,
               min(e.seq) AS seq, (min(e.ts) - ${int(t0)}) AS t
          FROM events e JOIN ${laneSql} ON e.node = l.node AND e.pid = l.pid
         WHERE e.ts >= ${a} AND e.ts < ${b}
         GROUP BY ALL ORDER BY l.i, bk`,
-      'timeline-marks',
+      10_000_000,
     ),
-    spansReady
-      ? session.query(
-          `SELECT l.i, s.depth, s.start_ts - ${int(t0)}, coalesce(s.end_ts, ${int(t0)} + ${int(traceEnd)}) - ${int(t0)}, s.seq, s.mfa, s.end_ts IS NULL
-             FROM ui_timeline_spans s JOIN ${laneSql} ON s.node = l.node AND s.pid = l.pid
-            WHERE s.start_ts < ${b} AND coalesce(s.end_ts, ${int(t0)} + ${int(traceEnd)}) > ${a}
-              AND coalesce(s.end_ts, ${int(t0)} + ${int(traceEnd)}) - s.start_ts >= ${int(bucket * 2)}
-            ORDER BY s.depth, s.start_ts LIMIT 20000`,
-          'timeline-spans',
-        )
-      : null,
-    session.query(
-      `SELECT lf.i, lt.i, m.sent_at - ${int(t0)}, m.received_at - ${int(t0)}, m.send_seq, m.recv_seq, count(*) OVER (PARTITION BY lf.i, lt.i, m.sent_at // ${int(bucket * 4)}) AS n
+    { i: 'int', bk: 'num', n: 'int', mask: 'int', seq: 'num', t: 'num' },
+  );
+  const s = readRows(
+    'timeline spans',
+    await sql(
+      `SELECT l.i, s.depth, s.started_at - ${int(t0)} AS start, coalesce(s.ended_at, ${open}) - ${int(t0)} AS "end", s.call_seq AS seq, s.mfa,
+              s.ended_at IS NULL AS open
+         FROM spans s JOIN ${laneSql} ON s.node = l.node AND s.pid = l.pid
+        WHERE s.started_at < ${b} AND coalesce(s.ended_at, ${open}) > ${a}
+          AND coalesce(s.ended_at, ${open}) - s.started_at >= ${int(bucket * 2)}
+        ORDER BY s.depth, s.started_at LIMIT 20000`,
+    ),
+    { i: 'int', depth: 'int', start: 'num', end: 'num', seq: 'num', mfa: 'text?', open: 'bool' },
+  );
+  const ar = readRows(
+    'timeline arrows',
+    await sql(
+      `SELECT lf.i AS from_lane, lt.i AS to_lane, m.sent_at - ${int(t0)} AS sent, m.received_at - ${int(t0)} AS recv, m.send_seq, m.recv_seq,
+              count(*) OVER (PARTITION BY lf.i, lt.i, m.sent_at // ${int(bucket * 4)}) AS n
          FROM messages m
          JOIN ${laneSql.replace('AS l(', 'AS lf(')} ON m.from_node = lf.node AND m.from_pid = lf.pid
          JOIN ${laneSql.replace('AS l(', 'AS lt(')} ON m.to_node = lt.node AND m.to_pid = lt.pid
         WHERE m.send_seq IS NOT NULL AND m.recv_seq IS NOT NULL AND m.sent_at < ${b} AND m.received_at >= ${a}
         QUALIFY row_number() OVER (PARTITION BY lf.i, lt.i, m.sent_at // ${int(bucket * 4)} ORDER BY m.sent_at) = 1
         ORDER BY m.sent_at LIMIT 5000`,
-      'timeline-arrows',
     ),
-  ]);
+    { from_lane: 'int', to_lane: 'int', sent: 'num', recv: 'num', send_seq: 'num', recv_seq: 'num', n: 'int' },
+  );
 
-  const count = m.rows.length;
+  const count = m.length;
   const marks: MarkTile = {
     start,
     end,
@@ -200,37 +203,30 @@ export async function queryTile(
     t: new Float64Array(count),
     first: new Float64Array(count),
     n: new Int32Array(count),
-    cls: new Uint8Array(count),
     mask: new Int32Array(count),
     seq: new Float64Array(count),
     laneRows: new Int32Array((range.to - range.from) * 2),
     maxN: 1,
   };
-  marks.laneRows.fill(0);
   let prevLane = -1;
-  for (let k = 0; k < count; k++) {
-    const row = m.rows[k];
-    const lane = num(row[0]);
-    const n = num(row[2]);
-    const mask = num(row[3]);
-    marks.lane[k] = lane;
-    marks.n[k] = n;
-    marks.mask[k] = mask;
-    marks.cls[k] = markClassOf(mask);
-    marks.seq[k] = num(row[4]);
-    marks.first[k] = num(row[5]);
-    marks.t[k] = n === 1 ? marks.first[k] : start + num(row[1]) * bucket;
-    if (n > marks.maxN) marks.maxN = n;
-    if (lane !== prevLane) {
-      marks.laneRows[(lane - range.from) * 2] = k;
-      prevLane = lane;
+  m.forEach((row, k) => {
+    marks.lane[k] = row.i;
+    marks.n[k] = row.n;
+    marks.mask[k] = row.mask;
+    marks.seq[k] = row.seq;
+    marks.first[k] = row.t;
+    marks.t[k] = row.n === 1 ? row.t : start + row.bk * bucket;
+    if (row.n > marks.maxN) marks.maxN = row.n;
+    if (row.i !== prevLane) {
+      marks.laneRows[(row.i - range.from) * 2] = k;
+      prevLane = row.i;
     }
-    marks.laneRows[(lane - range.from) * 2 + 1] = k + 1;
-  }
+    marks.laneRows[(row.i - range.from) * 2 + 1] = k + 1;
+  });
 
   let spans = EMPTY_SPANS;
-  if (s) {
-    const c = s.rows.length;
+  if (s.length > 0) {
+    const c = s.length;
     spans = {
       count: c,
       lane: new Int32Array(c),
@@ -241,18 +237,18 @@ export async function queryTile(
       mfa: new Array(c),
       open: new Uint8Array(c),
     };
-    s.rows.forEach((row, k) => {
-      spans.lane[k] = num(row[0]);
-      spans.depth[k] = Math.min(255, num(row[1]));
-      spans.start[k] = num(row[2]);
-      spans.end[k] = num(row[3]);
-      spans.seq[k] = num(row[4]);
-      spans.mfa[k] = str(row[5]) ?? '';
-      spans.open[k] = row[6] ? 1 : 0;
+    s.forEach((row, k) => {
+      spans.lane[k] = row.i;
+      spans.depth[k] = Math.min(255, Math.max(0, row.depth));
+      spans.start[k] = row.start;
+      spans.end[k] = row.end;
+      spans.seq[k] = row.seq;
+      spans.mfa[k] = row.mfa ?? '';
+      spans.open[k] = row.open ? 1 : 0;
     });
   }
 
-  const c = ar.rows.length;
+  const c = ar.length;
   const arrows: ArrowTile = {
     count: c,
     fromLane: new Int32Array(c),
@@ -263,19 +259,19 @@ export async function queryTile(
     recvSeq: new Float64Array(c),
     n: new Int32Array(c),
   };
-  ar.rows.forEach((row, k) => {
-    arrows.fromLane[k] = num(row[0]);
-    arrows.toLane[k] = num(row[1]);
-    arrows.sent[k] = num(row[2]);
-    arrows.recv[k] = num(row[3]);
-    arrows.sendSeq[k] = num(row[4]);
-    arrows.recvSeq[k] = num(row[5]);
-    arrows.n[k] = num(row[6]);
+  ar.forEach((row, k) => {
+    arrows.fromLane[k] = row.from_lane;
+    arrows.toLane[k] = row.to_lane;
+    arrows.sent[k] = row.sent;
+    arrows.recv[k] = row.recv;
+    arrows.sendSeq[k] = row.send_seq;
+    arrows.recvSeq[k] = row.recv_seq;
+    arrows.n[k] = row.n;
   });
   return { marks, spans, arrows };
 }
 
-export interface EventRow {
+export interface TimelineEvent {
   seq: number;
   t: number;
   node: string;
@@ -286,11 +282,14 @@ export interface EventRow {
   term: string | null;
 }
 
-export async function queryEvent(session: Session, t0: bigint, seq: number, key: string): Promise<EventRow | null> {
-  const r = await session.query(`SELECT seq, ts - ${int(t0)}, node, pid, kind, peer, mfa, term FROM events WHERE seq = ${int(seq)}`, key);
-  const row = r.rows[0];
-  if (!row) return null;
-  return { seq: num(row[0]), t: num(row[1]), node: str(row[2])!, pid: str(row[3]), kind: str(row[4])!, peer: str(row[5]), mfa: str(row[6]), term: str(row[7]) };
+/** One event with its time relative to `t0`. */
+export async function timelineEvent(sql: Sql, t0: bigint, seq: number): Promise<TimelineEvent | null> {
+  const [row] = readRows(
+    'timeline event',
+    await sql(`SELECT seq, ts - ${int(t0)} AS t, node, pid, kind, peer, mfa, term FROM events WHERE seq = ${int(seq)}`),
+    { seq: 'int', t: 'num', node: 'text', pid: 'text?', kind: 'text', peer: 'text?', mfa: 'text?', term: 'text?' },
+  );
+  return row ?? null;
 }
 
 export interface AreaSummary {
@@ -304,42 +303,45 @@ export interface AreaSummary {
   messagesWithin: number;
 }
 
-/** What an area (time range x lanes) holds: counts by kind, processes, messages. */
-export async function querySummary(session: Session, t0: bigint, lanes: Lane[], range: LaneRange, start: number, end: number): Promise<AreaSummary> {
-  const laneSql = `(VALUES ${lanesValues(lanes.slice(range.from, range.to), range.from)}) AS l(i, node, pid)`;
+/** What an area (time range x lanes) holds: counts by kind, processes, messages sent from it and received within it. */
+export async function timelineArea(sql: Sql, t0: bigint, lanes: { node: string; pid: string }[], start: number, end: number): Promise<AreaSummary> {
+  const laneSql = `(VALUES ${lanesValues(lanes)}) AS l(i, node, pid)`;
   const a = `${int(t0)} + ${int(start)}`;
   const b = `${int(t0)} + ${int(end)}`;
-  const [k, m] = await Promise.all([
-    session.query(
+  const k = readRows(
+    'timeline area kinds',
+    await sql(
       `SELECT e.kind, count(*) AS n, l.i
          FROM events e JOIN ${laneSql} ON e.node = l.node AND e.pid = l.pid
         WHERE e.ts >= ${a} AND e.ts <= ${b} GROUP BY e.kind, l.i`,
-      'timeline-summary-kinds',
+      10_000_000,
     ),
-    session.query(
-      `SELECT count(*), count(*) FILTER (WHERE m.to_pid IN (SELECT pid FROM ${laneSql}) AND m.received_at <= ${b})
+    { kind: 'text', n: 'int', i: 'int' },
+  );
+  const [m] = readRows(
+    'timeline area messages',
+    await sql(
+      `SELECT count(*) AS sent, count(*) FILTER (WHERE m.to_pid IN (SELECT pid FROM ${laneSql}) AND m.received_at <= ${b}) AS within
          FROM messages m JOIN ${laneSql} ON m.from_node = l.node AND m.from_pid = l.pid
         WHERE m.sent_at >= ${a} AND m.sent_at <= ${b}`,
-      'timeline-summary-msgs',
     ),
-  ]);
+    { sent: 'int', within: 'int' },
+  );
   const kinds = new Map<string, number>();
   const procs = new Set<number>();
-  for (const row of k.rows) {
-    kinds.set(str(row[0])!, (kinds.get(str(row[0])!) ?? 0) + num(row[1]));
-    procs.add(num(row[2]));
+  for (const row of k) {
+    kinds.set(row.kind, (kinds.get(row.kind) ?? 0) + row.n);
+    procs.add(row.i);
   }
   const list = [...kinds].map(([kind, n]) => ({ kind, n })).sort((x, y) => y.n - x.n);
   return {
     start,
     end,
-    lanes: range.to - range.from,
+    lanes: lanes.length,
     events: list.reduce((s, x) => s + x.n, 0),
     kinds: list,
     processes: procs.size,
-    messages: num(m.rows[0]?.[0] ?? 0),
-    messagesWithin: num(m.rows[0]?.[1] ?? 0),
+    messages: m?.sent ?? 0,
+    messagesWithin: m?.within ?? 0,
   };
 }
-
-export { lit };

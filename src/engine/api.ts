@@ -1,0 +1,97 @@
+/**
+ * The engine's API as the UI sees it (through the worker and comlink):
+ * loading, the views' typed queries, the SQL console, export. `EngineApi`
+ * is the whole contract between UI and engine; the worker exposes the object
+ * `createEngineApi` returns, and tests in Node expose the same object over a
+ * MessageChannel.
+ */
+import { transfer } from 'comlink';
+import type { Engine, InputFile, LoadProgress, LoadReport } from './engine';
+import { SqlConsole, type ConsoleOptions, type ConsoleResult } from './console';
+import { bindViews, latestViews } from './views';
+
+export class SupersededError extends Error {
+  constructor() {
+    super('superseded by a newer request');
+    this.name = 'SupersededError';
+  }
+}
+
+export function createEngineApi(open: () => Promise<Engine>) {
+  let enginePromise: Promise<Engine> | undefined;
+  const engine = (): Promise<Engine> => (enginePromise ??= open());
+  const sql = async (text: string, maxRows?: number) => (await engine()).query(text, maxRows);
+  const views = bindViews(sql);
+  let sqlConsole: SqlConsole | undefined;
+  const consoleOf = async () => (sqlConsole ??= new SqlConsole((await engine()).db));
+
+  /** Per-key generation counters: a request superseded by a newer one with the same key is not run. */
+  const generations = new Map<string, number>();
+  async function latest(key: string): Promise<void> {
+    const gen = (generations.get(key) ?? 0) + 1;
+    generations.set(key, gen);
+    await new Promise((r) => setTimeout(r, 0));
+    if (generations.get(key) !== gen) throw new SupersededError();
+  }
+
+  return {
+    /** DuckDB's version string, from inside the engine. */
+    async version(): Promise<string> {
+      return (await engine()).version;
+    },
+
+    /** Loads files; the bytes are moved to the engine (transferred), not copied. */
+    async load(files: InputFile[], onProgress?: (p: LoadProgress) => void): Promise<LoadReport> {
+      return (await engine()).load(files, onProgress);
+    },
+
+    async cancelLoad(): Promise<void> {
+      (await engine()).cancel();
+    },
+
+    /** Every view's queries, typed (src/engine/views). */
+    views,
+
+    /**
+     * The views again, each with a leading `key`: a request still waiting when
+     * a newer one with the same key arrives rejects with SupersededError
+     * instead of running (a timeline scrolled past, a selection changed again).
+     */
+    latest: latestViews(views, latest),
+
+    /**
+     * SQL typed by the user (the SQL console): its own connection, read-only
+     * over the analysis tables, cancellable, with a time limit
+     * (src/engine/console.ts). Rejects with a ConsoleError that says why.
+     */
+    console: {
+      async run(text: string, opts: ConsoleOptions = {}): Promise<ConsoleResult> {
+        return (await consoleOf()).run(text, opts);
+      },
+      async cancel(): Promise<void> {
+        sqlConsole?.cancel();
+      },
+    },
+
+    /** Memory held by the engine: DuckDB's own accounting, plus the wasm heap and JS heap where the platform tells. */
+    async memory(): Promise<{ duckdbBytes: number; wasmBytes: number; jsHeapBytes: number | null }> {
+      const heap = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory;
+      return { ...(await engine()).memory(), jsHeapBytes: heap ? heap.usedJSHeapSize : null };
+    },
+
+    /** A console query's result as a Parquet file (the bytes, transferred), written with parquet-wasm; same rules as `console.run`. */
+    async exportParquet(text: string): Promise<Uint8Array> {
+      const ipc = await (await consoleOf()).arrowIpc(text);
+      const { arrowIpcToParquet } = await import('./parquet');
+      const bytes = await arrowIpcToParquet(ipc);
+      return transfer(bytes, [bytes.buffer]);
+    },
+
+    /** Sets anomaly thresholds (the `params` table) and recomputes the anomalies. */
+    async setParams(values: Record<string, number>): Promise<void> {
+      (await engine()).setParams(values);
+    },
+  };
+}
+
+export type EngineApi = ReturnType<typeof createEngineApi>;

@@ -1,0 +1,76 @@
+/**
+ * Every query the analyzer's views run, one module per view. Each function
+ * takes the engine's `Sql` first and returns typed rows (read through a
+ * column spec, src/engine/views/rows.ts). The worker binds them to its engine
+ * and exposes them as `EngineApi.views`; the CLI calls them directly.
+ */
+import { anomalyEvidence, anomalyList } from './anomalies';
+import { checkExpectations } from './expectations';
+import { overview } from './overview';
+import { eventDetail, eventPlace, processList, traceSpan } from './processes';
+import type { Sql } from './rows';
+import { chartBusiest, chartSeries } from './charts';
+import { timelineArea, timelineEvent, timelineLanes, timelineTile } from './timeline';
+import { callGroups, callHistogram, slowestCalls, unansweredCalls } from './calls';
+import { schemaListing } from './schema';
+import { sourceOfEvent } from './source';
+import { causalChain } from './causality';
+import { sequenceProcesses, sequenceRows, sequenceSuggested } from './sequence';
+import { callsInFlight, mailboxAt, stateAt, stateChanges, stateChangesAround } from './state';
+
+export const VIEWS = {
+  overview,
+  anomalyList,
+  anomalyEvidence,
+  processList,
+  traceSpan,
+  eventDetail,
+  eventPlace,
+  checkExpectations,
+  stateAt,
+  stateChangesAround,
+  mailboxAt,
+  callsInFlight,
+  stateChanges,
+  sequenceProcesses,
+  sequenceSuggested,
+  sequenceRows,
+  causalChain,
+  sourceOfEvent,
+  schemaListing,
+  callGroups,
+  callHistogram,
+  slowestCalls,
+  unansweredCalls,
+  timelineLanes,
+  timelineTile,
+  timelineEvent,
+  timelineArea,
+  chartBusiest,
+  chartSeries,
+};
+
+type ViewFns = typeof VIEWS;
+type Tail<A> = A extends [unknown, ...infer T] ? T : never;
+
+/** The views bound to one engine: the `sql` argument is filled in. */
+export type Views = { [K in keyof ViewFns]: (...args: Tail<Parameters<ViewFns[K]>>) => Promise<Awaited<ReturnType<ViewFns[K]>>> };
+
+/** The same views with a leading `key`: a request superseded by a newer one with the same key rejects instead of running. */
+export type LatestViews = { [K in keyof Views]: (key: string, ...args: Parameters<Views[K]>) => ReturnType<Views[K]> };
+
+export function bindViews(sql: Sql): Views {
+  const out: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(VIEWS)) out[name] = (...args: unknown[]) => (fn as (s: Sql, ...a: unknown[]) => unknown)(sql, ...args);
+  return out as Views;
+}
+
+export function latestViews(views: Views, latest: (key: string) => Promise<void>): LatestViews {
+  const out: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(views))
+    out[name] = async (key: string, ...args: unknown[]) => {
+      await latest(key);
+      return (fn as (...a: unknown[]) => unknown)(...args);
+    };
+  return out as LatestViews;
+}
