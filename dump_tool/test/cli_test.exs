@@ -90,7 +90,7 @@ defmodule Otpscope.CLITest do
         args: ["--sname", name, "--cookie", "otpscope_test", "-e", script]
       ])
 
-    assert_receive {^port, {:data, "READY" <> _}}, 30_000
+    assert_receive {^port, {:data, "READY" <> _}}
     file = tmp_file("attached.zip")
 
     try do

@@ -76,7 +76,7 @@ defmodule Otpscope.SafetyTest do
     sampler = sampler(Otpscope.info().tracer)
     send(receiver, :go)
     send(flooder, :go)
-    assert_receive :received_all, 30_000
+    assert_receive :received_all
     peak = peak(sampler)
     {:ok, _} = Otpscope.stop()
 
@@ -125,7 +125,7 @@ defmodule Otpscope.SafetyTest do
 
     sampler = sampler(Otpscope.info().tracer)
     Enum.each(flooders, &send(&1, :go))
-    for _ <- flooders, do: assert_receive(:flood_done, 30_000)
+    for _ <- flooders, do: assert_receive(:flood_done)
     peak = peak(sampler)
     {:ok, _} = Otpscope.stop()
     a = ArchiveReader.read(file)
@@ -236,7 +236,7 @@ defmodule Otpscope.SafetyTest do
 
     sampler = recorder_sampler(Otpscope.info())
     Enum.each([receiver | flooders], &send(&1, :go))
-    assert_receive :received_all, 60_000
+    assert_receive :received_all
     peak = peak(sampler)
     {:ok, _} = Otpscope.stop()
 
@@ -308,7 +308,7 @@ defmodule Otpscope.SafetyTest do
         receive do: (:never -> :ok)
       end)
 
-    assert_receive :started, 5_000
+    assert_receive :started
     Process.exit(owner, :kill)
     eventually(fn -> Process.whereis(Otpscope.Recorder) == nil end)
     a = ArchiveReader.read(file)
@@ -393,20 +393,17 @@ defmodule Otpscope.SafetyTest do
 
     # let chunks with the spinner's events reach the disk, then kill the
     # node without warning
-    eventually(
-      fn ->
-        File.exists?(file) and
-          Enum.any?(
-            ArchiveReader.read(file).events,
-            &match?(%{kind: :send, term: {:tick, _}}, &1)
-          )
-      end,
-      20_000
-    )
+    eventually(fn ->
+      File.exists?(file) and
+        Enum.any?(
+          ArchiveReader.read(file).events,
+          &match?(%{kind: :send, term: {:tick, _}}, &1)
+        )
+    end)
 
     Process.sleep(200)
     {_, 0} = System.cmd("kill", ["-9", os_pid])
-    assert_receive {^port, {:exit_status, _}}, 5_000
+    assert_receive {^port, {:exit_status, _}}
 
     a = ArchiveReader.read(file)
     refute a.scan.central_directory?
@@ -430,7 +427,7 @@ defmodule Otpscope.SafetyTest do
       {^port, {:exit_status, status}} ->
         flunk("recording node exited with #{status}: #{acc}")
     after
-      30_000 -> flunk("recording node did not start: #{acc}")
+      60_000 -> flunk("recording node did not start: #{acc}")
     end
   end
 

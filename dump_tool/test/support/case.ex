@@ -8,8 +8,12 @@ defmodule Otpscope.Test.Case do
     Path.join(dir, name)
   end
 
-  @doc "Waits until `fun` returns a truthy value (polling), or fails."
-  def eventually(fun, timeout \\ 5_000) do
+  @doc """
+  Waits until `fun` returns a truthy value (polling), or fails. The timeout
+  only bounds a wait for something that never happens: generous, so that a
+  loaded machine does not fail the test.
+  """
+  def eventually(fun, timeout \\ 60_000) do
     deadline = System.monotonic_time(:millisecond) + timeout
     do_eventually(fun, deadline)
   end
@@ -24,6 +28,21 @@ defmodule Otpscope.Test.Case do
         Process.sleep(10)
         do_eventually(fun, deadline)
     end
+  end
+
+  @doc "Waits until every pid in `pids` has exited."
+  def await_exits(pids) do
+    refs = for pid <- pids, do: Process.monitor(pid)
+
+    for ref <- refs do
+      receive do
+        {:DOWN, ^ref, :process, _, _} -> :ok
+      after
+        60_000 -> raise "a process did not exit in time"
+      end
+    end
+
+    :ok
   end
 
   @doc "Pid registered as `name` in the recorded events."
