@@ -10,12 +10,10 @@ defmodule Otpscope.CLI do
       mix escript.build                     # writes ./otpscope_record (MIX_ENV=prod)
       ./otpscope_record --node app@myhost --cookie secret --duration 30s -o trace.zip
 
-  Attach mode connects with distributed Erlang (`epmd` must run, the node
-  name type follows the target: long names when its host has a dot), loads
-  the recorder's modules onto the remote node with `:code.load_binary/3`
-  over `:rpc` (the remote node needs Elixir >= 1.14 loaded, as any Elixir
-  release has), records there with this process as the owner (so the remote
-  recording stops if this client goes away), and copies the archive back.
+  Attach mode connects with distributed Erlang as a hidden node (`epmd`
+  must run, the node name type follows the target: long names when its
+  host has a dot), records there and streams the archive back: see
+  `Otpscope.Attach`. Every failure is one line on stderr and exit status 1.
   """
 
   @switches [
@@ -40,7 +38,8 @@ defmodule Otpscope.CLI do
     max_depth: :integer,
     node: :string,
     cookie: :string,
-    sname: :string
+    sname: :string,
+    remote_dir: :string
   ]
   @aliases [o: :output, d: :duration, p: :processes, m: :modules]
 
@@ -54,6 +53,7 @@ defmodule Otpscope.CLI do
     Otpscope.Lines,
     Otpscope.Options,
     Otpscope.Recorder,
+    Otpscope.Remote,
     Otpscope.Snapshots,
     Otpscope.Trace,
     Otpscope.Tracer,
@@ -72,7 +72,7 @@ defmodule Otpscope.CLI do
 
   @doc """
   Parses the command line. Returns `{recorder_options, cli}` where `cli` has
-  `:node`, `:cookie` and `:duration`. Raises `OptionParser.ParseError` or
+  `:node`, `:cookie`, `:sname`, `:remote_dir` and `:duration`. Raises `OptionParser.ParseError` or
   `ArgumentError` (with a message for the user) on bad input.
   """
   def parse!(argv) do
@@ -98,6 +98,7 @@ defmodule Otpscope.CLI do
        node: parsed[:node] && String.to_atom(parsed[:node]),
        cookie: parsed[:cookie] && String.to_atom(parsed[:cookie]),
        sname: parsed[:sname],
+       remote_dir: parsed[:remote_dir],
        duration: duration
      }}
   end
@@ -184,61 +185,6 @@ defmodule Otpscope.CLI do
     if name =~ ~r/^[A-Z]/, do: Module.concat([name]), else: String.to_atom(name)
   end
 
-  @doc """
-  Records on `node` (attach mode) and copies the archive to `opts[:file]`.
-  Returns `{:ok, local_path}`.
-  """
-  def attach(node, cookie, opts, sname \\ nil) do
-    ensure_distributed!(node, sname)
-    if cookie, do: Node.set_cookie(node, cookie)
-
-    unless Node.connect(node) do
-      raise ArgumentError, "cannot connect to #{node} (is it running, is the cookie right?)"
-    end
-
-    for mod <- @runtime_modules do
-      {^mod, bin, file} = :code.get_object_code(mod)
-
-      case :rpc.call(node, :code, :load_binary, [mod, file, bin]) do
-        {:module, ^mod} -> :ok
-        other -> raise ArgumentError, "cannot load #{inspect(mod)} on #{node}: #{inspect(other)}"
-      end
-    end
-
-    local =
-      Keyword.get(opts, :file) || Path.expand("otpscope-#{node}-#{System.os_time(:second)}.zip")
-
-    remote_file = "/tmp/otpscope-#{System.os_time(:millisecond)}.zip"
-    remote_opts = Keyword.merge(opts, file: remote_file, owner: self())
-
-    case :rpc.call(node, Otpscope, :start, [remote_opts]) do
-      {:ok, _} -> :ok
-      {:badrpc, reason} -> raise ArgumentError, "starting on #{node} failed: #{inspect(reason)}"
-      {:error, reason} -> raise ArgumentError, "starting on #{node} failed: #{inspect(reason)}"
-    end
-
-    {:ok, path} = :rpc.call(node, Otpscope, :await, [:infinity], :infinity)
-    {:ok, bin} = :rpc.call(node, :file, :read_file, [path])
-    :rpc.call(node, :file, :delete, [path])
-    File.mkdir_p!(Path.dirname(local))
-    File.write!(local, bin)
-    {:ok, local}
-  end
-
-  defp ensure_distributed!(target, sname) do
-    unless Node.alive?() do
-      System.cmd("epmd", ["-daemon"], stderr_to_stdout: true)
-      [_, host] = String.split(Atom.to_string(target), "@", parts: 2)
-      type = if String.contains?(host, "."), do: :longnames, else: :shortnames
-      name = String.to_atom(sname || "otpscope_record_#{System.unique_integer([:positive])}")
-
-      case Node.start(name, type) do
-        {:ok, _} -> :ok
-        {:error, reason} -> raise ArgumentError, "cannot start distribution: #{inspect(reason)}"
-      end
-    end
-  end
-
   @doc "One-line summary of an archive: size and totals.json."
   def summary(path) do
     bin = File.read!(path)
@@ -281,7 +227,9 @@ defmodule Otpscope.CLI do
         --no-messages, --no-states, --no-lifecycle, --no-telemetry
         --no-start-states    do not read GenServer states at start (:sys.get_state)
         --max-binary, --max-list, --max-map, --max-tuple, --max-depth N
-        --sname NAME         this client's node name
+        --remote-dir DIR     where the node writes the archive before it is
+                             copied back and removed (default: the node's tmp dir)
+        --sname NAME         this client's node name (default: unique, hidden)
   """
 
   def main(argv) do
@@ -298,11 +246,17 @@ defmodule Otpscope.CLI do
     end
 
     IO.puts("recording on #{cli.node} for #{cli.duration} ms ...")
-    {:ok, path} = attach(cli.node, cli.cookie, opts, cli.sname)
+    {:ok, path} = Otpscope.Attach.record(cli.node, opts, cli)
     IO.puts(summary(path))
   rescue
-    e in [ArgumentError, OptionParser.ParseError] ->
+    e in [ArgumentError, OptionParser.ParseError, Otpscope.Attach.Error] ->
       IO.puts(:stderr, "otpscope_record: " <> Exception.message(e))
       System.halt(1)
+
+    e ->
+      IO.puts(:stderr, "otpscope_record: unexpected error: " <> one_line(Exception.message(e)))
+      System.halt(1)
   end
+
+  defp one_line(text), do: text |> String.split("\n", trim: true) |> Enum.join(" ")
 end

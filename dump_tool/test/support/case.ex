@@ -3,7 +3,13 @@ defmodule Otpscope.Test.Case do
 
   @doc "A fresh archive path under the system tmp dir."
   def tmp_file(name) do
-    dir = Path.join(System.tmp_dir!(), "otpscope_test_#{System.unique_integer([:positive])}")
+    # the OS pid too: unique integers start again in every test run
+    dir =
+      Path.join(
+        System.tmp_dir!(),
+        "otpscope_test_#{System.pid()}_#{System.unique_integer([:positive])}"
+      )
+
     File.mkdir_p!(dir)
     Path.join(dir, name)
   end

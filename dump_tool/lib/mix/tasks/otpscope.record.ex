@@ -45,8 +45,11 @@ defmodule Mix.Tasks.Otpscope.Record do
       states at start (`:sys.get_state`)
     * `--max-binary`, `--max-list`, `--max-map`, `--max-tuple`,
       `--max-depth` - term size limits
-    * `--node name@host`, `--cookie c` - attach to a running node;
-      `--sname` - this client's node name
+    * `--node name@host`, `--cookie c` - attach to a running node (as a
+      hidden node: see `Otpscope.Attach`); `--sname` - this client's node
+      name (default: unique); `--remote-dir` - where the node writes the
+      archive before it is streamed back and removed (default: the node's
+      tmp dir)
 
   The programmatic equivalent is `Otpscope.record/2` (or `Otpscope.start/1`
   and `Otpscope.stop/0`).
@@ -66,10 +69,10 @@ defmodule Mix.Tasks.Otpscope.Record do
         Mix.shell().info("recording on #{cli.node} for #{cli.duration} ms ...")
 
         try do
-          {:ok, path} = Otpscope.CLI.attach(cli.node, cli.cookie, opts, cli.sname)
+          {:ok, path} = Otpscope.Attach.record(cli.node, opts, cli)
           path
         rescue
-          e in ArgumentError -> Mix.raise(Exception.message(e))
+          e in [ArgumentError, Otpscope.Attach.Error] -> Mix.raise(Exception.message(e))
         end
       else
         Mix.Task.run("app.start")
