@@ -210,6 +210,10 @@ defmodule Otpscope do
       soon as it is written, at least every `:flush_interval`, so if the node
       dies (even `kill -9`) the archive is readable up to its last complete
       entry. Only the central directory is written at stop.
+    * **A full disk loses nothing silently.** When a write fails, the file
+      is cut back to its last complete entry, the recording stops (tracing
+      off, as at any stop), the reason is logged, and `stop/0` returns
+      `{:error, {:write_failed, path, reason}}`.
   """
 
   alias Otpscope.{Options, Recorder}
@@ -221,7 +225,8 @@ defmodule Otpscope do
   Starts recording. Returns `{:ok, recording}`.
 
   Returns `{:error, {:already_started, pid}}` when a recording runs on this
-  node, `{:error, {:already_traced, message}}` when another tracer is in the
+  node, `{:error, {:write_failed, path, reason}}` when the archive cannot be
+  written (`:enospc`, `:eacces`, ...), `{:error, {:already_traced, message}}` when another tracer is in the
   way (OTP < 27), `{:error, {:not_registered, name}}` or
   `{:error, {:not_alive, pid}}` for bad process lists,
   `{:error, {:lines, message}}` when a `lines:` module cannot be
@@ -258,7 +263,12 @@ defmodule Otpscope do
 
   Also returns the archive of a recording that already stopped by itself
   (`:max_events`, `:duration`). Returns `{:error, :not_recording}` when there
-  is none.
+  is none, and `{:error, {:write_failed, archive_path, reason}}` when writing
+  the archive failed (`reason` is a `:file` error such as `:enospc`, a full
+  disk): the recording stopped then, logged why, and the archive is
+  readable up to its last complete chunk. `{:error, {:recorder_crashed,
+  archive_path, reason}}` means the same after a crash of the recorder's
+  own processes (a bug).
   """
   @spec stop() :: {:ok, Path.t()} | {:error, term}
   def stop do

@@ -414,6 +414,59 @@ defmodule Otpscope.SafetyTest do
     assert a.totals == nil
   end
 
+  # Regression test: recording into a 2 MB tmpfs, the recorder vanished with
+  # nothing logged and stop/0 returned {:error, :not_recording}.
+  @tag :needs_root
+  test "a full disk stops the recording cleanly: stop/0 returns the path and the reason, the archive keeps every complete chunk" do
+    mnt = Path.join(Path.dirname(tmp_file("x")), "small")
+    File.mkdir_p!(mnt)
+    {_, 0} = System.cmd("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt])
+    on_exit(fn -> System.cmd("umount", ["-l", mnt]) end)
+    file = Path.join(mnt, "full.zip")
+    # random bytes do not compress: 1 MB fills within a few chunks
+    pid = spawn(fn -> noise() end)
+
+    {:ok, _} =
+      Otpscope.start(
+        file: file,
+        processes: [pid],
+        states: false,
+        max_binary: 4_096,
+        max_rate: :infinity,
+        flush_interval: 20
+      )
+
+    # it stops by itself, and waits for stop/0 with the reason
+    eventually(fn -> match?(%{stopped: true}, Otpscope.info()) end)
+    assert :erlang.trace_info(pid, :flags) == {:flags, []}
+    assert {:error, {:write_failed, ^file, :enospc}} = Otpscope.stop()
+    Process.exit(pid, :kill)
+
+    a = ArchiveReader.read(file)
+    # cut back to its last complete entry: no partial one at the end
+    assert a.scan.warnings == []
+    refute a.scan.central_directory?
+    assert hd(a.names) == "manifest.json"
+    assert length(a.chunks) >= 1
+    assert Enum.any?(a.events, &match?(%{kind: :send, term: {:noise, _}}, &1))
+  end
+
+  test "a disk full from the start: start/1 returns the path and the reason" do
+    assert {:error, {:write_failed, "/dev/full", :enospc}} =
+             Otpscope.start(file: "/dev/full", processes: [self()])
+
+    assert Process.whereis(Otpscope.Recorder) == nil
+    assert :erlang.trace_info(self(), :flags) == {:flags, []}
+  end
+
+  defp noise do
+    send(self(), {:noise, :crypto.strong_rand_bytes(2_048)})
+    receive do: ({:noise, _} -> :ok)
+    # slow enough that a chunk (every 20 ms) is far smaller than the disk
+    Process.sleep(1)
+    noise()
+  end
+
   defp receive_os_pid(port, acc) do
     receive do
       {^port, {:data, data}} ->

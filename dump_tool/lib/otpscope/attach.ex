@@ -241,5 +241,8 @@ defmodule Otpscope.Attach do
   def describe({:write_failed, path, reason}),
     do: "writing #{path} failed: #{:file.format_error(reason)}"
 
+  def describe({:recorder_crashed, path, reason}),
+    do: "the recorder crashed (#{inspect(reason)}) while writing #{path}"
+
   def describe(other), do: inspect(other)
 end
