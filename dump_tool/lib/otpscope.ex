@@ -108,6 +108,9 @@ defmodule Otpscope do
       that module, once the process is gone, loads the original back.
       Example:
       `lines: [MyApp.Parser, {MyApp.Worker, :handle_info, 2}]`.
+    * `:allow_risky` - modules that `:modules` and `:lines` may name
+      although the runtime and nearly every process call them (default `[]`:
+      such modules are refused, see "Safety").
     * `:messages` - record sends and receives (default `true`).
     * `:states` - record GenServer/gen_statem states (default `true`).
     * `:start_states` - with `:states`, read the state of every chosen
@@ -210,6 +213,21 @@ defmodule Otpscope do
       soon as it is written, at least every `:flush_interval`, so if the node
       dies (even `kill -9`) the archive is readable up to its last complete
       entry. Only the central directory is written at stop.
+    * **It refuses to trace what every process calls.** `:modules` and
+      `:lines` naming one of these raise an `ArgumentError` that names the
+      module and the risk, unless the module is listed in `:allow_risky`:
+      the runtime (`:erlang`, `:erts_internal`, `:erts_debug`,
+      `:erl_tracer`, `:prim_file`, `:prim_inet`, `:zlib`, `:error_handler`,
+      `:code`, `:code_server`, `:init`), the stdlib everyone calls
+      (`:lists`, `:maps`, `:io`, `:io_lib`, `:io_lib_format`, `:unicode`,
+      `:binary`, `:ets`, `:file`, `:string`), the machinery of OTP
+      processes (`:gen`, `:gen_server`, `:gen_statem`, `:gen_event`,
+      `:proc_lib`, `:sys`, `:supervisor`, `:application_controller`,
+      `:logger`), Elixir's core (`Kernel`, `Enum`, `Map`, `List`,
+      `String`, `IO`, `Process`, `GenServer`, `Keyword`, `Access`), and the
+      recorder's own modules. A pattern on them turns every process's
+      ordinary work into trace messages: a flood the tracer can only drop,
+      and a slower node while it lasts.
     * **A full disk loses nothing silently.** When a write fails, the file
       is cut back to its last complete entry, the recording stops (tracing
       off, as at any stop), the reason is logged, and `stop/0` returns

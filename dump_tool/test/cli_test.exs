@@ -16,13 +16,16 @@ defmodule Otpscope.CLITest do
 
   test "parse!/1 reads the mix task flags" do
     {opts, cli} =
-      CLI.parse!(~w(-o t.zip --processes MyApp.Worker,:logger --modules Foo,Foo.Bar.baz/2,:lists
+      CLI.parse!(
+        ~w(-o t.zip --processes MyApp.Worker,:logger --modules Foo,Foo.Bar.baz/2,:lists --allow-risky :lists,Enum
                     --duration 2m --max-events 500 --max-rate infinity --no-messages --no-states
-                    --lines Foo.Parser,Foo.W.handle_info/2 --no-start-states))
+                    --lines Foo.Parser,Foo.W.handle_info/2 --no-start-states)
+      )
 
     assert opts[:file] == Path.expand("t.zip")
     assert opts[:processes] == [MyApp.Worker, :logger]
     assert opts[:modules] == [Foo, {Foo.Bar, :baz, 2}, :lists]
+    assert opts[:allow_risky] == [:lists, Enum]
     assert opts[:duration] == 120_000
     assert opts[:max_events] == 500
     assert opts[:max_rate] == :infinity

@@ -301,6 +301,46 @@ defmodule OtpscopeTest do
     end
   end
 
+  test "start/1 refuses to trace what every process calls unless allowed by name" do
+    assert_raise ArgumentError,
+                 ~r/:modules: refusing :lists: nearly every process calls it all the time.*allow_risky: \[:lists\]/,
+                 fn -> Otpscope.start(modules: [{:lists, :reverse, 1}]) end
+
+    for mod <- [:erlang, :gen, :proc_lib, :io, Enum, :gen_server] do
+      assert_raise ArgumentError, ~r/refusing #{inspect(mod)}/, fn ->
+        Otpscope.start(modules: [mod])
+      end
+    end
+
+    assert_raise ArgumentError,
+                 ~r/:lines: refusing Otpscope.Tracer: the recorder's own module/,
+                 fn ->
+                   Otpscope.start(lines: [Otpscope.Tracer])
+                 end
+
+    # nothing was started by the refusals
+    assert Process.whereis(Otpscope.Recorder) == nil
+
+    # allowed by name: traced
+    file = tmp_file("risky.zip")
+    pid = spawn(fn -> receive(do: (:go -> :lists.reverse([1, 2]))) end)
+
+    {:ok, _} =
+      Otpscope.start(
+        file: file,
+        processes: [pid],
+        modules: [{:lists, :reverse, 1}],
+        allow_risky: [:lists],
+        states: false
+      )
+
+    send(pid, :go)
+    await_exits([pid])
+    {:ok, ^file} = Otpscope.stop()
+    events = ArchiveReader.read(file).events
+    assert Enum.any?(events, &match?(%{kind: :call, mfa: {:lists, :reverse, 1}}, &1))
+  end
+
   defmodule Slow do
     use GenServer
     def init(s), do: {:ok, s}

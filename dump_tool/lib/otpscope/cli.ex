@@ -21,6 +21,7 @@ defmodule Otpscope.CLI do
     processes: :string,
     modules: :string,
     lines: :string,
+    allow_risky: :string,
     duration: :string,
     max_events: :string,
     max_rate: :string,
@@ -53,6 +54,7 @@ defmodule Otpscope.CLI do
     Otpscope.Lines,
     Otpscope.Options,
     Otpscope.Recorder,
+    Otpscope.Refusals,
     Otpscope.Remote,
     Otpscope.Snapshots,
     Otpscope.Trace,
@@ -81,16 +83,38 @@ defmodule Otpscope.CLI do
 
     opts =
       Enum.flat_map(parsed, fn
-        {:output, f} -> [file: Path.expand(f)]
-        {:processes, p} -> [processes: processes!(p)]
-        {:modules, m} -> [modules: modules!(m)]
-        {:lines, m} -> [lines: modules!(m)]
-        {:max_events, v} -> [max_events: count!(:max_events, v)]
-        {:max_rate, v} -> [max_rate: count!(:max_rate, v)]
-        {k, v} when k in [:max_buffer_memory, :max_mailbox_memory] -> [{k, bytes!(k, v)}]
-        {k, v} when k in [:messages, :states, :start_states, :lifecycle, :telemetry] -> [{k, v}]
-        {k, v} when k in [:max_binary, :max_list, :max_map, :max_tuple, :max_depth] -> [{k, v}]
-        _ -> []
+        {:output, f} ->
+          [file: Path.expand(f)]
+
+        {:processes, p} ->
+          [processes: processes!(p)]
+
+        {:modules, m} ->
+          [modules: modules!(m)]
+
+        {:lines, m} ->
+          [lines: modules!(m)]
+
+        {:allow_risky, m} ->
+          [allow_risky: Enum.map(String.split(m, ",", trim: true), &module_atom/1)]
+
+        {:max_events, v} ->
+          [max_events: count!(:max_events, v)]
+
+        {:max_rate, v} ->
+          [max_rate: count!(:max_rate, v)]
+
+        {k, v} when k in [:max_buffer_memory, :max_mailbox_memory] ->
+          [{k, bytes!(k, v)}]
+
+        {k, v} when k in [:messages, :states, :start_states, :lifecycle, :telemetry] ->
+          [{k, v}]
+
+        {k, v} when k in [:max_binary, :max_list, :max_map, :max_tuple, :max_depth] ->
+          [{k, v}]
+
+        _ ->
+          []
       end)
 
     {opts ++ [duration: duration],
@@ -219,6 +243,8 @@ defmodule Otpscope.CLI do
     -p, --processes SPEC     all (default), new, or Name1,Name2,<0.123.0>
     -m, --modules LIST       modules or Mod.fun/arity to call-trace
         --lines LIST         modules or Mod.fun/arity to take line snapshots in
+        --allow-risky LIST   modules that --modules/--lines may name although every
+                             process calls them (:lists, Enum, :gen_server, ...)
     -d, --duration TIME      500ms, 10s, 2m (default 10s)
         --max-events N       stop after N events (default 1000000)
         --max-rate N         events/s above which events are dropped and counted

@@ -32,6 +32,10 @@ defmodule Mix.Tasks.Otpscope.Record do
     * `--lines` - comma-separated modules or `Mod.fun/arity` to take line
       snapshots in (the variables bound before each expression; see the
       `:lines` option of `Otpscope.start/1`)
+    * `--allow-risky` - comma-separated modules that `--modules` and
+      `--lines` may name although every process calls them (`:lists`,
+      `Enum`, `:gen_server`, ...: refused otherwise, see "Safety" in
+      `Otpscope`)
     * `-d`, `--duration` - how long to record: `500ms`, `10s`, `2m`
       (default `10s`)
     * `--max-events` - stop after this many events (default 1000000)
