@@ -154,6 +154,48 @@ defmodule Otpscope.CLITest do
     end
   end
 
+  test "--cluster records the node given and every node connected to it, each into its own archive" do
+    id = System.unique_integer([:positive])
+    a = Nodes.start_target("otpscope_a_#{id}")
+    b = Nodes.start_target("otpscope_b_#{id}", connect: a.node)
+    dir = Path.join(Path.dirname(tmp_file("x")), "cluster")
+
+    try do
+      {output, status} =
+        Nodes.client(
+          ~w(--cluster --node #{a.node} --cookie otpscope_test --duration 1s -o #{dir})
+        )
+
+      assert status == 0, output
+
+      for t <- [a, b] do
+        archive = ArchiveReader.read(Path.join(dir, "#{t.node}.zip"))
+        assert archive.scan.central_directory?
+        assert archive.manifest =~ ~s("node":"#{t.node}")
+        assert Enum.any?(archive.events, &match?(%{kind: :send, term: {:spin, _}}, &1))
+      end
+
+      assert length(File.ls!(dir)) == 2
+    after
+      Enum.each([a, b], &Nodes.stop_target/1)
+    end
+  end
+
+  test "parse!/1 reads --nodes and --cluster and refuses what cannot work" do
+    {_opts, cli} = CLI.parse!(~w(--nodes a@h,b@h -o out))
+    assert cli.nodes == [:a@h, :b@h] and cli.output == "out"
+    {_opts, cli} = CLI.parse!(~w(--cluster --node a@h))
+    assert cli.cluster and cli.node == :a@h
+
+    assert_raise ArgumentError, ~r/either --node or --nodes/, fn ->
+      CLI.parse!(~w(--node a@h --nodes b@h))
+    end
+
+    assert_raise ArgumentError, ~r/--cluster records the node given with --node/, fn ->
+      CLI.parse!(~w(--cluster))
+    end
+  end
+
   # One line on stderr naming what is wrong, exit status 1, no stack trace.
   defp assert_one_line_failure({output, status}, expected) do
     assert status == 1, output
@@ -195,7 +237,7 @@ defmodule Otpscope.CLITest do
       Nodes.stop_target(target)
 
       Nodes.await_client(client)
-      |> assert_one_line_failure(~r/lost the connection to #{target.node} while recording/)
+      |> assert_one_line_failure(~r/lost the connection to #{target.node}/)
 
       assert File.ls!(Path.dirname(lost)) == []
     after

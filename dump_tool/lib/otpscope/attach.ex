@@ -60,6 +60,47 @@ defmodule Otpscope.Attach do
     end
   end
 
+  @doc """
+  Records several nodes at once, each into `dir/<node>.zip`: all are
+  connected and loaded first, then the recordings start together. With
+  `cluster: true` in `cli`, `nodes` is one node and the recording covers it
+  and every node it is connected to. Returns `[{node, {:ok, path} |
+  {:error, message}}]`, one per node; raises `Otpscope.Attach.Error` when no
+  recording could start (the nodes cannot be reached).
+  """
+  def record_many(nodes, dir, opts, cli \\ %{}) do
+    nodes = if cli[:cluster], do: cluster(hd(nodes), cli), else: Enum.uniq(nodes)
+
+    for node <- nodes do
+      connect!(node, cli)
+      load!(node)
+    end
+
+    nodes
+    |> Enum.map(fn node ->
+      file = Path.join(dir, "#{node}.zip")
+
+      Task.async(fn ->
+        try do
+          {node, record(node, Keyword.put(opts, :file, file), cli)}
+        rescue
+          e in Error -> {node, {:error, e.message}}
+        end
+      end)
+    end)
+    |> Task.await_many(:infinity)
+  end
+
+  # The node given and the (visible) nodes it is connected to.
+  defp cluster(node, cli) do
+    connect!(node, cli)
+
+    case :rpc.call(node, Node, :list, []) do
+      nodes when is_list(nodes) -> [node | Enum.sort(nodes)]
+      {:badrpc, reason} -> fail!(badrpc(node, reason))
+    end
+  end
+
   defp fail!(message), do: raise(Error, message)
 
   defp connect!(node, cli) do
@@ -225,7 +266,7 @@ defmodule Otpscope.Attach do
           "(readable up to its last complete chunk) is in #{local}"
       )
 
-  defp badrpc(node, :nodedown), do: "lost the connection to #{node}"
+  defp badrpc(node, :nodedown), do: "lost the connection to #{node} (did the node stop?)"
   defp badrpc(node, reason), do: "remote call on #{node} failed: #{inspect(reason)}"
 
   @doc "One line describing a reason returned by the recorder."

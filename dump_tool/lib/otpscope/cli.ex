@@ -38,6 +38,8 @@ defmodule Otpscope.CLI do
     max_tuple: :integer,
     max_depth: :integer,
     node: :string,
+    nodes: :string,
+    cluster: :boolean,
     cookie: :string,
     sname: :string,
     remote_dir: :string
@@ -120,11 +122,55 @@ defmodule Otpscope.CLI do
     {opts ++ [duration: duration],
      %{
        node: parsed[:node] && String.to_atom(parsed[:node]),
+       nodes: nodes!(parsed),
+       cluster: Keyword.get(parsed, :cluster, false),
+       output: parsed[:output],
        cookie: parsed[:cookie] && String.to_atom(parsed[:cookie]),
        sname: parsed[:sname],
        remote_dir: parsed[:remote_dir],
        duration: duration
      }}
+  end
+
+  # --nodes a@h,b@h, or --cluster with --node
+  defp nodes!(parsed) do
+    cond do
+      parsed[:nodes] && parsed[:node] ->
+        raise ArgumentError, "give either --node or --nodes, not both"
+
+      parsed[:nodes] ->
+        case String.split(parsed[:nodes], ",", trim: true) do
+          [] -> raise ArgumentError, "--nodes: expected a comma-separated list of name@host"
+          names -> Enum.map(names, &String.to_atom/1)
+        end
+
+      parsed[:cluster] && !parsed[:node] ->
+        raise ArgumentError, "--cluster records the node given with --node and its cluster"
+
+      true ->
+        nil
+    end
+  end
+
+  @doc """
+  Records what `cli` names: one node (`{:ok, [path]}`), or with `--nodes` /
+  `--cluster` each node into its own archive in the `-o` directory (default
+  `otpscope-<unix seconds>`), `{:ok, paths}` or `{:error, paths, failures}`
+  where each failure is one line.
+  """
+  def record(opts, cli) do
+    if cli.nodes || cli.cluster do
+      dir = Path.expand(cli.output || "otpscope-#{System.os_time(:second)}")
+      File.mkdir_p!(dir)
+      nodes = cli.nodes || [cli.node]
+      results = Otpscope.Attach.record_many(nodes, dir, Keyword.delete(opts, :file), cli)
+      paths = for {_node, {:ok, path}} <- results, do: path
+      failures = for {_node, {:error, message}} <- results, do: message
+      if failures == [], do: {:ok, paths}, else: {:error, paths, failures}
+    else
+      {:ok, path} = Otpscope.Attach.record(cli.node, opts, cli)
+      {:ok, [path]}
+    end
   end
 
   @doc "Parses `64MB`, `512KB`, `1GB` (or plain bytes) into bytes."
@@ -237,6 +283,8 @@ defmodule Otpscope.CLI do
 
   Usage:
     otpscope_record --node NAME@HOST --cookie COOKIE [options]
+    otpscope_record --nodes A@HOST,B@HOST --cookie COOKIE -o DIR [options]
+    otpscope_record --cluster --node NAME@HOST --cookie COOKIE -o DIR [options]
 
   Options (same as `mix otpscope.record`):
     -o, --output PATH        archive path (default otpscope-<node>-<time>.zip)
@@ -256,6 +304,9 @@ defmodule Otpscope.CLI do
         --remote-dir DIR     where the node writes the archive before it is
                              copied back and removed (default: the node's tmp dir)
         --sname NAME         this client's node name (default: unique, hidden)
+        --nodes A@H,B@H      record several nodes at once, each into DIR/<node>.zip
+                             (-o DIR, default otpscope-<unix seconds>)
+        --cluster            with --node: that node and every node connected to it
   """
 
   def main(argv) do
@@ -266,14 +317,23 @@ defmodule Otpscope.CLI do
 
     {opts, cli} = parse!(argv)
 
-    unless cli.node do
+    unless cli.node || cli.nodes do
       raise ArgumentError,
-            "otpscope_record attaches to a running node: give --node name@host (and --cookie)"
+            "otpscope_record attaches to running nodes: give --node name@host " <>
+              "(or --nodes a@host,b@host, or --cluster with --node) and --cookie"
     end
 
-    IO.puts("recording on #{cli.node} for #{cli.duration} ms ...")
-    {:ok, path} = Otpscope.Attach.record(cli.node, opts, cli)
-    IO.puts(summary(path))
+    IO.puts("recording on #{Enum.join(cli.nodes || [cli.node], ", ")} for #{cli.duration} ms ...")
+
+    case record(opts, cli) do
+      {:ok, paths} ->
+        Enum.each(paths, &IO.puts(summary(&1)))
+
+      {:error, paths, failures} ->
+        Enum.each(paths, &IO.puts(summary(&1)))
+        Enum.each(failures, &IO.puts(:stderr, "otpscope_record: " <> &1))
+        System.halt(1)
+    end
   rescue
     e in [ArgumentError, OptionParser.ParseError, Otpscope.Attach.Error] ->
       IO.puts(:stderr, "otpscope_record: " <> Exception.message(e))
