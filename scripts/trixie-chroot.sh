@@ -46,10 +46,15 @@ trap unmount_all EXIT
 
 # /proc for the runtime (erl_child_setup, os:cmd), /dev for /dev/null and
 # /dev/urandom; the network stack is the host's, so epmd and -sname nodes work.
+# A run that was killed may have left them mounted: mount only what is not.
 mount_in() {
   local dir=$1
-  mount -t proc proc "$dir/proc" && MOUNTED+=("$dir/proc")
-  mount --bind /dev "$dir/dev" && MOUNTED+=("$dir/dev")
+  if ! mountpoint -q "$dir/proc"; then
+    mount -t proc proc "$dir/proc" && MOUNTED+=("$dir/proc")
+  fi
+  if ! mountpoint -q "$dir/dev"; then
+    mount --bind /dev "$dir/dev" && MOUNTED+=("$dir/dev")
+  fi
   cp /etc/hosts /etc/resolv.conf "$dir/etc/" 2>/dev/null || true
 }
 
@@ -69,7 +74,7 @@ build() {
   [ "$(id -u)" = 0 ] || die "building the chroot needs root (debootstrap, chroot)"
   command -v debootstrap >/dev/null 2>&1 || {
     echo "installing debootstrap"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >/dev/null ||
+    { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >/dev/null; } ||
       die "debootstrap is missing and apt-get install debootstrap failed"
   }
   local partial="$CHROOT.partial" start=$SECONDS

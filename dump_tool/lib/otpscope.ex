@@ -193,7 +193,14 @@ defmodule Otpscope do
       4 senders, with both at 8 MB, peaked at 27-39 MB (440-570 MB on the
       mixed benchmark workload before, with the defaults). The average rises
       fast and falls slowly, so on a workload where few messages are big the
-      mailbox may shed earlier than needed, never later.
+      mailbox may shed earlier than needed, never later. Messages dropped
+      unread are collected as they go (a minor garbage collection once
+      more than 512 KB of them were dropped), not kept on the tracer's heap
+      until its next collection. The bound holds while the tracer gets the
+      CPU: it runs at high priority, so busy processes on every scheduler
+      do not delay it, but a machine whose cores are taken by other OS
+      processes can keep its scheduler thread off the CPU while the traced
+      processes run, and what arrives meanwhile waits in its mailbox.
     * **Every drop is counted**: how many, why, and from when to when, in the
       chunk's `:drops` and in `totals.json`. Written + dropped = traced,
       exactly.
