@@ -29,6 +29,8 @@ defmodule Otpscope.Test.Nodes do
 
     script = """
     #{connect}
+    # the test VM holds the other end of stdin: gone with it
+    spawn(fn -> IO.read(:stdio, :line); System.halt(0) end)
     # every node that connects, with its type, for the tests to ask
     spawn(fn ->
       Process.register(self(), :otpscope_test_nodeups)
