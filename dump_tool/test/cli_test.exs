@@ -245,6 +245,36 @@ defmodule Otpscope.CLITest do
     end
   end
 
+  @tag :needs_root
+  test "the node's disk fills up: what was written comes back, and the message says why and where" do
+    target =
+      Nodes.start_target("otpscope_target_#{System.unique_integer([:positive])}", noise: true)
+
+    mnt = Path.join(Path.dirname(tmp_file("x")), "small")
+    File.mkdir_p!(mnt)
+    {_, 0} = System.cmd("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt])
+    file = tmp_file("full.zip")
+
+    try do
+      Nodes.client(
+        ~w(--node #{target.node} --cookie otpscope_test --duration 10m --max-binary 4096
+           --remote-dir #{mnt} -o #{file})
+      )
+      |> assert_one_line_failure(
+        ~r"recording on #{target.node} stopped early: writing #{mnt}/\S+ failed: no space left on device; .* is in #{file}"
+      )
+
+      a = ArchiveReader.read(file)
+      assert a.scan.warnings == []
+      assert Enum.any?(a.events, &match?(%{kind: :send, term: {:noise, _}}, &1))
+      # removed from the node
+      assert File.ls!(mnt) == []
+    after
+      Nodes.stop_target(target)
+      System.cmd("umount", ["-l", mnt])
+    end
+  end
+
   test "a client killed mid-recording leaves nothing on the node: the recording stops and its archive is removed" do
     target = Nodes.start_target("otpscope_target_#{System.unique_integer([:positive])}")
     remote_dir = Path.dirname(tmp_file("remote"))

@@ -42,6 +42,11 @@ defmodule Otpscope.Remote do
   end
 
   defp init(client, opts, dir, caller, ref) do
+    # Spawned from an rpc, this process (and the recorder it starts) would
+    # print to the client's terminal; what the recording logs belongs in
+    # the node's own log.
+    if user = Process.whereis(:user), do: Process.group_leader(self(), user)
+
     with {:ok, dir} <- writable_dir(dir),
          path = Path.join(dir, "otpscope-#{node()}-#{System.unique_integer([:positive])}.zip"),
          {:ok, _} <- start_recording(Keyword.merge(opts, file: path, owner: self())) do

@@ -16,7 +16,8 @@ defmodule Otpscope.Test.Nodes do
   @doc """
   Starts a node named `name@host` running a process that keeps sending
   itself `{:spin, n}`; with `connect: node` it joins that node's cluster
-  first. Returns `%{node: node, port: port, os_pid: os_pid}` once it runs.
+  first; with `noise: true` another one sends itself 2 KB of random bytes
+  every millisecond. Returns `%{node: node, port: port, os_pid: os_pid}` once it runs.
   """
   def start_target(name, opts \\ []) do
     node = String.to_atom("#{name}@#{host()}")
@@ -46,8 +47,11 @@ defmodule Otpscope.Test.Nodes do
     end)
     defmodule Spin do
       def loop(n), do: (send(self(), {:spin, n}); receive(do: (_ -> :ok)); Process.sleep(2); loop(n + 1))
+      # random bytes do not compress: fills a disk
+      def noise, do: (send(self(), {:noise, :crypto.strong_rand_bytes(2_048)}); receive(do: (_ -> :ok)); Process.sleep(1); noise())
     end
     spawn(fn -> Spin.loop(0) end)
+    #{if opts[:noise], do: "spawn(fn -> Spin.noise() end)", else: ""}
     IO.puts("READY " <> System.pid())
     Process.sleep(:infinity)
     """
