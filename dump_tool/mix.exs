@@ -18,8 +18,10 @@ defmodule Otpscope.MixProject do
     ]
   end
 
+  # The recorder itself needs only the kernel; the tests drive :dbg (runtime_tools)
+  # as "another tracer" next to it.
   def application do
-    [extra_applications: []]
+    [extra_applications: if(Mix.env() == :test, do: [:runtime_tools], else: [])]
   end
 
   # The demo application and the archive reader used by the tests and the

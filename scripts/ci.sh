@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one gate: everything CI and a developer run before landing. Stages run in
 # order and stop at the first failure: system tools, npm install, type-check,
-# format check, unit tests (Node, real DuckDB-WASM), Elixir recorder tests,
+# format check, unit tests (Node, real DuckDB-WASM), Elixir recorder tests on
+# OTP 25 / Elixir 1.14 and on OTP 27 / Elixir 1.18 (a Debian trixie chroot),
 # build, the benchmark harness in --quick mode, browser tests (Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,6 +67,15 @@ stage "recorder (mix format, compile --warnings-as-errors, mix test)"
   mix compile --warnings-as-errors
   mix test --warnings-as-errors
 )
+
+# recorder: the same suite on OTP 27 / Elixir 1.18. The chroot is built once
+# per machine (~5 min, ~240 MB in /var/cache/otpscope) and reused.
+stage "recorder on OTP 27 / Elixir 1.18 (scripts/trixie-chroot.sh)"
+if [ "$(id -u)" = 0 ]; then
+  scripts/trixie-chroot.sh test
+else
+  echo "skipped: the chroot needs root (run: sudo scripts/trixie-chroot.sh test)"
+fi
 
 stage "build the analyzer"
 npx vite build --logLevel warn

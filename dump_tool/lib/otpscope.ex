@@ -108,6 +108,9 @@ defmodule Otpscope do
       that module, once the process is gone, loads the original back.
       Example:
       `lines: [MyApp.Parser, {MyApp.Worker, :handle_info, 2}]`.
+    * `:allow_risky` - modules that `:modules` and `:lines` may name
+      although the runtime and nearly every process call them (default `[]`:
+      such modules are refused, see "Safety").
     * `:messages` - record sends and receives (default `true`).
     * `:states` - record GenServer/gen_statem states (default `true`).
     * `:start_states` - with `:states`, read the state of every chosen
@@ -190,7 +193,14 @@ defmodule Otpscope do
       4 senders, with both at 8 MB, peaked at 27-39 MB (440-570 MB on the
       mixed benchmark workload before, with the defaults). The average rises
       fast and falls slowly, so on a workload where few messages are big the
-      mailbox may shed earlier than needed, never later.
+      mailbox may shed earlier than needed, never later. Messages dropped
+      unread are collected as they go (a minor garbage collection once
+      more than 512 KB of them were dropped), not kept on the tracer's heap
+      until its next collection. The bound holds while the tracer gets the
+      CPU: it runs at high priority, so busy processes on every scheduler
+      do not delay it, but a machine whose cores are taken by other OS
+      processes can keep its scheduler thread off the CPU while the traced
+      processes run, and what arrives meanwhile waits in its mailbox.
     * **Every drop is counted**: how many, why, and from when to when, in the
       chunk's `:drops` and in `totals.json`. Written + dropped = traced,
       exactly.
@@ -210,6 +220,25 @@ defmodule Otpscope do
       soon as it is written, at least every `:flush_interval`, so if the node
       dies (even `kill -9`) the archive is readable up to its last complete
       entry. Only the central directory is written at stop.
+    * **It refuses to trace what every process calls.** `:modules` and
+      `:lines` naming one of these raise an `ArgumentError` that names the
+      module and the risk, unless the module is listed in `:allow_risky`:
+      the runtime (`:erlang`, `:erts_internal`, `:erts_debug`,
+      `:erl_tracer`, `:prim_file`, `:prim_inet`, `:zlib`, `:error_handler`,
+      `:code`, `:code_server`, `:init`), the stdlib everyone calls
+      (`:lists`, `:maps`, `:io`, `:io_lib`, `:io_lib_format`, `:unicode`,
+      `:binary`, `:ets`, `:file`, `:string`), the machinery of OTP
+      processes (`:gen`, `:gen_server`, `:gen_statem`, `:gen_event`,
+      `:proc_lib`, `:sys`, `:supervisor`, `:application_controller`,
+      `:logger`), Elixir's core (`Kernel`, `Enum`, `Map`, `List`,
+      `String`, `IO`, `Process`, `GenServer`, `Keyword`, `Access`), and the
+      recorder's own modules. A pattern on them turns every process's
+      ordinary work into trace messages: a flood the tracer can only drop,
+      and a slower node while it lasts.
+    * **A full disk loses nothing silently.** When a write fails, the file
+      is cut back to its last complete entry, the recording stops (tracing
+      off, as at any stop), the reason is logged, and `stop/0` returns
+      `{:error, {:write_failed, path, reason}}`.
   """
 
   alias Otpscope.{Options, Recorder}
@@ -221,7 +250,8 @@ defmodule Otpscope do
   Starts recording. Returns `{:ok, recording}`.
 
   Returns `{:error, {:already_started, pid}}` when a recording runs on this
-  node, `{:error, {:already_traced, message}}` when another tracer is in the
+  node, `{:error, {:write_failed, path, reason}}` when the archive cannot be
+  written (`:enospc`, `:eacces`, ...), `{:error, {:already_traced, message}}` when another tracer is in the
   way (OTP < 27), `{:error, {:not_registered, name}}` or
   `{:error, {:not_alive, pid}}` for bad process lists,
   `{:error, {:lines, message}}` when a `lines:` module cannot be
@@ -258,7 +288,12 @@ defmodule Otpscope do
 
   Also returns the archive of a recording that already stopped by itself
   (`:max_events`, `:duration`). Returns `{:error, :not_recording}` when there
-  is none.
+  is none, and `{:error, {:write_failed, archive_path, reason}}` when writing
+  the archive failed (`reason` is a `:file` error such as `:enospc`, a full
+  disk): the recording stopped then, logged why, and the archive is
+  readable up to its last complete chunk. `{:error, {:recorder_crashed,
+  archive_path, reason}}` means the same after a crash of the recorder's
+  own processes (a bug).
   """
   @spec stop() :: {:ok, Path.t()} | {:error, term}
   def stop do

@@ -2,18 +2,30 @@ defmodule Otpscope.CLITest do
   use ExUnit.Case, async: false
 
   import Otpscope.Test.Case
-  alias Otpscope.CLI
-  alias Otpscope.Test.ArchiveReader
+  alias Otpscope.{Attach, CLI}
+  alias Otpscope.Test.{ArchiveReader, Nodes}
+
+  # The client side of attach mode (and the escript's entry point) stay on
+  # the client; everything else runs on the recorded node.
+  @client_modules [
+    Otpscope.CLI,
+    Otpscope.Attach,
+    Otpscope.Attach.Error,
+    Mix.Tasks.Otpscope.Record
+  ]
 
   test "parse!/1 reads the mix task flags" do
     {opts, cli} =
-      CLI.parse!(~w(-o t.zip --processes MyApp.Worker,:logger --modules Foo,Foo.Bar.baz/2,:lists
+      CLI.parse!(
+        ~w(-o t.zip --processes MyApp.Worker,:logger --modules Foo,Foo.Bar.baz/2,:lists --allow-risky :lists,Enum
                     --duration 2m --max-events 500 --max-rate infinity --no-messages --no-states
-                    --lines Foo.Parser,Foo.W.handle_info/2 --no-start-states))
+                    --lines Foo.Parser,Foo.W.handle_info/2 --no-start-states)
+      )
 
     assert opts[:file] == Path.expand("t.zip")
     assert opts[:processes] == [MyApp.Worker, :logger]
     assert opts[:modules] == [Foo, {Foo.Bar, :baz, 2}, :lists]
+    assert opts[:allow_risky] == [:lists, Enum]
     assert opts[:duration] == 120_000
     assert opts[:max_events] == 500
     assert opts[:max_rate] == :infinity
@@ -53,61 +65,233 @@ defmodule Otpscope.CLITest do
     end
   end
 
-  test "attach mode ships every recorder module (all but the CLI and the Mix task)" do
+  test "attach mode ships every recorder module (all but the client's)" do
     {:ok, mods} = :application.get_key(:otpscope, :modules)
     # the app's own modules (test support is compiled into it under MIX_ENV=test)
     lib = Path.expand("lib", File.cwd!())
 
     runtime =
       for m <- mods,
-          m not in [Otpscope.CLI, Mix.Tasks.Otpscope.Record],
+          m not in @client_modules,
           String.starts_with?(List.to_string(m.module_info(:compile)[:source]), lib),
           do: m
 
     assert Enum.sort(CLI.runtime_modules()) == Enum.sort(runtime)
   end
 
-  test "attach mode records a running node and copies the archive back" do
-    name = "otpscope_target_#{System.unique_integer([:positive])}"
-    {host, 0} = System.cmd("hostname", ["-s"])
-    target = String.to_atom("#{name}@#{String.trim(host)}")
+  setup do
+    Nodes.ensure_distributed()
+    :ok
+  end
 
-    script = """
-    defmodule Spin do
-      def loop(n), do: (send(self(), {:spin, n}); receive(do: (_ -> :ok)); Process.sleep(2); loop(n + 1))
-    end
-    spawn(fn -> Spin.loop(0) end)
-    IO.puts("READY")
-    Process.sleep(:infinity)
-    """
-
-    elixir = System.find_executable("elixir")
-
-    port =
-      Port.open({:spawn_executable, elixir}, [
-        :binary,
-        :exit_status,
-        args: ["--sname", name, "--cookie", "otpscope_test", "-e", script]
-      ])
-
-    assert_receive {^port, {:data, "READY" <> _}}, 30_000
+  test "attach mode records a running node, streams the archive back and leaves nothing there" do
+    target = Nodes.start_target("otpscope_target_#{System.unique_integer([:positive])}")
     file = tmp_file("attached.zip")
+    remote_dir = Path.dirname(tmp_file("remote"))
 
     try do
       assert {:ok, ^file} =
-               CLI.attach(
-                 target,
-                 :otpscope_test,
+               Attach.record(
+                 target.node,
                  [file: file, duration: 400, processes: :all],
-                 nil
+                 %{cookie: Nodes.cookie(), remote_dir: remote_dir}
                )
 
       a = ArchiveReader.read(file)
       assert a.scan.central_directory?
-      assert a.manifest =~ ~s("node":"#{target}")
+      assert a.manifest =~ ~s("node":"#{target.node}")
       assert Enum.any?(a.events, &match?(%{kind: :send, term: {:spin, _}}, &1))
+      # streamed back, then removed from the node
+      assert File.ls!(remote_dir) == []
+      refute File.exists?(file <> ".part")
     after
-      :rpc.call(target, System, :halt, [0])
+      Nodes.stop_target(target)
+    end
+  end
+
+  # Regression test: two clients started at once took the same node name,
+  # joined the cluster as visible nodes, and global disconnected one of them
+  # (a MatchError stack trace).
+  test "two clients record the two nodes of a cluster at once" do
+    id = System.unique_integer([:positive])
+    a = Nodes.start_target("otpscope_a_#{id}")
+    b = Nodes.start_target("otpscope_b_#{id}", connect: a.node)
+    [file_a, file_b] = for t <- [a, b], do: tmp_file("#{t.node}.zip")
+
+    try do
+      runs =
+        for {t, file} <- [{a, file_a}, {b, file_b}] do
+          Task.async(fn ->
+            Nodes.client(~w(--node #{t.node} --cookie otpscope_test --duration 1s -o #{file}))
+          end)
+        end
+        |> Task.await_many(:infinity)
+
+      for {output, status} <- runs do
+        assert status == 0, output
+        refute output =~ "** ("
+      end
+
+      assert ArchiveReader.read(file_a).manifest =~ ~s("node":"#{a.node}")
+      assert ArchiveReader.read(file_b).manifest =~ ~s("node":"#{b.node}")
+
+      # each client connected to its node only, hidden, under a name of its own
+      clients =
+        for t <- [a, b] do
+          ups =
+            for {n, type} <- Nodes.nodeups(t),
+                Atom.to_string(n) =~ "otpscope_record_",
+                do: {n, type}
+
+          assert [{client, :hidden}] = ups
+          assert Atom.to_string(client) =~ ~r/^otpscope_record_\d+_\d+@/
+          client
+        end
+
+      assert Enum.uniq(clients) == clients
+    after
+      Enum.each([a, b], &Nodes.stop_target/1)
+    end
+  end
+
+  test "--cluster records the node given and every node connected to it, each into its own archive" do
+    id = System.unique_integer([:positive])
+    a = Nodes.start_target("otpscope_a_#{id}")
+    b = Nodes.start_target("otpscope_b_#{id}", connect: a.node)
+    dir = Path.join(Path.dirname(tmp_file("x")), "cluster")
+
+    try do
+      {output, status} =
+        Nodes.client(
+          ~w(--cluster --node #{a.node} --cookie otpscope_test --duration 1s -o #{dir})
+        )
+
+      assert status == 0, output
+
+      for t <- [a, b] do
+        archive = ArchiveReader.read(Path.join(dir, "#{t.node}.zip"))
+        assert archive.scan.central_directory?
+        assert archive.manifest =~ ~s("node":"#{t.node}")
+        assert Enum.any?(archive.events, &match?(%{kind: :send, term: {:spin, _}}, &1))
+      end
+
+      assert length(File.ls!(dir)) == 2
+    after
+      Enum.each([a, b], &Nodes.stop_target/1)
+    end
+  end
+
+  test "parse!/1 reads --nodes and --cluster and refuses what cannot work" do
+    {_opts, cli} = CLI.parse!(~w(--nodes a@h,b@h -o out))
+    assert cli.nodes == [:a@h, :b@h] and cli.output == "out"
+    {_opts, cli} = CLI.parse!(~w(--cluster --node a@h))
+    assert cli.cluster and cli.node == :a@h
+
+    assert_raise ArgumentError, ~r/either --node or --nodes/, fn ->
+      CLI.parse!(~w(--node a@h --nodes b@h))
+    end
+
+    assert_raise ArgumentError, ~r/--cluster records the node given with --node/, fn ->
+      CLI.parse!(~w(--cluster))
+    end
+  end
+
+  # One line on stderr naming what is wrong, exit status 1, no stack trace.
+  defp assert_one_line_failure({output, status}, expected) do
+    assert status == 1, output
+    lines = output |> String.split("\n", trim: true) |> Enum.reject(&(&1 =~ ~r/^recording on /))
+    assert [line] = lines, output
+    assert line =~ expected
+    assert String.starts_with?(line, "otpscope_record: ")
+  end
+
+  test "attach failures are one clear line and exit status 1" do
+    target = Nodes.start_target("otpscope_target_#{System.unique_integer([:positive])}")
+    name = target.node |> Atom.to_string() |> String.split("@") |> hd()
+
+    try do
+      Nodes.client(~w(--node nobody_here@#{Nodes.host()} --cookie otpscope_test))
+      |> assert_one_line_failure(~r/no node named nobody_here runs on .*running there: .*#{name}/)
+
+      Nodes.client(~w(--node #{target.node} --cookie not_the_cookie))
+      |> assert_one_line_failure(~r/refused the connection: wrong cookie/)
+
+      Nodes.client(~w(--node #{target.node} --cookie otpscope_test --remote-dir /nonexistent/x))
+      |> assert_one_line_failure(~r"--remote-dir /nonexistent/x: no such file or directory")
+
+      Nodes.client(~w(--node #{target.node} --cookie otpscope_test -p NoSuchProcess))
+      |> assert_one_line_failure(~r/refused to record: no process registered as NoSuchProcess/)
+
+      # the node goes away mid-recording
+      lost = tmp_file("lost.zip")
+
+      client =
+        Nodes.start_client(
+          ~w(--node #{target.node} --cookie otpscope_test --duration 10m -o #{lost})
+        )
+
+      eventually(fn ->
+        :rpc.call(target.node, Process, :whereis, [Otpscope.Recorder]) |> is_pid()
+      end)
+
+      Nodes.stop_target(target)
+
+      Nodes.await_client(client)
+      |> assert_one_line_failure(~r/lost the connection to #{target.node}/)
+
+      assert File.ls!(Path.dirname(lost)) == []
+    after
+      Nodes.stop_target(target)
+    end
+  end
+
+  @tag :needs_root
+  test "the node's disk fills up: what was written comes back, and the message says why and where" do
+    target =
+      Nodes.start_target("otpscope_target_#{System.unique_integer([:positive])}", noise: true)
+
+    mnt = Path.join(Path.dirname(tmp_file("x")), "small")
+    File.mkdir_p!(mnt)
+    {_, 0} = System.cmd("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt])
+    file = tmp_file("full.zip")
+
+    try do
+      Nodes.client(
+        ~w(--node #{target.node} --cookie otpscope_test --duration 10m --max-binary 4096
+           --remote-dir #{mnt} -o #{file})
+      )
+      |> assert_one_line_failure(
+        ~r"recording on #{target.node} stopped early: writing #{mnt}/\S+ failed: no space left on device; .* is in #{file}"
+      )
+
+      a = ArchiveReader.read(file)
+      assert a.scan.warnings == []
+      assert Enum.any?(a.events, &match?(%{kind: :send, term: {:noise, _}}, &1))
+      # removed from the node
+      assert File.ls!(mnt) == []
+    after
+      Nodes.stop_target(target)
+      System.cmd("umount", ["-l", mnt])
+    end
+  end
+
+  test "a client killed mid-recording leaves nothing on the node: the recording stops and its archive is removed" do
+    target = Nodes.start_target("otpscope_target_#{System.unique_integer([:positive])}")
+    remote_dir = Path.dirname(tmp_file("remote"))
+
+    try do
+      client =
+        Nodes.start_client(
+          ~w(--node #{target.node} --cookie otpscope_test --duration 10m --remote-dir #{remote_dir}
+             -o #{tmp_file("killed.zip")})
+        )
+
+      eventually(fn -> File.ls!(remote_dir) != [] end)
+      System.cmd("kill", ["-9", client.os_pid])
+      eventually(fn -> File.ls!(remote_dir) == [] end)
+      eventually(fn -> :rpc.call(target.node, Process, :whereis, [Otpscope.Recorder]) == nil end)
+    after
+      Nodes.stop_target(target)
     end
   end
 end

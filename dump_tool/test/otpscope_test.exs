@@ -18,7 +18,7 @@ defmodule OtpscopeTest do
     file = tmp_file("demo.zip")
     {:ok, %{file: ^file}} = Otpscope.start(file: file, processes: :new)
     OtpscopeDemo.App.start_app(worker_a: [notify: self(), interval: 10, until: 3])
-    assert_receive {:demo_done, 3}, 2_000
+    assert_receive {:demo_done, 3}
     Application.stop(:otpscope_demo)
     assert {:ok, ^file} = Otpscope.stop()
 
@@ -231,7 +231,8 @@ defmodule OtpscopeTest do
     Task.async(fn ->
       {:ok, door} = OtpscopeDemo.Door.start_link([1, 2])
       Enum.each([1, 2], &OtpscopeDemo.Door.press/1)
-      Process.sleep(60)
+      # the door locks itself again after its 30 ms state timeout
+      eventually(fn -> match?({:locked, _}, :sys.get_state(door)) end)
       :gen_statem.stop(door)
     end)
     |> Task.await()
@@ -300,25 +301,68 @@ defmodule OtpscopeTest do
     end
   end
 
+  test "start/1 refuses to trace what every process calls unless allowed by name" do
+    assert_raise ArgumentError,
+                 ~r/:modules: refusing :lists: nearly every process calls it all the time.*allow_risky: \[:lists\]/,
+                 fn -> Otpscope.start(modules: [{:lists, :reverse, 1}]) end
+
+    for mod <- [:erlang, :gen, :proc_lib, :io, Enum, :gen_server] do
+      assert_raise ArgumentError, ~r/refusing #{inspect(mod)}/, fn ->
+        Otpscope.start(modules: [mod])
+      end
+    end
+
+    assert_raise ArgumentError,
+                 ~r/:lines: refusing Otpscope.Tracer: the recorder's own module/,
+                 fn ->
+                   Otpscope.start(lines: [Otpscope.Tracer])
+                 end
+
+    # nothing was started by the refusals
+    assert Process.whereis(Otpscope.Recorder) == nil
+
+    # allowed by name: traced
+    file = tmp_file("risky.zip")
+    pid = spawn(fn -> receive(do: (:go -> :lists.reverse([1, 2]))) end)
+
+    {:ok, _} =
+      Otpscope.start(
+        file: file,
+        processes: [pid],
+        modules: [{:lists, :reverse, 1}],
+        allow_risky: [:lists],
+        states: false
+      )
+
+    send(pid, :go)
+    await_exits([pid])
+    {:ok, ^file} = Otpscope.stop()
+    events = ArchiveReader.read(file).events
+    assert Enum.any?(events, &match?(%{kind: :call, mfa: {:lists, :reverse, 1}}, &1))
+  end
+
   defmodule Slow do
     use GenServer
     def init(s), do: {:ok, s}
 
-    def handle_call({:sleep, ms}, _from, s) do
-      Process.sleep(ms)
+    # busy until told to go on: a wait that a loaded machine cannot outlast
+    def handle_call({:block, test}, _from, s) do
+      send(test, {:blocked, self()})
+      receive do: (:unblock -> :ok)
       {:reply, :ok, s}
     end
   end
 
   test "the state of every GenServer at start is read (:sys.get_state) before tracing starts" do
     OtpscopeDemo.App.start_app(worker_a: [notify: self(), interval: 10, until: 2])
-    assert_receive {:demo_done, 2}, 2_000
+    assert_receive {:demo_done, 2}
     worker_a = Process.whereis(OtpscopeDemo.WorkerA)
     worker_b = Process.whereis(OtpscopeDemo.WorkerB)
     # one GenServer busy for longer than a snapshot may wait
     {:ok, slow} = GenServer.start(Slow, :slow_state)
-    spawn(fn -> GenServer.call(slow, {:sleep, 400}) end)
-    Process.sleep(20)
+    me = self()
+    spawn(fn -> GenServer.call(slow, {:block, me}, :infinity) end)
+    assert_receive {:blocked, ^slow}
 
     file = tmp_file("start_states.zip")
     {:ok, _} = Otpscope.start(file: file, processes: [worker_a, worker_b, slow, self()])
@@ -345,6 +389,7 @@ defmodule OtpscopeTest do
     {:ok, _} = Otpscope.start(file: file2, processes: [worker_a], start_states: false)
     {:ok, ^file2} = Otpscope.stop()
     refute Enum.any?(ArchiveReader.read(file2).events, &(&1.kind == :state))
+    send(slow, :unblock)
     GenServer.stop(slow)
   end
 
@@ -436,7 +481,7 @@ defmodule OtpscopeTest do
 
     # once the loop is gone, the next recording instruments the original again and loads it back
     Process.exit(looper, :kill)
-    Process.sleep(10)
+    await_exits([looper])
     {:ok, _} = Otpscope.start(file: tmp_file("loop2.zip"), processes: [self()], lines: [mod])
     assert mod.sum([2]) == 2
     {:ok, _} = Otpscope.stop()
@@ -445,7 +490,7 @@ defmodule OtpscopeTest do
 
   test "lines: Elixir variables by their names, the latest binding of each" do
     OtpscopeDemo.App.start_app(worker_a: [notify: self(), interval: 10, until: 1])
-    assert_receive {:demo_done, 1}, 2_000
+    assert_receive {:demo_done, 1}
     worker_a = Process.whereis(OtpscopeDemo.WorkerA)
     file = tmp_file("lines_ex.zip")
 
@@ -568,7 +613,7 @@ defmodule OtpscopeTest do
 
     send(a, :stop)
     send(b, :stop)
-    Process.sleep(20)
+    await_exits([a, b])
     {:ok, ^file} = Otpscope.stop()
     exits = for %{kind: :exit, pid: pid} <- ArchiveReader.read(file).events, do: pid
     assert Enum.sort(exits) == Enum.sort([a, b])
@@ -633,7 +678,7 @@ defmodule OtpscopeTest do
 
     assert length(Otpscope.info().encoders) == 3
     send(client, :go)
-    assert_receive :done, 30_000
+    assert_receive :done
     {:ok, _} = Otpscope.stop()
     send(client, :exit)
 

@@ -50,7 +50,10 @@ defmodule Otpscope.TruncateTest do
 
     defp rebuild(term, {max_binary, _, _, _, _}, _depth) when is_bitstring(term) do
       if byte_size(term) > max_binary do
-        {{:"$truncated", :binary, byte_size(term), binary_part(term, 0, max_binary)}, 1}
+        # a bitstring keeps whole bytes (binary_part/3 takes binaries only
+        # from OTP 26 on: <<1::3>> raised there)
+        <<kept::binary-size(max_binary), _::bitstring>> = term
+        {{:"$truncated", :binary, byte_size(term), kept}, 1}
       else
         {term, 0}
       end
@@ -139,6 +142,17 @@ defmodule Otpscope.TruncateTest do
       term = random_term(5)
       assert Truncate.cut(term, limits) == Reference.cut(term, limits), inspect({term, limits})
     end
+  end
+
+  # Regression test for a tracer crash on OTP 26+: a bitstring that is not a
+  # binary, over max_binary, made binary_part/3 raise.
+  test "cut/2 cuts a bitstring that is not a binary to whole bytes" do
+    assert Truncate.cut(<<1::3>>, {0, 5, 5, 5, 5}) == {{:"$truncated", :binary, 1, ""}, 1}
+
+    assert Truncate.cut({:x, <<1, 2, 3, 1::3>>}, {2, 5, 5, 5, 5}) ==
+             {{:x, {:"$truncated", :binary, 4, <<1, 2>>}}, 1}
+
+    assert Truncate.cut(<<1, 1::3>>, {2, 5, 5, 5, 5}) == {<<1, 1::3>>, 0}
   end
 
   # Regression test for the big-state cost: a 500-entry map is cut to

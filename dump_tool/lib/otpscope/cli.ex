@@ -10,12 +10,10 @@ defmodule Otpscope.CLI do
       mix escript.build                     # writes ./otpscope_record (MIX_ENV=prod)
       ./otpscope_record --node app@myhost --cookie secret --duration 30s -o trace.zip
 
-  Attach mode connects with distributed Erlang (`epmd` must run, the node
-  name type follows the target: long names when its host has a dot), loads
-  the recorder's modules onto the remote node with `:code.load_binary/3`
-  over `:rpc` (the remote node needs Elixir >= 1.14 loaded, as any Elixir
-  release has), records there with this process as the owner (so the remote
-  recording stops if this client goes away), and copies the archive back.
+  Attach mode connects with distributed Erlang as a hidden node (`epmd`
+  must run, the node name type follows the target: long names when its
+  host has a dot), records there and streams the archive back: see
+  `Otpscope.Attach`. Every failure is one line on stderr and exit status 1.
   """
 
   @switches [
@@ -23,6 +21,7 @@ defmodule Otpscope.CLI do
     processes: :string,
     modules: :string,
     lines: :string,
+    allow_risky: :string,
     duration: :string,
     max_events: :string,
     max_rate: :string,
@@ -39,8 +38,11 @@ defmodule Otpscope.CLI do
     max_tuple: :integer,
     max_depth: :integer,
     node: :string,
+    nodes: :string,
+    cluster: :boolean,
     cookie: :string,
-    sname: :string
+    sname: :string,
+    remote_dir: :string
   ]
   @aliases [o: :output, d: :duration, p: :processes, m: :modules]
 
@@ -54,6 +56,8 @@ defmodule Otpscope.CLI do
     Otpscope.Lines,
     Otpscope.Options,
     Otpscope.Recorder,
+    Otpscope.Refusals,
+    Otpscope.Remote,
     Otpscope.Snapshots,
     Otpscope.Trace,
     Otpscope.Tracer,
@@ -72,7 +76,7 @@ defmodule Otpscope.CLI do
 
   @doc """
   Parses the command line. Returns `{recorder_options, cli}` where `cli` has
-  `:node`, `:cookie` and `:duration`. Raises `OptionParser.ParseError` or
+  `:node`, `:cookie`, `:sname`, `:remote_dir` and `:duration`. Raises `OptionParser.ParseError` or
   `ArgumentError` (with a message for the user) on bad input.
   """
   def parse!(argv) do
@@ -81,25 +85,92 @@ defmodule Otpscope.CLI do
 
     opts =
       Enum.flat_map(parsed, fn
-        {:output, f} -> [file: Path.expand(f)]
-        {:processes, p} -> [processes: processes!(p)]
-        {:modules, m} -> [modules: modules!(m)]
-        {:lines, m} -> [lines: modules!(m)]
-        {:max_events, v} -> [max_events: count!(:max_events, v)]
-        {:max_rate, v} -> [max_rate: count!(:max_rate, v)]
-        {k, v} when k in [:max_buffer_memory, :max_mailbox_memory] -> [{k, bytes!(k, v)}]
-        {k, v} when k in [:messages, :states, :start_states, :lifecycle, :telemetry] -> [{k, v}]
-        {k, v} when k in [:max_binary, :max_list, :max_map, :max_tuple, :max_depth] -> [{k, v}]
-        _ -> []
+        {:output, f} ->
+          [file: Path.expand(f)]
+
+        {:processes, p} ->
+          [processes: processes!(p)]
+
+        {:modules, m} ->
+          [modules: modules!(m)]
+
+        {:lines, m} ->
+          [lines: modules!(m)]
+
+        {:allow_risky, m} ->
+          [allow_risky: Enum.map(String.split(m, ",", trim: true), &module_atom/1)]
+
+        {:max_events, v} ->
+          [max_events: count!(:max_events, v)]
+
+        {:max_rate, v} ->
+          [max_rate: count!(:max_rate, v)]
+
+        {k, v} when k in [:max_buffer_memory, :max_mailbox_memory] ->
+          [{k, bytes!(k, v)}]
+
+        {k, v} when k in [:messages, :states, :start_states, :lifecycle, :telemetry] ->
+          [{k, v}]
+
+        {k, v} when k in [:max_binary, :max_list, :max_map, :max_tuple, :max_depth] ->
+          [{k, v}]
+
+        _ ->
+          []
       end)
 
     {opts ++ [duration: duration],
      %{
        node: parsed[:node] && String.to_atom(parsed[:node]),
+       nodes: nodes!(parsed),
+       cluster: Keyword.get(parsed, :cluster, false),
+       output: parsed[:output],
        cookie: parsed[:cookie] && String.to_atom(parsed[:cookie]),
        sname: parsed[:sname],
+       remote_dir: parsed[:remote_dir],
        duration: duration
      }}
+  end
+
+  # --nodes a@h,b@h, or --cluster with --node
+  defp nodes!(parsed) do
+    cond do
+      parsed[:nodes] && parsed[:node] ->
+        raise ArgumentError, "give either --node or --nodes, not both"
+
+      parsed[:nodes] ->
+        case String.split(parsed[:nodes], ",", trim: true) do
+          [] -> raise ArgumentError, "--nodes: expected a comma-separated list of name@host"
+          names -> Enum.map(names, &String.to_atom/1)
+        end
+
+      parsed[:cluster] && !parsed[:node] ->
+        raise ArgumentError, "--cluster records the node given with --node and its cluster"
+
+      true ->
+        nil
+    end
+  end
+
+  @doc """
+  Records what `cli` names: one node (`{:ok, [path]}`), or with `--nodes` /
+  `--cluster` each node into its own archive in the `-o` directory (default
+  `otpscope-<unix seconds>`), `{:ok, paths}` or `{:error, paths, failures}`
+  where each failure is one line.
+  """
+  def record(opts, cli) do
+    if cli.nodes || cli.cluster do
+      dir = Path.expand(cli.output || "otpscope-#{System.os_time(:second)}")
+      File.mkdir_p!(dir)
+      nodes = cli.nodes || [cli.node]
+      results = Otpscope.Attach.record_many(nodes, dir, Keyword.delete(opts, :file), cli)
+      paths = for {_node, {:ok, path}} <- results, do: path
+      failures = for {_node, {:error, message}} <- results, do: message
+      if failures == [], do: {:ok, paths}, else: {:error, paths, failures}
+    else
+      {:ok, path} = Otpscope.Attach.record(cli.node, opts, cli)
+      {:ok, [path]}
+    end
   end
 
   @doc "Parses `64MB`, `512KB`, `1GB` (or plain bytes) into bytes."
@@ -184,61 +255,6 @@ defmodule Otpscope.CLI do
     if name =~ ~r/^[A-Z]/, do: Module.concat([name]), else: String.to_atom(name)
   end
 
-  @doc """
-  Records on `node` (attach mode) and copies the archive to `opts[:file]`.
-  Returns `{:ok, local_path}`.
-  """
-  def attach(node, cookie, opts, sname \\ nil) do
-    ensure_distributed!(node, sname)
-    if cookie, do: Node.set_cookie(node, cookie)
-
-    unless Node.connect(node) do
-      raise ArgumentError, "cannot connect to #{node} (is it running, is the cookie right?)"
-    end
-
-    for mod <- @runtime_modules do
-      {^mod, bin, file} = :code.get_object_code(mod)
-
-      case :rpc.call(node, :code, :load_binary, [mod, file, bin]) do
-        {:module, ^mod} -> :ok
-        other -> raise ArgumentError, "cannot load #{inspect(mod)} on #{node}: #{inspect(other)}"
-      end
-    end
-
-    local =
-      Keyword.get(opts, :file) || Path.expand("otpscope-#{node}-#{System.os_time(:second)}.zip")
-
-    remote_file = "/tmp/otpscope-#{System.os_time(:millisecond)}.zip"
-    remote_opts = Keyword.merge(opts, file: remote_file, owner: self())
-
-    case :rpc.call(node, Otpscope, :start, [remote_opts]) do
-      {:ok, _} -> :ok
-      {:badrpc, reason} -> raise ArgumentError, "starting on #{node} failed: #{inspect(reason)}"
-      {:error, reason} -> raise ArgumentError, "starting on #{node} failed: #{inspect(reason)}"
-    end
-
-    {:ok, path} = :rpc.call(node, Otpscope, :await, [:infinity], :infinity)
-    {:ok, bin} = :rpc.call(node, :file, :read_file, [path])
-    :rpc.call(node, :file, :delete, [path])
-    File.mkdir_p!(Path.dirname(local))
-    File.write!(local, bin)
-    {:ok, local}
-  end
-
-  defp ensure_distributed!(target, sname) do
-    unless Node.alive?() do
-      System.cmd("epmd", ["-daemon"], stderr_to_stdout: true)
-      [_, host] = String.split(Atom.to_string(target), "@", parts: 2)
-      type = if String.contains?(host, "."), do: :longnames, else: :shortnames
-      name = String.to_atom(sname || "otpscope_record_#{System.unique_integer([:positive])}")
-
-      case Node.start(name, type) do
-        {:ok, _} -> :ok
-        {:error, reason} -> raise ArgumentError, "cannot start distribution: #{inspect(reason)}"
-      end
-    end
-  end
-
   @doc "One-line summary of an archive: size and totals.json."
   def summary(path) do
     bin = File.read!(path)
@@ -267,12 +283,16 @@ defmodule Otpscope.CLI do
 
   Usage:
     otpscope_record --node NAME@HOST --cookie COOKIE [options]
+    otpscope_record --nodes A@HOST,B@HOST --cookie COOKIE -o DIR [options]
+    otpscope_record --cluster --node NAME@HOST --cookie COOKIE -o DIR [options]
 
   Options (same as `mix otpscope.record`):
     -o, --output PATH        archive path (default otpscope-<node>-<time>.zip)
     -p, --processes SPEC     all (default), new, or Name1,Name2,<0.123.0>
     -m, --modules LIST       modules or Mod.fun/arity to call-trace
         --lines LIST         modules or Mod.fun/arity to take line snapshots in
+        --allow-risky LIST   modules that --modules/--lines may name although every
+                             process calls them (:lists, Enum, :gen_server, ...)
     -d, --duration TIME      500ms, 10s, 2m (default 10s)
         --max-events N       stop after N events (default 1000000)
         --max-rate N         events/s above which events are dropped and counted
@@ -281,7 +301,12 @@ defmodule Otpscope.CLI do
         --no-messages, --no-states, --no-lifecycle, --no-telemetry
         --no-start-states    do not read GenServer states at start (:sys.get_state)
         --max-binary, --max-list, --max-map, --max-tuple, --max-depth N
-        --sname NAME         this client's node name
+        --remote-dir DIR     where the node writes the archive before it is
+                             copied back and removed (default: the node's tmp dir)
+        --sname NAME         this client's node name (default: unique, hidden)
+        --nodes A@H,B@H      record several nodes at once, each into DIR/<node>.zip
+                             (-o DIR, default otpscope-<unix seconds>)
+        --cluster            with --node: that node and every node connected to it
   """
 
   def main(argv) do
@@ -292,17 +317,32 @@ defmodule Otpscope.CLI do
 
     {opts, cli} = parse!(argv)
 
-    unless cli.node do
+    unless cli.node || cli.nodes do
       raise ArgumentError,
-            "otpscope_record attaches to a running node: give --node name@host (and --cookie)"
+            "otpscope_record attaches to running nodes: give --node name@host " <>
+              "(or --nodes a@host,b@host, or --cluster with --node) and --cookie"
     end
 
-    IO.puts("recording on #{cli.node} for #{cli.duration} ms ...")
-    {:ok, path} = attach(cli.node, cli.cookie, opts, cli.sname)
-    IO.puts(summary(path))
+    IO.puts("recording on #{Enum.join(cli.nodes || [cli.node], ", ")} for #{cli.duration} ms ...")
+
+    case record(opts, cli) do
+      {:ok, paths} ->
+        Enum.each(paths, &IO.puts(summary(&1)))
+
+      {:error, paths, failures} ->
+        Enum.each(paths, &IO.puts(summary(&1)))
+        Enum.each(failures, &IO.puts(:stderr, "otpscope_record: " <> &1))
+        System.halt(1)
+    end
   rescue
-    e in [ArgumentError, OptionParser.ParseError] ->
+    e in [ArgumentError, OptionParser.ParseError, Otpscope.Attach.Error] ->
       IO.puts(:stderr, "otpscope_record: " <> Exception.message(e))
       System.halt(1)
+
+    e ->
+      IO.puts(:stderr, "otpscope_record: unexpected error: " <> one_line(Exception.message(e)))
+      System.halt(1)
   end
+
+  defp one_line(text), do: text |> String.split("\n", trim: true) |> Enum.join(" ")
 end

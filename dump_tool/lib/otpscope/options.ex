@@ -8,6 +8,7 @@ defmodule Otpscope.Options do
     processes: :all,
     modules: [],
     lines: [],
+    allow_risky: [],
     messages: true,
     states: true,
     start_states: true,
@@ -56,6 +57,7 @@ defmodule Otpscope.Options do
     opts = Keyword.merge(@defaults, opts)
     map = Map.new(opts, fn {k, v} -> {k, check!(k, v)} end)
     map = %{map | max_mailbox_memory: map.max_mailbox_memory || map.max_buffer_memory}
+    Otpscope.Refusals.check!(map)
 
     if map.low_water >= map.high_water or map.high_water >= map.suspend_water do
       raise ArgumentError, ":low_water < :high_water < :suspend_water must hold"
@@ -118,6 +120,12 @@ defmodule Otpscope.Options do
   end
 
   defp check!(:lines, l), do: bad!(:lines, l, "a list of modules or {module, function, arity}")
+
+  defp check!(:allow_risky, list) when is_list(list) do
+    if Enum.all?(list, &is_atom/1), do: list, else: bad!(:allow_risky, list, "a list of modules")
+  end
+
+  defp check!(:allow_risky, v), do: bad!(:allow_risky, v, "a list of modules")
 
   defp check!(key, v) when key in [:messages, :states, :start_states, :lifecycle, :telemetry] do
     if is_boolean(v), do: v, else: bad!(key, v, "true or false")

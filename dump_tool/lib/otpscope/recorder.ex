@@ -355,13 +355,34 @@ defmodule Otpscope.Recorder do
     {:stop, :normal, st}
   end
 
+  # A full disk: the writer cut the archive back to its last complete chunk
+  # and closed it; stop like at the end of the duration, and keep the path
+  # and the reason for stop/0.
+  def handle_info({:otpscope_write_failed, writer, file, reason}, %{writer: writer} = st) do
+    :logger.error(
+      "otpscope: writing #{file} failed (#{:file.format_error(reason)}); recording stopped, " <>
+        "the archive is readable up to its last complete chunk"
+    )
+
+    auto_stop(st, "write_failed")
+  end
+
+  # Not expected: a bug. Tracing goes off, the archive keeps what was
+  # written, and stop/0 still returns the path and the reason.
   def handle_info({:EXIT, pid, reason}, %{stopped: false} = st)
       when reason != :normal and pid in [st.tracer, st.writer] do
     Trace.disable(st.trace)
     restore_lines(st)
-    st = %{st | stopped: true, result: {:error, {:recorder_crashed, reason}}}
-    Enum.each(st.waiting, &GenServer.reply(&1, st.result))
-    {:stop, :normal, st}
+    Enum.each([st.tracer, st.writer | st.encoders], &Process.exit(&1, :kill))
+    file = st.opts.file
+
+    :logger.error(
+      "otpscope: the recorder's #{if pid == st.tracer, do: "tracer", else: "writer"} " <>
+        "crashed (#{inspect(reason)}); recording stopped, #{file} is readable up to its " <>
+        "last complete chunk"
+    )
+
+    auto_stop_with(%{st | stopped: true, result: {:error, {:recorder_crashed, file, reason}}})
   end
 
   def handle_info(_msg, st), do: {:noreply, st}
@@ -376,9 +397,10 @@ defmodule Otpscope.Recorder do
 
   defp auto_stop(%{stopped: true} = st, _reason), do: {:noreply, st}
 
-  defp auto_stop(st, reason) do
-    st = do_stop(st, reason)
+  defp auto_stop(st, reason), do: auto_stop_with(do_stop(st, reason))
 
+  # Stopped: hand the result to whoever awaits it, or keep it for stop/0.
+  defp auto_stop_with(st) do
     case st.waiting do
       [] ->
         {:noreply, st}

@@ -57,7 +57,10 @@ defmodule Otpscope.Truncate do
 
   defp rebuild(term, {max_binary, _, _, _, _}, _depth) when is_bitstring(term) do
     if byte_size(term) > max_binary do
-      {{:"$truncated", :binary, byte_size(term), binary_part(term, 0, max_binary)}, 1}
+      # a bitstring keeps whole bytes (binary_part/3 takes binaries only
+      # from OTP 26 on: <<1::3>> raised there)
+      <<kept::binary-size(max_binary), _::bitstring>> = term
+      {{:"$truncated", :binary, byte_size(term), kept}, 1}
     else
       {term, 0}
     end

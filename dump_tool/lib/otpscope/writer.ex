@@ -43,52 +43,65 @@ defmodule Otpscope.Writer do
   end
 
   def init(opts, parent, ref) do
-    case Zip.open(opts.file, opts.level) do
-      {:ok, zip} ->
-        {:ok, zip, _} = Zip.add(zip, "manifest.json", JSON.encode(opts.manifest))
-
-        {:ok, zip, _} =
-          Zip.add(zip, "facts/processes-start.etf", :erlang.term_to_binary(opts.processes_start))
-
-        {:ok, zip, _} =
-          Zip.add(zip, "facts/tree-start.etf", :erlang.term_to_binary(opts.tree_start))
-
-        zip = add_sources(zip, opts.sources)
-
-        encoder_opts = %{
-          writer: self(),
-          level: opts.level,
-          limits: opts.limits,
-          spawned: Chunk.new_spawn_table()
-        }
-
-        extra = for _ <- 2..opts.encoders//1, do: Encoder.start_link(encoder_opts)
-        send(parent, {ref, {:ok, [self() | extra]}})
-
-        s = %{
-          zip: zip,
-          file: opts.file,
-          encoders: extra,
-          encoding: Encoder.setup(encoder_opts),
-          pending: %{},
-          finish: nil,
-          handed: 0,
-          seq: 0,
-          written: 0,
-          cuts: 0,
-          drops: [],
-          dropped: 0,
-          bytes: 0,
-          seen: %{},
-          late_sources: [],
-          sourced: MapSet.new(Enum.map(opts.sources, &elem(&1, 0)))
-        }
-
-        loop(s)
+    with {:ok, zip} <- Zip.open(opts.file, opts.level),
+         {:ok, zip} <- add_start_entries(zip, opts) do
+      start(zip, opts, parent, ref)
+    else
+      {:error, {:zip, zip, reason}} ->
+        Zip.abort(zip)
+        send(parent, {ref, {:error, {:write_failed, opts.file, reason}}})
 
       {:error, reason} ->
-        send(parent, {ref, {:error, reason}})
+        send(parent, {ref, {:error, {:write_failed, opts.file, reason}}})
     end
+  end
+
+  defp add_start_entries(zip, opts) do
+    with {:ok, zip, _} <- Zip.add(zip, "manifest.json", JSON.encode(opts.manifest)),
+         {:ok, zip, _} <-
+           Zip.add(zip, "facts/processes-start.etf", :erlang.term_to_binary(opts.processes_start)),
+         {:ok, zip, _} <-
+           Zip.add(zip, "facts/tree-start.etf", :erlang.term_to_binary(opts.tree_start)),
+         {:ok, zip} <- add_sources(zip, opts.sources) do
+      {:ok, zip}
+    else
+      {:error, reason} -> {:error, {:zip, zip, reason}}
+    end
+  end
+
+  defp start(zip, opts, parent, ref) do
+    encoder_opts = %{
+      writer: self(),
+      level: opts.level,
+      limits: opts.limits,
+      spawned: Chunk.new_spawn_table()
+    }
+
+    extra = for _ <- 2..opts.encoders//1, do: Encoder.start_link(encoder_opts)
+    send(parent, {ref, {:ok, [self() | extra]}})
+
+    s = %{
+      zip: zip,
+      file: opts.file,
+      controller: parent,
+      encoders: extra,
+      encoding: Encoder.setup(encoder_opts),
+      pending: %{},
+      finish: nil,
+      handed: 0,
+      seq: 0,
+      written: 0,
+      cuts: 0,
+      drops: [],
+      dropped: 0,
+      bytes: 0,
+      seen: %{},
+      late_sources: [],
+      failed: nil,
+      sourced: MapSet.new(Enum.map(opts.sources, &elem(&1, 0)))
+    }
+
+    loop(s)
   end
 
   defp loop(s) do
@@ -97,11 +110,11 @@ defmodule Otpscope.Writer do
       {:otpscope_chunk, tracer, seq, buf, drops} ->
         chunk = Encoder.encode(buf, drops, s.encoding)
         s = %{s | pending: Map.put(s.pending, seq, {tracer, chunk})}
-        s |> write_ready() |> maybe_finish()
+        s |> write_ready() |> next()
 
       {:otpscope_encoded, seq, tracer, chunk} ->
         s = %{s | pending: Map.put(s.pending, seq, {tracer, chunk})}
-        s |> write_ready() |> maybe_finish()
+        s |> write_ready() |> next()
 
       {:otpscope_sources, sources} ->
         fresh = Enum.reject(sources, fn {mod, _, _} -> MapSet.member?(s.sourced, mod) end)
@@ -126,30 +139,83 @@ defmodule Otpscope.Writer do
         s
 
       {{tracer, chunk}, pending} ->
-        s = write_chunk(chunk, %{s | pending: pending, handed: handed + 1})
-        send(tracer, {:otpscope_written, handed})
-        write_ready(s)
+        case write_chunk(chunk, %{s | pending: pending, handed: handed + 1}) do
+          {:ok, s} ->
+            send(tracer, {:otpscope_written, handed})
+            write_ready(s)
+
+          {:error, reason} ->
+            failed(%{s | pending: pending}, reason, [{handed, tracer}])
+        end
     end
   end
 
-  defp maybe_finish(%{finish: {from, stop_info, chunks}, handed: chunks} = s) do
+  defp next({:failed, s}), do: failed_loop(s)
+  defp next(s), do: maybe_finish(s)
+
+  # A write failed (a full disk): the file is cut back to its last complete
+  # entry and closed, the controller told (it stops the recording and logs
+  # why), and from now on chunks are only acknowledged so the tracer drains.
+  defp failed(s, reason, unwritten) do
+    Zip.abort(s.zip)
+    send(s.controller, {:otpscope_write_failed, self(), s.file, reason})
+    for {seq, tracer} <- unwritten, do: send(tracer, {:otpscope_written, seq})
+    for {seq, {tracer, _}} <- s.pending, do: send(tracer, {:otpscope_written, seq})
+    {:failed, %{s | pending: %{}, zip: nil, failed: reason}}
+  end
+
+  defp failed_loop(s) do
+    receive do
+      {:otpscope_chunk, tracer, seq, _buf, _drops} ->
+        send(tracer, {:otpscope_written, seq})
+        failed_loop(s)
+
+      {:otpscope_encoded, seq, tracer, _chunk} ->
+        send(tracer, {:otpscope_written, seq})
+        failed_loop(s)
+
+      {:otpscope_stats, from} ->
+        send(from, {:otpscope_writer_stats, Map.take(s, [:seq, :written, :dropped, :bytes])})
+        failed_loop(s)
+
+      {:otpscope_finish, from, _stop_info, _chunks} ->
+        stop_encoders(s)
+        send(from, {:otpscope_done, self(), {:error, {:write_failed, s.file, s.failed}}})
+
+      _other ->
+        failed_loop(s)
+    end
+  end
+
+  defp stop_encoders(s) do
     for e <- s.encoders do
       send(e, {:otpscope_exit, self()})
       receive do: ({:otpscope_encoder_done, ^e} -> :ok)
     end
 
     :zlib.close(s.encoding.z)
+  end
+
+  defp maybe_finish(%{finish: {from, stop_info, chunks}, handed: chunks} = s) do
+    stop_encoders(s)
     result = finish(s, stop_info)
     send(from, {:otpscope_done, self(), result})
   end
 
   defp maybe_finish(s), do: loop(s)
 
-  defp write_chunk(:empty, s), do: s
+  defp write_chunk(:empty, s), do: {:ok, s}
 
   defp write_chunk(chunk, s) do
     name = "events/" <> String.pad_leading(Integer.to_string(s.seq), 6, "0") <> ".etf"
-    {:ok, zip, size} = Zip.add_packed(s.zip, name, 8, chunk.crc, chunk.usize, chunk.data)
+
+    case Zip.add_packed(s.zip, name, 8, chunk.crc, chunk.usize, chunk.data) do
+      {:ok, zip, size} -> {:ok, written(s, zip, size, chunk)}
+      {:error, reason} -> {:error, reason}
+    end
+  end
+
+  defp written(s, zip, size, chunk) do
     drops = chunk.drops
 
     %{
@@ -194,8 +260,10 @@ defmodule Otpscope.Writer do
 
   defp update(seen, _pid, _facts), do: seen
 
+  # The end entries: late sources, facts at stop, totals, and the central
+  # directory. A write that fails here (a full disk) leaves the file cut
+  # back to its last complete entry, every chunk in it.
   defp finish(s, stop_info) do
-    zip = add_sources(s.zip, s.late_sources)
     alive = Facts.processes(Process.list())
     alive_pids = MapSet.new(alive, & &1.pid)
 
@@ -217,11 +285,6 @@ defmodule Otpscope.Writer do
           Map.put(facts, :status, :exited)
         )
       end
-
-    {:ok, zip, _} =
-      Zip.add(zip, "facts/processes-stop.etf", :erlang.term_to_binary(alive ++ gone))
-
-    {:ok, zip, _} = Zip.add(zip, "facts/tree-stop.etf", :erlang.term_to_binary(stop_info.tree))
 
     totals = %{
       events_written: s.written,
@@ -247,17 +310,27 @@ defmodule Otpscope.Writer do
       }
     }
 
-    {:ok, zip, _} = Zip.add(zip, "totals.json", JSON.encode(totals))
-    :ok = Zip.close(zip)
-    {:ok, s.file, totals}
-  rescue
-    e -> {:error, Exception.message(e)}
+    with {:ok, zip} <- add_sources(s.zip, s.late_sources),
+         {:ok, zip, _} <-
+           Zip.add(zip, "facts/processes-stop.etf", :erlang.term_to_binary(alive ++ gone)),
+         {:ok, zip, _} <-
+           Zip.add(zip, "facts/tree-stop.etf", :erlang.term_to_binary(stop_info.tree)),
+         {:ok, zip, _} <- Zip.add(zip, "totals.json", JSON.encode(totals)),
+         :ok <- Zip.close(zip) do
+      {:ok, s.file, totals}
+    else
+      {:error, reason} ->
+        Zip.abort(s.zip)
+        {:error, {:write_failed, s.file, reason}}
+    end
   end
 
   defp add_sources(zip, sources) do
-    Enum.reduce(sources, zip, fn {mod, ext, text}, zip ->
-      {:ok, zip, _} = Zip.add(zip, ["sources/", Atom.to_string(mod), ext], text)
-      zip
+    Enum.reduce_while(sources, {:ok, zip}, fn {mod, ext, text}, {:ok, zip} ->
+      case Zip.add(zip, ["sources/", Atom.to_string(mod), ext], text) do
+        {:ok, zip, _} -> {:cont, {:ok, zip}}
+        error -> {:halt, error}
+      end
     end)
   end
 end

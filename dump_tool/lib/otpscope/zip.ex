@@ -27,7 +27,11 @@ defmodule Otpscope.Zip do
     end
   end
 
-  @doc "Appends one entry. `data` is iodata; `method` is `:deflate` or `:store`."
+  @doc """
+  Appends one entry. `data` is iodata; `method` is `:deflate` or `:store`.
+  Returns `{:ok, zip, bytes_written}`, or `{:error, reason}` when the write
+  failed (the file is then cut back to its last complete entry).
+  """
   def add(%__MODULE__{} = zip, name, data, method \\ :deflate) do
     raw = IO.iodata_to_binary(data)
 
@@ -58,8 +62,6 @@ defmodule Otpscope.Zip do
         time::little-16, date::little-16, crc::little-32, csize::little-32, usize::little-32,
         byte_size(name)::little-16, 0::little-16, name::binary>>
 
-    :ok = :file.write(zip.io, [header, packed])
-
     entry = %{
       name: name,
       flags: flags,
@@ -72,11 +74,26 @@ defmodule Otpscope.Zip do
       offset: zip.offset
     }
 
-    size = byte_size(header) + csize
-    {:ok, %{zip | offset: zip.offset + size, entries: [entry | zip.entries]}, size}
+    case :file.write(zip.io, [header, packed]) do
+      :ok ->
+        size = byte_size(header) + csize
+        {:ok, %{zip | offset: zip.offset + size, entries: [entry | zip.entries]}, size}
+
+      {:error, reason} ->
+        {:error, cut_back(zip, reason)}
+    end
   end
 
-  @doc "Writes the central directory and closes the file."
+  # A write that failed (a full disk) may have left part of the entry: cut
+  # the file back to the end of the last complete entry, so it stays
+  # readable by scanning local headers (truncating needs no space).
+  defp cut_back(zip, reason) do
+    _ = :file.position(zip.io, zip.offset)
+    _ = :file.truncate(zip.io)
+    reason
+  end
+
+  @doc "Writes the central directory and closes the file: `:ok` or `{:error, reason}`."
   def close(%__MODULE__{} = zip) do
     entries = Enum.reverse(zip.entries)
 
@@ -96,14 +113,26 @@ defmodule Otpscope.Zip do
       <<0x06054B50::little-32, 0::little-16, 0::little-16, n::little-16, n::little-16,
         size::little-32, zip.offset::little-32, 0::little-16>>
 
-    :ok = :file.write(zip.io, [central, eocd])
+    result =
+      case :file.write(zip.io, [central, eocd]) do
+        :ok -> :ok
+        {:error, reason} -> {:error, cut_back(zip, reason)}
+      end
+
     :zlib.close(zip.z)
     :file.close(zip.io)
+    result
   end
 
   @doc "Closes without a central directory (used when the writer is aborted)."
   def abort(%__MODULE__{io: io, z: z}) do
-    :zlib.close(z)
+    # also after a close/1 that failed, which closed both already
+    try do
+      :zlib.close(z)
+    catch
+      _, _ -> :ok
+    end
+
     :file.close(io)
   end
 

@@ -3,13 +3,23 @@ defmodule Otpscope.Test.Case do
 
   @doc "A fresh archive path under the system tmp dir."
   def tmp_file(name) do
-    dir = Path.join(System.tmp_dir!(), "otpscope_test_#{System.unique_integer([:positive])}")
+    # the OS pid too: unique integers start again in every test run
+    dir =
+      Path.join(
+        System.tmp_dir!(),
+        "otpscope_test_#{System.pid()}_#{System.unique_integer([:positive])}"
+      )
+
     File.mkdir_p!(dir)
     Path.join(dir, name)
   end
 
-  @doc "Waits until `fun` returns a truthy value (polling), or fails."
-  def eventually(fun, timeout \\ 5_000) do
+  @doc """
+  Waits until `fun` returns a truthy value (polling), or fails. The timeout
+  only bounds a wait for something that never happens: generous, so that a
+  loaded machine does not fail the test.
+  """
+  def eventually(fun, timeout \\ 60_000) do
     deadline = System.monotonic_time(:millisecond) + timeout
     do_eventually(fun, deadline)
   end
@@ -24,6 +34,21 @@ defmodule Otpscope.Test.Case do
         Process.sleep(10)
         do_eventually(fun, deadline)
     end
+  end
+
+  @doc "Waits until every pid in `pids` has exited."
+  def await_exits(pids) do
+    refs = for pid <- pids, do: Process.monitor(pid)
+
+    for ref <- refs do
+      receive do
+        {:DOWN, ^ref, :process, _, _} -> :ok
+      after
+        60_000 -> raise "a process did not exit in time"
+      end
+    end
+
+    :ok
   end
 
   @doc "Pid registered as `name` in the recorded events."

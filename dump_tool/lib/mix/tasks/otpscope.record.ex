@@ -15,6 +15,7 @@ defmodule Mix.Tasks.Otpscope.Record do
       mix otpscope.record -o trace.zip --duration 10s
       mix otpscope.record --processes MyApp.Worker,MyApp.Cache --modules MyApp.Parser.parse/1
       mix otpscope.record --node app@host --cookie secret --duration 2m -o prod.zip
+      mix otpscope.record --cluster --node app@host --cookie secret -o cluster_trace/
 
   Example output:
 
@@ -32,6 +33,10 @@ defmodule Mix.Tasks.Otpscope.Record do
     * `--lines` - comma-separated modules or `Mod.fun/arity` to take line
       snapshots in (the variables bound before each expression; see the
       `:lines` option of `Otpscope.start/1`)
+    * `--allow-risky` - comma-separated modules that `--modules` and
+      `--lines` may name although every process calls them (`:lists`,
+      `Enum`, `:gen_server`, ...: refused otherwise, see "Safety" in
+      `Otpscope`)
     * `-d`, `--duration` - how long to record: `500ms`, `10s`, `2m`
       (default `10s`)
     * `--max-events` - stop after this many events (default 1000000)
@@ -45,8 +50,14 @@ defmodule Mix.Tasks.Otpscope.Record do
       states at start (`:sys.get_state`)
     * `--max-binary`, `--max-list`, `--max-map`, `--max-tuple`,
       `--max-depth` - term size limits
-    * `--node name@host`, `--cookie c` - attach to a running node;
-      `--sname` - this client's node name
+    * `--nodes a@host,b@host` - record several running nodes at once, each
+      into `<dir>/<node>.zip` (`-o dir`, default `otpscope-<unix seconds>`);
+      `--cluster` (with `--node`) - that node and every node connected to it
+    * `--node name@host`, `--cookie c` - attach to a running node (as a
+      hidden node: see `Otpscope.Attach`); `--sname` - this client's node
+      name (default: unique); `--remote-dir` - where the node writes the
+      archive before it is streamed back and removed (default: the node's
+      tmp dir)
 
   The programmatic equivalent is `Otpscope.record/2` (or `Otpscope.start/1`
   and `Otpscope.stop/0`).
@@ -61,15 +72,22 @@ defmodule Mix.Tasks.Otpscope.Record do
         e in [ArgumentError, OptionParser.ParseError] -> Mix.raise(Exception.message(e))
       end
 
-    path =
-      if cli.node do
-        Mix.shell().info("recording on #{cli.node} for #{cli.duration} ms ...")
+    paths =
+      if cli.node || cli.nodes do
+        nodes = Enum.join(cli.nodes || [cli.node], ", ")
+        Mix.shell().info("recording on #{nodes} for #{cli.duration} ms ...")
 
         try do
-          {:ok, path} = Otpscope.CLI.attach(cli.node, cli.cookie, opts, cli.sname)
-          path
+          case Otpscope.CLI.record(opts, cli) do
+            {:ok, paths} ->
+              paths
+
+            {:error, paths, failures} ->
+              Enum.each(paths, &Mix.shell().info(Otpscope.CLI.summary(&1)))
+              Mix.raise(Enum.join(failures, "\n"))
+          end
         rescue
-          e in ArgumentError -> Mix.raise(Exception.message(e))
+          e in [ArgumentError, Otpscope.Attach.Error] -> Mix.raise(Exception.message(e))
         end
       else
         Mix.Task.run("app.start")
@@ -84,11 +102,11 @@ defmodule Mix.Tasks.Otpscope.Record do
         end
 
         case Otpscope.await() do
-          {:ok, path} -> path
+          {:ok, path} -> [path]
           {:error, reason} -> Mix.raise("otpscope.record failed: #{inspect(reason)}")
         end
       end
 
-    Mix.shell().info(Otpscope.CLI.summary(path))
+    Enum.each(paths, &Mix.shell().info(Otpscope.CLI.summary(&1)))
   end
 end

@@ -34,8 +34,8 @@ defmodule OtpscopeDemo.App do
   """
   def start_app(env \\ []) do
     spec = [
-      description: 'otpscope demo',
-      vsn: '0.1.0',
+      description: ~c"otpscope demo",
+      vsn: ~c"0.1.0",
       modules: @modules,
       registered: [],
       applications: [:kernel, :stdlib],

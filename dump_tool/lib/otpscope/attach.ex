@@ -1,0 +1,289 @@
+defmodule Otpscope.Attach do
+  @moduledoc """
+  Records a running node from another OS process: what the `otpscope_record`
+  escript and `mix otpscope.record --node` do.
+
+  The client is a **hidden** node with a name of its own
+  (`otpscope_record_<os pid>_<random>`, or `--sname`), as `remsh` and
+  observer_cli connect: attaching to one node of a cluster does not connect
+  the client to the rest of the mesh, and `global` never sees it. It loads
+  the recorder's modules onto the node (`:code.load_binary/3`, skipped for
+  modules already loaded in the same version; the node needs Elixir >= 1.14
+  loaded, as any Elixir release has) and starts an agent there
+  (`Otpscope.Remote`) that owns the recording and watches the client:
+
+    * the archive is written on the node, in `remote_dir` (default: the
+      node's tmp dir), and streamed back in 1 MB chunks when the recording
+      ends, then removed from the node;
+    * if the client goes away (killed, Ctrl-C, connection lost), the agent
+      stops the recording and removes the archive: nothing is left behind.
+
+  Every failure raises `Otpscope.Attach.Error` with one line for the user:
+  node not running, cookie refused, node gone mid-recording, a refusal by
+  the recorder, the node's disk full (the archive up to its last complete
+  chunk is still copied back, and the message says where it is).
+  """
+
+  defmodule Error do
+    @moduledoc "A failure of attach mode, with a one-line message for the user."
+    defexception [:message]
+  end
+
+  @doc """
+  Records on `node` with the recorder `opts` (`Otpscope.start/1`'s; `:file`
+  is the local archive path) and copies the archive back. `cli` may hold
+  `:cookie`, `:sname` (this client's name) and `:remote_dir`. Returns
+  `{:ok, local_path}`; raises `Otpscope.Attach.Error` otherwise.
+  """
+  def record(node, opts, cli \\ %{}) do
+    connect!(node, cli)
+    load!(node)
+
+    local =
+      Keyword.get(opts, :file) || Path.expand("otpscope-#{node}-#{System.os_time(:second)}.zip")
+
+    remote_opts = Keyword.delete(opts, :file)
+    Node.monitor(node, true)
+
+    try do
+      case :rpc.call(node, Otpscope.Remote, :start, [
+             self(),
+             remote_opts,
+             cli[:remote_dir]
+           ]) do
+        {:ok, agent, _remote_path} -> receive_archive(node, agent, local)
+        {:error, reason} -> fail!("#{node} refused to record: #{describe(reason)}")
+        {:badrpc, reason} -> fail!(badrpc(node, reason))
+      end
+    after
+      Node.monitor(node, false)
+    end
+  end
+
+  @doc """
+  Records several nodes at once, each into `dir/<node>.zip`: all are
+  connected and loaded first, then the recordings start together. With
+  `cluster: true` in `cli`, `nodes` is one node and the recording covers it
+  and every node it is connected to. Returns `[{node, {:ok, path} |
+  {:error, message}}]`, one per node; raises `Otpscope.Attach.Error` when no
+  recording could start (the nodes cannot be reached).
+  """
+  def record_many(nodes, dir, opts, cli \\ %{}) do
+    nodes = if cli[:cluster], do: cluster(hd(nodes), cli), else: Enum.uniq(nodes)
+
+    for node <- nodes do
+      connect!(node, cli)
+      load!(node)
+    end
+
+    nodes
+    |> Enum.map(fn node ->
+      file = Path.join(dir, "#{node}.zip")
+
+      Task.async(fn ->
+        try do
+          {node, record(node, Keyword.put(opts, :file, file), cli)}
+        rescue
+          e in Error -> {node, {:error, e.message}}
+        end
+      end)
+    end)
+    |> Task.await_many(:infinity)
+  end
+
+  # The node given and the (visible) nodes it is connected to.
+  defp cluster(node, cli) do
+    connect!(node, cli)
+
+    case :rpc.call(node, Node, :list, []) do
+      nodes when is_list(nodes) -> [node | Enum.sort(nodes)]
+      {:badrpc, reason} -> fail!(badrpc(node, reason))
+    end
+  end
+
+  defp fail!(message), do: raise(Error, message)
+
+  defp connect!(node, cli) do
+    ensure_distributed!(node, cli[:sname])
+    if cli[:cookie], do: Node.set_cookie(node, cli[:cookie])
+
+    unless node in Node.list([:visible, :hidden]) or :net_kernel.hidden_connect_node(node) do
+      fail!(why_not_connected(node))
+    end
+  end
+
+  defp why_not_connected(node) do
+    [name, host] = String.split(Atom.to_string(node), "@", parts: 2)
+
+    case :erl_epmd.names(String.to_charlist(host)) do
+      {:ok, names} ->
+        running = for {n, _port} <- names, do: List.to_string(n)
+
+        if name in running do
+          "#{node} refused the connection: wrong cookie? (give --cookie, " <>
+            "or check ~/.erlang.cookie on both sides)"
+        else
+          "no node named #{name} runs on #{host}" <>
+            if(running == [], do: "", else: " (running there: #{Enum.join(running, ", ")})")
+        end
+
+      {:error, _} ->
+        "cannot reach #{host}: unknown host, or no Erlang node (epmd) runs there"
+    end
+  end
+
+  defp ensure_distributed!(target, sname) do
+    unless Node.alive?() do
+      System.cmd("epmd", ["-daemon"], stderr_to_stdout: true)
+      host = target |> Atom.to_string() |> String.split("@", parts: 2) |> List.last()
+      type = if String.contains?(host, "."), do: :longnames, else: :shortnames
+      # unique across clients: System.unique_integer/1 is per VM, so two
+      # escripts started at once would pick the same name
+      name =
+        sname ||
+          "otpscope_record_#{System.pid()}_#{:rand.uniform(1_000_000_000)}"
+
+      case :net_kernel.start(String.to_atom(name), %{name_domain: type, hidden: true}) do
+        {:ok, _} ->
+          :ok
+
+        {:error, reason} ->
+          fail!(
+            "cannot start distribution as #{name} (is the name taken, does epmd run?): " <>
+              inspect(reason)
+          )
+      end
+    end
+  end
+
+  defp load!(node) do
+    case :rpc.call(node, :code, :ensure_loaded, [Elixir.System]) do
+      {:module, _} -> :ok
+      {:badrpc, reason} -> fail!(badrpc(node, reason))
+      _ -> fail!("#{node} has no Elixir loaded (the recorder needs Elixir >= 1.14 there)")
+    end
+
+    case :rpc.call(node, Process, :whereis, [Otpscope.Recorder]) do
+      pid when is_pid(pid) ->
+        fail!("a recording already runs on #{node}; stop it there first (Otpscope.stop())")
+
+      {:badrpc, reason} ->
+        fail!(badrpc(node, reason))
+
+      nil ->
+        :ok
+    end
+
+    for mod <- Otpscope.CLI.runtime_modules() do
+      {^mod, bin, file} = :code.get_object_code(mod)
+
+      # loading a module twice would make the first load old code, which a
+      # third load purges, killing whatever still runs it: only load what
+      # differs
+      if :rpc.call(node, :erlang, :function_exported, [mod, :module_info, 1]) != true or
+           :rpc.call(node, mod, :module_info, [:md5]) != mod.module_info(:md5) do
+        case :rpc.call(node, :code, :load_binary, [mod, file, bin]) do
+          {:module, ^mod} -> :ok
+          {:badrpc, reason} -> fail!(badrpc(node, reason))
+          other -> fail!("cannot load #{inspect(mod)} on #{node}: #{inspect(other)}")
+        end
+      end
+    end
+  end
+
+  # The local file is opened at the first chunk, so a client killed while
+  # the node records leaves nothing behind here either.
+  defp receive_archive(node, agent, local) do
+    part = local <> ".part"
+
+    case receive_chunks(node, agent, part, nil) do
+      {:done, result, io} ->
+        io = io || open!(part, agent)
+        :ok = File.close(io)
+        File.rename!(part, local)
+        finished(node, result, local)
+
+      {:error, message, io} ->
+        if io, do: File.close(io)
+        File.rm(part)
+        fail!(message)
+    end
+  rescue
+    e in File.RenameError -> fail!(Exception.message(e))
+  end
+
+  defp open!(part, agent) do
+    with :ok <- File.mkdir_p(Path.dirname(part)),
+         {:ok, io} <- File.open(part, [:write, :binary, :raw]) do
+      io
+    else
+      {:error, reason} ->
+        send(agent, {:otpscope_abort, self()})
+        fail!("cannot write #{part}: #{:file.format_error(reason)}")
+    end
+  end
+
+  defp receive_chunks(node, agent, part, io) do
+    receive do
+      {:otpscope_remote, ^agent, {:data, data}} ->
+        io = io || open!(part, agent)
+
+        case :file.write(io, data) do
+          :ok ->
+            send(agent, {:otpscope_ack, self()})
+            receive_chunks(node, agent, part, io)
+
+          {:error, reason} ->
+            send(agent, {:otpscope_abort, self()})
+            {:error, "cannot write #{part}: #{:file.format_error(reason)}", io}
+        end
+
+      {:otpscope_remote, ^agent, {:done, result}} ->
+        {:done, result, io}
+
+      {:otpscope_remote, ^agent, {:failed, {:read, path, why, result}}} ->
+        case result do
+          r when r in [nil, :ok] ->
+            {:error, "cannot read the archive #{path} on #{node}: #{why}", io}
+
+          error ->
+            {:error, "recording on #{node} failed: #{describe(elem(error, 1))}", io}
+        end
+
+      {:nodedown, ^node} ->
+        {:error,
+         "lost the connection to #{node} while recording (did the node stop?); " <>
+           "the recording there stops by itself and removes its archive", io}
+    end
+  end
+
+  defp finished(_node, :ok, local), do: {:ok, local}
+
+  defp finished(node, {:error, reason}, local),
+    do:
+      fail!(
+        "recording on #{node} stopped early: #{describe(reason)}; what was written " <>
+          "(readable up to its last complete chunk) is in #{local}"
+      )
+
+  defp badrpc(node, :nodedown), do: "lost the connection to #{node} (did the node stop?)"
+  defp badrpc(node, reason), do: "remote call on #{node} failed: #{inspect(reason)}"
+
+  @doc "One line describing a reason returned by the recorder."
+  def describe({:already_started, _}), do: "a recording already runs there"
+  def describe({:already_traced, message}), do: message
+  def describe({:not_registered, name}), do: "no process registered as #{inspect(name)}"
+  def describe({:not_alive, pid}), do: "process #{inspect(pid)} is not alive"
+  def describe({:lines, message}), do: "--lines: " <> message
+  def describe({:module_not_loaded, mod}), do: "module #{inspect(mod)} is not loaded"
+  def describe({:bad_option, message}), do: message
+  def describe({:remote_dir, dir, why}), do: "--remote-dir #{dir}: #{why}"
+
+  def describe({:write_failed, path, reason}),
+    do: "writing #{path} failed: #{:file.format_error(reason)}"
+
+  def describe({:recorder_crashed, path, reason}),
+    do: "the recorder crashed (#{inspect(reason)}) while writing #{path}"
+
+  def describe(other), do: inspect(other)
+end

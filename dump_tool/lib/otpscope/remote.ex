@@ -1,0 +1,133 @@
+defmodule Otpscope.Remote do
+  @moduledoc false
+  # The attach client's agent on the recorded node (Otpscope.Attach is the
+  # client). One process per attach: it owns the recording, so the recording
+  # stops when the agent stops, and it monitors the client, so when the
+  # client goes away (killed, Ctrl-C, connection lost) the recording is
+  # stopped and its archive removed from the node. When the recording ends
+  # it streams the archive to the client in chunks of @chunk bytes, one
+  # chunk in flight (the client acknowledges each), so neither node holds
+  # the archive in memory, then deletes it.
+  #
+  # Messages to the client, each {:otpscope_remote, agent, what}:
+  #   {:data, binary}                 a chunk; the client answers {:otpscope_ack, client},
+  #                                   or {:otpscope_abort, client} to give up
+  #   {:done, :ok | {:error, reason}} the end: the recording's own result
+  #   {:failed, {:read, path, why, result}}  the archive could not be read
+
+  @chunk 1_048_576
+
+  @doc """
+  Starts a recording with `opts` into a new archive in `dir` (nil: the
+  node's tmp dir), owned by an agent that reports to `client`. Returns
+  `{:ok, agent, remote_path}` or `{:error, reason}`.
+  """
+  def start(client, opts, dir) do
+    caller = self()
+    ref = make_ref()
+    {agent, mref} = spawn_monitor(fn -> init(client, opts, dir, caller, ref) end)
+
+    receive do
+      {^ref, reply} ->
+        Process.demonitor(mref, [:flush])
+        reply
+
+      {:DOWN, ^mref, _, _, reason} ->
+        {:error, {:agent_crashed, reason}}
+    end
+    |> case do
+      {:ok, path} -> {:ok, agent, path}
+      error -> error
+    end
+  end
+
+  defp init(client, opts, dir, caller, ref) do
+    # Spawned from an rpc, this process (and the recorder it starts) would
+    # print to the client's terminal; what the recording logs belongs in
+    # the node's own log.
+    if user = Process.whereis(:user), do: Process.group_leader(self(), user)
+
+    with {:ok, dir} <- writable_dir(dir),
+         path = Path.join(dir, "otpscope-#{node()}-#{System.unique_integer([:positive])}.zip"),
+         {:ok, _} <- start_recording(Keyword.merge(opts, file: path, owner: self())) do
+      client_ref = Process.monitor(client)
+      waiter = spawn_monitor(fn -> exit({:awaited, Otpscope.await(:infinity)}) end)
+      send(caller, {ref, {:ok, path}})
+      wait(client, client_ref, waiter, path)
+    else
+      error -> send(caller, {ref, error})
+    end
+  end
+
+  defp start_recording(opts) do
+    Otpscope.start(opts)
+  rescue
+    e in ArgumentError -> {:error, {:bad_option, Exception.message(e)}}
+  end
+
+  defp writable_dir(nil), do: writable_dir(System.tmp_dir() || "/tmp")
+
+  defp writable_dir(dir) do
+    dir = Path.expand(dir)
+
+    case File.stat(dir) do
+      {:ok, %{type: :directory, access: :read_write}} -> {:ok, dir}
+      {:ok, %{type: :directory}} -> {:error, {:remote_dir, dir, "not writable"}}
+      {:ok, _} -> {:error, {:remote_dir, dir, "not a directory"}}
+      {:error, reason} -> {:error, {:remote_dir, dir, :file.format_error(reason)}}
+    end
+  end
+
+  defp wait(client, client_ref, {waiter, wref}, path) do
+    receive do
+      {:DOWN, ^client_ref, _, _, _} ->
+        # nobody will collect the archive: stop, and leave nothing behind
+        Otpscope.stop()
+        File.rm(path)
+
+      {:DOWN, ^wref, _, ^waiter, {:awaited, result}} ->
+        Process.demonitor(client_ref, [:flush])
+        send_archive(client, path, result)
+    end
+  end
+
+  # The archive goes back also when the recording ended with an error that
+  # left one (a full disk: readable up to its last complete chunk).
+  defp send_archive(client, path, result) do
+    result = if match?({:ok, _}, result), do: :ok, else: result
+
+    case File.open(path, [:read, :binary, :raw]) do
+      {:ok, io} ->
+        mref = Process.monitor(client)
+        outcome = stream(io, path, client, mref)
+        File.close(io)
+        File.rm(path)
+        if outcome == :ok, do: report(client, {:done, result})
+
+      {:error, reason} ->
+        report(client, {:failed, {:read, path, :file.format_error(reason), result}})
+    end
+  end
+
+  defp stream(io, path, client, mref) do
+    case :file.read(io, @chunk) do
+      {:ok, data} ->
+        report(client, {:data, data})
+
+        receive do
+          {:otpscope_ack, ^client} -> stream(io, path, client, mref)
+          {:otpscope_abort, ^client} -> :client_gone
+          {:DOWN, ^mref, _, _, _} -> :client_gone
+        end
+
+      :eof ->
+        :ok
+
+      {:error, reason} ->
+        report(client, {:failed, {:read, path, :file.format_error(reason), nil}})
+        :failed
+    end
+  end
+
+  defp report(client, what), do: send(client, {:otpscope_remote, self(), what})
+end
