@@ -8,7 +8,7 @@
 import './same-origin-guard';
 import { expose, proxy, transfer } from 'comlink';
 import { openBrowserDuckDb } from './duckdb/open-browser';
-import { Engine, type InputFile, type LoadProgress, type LoadReport } from './engine';
+import { Engine, type InputFile, type LoadOptions, type LoadProgress, type LoadReport } from './engine';
 import type { QueryResult } from './result';
 
 let enginePromise: Promise<Engine> | undefined;
@@ -33,8 +33,8 @@ const api = {
     return (await engine()).version;
   },
 
-  async load(files: InputFile[], onProgress?: (p: LoadProgress) => void): Promise<LoadReport> {
-    return (await engine()).load(files, onProgress);
+  async load(files: InputFile[], onProgress?: (p: LoadProgress) => void, options?: LoadOptions): Promise<LoadReport> {
+    return (await engine()).load(files, onProgress, options);
   },
 
   async cancelLoad(): Promise<void> {

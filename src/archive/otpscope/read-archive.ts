@@ -1,6 +1,7 @@
 import { decodeTerm, EtfError } from '../etf/decode';
 import { atom, isAtom, isPid, isTuple, type Atom, type ErlMap, type Term } from '../etf/term';
 import { EVENT_KINDS, TraceReadError, type Mfa, type ProcessFact, type TraceBatch, type TraceEvent } from '../trace-event';
+import { DEFAULT_READ_LIMITS, type ReadLimits } from '../read-limits';
 import { readZip, type ZipEntry } from '../zip';
 import { hashBytes } from './hash';
 import { unzigzag, VarintReader } from './varint';
@@ -60,8 +61,9 @@ export function looksLikeZip(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5) && (bytes[3] === 4 || bytes[3] === 6);
 }
 
-export async function readOtpscopeArchive(bytes: Uint8Array, fileName: string): Promise<OtpscopeArchive> {
-  const zip = readZip(bytes, fileName);
+/** Reads an archive's facts now and its event chunks when `batches()` is iterated; `limits` bound what its entries may inflate to. */
+export async function readOtpscopeArchive(bytes: Uint8Array, fileName: string, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<OtpscopeArchive> {
+  const zip = readZip(bytes, fileName, limits);
   const byName = new Map(zip.entries.map((e) => [e.name, e]));
   const manifestEntry = byName.get('manifest.json');
   if (manifestEntry === undefined) throw new TraceReadError(fileName, 0, 'zip archive has no manifest.json: not an otpscope archive');
