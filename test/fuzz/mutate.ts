@@ -199,10 +199,14 @@ async function archiveEntries(bytes: Uint8Array): Promise<{ name: string; conten
 
 /** One archive mutation: structural ones rebuild the zip from the seed's real entries. */
 async function mutateArchive(r: Rand, seed: NamedBytes): Promise<[Uint8Array, string]> {
+  // A later round may find the archive already broken by an earlier one: then only its bytes are mutated.
+  return mutateArchiveStructure(r, seed).catch(() => mutateBytes(r, seed.bytes));
+}
+
+async function mutateArchiveStructure(r: Rand, seed: NamedBytes): Promise<[Uint8Array, string]> {
   const kind = int(r, 7);
   if (kind <= 1) return mutateBytes(r, seed.bytes);
-  // A second round may find the archive already broken: then only bytes can be mutated.
-  const entries = await archiveEntries(seed.bytes).catch(() => []);
+  const entries = await archiveEntries(seed.bytes);
   if (entries.length === 0) return mutateBytes(r, seed.bytes);
   const i = int(r, entries.length);
   const e = entries[i];
