@@ -233,7 +233,7 @@ async function mutateArchiveStructure(r: Rand, seed: NamedBytes): Promise<[Uint8
     case 5: {
       // Header lies: a declared size that is not the data's, or a bomb.
       if (r() < 0.3) {
-        const mib = 16 * (1 + int(r, 4));
+        const mib = 16 * (1 + int(r, 2));
         crafted[i] = { ...crafted[i], data: zeroBomb(mib), size: pick(r, [e.content.length, 1000, 0, 0xfffffffe, e.content.length, mib * 1024 * 1024]) };
         return [buildZip(crafted), `entry ${e.name}: ${mib} MiB deflate bomb declared as ${crafted[i].size} bytes`];
       }
