@@ -24,7 +24,9 @@ const TYPES: Record<string, string> = {
  * actually opened, symbolic links resolved, must still be under the root.
  */
 export async function serveStatic(root: string, port: number, host = '127.0.0.1'): Promise<{ server: Server; url: string }> {
-  const base = await realpath(path.resolve(root));
+  const base = await realpath(path.resolve(root)).catch(() => {
+    throw new Error(`${root}: no such directory to serve (build the analyzer first: npx vite build)`);
+  });
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
