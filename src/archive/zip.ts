@@ -1,3 +1,5 @@
+import { InflateLimitError, inflateRawLimited } from './inflate';
+import { DEFAULT_READ_LIMITS, formatBytes, type ReadLimits } from './read-limits';
 import { TraceReadError } from './trace-event';
 
 /**
@@ -12,7 +14,9 @@ import { TraceReadError } from './trace-event';
  *
  * Entry data is inflated lazily with the platform's
  * `DecompressionStream('deflate-raw')` (browsers, workers and Node 20 have it),
- * and checked against the entry's size and CRC-32.
+ * and checked against the entry's size and CRC-32. Inflation stops at the
+ * declared size, and the declared sizes must stay under the `ReadLimits`
+ * (read-limits.ts), so a zip bomb costs at most those ceilings.
  */
 
 export interface ZipEntry {
@@ -50,12 +54,21 @@ const U16_MAX = 0xffff;
 const utf8 = new TextDecoder('utf-8');
 
 /** Parses the zip's structure; entry bytes are read (and checked) only when `data()` is called. */
-export function readZip(bytes: Uint8Array, fileName: string): ZipArchive {
+export function readZip(bytes: Uint8Array, fileName: string, limits: ReadLimits = DEFAULT_READ_LIMITS): ZipArchive {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const warnings: string[] = [];
-  const central = tryCentralDirectory(bytes, view, fileName, warnings);
+  const ctx: ReadContext = { bytes, file: fileName, limits, inflated: 0 };
+  const central = tryCentralDirectory(ctx, view, warnings);
   if (central) return { fileName, entries: central, recovered: false, warnings };
-  return { fileName, entries: scanLocalHeaders(bytes, view, fileName, warnings), recovered: true, warnings };
+  return { fileName, entries: scanLocalHeaders(ctx, view, warnings), recovered: true, warnings };
+}
+
+/** One archive being read: its bytes, its ceilings, and the bytes its entries have inflated to so far. */
+interface ReadContext {
+  bytes: Uint8Array;
+  file: string;
+  limits: ReadLimits;
+  inflated: number;
 }
 
 interface RawEntry {
@@ -82,7 +95,8 @@ function decodeName(bytes: Uint8Array, flags: number): string {
 }
 
 /** Returns the entries, or undefined (with a warning) when there is no sound central directory. */
-function tryCentralDirectory(bytes: Uint8Array, view: DataView, file: string, warnings: string[]): ZipEntry[] | undefined {
+function tryCentralDirectory(ctx: ReadContext, view: DataView, warnings: string[]): ZipEntry[] | undefined {
+  const { bytes, file } = ctx;
   const eocd = findEocd(view);
   if (eocd < 0) {
     warnings.push(`${file}: no end of central directory record; scanning local file headers`);
@@ -133,7 +147,7 @@ function tryCentralDirectory(bytes: Uint8Array, view: DataView, file: string, wa
       if (offset + 30 > bytes.length || view.getUint32(offset, true) !== SIG_LOCAL) throw new Error(`entry ${name}: no local header at ${offset}`);
       const dataStart = offset + 30 + view.getUint16(offset + 26, true) + view.getUint16(offset + 28, true);
       if (dataStart + compressedSize > bytes.length) throw new Error(`entry ${name} at ${offset} runs past the end`);
-      entries.push(makeEntry(bytes, file, { name, method, flags, compressedSize, size, crc32: crc, offset, dataStart }));
+      entries.push(makeEntry(ctx, { name, method, flags, compressedSize, size, crc32: crc, offset, dataStart }));
       p = extraEnd + commentLen;
     }
     return entries;
@@ -156,7 +170,8 @@ function findEocd(view: DataView): number {
 }
 
 /** Walks local headers from offset 0 and returns every complete entry. */
-function scanLocalHeaders(bytes: Uint8Array, view: DataView, file: string, warnings: string[]): ZipEntry[] {
+function scanLocalHeaders(ctx: ReadContext, view: DataView, warnings: string[]): ZipEntry[] {
+  const { bytes, file } = ctx;
   const entries: ZipEntry[] = [];
   const len = bytes.length;
   let p = 0;
@@ -217,7 +232,7 @@ function scanLocalHeaders(bytes: Uint8Array, view: DataView, file: string, warni
       }
       if (flags & FLAG_DESCRIPTOR) next = skipDescriptor(view, next, zip64);
     }
-    entries.push(makeEntry(bytes, file, { name, method, flags, compressedSize, size, crc32: crc, offset: p, dataStart }));
+    entries.push(makeEntry(ctx, { name, method, flags, compressedSize, size, crc32: crc, offset: p, dataStart }));
     p = next;
   }
   return entries;
@@ -261,10 +276,12 @@ function skipDescriptor(view: DataView, at: number, zip64: boolean): number {
   return Math.min(view.byteLength, at + n);
 }
 
-function makeEntry(bytes: Uint8Array, file: string, raw: RawEntry): ZipEntry {
+function makeEntry(ctx: ReadContext, raw: RawEntry): ZipEntry {
+  const { bytes, file, limits } = ctx;
   const { name, method, compressedSize, size, offset } = raw;
   const expectedCrc = raw.crc32 >>> 0;
   const dataStart = raw.dataStart!;
+  const fail = (detail: string) => new TraceReadError(file, offset, `entry ${name}: ${detail}`);
   return {
     name,
     method,
@@ -273,50 +290,41 @@ function makeEntry(bytes: Uint8Array, file: string, raw: RawEntry): ZipEntry {
     crc32: expectedCrc,
     offset,
     async data() {
+      // Refuse before inflating anything: the declared size bounds what inflation may produce.
+      if (size > limits.maxEntryBytes)
+        throw fail(`declares ${formatBytes(size)} uncompressed, more than the per-entry limit of ${formatBytes(limits.maxEntryBytes)}${raise('entry')}`);
+      if (ctx.inflated + size > limits.maxArchiveBytes)
+        throw fail(
+          `declares ${formatBytes(size)} uncompressed, which with the ${formatBytes(ctx.inflated)} already read passes the per-archive limit of ${formatBytes(limits.maxArchiveBytes)}${raise('archive')}`,
+        );
       const comp = bytes.subarray(dataStart, dataStart + compressedSize);
       let out: Uint8Array;
       if (method === 0) out = comp;
       else if (method === 8) {
         try {
-          out = await inflateRaw(comp);
+          out = await inflateRawLimited(comp, size);
         } catch (err) {
-          throw new TraceReadError(file, offset, `entry ${name}: corrupt deflate data (${(err as Error).message})`);
+          if (err instanceof InflateLimitError)
+            throw fail(`inflates past its declared size of ${formatBytes(size)} (stopped after ${err.produced} bytes): the entry is damaged or a zip bomb`);
+          throw fail(`corrupt deflate data (${(err as Error).message})`);
         }
-      } else throw new TraceReadError(file, offset, `entry ${name}: unsupported compression method ${method}`);
-      if (out.length !== size) throw new TraceReadError(file, offset, `entry ${name}: size ${out.length}, expected ${size}`);
+      } else throw fail(`unsupported compression method ${method}`);
+      if (out.length !== size) throw fail(`size ${out.length}, expected ${size}`);
+      ctx.inflated += out.length;
       const got = crc32(out);
-      if (got !== expectedCrc) throw new TraceReadError(file, offset, `entry ${name}: CRC-32 mismatch (computed ${hex(got)}, expected ${hex(expectedCrc)})`);
+      if (got !== expectedCrc) throw fail(`CRC-32 mismatch (computed ${hex(got)}, expected ${hex(expectedCrc)})`);
       return out;
     },
   };
 }
 
-function hex(n: number): string {
-  return '0x' + n.toString(16).padStart(8, '0');
+function raise(which: 'entry' | 'archive'): string {
+  const option = which === 'entry' ? 'maxEntryBytes' : 'maxArchiveBytes';
+  return `; if the archive is trusted, raise the limit (CLI --max-${which}-mb, engine option limits.${option})`;
 }
 
-/** Inflates raw deflate data with the platform's DecompressionStream. */
-export async function inflateRaw(comp: Uint8Array): Promise<Uint8Array> {
-  const ds = new DecompressionStream('deflate-raw');
-  const writer = ds.writable.getWriter();
-  // Write and read concurrently: a stream with backpressure would stall if we awaited the write first.
-  const written = writer.write(comp as Uint8Array<ArrayBuffer>).then(() => writer.close());
-  written.catch(() => {});
-  const reader = ds.readable.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    total += value.length;
-  }
-  await written;
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) (out.set(c, o), (o += c.length));
-  return out;
+function hex(n: number): string {
+  return '0x' + n.toString(16).padStart(8, '0');
 }
 
 let crcTable: Uint32Array | undefined;

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { Engine, type LoadProgress, type LoadReport } from '../engine/engine';
+import { Engine, type LoadProgress, type LoadReport, type ReadLimits } from '../engine/engine';
 import { openNodeDuckDb } from '../engine/duckdb/open-node';
 import { formatResult } from './format';
 import { CliError, readInputFiles } from './load-files';
@@ -38,17 +38,44 @@ ${Object.values(COMMAND_HELP)
   .map((h) => `  ${h.split('\n')[0]}`)
   .join('\n')}
 
+Commands that load files also take --max-entry-mb N and --max-archive-mb N: the most one zip entry, and all
+entries of one archive, may inflate to (default 256 and 4096), against zip bombs; raise them for a trusted archive.
+
 The tables and columns are documented in docs/SCHEMA.md.
 \`otpscope COMMAND --help\` says more about one command.`;
 
+/** Set by --max-entry-mb / --max-archive-mb, for every command that loads files. */
+let limits: Partial<ReadLimits> = {};
+
+/** Takes the limit flags (accepted by every loading command) out of the arguments. */
+function takeLimitFlags(args: string[]): string[] {
+  const flags = { '--max-entry-mb': 'maxEntryBytes', '--max-archive-mb': 'maxArchiveBytes' } as const;
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i].split('=', 2) as [string, string | undefined];
+    if (!(flag in flags)) {
+      rest.push(args[i]);
+      continue;
+    }
+    const value = inline ?? args[++i];
+    const mb = Number(value);
+    if (value === undefined || !Number.isFinite(mb) || mb <= 0)
+      throw new CliError(`${flag} needs a positive number of MiB, got ${JSON.stringify(value ?? '')}`);
+    limits[flags[flag as keyof typeof flags]] = Math.floor(mb * 1024 * 1024);
+  }
+  return rest;
+}
+
 /** Runs the CLI; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command !== undefined && COMMAND_HELP[command] && (rest.includes('--help') || rest.includes('-h'))) {
+  const [command, ...args] = argv;
+  if (command !== undefined && COMMAND_HELP[command] && (args.includes('--help') || args.includes('-h'))) {
     console.log(COMMAND_HELP[command]);
     return 0;
   }
   try {
+    limits = {};
+    const rest = command === 'serve' ? args : takeLimitFlags(args);
     switch (command) {
       case 'query':
         return await query(rest);
@@ -107,7 +134,7 @@ function progressLine(): ((p: LoadProgress) => void) | undefined {
 export async function loadEngine(files: string[]): Promise<{ engine: Engine; report: LoadReport }> {
   if (files.length === 0) throw new CliError('no input files');
   const inputs = await readInputFiles(files);
-  const engine = await Engine.create(await openNodeDuckDb());
+  const engine = await Engine.create(await openNodeDuckDb(), { limits });
   const report = await engine.load(inputs, progressLine());
   for (const w of report.warnings) console.error(`otpscope: warning: ${w}`);
   for (const e of report.errors) console.error(`otpscope: error: ${e.message}`);

@@ -6,7 +6,7 @@
  * MessageChannel.
  */
 import { transfer } from 'comlink';
-import type { Engine, InputFile, LoadProgress, LoadReport } from './engine';
+import type { Engine, InputFile, LoadOptions, LoadProgress, LoadReport } from './engine';
 import { SqlConsole, type ConsoleOptions, type ConsoleResult } from './console';
 import { bindViews, latestViews } from './views';
 
@@ -40,9 +40,9 @@ export function createEngineApi(open: () => Promise<Engine>) {
       return (await engine()).version;
     },
 
-    /** Loads files; the bytes are moved to the engine (transferred), not copied. */
-    async load(files: InputFile[], onProgress?: (p: LoadProgress) => void): Promise<LoadReport> {
-      return (await engine()).load(files, onProgress);
+    /** Loads files; the bytes are moved to the engine (transferred), not copied. `options.limits` raises the archive size ceilings. */
+    async load(files: InputFile[], onProgress?: (p: LoadProgress) => void, options?: LoadOptions): Promise<LoadReport> {
+      return (await engine()).load(files, onProgress, options);
     },
 
     async cancelLoad(): Promise<void> {

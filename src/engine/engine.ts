@@ -2,6 +2,7 @@ import { readOtpscopeArchive } from '../archive/otpscope/read-archive';
 import { TraceReadError, type TraceBatch } from '../archive/trace-event';
 import { readDbgFile, readDbgWrapSet } from '../archive/dbg';
 import { readTtbFolder } from '../archive/ttb';
+import { DEFAULT_READ_LIMITS, type ReadLimits } from '../archive/read-limits';
 import type { DuckDb } from './duckdb/types';
 import { EventSink, RAW_TABLES } from './ingest/event-sink';
 import { BUILD_ALL, RESEQUENCE_EVENTS } from './sql/build';
@@ -12,6 +13,12 @@ import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import { yieldToEventLoop } from './yield';
 
 export type { InputFile } from './inputs';
+export type { ReadLimits } from '../archive/read-limits';
+
+export interface LoadOptions {
+  /** Ceilings on what an archive may inflate to (zip bombs); unset fields keep the engine's. */
+  limits?: Partial<ReadLimits>;
+}
 
 export interface LoadProgress {
   phase: 'reading' | 'ingesting' | 'analysing' | 'done';
@@ -67,11 +74,15 @@ export class Engine {
   private constructor(
     readonly db: DuckDb,
     private readonly flushRows: number,
+    private readonly limits: ReadLimits,
   ) {}
 
-  /** @param options.flushRows rows per Arrow batch handed to DuckDB while a file streams in */
-  static async create(db: DuckDb, options: { flushRows?: number } = {}): Promise<Engine> {
-    const e = new Engine(db, options.flushRows ?? FLUSH_ROWS);
+  /**
+   * @param options.flushRows rows per Arrow batch handed to DuckDB while a file streams in
+   * @param options.limits ceilings on what an archive may inflate to (default DEFAULT_READ_LIMITS)
+   */
+  static async create(db: DuckDb, options: { flushRows?: number; limits?: Partial<ReadLimits> } = {}): Promise<Engine> {
+    const e = new Engine(db, options.flushRows ?? FLUSH_ROWS, { ...DEFAULT_READ_LIMITS, ...options.limits });
     for (const [name, spec] of RAW_TABLES) {
       const cols = Object.entries(spec).map(([c, t]) => `"${c}" ${SQL_TYPES[t]}`);
       db.conn.query(`CREATE TABLE ${name} (${cols.join(', ')})`);
@@ -91,8 +102,9 @@ export class Engine {
   }
 
   /** Loads files into the database; files that fail are reported and skipped, nothing already loaded is lost. */
-  async load(files: InputFile[], onProgress?: (p: LoadProgress) => void): Promise<LoadReport> {
+  async load(files: InputFile[], onProgress?: (p: LoadProgress) => void, options: LoadOptions = {}): Promise<LoadReport> {
     const started = performance.now();
+    const limits = { ...this.limits, ...options.limits };
     this.cancelled = false;
     const report: LoadReport = { sources: [], events: 0, warnings: [], errors: [], millis: 0, timings: { readMs: 0, insertMs: 0, analyseMs: 0, steps: [] } };
     this.insertMs = 0;
@@ -116,7 +128,7 @@ export class Engine {
       // that fails has its rows deleted by \`src\`, and its meta rows are only written once it succeeded.
       this.deferred = [];
       try {
-        for await (const batch of this.readGroup(group, source)) {
+        for await (const batch of this.readGroup(group, source, limits)) {
           for (const ev of batch.events) {
             sink.add(ev);
             this.checkOrder(ev.ts, ev.node, src, ev.order ?? sink.count - 1);
@@ -279,10 +291,10 @@ export class Engine {
     return steps;
   }
 
-  private async *readGroup(group: ReturnType<typeof classifyInputs>['groups'][number], source: LoadedSource): AsyncGenerator<TraceBatch> {
+  private async *readGroup(group: ReturnType<typeof classifyInputs>['groups'][number], source: LoadedSource, limits: ReadLimits): AsyncGenerator<TraceBatch> {
     if (group.kind === 'otpscope') {
       const f = group.files[0];
-      const archive = await readOtpscopeArchive(f.bytes, f.name);
+      const archive = await readOtpscopeArchive(f.bytes, f.name, limits);
       source.node = archive.manifest.node;
       source.warnings.push(...archive.warnings);
       this.recordMeta(archive.manifest.node, f.name, { ...flatten('', archive.manifest), ...flatten('totals.', archive.totals ?? {}) });

@@ -60,7 +60,16 @@ test('after one visit the app works offline: the service worker precached the ap
       .getByTestId('engine-status')
       .filter({ hasText: /DuckDB v\d+\.\d+\.\d+ ready/ })
       .waitFor({ timeout: 60_000 });
-    assert.equal(await page.evaluate(() => navigator.onLine), false);
+    // The renderer learns of the offline switch asynchronously (reading navigator.onLine right away was flaky on a
+    // busy machine): wait for it, then prove the network is really gone with a request no cache can answer.
+    await page.waitForFunction(() => navigator.onLine === false, null, { timeout: 60_000 });
+    const uncached = await page.evaluate(() =>
+      fetch(`/not-precached-${Date.now()}.txt`).then(
+        (r) => `answered ${r.status}`,
+        () => 'failed',
+      ),
+    );
+    assert.equal(uncached, 'failed');
   } finally {
     await b2.close();
   }

@@ -200,6 +200,33 @@ describe('exact values', () => {
     }
     expect(n).toBe(depth);
   });
+  // Regression test for super-quadratic decoding of lists nested in list tails (LIST_EXT of length 1 whose
+  // tail is again a LIST_EXT...): 36 s at 280 KB in one uncancellable call. Each level now continues the outer list.
+  it('lists nested in list tails decode as one list, as binary_to_term reads them', () => {
+    // binary_to_term(<<131,108,0,0,0,1,97,1,108,0,0,0,2,97,2,97,3,100,0,3,"foo">>) =:= [1,2,3|foo] on OTP 25
+    const foo = new TextEncoder().encode('foo');
+    expect(decodeTerm(new Uint8Array([131, 108, 0, 0, 0, 1, 97, 1, 108, 0, 0, 0, 2, 97, 2, 97, 3, 100, 0, 3, ...foo]))).toEqual({
+      t: 'improper',
+      items: [1, 2, 3],
+      tail: atom('foo'),
+    });
+    // binary_to_term(<<131,108,0,0,0,1,97,1,108,0,0,0,0,107,0,2,5,6>>) =:= [1,5,6]: an empty LIST_EXT and a STRING_EXT tail
+    expect(decodeTerm(new Uint8Array([131, 108, 0, 0, 0, 1, 97, 1, 108, 0, 0, 0, 0, 107, 0, 2, 5, 6]))).toEqual([1, 5, 6]);
+    // A list in an element (not the tail) is still its own list.
+    expect(decodeTerm(new Uint8Array([131, 108, 0, 0, 0, 1, 108, 0, 0, 0, 1, 97, 7, 106, 106]))).toEqual([[7]]);
+  });
+
+  it('200,000 lists nested in list tails (1.4 MB) decode to one list of 200,000 elements', () => {
+    const depth = 200_000;
+    const bytes = new Uint8Array(1 + 7 * depth + 1);
+    bytes[0] = 131;
+    for (let i = 0; i < depth; i++) bytes.set([108, 0, 0, 0, 1, 97, i & 0xff], 1 + 7 * i);
+    bytes[bytes.length - 1] = 106;
+    const t = decodeTerm(bytes) as number[];
+    expect(Array.isArray(t)).toBe(true);
+    expect(t.length).toBe(depth);
+    expect(t.every((x, i) => x === (i & 0xff))).toBe(true);
+  });
 });
 
 describe('corrupt input', () => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { crc32, readZip, type ZipArchive } from '../../src/archive/zip';
 import { TraceReadError } from '../../src/archive/trace-event';
+import { buildZip, zeroBomb } from '../fuzz/craft-zip';
 
 // Fixtures from test/fixtures/gen-traces.sh: mixed.zip and deflated.zip by
 // Erlang's :zip (facts in zip.json, from zip:unzip and erlang:crc32),
@@ -152,5 +153,62 @@ describe('readZip', () => {
   it('crc32 matches the BEAM (erlang:crc32) on the fixture entries', async () => {
     const zip = readZip(load('mixed.zip'), 'mixed.zip');
     for (const [i, e] of zip.entries.entries()) expect(crc32(await e.data())).toBe(facts.entries[i].crc32);
+  });
+});
+
+// Regression tests for zip bombs: an entry inflated fully before its declared size was checked
+// (a 5 GiB bomb declared as 1,000 bytes ran to 5 GB before it was killed).
+describe('readZip against zip bombs', () => {
+  const bombError = async (zip: ZipArchive, name: string) => {
+    const err = await zip.entries
+      .find((e) => e.name === name)!
+      .data()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(err).toBeInstanceOf(TraceReadError);
+    return err as TraceReadError;
+  };
+
+  it('stops a 5 GiB bomb declared as 1,000 bytes at its declared size', async () => {
+    const bomb = zeroBomb(5 * 1024);
+    const bytes = buildZip([{ name: 'events/000000.etf', data: bomb, method: 8, size: 1000, crc32: 0 }]);
+    const err = await bombError(readZip(bytes, 'bomb.zip'), 'events/000000.etf');
+    expect(err.file).toBe('bomb.zip');
+    expect(err.offset).toBe(0);
+    expect(err.message).toMatch(/entry events\/000000\.etf: inflates past its declared size of 1000 bytes \(stopped after \d+ bytes\)/);
+    // What was inflated before stopping: the declared size plus at most one output chunk, not gigabytes.
+    const produced = Number(/stopped after (\d+) bytes/.exec(err.message)![1]);
+    expect(produced).toBeGreaterThan(1000);
+    expect(produced).toBeLessThanOrEqual(1000 + 64 * 1024);
+  });
+
+  it('refuses an entry declaring more than the per-entry limit before inflating it, naming both sizes', async () => {
+    const bomb = zeroBomb(1024);
+    const bytes = buildZip([{ name: 'facts/processes-start.etf', data: bomb, method: 8, size: 1024 * 1024 * 1024, crc32: 0 }]);
+    const err = await bombError(readZip(bytes, 'honest-bomb.zip'), 'facts/processes-start.etf');
+    expect(err.message).toBe(
+      'honest-bomb.zip: at offset 0: entry facts/processes-start.etf: declares 1073741824 bytes (1.0 GiB) uncompressed, more than the per-entry limit of ' +
+        '268435456 bytes (256.0 MiB); if the archive is trusted, raise the limit (CLI --max-entry-mb, engine option limits.maxEntryBytes)',
+    );
+  });
+
+  it('reads the same entry once the per-entry limit is raised, and the per-archive limit bounds the sum', async () => {
+    const mib16 = zeroBomb(16);
+    const size = 16 * 1024 * 1024;
+    const zeros = crc32(new Uint8Array(size));
+    const bytes = buildZip([
+      { name: 'a', data: mib16, method: 8, size, crc32: zeros },
+      { name: 'b', data: mib16, method: 8, size, crc32: zeros },
+    ]);
+    const tight = readZip(bytes, 'two.zip', { maxEntryBytes: size - 1, maxArchiveBytes: Infinity });
+    expect((await bombError(tight, 'a')).message).toMatch(/per-entry limit of 16777215 bytes/);
+    const zip = readZip(bytes, 'two.zip', { maxEntryBytes: size, maxArchiveBytes: size + size / 2 });
+    expect((await zip.entries[0].data()).length).toBe(size);
+    const err = await bombError(zip, 'b');
+    expect(err.message).toMatch(
+      /entry b: declares 16777216 bytes \(16\.0 MiB\) uncompressed, which with the 16777216 bytes \(16\.0 MiB\) already read passes the per-archive limit of 25165824 bytes \(24\.0 MiB\); .*--max-archive-mb/,
+    );
   });
 });

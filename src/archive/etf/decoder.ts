@@ -326,6 +326,14 @@ export class Decoder {
         case Tag.LIST: {
           const n = this.count(this.u32('LIST_EXT length'), 1, 'LIST_EXT');
           if (this.pos >= this.b.length) this.need(1, 'LIST_EXT tail');
+          // A list as another list's tail (crafted input: `[a | [b | [c | ...]]]` as nested LIST_EXT) continues
+          // that list's frame: building each level and concatenating it into the outer one was quadratic.
+          const top = stack[stack.length - 1];
+          if (top !== undefined && top.kind === Kind.List && top.tail) {
+            top.n = n;
+            top.tail = n === 0;
+            continue;
+          }
           const f = frame(Kind.List, n, n);
           if (n === 0) f.tail = true;
           stack.push(f);

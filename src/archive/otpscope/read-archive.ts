@@ -1,36 +1,13 @@
 import { decodeTerm, EtfError } from '../etf/decode';
 import { atom, isAtom, isPid, isTuple, type Atom, type ErlMap, type Term } from '../etf/term';
 import { EVENT_KINDS, TraceReadError, type Mfa, type ProcessFact, type TraceBatch, type TraceEvent } from '../trace-event';
+import { DEFAULT_READ_LIMITS, type ReadLimits } from '../read-limits';
 import { readZip, type ZipEntry } from '../zip';
 import { hashBytes } from './hash';
+import { checkManifest, checkTotals, type Manifest, type Totals } from './manifest';
 import { unzigzag, VarintReader } from './varint';
 
-/** The archive format versions this reader understands (docs/FORMAT.md). */
-export const SUPPORTED_FORMAT_VERSIONS = [1, 2];
-
-export interface Manifest {
-  format: 'otpscope';
-  format_version: number;
-  recorder_version?: string;
-  node: string;
-  otp_release?: string;
-  erts_version?: string;
-  elixir_version?: string | null;
-  os_pid?: string;
-  clock: { monotonic_start_ns: string; time_offset_ns: string };
-  started_at_ns?: string;
-  options?: Record<string, unknown>;
-  [key: string]: unknown;
-}
-
-export interface Totals {
-  events_written?: number;
-  events_dropped?: number;
-  terms_truncated?: number;
-  chunks?: number;
-  stop_reason?: string;
-  [key: string]: unknown;
-}
+export { SUPPORTED_FORMAT_VERSIONS, type Manifest, type Totals } from './manifest';
 
 export interface SourceFile {
   path: string;
@@ -60,27 +37,21 @@ export function looksLikeZip(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5) && (bytes[3] === 4 || bytes[3] === 6);
 }
 
-export async function readOtpscopeArchive(bytes: Uint8Array, fileName: string): Promise<OtpscopeArchive> {
-  const zip = readZip(bytes, fileName);
+/** Reads an archive's facts now and its event chunks when `batches()` is iterated; `limits` bound what its entries may inflate to. */
+export async function readOtpscopeArchive(bytes: Uint8Array, fileName: string, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<OtpscopeArchive> {
+  const zip = readZip(bytes, fileName, limits);
   const byName = new Map(zip.entries.map((e) => [e.name, e]));
   const manifestEntry = byName.get('manifest.json');
   if (manifestEntry === undefined) throw new TraceReadError(fileName, 0, 'zip archive has no manifest.json: not an otpscope archive');
-  const manifest = parseJson(await manifestEntry.data(), fileName, manifestEntry) as Manifest;
-  if (manifest.format !== 'otpscope')
-    throw new TraceReadError(fileName, manifestEntry.offset, `manifest.json: format is ${JSON.stringify(manifest.format)}, expected "otpscope"`);
-  if (!SUPPORTED_FORMAT_VERSIONS.includes(manifest.format_version))
-    throw new TraceReadError(
-      fileName,
-      manifestEntry.offset,
-      `manifest.json: format_version ${manifest.format_version} is not supported (this reader reads ${SUPPORTED_FORMAT_VERSIONS.join(', ')})`,
-    );
+  const manifest = checkManifest(parseJson(await manifestEntry.data(), fileName, manifestEntry), fileName, manifestEntry);
   const node = manifest.node;
   const offset = BigInt(manifest.clock?.time_offset_ns ?? '0');
   const warnings = [...zip.warnings];
 
   const totalsEntry = byName.get('totals.json');
-  const totals = totalsEntry ? (parseJson(await totalsEntry.data(), fileName, totalsEntry) as Totals) : undefined;
-  if (totals === undefined) warnings.push(`${fileName}: no totals.json: the recording did not stop cleanly; events up to the last complete chunk are read`);
+  const totals = totalsEntry ? checkTotals(parseJson(await totalsEntry.data(), fileName, totalsEntry), fileName, warnings) : undefined;
+  if (totalsEntry === undefined)
+    warnings.push(`${fileName}: no totals.json: the recording did not stop cleanly; events up to the last complete chunk are read`);
 
   const processes: ProcessFact[] = [];
   for (const which of ['start', 'stop']) {
@@ -103,7 +74,7 @@ export async function readOtpscopeArchive(bytes: Uint8Array, fileName: string): 
       const raw = await entry.data();
       const chunk = await decodeEntryBytes(raw, entry, fileName);
       const m = asMap(chunk, fileName, entry, 'chunk');
-      if (uFirst === undefined) uFirst = BigInt(field(m, 'u0', fileName, entry) as number | bigint);
+      if (uFirst === undefined) uFirst = integerField(m, 'u0', fileName, entry);
       const events = decodeChunk(m, { fileName, entry, node, offset, uFirst });
       bytesRead += entry.compressedSize;
       yield { events, bytesRead };
@@ -133,12 +104,16 @@ const CHUNK_LAYOUTS = [1, 2];
 export function decodeChunk(m: ErlMap, ctx: ChunkContext): TraceEvent[] {
   const { fileName, entry, node, offset } = ctx;
   const get = (k: string) => field(m, k, fileName, entry);
-  const v = Number(get('v'));
+  const int = (k: string) => integerField(m, k, fileName, entry);
+  const v = Number(int('v'));
   if (!CHUNK_LAYOUTS.includes(v)) throw new TraceReadError(fileName, entry.offset, `${entry.name}: chunk layout :v ${v} is not supported`);
   const deltas = v >= 2;
-  const n = Number(get('n'));
-  const t0 = BigInt(get('t0') as number | bigint);
-  const u0 = BigInt(get('u0') as number | bigint);
+  const nField = int('n');
+  if (nField < 0n || nField > BigInt(entry.size))
+    throw new TraceReadError(fileName, entry.offset, `${entry.name}: :n is ${nField}, expected an event count (0 to the chunk's size)`);
+  const n = Number(nField);
+  const t0 = int('t0');
+  const u0 = int('u0');
   const col = (k: string): Uint8Array => {
     const v = get(k);
     if (!(v instanceof Uint8Array)) throw new TraceReadError(fileName, entry.offset, `${entry.name}: column :${k} is not a binary`);
@@ -227,13 +202,17 @@ export function decodeChunk(m: ErlMap, ctx: ChunkContext): TraceEvent[] {
     if (e instanceof RangeError) throw new TraceReadError(fileName, entry.offset, `${entry.name}: ${e.message}`);
     throw e;
   }
-  const drops = get('drops');
-  if (Array.isArray(drops)) {
-    for (const d of drops) {
-      if (!isTuple(d, 4)) continue;
-      const [from, , count, reason] = d.items;
-      events.push({ node, ts: BigInt(from as number) + offset, kind: 'drop', pid: atom(node), term: { t: 'tuple', items: [count, reason] }, order: u });
-    }
+  const drops = mapGet(m, 'drops');
+  if (drops !== undefined && !Array.isArray(drops)) throw new TraceReadError(fileName, entry.offset, `${entry.name}: :drops is not a list`);
+  for (const [i, d] of (drops ?? []).entries()) {
+    const [from, to, count, reason] = isTuple(d, 4) ? d.items : [];
+    if (!isInteger(from) || !isInteger(to) || !isInteger(count) || count < 0 || reason === undefined || !isAtom(reason))
+      throw new TraceReadError(
+        fileName,
+        entry.offset,
+        `${entry.name}: :drops entry ${i} is not {from_mono_ns, to_mono_ns, count, reason} with integers and an atom`,
+      );
+    events.push({ node, ts: BigInt(from) + offset, kind: 'drop', pid: atom(node), term: { t: 'tuple', items: [count, reason] }, order: u });
   }
   return events;
 }
@@ -286,6 +265,17 @@ function field(m: ErlMap, key: string, fileName: string, entry: ZipEntry): Term 
   const v = mapGet(m, key);
   if (v === undefined) throw new TraceReadError(fileName, entry.offset, `${entry.name}: chunk has no :${key} field`);
   return v;
+}
+
+function isInteger(t: Term): t is number | bigint {
+  return typeof t === 'bigint' || Number.isSafeInteger(t);
+}
+
+/** A chunk field that must be an integer (`:v`, `:n`, `:t0`, `:u0`), as a bigint. */
+function integerField(m: ErlMap, key: string, fileName: string, entry: ZipEntry): bigint {
+  const v = field(m, key, fileName, entry);
+  if (!isInteger(v)) throw new TraceReadError(fileName, entry.offset, `${entry.name}: :${key} is not an integer`);
+  return BigInt(v);
 }
 
 function asMap(t: Term, fileName: string, entry: ZipEntry, what: string): ErlMap {

@@ -1,5 +1,8 @@
 import type { Term } from '../../archive/etf/term';
 import { renderElixir } from '../../archive/render/elixir';
+import { termEquals, termKey as keyOf } from './term-equals';
+
+export { termEquals } from './term-equals';
 
 /**
  * A structural diff of two terms (typically two consecutive GenServer
@@ -71,70 +74,6 @@ export function diffTerms(before: Term, after: Term, opts: DiffOptions = {}): Te
 /** `[:count]`, `[:users, "bob", 2]`: keys in inspect syntax, list and tuple positions as 0-based integers; `[]` is the whole term. */
 export function renderPath(path: PathSegment[]): string {
   return `[${path.map((s) => (s.kind === 'index' ? String(s.index) : renderElixir(s.key))).join(', ')}]`;
-}
-
-/** Exact term equality (Erlang `=:=`). */
-export function termEquals(a: Term, b: Term): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (a instanceof Uint8Array || b instanceof Uint8Array) {
-    if (!(a instanceof Uint8Array && b instanceof Uint8Array) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-    return true;
-  }
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!(Array.isArray(a) && Array.isArray(b)) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!termEquals(a[i], b[i])) return false;
-    return true;
-  }
-  if (a.t !== b.t) return false;
-  switch (a.t) {
-    case 'atom':
-      return false; // interned: identity already compared
-    case 'float':
-      return a.value === (b as typeof a).value;
-    case 'tuple':
-      return listEquals(a.items, (b as typeof a).items);
-    case 'improper':
-      return listEquals(a.items, (b as typeof a).items) && termEquals(a.tail, (b as typeof a).tail);
-    case 'map': {
-      const y = b as typeof a;
-      if (a.entries.length !== y.entries.length) return false;
-      const idx = new Map(y.entries.map(([k, v]) => [keyOf(k), v]));
-      return a.entries.every(([k, v]) => {
-        const w = idx.get(keyOf(k));
-        return w !== undefined && termEquals(v, w);
-      });
-    }
-    case 'pid': {
-      const y = b as typeof a;
-      return a.node === y.node && a.id === y.id && a.serial === y.serial && a.creation === y.creation;
-    }
-    case 'port': {
-      const y = b as typeof a;
-      return a.node === y.node && a.id === y.id && a.creation === y.creation;
-    }
-    case 'ref': {
-      const y = b as typeof a;
-      return a.node === y.node && a.creation === y.creation && a.ids.length === y.ids.length && a.ids.every((x, i) => x === y.ids[i]);
-    }
-    default:
-      // bitstrings, funs, exports: compare their exact rendering with no limit
-      return renderElixir(a, { limit: Infinity }) === renderElixir(b, { limit: Infinity });
-  }
-}
-
-function listEquals(a: Term[], b: Term[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!termEquals(a[i], b[i])) return false;
-  return true;
-}
-
-/** Map keys are mostly atoms and small scalars; their full rendering identifies them. */
-function keyOf(k: Term): string {
-  if (typeof k === 'object' && k !== null && !Array.isArray(k) && !(k instanceof Uint8Array) && k.t === 'atom') return `a:${k.name}`;
-  if (typeof k === 'number') return `n:${k}`;
-  return renderElixir(k, { limit: Infinity });
 }
 
 function isMap(t: Term): t is { t: 'map'; entries: [Term, Term][] } {
