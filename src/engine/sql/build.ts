@@ -243,13 +243,21 @@ unanswered AS (
   SELECT * FROM req
   WHERE reply_recv_seq IS NULL AND (reply_seq IS NULL OR (caller_node, caller_pid) IN (SELECT node, pid FROM caller_recv))
 ),
--- a caller blocked in gen:call neither sends nor runs traced code: its first such event after the request means it went on
--- (only the unanswered callers' events after the first unanswered call: the ASOF join sorts all of its right side)
+-- When the caller gave up: gen:call's \`receive ... after Timeout\` timing out is traced as a receive of :timeout with no
+-- send (status after_timeout), the first such receive after the request. Without one (receives not traced), a caller
+-- blocked in gen:call neither sends nor runs traced code: its first such event after the request means it went on.
+-- (Only the unanswered callers' events after the first unanswered call: the ASOF join sorts all of its right side.)
+callers AS (SELECT DISTINCT caller_node, caller_pid FROM unanswered),
+first_unanswered AS (SELECT coalesce(min(call_seq), 9223372036854775807) AS seq FROM unanswered),
 active AS (
   SELECT e.node, e.pid, e.seq, e.ts FROM events e
-  SEMI JOIN (SELECT DISTINCT caller_node, caller_pid FROM unanswered) u ON e.node = u.caller_node AND e.pid = u.caller_pid
+  SEMI JOIN callers u ON e.node = u.caller_node AND e.pid = u.caller_pid
   WHERE e.kind IN ('send', 'send_to_dead', 'call', 'return', 'exception', 'spawn', 'exit', 'link', 'register')
-    AND e.seq > (SELECT coalesce(min(call_seq), 9223372036854775807) FROM unanswered)
+    AND e.seq > (SELECT seq FROM first_unanswered)
+  UNION ALL
+  SELECT m.to_node, m.to_pid, m.recv_seq, m.received_at FROM messages m
+  SEMI JOIN callers u ON m.to_node = u.caller_node AND m.to_pid = u.caller_pid
+  WHERE m.status = 'after_timeout' AND m.recv_seq > (SELECT seq FROM first_unanswered)
 ),
 went AS (
   SELECT u.tag_id, a.ts AS went_on_at
@@ -290,6 +298,19 @@ SELECT call_seq, caller_pid, callee_pid, request, reply, sent_at,
 FROM o
 ORDER BY call_seq`;
 
+/**
+ * A reply sent to a call's alias (\`[:alias | ref]\` tags, OTP 24+) after the
+ * caller gave up never reaches the caller: gen:call deactivated the alias
+ * when it timed out, and the runtime drops messages to an inactive alias. It
+ * is not in any mailbox, so it is neither queued nor lost at an exit.
+ */
+export const MARK_DROPPED_REPLIES = `
+UPDATE messages SET status = 'alias_inactive'
+WHERE recv_seq IS NULL AND send_seq IN (
+  SELECT c.reply_seq FROM calls c JOIN events e ON e.seq = c.reply_seq
+  WHERE c.outcome = 'timeout' AND c.reply_recv_seq IS NULL AND starts_with(e.peer, '#Reference<')
+)`;
+
 /** Core tables, in dependency order (analysis tables come after: see BUILD_ALL in index.ts). */
 export const BUILD_CORE = [
   BUILD_EVENTS,
@@ -300,6 +321,7 @@ export const BUILD_CORE = [
   BUILD_CONSUMED,
   ...BUILD_MESSAGES,
   BUILD_CALLS,
+  MARK_DROPPED_REPLIES,
 ];
 
 /** Everything engine.ts runs after each load, in dependency order. */
