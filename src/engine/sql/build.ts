@@ -1,4 +1,5 @@
 import { BUILD_ANOMALIES_STEPS } from './anomalies';
+import { BUILD_CALL_GROUPS } from './call-groups';
 import { BUILD_CAUSALITY } from './causality';
 import { BUILD_NAMES } from './names';
 import { BUILD_SPANS_STATES } from './spans-states';
@@ -325,4 +326,4 @@ export const BUILD_CORE = [
 ];
 
 /** Everything engine.ts runs after each load, in dependency order. */
-export const BUILD_ALL = [...BUILD_CORE, ...BUILD_SPANS_STATES, ...BUILD_SYSTEM_AT, ...BUILD_CAUSALITY, ...BUILD_ANOMALIES_STEPS];
+export const BUILD_ALL = [...BUILD_CORE, ...BUILD_CALL_GROUPS, ...BUILD_SPANS_STATES, ...BUILD_SYSTEM_AT, ...BUILD_CAUSALITY, ...BUILD_ANOMALIES_STEPS];

@@ -7,6 +7,8 @@ export interface StateRow {
   seq: number;
   callback: string | null;
   message: string | null;
+  /** What the state followed from (`states.origin`): initial, read_at_start, message, continue, timeout, internal, code_change. */
+  origin: string | null;
   state: string;
   prevState: string | null;
   index: number;
@@ -23,7 +25,7 @@ const where = (p: ProcessRef) => `node = ${sqlString(p.node)} AND pid = ${sqlStr
 /** The state of `p` at instant `t` (after the last callback that returned at or before `t`), with the one before it. */
 export async function stateAt(session: Session, p: ProcessRef, t: bigint): Promise<StateRow | null> {
   const r = await session.query(
-    `WITH s AS (SELECT ts, seq, callback, message, state, lag(state) OVER (ORDER BY seq) AS prev_state, row_number() OVER (ORDER BY seq) AS idx,
+    `WITH s AS (SELECT ts, seq, callback, message, origin, state, lag(state) OVER (ORDER BY seq) AS prev_state, row_number() OVER (ORDER BY seq) AS idx,
                        count(*) OVER () AS total
                 FROM states WHERE ${where(p)})
      SELECT * FROM s WHERE ts <= ${sqlInt(t)} ORDER BY seq DESC LIMIT 1`,
@@ -36,6 +38,7 @@ export async function stateAt(session: Session, p: ProcessRef, t: bigint): Promi
     seq: num(row.seq)!,
     callback: str(row.callback),
     message: str(row.message),
+    origin: str(row.origin),
     state: str(row.state) ?? '',
     prevState: str(row.prev_state),
     index: num(row.idx) ?? 0,
