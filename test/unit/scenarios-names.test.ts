@@ -108,6 +108,28 @@ describe('names resolved to the process that held them when the message was sent
     ]);
   });
 
+  // A slow, obvious reference: replay the events in order with a map of who holds each name.
+  it('resolves every named send as a replay of register, unregister and exit events does', () => {
+    const holder = new Map<string, string>();
+    for (const [node, name, pid] of rows(e, `SELECT node, name, pid FROM facts_raw WHERE snapshot = 'start' AND name IS NOT NULL`))
+      holder.set(`${node} ${name}`, String(pid));
+    const expected: [number, string | null][] = [];
+    for (const [seq, node, pid, kind, peer, peerNode, term] of rows(
+      e,
+      `SELECT seq, node, pid, kind, peer, peer_node, term FROM events WHERE kind IN ('register', 'unregister', 'exit', 'send') ORDER BY seq`,
+    )) {
+      if (kind === 'register') {
+        holder.set(`${node} ${term}`, String(pid));
+      } else if (kind === 'unregister' || kind === 'exit') {
+        for (const [k, v] of holder) if (v === pid && k.startsWith(`${node} `) && (kind === 'exit' || k === `${node} ${term}`)) holder.delete(k);
+      } else if (!String(peer).startsWith('<') && !String(peer).startsWith('#')) {
+        expected.push([Number(seq), holder.get(`${peerNode} ${peer}`) ?? null]);
+      }
+    }
+    expect(expected.length).toBe(35);
+    expect(rows(e, `SELECT seq, to_pid FROM send_targets WHERE seq IN (${expected.map(([q]) => q).join(', ')}) ORDER BY seq`)).toEqual(expected);
+  });
+
   it('sees {:global, name} and {:via, module, name} sends as sends to the pid the sender looked up', () => {
     expect(rows(e, `SELECT send_seq, to_pid, status FROM messages WHERE msg = '{:"$gen_cast", :ping}' AND from_pid = '<0.366.0>' ORDER BY send_seq`)).toEqual([
       [246, '<0.367.0>', 'received'],
