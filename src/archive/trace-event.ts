@@ -65,6 +65,8 @@ export interface ProcessFact {
   pid: Term;
   name?: Term;
   initialCall?: Mfa;
+  /** Which facts file said so (otpscope archives: `start` or `stop`); undefined when the input does not tell. */
+  snapshot?: 'start' | 'stop';
 }
 
 export interface TraceBatch {

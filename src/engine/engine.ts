@@ -45,6 +45,8 @@ export interface LoadReport {
   warnings: string[];
   /** Errors for files that could not be read; other files still loaded. */
   errors: { file: string; offset: number; message: string }[];
+  /** Inputs not loaded because the same content is already loaded (or came earlier in this load); also in \`warnings\`. */
+  duplicates: { file: string; sameAs: string }[];
   millis: number;
   /** Where the time went: reading and decoding (with building Arrow batches), DuckDB inserts, and each analysis statement. */
   timings: { readMs: number; insertMs: number; analyseMs: number; steps: { sql: string; ms: number }[] };
@@ -70,6 +72,8 @@ export class Engine {
   /** Whether arrival order is no longer (ts, node, src, ord) order, so seq must be recomputed. */
   private outOfOrder = false;
   private lastKey: { ts: bigint; node: string; src: number; ord: number } | null = null;
+  /** SHA-256 of each loaded input's content (hex) -> the name it was loaded under: the same trace is never loaded twice. */
+  private readonly loaded = new Map<string, string>();
 
   private constructor(
     readonly db: DuckDb,
@@ -106,7 +110,15 @@ export class Engine {
     const started = performance.now();
     const limits = { ...this.limits, ...options.limits };
     this.cancelled = false;
-    const report: LoadReport = { sources: [], events: 0, warnings: [], errors: [], millis: 0, timings: { readMs: 0, insertMs: 0, analyseMs: 0, steps: [] } };
+    const report: LoadReport = {
+      sources: [],
+      events: 0,
+      warnings: [],
+      errors: [],
+      duplicates: [],
+      millis: 0,
+      timings: { readMs: 0, insertMs: 0, analyseMs: 0, steps: [] },
+    };
     this.insertMs = 0;
     const bytesTotal = files.reduce((n, f) => n + f.bytes.length, 0);
     let bytesDone = 0;
@@ -117,7 +129,22 @@ export class Engine {
     };
     const { groups, errors } = classifyInputs(files);
     report.errors.push(...errors);
+    let attempted = errors.length > 0;
     for (const group of groups) {
+      // Loading the same events twice would double every count and pair each message with its own copy.
+      const hash = await contentHash(group.files);
+      const sameAs = this.loaded.get(hash);
+      if (sameAs !== undefined) {
+        report.duplicates.push({ file: group.name, sameAs });
+        report.warnings.push(
+          sameAs === group.name
+            ? `${group.name} is already loaded; not loaded again`
+            : `${group.name} is already loaded (same content as ${sameAs}); not loaded again`,
+        );
+        bytesDone += group.bytes;
+        continue;
+      }
+      attempted = true;
       const src = this.nextSrc++;
       const sink = new EventSink(src, this.totalEvents);
       const source: LoadedSource = { name: group.name, kind: group.kind, node: '', events: 0, warnings: [] };
@@ -145,6 +172,7 @@ export class Engine {
         this.flush(sink);
         for (const write of this.deferred) write();
         this.totalEvents += sink.count;
+        this.loaded.set(hash, group.name);
         report.sources.push(source);
         report.warnings.push(...source.warnings);
       } catch (e) {
@@ -171,6 +199,12 @@ export class Engine {
     }
     report.timings.insertMs = this.insertMs;
     report.timings.readMs = performance.now() - started - this.insertMs;
+    if (!attempted) {
+      // Nothing new: the tables already describe what is loaded.
+      report.millis = performance.now() - started;
+      progress('done', '', 0);
+      return report;
+    }
     progress('analysing', '', 0);
     await yieldToEventLoop();
     const analysing = performance.now();
@@ -371,10 +405,32 @@ export class Engine {
 
 class CancelledError extends Error {}
 
+/** SHA-256 (hex) of an input's content; a wrap set or ttb folder (several files) hashes its files' digests, in any order. */
+async function contentHash(files: InputFile[]): Promise<string> {
+  const one = async (bytes: Uint8Array) => new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+  let digest = files.length === 1 ? await one(files[0].bytes) : null;
+  if (digest === null) {
+    const parts = (await Promise.all(files.map((f) => one(f.bytes)))).sort(compareBytes);
+    const all = new Uint8Array(parts.length * 32);
+    parts.forEach((p, i) => all.set(p, i * 32));
+    digest = await one(all);
+  }
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
 /** The table a build statement makes, as users know it (the steps' temporary tables go by the table they build). */
 function stepName(sql: string): string {
-  const name = /\b(?:TABLE|VIEW|MACRO)\s+(?:IF NOT EXISTS\s+)?(\w+)/i.exec(sql)?.[1] ?? 'tables';
-  return name.replace(/^msg_\w+$/, 'messages').replace(/^anomalies_\w+$/, 'anomalies');
+  const m = /\b(?:TABLE|VIEW|MACRO)\s+(?:IF NOT EXISTS\s+)?(\w+)|^\s*UPDATE\s+(\w+)/i.exec(sql);
+  const name = m?.[1] ?? m?.[2] ?? 'tables';
+  return name
+    .replace(/^msg_\w+$/, 'messages')
+    .replace(/^anomalies_\w+$/, 'anomalies')
+    .replace(/^named_sends$/, 'send_targets');
 }
 
 function isOutOfMemory(message: string): boolean {

@@ -95,6 +95,25 @@ test('the file picker loads files, and later drops add to what is loaded', async
   await page.close();
 });
 
+// Regression test: the same archive added again doubled every count, broke the page (each_key_duplicate) and left a stale error banner.
+test('the same archive added again is not loaded twice: a short notice, one source, nothing broken', async () => {
+  const page = await context.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
+  await ready(page);
+  await page.getByTestId('file-input').setInputFiles(fixture('archives/demo.zip'));
+  await page.getByTestId('process-tree').waitFor({ timeout: 60_000 });
+  const events = await page.evaluate(() => document.querySelector('[data-testid=sources]')?.innerText);
+  await dropFiles(page, '.app', [{ name: 'demo-again.zip', path: fixture('archives/demo.zip') }]);
+  const notice = page.getByTestId('load-errors').filter({ hasText: 'demo-again.zip is already loaded (same content as demo.zip); not loaded again' });
+  await notice.waitFor({ timeout: 60_000 });
+  assert.equal(await page.getByTestId('sources').innerText(), events);
+  assert.equal(await page.getByTestId('load-error').count(), 0);
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
 test('an unreadable file is named with its offset and cause, and the good files still load', async () => {
   const page = await context.newPage();
   await ready(page);
@@ -109,9 +128,10 @@ test('an unreadable file is named with its offset and cause, and the good files 
   const text = await err.innerText();
   assert.match(text, /notes\.txt/);
   assert.match(text, /offset 0|not a trace/);
-  // Now a good file: it loads, and the first load's error stays listed until dismissed.
+  // Now a good file: it loads, and the banner shows the latest load's messages only (none).
   await page.getByTestId('file-input').setInputFiles(fixture('archives/demo.zip'));
   await page.getByTestId('process-tree').waitFor({ timeout: 60_000 });
+  assert.equal(await page.getByTestId('load-error').count(), 0);
   // A broken file after a good load keeps what loaded.
   const truncatedZip = [...(await readFile(fixture('archives/crash.zip')))].slice(0, 3000);
   const broken = await page.evaluateHandle((bytes) => {

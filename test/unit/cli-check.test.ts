@@ -24,7 +24,7 @@ describe('expectations', () => {
     }
     expect(lines[0]).toBe('PASS  every {:ping, _, _} call gets a reply');
     expect(lines[1]).toMatch(/^FAIL  no call slower than 50 ms \(.*:5\): 2 counter-examples$/);
-    expect(lines[2]).toBe('      first: call_seq=28 latency_ns=50243889');
+    expect(lines[2]).toBe('      first: call_seq=28 latency_ns=50221366');
     expect(lines[3]).toMatch(
       /^      event: seq=28 ts=\d+ node=nonode@nohost pid=<0\.143\.0> kind=send peer=<0\.142\.0> mfa=NULL term=\{:"\$gen_call", .*\{:work, :slow\}\}$/,
     );

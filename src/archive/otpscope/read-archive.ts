@@ -54,9 +54,9 @@ export async function readOtpscopeArchive(bytes: Uint8Array, fileName: string, l
     warnings.push(`${fileName}: no totals.json: the recording did not stop cleanly; events up to the last complete chunk are read`);
 
   const processes: ProcessFact[] = [];
-  for (const which of ['start', 'stop']) {
+  for (const which of ['start', 'stop'] as const) {
     const e = byName.get(`facts/processes-${which}.etf`);
-    if (e) processes.push(...processFacts(await decodeEntry(e, fileName), node));
+    if (e) processes.push(...processFacts(await decodeEntry(e, fileName), node, which));
   }
   const trees: OtpscopeArchive['trees'] = {};
   for (const which of ['start', 'stop'] as const) {
@@ -228,7 +228,7 @@ function asMfa(x: Term, fileName: string, entry: ZipEntry): Mfa {
   throw new TraceReadError(fileName, entry.offset, `${entry.name}: an :mfas entry is not {module, function, arity}`);
 }
 
-function processFacts(t: Term, node: string): ProcessFact[] {
+function processFacts(t: Term, node: string, snapshot: 'start' | 'stop'): ProcessFact[] {
   if (!Array.isArray(t)) return [];
   const out: ProcessFact[] = [];
   for (const p of t) {
@@ -237,7 +237,7 @@ function processFacts(t: Term, node: string): ProcessFact[] {
     const pid = get('pid');
     if (pid === undefined || !isPid(pid)) continue;
     const name = get('registered_name');
-    const fact: ProcessFact = { node: pid.node.name || node, pid };
+    const fact: ProcessFact = { node: pid.node.name || node, pid, snapshot };
     if (name !== undefined && !isAtom(name, 'nil') && !isAtom(name, 'undefined')) fact.name = name;
     const ic = get('dictionary_initial_call') ?? get('initial_call');
     const ic2 = get('initial_call');

@@ -89,6 +89,8 @@ export const FACTS_RAW = {
   module: 'str',
   parent_pid: 'str',
   ancestors: 'str',
+  /** `start` or `stop` (which facts file of an otpscope archive); NULL when the input does not tell (ttb). */
+  snapshot: 'str',
 } as const;
 
 /**
@@ -323,6 +325,7 @@ export class EventSink {
       moduleOf(f.extra?.module) ?? (ic === undefined ? null : t.term(ic[0])),
       parent === undefined ? null : t.pid(parent),
       ancestors === undefined ? null : t.term(ancestors),
+      f.snapshot ?? null,
     );
   }
 }

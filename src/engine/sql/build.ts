@@ -1,5 +1,7 @@
 import { BUILD_ANOMALIES_STEPS } from './anomalies';
+import { BUILD_CALL_GROUPS } from './call-groups';
 import { BUILD_CAUSALITY } from './causality';
+import { BUILD_NAMES } from './names';
 import { BUILD_SPANS_STATES } from './spans-states';
 import { BUILD_SYSTEM_AT } from './system-at';
 
@@ -81,28 +83,26 @@ LEFT JOIN sv USING (node, pid)
 ORDER BY ids.node, coalesce(sp.spawned_at, 0), ids.pid`;
 
 /**
- * Where a send was going: a pid, or a registered name resolved to the pid
- * that held it (processes.name), or a call alias (a reference) resolved to
- * the caller whose request carried it (`{:"$gen_call", {caller, tag}, _}`,
- * seen in the request's send or in the callee's receive).
+ * Where a send was going: a pid; a registered name resolved to the process
+ * that held it when the message was sent (\`named_sends\`, sql/names.ts); or
+ * a call alias (a reference) resolved to the caller whose request carried
+ * it (\`{:"$gen_call", {caller, tag}, _}\`, seen in the request's send or in
+ * the callee's receive). \`free_name\`: sent to a name nobody held then.
  */
 export const BUILD_SEND_TARGETS = `
 CREATE OR REPLACE TABLE send_targets AS
-WITH names AS (
-  SELECT node, name, any_value(pid) AS pid FROM processes WHERE name IS NOT NULL GROUP BY ALL
-),
 -- keyed by hash(tag): grouping a million reference texts held far more memory than their hashes
-aliases AS (
+WITH aliases AS (
   SELECT hash(tag) AS th, any_value(from_pid) AS pid, any_value(from_node) AS node
   FROM call_msgs_raw WHERE is_request AND from_pid IS NOT NULL GROUP BY th
 )
 SELECT e.seq,
-       CASE WHEN e.peer LIKE '<%' THEN e.peer ELSE coalesce(n.pid, a.pid) END AS to_pid,
-       CASE WHEN e.peer LIKE '<%' THEN e.peer_node ELSE coalesce(n.node, a.node, e.peer_node) END AS to_node,
-       e.ts, e.node, e.pid, e.term_id, e.kind
+       CASE WHEN e.peer LIKE '<%' THEN e.peer ELSE coalesce(n.to_pid, a.pid) END AS to_pid,
+       CASE WHEN e.peer LIKE '<%' OR n.seq IS NOT NULL THEN e.peer_node ELSE coalesce(a.node, e.peer_node) END AS to_node,
+       e.ts, e.node, e.pid, e.term_id, e.kind, coalesce(n.free, false) AS free_name
 FROM events e
-LEFT JOIN names n ON e.peer = n.name AND e.peer_node = n.node
-LEFT JOIN aliases a ON a.th = CASE WHEN NOT starts_with(e.peer, '<') THEN hash(e.peer) END
+LEFT JOIN named_sends n ON n.seq = e.seq
+LEFT JOIN aliases a ON a.th = CASE WHEN starts_with(e.peer, '#') THEN hash(e.peer) END
 WHERE e.kind IN ('send', 'send_to_dead')`;
 
 /**
@@ -128,7 +128,7 @@ export const BUILD_MESSAGES = [
   // steps 1.16 -> 0.82 s at 1M ping-pong events; two groups would have to collide for a numbering to go wrong).
   // Built in steps: one statement holding every intermediate at once needed ~2.5x the memory.
   `CREATE OR REPLACE TEMP TABLE msg_s AS
-SELECT seq, ts, node, pid, to_pid, to_node, term_id, kind,
+SELECT seq, ts, node, pid, to_pid, to_node, term_id, kind, free_name,
        row_number() OVER (PARTITION BY hash(to_node, to_pid, term_id, kind) ORDER BY seq) AS k
 FROM send_targets`,
   `CREATE OR REPLACE TEMP TABLE msg_r AS
@@ -161,7 +161,7 @@ m AS (
          s.pid AS from_pid, s.node AS from_node,
          coalesce(s.to_pid, r.pid) AS to_pid, coalesce(s.to_node, r.node) AS to_node,
          s.ts AS sent_at, r.ts AS received_at,
-         coalesce(s.term_id, r.term_id) AS msg_id, s.kind AS send_kind
+         coalesce(s.term_id, r.term_id) AS msg_id, s.kind AS send_kind, s.free_name
   FROM msg_s s FULL OUTER JOIN msg_r r
     -- only plain sends can be received; the CASE keeps this an equi-join (a separate kind test made DuckDB fall back to a nested-loop join)
     ON s.to_node = r.node AND (CASE WHEN s.kind = 'send' THEN s.to_pid END) = r.pid AND s.term_id = r.term_id AND s.k = r.k
@@ -187,6 +187,7 @@ SELECT send_seq, recv_seq, from_pid, to_pid, sent_at, received_at, e.term AS msg
          WHEN send_kind = 'send_to_dead' THEN 'send_to_dead'
          WHEN send_seq IS NULL AND e.term = ':timeout' THEN 'after_timeout'
          WHEN send_seq IS NULL THEN 'sender_not_traced'
+         WHEN free_name THEN 'unregistered_name'
          WHEN taken_at IS NOT NULL THEN 'received'
          WHEN receiver_exited_at IS NOT NULL THEN 'receiver_exited'
          WHEN receiver_traced THEN 'queued_at_end'
@@ -243,13 +244,21 @@ unanswered AS (
   SELECT * FROM req
   WHERE reply_recv_seq IS NULL AND (reply_seq IS NULL OR (caller_node, caller_pid) IN (SELECT node, pid FROM caller_recv))
 ),
--- a caller blocked in gen:call neither sends nor runs traced code: its first such event after the request means it went on
--- (only the unanswered callers' events after the first unanswered call: the ASOF join sorts all of its right side)
+-- When the caller gave up: gen:call's \`receive ... after Timeout\` timing out is traced as a receive of :timeout with no
+-- send (status after_timeout), the first such receive after the request. Without one (receives not traced), a caller
+-- blocked in gen:call neither sends nor runs traced code: its first such event after the request means it went on.
+-- (Only the unanswered callers' events after the first unanswered call: the ASOF join sorts all of its right side.)
+callers AS (SELECT DISTINCT caller_node, caller_pid FROM unanswered),
+first_unanswered AS (SELECT coalesce(min(call_seq), 9223372036854775807) AS seq FROM unanswered),
 active AS (
   SELECT e.node, e.pid, e.seq, e.ts FROM events e
-  SEMI JOIN (SELECT DISTINCT caller_node, caller_pid FROM unanswered) u ON e.node = u.caller_node AND e.pid = u.caller_pid
+  SEMI JOIN callers u ON e.node = u.caller_node AND e.pid = u.caller_pid
   WHERE e.kind IN ('send', 'send_to_dead', 'call', 'return', 'exception', 'spawn', 'exit', 'link', 'register')
-    AND e.seq > (SELECT coalesce(min(call_seq), 9223372036854775807) FROM unanswered)
+    AND e.seq > (SELECT seq FROM first_unanswered)
+  UNION ALL
+  SELECT m.to_node, m.to_pid, m.recv_seq, m.received_at FROM messages m
+  SEMI JOIN callers u ON m.to_node = u.caller_node AND m.to_pid = u.caller_pid
+  WHERE m.status = 'after_timeout' AND m.recv_seq > (SELECT seq FROM first_unanswered)
 ),
 went AS (
   SELECT u.tag_id, a.ts AS went_on_at
@@ -290,8 +299,31 @@ SELECT call_seq, caller_pid, callee_pid, request, reply, sent_at,
 FROM o
 ORDER BY call_seq`;
 
+/**
+ * A reply sent to a call's alias (\`[:alias | ref]\` tags, OTP 24+) after the
+ * caller gave up never reaches the caller: gen:call deactivated the alias
+ * when it timed out, and the runtime drops messages to an inactive alias. It
+ * is not in any mailbox, so it is neither queued nor lost at an exit.
+ */
+export const MARK_DROPPED_REPLIES = `
+UPDATE messages SET status = 'alias_inactive'
+WHERE recv_seq IS NULL AND send_seq IN (
+  SELECT c.reply_seq FROM calls c JOIN events e ON e.seq = c.reply_seq
+  WHERE c.outcome = 'timeout' AND c.reply_recv_seq IS NULL AND starts_with(e.peer, '#Reference<')
+)`;
+
 /** Core tables, in dependency order (analysis tables come after: see BUILD_ALL in index.ts). */
-export const BUILD_CORE = [BUILD_EVENTS, BUILD_PROCESSES, BUILD_SEND_TARGETS, BUILD_CONSUMED, ...BUILD_MESSAGES, BUILD_CALLS];
+export const BUILD_CORE = [
+  BUILD_EVENTS,
+  BUILD_PROCESSES,
+  ...BUILD_NAMES,
+  BUILD_SEND_TARGETS,
+  'DROP TABLE named_sends',
+  BUILD_CONSUMED,
+  ...BUILD_MESSAGES,
+  BUILD_CALLS,
+  MARK_DROPPED_REPLIES,
+];
 
 /** Everything engine.ts runs after each load, in dependency order. */
-export const BUILD_ALL = [...BUILD_CORE, ...BUILD_SPANS_STATES, ...BUILD_SYSTEM_AT, ...BUILD_CAUSALITY, ...BUILD_ANOMALIES_STEPS];
+export const BUILD_ALL = [...BUILD_CORE, ...BUILD_CALL_GROUPS, ...BUILD_SPANS_STATES, ...BUILD_SYSTEM_AT, ...BUILD_CAUSALITY, ...BUILD_ANOMALIES_STEPS];

@@ -59,7 +59,9 @@ ORDER BY s.call_seq`;
  * `states`: the state after every callback, joined to its return event, the
  * callback's call event and the message it took; `until_ts` is when the next
  * state (or the process's exit) replaced it, so "the state at t" is a range
- * predicate.
+ * predicate. `origin` says what the state followed from, so no view has to
+ * guess from the callback name (init's `message` is its argument, not a
+ * message it handled).
  */
 export const BUILD_STATES = `
 CREATE OR REPLACE TABLE states AS
@@ -68,6 +70,17 @@ WITH b AS (
 )
 SELECT b.pid, b.ts, b.seq, b.callback, b.message, b.state, b.state_size, b.node,
        sp.call_seq, m.recv_seq, m.send_seq,
+       CASE
+         WHEN b.callback = 'get_state' THEN 'read_at_start'
+         WHEN b.callback = 'init' THEN 'initial'
+         WHEN m.recv_seq IS NOT NULL THEN 'message'
+         WHEN b.callback = 'handle_continue' THEN 'continue'
+         WHEN b.callback = 'code_change' THEN 'code_change'
+         WHEN b.message = ':timeout' OR starts_with(b.message, '{:timeout, ') OR starts_with(b.message, '{:state_timeout, ')
+           OR starts_with(b.message, '{{:timeout, ') THEN 'timeout'
+         WHEN starts_with(b.message, '{:internal, ') THEN 'internal'
+         ELSE 'message'
+       END AS origin,
        coalesce(lead(b.ts) OVER (PARTITION BY b.node, b.pid ORDER BY b.seq),
                 CASE WHEN p.exited_at >= b.ts THEN p.exited_at END) AS until_ts
 FROM b

@@ -27,6 +27,52 @@ SELECT node, pid, ts, seq, delta,
 FROM d`;
 
 /**
+ * Series bucketed for drawing (Perfetto's counter "mipmaps"): per process and
+ * per bucket \`[t_start + k * bucket_ns, t_start + (k + 1) * bucket_ns)\`, the
+ * value carried into the bucket, the extremes within it (the carried value
+ * included: a queue that only drains in a bucket still peaked at its start)
+ * and the value at its end. Rows only for buckets where the value changed,
+ * plus bucket 0 for a value carried into the window; between rows the value
+ * stays at the previous row's end. Views draw these instead of re-deriving
+ * the series, so a chart cannot disagree with \`mailbox_at\` or \`state_at\`.
+ */
+export const CREATE_BUCKET_MACROS = [
+  `CREATE OR REPLACE MACRO mailbox_depth_buckets(t_start, bucket_ns, n) AS TABLE
+   WITH before AS (
+     SELECT node, pid, arg_max(depth, (ts, delta, seq)) AS depth FROM mailbox_depth WHERE ts < t_start GROUP BY ALL
+   ),
+   inside AS (
+     SELECT node, pid, (ts - t_start) // bucket_ns AS bucket,
+            arg_min(depth - delta, (ts, delta, seq)) AS depth_start, max(depth) AS mx, min(depth) AS mn,
+            arg_max(depth, (ts, delta, seq)) AS depth_end
+     FROM mailbox_depth WHERE ts >= t_start AND ts < t_start + n * bucket_ns GROUP BY ALL
+   )
+   SELECT node, pid, bucket::BIGINT AS bucket, depth_start, greatest(mx, depth_start) AS depth_max, least(mn, depth_start) AS depth_min, depth_end
+   FROM inside
+   UNION ALL
+   SELECT b.node, b.pid, 0, b.depth, b.depth, b.depth, b.depth FROM before b
+   WHERE b.depth <> 0 AND NOT EXISTS (SELECT 1 FROM inside i WHERE i.node = b.node AND i.pid = b.pid AND i.bucket = 0)
+   ORDER BY node, pid, bucket`,
+  `CREATE OR REPLACE MACRO state_size_buckets(t_start, bucket_ns, n) AS TABLE
+   WITH s AS (
+     SELECT node, pid, ts, seq, state_size, lag(state_size) OVER (PARTITION BY node, pid ORDER BY seq) AS prev_size
+     FROM states WHERE ts < t_start + n * bucket_ns AND state_size IS NOT NULL
+   ),
+   before AS (SELECT node, pid, arg_max(state_size, seq) AS size FROM s WHERE ts < t_start GROUP BY ALL),
+   inside AS (
+     SELECT node, pid, (ts - t_start) // bucket_ns AS bucket, arg_min(prev_size, seq) AS size_start,
+            max(state_size) AS mx, min(state_size) AS mn, arg_max(state_size, seq) AS size_end
+     FROM s WHERE ts >= t_start GROUP BY ALL
+   )
+   SELECT node, pid, bucket::BIGINT AS bucket, size_start, greatest(mx, size_start) AS size_max, least(mn, size_start) AS size_min, size_end
+   FROM inside
+   UNION ALL
+   SELECT b.node, b.pid, 0, b.size, b.size, b.size, b.size FROM before b
+   WHERE NOT EXISTS (SELECT 1 FROM inside i WHERE i.node = b.node AND i.pid = b.pid AND i.bucket = 0)
+   ORDER BY node, pid, bucket`,
+];
+
+/**
  * `links`: one row per link interval between two processes (each side's
  * link event is traced, so both collapse into one); a link ends at an
  * unlink or when either side exits.
@@ -103,4 +149,4 @@ export const CREATE_AT_MACROS = [
    ORDER BY a.node, coalesce(sv.supervisor, a.parent_pid) NULLS FIRST, a.pid`,
 ];
 
-export const BUILD_SYSTEM_AT = [BUILD_MAILBOX_DEPTH, BUILD_LINKS, ...CREATE_AT_MACROS];
+export const BUILD_SYSTEM_AT = [BUILD_MAILBOX_DEPTH, BUILD_LINKS, ...CREATE_AT_MACROS, ...CREATE_BUCKET_MACROS];

@@ -6,9 +6,8 @@ import { readRows, sqlString, type RowOf, type Sql } from './rows';
  * element): latency percentiles, a histogram, the slowest calls and the calls
  * that got no reply.
  */
-const SHAPED = `(SELECT c.*, coalesce(p.name, c.callee_pid) AS callee,
-    CASE WHEN starts_with(c.request, '{') THEN regexp_extract(c.request, '^\\{([^,{}\\[\\]]+)', 1) ELSE regexp_extract(c.request, '^([^ ,{\\[(]+)', 1) END AS shape
-  FROM calls c LEFT JOIN processes p ON p.node = c.callee_node AND p.pid = c.callee_pid)`;
+/** `call_shapes` (docs/SCHEMA.md): calls with their callee's name and the request's shape. */
+const SHAPED = 'call_shapes';
 
 /** One callee and request shape; null means every call. */
 export type CallGroup = { callee: string; shape: string } | null;
@@ -21,35 +20,36 @@ const GROUP = {
   shape: 'text?',
   n: 'int',
   timeouts: 'int',
-  other: 'int',
+  callee_exits: 'int',
+  caller_exits: 'int',
+  pending: 'int',
+  /** Calls that got no reply: the callee exited, the caller exited, or still waiting when the trace ended. */
+  no_reply: 'int',
   p50: 'num?',
   p95: 'num?',
   max: 'num?',
 } as const;
 export type CallGroupRow = RowOf<typeof GROUP>;
 
-/** Latency per callee and request shape, slowest p95 first. `other`: calls that ended neither in a reply nor a timeout (the caller exited or crashed, the callee died, the recording ended). */
+/** Latency per callee and request shape (the engine's `call_groups`), slowest p95 first. */
 export async function callGroups(sql: Sql): Promise<CallGroupRow[]> {
   return readRows(
     'call groups',
     await sql(
-      `SELECT callee, shape, count(*) AS n, count(*) FILTER (WHERE outcome = 'timeout') AS timeouts,
-              count(*) FILTER (WHERE outcome NOT IN ('reply', 'timeout')) AS other,
-              quantile_cont(latency_ns, 0.5) AS p50, quantile_cont(latency_ns, 0.95) AS p95, max(latency_ns) AS max
-       FROM ${SHAPED} GROUP BY ALL ORDER BY p95 DESC NULLS LAST, n DESC, callee, shape LIMIT 500`,
+      `SELECT callee, shape, calls AS n, timeouts, callee_exits, caller_exits, pending, callee_exits + caller_exits + pending AS no_reply,
+              p50_ns AS p50, p95_ns AS p95, max_ns AS max
+       FROM call_groups ORDER BY p95 DESC NULLS LAST, n DESC, callee, shape LIMIT 500`,
     ),
     GROUP,
   );
 }
 
-/** Latencies on log2 buckets: bucket `b` holds calls with latency in [2^b, 2^(b+1)) ns. */
-export async function callHistogram(sql: Sql, group: CallGroup): Promise<{ b: number; n: number }[]> {
+/** Latencies on round 1-2-5 buckets (`latency_histogram`): each bucket is [lo, hi) ns, empty ones between included. */
+export async function callHistogram(sql: Sql, group: CallGroup): Promise<{ lo: number; hi: number; n: number }[]> {
   return readRows(
     'call histogram',
-    await sql(
-      `SELECT floor(log2(greatest(latency_ns, 1)))::INTEGER AS b, count(*) AS n FROM ${SHAPED} ${groupWhere(group, 'latency_ns IS NOT NULL')} GROUP BY b ORDER BY b`,
-    ),
-    { b: 'int', n: 'int' },
+    await sql(`SELECT lo_ns AS lo, hi_ns AS hi, n FROM latency_histogram((SELECT list(latency_ns) FROM ${SHAPED} ${groupWhere(group, 'true')}))`),
+    { lo: 'num', hi: 'num', n: 'int' },
   );
 }
 

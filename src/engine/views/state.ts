@@ -11,6 +11,8 @@ export interface StateRow {
   seq: number;
   callback: string | null;
   message: string | null;
+  /** What the state followed from (`states.origin`): initial, read_at_start, message, continue, timeout, internal, code_change. */
+  origin: string | null;
   state: string;
   prevState: string | null;
   /** 1-based position among the process's states, and how many it has. */
@@ -30,12 +32,12 @@ export async function stateAt(sql: Sql, p: ProcessRef, t: bigint): Promise<State
   const [row] = readRows(
     'state at',
     await sql(
-      `WITH s AS (SELECT ts, seq, callback, message, state, lag(state) OVER (ORDER BY seq) AS prev_state, row_number() OVER (ORDER BY seq) AS idx,
+      `WITH s AS (SELECT ts, seq, callback, message, origin, state, lag(state) OVER (ORDER BY seq) AS prev_state, row_number() OVER (ORDER BY seq) AS idx,
                          count(*) OVER () AS total
                   FROM states WHERE ${where(p)})
        SELECT * FROM s WHERE ts <= ${sqlInt(t)} ORDER BY seq DESC LIMIT 1`,
     ),
-    { ts: 'big', seq: 'int', callback: 'text?', message: 'text?', state: 'text?', prev_state: 'text?', idx: 'int', total: 'int' },
+    { ts: 'big', seq: 'int', callback: 'text?', message: 'text?', origin: 'text?', state: 'text?', prev_state: 'text?', idx: 'int', total: 'int' },
   );
   if (!row) return null;
   return {
@@ -43,6 +45,7 @@ export async function stateAt(sql: Sql, p: ProcessRef, t: bigint): Promise<State
     seq: row.seq,
     callback: row.callback,
     message: row.message,
+    origin: row.origin,
     state: row.state ?? '',
     prevState: row.prev_state,
     index: row.idx,
