@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { Engine, type LoadProgress, type LoadReport } from '../engine/engine';
 import { openNodeDuckDb } from '../engine/duckdb/open-node';
+import type { EngineConnection } from '../engine/duckdb/connection';
 import { formatResult } from './format';
 import { CliError, readInputFiles } from './load-files';
 import { serveStatic } from './serve';
@@ -11,7 +12,8 @@ const COMMAND_HELP: Record<string, string> = {
   query: `otpscope query FILE... "SQL" [--json | --csv] [--max-rows N]
 
 Loads the files (otpscope archives, dbg trace-port files or wrap sets, ttb upload folders) into one timeline and
-runs one SQL statement on it. Output: an aligned table, or --json (one object per row, 64-bit integers exact) or
+runs one SQL statement on it. FILE may be a glob ('day/*/node-*.zip', '**' for any depth), so one call can take a
+whole cluster's recordings. Output: an aligned table, or --json (one object per row, 64-bit integers exact) or
 --csv. --max-rows N stops after N rows. Exit 1 when a file could not be read (the others still load), 2 on bad usage.`,
   summary: `otpscope summary FILE...
 
@@ -19,8 +21,9 @@ Loads the files and prints what happened: nodes, events by kind, the busiest pro
 and the top anomalies.`,
   export: `otpscope export FILE... --parquet DIR
 
-Loads the files and writes every table (docs/SCHEMA.md) to DIR as Parquet, one file per table, for native
-DuckDB, pandas or Spark.`,
+Loads the files and writes every table (docs/SCHEMA.md) to DIR as Parquet, one folder per table, partitioned
+by node where the table has one (DIR/events/node=a@host/data_0.parquet), and DIR/load.sql, which makes the
+tables and the analysis macros over the files in native DuckDB (docs/SCHEMA.md, "Parquet export").`,
   check: `otpscope check FILE... --expect EXPECTATIONS.sql
 
 Loads the files and runs the expectations (SQL checks, docs/EXPECTATIONS.md): one line per check, pass or fail
@@ -38,17 +41,21 @@ ${Object.values(COMMAND_HELP)
   .map((h) => `  ${h.split('\n')[0]}`)
   .join('\n')}
 
+Every command takes --engine native (the default: native DuckDB, every core, spills to disk past memory) or
+--engine wasm (DuckDB-WASM, the browser's engine; 4 GB at most), which give the same answers.
 The tables and columns are documented in docs/SCHEMA.md.
 \`otpscope COMMAND --help\` says more about one command.`;
 
 /** Runs the CLI; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const [command, ...args] = argv;
+  let rest = args;
   if (command !== undefined && COMMAND_HELP[command] && (rest.includes('--help') || rest.includes('-h'))) {
     console.log(COMMAND_HELP[command]);
     return 0;
   }
   try {
+    ({ rest, engine: engineKind } = takeEngineOption(args));
     switch (command) {
       case 'query':
         return await query(rest);
@@ -80,7 +87,37 @@ export async function main(argv: string[]): Promise<number> {
     }
     console.error(`otpscope: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
+  } finally {
+    // Native DuckDB's thread and its spill directory go with the command.
+    for (const e of opened.splice(0)) e.db.close();
   }
+}
+
+export type EngineKind = 'native' | 'wasm';
+let engineKind: EngineKind = 'native';
+/** Engines the running command opened, closed when it ends. */
+const opened: Engine[] = [];
+
+/** Takes `--engine native|wasm` (or `--engine=…`) out of a command's arguments: every command accepts it. */
+function takeEngineOption(args: string[]): { rest: string[]; engine: EngineKind } {
+  const rest: string[] = [];
+  let engine: string = 'native';
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--engine') {
+      if (i + 1 >= args.length) throw new CliError('--engine needs a value: native or wasm');
+      engine = args[++i];
+    } else if (args[i].startsWith('--engine=')) engine = args[i].slice('--engine='.length);
+    else rest.push(args[i]);
+  }
+  if (engine !== 'native' && engine !== 'wasm') throw new CliError(`--engine ${engine}: expected native or wasm`);
+  return { rest, engine };
+}
+
+/** Opens the chosen engine's database. `allowedDirectories`: where export may write (native DuckDB only; none otherwise). */
+export async function openDatabase(kind: EngineKind, allowedDirectories: string[] = []): Promise<EngineConnection> {
+  if (kind === 'wasm') return (await import('../engine/duckdb/connection')).wasmConnection(await openNodeDuckDb());
+  const { openNativeConnection } = await import('../engine/duckdb/native-node');
+  return openNativeConnection({ allowedDirectories });
 }
 
 /** On a terminal, one status line on stderr while a load runs (rewritten at most 4 times a second, cleared at the end). */
@@ -104,10 +141,18 @@ function progressLine(): ((p: LoadProgress) => void) | undefined {
 }
 
 /** Opens the engine and loads files, printing one line per unreadable file; fails when nothing loaded. */
-export async function loadEngine(files: string[]): Promise<{ engine: Engine; report: LoadReport }> {
+export async function loadEngine(files: string[], options: { allowedDirectories?: string[] } = {}): Promise<{ engine: Engine; report: LoadReport }> {
   if (files.length === 0) throw new CliError('no input files');
   const inputs = await readInputFiles(files);
-  const engine = await Engine.create(await openNodeDuckDb());
+  const db = await openDatabase(engineKind, options.allowedDirectories);
+  let engine: Engine;
+  try {
+    engine = await Engine.create(db);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  opened.push(engine);
   const report = await engine.load(inputs, progressLine());
   for (const w of report.warnings) console.error(`otpscope: warning: ${w}`);
   for (const e of report.errors) console.error(`otpscope: error: ${e.message}`);
