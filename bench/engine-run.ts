@@ -35,5 +35,8 @@ console.log(
     queries,
     duckdbBytes: memory.duckdbBytes,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    // CPU of the whole process (every thread: DuckDB's, the native worker's): on a shared machine a steadier
+    // figure than wall time.
+    cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
   }),
 );

@@ -25,6 +25,7 @@ export interface EngineRun {
   queries: QueryFigure[];
   duckdbBytes: number;
   maxRssBytes: number;
+  cpuMs: number;
 }
 
 function node(args: string[]): { ms: number; stdout: string; stderr: string; status: number | null } {
@@ -60,7 +61,7 @@ export function compareEngines(file: string, runs: number, queryRuns: number, lo
     }
   const figures = (e: EngineKind) => {
     const l = loads[e];
-    const med = (k: 'openMs' | 'loadMs' | 'readMs' | 'analyseMs') => median(l.map((x) => x[k]));
+    const med = (k: 'openMs' | 'loadMs' | 'readMs' | 'analyseMs' | 'cpuMs') => median(l.map((x) => x[k]));
     return {
       engine: e,
       version: l[0].version,
@@ -71,6 +72,7 @@ export function compareEngines(file: string, runs: number, queryRuns: number, lo
       loadMs: med('loadMs'),
       readMs: med('readMs'),
       analyseMs: med('analyseMs'),
+      cpuMs: med('cpuMs'),
       queries: l[l.length - 1].queries,
       maxRssBytes: Math.max(...l.map((x) => x.maxRssBytes)),
       duckdbBytes: l[l.length - 1].duckdbBytes,

@@ -312,6 +312,13 @@ export async function main(argv: string[]): Promise<number> {
         status: at1M ? (n.loadMs <= 1500 ? 'met' : 'MISSED') : '',
       });
       rows.push({ section: sec, figure: 'peak RSS of the process', value: pair(fmtBytes(w.maxRssBytes), fmtBytes(n.maxRssBytes)), goal: '', status: '' });
+      rows.push({
+        section: sec,
+        figure: 'CPU time of the process (open, load, queries; every thread)',
+        value: pair(fmtMs(w.cpuMs), fmtMs(n.cpuMs)),
+        goal: '',
+        status: '',
+      });
       for (const q of w.queries) {
         const nq = n.queries.find((x) => x.name === q.name);
         rows.push({

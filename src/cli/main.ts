@@ -143,8 +143,15 @@ function progressLine(): ((p: LoadProgress) => void) | undefined {
 /** Opens the engine and loads files, printing one line per unreadable file; fails when nothing loaded. */
 export async function loadEngine(files: string[], options: { allowedDirectories?: string[] } = {}): Promise<{ engine: Engine; report: LoadReport }> {
   if (files.length === 0) throw new CliError('no input files');
-  const inputs = await readInputFiles(files);
-  const db = await openDatabase(engineKind, options.allowedDirectories);
+  // DuckDB starts (native: its thread loads) while the files are read.
+  const opening = openDatabase(engineKind, options.allowedDirectories);
+  const [inputs, db] = await Promise.all([
+    readInputFiles(files).catch(async (e) => {
+      (await opening.catch(() => null))?.close();
+      throw e;
+    }),
+    opening,
+  ]);
   let engine: Engine;
   try {
     engine = await Engine.create(db);
