@@ -16,6 +16,7 @@ import { compareWorkloads, NotBuilt, pingPongArchive, recorderBench, recorderVer
 import { nodeLoad, timeQueries, timeRebuildSteps } from './node-load';
 import { median, percentile } from './core/load-run';
 import { renderTable, type Row } from './table';
+import { compareEngines } from './engines';
 
 interface Opts {
   quick: boolean;
@@ -25,7 +26,7 @@ interface Opts {
   largest: number[];
 }
 
-const ALL = ['archive', 'recorder', 'load', 'memory', 'queries', 'timeline'];
+const ALL = ['archive', 'recorder', 'load', 'memory', 'queries', 'timeline', 'engines'];
 
 export async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -42,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   if (values.help) {
     console.log(
-      `usage: node bin/bench.mjs [--quick] [--only archive,recorder,load,memory,queries,timeline] [--sizes 100000,1000000] [--largest 10000000,7500000]`,
+      `usage: node bin/bench.mjs [--quick] [--only archive,recorder,load,memory,queries,timeline,engines] [--sizes 100000,1000000] [--largest 10000000,7500000]`,
     );
     return 0;
   }
@@ -276,6 +277,60 @@ export async function main(argv: string[]): Promise<number> {
       status: q.ms === null ? 'n/a' : goal ? (q.ms <= goal ? 'met' : 'MISSED') : '',
     });
   }
+
+  // The CLI's engines side by side: DuckDB-WASM and native DuckDB, each in fresh processes.
+  await section('engines', async () => {
+    const figs: Record<string, unknown> = {};
+    results.engines = figs;
+    const inputs = [
+      { label: 'demo archive', file: path.join(ROOT, 'test/fixtures/archives/demo.zip') },
+      ...opts.sizes.map((n) => ({ label: `${fmtShort(n)} events`, file: archive(n).file })),
+    ];
+    for (const { label, file } of inputs) {
+      const big = /M events/.test(label);
+      const r = compareEngines(file, quick || big ? 1 : 3, quick ? 1 : 3, log);
+      figs[label] = r;
+      const { wasm: w, native: n } = r;
+      const pair = (a: string, b: string) => `wasm ${a} · native ${b}`;
+      const sec = `7 CLI engines (${label}, ${fmtInt(n.events)} events)`;
+      const errors = [...w.errors, ...n.errors];
+      if (errors.length > 0) rows.push({ section: sec, figure: 'load errors', value: errors.join('; ').slice(0, 160), goal: 'none', status: 'MISSED' });
+      rows.push({
+        section: sec,
+        figure: '`otpscope summary` wall time (process start to exit)',
+        value: pair(fmtMs(w.summaryWallMs), fmtMs(n.summaryWallMs)),
+        goal: label === 'demo archive' ? 'native ≤ 0.5 s' : '',
+        status: label === 'demo archive' ? (n.summaryWallMs <= 500 ? 'met' : 'MISSED') : '',
+      });
+      rows.push({ section: sec, figure: 'open the database', value: pair(fmtMs(w.openMs), fmtMs(n.openMs)), goal: '', status: '' });
+      const at1M = n.events >= 1_000_000;
+      rows.push({
+        section: sec,
+        figure: `bytes → every table ready (read+ingest ${fmtMs(w.readMs)} / ${fmtMs(n.readMs)}, analyse ${fmtMs(w.analyseMs)} / ${fmtMs(n.analyseMs)})`,
+        value: pair(fmtMs(w.loadMs), fmtMs(n.loadMs)),
+        goal: at1M ? 'native ≤ 1.5 s' : '',
+        status: at1M ? (n.loadMs <= 1500 ? 'met' : 'MISSED') : '',
+      });
+      rows.push({ section: sec, figure: 'peak RSS of the process', value: pair(fmtBytes(w.maxRssBytes), fmtBytes(n.maxRssBytes)), goal: '', status: '' });
+      rows.push({
+        section: sec,
+        figure: 'CPU time of the process (open, load, queries; every thread)',
+        value: pair(fmtMs(w.cpuMs), fmtMs(n.cpuMs)),
+        goal: '',
+        status: '',
+      });
+      for (const q of w.queries) {
+        const nq = n.queries.find((x) => x.name === q.name);
+        rows.push({
+          section: sec,
+          figure: `query: ${q.name}`,
+          value: pair(q.ms === null ? q.note : fmtMs(q.ms), nq?.ms == null ? (nq?.note ?? 'n/a') : fmtMs(nq.ms)),
+          goal: '',
+          status: '',
+        });
+      }
+    }
+  });
 
   // 3, 4, 6 in Chromium.
   if (opts.sections.has('load') || opts.sections.has('timeline') || opts.sections.has('memory')) {

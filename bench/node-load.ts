@@ -5,7 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Table } from 'apache-arrow';
 import { loadVsFloor, median } from './core/load-run';
 import { openNodeBenchDb } from './node/open-db';
 import type { Engine } from '../src/engine/engine';
@@ -32,8 +31,7 @@ export async function nodeLoad(file: string, runs: number, log: (s: string) => v
 }
 
 function scalar(engine: Engine, sql: string): unknown {
-  const t = engine.db.conn.query(sql) as unknown as Table;
-  return t.numRows > 0 ? t.getChildAt(0)?.get(0) : null;
+  return engine.query(sql, 1).rows[0]?.[0] ?? null;
 }
 
 function exists(engine: Engine, kind: 'table' | 'macro', name: string): boolean {
@@ -41,10 +39,7 @@ function exists(engine: Engine, kind: 'table' | 'macro', name: string): boolean 
     kind === 'table'
       ? `SELECT count(*) FROM duckdb_tables() WHERE table_name = '${name}' UNION ALL SELECT count(*) FROM duckdb_views() WHERE view_name = '${name}'`
       : `SELECT count(*) FROM duckdb_functions() WHERE function_name = '${name}'`;
-  const t = engine.db.conn.query(sql) as unknown as Table;
-  let n = 0;
-  for (let i = 0; i < t.numRows; i++) n += Number(t.getChildAt(0)?.get(i));
-  return n > 0;
+  return engine.query(sql).rows.some((r) => Number(r[0]) > 0);
 }
 
 export interface QueryFigure {
@@ -98,7 +93,7 @@ export async function timeQueries(engine: Engine, runs: number): Promise<QueryFi
       const times: number[] = [];
       for (let i = 0; i <= runs; i++) {
         const t0 = performance.now();
-        for (const sql of Array.isArray(s.sql) ? s.sql : [s.sql]) rows = (engine.db.conn.query(sql) as unknown as Table).numRows;
+        for (const sql of Array.isArray(s.sql) ? s.sql : [s.sql]) rows = engine.db.query(sql, 0).totalRows;
         const ms = performance.now() - t0;
         if (i > 0) times.push(ms);
       }
@@ -123,7 +118,7 @@ export async function timeRebuildSteps(engine: Engine): Promise<{ table: string;
   return steps.map((sql) => {
     const name = /(?:TABLE|VIEW|MACRO)\s+(?:IF NOT EXISTS\s+)?(\w+)/i.exec(sql)?.[1] ?? sql.trim().slice(0, 30);
     const t0 = performance.now();
-    engine.db.conn.query(sql);
+    engine.db.query(sql, 0);
     return { table: name, ms: performance.now() - t0 };
   });
 }

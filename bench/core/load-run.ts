@@ -65,11 +65,11 @@ const FLUSH_ROWS = 200_000;
  * (DuckDB-WASM's Node build bundles its own apache-arrow, so its result
  * tables cannot go through our tableToIPC.)
  */
-export function eventsIpc(engine: Engine): Uint8Array[] {
+export function eventsIpc(db: DuckDb): Uint8Array[] {
   const names = Object.keys(EVENTS_RAW);
   const out: Uint8Array[] = [];
   for (let off = 0; ; off += FLUSH_ROWS) {
-    const t = engine.db.conn.query(
+    const t = db.conn.query(
       `SELECT ${names.map((n) => `"${n}"`).join(', ')} FROM events_raw ORDER BY src, ord LIMIT ${FLUSH_ROWS} OFFSET ${off}`,
     ) as unknown as Table;
     if (t.numRows === 0) break;
@@ -121,7 +121,7 @@ export async function loadVsFloor(open: () => Promise<BenchDb>, file: InputFile,
     const r = await timeEngineLoad(open, file);
     loads.push(r.timing);
     onRun?.(`load ${i + 1}/${runs}: ${r.timing.totalMs.toFixed(0)} ms`);
-    if (ipc === undefined) ipc = eventsIpc(r.engine);
+    if (ipc === undefined) ipc = eventsIpc(r.bdb.db);
     if (i === runs - 1) keep = r;
     else r.bdb.db.close();
     const f = await timeFloor(open, ipc);

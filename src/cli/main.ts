@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { Engine, type LoadProgress, type LoadReport, type ReadLimits } from '../engine/engine';
 import { openNodeDuckDb } from '../engine/duckdb/open-node';
+import type { EngineConnection } from '../engine/duckdb/connection';
 import { formatResult } from './format';
 import { CliError, readInputFiles } from './load-files';
 import { serveStatic } from './serve';
@@ -11,7 +12,8 @@ const COMMAND_HELP: Record<string, string> = {
   query: `otpscope query FILE... "SQL" [--json | --csv] [--max-rows N]
 
 Loads the files (otpscope archives, dbg trace-port files or wrap sets, ttb upload folders) into one timeline and
-runs one SQL statement on it. Output: an aligned table, or --json (one object per row, 64-bit integers exact) or
+runs one SQL statement on it. FILE may be a glob ('day/*/node-*.zip', '**' for any depth), so one call can take a
+whole cluster's recordings. Output: an aligned table, or --json (one object per row, 64-bit integers exact) or
 --csv. --max-rows N stops after N rows. Exit 1 when a file could not be read (the others still load), 2 on bad usage.`,
   summary: `otpscope summary FILE...
 
@@ -19,8 +21,9 @@ Loads the files and prints what happened: nodes, events by kind, the busiest pro
 and the top anomalies.`,
   export: `otpscope export FILE... --parquet DIR
 
-Loads the files and writes every table (docs/SCHEMA.md) to DIR as Parquet, one file per table, for native
-DuckDB, pandas or Spark.`,
+Loads the files and writes every table (docs/SCHEMA.md) to DIR as Parquet, one folder per table, partitioned
+by node where the table has one (DIR/events/node=a@host/data_0.parquet), and DIR/load.sql, which makes the
+tables and the analysis macros over the files in native DuckDB (docs/SCHEMA.md, "Parquet export").`,
   check: `otpscope check FILE... --expect EXPECTATIONS.sql
 
 Loads the files and runs the expectations (SQL checks, docs/EXPECTATIONS.md): one line per check, pass or fail
@@ -41,6 +44,8 @@ ${Object.values(COMMAND_HELP)
 Commands that load files also take --max-entry-mb N and --max-archive-mb N: the most one zip entry, and all
 entries of one archive, may inflate to (default 256 and 4096), against zip bombs; raise them for a trusted archive.
 
+Every command takes --engine native (the default: native DuckDB, every core, spills to disk past memory) or
+--engine wasm (DuckDB-WASM, the browser's engine; 4 GB at most), which give the same answers.
 The tables and columns are documented in docs/SCHEMA.md.
 \`otpscope COMMAND --help\` says more about one command.`;
 
@@ -69,13 +74,15 @@ function takeLimitFlags(args: string[]): string[] {
 /** Runs the CLI; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
-  if (command !== undefined && COMMAND_HELP[command] && (args.includes('--help') || args.includes('-h'))) {
+  let rest = args;
+  if (command !== undefined && COMMAND_HELP[command] && (rest.includes('--help') || rest.includes('-h'))) {
     console.log(COMMAND_HELP[command]);
     return 0;
   }
   try {
     limits = {};
-    const rest = command === 'serve' ? args : takeLimitFlags(args);
+    ({ rest, engine: engineKind } = takeEngineOption(args));
+    if (command !== 'serve') rest = takeLimitFlags(rest);
     switch (command) {
       case 'query':
         return await query(rest);
@@ -107,7 +114,37 @@ export async function main(argv: string[]): Promise<number> {
     }
     console.error(`otpscope: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
+  } finally {
+    // Native DuckDB's thread and its spill directory go with the command.
+    for (const e of opened.splice(0)) e.db.close();
   }
+}
+
+export type EngineKind = 'native' | 'wasm';
+let engineKind: EngineKind = 'native';
+/** Engines the running command opened, closed when it ends. */
+const opened: Engine[] = [];
+
+/** Takes `--engine native|wasm` (or `--engine=…`) out of a command's arguments: every command accepts it. */
+function takeEngineOption(args: string[]): { rest: string[]; engine: EngineKind } {
+  const rest: string[] = [];
+  let engine: string = 'native';
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--engine') {
+      if (i + 1 >= args.length) throw new CliError('--engine needs a value: native or wasm');
+      engine = args[++i];
+    } else if (args[i].startsWith('--engine=')) engine = args[i].slice('--engine='.length);
+    else rest.push(args[i]);
+  }
+  if (engine !== 'native' && engine !== 'wasm') throw new CliError(`--engine ${engine}: expected native or wasm`);
+  return { rest, engine };
+}
+
+/** Opens the chosen engine's database. `allowedDirectories`: where export may write (native DuckDB only; none otherwise). */
+export async function openDatabase(kind: EngineKind, allowedDirectories: string[] = []): Promise<EngineConnection> {
+  if (kind === 'wasm') return (await import('../engine/duckdb/connection')).wasmConnection(await openNodeDuckDb());
+  const { openNativeConnection } = await import('../engine/duckdb/native-node');
+  return openNativeConnection({ allowedDirectories });
 }
 
 /** On a terminal, one status line on stderr while a load runs (rewritten at most 4 times a second, cleared at the end). */
@@ -131,10 +168,25 @@ function progressLine(): ((p: LoadProgress) => void) | undefined {
 }
 
 /** Opens the engine and loads files, printing one line per unreadable file; fails when nothing loaded. */
-export async function loadEngine(files: string[]): Promise<{ engine: Engine; report: LoadReport }> {
+export async function loadEngine(files: string[], options: { allowedDirectories?: string[] } = {}): Promise<{ engine: Engine; report: LoadReport }> {
   if (files.length === 0) throw new CliError('no input files');
-  const inputs = await readInputFiles(files);
-  const engine = await Engine.create(await openNodeDuckDb(), { limits });
+  // DuckDB starts (native: its thread loads) while the files are read.
+  const opening = openDatabase(engineKind, options.allowedDirectories);
+  const [inputs, db] = await Promise.all([
+    readInputFiles(files).catch(async (e) => {
+      (await opening.catch(() => null))?.close();
+      throw e;
+    }),
+    opening,
+  ]);
+  let engine: Engine;
+  try {
+    engine = await Engine.create(db, { limits });
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  opened.push(engine);
   const report = await engine.load(inputs, progressLine());
   for (const w of report.warnings) console.error(`otpscope: warning: ${w}`);
   for (const e of report.errors) console.error(`otpscope: error: ${e.message}`);

@@ -23,7 +23,13 @@ export function createEngineApi(open: () => Promise<Engine>) {
   const sql = async (text: string, maxRows?: number) => (await engine()).query(text, maxRows);
   const views = bindViews(sql);
   let sqlConsole: SqlConsole | undefined;
-  const consoleOf = async () => (sqlConsole ??= new SqlConsole((await engine()).db));
+  const consoleOf = async () => {
+    if (sqlConsole) return sqlConsole;
+    const db = (await engine()).db.wasm;
+    // The console's cancel and time limit use DuckDB-WASM's pending queries; the API runs on DuckDB-WASM.
+    if (!db) throw new Error('the SQL console runs on DuckDB-WASM only');
+    return (sqlConsole = new SqlConsole(db));
+  };
 
   /** Per-key generation counters: a request superseded by a newer one with the same key is not run. */
   const generations = new Map<string, number>();

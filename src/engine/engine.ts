@@ -4,12 +4,12 @@ import { readDbgFile, readDbgWrapSet } from '../archive/dbg';
 import { readTtbFolder } from '../archive/ttb';
 import { DEFAULT_READ_LIMITS, type ReadLimits } from '../archive/read-limits';
 import type { DuckDb } from './duckdb/types';
+import { asConnection, type EngineConnection } from './duckdb/connection';
 import { EventSink, RAW_TABLES } from './ingest/event-sink';
 import { BUILD_ALL, RESEQUENCE_EVENTS } from './sql/build';
 import { REBUILD_ANOMALIES } from './sql/anomalies';
 import { classifyInputs, type InputFile } from './inputs';
-import { rowsOf, type QueryResult } from './result';
-import { tableFromIPC, tableToIPC } from 'apache-arrow';
+import type { QueryResult } from './result';
 import { yieldToEventLoop } from './yield';
 
 export type { InputFile } from './inputs';
@@ -76,23 +76,26 @@ export class Engine {
   private readonly loaded = new Map<string, string>();
 
   private constructor(
-    readonly db: DuckDb,
+    /** The database the engine talks to: DuckDB-WASM or native DuckDB (duckdb/connection.ts). */
+    readonly db: EngineConnection,
     private readonly flushRows: number,
     private readonly limits: ReadLimits,
   ) {}
 
   /**
+   * @param database DuckDB-WASM or native DuckDB (duckdb/connection.ts)
    * @param options.flushRows rows per Arrow batch handed to DuckDB while a file streams in
    * @param options.limits ceilings on what an archive may inflate to (default DEFAULT_READ_LIMITS)
    */
-  static async create(db: DuckDb, options: { flushRows?: number; limits?: Partial<ReadLimits> } = {}): Promise<Engine> {
+  static async create(database: DuckDb | EngineConnection, options: { flushRows?: number; limits?: Partial<ReadLimits> } = {}): Promise<Engine> {
+    const db = asConnection(database);
     const e = new Engine(db, options.flushRows ?? FLUSH_ROWS, { ...DEFAULT_READ_LIMITS, ...options.limits });
     for (const [name, spec] of RAW_TABLES) {
       const cols = Object.entries(spec).map(([c, t]) => `"${c}" ${SQL_TYPES[t]}`);
-      db.conn.query(`CREATE TABLE ${name} (${cols.join(', ')})`);
+      db.query(`CREATE TABLE ${name} (${cols.join(', ')})`);
     }
-    db.conn.query(`CREATE TABLE meta (key VARCHAR, value VARCHAR, node VARCHAR, source VARCHAR)`);
-    db.conn.query(`CREATE TABLE sources (source VARCHAR, node VARCHAR, path VARCHAR, module VARCHAR, text VARCHAR)`);
+    db.query(`CREATE TABLE meta (key VARCHAR, value VARCHAR, node VARCHAR, source VARCHAR)`);
+    db.query(`CREATE TABLE sources (source VARCHAR, node VARCHAR, path VARCHAR, module VARCHAR, text VARCHAR)`);
     e.rebuild();
     return e;
   }
@@ -190,7 +193,7 @@ export class Engine {
           offset,
           message: isOutOfMemory(message)
             ? `${group.name}: too big to load here: DuckDB ran out of memory after ${source.events} of its events (${this.totalEvents} events were loaded before it and stay loaded). ` +
-              `DuckDB-WASM (here and in the CLI) stops at 4 GB of memory; 7.5M events fitted with every analysis table in our measurements, 10M did not: load fewer files at once, or record less (max_events, duration, processes).`
+              this.memoryAdvice()
             : message,
         });
       } finally {
@@ -217,7 +220,7 @@ export class Engine {
         file: 'analysis tables',
         offset: 0,
         message: isOutOfMemory(message)
-          ? `the analysis tables could not be built: DuckDB ran out of memory with ${this.totalEvents} events loaded (DuckDB-WASM stops at 4 GB; 7.5M events fitted with every analysis table in our measurements, 10M did not). The events table is usable; calls, states and the other derived tables may be missing. Load fewer files, or record less (max_events, duration, processes).`
+          ? `the analysis tables could not be built: DuckDB ran out of memory with ${this.totalEvents} events loaded. The events table is usable; calls, states and the other derived tables may be missing. ${this.memoryAdvice()}`
           : `building the analysis tables failed: ${message}`,
       });
     }
@@ -228,60 +231,45 @@ export class Engine {
     return report;
   }
 
-  /** Changes anomaly thresholds (docs/SCHEMA.md `params`) and recomputes the anomaly tables. */
-  setParams(values: Record<string, number>): void {
-    const stmt = this.conn().prepare('UPDATE params SET value = ? WHERE name = ?');
-    try {
-      for (const [name, value] of Object.entries(values)) {
-        if (!Number.isFinite(value)) throw new Error(`param ${name}: ${value} is not a finite number`);
-        stmt.query(value, name);
-      }
-    } finally {
-      stmt.close();
-    }
-    for (const sql of REBUILD_ANOMALIES) this.conn().query(sql);
+  /** What to do when DuckDB ran out of memory, for the engine in use. */
+  private memoryAdvice(): string {
+    return this.db.kind === 'wasm'
+      ? `DuckDB-WASM (the browser, and the CLI's --engine wasm) stops at 4 GB of memory; 7.5M events fitted with every analysis table in our measurements, 10M did not: load fewer files at once, record less (max_events, duration, processes), or use the CLI's native engine.`
+      : `Native DuckDB spills to its temporary directory past its memory limit; give it more memory or disk, load fewer files at once, or record less (max_events, duration, processes).`;
   }
 
-  /** A query's whole result as one Arrow IPC stream (for Parquet export). DuckDB hands out the IPC file format; readers downstream want the stream format. */
+  /** Changes anomaly thresholds (docs/SCHEMA.md `params`) and recomputes the anomaly tables. */
+  setParams(values: Record<string, number>): void {
+    for (const [name, value] of Object.entries(values)) if (!Number.isFinite(value)) throw new Error(`param ${name}: ${value} is not a finite number`);
+    this.db.execute(
+      'UPDATE params SET value = ? WHERE name = ?',
+      Object.entries(values).map(([name, value]) => [value, name]),
+    );
+    for (const sql of REBUILD_ANOMALIES) this.db.query(sql);
+  }
+
+  /** A query's whole result as one Arrow IPC stream (for Parquet export). */
   queryArrowIpc(sql: string): Uint8Array {
-    const file = this.conn().useUnsafe((bindings, conn) => bindings.runQuery(conn, sql).slice());
-    return tableToIPC(tableFromIPC(file), 'stream');
+    return this.db.queryArrowIpc(sql);
   }
 
   /** Runs a query; rejects with DuckDB's message on error. */
   query(sql: string, maxRows = 100_000): QueryResult {
-    return rowsOf(this.conn().query(sql), maxRows);
+    return this.db.query(sql, maxRows);
   }
 
   /**
    * Runs a query and hands its rows over in batches of about `batchRows`, so
    * a large result never sits in memory (or crosses the worker boundary) whole.
    */
-  async *queryStream(sql: string, batchRows = 10_000): AsyncGenerator<QueryResult> {
-    const reader = await this.conn().send(sql, true);
-    let out: QueryResult | null = null;
-    for (const batch of reader) {
-      // Record batches come from DuckDB's own Arrow build: read them through their interface, not instanceof.
-      const part = rowsOf(batch, Number.MAX_SAFE_INTEGER);
-      if (out === null) out = part;
-      else for (const r of part.rows) out.rows.push(r);
-      out.totalRows = out.rows.length;
-      if (out.rows.length >= batchRows) {
-        yield out;
-        out = null;
-      }
-    }
-    if (out !== null) yield out;
-  }
-
-  private conn() {
-    return this.db.conn;
+  queryStream(sql: string, batchRows = 10_000): AsyncGenerator<QueryResult> {
+    return this.db.queryStream(sql, batchRows);
   }
 
   private flush(sink: EventSink): void {
     for (const [name, ipc] of sink.drain()) {
       const t = performance.now();
-      this.conn().insertArrowFromIPCStream(ipc, { name, create: false });
+      this.db.insertArrowIpc(name, ipc);
       this.insertMs += performance.now() - t;
     }
   }
@@ -309,7 +297,7 @@ export class Engine {
 
   private rebuild(onStep?: (step: NonNullable<LoadProgress['step']>) => void): { sql: string; ms: number }[] {
     if (this.outOfOrder) {
-      for (const sql of RESEQUENCE_EVENTS) this.conn().query(sql);
+      for (const sql of RESEQUENCE_EVENTS) this.db.query(sql);
       this.outOfOrder = false;
       // The next file's events must come after the last event in the new order to keep it.
       const last = this.query('SELECT ts, node, src, ord FROM events_raw ORDER BY seq DESC LIMIT 1').rows[0];
@@ -319,7 +307,7 @@ export class Engine {
     for (const [index, sql] of BUILD_ALL.entries()) {
       onStep?.({ name: stepName(sql), index, count: BUILD_ALL.length });
       const t = performance.now();
-      this.conn().query(sql);
+      this.db.query(sql);
       steps.push({ sql: sql.trim().split('\n')[0].slice(0, 80), ms: performance.now() - t });
     }
     return steps;
@@ -368,7 +356,7 @@ export class Engine {
   /** Forgets every row of a file that failed to load (the raw tables all carry \`src\`). */
   private discard(src: number): void {
     this.deferred = [];
-    for (const [name] of RAW_TABLES) this.conn().query(`DELETE FROM ${name} WHERE src = ${src}`);
+    for (const [name] of RAW_TABLES) this.db.query(`DELETE FROM ${name} WHERE src = ${src}`);
   }
 
   private recordSources(node: string, source: string, files: { path: string; text: string }[]): void {
@@ -381,25 +369,19 @@ export class Engine {
   }
 
   private writeSources(node: string, source: string, files: { path: string; text: string }[]): void {
-    const stmt = this.conn().prepare('INSERT INTO sources VALUES (?, ?, ?, ?, ?)');
-    try {
-      for (const f of files) {
-        const base = f.path.replace(/\.(ex|exs|erl)$/, '');
-        const module = base.startsWith('Elixir.') ? base.slice('Elixir.'.length) : `:${base}`;
-        stmt.query(source, node, f.path, module, f.text);
-      }
-    } finally {
-      stmt.close();
-    }
+    const rows = files.map((f) => {
+      const base = f.path.replace(/\.(ex|exs|erl)$/, '');
+      const module = base.startsWith('Elixir.') ? base.slice('Elixir.'.length) : `:${base}`;
+      return [source, node, f.path, module, f.text];
+    });
+    this.db.execute('INSERT INTO sources VALUES (?, ?, ?, ?, ?)', rows);
   }
 
   private writeMeta(node: string, source: string, kv: Record<string, string>): void {
-    const stmt = this.conn().prepare('INSERT INTO meta VALUES (?, ?, ?, ?)');
-    try {
-      for (const [k, v] of Object.entries(kv)) stmt.query(k, v, node, source);
-    } finally {
-      stmt.close();
-    }
+    this.db.execute(
+      'INSERT INTO meta VALUES (?, ?, ?, ?)',
+      Object.entries(kv).map(([k, v]) => [k, v, node, source]),
+    );
   }
 }
 

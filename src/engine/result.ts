@@ -24,7 +24,8 @@ export function rowsOf(table: Table | RecordBatch, maxRows: number): QueryResult
   return { columns, rows, totalRows: table.numRows };
 }
 
-function toCell(v: unknown): Cell {
+/** One value as a cell: safe integers as numbers, larger ones as bigint, nested values as JSON text. Native DuckDB's values go through it too. */
+export function toCell(v: unknown): Cell {
   if (v === null || v === undefined) return null;
   switch (typeof v) {
     case 'string':

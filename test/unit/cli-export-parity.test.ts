@@ -1,17 +1,17 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Engine } from '../../src/engine/engine';
 import { openNodeDuckDb } from '../../src/engine/duckdb/open-node';
-import { EXPORT_TABLES, copyTableToNative } from '../../src/cli/export';
-import { CREATE_AT_MACROS } from '../../src/engine/sql/system-at';
-import { CREATE_CAUSAL_MACROS } from '../../src/engine/sql/causality';
-import { PARAM_MACRO, REBUILD_ANOMALIES } from '../../src/engine/sql/anomalies';
+import { fileURLToPath } from 'node:url';
+import { EXPORT_TABLES } from '../../src/cli/export';
+import { main } from '../../src/cli/main';
+import { REBUILD_ANOMALIES } from '../../src/engine/sql/anomalies';
 
-// The same macro and anomaly SQL, run in native DuckDB over the exported
-// Parquet files, gives the answers DuckDB-WASM gives over the loaded trace.
+// The same macro and anomaly SQL, run in native DuckDB over the files `otpscope export` wrote (through its
+// load.sql), gives the answers DuckDB-WASM gives over the loaded trace.
 const dir = new URL('../fixtures/scenarios/', import.meta.url);
 
 const cell = (v: unknown) => (v === null || v === undefined ? null : String(v));
@@ -20,14 +20,23 @@ async function parity(files: string[], questions: string[]) {
   const engine = await Engine.create(await openNodeDuckDb());
   await engine.load(files.map((name) => ({ name, bytes: new Uint8Array(readFileSync(new URL(name, dir))) })));
   const out = mkdtempSync(path.join(tmpdir(), 'otpscope-parquet-'));
-  const staging = await (await DuckDBInstance.create(':memory:')).connect();
-  for (const t of EXPORT_TABLES) {
-    await copyTableToNative(engine, staging, t);
-    await staging.run(`COPY ${t} TO '${path.join(out, t + '.parquet')}' (FORMAT parquet)`);
+  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+  try {
+    expect(await main(['export', ...files.map((f) => fileURLToPath(new URL(f, dir))), '--parquet', out, '--engine', 'wasm'])).toBe(0);
+  } finally {
+    log.mockRestore();
   }
+  // The export's own load.sql makes the tables (views over the files) and the macros; relative paths, so run from there.
   const native = await (await DuckDBInstance.create(':memory:')).connect();
-  for (const t of EXPORT_TABLES) await native.run(`CREATE TABLE ${t} AS SELECT * FROM read_parquet('${path.join(out, t + '.parquet')}')`);
-  for (const sql of [PARAM_MACRO, ...CREATE_AT_MACROS, ...CREATE_CAUSAL_MACROS]) await native.run(sql);
+  const cwd = process.cwd();
+  process.chdir(out);
+  try {
+    await native.run(readFileSync(path.join(out, 'load.sql'), 'utf8'));
+    // Materialized, so that each query below reads the files once (and the anomaly rebuild can replace its tables).
+    for (const t of EXPORT_TABLES) await native.run(`CREATE TABLE ${t}_t AS FROM ${t}; DROP VIEW ${t}; ALTER TABLE ${t}_t RENAME TO ${t}`);
+  } finally {
+    process.chdir(cwd);
+  }
   // types survive the trip
   const types = async (t: string) =>
     (await native.runAndReadAll(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '${t}' ORDER BY ordinal_position`))

@@ -1,0 +1,82 @@
+/**
+ * The CLI's two engines side by side (issue: the CLI on native DuckDB): for each archive, `--engine wasm` and
+ * `--engine native` each in a fresh process, alternating, medians of the runs: `otpscope summary` wall time as a
+ * user sees it, open + load (bytes to every table ready), the query figures, and the process's peak RSS.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { median } from './core/load-run';
+import type { QueryFigure } from './node-load';
+import { ROOT } from './recorder';
+
+export type EngineKind = 'wasm' | 'native';
+export const ENGINES: EngineKind[] = ['wasm', 'native'];
+
+export interface EngineRun {
+  engine: EngineKind;
+  version: string;
+  events: number;
+  errors: string[];
+  openMs: number;
+  loadMs: number;
+  readMs: number;
+  insertMs: number;
+  analyseMs: number;
+  queries: QueryFigure[];
+  duckdbBytes: number;
+  maxRssBytes: number;
+  cpuMs: number;
+}
+
+function node(args: string[]): { ms: number; stdout: string; stderr: string; status: number | null } {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return { ms: performance.now() - t0, stdout: r.stdout ?? '', stderr: r.stderr ?? '', status: r.status };
+}
+
+/** `node bin/otpscope.mjs summary FILE --engine KIND`: the wall time a user waits, process start to exit. */
+export function summaryWallMs(file: string, engine: EngineKind): number {
+  const r = node([path.join(ROOT, 'bin/otpscope.mjs'), 'summary', file, '--engine', engine]);
+  if (r.status !== 0) throw new Error(`otpscope summary --engine ${engine} failed: ${r.stderr.trim().split('\n').pop()}`);
+  return r.ms;
+}
+
+/** One load (and the queries) in a fresh process; see bench/engine-run.ts. */
+export function engineRun(file: string, engine: EngineKind, queryRuns: number): EngineRun {
+  const r = node(['--import', 'tsx', path.join(ROOT, 'bench/engine-run.ts'), engine, file, String(queryRuns)]);
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  if (r.status !== 0 || !line.startsWith('{')) throw new Error(`engine-run ${engine} failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  return JSON.parse(line) as EngineRun;
+}
+
+/** Both engines on one archive, `runs` alternating rounds; medians (peak RSS: the largest seen). */
+export function compareEngines(file: string, runs: number, queryRuns: number, log: (s: string) => void) {
+  const summary: Record<EngineKind, number[]> = { wasm: [], native: [] };
+  const loads: Record<EngineKind, EngineRun[]> = { wasm: [], native: [] };
+  for (let i = 0; i < runs; i++)
+    for (const e of ENGINES) {
+      summary[e].push(summaryWallMs(file, e));
+      loads[e].push(engineRun(file, e, i === runs - 1 ? queryRuns : 0));
+      log(`${path.basename(file)} ${e} ${i + 1}/${runs}: summary ${summary[e].at(-1)!.toFixed(0)} ms, load ${loads[e].at(-1)!.loadMs.toFixed(0)} ms`);
+    }
+  const figures = (e: EngineKind) => {
+    const l = loads[e];
+    const med = (k: 'openMs' | 'loadMs' | 'readMs' | 'analyseMs' | 'cpuMs') => median(l.map((x) => x[k]));
+    return {
+      engine: e,
+      version: l[0].version,
+      events: l[0].events,
+      errors: l[0].errors,
+      summaryWallMs: median(summary[e]),
+      openMs: med('openMs'),
+      loadMs: med('loadMs'),
+      readMs: med('readMs'),
+      analyseMs: med('analyseMs'),
+      cpuMs: med('cpuMs'),
+      queries: l[l.length - 1].queries,
+      maxRssBytes: Math.max(...l.map((x) => x.maxRssBytes)),
+      duckdbBytes: l[l.length - 1].duckdbBytes,
+    };
+  };
+  return { wasm: figures('wasm'), native: figures('native') };
+}

@@ -1,0 +1,80 @@
+import { tableFromIPC, tableToIPC } from 'apache-arrow';
+import { rowsOf, type Cell, type QueryResult } from '../result';
+import type { DuckDb } from './types';
+
+/**
+ * The one seam between the engine and a DuckDB: everything `Engine` asks of a
+ * database goes through these calls, and both engines implement them.
+ *
+ * - DuckDB-WASM (`wasmConnection`): the browser worker, and the CLI's `--engine wasm`.
+ * - Native DuckDB (`openNativeConnection` in native-node.ts): the CLI's default. Its calls run in a worker thread
+ *   and block the caller until they are done, so the engine's code stays synchronous in both places.
+ *
+ * Calls throw DuckDB's message on error. Both open with the same `startupSql`, so the same SQL gives the same
+ * answers and the same refusals.
+ */
+export interface EngineConnection {
+  readonly kind: 'wasm' | 'native';
+  /** DuckDB's version, e.g. v1.4.3. */
+  readonly version: string;
+  /** The DuckDB-WASM database behind a wasm connection (the SQL console opens its own connection on it). */
+  readonly wasm?: DuckDb;
+  /** Runs SQL (one statement or several; the last one's rows come back), keeping the first `maxRows` rows. */
+  query(sql: string, maxRows?: number): QueryResult;
+  /** Runs one parameterised statement once per row of `params`. */
+  execute(sql: string, params: Cell[][]): void;
+  /** Appends an Arrow IPC stream to an existing table, its columns in the table's order. */
+  insertArrowIpc(table: string, ipc: Uint8Array): void;
+  /** A query's result as one Arrow IPC stream (the browser's Parquet export). */
+  queryArrowIpc(sql: string): Uint8Array;
+  /** A query's rows in batches of about `batchRows`, without holding the whole result. */
+  queryStream(sql: string, batchRows: number): AsyncGenerator<QueryResult>;
+  /** Bytes of WebAssembly memory held (0 for native DuckDB, whose memory is the process's). */
+  wasmBytes(): number;
+  close(): void;
+}
+
+/** DuckDB-WASM's blocking connection (browser worker or Node) as an EngineConnection. */
+export function wasmConnection(db: DuckDb): EngineConnection {
+  const conn = db.conn;
+  return {
+    kind: 'wasm',
+    version: db.version,
+    wasm: db,
+    query: (sql, maxRows = Number.MAX_SAFE_INTEGER) => rowsOf(conn.query(sql), maxRows),
+    execute(sql, params) {
+      const stmt = conn.prepare(sql);
+      try {
+        for (const row of params) stmt.query(...row);
+      } finally {
+        stmt.close();
+      }
+    },
+    insertArrowIpc: (table, ipc) => conn.insertArrowFromIPCStream(ipc, { name: table, create: false }),
+    // DuckDB hands out the IPC file format; readers downstream want the stream format.
+    queryArrowIpc: (sql) => tableToIPC(tableFromIPC(conn.useUnsafe((bindings, c) => bindings.runQuery(c, sql).slice())), 'stream'),
+    async *queryStream(sql, batchRows) {
+      const reader = await conn.send(sql, true);
+      let out: QueryResult | null = null;
+      for (const batch of reader) {
+        // Record batches come from DuckDB's own Arrow build: read them through their interface, not instanceof.
+        const part = rowsOf(batch, Number.MAX_SAFE_INTEGER);
+        if (out === null) out = part;
+        else for (const r of part.rows) out.rows.push(r);
+        out.totalRows = out.rows.length;
+        if (out.rows.length >= batchRows) {
+          yield out;
+          out = null;
+        }
+      }
+      if (out !== null) yield out;
+    },
+    wasmBytes: () => db.wasmBytes(),
+    close: () => db.close(),
+  };
+}
+
+/** Accepts an opened DuckDB-WASM (what callers had before the seam) or any EngineConnection. */
+export function asConnection(db: DuckDb | EngineConnection): EngineConnection {
+  return 'conn' in db ? wasmConnection(db) : db;
+}

@@ -1,0 +1,143 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
+import type { Cell, QueryResult } from '../result';
+import type { EngineConnection } from './connection';
+import type { NativeRequest, NativeResponse, NativeWorkerData } from './native-protocol';
+import { startupSql, type OpenOptions } from './types';
+
+export interface NativeOptions extends OpenOptions {
+  /** DuckDB's threads (default: every core). */
+  threads?: number;
+  /** Where DuckDB spills what does not fit in memory_limit (default: a fresh directory under the OS temp dir, removed on close). */
+  tempDirectory?: string;
+  /** Directories SQL may read and write although external access is off: the CLI's export target, nothing else. */
+  allowedDirectories?: string[];
+}
+
+type Request = NativeRequest extends infer R ? (R extends NativeRequest ? Omit<R, 'id'> : never) : never;
+
+/**
+ * Opens native DuckDB (`@duckdb/node-api`) as an EngineConnection.
+ *
+ * node-api's calls are all asynchronous, the engine's are synchronous (DuckDB-WASM's blocking build). So DuckDB
+ * lives in a worker thread and each call here posts a request and blocks on `Atomics.wait` until the thread
+ * answers (`receiveMessageOnPort` then takes the answer synchronously). DuckDB's own threads do the work; the
+ * wait costs microseconds per call. Inserts do not wait: the next call that does collects their errors, so
+ * reading the next batch overlaps with DuckDB appending the last.
+ *
+ * The database opens with the same `startupSql` as DuckDB-WASM: external access and extension loading off, the
+ * configuration locked. Native DuckDB has Parquet, JSON and ICU built in; loading anything else is refused.
+ */
+export async function openNativeConnection(options: NativeOptions = {}): Promise<EngineConnection> {
+  const ownTemp = options.tempDirectory === undefined ? mkdtempSync(path.join(tmpdir(), 'otpscope-duckdb-')) : undefined;
+  const config: Record<string, string> = { temp_directory: options.tempDirectory ?? ownTemp! };
+  if (options.threads !== undefined) config.threads = String(options.threads);
+  const startup = startupSql(options);
+  const allowed = options.allowedDirectories ?? [];
+  if (allowed.length > 0) {
+    const list = allowed.map((d) => `'${path.resolve(d).replace(/'/g, "''")}/'`).join(', ');
+    startup.splice(startup.indexOf('SET enable_external_access = false'), 0, `SET allowed_directories = [${list}]`);
+  }
+  const signal = new SharedArrayBuffer(8);
+  const counter = new Int32Array(signal);
+  const { port1, port2 } = new MessageChannel();
+  const data: NativeWorkerData & { port: unknown } = { signal, path: ':memory:', config, startup, port: port2 };
+  // The worker is TypeScript like the rest of the engine: tsx loads it, as bin/otpscope.mjs loads the CLI.
+  // (tsx/esm/api's ESM build: require.resolve would name its CommonJS one.)
+  const tsx = pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
+  const entry = new URL('./native-worker-node.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+  const worker = new Worker(boot, { eval: true, workerData: data, transferList: [port2] });
+  // Never what keeps the process alive: the CLI exits when its work is done.
+  worker.unref();
+  port1.unref();
+  // Set by the thread itself as it exits: while this thread blocks, no 'exit' event could tell us.
+  const exitedNow = () => (Atomics.load(counter, 1) === 0 ? null : new Error('the native DuckDB thread stopped unexpectedly'));
+  let exited: Error | null = null;
+  worker.on('error', (e) => (exited = e));
+
+  let nextId = 1;
+  /** Errors of requests nobody waited for (inserts), reported by the next call that waits. */
+  let pendingError: string | null = null;
+  const send = (req: Request): number => {
+    exited ??= exitedNow();
+    if (exited) throw exited;
+    const id = nextId++;
+    port1.postMessage({ ...req, id }, req.op === 'insert' ? [req.ipc.buffer as ArrayBuffer] : []);
+    return id;
+  };
+  const wait = (id: number): unknown => {
+    for (;;) {
+      const seen = Atomics.load(counter, 0);
+      const msg = receiveMessageOnPort(port1)?.message as NativeResponse | undefined;
+      if (msg === undefined) {
+        exited ??= exitedNow();
+        if (exited) throw exited;
+        Atomics.wait(counter, 0, seen, 1000);
+        continue;
+      }
+      if (!msg.ok && msg.id !== id) pendingError ??= msg.error;
+      if (msg.id !== id) continue;
+      if (pendingError !== null) {
+        const e = pendingError;
+        pendingError = null;
+        throw new Error(e);
+      }
+      if (!msg.ok) throw new Error(msg.error);
+      return msg.value;
+    }
+  };
+  const call = (req: Request) => wait(send(req));
+
+  // The first answer is awaited without blocking: the thread is still starting (loading tsx and DuckDB).
+  const opened = new Promise<string>((resolve, reject) => {
+    worker.once('message', (m: NativeResponse) => (m.ok ? resolve(String(m.value)) : reject(new Error(m.error))));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the native DuckDB thread exited while opening (code ${code})`)));
+  });
+  worker.postMessage({ op: 'open', id: 0 });
+  const version = await opened;
+  worker.removeAllListeners('exit');
+  let closed = false;
+  return {
+    kind: 'native',
+    version,
+    query: (sql, maxRows = Number.MAX_SAFE_INTEGER) => call({ op: 'query', sql, maxRows }) as QueryResult,
+    execute: (sql, params: Cell[][]) => void call({ op: 'execute', sql, params }),
+    insertArrowIpc(table, ipc) {
+      // The buffer is handed over to the thread; a view of a bigger buffer is copied first.
+      const own = ipc.byteOffset === 0 && ipc.byteLength === ipc.buffer.byteLength ? ipc : ipc.slice();
+      send({ op: 'insert', table, ipc: own });
+    },
+    queryArrowIpc() {
+      throw new Error('the native engine writes Parquet itself (COPY … TO); Arrow IPC results are the browser engine’s');
+    },
+    async *queryStream(sql, batchRows) {
+      const stream = call({ op: 'streamOpen', sql }) as number;
+      try {
+        for (;;) {
+          const batch = call({ op: 'streamNext', stream, batchRows }) as QueryResult | null;
+          if (batch === null) return;
+          yield batch;
+        }
+      } finally {
+        call({ op: 'streamClose', stream });
+      }
+    },
+    wasmBytes: () => 0,
+    close() {
+      if (closed) return;
+      closed = true;
+      try {
+        if (!exited) call({ op: 'close' });
+      } finally {
+        void worker.terminate();
+        if (ownTemp !== undefined) rmSync(ownTemp, { recursive: true, force: true });
+      }
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import type { Cell } from '../result';
+
+/** What the caller sends the native DuckDB thread (native-node.ts → native-worker-node.ts). */
+export type NativeRequest = { id: number } & (
+  | { op: 'open' }
+  | { op: 'query'; sql: string; maxRows: number }
+  | { op: 'execute'; sql: string; params: Cell[][] }
+  | { op: 'insert'; table: string; ipc: Uint8Array }
+  | { op: 'streamOpen'; sql: string }
+  | { op: 'streamNext'; stream: number; batchRows: number }
+  | { op: 'streamClose'; stream: number }
+  | { op: 'close' }
+);
+
+export type NativeResponse = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
+
+export interface NativeWorkerData {
+  /** Two Int32s: [0] the thread increments after each answer (the caller waits on it), [1] is set when the thread exits. */
+  signal: SharedArrayBuffer;
+  /** ':memory:' or a database file. */
+  path: string;
+  /** DuckDB settings given when the database opens (threads, memory_limit, temp_directory, …). */
+  config: Record<string, string>;
+  /** Statements run right after opening: `startupSql`, which ends by locking the configuration. */
+  startup: string[];
+}

@@ -1,0 +1,144 @@
+/**
+ * The worker thread that owns native DuckDB (see native-node.ts for why it is a thread). It runs requests one at
+ * a time, in the order they came, and answers each on the port, then bumps the shared counter so the blocked
+ * caller wakes up. An error answers the request it belongs to; later requests still run.
+ */
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { DuckDBInstance, JSDuckDBValueConverter, type DuckDBConnection, type DuckDBResult, type DuckDBValue } from '@duckdb/node-api';
+import { toCell, type Cell, type QueryResult } from '../result';
+import { appendArrowIpc } from './native-ingest-node';
+import type { NativeRequest, NativeResponse, NativeWorkerData } from './native-protocol';
+
+const { port, signal, path, config, startup } = workerData as NativeWorkerData & { port: MessagePort };
+const counter = new Int32Array(signal);
+process.on('exit', () => {
+  Atomics.store(counter, 1, 1);
+  Atomics.add(counter, 0, 1);
+  Atomics.notify(counter, 0);
+});
+
+let conn: DuckDBConnection | undefined;
+let instance: DuckDBInstance | undefined;
+const streams = new Map<number, { result: DuckDBResult; done: boolean }>();
+let nextStream = 0;
+let queue: Promise<unknown> = Promise.resolve();
+
+// Opening answers on the parent port (the caller awaits it); every later request comes and goes on `port`.
+parentPort!.once('message', async (req: NativeRequest) => {
+  try {
+    parentPort!.postMessage({ id: req.id, ok: true, value: await handle(req) });
+  } catch (e) {
+    parentPort!.postMessage({ id: req.id, ok: false, error: e instanceof Error ? e.message : String(e) });
+  }
+});
+
+port.on('message', (req: NativeRequest) => {
+  queue = queue.then(async () => {
+    let res: NativeResponse;
+    try {
+      res = { id: req.id, ok: true, value: await handle(req) };
+    } catch (e) {
+      res = { id: req.id, ok: false, error: e instanceof Error ? e.message : String(e) };
+    }
+    port.postMessage(res);
+    Atomics.add(counter, 0, 1);
+    Atomics.notify(counter, 0);
+  });
+});
+
+async function handle(req: NativeRequest): Promise<unknown> {
+  switch (req.op) {
+    case 'open': {
+      instance = await DuckDBInstance.create(path, config);
+      conn = await instance.connect();
+      for (const sql of startup) await conn.run(sql);
+      return (await conn.runAndReadAll('SELECT version()')).getRows()[0][0];
+    }
+    case 'query':
+      return readResult(await db().run(req.sql), req.maxRows);
+    case 'execute': {
+      const stmt = await db().prepare(req.sql);
+      try {
+        for (const row of req.params) {
+          stmt.bind(row as DuckDBValue[]);
+          await stmt.run();
+        }
+      } finally {
+        stmt.destroySync();
+      }
+      return null;
+    }
+    case 'insert':
+      await appendArrowIpc(db(), req.table, req.ipc);
+      return null;
+    case 'streamOpen': {
+      const id = nextStream++;
+      streams.set(id, { result: await db().stream(req.sql), done: false });
+      return id;
+    }
+    case 'streamNext': {
+      const s = streams.get(req.stream);
+      if (s === undefined) throw new Error(`no open result ${req.stream}`);
+      const out = emptyResult(s.result);
+      while (!s.done && out.rows.length < req.batchRows) {
+        const chunk = await s.result.fetchChunk();
+        if (chunk === null || chunk.rowCount === 0) s.done = true;
+        else for (const row of chunk.convertRows(JSDuckDBValueConverter)) out.rows.push(row.map(toCell));
+      }
+      out.totalRows = out.rows.length;
+      if (s.done) streams.delete(req.stream);
+      return out.rows.length === 0 ? null : out;
+    }
+    case 'streamClose':
+      streams.delete(req.stream);
+      return null;
+    case 'close':
+      streams.clear();
+      conn?.closeSync();
+      instance?.closeSync();
+      conn = undefined;
+      return null;
+  }
+}
+
+function db(): DuckDBConnection {
+  if (conn === undefined) throw new Error('the native DuckDB connection is closed');
+  return conn;
+}
+
+/** Converts the first `maxRows` rows and counts the rest without converting them. */
+async function readResult(result: DuckDBResult, maxRows: number): Promise<QueryResult> {
+  const out = emptyResult(result);
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (chunk === null || chunk.rowCount === 0) break;
+    out.totalRows += chunk.rowCount;
+    if (out.rows.length >= maxRows) continue;
+    const rows = chunk.convertRows(JSDuckDBValueConverter);
+    for (let i = 0; i < rows.length && out.rows.length < maxRows; i++) out.rows.push(rows[i].map(toCell) as Cell[]);
+  }
+  return out;
+}
+
+/** Column types named as Arrow names them, so a result reads the same from either engine. */
+const ARROW_TYPE: Record<string, string> = {
+  BIGINT: 'Int64',
+  INTEGER: 'Int32',
+  SMALLINT: 'Int16',
+  TINYINT: 'Int8',
+  UBIGINT: 'Uint64',
+  UINTEGER: 'Uint32',
+  DOUBLE: 'Float64',
+  FLOAT: 'Float32',
+  VARCHAR: 'Utf8',
+  BOOLEAN: 'Bool',
+  HUGEINT: 'Decimal[38e+0]',
+};
+
+function emptyResult(result: DuckDBResult): QueryResult {
+  const columns = result.columnNames().map((name, i) => {
+    const type = result.columnType(i).toString();
+    return { name, type: ARROW_TYPE[type] ?? type };
+  });
+  return { columns, rows: [], totalRows: 0 };
+}
