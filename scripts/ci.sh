@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one gate: everything CI and a developer run before landing. Stages run in
 # order and stop at the first failure: system tools, npm install, type-check,
-# format check, unit tests (Node, real DuckDB-WASM), Elixir recorder tests on
+# format check, import seams, unit tests (Node, real DuckDB-WASM), Elixir recorder tests on
 # OTP 25 / Elixir 1.14 and on OTP 27 / Elixir 1.18 (a Debian trixie chroot),
 # build, the benchmark harness in --quick mode, browser tests (Chromium).
 set -euo pipefail
@@ -55,6 +55,9 @@ npm run --silent check
 
 stage "format check (prettier)"
 npm run --silent lint
+
+stage "import seams (scripts/check-seams.mjs)"
+node scripts/check-seams.mjs
 
 stage "unit and integration tests (vitest, DuckDB-WASM Node build)"
 npx vitest run
