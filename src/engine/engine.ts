@@ -6,7 +6,7 @@ import { DEFAULT_READ_LIMITS, type ReadLimits } from '../archive/read-limits';
 import type { DuckDb } from './duckdb/types';
 import { asConnection, type EngineConnection } from './duckdb/connection';
 import { EventSink, RAW_TABLES } from './ingest/event-sink';
-import { BUILD_ALL, RESEQUENCE_EVENTS } from './sql/build';
+import { BUILD_ALL, RESEQUENCE_EVENTS, SCHEMA_VERSION } from './sql/build';
 import { REBUILD_ANOMALIES } from './sql/anomalies';
 import { classifyInputs, type InputFile } from './inputs';
 import type { QueryResult } from './result';
@@ -95,6 +95,7 @@ export class Engine {
       db.query(`CREATE TABLE ${name} (${cols.join(', ')})`);
     }
     db.query(`CREATE TABLE meta (key VARCHAR, value VARCHAR, node VARCHAR, source VARCHAR)`);
+    db.query(`INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}', NULL, NULL)`);
     db.query(`CREATE TABLE sources (source VARCHAR, node VARCHAR, path VARCHAR, module VARCHAR, text VARCHAR)`);
     e.rebuild();
     return e;

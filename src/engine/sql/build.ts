@@ -12,6 +12,9 @@ import { BUILD_SYSTEM_AT } from './system-at';
  * timeline.
  */
 
+/** The version of docs/SCHEMA.md these builds follow; written into `meta` as `schema_version`. */
+export const SCHEMA_VERSION = 4;
+
 /** `events`: one row per event, `seq` in global (ts, node, file, position) order. */
 export const BUILD_EVENTS = `
 CREATE OR REPLACE VIEW events AS
