@@ -11,7 +11,7 @@
  */
 import { decodeTermAt, EtfError } from './etf/decode';
 import type { DecodeOptions } from './etf/decode';
-import { TraceReadError } from './trace-event';
+import { TraceReadError, TraceStoppedError } from './trace-event';
 import type { TraceBatch, TraceEvent } from './trace-event';
 import { TraceMessageMapper } from './trace-message';
 import type { TraceMessageOptions } from './trace-message';
@@ -89,6 +89,7 @@ function* readFrames(
   const batchSize = opts.batchSize ?? 10_000;
   const decodeOptions: DecodeOptions = opts.inflate ? { inflate: opts.inflate } : {};
   let events: TraceEvent[] = [];
+  let stopped: TraceStoppedError | null = null;
   let p = 0;
   const len = bytes.length;
   while (p < len) {
@@ -114,18 +115,21 @@ function* readFrames(
       try {
         decoded = decodeTermAt(body, 0, decodeOptions);
       } catch (err) {
-        if (err instanceof EtfError)
-          throw new TraceReadError(file, p, `corrupt trace frame: ${err.message} (at body offset ${err.offset}, file offset ${start + err.offset})`);
-        throw err;
+        if (!(err instanceof EtfError)) throw err;
+        stopped = new TraceStoppedError(file, p, `corrupt trace frame: ${err.message} (at body offset ${err.offset}, file offset ${start + err.offset})`);
+        break;
       }
-      if (decoded.end !== size)
-        throw new TraceReadError(file, p, `corrupt trace frame: the term ends at body offset ${decoded.end}, the frame is ${size} bytes`);
+      if (decoded.end !== size) {
+        stopped = new TraceStoppedError(file, p, `corrupt trace frame: the term ends at body offset ${decoded.end}, the frame is ${size} bytes`);
+        break;
+      }
       summary.frames++;
       const ev = mapper.map(decoded.term);
       if (ev) events.push(ev);
       p = start + size;
     } else {
-      throw new TraceReadError(file, p, `bad trace frame op ${op} (expected 0 = term or 1 = drop)`);
+      stopped = new TraceStoppedError(file, p, `bad trace frame op ${op} (expected 0 = term or 1 = drop)`);
+      break;
     }
     if (events.length >= batchSize) {
       summary.events += events.length;
@@ -137,6 +141,8 @@ function* readFrames(
     summary.events += events.length;
     yield { events, bytesRead: bytesBefore + Math.min(p, len) };
   }
+  // The frames before a bad one are yielded above: one bad frame never costs the ones before it.
+  if (stopped) throw stopped;
 }
 
 /**

@@ -89,3 +89,15 @@ export class TraceReadError extends Error {
     this.name = 'TraceReadError';
   }
 }
+
+/**
+ * A read that stopped at a bad spot in the middle of a file: everything
+ * before `offset` was read and yielded first, so a reader's caller keeps it
+ * and reports this error beside it.
+ */
+export class TraceStoppedError extends TraceReadError {
+  constructor(file: string, offset: number, detail: string) {
+    super(file, offset, detail);
+    this.name = 'TraceStoppedError';
+  }
+}

@@ -1,5 +1,5 @@
 import { readOtpscopeArchive } from '../archive/otpscope/read-archive';
-import { TraceReadError, type TraceBatch } from '../archive/trace-event';
+import { TraceReadError, TraceStoppedError, type TraceBatch } from '../archive/trace-event';
 import { readDbgFile, readDbgWrapSet } from '../archive/dbg';
 import { readTtbFolder } from '../archive/ttb';
 import { DEFAULT_READ_LIMITS, type ReadLimits } from '../archive/read-limits';
@@ -159,7 +159,8 @@ export class Engine {
       // that fails has its rows deleted by \`src\`, and its meta rows are only written once it succeeded.
       this.deferred = [];
       try {
-        for await (const batch of this.readGroup(group, source, limits)) {
+        const stopped: { at: TraceStoppedError | null } = { at: null };
+        for await (const batch of untilStopped(this.readGroup(group, source, limits), (e) => (stopped.at = e))) {
           for (const ev of batch.events) {
             sink.add(ev);
             this.checkOrder(ev.ts, ev.node, src, ev.order ?? sink.count - 1);
@@ -173,12 +174,20 @@ export class Engine {
           await yieldToEventLoop();
           if (this.cancelled) throw new CancelledError();
         }
+        const stop = stopped.at;
+        if (stop !== null && source.events === 0) throw stop;
         this.flush(sink);
         for (const write of this.deferred) write();
         this.totalEvents += sink.count;
         this.loaded.set(hash, group.name);
         report.sources.push(source);
         report.warnings.push(...source.warnings);
+        if (stop !== null)
+          report.errors.push({
+            file: group.name,
+            offset: stop.offset,
+            message: `${stop.message}; the ${source.events} events before it are loaded, the rest of ${stop.file} is not`,
+          });
       } catch (e) {
         this.discard(src);
         this.lastKey = lastGood && { ...lastGood };
@@ -428,4 +437,17 @@ function flatten(prefix: string, o: Record<string, unknown>): Record<string, str
     else out[prefix + k] = typeof v === 'string' ? v : JSON.stringify(v);
   }
   return out;
+}
+
+/**
+ * Passes a reader's batches through; a `TraceStoppedError` (the reader met a bad spot after yielding everything
+ * before it) ends the batches normally and goes to `onStop`, so the caller keeps what was read.
+ */
+async function* untilStopped(batches: AsyncGenerator<TraceBatch>, onStop: (e: TraceStoppedError) => void): AsyncGenerator<TraceBatch> {
+  try {
+    yield* batches;
+  } catch (e) {
+    if (!(e instanceof TraceStoppedError)) throw e;
+    onStop(e);
+  }
 }

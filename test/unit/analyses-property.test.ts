@@ -16,7 +16,7 @@ import {
   refStateAt,
   type ConsumedRow,
   type EventRow,
-} from '../../src/engine/analyses/reference';
+} from '../support/analyses-reference';
 
 /** mulberry32: small, seedable, good enough for test data. */
 function prng(seed: number) {

@@ -1,4 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 
@@ -20,6 +22,30 @@ describe('npx otpscope summary and query', () => {
     const r = cli('summary', 'test/fixtures/dbg/pingpong-mono.trace');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/span: [\d.]+ ms from monotonic -?\d+\.\d{6} s \(no wall-clock time in this trace\)/);
+  });
+
+  test('a raw trace with compressed terms summarises; one with a bad frame part-way prints what it read, the error, and exits 1', () => {
+    const compressed = cli('summary', 'test/fixtures/dbg/pingpong-compressed.trace');
+    expect(compressed.stderr).toBe('');
+    expect(compressed.status).toBe(0);
+    const plain = cli('summary', 'test/fixtures/dbg/pingpong.trace');
+    const events = (out: string) => /source [^\n]*: dbg, node [^,]+, (\d+) events/.exec(out)?.[1];
+    expect(events(compressed.stdout)).toBe(events(plain.stdout));
+
+    const dir = mkdtempSync(path.join(tmpdir(), 'otpscope-cli-'));
+    const bytes = readFileSync(path.join(root, 'test/fixtures/dbg/pingpong.trace'));
+    // the 40th frame's op byte
+    let at = 0;
+    for (let i = 0; i < 40; i++) at += 5 + bytes.readUInt32BE(at + 1);
+    bytes[at] = 7;
+    writeFileSync(path.join(dir, 'cut.trace'), bytes);
+    const r = cli('summary', path.join(dir, 'cut.trace'));
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.status).toBe(1);
+    const kept = Number(events(r.stdout));
+    expect(kept).toBeGreaterThan(30);
+    expect(kept).toBeLessThan(Number(events(plain.stdout)));
+    expect(r.stderr).toContain(`cut.trace: at offset ${at}: bad trace frame op 7 (expected 0 = term or 1 = drop); the ${kept} events before it are loaded`);
   });
 
   test('COMMAND --help explains that command and exits 0; an unknown option is a usage error (2)', () => {

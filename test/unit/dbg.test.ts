@@ -4,7 +4,7 @@ import { decodeTermAt } from '../../src/archive/etf/decode';
 import type { Term } from '../../src/archive/etf/term';
 import { orderWrapFiles, readDbgFile, readDbgWrapSet } from '../../src/archive/dbg';
 import type { DbgReadSummary } from '../../src/archive/dbg';
-import { TraceReadError } from '../../src/archive/trace-event';
+import { TraceReadError, TraceStoppedError } from '../../src/archive/trace-event';
 import type { EventKind, TraceBatch, TraceEvent } from '../../src/archive/trace-event';
 import { DROPPED_PID, TraceMessageMapper } from '../../src/archive/trace-message';
 import { atom } from '../../src/archive/etf/term';
@@ -293,12 +293,30 @@ describe('readDbgFile', () => {
     expect(err).toMatchObject({ file: 'corrupt.trace', offset: fr[5].offset });
   });
 
-  it('a bad frame op is a TraceReadError at that frame', () => {
+  it('a bad frame op is a TraceStoppedError at that frame, after the frames before it were yielded', () => {
     const bytes = load('pingpong.trace').slice();
     const fr = frames(bytes);
     bytes[fr[3].offset] = 9;
     expect(() => drain(readDbgFile(bytes, 'bad.trace'))).toThrow(expect.objectContaining({ file: 'bad.trace', offset: fr[3].offset }));
     expect(() => drain(readDbgFile(bytes, 'bad.trace'))).toThrow(/bad trace frame op 9/);
+    const got: TraceEvent[] = [];
+    try {
+      for (const b of readDbgFile(bytes, 'bad.trace', { batchSize: 1 })) got.push(...b.events);
+    } catch (e) {
+      expect(e).toBeInstanceOf(TraceStoppedError);
+    }
+    const first3 = drain(readDbgFile(load('pingpong.trace').subarray(0, fr[3].offset), 'head.trace')).events;
+    expect(got).toEqual(first3);
+  });
+
+  it('frames holding compressed terms (ETF tag 80, as term_to_binary(T, [compressed]) writes them) read as the plain ones', () => {
+    const compressedBytes = load('pingpong-compressed.trace');
+    const tagged = frames(compressedBytes).filter((f) => compressedBytes[f.offset + 6] === 80).length;
+    expect(tagged).toBeGreaterThan(100);
+    const plain = drain(readDbgFile(load('pingpong.trace'), 'x.trace'));
+    const compressed = drain(readDbgFile(compressedBytes, 'x.trace'));
+    expect(compressed.summary).toEqual(plain.summary);
+    expect(compressed.events).toEqual(plain.events);
   });
 
   it('a body whose term ends early is a TraceReadError', () => {

@@ -54,25 +54,50 @@ describe('raw traces through the engine', () => {
     expect(n).toBeLessThanOrEqual(facts.frames ?? Number.MAX_SAFE_INTEGER);
   });
 
-  test('a file that fails after some of its batches were stored leaves no rows and no meta behind', async () => {
-    // One row per batch: every wrap file read before the corrupt one is already in DuckDB when the error comes.
+  test('a bad frame part-way through a wrap set keeps every frame before it and reports where it stopped', async () => {
+    // One row per batch: every wrap file read before the corrupt one is already in DuckDB when the bad frame comes.
+    const engine = await Engine.create(await openNodeDuckDb(), { flushRows: 1 });
+    await engine.load([read('archives/demo.zip')]);
+    const count = (sql: string) => Number(engine.query(sql).rows[0][0]);
+    const before = count('SELECT count(*) FROM events');
+    const names = readdirSync(path.join(fixtures, 'dbg')).filter((f) => /^wrap-\d+\.trace$/.test(f));
+    const ordered = orderWrapFiles(names);
+    const files = names.map((f) => read(`dbg/${f}`));
+    const whole = await Engine.create(await openNodeDuckDb());
+    expect((await whole.load(files)).errors).toEqual([]);
+    const last = files.find((f) => f.name === `dbg/${ordered.at(-1)}`)!;
+    // The second frame's op byte: the file still looks like a trace, its reading stops part-way.
+    const bad = { name: last.name, bytes: last.bytes.slice() };
+    const second = 5 + new DataView(bad.bytes.buffer).getUint32(1);
+    bad.bytes[second] = 7;
+    const report = await engine.load(files.map((f) => (f === last ? bad : f)));
+    expect(report.errors).toHaveLength(1);
+    const kept = count('SELECT count(*) FROM events WHERE src = 1');
+    expect(report.errors[0]).toEqual({
+      file: expect.stringContaining('wrap-'),
+      offset: second,
+      message: `dbg/${ordered.at(-1)}: at offset ${second}: bad trace frame op 7 (expected 0 = term or 1 = drop); the ${kept} events before it are loaded, the rest of dbg/${ordered.at(-1)} is not`,
+    });
+    // the earlier wrap files whole, and of the last one only its first frame
+    const wholeCount = Number(whole.query('SELECT count(*) FROM events').rows[0][0]);
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(wholeCount);
+    expect(report.sources.map((s) => [s.kind, s.events])).toEqual([['dbg', kept]]);
+    expect(count('SELECT count(*) FROM events')).toBe(before + kept);
+  });
+
+  test('a file that fails before any frame could be read leaves no rows and no meta behind', async () => {
     const engine = await Engine.create(await openNodeDuckDb(), { flushRows: 1 });
     await engine.load([read('archives/demo.zip')]);
     const count = (sql: string) => Number(engine.query(sql).rows[0][0]);
     const before = count('SELECT count(*) FROM events');
     const metaBefore = count('SELECT count(*) FROM meta');
-    const names = readdirSync(path.join(fixtures, 'dbg')).filter((f) => /^wrap-\d+\.trace$/.test(f));
-    const last = orderWrapFiles(names).at(-1)!;
-    const files = names.map((f) => read(`dbg/${f}`));
-    const bad = files.find((f) => f.name === `dbg/${last}`)!;
-    bad.bytes = bad.bytes.slice();
-    // The second frame's op byte: the file still looks like a trace, its reading fails part-way.
-    const second = 5 + new DataView(bad.bytes.buffer).getUint32(1);
-    bad.bytes[second] = 7;
-    const report = await engine.load(files);
+    const f = read('dbg/pingpong.trace');
+    const bytes = f.bytes.slice();
+    bytes[6] = 200; // the first term's first tag (after 131): no such tag
+    const report = await engine.load([{ name: f.name, bytes }]);
     expect(report.errors).toHaveLength(1);
-    expect(report.errors[0].message).toMatch(/bad trace frame op 7/);
-    expect(report.timings.insertMs).toBeGreaterThan(0);
+    expect(report.errors[0].message).toMatch(/^dbg\/pingpong\.trace: at offset 0: corrupt trace frame: .*200/);
     for (const [table] of RAW_TABLES) expect(count(`SELECT count(*) FROM ${table} WHERE src = 1`)).toBe(0);
     expect(count('SELECT count(*) FROM events')).toBe(before);
     expect(count('SELECT count(*) FROM meta')).toBe(metaBefore);
@@ -80,6 +105,16 @@ describe('raw traces through the engine', () => {
     const again = await engine.load([read('dbg/pingpong.trace')]);
     expect(again.errors).toEqual([]);
     expect(count('SELECT count(DISTINCT src) FROM events')).toBe(2);
+  });
+
+  test('a trace whose frames hold compressed terms (term_to_binary(T, [compressed])) loads as the plain one', async () => {
+    const plain = await Engine.create(await openNodeDuckDb());
+    const compressed = await Engine.create(await openNodeDuckDb());
+    expect((await plain.load([read('dbg/pingpong.trace')])).errors).toEqual([]);
+    expect((await compressed.load([read('dbg/pingpong-compressed.trace')])).errors).toEqual([]);
+    const all = (e: Engine) => e.query('SELECT seq, ts, node, pid, kind, peer, mfa, term FROM events ORDER BY seq', 100_000).rows;
+    expect(all(compressed).length).toBeGreaterThan(100);
+    expect(all(compressed)).toEqual(all(plain));
   });
 
   test('a ttb upload folder: events from the log, process names from the .ti file', async () => {

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeTerm, decodeTermAt, EtfError } from '../../src/archive/etf/decode';
-import { inflateNode } from '../../src/archive/etf/inflate-node';
+import { inflateNode } from '../support/inflate-node';
 import { atom } from '../../src/archive/etf/term';
 import type { ErlFun, ErlMap, ErlPid, ErlPort, ErlRef, ErlTuple, Term } from '../../src/archive/etf/term';
 
@@ -164,10 +164,13 @@ describe('exact values', () => {
     expect(etfError(() => decodeTerm(bytes, 0, { atomCache: [atom('x')] })).message).toMatch(/empty cache slot 1/);
   });
 
-  it('compressed terms need an inflater', () => {
+  it('compressed terms decode with the built-in inflater, as with Node zlib', () => {
     const bytes = bytesOf('compressed long list');
-    expect(etfError(() => decodeTerm(bytes)).message).toMatch(/needs an inflater/);
+    expect(decodeTerm(bytes)).toEqual(Array(500).fill(atom('hello')));
     expect(decodeTerm(bytes, 0, opts)).toEqual(Array(500).fill(atom('hello')));
+    const corrupt = bytes.slice();
+    corrupt[12] ^= 0xff;
+    expect(etfError(() => decodeTerm(corrupt)).message).toMatch(/compressed term at offset 1 does not inflate: .*\(compressed byte \d+\)/);
     const bad = bytes.slice();
     bad[10] ^= 0xff;
     etfError(() => decodeTerm(bad, 0, opts));

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeTerm } from '../../src/archive/etf/decode';
-import { inflateNode } from '../../src/archive/etf/inflate-node';
+import { inflateNode } from '../support/inflate-node';
 import { atom } from '../../src/archive/etf/term';
 import type { ErlFun, Term } from '../../src/archive/etf/term';
 import { compareMapKeys, compareTerms } from '../../src/archive/render/compare';

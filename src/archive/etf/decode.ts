@@ -17,9 +17,10 @@
  *   buffer) unless `copyBinaries` is set; do not mutate the input afterwards.
  * - ATOM_CACHE_REF only occurs after a distribution header; it decodes when the
  *   caller supplies `atomCache` and is an error otherwise.
- * - Compressed terms (tag 80) need a synchronous `inflate` option; the decoder
- *   has no zlib of its own. `decodeTermAt` reports the end of a compressed
- *   term as the end of the input, since zlib streams do not carry a length.
+ * - Compressed terms (tag 80) inflate with the decoder's own synchronous zlib
+ *   (zlib-inflate.ts, bounded by the size the term states), in the browser
+ *   and in Node alike. `decodeTermAt` reports the end of a compressed term as
+ *   the end of the input, since zlib streams do not carry a length.
  * - LOCAL_EXT (OTP 26+) is decoded by skipping its 8-byte hash and decoding
  *   the term after it; a node-local encoding inside it is an unknown-tag error.
  * - Old FUN_EXT carries no arity: such funs decode with `arity: -1`.
@@ -32,7 +33,7 @@ import type { Atom, Term } from './term';
 export { EtfError } from './etf-error';
 
 export interface DecodeOptions {
-  /** Synchronous zlib inflate for compressed terms, e.g. `inflateNode` from `./inflate-node` in Node. */
+  /** Synchronous zlib inflate for compressed terms; default: zlib-inflate.ts. */
   inflate?: (data: Uint8Array, expectedSize: number) => Uint8Array;
   /** Atoms of the distribution header's atom cache, indexed by ATOM_CACHE_REF's byte. */
   atomCache?: readonly Atom[];

@@ -4,6 +4,7 @@
  * helpers read the fixed-shape parts (atoms, pids, integers inside funs)
  * directly.
  */
+import { inflateZlib } from './zlib-inflate';
 import type { DecodeOptions } from './decode';
 import { EtfError } from './etf-error';
 import { Tag, tagName } from './tags';
@@ -108,10 +109,7 @@ export class Decoder {
     const size = this.u32('COMPRESSED_EXT uncompressed size');
     const max = this.opts?.maxInflatedSize ?? 256 * 1024 * 1024;
     if (size > max) this.fail(`compressed term at offset ${at + this.base} claims ${size} bytes uncompressed, more than the ${max} allowed`, at);
-    const inflate = this.opts?.inflate;
-    if (inflate === undefined) {
-      this.fail(`compressed term at offset ${at + this.base} needs an inflater (pass options.inflate)`, at);
-    }
+    const inflate = this.opts?.inflate ?? inflateZlib;
     let raw: Uint8Array;
     try {
       raw = inflate(this.b.subarray(this.pos), size);

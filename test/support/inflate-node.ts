@@ -1,8 +1,7 @@
 /**
- * The zlib inflater for compressed terms (tag 80) in Node: pass it as
- * `decodeTerm(bytes, 0, { inflate: inflateNode })`. Kept out of decode.ts so
- * that browser bundles never import `node:zlib`; the browser needs its own
- * synchronous inflater (e.g. fflate's `unzlibSync`) with the same signature.
+ * Node's zlib as an ETF inflater (`decodeTerm(bytes, 0, { inflate: inflateNode })`):
+ * tests decode with it to check the decoder's own inflater (src/archive/etf/zlib-inflate.ts)
+ * against zlib itself.
  */
 import { inflateSync } from 'node:zlib';
 
