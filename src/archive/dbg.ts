@@ -33,6 +33,8 @@ export interface DbgReadSummary {
   events: number;
   /** Messages the trace port dropped (sum of drop frames). */
   dropped: number;
+  /** Twin frames folded into one event (a spawn or link traced from both sides), by what they were. */
+  folded: Record<string, number>;
   warnings: string[];
 }
 
@@ -48,7 +50,7 @@ const HEADER = 5;
 /** Reads one trace-port file; yields batches of events, returns the summary. */
 export function* readDbgFile(bytes: Uint8Array, fileName: string, opts: DbgReadOptions = {}): Generator<TraceBatch, DbgReadSummary, void> {
   const mapper = opts.mapper ?? new TraceMessageMapper(opts);
-  const summary: DbgReadSummary = { frames: 0, events: 0, dropped: 0, warnings: [] };
+  const summary: DbgReadSummary = { frames: 0, events: 0, dropped: 0, folded: {}, warnings: [] };
   yield* readFrames(bytes, fileName, opts, mapper, summary, 0);
   if (!opts.mapper) finish(mapper, opts, summary);
   return summary;
@@ -58,7 +60,7 @@ export function* readDbgFile(bytes: Uint8Array, fileName: string, opts: DbgReadO
 export function* readDbgWrapSet(files: NamedBytes[], opts: DbgReadOptions = {}): Generator<TraceBatch, DbgReadSummary, void> {
   const byName = new Map(files.map((f) => [f.name, f]));
   const mapper = opts.mapper ?? new TraceMessageMapper(opts);
-  const summary: DbgReadSummary = { frames: 0, events: 0, dropped: 0, warnings: [] };
+  const summary: DbgReadSummary = { frames: 0, events: 0, dropped: 0, folded: {}, warnings: [] };
   let base = 0;
   for (const name of orderWrapFiles(files.map((f) => f.name))) {
     const f = byName.get(name)!;
@@ -71,6 +73,7 @@ export function* readDbgWrapSet(files: NamedBytes[], opts: DbgReadOptions = {}):
 
 function finish(mapper: TraceMessageMapper, opts: DbgReadOptions, summary: DbgReadSummary) {
   for (const w of mapper.summary()) warn(opts, summary, w);
+  summary.folded = Object.fromEntries(mapper.folded);
 }
 
 function warn(opts: DbgReadOptions, summary: DbgReadSummary, w: string) {

@@ -16,12 +16,12 @@
  * - `spawn` (parent side) and `spawned` (child side) both become ONE spawn
  *   event from the parent's side: pid = parent, peer = child, mfa = initial
  *   MFA, term = its args. Whichever arrives first is emitted; the other is
- *   skipped as a duplicate (counted). A `spawned` whose parent is untraced
+ *   folded into it (counted in `folded`, not a warning). A `spawned` whose parent is untraced
  *   still yields the spawn event (with pid = that untraced parent).
  * - `link` / `unlink` -> link / unlink (peer). `getting_linked` /
  *   `getting_unlinked` are the same link seen from the other side: they become
  *   the other side's link/unlink (pid = the linker, peer = us) when that side
- *   was not seen, and are dropped as duplicates (counted) when it was, so each
+ *   was not seen, and are folded into it (counted in `folded`) when it was, so each
  *   link appears once. (A linked process that exits makes its peer
  *   `getting_unlinked`: that becomes an unlink event of the exiting process.)
  * - `exit` -> exit, term = Reason. `register` / `unregister` -> term = Name.
@@ -91,6 +91,8 @@ export class TraceMessageMapper {
   #lastTs = 0n;
   #lastNode = '';
   readonly skipped = new Map<string, number>();
+  /** Twin messages folded into one event (a spawn seen from both sides, a link from both ends), by what they were. */
+  readonly folded = new Map<string, number>();
 
   constructor(options: TraceMessageOptions = {}, dedup = new PairDedup()) {
     this.#offset = options.monotonicOffsetNs ?? 0n;
@@ -104,6 +106,12 @@ export class TraceMessageMapper {
 
   #skip(reason: string): undefined {
     this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + 1);
+    return undefined;
+  }
+
+  /** The second side of a spawn or link, folded into the first: routine, counted apart from skips (no warning). */
+  #fold(reason: string): undefined {
+    this.folded.set(reason, (this.folded.get(reason) ?? 0) + 1);
     return undefined;
   }
 
@@ -155,8 +163,7 @@ export class TraceMessageMapper {
       case 'spawned': {
         if (n !== 5) return this.#skip(`malformed ${tag.name}`);
         const [parent, child] = tag.name === 'spawn' ? [pid, items[3]] : [items[3], pid];
-        if (!this.#dedup.first(`spawn ${termKey(parent)} ${termKey(child)}`, tag.name))
-          return this.#skip(`${tag.name} (duplicate of the other side's spawn event)`);
+        if (!this.#dedup.first(`spawn ${termKey(parent)} ${termKey(child)}`, tag.name)) return this.#fold(`${tag.name} (the other side's spawn event)`);
         const call = callMfa(items[4]);
         return {
           node: nodeOf(parent) ?? node,
@@ -176,7 +183,7 @@ export class TraceMessageMapper {
         const kind = tag.name.endsWith('unlinked') || tag.name === 'unlink' ? 'unlink' : 'link';
         const [from, to] = getting ? [items[3], pid] : [pid, items[3]];
         if (!this.#dedup.first(`${kind} ${termKey(from)} ${termKey(to)}`, getting ? 'getting' : 'direct'))
-          return this.#skip(`${tag.name} (duplicate of the other side's ${kind})`);
+          return this.#fold(`${tag.name} (the other side's ${kind})`);
         return { node: nodeOf(from) ?? node, ts, kind, pid: from, peer: to };
       }
       case 'exit':

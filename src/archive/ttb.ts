@@ -175,7 +175,7 @@ function* mergeLogs(
   warnings: string[],
 ): Generator<TraceBatch, DbgReadSummary, void> {
   const dedup = new PairDedup();
-  const total: DbgReadSummary = { frames: 0, events: 0, dropped: 0, warnings: [] };
+  const total: DbgReadSummary = { frames: 0, events: 0, dropped: 0, folded: {}, warnings: [] };
   const mappers: TraceMessageMapper[] = [];
   const streams = logs.map((log) => {
     const mapper = new TraceMessageMapper(opts, dedup);
@@ -229,6 +229,7 @@ function* mergeLogs(
   const merged = new TraceMessageMapper();
   for (const [k, n] of skipped) merged.skipped.set(k, n);
   for (const w of merged.summary()) warn(w);
+  for (const m of mappers) for (const [k, n] of m.folded) total.folded[k] = (total.folded[k] ?? 0) + n;
   total.warnings = [...warnings];
   return total;
 }

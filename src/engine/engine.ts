@@ -1,18 +1,15 @@
-import { readOtpscopeArchive } from '../archive/otpscope/read-archive';
 import { TraceReadError, TraceStoppedError, type TraceBatch } from '../archive/trace-event';
-import { readDbgFile, readDbgWrapSet } from '../archive/dbg';
-import { readTtbFolder } from '../archive/ttb';
 import { DEFAULT_READ_LIMITS, type ReadLimits } from '../archive/read-limits';
 import type { DuckDb } from './duckdb/types';
 import { asConnection, type EngineConnection } from './duckdb/connection';
 import { EventSink, RAW_TABLES } from './ingest/event-sink';
 import { BUILD_ALL, RESEQUENCE_EVENTS, SCHEMA_VERSION } from './sql/build';
 import { REBUILD_ANOMALIES } from './sql/anomalies';
-import { classifyInputs, type InputFile } from './inputs';
+import { groupInputs, openSource, type InputFile, type InputGroup, type ModuleSource } from '../archive/formats';
 import type { QueryResult } from './result';
 import { yieldToEventLoop } from './yield';
 
-export type { InputFile } from './inputs';
+export type { InputFile } from '../archive/formats';
 export type { ReadLimits } from '../archive/read-limits';
 
 export interface LoadOptions {
@@ -131,7 +128,7 @@ export class Engine {
       const secs = (performance.now() - started) / 1000;
       onProgress?.({ phase, file, bytesRead: bytesDone + bytesInFile, bytesTotal, events, eventsPerSecond: secs > 0 ? events / secs : 0, step });
     };
-    const { groups, errors } = classifyInputs(files);
+    const { groups, errors } = groupInputs(files);
     report.errors.push(...errors);
     let attempted = errors.length > 0;
     for (const group of groups) {
@@ -323,43 +320,17 @@ export class Engine {
     return steps;
   }
 
-  private async *readGroup(group: ReturnType<typeof classifyInputs>['groups'][number], source: LoadedSource, limits: ReadLimits): AsyncGenerator<TraceBatch> {
-    if (group.kind === 'otpscope') {
-      const f = group.files[0];
-      const archive = await readOtpscopeArchive(f.bytes, f.name, limits);
-      source.node = archive.manifest.node;
-      source.warnings.push(...archive.warnings);
-      this.recordMeta(archive.manifest.node, f.name, { ...flatten('', archive.manifest), ...flatten('totals.', archive.totals ?? {}) });
-      this.recordSources(archive.manifest.node, f.name, archive.sources);
-      const trees = (['start', 'stop'] as const).flatMap((snapshot) => {
-        const term = archive.trees[snapshot];
-        return term === undefined ? [] : [{ snapshot, node: archive.manifest.node, term }];
-      });
-      yield { events: [], processes: archive.processes, trees, bytesRead: 0 };
-      yield* archive.batches();
-      return;
+  private async *readGroup(group: InputGroup, source: LoadedSource, limits: ReadLimits): AsyncGenerator<TraceBatch> {
+    const opened = await openSource(group, { limits, onWarning: (w) => source.warnings.push(w) });
+    source.warnings.push(...opened.warnings);
+    this.recordMeta(opened.node, group.name, opened.meta);
+    this.recordSources(opened.node, group.name, opened.sources);
+    yield { events: [], processes: opened.processes, trees: opened.trees, bytesRead: 0 };
+    for await (const batch of opened.batches) {
+      source.node = opened.node;
+      yield batch;
     }
-    // Folding the two sides of a spawn or link into one event is routine, not worth a warning.
-    const onWarning = (w: string) => {
-      if (!w.includes('duplicate of the other side')) source.warnings.push(w);
-    };
-    if (group.kind === 'dbg') {
-      const gen = group.files.length === 1 ? readDbgFile(group.files[0].bytes, group.files[0].name, { onWarning }) : readDbgWrapSet(group.files, { onWarning });
-      source.node = '';
-      for (const batch of gen) {
-        if (source.node === '' && batch.events.length > 0) source.node = batch.events[0].node;
-        yield batch;
-      }
-      return;
-    }
-    const folder = readTtbFolder(group.files, { onWarning });
-    source.node = folder.traceInfo
-      .map((t) => t.node)
-      .filter(Boolean)
-      .join(', ');
-    this.recordMeta(source.node, group.name, { format: 'ttb', logs: folder.traceInfo.flatMap((t) => t.logFiles).join(', ') });
-    yield { events: [], processes: folder.processes, bytesRead: 0 };
-    for (const batch of folder.batches) yield batch;
+    source.node = opened.node;
   }
 
   /** Source files carried by an archive (`sources/<Module>.ex`), for the source view. */
@@ -369,7 +340,7 @@ export class Engine {
     for (const [name] of RAW_TABLES) this.db.query(`DELETE FROM ${name} WHERE src = ${src}`);
   }
 
-  private recordSources(node: string, source: string, files: { path: string; text: string }[]): void {
+  private recordSources(node: string, source: string, files: ModuleSource[]): void {
     if (files.length === 0) return;
     this.deferred.push(() => this.writeSources(node, source, files));
   }
@@ -378,12 +349,8 @@ export class Engine {
     this.deferred.push(() => this.writeMeta(node, source, kv));
   }
 
-  private writeSources(node: string, source: string, files: { path: string; text: string }[]): void {
-    const rows = files.map((f) => {
-      const base = f.path.replace(/\.(ex|exs|erl)$/, '');
-      const module = base.startsWith('Elixir.') ? base.slice('Elixir.'.length) : `:${base}`;
-      return [source, node, f.path, module, f.text];
-    });
+  private writeSources(node: string, source: string, files: ModuleSource[]): void {
+    const rows = files.map((f) => [source, node, f.path, f.module, f.text]);
     this.db.execute('INSERT INTO sources VALUES (?, ?, ?, ?, ?)', rows);
   }
 
@@ -428,15 +395,6 @@ function stepName(sql: string): string {
 function isOutOfMemory(message: string): boolean {
   // A commit that cannot get a block says "could not allocate block" instead of naming memory.
   return /out of memory|Aborted\(OOM\)|Cannot enlarge memory|could not allocate block/i.test(message);
-}
-
-function flatten(prefix: string, o: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(o)) {
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, flatten(`${prefix}${k}.`, v as Record<string, unknown>));
-    else out[prefix + k] = typeof v === 'string' ? v : JSON.stringify(v);
-  }
-  return out;
 }
 
 /**

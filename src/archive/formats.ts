@@ -1,0 +1,223 @@
+/**
+ * The formats otpscope reads, in one place: how each is recognised from its
+ * bytes, how dropped files group into sources (an archive alone, a dbg wrap
+ * set together, a ttb log with its `.ti` file), and what each reader yields
+ * for a source: its node, the facts for the `meta` table, recorded module
+ * sources with their module names, process facts, supervision trees,
+ * warnings, and the event batches. The engine asks this module and never
+ * looks at bytes, file names or warning text itself.
+ */
+import { readDbgFile, readDbgWrapSet } from './dbg';
+import type { Term } from './etf/term';
+import { looksLikeZip, readOtpscopeArchive } from './otpscope/read-archive';
+import { DEFAULT_READ_LIMITS, type ReadLimits } from './read-limits';
+import type { ProcessFact, TraceBatch } from './trace-event';
+import { readTtbFolder } from './ttb';
+
+export type FormatId = 'otpscope' | 'dbg' | 'ttb';
+
+export interface InputFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** Files that make one source: an archive, a dbg file or wrap set, a ttb upload. */
+export interface InputGroup {
+  kind: FormatId;
+  /** A display name: the archive, the dbg file (or wrap set), or the ttb log. */
+  name: string;
+  files: InputFile[];
+  bytes: number;
+}
+
+export interface InputError {
+  file: string;
+  offset: number;
+  message: string;
+}
+
+export interface Format {
+  id: FormatId;
+  /** What the format is, for users ("otpscope archive (zip)"). */
+  label: string;
+  /** Whether a file's first bytes are this format's. ttb logs are trace-port files like dbg's: a `.ti` file among
+   * the dropped files makes them a ttb upload (groupInputs). */
+  sniff(bytes: Uint8Array): boolean;
+}
+
+/** A dbg / ttb trace-port frame starts with op 0 (term) or 1 (drop count), a 32-bit size and, for terms, the ETF version byte. */
+export function looksLikeTracePort(bytes: Uint8Array): boolean {
+  if (bytes.length < 5) return false;
+  if (bytes[0] === 1) return true;
+  return bytes[0] === 0 && bytes.length >= 6 && bytes[5] === 131;
+}
+
+export const FORMATS: readonly Format[] = [
+  { id: 'otpscope', label: 'otpscope archive (zip)', sniff: looksLikeZip },
+  { id: 'dbg', label: 'dbg trace-port file (dbg:trace_port(file, ...)), alone or as a wrap set', sniff: looksLikeTracePort },
+  { id: 'ttb', label: 'ttb upload folder (trace logs with their .ti file)', sniff: looksLikeTracePort },
+];
+
+/**
+ * Sorts dropped files into sources: each otpscope archive alone; ttb logs
+ * with the `.ti` file of the same base name; remaining trace-port files as
+ * dbg traces (files of one wrap set, `<prefix><n><suffix>`, together).
+ */
+export function groupInputs(files: InputFile[]): { groups: InputGroup[]; errors: InputError[] } {
+  const groups: InputGroup[] = [];
+  const errors: InputError[] = [];
+  const tis = files.filter((f) => f.name.endsWith('.ti'));
+  const ttb: InputFile[] = [...tis];
+  const wrap = new Map<string, InputFile[]>();
+  for (const f of files) {
+    if (f.name.endsWith('.ti')) continue;
+    const format = FORMATS.find((fmt) => fmt.sniff(f.bytes))?.id;
+    if (format === 'otpscope') {
+      groups.push({ kind: 'otpscope', name: f.name, files: [f], bytes: f.bytes.length });
+    } else if (format !== undefined) {
+      // A trace-port file. With .ti files present this is a ttb upload: the ttb reader pairs logs with their .ti itself.
+      if (tis.length > 0) {
+        ttb.push(f);
+        continue;
+      }
+      const m = /^(.*?)(\d+)(\.[^.\d]*)?$/.exec(f.name);
+      const key = m ? `${m[1]}\u0000${m[3] ?? ''}` : f.name;
+      let set = wrap.get(key);
+      if (set === undefined) wrap.set(key, (set = []));
+      set.push(f);
+    } else {
+      const head = Array.from(f.bytes.subarray(0, 6), (b) => b.toString(16).padStart(2, '0')).join(' ');
+      errors.push({
+        file: f.name,
+        offset: 0,
+        message: `${f.name}: at offset 0: not a trace: expected an otpscope archive (zip, "PK\\3\\4") or a dbg/ttb trace-port frame (op 0 or 1, 32-bit size, ETF 131); found bytes ${head || '(empty file)'}`,
+      });
+    }
+  }
+  if (ttb.length > tis.length) {
+    const logs = ttb.filter((f) => !f.name.endsWith('.ti'));
+    groups.push({
+      kind: 'ttb',
+      name: logs.length === 1 ? logs[0].name : `${logs[0].name} (+${logs.length - 1} ttb logs)`,
+      files: ttb,
+      bytes: ttb.reduce((n, f) => n + f.bytes.length, 0),
+    });
+  } else if (tis.length > 0) {
+    for (const ti of tis)
+      errors.push({ file: ti.name, offset: 0, message: `${ti.name}: a ttb trace-info file without its trace log; drop the whole ttb upload folder` });
+  }
+  for (const set of wrap.values()) {
+    const bytes = set.reduce((n, f) => n + f.bytes.length, 0);
+    groups.push({ kind: 'dbg', name: set.length === 1 ? set[0].name : `${set[0].name} (+${set.length - 1} wrap files)`, files: set, bytes });
+  }
+  return { groups, errors };
+}
+
+/** A recorded module source file, with the module it defines. */
+export interface ModuleSource {
+  path: string;
+  /** Elixir `MyApp.Worker`, Erlang `:mod`. */
+  module: string;
+  text: string;
+}
+
+/** What a reader yields for one source. */
+export interface OpenedSource {
+  /** The node(s) the source recorded (comma-separated for a ttb upload of several). Raw dbg traces name no node up
+   * front: it is the first event's, known once `batches` has yielded one. */
+  readonly node: string;
+  /** Facts for the `meta` table, flattened keys (`clock.time_offset_ns`, `totals.events_dropped`). */
+  meta: Record<string, string>;
+  sources: ModuleSource[];
+  processes: ProcessFact[];
+  trees: { snapshot: 'start' | 'stop'; node: string; term: Term }[];
+  /** Warnings known before the events are read; a reader's later warnings go to `onWarning`. */
+  warnings: string[];
+  batches: AsyncIterable<TraceBatch>;
+}
+
+export interface OpenOptions {
+  /** Ceilings on what an archive may inflate to (zip bombs). */
+  limits?: ReadLimits;
+  /** Warnings that come while the events are read. */
+  onWarning?: (warning: string) => void;
+}
+
+/** Opens a group with its format's reader. Throws `TraceReadError` (file, offset, cause) when it cannot be read. */
+export async function openSource(group: InputGroup, opts: OpenOptions = {}): Promise<OpenedSource> {
+  const onWarning = opts.onWarning ?? (() => {});
+  if (group.kind === 'otpscope') {
+    const f = group.files[0];
+    const archive = await readOtpscopeArchive(f.bytes, f.name, opts.limits ?? DEFAULT_READ_LIMITS);
+    const node = archive.manifest.node;
+    return {
+      node,
+      meta: { ...flatten('', archive.manifest), ...flatten('totals.', archive.totals ?? {}) },
+      sources: archive.sources.map((s) => ({ ...s, module: moduleOfSourcePath(s.path) })),
+      processes: archive.processes,
+      trees: (['start', 'stop'] as const).flatMap((snapshot) => {
+        const term = archive.trees[snapshot];
+        return term === undefined ? [] : [{ snapshot, node, term }];
+      }),
+      warnings: archive.warnings,
+      batches: archive.batches(),
+    };
+  }
+  if (group.kind === 'dbg') {
+    const gen = group.files.length === 1 ? readDbgFile(group.files[0].bytes, group.files[0].name, { onWarning }) : readDbgWrapSet(group.files, { onWarning });
+    const opened: OpenedSource = {
+      node: '',
+      meta: {},
+      sources: [],
+      processes: [],
+      trees: [],
+      warnings: [],
+      batches: withNode(gen, (n) => ((opened as { node: string }).node = n)),
+    };
+    return opened;
+  }
+  const folder = readTtbFolder(group.files, { onWarning });
+  const node = folder.traceInfo
+    .map((t) => t.node)
+    .filter(Boolean)
+    .join(', ');
+  return {
+    node,
+    meta: { format: 'ttb', logs: folder.traceInfo.flatMap((t) => t.logFiles).join(', ') },
+    sources: [],
+    processes: folder.processes,
+    trees: [],
+    warnings: [],
+    batches: toAsync(folder.batches),
+  };
+}
+
+/** `sources/Elixir.MyApp.Worker.ex` -> `MyApp.Worker`; `sources/my_mod.erl` -> `:my_mod`. */
+export function moduleOfSourcePath(path: string): string {
+  const base = path.replace(/\.(ex|exs|erl)$/, '');
+  return base.startsWith('Elixir.') ? base.slice('Elixir.'.length) : `:${base}`;
+}
+
+async function* withNode(batches: Iterable<TraceBatch>, setNode: (node: string) => void): AsyncGenerator<TraceBatch> {
+  let known = false;
+  for (const batch of batches) {
+    if (!known && batch.events.length > 0) {
+      setNode(batch.events[0].node);
+      known = true;
+    }
+    yield batch;
+  }
+}
+
+async function* toAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
+  yield* items;
+}
+
+function flatten(prefix: string, o: object): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, flatten(`${prefix}${k}.`, v as object));
+    else out[prefix + k] = typeof v === 'string' ? v : JSON.stringify(v);
+  }
+  return out;
+}
