@@ -384,7 +384,7 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 
 /** The table a build statement makes, as users know it (the steps' temporary tables go by the table they build). */
 function stepName(sql: string): string {
-  const m = /\b(?:TABLE|VIEW|MACRO)\s+(?:IF NOT EXISTS\s+)?(\w+)|^\s*UPDATE\s+(\w+)/i.exec(sql);
+  const m = /\b(?:TABLE|VIEW|MACRO)\s+(?:IF NOT EXISTS\s+)?(\w+)|^\s*(?:UPDATE|INSERT INTO)\s+(\w+)/i.exec(sql);
   const name = m?.[1] ?? m?.[2] ?? 'tables';
   return name
     .replace(/^msg_\w+$/, 'messages')

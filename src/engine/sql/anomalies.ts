@@ -30,23 +30,39 @@ export const CREATE_PARAMS = [
 
 const ABNORMAL = (reason: string) => `(${reason} NOT IN (':normal', ':shutdown') AND NOT starts_with(${reason}, '{:shutdown, '))`;
 
-/** One CTE per kind, each (kind, severity, node, pid, ts, seq, summary, evidence BIGINT[]). */
-export const BUILD_ANOMALIES_ALL = `
-CREATE OR REPLACE TEMP TABLE anomalies_all AS
+/** How anomaly summaries name a process: its registered name, module or initial call, else its pid. */
+const WHO = `who AS (SELECT node, pid, coalesce(name, module, CASE WHEN initial_call NOT LIKE ':proc_lib.%' THEN initial_call END, pid) AS label,
+  name, module, exit_reason, exited_at FROM processes)`;
+
+/**
+ * One statement per kind, each adding its rows (kind, severity, node, pid, ts, seq, summary, evidence: the events
+ * that justify it) to \`anomalies_all\`, so each is timed on its own in the load's steps and can be run and tested
+ * alone. docs/SCHEMA.md "anomalies" states each rule.
+ */
+export const ANOMALY_KINDS: readonly { kind: string; sql: string }[] = [
+  {
+    kind: 'crash',
+    sql: `
+INSERT INTO anomalies_all /* crash */
 WITH
-who AS (SELECT node, pid, coalesce(name, module, CASE WHEN initial_call NOT LIKE ':proc_lib.%' THEN initial_call END, pid) AS label, name, module, exit_reason, exited_at FROM processes),
-recvs AS (SELECT node, pid, seq, term FROM events WHERE kind = 'receive'),
-crash AS (
-  SELECT 'crash' AS kind, 'error' AS severity, e.node, e.pid, e.ts, e.seq,
-         w.label || ' exited: ' || e.term || coalesce('; last message: ' || coalesce(c.msg, r.term), '') || coalesce('; last state: ' || s.state, '') AS summary,
-         list_filter([e.seq, coalesce(c.seq, r.seq), s.seq], x -> x IS NOT NULL) AS evidence
-  FROM events e
-  ASOF LEFT JOIN consumed c ON c.node = e.node AND c.pid = e.pid AND e.seq > c.seq
-  ASOF LEFT JOIN recvs r ON r.node = e.node AND r.pid = e.pid AND e.seq > r.seq
-  ASOF LEFT JOIN states s ON s.node = e.node AND s.pid = e.pid AND e.seq > s.seq
-  LEFT JOIN who w ON w.node = e.node AND w.pid = e.pid
-  WHERE e.kind = 'exit' AND ${ABNORMAL('e.term')}
-),
+${WHO},
+recvs AS (SELECT node, pid, seq, term FROM events WHERE kind = 'receive')
+SELECT 'crash' AS kind, 'error' AS severity, e.node, e.pid, e.ts, e.seq,
+       w.label || ' exited: ' || e.term || coalesce('; last message: ' || coalesce(c.msg, r.term), '') || coalesce('; last state: ' || s.state, '') AS summary,
+       list_filter([e.seq, coalesce(c.seq, r.seq), s.seq], x -> x IS NOT NULL) AS evidence
+FROM events e
+ASOF LEFT JOIN consumed c ON c.node = e.node AND c.pid = e.pid AND e.seq > c.seq
+ASOF LEFT JOIN recvs r ON r.node = e.node AND r.pid = e.pid AND e.seq > r.seq
+ASOF LEFT JOIN states s ON s.node = e.node AND s.pid = e.pid AND e.seq > s.seq
+LEFT JOIN who w ON w.node = e.node AND w.pid = e.pid
+WHERE e.kind = 'exit' AND ${ABNORMAL('e.term')}`,
+  },
+  {
+    kind: 'restart_loop',
+    sql: `
+INSERT INTO anomalies_all /* restart_loop */
+WITH
+${WHO},
 sp AS (
   SELECT e.seq, e.ts, e.node, e.pid AS parent, e.peer AS child, coalesce(p.name, p.module, e.mfa || ' ' || e.term) AS child_key,
          p.exit_reason, p.exited_at
@@ -63,16 +79,21 @@ rwin AS (
   FROM restarts a JOIN restarts b ON b.node = a.node AND b.parent = a.parent AND b.child_key = a.child_key
    AND b.ts <= a.ts AND b.ts >= a.ts - param('restart_window_ms') * 1e6
   GROUP BY ALL
-),
-restart_loop AS (
-  SELECT 'restart_loop' AS kind, 'error' AS severity, any_value(r.node) AS node, r.parent AS pid,
-         arg_min(r.ts, r.seq) AS ts, min(r.seq) AS seq,
-         'child ' || r.child_key || ' restarted ' || max(r.n) || ' times within ' || param('restart_window_ms') || ' ms by ' || any_value(w.label) AS summary,
-         arg_max(r.ev, r.n) AS evidence
-  FROM rwin r LEFT JOIN who w ON w.node = r.node AND w.pid = r.parent
-  WHERE r.n >= param('restart_count')
-  GROUP BY r.node, r.parent, r.child_key
-),
+)
+SELECT 'restart_loop' AS kind, 'error' AS severity, any_value(r.node) AS node, r.parent AS pid,
+       arg_min(r.ts, r.seq) AS ts, min(r.seq) AS seq,
+       'child ' || r.child_key || ' restarted ' || max(r.n) || ' times within ' || param('restart_window_ms') || ' ms by ' || any_value(w.label) AS summary,
+       arg_max(r.ev, r.n) AS evidence
+FROM rwin r LEFT JOIN who w ON w.node = r.node AND w.pid = r.parent
+WHERE r.n >= param('restart_count')
+GROUP BY r.node, r.parent, r.child_key`,
+  },
+  {
+    kind: 'mailbox_growth',
+    sql: `
+INSERT INTO anomalies_all /* mailbox_growth */
+WITH
+${WHO},
 peak AS (
   SELECT node, pid, max(depth) AS max_depth, arg_max(ts, depth) AS ts, arg_max(seq, depth) AS seq, arg_max(depth, (ts, seq)) AS end_depth
   FROM mailbox_depth GROUP BY node, pid HAVING max(depth) >= param('mailbox_threshold')
@@ -88,107 +109,134 @@ producers AS (
   SELECT node, pid, string_agg(coalesce(from_pid, '?') || ' x' || n, ', ' ORDER BY n DESC, from_pid) AS who, list(first_seqs) AS seqs
   FROM (SELECT node, pid, from_pid, count(*) AS n, list(send_seq ORDER BY send_seq)[1:20] AS first_seqs FROM queued GROUP BY ALL)
   GROUP BY node, pid
-),
-mailbox_growth AS (
-  SELECT 'mailbox_growth' AS kind, CASE WHEN k.end_depth >= param('mailbox_threshold') THEN 'error' ELSE 'warning' END AS severity,
-         k.node, k.pid, k.ts, k.seq,
-         w.label || ' mailbox reached ' || k.max_depth || ' messages (' || k.end_depth || ' at the end); producers: ' || coalesce(pr.who, '?') AS summary,
-         list_filter(flatten(coalesce(pr.seqs, [])), x -> x IS NOT NULL) AS evidence
-  FROM peak k LEFT JOIN producers pr USING (node, pid) LEFT JOIN who w USING (node, pid)
-),
+)
+SELECT 'mailbox_growth' AS kind, CASE WHEN k.end_depth >= param('mailbox_threshold') THEN 'error' ELSE 'warning' END AS severity,
+       k.node, k.pid, k.ts, k.seq,
+       w.label || ' mailbox reached ' || k.max_depth || ' messages (' || k.end_depth || ' at the end); producers: ' || coalesce(pr.who, '?') AS summary,
+       list_filter(flatten(coalesce(pr.seqs, [])), x -> x IS NOT NULL) AS evidence
+FROM peak k LEFT JOIN producers pr USING (node, pid) LEFT JOIN who w USING (node, pid)`,
+  },
+  {
+    kind: 'slow_callback',
+    sql: `
+INSERT INTO anomalies_all /* slow_callback */
+WITH
 cb AS (
   SELECT sp.* FROM spans sp WHERE sp.outcome <> 'unfinished'
     AND (sp.end_seq IN (SELECT seq FROM states) OR sp.call_seq IN (SELECT seq FROM consumed))
 ),
-cb_stats AS (SELECT mfa, count(*) AS n, median(duration_ns) AS med, mad(duration_ns) AS mad FROM cb GROUP BY mfa),
-slow_callback AS (
-  SELECT 'slow_callback' AS kind, 'warning' AS severity, c.node, c.pid, c.started_at AS ts, c.call_seq AS seq,
-         c.mfa || ' took ' || round(c.duration_ns / 1e6, 3) || ' ms (median ' || round(st.med / 1e6, 3) || ' ms over ' || st.n || ')' AS summary,
-         [c.call_seq, c.end_seq] AS evidence
-  FROM cb c JOIN cb_stats st USING (mfa)
-  WHERE c.duration_ns >= param('slow_callback_floor_ms') * 1e6
-    AND (st.n < param('slow_min_samples') OR c.duration_ns > st.med + param('slow_mad_k') * 1.4826 * st.mad)
-),
+cb_stats AS (SELECT mfa, count(*) AS n, median(duration_ns) AS med, mad(duration_ns) AS mad FROM cb GROUP BY mfa)
+SELECT 'slow_callback' AS kind, 'warning' AS severity, c.node, c.pid, c.started_at AS ts, c.call_seq AS seq,
+       c.mfa || ' took ' || round(c.duration_ns / 1e6, 3) || ' ms (median ' || round(st.med / 1e6, 3) || ' ms over ' || st.n || ')' AS summary,
+       [c.call_seq, c.end_seq] AS evidence
+FROM cb c JOIN cb_stats st USING (mfa)
+WHERE c.duration_ns >= param('slow_callback_floor_ms') * 1e6
+  AND (st.n < param('slow_min_samples') OR c.duration_ns > st.med + param('slow_mad_k') * 1.4826 * st.mad)`,
+  },
+  {
+    kind: 'slow_call',
+    sql: `
+INSERT INTO anomalies_all /* slow_call */
+WITH
+${WHO},
 ck AS (
   SELECT c.*, coalesce(w.name, w.module, c.callee_pid) || ' ' || coalesce(regexp_extract(c.request, '^[{%]?([^,{}() ]+)', 1), c.request) AS key
   FROM calls c LEFT JOIN who w ON w.node = c.callee_node AND w.pid = c.callee_pid
   WHERE c.outcome = 'reply' AND c.latency_ns IS NOT NULL
 ),
-ck_stats AS (SELECT key, count(*) AS n, median(latency_ns) AS med, mad(latency_ns) AS mad FROM ck GROUP BY key),
-slow_call AS (
-  SELECT 'slow_call' AS kind, 'warning' AS severity, c.caller_node AS node, c.caller_pid AS pid, c.sent_at AS ts, c.call_seq AS seq,
-         'call ' || c.key || ' took ' || round(c.latency_ns / 1e6, 3) || ' ms (median ' || round(st.med / 1e6, 3) || ' ms over ' || st.n || ')' AS summary,
-         list_filter([c.call_seq, c.request_recv_seq, c.reply_seq, c.reply_recv_seq], x -> x IS NOT NULL) AS evidence
-  FROM ck c JOIN ck_stats st USING (key)
-  WHERE c.latency_ns >= param('slow_call_floor_ms') * 1e6
-    AND (st.n < param('slow_min_samples') OR c.latency_ns > st.med + param('slow_mad_k') * 1.4826 * st.mad)
-),
-call_timeout AS (
-  SELECT 'call_timeout' AS kind, 'error' AS severity, c.caller_node AS node, c.caller_pid AS pid, c.sent_at AS ts, c.call_seq AS seq,
-         'call to ' || coalesce(w.label, c.callee_pid, '?') || ' ' || c.request || ' timed out'
-           || coalesce(' after ' || round(c.latency_ns / 1e6, 3) || ' ms', '') || CASE WHEN c.reply_seq IS NOT NULL THEN ' (the reply came late)' ELSE '' END AS summary,
-         list_filter([c.call_seq, c.request_recv_seq, c.reply_seq], x -> x IS NOT NULL) AS evidence
-  FROM calls c LEFT JOIN who w ON w.node = c.callee_node AND w.pid = c.callee_pid
-  WHERE c.outcome = 'timeout'
-),
-call_unanswered AS (
-  SELECT 'call_unanswered' AS kind, CASE WHEN c.outcome = 'pending' THEN 'warning' ELSE 'error' END AS severity,
-         c.caller_node AS node, c.caller_pid AS pid, c.sent_at AS ts, c.call_seq AS seq,
-         'call to ' || coalesce(w.label, c.callee_pid, '?') || ' ' || c.request || ' never returned: '
-           || CASE c.outcome WHEN 'pending' THEN 'still waiting when the trace ended' WHEN 'callee_exit' THEN 'the callee exited' ELSE 'the caller exited' END AS summary,
-         list_filter([c.call_seq, c.request_recv_seq], x -> x IS NOT NULL) AS evidence
-  FROM calls c LEFT JOIN who w ON w.node = c.callee_node AND w.pid = c.callee_pid
-  WHERE c.outcome IN ('pending', 'callee_exit', 'caller_exit')
-),
-send_to_dead AS (
-  SELECT 'send_to_dead' AS kind, 'warning' AS severity, e.node, e.pid, e.ts, e.seq,
-         'sent to dead ' || e.peer || ': ' || e.term AS summary, [e.seq] AS evidence
-  FROM events e WHERE e.kind = 'send_to_dead'
-),
+ck_stats AS (SELECT key, count(*) AS n, median(latency_ns) AS med, mad(latency_ns) AS mad FROM ck GROUP BY key)
+SELECT 'slow_call' AS kind, 'warning' AS severity, c.caller_node AS node, c.caller_pid AS pid, c.sent_at AS ts, c.call_seq AS seq,
+       'call ' || c.key || ' took ' || round(c.latency_ns / 1e6, 3) || ' ms (median ' || round(st.med / 1e6, 3) || ' ms over ' || st.n || ')' AS summary,
+       list_filter([c.call_seq, c.request_recv_seq, c.reply_seq, c.reply_recv_seq], x -> x IS NOT NULL) AS evidence
+FROM ck c JOIN ck_stats st USING (key)
+WHERE c.latency_ns >= param('slow_call_floor_ms') * 1e6
+  AND (st.n < param('slow_min_samples') OR c.latency_ns > st.med + param('slow_mad_k') * 1.4826 * st.mad)`,
+  },
+  {
+    kind: 'call_timeout',
+    sql: `
+INSERT INTO anomalies_all /* call_timeout */
+WITH
+${WHO}
+SELECT 'call_timeout' AS kind, 'error' AS severity, c.caller_node AS node, c.caller_pid AS pid, c.sent_at AS ts, c.call_seq AS seq,
+       'call to ' || coalesce(w.label, c.callee_pid, '?') || ' ' || c.request || ' timed out'
+         || coalesce(' after ' || round(c.latency_ns / 1e6, 3) || ' ms', '') || CASE WHEN c.reply_seq IS NOT NULL THEN ' (the reply came late)' ELSE '' END AS summary,
+       list_filter([c.call_seq, c.request_recv_seq, c.reply_seq], x -> x IS NOT NULL) AS evidence
+FROM calls c LEFT JOIN who w ON w.node = c.callee_node AND w.pid = c.callee_pid
+WHERE c.outcome = 'timeout'`,
+  },
+  {
+    kind: 'call_unanswered',
+    sql: `
+INSERT INTO anomalies_all /* call_unanswered */
+WITH
+${WHO}
+SELECT 'call_unanswered' AS kind, CASE WHEN c.outcome = 'pending' THEN 'warning' ELSE 'error' END AS severity,
+       c.caller_node AS node, c.caller_pid AS pid, c.sent_at AS ts, c.call_seq AS seq,
+       'call to ' || coalesce(w.label, c.callee_pid, '?') || ' ' || c.request || ' never returned: '
+         || CASE c.outcome WHEN 'pending' THEN 'still waiting when the trace ended' WHEN 'callee_exit' THEN 'the callee exited' ELSE 'the caller exited' END AS summary,
+       list_filter([c.call_seq, c.request_recv_seq], x -> x IS NOT NULL) AS evidence
+FROM calls c LEFT JOIN who w ON w.node = c.callee_node AND w.pid = c.callee_pid
+WHERE c.outcome IN ('pending', 'callee_exit', 'caller_exit')`,
+  },
+  {
+    kind: 'send_to_dead',
+    sql: `
+INSERT INTO anomalies_all /* send_to_dead */
+SELECT 'send_to_dead' AS kind, 'warning' AS severity, e.node, e.pid, e.ts, e.seq,
+       'sent to dead ' || e.peer || ': ' || e.term AS summary, [e.seq] AS evidence
+FROM events e WHERE e.kind = 'send_to_dead'`,
+  },
+  {
+    kind: 'state_growth',
+    sql: `
+INSERT INTO anomalies_all /* state_growth */
+WITH
+${WHO},
 sg AS (
   SELECT node, pid, count(*) AS n, arg_min(state_size, seq) AS first_size, arg_max(state_size, seq) AS last_size,
          arg_min(seq, seq) AS first_seq, max(seq) AS last_seq, arg_max(ts, seq) AS last_ts,
          count(*) FILTER (WHERE d > 0) AS ups, count(*) FILTER (WHERE d <> 0) AS changes
   FROM (SELECT *, state_size - lag(state_size) OVER (PARTITION BY node, pid ORDER BY seq) AS d FROM states)
   GROUP BY node, pid
-),
-state_growth AS (
-  SELECT 'state_growth' AS kind, 'warning' AS severity, g.node, g.pid, g.last_ts AS ts, g.last_seq AS seq,
-         w.label || ' state grew from ' || g.first_size || ' to ' || g.last_size || ' term nodes over ' || g.n || ' states' AS summary,
-         [g.first_seq, g.last_seq] AS evidence
-  FROM sg g LEFT JOIN who w USING (node, pid)
-  WHERE g.n >= param('state_growth_min_samples') AND g.last_size >= param('state_growth_min_size')
-    AND g.last_size >= param('state_growth_ratio') * g.first_size AND g.ups >= param('state_growth_rising_fraction') * g.changes
-),
-orphan_reply AS (
-  SELECT 'orphan_reply' AS kind, 'warning' AS severity, e.node, e.pid, e.ts, e.seq,
-         'reply ' || coalesce(c.reply, '') || ' sent after ' || c.caller_pid || ' gave up on ' || c.request AS summary,
-         [c.reply_seq, c.call_seq] AS evidence
-  FROM calls c JOIN events e ON e.seq = c.reply_seq
-  WHERE c.outcome = 'timeout'
-),
-unconsumed AS (
-  SELECT 'unconsumed' AS kind, CASE WHEN count(*) FILTER (WHERE m.status = 'queued_at_end') > 0 THEN 'warning' ELSE 'info' END AS severity,
-         m.to_node AS node, m.to_pid AS pid, min(m.sent_at) AS ts, min(m.send_seq) AS seq,
-         any_value(w.label) || ' never took ' || count(*) || ' message(s): '
-           || count(*) FILTER (WHERE m.status = 'queued_at_end') || ' still queued at the end, '
-           || count(*) FILTER (WHERE m.status = 'receiver_exited') || ' lost when it exited; first: ' || arg_min(m.msg, m.send_seq) AS summary,
-         list(m.send_seq ORDER BY m.send_seq)[1:50] AS evidence
-  FROM messages m LEFT JOIN who w ON w.node = m.to_node AND w.pid = m.to_pid
-  WHERE m.status IN ('queued_at_end', 'receiver_exited')
-  GROUP BY m.to_node, m.to_pid
 )
-SELECT * FROM crash
-UNION ALL SELECT * FROM restart_loop
-UNION ALL SELECT * FROM mailbox_growth
-UNION ALL SELECT * FROM slow_callback
-UNION ALL SELECT * FROM slow_call
-UNION ALL SELECT * FROM call_timeout
-UNION ALL SELECT * FROM call_unanswered
-UNION ALL SELECT * FROM send_to_dead
-UNION ALL SELECT * FROM state_growth
-UNION ALL SELECT * FROM orphan_reply
-UNION ALL SELECT * FROM unconsumed`;
+SELECT 'state_growth' AS kind, 'warning' AS severity, g.node, g.pid, g.last_ts AS ts, g.last_seq AS seq,
+       w.label || ' state grew from ' || g.first_size || ' to ' || g.last_size || ' term nodes over ' || g.n || ' states' AS summary,
+       [g.first_seq, g.last_seq] AS evidence
+FROM sg g LEFT JOIN who w USING (node, pid)
+WHERE g.n >= param('state_growth_min_samples') AND g.last_size >= param('state_growth_min_size')
+  AND g.last_size >= param('state_growth_ratio') * g.first_size AND g.ups >= param('state_growth_rising_fraction') * g.changes`,
+  },
+  {
+    kind: 'orphan_reply',
+    sql: `
+INSERT INTO anomalies_all /* orphan_reply */
+SELECT 'orphan_reply' AS kind, 'warning' AS severity, e.node, e.pid, e.ts, e.seq,
+       'reply ' || coalesce(c.reply, '') || ' sent after ' || c.caller_pid || ' gave up on ' || c.request AS summary,
+       [c.reply_seq, c.call_seq] AS evidence
+FROM calls c JOIN events e ON e.seq = c.reply_seq
+WHERE c.outcome = 'timeout'`,
+  },
+  {
+    kind: 'unconsumed',
+    sql: `
+INSERT INTO anomalies_all /* unconsumed */
+WITH
+${WHO}
+SELECT 'unconsumed' AS kind, CASE WHEN count(*) FILTER (WHERE m.status = 'queued_at_end') > 0 THEN 'warning' ELSE 'info' END AS severity,
+       m.to_node AS node, m.to_pid AS pid, min(m.sent_at) AS ts, min(m.send_seq) AS seq,
+       any_value(w.label) || ' never took ' || count(*) || ' message(s): '
+         || count(*) FILTER (WHERE m.status = 'queued_at_end') || ' still queued at the end, '
+         || count(*) FILTER (WHERE m.status = 'receiver_exited') || ' lost when it exited; first: ' || arg_min(m.msg, m.send_seq) AS summary,
+       list(m.send_seq ORDER BY m.send_seq)[1:50] AS evidence
+FROM messages m LEFT JOIN who w ON w.node = m.to_node AND w.pid = m.to_pid
+WHERE m.status IN ('queued_at_end', 'receiver_exited')
+GROUP BY m.to_node, m.to_pid`,
+  },
+];
+
+export const CREATE_ANOMALIES_ALL = `
+CREATE OR REPLACE TEMP TABLE anomalies_all (kind VARCHAR, severity VARCHAR, node VARCHAR, pid VARCHAR, ts BIGINT, seq BIGINT, summary VARCHAR, evidence BIGINT[])`;
 
 export const NUMBER_ANOMALIES = `
 CREATE OR REPLACE TEMP TABLE anomalies_n AS
@@ -207,7 +255,8 @@ ORDER BY anomaly_id, seq`;
 
 /** Recomputes the anomalies (e.g. after UPDATE params). */
 export const REBUILD_ANOMALIES = [
-  BUILD_ANOMALIES_ALL,
+  CREATE_ANOMALIES_ALL,
+  ...ANOMALY_KINDS.map((k) => k.sql),
   NUMBER_ANOMALIES,
   BUILD_ANOMALIES,
   BUILD_ANOMALY_EVENTS,
