@@ -11,6 +11,7 @@ import { readDbgFile, readDbgWrapSet } from './dbg';
 import type { Term } from './etf/term';
 import { looksLikeZip, readOtpscopeArchive } from './otpscope/read-archive';
 import { DEFAULT_READ_LIMITS, type ReadLimits } from './read-limits';
+import type { RenderOptions } from './render/options';
 import type { ProcessFact, TraceBatch } from './trace-event';
 import { readTtbFolder } from './ttb';
 
@@ -131,6 +132,8 @@ export interface OpenedSource {
   sources: ModuleSource[];
   processes: ProcessFact[];
   trees: { snapshot: 'start' | 'stop'; node: string; term: Term }[];
+  /** How its terms print: charlists as the traced node's Elixir writes them (`~c"abc"` from 1.15, `'abc'` before). */
+  render: RenderOptions;
   /** Warnings known before the events are read; a reader's later warnings go to `onWarning`. */
   warnings: string[];
   batches: AsyncIterable<TraceBatch>;
@@ -141,11 +144,25 @@ export interface OpenOptions {
   limits?: ReadLimits;
   /** Warnings that come while the events are read. */
   onWarning?: (warning: string) => void;
+  /**
+   * How raw dbg/ttb traces print charlists, which they cannot tell: `sigil` (`~c"abc"`, Elixir 1.15+, the default)
+   * or `quotes` (`'abc'`, Elixir 1.14 and before). otpscope archives follow the Elixir version they recorded.
+   */
+  rawCharlists?: 'sigil' | 'quotes';
+}
+
+/** Whether an Elixir version (`1.14.0`, `1.18.3-otp-27`) writes charlists as `~c"..."` (1.15 and later); unknown: yes. */
+export function sigilCharlists(elixirVersion: string | null | undefined): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(elixirVersion ?? '');
+  if (!m) return true;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return major > 1 || (major === 1 && minor >= 15);
 }
 
 /** Opens a group with its format's reader. Throws `TraceReadError` (file, offset, cause) when it cannot be read. */
 export async function openSource(group: InputGroup, opts: OpenOptions = {}): Promise<OpenedSource> {
   const onWarning = opts.onWarning ?? (() => {});
+  const raw: RenderOptions = { sigilCharlists: (opts.rawCharlists ?? 'sigil') === 'sigil' };
   if (group.kind === 'otpscope') {
     const f = group.files[0];
     const archive = await readOtpscopeArchive(f.bytes, f.name, opts.limits ?? DEFAULT_READ_LIMITS);
@@ -155,6 +172,7 @@ export async function openSource(group: InputGroup, opts: OpenOptions = {}): Pro
       meta: { ...flatten('', archive.manifest), ...flatten('totals.', archive.totals ?? {}) },
       sources: archive.sources.map((s) => ({ ...s, module: moduleOfSourcePath(s.path) })),
       processes: archive.processes,
+      render: { sigilCharlists: sigilCharlists(archive.manifest.elixir_version) },
       trees: (['start', 'stop'] as const).flatMap((snapshot) => {
         const term = archive.trees[snapshot];
         return term === undefined ? [] : [{ snapshot, node, term }];
@@ -171,6 +189,7 @@ export async function openSource(group: InputGroup, opts: OpenOptions = {}): Pro
       sources: [],
       processes: [],
       trees: [],
+      render: raw,
       warnings: [],
       batches: withNode(gen, (n) => ((opened as { node: string }).node = n)),
     };
@@ -187,6 +206,7 @@ export async function openSource(group: InputGroup, opts: OpenOptions = {}): Pro
     sources: [],
     processes: folder.processes,
     trees: [],
+    render: raw,
     warnings: [],
     batches: toAsync(folder.batches),
   };

@@ -1,3 +1,4 @@
+import type { RenderOptions } from './render/options';
 import type { Atom, Term } from './etf/term';
 
 /**
@@ -76,6 +77,8 @@ export interface TraceBatch {
   trees?: { snapshot: 'start' | 'stop'; node: string; term: Term }[];
   /** Bytes of input consumed so far (for progress). */
   bytesRead: number;
+  /** How the source's terms print, given with its first batch (formats.ts: charlists by Elixir version). */
+  render?: RenderOptions;
 }
 
 /** A reader's error: names the file, the byte offset and what was expected. */

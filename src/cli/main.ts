@@ -43,6 +43,8 @@ ${Object.values(COMMAND_HELP)
 
 Commands that load files also take --max-entry-mb N and --max-archive-mb N: the most one zip entry, and all
 entries of one archive, may inflate to (default 256 and 4096), against zip bombs; raise them for a trusted archive.
+Terms print as the traced node's Elixir writes them (charlists ~c"abc" from Elixir 1.15, 'abc' before); raw
+dbg/ttb traces cannot tell and print ~c"abc" unless given --raw-charlists quotes.
 
 Every command takes --engine native (the default: native DuckDB, every core, spills to disk past memory) or
 --engine wasm (DuckDB-WASM, the browser's engine; 4 GB at most), which give the same answers.
@@ -51,6 +53,8 @@ The tables and columns are documented in docs/SCHEMA.md.
 
 /** Set by --max-entry-mb / --max-archive-mb, for every command that loads files. */
 let limits: Partial<ReadLimits> = {};
+/** Set by --raw-charlists: how raw dbg/ttb traces print charlists. */
+let rawCharlists: 'sigil' | 'quotes' | undefined;
 
 /** Takes the limit flags (accepted by every loading command) out of the arguments. */
 function takeLimitFlags(args: string[]): string[] {
@@ -58,6 +62,13 @@ function takeLimitFlags(args: string[]): string[] {
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i].split('=', 2) as [string, string | undefined];
+    if (flag === '--raw-charlists') {
+      const value = inline ?? args[++i];
+      if (value !== 'sigil' && value !== 'quotes')
+        throw new CliError(`--raw-charlists takes sigil (~c"abc", Elixir 1.15+) or quotes ('abc', Elixir 1.14), got ${JSON.stringify(value ?? '')}`);
+      rawCharlists = value;
+      continue;
+    }
     if (!(flag in flags)) {
       rest.push(args[i]);
       continue;
@@ -81,6 +92,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     limits = {};
+    rawCharlists = undefined;
     ({ rest, engine: engineKind } = takeEngineOption(args));
     if (command !== 'serve') rest = takeLimitFlags(rest);
     switch (command) {
@@ -187,7 +199,7 @@ export async function loadEngine(files: string[], options: { allowedDirectories?
     throw e;
   }
   opened.push(engine);
-  const report = await engine.load(inputs, progressLine());
+  const report = await engine.load(inputs, progressLine(), { rawCharlists });
   for (const w of report.warnings) console.error(`otpscope: warning: ${w}`);
   for (const e of report.errors) console.error(`otpscope: error: ${e.message}`);
   if (report.sources.length === 0) throw new CliError('no input could be read');

@@ -15,6 +15,8 @@ export type { ReadLimits } from '../archive/read-limits';
 export interface LoadOptions {
   /** Ceilings on what an archive may inflate to (zip bombs); unset fields keep the engine's. */
   limits?: Partial<ReadLimits>;
+  /** How raw dbg/ttb traces print charlists: `sigil` (`~c"abc"`, Elixir 1.15+, default) or `quotes` (`'abc'`, 1.14). */
+  rawCharlists?: 'sigil' | 'quotes';
 }
 
 export interface LoadProgress {
@@ -157,7 +159,8 @@ export class Engine {
       this.deferred = [];
       try {
         const stopped: { at: TraceStoppedError | null } = { at: null };
-        for await (const batch of untilStopped(this.readGroup(group, source, limits), (e) => (stopped.at = e))) {
+        for await (const batch of untilStopped(this.readGroup(group, source, limits, options.rawCharlists), (e) => (stopped.at = e))) {
+          if (batch.render) sink.useRender(batch.render);
           for (const ev of batch.events) {
             sink.add(ev);
             this.checkOrder(ev.ts, ev.node, src, ev.order ?? sink.count - 1);
@@ -320,12 +323,12 @@ export class Engine {
     return steps;
   }
 
-  private async *readGroup(group: InputGroup, source: LoadedSource, limits: ReadLimits): AsyncGenerator<TraceBatch> {
-    const opened = await openSource(group, { limits, onWarning: (w) => source.warnings.push(w) });
+  private async *readGroup(group: InputGroup, source: LoadedSource, limits: ReadLimits, rawCharlists?: 'sigil' | 'quotes'): AsyncGenerator<TraceBatch> {
+    const opened = await openSource(group, { limits, rawCharlists, onWarning: (w) => source.warnings.push(w) });
     source.warnings.push(...opened.warnings);
     this.recordMeta(opened.node, group.name, opened.meta);
     this.recordSources(opened.node, group.name, opened.sources);
-    yield { events: [], processes: opened.processes, trees: opened.trees, bytesRead: 0 };
+    yield { events: [], processes: opened.processes, trees: opened.trees, render: opened.render, bytesRead: 0 };
     for await (const batch of opened.batches) {
       source.node = opened.node;
       yield batch;

@@ -5,6 +5,7 @@ import { diffTerms, renderPath } from '../analyses/term-diff';
 import { CallbackStateTracker, mailboxMessage } from './callback-states';
 import { ColumnBuilder, type ColumnSpec } from './columns';
 import { TermText } from './text';
+import type { RenderOptions } from '../../archive/render/options';
 import { renderElixir } from '../../archive/render/elixir';
 
 export const EVENTS_RAW = {
@@ -137,7 +138,7 @@ export class EventSink {
   private readonly supervision = new ColumnBuilder(SUPERVISION);
   /** The last state of each process (key: node + pid text), for state_changes. */
   private readonly lastState = new Map<string, Term>();
-  private readonly text = new TermText();
+  private text: TermText;
   private readonly tracker = new CallbackStateTracker();
   private position = 0;
   count = 0;
@@ -145,11 +146,20 @@ export class EventSink {
   /**
    * @param src which loaded file this is
    * @param seqBase the provisional `seq` of this file's first event: events are numbered in arrival order
+   * @param render how this file's terms print (its node's Elixir version: charlists as `'abc'` or `~c"abc"`)
    */
   constructor(
     readonly src: number,
     readonly seqBase = 0,
-  ) {}
+    render: RenderOptions = {},
+  ) {
+    this.text = new TermText(render);
+  }
+
+  /** How the terms added from now on print (a source says so before its first events). */
+  useRender(render: RenderOptions): void {
+    this.text = new TermText(render);
+  }
 
   add(ev: TraceEvent): void {
     const t = this.text;

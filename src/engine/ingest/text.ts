@@ -1,5 +1,6 @@
 import { inspectAtomRemoteCall } from '../../archive/render/elixir-atom';
 import { renderElixir } from '../../archive/render/elixir';
+import type { RenderOptions } from '../../archive/render/options';
 import { isAtom, isPid, type Term } from '../../archive/etf/term';
 import type { Mfa } from '../../archive/trace-event';
 
@@ -16,12 +17,15 @@ type Cached = { [TEXT]?: string; [PID_TEXT]?: string };
 
 /** How terms become the TEXT columns of docs/SCHEMA.md. */
 export class TermText {
+  /** @param render how this source's terms print (e.g. charlists as its node's Elixir version writes them) */
+  constructor(private readonly render: RenderOptions = {}) {}
+
   term(t: Term): string {
-    if (typeof t !== 'object') return renderElixir(t);
+    if (typeof t !== 'object') return renderElixir(t, this.render);
     const c = t as Cached;
     const cached = c[TEXT];
     if (cached !== undefined) return cached;
-    const s = renderElixir(t);
+    const s = renderElixir(t, this.render);
     if (Object.isExtensible(t)) c[TEXT] = s;
     return s;
   }
