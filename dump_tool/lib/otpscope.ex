@@ -348,6 +348,41 @@ defmodule Otpscope do
     end
   end
 
+  @doc """
+  Ring mode (`mode: :ring`): writes the window kept now into a new archive
+  and returns `{:ok, archive_path}`; recording goes on. The archive is
+  `<file>-001.zip`, `<file>-002.zip`, ... next to `:file` (the first name
+  not taken), or `path` when given.
+
+  Returns `{:error, :not_ring_mode}` for a recording in the default mode,
+  `{:error, :not_recording}` when there is none, and `{:error,
+  {:write_failed, path, reason}}` when the archive could not be written (the
+  window stays in memory: a later dump may succeed).
+
+      {:ok, _} = Otpscope.start(mode: :ring, keep: {30, :seconds}, file: "incident.zip")
+      # ... something went wrong ...
+      {:ok, "/abs/path/incident-001.zip"} = Otpscope.dump()
+  """
+  @spec dump(Path.t() | nil) :: {:ok, Path.t()} | {:error, term}
+  def dump(path \\ nil) do
+    GenServer.call(Recorder, {:dump, path && Path.expand(path)}, :infinity)
+  catch
+    :exit, {:noproc, _} -> {:error, :not_recording}
+    :exit, {:normal, _} -> {:error, :not_recording}
+  end
+
+  @doc """
+  Ring mode: the archives dumped so far by this recording (by dump/0 and
+  by the `:dump_on` triggers), oldest first: `{:ok, paths}`.
+  """
+  @spec dumps() :: {:ok, [Path.t()]} | {:error, term}
+  def dumps do
+    GenServer.call(Recorder, :dumps, :infinity)
+  catch
+    :exit, {:noproc, _} -> {:error, :not_recording}
+    :exit, {:normal, _} -> {:error, :not_recording}
+  end
+
   @doc "Live figures of the running recording (tracer stats, pids, file)."
   def info do
     GenServer.call(Recorder, :info)

@@ -160,12 +160,22 @@ defmodule Otpscope.SafetyTest do
   # The recorder's processes, summed at each sample: the tracer (mailbox
   # included: Process.info/2's :memory counts its off-heap message queue),
   # the writer and the encoders.
-  defp recorder_sampler(%{tracer: tracer, writer: writer, encoders: encoders}) do
+  # `binaries?`: also the off-heap binaries each process refers to (a
+  # ring-mode writer keeps its chunks as such binaries)
+  defp recorder_sampler(%{tracer: tracer, writer: writer, encoders: encoders}, binaries? \\ false) do
     pids = Enum.uniq([tracer, writer | encoders])
 
     spawn_link(fn ->
+      Process.put(:binaries?, binaries?)
       sample_all(tracer, pids, %{memory: 0, queue: 0, shares: [], queue_at_peak: 0})
     end)
+  end
+
+  defp binaries(pid) do
+    case Process.get(:binaries?) && Process.info(pid, :binary) do
+      {:binary, bins} -> Enum.reduce(bins, 0, fn {_, size, _}, acc -> acc + size end)
+      _ -> 0
+    end
   end
 
   defp sample_all(tracer, pids, peak) do
@@ -176,7 +186,7 @@ defmodule Otpscope.SafetyTest do
         by_pid =
           for pid <- pids do
             case Process.info(pid, :memory) do
-              {:memory, m} -> m
+              {:memory, m} -> m + binaries(pid)
               nil -> 0
             end
           end
@@ -280,6 +290,78 @@ defmodule Otpscope.SafetyTest do
 
     assert peak.memory < bound,
            "recorder memory peaked at #{inspect(peak)}, bound #{bound}"
+
+    Enum.each([receiver | flooders], &send(&1, :exit))
+  end
+
+  test "ring mode: a long flood keeps the recorder's memory bounded in bytes, the ring included, and counts what it evicted" do
+    senders = 4
+    n = 50_000
+    me = self()
+
+    receiver =
+      spawn(fn ->
+        receive do: (:go -> :ok)
+        for _ <- 1..(senders * n), do: receive(do: ({:noise, _, _} -> :ok))
+        send(me, :received_all)
+        receive do: (:exit -> :ok)
+      end)
+
+    flooders =
+      for _ <- 1..senders do
+        spawn(fn ->
+          receive do: (:go -> :ok)
+          # random bytes deflate to about their size: the ring fills fast
+          for i <- 1..n, do: send(receiver, {:noise, i, :crypto.strong_rand_bytes(500)})
+          receive do: (:exit -> :ok)
+        end)
+      end
+
+    file = tmp_file("ring_flood.zip")
+    budget = 2_000_000
+
+    {:ok, _} =
+      Otpscope.start(
+        mode: :ring,
+        # only the byte bound evicts here
+        keep: {3_600, :seconds},
+        file: file,
+        processes: [receiver | flooders],
+        states: false,
+        max_rate: :infinity,
+        max_buffer_memory: budget,
+        max_mailbox_memory: budget,
+        suspend_water: 100_000_000
+      )
+
+    sampler = recorder_sampler(Otpscope.info(), true)
+    busy = busy_schedulers()
+    Enum.each([receiver | flooders], &send(&1, :go))
+    assert_receive :received_all
+    peak = peak(sampler)
+    Enum.each(busy, &Process.exit(&1, :kill))
+    # The bound of the flood test, plus the ring (`max_buffer_memory` of
+    # chunks and their facts) and the chunks being added while the oldest
+    # go (one buffer's worth).
+    bound = 3 * budget + 2 * (budget + div(budget, 8)) + budget + div(budget, 8) + 16_000_000
+
+    assert peak.memory < bound,
+           "recorder memory peaked at #{inspect(peak)}, bound #{bound}"
+
+    {:ok, ^file} = Otpscope.stop()
+
+    a = ArchiveReader.read(file)
+    generated = 1 + senders * n + 1 + senders * (1 + n)
+    # every event is in the window, dropped, or evicted (with the drops it carried)
+    assert totals(a, "events_written") == length(a.events)
+    assert totals(a, "events_dropped") == dropped(a)
+
+    assert totals(a, "events_written") + totals(a, "events_dropped") +
+             totals(a, "events_evicted") + totals(a, "evicted_dropped") == generated
+
+    assert totals(a, "evicted_by_memory") > 0
+    # ~500 bytes of random payload per event: about budget / 500 events kept
+    assert length(a.events) < div(budget, 400)
 
     Enum.each([receiver | flooders], &send(&1, :exit))
   end

@@ -128,7 +128,11 @@ defmodule Otpscope.Tracer do
       dropped: 0,
       peak_queue: 0,
       watch_spawns: opts.watch_spawns,
-      known_modules: opts.known_modules
+      known_modules: opts.known_modules,
+      # dump_on: [exit_of: Module]: processes of these modules started later
+      exit_modules: Map.get(opts, :exit_modules, MapSet.new()),
+      # sample: pids whose hash is below this are recorded (nil: all)
+      sample: Map.get(opts, :sample)
     }
 
     # The recorder's own events read before tracing began (state snapshots)
@@ -145,7 +149,10 @@ defmodule Otpscope.Tracer do
     receive do
       msg when elem(msg, 0) == :trace_ts ->
         s = if s.watch_spawns, do: watch(msg, s), else: s
-        admit(msg, buf, n, w, s)
+
+        if s.sample == nil or sampled?(msg, s),
+          do: admit(msg, buf, n, w, s),
+          else: loop(buf, n, w, s)
 
       other ->
         control(other, buf, n, w, s)
@@ -520,6 +527,16 @@ defmodule Otpscope.Tracer do
     })
   end
 
+  # Ring mode: a dump. The buffer goes to the encoders now, whatever its
+  # size and the room left (like at stop), so the window ends with the last
+  # event traced before the request; the writer dumps once every buffer
+  # handed over so far is in its ring.
+  defp control({:otpscope_dump, req}, buf, n, w, s) do
+    s = handoff(buf, n, w, s)
+    send(s.writer, {:otpscope_dump, s.handed, Map.put(req, :tracer, stats(s))})
+    loop([], 0, 0, s)
+  end
+
   defp control({:otpscope_stats, from}, buf, n, w, s) do
     send(from, {:otpscope_stats, stats(%{s | accepted: s.accepted + n})})
     loop(buf, n, w, s)
@@ -537,10 +554,36 @@ defmodule Otpscope.Tracer do
     :ok
   end
 
+  # `sample:` records a fraction of the processes, chosen by a hash of the
+  # pid, so a process is recorded whole or not at all. Processes outside
+  # the sample that ran before the start have no trace flags; a new one
+  # inherits them, and loses them when its `spawned` event shows up here.
+  @doc "Is `pid` in a sample below `threshold` (Otpscope.Trace.sample_threshold/1)?"
+  def in_sample?(pid, threshold), do: :erlang.phash2(pid, 134_217_728) < threshold
+
+  defp sampled?(msg, s) do
+    pid = elem(msg, 1)
+
+    cond do
+      in_sample?(pid, s.sample) ->
+        true
+
+      elem(msg, 2) == :spawned and s.trace != nil ->
+        Trace.forget(s.trace, pid)
+        false
+
+      true ->
+        false
+    end
+  end
+
   # A gen_server/gen_statem started after the recording began whose module we
   # do not trace yet: ask the controller to trace its callbacks. Its init/1 may
   # already have run by then (documented limit).
-  defp watch({:trace_ts, _, tag, _, {:proc_lib, :init_p, [_, _, :gen, :init_it, args]}, _}, s)
+  defp watch(
+         {:trace_ts, p, tag, other, {:proc_lib, :init_p, [_, _, :gen, :init_it, args]}, _},
+         s
+       )
        when tag in [:spawn, :spawned] do
     mod =
       case args do
@@ -548,6 +591,11 @@ defmodule Otpscope.Tracer do
         [_gen, _starter, _parent, mod, _args, _opts] -> mod
         _ -> nil
       end
+
+    # dump_on: [exit_of: Module]: the controller watches the new process
+    if MapSet.member?(s.exit_modules, mod) do
+      send(s.controller, {:otpscope_watch, if(tag == :spawn, do: other, else: p), mod})
+    end
 
     if is_atom(mod) and mod != nil and not MapSet.member?(s.known_modules, mod) do
       send(s.controller, {:otpscope_new_module, mod})
