@@ -80,6 +80,24 @@ defmodule Otpscope do
 
     * `:file` - archive path (default `otpscope-<node>-<unix seconds>.zip` in
       the current directory).
+    * `:mode` - `:record` (default: everything goes to `:file` as it comes)
+      or `:ring` (a flight recorder, see "Flight-recorder mode").
+    * `:keep` - ring mode: the window kept, `{seconds, :seconds}` (default
+      `{30, :seconds}`) or `{count, :events}`.
+    * `:dump_on` - ring mode: what writes the window besides dump/0:
+      `exit_of:` a process (pid, registered name, `{:global, name}`,
+      `{:via, module, name}`, or a callback module: every process of it)
+      or a list of them, exiting with a reason other than `:normal`,
+      `:shutdown` or `{:shutdown, _}`; `telemetry:` a `:telemetry` event
+      name or a list of them (needs `:telemetry` on the node, else
+      `{:error, {:telemetry_not_loaded, message}}`). Default `[]`.
+    * `:sample` - the fraction of processes recorded (default `1.0`), each
+      chosen by a hash of its pid and recorded whole (its sends, receives,
+      calls, exit). Processes outside the sample that ran before the start
+      get no trace flags; new ones lose theirs at their `spawned` event
+      (with `lifecycle: true`; otherwise their events are only filtered out
+      by the tracer). Events of processes outside the sample are not counted
+      as drops.
     * `:processes` - `:all` (default: every process, existing and new),
       `:new` (processes spawned after the start), or a list of pids,
       registered names, `{:global, name}` and `{:via, module, name}`.
@@ -155,6 +173,22 @@ defmodule Otpscope do
 
   Invalid options raise `ArgumentError` naming the option and the accepted
   values.
+
+  ## Flight-recorder mode
+
+  `mode: :ring` keeps the last `:keep` of the recording in memory, as
+  encoded chunks (a few bytes per event), and writes it as an archive only
+  when asked: `dump/0`, a crash of a process named in `dump_on: [exit_of:
+  ...]`, or a `:telemetry` event named in `dump_on: [telemetry: ...]`.
+  Recording goes on after each dump; `stop/0` writes the last window to
+  `:file` and returns it. Dumps go to `<file>-001.zip`, `<file>-002.zip`,
+  ... (`dumps/0` lists them). The ring holds at most `:max_buffer_memory`
+  bytes: past that the oldest chunks go before they leave the window, and
+  the dump's totals say how many events that cost (`evicted_by_memory`).
+  A dump cuts the chunks that straddle the window's start, so `{n,
+  :events}` is exactly the last n events and `{s, :seconds}` holds no
+  event older than s seconds before the dump (docs/FORMAT.md "Flight
+  recordings"). `:max_events` applies only when given.
 
   ## Safety
 

@@ -35,6 +35,29 @@ defmodule Otpscope.CLITest do
     assert cli.node == nil
   end
 
+  test "parse!/1 reads the flight-recorder flags into the options of Otpscope.start/1" do
+    {opts, _} =
+      CLI.parse!(~w(--mode ring --keep 2m --dump-on-exit-of MyApp.Worker,:my_name,<0.1.0>
+           --dump-on-telemetry my_app.incident,my_app.db.down --sample 0.1 --duration infinity))
+
+    assert opts[:mode] == :ring
+    assert opts[:keep] == {120, :seconds}
+    assert opts[:sample] == 0.1
+    assert opts[:duration] == :infinity
+
+    assert opts[:dump_on] == [
+             exit_of: [MyApp.Worker, :my_name, :erlang.list_to_pid(~c"<0.1.0>")],
+             telemetry: [[:my_app, :incident], [:my_app, :db, :down]]
+           ]
+
+    assert Otpscope.Options.validate!(opts).keep == {120, :seconds}
+    {opts, _} = CLI.parse!(~w(--mode ring --keep 10000events))
+    assert opts[:keep] == {10_000, :events}
+    assert_raise ArgumentError, ~r/--keep: expected/, fn -> CLI.parse!(~w(--keep soon)) end
+    assert_raise ArgumentError, ~r/--mode: expected/, fn -> CLI.parse!(~w(--mode loop)) end
+    assert_raise ArgumentError, ~r/--sample: expected/, fn -> CLI.parse!(~w(--sample 2)) end
+  end
+
   test "parse!/1 reads memory bounds as sizes and names the flag when one is wrong" do
     {opts, _} = CLI.parse!(~w(--max-buffer-memory 256MB --max-mailbox-memory 512KB))
     assert opts[:max_buffer_memory] == 256_000_000
