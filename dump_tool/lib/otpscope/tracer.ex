@@ -115,11 +115,21 @@ defmodule Otpscope.Tracer do
           1
         ),
       msg_words: 0,
+      # Big messages first (see judge/1): the average over the messages not
+      # cut on arrival, the modules whose callbacks sent messages that were
+      # (GenServers with big states), and whether theirs are dropped now.
+      small_words: 1,
+      big_mods: %{},
+      skip_big: false,
       # effective marks: the configured ones, scaled down for big messages
       high: opts.high_water,
       low: opts.low_water,
       suspend: opts.suspend_water,
       shedding: false,
+      # messages between two looks at the mailbox in the drop loops (fewer
+      # for big messages, see marks/1)
+      check_every: @check_every,
+      shed_every: @shed_check_every,
       suspended: nil,
       trace: nil,
       seen: 0,
@@ -150,9 +160,11 @@ defmodule Otpscope.Tracer do
       msg when elem(msg, 0) == :trace_ts ->
         s = if s.watch_spawns, do: watch(msg, s), else: s
 
-        if s.sample == nil or sampled?(msg, s),
-          do: admit(msg, buf, n, w, s),
-          else: loop(buf, n, w, s)
+        cond do
+          s.sample != nil and not sampled?(msg, s) -> loop(buf, n, w, s)
+          s.skip_big and big?(msg, s.big_mods) -> skip_big(msg, buf, n, w, s)
+          true -> admit(msg, buf, n, w, s)
+        end
 
       other ->
         control(other, buf, n, w, s)
@@ -172,18 +184,82 @@ defmodule Otpscope.Tracer do
   # mailbox checks (about every @check_every messages).
   defp admit(msg, buf, n, w, s) do
     if rem(n + s.seen, @check_every) == 0,
-      do: check(msg, buf, n, w, sample(:erts_debug.flat_size(msg), s)),
+      do: check(msg, buf, n, w, measure(msg, s)),
       else: admit_checked(msg, buf, n, w, s)
   end
 
   defp check(msg, buf, n, w, s) do
-    if overloaded?(s) do
-      t = ts(msg)
-      shed(buf, n, w, %{s | shedding: true}, t, t, 1, 1)
-    else
-      admit_checked(msg, buf, n, w, s)
+    case judge(s) do
+      {:shed, s} ->
+        t = ts(msg)
+        shed(buf, n, w, %{s | shedding: true}, t, t, 1, 1)
+
+      {:skip_big, s} ->
+        if big?(msg, s.big_mods),
+          do: skip_big(msg, buf, n, w, s),
+          else: admit_checked(msg, buf, n, w, s)
+
+      {:ok, s} ->
+        admit_checked(msg, buf, n, w, s)
     end
   end
+
+  # Shedding big messages before small ones. A GenServer whose state is
+  # big (16 MB: a 1M-element list) sends two trace messages of that size
+  # per callback (its arguments and its return value): the byte-scaled
+  # marks then let the mailbox hold a handful of messages, and shedding
+  # everything dropped the small sends and receives around them too (810 of
+  # 828 events). So once modules are known to send big callback messages
+  # (cut on arrival), a mailbox over the marks of the average message but
+  # under those of the average small message only drops their callback
+  # messages (unmeasured, counted as `:overload`, collected at once) and
+  # records the rest; over both, everything is shed as before.
+  defp judge(s) do
+    {:message_queue_len, len} = Process.info(self(), :message_queue_len)
+
+    cond do
+      len <= s.high ->
+        {:ok, %{s | skip_big: false}}
+
+      map_size(s.big_mods) > 0 and len <= elem(marks(s, s.small_words), 0) ->
+        {:skip_big, %{s | skip_big: true}}
+
+      true ->
+        {:shed, s}
+    end
+  end
+
+  # One message into the running averages; a big callback message also
+  # makes its module a big one (it may never be accepted: while shedding,
+  # the checks are the only messages measured).
+  defp measure(msg, s) do
+    case :erts_debug.flat_size(msg) do
+      size when size > @big_words -> sample(size, big_module(msg, s))
+      size -> sample(size, s)
+    end
+  end
+
+  defp skip_big(msg, buf, n, w, s) do
+    t = ts(msg)
+    :erlang.garbage_collect(self(), type: :minor)
+    loop(buf, n, w, drop(%{s | seen: s.seen + 1}, :overload, t, t, 1))
+  end
+
+  defp big?({:trace_ts, _, tag, {m, _, _}, _, _}, mods)
+       when tag in [:return_from, :exception_from],
+       do: is_map_key(mods, m)
+
+  defp big?({:trace_ts, _, :call, {m, _, _}, _}, mods), do: is_map_key(mods, m)
+  defp big?(_msg, _mods), do: false
+
+  defp big_module({:trace_ts, _, tag, {m, _, _}, _, _}, s)
+       when tag in [:return_from, :exception_from],
+       do: %{s | big_mods: Map.put(s.big_mods, m, true)}
+
+  defp big_module({:trace_ts, _, :call, {m, _, _}, _}, s),
+    do: %{s | big_mods: Map.put(s.big_mods, m, true)}
+
+  defp big_module(_msg, s), do: s
 
   defp admit_checked(msg, buf, n, w, s) do
     t = ts(msg)
@@ -227,16 +303,20 @@ defmodule Otpscope.Tracer do
     case :erts_debug.flat_size(msg) do
       size when size > @big_words ->
         msg = Chunk.precut(msg, s.limits)
+        # the original is garbage now; a huge one is freed at once rather
+        # than at the next collection, when many more may have piled up
+        if size > @collect_words, do: :erlang.garbage_collect(self(), type: :minor)
         buf = [msg | buf]
         w = w + :erts_debug.flat_size(msg)
         # A big message takes long to cut while the mailbox fills with more
         # of its kind: measure it and look at the mailbox now rather than
         # 256 messages later (a fraction of the cut's cost).
-        s = sample(size, s)
+        s = sample(size, big_module(msg, s))
 
-        if overloaded?(s),
-          do: shed_next(buf, n + 1, w, s),
-          else: loop(buf, n + 1, w, s)
+        case judge(s) do
+          {:shed, s} -> shed_next(buf, n + 1, w, s)
+          {_ok_or_skip, s} -> loop(buf, n + 1, w, s)
+        end
 
       size ->
         loop([msg | buf], n + 1, w + size, s)
@@ -254,11 +334,11 @@ defmodule Otpscope.Tracer do
         t = ts(msg)
 
         cond do
-          t < s.win_end and rem(count, @check_every) != 0 ->
+          t < s.win_end and rem(count, s.check_every) != 0 ->
             rate_drop(buf, n, w, s, min(from, t), max(to, t), count + 1)
 
           t < s.win_end ->
-            collect(s, @check_every)
+            collect(s, s.check_every)
 
             s =
               sample(
@@ -292,11 +372,11 @@ defmodule Otpscope.Tracer do
         t = ts(msg)
 
         cond do
-          rem(count, @check_every) != 0 ->
+          rem(count, s.check_every) != 0 ->
             buffer_drop(buf, n, w, s, min(from, t), max(to, t), count + 1)
 
           true ->
-            collect(s, @check_every)
+            collect(s, s.check_every)
 
             s =
               sample(
@@ -336,15 +416,21 @@ defmodule Otpscope.Tracer do
     receive do
       msg when elem(msg, 0) == :trace_ts ->
         t = ts(msg)
+        # a known big one is not measured, and is collected at once
+        big? = big?(msg, s.big_mods)
+        if big?, do: :erlang.garbage_collect(self(), type: :minor)
 
-        if rem(seen, @shed_check_every) == 0 do
-          collect(s, @shed_check_every)
-          s = check_overload(sample(:erts_debug.flat_size(msg), s), t)
+        if rem(seen, s.shed_every) == 0 do
+          collect(s, s.shed_every)
+          s = if big?, do: s, else: measure(msg, s)
+          s = check_overload(s, t)
 
           if s.shedding do
             shed(buf, n, w, s, min(from, t), max(to, t), count + 1, seen + 1)
           else
             s = drop(%{s | seen: s.seen + seen}, :overload, from, to, count)
+            # back to recording, the big ones dropped until the next look
+            s = %{s | skip_big: map_size(s.big_mods) > 0}
             admit(msg, buf, n, w, resume(s))
           end
         else
@@ -384,6 +470,11 @@ defmodule Otpscope.Tracer do
   # (so a workload where few messages are big is overestimated: the mailbox
   # sheds earlier than it would need to).
   defp sample(words, %{msg_words: avg} = s) do
+    s =
+      if words <= @big_words,
+        do: %{s | small_words: max(div(7 * s.small_words + words + 4, 8), 1)},
+        else: s
+
     avg =
       if words >= avg,
         do: div(avg + words + 1, 2),
@@ -395,31 +486,67 @@ defmodule Otpscope.Tracer do
   # min(configured, budget / average) for high_water, and low_water and
   # suspend_water scaled by the same factor, so that they keep their order
   # (and suspend_water its meaning: a mailbox still growing while shedding).
-  defp marks(%{msg_words: avg, high_water: hw, mailbox_words: budget} = s) do
+  defp marks(%{msg_words: avg} = s) do
+    {high, low, suspend} = marks(s, avg)
+    # The drop loops look at the mailbox (and collect what they dropped)
+    # at least every @collect_words of messages: with 16 MB GenServer
+    # states, every 64th message left 1 GB of dropped ones on the heap.
+    # Known big ones are collected as they are dropped: the others set
+    # the pace then.
+    every = if map_size(s.big_mods) > 0, do: s.small_words, else: avg
+
+    %{
+      s
+      | high: high,
+        low: low,
+        suspend: suspend,
+        check_every: max(min(@check_every, div(@collect_words, every)), 1),
+        shed_every: max(min(@shed_check_every, div(@collect_words, every)), 1)
+    }
+  end
+
+  defp marks(%{high_water: hw, mailbox_words: budget} = s, avg) do
     if avg * hw <= budget do
-      %{s | high: hw, low: s.low_water, suspend: s.suspend_water}
+      {hw, s.low_water, s.suspend_water}
     else
       high = max(div(budget, avg), 2)
       low = min(max(div(s.low_water * high, hw), 1), high - 1)
       suspend = max(div(s.suspend_water * high, hw), high + 1)
-      %{s | high: high, low: low, suspend: suspend}
+      {high, low, suspend}
     end
   end
 
+  # With big modules known, shedding stops (and tracing is switched off)
+  # at the marks of the small messages: the big ones are dropped as they
+  # come (see judge/1).
   defp check_overload(s, t) do
     {:message_queue_len, len} = Process.info(self(), :message_queue_len)
     s = if len > s.peak_queue, do: %{s | peak_queue: len}, else: s
 
+    {_high, low, suspend} =
+      if map_size(s.big_mods) > 0, do: marks(s, s.small_words), else: {s.high, s.low, s.suspend}
+
     cond do
-      len <= s.low ->
+      len <= low ->
         %{s | shedding: false}
 
-      len > s.suspend and s.suspended == nil and s.trace != nil ->
+      len > suspend and s.suspended == nil and s.trace != nil ->
         Trace.suspend(s.trace)
         %{s | suspended: t}
 
       true ->
         s
+    end
+  end
+
+  # Tracing switched off and the mailbox drained before the shed loop's next
+  # look: no trace message comes to make one, so the flush timer does.
+  # Without this, tracing stayed off for the rest of the recording
+  # (measured with 16 MB GenServer states: one gap as long as the run).
+  defp check_suspended(s) do
+    case check_overload(s, :erlang.monotonic_time(:nanosecond)) do
+      %{shedding: false} = s -> resume(s)
+      s -> s
     end
   end
 
@@ -507,6 +634,7 @@ defmodule Otpscope.Tracer do
 
   defp control(:flush, buf, n, w, s) do
     :erlang.send_after(s.flush_interval, self(), :flush)
+    s = if s.suspended, do: check_suspended(s), else: s
 
     if (n > 0 or s.drop != nil or s.drops != []) and room?(s),
       do: loop([], 0, 0, handoff(buf, n, w, s)),
