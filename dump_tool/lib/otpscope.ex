@@ -227,7 +227,16 @@ defmodule Otpscope do
       4 senders, with both at 8 MB, peaked at 27-39 MB (440-570 MB on the
       mixed benchmark workload before, with the defaults). The average rises
       fast and falls slowly, so on a workload where few messages are big the
-      mailbox may shed earlier than needed, never later. Messages dropped
+      mailbox may shed earlier than needed, never later. Big GenServer
+      states are shed first: once a module's callback messages were seen
+      to be big (a state of a few MB is copied into two trace messages per
+      callback), a mailbox over the marks of the average message but under
+      those of the average small one drops only that module's callback
+      messages (counted as `:overload`) and records the sends, receives and
+      other events around them; over both, everything is shed. Tracing
+      switched off under overload comes back on once the mailbox is
+      drained, also when no trace message arrives to show it (at the next
+      `:flush_interval`). Messages dropped
       unread are collected as they go (a minor garbage collection once
       more than 512 KB of them were dropped), not kept on the tracer's heap
       until its next collection. The bound holds while the tracer gets the

@@ -371,6 +371,64 @@ defmodule Otpscope.SafetyTest do
     Enum.each([receiver | flooders], &send(&1, :exit))
   end
 
+  test "tracing a module every process calls (allowed by name) with every scheduler busy calling it: bounded, counted, the node answers, stop removes the patterns" do
+    # refused with the schedulers busy too, before anything starts
+    busy = for _ <- 1..(2 * System.schedulers_online()), do: spawn(fn -> spin_lists(0) end)
+
+    assert_raise ArgumentError, ~r/refusing :lists/, fn ->
+      Otpscope.start(modules: [:lists], file: tmp_file("refused.zip"))
+    end
+
+    assert Process.whereis(Otpscope.Recorder) == nil
+
+    file = tmp_file("risky_busy.zip")
+    budget = 8_000_000
+
+    {:ok, _} =
+      Otpscope.start(
+        file: file,
+        modules: [:lists],
+        allow_risky: [:lists],
+        states: false,
+        max_buffer_memory: budget,
+        max_mailbox_memory: budget,
+        max_events: :infinity
+      )
+
+    sampler = recorder_sampler(Otpscope.info())
+    # a good while of the flood: counted in events, not in time
+    eventually(fn ->
+      %{accepted: a, dropped: d} = Otpscope.info()
+      a + d > 300_000
+    end)
+
+    # the node still answers
+    {:ok, agent} = Agent.start(fn -> :alive end)
+    assert Agent.get(agent, & &1, :infinity) == :alive
+    peak = peak(sampler)
+    {:ok, ^file} = Otpscope.stop()
+    Enum.each(busy, &Process.exit(&1, :kill))
+
+    for f <- [:reverse, :seq, :member],
+        {^f, arity} <- :lists.module_info(:exports),
+        do: assert(:erlang.trace_info({:lists, f, arity}, :traced) == {:traced, false})
+
+    a = ArchiveReader.read(file)
+    assert totals(a, "events_written") == length(a.events)
+    assert totals(a, "events_dropped") == dropped(a)
+    assert Enum.any?(a.events, &match?(%{kind: :call, mfa: {:lists, _, _}}, &1))
+    assert totals(a, "events_dropped") > 0
+
+    bound = 3 * budget + 2 * (budget + div(budget, 8)) + 16_000_000
+    assert peak.memory < bound, "recorder memory peaked at #{inspect(peak)}, bound #{bound}"
+  end
+
+  defp spin_lists(n) do
+    :lists.reverse([n, n + 1])
+    :lists.member(n, [1, 2, 3])
+    spin_lists(rem(n + 1, 1_000_000))
+  end
+
   # Two busy processes per scheduler (normal priority, as the node's own
   # work), so that every scheduler has work besides the recorder's.
   defp busy_schedulers do
