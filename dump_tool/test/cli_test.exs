@@ -132,6 +132,47 @@ defmodule Otpscope.CLITest do
     end
   end
 
+  test "attach mode in ring mode: each dump on the node comes back beside the archive, then the last window; nothing stays there" do
+    target = Nodes.start_target("otpscope_target_#{System.unique_integer([:positive])}")
+    file = tmp_file("attached_ring.zip")
+    remote_dir = Path.dirname(tmp_file("remote"))
+    me = self()
+
+    try do
+      # two dumps asked for on the node while it records
+      spawn_link(fn ->
+        node = target.node
+        eventually(fn -> is_pid(:rpc.call(node, Process, :whereis, [Otpscope.Recorder])) end)
+        send(me, {:dumped, :rpc.call(node, Otpscope, :dump, [])})
+        send(me, {:dumped, :rpc.call(node, Otpscope, :dump, [])})
+      end)
+
+      assert {:ok, ^file} =
+               Attach.record(
+                 target.node,
+                 [file: file, duration: 8_000, mode: :ring, keep: {1_000, :events}],
+                 %{cookie: Nodes.cookie(), remote_dir: remote_dir}
+               )
+
+      assert_receive {:dumped, {:ok, _}}
+      assert_receive {:dumped, {:ok, _}}
+      root = Path.rootname(file)
+
+      for path <- [root <> "-001.zip", root <> "-002.zip", file] do
+        a = ArchiveReader.read(path)
+        assert a.scan.central_directory?
+        assert a.totals =~ ~s("mode":"ring")
+        assert length(a.events) <= 1_000
+        assert Enum.any?(a.events, &match?(%{kind: :send, term: {:spin, _}}, &1))
+      end
+
+      assert File.ls!(remote_dir) == []
+      assert Path.wildcard(root <> "*.part") == []
+    after
+      Nodes.stop_target(target)
+    end
+  end
+
   # Regression test: two clients started at once took the same node name,
   # joined the cluster as visible nodes, and global disconnected one of them
   # (a MatchError stack trace).
