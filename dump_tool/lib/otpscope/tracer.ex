@@ -452,7 +452,7 @@ defmodule Otpscope.Tracer do
   # (against an 8 MB budget). A minor collection frees them without copying
   # them; it is only worth it when the `n` messages dropped since the last
   # look hold more than @collect_words by the running average.
-  defp collect(%{msg_words: avg}, n) when avg * n > @collect_words,
+  defp collect(%{msg_words: avg}, n) when avg * n >= @collect_words,
     do: :erlang.garbage_collect(self(), type: :minor)
 
   defp collect(_s, _n), do: :ok
@@ -500,8 +500,8 @@ defmodule Otpscope.Tracer do
       | high: high,
         low: low,
         suspend: suspend,
-        check_every: max(min(@check_every, div(@collect_words, every)), 1),
-        shed_every: max(min(@shed_check_every, div(@collect_words, every)), 1)
+        check_every: max(min(@check_every, div(@collect_words + every - 1, every)), 1),
+        shed_every: max(min(@shed_check_every, div(@collect_words + every - 1, every)), 1)
     }
   end
 
