@@ -157,6 +157,54 @@ defmodule Otpscope.SafetyTest do
     send(receiver, :exit)
   end
 
+  # Regression test: once tracing was switched off, it came back on only at
+  # a look at the mailbox while shedding (every 64 messages); a mailbox
+  # that drained below the next look with more than low_water left at the
+  # last one left tracing off for the rest of the recording.
+  test "tracing switched off under overload comes back on even when the mailbox drains between two looks" do
+    me = self()
+    receiver = spawn(fn -> receive_all() end)
+
+    flooders =
+      for _ <- 1..4 do
+        spawn(fn ->
+          receive do: (:go -> :ok)
+          for i <- 1..20_000, do: send(receiver, {:flood, i})
+          send(me, :flood_done)
+          receive do: (:marker -> send(receiver, :marker))
+        end)
+      end
+
+    file = tmp_file("resume.zip")
+
+    {:ok, _} =
+      Otpscope.start(
+        file: file,
+        processes: [receiver | flooders],
+        states: false,
+        max_rate: :infinity,
+        # low_water under the 64 messages between two looks
+        high_water: 10,
+        low_water: 5,
+        suspend_water: 20
+      )
+
+    Enum.each(flooders, &send(&1, :go))
+    for _ <- flooders, do: assert_receive(:flood_done)
+    eventually(fn -> Otpscope.info().suspended == false end)
+    [first | _] = flooders
+    send(first, :marker)
+    await_exits([first])
+    {:ok, _} = Otpscope.stop()
+    a = ArchiveReader.read(file)
+    # tracing was switched off (a gap) and came back: the marker is recorded
+    assert Enum.any?(a.drops, &match?({_, _, 0, :overload}, &1))
+    assert Enum.any?(a.events, &match?(%{kind: :send, pid: ^first, term: :marker}, &1))
+    Enum.each([receiver | flooders], &Process.exit(&1, :kill))
+  end
+
+  defp receive_all, do: receive(do: (_ -> receive_all()))
+
   # The recorder's processes, summed at each sample: the tracer (mailbox
   # included: Process.info/2's :memory counts its off-heap message queue),
   # the writer and the encoders.

@@ -736,6 +736,11 @@ defmodule Otpscope.Tracer do
   defp watch(_msg, s), do: s
 
   defp stats(s) do
-    %{accepted: s.accepted, dropped: s.dropped, peak_queue: s.peak_queue}
+    %{
+      accepted: s.accepted,
+      dropped: s.dropped,
+      peak_queue: s.peak_queue,
+      suspended: s.suspended != nil
+    }
   end
 end
