@@ -80,6 +80,24 @@ defmodule Otpscope do
 
     * `:file` - archive path (default `otpscope-<node>-<unix seconds>.zip` in
       the current directory).
+    * `:mode` - `:record` (default: everything goes to `:file` as it comes)
+      or `:ring` (a flight recorder, see "Flight-recorder mode").
+    * `:keep` - ring mode: the window kept, `{seconds, :seconds}` (default
+      `{30, :seconds}`) or `{count, :events}`.
+    * `:dump_on` - ring mode: what writes the window besides dump/0:
+      `exit_of:` a process (pid, registered name, `{:global, name}`,
+      `{:via, module, name}`, or a callback module: every process of it)
+      or a list of them, exiting with a reason other than `:normal`,
+      `:shutdown` or `{:shutdown, _}`; `telemetry:` a `:telemetry` event
+      name or a list of them (needs `:telemetry` on the node, else
+      `{:error, {:telemetry_not_loaded, message}}`). Default `[]`.
+    * `:sample` - the fraction of processes recorded (default `1.0`), each
+      chosen by a hash of its pid and recorded whole (its sends, receives,
+      calls, exit). Processes outside the sample that ran before the start
+      get no trace flags; new ones lose theirs at their `spawned` event
+      (with `lifecycle: true`; otherwise their events are only filtered out
+      by the tracer). Events of processes outside the sample are not counted
+      as drops.
     * `:processes` - `:all` (default: every process, existing and new),
       `:new` (processes spawned after the start), or a list of pids,
       registered names, `{:global, name}` and `{:via, module, name}`.
@@ -156,6 +174,22 @@ defmodule Otpscope do
   Invalid options raise `ArgumentError` naming the option and the accepted
   values.
 
+  ## Flight-recorder mode
+
+  `mode: :ring` keeps the last `:keep` of the recording in memory, as
+  encoded chunks (a few bytes per event), and writes it as an archive only
+  when asked: `dump/0`, a crash of a process named in `dump_on: [exit_of:
+  ...]`, or a `:telemetry` event named in `dump_on: [telemetry: ...]`.
+  Recording goes on after each dump; `stop/0` writes the last window to
+  `:file` and returns it. Dumps go to `<file>-001.zip`, `<file>-002.zip`,
+  ... (`dumps/0` lists them). The ring holds at most `:max_buffer_memory`
+  bytes: past that the oldest chunks go before they leave the window, and
+  the dump's totals say how many events that cost (`evicted_by_memory`).
+  A dump cuts the chunks that straddle the window's start, so `{n,
+  :events}` is exactly the last n events and `{s, :seconds}` holds no
+  event older than s seconds before the dump (docs/FORMAT.md "Flight
+  recordings"). `:max_events` applies only when given.
+
   ## Safety
 
   The recorder is meant to run on production nodes. Each guarantee below is
@@ -193,7 +227,16 @@ defmodule Otpscope do
       4 senders, with both at 8 MB, peaked at 27-39 MB (440-570 MB on the
       mixed benchmark workload before, with the defaults). The average rises
       fast and falls slowly, so on a workload where few messages are big the
-      mailbox may shed earlier than needed, never later. Messages dropped
+      mailbox may shed earlier than needed, never later. Big GenServer
+      states are shed first: once a module's callback messages were seen
+      to be big (a state of a few MB is copied into two trace messages per
+      callback), a mailbox over the marks of the average message but under
+      those of the average small one drops only that module's callback
+      messages (counted as `:overload`) and records the sends, receives and
+      other events around them; over both, everything is shed. Tracing
+      switched off under overload comes back on once the mailbox is
+      drained, also when no trace message arrives to show it (at the next
+      `:flush_interval`). Messages dropped
       unread are collected as they go (a minor garbage collection once
       more than 512 KB of them were dropped), not kept on the tracer's heap
       until its next collection. The bound holds while the tracer gets the
@@ -346,6 +389,41 @@ defmodule Otpscope do
       {:error, reason} ->
         raise "Otpscope.record/2 could not finish the archive: #{inspect(reason)}"
     end
+  end
+
+  @doc """
+  Ring mode (`mode: :ring`): writes the window kept now into a new archive
+  and returns `{:ok, archive_path}`; recording goes on. The archive is
+  `<file>-001.zip`, `<file>-002.zip`, ... next to `:file` (the first name
+  not taken), or `path` when given.
+
+  Returns `{:error, :not_ring_mode}` for a recording in the default mode,
+  `{:error, :not_recording}` when there is none, and `{:error,
+  {:write_failed, path, reason}}` when the archive could not be written (the
+  window stays in memory: a later dump may succeed).
+
+      {:ok, _} = Otpscope.start(mode: :ring, keep: {30, :seconds}, file: "incident.zip")
+      # ... something went wrong ...
+      {:ok, "/abs/path/incident-001.zip"} = Otpscope.dump()
+  """
+  @spec dump(Path.t() | nil) :: {:ok, Path.t()} | {:error, term}
+  def dump(path \\ nil) do
+    GenServer.call(Recorder, {:dump, path && Path.expand(path)}, :infinity)
+  catch
+    :exit, {:noproc, _} -> {:error, :not_recording}
+    :exit, {:normal, _} -> {:error, :not_recording}
+  end
+
+  @doc """
+  Ring mode: the archives dumped so far by this recording (by dump/0 and
+  by the `:dump_on` triggers), oldest first: `{:ok, paths}`.
+  """
+  @spec dumps() :: {:ok, [Path.t()]} | {:error, term}
+  def dumps do
+    GenServer.call(Recorder, :dumps, :infinity)
+  catch
+    :exit, {:noproc, _} -> {:error, :not_recording}
+    :exit, {:normal, _} -> {:error, :not_recording}
   end
 
   @doc "Live figures of the running recording (tracer stats, pids, file)."

@@ -35,6 +35,29 @@ defmodule Otpscope.CLITest do
     assert cli.node == nil
   end
 
+  test "parse!/1 reads the flight-recorder flags into the options of Otpscope.start/1" do
+    {opts, _} =
+      CLI.parse!(~w(--mode ring --keep 2m --dump-on-exit-of MyApp.Worker,:my_name,<0.1.0>
+           --dump-on-telemetry my_app.incident,my_app.db.down --sample 0.1 --duration infinity))
+
+    assert opts[:mode] == :ring
+    assert opts[:keep] == {120, :seconds}
+    assert opts[:sample] == 0.1
+    assert opts[:duration] == :infinity
+
+    assert opts[:dump_on] == [
+             exit_of: [MyApp.Worker, :my_name, :erlang.list_to_pid(~c"<0.1.0>")],
+             telemetry: [[:my_app, :incident], [:my_app, :db, :down]]
+           ]
+
+    assert Otpscope.Options.validate!(opts).keep == {120, :seconds}
+    {opts, _} = CLI.parse!(~w(--mode ring --keep 10000events))
+    assert opts[:keep] == {10_000, :events}
+    assert_raise ArgumentError, ~r/--keep: expected/, fn -> CLI.parse!(~w(--keep soon)) end
+    assert_raise ArgumentError, ~r/--mode: expected/, fn -> CLI.parse!(~w(--mode loop)) end
+    assert_raise ArgumentError, ~r/--sample: expected/, fn -> CLI.parse!(~w(--sample 2)) end
+  end
+
   test "parse!/1 reads memory bounds as sizes and names the flag when one is wrong" do
     {opts, _} = CLI.parse!(~w(--max-buffer-memory 256MB --max-mailbox-memory 512KB))
     assert opts[:max_buffer_memory] == 256_000_000
@@ -104,6 +127,47 @@ defmodule Otpscope.CLITest do
       # streamed back, then removed from the node
       assert File.ls!(remote_dir) == []
       refute File.exists?(file <> ".part")
+    after
+      Nodes.stop_target(target)
+    end
+  end
+
+  test "attach mode in ring mode: each dump on the node comes back beside the archive, then the last window; nothing stays there" do
+    target = Nodes.start_target("otpscope_target_#{System.unique_integer([:positive])}")
+    file = tmp_file("attached_ring.zip")
+    remote_dir = Path.dirname(tmp_file("remote"))
+    me = self()
+
+    try do
+      # two dumps asked for on the node while it records
+      spawn_link(fn ->
+        node = target.node
+        eventually(fn -> is_pid(:rpc.call(node, Process, :whereis, [Otpscope.Recorder])) end)
+        send(me, {:dumped, :rpc.call(node, Otpscope, :dump, [])})
+        send(me, {:dumped, :rpc.call(node, Otpscope, :dump, [])})
+      end)
+
+      assert {:ok, ^file} =
+               Attach.record(
+                 target.node,
+                 [file: file, duration: 8_000, mode: :ring, keep: {1_000, :events}],
+                 %{cookie: Nodes.cookie(), remote_dir: remote_dir}
+               )
+
+      assert_receive {:dumped, {:ok, _}}
+      assert_receive {:dumped, {:ok, _}}
+      root = Path.rootname(file)
+
+      for path <- [root <> "-001.zip", root <> "-002.zip", file] do
+        a = ArchiveReader.read(path)
+        assert a.scan.central_directory?
+        assert a.totals =~ ~s("mode":"ring")
+        assert length(a.events) <= 1_000
+        assert Enum.any?(a.events, &match?(%{kind: :send, term: {:spin, _}}, &1))
+      end
+
+      assert File.ls!(remote_dir) == []
+      assert Path.wildcard(root <> "*.part") == []
     after
       Nodes.stop_target(target)
     end

@@ -157,15 +157,73 @@ defmodule Otpscope.SafetyTest do
     send(receiver, :exit)
   end
 
+  # Regression test: once tracing was switched off, it came back on only at
+  # a look at the mailbox while shedding (every 64 messages); a mailbox
+  # that drained below the next look with more than low_water left at the
+  # last one left tracing off for the rest of the recording.
+  test "tracing switched off under overload comes back on even when the mailbox drains between two looks" do
+    me = self()
+    receiver = spawn(fn -> receive_all() end)
+
+    flooders =
+      for _ <- 1..4 do
+        spawn(fn ->
+          receive do: (:go -> :ok)
+          for i <- 1..20_000, do: send(receiver, {:flood, i})
+          send(me, :flood_done)
+          receive do: (:marker -> send(receiver, :marker))
+        end)
+      end
+
+    file = tmp_file("resume.zip")
+
+    {:ok, _} =
+      Otpscope.start(
+        file: file,
+        processes: [receiver | flooders],
+        states: false,
+        max_rate: :infinity,
+        # low_water under the 64 messages between two looks
+        high_water: 10,
+        low_water: 5,
+        suspend_water: 20
+      )
+
+    Enum.each(flooders, &send(&1, :go))
+    for _ <- flooders, do: assert_receive(:flood_done)
+    eventually(fn -> Otpscope.info().suspended == false end)
+    [first | _] = flooders
+    send(first, :marker)
+    await_exits([first])
+    {:ok, _} = Otpscope.stop()
+    a = ArchiveReader.read(file)
+    # tracing was switched off (a gap) and came back: the marker is recorded
+    assert Enum.any?(a.drops, &match?({_, _, 0, :overload}, &1))
+    assert Enum.any?(a.events, &match?(%{kind: :send, pid: ^first, term: :marker}, &1))
+    Enum.each([receiver | flooders], &Process.exit(&1, :kill))
+  end
+
+  defp receive_all, do: receive(do: (_ -> receive_all()))
+
   # The recorder's processes, summed at each sample: the tracer (mailbox
   # included: Process.info/2's :memory counts its off-heap message queue),
   # the writer and the encoders.
-  defp recorder_sampler(%{tracer: tracer, writer: writer, encoders: encoders}) do
+  # `binaries?`: also the off-heap binaries each process refers to (a
+  # ring-mode writer keeps its chunks as such binaries)
+  defp recorder_sampler(%{tracer: tracer, writer: writer, encoders: encoders}, binaries? \\ false) do
     pids = Enum.uniq([tracer, writer | encoders])
 
     spawn_link(fn ->
+      Process.put(:binaries?, binaries?)
       sample_all(tracer, pids, %{memory: 0, queue: 0, shares: [], queue_at_peak: 0})
     end)
+  end
+
+  defp binaries(pid) do
+    case Process.get(:binaries?) && Process.info(pid, :binary) do
+      {:binary, bins} -> Enum.reduce(bins, 0, fn {_, size, _}, acc -> acc + size end)
+      _ -> 0
+    end
   end
 
   defp sample_all(tracer, pids, peak) do
@@ -176,7 +234,7 @@ defmodule Otpscope.SafetyTest do
         by_pid =
           for pid <- pids do
             case Process.info(pid, :memory) do
-              {:memory, m} -> m
+              {:memory, m} -> m + binaries(pid)
               nil -> 0
             end
           end
@@ -282,6 +340,141 @@ defmodule Otpscope.SafetyTest do
            "recorder memory peaked at #{inspect(peak)}, bound #{bound}"
 
     Enum.each([receiver | flooders], &send(&1, :exit))
+  end
+
+  test "ring mode: a long flood keeps the recorder's memory bounded in bytes, the ring included, and counts what it evicted" do
+    senders = 4
+    n = 50_000
+    me = self()
+
+    receiver =
+      spawn(fn ->
+        receive do: (:go -> :ok)
+        for _ <- 1..(senders * n), do: receive(do: ({:noise, _, _} -> :ok))
+        send(me, :received_all)
+        receive do: (:exit -> :ok)
+      end)
+
+    flooders =
+      for _ <- 1..senders do
+        spawn(fn ->
+          # loaded before the recording starts (a first call may ask the
+          # code server: events the count below does not expect)
+          :crypto.strong_rand_bytes(1)
+          send(me, {:ready, self()})
+          receive do: (:go -> :ok)
+          # random bytes deflate to about their size: the ring fills fast
+          for i <- 1..n, do: send(receiver, {:noise, i, :crypto.strong_rand_bytes(500)})
+          receive do: (:exit -> :ok)
+        end)
+      end
+
+    for f <- flooders, do: assert_receive({:ready, ^f})
+    file = tmp_file("ring_flood.zip")
+    budget = 2_000_000
+
+    {:ok, _} =
+      Otpscope.start(
+        mode: :ring,
+        # only the byte bound evicts here
+        keep: {3_600, :seconds},
+        file: file,
+        processes: [receiver | flooders],
+        states: false,
+        max_rate: :infinity,
+        max_buffer_memory: budget,
+        max_mailbox_memory: budget,
+        suspend_water: 100_000_000
+      )
+
+    sampler = recorder_sampler(Otpscope.info(), true)
+    busy = busy_schedulers()
+    Enum.each([receiver | flooders], &send(&1, :go))
+    assert_receive :received_all
+    peak = peak(sampler)
+    Enum.each(busy, &Process.exit(&1, :kill))
+    # The bound of the flood test, plus the ring (`max_buffer_memory` of
+    # chunks and their facts) and the chunks being added while the oldest
+    # go (one buffer's worth).
+    bound = 3 * budget + 2 * (budget + div(budget, 8)) + budget + div(budget, 8) + 16_000_000
+
+    assert peak.memory < bound,
+           "recorder memory peaked at #{inspect(peak)}, bound #{bound}"
+
+    {:ok, ^file} = Otpscope.stop()
+
+    a = ArchiveReader.read(file)
+    generated = 1 + senders * n + 1 + senders * (1 + n)
+    # every event is in the window, dropped, or evicted (with the drops it carried)
+    assert totals(a, "events_written") == length(a.events)
+    assert totals(a, "events_dropped") == dropped(a)
+
+    assert totals(a, "events_written") + totals(a, "events_dropped") +
+             totals(a, "events_evicted") + totals(a, "evicted_dropped") == generated
+
+    assert totals(a, "evicted_by_memory") > 0
+    # ~500 bytes of random payload per event: about budget / 500 events kept
+    assert length(a.events) < div(budget, 400)
+
+    Enum.each([receiver | flooders], &send(&1, :exit))
+  end
+
+  test "tracing a module every process calls (allowed by name) with every scheduler busy calling it: bounded, counted, the node answers, stop removes the patterns" do
+    # refused with the schedulers busy too, before anything starts
+    busy = for _ <- 1..(2 * System.schedulers_online()), do: spawn(fn -> spin_lists(0) end)
+
+    assert_raise ArgumentError, ~r/refusing :lists/, fn ->
+      Otpscope.start(modules: [:lists], file: tmp_file("refused.zip"))
+    end
+
+    assert Process.whereis(Otpscope.Recorder) == nil
+
+    file = tmp_file("risky_busy.zip")
+    budget = 8_000_000
+
+    {:ok, _} =
+      Otpscope.start(
+        file: file,
+        modules: [:lists],
+        allow_risky: [:lists],
+        states: false,
+        max_buffer_memory: budget,
+        max_mailbox_memory: budget,
+        max_events: :infinity
+      )
+
+    sampler = recorder_sampler(Otpscope.info())
+    # a good while of the flood: counted in events, not in time
+    eventually(fn ->
+      %{accepted: a, dropped: d} = Otpscope.info()
+      a + d > 300_000
+    end)
+
+    # the node still answers
+    {:ok, agent} = Agent.start(fn -> :alive end)
+    assert Agent.get(agent, & &1, :infinity) == :alive
+    peak = peak(sampler)
+    {:ok, ^file} = Otpscope.stop()
+    Enum.each(busy, &Process.exit(&1, :kill))
+
+    for f <- [:reverse, :seq, :member],
+        {^f, arity} <- :lists.module_info(:exports),
+        do: assert(:erlang.trace_info({:lists, f, arity}, :traced) == {:traced, false})
+
+    a = ArchiveReader.read(file)
+    assert totals(a, "events_written") == length(a.events)
+    assert totals(a, "events_dropped") == dropped(a)
+    assert Enum.any?(a.events, &match?(%{kind: :call, mfa: {:lists, _, _}}, &1))
+    assert totals(a, "events_dropped") > 0
+
+    bound = 3 * budget + 2 * (budget + div(budget, 8)) + 16_000_000
+    assert peak.memory < bound, "recorder memory peaked at #{inspect(peak)}, bound #{bound}"
+  end
+
+  defp spin_lists(n) do
+    :lists.reverse([n, n + 1])
+    :lists.member(n, [1, 2, 3])
+    spin_lists(rem(n + 1, 1_000_000))
   end
 
   # Two busy processes per scheduler (normal priority, as the node's own

@@ -225,17 +225,15 @@ defmodule Otpscope.Attach do
 
   defp receive_chunks(node, agent, part, io) do
     receive do
+      # ring mode: a dump, into <local>-001.zip, ... beside the archive
+      {:otpscope_remote, ^agent, {:dump, name}} ->
+        receive_dump(node, agent, part, name)
+        receive_chunks(node, agent, part, io)
+
       {:otpscope_remote, ^agent, {:data, data}} ->
-        io = io || open!(part, agent)
-
-        case :file.write(io, data) do
-          :ok ->
-            send(agent, {:otpscope_ack, self()})
-            receive_chunks(node, agent, part, io)
-
-          {:error, reason} ->
-            send(agent, {:otpscope_abort, self()})
-            {:error, "cannot write #{part}: #{:file.format_error(reason)}", io}
+        case write_data(io || open!(part, agent), part, agent, data) do
+          {:ok, io} -> receive_chunks(node, agent, part, io)
+          error -> error
         end
 
       {:otpscope_remote, ^agent, {:done, result}} ->
@@ -254,6 +252,57 @@ defmodule Otpscope.Attach do
         {:error,
          "lost the connection to #{node} while recording (did the node stop?); " <>
            "the recording there stops by itself and removes its archive", io}
+    end
+  end
+
+  # One chunk of the stream, acknowledged once written.
+  defp write_data(io, part, agent, data) do
+    case :file.write(io, data) do
+      :ok ->
+        send(agent, {:otpscope_ack, self()})
+        {:ok, io}
+
+      {:error, reason} ->
+        send(agent, {:otpscope_abort, self()})
+        {:error, "cannot write #{part}: #{:file.format_error(reason)}", io}
+    end
+  end
+
+  defp receive_dump(node, agent, part, name) do
+    local = String.trim_trailing(part, ".part")
+
+    dump =
+      case Regex.run(~r/-(\d{3,})\.zip$/, name) do
+        [_, n] -> String.trim_trailing(local, ".zip") <> "-#{n}.zip"
+        nil -> Path.join(Path.dirname(local), name)
+      end
+
+    case receive_dump_chunks(node, agent, dump <> ".part", nil) do
+      {:ok, io} ->
+        :ok = File.close(io || open!(dump <> ".part", agent))
+        File.rename!(dump <> ".part", dump)
+        IO.puts("dump: #{dump}")
+
+      {:error, message, io} ->
+        if io, do: File.close(io)
+        File.rm(dump <> ".part")
+        fail!(message)
+    end
+  end
+
+  defp receive_dump_chunks(node, agent, part, io) do
+    receive do
+      {:otpscope_remote, ^agent, {:data, data}} ->
+        case write_data(io || open!(part, agent), part, agent, data) do
+          {:ok, io} -> receive_dump_chunks(node, agent, part, io)
+          error -> error
+        end
+
+      {:otpscope_remote, ^agent, {:dump_end, _name}} ->
+        {:ok, io}
+
+      {:nodedown, ^node} ->
+        {:error, "lost the connection to #{node} while receiving a dump (did the node stop?)", io}
     end
   end
 

@@ -63,11 +63,11 @@ defmodule Otpscope.Chunk do
 
   @doc """
   Encodes `msgs` (raw trace messages, in any order) and `drops` (already in
-  ns). Returns `%{pieces: [iodata], n:, cuts:, facts:, pids:}`: the pieces,
+  ns). Returns `%{pieces: [iodata], n:, cuts:, facts:, pids:, t0:, t1:}`: the pieces,
   concatenated, are the chunk term in external term format (a map); `facts`
   lists the lifecycle facts seen (`{:spawn, child, parent, mfa}`,
   `{:exit, pid, reason}`, `{:register, pid, name}`) and `pids` the chunk's
-  process table.
+  process table; `t0` / `t1` the first and last event's time (monotonic ns).
 
   Uses the calling process's dictionary as scratch space and restores it.
   """
@@ -105,7 +105,7 @@ defmodule Otpscope.Chunk do
       nt: 0
     }
 
-    {n, cols, tables, cuts, facts, n_terms} =
+    {n, cols, tables, cuts, facts, n_terms, t1} =
       loop(
         msgs,
         a,
@@ -143,7 +143,15 @@ defmodule Otpscope.Chunk do
       [atom(:v), int(@version)]
     ]
 
-    %{pieces: pieces, n: n, cuts: cuts, facts: :lists.reverse(facts), pids: pids}
+    %{
+      pieces: pieces,
+      n: n,
+      cuts: cuts,
+      facts: :lists.reverse(facts),
+      pids: pids,
+      t0: t0,
+      t1: t1
+    }
   end
 
   @doc """
@@ -205,8 +213,8 @@ defmodule Otpscope.Chunk do
   # The single pass. `cols` = {dt, du, kind, pid, peer, mfa, term} binaries;
   # `lp`/`li`: the previous event's pid and its index (most events are by the
   # same process as the one before: no table lookup then).
-  defp loop([], a, _pt, _pu, n, cols, tables, cuts, facts, _lp, _li),
-    do: {n, cols, tables, cuts, facts, a.nt}
+  defp loop([], a, pt, _pu, n, cols, tables, cuts, facts, _lp, _li),
+    do: {n, cols, tables, cuts, facts, a.nt, pt}
 
   defp loop([msg | rest], a, pt, pu, n, cols, tables, cuts, facts, lp, li) do
     case row(msg) do

@@ -42,7 +42,12 @@ defmodule Otpscope.CLI do
     cluster: :boolean,
     cookie: :string,
     sname: :string,
-    remote_dir: :string
+    remote_dir: :string,
+    mode: :string,
+    keep: :string,
+    dump_on_exit_of: :string,
+    dump_on_telemetry: :string,
+    sample: :string
   ]
   @aliases [o: :output, d: :duration, p: :processes, m: :modules]
 
@@ -50,6 +55,7 @@ defmodule Otpscope.CLI do
     Otpscope,
     Otpscope.Callbacks,
     Otpscope.Chunk,
+    Otpscope.Dump,
     Otpscope.Encoder,
     Otpscope.Facts,
     Otpscope.JSON,
@@ -58,6 +64,7 @@ defmodule Otpscope.CLI do
     Otpscope.Recorder,
     Otpscope.Refusals,
     Otpscope.Remote,
+    Otpscope.Ring,
     Otpscope.Snapshots,
     Otpscope.Trace,
     Otpscope.Tracer,
@@ -103,6 +110,15 @@ defmodule Otpscope.CLI do
         {:max_events, v} ->
           [max_events: count!(:max_events, v)]
 
+        {:mode, m} ->
+          [mode: mode!(m)]
+
+        {:keep, k} ->
+          [keep: keep!(k)]
+
+        {:sample, r} ->
+          [sample: sample!(r)]
+
         {:max_rate, v} ->
           [max_rate: count!(:max_rate, v)]
 
@@ -118,6 +134,15 @@ defmodule Otpscope.CLI do
         _ ->
           []
       end)
+
+    dump_on =
+      Enum.flat_map(parsed, fn
+        {:dump_on_exit_of, text} -> [exit_of: processes_list!("--dump-on-exit-of", text)]
+        {:dump_on_telemetry, text} -> [telemetry: events!(text)]
+        _ -> []
+      end)
+
+    opts = if dump_on == [], do: opts, else: opts ++ [dump_on: dump_on]
 
     {opts ++ [duration: duration],
      %{
@@ -189,7 +214,68 @@ defmodule Otpscope.CLI do
     end
   end
 
-  @doc "Parses `500ms`, `10s`, `2m` (or plain milliseconds) into milliseconds."
+  defp mode!("ring"), do: :ring
+  defp mode!("record"), do: :record
+  defp mode!(m), do: raise(ArgumentError, "--mode: expected record or ring, got: #{inspect(m)}")
+
+  # --keep 30s | 2m | 10000events
+  defp keep!(text) do
+    case Integer.parse(text) do
+      {n, "events"} when n > 0 ->
+        {n, :events}
+
+      _ ->
+        try do
+          case duration!(text) do
+            ms when is_integer(ms) -> {max(div(ms + 999, 1_000), 1), :seconds}
+            _ -> raise ArgumentError
+          end
+        rescue
+          ArgumentError ->
+            reraise ArgumentError,
+                    "--keep: expected a time (30s, 2m) or a count of events (10000events), got: #{inspect(text)}",
+                    __STACKTRACE__
+        end
+    end
+  end
+
+  defp sample!(text) do
+    case Float.parse(text) do
+      {r, ""} when r > 0 and r <= 1 ->
+        r
+
+      _ ->
+        raise ArgumentError,
+              "--sample: expected a fraction of processes, 0 < x <= 1, got: #{inspect(text)}"
+    end
+  end
+
+  # my_app.request.fail,my_app.incident -> [[:my_app, :request, :fail], [:my_app, :incident]]
+  defp events!(text) do
+    case String.split(text, ",", trim: true) do
+      [] ->
+        raise ArgumentError, "--dump-on-telemetry: expected event names such as my_app.incident"
+
+      names ->
+        Enum.map(names, fn n ->
+          n |> String.split(".", trim: true) |> Enum.map(&String.to_atom/1)
+        end)
+    end
+  end
+
+  defp processes_list!(flag, text) do
+    case String.split(text, ",", trim: true) do
+      [] ->
+        raise ArgumentError, "#{flag}: expected a comma-separated list of names, modules and pids"
+
+      items ->
+        Enum.map(items, &process!/1)
+    end
+  end
+
+  @doc "Parses `500ms`, `10s`, `2m` (or plain milliseconds) into milliseconds; `infinity`."
+  def duration!("infinity"), do: :infinity
+
   def duration!(text) do
     case Integer.parse(text) do
       {n, "ms"} when n > 0 ->
@@ -205,7 +291,8 @@ defmodule Otpscope.CLI do
         n
 
       _ ->
-        raise ArgumentError, "--duration: expected e.g. 500ms, 10s or 2m, got: #{inspect(text)}"
+        raise ArgumentError,
+              "--duration: expected e.g. 500ms, 10s, 2m or infinity, got: #{inspect(text)}"
     end
   end
 
@@ -293,7 +380,15 @@ defmodule Otpscope.CLI do
         --lines LIST         modules or Mod.fun/arity to take line snapshots in
         --allow-risky LIST   modules that --modules/--lines may name although every
                              process calls them (:lists, Enum, :gen_server, ...)
-    -d, --duration TIME      500ms, 10s, 2m (default 10s)
+    -d, --duration TIME      500ms, 10s, 2m, infinity (default 10s)
+        --mode ring          flight recorder: keep only the last --keep in memory,
+                             write it on a trigger and at the end (see Otpscope)
+        --keep WINDOW        with --mode ring: 30s, 2m or 10000events (default 30s)
+        --dump-on-exit-of LIST     with --mode ring: dump when one of these (names,
+                             callback modules, pids) crashes
+        --dump-on-telemetry LIST   with --mode ring: dump on these :telemetry events
+                             (my_app.incident,my_app.db.down)
+        --sample FRACTION    record this fraction of the processes (0.1)
         --max-events N       stop after N events (default 1000000)
         --max-rate N         events/s above which events are dropped and counted
         --max-buffer-memory SIZE   events being encoded or written, at most (default 64MB)

@@ -78,7 +78,9 @@ defmodule Otpscope.Encoder do
       cuts: chunk.cuts,
       drops: drops,
       facts: chunk.facts,
-      pids: chunk.pids
+      pids: chunk.pids,
+      t0: chunk.t0,
+      t1: chunk.t1
     }
   end
 

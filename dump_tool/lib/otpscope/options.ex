@@ -5,6 +5,11 @@ defmodule Otpscope.Options do
 
   @defaults [
     file: nil,
+    mode: :record,
+    # ring mode only (nil: {30, :seconds} in ring mode)
+    keep: nil,
+    dump_on: [],
+    sample: 1.0,
     processes: :all,
     modules: [],
     lines: [],
@@ -39,6 +44,10 @@ defmodule Otpscope.Options do
   @processes_accepted ":all, :new, or a non-empty list of pids, registered names, " <>
                         "{:global, name} and {:via, module, name}"
 
+  @dump_on_accepted "a keyword list of exit_of: a process (pid, registered name, callback " <>
+                      "module, {:global, name}, {:via, module, name}) or a list of them, and " <>
+                      "telemetry: an event name ([:my_app, :incident]) or a list of them"
+
   @doc "The defaults, for documentation and the manifest."
   def defaults, do: @defaults
 
@@ -54,8 +63,10 @@ defmodule Otpscope.Options do
               Enum.map_join(Keyword.keys(@defaults), ", ", &inspect/1)
     end
 
+    given = opts
     opts = Keyword.merge(@defaults, opts)
     map = Map.new(opts, fn {k, v} -> {k, check!(k, v)} end)
+    map = ring!(map, given)
     map = %{map | max_mailbox_memory: map.max_mailbox_memory || map.max_buffer_memory}
     Otpscope.Refusals.check!(map)
 
@@ -72,6 +83,42 @@ defmodule Otpscope.Options do
   defp check!(:file, nil), do: default_file()
   defp check!(:file, f) when is_binary(f) and f != "", do: Path.expand(f)
   defp check!(:file, f), do: bad!(:file, f, "a non-empty path string")
+
+  defp check!(:mode, m) when m in [:record, :ring], do: m
+  defp check!(:mode, m), do: bad!(:mode, m, ":record or :ring")
+
+  defp check!(:keep, nil), do: nil
+
+  defp check!(:keep, {n, unit} = k) when is_integer(n) and n > 0 and unit in [:seconds, :events],
+    do: k
+
+  defp check!(:keep, k), do: bad!(:keep, k, "{seconds, :seconds} or {count, :events}, positive")
+
+  defp check!(:dump_on, list) when is_list(list) do
+    Enum.map(list, fn
+      {:exit_of, targets} ->
+        targets = List.wrap(targets)
+
+        if targets != [] and Enum.all?(targets, &process_ref?/1),
+          do: {:exit_of, targets},
+          else: bad!(:dump_on, list, @dump_on_accepted)
+
+      {:telemetry, events} ->
+        events = if match?([a | _] when is_atom(a), events), do: [events], else: events
+
+        if is_list(events) and events != [] and Enum.all?(events, &event_name?/1),
+          do: {:telemetry, events},
+          else: bad!(:dump_on, list, @dump_on_accepted)
+
+      _ ->
+        bad!(:dump_on, list, @dump_on_accepted)
+    end)
+  end
+
+  defp check!(:dump_on, v), do: bad!(:dump_on, v, @dump_on_accepted)
+
+  defp check!(:sample, r) when is_number(r) and r > 0 and r <= 1, do: r / 1
+  defp check!(:sample, r), do: bad!(:sample, r, "a fraction of processes, 0 < sample <= 1")
 
   defp check!(:processes, p) when p in [:all, :new], do: p
 
@@ -170,6 +217,27 @@ defmodule Otpscope.Options do
               :suspend_water
             ] do
     if is_integer(v) and v > 0, do: v, else: bad!(key, v, "a positive integer")
+  end
+
+  defp event_name?(e), do: is_list(e) and e != [] and Enum.all?(e, &is_atom/1)
+
+  # Ring mode: `keep` defaults to 30 s, and `max_events` (a limit meant for
+  # recordings that end) applies only when given. `keep` and `dump_on`
+  # mean nothing without it.
+  defp ring!(%{mode: :ring} = map, given) do
+    %{
+      map
+      | keep: map.keep || {30, :seconds},
+        max_events: if(Keyword.has_key?(given, :max_events), do: map.max_events, else: :infinity)
+    }
+  end
+
+  defp ring!(map, _given) do
+    for key <- [:keep, :dump_on], Map.get(map, key) not in [nil, []] do
+      raise ArgumentError, "#{inspect(key)} needs mode: :ring (a flight recording)"
+    end
+
+    map
   end
 
   defp process_ref?(p) when is_pid(p), do: true

@@ -8,6 +8,12 @@ defmodule Otpscope.Recorder do
   # After stopping by itself (duration, max_events) it stays alive, holding the
   # archive path, until Otpscope.stop/0 or Otpscope.await/1 collects it or the
   # owner goes away.
+  #
+  # Ring mode (`mode: :ring`): the writer keeps the window in memory; the
+  # controller turns dump/0, the crash of a watched process (`dump_on:
+  # [exit_of: ...]`) and `:telemetry` events (`dump_on: [telemetry: ...]`)
+  # into dumps, each a new archive, and at stop writes the last window to
+  # `:file`.
 
   use GenServer
 
@@ -28,7 +34,8 @@ defmodule Otpscope.Recorder do
           if opts.duration != :infinity,
             do: Process.send_after(self(), :otpscope_duration, opts.duration)
 
-        {:ok, Map.merge(st, %{owner_ref: owner_ref, timer: timer, result: nil, waiting: []})}
+        st = Map.merge(st, %{owner_ref: owner_ref, timer: timer, result: nil, waiting: []})
+        {:ok, watch_exits(st)}
 
       {:error, reason} ->
         send(caller, {ref, reason})
@@ -41,6 +48,7 @@ defmodule Otpscope.Recorder do
 
     with {:ok, spec} <- resolve(opts.processes),
          :ok <- Trace.check_free(backend, spec, [self()]),
+         :ok <- telemetry_loaded(opts),
          {:ok, user_patterns} <- user_patterns(backend, opts),
          {:ok, lines} <- lines(backend, opts) do
       case setup(opts, backend, spec, user_patterns, lines) do
@@ -133,6 +141,7 @@ defmodule Otpscope.Recorder do
 
     writer_opts = %{
       file: opts.file,
+      ring: if(opts.mode == :ring, do: {opts.keep, opts.max_buffer_memory}),
       level: opts.level,
       manifest: manifest,
       processes_start: processes_start,
@@ -141,6 +150,9 @@ defmodule Otpscope.Recorder do
       limits: limits,
       encoders: opts.encoders
     }
+
+    writer_opts = if writer_opts.ring, do: writer_opts, else: Map.delete(writer_opts, :ring)
+    exit_modules = MapSet.new(for {:exit_of, ts} <- opts.dump_on, t <- ts, is_atom(t), do: t)
 
     with {:ok, writer, encoders} <- Writer.start(writer_opts) do
       Process.link(writer)
@@ -167,14 +179,21 @@ defmodule Otpscope.Recorder do
               limits: limits,
               initial: snapshots,
               known_modules: MapSet.new(callback_mods),
-              watch_spawns: opts.states and spec in [:all, :new]
+              watch_spawns:
+                (opts.states and spec in [:all, :new]) or MapSet.size(exit_modules) > 0,
+              exit_modules: exit_modules,
+              sample: Trace.sample_threshold(opts.sample)
             }
           )
         )
 
       Process.link(tracer)
       flags = flags(opts)
-      trace = Trace.new(backend, tracer, spec, flags, [self(), tracer, writer | encoders])
+
+      trace =
+        Trace.new(backend, tracer, spec, flags, [self(), tracer, writer | encoders])
+        |> Trace.sample(Trace.sample_threshold(opts.sample))
+
       # The tracer needs this to suspend tracing under overload; sent before
       # any trace message can reach it.
       send(tracer, {:otpscope_trace, trace})
@@ -196,7 +215,12 @@ defmodule Otpscope.Recorder do
          encoders: encoders,
          known: MapSet.new(callback_mods ++ traced_mods),
          warnings: warnings,
-         stopped: false
+         stopped: false,
+         processes_start: processes_start,
+         telemetry: attach_telemetry(opts),
+         dumps: [],
+         watched: %{},
+         names: []
        }}
     end
   end
@@ -294,6 +318,219 @@ defmodule Otpscope.Recorder do
   defp json_option(v) when is_integer(v) or is_boolean(v) or is_binary(v), do: v
   defp json_option(v), do: inspect(v)
 
+  # --- ring mode: dumps and their triggers ---------------------------------
+
+  defp telemetry_loaded(opts) do
+    if opts.dump_on[:telemetry] && not Code.ensure_loaded?(:telemetry),
+      do:
+        {:error,
+         {:telemetry_not_loaded,
+          "dump_on: [telemetry: ...] needs the :telemetry application on the node"}},
+      else: :ok
+  end
+
+  defp attach_telemetry(opts) do
+    case opts.dump_on[:telemetry] do
+      nil ->
+        nil
+
+      events ->
+        id = {__MODULE__, self(), make_ref()}
+        :ok = apply(:telemetry, :attach_many, [id, events, &__MODULE__.telemetry_event/4, self()])
+        id
+    end
+  end
+
+  defp detach_telemetry(%{telemetry: nil}), do: :ok
+
+  defp detach_telemetry(%{telemetry: id}) do
+    apply(:telemetry, :detach, [id])
+  catch
+    _, _ -> :ok
+  end
+
+  @doc false
+  # The :telemetry handler of `dump_on: [telemetry: events]`: runs in the
+  # process that emitted the event, so it only sends a message.
+  def telemetry_event(event, _measurements, _metadata, controller),
+    do: send(controller, {:otpscope_trigger, {:telemetry, event}})
+
+  # `dump_on: [exit_of: targets]`: a pid is watched once; a name (local,
+  # :global, :via) is watched through whatever process holds it, looked
+  # up again every second while none does (a supervisor restarts it under
+  # the same name); an atom is also a callback module: every process whose
+  # `$initial_call` module it is, now and later (the tracer reports new
+  # ones from their spawn events, which needs `lifecycle: true`).
+  defp watch_exits(%{opts: %{dump_on: dump_on}} = st) do
+    targets = for {:exit_of, ts} <- dump_on, t <- ts, do: t
+
+    if targets == [] do
+      st
+    else
+      mods = for t <- targets, is_atom(t), do: t
+
+      by_module =
+        if mods == [],
+          do: [],
+          else:
+            for(%{pid: p, module: m} <- Facts.processes(Process.list()), m in mods, do: {p, m})
+
+      st =
+        Enum.reduce(targets, %{st | names: Enum.reject(targets, &is_pid/1)}, fn
+          pid, st when is_pid(pid) -> watch(st, pid, pid)
+          _name, st -> st
+        end)
+
+      st = Enum.reduce(by_module, st, fn {pid, mod}, st -> watch(st, pid, mod) end)
+      watch_names(st)
+    end
+  end
+
+  defp watch(st, pid, target) do
+    if Enum.any?(st.watched, fn {_ref, {p, _}} -> p == pid end),
+      do: st,
+      else: %{st | watched: Map.put(st.watched, Process.monitor(pid), {pid, target})}
+  end
+
+  defp watch_names(%{names: []} = st), do: st
+
+  defp watch_names(st) do
+    st =
+      Enum.reduce(st.names, st, fn name, st ->
+        case GenServer.whereis(name) do
+          pid when is_pid(pid) -> watch(st, pid, name)
+          _ -> st
+        end
+      end)
+
+    Process.send_after(self(), :otpscope_watch_names, 1_000)
+    st
+  end
+
+  defp crash?(reason),
+    do: reason not in [:normal, :shutdown, :noproc] and not match?({:shutdown, _}, reason)
+
+  # A dump for a trigger, then one more if triggers came while it was
+  # written (their events may be after its window's end): back to back at
+  # most, never one per trigger of a burst.
+  defp triggered(st, why) do
+    st = dump_now(st, nil, why)
+    {st, more} = pending_triggers(st, [])
+
+    case more do
+      [] -> st
+      [first | _] -> dump_now(st, nil, first)
+    end
+  end
+
+  defp pending_triggers(st, acc) do
+    receive do
+      {:otpscope_trigger, what} ->
+        pending_triggers(st, acc ++ [{:telemetry, what}])
+
+      {:DOWN, ref, :process, _, reason} when is_map_key(st.watched, ref) ->
+        {{_pid, target}, watched} = Map.pop(st.watched, ref)
+        st = %{st | watched: watched}
+        acc = if crash?(reason), do: acc ++ [{:exit_of, target, reason}], else: acc
+        pending_triggers(st, acc)
+    after
+      0 -> {st, acc}
+    end
+  end
+
+  defp dump_now(st, path, why) do
+    {_result, st} = dump(st, path, why)
+    st
+  end
+
+  # Writes the window now. `{result, st}`.
+  defp dump(st, path, why) do
+    req = dump_request(st, path || next_dump_path(st), reason_text(why))
+    # Every trace message generated before the window's end (`req.now`),
+    # the crash's own exit event among them, is in the tracer's mailbox
+    # before the request: the window holds all of them.
+    delivered = :erlang.trace_delivered(:all)
+
+    receive do
+      {:trace_delivered, :all, ^delivered} -> :ok
+    after
+      5_000 -> :ok
+    end
+
+    send(st.tracer, {:otpscope_dump, req})
+    ref = req.ref
+
+    result =
+      receive do
+        {:otpscope_dumped, ^ref, {:ok, file, _totals}} -> {:ok, file}
+        {:otpscope_dumped, ^ref, {:error, e}} -> {:error, e}
+      after
+        120_000 -> {:error, :dump_timeout}
+      end
+
+    log_dump(result, why)
+
+    case result do
+      {:ok, file} -> {result, %{st | dumps: st.dumps ++ [file]}}
+      _ -> {result, st}
+    end
+  end
+
+  defp reason_text(:dump), do: "dump"
+  defp reason_text({:exit_of, _, _}), do: "exit_of"
+  defp reason_text({:telemetry, _}), do: "telemetry"
+  defp reason_text(text) when is_binary(text), do: text
+
+  defp log_dump({:ok, file}, :dump), do: :logger.info("otpscope: window dumped to #{file}")
+
+  defp log_dump({:ok, file}, {:exit_of, target, reason}),
+    do:
+      :logger.notice(
+        "otpscope: #{inspect(target)} exited (#{inspect(reason, limit: 10)}); window dumped to #{file}"
+      )
+
+  defp log_dump({:ok, file}, {:telemetry, event}),
+    do: :logger.notice("otpscope: telemetry event #{inspect(event)}; window dumped to #{file}")
+
+  defp log_dump({:error, reason}, _why),
+    do: :logger.error("otpscope: dumping the window failed: #{inspect(reason)}")
+
+  defp log_dump(_result, _why), do: :ok
+
+  # `trace.zip` -> `trace-001.zip`, `trace-002.zip`, ...: never an existing file
+  defp next_dump_path(st) do
+    file = st.opts.file
+    ext = Path.extname(file)
+    root = String.trim_trailing(file, ext)
+
+    Stream.iterate(length(st.dumps) + 1, &(&1 + 1))
+    |> Stream.map(&"#{root}-#{String.pad_leading(Integer.to_string(&1), 3, "0")}#{ext}")
+    |> Enum.find(&(not File.exists?(&1)))
+  end
+
+  defp dump_request(st, path, reason) do
+    opts = st.opts
+    backend = st.backend
+    warnings = st.warnings
+    chosen = if opts.processes in [:all, :new], do: Process.list(), else: chosen_alive(st)
+
+    %{
+      ref: make_ref(),
+      reply_to: self(),
+      file: path,
+      reason: reason,
+      now: :erlang.monotonic_time(:nanosecond),
+      keep: opts.keep,
+      processes: Facts.processes(chosen -- [self()]),
+      tree: Facts.trees(),
+      manifest: fn from ->
+        manifest(opts, backend, from + :erlang.time_offset(:nanosecond), from, warnings)
+      end
+    }
+  end
+
+  defp chosen_alive(st), do: Enum.filter(st.trace.spec, &Process.alive?/1)
+
   @impl true
   def handle_call(:stop, _from, %{stopped: false} = st) do
     st = do_stop(st, "stop")
@@ -301,6 +538,19 @@ defmodule Otpscope.Recorder do
   end
 
   def handle_call(:stop, _from, st), do: {:stop, :normal, st.result, st}
+
+  def handle_call({:dump, _path}, _from, %{opts: %{mode: :record}} = st),
+    do: {:reply, {:error, :not_ring_mode}, st}
+
+  def handle_call({:dump, _path}, _from, %{stopped: true} = st),
+    do: {:reply, {:error, :not_recording}, st}
+
+  def handle_call({:dump, path}, _from, st) do
+    {result, st} = dump(st, path, :dump)
+    {:reply, result, st}
+  end
+
+  def handle_call(:dumps, _from, st), do: {:reply, {:ok, st.dumps}, st}
 
   def handle_call(:await, from, %{stopped: false} = st),
     do: {:noreply, %{st | waiting: [from | st.waiting]}}
@@ -350,6 +600,21 @@ defmodule Otpscope.Recorder do
     end
   end
 
+  def handle_info({:DOWN, ref, :process, _, reason}, %{stopped: false} = st)
+      when is_map_key(st.watched, ref) do
+    {{_pid, target}, watched} = Map.pop(st.watched, ref)
+    st = %{st | watched: watched}
+    {:noreply, if(crash?(reason), do: triggered(st, {:exit_of, target, reason}), else: st)}
+  end
+
+  def handle_info({:otpscope_trigger, what}, %{stopped: false} = st),
+    do: {:noreply, triggered(st, what)}
+
+  def handle_info({:otpscope_watch, pid, mod}, %{stopped: false} = st),
+    do: {:noreply, watch(st, pid, mod)}
+
+  def handle_info(:otpscope_watch_names, %{stopped: false} = st), do: {:noreply, watch_names(st)}
+
   def handle_info({:DOWN, ref, :process, _, _}, %{owner_ref: ref} = st) do
     st = if st.stopped, do: st, else: do_stop(st, "owner_down")
     {:stop, :normal, st}
@@ -389,6 +654,7 @@ defmodule Otpscope.Recorder do
 
   @impl true
   def terminate(_reason, %{stopped: false} = st) do
+    detach_telemetry(st)
     Trace.disable(st.trace)
     restore_lines(st)
   end
@@ -413,6 +679,7 @@ defmodule Otpscope.Recorder do
 
   defp do_stop(st, reason) do
     if st.timer, do: Process.cancel_timer(st.timer)
+    detach_telemetry(st)
     Trace.disable(st.trace)
     restore_lines(st)
     # Make sure every trace message generated so far sits in the tracer's
@@ -426,7 +693,13 @@ defmodule Otpscope.Recorder do
     end
 
     tree = Facts.trees()
-    send(st.tracer, {:otpscope_stop, self(), %{reason: reason, tree: tree}})
+
+    stop_info =
+      if st.opts.mode == :ring,
+        do: %{reason: reason, tree: tree, dump: dump_request(st, st.opts.file, reason)},
+        else: %{reason: reason, tree: tree}
+
+    send(st.tracer, {:otpscope_stop, self(), stop_info})
     writer = st.writer
 
     result =

@@ -12,10 +12,15 @@ defmodule Otpscope.Remote do
   # Messages to the client, each {:otpscope_remote, agent, what}:
   #   {:data, binary}                 a chunk; the client answers {:otpscope_ack, client},
   #                                   or {:otpscope_abort, client} to give up
+  #   {:dump, name}                   ring mode: the chunks up to the next
+  #                                   {:dump_end, name} are a dump's archive
+  #                                   (`name` its file name on the node)
   #   {:done, :ok | {:error, reason}} the end: the recording's own result
   #   {:failed, {:read, path, why, result}}  the archive could not be read
 
   @chunk 1_048_576
+  # ring mode: how often the agent looks for dumps to send
+  @dumps_every 1_000
 
   @doc """
   Starts a recording with `opts` into a new archive in `dir` (nil: the
@@ -53,6 +58,7 @@ defmodule Otpscope.Remote do
       client_ref = Process.monitor(client)
       waiter = spawn_monitor(fn -> exit({:awaited, Otpscope.await(:infinity)}) end)
       send(caller, {ref, {:ok, path}})
+      if opts[:mode] == :ring, do: Process.send_after(self(), :otpscope_dumps, @dumps_every)
       wait(client, client_ref, waiter, path)
     else
       error -> send(caller, {ref, error})
@@ -83,12 +89,58 @@ defmodule Otpscope.Remote do
       {:DOWN, ^client_ref, _, _, _} ->
         # nobody will collect the archive: stop, and leave nothing behind
         Otpscope.stop()
-        File.rm(path)
+        remove(path)
 
       {:DOWN, ^wref, _, ^waiter, {:awaited, result}} ->
         Process.demonitor(client_ref, [:flush])
-        send_archive(client, path, result)
+
+        # the dumps not sent yet (the recording is over: all are complete)
+        if send_dumps(client, dumps_on_disk(path)) == :ok,
+          do: send_archive(client, path, result),
+          else: remove(path)
+
+      :otpscope_dumps ->
+        # dumps/0 lists only the complete ones
+        case Otpscope.dumps() do
+          {:ok, paths} -> send_dumps(client, Enum.filter(paths, &File.exists?/1))
+          _ -> :ok
+        end
+
+        Process.send_after(self(), :otpscope_dumps, @dumps_every)
+        wait(client, client_ref, {waiter, wref}, path)
     end
+  end
+
+  # Ring mode: each dump (`<path>-001.zip`, ...) is streamed like the
+  # archive, between {:dump, name} and {:dump_end, name}, and removed.
+  defp send_dumps(client, paths) do
+    Enum.reduce_while(paths, :ok, fn dump, :ok ->
+      case File.open(dump, [:read, :binary, :raw]) do
+        {:ok, io} ->
+          mref = Process.monitor(client)
+          report(client, {:dump, Path.basename(dump)})
+          outcome = stream(io, dump, client, mref)
+          Process.demonitor(mref, [:flush])
+          File.close(io)
+          File.rm(dump)
+          if outcome == :ok, do: report(client, {:dump_end, Path.basename(dump)})
+          if outcome == :ok, do: {:cont, :ok}, else: {:halt, outcome}
+
+        {:error, _} ->
+          {:cont, :ok}
+      end
+    end)
+  end
+
+  defp dumps_on_disk(path) do
+    root = String.trim_trailing(path, ".zip")
+    Path.wildcard(root <> "-[0-9][0-9][0-9]*.zip") |> Enum.sort()
+  end
+
+  # the client is gone: nothing stays on the node
+  defp remove(path) do
+    Enum.each(dumps_on_disk(path), &File.rm/1)
+    File.rm(path)
   end
 
   # The archive goes back also when the recording ended with an error that

@@ -13,7 +13,7 @@ defmodule Otpscope.Trace do
   # The :trace module is called through apply/3 so this compiles without
   # warnings on OTP 25/26, where it does not exist.
 
-  defstruct [:backend, :session, :tracer, :spec, :flags, patterns: [], exclude: []]
+  defstruct [:backend, :session, :tracer, :spec, :flags, patterns: [], exclude: [], sample: nil]
 
   @doc "`:session` on OTP 27+ (the :trace module exists), else `:legacy`."
   def backend do
@@ -104,6 +104,16 @@ defmodule Otpscope.Trace do
     end
   end
 
+  @doc "The pid hash below which a process is in a sample of `rate` (nil for 1.0: all)."
+  def sample_threshold(rate) when rate >= 1.0, do: nil
+  def sample_threshold(rate), do: max(round(rate * 134_217_728), 1)
+
+  @doc "Records only the processes in the sample below `threshold` (see Otpscope.Tracer)."
+  def sample(%__MODULE__{} = t, threshold), do: %{t | sample: threshold}
+
+  @doc "Removes the flags of one process (a new one outside the sample)."
+  def forget(%__MODULE__{} = t, pid), do: flag(t, pid, false)
+
   @doc "Switches the process flags on."
   def enable(%__MODULE__{} = t) do
     set_processes(t, true)
@@ -167,6 +177,11 @@ defmodule Otpscope.Trace do
         t.spec in [:all, :new] -> Process.list() -- t.exclude
         true -> t.spec
       end
+
+    pids =
+      if on? and t.sample,
+        do: Enum.filter(pids, &Otpscope.Tracer.in_sample?(&1, t.sample)),
+        else: pids
 
     Enum.each(pids, &flag(t, &1, on?))
   end

@@ -115,11 +115,21 @@ defmodule Otpscope.Tracer do
           1
         ),
       msg_words: 0,
+      # Big messages first (see judge/1): the average over the messages not
+      # cut on arrival, the modules whose callbacks sent messages that were
+      # (GenServers with big states), and whether theirs are dropped now.
+      small_words: 1,
+      big_mods: %{},
+      skip_big: false,
       # effective marks: the configured ones, scaled down for big messages
       high: opts.high_water,
       low: opts.low_water,
       suspend: opts.suspend_water,
       shedding: false,
+      # messages between two looks at the mailbox in the drop loops (fewer
+      # for big messages, see marks/1)
+      check_every: @check_every,
+      shed_every: @shed_check_every,
       suspended: nil,
       trace: nil,
       seen: 0,
@@ -128,7 +138,11 @@ defmodule Otpscope.Tracer do
       dropped: 0,
       peak_queue: 0,
       watch_spawns: opts.watch_spawns,
-      known_modules: opts.known_modules
+      known_modules: opts.known_modules,
+      # dump_on: [exit_of: Module]: processes of these modules started later
+      exit_modules: Map.get(opts, :exit_modules, MapSet.new()),
+      # sample: pids whose hash is below this are recorded (nil: all)
+      sample: Map.get(opts, :sample)
     }
 
     # The recorder's own events read before tracing began (state snapshots)
@@ -145,7 +159,12 @@ defmodule Otpscope.Tracer do
     receive do
       msg when elem(msg, 0) == :trace_ts ->
         s = if s.watch_spawns, do: watch(msg, s), else: s
-        admit(msg, buf, n, w, s)
+
+        cond do
+          s.sample != nil and not sampled?(msg, s) -> loop(buf, n, w, s)
+          s.skip_big and big?(msg, s.big_mods) -> skip_big(msg, buf, n, w, s)
+          true -> admit(msg, buf, n, w, s)
+        end
 
       other ->
         control(other, buf, n, w, s)
@@ -165,18 +184,82 @@ defmodule Otpscope.Tracer do
   # mailbox checks (about every @check_every messages).
   defp admit(msg, buf, n, w, s) do
     if rem(n + s.seen, @check_every) == 0,
-      do: check(msg, buf, n, w, sample(:erts_debug.flat_size(msg), s)),
+      do: check(msg, buf, n, w, measure(msg, s)),
       else: admit_checked(msg, buf, n, w, s)
   end
 
   defp check(msg, buf, n, w, s) do
-    if overloaded?(s) do
-      t = ts(msg)
-      shed(buf, n, w, %{s | shedding: true}, t, t, 1, 1)
-    else
-      admit_checked(msg, buf, n, w, s)
+    case judge(s) do
+      {:shed, s} ->
+        t = ts(msg)
+        shed(buf, n, w, %{s | shedding: true}, t, t, 1, 1)
+
+      {:skip_big, s} ->
+        if big?(msg, s.big_mods),
+          do: skip_big(msg, buf, n, w, s),
+          else: admit_checked(msg, buf, n, w, s)
+
+      {:ok, s} ->
+        admit_checked(msg, buf, n, w, s)
     end
   end
+
+  # Shedding big messages before small ones. A GenServer whose state is
+  # big (16 MB: a 1M-element list) sends two trace messages of that size
+  # per callback (its arguments and its return value): the byte-scaled
+  # marks then let the mailbox hold a handful of messages, and shedding
+  # everything dropped the small sends and receives around them too (810 of
+  # 828 events). So once modules are known to send big callback messages
+  # (cut on arrival), a mailbox over the marks of the average message but
+  # under those of the average small message only drops their callback
+  # messages (unmeasured, counted as `:overload`, collected at once) and
+  # records the rest; over both, everything is shed as before.
+  defp judge(s) do
+    {:message_queue_len, len} = Process.info(self(), :message_queue_len)
+
+    cond do
+      len <= s.high ->
+        {:ok, %{s | skip_big: false}}
+
+      map_size(s.big_mods) > 0 and len <= elem(marks(s, s.small_words), 0) ->
+        {:skip_big, %{s | skip_big: true}}
+
+      true ->
+        {:shed, s}
+    end
+  end
+
+  # One message into the running averages; a big callback message also
+  # makes its module a big one (it may never be accepted: while shedding,
+  # the checks are the only messages measured).
+  defp measure(msg, s) do
+    case :erts_debug.flat_size(msg) do
+      size when size > @big_words -> sample(size, big_module(msg, s))
+      size -> sample(size, s)
+    end
+  end
+
+  defp skip_big(msg, buf, n, w, s) do
+    t = ts(msg)
+    :erlang.garbage_collect(self(), type: :minor)
+    loop(buf, n, w, drop(%{s | seen: s.seen + 1}, :overload, t, t, 1))
+  end
+
+  defp big?({:trace_ts, _, tag, {m, _, _}, _, _}, mods)
+       when tag in [:return_from, :exception_from],
+       do: is_map_key(mods, m)
+
+  defp big?({:trace_ts, _, :call, {m, _, _}, _}, mods), do: is_map_key(mods, m)
+  defp big?(_msg, _mods), do: false
+
+  defp big_module({:trace_ts, _, tag, {m, _, _}, _, _}, s)
+       when tag in [:return_from, :exception_from],
+       do: %{s | big_mods: Map.put(s.big_mods, m, true)}
+
+  defp big_module({:trace_ts, _, :call, {m, _, _}, _}, s),
+    do: %{s | big_mods: Map.put(s.big_mods, m, true)}
+
+  defp big_module(_msg, s), do: s
 
   defp admit_checked(msg, buf, n, w, s) do
     t = ts(msg)
@@ -220,16 +303,20 @@ defmodule Otpscope.Tracer do
     case :erts_debug.flat_size(msg) do
       size when size > @big_words ->
         msg = Chunk.precut(msg, s.limits)
+        # the original is garbage now; a huge one is freed at once rather
+        # than at the next collection, when many more may have piled up
+        if size > @collect_words, do: :erlang.garbage_collect(self(), type: :minor)
         buf = [msg | buf]
         w = w + :erts_debug.flat_size(msg)
         # A big message takes long to cut while the mailbox fills with more
         # of its kind: measure it and look at the mailbox now rather than
         # 256 messages later (a fraction of the cut's cost).
-        s = sample(size, s)
+        s = sample(size, big_module(msg, s))
 
-        if overloaded?(s),
-          do: shed_next(buf, n + 1, w, s),
-          else: loop(buf, n + 1, w, s)
+        case judge(s) do
+          {:shed, s} -> shed_next(buf, n + 1, w, s)
+          {_ok_or_skip, s} -> loop(buf, n + 1, w, s)
+        end
 
       size ->
         loop([msg | buf], n + 1, w + size, s)
@@ -247,11 +334,11 @@ defmodule Otpscope.Tracer do
         t = ts(msg)
 
         cond do
-          t < s.win_end and rem(count, @check_every) != 0 ->
+          t < s.win_end and rem(count, s.check_every) != 0 ->
             rate_drop(buf, n, w, s, min(from, t), max(to, t), count + 1)
 
           t < s.win_end ->
-            collect(s, @check_every)
+            collect(s, s.check_every)
 
             s =
               sample(
@@ -285,11 +372,11 @@ defmodule Otpscope.Tracer do
         t = ts(msg)
 
         cond do
-          rem(count, @check_every) != 0 ->
+          rem(count, s.check_every) != 0 ->
             buffer_drop(buf, n, w, s, min(from, t), max(to, t), count + 1)
 
           true ->
-            collect(s, @check_every)
+            collect(s, s.check_every)
 
             s =
               sample(
@@ -329,15 +416,21 @@ defmodule Otpscope.Tracer do
     receive do
       msg when elem(msg, 0) == :trace_ts ->
         t = ts(msg)
+        # a known big one is not measured, and is collected at once
+        big? = big?(msg, s.big_mods)
+        if big?, do: :erlang.garbage_collect(self(), type: :minor)
 
-        if rem(seen, @shed_check_every) == 0 do
-          collect(s, @shed_check_every)
-          s = check_overload(sample(:erts_debug.flat_size(msg), s), t)
+        if rem(seen, s.shed_every) == 0 do
+          collect(s, s.shed_every)
+          s = if big?, do: s, else: measure(msg, s)
+          s = check_overload(s, t)
 
           if s.shedding do
             shed(buf, n, w, s, min(from, t), max(to, t), count + 1, seen + 1)
           else
             s = drop(%{s | seen: s.seen + seen}, :overload, from, to, count)
+            # back to recording, the big ones dropped until the next look
+            s = %{s | skip_big: map_size(s.big_mods) > 0}
             admit(msg, buf, n, w, resume(s))
           end
         else
@@ -359,7 +452,7 @@ defmodule Otpscope.Tracer do
   # (against an 8 MB budget). A minor collection frees them without copying
   # them; it is only worth it when the `n` messages dropped since the last
   # look hold more than @collect_words by the running average.
-  defp collect(%{msg_words: avg}, n) when avg * n > @collect_words,
+  defp collect(%{msg_words: avg}, n) when avg * n >= @collect_words,
     do: :erlang.garbage_collect(self(), type: :minor)
 
   defp collect(_s, _n), do: :ok
@@ -377,6 +470,11 @@ defmodule Otpscope.Tracer do
   # (so a workload where few messages are big is overestimated: the mailbox
   # sheds earlier than it would need to).
   defp sample(words, %{msg_words: avg} = s) do
+    s =
+      if words <= @big_words,
+        do: %{s | small_words: max(div(7 * s.small_words + words + 4, 8), 1)},
+        else: s
+
     avg =
       if words >= avg,
         do: div(avg + words + 1, 2),
@@ -388,31 +486,67 @@ defmodule Otpscope.Tracer do
   # min(configured, budget / average) for high_water, and low_water and
   # suspend_water scaled by the same factor, so that they keep their order
   # (and suspend_water its meaning: a mailbox still growing while shedding).
-  defp marks(%{msg_words: avg, high_water: hw, mailbox_words: budget} = s) do
+  defp marks(%{msg_words: avg} = s) do
+    {high, low, suspend} = marks(s, avg)
+    # The drop loops look at the mailbox (and collect what they dropped)
+    # at least every @collect_words of messages: with 16 MB GenServer
+    # states, every 64th message left 1 GB of dropped ones on the heap.
+    # Known big ones are collected as they are dropped: the others set
+    # the pace then.
+    every = if map_size(s.big_mods) > 0, do: s.small_words, else: avg
+
+    %{
+      s
+      | high: high,
+        low: low,
+        suspend: suspend,
+        check_every: max(min(@check_every, div(@collect_words + every - 1, every)), 1),
+        shed_every: max(min(@shed_check_every, div(@collect_words + every - 1, every)), 1)
+    }
+  end
+
+  defp marks(%{high_water: hw, mailbox_words: budget} = s, avg) do
     if avg * hw <= budget do
-      %{s | high: hw, low: s.low_water, suspend: s.suspend_water}
+      {hw, s.low_water, s.suspend_water}
     else
       high = max(div(budget, avg), 2)
       low = min(max(div(s.low_water * high, hw), 1), high - 1)
       suspend = max(div(s.suspend_water * high, hw), high + 1)
-      %{s | high: high, low: low, suspend: suspend}
+      {high, low, suspend}
     end
   end
 
+  # With big modules known, shedding stops (and tracing is switched off)
+  # at the marks of the small messages: the big ones are dropped as they
+  # come (see judge/1).
   defp check_overload(s, t) do
     {:message_queue_len, len} = Process.info(self(), :message_queue_len)
     s = if len > s.peak_queue, do: %{s | peak_queue: len}, else: s
 
+    {_high, low, suspend} =
+      if map_size(s.big_mods) > 0, do: marks(s, s.small_words), else: {s.high, s.low, s.suspend}
+
     cond do
-      len <= s.low ->
+      len <= low ->
         %{s | shedding: false}
 
-      len > s.suspend and s.suspended == nil and s.trace != nil ->
+      len > suspend and s.suspended == nil and s.trace != nil ->
         Trace.suspend(s.trace)
         %{s | suspended: t}
 
       true ->
         s
+    end
+  end
+
+  # Tracing switched off and the mailbox drained before the shed loop's next
+  # look: no trace message comes to make one, so the flush timer does.
+  # Without this, tracing stayed off for the rest of the recording
+  # (measured with 16 MB GenServer states: one gap as long as the run).
+  defp check_suspended(s) do
+    case check_overload(s, :erlang.monotonic_time(:nanosecond)) do
+      %{shedding: false} = s -> resume(s)
+      s -> s
     end
   end
 
@@ -500,6 +634,7 @@ defmodule Otpscope.Tracer do
 
   defp control(:flush, buf, n, w, s) do
     :erlang.send_after(s.flush_interval, self(), :flush)
+    s = if s.suspended, do: check_suspended(s), else: s
 
     if (n > 0 or s.drop != nil or s.drops != []) and room?(s),
       do: loop([], 0, 0, handoff(buf, n, w, s)),
@@ -520,6 +655,16 @@ defmodule Otpscope.Tracer do
     })
   end
 
+  # Ring mode: a dump. The buffer goes to the encoders now, whatever its
+  # size and the room left (like at stop), so the window ends with the last
+  # event traced before the request; the writer dumps once every buffer
+  # handed over so far is in its ring.
+  defp control({:otpscope_dump, req}, buf, n, w, s) do
+    s = handoff(buf, n, w, s)
+    send(s.writer, {:otpscope_dump, s.handed, Map.put(req, :tracer, stats(s))})
+    loop([], 0, 0, s)
+  end
+
   defp control({:otpscope_stats, from}, buf, n, w, s) do
     send(from, {:otpscope_stats, stats(%{s | accepted: s.accepted + n})})
     loop(buf, n, w, s)
@@ -537,10 +682,36 @@ defmodule Otpscope.Tracer do
     :ok
   end
 
+  # `sample:` records a fraction of the processes, chosen by a hash of the
+  # pid, so a process is recorded whole or not at all. Processes outside
+  # the sample that ran before the start have no trace flags; a new one
+  # inherits them, and loses them when its `spawned` event shows up here.
+  @doc "Is `pid` in a sample below `threshold` (Otpscope.Trace.sample_threshold/1)?"
+  def in_sample?(pid, threshold), do: :erlang.phash2(pid, 134_217_728) < threshold
+
+  defp sampled?(msg, s) do
+    pid = elem(msg, 1)
+
+    cond do
+      in_sample?(pid, s.sample) ->
+        true
+
+      elem(msg, 2) == :spawned and s.trace != nil ->
+        Trace.forget(s.trace, pid)
+        false
+
+      true ->
+        false
+    end
+  end
+
   # A gen_server/gen_statem started after the recording began whose module we
   # do not trace yet: ask the controller to trace its callbacks. Its init/1 may
   # already have run by then (documented limit).
-  defp watch({:trace_ts, _, tag, _, {:proc_lib, :init_p, [_, _, :gen, :init_it, args]}, _}, s)
+  defp watch(
+         {:trace_ts, p, tag, other, {:proc_lib, :init_p, [_, _, :gen, :init_it, args]}, _},
+         s
+       )
        when tag in [:spawn, :spawned] do
     mod =
       case args do
@@ -548,6 +719,11 @@ defmodule Otpscope.Tracer do
         [_gen, _starter, _parent, mod, _args, _opts] -> mod
         _ -> nil
       end
+
+    # dump_on: [exit_of: Module]: the controller watches the new process
+    if MapSet.member?(s.exit_modules, mod) do
+      send(s.controller, {:otpscope_watch, if(tag == :spawn, do: other, else: p), mod})
+    end
 
     if is_atom(mod) and mod != nil and not MapSet.member?(s.known_modules, mod) do
       send(s.controller, {:otpscope_new_module, mod})
@@ -560,6 +736,11 @@ defmodule Otpscope.Tracer do
   defp watch(_msg, s), do: s
 
   defp stats(s) do
-    %{accepted: s.accepted, dropped: s.dropped, peak_queue: s.peak_queue}
+    %{
+      accepted: s.accepted,
+      dropped: s.dropped,
+      peak_queue: s.peak_queue,
+      suspended: s.suspended != nil
+    }
   end
 end

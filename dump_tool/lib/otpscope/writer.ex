@@ -8,8 +8,13 @@ defmodule Otpscope.Writer do
   # finished entry on disk as soon as it is written, a node killed
   # mid-recording leaves an archive that is readable up to its last chunk
   # (docs/FORMAT.md "Container").
+  #
+  # In ring mode (`mode: :ring`) no file is open while recording: written
+  # chunks go into an in-memory ring (Otpscope.Ring) and a dump
+  # (Otpscope.Dump, in a process of its own so recording goes on) writes
+  # the window into a new archive.
 
-  alias Otpscope.{Chunk, Encoder, Facts, JSON, Zip}
+  alias Otpscope.{Chunk, Dump, Encoder, Facts, JSON, Ring, Zip}
 
   @max_seen 100_000
 
@@ -41,6 +46,8 @@ defmodule Otpscope.Writer do
         {:error, reason}
     end
   end
+
+  def init(%{ring: {_keep, _max_bytes}} = opts, parent, ref), do: start(nil, opts, parent, ref)
 
   def init(opts, parent, ref) do
     with {:ok, zip} <- Zip.open(opts.file, opts.level),
@@ -98,7 +105,14 @@ defmodule Otpscope.Writer do
       seen: %{},
       late_sources: [],
       failed: nil,
-      sourced: MapSet.new(Enum.map(opts.sources, &elem(&1, 0)))
+      sourced: MapSet.new(Enum.map(opts.sources, &elem(&1, 0))),
+      # ring mode: the ring, the sources (written into every dump), the
+      # term limits (exit reasons in the facts kept) and the dumps asked for
+      ring: ring(opts),
+      sources: if(Map.has_key?(opts, :ring), do: opts.sources, else: []),
+      level: opts.level,
+      limits: opts.limits,
+      dumps: []
     }
 
     loop(s)
@@ -127,8 +141,24 @@ defmodule Otpscope.Writer do
 
       {:otpscope_finish, from, stop_info, chunks} ->
         maybe_finish(%{s | finish: {from, stop_info, chunks}})
+
+      # ring mode: write the window once the chunks handed over before the
+      # request are in the ring
+      {:otpscope_dump, upto, req} ->
+        %{s | dumps: s.dumps ++ [{upto, req}]} |> run_dumps() |> loop()
     end
   end
+
+  defp ring(%{ring: {keep, max_bytes}}), do: Ring.new(keep, max_bytes)
+  defp ring(_opts), do: nil
+
+  defp run_dumps(%{dumps: [{upto, req} | rest], handed: handed} = s) when upto <= handed do
+    ring = Ring.evict(s.ring, req.now)
+    Dump.spawn(ring, s.sources ++ s.late_sources, s.level, req)
+    run_dumps(%{s | ring: ring, dumps: rest})
+  end
+
+  defp run_dumps(s), do: s
 
   # The tracer numbers its buffers 0, 1, 2, ... (`seq` counts handed-over
   # buffers, empty ones included); chunk entries are numbered by what was
@@ -151,7 +181,7 @@ defmodule Otpscope.Writer do
   end
 
   defp next({:failed, s}), do: failed_loop(s)
-  defp next(s), do: maybe_finish(s)
+  defp next(s), do: s |> run_dumps() |> maybe_finish()
 
   # A write failed (a full disk): the file is cut back to its last complete
   # entry and closed, the controller told (it stops the recording and logs
@@ -198,13 +228,30 @@ defmodule Otpscope.Writer do
 
   defp maybe_finish(%{finish: {from, stop_info, chunks}, handed: chunks} = s) do
     stop_encoders(s)
-    result = finish(s, stop_info)
+
+    result =
+      if s.ring,
+        do:
+          Dump.write(
+            Ring.evict(s.ring, stop_info.dump.now),
+            s.sources ++ s.late_sources,
+            s.level,
+            Map.put(stop_info.dump, :tracer, stop_info.tracer)
+          ),
+        else: finish(s, stop_info)
+
     send(from, {:otpscope_done, self(), result})
   end
 
   defp maybe_finish(s), do: loop(s)
 
   defp write_chunk(:empty, s), do: {:ok, s}
+
+  defp write_chunk(chunk, %{ring: %Ring{} = ring} = s) do
+    e = Ring.entry(chunk, s.limits)
+    ring = ring |> Ring.push(e, :erlang.monotonic_time(:nanosecond)) |> Ring.collect()
+    {:ok, %{s | ring: ring, seq: s.seq + 1, written: s.written + chunk.n, bytes: ring.bytes}}
+  end
 
   defp write_chunk(chunk, s) do
     name = "events/" <> String.pad_leading(Integer.to_string(s.seq), 6, "0") <> ".etf"
@@ -231,7 +278,8 @@ defmodule Otpscope.Writer do
     }
   end
 
-  defp remember(seen, facts, pids) do
+  @doc "Adds a chunk's process facts and table to `seen` (the facts at stop)."
+  def remember(seen, facts, pids) do
     seen =
       Enum.reduce(facts, seen, fn
         {:spawn, child, parent, mfa}, acc ->
@@ -264,6 +312,20 @@ defmodule Otpscope.Writer do
   # directory. A write that fails here (a full disk) leaves the file cut
   # back to its last complete entry, every chunk in it.
   defp finish(s, stop_info) do
+    case close(s.zip, s, stop_info, []) do
+      {:ok, totals} -> {:ok, s.file, totals}
+      {:error, reason} -> {:error, {:write_failed, s.file, reason}}
+    end
+  end
+
+  @doc """
+  Writes the end entries (late sources, facts at stop, totals) and the
+  central directory. `s` has `seen`, `late_sources`, `written`, `dropped`,
+  `drops`, `cuts` and `seq` (the chunks written); `extra` are more totals.
+  `{:ok, totals}` or `{:error, reason}` (the file cut back to its last
+  complete entry).
+  """
+  def close(zip, s, stop_info, extra) do
     alive = Facts.processes(Process.list())
     alive_pids = MapSet.new(alive, & &1.pid)
 
@@ -310,22 +372,25 @@ defmodule Otpscope.Writer do
       }
     }
 
-    with {:ok, zip} <- add_sources(s.zip, s.late_sources),
+    totals = Enum.into(extra, totals)
+
+    with {:ok, zip} <- add_sources(zip, s.late_sources),
          {:ok, zip, _} <-
            Zip.add(zip, "facts/processes-stop.etf", :erlang.term_to_binary(alive ++ gone)),
          {:ok, zip, _} <-
            Zip.add(zip, "facts/tree-stop.etf", :erlang.term_to_binary(stop_info.tree)),
          {:ok, zip, _} <- Zip.add(zip, "totals.json", JSON.encode(totals)),
          :ok <- Zip.close(zip) do
-      {:ok, s.file, totals}
+      {:ok, totals}
     else
       {:error, reason} ->
-        Zip.abort(s.zip)
-        {:error, {:write_failed, s.file, reason}}
+        Zip.abort(zip)
+        {:error, reason}
     end
   end
 
-  defp add_sources(zip, sources) do
+  @doc "Appends the source entries `{module, ext, text}`."
+  def add_sources(zip, sources) do
     Enum.reduce_while(sources, {:ok, zip}, fn {mod, ext, text}, {:ok, zip} ->
       case Zip.add(zip, ["sources/", Atom.to_string(mod), ext], text) do
         {:ok, zip, _} -> {:cont, {:ok, zip}}

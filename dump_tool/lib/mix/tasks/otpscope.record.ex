@@ -16,6 +16,7 @@ defmodule Mix.Tasks.Otpscope.Record do
       mix otpscope.record --processes MyApp.Worker,MyApp.Cache --modules MyApp.Parser.parse/1
       mix otpscope.record --node app@host --cookie secret --duration 2m -o prod.zip
       mix otpscope.record --cluster --node app@host --cookie secret -o cluster_trace/
+      mix otpscope.record --mode ring --keep 30s --dump-on-exit-of MyApp.Worker --duration infinity
 
   Example output:
 
@@ -37,8 +38,17 @@ defmodule Mix.Tasks.Otpscope.Record do
       `--lines` may name although every process calls them (`:lists`,
       `Enum`, `:gen_server`, ...: refused otherwise, see "Safety" in
       `Otpscope`)
-    * `-d`, `--duration` - how long to record: `500ms`, `10s`, `2m`
-      (default `10s`)
+    * `-d`, `--duration` - how long to record: `500ms`, `10s`, `2m`,
+      `infinity` (default `10s`)
+    * `--mode ring` - flight recorder: keep only the last `--keep` in
+      memory and write it into `<output>-001.zip`, `-002.zip`, ... on each
+      trigger, and into the output at the end (see "Flight-recorder mode"
+      in `Otpscope`); `--keep` - `30s` (default), `2m` or `10000events`;
+      `--dump-on-exit-of` - comma-separated names, callback modules and
+      pids whose crash writes the window; `--dump-on-telemetry` -
+      comma-separated `:telemetry` events (`my_app.incident`) that write it
+    * `--sample` - record this fraction of the processes (`0.1`), each
+      one whole
     * `--max-events` - stop after this many events (default 1000000)
     * `--max-rate` - events per second above which events are dropped and
       counted (default 100000, or `infinity`)
