@@ -189,7 +189,7 @@ describe('otpscope compare', () => {
     const failed = await run(fixture('compare-before.zip'), fixture('compare-after.zip'), '--expect', 'p95 ratio < 1.5');
     expect(failed.code).toBe(1);
     expect(failed.out).toMatch(/^FAIL {2}p95 ratio < 1\.5 \(--expect\): 1 counter-example$/m);
-    expect(failed.out).toMatch(/^Scn\.Price +│ \{:quote, _\} +│ 6 → 6 /m);
+    expect(failed.out).toMatch(/^Scn\.Price +│ \{:quote, _\} +│ slower +│ 6 → 6 /m);
     const held = await run(fixture('compare-before.zip'), fixture('compare-before-again.zip'), '--expect', 'p95 ratio < 1.5');
     expect(held.code).toBe(0);
     expect(held.out).toMatch(/^Calls per callee and request: no call group changed\.$/m);
