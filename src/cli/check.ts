@@ -19,9 +19,10 @@ export async function check(args: string[], load: (files: string[]) => Promise<{
   return printResults(results, values.expect) > 0 ? 1 : 0;
 }
 
-/** Prints one PASS/FAIL line per check (with the first counter-example and its event) and a total; returns how many failed. */
-export function printResults(results: CheckResult[], source: string): number {
-  const where = (r: CheckResult) => (r.line > 0 ? `${source}:${r.line}` : source);
+/** Prints one PASS/FAIL line per check (with the first counter-example and its event) and a total; returns how many failed. `source`: where the checks came from (one per result, or one for all). */
+export function printResults(results: CheckResult[], source: string | string[]): number {
+  const from = (i: number) => (typeof source === 'string' ? source : source[i]);
+  const where = (r: CheckResult) => (r.line > 0 ? `${from(results.indexOf(r))}:${r.line}` : from(results.indexOf(r)));
   const show = (v: Cell) => (v === null ? 'NULL' : String(v));
   for (const r of results) {
     if (r.passed) {

@@ -34,7 +34,7 @@ export async function compare(args: string[], load: Loader): Promise<number> {
   });
   if (positionals.length !== 2) throw new CliError(`compare needs two recordings, A and B (a file or a directory each), got ${positionals.length}`);
   if (values.json && values.markdown) throw new CliError('compare: --json and --markdown exclude each other');
-  const checks = await readChecks(values.expect ?? []);
+  const { checks, sources } = await readChecks(values.expect ?? []);
   const { engine, report } = await load([positionals[0]]);
   const comparison = new Comparison(engine.db);
   const reportB = await comparison.load(await readInputFiles([positionals[1]]));
@@ -51,7 +51,7 @@ export async function compare(args: string[], load: Loader): Promise<number> {
     process.stdout.write((values.markdown ? sections.map(markdown) : sections.map(plain)).join('\n\n') + '\n');
     if (checks.length > 0) {
       process.stdout.write('\n');
-      printResults(results, '--expect');
+      printResults(results, sources);
     }
   }
   const failed = results.some((r) => !r.passed);
@@ -59,8 +59,9 @@ export async function compare(args: string[], load: Loader): Promise<number> {
 }
 
 /** Each --expect is a file of checks when such a file exists, else a one-line expectation. */
-async function readChecks(expects: string[]): Promise<Check[]> {
+async function readChecks(expects: string[]): Promise<{ checks: Check[]; sources: string[] }> {
   const out: Check[] = [];
+  const sources: string[] = [];
   for (const e of expects) {
     const isFile = await stat(e).then(
       (s) => s.isFile(),
@@ -70,16 +71,18 @@ async function readChecks(expects: string[]): Promise<Check[]> {
       const checks = parseExpectations(await readFile(e, 'utf8'));
       if (checks.length === 0) throw new CliError(`${e}: no "-- check: NAME" headers found`);
       out.push(...checks);
+      sources.push(...checks.map(() => e));
       continue;
     }
     try {
       out.push(compileCompareExpectation(e));
+      sources.push('--expect');
     } catch (err) {
       if (err instanceof CompareExpectationError) throw new CliError(err.message);
       throw err;
     }
   }
-  return out;
+  return { checks: out, sources };
 }
 
 const evidence = (r: CompareSection['rows'][number]) => [r.a === null ? '' : `A #${r.a}`, r.b === null ? '' : `B #${r.b}`].filter(Boolean).join(' · ');

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { Engine } from '../../src/engine/engine';
@@ -194,6 +196,12 @@ describe('otpscope compare', () => {
     expect(held.code).toBe(0);
     expect(held.out).toMatch(/^Calls per callee and request: no call group changed\.$/m);
     expect(held.out).toMatch(/^PASS {2}p95 ratio < 1\.5$/m);
+    // an expectations file over the compare tables, named with its line when it fails
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'otpscope-compare-')), 'checks.sql');
+    writeFileSync(file, "-- check: nothing new to Audit\nSELECT sender, shape, a_seq FROM compare_messages WHERE receiver = 'Scn.Audit' AND change = 'new';\n");
+    const fromFile = await run(fixture('compare-before.zip'), fixture('compare-after.zip'), '--expect', file);
+    expect(fromFile.code).toBe(1);
+    expect(fromFile.out).toContain(`FAIL  nothing new to Audit (${file}:1): 1 counter-example\n      first: sender=Scn.Cart shape={:audit, _, _} a_seq=NULL`);
     expect((await run(fixture('compare-before.zip'))).code).toBe(2);
     expect((await run(fixture('compare-before.zip'), fixture('compare-after.zip'), '--expect', 'p95 is fine')).code).toBe(2);
   }, 180_000);
