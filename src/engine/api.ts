@@ -121,7 +121,7 @@ export function createEngineApi(open: () => Promise<Engine>) {
     /** Sets anomaly thresholds (the `params` table) and recomputes the anomalies. */
     async setParams(values: Record<string, number>): Promise<void> {
       (await engine()).setParams(values);
-      if (comparison?.loaded) comparison.build();
+      if (comparison?.loaded) comparison.setParams(values);
     },
   };
 }

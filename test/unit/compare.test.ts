@@ -115,6 +115,17 @@ describe('compare: before and after three deliberate changes', () => {
     expect((await compareMatches(sql)).filter((m) => m.how === 'manual')).toEqual([]);
   });
 
+  it('anomaly thresholds apply to both recordings: a new threshold is not a difference', async () => {
+    const sql = (q: string, max?: number) => c.engine.query(q, max);
+    c.engine.setParams({ slow_callback_floor_ms: 1000 });
+    c.comparison.setParams({ slow_callback_floor_ms: 1000 });
+    expect((await compareTables(sql)).anomalies.map((r) => r.kind)).toEqual(['crash', 'slow_call']);
+    expect(c.engine.query(`SELECT value FROM b.params WHERE name = 'slow_callback_floor_ms'`).rows).toEqual([[1000]]);
+    c.engine.setParams({ slow_callback_floor_ms: 5 });
+    c.comparison.setParams({ slow_callback_floor_ms: 5 });
+    expect((await compareTables(sql)).anomalies.map((r) => r.kind)).toEqual(['crash', 'slow_call', 'slow_callback']);
+  });
+
   it("'p95 ratio < 1.5' fails on the slowed call only; the crash fails 'crashes delta <= 0'", async () => {
     const results = await runExpectations(['p95 ratio < 1.5', 'crashes delta <= 0', 'messages delta >= 0'].map(compileCompareExpectation), (sql, max) =>
       c.engine.query(sql, max),
@@ -154,6 +165,22 @@ describe('compare: the same scenario twice', () => {
     const c = await compare('compare-before.zip', 'compare-before-again.zip');
     const [r] = await runExpectations([compileCompareExpectation('p95 ratio < 1.5')], (sql, max) => c.engine.query(sql, max));
     expect(r.passed).toBe(true);
+  }, 120_000);
+});
+
+describe('compare: thresholds', () => {
+  it("B is judged by A's anomaly thresholds from the moment it loads", async () => {
+    const db = await openNodeDuckDb();
+    const engine = await Engine.create(db);
+    await engine.load(input('compare-before.zip'));
+    engine.setParams({ slow_callback_floor_ms: 1000, slow_call_floor_ms: 1000 });
+    const comparison = new Comparison(db);
+    await comparison.load(input('compare-after.zip'));
+    expect(engine.query(`SELECT name, value FROM b.params WHERE name LIKE 'slow_%floor_ms' ORDER BY name`).rows).toEqual([
+      ['slow_call_floor_ms', 1000],
+      ['slow_callback_floor_ms', 1000],
+    ]);
+    expect((await compareTables((q, max) => engine.query(q, max))).anomalies.map((r) => r.kind)).toEqual(['crash']);
   }, 120_000);
 });
 

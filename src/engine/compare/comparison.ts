@@ -52,6 +52,8 @@ export class Comparison {
     conn.query(`USE otpscope.${B_SCHEMA}`);
     this.bConn = conn;
     this.b = await Engine.create({ ...this.db, conn }, { limits: this.limits });
+    // B's anomalies must be judged by A's thresholds, or a changed threshold would read as a changed system.
+    this.db.conn.query(`UPDATE ${B_SCHEMA}.params AS p SET value = m.value FROM main.params AS m WHERE m.name = p.name`);
     const report = await this.b.load(files, onProgress, options);
     this.build();
     return report;
@@ -93,6 +95,12 @@ export class Comparison {
   /** Drops every manual match and rebuilds. */
   resetMatches(): void {
     this.db.conn.query('DROP TABLE IF EXISTS compare_overrides');
+    this.build();
+  }
+
+  /** Sets anomaly thresholds on B as on A (Engine.setParams), then rebuilds. */
+  setParams(values: Record<string, number>): void {
+    this.engineB.setParams(values);
     this.build();
   }
 
