@@ -94,5 +94,14 @@ test('compare view: the same tables as the CLI, evidence in A and B, corrected m
   const unmatched = page.getByTestId('compare-table-unmatched');
   await unmatched.filter({ hasText: aPid }).waitFor({ timeout: 60_000 });
   assert.match(await unmatched.innerText(), /A only \(vanished\)/);
+  const link = await page.evaluate(() => location.hash);
   await page.close();
+
+  // The link reopens the compare view once A is loaded, and names the B to load.
+  const again = await context.newPage();
+  await again.goto(site.origin + '/' + link);
+  await again.getByTestId('engine-status').filter({ hasText: /ready/ }).waitFor({ timeout: 60_000 });
+  await again.getByTestId('file-input').setInputFiles(a);
+  await again.getByTestId('compare-wanted').filter({ hasText: 'compare-after.zip' }).waitFor({ timeout: 60_000 });
+  await again.close();
 });
