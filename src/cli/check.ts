@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { Engine, LoadReport } from '../engine/engine';
-import { parseExpectations, runExpectations } from '../engine/analyses/expectations';
+import { parseExpectations, runExpectations, type CheckResult } from '../engine/analyses/expectations';
 import type { Cell } from '../engine/result';
 import { CliError } from './load-files';
 
@@ -16,6 +16,13 @@ export async function check(args: string[], load: (files: string[]) => Promise<{
   if (checks.length === 0) throw new CliError(`${values.expect}: no "-- check: NAME" headers found`);
   const { engine } = await load(positionals);
   const results = await runExpectations(checks, (sql, max) => engine.query(sql, max));
+  return printResults(results, values.expect) > 0 ? 1 : 0;
+}
+
+/** Prints one PASS/FAIL line per check (with the first counter-example and its event) and a total; returns how many failed. `source`: where the checks came from (one per result, or one for all). */
+export function printResults(results: CheckResult[], source: string | string[]): number {
+  const from = (i: number) => (typeof source === 'string' ? source : source[i]);
+  const where = (r: CheckResult) => (r.line > 0 ? `${from(results.indexOf(r))}:${r.line}` : from(results.indexOf(r)));
   const show = (v: Cell) => (v === null ? 'NULL' : String(v));
   for (const r of results) {
     if (r.passed) {
@@ -23,10 +30,10 @@ export async function check(args: string[], load: (files: string[]) => Promise<{
       continue;
     }
     if (r.error !== undefined) {
-      console.log(`FAIL  ${r.name} (${values.expect}:${r.line}): query error: ${r.error}`);
+      console.log(`FAIL  ${r.name} (${where(r)}): query error: ${r.error}`);
       continue;
     }
-    console.log(`FAIL  ${r.name} (${values.expect}:${r.line}): ${r.failures} counter-example${r.failures === 1 ? '' : 's'}`);
+    console.log(`FAIL  ${r.name} (${where(r)}): ${r.failures} counter-example${r.failures === 1 ? '' : 's'}`);
     console.log(
       `      first: ${Object.entries(r.first!)
         .map(([k, v]) => `${k}=${show(v)}`)
@@ -41,5 +48,5 @@ export async function check(args: string[], load: (files: string[]) => Promise<{
   }
   const failed = results.filter((r) => !r.passed).length;
   console.log(`${results.length - failed} passed, ${failed} failed`);
-  return failed > 0 ? 1 : 0;
+  return failed;
 }

@@ -6,6 +6,7 @@ import { formatResult } from './format';
 import { CliError, readInputFiles } from './load-files';
 import { serveStatic } from './serve';
 import { summarize } from './summary';
+import { COMPARE_HELP } from './compare';
 
 /** What \`otpscope COMMAND --help\` prints. */
 const COMMAND_HELP: Record<string, string> = {
@@ -28,6 +29,7 @@ tables and the analysis macros over the files in native DuckDB (docs/SCHEMA.md, 
 
 Loads the files and runs the expectations (SQL checks, docs/EXPECTATIONS.md): one line per check, pass or fail
 with its first counter-example event. Exit 1 when a check fails: usable in CI.`,
+  compare: COMPARE_HELP,
   serve: `otpscope serve [DIR] [--port 5173] [--host 127.0.0.1]
 
 Serves the built analyzer (dist/, or DIR) on localhost; everything runs in the page, nothing is uploaded.`,
@@ -105,6 +107,13 @@ export async function main(argv: string[]): Promise<number> {
       case 'export': {
         const { exportParquet } = await import('./export');
         return await exportParquet(rest, loadEngine);
+      }
+      case 'compare': {
+        // Recording B loads beside A through a second connection of the same database, which the native engine's
+        // thread does not offer yet: compare uses DuckDB-WASM unless told otherwise (and then says why not).
+        if (!args.some((a) => a === '--engine' || a.startsWith('--engine='))) engineKind = 'wasm';
+        const { compare } = await import('./compare');
+        return await compare(rest, loadEngine);
       }
       case 'check': {
         const { check } = await import('./check');

@@ -9,6 +9,7 @@ import { transfer } from 'comlink';
 import type { Engine, InputFile, LoadOptions, LoadProgress, LoadReport } from './engine';
 import { SqlConsole, type ConsoleOptions, type ConsoleResult } from './console';
 import { bindViews, latestViews } from './views';
+import { Comparison } from './compare/comparison';
 
 export class SupersededError extends Error {
   constructor() {
@@ -30,6 +31,14 @@ export function createEngineApi(open: () => Promise<Engine>) {
     if (!db) throw new Error('the SQL console runs on DuckDB-WASM only');
     return (sqlConsole = new SqlConsole(db));
   };
+  let comparison: Comparison | undefined;
+  const comparisonOf = async () => {
+    if (comparison) return comparison;
+    const db = (await engine()).db.wasm;
+    // Recording B loads through a second connection of the same DuckDB-WASM database.
+    if (!db) throw new Error('comparing recordings runs on DuckDB-WASM only');
+    return (comparison = new Comparison(db));
+  };
 
   /** Per-key generation counters: a request superseded by a newer one with the same key is not run. */
   const generations = new Map<string, number>();
@@ -48,7 +57,10 @@ export function createEngineApi(open: () => Promise<Engine>) {
 
     /** Loads files; the bytes are moved to the engine (transferred), not copied. `options.limits` raises the archive size ceilings. */
     async load(files: InputFile[], onProgress?: (p: LoadProgress) => void, options?: LoadOptions): Promise<LoadReport> {
-      return (await engine()).load(files, onProgress, options);
+      const report = await (await engine()).load(files, onProgress, options);
+      // A's tables changed under the comparison: rebuild it.
+      if (comparison?.loaded) comparison.build();
+      return report;
     },
 
     async cancelLoad(): Promise<void> {
@@ -93,9 +105,35 @@ export function createEngineApi(open: () => Promise<Engine>) {
       return transfer(bytes, [bytes.buffer]);
     },
 
+    /**
+     * Comparing with a second recording B (src/engine/compare): B loads into
+     * schema `b` of the same database and keeps its own timeline (`compare.b`
+     * is every view over B); the compare tables appear in `views.compareTables`.
+     */
+    compare: {
+      /** Loads B (replacing any previous B; bytes transferred) and builds the compare tables. */
+      async load(files: InputFile[], onProgress?: (p: LoadProgress) => void, options?: LoadOptions): Promise<LoadReport> {
+        return (await comparisonOf()).load(files, onProgress, options);
+      },
+      /** A's process `a` is B's process `b` (null: no counterpart); rebuilds the tables. */
+      async setMatch(a: { node: string; pid: string } | null, b: { node: string; pid: string } | null): Promise<void> {
+        (await comparisonOf()).setMatch(a, b);
+      },
+      async resetMatches(): Promise<void> {
+        (await comparisonOf()).resetMatches();
+      },
+      /** Forgets B and the compare tables. */
+      async clear(): Promise<void> {
+        comparison?.clear();
+      },
+      /** Every view, over recording B. */
+      b: bindViews(async (text: string, maxRows?: number) => (await comparisonOf()).engineB.query(text, maxRows)),
+    },
+
     /** Sets anomaly thresholds (the `params` table) and recomputes the anomalies. */
     async setParams(values: Record<string, number>): Promise<void> {
       (await engine()).setParams(values);
+      if (comparison?.loaded) comparison.setParams(values);
     },
   };
 }

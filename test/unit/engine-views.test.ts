@@ -100,6 +100,18 @@ describe('the engine API through the bridge (demo.zip)', () => {
       'views.timelineArea': () => c.bridge.views.timelineArea(span.start, [workerA], 0, 1e9),
       'views.chartBusiest': () => c.bridge.views.chartBusiest(3),
       'views.chartSeries': () => c.bridge.views.chartSeries(span.start, [workerA], 0, 1e8, 10),
+      // Comparing with a recording B (in this order: load B first, clear it last).
+      'compare.load': () => c.bridge.compare.load([input('demo.zip')]),
+      'views.compareLoaded': async () => expect(await c.bridge.views.compareLoaded()).toBe(true),
+      'views.compareTables': () => c.bridge.views.compareTables(),
+      'views.compareMatches': () => c.bridge.views.compareMatches(),
+      'compare.b': async () => expect((await c.bridge.compare.b.eventPlace(0))?.seq).toBe(0),
+      'compare.setMatch': () => c.bridge.compare.setMatch(workerA, workerB),
+      'compare.resetMatches': () => c.bridge.compare.resetMatches(),
+      'compare.clear': async () => {
+        await c.bridge.compare.clear();
+        expect(await c.bridge.views.compareLoaded()).toBe(false);
+      },
     };
     const members = Object.entries(c.api).flatMap(([k, v]) => (typeof v === 'function' ? [k] : Object.keys(v as object).map((m) => `${k}.${m}`)));
     const latest = members.filter((m) => m.startsWith('latest.'));

@@ -17,6 +17,7 @@ import { sourceOfEvent } from './source';
 import { causalChain } from './causality';
 import { sequenceProcesses, sequenceRows, sequenceSuggested } from './sequence';
 import { callsInFlight, mailboxAt, stateAt, stateChanges, stateChangesAround } from './state';
+import { compareLoaded, compareMatches, compareTables } from './compare';
 
 export const VIEWS = {
   overview,
@@ -48,6 +49,9 @@ export const VIEWS = {
   timelineArea,
   chartBusiest,
   chartSeries,
+  compareLoaded,
+  compareTables,
+  compareMatches,
 };
 
 type ViewFns = typeof VIEWS;

@@ -1,7 +1,7 @@
 import { PANELS, type Panel, type ProcessRef, type Window } from './session.svelte';
 
 /**
- * The view as the URL hash records it: `#a=demo.zip&p=state&pid=node|<0.1.0>&t=…&v=start-end&seq=12`.
+ * The view as the URL hash records it: `#a=demo.zip&b=after.zip&p=state&pid=node|<0.1.0>&t=…&v=start-end&seq=12`.
  * Times are absolute ns (the same archive has the same timestamps), so a link
  * reopens the same view once the same archive is loaded.
  */
@@ -12,11 +12,14 @@ export interface HashState {
   cursor: bigint | null;
   view: Window | null;
   seq: number | null;
+  /** Recording B's file names (the compare view). */
+  compare?: string | null;
 }
 
 export function encodeHash(h: HashState): string {
   const q = new URLSearchParams();
   if (h.archive) q.set('a', h.archive);
+  if (h.compare) q.set('b', h.compare);
   if (h.panel) q.set('p', h.panel);
   if (h.process) q.set('pid', `${h.process.node}|${h.process.pid}`);
   if (h.seq !== null) q.set('seq', String(h.seq));
@@ -41,10 +44,11 @@ export function parseHash(hash: string): HashState {
     cursor: int(q.get('t')),
     view: vs && vs[0] !== null && vs[1] !== null && vs[0] < vs[1] ? { start: vs[0], end: vs[1] } : null,
     seq: seq !== null && /^\d+$/.test(seq) ? Number(seq) : null,
+    compare: q.get('b'),
   };
 }
 
 /** The parts whose change deserves a history entry (back goes to the previous panel or selection, not every cursor nudge). */
 export function majorKey(h: HashState): string {
-  return [h.archive, h.panel, h.process?.node, h.process?.pid, h.seq].join('\u0000');
+  return [h.archive, h.compare, h.panel, h.process?.node, h.process?.pid, h.seq].join('\u0000');
 }

@@ -17,10 +17,12 @@ export function syncHash(session: Session): void {
     cursor: session.cursor,
     view: session.view && session.span && session.view.start === session.span.start && session.view.end === session.span.end ? null : session.view,
     seq: session.selectedSeq,
+    compare: session.compareWith ?? session.compareWanted,
   });
 
   const apply = (h: HashState) => {
     if (h.panel) session.panel = h.panel;
+    if (h.compare !== session.compareWith) session.compareWanted = h.compare ?? null;
     session.selectProcess(h.process);
     session.selectedSeq = h.seq;
     session.setCursor(h.cursor);

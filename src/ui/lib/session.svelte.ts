@@ -11,7 +11,20 @@ export interface Window {
   end: bigint;
 }
 
-export const PANELS = ['overview', 'timeline', 'sequence', 'state', 'calls', 'charts', 'causality', 'anomalies', 'source', 'sql', 'expectations'] as const;
+export const PANELS = [
+  'overview',
+  'timeline',
+  'sequence',
+  'state',
+  'calls',
+  'charts',
+  'causality',
+  'anomalies',
+  'source',
+  'sql',
+  'expectations',
+  'compare',
+] as const;
 export type Panel = (typeof PANELS)[number];
 
 /**
@@ -43,6 +56,10 @@ export class Session {
   cursor = $state<bigint | null>(null);
   /** The visible window of time-based views (timeline, charts). */
   view = $state.raw<Window | null>(null);
+  /** Recording B's file names while comparing (the compare view), for the URL hash. */
+  compareWith = $state<string | null>(null);
+  /** The B a link named (`#b=`), until it is loaded. */
+  compareWanted = $state<string | null>(null);
 
   async start(): Promise<void> {
     try {

@@ -1,4 +1,4 @@
-import type { TermNode } from './term-parse';
+import type { TermNode } from '../../engine/text-terms/parse';
 
 /**
  * Reprints a parsed Elixir inspect term in Erlang syntax (`~p`-like, one

@@ -9,12 +9,18 @@ import type { Panel, Session } from '../lib/session.svelte';
  */
 export type View = Component<{ session: Session }>;
 
-const external = import.meta.glob<{ default: View }>(['./timeline/Timeline.svelte', './sequence/SequenceDiagram.svelte', './charts/Charts.svelte']);
+const external = import.meta.glob<{ default: View }>([
+  './timeline/Timeline.svelte',
+  './sequence/SequenceDiagram.svelte',
+  './charts/Charts.svelte',
+  './compare/Compare.svelte',
+]);
 
 export const EXTERNAL: Partial<Record<Panel, () => Promise<{ default: View }>>> = {
   timeline: external['./timeline/Timeline.svelte'],
   sequence: external['./sequence/SequenceDiagram.svelte'],
   charts: external['./charts/Charts.svelte'],
+  compare: external['./compare/Compare.svelte'],
 };
 
 export const PANEL_LABELS: Record<Panel, string> = {
@@ -29,4 +35,5 @@ export const PANEL_LABELS: Record<Panel, string> = {
   source: 'Source',
   sql: 'SQL',
   expectations: 'Expectations',
+  compare: 'Compare',
 };

@@ -1,4 +1,4 @@
-import { childrenOf, isContainer, type TermNode } from './term-parse';
+import { childrenOf, isContainer, type TermNode } from './parse';
 
 /**
  * A structural diff of two parsed states, for the state inspector: maps
