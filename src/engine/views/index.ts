@@ -17,6 +17,7 @@ import { sourceOfEvent } from './source';
 import { causalChain } from './causality';
 import { sequenceProcesses, sequenceRows, sequenceSuggested } from './sequence';
 import { callsInFlight, mailboxAt, stateAt, stateChanges, stateChangesAround } from './state';
+import { markdownReport } from './report';
 
 export const VIEWS = {
   overview,
@@ -48,6 +49,7 @@ export const VIEWS = {
   timelineArea,
   chartBusiest,
   chartSeries,
+  markdownReport,
 };
 
 type ViewFns = typeof VIEWS;
