@@ -100,6 +100,7 @@ describe('the engine API through the bridge (demo.zip)', () => {
       'views.timelineArea': () => c.bridge.views.timelineArea(span.start, [workerA], 0, 1e9),
       'views.chartBusiest': () => c.bridge.views.chartBusiest(3),
       'views.chartSeries': () => c.bridge.views.chartSeries(span.start, [workerA], 0, 1e8, 10),
+      'views.checkLink': () => c.bridge.views.checkLink(workerA, 0),
       'views.markdownReport': () => c.bridge.views.markdownReport({ archive: 'demo.zip', link: '#a=demo.zip' }),
     };
     const members = Object.entries(c.api).flatMap(([k, v]) => (typeof v === 'function' ? [k] : Object.keys(v as object).map((m) => `${k}.${m}`)));

@@ -18,6 +18,7 @@ import { causalChain } from './causality';
 import { sequenceProcesses, sequenceRows, sequenceSuggested } from './sequence';
 import { callsInFlight, mailboxAt, stateAt, stateChanges, stateChangesAround } from './state';
 import { markdownReport } from './report';
+import { checkLink } from './link';
 
 export const VIEWS = {
   overview,
@@ -50,6 +51,7 @@ export const VIEWS = {
   chartBusiest,
   chartSeries,
   markdownReport,
+  checkLink,
 };
 
 type ViewFns = typeof VIEWS;
