@@ -29,7 +29,7 @@ describe('otpscope report --markdown', () => {
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       expect(r.stdout).toBe(expected(md));
-    });
+    }, 180_000);
 
   test('--link puts the analyzer address in; --top limits each section', () => {
     const r = cli('report', 'test/fixtures/archives/crash.zip', '--markdown', '--top', '1', '--link', 'https://example.org/otpscope/#a=crash.zip&p=calls');
@@ -38,14 +38,14 @@ describe('otpscope report --markdown', () => {
     expect(r.stdout).toContain('### Anomalies (the first 1 of 6, most severe first)');
     expect(r.stdout).toContain('### Slowest calls (the 1 slowest)');
     expect(r.stdout).toContain('### Crashes (the first 1 of 3)');
-  });
+  }, 180_000);
 
   test('without --markdown, or with a bad --top, it is a usage error naming the flag', () => {
     const none = cli('report', 'test/fixtures/archives/crash.zip');
     expect([none.status, none.stderr]).toEqual([2, 'otpscope: report needs --markdown (the only format so far)\n']);
     const bad = cli('report', 'test/fixtures/archives/crash.zip', '--markdown', '--top', 'x');
     expect([bad.status, bad.stderr]).toEqual([2, 'otpscope: --top needs a positive whole number, got "x"\n']);
-  });
+  }, 180_000);
 });
 
 describe('Markdown from untrusted trace text', () => {
