@@ -24,7 +24,9 @@ export default defineConfig({
     svelte(),
     { name: 'otpscope-csp', transformIndexHtml: (html: string) => html.replace('%OTPSCOPE_CSP%', CONTENT_SECURITY_POLICY) },
     VitePWA({
-      registerType: 'autoUpdate',
+      // A new version waits until the user says so (src/ui/components/UpdatePrompt.svelte): activating it under a
+      // loaded trace would mix old and new chunks, and a reload would lose the trace.
+      registerType: 'prompt',
       injectRegister: null,
       manifest: {
         name: 'otpscope',
@@ -33,6 +35,9 @@ export default defineConfig({
         theme_color: '#1f2937',
         background_color: '#111827',
         display: 'standalone',
+        // The installed app opens recordings from the desktop ("Open with"); the files reach the page through
+        // window.launchQueue (src/ui/lib/launch-files.ts). ttb: a log's .ti file; the log itself has no extension.
+        file_handlers: [{ action: './', accept: { 'application/zip': ['.zip'], 'application/octet-stream': ['.trace', '.ti'] } }],
         icons: [
           { src: 'icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' },
           { src: 'icon-192.png', sizes: '192x192', type: 'image/png' },

@@ -30,6 +30,12 @@ tables and the analysis macros over the files in native DuckDB (docs/SCHEMA.md, 
 Loads the files and runs the expectations (SQL checks, docs/EXPECTATIONS.md): one line per check, pass or fail
 with its first counter-example event. Exit 1 when a check fails: usable in CI.`,
   compare: COMPARE_HELP,
+  report: `otpscope report FILE... --markdown [--link URL] [--top N]
+
+Loads the files and prints a report to paste into an issue next to the archive: what was recorded, the top
+anomalies with their evidence, the slowest calls, the crashes with their exit reasons and the state before the
+last callback. The same text as the analyzer's "Copy as Markdown". --link: the analyzer's address of the view to
+point to (default: the hash that opens these files); --top N: how many of each (default 5).`,
   serve: `otpscope serve [DIR] [--port 5173] [--host 127.0.0.1]
 
 Serves the built analyzer (dist/, or DIR) on localhost; everything runs in the page, nothing is uploaded.`,
@@ -114,6 +120,10 @@ export async function main(argv: string[]): Promise<number> {
         if (!args.some((a) => a === '--engine' || a.startsWith('--engine='))) engineKind = 'wasm';
         const { compare } = await import('./compare');
         return await compare(rest, loadEngine);
+      }
+      case 'report': {
+        const { report } = await import('./report');
+        return await report(rest, loadEngine);
       }
       case 'check': {
         const { check } = await import('./check');

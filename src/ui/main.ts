@@ -6,9 +6,4 @@ const target = document.getElementById('app');
 if (target === null) throw new Error('#app element missing from index.html');
 mount(App, { target });
 
-// Offline support: the service worker precaches the app, the worker and the DuckDB wasm.
-if ('serviceWorker' in navigator && import.meta.env.PROD) {
-  navigator.serviceWorker.register('./sw.js').catch(() => {
-    /* private windows and file:// have no service workers; the app still runs */
-  });
-}
+// The service worker (offline support) is registered by UpdatePrompt.svelte, which also offers its updates.

@@ -112,6 +112,8 @@ describe('the engine API through the bridge (demo.zip)', () => {
         await c.bridge.compare.clear();
         expect(await c.bridge.views.compareLoaded()).toBe(false);
       },
+      'views.checkLink': () => c.bridge.views.checkLink(workerA, 0),
+      'views.markdownReport': () => c.bridge.views.markdownReport({ archive: 'demo.zip', link: '#a=demo.zip' }),
     };
     const members = Object.entries(c.api).flatMap(([k, v]) => (typeof v === 'function' ? [k] : Object.keys(v as object).map((m) => `${k}.${m}`)));
     const latest = members.filter((m) => m.startsWith('latest.'));

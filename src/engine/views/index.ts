@@ -18,6 +18,8 @@ import { causalChain } from './causality';
 import { sequenceProcesses, sequenceRows, sequenceSuggested } from './sequence';
 import { callsInFlight, mailboxAt, stateAt, stateChanges, stateChangesAround } from './state';
 import { compareLoaded, compareMatches, compareTables } from './compare';
+import { markdownReport } from './report';
+import { checkLink } from './link';
 
 export const VIEWS = {
   overview,
@@ -52,6 +54,8 @@ export const VIEWS = {
   compareLoaded,
   compareTables,
   compareMatches,
+  markdownReport,
+  checkLink,
 };
 
 type ViewFns = typeof VIEWS;

@@ -1,0 +1,55 @@
+// Helpers for tests that serve the site some other way (a sub-path, the airgapped package) and cut the network.
+import { spawn } from 'node:child_process';
+import assert from 'node:assert/strict';
+
+/** Waits for the engine and for the service worker to be active (it has precached the app by then). */
+export async function readyWithServiceWorker(page) {
+  await page.getByTestId('engine-status').filter({ hasText: /ready/ }).waitFor({ timeout: 120_000 });
+  assert.equal(await page.evaluate(async () => (await navigator.serviceWorker.ready).active?.state), 'activated');
+}
+
+/** Cuts the context's network and proves it: navigator.onLine turns false and a request no cache can answer fails. */
+export async function cutNetwork(context, page) {
+  await context.setOffline(true);
+  await page.waitForFunction(() => navigator.onLine === false, null, { timeout: 60_000 });
+  await assertNetworkGone(page);
+}
+
+export async function assertNetworkGone(page) {
+  const uncached = await page.evaluate(() =>
+    fetch(`./not-precached-${Date.now()}.txt`).then(
+      (r) => `answered ${r.status}`,
+      () => 'failed',
+    ),
+  );
+  assert.equal(uncached, 'failed', 'the network is cut');
+}
+
+/** Loads a file through the start page's file input and waits for the process tree. */
+export async function loadThroughPicker(page, file) {
+  await page.getByTestId('file-input').setInputFiles(file);
+  await page.getByTestId('process-row').first().waitFor({ timeout: 120_000 });
+}
+
+/** Runs `node args...`, resolving with the first line matching `pattern` on stdout; returns the match and a stop function. */
+export async function startNode(args, pattern, cwd) {
+  const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const match = await new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = pattern.exec(out);
+      if (m) resolve(m);
+    });
+    child.on('exit', (code) => reject(new Error(`node ${args.join(' ')} exited ${code}: ${err}${out}`)));
+  });
+  const stop = () =>
+    new Promise((r) => {
+      if (child.exitCode !== null || child.signalCode !== null) return r();
+      child.once('exit', r);
+      child.kill();
+    });
+  return { match, stop };
+}
