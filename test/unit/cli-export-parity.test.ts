@@ -75,10 +75,10 @@ describe('native DuckDB on exported Parquet gives the same answers', () => {
         `SELECT * FROM effects(10, 3) ORDER BY ALL`,
       ],
     );
-  }, 60_000);
+  }, 300_000);
   it('mailbox flood', async () => {
     await parity(['mailbox-flood.zip'], [`SELECT * FROM mailbox_at(${at(400)}) ORDER BY ALL`, `SELECT * FROM state_at(${at(400)}) ORDER BY ALL`]);
-  }, 60_000);
+  }, 300_000);
   it('two nodes', async () => {
     await parity(
       ['cross-node-a.zip', 'cross-node-b.zip'],
@@ -88,5 +88,5 @@ describe('native DuckDB on exported Parquet gives the same answers', () => {
         `SELECT * FROM links_at(${at(10)}) UNION ALL SELECT NULL, NULL, NULL, NULL, 0`,
       ],
     );
-  }, 60_000);
+  }, 300_000);
 });

@@ -34,7 +34,7 @@ describe('compare: before and after three deliberate changes', () => {
   let c: Awaited<ReturnType<typeof compare>>;
   beforeAll(async () => {
     c = await compare('compare-before.zip', 'compare-after.zip');
-  }, 120_000);
+  }, 300_000);
 
   it('calls: only the slowed callback is slower; the unchanged groups are not reported', () => {
     expect(pick(c.tables.calls, 'callee', 'shape', 'n_a', 'n_b', 'change')).toEqual([['Scn.Price', '{:quote, _}', 6, 6, 'slower']]);
@@ -159,13 +159,13 @@ describe('compare: the same scenario twice', () => {
     // A's own tables are untouched by B
     expect(c.engine.query(`SELECT count(*) FROM events`).rows).toEqual(c.engine.query(`SELECT count(*) FROM main.events`).rows);
     expect(c.engine.query(`SELECT count(*) FROM processes WHERE pid IN (SELECT pid FROM b.processes WHERE name = 'Scn.Cart')`).rows).toEqual([[0]]);
-  }, 120_000);
+  }, 300_000);
 
   it("passes 'p95 ratio < 1.5' (microsecond jitter below 1 ms is not a ratio)", async () => {
     const c = await compare('compare-before.zip', 'compare-before-again.zip');
     const [r] = await runExpectations([compileCompareExpectation('p95 ratio < 1.5')], (sql, max) => c.engine.query(sql, max));
     expect(r.passed).toBe(true);
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('compare: thresholds', () => {
@@ -181,7 +181,7 @@ describe('compare: thresholds', () => {
       ['slow_callback_floor_ms', 1000],
     ]);
     expect((await compareTables((q, max) => engine.query(q, max))).anomalies.map((r) => r.kind)).toEqual(['crash']);
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('shapes and expectations', () => {

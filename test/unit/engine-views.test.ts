@@ -55,7 +55,7 @@ describe('the engine API through the bridge (demo.zip)', () => {
     expect(report.errors).toEqual([]);
     expect(progress).toContain('ingesting'); // the callback crossed the channel (later ones may still be on their way)
     span = (await c.bridge.views.traceSpan())!;
-  }, 120_000);
+  }, 300_000);
   afterAll(() => c.close());
 
   test('every method and every view of EngineApi is reachable through the bridge and answers', async () => {
@@ -125,7 +125,7 @@ describe('the engine API through the bridge (demo.zip)', () => {
     const newer = c.bridge.latest.eventPlace('k', 2);
     await expect(older).rejects.toThrow(/superseded/);
     expect((await newer)?.seq).toBe(2);
-  }, 120_000);
+  }, 300_000);
 
   test('input bytes are moved to the engine, not copied', async () => {
     const fresh = connect();
@@ -136,7 +136,7 @@ describe('the engine API through the bridge (demo.zip)', () => {
     } finally {
       fresh.close();
     }
-  }, 120_000);
+  }, 300_000);
 
   test('overview: the recorder ground truth, by kind and in total', async () => {
     const truth = expected('demo.zip');
@@ -167,7 +167,7 @@ describe('the engine API through the bridge (demo.zip)', () => {
     } finally {
       fresh.close();
     }
-  }, 120_000);
+  }, 300_000);
 
   test('state at an instant, its neighbours and the mailbox, against the recorder ground truth', async () => {
     const states = expected('demo.zip').states['OtpscopeDemo.WorkerA'];
@@ -260,7 +260,7 @@ describe('the SQL console: its own connection, read-only, cancellable, time-limi
   beforeAll(async () => {
     c = connect();
     await c.bridge.load([input('demo.zip')]);
-  }, 120_000);
+  }, 300_000);
   afterAll(() => c.close());
 
   test.each([
@@ -292,14 +292,14 @@ describe('the SQL console: its own connection, read-only, cancellable, time-limi
     expect(o.totals.events).toBe(65);
     await expect(runaway).rejects.toThrow(/time limit \(3 s\)/);
     expect((await c.bridge.console.run('SELECT 42 AS x')).rows).toEqual([[42]]);
-  }, 120_000);
+  }, 300_000);
 
   test('cancel stops a running query', async () => {
     const runaway = c.bridge.console.run('SELECT count(*) FROM range(10000000000000)');
     await c.bridge.views.traceSpan(); // the query is running by now
     await c.bridge.console.cancel();
     await expect(runaway).rejects.toThrow(/cancelled/);
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('one definition of each thing', () => {
@@ -341,5 +341,5 @@ describe('one definition of each thing', () => {
     });
     expect(r.stdout).toMatch(/^4 passed, 0 failed$/m);
     expect(r.status).toBe(0);
-  }, 120_000);
+  }, 300_000);
 });
