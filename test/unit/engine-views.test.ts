@@ -100,6 +100,8 @@ describe('the engine API through the bridge (demo.zip)', () => {
       'views.timelineArea': () => c.bridge.views.timelineArea(span.start, [workerA], 0, 1e9),
       'views.chartBusiest': () => c.bridge.views.chartBusiest(3),
       'views.chartSeries': () => c.bridge.views.chartSeries(span.start, [workerA], 0, 1e8, 10),
+      'views.searchTrace': () => c.bridge.views.searchTrace('WorkerA'),
+      'views.processTable': () => c.bridge.views.processTable(),
     };
     const members = Object.entries(c.api).flatMap(([k, v]) => (typeof v === 'function' ? [k] : Object.keys(v as object).map((m) => `${k}.${m}`)));
     const latest = members.filter((m) => m.startsWith('latest.'));

@@ -17,6 +17,9 @@ import { sourceOfEvent } from './source';
 import { causalChain } from './causality';
 import { sequenceProcesses, sequenceRows, sequenceSuggested } from './sequence';
 import { callsInFlight, mailboxAt, stateAt, stateChanges, stateChangesAround } from './state';
+// Finding things: the omnibox and the process table.
+import { searchTrace } from './search';
+import { processTable } from './process-table';
 
 export const VIEWS = {
   overview,
@@ -48,6 +51,8 @@ export const VIEWS = {
   timelineArea,
   chartBusiest,
   chartSeries,
+  searchTrace,
+  processTable,
 };
 
 type ViewFns = typeof VIEWS;
