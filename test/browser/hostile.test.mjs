@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { startSite, openBrowser, blockOtherOrigins } from './harness.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const PANELS = ['overview', 'timeline', 'sequence', 'state', 'calls', 'charts', 'causality', 'anomalies', 'source', 'sql', 'expectations'];
+const PANELS = ['overview', 'processes', 'timeline', 'sequence', 'state', 'calls', 'charts', 'causality', 'anomalies', 'source', 'sql', 'expectations'];
 let site, browser, context, outside, dir, archive;
 
 before(async () => {

@@ -11,7 +11,20 @@ export interface Window {
   end: bigint;
 }
 
-export const PANELS = ['overview', 'timeline', 'sequence', 'state', 'calls', 'charts', 'causality', 'anomalies', 'source', 'sql', 'expectations'] as const;
+export const PANELS = [
+  'overview',
+  'processes',
+  'timeline',
+  'sequence',
+  'state',
+  'calls',
+  'charts',
+  'causality',
+  'anomalies',
+  'source',
+  'sql',
+  'expectations',
+] as const;
 export type Panel = (typeof PANELS)[number];
 
 /**
@@ -43,6 +56,19 @@ export class Session {
   cursor = $state<bigint | null>(null);
   /** The visible window of time-based views (timeline, charts). */
   view = $state.raw<Window | null>(null);
+
+  /**
+   * A request to the timeline to zoom to the selection ("Show in the
+   * timeline"); `id` grows with each request so the same selection can be
+   * shown again after the user moved away.
+   */
+  focus = $state.raw<{ id: number } | null>(null);
+
+  /** Opens the timeline zoomed to the selected event (or the selected process's life) with its lane in view. */
+  showInTimeline(): void {
+    this.panel = 'timeline';
+    this.focus = { id: (this.focus?.id ?? 0) + 1 };
+  }
 
   async start(): Promise<void> {
     try {
