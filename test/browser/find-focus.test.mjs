@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
-import { startSite, openBrowser, fixture, screenshotDir } from './harness.mjs';
+import { startSite, openBrowser, fixture, screenshotDir, openPanel } from './harness.mjs';
 import { parseNs } from './timeline-helpers.mjs';
 
 let site, browser, context;
@@ -120,7 +120,7 @@ test('search: Enter selects the first match and opens it in the timeline, Enter 
 test('process table: sorts by a column both ways, filters, and a row selects the process everywhere', async () => {
   const page = await context.newPage();
   await load(page);
-  await page.getByTestId('tab-processes').click();
+  await openPanel(page, 'processes');
   const rows = page.getByTestId('process-table-row');
   await rows.first().waitFor({ timeout: 60_000 });
   const column = async (i) => page.locator('[data-testid=process-table-row]').evaluateAll((trs, j) => trs.map((tr) => tr.children[j].textContent.trim()), i);
@@ -177,7 +177,7 @@ test('a process selected elsewhere has its lane in view in the timeline; Show in
   await page.setViewportSize({ width: 1024, height: 700 });
   await load(page, true);
   // The process whose lane is drawn last (below the fold on a 700 px window).
-  await page.getByTestId('tab-timeline').click();
+  await openPanel(page, 'timeline');
   await timelineReady(page);
   const last = await page.evaluate(() => {
     let best = null;
@@ -208,7 +208,7 @@ test('a process selected elsewhere has its lane in view in the timeline; Show in
     .filter({ hasText: /visible/ })
     .waitFor();
   const whole = await windowNs();
-  await page.getByTestId('tab-state').click();
+  await openPanel(page, 'state');
   await page.getByTestId('search-input').fill(':ping');
   await page.getByTestId('search-input').press('Enter');
   await page.waitForFunction(() => new URLSearchParams(location.hash.slice(1)).has('seq'), null, { timeout: 60_000 });
