@@ -111,3 +111,34 @@ for (const [w, h] of [
         await browser.close();
       }
     });
+
+test('the theme switch overrides the system setting and is remembered across visits', async () => {
+  const { browser, context } = await openBrowser({ colorScheme: 'dark' });
+  try {
+    const page = await context.newPage();
+    await page.goto(site.origin + '/');
+    const bg = () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    const theme = page.getByTestId('theme-select');
+    await theme.waitFor();
+    // Follows the system by default.
+    assert.equal(await theme.inputValue(), 'system');
+    assert.equal(await bg(), 'rgb(15, 17, 23)');
+    await theme.selectOption('light');
+    assert.equal(await bg(), 'rgb(255, 255, 255)');
+    await page.reload();
+    await page.getByTestId('theme-select').waitFor();
+    assert.equal(await page.getByTestId('theme-select').inputValue(), 'light');
+    assert.equal(await bg(), 'rgb(255, 255, 255)', 'kept across visits, over the dark system setting');
+    await page.getByTestId('theme-select').selectOption('system');
+    assert.equal(await bg(), 'rgb(15, 17, 23)');
+    // "system" follows the OS when it changes.
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.waitForFunction(() => getComputedStyle(document.documentElement).backgroundColor === 'rgb(255, 255, 255)');
+    await page.getByTestId('theme-select').selectOption('dark');
+    await page.reload();
+    await page.getByTestId('theme-select').waitFor();
+    assert.equal(await bg(), 'rgb(15, 17, 23)', 'dark over a light system');
+  } finally {
+    await browser.close();
+  }
+});
