@@ -231,3 +231,46 @@ test('a process selected elsewhere has its lane in view in the timeline; Show in
   await page.screenshot({ path: `${screenshotDir}/show-in-timeline-1024-light.png` });
   await page.close();
 });
+
+test('the wheel scrolls the lanes, Ctrl+wheel zooms at the pointer, and zooming out stops at the trace', async () => {
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await load(page, true);
+  await openPanel(page, 'timeline');
+  await timelineReady(page);
+  await page
+    .getByTestId('timeline-window')
+    .filter({ hasText: /visible/ })
+    .waitFor();
+  const visible = async () => parseNs(await page.getByTestId('timeline-window').innerText());
+  const windowStart = async () => parseNs((await page.getByTestId('timeline-window').innerText()).split(',')[1]);
+  const whole = await visible();
+  const first = await page.evaluate(() => window.__otpscopeTimeline.lanes()[0]);
+  const top = () => page.evaluate(({ node, pid }) => window.__otpscopeTimeline.laneTop(node, pid), first);
+  const y0 = await top();
+  const box = await page.getByTestId('timeline-canvas').boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.wheel(0, 120);
+  await page.waitForFunction(({ f, y }) => window.__otpscopeTimeline.laneTop(f.node, f.pid) < y, { f: first, y: y0 });
+  assert.equal(await visible(), whole, 'the wheel alone does not zoom');
+  // Ctrl+wheel zooms in at the pointer.
+  await page.keyboard.down('Control');
+  for (let i = 0; i < 3; i++) await page.mouse.wheel(0, -300);
+  await page.keyboard.up('Control');
+  await page.waitForFunction((w) => {
+    const m = document.querySelector('[data-testid=timeline-window]').textContent.match(/([\d.]+)\s*(ns|µs|ms|s)\b/);
+    return m && Number(m[1]) * { ns: 1, µs: 1e3, ms: 1e6, s: 1e9 }[m[2]] < w / 2;
+  }, whole);
+  assert.ok((await top()) < y0, 'zooming keeps the lanes where they were scrolled');
+  // Far out: never wider than the whole trace (what Fit shows), never before its start.
+  await page.keyboard.down('Control');
+  for (let i = 0; i < 8; i++) await page.mouse.wheel(0, 600);
+  await page.keyboard.up('Control');
+  await page.waitForFunction((w) => {
+    const m = document.querySelector('[data-testid=timeline-window]').textContent.match(/([\d.]+)\s*(ns|µs|ms|s)\b/);
+    return m && Number(m[1]) * { ns: 1, µs: 1e3, ms: 1e6, s: 1e9 }[m[2]] > w * 0.95;
+  }, whole);
+  assert.ok((await visible()) <= whole * 1.001, `${await visible()} <= ${whole}`);
+  assert.ok((await windowStart()) >= -whole * 0.011, 'starts within the margin before the trace');
+  await page.close();
+});

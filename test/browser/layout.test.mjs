@@ -142,3 +142,43 @@ test('the theme switch overrides the system setting and is remembered across vis
     await browser.close();
   }
 });
+
+test('? lists the shortcuts in every view (the timeline its own), and WASD moves the timeline from outside it', async () => {
+  const { browser, page } = await openDemo({ width: 1440, height: 900 });
+  try {
+    for (const p of PANELS) {
+      await openPanel(page, p);
+      await page.locator('body').click({ position: { x: 5, y: 5 } }); // focus outside any text field
+      await page.keyboard.press('?');
+      if (p === 'timeline') {
+        await page.getByTestId('timeline-help').waitFor();
+        await page.keyboard.press('Escape');
+        await page.getByTestId('timeline-help').waitFor({ state: 'detached' });
+        assert.equal(await page.getByTestId('help').count(), 0, 'one list at a time');
+        continue;
+      }
+      await page.getByTestId('help').waitFor();
+      if (p === 'processes') assert.match(await page.getByTestId('help-view').innerText(), /show the process in the timeline/);
+      await page.keyboard.press('Escape');
+      await page.getByTestId('help').waitFor({ state: 'detached' });
+    }
+    // Typing ? in a text field is text.
+    await page.getByTestId('search-input').fill('');
+    await page.getByTestId('search-input').press('?');
+    assert.equal(await page.getByTestId('help').count(), 0);
+    assert.equal(await page.getByTestId('search-input').inputValue(), '?');
+    // WASD reaches the timeline while the focus is on a tab (not a text field).
+    await openPanel(page, 'timeline');
+    await page
+      .getByTestId('timeline-window')
+      .filter({ hasText: /visible/ })
+      .waitFor();
+    const before = await page.getByTestId('timeline-window').innerText();
+    await page.getByTestId('tab-timeline').focus();
+    await page.keyboard.down('w');
+    await page.waitForFunction((b) => document.querySelector('[data-testid=timeline-window]').textContent !== b, before);
+    await page.keyboard.up('w');
+  } finally {
+    await browser.close();
+  }
+});

@@ -29,14 +29,16 @@ async function canvasBox() {
   return page.getByTestId('timeline-canvas').boundingBox();
 }
 
-/** Wheel-zooms at event `seq` until the window is under `ns` wide. */
+/** Ctrl+wheel-zooms at event `seq` until the window is under `ns` wide. */
 async function zoomTo(seq, ns) {
   const box = await canvasBox();
   for (let i = 0; i < 60 && (await visibleNs()) > ns; i++) {
     const p = await locate(seq);
     assert.ok(p, `event ${seq} has a lane`);
     await page.mouse.move(box.x + Math.min(Math.max(p.x, 180), box.width - 10), box.y + p.y);
+    await page.keyboard.down('Control'); // Ctrl+wheel zooms; the wheel alone scrolls the lanes
     await page.mouse.wheel(0, -400);
+    await page.keyboard.up('Control');
     await page.waitForTimeout(90);
   }
   await page.waitForTimeout(400); // the zoomed tile arrives
