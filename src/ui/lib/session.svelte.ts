@@ -38,6 +38,10 @@ export class Session {
   duckdbVersion = $state<string | null>(null);
   loading = $state(false);
   progress = $state.raw<LoadProgress | null>(null);
+  /** The load in flight: when it began (performance.now()), and when each of its phases began. */
+  loadClock = $state.raw<{ started: number; phases: Partial<Record<LoadProgress['phase'] | 'engine', number>> } | null>(null);
+  /** performance.now() when the engine answered (null: still starting). */
+  engineReadyAt = $state<number | null>(null);
   /** Every load's report, oldest first; errors from one load never erase earlier loads. */
   reports = $state.raw<LoadReport[]>([]);
   error = $state<string | null>(null);
@@ -73,6 +77,7 @@ export class Session {
   async start(): Promise<void> {
     try {
       this.duckdbVersion = await this.bridge.version();
+      this.engineReadyAt = performance.now();
     } catch (e) {
       this.error = `the engine failed to start: ${e instanceof Error ? e.message : String(e)}`;
     }
@@ -87,8 +92,15 @@ export class Session {
     this.loading = true;
     this.error = null;
     this.progress = null;
+    const started = performance.now();
+    this.loadClock = { started, phases: this.engineReadyAt === null ? { engine: started } : {} };
     try {
-      const report = await this.bridge.load(inputs, (p) => (this.progress = p));
+      const report = await this.bridge.load(inputs, (p) => {
+        this.progress = p;
+        const clock = this.loadClock;
+        if (clock && clock.started === started && clock.phases[p.phase] === undefined)
+          this.loadClock = { started, phases: { ...clock.phases, [p.phase]: performance.now() } };
+      });
       this.reports = [...this.reports, report];
       if (report.sources.length > 0) {
         this.archive = this.reports.flatMap((r) => r.sources.map((s) => s.name)).join('+');
