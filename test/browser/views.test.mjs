@@ -266,6 +266,38 @@ test('SQL console: run, error inline, export CSV with the rows', async () => {
   await page.close();
 });
 
+test('SQL console: times read from the trace start (raw on hover and in exports), a row naming a seq or a pid selects it, exports are named after the archive and the query', async () => {
+  const page = await context.newPage();
+  await load(page, 'demo.zip');
+  await openPanel(page, 'sql');
+  await page.getByTestId('sql-input').fill("SELECT seq, ts, pid, node FROM events WHERE kind = 'send' ORDER BY seq LIMIT 3");
+  await page.getByTestId('sql-run').click();
+  await page.getByTestId('sql-rowcount').filter({ hasText: '3 rows' }).waitFor();
+  const row = page.getByTestId('result-table').locator('tbody tr').nth(1);
+  const tsCell = row.locator('td').nth(1);
+  assert.match(await tsCell.innerText(), /^\+[\d.]+ (ns|µs|ms|s)$/);
+  const raw = await tsCell.getAttribute('title');
+  assert.match(raw, /^\d{15,}$/, 'the raw ns on hover');
+  const seq = await row.locator('td').first().innerText();
+  await row.click();
+  await page.waitForFunction((s) => new URLSearchParams(location.hash.slice(1)).get('seq') === s, seq);
+  await page
+    .getByTestId('event-detail')
+    .filter({ hasText: `#${seq}` })
+    .waitFor();
+  assert.equal(await row.getAttribute('class').then((c) => /selected/.test(c)), true, 'the row of the selected event is marked');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('sql-export-csv').click()]);
+  assert.match(download.suggestedFilename(), /^demo-events-\d{4}-\d\d-\d\d\.csv$/);
+  assert.match(await readFile(await download.path(), 'utf8'), new RegExp(`,${raw},`), 'exports keep the raw value');
+  // A row with only a pid selects the process.
+  await page.getByTestId('sql-input').fill("SELECT pid, count(*) AS n FROM events WHERE pid = '<0.138.0>' GROUP BY pid");
+  await page.getByTestId('sql-run').click();
+  await page.getByTestId('sql-rowcount').filter({ hasText: '1 row' }).waitFor();
+  await page.getByTestId('result-table').locator('tbody tr').first().click();
+  await page.waitForFunction(() => new URLSearchParams(location.hash.slice(1)).get('pid')?.endsWith('<0.138.0>'));
+  await page.close();
+});
+
 test('the URL hash round-trips: reload with it, load the same archive, same view; back works', async () => {
   const page = await context.newPage();
   await load(page, 'demo.zip');
