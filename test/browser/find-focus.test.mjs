@@ -21,9 +21,9 @@ after(async () => {
 });
 
 /** Loads the test fixture, or with `bundled` the app's own demo (more processes than fit a 700 px window). */
-async function load(page, bundled = false) {
+async function load(page, bundled = false, hash = '') {
   page.on('pageerror', (e) => console.error('pageerror:', e.message));
-  await page.goto(site.origin + (bundled ? '/?demo' : '/'));
+  await page.goto(site.origin + (bundled ? '/?demo' : '/') + hash);
   if (!bundled) await page.getByTestId('file-input').setInputFiles(fixture('archives/demo.zip'));
   await page.getByTestId('process-row').first().waitFor({ timeout: 120_000 });
 }
@@ -175,7 +175,7 @@ test('process table: sorts by a column both ways, filters, and a row selects the
 test('a process selected elsewhere has its lane in view in the timeline; Show in the timeline and F zoom to the selection', async () => {
   const page = await context.newPage();
   await page.setViewportSize({ width: 1024, height: 700 });
-  await load(page, true);
+  await load(page, true, '#fold='); // every group open: more lanes than the window shows
   // The process whose lane is drawn last (below the fold on a 700 px window).
   await openPanel(page, 'timeline');
   await timelineReady(page);
@@ -235,7 +235,7 @@ test('a process selected elsewhere has its lane in view in the timeline; Show in
 test('the wheel scrolls the lanes, Ctrl+wheel zooms at the pointer, and zooming out stops at the trace', async () => {
   const page = await context.newPage();
   await page.setViewportSize({ width: 1024, height: 700 });
-  await load(page, true);
+  await load(page, true, '#fold='); // every group open: more lanes than the window shows
   await openPanel(page, 'timeline');
   await timelineReady(page);
   await page
@@ -272,5 +272,50 @@ test('the wheel scrolls the lanes, Ctrl+wheel zooms at the pointer, and zooming 
   }, whole);
   assert.ok((await visible()) <= whole * 1.001, `${await visible()} <= ${whole}`);
   assert.ok((await windowStart()) >= -whole * 0.011, 'starts within the margin before the trace');
+  await page.close();
+});
+
+test('lanes: runtime groups start folded, a click folds or opens a group, P pins the selected lane on top; both survive a reload through the URL', async () => {
+  const page = await context.newPage();
+  await load(page);
+  await openPanel(page, 'timeline');
+  await timelineReady(page);
+  const top = (pid) => page.evaluate((p) => window.__otpscopeTimeline.laneTop('nonode@nohost', p), pid);
+  // The demo's own application (WorkerA, WorkerB) is open and first; the runtime's group is folded.
+  await page.waitForFunction(() => window.__otpscopeTimeline.laneTop('nonode@nohost', '<0.139.0>') !== null);
+  assert.equal(await top('<0.44.0>'), null, ':application_controller is in a folded group');
+  const rows = await page.evaluate(() => window.__otpscopeTimeline.lanes().map((l) => window.__otpscopeTimeline.laneTop(l.node, l.pid)));
+  assert.ok(rows.filter((y) => y !== null).length >= 2);
+  // Click the folded group's header (in the names column) to open it.
+  const box = await page.getByTestId('timeline-canvas').boundingBox();
+  const headerY = await page.evaluate(() => {
+    const app = window.__otpscopeTimeline.laneTop('nonode@nohost', '<0.138.0>');
+    const b = window.__otpscopeTimeline.laneTop('nonode@nohost', '<0.139.0>');
+    return Math.max(app, b) + 30 + 10; // the row after the application's last lane: the folded group's header
+  });
+  await page.mouse.click(box.x + 40, box.y + headerY);
+  await page.waitForFunction(() => window.__otpscopeTimeline.laneTop('nonode@nohost', '<0.44.0>') !== null);
+  assert.match(await hashParam(page, 'fold'), /^$|^[^<]*$/, 'the folds are in the URL');
+  // Pin WorkerB: its lane moves to the top.
+  await page.locator('[data-testid=process-row][data-pid="<0.138.0>"]').first().click();
+  await page.getByTestId('timeline-canvas').focus();
+  await page.keyboard.press('p');
+  await page.waitForFunction(
+    () =>
+      window.__otpscopeTimeline.laneTop('nonode@nohost', '<0.138.0>') < window.__otpscopeTimeline.laneTop('nonode@nohost', '<0.139.0>') &&
+      window.__otpscopeTimeline.laneTop('nonode@nohost', '<0.138.0>') <= 24 + 20,
+  );
+  assert.equal(await hashParam(page, 'pin'), 'nonode@nohost|<0.138.0>');
+  // A reload with the URL keeps both.
+  const url = page.url();
+  await page.goto('about:blank');
+  await page.goto(url);
+  await page.getByTestId('file-input').setInputFiles(fixture('archives/demo.zip'));
+  await page.getByTestId('process-row').first().waitFor({ timeout: 120_000 });
+  await openPanel(page, 'timeline');
+  await timelineReady(page);
+  await page.waitForFunction(() => window.__otpscopeTimeline.laneTop('nonode@nohost', '<0.44.0>') !== null, null, { timeout: 60_000 });
+  await page.waitForFunction(() => window.__otpscopeTimeline.laneTop('nonode@nohost', '<0.138.0>') <= 24 + 20);
+  await page.screenshot({ path: `${screenshotDir}/lanes-pinned-1440-light.png` });
   await page.close();
 });

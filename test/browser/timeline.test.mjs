@@ -137,6 +137,16 @@ test('clicking a message arrow selects its receive event', async () => {
 });
 
 test('shift+drag over every lane summarises the area (counts by kind, processes, messages)', async () => {
+  // Open every group (the runtime's start folded) through the URL, as a shared link would.
+  await page.evaluate(() => {
+    const q = new URLSearchParams(location.hash.slice(1));
+    q.set('fold', '');
+    location.hash = q.toString();
+  });
+  await page
+    .locator('[title="processes shown / with events"]')
+    .filter({ hasText: /^7\/7$/ })
+    .waitFor();
   await fitAll();
   const box = await canvasBox();
   await page.mouse.move(box.x + 172, box.y + 30);

@@ -12,6 +12,9 @@ export interface HashState {
   cursor: bigint | null;
   view: Window | null;
   seq: number | null;
+  /** Pinned timeline lanes (`node|pid`); folded timeline groups (null: the default folding). */
+  pins: string[];
+  folded: string[] | null;
 }
 
 export function encodeHash(h: HashState): string {
@@ -22,6 +25,9 @@ export function encodeHash(h: HashState): string {
   if (h.seq !== null) q.set('seq', String(h.seq));
   if (h.cursor !== null) q.set('t', String(h.cursor));
   if (h.view) q.set('v', `${h.view.start}_${h.view.end}`);
+  // Lane keys and group names hold '|' and '›' but never a newline: one entry per line.
+  if (h.pins.length > 0) q.set('pin', h.pins.join('\n'));
+  if (h.folded !== null) q.set('fold', h.folded.join('\n'));
   return q.toString();
 }
 
@@ -41,6 +47,8 @@ export function parseHash(hash: string): HashState {
     cursor: int(q.get('t')),
     view: vs && vs[0] !== null && vs[1] !== null && vs[0] < vs[1] ? { start: vs[0], end: vs[1] } : null,
     seq: seq !== null && /^\d+$/.test(seq) ? Number(seq) : null,
+    pins: (q.get('pin') ?? '').split('\n').filter(Boolean),
+    folded: q.has('fold') ? (q.get('fold') ?? '').split('\n').filter(Boolean) : null,
   };
 }
 

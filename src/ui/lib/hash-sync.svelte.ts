@@ -17,12 +17,16 @@ export function syncHash(session: Session): void {
     cursor: session.cursor,
     view: session.view && session.span && session.view.start === session.span.start && session.view.end === session.span.end ? null : session.view,
     seq: session.selectedSeq,
+    pins: session.pinnedLanes,
+    folded: session.foldedGroups,
   });
 
   const apply = (h: HashState) => {
     if (h.panel) session.panel = h.panel;
     session.selectProcess(h.process);
     session.selectedSeq = h.seq;
+    session.pinnedLanes = h.pins;
+    session.foldedGroups = h.folded;
     session.setCursor(h.cursor);
     if (h.view) session.setView(h.view);
     else if (session.span) session.setView(session.span);

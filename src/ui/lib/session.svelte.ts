@@ -58,6 +58,10 @@ export class Session {
   chosenProcesses = $state.raw<ProcessRef[]>([]);
   selectedSeq = $state<number | null>(null);
   cursor = $state<bigint | null>(null);
+  /** Timeline lanes pinned to the top (`node|pid`, in pin order). */
+  pinnedLanes = $state.raw<string[]>([]);
+  /** Timeline groups folded to their header; null: the default (runtime and OTP groups folded). */
+  foldedGroups = $state.raw<string[] | null>(null);
   /** The visible window of time-based views (timeline, charts). */
   view = $state.raw<Window | null>(null);
 
