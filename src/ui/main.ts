@@ -1,6 +1,9 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
 import './app.css';
+import { initTheme } from './lib/theme';
+
+initTheme();
 
 const target = document.getElementById('app');
 if (target === null) throw new Error('#app element missing from index.html');

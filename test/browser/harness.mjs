@@ -75,3 +75,15 @@ export async function blockOtherOrigins(context, origin, letThrough = []) {
 
 export const fixture = (name) => path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures', name);
 export const screenshotDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-results');
+
+/**
+ * Opens a view by its tab: in the strip, or in the "More" menu when the window is too narrow for every tab
+ * (src/ui/components/TabStrip.svelte).
+ */
+export async function openPanel(page, panel) {
+  const tab = page.getByTestId(`tab-${panel}`);
+  await page.getByTestId('tabs').waitFor({ timeout: 120_000 });
+  if (!(await tab.isVisible())) await page.getByTestId('tabs-more').click();
+  await tab.click();
+  await page.getByTestId(`panel-${panel}`).waitFor();
+}

@@ -10,10 +10,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startSite, openBrowser, blockOtherOrigins } from './harness.mjs';
+import { startSite, openBrowser, blockOtherOrigins, openPanel } from './harness.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const PANELS = ['overview', 'timeline', 'sequence', 'state', 'calls', 'charts', 'causality', 'anomalies', 'source', 'sql', 'expectations'];
+const PANELS = ['overview', 'processes', 'timeline', 'sequence', 'state', 'calls', 'charts', 'causality', 'anomalies', 'source', 'sql', 'expectations'];
 let site, browser, context, outside, dir, archive;
 
 before(async () => {
@@ -82,7 +82,7 @@ test('the hostile archive shows as text in every view: no dialog, no injected no
 
   const seen = {};
   for (const p of PANELS) {
-    await page.getByTestId(`tab-${p}`).click();
+    await openPanel(page, p);
     await page.getByTestId(`panel-${p}`).waitFor();
     // Views fill in from the engine asynchronously: give each a moment to draw what it has.
     await page.waitForTimeout(1500);
@@ -90,12 +90,12 @@ test('the hostile archive shows as text in every view: no dialog, no injected no
     assert.deepEqual(await page.evaluate(injected), [], `injected markup in the ${p} view`);
   }
   // The state inspector shows the state's markup literally, keys and values.
-  await page.getByTestId('tab-state').click();
+  await openPanel(page, 'state');
   const state = page.getByTestId('state-term');
   await state.filter({ hasText: "<script>alert('state')</script>" }).waitFor({ timeout: 30_000 });
   assert.match(await state.innerText(), /<svg onload=alert\('key'\)>/);
   // The SQL console's result table: terms, names and exit reasons as text.
-  await page.getByTestId('tab-sql').click();
+  await openPanel(page, 'sql');
   await page
     .getByTestId('sql-input')
     .fill(

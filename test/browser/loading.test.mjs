@@ -225,3 +225,44 @@ test('a dbg trace with monotonic timestamps and no wall-clock offset says so ins
   assert.doesNotMatch(text, /19[0-9]{2}-\d\d-\d\d/);
   await page.close();
 });
+
+test('a drop is accepted while the engine is still starting, and the load shows its stages, counts and elapsed time', async () => {
+  const page = await context.newPage();
+  await page.goto(site.origin + '/');
+  await page.getByTestId('drop-zone').waitFor();
+  // Record every state of the load panel (stages last milliseconds on a fast machine).
+  await page.evaluate(() => {
+    window.__stages = [];
+    new MutationObserver(() => {
+      const panel = document.querySelector('[data-testid=load-panel]');
+      if (!panel) return;
+      const stages = [...panel.querySelectorAll('[data-testid=load-stage]')].map((li) => `${li.dataset.stage}:${li.dataset.state}`).join(' ');
+      const elapsed = panel.querySelector('[data-testid=load-elapsed]')?.textContent ?? '';
+      window.__stages.push({ stages, text: panel.textContent, elapsed });
+    }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
+  const statusAtDrop = await page.getByTestId('engine-status').innerText();
+  await dropFiles(page, '[data-testid=drop-zone]', [{ name: 'demo.zip', path: fixture('archives/demo.zip') }]);
+  await page.getByTestId('process-tree').waitFor({ timeout: 120_000 });
+  assert.match(await page.getByTestId('sources').innerText(), /demo\.zip/);
+  const seen = await page.evaluate(() => window.__stages);
+  assert.ok(seen.length > 0, 'the load panel was shown');
+  const all = seen.map((s) => s.stages).join('\n');
+  // Each stage was the active one at some point, and the ones before it were done by then.
+  for (const stage of ['reading', 'ingesting', 'analysing']) assert.match(all, new RegExp(`${stage}:(active|done)`), stage);
+  assert.ok(
+    seen.some((s) => /reading:done ingesting:done analysing:active/.test(s.stages)),
+    all,
+  );
+  assert.ok(
+    seen.every((s) => /^\d+(\.\d)? s$/.test(s.elapsed)),
+    'elapsed time in seconds',
+  );
+  assert.ok(
+    seen.some((s) => /events/.test(s.text)),
+    'counts',
+  );
+  // A drop made before the engine answered waits for it, and says so.
+  if (/starting/.test(statusAtDrop)) assert.match(all, /engine:(active|done)/);
+  await page.close();
+});

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { startSite, openBrowser, blockOtherOrigins, fixture } from './harness.mjs';
+import { startSite, openBrowser, blockOtherOrigins, fixture, openPanel } from './harness.mjs';
 
 let site, browser, context, outside, canary, canaryUrl;
 const hits = [];
@@ -38,7 +38,7 @@ test('SQL in the console cannot name a URL: every way is refused and nothing lea
   await page.getByTestId('engine-status').filter({ hasText: /ready/ }).waitFor({ timeout: 60_000 });
   await page.getByTestId('file-input').setInputFiles(fixture('archives/demo.zip'));
   await page.getByTestId('process-row').first().waitFor({ timeout: 60_000 });
-  await page.getByTestId('tab-sql').click();
+  await openPanel(page, 'sql');
   const u = canaryUrl;
   const statements = [
     `SELECT * FROM read_csv('${u}/read_csv.csv')`,

@@ -80,6 +80,9 @@ test('the process tree and the detail pane resize by drag or keys, and keep thei
   await page.goto(site.origin + '/?demo');
   await page.getByTestId('process-row').first().waitFor({ timeout: 60_000 });
   const width = (id) => page.getByTestId(id).evaluate((el) => Math.round(el.getBoundingClientRect().width));
+  // The detail pane is folded while it has nothing to show: select a process to open it.
+  await page.getByTestId('process-row').first().click();
+  await page.getByTestId('detail-splitter').waitFor();
   const before = await width('sidebar');
   const handle = await page.getByTestId('sidebar-splitter').boundingBox();
   await page.mouse.move(handle.x + handle.width / 2, handle.y + 200);
@@ -97,6 +100,7 @@ test('the process tree and the detail pane resize by drag or keys, and keep thei
   // A new visit keeps both widths; a double click gives the default back.
   await page.reload();
   await page.getByTestId('process-row').first().waitFor({ timeout: 60_000 });
+  await page.getByTestId('detail-splitter').waitFor(); // the URL kept the selected process
   assert.equal(await width('sidebar'), dragged);
   assert.equal(await width('detailpane'), detail + 32);
   await page.getByTestId('sidebar-splitter').dblclick();

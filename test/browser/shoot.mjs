@@ -1,5 +1,5 @@
 // Ad-hoc: node test/browser/shoot.mjs [scheme] [panel...] — loads the demo and screenshots panels to test-results/.
-import { startSite, openBrowser, screenshotDir } from './harness.mjs';
+import { startSite, openBrowser, screenshotDir, openPanel } from './harness.mjs';
 const [scheme = 'light', ...panels] = process.argv.slice(2);
 const site = await startSite();
 const { browser, context } = await openBrowser({ colorScheme: scheme });
@@ -22,7 +22,7 @@ for (const p of panels) {
     await page.waitForTimeout(300);
     continue;
   }
-  await page.getByTestId('tab-' + p).click();
+  await openPanel(page, p);
   await page.waitForTimeout(700);
   await page.screenshot({ path: `${screenshotDir}/x-${scheme}-${p}.png` });
 }

@@ -29,14 +29,16 @@ async function canvasBox() {
   return page.getByTestId('timeline-canvas').boundingBox();
 }
 
-/** Wheel-zooms at event `seq` until the window is under `ns` wide. */
+/** Ctrl+wheel-zooms at event `seq` until the window is under `ns` wide. */
 async function zoomTo(seq, ns) {
   const box = await canvasBox();
   for (let i = 0; i < 60 && (await visibleNs()) > ns; i++) {
     const p = await locate(seq);
     assert.ok(p, `event ${seq} has a lane`);
     await page.mouse.move(box.x + Math.min(Math.max(p.x, 180), box.width - 10), box.y + p.y);
+    await page.keyboard.down('Control'); // Ctrl+wheel zooms; the wheel alone scrolls the lanes
     await page.mouse.wheel(0, -400);
+    await page.keyboard.up('Control');
     await page.waitForTimeout(90);
   }
   await page.waitForTimeout(400); // the zoomed tile arrives
@@ -135,6 +137,16 @@ test('clicking a message arrow selects its receive event', async () => {
 });
 
 test('shift+drag over every lane summarises the area (counts by kind, processes, messages)', async () => {
+  // Open every group (the runtime's start folded) through the URL, as a shared link would.
+  await page.evaluate(() => {
+    const q = new URLSearchParams(location.hash.slice(1));
+    q.set('fold', '');
+    location.hash = q.toString();
+  });
+  await page
+    .locator('[title="processes shown / with events"]')
+    .filter({ hasText: /^7\/7$/ })
+    .waitFor();
   await fitAll();
   const box = await canvasBox();
   await page.mouse.move(box.x + 172, box.y + 30);

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { startSite, openBrowser, fixture, screenshotDir } from './harness.mjs';
+import { startSite, openBrowser, fixture, screenshotDir, openPanel } from './harness.mjs';
 
 let site, browser, context;
 
@@ -93,7 +93,7 @@ test('state inspector: state at the cursor, diff, step through changes, Erlang s
   const page = await context.newPage();
   await load(page, 'demo.zip');
   await row(page, '<0.139.0>').click();
-  await page.getByTestId('tab-state').click();
+  await openPanel(page, 'state');
   const term = page.getByTestId('state-term');
   await term.waitFor();
   // At the end of the trace: the last state.
@@ -129,7 +129,7 @@ test('state inspector: a GenServer idle while recorded shows the state read at s
   // test/scenarios/start_states.exs: Scn.Cache <0.152.0> ran before the recording and handled nothing in it.
   await load(page, 'scenarios/start-states.zip');
   await row(page, '<0.152.0>').click();
-  await page.getByTestId('tab-state').click();
+  await openPanel(page, 'state');
   await page.getByTestId('state-term').filter({ hasText: '"b" =>' }).waitFor();
   assert.match(await page.getByTestId('state-origin').innerText(), /read when the recording started/);
   assert.match(await page.getByTestId('state-diff').innerText(), /first recorded state \(read at start\)/);
@@ -166,7 +166,7 @@ test('causality: why did this happen? shows the chain as a graph and a list to c
   await load(page, 'demo.zip');
   // WorkerB's second handle_call: caused by A's call message.
   await row(page, '<0.138.0>').click();
-  await page.getByTestId('tab-state').click();
+  await openPanel(page, 'state');
   await page.getByTestId('state-term').filter({ hasText: 'pings_received: 3' }).waitFor();
   await page.locator('.meta button.link').click();
   await page.getByTestId('why').click();
@@ -193,7 +193,7 @@ test('causality: why did this happen? shows the chain as a graph and a list to c
 test('calls, anomalies, source and expectations views', async () => {
   const page = await context.newPage();
   await load(page, 'demo.zip');
-  await page.getByTestId('tab-calls').click();
+  await openPanel(page, 'calls');
   const calls = page.getByTestId('calls-table');
   await calls.waitFor();
   assert.match(await calls.innerText(), /:ping/);
@@ -203,16 +203,16 @@ test('calls, anomalies, source and expectations views', async () => {
 
   // Source: select WorkerA's handle_info return and open its source.
   await row(page, '<0.139.0>').click();
-  await page.getByTestId('tab-state').click();
+  await openPanel(page, 'state');
   await page.getByTestId('state-term').waitFor();
   await page.locator('.meta button.link').click();
-  await page.getByTestId('tab-source').click();
+  await openPanel(page, 'source');
   const src = page.getByTestId('source');
   await src.locator('.ln.hl').waitFor({ timeout: 30_000 });
   assert.match(await src.locator('.ln.hl').innerText(), /def (init|handle_info)/);
   assert.match(await src.innerText(), /Elixir\.OtpscopeDemo\.WorkerA\.ex/);
 
-  await page.getByTestId('tab-expectations').click();
+  await openPanel(page, 'expectations');
   await page.getByTestId('expectations-run').click();
   await page.getByTestId('expectations-summary').waitFor();
   assert.match(await page.getByTestId('expectations-summary').innerText(), /\d+ passed, \d+ failed/);
@@ -220,7 +220,7 @@ test('calls, anomalies, source and expectations views', async () => {
 
   const crash = await context.newPage();
   await load(crash, 'crash.zip');
-  await crash.getByTestId('tab-anomalies').click();
+  await openPanel(crash, 'anomalies');
   const list = crash.getByTestId('anomaly-list');
   await list.locator('tbody tr').first().waitFor();
   assert.match(await list.innerText(), /crash/);
@@ -235,7 +235,7 @@ test('calls, anomalies, source and expectations views', async () => {
 test('SQL console: run, error inline, export CSV with the rows', async () => {
   const page = await context.newPage();
   await load(page, 'demo.zip');
-  await page.getByTestId('tab-sql').click();
+  await openPanel(page, 'sql');
   await page.getByTestId('sql-schema').locator('summary').first().waitFor();
   assert.match(await page.getByTestId('sql-schema').innerText(), /events/);
   await page.getByTestId('sql-input').fill('SELECT nope FROM events');
@@ -266,11 +266,43 @@ test('SQL console: run, error inline, export CSV with the rows', async () => {
   await page.close();
 });
 
+test('SQL console: times read from the trace start (raw on hover and in exports), a row naming a seq or a pid selects it, exports are named after the archive and the query', async () => {
+  const page = await context.newPage();
+  await load(page, 'demo.zip');
+  await openPanel(page, 'sql');
+  await page.getByTestId('sql-input').fill("SELECT seq, ts, pid, node FROM events WHERE kind = 'send' ORDER BY seq LIMIT 3");
+  await page.getByTestId('sql-run').click();
+  await page.getByTestId('sql-rowcount').filter({ hasText: '3 rows' }).waitFor();
+  const row = page.getByTestId('result-table').locator('tbody tr').nth(1);
+  const tsCell = row.locator('td').nth(1);
+  assert.match(await tsCell.innerText(), /^\+[\d.]+ (ns|µs|ms|s)$/);
+  const raw = await tsCell.getAttribute('title');
+  assert.match(raw, /^\d{15,}$/, 'the raw ns on hover');
+  const seq = await row.locator('td').first().innerText();
+  await row.click();
+  await page.waitForFunction((s) => new URLSearchParams(location.hash.slice(1)).get('seq') === s, seq);
+  await page
+    .getByTestId('event-detail')
+    .filter({ hasText: `#${seq}` })
+    .waitFor();
+  assert.equal(await row.getAttribute('class').then((c) => /selected/.test(c)), true, 'the row of the selected event is marked');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('sql-export-csv').click()]);
+  assert.match(download.suggestedFilename(), /^demo-events-\d{4}-\d\d-\d\d\.csv$/);
+  assert.match(await readFile(await download.path(), 'utf8'), new RegExp(`,${raw},`), 'exports keep the raw value');
+  // A row with only a pid selects the process.
+  await page.getByTestId('sql-input').fill("SELECT pid, count(*) AS n FROM events WHERE pid = '<0.138.0>' GROUP BY pid");
+  await page.getByTestId('sql-run').click();
+  await page.getByTestId('sql-rowcount').filter({ hasText: '1 row' }).waitFor();
+  await page.getByTestId('result-table').locator('tbody tr').first().click();
+  await page.waitForFunction(() => new URLSearchParams(location.hash.slice(1)).get('pid')?.endsWith('<0.138.0>'));
+  await page.close();
+});
+
 test('the URL hash round-trips: reload with it, load the same archive, same view; back works', async () => {
   const page = await context.newPage();
   await load(page, 'demo.zip');
   await row(page, '<0.139.0>').click();
-  await page.getByTestId('tab-state').click();
+  await openPanel(page, 'state');
   await page.getByTestId('state-term').filter({ hasText: 'count: 3' }).waitFor();
   await page.getByTestId('state-prev').click();
   await page.getByTestId('state-term').filter({ hasText: 'count: 2' }).waitFor();
@@ -282,7 +314,7 @@ test('the URL hash round-trips: reload with it, load the same archive, same view
   const cursor = await page.getByTestId('cursor-time').innerText();
 
   // Back: the previous selection (the state panel without the step is the same major view; the panel before was overview).
-  await page.getByTestId('tab-sql').click();
+  await openPanel(page, 'sql');
   await page.waitForTimeout(100);
   await page.goBack();
   await page.getByTestId('state-term').waitFor();

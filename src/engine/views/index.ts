@@ -20,6 +20,9 @@ import { callsInFlight, mailboxAt, stateAt, stateChanges, stateChangesAround } f
 import { compareLoaded, compareMatches, compareTables } from './compare';
 import { markdownReport } from './report';
 import { checkLink } from './link';
+// Finding things: the omnibox and the process table.
+import { searchTrace } from './search';
+import { processTable } from './process-table';
 
 export const VIEWS = {
   overview,
@@ -56,6 +59,8 @@ export const VIEWS = {
   compareMatches,
   markdownReport,
   checkLink,
+  searchTrace,
+  processTable,
 };
 
 type ViewFns = typeof VIEWS;

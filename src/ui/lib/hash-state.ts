@@ -14,6 +14,9 @@ export interface HashState {
   seq: number | null;
   /** Recording B's file names (the compare view). */
   compare?: string | null;
+  /** Pinned timeline lanes (`node|pid`); folded timeline groups (null: the default folding). */
+  pins: string[];
+  folded: string[] | null;
 }
 
 export function encodeHash(h: HashState): string {
@@ -25,6 +28,9 @@ export function encodeHash(h: HashState): string {
   if (h.seq !== null) q.set('seq', String(h.seq));
   if (h.cursor !== null) q.set('t', String(h.cursor));
   if (h.view) q.set('v', `${h.view.start}_${h.view.end}`);
+  // Lane keys and group names hold '|' and '›' but never a newline: one entry per line.
+  if (h.pins.length > 0) q.set('pin', h.pins.join('\n'));
+  if (h.folded !== null) q.set('fold', h.folded.join('\n'));
   return q.toString();
 }
 
@@ -45,6 +51,8 @@ export function parseHash(hash: string): HashState {
     view: vs && vs[0] !== null && vs[1] !== null && vs[0] < vs[1] ? { start: vs[0], end: vs[1] } : null,
     seq: seq !== null && /^\d+$/.test(seq) ? Number(seq) : null,
     compare: q.get('b'),
+    pins: (q.get('pin') ?? '').split('\n').filter(Boolean),
+    folded: q.has('fold') ? (q.get('fold') ?? '').split('\n').filter(Boolean) : null,
   };
 }
 

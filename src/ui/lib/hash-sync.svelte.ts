@@ -18,6 +18,8 @@ export function syncHash(session: Session): void {
     view: session.view && session.span && session.view.start === session.span.start && session.view.end === session.span.end ? null : session.view,
     seq: session.selectedSeq,
     compare: session.compareWith ?? session.compareWanted,
+    pins: session.pinnedLanes,
+    folded: session.foldedGroups,
   });
 
   const apply = (h: HashState) => {
@@ -25,6 +27,8 @@ export function syncHash(session: Session): void {
     if (h.compare !== session.compareWith) session.compareWanted = h.compare ?? null;
     session.selectProcess(h.process);
     session.selectedSeq = h.seq;
+    session.pinnedLanes = h.pins;
+    session.foldedGroups = h.folded;
     session.setCursor(h.cursor);
     if (h.view) session.setView(h.view);
     else if (session.span) session.setView(session.span);

@@ -13,6 +13,7 @@ export interface Window {
 
 export const PANELS = [
   'overview',
+  'processes',
   'timeline',
   'sequence',
   'state',
@@ -38,6 +39,10 @@ export class Session {
   duckdbVersion = $state<string | null>(null);
   loading = $state(false);
   progress = $state.raw<LoadProgress | null>(null);
+  /** The load in flight: when it began (performance.now()), and when each of its phases began. */
+  loadClock = $state.raw<{ started: number; phases: Partial<Record<LoadProgress['phase'] | 'engine', number>> } | null>(null);
+  /** performance.now() when the engine answered (null: still starting). */
+  engineReadyAt = $state<number | null>(null);
   /** Every load's report, oldest first; errors from one load never erase earlier loads. */
   reports = $state.raw<LoadReport[]>([]);
   error = $state<string | null>(null);
@@ -54,6 +59,10 @@ export class Session {
   chosenProcesses = $state.raw<ProcessRef[]>([]);
   selectedSeq = $state<number | null>(null);
   cursor = $state<bigint | null>(null);
+  /** Timeline lanes pinned to the top (`node|pid`, in pin order). */
+  pinnedLanes = $state.raw<string[]>([]);
+  /** Timeline groups folded to their header; null: the default (runtime and OTP groups folded). */
+  foldedGroups = $state.raw<string[] | null>(null);
   /** The visible window of time-based views (timeline, charts). */
   view = $state.raw<Window | null>(null);
   /** Recording B's file names while comparing (the compare view), for the URL hash. */
@@ -61,9 +70,23 @@ export class Session {
   /** The B a link named (`#b=`), until it is loaded. */
   compareWanted = $state<string | null>(null);
 
+  /**
+   * A request to the timeline to zoom to the selection ("Show in the
+   * timeline"); `id` grows with each request so the same selection can be
+   * shown again after the user moved away.
+   */
+  focus = $state.raw<{ id: number } | null>(null);
+
+  /** Opens the timeline zoomed to the selected event (or the selected process's life) with its lane in view. */
+  showInTimeline(): void {
+    this.panel = 'timeline';
+    this.focus = { id: (this.focus?.id ?? 0) + 1 };
+  }
+
   async start(): Promise<void> {
     try {
       this.duckdbVersion = await this.bridge.version();
+      this.engineReadyAt = performance.now();
     } catch (e) {
       this.error = `the engine failed to start: ${e instanceof Error ? e.message : String(e)}`;
     }
@@ -78,8 +101,15 @@ export class Session {
     this.loading = true;
     this.error = null;
     this.progress = null;
+    const started = performance.now();
+    this.loadClock = { started, phases: this.engineReadyAt === null ? { engine: started } : {} };
     try {
-      const report = await this.bridge.load(inputs, (p) => (this.progress = p));
+      const report = await this.bridge.load(inputs, (p) => {
+        this.progress = p;
+        const clock = this.loadClock;
+        if (clock && clock.started === started && clock.phases[p.phase] === undefined)
+          this.loadClock = { started, phases: { ...clock.phases, [p.phase]: performance.now() } };
+      });
       this.reports = [...this.reports, report];
       if (report.sources.length > 0) {
         this.archive = this.reports.flatMap((r) => r.sources.map((s) => s.name)).join('+');

@@ -25,6 +25,7 @@ export const EXTERNAL: Partial<Record<Panel, () => Promise<{ default: View }>>> 
 
 export const PANEL_LABELS: Record<Panel, string> = {
   overview: 'Overview',
+  processes: 'Processes',
   timeline: 'Timeline',
   sequence: 'Sequence',
   state: 'State',

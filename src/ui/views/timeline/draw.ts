@@ -148,7 +148,7 @@ export function drawFrame(f: Frame): void {
       ctx.fillRect(0, y, GUTTER_W, r.h);
       ctx.fillStyle = pal.muted;
       ctx.font = '600 11px system-ui, sans-serif';
-      ctx.fillText(clip(ctx, r.label, width - 12), 6, y + r.h / 2);
+      ctx.fillText(clip(ctx, `${r.folded ? '▸' : '▾'} ${r.label}`, width - 12), 6, y + r.h / 2);
       continue;
     }
     const lane = lanes[r.lane];

@@ -16,35 +16,70 @@ export interface Row {
   /** Lane index, or -1 for a group header. */
   lane: number;
   label: string;
+  /** For a group header: the group's key (what folding it names). */
+  group?: string;
+  folded?: boolean;
 }
 
 export interface Layout {
   rows: Row[];
-  /** y of each lane (index into `lanes`), -1 when filtered out. */
+  /** y of each lane (index into `lanes`), -1 when filtered out or folded. */
   laneY: Float64Array;
   /** Lane indices in display order. */
   order: number[];
   height: number;
 }
 
-export function layoutLanes(lanes: Lane[], visible: (l: Lane) => boolean): Layout {
+export const PINNED_GROUP = 'Pinned';
+
+export interface LaneOrder {
+  /** Lane keys (`node|pid`) pinned to the top, in pin order. */
+  pinned?: string[];
+  /** Group keys shown as their header only. */
+  folded?: Set<string>;
+  /** Group rank: lower first (groups of equal rank keep their order). */
+  rank?: (group: string) => number;
+}
+
+/**
+ * Rows in display order: the pinned lanes first (their own group), then each
+ * group by rank (its lanes in their given order); a folded group is its header
+ * alone, with its lane count.
+ */
+export function layoutLanes(lanes: Lane[], visible: (l: Lane) => boolean, opts: LaneOrder = {}): Layout {
   const rows: Row[] = [];
   const laneY = new Float64Array(lanes.length).fill(-1);
   const order: number[] = [];
-  let y = 0;
-  let group: string | null = null;
+  const key = (l: Lane) => `${l.node}|${l.pid}`;
+  const pinned = new Set(opts.pinned ?? []);
+  const groups = new Map<string, number[]>();
+  const pins: number[] = [];
   lanes.forEach((l, i) => {
     if (!visible(l)) return;
-    if (l.group !== group) {
-      group = l.group;
-      rows.push({ y, h: GROUP_H, lane: -1, label: group });
-      y += GROUP_H;
-    }
-    rows.push({ y, h: LANE_H, lane: i, label: l.name ?? l.pid });
-    laneY[i] = y;
-    order.push(i);
-    y += LANE_H;
+    if (pinned.has(key(l))) return void pins.push(i);
+    const g = groups.get(l.group);
+    if (g) g.push(i);
+    else groups.set(l.group, [i]);
   });
+  const pinOrder = opts.pinned ?? [];
+  pins.sort((a, b) => pinOrder.indexOf(key(lanes[a])) - pinOrder.indexOf(key(lanes[b])));
+  const ranked = [...groups.entries()].map(([g, members], at) => ({ g, members, at, rank: opts.rank?.(g) ?? 0 }));
+  ranked.sort((a, b) => a.rank - b.rank || a.at - b.at);
+  let y = 0;
+  const emit = (group: string, members: number[]) => {
+    const folded = opts.folded?.has(group) ?? false;
+    rows.push({ y, h: GROUP_H, lane: -1, label: folded ? `${group} (${members.length})` : group, group, folded });
+    y += GROUP_H;
+    if (folded) return;
+    for (const i of members) {
+      rows.push({ y, h: LANE_H, lane: i, label: lanes[i].name ?? lanes[i].pid });
+      laneY[i] = y;
+      order.push(i);
+      y += LANE_H;
+    }
+  };
+  if (pins.length > 0) emit(PINNED_GROUP, pins);
+  for (const r of ranked) emit(r.g, r.members);
   return { rows, laneY, order, height: y };
 }
 

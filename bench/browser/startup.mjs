@@ -1,0 +1,88 @@
+// Start-up of the real app in headless Chromium (the built dist/ on localhost):
+// from navigation to "DuckDB … ready" on a first visit (cold: empty HTTP cache,
+// no service worker, no compiled-wasm cache) and on a later visit in the same
+// profile (warm: the service worker's precache and the browser's cache of the
+// compiled wasm), the bundled demo usable after a warm start (its processes
+// listed and the Overview summarised), and a small archive given to the file
+// input once the engine is ready. Times are the page's own clock
+// (performance.now() from navigation start), read when the condition holds.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { startSite, blockOtherOrigins, CHROMIUM_ARGS } from '../../test/browser/harness.mjs';
+
+const READY = () => /ready/.test(document.querySelector('[data-testid=engine-status]')?.textContent ?? '') && performance.now();
+const DEMO_USABLE = () =>
+  document.querySelector('[data-testid=process-row]') !== null &&
+  /Processes|events/i.test(document.querySelector('[data-testid=overview]')?.textContent ?? '') &&
+  !/Summarizing/.test(document.querySelector('[data-testid=overview]')?.textContent ?? '') &&
+  performance.now();
+
+async function pageTime(page, fn) {
+  return (await page.waitForFunction(fn, null, { timeout: 300_000, polling: 'raf' })).jsonValue();
+}
+
+/** One profile (a user data dir): `visits` navigations in a row, the first cold. */
+async function profile(origin, visits, smallArchive) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'otpscope-startup-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1400, height: 900 },
+    serviceWorkers: 'allow',
+  });
+  try {
+    await blockOtherOrigins(context, origin);
+    const out = { cold: null, warm: [], demo: [], small: [] };
+    for (let i = 0; i < visits; i++) {
+      const page = await context.newPage();
+      await page.goto(origin + '/');
+      const ready = await pageTime(page, READY);
+      if (i === 0) {
+        out.cold = ready;
+        // Let the service worker finish precaching before the warm visits.
+        await page.evaluate(() => navigator.serviceWorker?.ready.then(() => true));
+        await page.close();
+        continue;
+      }
+      out.warm.push(ready);
+      await page.getByTestId('file-input').setInputFiles(smallArchive);
+      const t = await page.evaluate(() => performance.now());
+      const loaded = await pageTime(
+        page,
+        () =>
+          document.querySelector('.app.loaded [data-testid=sources] .chip') !== null &&
+          !document.querySelector('[data-testid=load-panel]') &&
+          performance.now(),
+      );
+      out.small.push(loaded - t);
+      await page.close();
+      const demo = await context.newPage();
+      await demo.goto(origin + '/?demo');
+      const dReady = await pageTime(demo, READY);
+      const usable = await pageTime(demo, DEMO_USABLE);
+      out.demo.push({ ready: dReady, usable, afterReady: usable - dReady });
+      await demo.close();
+    }
+    return out;
+  } finally {
+    await context.close().catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** `profiles` fresh profiles, each: one cold visit, then `warmVisits` warm ones. */
+export async function startupFigures({ profiles, warmVisits, smallArchive }, log) {
+  const site = await startSite();
+  try {
+    const runs = [];
+    for (let p = 0; p < profiles; p++) {
+      log(`start-up: profile ${p + 1} of ${profiles}`);
+      runs.push(await profile(site.origin, 1 + warmVisits, smallArchive));
+    }
+    return runs;
+  } finally {
+    await site.close();
+  }
+}
