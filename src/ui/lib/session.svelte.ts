@@ -1,4 +1,16 @@
-import type { LoadProgress, LoadReport } from '../../engine/engine';
+import type { LoadOptions, LoadProgress, LoadReport, ReadLimits } from '../../engine/engine';
+
+/** A reader's refusal for a size ceiling (src/archive/zip.ts): "... raise the limit (CLI --max-entry-mb ...)". */
+const LIMIT_ERROR = /raise the limit/;
+
+const CHARLISTS_KEY = 'otpscope.rawCharlists';
+function storedCharlists(): 'sigil' | 'quotes' {
+  try {
+    return localStorage.getItem(CHARLISTS_KEY) === 'quotes' ? 'quotes' : 'sigil';
+  } catch {
+    return 'sigil';
+  }
+}
 import { readFiles, startEngine } from './engine-bridge';
 
 import type { ProcessRef } from '../../engine/views/state';
@@ -46,6 +58,8 @@ export class Session {
   /** Every load's report, oldest first; errors from one load never erase earlier loads. */
   reports = $state.raw<LoadReport[]>([]);
   error = $state<string | null>(null);
+  /** Files the latest load refused for a size ceiling, and the ceilings it used (session.loadOverLimit). */
+  overLimit = $state.raw<{ files: File[]; limits: Partial<ReadLimits> } | null>(null);
   /** Increments after each completed load: views re-query when it changes. */
   generation = $state(0);
   /** The whole trace's span (null before anything is loaded). */
@@ -92,24 +106,53 @@ export class Session {
     }
   }
 
-  async loadFiles(files: File[]): Promise<LoadReport | null> {
-    if (files.length === 0) return null;
-    return this.loadInputs(await readFiles(files));
+  /** How raw dbg/ttb traces print charlists (archives follow their node's Elixir); kept across visits. */
+  rawCharlists = $state<'sigil' | 'quotes'>(storedCharlists());
+
+  setRawCharlists(v: 'sigil' | 'quotes'): void {
+    this.rawCharlists = v;
+    try {
+      localStorage.setItem(CHARLISTS_KEY, v);
+    } catch {
+      // storage refused (private window, quota): the choice holds for this page
+    }
   }
 
-  async loadInputs(inputs: { name: string; bytes: Uint8Array }[]): Promise<LoadReport | null> {
+  async loadFiles(files: File[], options: LoadOptions = {}): Promise<LoadReport | null> {
+    if (files.length === 0) return null;
+    const report = await this.loadInputs(await readFiles(files), { rawCharlists: this.rawCharlists, ...options });
+    // Files refused for a size ceiling (zip bombs) stay at hand, for "load again with higher limits".
+    const over = report?.errors.filter((e) => LIMIT_ERROR.test(e.message)).map((e) => e.file) ?? [];
+    this.overLimit = over.length > 0 ? { files: files.filter((f) => over.includes(f.name)), limits: options.limits ?? {} } : null;
+    return report;
+  }
+
+  /** Loads the files refused for a size ceiling again, with both ceilings 4x (starting from 1 GiB per entry, 16 GiB per archive). */
+  async loadOverLimit(): Promise<LoadReport | null> {
+    const refused = this.overLimit;
+    if (refused === null) return null;
+    const raise = (current: number | undefined, first: number) => (current === undefined ? first : current * 4);
+    const limits = { maxEntryBytes: raise(refused.limits.maxEntryBytes, 1024 ** 3), maxArchiveBytes: raise(refused.limits.maxArchiveBytes, 16 * 1024 ** 3) };
+    return this.loadFiles(refused.files, { limits });
+  }
+
+  async loadInputs(inputs: { name: string; bytes: Uint8Array }[], options: LoadOptions = {}): Promise<LoadReport | null> {
     this.loading = true;
     this.error = null;
     this.progress = null;
     const started = performance.now();
     this.loadClock = { started, phases: this.engineReadyAt === null ? { engine: started } : {} };
     try {
-      const report = await this.bridge.load(inputs, (p) => {
-        this.progress = p;
-        const clock = this.loadClock;
-        if (clock && clock.started === started && clock.phases[p.phase] === undefined)
-          this.loadClock = { started, phases: { ...clock.phases, [p.phase]: performance.now() } };
-      });
+      const report = await this.bridge.load(
+        inputs,
+        (p) => {
+          this.progress = p;
+          const clock = this.loadClock;
+          if (clock && clock.started === started && clock.phases[p.phase] === undefined)
+            this.loadClock = { started, phases: { ...clock.phases, [p.phase]: performance.now() } };
+        },
+        options,
+      );
       this.reports = [...this.reports, report];
       if (report.sources.length > 0) {
         this.archive = this.reports.flatMap((r) => r.sources.map((s) => s.name)).join('+');
