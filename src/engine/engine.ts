@@ -8,7 +8,7 @@ import { asConnection, type EngineConnection } from './duckdb/connection';
 import { EventSink, RAW_TABLES } from './ingest/event-sink';
 import { BUILD_ALL, BUILD_ALL_STREAMED, MARK_DROPPED_REPLIES, RESEQUENCE_EVENTS, STREAM_MAILBOX_STEP, STREAM_STEP } from './sql/build';
 import { EventStore } from './stream/event-store';
-import { applyResequence, runStreamAnalyses } from './stream/run';
+import { applyResequence, runStreamAnalyses, STREAM_STEPS } from './stream/run';
 import { REBUILD_ANOMALIES } from './sql/anomalies';
 import { classifyInputs, type InputFile } from './inputs';
 import type { QueryResult } from './result';
@@ -332,18 +332,23 @@ export class Engine {
     const store = this.store;
     const plan = this.analyses === 'stream' ? BUILD_ALL_STREAMED : BUILD_ALL;
     let stream: ReturnType<typeof runStreamAnalyses> | undefined;
-    for (const [index, sql] of plan.entries()) {
+    // Progress counts the stream's tables one by one.
+    const count = plan.length + (plan.includes(STREAM_STEP) ? STREAM_STEPS - 1 : 0);
+    let index = 0;
+    const step = (name: string) => onStep?.({ name, index: index++, count });
+    for (const sql of plan) {
       if (sql === STREAM_STEP) {
-        stream = runStreamAnalyses(this.db, store!, '', (name) => onStep?.({ name, index, count: plan.length }));
+        stream = runStreamAnalyses(this.db, store!, '', step);
         steps.push(...stream.steps);
         continue;
       }
       if (sql === STREAM_MAILBOX_STEP) {
+        step('mailbox_depth');
         steps.push(...stream!.mailboxDepth());
         continue;
       }
       if (typeof sql !== 'string') continue;
-      onStep?.({ name: stepName(sql), index, count: plan.length });
+      step(stepName(sql));
       const t = performance.now();
       this.db.query(sql);
       steps.push({ sql: sql.trim().split('\n')[0].slice(0, 80), ms: performance.now() - t });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engine, type InputFile } from '../../src/engine/engine';
 import { openNodeDuckDb } from '../../src/engine/duckdb/open-node';
+import { openNativeConnection } from '../../src/engine/duckdb/native-node';
 
 // The streaming analyses (src/engine/stream) against the SQL builds they replace, which stay as the reference:
 // on every fixture input (archives, scenarios, raw dbg and ttb traces, several archives merged), the tables the
@@ -65,6 +66,24 @@ describe('streaming analyses equal the SQL reference', () => {
       180_000,
     );
   }
+
+  it('native DuckDB (the CLI engine): the same on merged archives', async () => {
+    const e = await Engine.create(await openNativeConnection(), { analyses: 'both' });
+    try {
+      const r = await e.load(['scenarios/call-timeout.zip', 'archives/demo.zip', 'scenarios/name-resolution.zip'].flatMap(input));
+      expect(r.errors).toEqual([]);
+      for (const t of STREAMED) {
+        const [[sqlOnly, streamOnly, rows]] = e.query(
+          `SELECT (SELECT count(*) FROM (SELECT * FROM ${t} EXCEPT ALL SELECT * FROM stream_${t}))::INTEGER,
+                  (SELECT count(*) FROM (SELECT * FROM stream_${t} EXCEPT ALL SELECT * FROM ${t}))::INTEGER,
+                  (SELECT count(*) FROM ${t})::INTEGER`,
+        ).rows;
+        expect({ table: t, sqlOnly, streamOnly, some: Number(rows) > 0 }).toEqual({ table: t, sqlOnly: 0, streamOnly: 0, some: true });
+      }
+    } finally {
+      e.db.close();
+    }
+  }, 180_000);
 
   it('the fixtures exercise every message status and table', async () => {
     const e = await Engine.create(await openNodeDuckDb(), { analyses: 'both' });

@@ -83,33 +83,37 @@ export interface CorrelateInput {
   nameFallback: { node: string | null; name: string; pid: string }[];
 }
 
-/** Whichever side of a pairing is ahead, first come first paired. */
-class Pending {
-  items: number[] = [];
-  head = 0;
-  constructor(readonly side: number) {}
-  get empty() {
-    return this.head === this.items.length;
-  }
-  take(): number {
-    return this.items[this.head++];
-  }
-}
-
-/** Pairs the n-th item of side 0 with the n-th of side 1 per key; returns the partner, or -1 and queues the item. */
+/**
+ * Pairs the n-th item of side 0 with the n-th of side 1 per key; returns the
+ * partner, or -1 and queues the item. Most keys hold one waiting item at a
+ * time (a message id is rarely sent twice before it is received), so a lone
+ * item is stored as the number \`2 * item + side\` and only a longer queue
+ * gets an object: at a million messages the objects were most of the garbage.
+ */
 class Pairer<K> {
-  private readonly byProc = new Map<number, Map<K, Pending>>();
+  private readonly byProc = new Map<number, Map<K, number | { side: number; items: number[]; head: number }>>();
   pair(proc: number, key: K, side: number, item: number): number {
     let m = this.byProc.get(proc);
     if (m === undefined) this.byProc.set(proc, (m = new Map()));
     const q = m.get(key);
-    if (q !== undefined && q.side !== side) {
-      const other = q.take();
-      if (q.empty) m.delete(key);
+    if (q === undefined) {
+      m.set(key, 2 * item + side);
+      return -1;
+    }
+    if (typeof q === 'number') {
+      if ((q & 1) !== side) {
+        m.delete(key);
+        return (q - (q & 1)) / 2;
+      }
+      m.set(key, { side, items: [(q - side) / 2, item], head: 0 });
+      return -1;
+    }
+    if (q.side !== side) {
+      const other = q.items[q.head++];
+      if (q.head === q.items.length) m.delete(key);
       return other;
     }
-    if (q === undefined) m.set(key, new Pending(side));
-    (q ?? m.get(key)!).items.push(item);
+    q.items.push(item);
     return -1;
   }
 }
@@ -149,7 +153,7 @@ export function correlate(input: CorrelateInput): Correlated {
 
   // Resolves send targets (send_targets) and pairs as it goes.
   const sendTgt = new Int32Array(n).fill(-1);
-  const sendToNode: (string | null)[] = [];
+  const sendToNode: (string | null)[] = new Array<string | null>(n).fill(null);
   const free = new Uint8Array(n);
   const stOut = new ColumnBuilder(SEND_TARGETS);
   const msgSend: number[] = [];
@@ -372,7 +376,7 @@ function finish(input: CorrelateInput, p: Paired): Correlated {
       ['spans', buildSpans(st)],
       ['causal_links', links],
     ]),
-    mailboxDepth: (dropped) => buildMailboxDepth(st, queued, p.msgRecv, (j) => dropped.has(p.msgSend[j])),
+    mailboxDepth: (dropped) => buildMailboxDepth(st, queued, exitAt, p.msgRecv, (j) => dropped.has(p.msgSend[j])),
   };
 }
 
@@ -383,7 +387,13 @@ function finish(input: CorrelateInput, p: Paired): Correlated {
  * given up on (\`alias_inactive\`, sql/build.ts MARK_DROPPED_REPLIES) never
  * entered a mailbox.
  */
-function buildMailboxDepth(st: EventStore, queued: number[], msgRecv: number[], isDropped: (message: number) => boolean): ColumnBuilder<typeof MAILBOX_DEPTH> {
+function buildMailboxDepth(
+  st: EventStore,
+  queued: number[],
+  exitAt: Int32Array,
+  msgRecv: number[],
+  isDropped: (message: number) => boolean,
+): ColumnBuilder<typeof MAILBOX_DEPTH> {
   const { tsw, procs } = st;
   /** Per receiver: [ts event, delta, seq (-1 NULL)] triples. */
   const changes = new Map<number, number[]>();
@@ -398,18 +408,30 @@ function buildMailboxDepth(st: EventStore, queued: number[], msgRecv: number[], 
     change(q, inAt, 1, inAt);
     if (outAt >= 0) change(q, outAt, -1, outSeq);
   }
+  // Order by (ts, delta, seq NULLS LAST) with one numeric key per row: seq order is ts order (the engine
+  // resequences when it is not), so a dense rank of ts stands for ts; rank, delta and seq pack into 53 bits.
+  const rank = new Float64Array(st.length);
+  for (let i = 1; i < st.length; i++) rank[i] = rank[i - 1] + (tsDiff(tsw, i, i - 1) !== 0 ? 1 : 0);
+  const SEQ = 2 ** 26;
+  if (st.length >= SEQ - 1) throw new Error(`mailbox_depth: the streaming pass orders at most ${SEQ - 2} events; ${st.length} are loaded`);
   const depth = new ColumnBuilder(MAILBOX_DEPTH);
   for (const [q, l] of changes) {
-    const order = Array.from({ length: l.length / 3 }, (_, k) => 3 * k);
-    order.sort((a, b) => tsDiff(tsw, l[a], l[b]) || l[a + 1] - l[b + 1] || (l[a + 2] < 0 ? (l[b + 2] < 0 ? 0 : 1) : l[b + 2] < 0 ? -1 : l[a + 2] - l[b + 2]));
+    const keys = new Float64Array(l.length / 3);
+    for (let k = 0; k < keys.length; k++) {
+      const seq = l[3 * k + 2];
+      keys[k] = (rank[l[3 * k]] * 2 + (l[3 * k + 1] > 0 ? 1 : 0)) * SEQ + (seq < 0 ? SEQ - 1 : seq);
+    }
+    keys.sort();
     let d = 0;
-    for (const o of order) {
-      d += l[o + 1];
+    for (const key of keys) {
+      const seq = key % SEQ;
+      const delta = Math.floor(key / SEQ) % 2 === 1 ? 1 : -1;
+      d += delta;
       depth.str(0, procs.node[q]);
       depth.str(1, procs.pid[q]);
-      depth.int64Words(2, tsw, l[o]);
-      depth.int64(3, l[o + 2] >= 0 ? l[o + 2] : null);
-      depth.num(4, l[o + 1]);
+      depth.int64Words(2, tsw, seq === SEQ - 1 ? exitAt[q] : seq);
+      depth.int64(3, seq === SEQ - 1 ? null : seq);
+      depth.num(4, delta);
       depth.int64(5, d);
       depth.endRow();
     }

@@ -1,4 +1,3 @@
-import { tableFromIPC } from 'apache-arrow';
 import type { EngineConnection } from '../duckdb/connection';
 import type { ColumnBuilder, ColumnSpec } from '../ingest/columns';
 import { correlate, MAILBOX_DEPTH, STREAM_TABLES, type Registration } from './correlate';
@@ -7,6 +6,9 @@ import type { EventStore } from './event-store';
 const SQL_TYPES = { i64: 'BIGINT', i32: 'INTEGER', f64: 'DOUBLE', str: 'VARCHAR', bool: 'BOOLEAN' } as const;
 
 type Steps = { sql: string; ms: number }[];
+
+/** Progress steps `runStreamAnalyses` reports: one per table it writes before `mailboxDepth`. */
+export const STREAM_STEPS = STREAM_TABLES.length;
 
 /**
  * Runs the streaming analyses over the engine's event columns and writes
@@ -33,17 +35,16 @@ export function runStreamAnalyses(
   const nameFallback = db
     .query('SELECT node, name, pid FROM processes WHERE name IS NOT NULL')
     .rows.map((r) => ({ node: r[0] as string | null, name: String(r[1]), pid: String(r[2]) }));
-  onStep?.('messages');
+  onStep?.(STREAM_TABLES[0][0]);
   const done = correlate({ store, registrations, nameFallback });
   steps.push({ sql: 'stream: correlate (send_targets, messages, spans, causal_links)', ms: performance.now() - t });
-  for (const [name, spec] of STREAM_TABLES) {
-    onStep?.(name);
+  for (const [k, [name, spec]] of STREAM_TABLES.entries()) {
+    if (k > 0) onStep?.(name);
     t = performance.now();
     insertTable(db, prefix + name, spec, done.tables.get(name)!);
     steps.push({ sql: `stream: insert ${name}`, ms: performance.now() - t });
   }
   const mailboxDepth = (): Steps => {
-    onStep?.('mailbox_depth');
     const t0 = performance.now();
     const dropped = new Set(db.query(`SELECT send_seq FROM ${prefix}messages WHERE status = 'alias_inactive'`).rows.map((r) => Number(r[0])));
     insertTable(db, `${prefix}mailbox_depth`, MAILBOX_DEPTH, done.mailboxDepth(dropped));
@@ -65,18 +66,13 @@ function columnsDdl(spec: ColumnSpec): string {
 
 /** The SQL's resequencing as position moves (`reseq` of sql/build.ts RESEQUENCE_EVENTS, before it is dropped), applied to the columns. */
 export function applyResequence(db: EngineConnection, store: EventStore): void {
-  const t = tableFromIPC(db.queryArrowIpc('SELECT old, new FROM reseq WHERE old <> new'));
-  const n = t.numRows;
-  const old = new Float64Array(n);
-  const now = new Float64Array(n);
-  let k = 0;
-  for (const batch of t.batches) {
-    const o = batch.getChild('old')!.toArray() as BigInt64Array;
-    const w = batch.getChild('new')!.toArray() as BigInt64Array;
-    for (let i = 0; i < o.length; i++, k++) {
-      old[k] = Number(o[i]);
-      now[k] = Number(w[i]);
-    }
-  }
+  // Rows, not Arrow: the native engine hands out no Arrow IPC.
+  const rows = db.query('SELECT old, new FROM reseq WHERE old <> new').rows;
+  const old = new Float64Array(rows.length);
+  const now = new Float64Array(rows.length);
+  rows.forEach((r, k) => {
+    old[k] = Number(r[0]);
+    now[k] = Number(r[1]);
+  });
   store.renumber(old, now);
 }
