@@ -3,7 +3,9 @@ import { DEFAULT_READ_LIMITS, type ReadLimits } from '../archive/read-limits';
 import type { DuckDb } from './duckdb/types';
 import { asConnection, type EngineConnection } from './duckdb/connection';
 import { EventSink, RAW_TABLES } from './ingest/event-sink';
-import { BUILD_ALL, RESEQUENCE_EVENTS, SCHEMA_VERSION } from './sql/build';
+import { BUILD_ALL, BUILD_ALL_STREAMED, MARK_DROPPED_REPLIES, RESEQUENCE_EVENTS, SCHEMA_VERSION, STREAM_MAILBOX_STEP, STREAM_STEP } from './sql/build';
+import { EventStore } from './stream/event-store';
+import { applyResequence, runStreamAnalyses, STREAM_STEPS } from './stream/run';
 import { REBUILD_ANOMALIES } from './sql/anomalies';
 import { groupInputs, openSource, type InputFile, type InputGroup, type ModuleSource } from '../archive/formats';
 import type { QueryResult } from './result';
@@ -51,6 +53,17 @@ export interface LoadReport {
   timings: { readMs: number; insertMs: number; analyseMs: number; steps: { sql: string; ms: number }[] };
 }
 
+/**
+ * How the analysis tables are built: `stream` computes messages,
+ * send_targets, spans, causal_links and mailbox_depth in one pass over the
+ * event columns (src/engine/stream) and the rest in SQL; `sql` (the default
+ * until the pass is measured faster end to end: README Performance) builds
+ * every table in SQL, the reference; `both` builds everything in SQL and
+ * writes the streaming tables beside them as `stream_<table>`, for tests
+ * that compare the two.
+ */
+export type Analyses = 'stream' | 'sql' | 'both';
+
 const SQL_TYPES = { i64: 'BIGINT', i32: 'INTEGER', f64: 'DOUBLE', str: 'VARCHAR', bool: 'BOOLEAN' } as const;
 
 /** Rows per Arrow batch handed to DuckDB while a file streams in. */
@@ -73,22 +86,31 @@ export class Engine {
   private lastKey: { ts: bigint; node: string; src: number; ord: number } | null = null;
   /** SHA-256 of each loaded input's content (hex) -> the name it was loaded under: the same trace is never loaded twice. */
   private readonly loaded = new Map<string, string>();
+  /** Every loaded event as typed columns, index = seq (none with `analyses: 'sql'`). */
+  private readonly store: EventStore | undefined;
 
   private constructor(
     /** The database the engine talks to: DuckDB-WASM or native DuckDB (duckdb/connection.ts). */
     readonly db: EngineConnection,
     private readonly flushRows: number,
     private readonly limits: ReadLimits,
-  ) {}
+    readonly analyses: Analyses,
+  ) {
+    this.store = analyses === 'sql' ? undefined : new EventStore();
+  }
 
   /**
    * @param database DuckDB-WASM or native DuckDB (duckdb/connection.ts)
    * @param options.flushRows rows per Arrow batch handed to DuckDB while a file streams in
    * @param options.limits ceilings on what an archive may inflate to (default DEFAULT_READ_LIMITS)
+   * @param options.analyses how the analysis tables are built (default `stream`; see Analyses)
    */
-  static async create(database: DuckDb | EngineConnection, options: { flushRows?: number; limits?: Partial<ReadLimits> } = {}): Promise<Engine> {
+  static async create(
+    database: DuckDb | EngineConnection,
+    options: { flushRows?: number; limits?: Partial<ReadLimits>; analyses?: Analyses } = {},
+  ): Promise<Engine> {
     const db = asConnection(database);
-    const e = new Engine(db, options.flushRows ?? FLUSH_ROWS, { ...DEFAULT_READ_LIMITS, ...options.limits });
+    const e = new Engine(db, options.flushRows ?? FLUSH_ROWS, { ...DEFAULT_READ_LIMITS, ...options.limits }, options.analyses ?? 'sql');
     for (const [name, spec] of RAW_TABLES) {
       const cols = Object.entries(spec).map(([c, t]) => `"${c}" ${SQL_TYPES[t]}`);
       db.query(`CREATE TABLE ${name} (${cols.join(', ')})`);
@@ -149,7 +171,7 @@ export class Engine {
       }
       attempted = true;
       const src = this.nextSrc++;
-      const sink = new EventSink(src, this.totalEvents);
+      const sink = new EventSink(src, this.totalEvents, this.store);
       const source: LoadedSource = { name: group.name, kind: group.kind, node: '', events: 0, warnings: [] };
       const lastGood = this.lastKey && { ...this.lastKey };
       const outOfOrderBefore = this.outOfOrder;
@@ -190,6 +212,7 @@ export class Engine {
           });
       } catch (e) {
         this.discard(src);
+        this.store?.truncate(this.totalEvents);
         this.lastKey = lastGood && { ...lastGood };
         this.outOfOrder = outOfOrderBefore;
         if (e instanceof CancelledError) {
@@ -307,18 +330,44 @@ export class Engine {
 
   private rebuild(onStep?: (step: NonNullable<LoadProgress['step']>) => void): { sql: string; ms: number }[] {
     if (this.outOfOrder) {
-      for (const sql of RESEQUENCE_EVENTS) this.db.query(sql);
+      for (const sql of RESEQUENCE_EVENTS) {
+        if (this.store && /^DROP TABLE reseq/.test(sql)) applyResequence(this.db, this.store);
+        this.db.query(sql);
+      }
       this.outOfOrder = false;
       // The next file's events must come after the last event in the new order to keep it.
       const last = this.query('SELECT ts, node, src, ord FROM events_raw ORDER BY seq DESC LIMIT 1').rows[0];
       this.lastKey = last ? { ts: BigInt(last[0] as bigint | number), node: String(last[1]), src: Number(last[2]), ord: Number(last[3]) } : null;
     }
     const steps: { sql: string; ms: number }[] = [];
-    for (const [index, sql] of BUILD_ALL.entries()) {
-      onStep?.({ name: stepName(sql), index, count: BUILD_ALL.length });
+    const store = this.store;
+    const plan = this.analyses === 'stream' ? BUILD_ALL_STREAMED : BUILD_ALL;
+    let stream: ReturnType<typeof runStreamAnalyses> | undefined;
+    // Progress counts the stream's tables one by one.
+    const count = plan.length + (plan.includes(STREAM_STEP) ? STREAM_STEPS - 1 : 0);
+    let index = 0;
+    const step = (name: string) => onStep?.({ name, index: index++, count });
+    for (const sql of plan) {
+      if (sql === STREAM_STEP) {
+        stream = runStreamAnalyses(this.db, store!, '', step);
+        steps.push(...stream.steps);
+        continue;
+      }
+      if (sql === STREAM_MAILBOX_STEP) {
+        step('mailbox_depth');
+        steps.push(...stream!.mailboxDepth());
+        continue;
+      }
+      if (typeof sql !== 'string') continue;
+      step(stepName(sql));
       const t = performance.now();
       this.db.query(sql);
       steps.push({ sql: sql.trim().split('\n')[0].slice(0, 80), ms: performance.now() - t });
+    }
+    if (this.analyses === 'both') {
+      const beside = runStreamAnalyses(this.db, store!, 'stream_');
+      this.db.query(MARK_DROPPED_REPLIES.replace('UPDATE messages', 'UPDATE stream_messages'));
+      steps.push(...beside.steps, ...beside.mailboxDepth());
     }
     return steps;
   }

@@ -197,6 +197,18 @@ export class ColumnBuilder<S extends ColumnSpec> {
     else col.push(v, this.length);
   }
 
+  /** An int64 given as the (low, high) 32-bit words at `words[2 * i]` (see stream/event-store.ts), or NULL when `i < 0`. */
+  int64Words(c: number, words: Int32Array, i: number): void {
+    const col = this.cols[c] as I64Column;
+    const n = this.length;
+    if (n === col.data.length) col.push(0n, n);
+    if (i < 0) col.setNull(n);
+    else {
+      col.words[2 * n] = words[2 * i];
+      col.words[2 * n + 1] = words[2 * i + 1];
+    }
+  }
+
   num(c: number, v: number | null): void {
     (this.cols[c] as NumColumn<Int32Array>).push(v, this.length);
   }

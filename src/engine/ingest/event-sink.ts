@@ -7,6 +7,7 @@ import { ColumnBuilder, type ColumnSpec } from './columns';
 import { TermText } from './text';
 import type { RenderOptions } from '../../archive/render/options';
 import { renderElixir } from '../../archive/render/elixir';
+import type { EventStore } from '../stream/event-store';
 
 export const EVENTS_RAW = {
   seq: 'i64',
@@ -146,14 +147,14 @@ export class EventSink {
   /**
    * @param src which loaded file this is
    * @param seqBase the provisional `seq` of this file's first event: events are numbered in arrival order
-   * @param render how this file's terms print (its node's Elixir version: charlists as `'abc'` or `~c"abc"`)
+   * @param store where the streaming analyses' columns go (stream/event-store.ts); none when only the SQL builds run
    */
   constructor(
     readonly src: number,
     readonly seqBase = 0,
-    render: RenderOptions = {},
+    private readonly store?: EventStore,
   ) {
-    this.text = new TermText(render);
+    this.text = new TermText();
   }
 
   /** How the terms added from now on print (a source says so before its first events). */
@@ -183,18 +184,26 @@ export class EventSink {
     e.num(4, ord);
     e.str(5, ev.kind);
     e.str(6, pid);
-    e.str(7, ev.peer === undefined ? null : isTuple(ev.peer, 2) && isAtom(ev.peer.items[0]) ? t.term(ev.peer.items[0]) : t.pid(ev.peer));
-    e.str(8, ev.peer === undefined ? null : t.nodeOf(ev.peer, ev.node));
-    e.str(9, ev.mfa === undefined ? null : t.mfa(ev.mfa));
+    const peer = ev.peer === undefined ? null : isTuple(ev.peer, 2) && isAtom(ev.peer.items[0]) ? t.term(ev.peer.items[0]) : t.pid(ev.peer);
+    const peerNode = ev.peer === undefined ? null : t.nodeOf(ev.peer, ev.node);
+    const mfa = ev.mfa === undefined ? null : t.mfa(ev.mfa);
+    e.str(7, peer);
+    e.str(8, peerNode);
+    e.str(9, mfa);
     e.str(10, termText);
     e.int64(11, termId);
     e.endRow();
+    this.store?.add(ev.kind, ev.ts, ev.node, pid, peer, peerNode, mfa, termText, termId);
     if ((ev.kind === 'send' || ev.kind === 'send_to_dead' || ev.kind === 'receive') && ev.term !== undefined) this.noteCallMessage(ev, seq, pid);
     if (ev.kind === 'call' || ev.kind === 'return' || ev.kind === 'exception') {
       const key = `${ev.node} ${pid}`;
       if (ev.kind === 'call') {
         const m = mailboxMessage(ev);
-        if (m !== undefined) this.consumed.push(this.src, seq, ev.ts, ev.node, pid, t.term(m));
+        if (m !== undefined) {
+          const msg = t.term(m);
+          this.consumed.push(this.src, seq, ev.ts, ev.node, pid, msg);
+          this.store?.noteConsumed(msg);
+        }
       }
       const row = this.tracker.observe(ev, key);
       if (row !== undefined) this.addState(seq, ev, pid, key, row.callback, row.message, row.state);
@@ -251,12 +260,14 @@ export class EventSink {
           this.text.pid(from),
           this.text.nodeOf(from, ev.node),
         );
+        this.store?.noteRequest(tagText, this.text.nodeOf(from, ev.node), this.text.pid(from));
       }
     } else if (it.length === 2) {
       const tag = callTag(it[0]);
       if (tag !== undefined) {
         const tagText = this.text.term(tag);
         this.callMsgs.push(this.src, seq, ev.ts, ev.node, ev.kind, pid, false, tagText, hashString(tagText), this.text.term(it[1]), null, null);
+        if (ev.kind === 'receive') this.store?.noteReplyReceive();
       }
     }
   }

@@ -1,9 +1,9 @@
 import { BUILD_ANOMALIES_STEPS } from './anomalies';
 import { BUILD_CALL_GROUPS } from './call-groups';
-import { BUILD_CAUSALITY } from './causality';
-import { BUILD_NAMES } from './names';
-import { BUILD_SPANS_STATES } from './spans-states';
-import { BUILD_SYSTEM_AT } from './system-at';
+import { BUILD_CAUSAL_LINKS, BUILD_CAUSALITY } from './causality';
+import { BUILD_NAMED_SENDS, BUILD_NAMES } from './names';
+import { BUILD_SPANS, BUILD_SPANS_STATES } from './spans-states';
+import { BUILD_MAILBOX_DEPTH, BUILD_SYSTEM_AT } from './system-at';
 
 /**
  * The SQL that turns the raw tables (filled by ingest) into the tables of
@@ -330,3 +330,29 @@ export const BUILD_CORE = [
 
 /** Everything engine.ts runs after each load, in dependency order. */
 export const BUILD_ALL = [...BUILD_CORE, ...BUILD_CALL_GROUPS, ...BUILD_SPANS_STATES, ...BUILD_SYSTEM_AT, ...BUILD_CAUSALITY, ...BUILD_ANOMALIES_STEPS];
+
+/** Where the streaming analyses (src/engine/stream) run among the SQL builds. */
+export const STREAM_STEP = Symbol('stream analyses');
+/** Where the streaming pass's mailbox_depth is written: after \`calls\` marked the replies no mailbox received. */
+export const STREAM_MAILBOX_STEP = Symbol('stream mailbox_depth');
+
+/**
+ * The statements the streaming pass replaces: it writes \`send_targets\`,
+ * \`messages\`, \`spans\`, \`causal_links\` and \`mailbox_depth\` itself (the
+ * SQL stays as the reference the tests hold it to, and behind
+ * \`analyses: 'sql'\` for the bench).
+ */
+const STREAMED = new Set<string>([
+  BUILD_NAMED_SENDS,
+  BUILD_SEND_TARGETS,
+  'DROP TABLE named_sends',
+  ...BUILD_MESSAGES,
+  BUILD_SPANS,
+  BUILD_CAUSAL_LINKS,
+  BUILD_MAILBOX_DEPTH,
+]);
+
+/** BUILD_ALL with the streaming pass in place of the statements it replaces (where the named sends were resolved). */
+export const BUILD_ALL_STREAMED: (string | symbol)[] = BUILD_ALL.flatMap((sql): (string | symbol)[] =>
+  sql === BUILD_NAMED_SENDS ? [STREAM_STEP] : sql === BUILD_MAILBOX_DEPTH ? [STREAM_MAILBOX_STEP] : STREAMED.has(sql) ? [] : [sql],
+);

@@ -1,0 +1,520 @@
+import { ColumnBuilder, type ColumnSpec } from '../ingest/columns';
+import { CONSUMED, KIND, REPLY_RECEIVE, REQUEST, tsDiff, type EventStore } from './event-store';
+
+/**
+ * The correlations that cost the most as SQL, computed in one pass over the
+ * events in `seq` order (plus a look at the finished columns where a result
+ * needs the whole trace: statuses, mailbox depth order, causal links): the
+ * tables `send_targets`, `messages`, `spans`, `causal_links` and
+ * `mailbox_depth`, exactly as src/engine/sql builds them (the SQL is the
+ * reference the tests hold this to, row for row). Pairings are counts, not
+ * arrival order: the n-th send of a term to a process pairs with the n-th
+ * receive of it even when clocks put the receive first, so each key keeps a
+ * FIFO of whichever side is ahead.
+ */
+
+/** Column specs, in the order and types of the SQL-built tables. */
+export const SEND_TARGETS = {
+  seq: 'i64',
+  to_pid: 'str',
+  to_node: 'str',
+  ts: 'i64',
+  node: 'str',
+  pid: 'str',
+  term_id: 'i64',
+  kind: 'str',
+  free_name: 'bool',
+} as const;
+export const MESSAGES = {
+  send_seq: 'i64',
+  recv_seq: 'i64',
+  from_pid: 'str',
+  to_pid: 'str',
+  sent_at: 'i64',
+  received_at: 'i64',
+  msg: 'str',
+  from_node: 'str',
+  to_node: 'str',
+  msg_id: 'i64',
+  status: 'str',
+  consumed_seq: 'i64',
+  consumed_at: 'i64',
+  taken_at: 'i64',
+} as const;
+export const SPANS = {
+  node: 'str',
+  pid: 'str',
+  mfa: 'str',
+  depth: 'i32',
+  call_seq: 'i64',
+  end_seq: 'i64',
+  started_at: 'i64',
+  ended_at: 'i64',
+  duration_ns: 'i64',
+  self_ns: 'i64',
+  outcome: 'str',
+  args: 'str',
+  result: 'str',
+  parent_seq: 'i64',
+} as const;
+export const CAUSAL_LINKS = { seq: 'i64', cause_seq: 'i64', edge: 'str' } as const;
+export const MAILBOX_DEPTH = { node: 'str', pid: 'str', ts: 'i64', seq: 'i64', delta: 'i32', depth: 'i64' } as const;
+
+export const STREAM_TABLES = [
+  ['send_targets', SEND_TARGETS],
+  ['messages', MESSAGES],
+  ['spans', SPANS],
+  ['causal_links', CAUSAL_LINKS],
+] as const;
+
+/** A `registrations` row (sql/names.ts), read back from DuckDB: the named sends resolve against it. */
+export interface Registration {
+  node: string | null;
+  name: string;
+  pid: string;
+  registerSeq: number | null;
+  unregisterSeq: number | null;
+}
+
+export interface CorrelateInput {
+  store: EventStore;
+  registrations: Registration[];
+  /** `processes.name` -> pid per node, for names the recording knows no interval of. */
+  nameFallback: { node: string | null; name: string; pid: string }[];
+}
+
+/**
+ * Pairs the n-th item of side 0 with the n-th of side 1 per key; returns the
+ * partner, or -1 and queues the item. Most keys hold one waiting item at a
+ * time (a message id is rarely sent twice before it is received), so a lone
+ * item is stored as the number \`2 * item + side\` and only a longer queue
+ * gets an object: at a million messages the objects were most of the garbage.
+ */
+class Pairer<K> {
+  private readonly byProc = new Map<number, Map<K, number | { side: number; items: number[]; head: number }>>();
+  pair(proc: number, key: K, side: number, item: number): number {
+    let m = this.byProc.get(proc);
+    if (m === undefined) this.byProc.set(proc, (m = new Map()));
+    const q = m.get(key);
+    if (q === undefined) {
+      m.set(key, 2 * item + side);
+      return -1;
+    }
+    if (typeof q === 'number') {
+      if ((q & 1) !== side) {
+        m.delete(key);
+        return (q - (q & 1)) / 2;
+      }
+      m.set(key, { side, items: [(q - side) / 2, item], head: 0 });
+      return -1;
+    }
+    if (q.side !== side) {
+      const other = q.items[q.head++];
+      if (q.head === q.items.length) m.delete(key);
+      return other;
+    }
+    q.items.push(item);
+    return -1;
+  }
+}
+
+const TAKEN_BY_CALLBACK_PREFIXES = ['{:system, ', '{:ack, ', '{:io_reply, '];
+
+export interface Correlated {
+  /** send_targets, messages, spans, causal_links. */
+  tables: Map<string, ColumnBuilder<ColumnSpec>>;
+  /** mailbox_depth, once \`calls\` said which replies went to an inactive alias (their send seqs). */
+  mailboxDepth(dropped: Set<number>): ColumnBuilder<typeof MAILBOX_DEPTH>;
+}
+
+export function correlate(input: CorrelateInput): Correlated {
+  const { store: st, registrations } = input;
+  const n = st.length;
+  const procs = st.procs;
+  const np = () => procs.pid.length;
+  const { kind, proc, peer, termId, flags, term, aux, tsw } = st;
+
+  // What the pass needs to know of the whole trace first.
+  const aliases = new Map<string, number>();
+  for (let i = 0; i < n; i++) if (flags[i] & REQUEST && !aliases.has(aux[i]!)) aliases.set(aux[i]!, st.from[i]);
+  const regs = new Map<string, Registration[]>();
+  for (const r of registrations) {
+    const k = `${r.node}\u0000${r.name}`;
+    let l = regs.get(k);
+    if (l === undefined) regs.set(k, (l = []));
+    l.push(r);
+  }
+  for (const l of regs.values()) l.sort((a, b) => (a.registerSeq ?? -1) - (b.registerSeq ?? -1));
+  const fallback = new Map<string, string>();
+  for (const f of input.nameFallback) {
+    const k = `${f.node}\u0000${f.name}`;
+    if (!fallback.has(k)) fallback.set(k, f.pid);
+  }
+
+  // Resolves send targets (send_targets) and pairs as it goes.
+  const sendTgt = new Int32Array(n).fill(-1);
+  const sendToNode: (string | null)[] = new Array<string | null>(n).fill(null);
+  const free = new Uint8Array(n);
+  const stOut = new ColumnBuilder(SEND_TARGETS);
+  const msgSend: number[] = [];
+  const msgRecv: number[] = [];
+  /** Per message: -1 no callback could take it, -2 one could but none did, else the callback's call event. */
+  const msgTook: number[] = [];
+  const slotOfRecv = new Int32Array(n).fill(-1);
+  const slotOfSend = new Int32Array(n).fill(-1);
+  const pairs = new Pairer<number>();
+  const takes = new Pairer<string>();
+  let tracked: Uint8Array = new Uint8Array(np());
+  for (let i = 0; i < n; i++) if (flags[i] & CONSUMED) tracked[proc[i]] = 1;
+
+  for (let i = 0; i < n; i++) {
+    const k = kind[i];
+    if (k === KIND.send || k === KIND.send_to_dead) {
+      let tgt = -1;
+      let toNode: string | null = null;
+      const q = peer[i];
+      if (q >= 0) {
+        const text = procs.pid[q];
+        toNode = procs.node[q];
+        if (text.startsWith('<')) tgt = q;
+        else if (text.startsWith('#')) {
+          const a = aliases.get(text);
+          if (a !== undefined) {
+            tgt = a;
+            toNode = procs.node[a];
+          }
+        } else {
+          const l = regs.get(`${toNode}\u0000${text}`);
+          let pid: string | null = null;
+          if (l !== undefined) {
+            // The latest interval of the name that started before the send, if it had not ended yet.
+            let lo = 0;
+            let hi = l.length;
+            while (lo < hi) {
+              const mid = (lo + hi) >> 1;
+              if ((l[mid].registerSeq ?? -1) < i) lo = mid + 1;
+              else hi = mid;
+            }
+            const r = lo > 0 ? l[lo - 1] : undefined;
+            if (r !== undefined && (r.unregisterSeq === null || r.unregisterSeq > i)) pid = r.pid;
+            else free[i] = 1;
+          } else pid = fallback.get(`${toNode}\u0000${text}`) ?? null;
+          if (pid !== null) tgt = procs.id(toNode, pid);
+        }
+      }
+      sendTgt[i] = tgt;
+      sendToNode[i] = toNode;
+      stOut.int64(0, i);
+      stOut.str(1, tgt >= 0 ? procs.pid[tgt] : null);
+      stOut.str(2, toNode);
+      stOut.int64Words(3, tsw, i);
+      stOut.str(4, proc[i] >= 0 ? procs.node[proc[i]] : null);
+      stOut.str(5, proc[i] >= 0 ? procs.pid[proc[i]] : null);
+      stOut.int64(6, Number.isNaN(termId[i]) ? null : termId[i]);
+      stOut.str(7, k === KIND.send ? 'send' : 'send_to_dead');
+      stOut.num(8, free[i]);
+      stOut.endRow();
+      let slot = -1;
+      if (k === KIND.send && tgt >= 0 && !Number.isNaN(termId[i])) {
+        const r = pairs.pair(tgt, termId[i], 0, i);
+        if (r >= 0) slot = slotOfRecv[r];
+      }
+      if (slot < 0) {
+        slot = msgSend.length;
+        msgSend.push(i);
+        msgRecv.push(-1);
+        msgTook.push(-1);
+      } else msgSend[slot] = i;
+      slotOfSend[i] = slot;
+    } else if (k === KIND.receive) {
+      const p = proc[i];
+      let slot = -1;
+      if (p >= 0 && !Number.isNaN(termId[i])) {
+        const s = pairs.pair(p, termId[i], 1, i);
+        if (s >= 0) slot = slotOfSend[s];
+      }
+      if (slot < 0) {
+        slot = msgSend.length;
+        msgSend.push(-1);
+        msgRecv.push(i);
+        msgTook.push(-1);
+      } else msgRecv[slot] = i;
+      slotOfRecv[i] = slot;
+      const text = term[i];
+      if (
+        p >= 0 &&
+        tracked[p] &&
+        !(flags[i] & REPLY_RECEIVE) &&
+        text !== null &&
+        text !== ':timeout' &&
+        !TAKEN_BY_CALLBACK_PREFIXES.some((x) => text.startsWith(x))
+      ) {
+        const c = takes.pair(p, text, 1, slot);
+        msgTook[slot] = c >= 0 ? c : -2;
+      }
+    } else if (k === KIND.call && flags[i] & CONSUMED) {
+      const slot = takes.pair(proc[i], aux[i]!, 0, i);
+      if (slot >= 0) msgTook[slot] = i;
+    }
+  }
+  tracked = tracked.length < np() ? grown(tracked, np()) : tracked;
+  return finish(input, { sendTgt, sendToNode, free, msgSend, msgRecv, msgTook, slotOfRecv, tracked, stOut });
+}
+
+interface Paired {
+  sendTgt: Int32Array;
+  sendToNode: (string | null)[];
+  free: Uint8Array;
+  msgSend: number[];
+  msgRecv: number[];
+  msgTook: number[];
+  slotOfRecv: Int32Array;
+  tracked: Uint8Array;
+  stOut: ColumnBuilder<typeof SEND_TARGETS>;
+}
+
+/** What needs the pairings complete: statuses and the message rows, mailbox depth, causal links; then spans. */
+function finish(input: CorrelateInput, p: Paired): Correlated {
+  const st = input.store;
+  const n = st.length;
+  const procs = st.procs;
+  const np = procs.pid.length;
+  const { kind, proc, termId, term, tsw } = st;
+  const exitAt = new Int32Array(np).fill(-1);
+  const receives = new Uint8Array(np);
+  const spawnedBy = new Int32Array(np).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const q = proc[i];
+    const k = kind[i];
+    // processes.exited_at: the latest exit, for the pids `processes` lists
+    if (k === KIND.exit && q >= 0 && procs.pid[q].startsWith('<') && (exitAt[q] < 0 || tsDiff(tsw, i, exitAt[q]) > 0)) exitAt[q] = i;
+    else if (k === KIND.receive && q >= 0) receives[q] = 1;
+    else if (k === KIND.spawn && st.peer[i] >= 0 && spawnedBy[st.peer[i]] < 0) spawnedBy[st.peer[i]] = i;
+  }
+
+  const out = new ColumnBuilder(MESSAGES);
+  const m = p.msgSend.length;
+  const afterTimeout = new Uint8Array(n);
+  const sendOfRecv = new Int32Array(n).fill(-1);
+  /** Messages that entered a mailbox: [message, receiver, in event, out event (-1), out seq (-1 NULL)]. */
+  const queued: number[] = [];
+  for (let j = 0; j < m; j++) {
+    const s = p.msgSend[j];
+    const r = p.msgRecv[j];
+    const took = p.msgTook[j];
+    const tgt = s >= 0 ? p.sendTgt[s] : proc[r];
+    const toNode = s >= 0 ? (tgt >= 0 ? procs.node[tgt] : p.sendToNode[s]) : procs.node[proc[r]];
+    const taken = r < 0 ? -1 : took >= 0 ? took : took === -2 ? -1 : r;
+    const exited = tgt >= 0 ? exitAt[tgt] : -1;
+    const text = term[s >= 0 ? s : r];
+    let status: string;
+    if (s >= 0 && kind[s] === KIND.send_to_dead) status = 'send_to_dead';
+    else if (s < 0 && text === ':timeout') status = 'after_timeout';
+    else if (s < 0) status = 'sender_not_traced';
+    else if (p.free[s]) status = 'unregistered_name';
+    else if (taken >= 0) status = 'received';
+    else if (exited >= 0) status = 'receiver_exited';
+    else if (tgt >= 0 && (receives[tgt] || p.tracked[tgt])) status = 'queued_at_end';
+    else status = 'receiver_not_traced';
+    if (r >= 0) {
+      sendOfRecv[r] = s;
+      if (status === 'after_timeout') afterTimeout[r] = 1;
+    }
+    out.int64(0, s >= 0 ? s : null);
+    out.int64(1, r >= 0 ? r : null);
+    out.str(2, s >= 0 && proc[s] >= 0 ? procs.pid[proc[s]] : null);
+    out.str(3, tgt >= 0 ? procs.pid[tgt] : null);
+    out.int64Words(4, tsw, s);
+    out.int64Words(5, tsw, r);
+    out.str(6, text);
+    out.str(7, s >= 0 && proc[s] >= 0 ? procs.node[proc[s]] : null);
+    out.str(8, toNode);
+    const id = s >= 0 && !Number.isNaN(termId[s]) ? termId[s] : r >= 0 && !Number.isNaN(termId[r]) ? termId[r] : null;
+    out.int64(9, id);
+    out.str(10, status);
+    out.int64(11, took >= 0 ? took : null);
+    out.int64Words(12, tsw, took);
+    out.int64Words(13, tsw, taken);
+    out.endRow();
+    if (status === 'received' || status === 'queued_at_end' || status === 'receiver_exited' || status === 'sender_not_traced') {
+      const inAt = s >= 0 ? s : r;
+      if (taken >= 0) queued.push(j, tgt, inAt, taken, took >= 0 ? took : r);
+      else if (exited >= 0 && tsDiff(tsw, exited, inAt) >= 0) queued.push(j, tgt, inAt, exited, -1);
+      else queued.push(j, tgt, inAt, -1, -1);
+    }
+  }
+
+  // causal_links: a receive's cause is its send; anything else follows its process's latest receive, or its spawn.
+  const links = new ColumnBuilder(CAUSAL_LINKS);
+  const lastRecv = new Int32Array(np).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const q = proc[i];
+    if (q < 0 || kind[i] === KIND.drop) continue;
+    links.int64(0, i);
+    if (kind[i] === KIND.receive) {
+      const s = sendOfRecv[i];
+      links.int64(1, s >= 0 ? s : null);
+      links.str(2, s >= 0 ? 'message' : null);
+      if (!afterTimeout[i]) lastRecv[q] = i;
+    } else if (lastRecv[q] >= 0) {
+      links.int64(1, lastRecv[q]);
+      links.str(2, 'process');
+    } else if (spawnedBy[q] >= 0 && spawnedBy[q] < i) {
+      links.int64(1, spawnedBy[q]);
+      links.str(2, 'spawn');
+    } else {
+      links.int64(1, null);
+      links.str(2, null);
+    }
+    links.endRow();
+  }
+
+  return {
+    tables: new Map<string, ColumnBuilder<ColumnSpec>>([
+      ['send_targets', p.stOut],
+      ['messages', out],
+      ['spans', buildSpans(st)],
+      ['causal_links', links],
+    ]),
+    mailboxDepth: (dropped) => buildMailboxDepth(st, queued, exitAt, p.msgRecv, (j) => dropped.has(p.msgSend[j])),
+  };
+}
+
+/**
+ * mailbox_depth: +1 when a message entered its receiver's queue, -1 when it
+ * left (taken, or the receiver exited), running sum per receiver in (ts,
+ * delta, seq) order. Waits for \`calls\`: replies to an alias the caller had
+ * given up on (\`alias_inactive\`, sql/build.ts MARK_DROPPED_REPLIES) never
+ * entered a mailbox.
+ */
+function buildMailboxDepth(
+  st: EventStore,
+  queued: number[],
+  exitAt: Int32Array,
+  msgRecv: number[],
+  isDropped: (message: number) => boolean,
+): ColumnBuilder<typeof MAILBOX_DEPTH> {
+  const { tsw, procs } = st;
+  /** Per receiver: [ts event, delta, seq (-1 NULL)] triples. */
+  const changes = new Map<number, number[]>();
+  const change = (q: number, tsAt: number, delta: number, seq: number) => {
+    let l = changes.get(q);
+    if (l === undefined) changes.set(q, (l = []));
+    l.push(tsAt, delta, seq);
+  };
+  for (let k = 0; k < queued.length; k += 5) {
+    const [j, q, inAt, outAt, outSeq] = [queued[k], queued[k + 1], queued[k + 2], queued[k + 3], queued[k + 4]];
+    if (msgRecv[j] < 0 && isDropped(j)) continue;
+    change(q, inAt, 1, inAt);
+    if (outAt >= 0) change(q, outAt, -1, outSeq);
+  }
+  // Order by (ts, delta, seq NULLS LAST) with one numeric key per row: seq order is ts order (the engine
+  // resequences when it is not), so a dense rank of ts stands for ts; rank, delta and seq pack into 53 bits.
+  const rank = new Float64Array(st.length);
+  for (let i = 1; i < st.length; i++) rank[i] = rank[i - 1] + (tsDiff(tsw, i, i - 1) !== 0 ? 1 : 0);
+  const SEQ = 2 ** 26;
+  if (st.length >= SEQ - 1) throw new Error(`mailbox_depth: the streaming pass orders at most ${SEQ - 2} events; ${st.length} are loaded`);
+  const depth = new ColumnBuilder(MAILBOX_DEPTH);
+  for (const [q, l] of changes) {
+    const keys = new Float64Array(l.length / 3);
+    for (let k = 0; k < keys.length; k++) {
+      const seq = l[3 * k + 2];
+      keys[k] = (rank[l[3 * k]] * 2 + (l[3 * k + 1] > 0 ? 1 : 0)) * SEQ + (seq < 0 ? SEQ - 1 : seq);
+    }
+    keys.sort();
+    let d = 0;
+    for (const key of keys) {
+      const seq = key % SEQ;
+      const delta = Math.floor(key / SEQ) % 2 === 1 ? 1 : -1;
+      d += delta;
+      depth.str(0, procs.node[q]);
+      depth.str(1, procs.pid[q]);
+      depth.int64Words(2, tsw, seq === SEQ - 1 ? exitAt[q] : seq);
+      depth.int64(3, seq === SEQ - 1 ? null : seq);
+      depth.num(4, delta);
+      depth.int64(5, d);
+      depth.endRow();
+    }
+  }
+  return depth;
+}
+
+/**
+ * spans: per process, a call's depth is the number of its calls still open;
+ * a call pairs with the next row at its depth if that is the return or
+ * exception of the same function. The parent is the latest call one level
+ * up, unless that one had already ended.
+ */
+function buildSpans(st: EventStore): ColumnBuilder<typeof SPANS> {
+  const n = st.length;
+  const { kind, proc, mfa, tsw, term, procs } = st;
+  const level = new Map<number, number>();
+  /** Per process and depth: the last row there if it is a call still waiting for its next row. */
+  const waiting = new Map<number, Map<number, number>>();
+  const lastCall = new Map<number, Map<number, number>>();
+  const calls: number[] = [];
+  const depthOf: number[] = [];
+  const parentOf: number[] = [];
+  const endOf = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const k = kind[i];
+    if (k !== KIND.call && k !== KIND.return && k !== KIND.exception) continue;
+    const q = proc[i];
+    let lv = level.get(q) ?? 0;
+    let w = waiting.get(q);
+    if (w === undefined) {
+      waiting.set(q, (w = new Map()));
+      lastCall.set(q, new Map());
+    }
+    const lc = lastCall.get(q)!;
+    const d = k === KIND.call ? lv++ : --lv;
+    level.set(q, lv);
+    const c = w.get(d);
+    if (c !== undefined) {
+      if (k !== KIND.call && mfa[c] === mfa[i]) endOf.set(c, i);
+      w.delete(d);
+    }
+    if (k === KIND.call) {
+      w.set(d, i);
+      const up = lc.get(d - 1);
+      calls.push(i);
+      depthOf.push(d);
+      parentOf.push(up !== undefined && !endOf.has(up) ? up : -1);
+      lc.set(d, i);
+    }
+  }
+  const childNs = new Map<number, number>();
+  for (let j = 0; j < calls.length; j++) {
+    const e = endOf.get(calls[j]);
+    if (parentOf[j] >= 0 && e !== undefined) childNs.set(parentOf[j], (childNs.get(parentOf[j]) ?? 0) + tsDiff(tsw, e, calls[j]));
+  }
+  const out = new ColumnBuilder(SPANS);
+  for (let j = 0; j < calls.length; j++) {
+    const c = calls[j];
+    const e = endOf.get(c) ?? -1;
+    const q = proc[c];
+    out.str(0, q >= 0 ? procs.node[q] : null);
+    out.str(1, q >= 0 ? procs.pid[q] : null);
+    out.str(2, mfa[c] >= 0 ? st.mfas.texts[mfa[c]] : null);
+    out.num(3, depthOf[j]);
+    out.int64(4, c);
+    out.int64(5, e >= 0 ? e : null);
+    out.int64Words(6, tsw, c);
+    out.int64Words(7, tsw, e);
+    const dur = e >= 0 ? tsDiff(tsw, e, c) : null;
+    out.int64(8, dur);
+    out.int64(9, dur === null ? null : dur - (childNs.get(c) ?? 0));
+    out.str(10, e < 0 ? 'unfinished' : kind[e] === KIND.return ? 'return' : 'exception');
+    out.str(11, term[c]);
+    out.str(12, e >= 0 ? term[e] : null);
+    out.int64(13, parentOf[j] >= 0 ? parentOf[j] : null);
+    out.endRow();
+  }
+  return out;
+}
+
+function grown(a: Uint8Array, n: number): Uint8Array {
+  const b = new Uint8Array(n);
+  b.set(a);
+  return b;
+}

@@ -1,0 +1,201 @@
+/**
+ * The events as typed columns in JavaScript, kept beside the DuckDB tables so
+ * the streaming analyses (correlate.ts) never read the events back out of
+ * DuckDB. Index `i` is the event's `seq`: ingest appends in arrival order
+ * (the provisional seq), and when the SQL resequences a merged or
+ * out-of-order load, `renumber` applies the same moves here.
+ *
+ * Texts that repeat (nodes, pids, peers, MFAs) are integer ids into
+ * dictionaries; a process is the pair (node, pid text), one id. Message and
+ * argument texts are kept as the strings ingest rendered (shared, not
+ * copied): the output tables carry them.
+ */
+
+export const KIND = {
+  other: 0,
+  send: 1,
+  send_to_dead: 2,
+  receive: 3,
+  call: 4,
+  return: 5,
+  exception: 6,
+  spawn: 7,
+  exit: 8,
+  drop: 9,
+} as const;
+
+const KIND_CODE: Record<string, number> = KIND;
+
+/** Flags per event. */
+export const REPLY_RECEIVE = 1;
+export const CONSUMED = 2;
+export const REQUEST = 4;
+
+/** Interns strings as dense ids. */
+export class Dict {
+  readonly ids = new Map<string, number>();
+  readonly texts: string[] = [];
+  id(s: string): number {
+    let id = this.ids.get(s);
+    if (id === undefined) {
+      id = this.texts.length;
+      this.ids.set(s, id);
+      this.texts.push(s);
+    }
+    return id;
+  }
+}
+
+/** Processes (and other destinations: names, refs) as (node, text) pairs. */
+export class ProcDict {
+  private readonly byNode = new Map<string | null, Map<string, number>>();
+  readonly node: (string | null)[] = [];
+  readonly pid: string[] = [];
+  id(node: string | null, pid: string): number {
+    let m = this.byNode.get(node);
+    if (m === undefined) this.byNode.set(node, (m = new Map()));
+    let id = m.get(pid);
+    if (id === undefined) {
+      id = this.pid.length;
+      m.set(pid, id);
+      this.node.push(node);
+      this.pid.push(pid);
+    }
+    return id;
+  }
+  find(node: string | null, pid: string): number {
+    return this.byNode.get(node)?.get(pid) ?? -1;
+  }
+}
+
+function growTo<T extends Int32Array | Uint8Array | Float64Array>(a: T, n: number, ctor: { new (n: number): T }): T {
+  if (n <= a.length) return a;
+  const b = new ctor(Math.max(n, a.length * 2));
+  (b as { set(x: ArrayLike<number>): void }).set(a);
+  return b;
+}
+
+export class EventStore {
+  length = 0;
+  /** ts as two 32-bit words per event (low, high): copied into output columns without a BigInt per row. */
+  tsw = new Int32Array(2048);
+  kind = new Uint8Array(1024);
+  /** The event's process (node, pid), -1 without one. */
+  proc = new Int32Array(1024);
+  /** The peer as (peer_node, peer) in the same dictionary, -1 without one. */
+  peer = new Int32Array(1024);
+  /** term_id; NaN for NULL. */
+  termId = new Float64Array(1024);
+  mfa = new Int32Array(1024);
+  flags = new Uint8Array(1024);
+  /** The process a call request names as caller (`{from, tag}`), -1 otherwise. */
+  from = new Int32Array(1024);
+  term: (string | null)[] = [];
+  /** Call events: the message the callback took (consumed); requests: the call tag's text. */
+  aux: (string | null)[] = [];
+  readonly procs = new ProcDict();
+  readonly mfas = new Dict();
+
+  add(
+    kind: string,
+    ts: bigint,
+    node: string,
+    pid: string | null,
+    peer: string | null,
+    peerNode: string | null,
+    mfa: string | null,
+    term: string | null,
+    termId: number | null,
+  ): number {
+    const i = this.length++;
+    this.ensure(i + 1);
+    const t = BigInt.asUintN(64, ts);
+    this.tsw[2 * i] = Number(t & 0xffffffffn) | 0;
+    this.tsw[2 * i + 1] = Number(t >> 32n) | 0;
+    this.kind[i] = KIND_CODE[kind] ?? KIND.other;
+    this.proc[i] = pid === null ? -1 : this.procs.id(node, pid);
+    this.peer[i] = peer === null ? -1 : this.procs.id(peerNode, peer);
+    this.termId[i] = termId === null ? NaN : termId;
+    this.mfa[i] = mfa === null ? -1 : this.mfas.id(mfa);
+    this.flags[i] = 0;
+    this.from[i] = -1;
+    this.term.push(term);
+    this.aux.push(null);
+    return i;
+  }
+
+  /** The last added event was a call request with this tag, sent by `from`. */
+  noteRequest(tag: string, fromNode: string, fromPid: string): void {
+    const i = this.length - 1;
+    this.flags[i] |= REQUEST;
+    this.aux[i] = tag;
+    this.from[i] = this.procs.id(fromNode, fromPid);
+  }
+
+  noteReplyReceive(): void {
+    this.flags[this.length - 1] |= REPLY_RECEIVE;
+  }
+
+  noteConsumed(msg: string): void {
+    const i = this.length - 1;
+    this.flags[i] |= CONSUMED;
+    this.aux[i] = msg;
+  }
+
+  /** Forgets the events from `n` on (a file that failed to load). */
+  truncate(n: number): void {
+    if (n >= this.length) return;
+    this.length = n;
+    this.term.length = n;
+    this.aux.length = n;
+  }
+
+  /** Applies the SQL's resequencing: the event at `old[k]` moves to `now[k]` (a permutation of those positions). */
+  renumber(old: ArrayLike<number>, now: ArrayLike<number>): void {
+    const moveWords = (a: Int32Array) => {
+      const b = a.slice(0, 2 * this.length);
+      for (let k = 0; k < old.length; k++) {
+        b[2 * now[k]] = a[2 * old[k]];
+        b[2 * now[k] + 1] = a[2 * old[k] + 1];
+      }
+      return b;
+    };
+    const move = <T extends Int32Array | Uint8Array | Float64Array>(a: T): T => {
+      const b = a.slice(0, this.length) as T;
+      for (let k = 0; k < old.length; k++) b[now[k]] = a[old[k]];
+      return b;
+    };
+    const moveArr = <T>(a: T[]): T[] => {
+      const b = a.slice();
+      for (let k = 0; k < old.length; k++) b[now[k]] = a[old[k]];
+      return b;
+    };
+    this.tsw = moveWords(this.tsw);
+    this.kind = move(this.kind);
+    this.proc = move(this.proc);
+    this.peer = move(this.peer);
+    this.termId = move(this.termId);
+    this.mfa = move(this.mfa);
+    this.flags = move(this.flags);
+    this.from = move(this.from);
+    this.term = moveArr(this.term);
+    this.aux = moveArr(this.aux);
+  }
+
+  private ensure(n: number): void {
+    if (n <= this.kind.length) return;
+    this.tsw = growTo(this.tsw, 2 * n, Int32Array);
+    this.kind = growTo(this.kind, n, Uint8Array);
+    this.proc = growTo(this.proc, n, Int32Array);
+    this.peer = growTo(this.peer, n, Int32Array);
+    this.termId = growTo(this.termId, n, Float64Array);
+    this.mfa = growTo(this.mfa, n, Int32Array);
+    this.flags = growTo(this.flags, n, Uint8Array);
+    this.from = growTo(this.from, n, Int32Array);
+  }
+}
+
+/** ts[i] - ts[j] in ns, exact while the difference is below 2^53. */
+export function tsDiff(w: Int32Array, i: number, j: number): number {
+  return (w[2 * i + 1] - w[2 * j + 1]) * 4294967296 + ((w[2 * i] >>> 0) - (w[2 * j] >>> 0));
+}
