@@ -13,7 +13,21 @@ import { fileURLToPath } from 'node:url';
 import { startSite, openBrowser, blockOtherOrigins, openPanel } from './harness.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const PANELS = ['overview', 'processes', 'timeline', 'sequence', 'state', 'calls', 'charts', 'causality', 'anomalies', 'source', 'sql', 'expectations'];
+const PANELS = [
+  'overview',
+  'processes',
+  'timeline',
+  'sequence',
+  'state',
+  'calls',
+  'charts',
+  'causality',
+  'anomalies',
+  'source',
+  'sql',
+  'expectations',
+  'compare',
+];
 let site, browser, context, outside, dir, archive;
 
 before(async () => {

@@ -16,7 +16,21 @@ after(async () => {
   await site?.close();
 });
 
-const PANELS = ['overview', 'processes', 'timeline', 'sequence', 'state', 'calls', 'charts', 'causality', 'anomalies', 'source', 'sql', 'expectations'];
+const PANELS = [
+  'overview',
+  'processes',
+  'timeline',
+  'sequence',
+  'state',
+  'calls',
+  'charts',
+  'causality',
+  'anomalies',
+  'source',
+  'sql',
+  'expectations',
+  'compare',
+];
 
 async function openDemo(viewport, colorScheme = 'light') {
   const { browser, context } = await openBrowser({ viewport, colorScheme });

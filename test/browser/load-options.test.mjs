@@ -1,10 +1,9 @@
-// An archive over a size ceiling (the zip-bomb guard) can be loaded again with higher limits from the page:
-// the error names the limit, a button loads the same file again with the ceilings raised, and the next
-// answer is the reader's (here: the entry does not hold what it declares), not the ceiling.
+// What a user chooses about a load from the page: an archive over a size ceiling (the zip-bomb guard) loaded
+// again with higher limits from the error bar; how raw dbg/ttb traces print charlists, kept across visits.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { startSite, openBrowser, blockOtherOrigins, fixture } from './harness.mjs';
+import { startSite, openBrowser, blockOtherOrigins, fixture, openPanel } from './harness.mjs';
 
 let site, browser, context, outside;
 before(async () => {
@@ -53,5 +52,29 @@ test('a file refused for a size ceiling loads again with higher limits from the 
   assert.match(text, /declared-big\.zip/);
   assert.equal(await page.getByTestId('raise-limits').count(), 0);
   assert.deepEqual(outside(), []);
+  await page.close();
+});
+
+test("raw traces' charlists: the start page's choice applies to the next load and is kept across visits", async () => {
+  const page = await context.newPage();
+  await page.goto(site.origin + '/');
+  await page.getByTestId('engine-status').filter({ hasText: /ready/ }).waitFor({ timeout: 120_000 });
+  const select = page.getByTestId('raw-charlists').locator('select');
+  assert.equal(await select.inputValue(), 'sigil');
+  await select.selectOption('quotes');
+  await page.reload();
+  await page.getByTestId('engine-status').filter({ hasText: /ready/ }).waitFor({ timeout: 120_000 });
+  assert.equal(await page.getByTestId('raw-charlists').locator('select').inputValue(), 'quotes');
+  await page.getByTestId('file-input').setInputFiles(fixture('dbg/exiting.trace'));
+  await page.getByTestId('overview').waitFor({ timeout: 120_000 });
+  await openPanel(page, 'sql');
+  await page.getByTestId('sql-input').fill(`SELECT term FROM events WHERE term LIKE '%otps_echo.erl%' LIMIT 1`);
+  await page.getByTestId('sql-run').click();
+  await page.getByTestId('sql-rowcount').filter({ hasText: /1 row/ }).waitFor({ timeout: 60_000 });
+  const text = await page.getByTestId('panel-sql').innerText();
+  assert.match(text, /file: 'test\/fixtures\/otps_echo\.erl'/);
+  assert.doesNotMatch(text, /~c"test/);
+  assert.deepEqual(outside(), []);
+  await page.evaluate(() => localStorage.removeItem('otpscope.rawCharlists'));
   await page.close();
 });
