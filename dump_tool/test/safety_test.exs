@@ -395,8 +395,11 @@ defmodule Otpscope.SafetyTest do
     Enum.each(busy, &Process.exit(&1, :kill))
     # The bound of the flood test, plus the ring (`max_buffer_memory` of
     # chunks and their facts) and the chunks being added while the oldest
-    # go (one buffer's worth).
-    bound = 3 * budget + 2 * (budget + div(budget, 8)) + budget + div(budget, 8) + 16_000_000
+    # go (one buffer's worth), plus what the processes' heaps and not yet
+    # collected binaries hold (24 MB: a run on an idle machine peaked at
+    # 31.6 MB, the writer holding 17 MB of evicted chunks between two
+    # collections; without the byte eviction the peak is 39 MB and more).
+    bound = 3 * budget + 2 * (budget + div(budget, 8)) + budget + div(budget, 8) + 24_000_000
 
     assert peak.memory < bound,
            "recorder memory peaked at #{inspect(peak)}, bound #{bound}"
