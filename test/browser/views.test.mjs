@@ -197,6 +197,8 @@ test('calls, anomalies, source and expectations views', async () => {
   const calls = page.getByTestId('calls-table');
   await calls.waitFor();
   assert.match(await calls.innerText(), /:ping/);
+  // the histogram answers after the table (its own query): wait for its bars
+  await page.getByTestId('calls-histogram').locator('rect').first().waitFor();
   assert.ok((await page.getByTestId('calls-histogram').locator('rect').count()) > 0);
   await page.getByTestId('calls-slowest').locator('tbody tr').first().click();
   await page.getByTestId('event-detail').filter({ hasText: 'send' }).waitFor();
