@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 stage() { printf '\n=== %s ===\n' "$*"; }
 
-APT_PACKAGES="elixir erlang-dev erlang-runtime-tools erlang-tools erlang-observer chromium"
+APT_PACKAGES="elixir erlang-dev erlang-runtime-tools erlang-tools erlang-observer chromium unzip"
 INSTALL_HINT="apt-get update && apt-get install -y $APT_PACKAGES"
 
 missing_system_tools() {
@@ -17,6 +17,8 @@ missing_system_tools() {
   command -v elixir >/dev/null 2>&1 || missing+=(elixir)
   command -v mix >/dev/null 2>&1 || missing+=(mix)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  # the packaged-site browser test unpacks the release zip as a user would
+  command -v unzip >/dev/null 2>&1 || missing+=(unzip)
   # dbg (runtime_tools) and ttb (observer) are needed by the recorder and its tests
   if command -v erl >/dev/null 2>&1; then
     erl -noshell -eval 'case {code:which(dbg), code:which(ttb)} of {non_existing, _} -> halt(1); {_, non_existing} -> halt(1); _ -> halt(0) end' 2>/dev/null || missing+=(erlang-runtime-tools/erlang-observer)
