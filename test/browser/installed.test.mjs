@@ -55,6 +55,7 @@ test('the manifest declares file handlers; a file handed to launchQueue loads', 
   });
   await page.goto(origin + '/');
   await page.getByTestId('engine-status').filter({ hasText: /ready/ }).waitFor({ timeout: 120_000 });
+  assert.equal(await page.locator('link[rel=manifest]').count(), 1, 'one manifest link (the PWA plugin adds it; index.html must not)');
   const manifest = await page.evaluate(async () => (await fetch(document.querySelector('link[rel=manifest]').href)).json());
   assert.deepEqual(manifest.file_handlers, [{ action: './', accept: { 'application/zip': ['.zip'], 'application/octet-stream': ['.trace', '.ti'] } }]);
   const bytes = [...(await readFile(fixture('archives/crash.zip')))];
