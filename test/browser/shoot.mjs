@@ -8,7 +8,8 @@ page.on('console', (m) => m.type() === 'error' && console.log('console:', m.text
 page.on('pageerror', (e) => console.log('pageerror:', e.message));
 const archive = process.env.ARCHIVE;
 await page.goto(site.origin + '/' + (archive ? `?url=./${archive}` : '?demo') + (process.env.HASH ? '#' + process.env.HASH : ''));
-await page.getByTestId('process-tree').waitFor({ timeout: 60000 });
+await page.getByTestId('process-row').first().waitFor({ timeout: 240000 });
+await page.getByTestId('count-processes').waitFor({ timeout: 240000 });
 await page.waitForTimeout(500);
 await page.screenshot({ path: `${screenshotDir}/x-${scheme}-first.png` });
 for (const p of panels) {

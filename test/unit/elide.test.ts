@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { elideMiddle, splitForElision } from '../../src/ui/lib/elide';
+
+describe('names lose their middle, never what tells them apart', () => {
+  it('keeps the last segment of aliases, atoms and paths', () => {
+    expect(splitForElision('OtpscopeDemo.WorkerB')).toEqual({ head: 'OtpscopeDemo.', tail: 'WorkerB' });
+    expect(splitForElision(':erts_literal_area_collector')).toEqual({ head: ':erts_literal_area_', tail: 'collector' });
+    expect(splitForElision('lib/bank/ledger.ex')).toEqual({ head: 'lib/bank/', tail: 'ledger.ex' });
+  });
+  it('keeps a third (3 to 12 characters) of a name without a usable segment', () => {
+    expect(splitForElision('<0.155.0>')).toEqual({ head: '<0.', tail: '155.0>' });
+    expect(splitForElision('averyveryverylongatomwithoutseparators')).toEqual({ head: 'averyveryverylongatomwitho', tail: 'utseparators' });
+    expect(splitForElision('short')).toEqual({ head: '', tail: 'short' });
+  });
+  it('elides SVG text to a character budget, the middle replaced', () => {
+    expect(elideMiddle('OtpscopeDemo.WorkerB', 40)).toBe('OtpscopeDemo.WorkerB');
+    expect(elideMiddle('OtpscopeDemo.Supervisor.Child.WorkerB', 16)).toBe('Otpscope…WorkerB');
+    const e = elideMiddle('{:transfer, :account_1234567890, :account_0987654321, 100}', 22);
+    expect(e).toHaveLength(22);
+    expect(e).toBe('{:transfer…54321, 100}');
+    expect(elideMiddle('abc', 1)).toBe('…');
+  });
+});
