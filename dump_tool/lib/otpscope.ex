@@ -91,6 +91,19 @@ defmodule Otpscope do
       `:shutdown` or `{:shutdown, _}`; `telemetry:` a `:telemetry` event
       name or a list of them (needs `:telemetry` on the node, else
       `{:error, {:telemetry_not_loaded, message}}`). Default `[]`.
+    * `:max_dumps` - ring mode: the most dumps the `:dump_on` triggers
+      make over the recording (default `100`; `:infinity`); later triggers
+      are skipped, counted in info/0's `:dumps_skipped` and logged once.
+      A crash loop under a patient supervisor would otherwise write one
+      archive per crash. dump/0 and the archive written at stop are not
+      triggered dumps: they are always written and not counted.
+    * `:min_dump_interval` - ring mode: milliseconds from one triggered
+      dump to the next (default `1_000`); a trigger sooner than that is
+      skipped and counted like one past `:max_dumps`. A dump holds the
+      whole window, so dumps closer together hold nearly the same events;
+      events of a skipped trigger are in the next dump if it comes within
+      `:keep`. `0` dumps on every trigger (those that come while a dump is
+      written still make one more dump, not one each).
     * `:sample` - the fraction of processes recorded (default `1.0`), each
       chosen by a hash of its pid and recorded whole (its sends, receives,
       calls, exit). Processes outside the sample that ran before the start
@@ -426,7 +439,11 @@ defmodule Otpscope do
     :exit, {:normal, _} -> {:error, :not_recording}
   end
 
-  @doc "Live figures of the running recording (tracer stats, pids, file)."
+  @doc """
+  Live figures of the running recording (tracer stats, pids, file). In
+  ring mode also `:dumps` (archives written so far) and `:dumps_skipped`
+  (triggers not dumped because of `:max_dumps` or `:min_dump_interval`).
+  """
   def info do
     GenServer.call(Recorder, :info)
   catch

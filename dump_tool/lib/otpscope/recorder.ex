@@ -121,6 +121,12 @@ defmodule Otpscope.Recorder do
          processes_start: facts.processes_start,
          telemetry: attach_telemetry(opts),
          dumps: [],
+         # triggered dumps: how many, when the last (monotonic ms), how
+         # many triggers were skipped (max_dumps, min_dump_interval)
+         triggered: 0,
+         last_triggered: nil,
+         skipped: 0,
+         skip_logged: false,
          watched: %{},
          names: []
        }}
@@ -458,15 +464,49 @@ defmodule Otpscope.Recorder do
 
   # A dump for a trigger, then one more if triggers came while it was
   # written (their events may be after its window's end): back to back at
-  # most, never one per trigger of a burst.
+  # most, never one per trigger of a burst. Past `max_dumps`, or sooner
+  # than `min_dump_interval` after the last triggered dump, a trigger is
+  # only counted (a crash loop would otherwise write an archive per crash).
   defp triggered(st, why) do
-    st = dump_now(st, nil, why)
+    st = trigger(st, why)
     {st, more} = pending_triggers(st, [])
 
     case more do
       [] -> st
-      [first | _] -> dump_now(st, nil, first)
+      [first | _] -> trigger(st, first)
     end
+  end
+
+  defp trigger(st, why) do
+    now = :erlang.monotonic_time(:millisecond)
+
+    cond do
+      st.triggered >= st.opts.max_dumps ->
+        skip(st, "max_dumps (#{st.opts.max_dumps}) reached: no more dumps by trigger")
+
+      st.last_triggered != nil and now - st.last_triggered < st.opts.min_dump_interval ->
+        skip(
+          st,
+          "a trigger within min_dump_interval (#{st.opts.min_dump_interval} ms) of the last dump"
+        )
+
+      true ->
+        st = dump_now(st, nil, why)
+        %{st | triggered: st.triggered + 1, last_triggered: now, skip_logged: false}
+    end
+  end
+
+  # Logged once per dump (and once when max_dumps is reached), not per
+  # trigger: a crash loop must not flood the log either.
+  defp skip(st, why) do
+    unless st.skip_logged,
+      do:
+        :logger.notice(
+          "otpscope: #{why}; this trigger and those like it are not dumped " <>
+            "(counted in Otpscope.info/0's dumps_skipped)"
+        )
+
+    %{st | skipped: st.skipped + 1, skip_logged: true}
   end
 
   defp pending_triggers(st, acc) do
@@ -614,13 +654,21 @@ defmodule Otpscope.Recorder do
       end
 
     {:reply,
-     Map.merge(stats, %{
-       tracer: st.tracer,
-       writer: st.writer,
-       encoders: st.encoders,
-       stopped: st.stopped,
-       file: st.opts.file
-     }), st}
+     Map.merge(
+       stats,
+       %{
+         tracer: st.tracer,
+         writer: st.writer,
+         encoders: st.encoders,
+         stopped: st.stopped,
+         file: st.opts.file
+       }
+       |> Map.merge(
+         if st.opts.mode == :ring,
+           do: %{dumps: length(st.dumps), dumps_skipped: st.skipped},
+           else: %{}
+       )
+     ), st}
   end
 
   @impl true
