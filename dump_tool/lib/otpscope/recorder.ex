@@ -343,7 +343,7 @@ defmodule Otpscope.Recorder do
     {:object,
      [
        {"format", "otpscope"},
-       {"format_version", 2},
+       {"format_version", 3},
        {"recorder_version", @version},
        {"node", Atom.to_string(node())},
        {"otp_release", List.to_string(:erlang.system_info(:otp_release))},
