@@ -249,7 +249,14 @@ defmodule Otpscope do
       other events around them; over both, everything is shed. Tracing
       switched off under overload comes back on once the mailbox is
       drained, also when no trace message arrives to show it (at the next
-      `:flush_interval`). Messages dropped
+      `:flush_interval`). Binaries over 64 bytes inside traced terms are
+      shared with the traced processes, not copied: the bounds count a
+      message by its flat size, which holds only the reference, so the
+      payloads of the messages in flight come on top (a flood of random
+      500-byte binaries: about 3x the flat size). Busy encoders collect
+      after each chunk, and the flight recorder's ring at each eviction,
+      so the binaries of chunks and buffers they are done with are not
+      held until a later collection. Messages dropped
       unread are collected as they go (a minor garbage collection once
       more than 512 KB of them were dropped), not kept on the tracer's heap
       until its next collection. The bound holds while the tracer gets the
