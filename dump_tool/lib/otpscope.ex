@@ -91,6 +91,19 @@ defmodule Otpscope do
       `:shutdown` or `{:shutdown, _}`; `telemetry:` a `:telemetry` event
       name or a list of them (needs `:telemetry` on the node, else
       `{:error, {:telemetry_not_loaded, message}}`). Default `[]`.
+    * `:max_dumps` - ring mode: the most dumps the `:dump_on` triggers
+      make over the recording (default `100`; `:infinity`); later triggers
+      are skipped, counted in info/0's `:dumps_skipped` and logged once.
+      A crash loop under a patient supervisor would otherwise write one
+      archive per crash. dump/0 and the archive written at stop are not
+      triggered dumps: they are always written and not counted.
+    * `:min_dump_interval` - ring mode: milliseconds from one triggered
+      dump to the next (default `1_000`); a trigger sooner than that is
+      skipped and counted like one past `:max_dumps`. A dump holds the
+      whole window, so dumps closer together hold nearly the same events;
+      events of a skipped trigger are in the next dump if it comes within
+      `:keep`. `0` dumps on every trigger (those that come while a dump is
+      written still make one more dump, not one each).
     * `:sample` - the fraction of processes recorded (default `1.0`), each
       chosen by a hash of its pid and recorded whole (its sends, receives,
       calls, exit). Processes outside the sample that ran before the start
@@ -236,7 +249,14 @@ defmodule Otpscope do
       other events around them; over both, everything is shed. Tracing
       switched off under overload comes back on once the mailbox is
       drained, also when no trace message arrives to show it (at the next
-      `:flush_interval`). Messages dropped
+      `:flush_interval`). Binaries over 64 bytes inside traced terms are
+      shared with the traced processes, not copied: the bounds count a
+      message by its flat size, which holds only the reference, so the
+      payloads of the messages in flight come on top (a flood of random
+      500-byte binaries: about 3x the flat size). Busy encoders collect
+      after each chunk, and the flight recorder's ring at each eviction,
+      so the binaries of chunks and buffers they are done with are not
+      held until a later collection. Messages dropped
       unread are collected as they go (a minor garbage collection once
       more than 512 KB of them were dropped), not kept on the tracer's heap
       until its next collection. The bound holds while the tracer gets the
@@ -426,7 +446,11 @@ defmodule Otpscope do
     :exit, {:normal, _} -> {:error, :not_recording}
   end
 
-  @doc "Live figures of the running recording (tracer stats, pids, file)."
+  @doc """
+  Live figures of the running recording (tracer stats, pids, file). In
+  ring mode also `:dumps` (archives written so far) and `:dumps_skipped`
+  (triggers not dumped because of `:max_dumps` or `:min_dump_interval`).
+  """
   def info do
     GenServer.call(Recorder, :info)
   catch

@@ -56,6 +56,20 @@ defmodule Otpscope.CLITest do
     assert_raise ArgumentError, ~r/--keep: expected/, fn -> CLI.parse!(~w(--keep soon)) end
     assert_raise ArgumentError, ~r/--mode: expected/, fn -> CLI.parse!(~w(--mode loop)) end
     assert_raise ArgumentError, ~r/--sample: expected/, fn -> CLI.parse!(~w(--sample 2)) end
+
+    {opts, _} = CLI.parse!(~w(--mode ring --max-dumps 5 --min-dump-interval 10s))
+    assert {opts[:max_dumps], opts[:min_dump_interval]} == {5, 10_000}
+    {opts, _} = CLI.parse!(~w(--mode ring --max-dumps infinity --min-dump-interval 0))
+    assert {opts[:max_dumps], opts[:min_dump_interval]} == {:infinity, 0}
+    assert Otpscope.Options.validate!(opts).max_dumps == :infinity
+
+    assert_raise ArgumentError, ~r/--min-dump-interval: expected/, fn ->
+      CLI.parse!(~w(--min-dump-interval soon))
+    end
+
+    assert_raise ArgumentError, ~r/--max-dumps: expected/, fn ->
+      CLI.parse!(~w(--max-dumps -1))
+    end
   end
 
   test "parse!/1 reads memory bounds as sizes and names the flag when one is wrong" do

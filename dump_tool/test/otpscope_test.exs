@@ -28,7 +28,6 @@ defmodule OtpscopeTest do
     assert hd(a.names) == "manifest.json"
     assert List.last(a.names) == "totals.json"
     assert a.manifest =~ ~s("format":"otpscope")
-    assert a.manifest =~ ~s("format_version":2)
 
     ev = a.events
     worker_a = registered(ev, OtpscopeDemo.WorkerA)
@@ -99,6 +98,13 @@ defmodule OtpscopeTest do
              List.keyfind(a.sources, "Elixir.OtpscopeDemo.WorkerA.ex", 0)
 
     assert text =~ "defmodule OtpscopeDemo.WorkerA"
+    # the file it came from, relative to the node's working directory
+    assert %{
+             entry: "sources/Elixir.OtpscopeDemo.WorkerA.ex",
+             path: "test/support/demo/worker_a.ex"
+           } = Enum.find(a.source_files, &(&1.module == OtpscopeDemo.WorkerA))
+
+    assert a.manifest =~ ~s("format_version":3)
     assert is_list(a.tree_start) and is_list(a.tree_stop)
     assert a.totals =~ ~s("stop_reason":"stop")
   end

@@ -181,7 +181,9 @@ defmodule Otpscope.RingTest do
         mode: :ring,
         file: file,
         keep: {60, :seconds},
-        dump_on: [exit_of: [:ring_victim, OtpscopeRingTest.Worker]]
+        dump_on: [exit_of: [:ring_victim, OtpscopeRingTest.Worker]],
+        # both crashes dumped, however soon after each other
+        min_dump_interval: 0
       )
 
     Agent.update(:ring_victim, &(&1 + 1))
@@ -221,6 +223,69 @@ defmodule Otpscope.RingTest do
   defp watched do
     %{watched: w} = :sys.get_state(Otpscope.Recorder)
     for {_ref, {pid, _}} <- w, do: pid
+  end
+
+  test "max_dumps and min_dump_interval: a crash loop makes a bounded number of dumps, the rest counted" do
+    # a worker its supervisor restarts under the same name, crash after crash
+    child = %{
+      id: :loop,
+      start: {GenServer, :start_link, [OtpscopeRingTest.Worker, :ok, [name: :ring_loop]]}
+    }
+
+    {:ok, sup} = Supervisor.start_link([child], strategy: :one_for_one, max_restarts: 100)
+    Process.unlink(sup)
+
+    file = tmp_file("ring_loop.zip")
+
+    {:ok, _} =
+      Otpscope.start(
+        mode: :ring,
+        file: file,
+        keep: {60, :seconds},
+        dump_on: [exit_of: :ring_loop],
+        max_dumps: 2,
+        min_dump_interval: 0
+      )
+
+    crash_loop(4)
+    assert %{dumps: 2, dumps_skipped: 2} = Otpscope.info()
+    {:ok, [d1, d2]} = Otpscope.dumps()
+    # dump/0 is asked for, not triggered: written past max_dumps, not counted
+    {:ok, d3} = Otpscope.dump()
+    assert {:ok, [^d1, ^d2, ^d3]} = Otpscope.dumps()
+    assert %{dumps: 3, dumps_skipped: 2} = Otpscope.info()
+    {:ok, ^file} = Otpscope.stop()
+
+    # a minimum interval: the second crash comes within it
+    {:ok, _} =
+      Otpscope.start(
+        mode: :ring,
+        file: tmp_file("ring_interval.zip"),
+        keep: {60, :seconds},
+        dump_on: [exit_of: :ring_loop],
+        min_dump_interval: 3_600_000
+      )
+
+    crash_loop(2)
+    assert %{dumps: 1, dumps_skipped: 1} = Otpscope.info()
+    {:ok, [dump]} = Otpscope.dumps()
+    assert totals(ArchiveReader.read(dump), "stop_reason") == "exit_of"
+    {:ok, _} = Otpscope.stop()
+    Supervisor.stop(sup)
+  end
+
+  # Crashes the :ring_loop worker `n` times, each once the recorder watches
+  # it and after the recorder dealt with the one before (dumped or counted).
+  defp crash_loop(n) do
+    for k <- 1..n do
+      pid = eventually(fn -> (p = Process.whereis(:ring_loop)) && p in watched() && p end)
+      GenServer.cast(pid, :crash)
+
+      eventually(fn ->
+        %{dumps: d, dumps_skipped: s} = Otpscope.info()
+        d + s == k
+      end)
+    end
   end
 
   test "dump_on: [telemetry: event] dumps on that :telemetry event" do
@@ -318,6 +383,22 @@ defmodule Otpscope.RingTest do
 
     assert_raise ArgumentError, ~r/:dump_on needs mode: :ring/, fn ->
       Otpscope.start(dump_on: [exit_of: :x])
+    end
+
+    assert_raise ArgumentError, ~r/:max_dumps needs mode: :ring/, fn ->
+      Otpscope.start(max_dumps: 3)
+    end
+
+    assert_raise ArgumentError, ~r/:min_dump_interval needs mode: :ring/, fn ->
+      Otpscope.start(min_dump_interval: 0)
+    end
+
+    assert_raise ArgumentError, ~r/invalid value for :max_dumps/, fn ->
+      Otpscope.start(mode: :ring, max_dumps: -1)
+    end
+
+    assert_raise ArgumentError, ~r/invalid value for :min_dump_interval/, fn ->
+      Otpscope.start(mode: :ring, min_dump_interval: 1.5)
     end
 
     assert_raise ArgumentError, ~r/invalid value for :mode/, fn -> Otpscope.start(mode: :loop) end

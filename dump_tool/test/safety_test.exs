@@ -394,12 +394,22 @@ defmodule Otpscope.SafetyTest do
     peak = peak(sampler)
     Enum.each(busy, &Process.exit(&1, :kill))
     # The bound of the flood test, plus the ring (`max_buffer_memory` of
-    # chunks and their facts) and the chunks being added while the oldest
-    # go (one buffer's worth), plus what the processes' heaps and not yet
-    # collected binaries hold (24 MB: a run on an idle machine peaked at
-    # 31.6 MB, the writer holding 17 MB of evicted chunks between two
-    # collections; without the byte eviction the peak is 39 MB and more).
-    bound = 3 * budget + 2 * (budget + div(budget, 8)) + budget + div(budget, 8) + 24_000_000
+    # chunks and their facts, evicted ones collected as they go) and the
+    # chunks being added while the oldest go (one buffer's worth), plus the
+    # payloads: the byte bounds count trace messages by their flat size,
+    # and a 500-byte binary is shared, not copied, so the messages in
+    # flight (the tracer's buffer and the buffers handed over) refer to
+    # 500 bytes each on top of it. 16 MB as in the flood test. (Before
+    # the ring collected at each eviction and the busy encoders after
+    # each chunk, a run on an idle machine peaked at 31.6 MB, the writer
+    # holding 17 MB; without the byte eviction the peak is 39 MB and more.)
+    msg = {:trace_ts, self(), :send, {:noise, 1, :crypto.strong_rand_bytes(500)}, self(), {1, 1}}
+    msg_bytes = :erts_debug.flat_size(msg) * :erlang.system_info(:wordsize)
+    payloads = div(500 * (budget + div(budget, 8)), msg_bytes)
+
+    bound =
+      3 * budget + 2 * (budget + div(budget, 8)) + budget + div(budget, 8) + payloads +
+        16_000_000
 
     assert peak.memory < bound,
            "recorder memory peaked at #{inspect(peak)}, bound #{bound}"

@@ -117,6 +117,8 @@ export function groupInputs(files: InputFile[]): { groups: InputGroup[]; errors:
 /** A recorded module source file, with the module it defines. */
 export interface ModuleSource {
   path: string;
+  /** The file the module was compiled from (`lib/my_app/worker.ex`) when the archive says (format 3), else null. */
+  file: string | null;
   /** Elixir `MyApp.Worker`, Erlang `:mod`. */
   module: string;
   text: string;

@@ -117,7 +117,7 @@ export class Engine {
     }
     db.query(`CREATE TABLE meta (key VARCHAR, value VARCHAR, node VARCHAR, source VARCHAR)`);
     db.query(`INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}', NULL, NULL)`);
-    db.query(`CREATE TABLE sources (source VARCHAR, node VARCHAR, path VARCHAR, module VARCHAR, text VARCHAR)`);
+    db.query(`CREATE TABLE sources (source VARCHAR, node VARCHAR, path VARCHAR, file VARCHAR, module VARCHAR, text VARCHAR)`);
     e.rebuild();
     return e;
   }
@@ -402,8 +402,8 @@ export class Engine {
   }
 
   private writeSources(node: string, source: string, files: ModuleSource[]): void {
-    const rows = files.map((f) => [source, node, f.path, f.module, f.text]);
-    this.db.execute('INSERT INTO sources VALUES (?, ?, ?, ?, ?)', rows);
+    const rows = files.map((f) => [source, node, f.path, f.file, f.module, f.text]);
+    this.db.execute('INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?)', rows);
   }
 
   private writeMeta(node: string, source: string, kv: Record<string, string>): void {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine';
 import { openNodeDuckDb } from '../../src/engine/duckdb/open-node';
+import { sourceOfEvent } from '../../src/engine/views/source';
 
 // Exact answers on archives recorded by test/scenarios/*.exs (record-all.sh).
 // Re-recording changes pids and seqs: update these answers with it.
@@ -179,6 +180,24 @@ describe('line snapshots', () => {
       ['{13, [H: 3, T: [], Acc: 3, Next: 6]}'],
     ]);
     expect(rows(e, `SELECT module FROM sources`)).toEqual([[':otpscope_demo_tally']]);
+  });
+});
+
+describe('source files by the name they were compiled from (format 3)', () => {
+  it('keeps the file each module came from beside its entry, and the Source view names it', async () => {
+    const e = await load('source-paths.zip');
+    expect(rows(e, `SELECT path, file, module FROM sources ORDER BY module`)).toEqual([
+      ['Elixir.OtpscopeDemo.WorkerA.ex', 'test/support/demo/worker_a.ex', 'OtpscopeDemo.WorkerA'],
+      ['Elixir.OtpscopeDemo.WorkerB.ex', 'test/support/demo/worker_b.ex', 'OtpscopeDemo.WorkerB'],
+    ]);
+    const [[seq]] = rows(e, `SELECT seq FROM events WHERE kind = 'call' AND mfa = 'OtpscopeDemo.WorkerA.handle_info/2' ORDER BY seq LIMIT 1`);
+    const view = await sourceOfEvent((sql) => e.query(sql, 10_000), Number(seq));
+    expect(view?.reason === null && view.file).toMatchObject({ path: 'Elixir.OtpscopeDemo.WorkerA.ex', file: 'test/support/demo/worker_a.ex' });
+  });
+
+  it('an archive from before format 3 has no file: the entry name stands in', async () => {
+    const e = await load('line-snapshots.zip');
+    expect(rows(e, `SELECT path, file FROM sources`)).toEqual([['otpscope_demo_tally.erl', null]]);
   });
 });
 

@@ -107,15 +107,32 @@ defmodule Otpscope.Callbacks do
     mod == Otpscope or String.starts_with?(Atom.to_string(mod), "Elixir.Otpscope.")
   end
 
-  @doc "`{mod, extension, text}` for modules whose source file exists (≤ 1 MB)."
+  @doc """
+  `{mod, extension, text, path}` for modules whose source file exists
+  (≤ 1 MB); `path` is the file the module was compiled from
+  (`module_info(:compile)[:source]`), relative to the node's working
+  directory when it is under it (`lib/my_app/worker.ex` for a project run
+  from its root), absolute otherwise.
+  """
   def sources(mods) do
+    cwd = File.cwd!()
+
     for mod <- Enum.uniq(mods),
         source = source_path(mod),
         source != nil,
         {:ok, %{size: size}} <- [File.stat(source)],
         size <= 1_000_000,
         {:ok, text} <- [File.read(source)],
-        do: {mod, Path.extname(source), text}
+        do: {mod, Path.extname(source), text, relative(source, cwd)}
+  end
+
+  @doc "`path` relative to `dir` when it is inside it, else `path` as it is."
+  def relative(path, dir) do
+    prefix = String.trim_trailing(dir, "/") <> "/"
+
+    if String.starts_with?(path, prefix),
+      do: binary_part(path, byte_size(prefix), byte_size(path) - byte_size(prefix)),
+      else: path
   end
 
   defp source_path(mod) do

@@ -47,6 +47,8 @@ defmodule Otpscope.CLI do
     keep: :string,
     dump_on_exit_of: :string,
     dump_on_telemetry: :string,
+    max_dumps: :string,
+    min_dump_interval: :string,
     sample: :string
   ]
   @aliases [o: :output, d: :duration, p: :processes, m: :modules]
@@ -118,6 +120,12 @@ defmodule Otpscope.CLI do
 
         {:sample, r} ->
           [sample: sample!(r)]
+
+        {:max_dumps, v} ->
+          [max_dumps: if(v == "0", do: 0, else: count!(:max_dumps, v))]
+
+        {:min_dump_interval, v} ->
+          [min_dump_interval: interval!(v)]
 
         {:max_rate, v} ->
           [max_rate: count!(:max_rate, v)]
@@ -309,6 +317,26 @@ defmodule Otpscope.CLI do
     end
   end
 
+  # --min-dump-interval 0 | 500ms | 10s | 2m: milliseconds
+  defp interval!("0"), do: 0
+
+  defp interval!(text) do
+    ms =
+      try do
+        duration!(text)
+      rescue
+        ArgumentError -> nil
+      end
+
+    if is_integer(ms),
+      do: ms,
+      else:
+        raise(
+          ArgumentError,
+          "--min-dump-interval: expected 0, 500ms, 10s or 2m, got: #{inspect(text)}"
+        )
+  end
+
   defp processes!("all"), do: :all
   defp processes!("new"), do: :new
 
@@ -388,6 +416,9 @@ defmodule Otpscope.CLI do
                              callback modules, pids) crashes
         --dump-on-telemetry LIST   with --mode ring: dump on these :telemetry events
                              (my_app.incident,my_app.db.down)
+        --max-dumps N        with --mode ring: at most N dumps by trigger (default 100)
+        --min-dump-interval TIME   with --mode ring: at least this long between two
+                             dumps by trigger, 0, 500ms, 10s (default 1s)
         --sample FRACTION    record this fraction of the processes (0.1)
         --max-events N       stop after N events (default 1000000)
         --max-rate N         events/s above which events are dropped and counted

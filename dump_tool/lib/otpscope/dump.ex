@@ -74,7 +74,7 @@ defmodule Otpscope.Dump do
          {:ok, zip, _} <-
            Zip.add(zip, "facts/processes-start.etf", :erlang.term_to_binary(req.processes)),
          {:ok, zip, _} <- Zip.add(zip, "facts/tree-start.etf", :erlang.term_to_binary(req.tree)),
-         {:ok, zip} <- Writer.add_sources(zip, sources) do
+         {:ok, zip} <- Writer.add_sources(zip, sources, "start") do
       {:ok, zip}
     else
       {:error, reason} -> {:error, {:zip, zip, reason}}

@@ -59,8 +59,17 @@ defmodule Otpscope.Encoder do
   defp idle(s) do
     case Process.info(self(), :message_queue_len) do
       {:message_queue_len, 0} -> :erlang.hibernate(__MODULE__, :loop, [s])
-      _ -> loop(s)
+      _ -> collect_and_loop(s)
     end
+  end
+
+  # Busy: more buffers wait. The one just encoded is garbage, and the
+  # binaries its messages refer to (payloads over 64 bytes are shared, not
+  # copied) stay allocated until a collection; a full one now frees them
+  # as hibernating would (the live heap is only `s`).
+  defp collect_and_loop(s) do
+    :erlang.garbage_collect()
+    loop(s)
   end
 
   @doc "Encodes one buffer into the writer's chunk description (`:empty` for nothing)."

@@ -9,6 +9,8 @@ defmodule Otpscope.Options do
     # ring mode only (nil: {30, :seconds} in ring mode)
     keep: nil,
     dump_on: [],
+    max_dumps: 100,
+    min_dump_interval: 1_000,
     sample: 1.0,
     processes: :all,
     modules: [],
@@ -117,6 +119,14 @@ defmodule Otpscope.Options do
 
   defp check!(:dump_on, v), do: bad!(:dump_on, v, @dump_on_accepted)
 
+  defp check!(:max_dumps, n) when (is_integer(n) and n >= 0) or n == :infinity, do: n
+  defp check!(:max_dumps, n), do: bad!(:max_dumps, n, "a count (0 or more) or :infinity")
+
+  defp check!(:min_dump_interval, ms) when is_integer(ms) and ms >= 0, do: ms
+
+  defp check!(:min_dump_interval, ms),
+    do: bad!(:min_dump_interval, ms, "milliseconds, an integer 0 or more")
+
   defp check!(:sample, r) when is_number(r) and r > 0 and r <= 1, do: r / 1
   defp check!(:sample, r), do: bad!(:sample, r, "a fraction of processes, 0 < sample <= 1")
 
@@ -222,8 +232,8 @@ defmodule Otpscope.Options do
   defp event_name?(e), do: is_list(e) and e != [] and Enum.all?(e, &is_atom/1)
 
   # Ring mode: `keep` defaults to 30 s, and `max_events` (a limit meant for
-  # recordings that end) applies only when given. `keep` and `dump_on`
-  # mean nothing without it.
+  # recordings that end) applies only when given. `keep`, `dump_on`,
+  # `max_dumps` and `min_dump_interval` mean nothing without it.
   defp ring!(%{mode: :ring} = map, given) do
     %{
       map
@@ -232,8 +242,12 @@ defmodule Otpscope.Options do
     }
   end
 
-  defp ring!(map, _given) do
+  defp ring!(map, given) do
     for key <- [:keep, :dump_on], Map.get(map, key) not in [nil, []] do
+      raise ArgumentError, "#{inspect(key)} needs mode: :ring (a flight recording)"
+    end
+
+    for key <- [:max_dumps, :min_dump_interval], Keyword.has_key?(given, key) do
       raise ArgumentError, "#{inspect(key)} needs mode: :ring (a flight recording)"
     end
 

@@ -43,15 +43,16 @@ defmodule Otpscope.Recorder do
     end
   end
 
+  # Setting up, in phases: the refusals (nothing on the node changed yet),
+  # then what to trace, the facts at start, the states at start, the
+  # writer, the tracer, and tracing switched on last. A refusal returns
+  # `{:error, reason}` and leaves the node as it was; so does a writer that
+  # cannot open its file (the `lines:` modules get their code back).
   defp setup(opts) do
     backend = Trace.backend()
 
-    with {:ok, spec} <- resolve(opts.processes),
-         :ok <- Trace.check_free(backend, spec, [self()]),
-         :ok <- telemetry_loaded(opts),
-         {:ok, user_patterns} <- user_patterns(backend, opts),
-         {:ok, lines} <- lines(backend, opts) do
-      case setup(opts, backend, spec, user_patterns, lines) do
+    with {:ok, spec, user_patterns, lines} <- refusals(opts, backend) do
+      case start_recording(opts, backend, spec, user_patterns, lines) do
         {:ok, st} ->
           {:ok, Map.put(st, :lines, lines)}
 
@@ -59,6 +60,20 @@ defmodule Otpscope.Recorder do
           Lines.restore(elem(lines, 0))
           error
       end
+    end
+  end
+
+  # Everything that may refuse the recording: dead or unknown processes,
+  # processes another tracer owns, a missing :telemetry, modules that are
+  # not loaded or already traced by another tool. The `lines:` modules are
+  # instrumented last (the only change made here).
+  defp refusals(opts, backend) do
+    with {:ok, spec} <- resolve(opts.processes),
+         :ok <- Trace.check_free(backend, spec, [self()]),
+         :ok <- telemetry_loaded(opts),
+         {:ok, user_patterns} <- user_patterns(backend, opts),
+         {:ok, lines} <- lines(backend, opts) do
+      {:ok, spec, user_patterns, lines}
     end
   end
 
@@ -79,131 +94,18 @@ defmodule Otpscope.Recorder do
     end
   end
 
-  defp setup(opts, backend, spec, user_patterns, {_restore, line_patterns}) do
-    chosen = chosen_pids(spec)
-    {callback_mods, skipped} = callback_modules(backend, opts, chosen, spec)
-
-    callback_patterns =
-      for mod <- callback_mods, mfa <- Callbacks.functions(mod), do: {mfa, ms(), [:global]}
-
-    {callback_patterns, skipped2} =
-      Enum.split_with(callback_patterns, fn {mfa, _, _} -> Trace.pattern_free?(backend, mfa) end)
-
-    telemetry =
-      if opts.telemetry and :code.is_loaded(:telemetry) != false and
-           Trace.pattern_free?(backend, {:telemetry, :execute, 3}),
-         do: [{{:telemetry, :execute, 3}, [{:_, [], []}], [:global]}],
-         else: []
-
-    patterns = user_patterns ++ callback_patterns ++ telemetry ++ line_patterns
-    traced_mods = Enum.uniq(for {{m, _, _}, _, _} <- user_patterns ++ callback_patterns, do: m)
-    # the sources of the modules with line snapshots too
-    sources = Callbacks.sources(traced_mods ++ Enum.map(opts.lines, &elem(&1, 0)))
-
-    manifest_facts = if spec in [:all, :new], do: Process.list(), else: chosen
-    processes_start = Facts.processes(manifest_facts -- [self()])
-    tree_start = Facts.trees()
-    started_ns = :os.system_time(:nanosecond)
-    mono_ns = :erlang.monotonic_time(:nanosecond)
-
-    warnings =
-      for(
-        {mfa, _, _} <- skipped2,
-        do: "#{inspect(mfa)} already has a trace pattern set by another tool; not traced"
-      ) ++
-        skipped
-
+  defp start_recording(opts, backend, spec, user_patterns, {_restore, line_patterns}) do
+    plan = plan_patterns(opts, backend, spec, user_patterns, line_patterns)
+    facts = start_facts(spec)
     limits = {opts.max_binary, opts.max_list, opts.max_map, opts.max_tuple, opts.max_depth}
+    {snapshots, plan} = start_states(opts, spec, facts, limits, plan)
+    manifest = manifest(opts, backend, facts.started_ns, facts.mono_ns, plan.warnings)
 
-    # States at start, before tracing is on (the tracer's first buffer).
-    {snapshots, unread} =
-      if opts.states and opts.start_states and spec != :new,
-        do:
-          Snapshots.take(
-            for({pid, _} = t <- Snapshots.targets(processes_start), pid != opts.owner, do: t),
-            limits,
-            opts.chunk_events,
-            Tracer.buffer_words(opts.max_buffer_memory)
-          ),
-        else: {[], 0}
-
-    warnings =
-      if unread > 0,
-        do:
-          warnings ++
-            [
-              "the state of #{unread} GenServer/gen_statem process(es) could not be read at start " <>
-                "(busy, suspended, a heap over max_buffer_memory / 8, or over the time budget)"
-            ],
-        else: warnings
-
-    manifest = manifest(opts, backend, started_ns, mono_ns, warnings)
-
-    writer_opts = %{
-      file: opts.file,
-      ring: if(opts.mode == :ring, do: {opts.keep, opts.max_buffer_memory}),
-      level: opts.level,
-      manifest: manifest,
-      processes_start: processes_start,
-      tree_start: tree_start,
-      sources: sources,
-      limits: limits,
-      encoders: opts.encoders
-    }
-
-    writer_opts = if writer_opts.ring, do: writer_opts, else: Map.delete(writer_opts, :ring)
-    exit_modules = MapSet.new(for {:exit_of, ts} <- opts.dump_on, t <- ts, is_atom(t), do: t)
-
-    with {:ok, writer, encoders} <- Writer.start(writer_opts) do
+    with {:ok, writer, encoders} <- start_writer(opts, plan, facts, manifest, limits) do
       Process.link(writer)
-
-      tracer =
-        Tracer.start(
-          Map.merge(
-            Map.take(opts, [
-              :chunk_events,
-              :max_in_flight,
-              :max_buffer_memory,
-              :max_mailbox_memory,
-              :max_rate,
-              :max_events,
-              :flush_interval,
-              :high_water,
-              :low_water,
-              :suspend_water
-            ]),
-            %{
-              writer: writer,
-              encoders: encoders,
-              controller: self(),
-              limits: limits,
-              initial: snapshots,
-              known_modules: MapSet.new(callback_mods),
-              watch_spawns:
-                (opts.states and spec in [:all, :new]) or MapSet.size(exit_modules) > 0,
-              exit_modules: exit_modules,
-              sample: Trace.sample_threshold(opts.sample)
-            }
-          )
-        )
-
+      tracer = start_tracer(opts, spec, writer, encoders, limits, snapshots, plan)
       Process.link(tracer)
-      flags = flags(opts)
-
-      trace =
-        Trace.new(backend, tracer, spec, flags, [self(), tracer, writer | encoders])
-        |> Trace.sample(Trace.sample_threshold(opts.sample))
-
-      # The tracer needs this to suspend tracing under overload; sent before
-      # any trace message can reach it.
-      send(tracer, {:otpscope_trace, trace})
-      trace = Trace.enable(trace)
-
-      trace =
-        Enum.reduce(patterns, trace, fn {mfa, ms, pflags}, trace ->
-          {_n, trace} = Trace.pattern(trace, mfa, ms, pflags)
-          trace
-        end)
+      trace = switch_on(opts, backend, spec, tracer, [self(), tracer, writer | encoders], plan)
 
       {:ok,
        %{
@@ -213,16 +115,166 @@ defmodule Otpscope.Recorder do
          tracer: tracer,
          writer: writer,
          encoders: encoders,
-         known: MapSet.new(callback_mods ++ traced_mods),
-         warnings: warnings,
+         known: MapSet.new(plan.callback_mods ++ plan.traced_mods),
+         warnings: plan.warnings,
          stopped: false,
-         processes_start: processes_start,
+         processes_start: facts.processes_start,
          telemetry: attach_telemetry(opts),
          dumps: [],
+         # triggered dumps: how many, when the last (monotonic ms), how
+         # many triggers were skipped (max_dumps, min_dump_interval)
+         triggered: 0,
+         last_triggered: nil,
+         skipped: 0,
+         skip_logged: false,
          watched: %{},
          names: []
        }}
     end
+  end
+
+  # The trace patterns to set: the user's `modules:`, the callbacks of the
+  # chosen GenServers and gen_statems (those another tool already traces
+  # are skipped with a warning), :telemetry.execute/3, the `lines:`
+  # snapshots; and the sources of the traced modules.
+  defp plan_patterns(opts, backend, spec, user_patterns, line_patterns) do
+    callback_mods = callback_modules(opts, chosen_pids(spec), spec)
+
+    callback_patterns =
+      for mod <- callback_mods, mfa <- Callbacks.functions(mod), do: {mfa, ms(), [:global]}
+
+    {callback_patterns, skipped} =
+      Enum.split_with(callback_patterns, fn {mfa, _, _} -> Trace.pattern_free?(backend, mfa) end)
+
+    telemetry =
+      if opts.telemetry and :code.is_loaded(:telemetry) != false and
+           Trace.pattern_free?(backend, {:telemetry, :execute, 3}),
+         do: [{{:telemetry, :execute, 3}, [{:_, [], []}], [:global]}],
+         else: []
+
+    traced_mods = Enum.uniq(for {{m, _, _}, _, _} <- user_patterns ++ callback_patterns, do: m)
+
+    %{
+      patterns: user_patterns ++ callback_patterns ++ telemetry ++ line_patterns,
+      callback_mods: callback_mods,
+      traced_mods: traced_mods,
+      # the sources of the modules with line snapshots too
+      sources: Callbacks.sources(traced_mods ++ Enum.map(opts.lines, &elem(&1, 0))),
+      warnings:
+        for(
+          {mfa, _, _} <- skipped,
+          do: "#{inspect(mfa)} already has a trace pattern set by another tool; not traced"
+        )
+    }
+  end
+
+  # The processes and supervision trees at start, and the clocks.
+  defp start_facts(spec) do
+    facts = if spec in [:all, :new], do: Process.list(), else: chosen_pids(spec)
+
+    %{
+      processes_start: Facts.processes(facts -- [self()]),
+      tree_start: Facts.trees(),
+      started_ns: :os.system_time(:nanosecond),
+      mono_ns: :erlang.monotonic_time(:nanosecond)
+    }
+  end
+
+  # States at start, before tracing is on (the tracer's first buffer); the
+  # processes that could not be read are counted in a warning.
+  defp start_states(opts, spec, facts, limits, plan) do
+    {snapshots, unread} =
+      if opts.states and opts.start_states and spec != :new,
+        do:
+          Snapshots.take(
+            for(
+              {pid, _} = t <- Snapshots.targets(facts.processes_start),
+              pid != opts.owner,
+              do: t
+            ),
+            limits,
+            opts.chunk_events,
+            Tracer.buffer_words(opts.max_buffer_memory)
+          ),
+        else: {[], 0}
+
+    warnings =
+      if unread > 0,
+        do: [
+          "the state of #{unread} GenServer/gen_statem process(es) could not be read at start " <>
+            "(busy, suspended, a heap over max_buffer_memory / 8, or over the time budget)"
+        ],
+        else: []
+
+    {snapshots, %{plan | warnings: plan.warnings ++ warnings}}
+  end
+
+  defp start_writer(opts, plan, facts, manifest, limits) do
+    writer_opts = %{
+      file: opts.file,
+      level: opts.level,
+      manifest: manifest,
+      processes_start: facts.processes_start,
+      tree_start: facts.tree_start,
+      sources: plan.sources,
+      limits: limits,
+      encoders: opts.encoders
+    }
+
+    Writer.start(
+      if opts.mode == :ring,
+        do: Map.put(writer_opts, :ring, {opts.keep, opts.max_buffer_memory}),
+        else: writer_opts
+    )
+  end
+
+  defp start_tracer(opts, spec, writer, encoders, limits, snapshots, plan) do
+    exit_modules = MapSet.new(for {:exit_of, ts} <- opts.dump_on, t <- ts, is_atom(t), do: t)
+
+    Tracer.start(
+      Map.merge(
+        Map.take(opts, [
+          :chunk_events,
+          :max_in_flight,
+          :max_buffer_memory,
+          :max_mailbox_memory,
+          :max_rate,
+          :max_events,
+          :flush_interval,
+          :high_water,
+          :low_water,
+          :suspend_water
+        ]),
+        %{
+          writer: writer,
+          encoders: encoders,
+          controller: self(),
+          limits: limits,
+          initial: snapshots,
+          known_modules: MapSet.new(plan.callback_mods),
+          watch_spawns: (opts.states and spec in [:all, :new]) or MapSet.size(exit_modules) > 0,
+          exit_modules: exit_modules,
+          sample: Trace.sample_threshold(opts.sample)
+        }
+      )
+    )
+  end
+
+  # Flags on the chosen processes, then the patterns. The tracer gets the
+  # trace first: it needs it to suspend tracing under overload, and it must
+  # have it before any trace message can reach it.
+  defp switch_on(opts, backend, spec, tracer, own, plan) do
+    trace =
+      Trace.new(backend, tracer, spec, flags(opts), own)
+      |> Trace.sample(Trace.sample_threshold(opts.sample))
+
+    send(tracer, {:otpscope_trace, trace})
+    trace = Trace.enable(trace)
+
+    Enum.reduce(plan.patterns, trace, fn {mfa, ms, pflags}, trace ->
+      {_n, trace} = Trace.pattern(trace, mfa, ms, pflags)
+      trace
+    end)
   end
 
   defp ms, do: [{:_, [], [{:exception_trace}]}]
@@ -279,19 +331,19 @@ defmodule Otpscope.Recorder do
     end)
   end
 
-  defp callback_modules(_backend, %{states: false}, _chosen, _spec), do: {[], []}
+  defp callback_modules(%{states: false}, _chosen, _spec), do: []
 
-  defp callback_modules(_backend, _opts, chosen, spec) do
+  defp callback_modules(_opts, chosen, spec) do
     mods = Callbacks.of_processes(chosen)
     mods = if spec in [:all, :new], do: mods ++ Callbacks.loaded(), else: mods
-    {Enum.uniq(mods), []}
+    Enum.uniq(mods)
   end
 
   defp manifest(opts, backend, started_ns, mono_ns, warnings) do
     {:object,
      [
        {"format", "otpscope"},
-       {"format_version", 2},
+       {"format_version", 3},
        {"recorder_version", @version},
        {"node", Atom.to_string(node())},
        {"otp_release", List.to_string(:erlang.system_info(:otp_release))},
@@ -412,15 +464,49 @@ defmodule Otpscope.Recorder do
 
   # A dump for a trigger, then one more if triggers came while it was
   # written (their events may be after its window's end): back to back at
-  # most, never one per trigger of a burst.
+  # most, never one per trigger of a burst. Past `max_dumps`, or sooner
+  # than `min_dump_interval` after the last triggered dump, a trigger is
+  # only counted (a crash loop would otherwise write an archive per crash).
   defp triggered(st, why) do
-    st = dump_now(st, nil, why)
+    st = trigger(st, why)
     {st, more} = pending_triggers(st, [])
 
     case more do
       [] -> st
-      [first | _] -> dump_now(st, nil, first)
+      [first | _] -> trigger(st, first)
     end
+  end
+
+  defp trigger(st, why) do
+    now = :erlang.monotonic_time(:millisecond)
+
+    cond do
+      st.triggered >= st.opts.max_dumps ->
+        skip(st, "max_dumps (#{st.opts.max_dumps}) reached: no more dumps by trigger")
+
+      st.last_triggered != nil and now - st.last_triggered < st.opts.min_dump_interval ->
+        skip(
+          st,
+          "a trigger within min_dump_interval (#{st.opts.min_dump_interval} ms) of the last dump"
+        )
+
+      true ->
+        st = dump_now(st, nil, why)
+        %{st | triggered: st.triggered + 1, last_triggered: now, skip_logged: false}
+    end
+  end
+
+  # Logged once per dump (and once when max_dumps is reached), not per
+  # trigger: a crash loop must not flood the log either.
+  defp skip(st, why) do
+    unless st.skip_logged,
+      do:
+        :logger.notice(
+          "otpscope: #{why}; this trigger and those like it are not dumped " <>
+            "(counted in Otpscope.info/0's dumps_skipped)"
+        )
+
+    %{st | skipped: st.skipped + 1, skip_logged: true}
   end
 
   defp pending_triggers(st, acc) do
@@ -568,13 +654,21 @@ defmodule Otpscope.Recorder do
       end
 
     {:reply,
-     Map.merge(stats, %{
-       tracer: st.tracer,
-       writer: st.writer,
-       encoders: st.encoders,
-       stopped: st.stopped,
-       file: st.opts.file
-     }), st}
+     Map.merge(
+       stats,
+       %{
+         tracer: st.tracer,
+         writer: st.writer,
+         encoders: st.encoders,
+         stopped: st.stopped,
+         file: st.opts.file
+       }
+       |> Map.merge(
+         if st.opts.mode == :ring,
+           do: %{dumps: length(st.dumps), dumps_skipped: st.skipped},
+           else: %{}
+       )
+     ), st}
   end
 
   @impl true

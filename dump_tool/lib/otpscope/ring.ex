@@ -135,11 +135,14 @@ defmodule Otpscope.Ring do
   @doc """
   Evicted chunks are off-heap binaries that stay allocated until the
   process holding the ring collects its garbage, which the binaries alone
-  trigger late (measured: a writer with a 2 MB ring held 17 MB of them).
-  Collects once a quarter of the bound was evicted since the last time;
-  the ring's own heap is small, so this is cheap.
+  trigger late (measured: a writer with a 2 MB ring held 17 MB of them),
+  and the ring keeps its entries long enough for them to reach the old
+  heap, which only a full collection frees. So it collects whenever an
+  eviction freed something: the ring's own heap is small (the chunk data
+  is off-heap), so this costs little next to encoding the chunk that
+  pushed them out, and evicted chunks are never held at all.
   """
-  def collect(%{freed: freed, max_bytes: max} = r) when freed * 4 > max do
+  def collect(%{freed: freed} = r) when freed > 0 do
     :erlang.garbage_collect()
     %{r | freed: 0}
   end

@@ -69,7 +69,7 @@ defmodule Otpscope.Writer do
            Zip.add(zip, "facts/processes-start.etf", :erlang.term_to_binary(opts.processes_start)),
          {:ok, zip, _} <-
            Zip.add(zip, "facts/tree-start.etf", :erlang.term_to_binary(opts.tree_start)),
-         {:ok, zip} <- add_sources(zip, opts.sources) do
+         {:ok, zip} <- add_sources(zip, opts.sources, "start") do
       {:ok, zip}
     else
       {:error, reason} -> {:error, {:zip, zip, reason}}
@@ -131,7 +131,7 @@ defmodule Otpscope.Writer do
         s |> write_ready() |> next()
 
       {:otpscope_sources, sources} ->
-        fresh = Enum.reject(sources, fn {mod, _, _} -> MapSet.member?(s.sourced, mod) end)
+        fresh = Enum.reject(sources, fn source -> MapSet.member?(s.sourced, elem(source, 0)) end)
         sourced = Enum.reduce(fresh, s.sourced, &MapSet.put(&2, elem(&1, 0)))
         loop(%{s | late_sources: s.late_sources ++ fresh, sourced: sourced})
 
@@ -374,7 +374,7 @@ defmodule Otpscope.Writer do
 
     totals = Enum.into(extra, totals)
 
-    with {:ok, zip} <- add_sources(zip, s.late_sources),
+    with {:ok, zip} <- add_sources(zip, s.late_sources, "stop"),
          {:ok, zip, _} <-
            Zip.add(zip, "facts/processes-stop.etf", :erlang.term_to_binary(alive ++ gone)),
          {:ok, zip, _} <-
@@ -389,13 +389,33 @@ defmodule Otpscope.Writer do
     end
   end
 
-  @doc "Appends the source entries `{module, ext, text}`."
-  def add_sources(zip, sources) do
-    Enum.reduce_while(sources, {:ok, zip}, fn {mod, ext, text}, {:ok, zip} ->
+  @doc """
+  Appends the source entries `{module, ext, text, path}` and, after them,
+  `facts/sources-<which>.etf`: for each, the module, its entry and the
+  file it was compiled from (docs/FORMAT.md "Fact entries").
+  """
+  def add_sources(zip, [], _which), do: {:ok, zip}
+
+  def add_sources(zip, sources, which) do
+    index =
+      for {mod, ext, _text, path} <- sources,
+          do: %{module: mod, entry: "sources/#{mod}#{ext}", path: path}
+
+    Enum.reduce_while(sources, {:ok, zip}, fn {mod, ext, text, _path}, {:ok, zip} ->
       case Zip.add(zip, ["sources/", Atom.to_string(mod), ext], text) do
         {:ok, zip, _} -> {:cont, {:ok, zip}}
         error -> {:halt, error}
       end
     end)
+    |> case do
+      {:ok, zip} ->
+        case Zip.add(zip, "facts/sources-#{which}.etf", :erlang.term_to_binary(index)) do
+          {:ok, zip, _} -> {:ok, zip}
+          error -> error
+        end
+
+      error ->
+        error
+    end
   end
 end

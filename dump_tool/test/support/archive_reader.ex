@@ -96,7 +96,8 @@ defmodule Otpscope.Test.ArchiveReader do
       processes_stop: etf(map["facts/processes-stop.etf"]),
       tree_start: etf(map["facts/tree-start.etf"]),
       tree_stop: etf(map["facts/tree-stop.etf"]),
-      sources: for({"sources/" <> mod, text} <- entries, do: {mod, text})
+      sources: for({"sources/" <> mod, text} <- entries, do: {mod, text}),
+      source_files: Enum.flat_map(["start", "stop"], &(etf(map["facts/sources-#{&1}.etf"]) || []))
     }
   end
 

@@ -10,7 +10,10 @@ import { unzigzag, VarintReader } from './varint';
 export { SUPPORTED_FORMAT_VERSIONS, type Manifest, type Totals } from './manifest';
 
 export interface SourceFile {
+  /** The entry's name under `sources/` (`Elixir.MyApp.Worker.ex`). */
   path: string;
+  /** The file the module was compiled from (`lib/my_app/worker.ex`), from `facts/sources-*.etf` (format 3); null before. */
+  file: string | null;
   text: string;
 }
 
@@ -63,8 +66,15 @@ export async function readOtpscopeArchive(bytes: Uint8Array, fileName: string, l
     const e = byName.get(`facts/tree-${which}.etf`);
     if (e) trees[which] = await decodeEntry(e, fileName);
   }
+  const files = new Map<string, string>();
+  for (const which of ['start', 'stop'] as const) {
+    const e = byName.get(`facts/sources-${which}.etf`);
+    if (e) for (const [entry, file] of sourceFiles(await decodeEntry(e, fileName), fileName, e, warnings)) files.set(entry, file);
+  }
   const sources: SourceFile[] = [];
-  for (const e of zip.entries) if (e.name.startsWith('sources/')) sources.push({ path: e.name.slice('sources/'.length), text: decoder.decode(await e.data()) });
+  for (const e of zip.entries)
+    if (e.name.startsWith('sources/'))
+      sources.push({ path: e.name.slice('sources/'.length), file: files.get(e.name) ?? null, text: decoder.decode(await e.data()) });
 
   const chunks = zip.entries.filter((e) => /^events\/\d+\.etf$/.test(e.name)).sort((a, b) => (a.name < b.name ? -1 : 1));
   let uFirst: bigint | undefined;
@@ -252,6 +262,28 @@ function processFacts(t: Term, node: string, snapshot: 'start' | 'stop'): Proces
     (fact as ProcessFact & { extra?: Record<string, Term> }).extra = extra;
     out.push(fact);
   }
+  return out;
+}
+
+/**
+ * `facts/sources-*.etf`: `[%{module:, entry:, path:}]` → entry name → file. Not needed to read the archive (the
+ * entry names stand in), so a malformed one is a warning naming the entry and the item, not an error.
+ */
+function sourceFiles(t: Term, fileName: string, entry: ZipEntry, warnings: string[]): [string, string][] {
+  const out: [string, string][] = [];
+  const bad = (what: string) => warnings.push(`${fileName}: ${entry.name} (offset ${entry.offset}): ${what}; those sources show under their entry names`);
+  if (!Array.isArray(t)) {
+    bad('not a list');
+    return out;
+  }
+  t.forEach((m, i) => {
+    if (typeof m !== 'object' || m === null || Array.isArray(m) || m instanceof Uint8Array || m.t !== 'map') return bad(`item ${i} is not a map`);
+    const name = mapGet(m, 'entry');
+    const path = mapGet(m, 'path');
+    if (!(name instanceof Uint8Array)) return bad(`item ${i}: entry is not a binary`);
+    if (!(path instanceof Uint8Array)) return bad(`item ${i}: path is not a binary`);
+    out.push([decoder.decode(name), decoder.decode(path)]);
+  });
   return out;
 }
 

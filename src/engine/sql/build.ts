@@ -13,7 +13,7 @@ import { BUILD_MAILBOX_DEPTH, BUILD_SYSTEM_AT } from './system-at';
  */
 
 /** The version of docs/SCHEMA.md these builds follow; written into `meta` as `schema_version`. */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 /** `events`: one row per event, `seq` in global (ts, node, file, position) order. */
 export const BUILD_EVENTS = `

@@ -1,7 +1,10 @@
 import { readOne, readRows, sqlInt, sqlString, type Sql } from './rows';
 
 export interface SourceFile {
+  /** The archive's entry name (`Elixir.MyApp.Worker.ex`). */
   path: string;
+  /** The file the module was compiled from (`lib/my_app/worker.ex`), when the archive says; show this when present. */
+  file: string | null;
   text: string;
 }
 
@@ -54,10 +57,10 @@ export async function moduleSource(sql: Sql, module: string): Promise<SourceFile
   const [row] = readRows(
     'module source',
     await sql(
-      `SELECT path, text FROM sources WHERE module = ${sqlString(module)} OR path IN (${pathsFor(module).map(sqlString).join(', ')})
+      `SELECT path, file, text FROM sources WHERE module = ${sqlString(module)} OR path IN (${pathsFor(module).map(sqlString).join(', ')})
        ORDER BY module = ${sqlString(module)} DESC LIMIT 1`,
     ),
-    { path: 'text', text: 'text' },
+    { path: 'text', file: 'text?', text: 'text' },
   );
   return row ?? null;
 }
