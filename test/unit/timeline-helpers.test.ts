@@ -4,7 +4,8 @@ import { MIN_VIEW_NS, clampScroll, clampView, fitView, maxViewWidth, timeAt, whe
 import { keyCommand, keyStep } from '../../src/ui/views/timeline/keyboard';
 import { TileScheduler, planTile, tileFits, type TileRequest } from '../../src/ui/views/timeline/tile-scheduler';
 import { gestureAt, lanesInArea } from '../../src/ui/views/timeline/pointer';
-import type { Lane } from '../../src/engine/views/timeline';
+import { MESSAGE_COLUMNS, eventOfMessage, sortRows } from '../../src/ui/views/timeline/area-table';
+import type { AreaMessage, Lane } from '../../src/engine/views/timeline';
 
 // The timeline's pure parts (src/ui/views/timeline/): viewport clamps, wheel and key mapping, tile
 // planning and latest-wins scheduling, pointer gestures and lane order.
@@ -145,5 +146,34 @@ describe('pointer', () => {
     const y1 = RULER_H + layout.laneY[1] + 1;
     expect(pidsOf(lanesInArea(layout, { x0: 200, x1: 300, y0, y1 }, 0))).toEqual(['<0.1.0>', '<0.2.0>']);
     expect(lanesInArea(layout, { x0: 200, x1: 300, y0: y1, y1: y1 + 1 }, 0)).toEqual([1]);
+  });
+});
+
+describe('area tables', () => {
+  const msg = (sendSeq: number | null, recvSeq: number | null, sent: number | null, received: number | null): AreaMessage => ({
+    sendSeq,
+    recvSeq,
+    fromNode: 'n',
+    fromPid: '<0.1.0>',
+    fromName: null,
+    toNode: 'n',
+    toPid: '<0.2.0>',
+    toName: 'B',
+    msg: ':x',
+    sent,
+    received,
+  });
+  const rows = [msg(1, 2, 10, 20), msg(3, null, 30, null), msg(null, 4, null, 5), msg(5, 6, 10, 12)];
+  const col = (key: string) => MESSAGE_COLUMNS.find((c) => c.key === key)!;
+  test('sorting is stable, both ways, with missing values last', () => {
+    expect(sortRows(rows, col('sent'), 'asc').map((r) => r.sendSeq)).toEqual([1, 5, 3, null]);
+    expect(sortRows(rows, col('sent'), 'desc').map((r) => r.sendSeq)).toEqual([3, 1, 5, null]);
+    expect(sortRows(rows, col('received'), 'desc').map((r) => r.recvSeq)).toEqual([2, 6, 4, null]);
+    expect(sortRows(rows, col('to'), 'asc')).toEqual(rows);
+  });
+  test('a message row selects its receive, else its send', () => {
+    expect(eventOfMessage(rows[0])).toEqual({ seq: 2, t: 20, node: 'n', pid: '<0.2.0>' });
+    expect(eventOfMessage(rows[1])).toEqual({ seq: 3, t: 30, node: 'n', pid: '<0.1.0>' });
+    expect(MESSAGE_COLUMNS.map((c) => c.text(rows[1]))).toEqual(['<0.1.0>', 'B <0.2.0>', ':x', '30 ns', '—']);
   });
 });
