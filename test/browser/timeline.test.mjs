@@ -44,6 +44,16 @@ async function zoomTo(seq, ns) {
   await page.waitForTimeout(400); // the zoomed tile arrives
 }
 
+/** Holds `key` until `done(visibleNs, windowStartNs)` holds (polled; a minute at most), then releases it. */
+async function holdUntil(key, done) {
+  await page.keyboard.down(key);
+  try {
+    for (let i = 0; i < 1200 && !done(await visibleNs(), await windowStart()); i++) await page.waitForTimeout(50);
+  } finally {
+    await page.keyboard.up(key);
+  }
+}
+
 async function fitAll() {
   await page.getByRole('button', { name: 'Fit' }).click();
   await page.waitForTimeout(300);
@@ -53,31 +63,20 @@ test('W/S zoom and A/D pan with the keyboard; ? lists the shortcuts', async () =
   await fitAll();
   const box = await canvasBox();
   await page.mouse.click(box.x + box.width / 2, box.y + 10); // focus the page (a ruler click moves the cursor only)
+  // Each key is held until the window has moved (however slowly frames come on a busy machine).
   const before = await visibleNs();
-  await page.keyboard.down('w');
-  await page.waitForTimeout(400);
-  await page.keyboard.up('w');
-  await page.waitForTimeout(150);
+  await holdUntil('w', (v) => v < before * 0.6);
   const zoomed = await visibleNs();
   assert.ok(zoomed < before * 0.6, `W zooms in: ${before} -> ${zoomed}`);
 
   const start = await windowStart();
-  await page.keyboard.down('d');
-  await page.waitForTimeout(300);
-  await page.keyboard.up('d');
-  await page.waitForTimeout(150);
+  await holdUntil('d', (v, s) => s > start);
   assert.ok((await windowStart()) > start, 'D pans right');
   const right = await windowStart();
-  await page.keyboard.down('a');
-  await page.waitForTimeout(200);
-  await page.keyboard.up('a');
-  await page.waitForTimeout(150);
+  await holdUntil('a', (v, s) => s < right);
   assert.ok((await windowStart()) < right, 'A pans left');
 
-  await page.keyboard.down('s');
-  await page.waitForTimeout(300);
-  await page.keyboard.up('s');
-  await page.waitForTimeout(150);
+  await holdUntil('s', (v) => v > zoomed);
   assert.ok((await visibleNs()) > zoomed, 'S zooms out');
 
   await page.keyboard.press('?');

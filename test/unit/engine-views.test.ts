@@ -98,6 +98,7 @@ describe('the engine API through the bridge (demo.zip)', () => {
       'views.timelineTile': () => c.bridge.views.timelineTile(span.start, 1e9, [workerA], { from: 0, to: 1 }, 0, 1e9, 1024),
       'views.timelineEvent': () => c.bridge.views.timelineEvent(span.start, 0),
       'views.timelineArea': () => c.bridge.views.timelineArea(span.start, [workerA], 0, 1e9),
+      'views.timelineAreaRows': () => c.bridge.views.timelineAreaRows(span.start, 1e9, [workerA], 0, 1e9),
       'views.chartBusiest': () => c.bridge.views.chartBusiest(3),
       'views.chartSeries': () => c.bridge.views.chartSeries(span.start, [workerA], 0, 1e8, 10),
       // Comparing with a recording B (in this order: load B first, clear it last).

@@ -10,7 +10,7 @@ import { overview } from './overview';
 import { eventDetail, eventPlace, processList, traceSpan } from './processes';
 import type { Sql } from './rows';
 import { chartBusiest, chartSeries } from './charts';
-import { timelineArea, timelineEvent, timelineLanes, timelineTile } from './timeline';
+import { timelineArea, timelineAreaRows, timelineEvent, timelineLanes, timelineTile } from './timeline';
 import { callGroups, callHistogram, slowestCalls, unansweredCalls } from './calls';
 import { schemaListing } from './schema';
 import { sourceOfEvent } from './source';
@@ -52,6 +52,7 @@ export const VIEWS = {
   timelineTile,
   timelineEvent,
   timelineArea,
+  timelineAreaRows,
   chartBusiest,
   chartSeries,
   compareLoaded,

@@ -345,3 +345,142 @@ export async function timelineArea(sql: Sql, t0: bigint, lanes: { node: string; 
     messagesWithin: m?.within ?? 0,
   };
 }
+
+/** A call slice in an area: one call of `mfa` by a process (times in ns since `t0`). */
+export interface AreaSlice {
+  /** The call event (what selecting the row selects). */
+  seq: number;
+  node: string;
+  pid: string;
+  /** The process's registered name, if any. */
+  name: string | null;
+  mfa: string;
+  depth: number;
+  start: number;
+  /** Until the return, or until the trace's end when no return was seen (`open`). */
+  duration: number;
+  open: boolean;
+  /** Calls of the same MFA in the area (Perfetto's "occurrences"). */
+  count: number;
+}
+
+/** A message with its send or its receive in an area (times in ns since `t0`; null: that side was not traced). */
+export interface AreaMessage {
+  sendSeq: number | null;
+  recvSeq: number | null;
+  /** The sender and the receiver; null when the trace does not say (a send to a name nobody held). */
+  fromNode: string | null;
+  fromPid: string | null;
+  fromName: string | null;
+  toNode: string | null;
+  toPid: string | null;
+  toName: string | null;
+  msg: string | null;
+  sent: number | null;
+  received: number | null;
+}
+
+export interface AreaRows {
+  slices: AreaSlice[];
+  messages: AreaMessage[];
+  /** How many there are in all (the lists stop at `limit`). */
+  slicesTotal: number;
+  messagesTotal: number;
+}
+
+/**
+ * The call slices and messages in an area (lanes x [start, end], ns since
+ * `t0`, both ends included), as Perfetto's area selection lists them: each
+ * slice of a lane in the area that overlaps the range (an unfinished call
+ * lasts until `traceEnd`), and each message sent by a lane of the area within
+ * the range or received by one within it. Ordered by time, then seq; at most
+ * `limit` of each.
+ */
+export async function timelineAreaRows(
+  sql: Sql,
+  t0: bigint,
+  traceEnd: number,
+  lanes: { node: string; pid: string }[],
+  start: number,
+  end: number,
+  limit = 5000,
+): Promise<AreaRows> {
+  if (lanes.length === 0) return { slices: [], messages: [], slicesTotal: 0, messagesTotal: 0 };
+  const laneSql = `(VALUES ${lanesValues(lanes)}) AS l(i, node, pid)`;
+  const a = `${int(t0)} + ${int(start)}`;
+  const b = `${int(t0)} + ${int(end)}`;
+  const open = `${int(t0)} + ${int(traceEnd)}`;
+  const slices = readRows(
+    'timeline area slices',
+    await sql(
+      `WITH s AS (
+         SELECT s.call_seq AS seq, s.node, s.pid, s.mfa, s.depth, s.started_at - ${int(t0)} AS start,
+                coalesce(s.ended_at, ${open}) - s.started_at AS duration, s.ended_at IS NULL AS open
+           FROM spans s JOIN ${laneSql} ON s.node = l.node AND s.pid = l.pid
+          WHERE s.started_at <= ${b} AND coalesce(s.ended_at, ${open}) >= ${a})
+       SELECT s.*, count(*) OVER (PARTITION BY s.mfa) AS count, count(*) OVER () AS total, p.name
+         FROM s LEFT JOIN processes p ON p.node = s.node AND p.pid = s.pid
+        ORDER BY s.start, s.seq LIMIT ${int(limit)}`,
+    ),
+    {
+      seq: 'num',
+      node: 'text',
+      pid: 'text',
+      name: 'text?',
+      mfa: 'text?',
+      depth: 'int',
+      start: 'num',
+      duration: 'num',
+      open: 'bool',
+      count: 'int',
+      total: 'int',
+    },
+  );
+  const messages = readRows(
+    'timeline area messages',
+    await sql(
+      `WITH m AS (
+         SELECT m.* FROM messages m
+          WHERE (m.sent_at BETWEEN ${a} AND ${b} AND EXISTS (SELECT 1 FROM ${laneSql} WHERE l.node = m.from_node AND l.pid = m.from_pid))
+             OR (m.received_at BETWEEN ${a} AND ${b} AND EXISTS (SELECT 1 FROM ${laneSql} WHERE l.node = m.to_node AND l.pid = m.to_pid)))
+       SELECT m.send_seq, m.recv_seq, m.from_node, m.from_pid, pf.name AS from_name, m.to_node, m.to_pid, pt.name AS to_name, m.msg,
+              m.sent_at - ${int(t0)} AS sent, m.received_at - ${int(t0)} AS received, count(*) OVER () AS total
+         FROM m
+         LEFT JOIN processes pf ON pf.node = m.from_node AND pf.pid = m.from_pid
+         LEFT JOIN processes pt ON pt.node = m.to_node AND pt.pid = m.to_pid
+        ORDER BY coalesce(m.sent_at, m.received_at), coalesce(m.send_seq, m.recv_seq) LIMIT ${int(limit)}`,
+    ),
+    {
+      send_seq: 'num?',
+      recv_seq: 'num?',
+      from_node: 'text?',
+      from_pid: 'text?',
+      from_name: 'text?',
+      to_node: 'text?',
+      to_pid: 'text?',
+      to_name: 'text?',
+      msg: 'text?',
+      sent: 'num?',
+      received: 'num?',
+      total: 'int',
+    },
+  );
+  return {
+    slices: slices.map(({ total: _, mfa, ...s }) => ({ ...s, mfa: mfa ?? '' })),
+    messages: messages.map((m) => ({
+      sendSeq: m.send_seq,
+      recvSeq: m.recv_seq,
+      fromNode: m.from_node,
+      fromPid: m.from_pid,
+      fromName: m.from_name,
+      toNode: m.to_node,
+      toPid: m.to_pid,
+      toName: m.to_name,
+      msg: m.msg,
+      sent: m.sent,
+      received: m.received,
+    })),
+    slicesTotal: slices[0]?.total ?? 0,
+    messagesTotal: messages[0]?.total ?? 0,
+  };
+}

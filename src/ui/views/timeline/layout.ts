@@ -16,7 +16,7 @@ export interface Row {
   /** Lane index, or -1 for a group header. */
   lane: number;
   label: string;
-  /** For a group header: the group's key (what folding it names). */
+  /** The group's key: for a header, what folding it names; for a lane, the group it is shown in. */
   group?: string;
   folded?: boolean;
 }
@@ -72,7 +72,7 @@ export function layoutLanes(lanes: Lane[], visible: (l: Lane) => boolean, opts: 
     y += GROUP_H;
     if (folded) return;
     for (const i of members) {
-      rows.push({ y, h: LANE_H, lane: i, label: lanes[i].name ?? lanes[i].pid });
+      rows.push({ y, h: LANE_H, lane: i, label: lanes[i].name ?? lanes[i].pid, group });
       laneY[i] = y;
       order.push(i);
       y += LANE_H;

@@ -1,0 +1,120 @@
+/**
+ * What the pointer means on the timeline canvas, as pure functions of the
+ * layout and the cached tile: which gesture a press starts (pan, area
+ * selection), what a hover shows, what a click
+ * selects and which lanes an area covers.
+ * Timeline.svelte turns the answers into session changes and redraws.
+ */
+import { kindsOf } from './kinds';
+import { GUTTER_W, LANE_H, PINNED_GROUP, RULER_H, formatNs, type Layout, type Row } from './layout';
+import type { Hit } from './hit-test';
+import type { Tile } from './tile';
+import type { Lane } from '../../../engine/views/timeline';
+
+/** Pixels a press moves before it is a drag, not a click. */
+export const DRAG_PX = 3;
+
+export type Gesture = 'pan' | 'area';
+
+/** Shift+press on the track starts an area; anything else pans. */
+export function gestureAt(x: number, shiftKey: boolean): Gesture {
+  return x >= GUTTER_W && shiftKey ? 'area' : 'pan';
+}
+
+/** The layout row at body y (lanes' coordinates, scroll included). */
+export function rowAt(layout: Layout, yBody: number): Row | undefined {
+  return layout.rows.find((r) => yBody >= r.y && yBody < r.y + r.h);
+}
+
+export interface Area {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+}
+
+/** Lane indices (display order) whose row the area (canvas coordinates) touches. */
+export function lanesInArea(layout: Layout, area: Area, scrollY: number): number[] {
+  const y0 = Math.min(area.y0, area.y1) - RULER_H + scrollY;
+  const y1 = Math.max(area.y0, area.y1) - RULER_H + scrollY;
+  return layout.order.filter((i) => layout.laneY[i] + LANE_H > y0 && layout.laneY[i] < y1);
+}
+
+export interface Selection {
+  seq: number;
+  /** ns since the trace start. */
+  t: number;
+  lane: number;
+  note: string | null;
+  /** The arrow selected with it (a message's receive), if any. */
+  arrow: number | null;
+}
+
+/** What a click on hit `hit` selects: a message arrow its receive, a mark its (first) event, a call slice its call. */
+export function selectionOf(hit: Hit, tile: Tile): Selection | null {
+  if (!hit) return null;
+  if (hit.type === 'arrow') {
+    const a = tile.arrows;
+    const k = hit.index;
+    return { seq: a.recvSeq[k], t: a.recv[k], lane: a.toLane[k], note: `message #${a.sendSeq[k]} → #${a.recvSeq[k]}`, arrow: k };
+  }
+  if (hit.type === 'mark') {
+    const m = tile.marks;
+    const k = hit.index;
+    return { seq: m.seq[k], t: m.first[k], lane: hit.lane, note: m.n[k] > 1 ? `first of ${m.n[k]} events in this pixel` : null, arrow: null };
+  }
+  if (hit.type === 'span') {
+    const s = tile.spans;
+    const k = hit.index;
+    return { seq: s.seq[k], t: s.start[k], lane: hit.lane, note: `call of ${s.mfa[k]}`, arrow: null };
+  }
+  return null;
+}
+
+const laneName = (l: Lane) => l.name ?? l.pid;
+
+/**
+ * A hover's tooltip lines, and the seq whose term (fetched later) extends them.
+ * Null over empty track.
+ */
+export function hoverLines(hit: Hit, tile: Tile, lanes: Lane[]): { lines: string[]; termOf: number | null } | null {
+  if (!hit || hit.type === 'lane') return null;
+  const k = hit.index;
+  if (hit.type === 'arrow') {
+    const a = tile.arrows;
+    const lines = [
+      `message ${laneName(lanes[a.fromLane[k]])} → ${laneName(lanes[a.toLane[k]])}`,
+      `sent ${formatNs(a.sent[k])}, received ${formatNs(a.recv[k])} (after ${formatNs(a.recv[k] - a.sent[k])})`,
+    ];
+    if (a.n[k] > 1) lines.push(`${a.n[k]} messages between these lanes here; zoom in to separate them`);
+    return { lines, termOf: a.sendSeq[k] };
+  }
+  if (hit.type === 'span') {
+    const s = tile.spans;
+    return {
+      lines: [s.mfa[k], `${s.open[k] ? 'no return seen; ' : ''}${formatNs(s.end[k] - s.start[k])} from ${formatNs(s.start[k])}`, `depth ${s.depth[k]}`],
+      termOf: null,
+    };
+  }
+  const m = tile.marks;
+  if (m.n[k] > 1)
+    return {
+      lines: [
+        `${m.n[k].toLocaleString()} events in ${formatNs(m.bucket)} at ${formatNs(m.t[k])}`,
+        kindsOf(m.mask[k]).join(', '),
+        'zoom in (W) to see each event',
+      ],
+      termOf: null,
+    };
+  return { lines: [`${kindsOf(m.mask[k])[0]} · ${laneName(lanes[hit.lane])} · ${formatNs(m.t[k])}`], termOf: m.seq[k] };
+}
+
+/** The tooltip over the names column: a group header says what a click does, a lane names its process. */
+export function gutterLines(row: Row | undefined, lanes: Lane[]): string[] | null {
+  if (!row) return null;
+  if (row.lane < 0) return [row.label, row.group === PINNED_GROUP ? 'P on a selected lane unpins it' : `click to ${row.folded ? 'open' : 'fold'} this group`];
+  const l = lanes[row.lane];
+  return [`${laneName(l)} ${l.pid} on ${l.node}`, l.module ? `module ${l.module}` : '', `${l.events.toLocaleString()} events · click to select`].filter(
+    Boolean,
+  );
+}
