@@ -1,4 +1,5 @@
-// Small windows and themes: at 1024x700 no tab is clipped (those that do not fit are in the "More" menu),
+// Small windows and themes: at 1024x700 no top-bar control is cut or wrapped (the archive's name elides in the
+// middle, "Copy as Markdown" becomes an icon), no tab is clipped (those that do not fit are in the "More" menu),
 // an empty detail pane folds to a strip and opens with a selection, wide tables scroll sideways with their
 // first column kept; every view is screenshotted at 1440x900 and 1024x700 in both themes
 // (test-results/views/<size>-<theme>-<view>.png) for a person to look at.
@@ -23,6 +24,7 @@ const PANELS = [
   'sequence',
   'state',
   'calls',
+  'flame',
   'charts',
   'causality',
   'anomalies',
@@ -53,9 +55,56 @@ const clippedTabs = (page) =>
       .map((t) => t.textContent);
   });
 
+/**
+ * Top-bar controls that do not show whole: text on more than one line, text cut by its own box, or a box
+ * reaching past the bar or past the box that clips it (the source chips' row). Each as `name: problem`.
+ */
+const cutTopBarControls = (page) =>
+  page.evaluate(() => {
+    const bar = document.querySelector('.topbar').getBoundingClientRect();
+    const sources = document.querySelector('[data-testid=sources]').getBoundingClientRect();
+    const lines = (el) => {
+      const range = document.createRange();
+      range.selectNodeContents(el);
+      return new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+    };
+    const out = [];
+    const controls = document.querySelectorAll(
+      '.topbar button:not([hidden]), .topbar select, .topbar input:not([type=file]), [data-testid=engine-status], [data-testid=source-chip]',
+    );
+    for (const el of controls) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue;
+      const name = el.dataset.testid ?? el.getAttribute('aria-label') ?? el.textContent.trim();
+      if (lines(el) > 1) out.push(`${name}: wraps onto ${lines(el)} lines`);
+      if (el.tagName !== 'INPUT' && el.tagName !== 'SELECT' && el.scrollWidth > el.clientWidth + 1) out.push(`${name}: text cut by its box`);
+      if (r.left < bar.left - 0.5 || r.right > bar.right + 0.5) out.push(`${name}: outside the bar`);
+      if (el.dataset.testid === 'source-chip' && r.right > sources.right + 0.5) out.push(`${name}: cut by the sources row`);
+    }
+    return out;
+  });
+
 test('1024x700: no clipped tab, the rest in a menu; the detail pane folds when empty; tables keep their first column', async () => {
   const { browser, page } = await openDemo({ width: 1024, height: 700 });
   try {
+    // The top bar: every control whole on one line; the archive's name whole (it is short) with its details on hover.
+    assert.deepEqual(await cutTopBarControls(page), []);
+    const chip = page.getByTestId('source-chip');
+    assert.equal(await chip.innerText(), 'demo.zip');
+    assert.match(await chip.getAttribute('title'), /^demo\.zip · /);
+    assert.equal(await page.getByTestId('copy-report').getAttribute('aria-label'), 'Copy as Markdown');
+    // A long name elides in the middle: its start and its extension stay, the full name is on hover.
+    await page.evaluate(() => {
+      const c = document.querySelector('[data-testid=source-chip]');
+      c.querySelector('.head').textContent = 'bank-ledger-production-2026-12-02T08';
+      c.querySelector('.tail').textContent = '1500.zip';
+    });
+    assert.deepEqual(await cutTopBarControls(page), []);
+    const shown = await chip.evaluate((c) => {
+      const head = c.querySelector('.head');
+      return { cut: head.scrollWidth > head.clientWidth, tail: c.querySelector('.tail').getBoundingClientRect().right <= c.getBoundingClientRect().right };
+    });
+    assert.deepEqual(shown, { cut: true, tail: true });
     const pane = () => page.getByTestId('detailpane').evaluate((el) => Math.round(el.getBoundingClientRect().width));
     // Nothing selected: the detail pane is a thin strip, so the views get the width.
     assert.ok((await pane()) <= 32, `folded detail pane ${await pane()} px`);

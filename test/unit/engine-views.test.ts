@@ -117,6 +117,8 @@ describe('the engine API through the bridge (demo.zip)', () => {
       'views.markdownReport': () => c.bridge.views.markdownReport({ archive: 'demo.zip', link: '#a=demo.zip' }),
       'views.searchTrace': () => c.bridge.views.searchTrace('WorkerA'),
       'views.processTable': () => c.bridge.views.processTable(),
+      'views.flameChart': () => c.bridge.views.flameChart(workerA),
+      'views.flameProcesses': () => c.bridge.views.flameProcesses(),
     };
     const members = Object.entries(c.api).flatMap(([k, v]) => (typeof v === 'function' ? [k] : Object.keys(v as object).map((m) => `${k}.${m}`)));
     const latest = members.filter((m) => m.startsWith('latest.'));

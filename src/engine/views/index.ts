@@ -23,6 +23,7 @@ import { checkLink } from './link';
 // Finding things: the omnibox and the process table.
 import { searchTrace } from './search';
 import { processTable } from './process-table';
+import { flameChart, flameProcesses } from './flame';
 
 export const VIEWS = {
   overview,
@@ -62,6 +63,8 @@ export const VIEWS = {
   checkLink,
   searchTrace,
   processTable,
+  flameChart,
+  flameProcesses,
 };
 
 type ViewFns = typeof VIEWS;

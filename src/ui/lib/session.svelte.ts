@@ -30,6 +30,7 @@ export const PANELS = [
   'sequence',
   'state',
   'calls',
+  'flame',
   'charts',
   'causality',
   'anomalies',

@@ -30,6 +30,7 @@ export const PANEL_LABELS: Record<Panel, string> = {
   sequence: 'Sequence',
   state: 'State',
   calls: 'Calls',
+  flame: 'Flame',
   charts: 'Charts',
   causality: 'Causality',
   anomalies: 'Anomalies',
