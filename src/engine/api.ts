@@ -26,7 +26,10 @@ export function createEngineApi(open: () => Promise<Engine>) {
   let sqlConsole: SqlConsole | undefined;
   const consoleOf = async () => {
     if (sqlConsole) return sqlConsole;
-    const db = (await engine()).db.wasm;
+    const e = await engine();
+    // The console reads through its own connection: the analysis tables must exist before it does.
+    e.ensureTables();
+    const db = e.db.wasm;
     // The console's cancel and time limit use DuckDB-WASM's pending queries; the API runs on DuckDB-WASM.
     if (!db) throw new Error('the SQL console runs on DuckDB-WASM only');
     return (sqlConsole = new SqlConsole(db));
@@ -34,7 +37,9 @@ export function createEngineApi(open: () => Promise<Engine>) {
   let comparison: Comparison | undefined;
   const comparisonOf = async () => {
     if (comparison) return comparison;
-    const db = (await engine()).db.wasm;
+    const e = await engine();
+    e.ensureTables();
+    const db = e.db.wasm;
     // Recording B loads through a second connection of the same DuckDB-WASM database.
     if (!db) throw new Error('comparing recordings runs on DuckDB-WASM only');
     return (comparison = new Comparison(db));

@@ -6,7 +6,7 @@ import { EventSink, RAW_TABLES } from './ingest/event-sink';
 import { BUILD_ALL, BUILD_ALL_STREAMED, MARK_DROPPED_REPLIES, RESEQUENCE_EVENTS, SCHEMA_VERSION, STREAM_MAILBOX_STEP, STREAM_STEP } from './sql/build';
 import { EventStore } from './stream/event-store';
 import { applyResequence, runStreamAnalyses, STREAM_STEPS } from './stream/run';
-import { REBUILD_ANOMALIES } from './sql/anomalies';
+import { CREATE_PARAMS, REBUILD_ANOMALIES } from './sql/anomalies';
 import { groupInputs, openSource, type InputFile, type InputGroup, type ModuleSource } from '../archive/formats';
 import type { QueryResult } from './result';
 import { yieldToEventLoop } from './yield';
@@ -88,6 +88,8 @@ export class Engine {
   private readonly loaded = new Map<string, string>();
   /** Every loaded event as typed columns, index = seq (none with `analyses: 'sql'`). */
   private readonly store: EventStore | undefined;
+  /** Whether the analysis tables exist (built by the first load, or on the first query before any load). */
+  private built = false;
 
   private constructor(
     /** The database the engine talks to: DuckDB-WASM or native DuckDB (duckdb/connection.ts). */
@@ -118,8 +120,21 @@ export class Engine {
     db.query(`CREATE TABLE meta (key VARCHAR, value VARCHAR, node VARCHAR, source VARCHAR)`);
     db.query(`INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}', NULL, NULL)`);
     db.query(`CREATE TABLE sources (source VARCHAR, node VARCHAR, path VARCHAR, file VARCHAR, module VARCHAR, text VARCHAR)`);
-    e.rebuild();
+    // The thresholds exist from the start (a comparison copies A's into B before B loads).
+    for (const sql of CREATE_PARAMS) db.query(sql);
+    // The analysis tables are not built here: over empty tables their ~40 statements cost seconds of a cold
+    // DuckDB-WASM (most of the browser's start-up), and the first load builds them anyway. A query before any
+    // load builds them then (ensureTables).
     return e;
+  }
+
+  /**
+   * Builds the analysis tables over what is loaded if no load has built them yet, so every table of
+   * docs/SCHEMA.md exists (empty) before the first load. Queries call it; so must whoever reads the database
+   * through another connection (the SQL console, a comparison).
+   */
+  ensureTables(): void {
+    if (!this.built) this.rebuild();
   }
 
   get version(): string {
@@ -236,7 +251,8 @@ export class Engine {
     report.timings.insertMs = this.insertMs;
     report.timings.readMs = performance.now() - started - this.insertMs;
     if (!attempted) {
-      // Nothing new: the tables already describe what is loaded.
+      // Nothing new: the tables already describe what is loaded (built now if no load has built them).
+      this.ensureTables();
       report.millis = performance.now() - started;
       progress('done', '', 0);
       return report;
@@ -274,6 +290,7 @@ export class Engine {
   /** Changes anomaly thresholds (docs/SCHEMA.md `params`) and recomputes the anomaly tables. */
   setParams(values: Record<string, number>): void {
     for (const [name, value] of Object.entries(values)) if (!Number.isFinite(value)) throw new Error(`param ${name}: ${value} is not a finite number`);
+    this.ensureTables();
     this.db.execute(
       'UPDATE params SET value = ? WHERE name = ?',
       Object.entries(values).map(([name, value]) => [value, name]),
@@ -283,11 +300,13 @@ export class Engine {
 
   /** A query's whole result as one Arrow IPC stream (for Parquet export). */
   queryArrowIpc(sql: string): Uint8Array {
+    this.ensureTables();
     return this.db.queryArrowIpc(sql);
   }
 
   /** Runs a query; rejects with DuckDB's message on error. */
   query(sql: string, maxRows = 100_000): QueryResult {
+    this.ensureTables();
     return this.db.query(sql, maxRows);
   }
 
@@ -296,6 +315,7 @@ export class Engine {
    * a large result never sits in memory (or crosses the worker boundary) whole.
    */
   queryStream(sql: string, batchRows = 10_000): AsyncGenerator<QueryResult> {
+    this.ensureTables();
     return this.db.queryStream(sql, batchRows);
   }
 
@@ -309,7 +329,7 @@ export class Engine {
 
   /** What the database holds in memory (DuckDB's own accounting), for the memory figures and the "too big" guard. */
   memory(): { duckdbBytes: number; wasmBytes: number } {
-    const [[bytes]] = this.query('SELECT coalesce(sum(memory_usage_bytes), 0)::BIGINT FROM duckdb_memory()').rows;
+    const [[bytes]] = this.db.query('SELECT coalesce(sum(memory_usage_bytes), 0)::BIGINT FROM duckdb_memory()').rows;
     return { duckdbBytes: Number(bytes), wasmBytes: this.db.wasmBytes() };
   }
 
@@ -329,6 +349,9 @@ export class Engine {
   }
 
   private rebuild(onStep?: (step: NonNullable<LoadProgress['step']>) => void): { sql: string; ms: number }[] {
+    // Once tried, never again on its own: a build that failed (out of memory) is reported by the load, and
+    // every query must not start it over.
+    this.built = true;
     if (this.outOfOrder) {
       for (const sql of RESEQUENCE_EVENTS) {
         if (this.store && /^DROP TABLE reseq/.test(sql)) applyResequence(this.db, this.store);
@@ -336,7 +359,7 @@ export class Engine {
       }
       this.outOfOrder = false;
       // The next file's events must come after the last event in the new order to keep it.
-      const last = this.query('SELECT ts, node, src, ord FROM events_raw ORDER BY seq DESC LIMIT 1').rows[0];
+      const last = this.db.query('SELECT ts, node, src, ord FROM events_raw ORDER BY seq DESC LIMIT 1').rows[0];
       this.lastKey = last ? { ts: BigInt(last[0] as bigint | number), node: String(last[1]), src: Number(last[2]), ord: Number(last[3]) } : null;
     }
     const steps: { sql: string; ms: number }[] = [];
