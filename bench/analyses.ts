@@ -15,6 +15,8 @@ export const REPLACED = ['pass', 'send_targets', 'messages', 'spans', 'causal_li
 
 export interface AnalysesRun {
   totalMs: number;
+  /** CPU time of this process over the load (user + system): less hit by other processes on a shared machine than wall time. */
+  cpuMs: number;
   ingestMs: number;
   analyseMs: number;
   /** Per replaced table (and the stream's pass): SQL statements, or stream pass / Arrow insert. */
@@ -41,8 +43,10 @@ async function once(bytes: Uint8Array, name: string, analyses: Analyses): Promis
   const db = await openNodeDuckDb();
   globalThis.gc?.();
   const heap0 = process.memoryUsage().heapUsed;
+  const cpu0 = process.cpuUsage();
   const engine = await Engine.create(db, { analyses });
   const r = await engine.load([{ name, bytes }]);
+  const cpu = process.cpuUsage(cpu0);
   if (r.errors.length > 0) throw new Error(`${analyses} load of ${name}: ${r.errors.map((e) => e.message).join('; ')}`);
   globalThis.gc?.();
   const tables = Object.fromEntries(REPLACED.map((t) => [t, 0])) as AnalysesRun['tables'];
@@ -54,6 +58,7 @@ async function once(bytes: Uint8Array, name: string, analyses: Analyses): Promis
   }
   const run: AnalysesRun = {
     totalMs: r.millis,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     ingestMs: r.timings.readMs + r.timings.insertMs,
     analyseMs: r.timings.analyseMs,
     tables,
@@ -80,11 +85,12 @@ export async function compareAnalyses(
     for (const a of ['stream', 'sql'] as const) {
       const r = await once(bytes, path.basename(file), a);
       all[a].push(r);
-      log(`${a} ${i + 1}/${runs}: total ${r.totalMs.toFixed(0)} ms, analyse ${r.analyseMs.toFixed(0)} ms`);
+      log(`${a} ${i + 1}/${runs}: total ${r.totalMs.toFixed(0)} ms (CPU ${r.cpuMs.toFixed(0)} ms), analyse ${r.analyseMs.toFixed(0)} ms`);
     }
   }
   const med = (xs: AnalysesRun[]): AnalysesRun => ({
     totalMs: median(xs.map((x) => x.totalMs)),
+    cpuMs: median(xs.map((x) => x.cpuMs)),
     ingestMs: median(xs.map((x) => x.ingestMs)),
     analyseMs: median(xs.map((x) => x.analyseMs)),
     tables: Object.fromEntries(REPLACED.map((t) => [t, median(xs.map((x) => x.tables[t]))])) as AnalysesRun['tables'],

@@ -316,6 +316,13 @@ export async function main(argv: string[]): Promise<number> {
       rows.push({ section: sec, figure: 'bytes to every table ready', value: pair(s.totalMs, q.totalMs), goal: '', status: '' });
       rows.push({
         section: sec,
+        figure: 'CPU time of the load (user + system; wall time above includes waiting for the CPU)',
+        value: pair(s.cpuMs, q.cpuMs),
+        goal: '',
+        status: '',
+      });
+      rows.push({
+        section: sec,
         figure: 'decode + ingest (the stream keeps its event columns here)',
         value: pair(s.ingestMs, q.ingestMs),
         goal: '',

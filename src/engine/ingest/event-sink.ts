@@ -193,7 +193,12 @@ export class EventSink {
     e.str(10, termText);
     e.int64(11, termId);
     e.endRow();
-    this.store?.add(ev.kind, ev.ts, ev.node, pid, peer, peerNode, mfa, termText, termId);
+    const st = this.store;
+    if (st !== undefined) {
+      // add first: it may grow (replace) tsw
+      const i = st.add(ev.kind, ev.node, pid, peer, peerNode, mfa, termText, termId);
+      e.copyInt64Words(3, e.length - 1, st.tsw, i);
+    }
     if ((ev.kind === 'send' || ev.kind === 'send_to_dead' || ev.kind === 'receive') && ev.term !== undefined) this.noteCallMessage(ev, seq, pid);
     if (ev.kind === 'call' || ev.kind === 'return' || ev.kind === 'exception') {
       const key = `${ev.node} ${pid}`;

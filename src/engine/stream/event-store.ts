@@ -96,9 +96,9 @@ export class EventStore {
   readonly procs = new ProcDict();
   readonly mfas = new Dict();
 
+  /** Appends an event; its ts is the caller's to write to \`tsw\` at the returned index (ingest copies the words it already has). */
   add(
     kind: string,
-    ts: bigint,
     node: string,
     pid: string | null,
     peer: string | null,
@@ -109,9 +109,6 @@ export class EventStore {
   ): number {
     const i = this.length++;
     this.ensure(i + 1);
-    const t = BigInt.asUintN(64, ts);
-    this.tsw[2 * i] = Number(t & 0xffffffffn) | 0;
-    this.tsw[2 * i + 1] = Number(t >> 32n) | 0;
     this.kind[i] = KIND_CODE[kind] ?? KIND.other;
     this.proc[i] = pid === null ? -1 : this.procs.id(node, pid);
     this.peer[i] = peer === null ? -1 : this.procs.id(peerNode, peer);
