@@ -35,6 +35,8 @@ export interface InputError {
   file: string;
   offset: number;
   message: string;
+  /** The file is of no trace format at all (not a damaged trace): a stray file in a dropped folder is skipped. */
+  notATrace?: true;
 }
 
 export interface Format {
@@ -91,6 +93,7 @@ export function groupInputs(files: InputFile[]): { groups: InputGroup[]; errors:
       errors.push({
         file: f.name,
         offset: 0,
+        notATrace: true,
         message: `${f.name}: at offset 0: not a trace: expected an otpscope archive (zip, "PK\\3\\4") or a dbg/ttb trace-port frame (op 0 or 1, 32-bit size, ETF 131); found bytes ${head || '(empty file)'}`,
       });
     }

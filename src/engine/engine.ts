@@ -167,7 +167,12 @@ export class Engine {
       const secs = (performance.now() - started) / 1000;
       onProgress?.({ phase, file, bytesRead: bytesDone + bytesInFile, bytesTotal, events, eventsPerSecond: secs > 0 ? events / secs : 0, step });
     };
-    const { groups, errors } = groupInputs(files);
+    const { groups, errors: inputErrors } = groupInputs(files);
+    // A folder holds more than traces (notes, logs, a README): files inside one that are of no trace format at all
+    // are skipped with a notice when the folder has traces; a file chosen by itself that is no trace is an error.
+    const stray = (e: (typeof inputErrors)[number]) => e.notATrace === true && e.file.includes('/') && groups.length > 0;
+    const errors = inputErrors.filter((e) => !stray(e));
+    for (const e of inputErrors.filter(stray)) report.warnings.push(`${e.file}: skipped, not a trace file`);
     report.errors.push(...errors);
     let attempted = errors.length > 0;
     for (const group of groups) {

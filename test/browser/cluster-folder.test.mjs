@@ -41,6 +41,10 @@ test('choosing a several-node recording folder loads every node on one timeline 
   const sources = await page.getByTestId('overview-sources').innerText();
   assert.match(sources, /scn_a@vm\.zip/);
   assert.match(sources, /scn_b@vm\.zip/);
+  // The stray file beside the archives is skipped with a notice, not reported as a failed load.
+  const notices = page.getByTestId('load-errors');
+  await notices.filter({ hasText: 'recording/NOTES.txt: skipped, not a trace file' }).waitFor({ timeout: 60_000 });
+  assert.equal(await page.getByTestId('load-error').count(), 0, await notices.innerText());
   await page.screenshot({ path: path.join(screenshotDir, 'cluster-folder-overview.png') });
 
   // The engine paired the sends of one node with the receives on the other (the same pairs the Node test of

@@ -180,6 +180,19 @@ describe('loading several files and bad input', () => {
     expect(seqs).toEqual([0, Number(n[1]) - 1, n[1]]);
   });
 
+  test("a folder's stray files are skipped with a notice; a damaged trace in it, or a folder of no traces, is an error", async () => {
+    const engine = await freshEngine();
+    const inFolder = (name: string, bytes: Uint8Array) => ({ name: `rec/${name}`, bytes });
+    const demo = input('demo.zip');
+    const cut = inFolder('b@h.zip', demo.bytes.subarray(0, 200));
+    const report = await engine.load([inFolder('a@h.zip', demo.bytes), inFolder('NOTES.txt', new TextEncoder().encode('see the issue')), cut]);
+    expect(report.sources.map((s) => s.name)).toEqual(['rec/a@h.zip']);
+    expect(report.warnings).toContain('rec/NOTES.txt: skipped, not a trace file');
+    expect(report.errors.map((e) => e.file)).toEqual(['rec/b@h.zip']);
+    const only = await (await freshEngine()).load([inFolder('NOTES.txt', new TextEncoder().encode('see the issue'))]);
+    expect(only.errors.map((e) => e.file)).toEqual(['rec/NOTES.txt']);
+  });
+
   test('a corrupt chunk names the file and entry offset, and earlier loads stay', async () => {
     const engine = await freshEngine();
     await engine.load([input('demo.zip')]);

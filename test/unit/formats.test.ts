@@ -23,6 +23,7 @@ describe('the format registry', () => {
       {
         file: 'notes.txt',
         offset: 0,
+        notATrace: true,
         message:
           'notes.txt: at offset 0: not a trace: expected an otpscope archive (zip, "PK\\3\\4") or a dbg/ttb trace-port frame (op 0 or 1, 32-bit size, ETF 131); found bytes 68 65 6c 6c 6f',
       },
