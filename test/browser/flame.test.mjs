@@ -4,19 +4,14 @@
 // names the function and its duration, a click selects the call everywhere, a double click zooms.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSite, openBrowser, fixture, openPanel, screenshotDir } from './harness.mjs';
+import { startSite, openLoaded, fixture, openPanel, screenshotDir } from './harness.mjs';
 
 const P = { node: 'nonode@nohost', pid: '<0.180.0>' };
-let site, browser, context, page;
+let site, browser, page;
 
 before(async () => {
   site = await startSite();
-  ({ browser, context } = await openBrowser({ viewport: { width: 1440, height: 900 } }));
-  page = await context.newPage();
-  await page.goto(site.origin + '/');
-  await page.getByTestId('engine-status').filter({ hasText: /ready/ }).waitFor({ timeout: 120_000 });
-  await page.getByTestId('file-input').setInputFiles(fixture('archives/calltrace.zip'));
-  await page.getByTestId('process-row').first().waitFor({ timeout: 120_000 });
+  ({ browser, page } = await openLoaded(site, fixture('archives/calltrace.zip')));
 });
 after(async () => {
   await browser?.close();
