@@ -87,3 +87,14 @@ export async function openPanel(page, panel) {
   await tab.click();
   await page.getByTestId(`panel-${panel}`).waitFor();
 }
+
+/** A new browser on the served site with `file` (a path) loaded through the welcome page's file input. */
+export async function openLoaded(site, file, viewport = { width: 1440, height: 900 }) {
+  const { browser, context } = await openBrowser({ viewport });
+  const page = await context.newPage();
+  await page.goto(site.origin + '/');
+  await page.getByTestId('engine-status').filter({ hasText: /ready/ }).waitFor({ timeout: 120_000 });
+  await page.getByTestId('file-input').setInputFiles(file);
+  await page.getByTestId('process-row').first().waitFor({ timeout: 120_000 });
+  return { browser, context, page };
+}

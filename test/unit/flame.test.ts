@@ -79,16 +79,18 @@ describe('flame chart (calltrace.zip)', () => {
     expect(got).toEqual(want);
   });
 
-  test('a window keeps the calls overlapping it; a minimum duration and a limit leave calls out and count them', async () => {
+  test('a window keeps the calls overlapping it; decimation to pixels and a limit leave calls out and count them', async () => {
     // The two parse!/1 calls only.
     const w = { start: t0 + 57585n, end: t0 + 1211657n + 784063n };
     const both = await api.views.flameChart(proc, w);
     expect(both.slices.map((s) => s.call_seq)).toEqual([75, 79]);
     expect([both.calls, both.maxDepth, both.hidden]).toEqual([39, 31, 0]);
-    // Two pixels for the whole extent (1989872 ns): a call shorter than 994936 ns is narrower than a pixel,
-    // which leaves the first parse!/1 only (1151818 ns; the second lasted 784063 ns).
-    const wide = await api.views.flameChart(proc, null, 2);
-    expect([wide.minNs, wide.slices.map((s) => s.call_seq), wide.hidden]).toEqual([994936, [75], 38]);
+    // Two pixels for the whole extent (1989872 ns): 994936 ns each. At depth 0, sum/1, mean/1 and the first parse!/1
+    // start in the first pixel (the parse!/1 is the longest, 1151818 ns) and the second parse!/1 in the second; at
+    // depths 1-3 the sum/1 under mean/1 outlasts the one before it (and count/1); deeper, one call each.
+    const two = await api.views.flameChart(proc, null, 2);
+    expect([two.pixelNs, two.hidden]).toEqual([994936, 6]);
+    expect(two.slices.map((s) => s.call_seq)).toEqual([75, 79, 10, 11, 12, ...Array.from({ length: 28 }, (_, i) => 13 + i)]);
     // The 3 first of the outermost calls, in time order.
     const three = await api.views.flameChart(proc, null, 0, 3);
     expect([three.slices.map((s) => s.call_seq), three.hidden]).toEqual([[1, 9, 75], 36]);
@@ -96,7 +98,7 @@ describe('flame chart (calltrace.zip)', () => {
 
   test('a process without traced calls has an empty chart', async () => {
     const none = await api.views.flameChart({ node: 'nonode@nohost', pid: '<0.181.0>' });
-    expect(none).toEqual({ slices: [], calls: 0, maxDepth: 0, extent: null, minNs: 0, hidden: 0 });
+    expect(none).toEqual({ slices: [], calls: 0, maxDepth: 0, extent: null, pixelNs: 0, hidden: 0 });
   });
 
   test('the processes with calls, most first', async () => {

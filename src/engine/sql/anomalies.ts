@@ -5,6 +5,8 @@
  * UPDATE and re-run REBUILD_ANOMALIES to recompute.
  */
 
+import { DURATION_MACROS } from '../analyses/duration';
+
 /** [name, default, meaning]: the thresholds the anomaly rules read. */
 export const PARAM_DEFAULTS: [string, number, string][] = [
   ['slow_mad_k', 5, 'slow_callback / slow_call: how many robust standard deviations (1.4826 x MAD) above the median'],
@@ -23,6 +25,8 @@ export const PARAM_DEFAULTS: [string, number, string][] = [
 export const PARAM_MACRO = `CREATE OR REPLACE MACRO param(n) AS (SELECT value FROM params WHERE name = n)`;
 
 export const CREATE_PARAMS = [
+  // Durations in the summaries read as the views write them (src/engine/analyses/duration.ts).
+  ...DURATION_MACROS,
   `CREATE TABLE IF NOT EXISTS params (name VARCHAR PRIMARY KEY, value DOUBLE, meaning VARCHAR)`,
   `INSERT OR IGNORE INTO params VALUES ${PARAM_DEFAULTS.map(([n, v, m]) => `('${n}', ${v}, '${m.replace(/'/g, "''")}')`).join(', ')}`,
   PARAM_MACRO,
@@ -82,7 +86,7 @@ rwin AS (
 )
 SELECT 'restart_loop' AS kind, 'error' AS severity, any_value(r.node) AS node, r.parent AS pid,
        arg_min(r.ts, r.seq) AS ts, min(r.seq) AS seq,
-       'child ' || r.child_key || ' restarted ' || max(r.n) || ' times within ' || param('restart_window_ms') || ' ms by ' || any_value(w.label) AS summary,
+       'child ' || r.child_key || ' restarted ' || max(r.n) || ' times within ' || duration_text(param('restart_window_ms') * 1e6) || ' by ' || any_value(w.label) AS summary,
        arg_max(r.ev, r.n) AS evidence
 FROM rwin r LEFT JOIN who w ON w.node = r.node AND w.pid = r.parent
 WHERE r.n >= param('restart_count')
@@ -127,7 +131,7 @@ cb AS (
 ),
 cb_stats AS (SELECT mfa, count(*) AS n, median(duration_ns) AS med, mad(duration_ns) AS mad FROM cb GROUP BY mfa)
 SELECT 'slow_callback' AS kind, 'warning' AS severity, c.node, c.pid, c.started_at AS ts, c.call_seq AS seq,
-       c.mfa || ' took ' || round(c.duration_ns / 1e6, 3) || ' ms (median ' || round(st.med / 1e6, 3) || ' ms over ' || st.n || ')' AS summary,
+       c.mfa || ' took ' || duration_text(c.duration_ns) || ' (median ' || duration_text(st.med) || ' over ' || st.n || ')' AS summary,
        [c.call_seq, c.end_seq] AS evidence
 FROM cb c JOIN cb_stats st USING (mfa)
 WHERE c.duration_ns >= param('slow_callback_floor_ms') * 1e6
@@ -146,7 +150,7 @@ ck AS (
 ),
 ck_stats AS (SELECT key, count(*) AS n, median(latency_ns) AS med, mad(latency_ns) AS mad FROM ck GROUP BY key)
 SELECT 'slow_call' AS kind, 'warning' AS severity, c.caller_node AS node, c.caller_pid AS pid, c.sent_at AS ts, c.call_seq AS seq,
-       'call ' || c.key || ' took ' || round(c.latency_ns / 1e6, 3) || ' ms (median ' || round(st.med / 1e6, 3) || ' ms over ' || st.n || ')' AS summary,
+       'call ' || c.key || ' took ' || duration_text(c.latency_ns) || ' (median ' || duration_text(st.med) || ' over ' || st.n || ')' AS summary,
        list_filter([c.call_seq, c.request_recv_seq, c.reply_seq, c.reply_recv_seq], x -> x IS NOT NULL) AS evidence
 FROM ck c JOIN ck_stats st USING (key)
 WHERE c.latency_ns >= param('slow_call_floor_ms') * 1e6
@@ -160,7 +164,7 @@ WITH
 ${WHO}
 SELECT 'call_timeout' AS kind, 'error' AS severity, c.caller_node AS node, c.caller_pid AS pid, c.sent_at AS ts, c.call_seq AS seq,
        'call to ' || coalesce(w.label, c.callee_pid, '?') || ' ' || c.request || ' timed out'
-         || coalesce(' after ' || round(c.latency_ns / 1e6, 3) || ' ms', '') || CASE WHEN c.reply_seq IS NOT NULL THEN ' (the reply came late)' ELSE '' END AS summary,
+         || coalesce(' after ' || duration_text(c.latency_ns), '') || CASE WHEN c.reply_seq IS NOT NULL THEN ' (the reply came late)' ELSE '' END AS summary,
        list_filter([c.call_seq, c.request_recv_seq, c.reply_seq], x -> x IS NOT NULL) AS evidence
 FROM calls c LEFT JOIN who w ON w.node = c.callee_node AND w.pid = c.callee_pid
 WHERE c.outcome = 'timeout'`,

@@ -4,9 +4,11 @@
  * stack depth, from the engine's `spans` (docs/SCHEMA.md). A call still open
  * when the trace ended reaches the trace's end.
  *
- * The answer stays small at any zoom: only slices overlapping the window and
- * at least `minNs` long (about one pixel) come back, and the rest are counted,
- * so a process with a million calls draws what the eye can see.
+ * The answer stays small at any zoom (decimated to the pixel, as Perfetto
+ * does): of the calls overlapping the window at one depth that start within
+ * the same pixel, only the longest comes back, and the others are counted, so
+ * a process with a million calls draws what the eye can see, and a burst of
+ * short calls still shows where it happened.
  */
 import { readOne, readRows, sqlInt, sqlString, type RowOf, type Sql } from './rows';
 import type { ProcessRef } from './state';
@@ -36,17 +38,18 @@ export interface FlameChart {
   calls: number;
   maxDepth: number;
   extent: { start: bigint; end: bigint } | null;
-  /** The shortest call kept (ns): the window's length over `pixels`. */
-  minNs: number;
-  /** Calls overlapping the window left out for being shorter than `minNs` or past `limit`. */
+  /** ns per pixel: the window's length over `pixels` (0: no decimation). */
+  pixelNs: number;
+  /** Calls overlapping the window left out: a longer one at the same depth started in the same pixel, or past `limit`. */
   hidden: number;
 }
 
 /**
  * The calls of `p` overlapping `window` (null: every call of the process),
  * outermost first and in time order, at most `limit` of them. With `pixels`
- * (the chart's width), calls shorter than one pixel of the window are left
- * out and counted in `hidden`.
+ * (the chart's width), one call per depth and pixel: the longest of those
+ * starting there (a call that started before the window counts at its left
+ * edge); the rest are counted in `hidden`.
  */
 export async function flameChart(sql: Sql, p: ProcessRef, window: { start: bigint; end: bigint } | null = null, pixels = 0, limit = 5000): Promise<FlameChart> {
   const proc = `s.node = ${sqlString(p.node)} AND s.pid = ${sqlString(p.pid)}`;
@@ -63,19 +66,21 @@ export async function flameChart(sql: Sql, p: ProcessRef, window: { start: bigin
   );
   const extent = whole.start === null || whole.end === null ? null : { start: whole.start, end: whole.end };
   const shown = window ?? extent;
-  const minNs = pixels > 0 && shown !== null ? Math.floor(Number(shown.end - shown.start) / pixels) : 0;
+  const pixelNs = pixels > 0 && shown !== null ? Math.max(1, Math.floor(Number(shown.end - shown.start) / pixels)) : 0;
+  const pixel = pixelNs > 0 && shown !== null ? `(greatest(started_at, ${sqlInt(shown.start)}) - ${sqlInt(shown.start)}) // ${sqlInt(pixelNs)}` : 'call_seq';
   const slices = readRows(
     'flame chart',
     await sql(
       `SELECT call_seq, end_seq, depth, mfa, started_at, until AS ended_at, (until - started_at)::BIGINT AS duration_ns, self_ns,
               outcome, args, result
          FROM ${spans}
-        WHERE ${overlap} AND until - started_at >= ${sqlInt(minNs)}
+        WHERE ${overlap}
+        QUALIFY row_number() OVER (PARTITION BY depth, ${pixel} ORDER BY until - started_at DESC, call_seq) = 1
         ORDER BY depth, started_at, call_seq LIMIT ${Math.max(0, Math.trunc(limit))}`,
     ),
     SLICE,
   );
-  return { slices, calls: whole.calls, maxDepth: whole.max_depth, extent, minNs, hidden: whole.visible - slices.length };
+  return { slices, calls: whole.calls, maxDepth: whole.max_depth, extent, pixelNs, hidden: whole.visible - slices.length };
 }
 
 const CALLER = { node: 'text', pid: 'text', calls: 'int', max_depth: 'int' } as const;

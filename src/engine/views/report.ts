@@ -9,6 +9,7 @@
  * pid or a term never turns into HTML or formatting on GitHub.
  */
 import { monotonicText } from '../clock';
+import { formatDuration } from '../analyses/duration';
 import { anomalyEvidence } from './anomalies';
 import { slowestCalls } from './calls';
 import { block, code, table } from './markdown';
@@ -79,9 +80,8 @@ async function crashes(sql: Sql, limit: number) {
   return { rows, total: n };
 }
 
-/** `+11.228 ms` from the first event. */
-const at = (ts: bigint | null, t0: bigint | null): string => (ts === null || t0 === null ? '' : `+${ms(Number(ts - t0))}`);
-const ms = (ns: number): string => `${(ns / 1e6).toFixed(3)} ms`;
+/** `+11.228 ms` from the first event: an instant, to the microsecond (durations are written as people write them, `formatDuration`). */
+const at = (ts: bigint | null, t0: bigint | null): string => (ts === null || t0 === null ? '' : `+${(Number(ts - t0) / 1e6).toFixed(3)} ms`);
 const count = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
 const shown = (n: number, total: number) => (total > n ? `the first ${n} of ${total}` : String(total));
 
@@ -102,7 +102,7 @@ export async function markdownReport(sql: Sql, opts: ReportOptions): Promise<str
 
   out.push('', '### Recording', '');
   const start = t0 === null ? 'no events' : (monotonicText(t0) ?? new Date(Number(t0 / 1_000_000n)).toISOString());
-  out.push(`- **Span:** ${t0 === null || t1 === null ? '0.000 ms' : ms(Number(t1 - t0))} from ${start}; times below are from the first event`);
+  out.push(`- **Span:** ${formatDuration(t0 === null || t1 === null ? 0 : t1 - t0)} from ${start}; times below are from the first event`);
   out.push(
     `- **Totals:** ${count(o.totals.events, 'event')}, ${count(o.totals.processes, 'process', 'processes')}, ${count(o.totals.messages, 'message')}, ${count(o.totals.calls, 'call')}, ${count(o.totals.states, 'state')}`,
   );
@@ -165,7 +165,7 @@ export async function markdownReport(sql: Sql, opts: ReportOptions): Promise<str
       table(
         ['latency', 'outcome', 'callee', 'request', 'caller', 'sent at', 'event'],
         calls.map((c) => [
-          c.latency_ns === null ? '' : ms(c.latency_ns),
+          c.latency_ns === null ? '' : formatDuration(c.latency_ns),
           c.outcome ?? '',
           c.callee === null ? '' : code(c.callee),
           c.request === null ? '' : code(c.request, 80),

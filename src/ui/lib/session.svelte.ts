@@ -12,6 +12,7 @@ function storedCharlists(): 'sigil' | 'quotes' {
   }
 }
 import { readFiles, startEngine } from './engine-bridge';
+import { formatDuration } from '../../engine/analyses/duration';
 
 import type { ProcessRef } from '../../engine/views/state';
 
@@ -216,10 +217,5 @@ export function formatRelative(ts: bigint, start: bigint): string {
   return `${(ns / 1e9).toFixed(3)} s`;
 }
 
-export function formatDuration(ns: number): string {
-  const abs = Math.abs(ns);
-  if (abs < 1e3) return `${ns} ns`;
-  if (abs < 1e6) return `${(ns / 1e3).toFixed(1)} µs`;
-  if (abs < 1e9) return `${(ns / 1e6).toFixed(2)} ms`;
-  return `${(ns / 1e9).toFixed(3)} s`;
-}
+/** Durations as people write them (`5 s`, `41.6 µs`): the analyzer's one duration formatter. */
+export { formatDuration };
