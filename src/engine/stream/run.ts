@@ -88,8 +88,10 @@ export function runStreamAnalyses(
     insertTable(db, prefix + ID_TABLE[name], spec, done.tables.get(name)!);
     steps.push({ sql: `stream: insert ${name}`, ms: performance.now() - t });
   }
+  t = performance.now();
   for (const sql of streamTables(prefix)) db.query(sql);
   for (const name of ['i_send_targets', 'i_messages', 'i_spans']) db.query(`DROP TABLE ${prefix}${name}`);
+  steps.push({ sql: 'stream: join texts (send_targets, messages, spans)', ms: performance.now() - t });
   const mailboxDepth = (): Steps => {
     const t0 = performance.now();
     const dropped = new Set(db.query(`SELECT send_seq FROM ${prefix}messages WHERE status = 'alias_inactive'`).rows.map((r) => Number(r[0])));
