@@ -30,7 +30,8 @@ export interface AnalysesRun {
 
 /** Which replaced table a step belongs to, or null for the steps both ways run. */
 function tableOf(step: string): (typeof REPLACED)[number] | null {
-  if (step.startsWith('stream: correlate')) return 'pass';
+  // the pass, and handing its ids and texts to DuckDB and joining them into the tables
+  if (step.startsWith('stream: correlate') || step.startsWith('stream: join texts') || step === 'stream: insert texts') return 'pass';
   const m = /^stream: (?:insert )?(\w+)/.exec(step) ?? /(?:TABLE|VIEW)\s+(\w+)/i.exec(step);
   const name = m?.[1] ?? '';
   if (name === 'named_sends' || name === 'send_targets') return 'send_targets';

@@ -339,7 +339,7 @@ export async function main(argv: string[]): Promise<number> {
       });
       rows.push({
         section: sec,
-        figure: 'stream: the one pass (send_targets, messages, spans, causal_links)',
+        figure: 'stream: the one pass (send_targets, messages, spans, causal_links) with its ids and texts into DuckDB and joined',
         value: fmtMs(s.tables.pass),
         goal: '',
         status: '',

@@ -7,6 +7,7 @@ import { EventSink } from '../../src/engine/ingest/event-sink';
 import { BUILD_ALL, MARK_DROPPED_REPLIES } from '../../src/engine/sql/build';
 import { EventStore } from '../../src/engine/stream/event-store';
 import { runStreamAnalyses } from '../../src/engine/stream/run';
+import { correlate } from '../../src/engine/stream/correlate';
 import {
   refAliveAt,
   refCauseOf,
@@ -221,4 +222,17 @@ describe('streaming analyses equal the SQL on random multi-node traces', () => {
       expect({ early: Number(early) > 0 || seed !== 11, spans: Number(spans) > 0 }).toEqual({ early: true, spans: true });
     }, 120_000);
   }
+
+  // Regression test for the mailbox_depth order past 2^26 events (it threw): beyond the packed numeric keys the
+  // rows sort by comparing (ts, delta, seq); both ways give the same rows in the same order.
+  it('mailbox_depth sorts the same without packed keys', async () => {
+    const store = new EventStore();
+    const engine = await engineWith(generate(12, 600), store);
+    const input = { store, registrations: [], nameFallback: [] };
+    const packed = correlate(input).mailboxDepth(new Set());
+    const compared = correlate({ ...input, mailboxPackBelow: 0 }).mailboxDepth(new Set());
+    expect(packed.length).toBeGreaterThan(100);
+    expect(Buffer.from(compared.toIPC()).equals(Buffer.from(packed.toIPC()))).toBe(true);
+    engine.db.close();
+  }, 120_000);
 });

@@ -213,6 +213,11 @@ export class ColumnBuilder<S extends ColumnSpec> {
     (this.cols[c] as NumColumn<Int32Array>).push(v, this.length);
   }
 
+  /** An integer id in an i32 column, NULL when negative (no id). */
+  id(c: number, v: number): void {
+    (this.cols[c] as NumColumn<Int32Array>).push(v < 0 ? null : v, this.length);
+  }
+
   /** Copies row \`row\`'s int64 in column \`c\` as its two 32-bit words to \`words[2 * i]\` (see stream/event-store.ts): no BigInt. */
   copyInt64Words(c: number, row: number, words: Int32Array, i: number): void {
     const w = (this.cols[c] as I64Column).words;

@@ -13,14 +13,18 @@ import { CONSUMED, KIND, REPLY_RECEIVE, REQUEST, tsDiff, type EventStore } from 
  * FIFO of whichever side is ahead.
  */
 
-/** Column specs, in the order and types of the SQL-built tables. */
+/**
+ * Column specs of the tables the pass writes. Texts are ids: processes (and
+ * the to_node of a send, as the process or name it went to) in
+ * `text_procs`, MFAs in `text_mfas`, terms in `text_terms`; run.ts writes
+ * those and joins them into the tables of docs/SCHEMA.md.
+ */
 export const SEND_TARGETS = {
   seq: 'i64',
-  to_pid: 'str',
-  to_node: 'str',
+  to_proc: 'i32',
+  to_node_proc: 'i32',
   ts: 'i64',
-  node: 'str',
-  pid: 'str',
+  proc: 'i32',
   term_id: 'i64',
   kind: 'str',
   free_name: 'bool',
@@ -28,13 +32,12 @@ export const SEND_TARGETS = {
 export const MESSAGES = {
   send_seq: 'i64',
   recv_seq: 'i64',
-  from_pid: 'str',
-  to_pid: 'str',
+  from_proc: 'i32',
+  to_proc: 'i32',
+  to_node_proc: 'i32',
   sent_at: 'i64',
   received_at: 'i64',
-  msg: 'str',
-  from_node: 'str',
-  to_node: 'str',
+  msg: 'i32',
   msg_id: 'i64',
   status: 'str',
   consumed_seq: 'i64',
@@ -42,9 +45,8 @@ export const MESSAGES = {
   taken_at: 'i64',
 } as const;
 export const SPANS = {
-  node: 'str',
-  pid: 'str',
-  mfa: 'str',
+  proc: 'i32',
+  mfa: 'i32',
   depth: 'i32',
   call_seq: 'i64',
   end_seq: 'i64',
@@ -53,12 +55,12 @@ export const SPANS = {
   duration_ns: 'i64',
   self_ns: 'i64',
   outcome: 'str',
-  args: 'str',
-  result: 'str',
+  args: 'i32',
+  result: 'i32',
   parent_seq: 'i64',
 } as const;
 export const CAUSAL_LINKS = { seq: 'i64', cause_seq: 'i64', edge: 'str' } as const;
-export const MAILBOX_DEPTH = { node: 'str', pid: 'str', ts: 'i64', seq: 'i64', delta: 'i32', depth: 'i64' } as const;
+export const MAILBOX_DEPTH = { proc: 'i32', ts: 'i64', seq: 'i64', delta: 'i32', depth: 'i64' } as const;
 
 export const STREAM_TABLES = [
   ['send_targets', SEND_TARGETS],
@@ -81,6 +83,8 @@ export interface CorrelateInput {
   registrations: Registration[];
   /** `processes.name` -> pid per node, for names the recording knows no interval of. */
   nameFallback: { node: string | null; name: string; pid: string }[];
+  /** Below this many events mailbox_depth sorts on one packed number per row (default and most 2^26 - 1; tests lower it to check the other way). */
+  mailboxPackBelow?: number;
 }
 
 /**
@@ -125,6 +129,8 @@ export interface Correlated {
   tables: Map<string, ColumnBuilder<ColumnSpec>>;
   /** mailbox_depth, once \`calls\` said which replies went to an inactive alias (their send seqs). */
   mailboxDepth(dropped: Set<number>): ColumnBuilder<typeof MAILBOX_DEPTH>;
+  /** Per id in the store's \`terms\`: 1 if the tables refer to it. */
+  usedTerms: Uint8Array;
 }
 
 export function correlate(input: CorrelateInput): Correlated {
@@ -132,11 +138,13 @@ export function correlate(input: CorrelateInput): Correlated {
   const n = st.length;
   const procs = st.procs;
   const np = () => procs.pid.length;
-  const { kind, proc, peer, termId, flags, term, aux, tsw } = st;
+  const { kind, proc, peer, termId, flags, term, tsw } = st;
 
   // What the pass needs to know of the whole trace first.
   const aliases = new Map<string, number>();
-  for (let i = 0; i < n; i++) if (flags[i] & REQUEST && !aliases.has(aux[i]!)) aliases.set(aux[i]!, st.from[i]);
+  // the first request in seq order (tags are kept by event, in no particular order)
+  const requests = [...st.tags.keys()].sort((x, y) => x - y);
+  for (const i of requests) if (flags[i] & REQUEST && !aliases.has(st.tags.get(i)!)) aliases.set(st.tags.get(i)!, st.from[i]);
   const regs = new Map<string, Registration[]>();
   for (const r of registrations) {
     const k = `${r.node}\u0000${r.name}`;
@@ -153,7 +161,8 @@ export function correlate(input: CorrelateInput): Correlated {
 
   // Resolves send targets (send_targets) and pairs as it goes.
   const sendTgt = new Int32Array(n).fill(-1);
-  const sendToNode: (string | null)[] = new Array<string | null>(n).fill(null);
+  /** Per send: a process or name whose node is where the send went (to_node), -1 for NULL. */
+  const sendToNode = new Int32Array(n).fill(-1);
   const free = new Uint8Array(n);
   const stOut = new ColumnBuilder(SEND_TARGETS);
   const msgSend: number[] = [];
@@ -163,7 +172,16 @@ export function correlate(input: CorrelateInput): Correlated {
   const slotOfRecv = new Int32Array(n).fill(-1);
   const slotOfSend = new Int32Array(n).fill(-1);
   const pairs = new Pairer<number>();
-  const takes = new Pairer<string>();
+  const takes = new Pairer<number>();
+  /** Per term id: 0 not known yet, 1 a callback could take a message with this text, 2 not (timeouts, system messages). */
+  const takeableCache = new Uint8Array(st.terms.texts.length);
+  const takeable = (t: number): boolean => {
+    if (takeableCache[t] === 0) {
+      const text = st.terms.texts[t];
+      takeableCache[t] = text !== ':timeout' && !TAKEN_BY_CALLBACK_PREFIXES.some((x) => text.startsWith(x)) ? 1 : 2;
+    }
+    return takeableCache[t] === 1;
+  };
   let tracked: Uint8Array = new Uint8Array(np());
   for (let i = 0; i < n; i++) if (flags[i] & CONSUMED) tracked[proc[i]] = 1;
 
@@ -203,16 +221,15 @@ export function correlate(input: CorrelateInput): Correlated {
         }
       }
       sendTgt[i] = tgt;
-      sendToNode[i] = toNode;
+      sendToNode[i] = tgt >= 0 ? tgt : q;
       stOut.int64(0, i);
-      stOut.str(1, tgt >= 0 ? procs.pid[tgt] : null);
-      stOut.str(2, toNode);
+      stOut.id(1, tgt);
+      stOut.id(2, sendToNode[i]);
       stOut.int64Words(3, tsw, i);
-      stOut.str(4, proc[i] >= 0 ? procs.node[proc[i]] : null);
-      stOut.str(5, proc[i] >= 0 ? procs.pid[proc[i]] : null);
-      stOut.int64(6, Number.isNaN(termId[i]) ? null : termId[i]);
-      stOut.str(7, k === KIND.send ? 'send' : 'send_to_dead');
-      stOut.num(8, free[i]);
+      stOut.id(4, proc[i]);
+      stOut.int64(5, Number.isNaN(termId[i]) ? null : termId[i]);
+      stOut.str(6, k === KIND.send ? 'send' : 'send_to_dead');
+      stOut.num(7, free[i]);
       stOut.endRow();
       let slot = -1;
       if (k === KIND.send && tgt >= 0 && !Number.isNaN(termId[i])) {
@@ -240,20 +257,13 @@ export function correlate(input: CorrelateInput): Correlated {
         msgTook.push(-1);
       } else msgRecv[slot] = i;
       slotOfRecv[i] = slot;
-      const text = term[i];
-      if (
-        p >= 0 &&
-        tracked[p] &&
-        !(flags[i] & REPLY_RECEIVE) &&
-        text !== null &&
-        text !== ':timeout' &&
-        !TAKEN_BY_CALLBACK_PREFIXES.some((x) => text.startsWith(x))
-      ) {
-        const c = takes.pair(p, text, 1, slot);
+      const t = term[i];
+      if (p >= 0 && tracked[p] && !(flags[i] & REPLY_RECEIVE) && t >= 0 && takeable(t)) {
+        const c = takes.pair(p, t, 1, slot);
         msgTook[slot] = c >= 0 ? c : -2;
       }
     } else if (k === KIND.call && flags[i] & CONSUMED) {
-      const slot = takes.pair(proc[i], aux[i]!, 0, i);
+      const slot = takes.pair(proc[i], st.took[i], 0, i);
       if (slot >= 0) msgTook[slot] = i;
     }
   }
@@ -263,7 +273,7 @@ export function correlate(input: CorrelateInput): Correlated {
 
 interface Paired {
   sendTgt: Int32Array;
-  sendToNode: (string | null)[];
+  sendToNode: Int32Array;
   free: Uint8Array;
   msgSend: number[];
   msgRecv: number[];
@@ -294,6 +304,9 @@ function finish(input: CorrelateInput, p: Paired): Correlated {
 
   const out = new ColumnBuilder(MESSAGES);
   const m = p.msgSend.length;
+  const timeoutTerm = st.terms.find(':timeout');
+  /** The terms the tables refer to: only those go into `text_terms`. */
+  const usedTerms = new Uint8Array(st.terms.texts.length);
   const afterTimeout = new Uint8Array(n);
   const sendOfRecv = new Int32Array(n).fill(-1);
   /** Messages that entered a mailbox: [message, receiver, in event, out event (-1), out seq (-1 NULL)]. */
@@ -303,13 +316,13 @@ function finish(input: CorrelateInput, p: Paired): Correlated {
     const r = p.msgRecv[j];
     const took = p.msgTook[j];
     const tgt = s >= 0 ? p.sendTgt[s] : proc[r];
-    const toNode = s >= 0 ? (tgt >= 0 ? procs.node[tgt] : p.sendToNode[s]) : procs.node[proc[r]];
+    const toNode = s >= 0 ? p.sendToNode[s] : proc[r];
     const taken = r < 0 ? -1 : took >= 0 ? took : took === -2 ? -1 : r;
     const exited = tgt >= 0 ? exitAt[tgt] : -1;
     const text = term[s >= 0 ? s : r];
     let status: string;
     if (s >= 0 && kind[s] === KIND.send_to_dead) status = 'send_to_dead';
-    else if (s < 0 && text === ':timeout') status = 'after_timeout';
+    else if (s < 0 && text >= 0 && text === timeoutTerm) status = 'after_timeout';
     else if (s < 0) status = 'sender_not_traced';
     else if (p.free[s]) status = 'unregistered_name';
     else if (taken >= 0) status = 'received';
@@ -322,19 +335,19 @@ function finish(input: CorrelateInput, p: Paired): Correlated {
     }
     out.int64(0, s >= 0 ? s : null);
     out.int64(1, r >= 0 ? r : null);
-    out.str(2, s >= 0 && proc[s] >= 0 ? procs.pid[proc[s]] : null);
-    out.str(3, tgt >= 0 ? procs.pid[tgt] : null);
-    out.int64Words(4, tsw, s);
-    out.int64Words(5, tsw, r);
-    out.str(6, text);
-    out.str(7, s >= 0 && proc[s] >= 0 ? procs.node[proc[s]] : null);
-    out.str(8, toNode);
+    out.id(2, s >= 0 ? proc[s] : -1);
+    out.id(3, tgt);
+    out.id(4, toNode);
+    out.int64Words(5, tsw, s);
+    out.int64Words(6, tsw, r);
+    out.id(7, text);
+    if (text >= 0) usedTerms[text] = 1;
     const id = s >= 0 && !Number.isNaN(termId[s]) ? termId[s] : r >= 0 && !Number.isNaN(termId[r]) ? termId[r] : null;
-    out.int64(9, id);
-    out.str(10, status);
-    out.int64(11, took >= 0 ? took : null);
-    out.int64Words(12, tsw, took);
-    out.int64Words(13, tsw, taken);
+    out.int64(8, id);
+    out.str(9, status);
+    out.int64(10, took >= 0 ? took : null);
+    out.int64Words(11, tsw, took);
+    out.int64Words(12, tsw, taken);
     out.endRow();
     if (status === 'received' || status === 'queued_at_end' || status === 'receiver_exited' || status === 'sender_not_traced') {
       const inAt = s >= 0 ? s : r;
@@ -373,10 +386,11 @@ function finish(input: CorrelateInput, p: Paired): Correlated {
     tables: new Map<string, ColumnBuilder<ColumnSpec>>([
       ['send_targets', p.stOut],
       ['messages', out],
-      ['spans', buildSpans(st)],
+      ['spans', buildSpans(st, usedTerms)],
       ['causal_links', links],
     ]),
-    mailboxDepth: (dropped) => buildMailboxDepth(st, queued, exitAt, p.msgRecv, (j) => dropped.has(p.msgSend[j])),
+    mailboxDepth: (dropped) => buildMailboxDepth(st, queued, exitAt, p.msgRecv, (j) => dropped.has(p.msgSend[j]), input.mailboxPackBelow),
+    usedTerms,
   };
 }
 
@@ -393,8 +407,9 @@ function buildMailboxDepth(
   exitAt: Int32Array,
   msgRecv: number[],
   isDropped: (message: number) => boolean,
+  packBelow = 2 ** 26 - 1,
 ): ColumnBuilder<typeof MAILBOX_DEPTH> {
-  const { tsw, procs } = st;
+  const { tsw } = st;
   /** Per receiver: [ts event, delta, seq (-1 NULL)] triples. */
   const changes = new Map<number, number[]>();
   const change = (q: number, tsAt: number, delta: number, seq: number) => {
@@ -408,32 +423,46 @@ function buildMailboxDepth(
     change(q, inAt, 1, inAt);
     if (outAt >= 0) change(q, outAt, -1, outSeq);
   }
-  // Order by (ts, delta, seq NULLS LAST) with one numeric key per row: seq order is ts order (the engine
-  // resequences when it is not), so a dense rank of ts stands for ts; rank, delta and seq pack into 53 bits.
+  // Order by (ts, delta, seq NULLS LAST): seq order is ts order (the engine resequences when it is not), so a
+  // dense rank of ts stands for ts. Below 2^26 events rank, delta and seq pack into one double that sorts as
+  // a number; past it the rows sort by comparing the three.
   const rank = new Float64Array(st.length);
   for (let i = 1; i < st.length; i++) rank[i] = rank[i - 1] + (tsDiff(tsw, i, i - 1) !== 0 ? 1 : 0);
   const SEQ = 2 ** 26;
-  if (st.length >= SEQ - 1) throw new Error(`mailbox_depth: the streaming pass orders at most ${SEQ - 2} events; ${st.length} are loaded`);
+  const packed = st.length < Math.min(packBelow, SEQ - 1);
   const depth = new ColumnBuilder(MAILBOX_DEPTH);
+  const row = (q: number, seq: number, delta: number, d: number) => {
+    depth.num(0, q);
+    depth.int64Words(1, tsw, seq < 0 ? exitAt[q] : seq);
+    depth.int64(2, seq < 0 ? null : seq);
+    depth.num(3, delta);
+    depth.int64(4, d);
+    depth.endRow();
+  };
   for (const [q, l] of changes) {
-    const keys = new Float64Array(l.length / 3);
-    for (let k = 0; k < keys.length; k++) {
-      const seq = l[3 * k + 2];
-      keys[k] = (rank[l[3 * k]] * 2 + (l[3 * k + 1] > 0 ? 1 : 0)) * SEQ + (seq < 0 ? SEQ - 1 : seq);
-    }
-    keys.sort();
+    const rows = l.length / 3;
     let d = 0;
-    for (const key of keys) {
-      const seq = key % SEQ;
-      const delta = Math.floor(key / SEQ) % 2 === 1 ? 1 : -1;
-      d += delta;
-      depth.str(0, procs.node[q]);
-      depth.str(1, procs.pid[q]);
-      depth.int64Words(2, tsw, seq === SEQ - 1 ? exitAt[q] : seq);
-      depth.int64(3, seq === SEQ - 1 ? null : seq);
-      depth.num(4, delta);
-      depth.int64(5, d);
-      depth.endRow();
+    if (packed) {
+      const keys = new Float64Array(rows);
+      for (let k = 0; k < rows; k++) {
+        const seq = l[3 * k + 2];
+        keys[k] = (rank[l[3 * k]] * 2 + (l[3 * k + 1] > 0 ? 1 : 0)) * SEQ + (seq < 0 ? SEQ - 1 : seq);
+      }
+      keys.sort();
+      for (const key of keys) {
+        const seq = key % SEQ;
+        const delta = Math.floor(key / SEQ) % 2 === 1 ? 1 : -1;
+        d += delta;
+        row(q, seq === SEQ - 1 ? -1 : seq, delta, d);
+      }
+    } else {
+      const order = Int32Array.from({ length: rows }, (_, k) => k);
+      const seqKey = (k: number) => (l[3 * k + 2] < 0 ? Infinity : l[3 * k + 2]);
+      order.sort((x, y) => rank[l[3 * x]] - rank[l[3 * y]] || l[3 * x + 1] - l[3 * y + 1] || seqKey(x) - seqKey(y));
+      for (const k of order) {
+        d += l[3 * k + 1];
+        row(q, l[3 * k + 2], l[3 * k + 1], d);
+      }
     }
   }
   return depth;
@@ -445,9 +474,9 @@ function buildMailboxDepth(
  * exception of the same function. The parent is the latest call one level
  * up, unless that one had already ended.
  */
-function buildSpans(st: EventStore): ColumnBuilder<typeof SPANS> {
+function buildSpans(st: EventStore, usedTerms: Uint8Array): ColumnBuilder<typeof SPANS> {
   const n = st.length;
-  const { kind, proc, mfa, tsw, term, procs } = st;
+  const { kind, proc, mfa, tsw, term } = st;
   const level = new Map<number, number>();
   /** Per process and depth: the last row there if it is a call still waiting for its next row. */
   const waiting = new Map<number, Map<number, number>>();
@@ -493,21 +522,24 @@ function buildSpans(st: EventStore): ColumnBuilder<typeof SPANS> {
     const c = calls[j];
     const e = endOf.get(c) ?? -1;
     const q = proc[c];
-    out.str(0, q >= 0 ? procs.node[q] : null);
-    out.str(1, q >= 0 ? procs.pid[q] : null);
-    out.str(2, mfa[c] >= 0 ? st.mfas.texts[mfa[c]] : null);
-    out.num(3, depthOf[j]);
-    out.int64(4, c);
-    out.int64(5, e >= 0 ? e : null);
-    out.int64Words(6, tsw, c);
-    out.int64Words(7, tsw, e);
+    out.id(0, q);
+    out.id(1, mfa[c]);
+    out.num(2, depthOf[j]);
+    out.int64(3, c);
+    out.int64(4, e >= 0 ? e : null);
+    out.int64Words(5, tsw, c);
+    out.int64Words(6, tsw, e);
     const dur = e >= 0 ? tsDiff(tsw, e, c) : null;
-    out.int64(8, dur);
-    out.int64(9, dur === null ? null : dur - (childNs.get(c) ?? 0));
-    out.str(10, e < 0 ? 'unfinished' : kind[e] === KIND.return ? 'return' : 'exception');
-    out.str(11, term[c]);
-    out.str(12, e >= 0 ? term[e] : null);
-    out.int64(13, parentOf[j] >= 0 ? parentOf[j] : null);
+    out.int64(7, dur);
+    out.int64(8, dur === null ? null : dur - (childNs.get(c) ?? 0));
+    out.str(9, e < 0 ? 'unfinished' : kind[e] === KIND.return ? 'return' : 'exception');
+    const args = term[c];
+    const result = e >= 0 ? term[e] : -1;
+    out.id(10, args);
+    out.id(11, result);
+    if (args >= 0) usedTerms[args] = 1;
+    if (result >= 0) usedTerms[result] = 1;
+    out.int64(12, parentOf[j] >= 0 ? parentOf[j] : null);
     out.endRow();
   }
   return out;

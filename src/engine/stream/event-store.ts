@@ -5,10 +5,10 @@
  * (the provisional seq), and when the SQL resequences a merged or
  * out-of-order load, `renumber` applies the same moves here.
  *
- * Texts that repeat (nodes, pids, peers, MFAs) are integer ids into
- * dictionaries; a process is the pair (node, pid text), one id. Message and
- * argument texts are kept as the strings ingest rendered (shared, not
- * copied): the output tables carry them.
+ * Texts are integer ids into dictionaries, each distinct text once: a
+ * process is the pair (node, pid text), one id; MFAs; and the payload terms
+ * (messages, arguments, results). The pass hands DuckDB these ids and each
+ * distinct text once; DuckDB joins the texts back (run.ts).
  */
 
 export const KIND = {
@@ -33,6 +33,10 @@ export const REQUEST = 4;
 
 /** Interns strings as dense ids. */
 export class Dict {
+  /** The id of `s`, -1 if it was never interned. */
+  find(s: string): number {
+    return this.ids.get(s) ?? -1;
+  }
   readonly ids = new Map<string, number>();
   readonly texts: string[] = [];
   id(s: string): number {
@@ -90,11 +94,15 @@ export class EventStore {
   flags = new Uint8Array(1024);
   /** The process a call request names as caller (`{from, tag}`), -1 otherwise. */
   from = new Int32Array(1024);
-  term: (string | null)[] = [];
-  /** Call events: the message the callback took (consumed); requests: the call tag's text. */
-  aux: (string | null)[] = [];
+  /** The payload's text as an id in `terms`, -1 without one. */
+  term = new Int32Array(1024);
+  /** Call events that took a message (CONSUMED): that message's text, an id in `terms`. */
+  took = new Int32Array(1024);
+  /** Call requests (REQUEST): the call tag's text, by event. */
+  tags = new Map<number, string>();
   readonly procs = new ProcDict();
   readonly mfas = new Dict();
+  readonly terms = new Dict();
 
   /** Appends an event; its ts is the caller's to write to \`tsw\` at the returned index (ingest copies the words it already has). */
   add(
@@ -116,8 +124,7 @@ export class EventStore {
     this.mfa[i] = mfa === null ? -1 : this.mfas.id(mfa);
     this.flags[i] = 0;
     this.from[i] = -1;
-    this.term.push(term);
-    this.aux.push(null);
+    this.term[i] = term === null ? -1 : this.terms.id(term);
     return i;
   }
 
@@ -125,7 +132,7 @@ export class EventStore {
   noteRequest(tag: string, fromNode: string, fromPid: string): void {
     const i = this.length - 1;
     this.flags[i] |= REQUEST;
-    this.aux[i] = tag;
+    this.tags.set(i, tag);
     this.from[i] = this.procs.id(fromNode, fromPid);
   }
 
@@ -136,15 +143,14 @@ export class EventStore {
   noteConsumed(msg: string): void {
     const i = this.length - 1;
     this.flags[i] |= CONSUMED;
-    this.aux[i] = msg;
+    this.took[i] = this.terms.id(msg);
   }
 
   /** Forgets the events from `n` on (a file that failed to load). */
   truncate(n: number): void {
     if (n >= this.length) return;
     this.length = n;
-    this.term.length = n;
-    this.aux.length = n;
+    for (const i of [...this.tags.keys()]) if (i >= n) this.tags.delete(i);
   }
 
   /** Applies the SQL's resequencing: the event at `old[k]` moves to `now[k]` (a permutation of those positions). */
@@ -162,11 +168,8 @@ export class EventStore {
       for (let k = 0; k < old.length; k++) b[now[k]] = a[old[k]];
       return b;
     };
-    const moveArr = <T>(a: T[]): T[] => {
-      const b = a.slice();
-      for (let k = 0; k < old.length; k++) b[now[k]] = a[old[k]];
-      return b;
-    };
+    const at = new Map<number, number>();
+    for (let k = 0; k < old.length; k++) at.set(old[k], now[k]);
     this.tsw = moveWords(this.tsw);
     this.kind = move(this.kind);
     this.proc = move(this.proc);
@@ -175,8 +178,9 @@ export class EventStore {
     this.mfa = move(this.mfa);
     this.flags = move(this.flags);
     this.from = move(this.from);
-    this.term = moveArr(this.term);
-    this.aux = moveArr(this.aux);
+    this.term = move(this.term);
+    this.took = move(this.took);
+    this.tags = new Map([...this.tags].map(([i, tag]) => [at.get(i) ?? i, tag]));
   }
 
   private ensure(n: number): void {
@@ -189,6 +193,8 @@ export class EventStore {
     this.mfa = growTo(this.mfa, n, Int32Array);
     this.flags = growTo(this.flags, n, Uint8Array);
     this.from = growTo(this.from, n, Int32Array);
+    this.term = growTo(this.term, n, Int32Array);
+    this.took = growTo(this.took, n, Int32Array);
   }
 }
 
