@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { Cell, QueryResult } from '../result';
 import type { EngineConnection } from './connection';
 import type { NativeRequest, NativeResponse, NativeWorkerData } from './native-protocol';
@@ -46,12 +46,7 @@ export async function openNativeConnection(options: NativeOptions = {}): Promise
   const counter = new Int32Array(signal);
   const { port1, port2 } = new MessageChannel();
   const data: NativeWorkerData & { port: unknown } = { signal, path: ':memory:', config, startup, port: port2 };
-  // The worker is TypeScript like the rest of the engine: tsx loads it, as bin/otpscope.mjs loads the CLI.
-  // (tsx/esm/api's ESM build: require.resolve would name its CommonJS one.)
-  const tsx = pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
-  const entry = new URL('./native-worker-node.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  const worker = new Worker(boot, { eval: true, workerData: data, transferList: [port2] });
+  const worker = startWorker(data, port2);
   // Never what keeps the process alive: the CLI exits when its work is done.
   worker.unref();
   port1.unref();
@@ -140,4 +135,19 @@ export async function openNativeConnection(options: NativeOptions = {}): Promise
       }
     },
   };
+}
+
+/**
+ * Starts the thread. In the bundled CLI (dist-cli/, scripts/build-cli.mjs) this module is a `.mjs` file beside the
+ * bundled thread entry, which starts as plain JavaScript. From the TypeScript sources (a dev checkout, tests,
+ * the bench) the thread's entry is TypeScript too: tsx loads it, as bin/otpscope.mjs loads the CLI.
+ */
+function startWorker(data: NativeWorkerData & { port: unknown }, port: MessagePort): Worker {
+  const options = { workerData: data, transferList: [port] };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./native-worker-node.mjs', import.meta.url), options);
+  // tsx/esm/api's ESM build: require.resolve would name its CommonJS one.
+  const tsx = pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
+  const entry = new URL('./native-worker-node.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(boot, { ...options, eval: true });
 }
