@@ -115,9 +115,6 @@ export async function main(argv: string[]): Promise<number> {
         return await exportParquet(rest, loadEngine);
       }
       case 'compare': {
-        // Recording B loads beside A through a second connection of the same database, which the native engine's
-        // thread does not offer yet: compare uses DuckDB-WASM unless told otherwise (and then says why not).
-        if (!args.some((a) => a === '--engine' || a.startsWith('--engine='))) engineKind = 'wasm';
         const { compare } = await import('./compare');
         return await compare(rest, loadEngine);
       }

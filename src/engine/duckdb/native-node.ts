@@ -98,43 +98,54 @@ export async function openNativeConnection(options: NativeOptions = {}): Promise
   const version = await opened;
   worker.removeAllListeners('exit');
   let closed = false;
-  return {
-    kind: 'native',
-    version,
-    query: (sql, maxRows = Number.MAX_SAFE_INTEGER) => call({ op: 'query', sql, maxRows }) as QueryResult,
-    execute: (sql, params: Cell[][]) => void call({ op: 'execute', sql, params }),
-    insertArrowIpc(table, ipc) {
-      // The buffer is handed over to the thread; a view of a bigger buffer is copied first.
-      const own = ipc.byteOffset === 0 && ipc.byteLength === ipc.buffer.byteLength ? ipc : ipc.slice();
-      send({ op: 'insert', table, ipc: own });
-    },
-    queryArrowIpc() {
-      throw new Error('the native engine writes Parquet itself (COPY … TO); Arrow IPC results are the browser engine’s');
-    },
-    async *queryStream(sql, batchRows) {
-      const stream = call({ op: 'streamOpen', sql }) as number;
-      try {
-        for (;;) {
-          const batch = call({ op: 'streamNext', stream, batchRows }) as QueryResult | null;
-          if (batch === null) return;
-          yield batch;
+  /** The EngineConnection of connection `conn` (0: the first, which owns the database and the thread). */
+  const connection = (conn: number): EngineConnection => {
+    let gone = false;
+    return {
+      kind: 'native',
+      version,
+      query: (sql, maxRows = Number.MAX_SAFE_INTEGER) => call({ op: 'query', sql, maxRows, conn }) as QueryResult,
+      execute: (sql, params: Cell[][]) => void call({ op: 'execute', sql, params, conn }),
+      insertArrowIpc(table, ipc) {
+        // The buffer is handed over to the thread; a view of a bigger buffer is copied first.
+        const own = ipc.byteOffset === 0 && ipc.byteLength === ipc.buffer.byteLength ? ipc : ipc.slice();
+        send({ op: 'insert', table, ipc: own, conn });
+      },
+      queryArrowIpc() {
+        throw new Error('the native engine writes Parquet itself (COPY … TO); Arrow IPC results are the browser engine’s');
+      },
+      async *queryStream(sql, batchRows) {
+        const stream = call({ op: 'streamOpen', sql, conn }) as number;
+        try {
+          for (;;) {
+            const batch = call({ op: 'streamNext', stream, batchRows }) as QueryResult | null;
+            if (batch === null) return;
+            yield batch;
+          }
+        } finally {
+          call({ op: 'streamClose', stream });
         }
-      } finally {
-        call({ op: 'streamClose', stream });
-      }
-    },
-    wasmBytes: () => 0,
-    close() {
-      if (closed) return;
-      closed = true;
-      try {
-        if (!exited) call({ op: 'close' });
-      } finally {
-        void worker.terminate();
-        if (ownTemp !== undefined) rmSync(ownTemp, { recursive: true, force: true });
-      }
-    },
+      },
+      wasmBytes: () => 0,
+      connect: () => connection(call({ op: 'connect' }) as number),
+      close() {
+        if (conn !== 0) {
+          if (!gone && !closed && !exited) call({ op: 'disconnect', conn });
+          gone = true;
+          return;
+        }
+        if (closed) return;
+        closed = true;
+        try {
+          if (!exited) call({ op: 'close' });
+        } finally {
+          void worker.terminate();
+          if (ownTemp !== undefined) rmSync(ownTemp, { recursive: true, force: true });
+        }
+      },
+    };
   };
+  return connection(0);
 }
 
 /**
