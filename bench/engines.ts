@@ -34,6 +34,36 @@ function node(args: string[]): { ms: number; stdout: string; stderr: string; sta
   return { ms: performance.now() - t0, stdout: r.stdout ?? '', stderr: r.stderr ?? '', status: r.status };
 }
 
+/** Prints the process's CPU time (every thread) on stderr as it exits; loaded with --import into the CLI's process. */
+const CPU_HOOK =
+  'data:text/javascript,' +
+  encodeURIComponent(
+    `import { isMainThread } from 'node:worker_threads'; if (isMainThread) process.on('exit', () => { const u = process.cpuUsage(); process.stderr.write('\\ncpu-ms ' + (u.user + u.system) / 1000 + '\\n'); });`,
+  );
+
+/**
+ * `otpscope summary FILE --engine native` started as a user starts it, from the bundled CLI (dist-cli/, built
+ * first) or from the TypeScript through tsx (OTPSCOPE_CLI=ts): wall time and CPU time of the process.
+ */
+export function summaryStartup(file: string, cli: 'bundle' | 'ts'): { wallMs: number; cpuMs: number } {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ['--import', CPU_HOOK, path.join(ROOT, 'bin/otpscope.mjs'), 'summary', file, '--engine', 'native'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, OTPSCOPE_CLI: cli === 'ts' ? 'ts' : '' },
+  });
+  const wallMs = performance.now() - t0;
+  const cpu = /cpu-ms ([\d.]+)/.exec(r.stderr ?? '');
+  if (r.status !== 0 || cpu === null) throw new Error(`otpscope summary (${cli}) failed: ${(r.stderr ?? '').trim().split('\n').pop()}`);
+  return { wallMs, cpuMs: Number(cpu[1]) };
+}
+
+/** Builds dist-cli/ (scripts/build-cli.mjs), so that bin/otpscope.mjs runs the bundle. */
+export function buildCli(): void {
+  const r = node([path.join(ROOT, 'scripts/build-cli.mjs')]);
+  if (r.status !== 0) throw new Error(`build-cli failed: ${r.stderr.trim().split('\n').pop()}`);
+}
+
 /** `node bin/otpscope.mjs summary FILE --engine KIND`: the wall time a user waits, process start to exit. */
 export function summaryWallMs(file: string, engine: EngineKind): number {
   const r = node([path.join(ROOT, 'bin/otpscope.mjs'), 'summary', file, '--engine', engine]);

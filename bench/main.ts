@@ -16,7 +16,7 @@ import { compareWorkloads, NotBuilt, pingPongArchive, recorderBench, recorderVer
 import { nodeLoad, timeQueries, timeRebuildSteps } from './node-load';
 import { median, percentile } from './core/load-run';
 import { renderTable, type Row } from './table';
-import { compareEngines } from './engines';
+import { buildCli, compareEngines, summaryStartup } from './engines';
 import { compareAnalyses, REPLACED } from './analyses';
 
 interface Opts {
@@ -27,7 +27,7 @@ interface Opts {
   largest: number[];
 }
 
-const ALL = ['startup', 'archive', 'recorder', 'load', 'analyses', 'memory', 'queries', 'timeline', 'engines'];
+const ALL = ['startup', 'cli', 'archive', 'recorder', 'load', 'analyses', 'memory', 'queries', 'timeline', 'engines'];
 
 export async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -44,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   if (values.help) {
     console.log(
-      `usage: node bin/bench.mjs [--quick] [--only startup,archive,recorder,load,analyses,memory,queries,timeline,engines] [--sizes 100000,1000000] [--largest 10000000,7500000]`,
+      `usage: node bin/bench.mjs [--quick] [--only startup,cli,archive,recorder,load,analyses,memory,queries,timeline,engines] [--sizes 100000,1000000] [--largest 10000000,7500000]`,
     );
     return 0;
   }
@@ -120,6 +120,36 @@ export async function main(argv: string[]): Promise<number> {
       status: demo <= 1500 ? 'met' : 'MISSED',
     });
     rows.push({ section: S, figure: 'small archive (demo.zip, 30 kB): file input to loaded, warm engine', value: fmtMs(smallMs), goal: '', status: '' });
+  });
+
+  // The CLI's own start-up: the bundled CLI against the TypeScript run through tsx, alternating, fresh processes.
+  await section('cli', async () => {
+    buildCli();
+    const demo = path.join(ROOT, 'test/fixtures/archives/demo.zip');
+    const runs = { bundle: [] as { wallMs: number; cpuMs: number }[], ts: [] as { wallMs: number; cpuMs: number }[] };
+    for (let i = 0; i < (quick ? 1 : 5); i++)
+      for (const cli of ['ts', 'bundle'] as const) {
+        runs[cli].push(summaryStartup(demo, cli));
+        log(`cli start-up ${cli} ${i + 1}: ${runs[cli].at(-1)!.wallMs.toFixed(0)} ms wall, ${runs[cli].at(-1)!.cpuMs.toFixed(0)} ms CPU`);
+      }
+    results.cli = runs;
+    const S = '0b CLI start-up';
+    const med = (cli: 'bundle' | 'ts', k: 'wallMs' | 'cpuMs') => median(runs[cli].map((r) => r[k]));
+    const n = `median of ${runs.bundle.length}`;
+    rows.push({
+      section: S,
+      figure: `\`otpscope summary demo.zip\` (native) wall time: TypeScript via tsx · bundled dist-cli (${n})`,
+      value: `${fmtMs(med('ts', 'wallMs'))} · ${fmtMs(med('bundle', 'wallMs'))}`,
+      goal: '≤ 0.5 s',
+      status: med('bundle', 'wallMs') <= 500 ? 'met' : 'MISSED',
+    });
+    rows.push({
+      section: S,
+      figure: `the same, CPU time of the process (every thread) (${n})`,
+      value: `${fmtMs(med('ts', 'cpuMs'))} · ${fmtMs(med('bundle', 'cpuMs'))}`,
+      goal: '',
+      status: '',
+    });
   });
 
   // 1 + 2: archive size and recorder overhead (the Elixir side).

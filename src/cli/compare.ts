@@ -7,7 +7,7 @@ import { CompareExpectationError, compileCompareExpectation } from '../engine/co
 import { compareSections, type CompareSection } from '../engine/compare/present';
 import { compareTables } from '../engine/views/compare';
 import { printResults } from './check';
-import { formatResult } from './format';
+import { formatResult, jsonExact } from './format';
 import { CliError, readInputFiles } from './load-files';
 
 export const COMPARE_HELP = `otpscope compare A B [--json | --markdown] [--all] [--expect 'p95 ratio < 1.5' | --expect CHECKS.sql]...
@@ -36,9 +36,8 @@ export async function compare(args: string[], load: Loader): Promise<number> {
   if (values.json && values.markdown) throw new CliError('compare: --json and --markdown exclude each other');
   const { checks, sources } = await readChecks(values.expect ?? []);
   const { engine, report } = await load([positionals[0]]);
-  // B loads through a second connection of A's database: DuckDB-WASM (main.ts picks it for compare).
-  if (!engine.db.wasm) throw new CliError('compare runs on DuckDB-WASM (--engine wasm)');
-  const comparison = new Comparison(engine.db.wasm);
+  // B loads through a second connection of A's database, on either engine.
+  const comparison = new Comparison(engine.db);
   const reportB = await comparison.load(await readInputFiles([positionals[1]]));
   for (const w of reportB.warnings) console.error(`otpscope: warning: B: ${w}`);
   for (const e of reportB.errors) console.error(`otpscope: error: B: ${e.message}`);
@@ -47,7 +46,8 @@ export async function compare(args: string[], load: Loader): Promise<number> {
   const tables = await compareTables(query, { all: values.all, limit: Number.MAX_SAFE_INTEGER });
   const results = await runExpectations(checks, query);
   if (values.json) {
-    process.stdout.write(JSON.stringify({ a: positionals[0], b: positionals[1], tables, expectations: results }, null, 1) + '\n');
+    // Expectation results carry their counter-example's 64-bit values.
+    process.stdout.write(jsonExact({ a: positionals[0], b: positionals[1], tables, expectations: results }, 1) + '\n');
   } else {
     const sections = compareSections(tables);
     process.stdout.write((values.markdown ? sections.map(markdown) : sections.map(plain)).join('\n\n') + '\n');

@@ -25,8 +25,12 @@ export function formatResult(r: QueryResult, mode: 'table' | 'json' | 'csv'): st
 }
 
 /** JSON with 64-bit integers written as exact number literals (nanosecond timestamps exceed 2^53). */
+export function jsonExact(o: unknown, indent?: number): string {
+  return JSON.stringify(o, (_k, v) => (typeof v === 'bigint' ? `\u0000big:${v}` : v), indent).replace(/"\\u0000big:(-?\d+)"/g, '$1');
+}
+
 function jsonLine(o: Record<string, Cell>): string {
-  return JSON.stringify(o, (_k, v) => (typeof v === 'bigint' ? `\u0000big:${v}` : v)).replace(/"\\u0000big:(-?\d+)"/g, '$1');
+  return jsonExact(o);
 }
 
 function csvCell(s: string): string {

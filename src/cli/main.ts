@@ -115,9 +115,6 @@ export async function main(argv: string[]): Promise<number> {
         return await exportParquet(rest, loadEngine);
       }
       case 'compare': {
-        // Recording B loads beside A through a second connection of the same database, which the native engine's
-        // thread does not offer yet: compare uses DuckDB-WASM unless told otherwise (and then says why not).
-        if (!args.some((a) => a === '--engine' || a.startsWith('--engine='))) engineKind = 'wasm';
         const { compare } = await import('./compare');
         return await compare(rest, loadEngine);
       }
@@ -259,7 +256,8 @@ async function serve(args: string[]): Promise<number> {
     allowPositionals: true,
     options: { port: { type: 'string', default: '5173' }, host: { type: 'string', default: '127.0.0.1' }, 'open-demo': { type: 'boolean' } },
   });
-  const root = positionals[0] ?? new URL('../../dist', import.meta.url).pathname;
+  // This module is src/cli/main.ts, or dist-cli/main.mjs in the bundled CLI: either way dist/ is the repository's.
+  const root = positionals[0] ?? new URL(import.meta.url.endsWith('.ts') ? '../../dist' : '../dist', import.meta.url).pathname;
   const { url } = await serveStatic(root, Number(values.port), values.host);
   console.log(`otpscope analyzer: ${url}${values['open-demo'] ? '?demo' : ''}`);
   console.log('Serving the built site; press Ctrl-C to stop.');

@@ -39,10 +39,8 @@ export function createEngineApi(open: () => Promise<Engine>) {
     if (comparison) return comparison;
     const e = await engine();
     e.ensureTables();
-    const db = e.db.wasm;
-    // Recording B loads through a second connection of the same DuckDB-WASM database.
-    if (!db) throw new Error('comparing recordings runs on DuckDB-WASM only');
-    return (comparison = new Comparison(db));
+    // Recording B loads through a second connection of the same database.
+    return (comparison = new Comparison(e.db));
   };
 
   /** Per-key generation counters: a request superseded by a newer one with the same key is not run. */

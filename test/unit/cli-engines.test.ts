@@ -79,6 +79,13 @@ describe('--engine wasm and --engine native give the same output', () => {
     expect(native).toEqual(wasm);
   });
 
+  // Recording B loads through a second connection of A's database: native DuckDB's thread serves several.
+  test.each([[], ['--markdown'], ['--json', '--all', '--expect', 'p95 ratio < 1.5']])('compare %s', async (...flags) => {
+    const { wasm, native } = await bothEngines('compare', scenario('compare-before.zip'), scenario('compare-after.zip'), ...flags);
+    expect(wasm.out.length).toBeGreaterThan(0);
+    expect(native).toEqual(wasm);
+  });
+
   test('--engine picks the engine: DuckDB-WASM 1.4 or native DuckDB 1.5', async () => {
     const { wasm, native } = await bothEngines('query', archives[0], `SELECT version() AS v`, '--csv');
     expect(wasm.out).toMatch(/^v\nv1\.4\./);

@@ -1,8 +1,7 @@
-import type { DuckDBConnection } from '@duckdb/duckdb-wasm/dist/duckdb-browser-blocking.mjs';
+import { asConnection, type EngineConnection } from '../duckdb/connection';
 import type { DuckDb } from '../duckdb/types';
 import { Engine, type InputFile, type LoadOptions, type LoadProgress, type LoadReport, type ReadLimits } from '../engine';
 import { ColumnBuilder } from '../ingest/columns';
-import { rowsOf } from '../result';
 import { parseTerm } from '../text-terms/parse';
 import { diffNodes } from '../text-terms/diff';
 import { elideIds, shapeOf } from './shape';
@@ -21,12 +20,17 @@ export const B_SCHEMA = 'b';
  */
 export class Comparison {
   private b: Engine | null = null;
-  private bConn: DuckDBConnection | null = null;
+  private bConn: EngineConnection | null = null;
+  /** A's connection: the compare tables are built on it. */
+  private readonly a: EngineConnection;
 
+  /** @param db A's database (DuckDB-WASM, or either engine's EngineConnection): B gets a second connection to it. */
   constructor(
-    private readonly db: DuckDb,
+    db: DuckDb | EngineConnection,
     private readonly limits: Partial<ReadLimits> = {},
-  ) {}
+  ) {
+    this.a = asConnection(db);
+  }
 
   /** Whether a recording B is loaded. */
   get loaded(): boolean {
@@ -46,14 +50,14 @@ export class Comparison {
    */
   async load(files: InputFile[], onProgress?: (p: LoadProgress) => void, options?: LoadOptions): Promise<LoadReport> {
     this.clear();
-    const conn = this.db.connect();
+    const conn = this.a.connect();
     conn.query('USE otpscope');
     conn.query(`CREATE SCHEMA ${B_SCHEMA}`);
     conn.query(`USE otpscope.${B_SCHEMA}`);
     this.bConn = conn;
-    this.b = await Engine.create({ ...this.db, conn }, { limits: this.limits });
+    this.b = await Engine.create(conn, { limits: this.limits });
     // B's anomalies must be judged by A's thresholds, or a changed threshold would read as a changed system.
-    this.db.conn.query(`UPDATE ${B_SCHEMA}.params AS p SET value = m.value FROM main.params AS m WHERE m.name = p.name`);
+    this.a.query(`UPDATE ${B_SCHEMA}.params AS p SET value = m.value FROM main.params AS m WHERE m.name = p.name`);
     const report = await this.b.load(files, onProgress, options);
     this.build();
     return report;
@@ -61,8 +65,8 @@ export class Comparison {
 
   /** Forgets B and the compare tables (the manual matches too). */
   clear(): void {
-    for (const t of [...COMPARE_TABLES, 'compare_overrides']) this.db.conn.query(`DROP TABLE IF EXISTS main.${t}`);
-    this.db.conn.query(`DROP SCHEMA IF EXISTS ${B_SCHEMA} CASCADE`);
+    for (const t of [...COMPARE_TABLES, 'compare_overrides']) this.a.query(`DROP TABLE IF EXISTS main.${t}`);
+    this.a.query(`DROP SCHEMA IF EXISTS ${B_SCHEMA} CASCADE`);
     this.bConn?.close();
     this.bConn = null;
     this.b = null;
@@ -75,26 +79,16 @@ export class Comparison {
    */
   setMatch(a: { node: string; pid: string } | null, b: { node: string; pid: string } | null): void {
     if (a === null && b === null) throw new Error('setMatch needs a process of A or of B');
-    const conn = this.db.conn;
-    conn.query(COMPARE_OVERRIDES);
-    const stmt = conn.prepare('DELETE FROM compare_overrides WHERE (a_node = ? AND a_pid = ?) OR (b_node = ? AND b_pid = ?)');
-    try {
-      stmt.query(a?.node ?? null, a?.pid ?? null, b?.node ?? null, b?.pid ?? null);
-    } finally {
-      stmt.close();
-    }
-    const ins = conn.prepare('INSERT INTO compare_overrides VALUES (?, ?, ?, ?)');
-    try {
-      ins.query(a?.node ?? null, a?.pid ?? null, b?.node ?? null, b?.pid ?? null);
-    } finally {
-      ins.close();
-    }
+    const row = [a?.node ?? null, a?.pid ?? null, b?.node ?? null, b?.pid ?? null];
+    this.a.query(COMPARE_OVERRIDES);
+    this.a.execute('DELETE FROM compare_overrides WHERE (a_node = ? AND a_pid = ?) OR (b_node = ? AND b_pid = ?)', [row]);
+    this.a.execute('INSERT INTO compare_overrides VALUES (?, ?, ?, ?)', [row]);
     this.build();
   }
 
   /** Drops every manual match and rebuilds. */
   resetMatches(): void {
-    this.db.conn.query('DROP TABLE IF EXISTS compare_overrides');
+    this.a.query('DROP TABLE IF EXISTS compare_overrides');
     this.build();
   }
 
@@ -107,26 +101,24 @@ export class Comparison {
   /** (Re)builds the compare tables from A's and B's current tables (after either loads more files). */
   build(): void {
     if (this.b === null) throw new Error('no recording B is loaded');
-    const conn = this.db.conn;
+    const conn = this.a;
     conn.query(CREATE_SHAPES);
-    const texts = rowsOf(conn.query(SHAPE_TEXTS), Number.MAX_SAFE_INTEGER).rows;
+    const texts = conn.query(SHAPE_TEXTS).rows;
     const cols = new ColumnBuilder({ text: 'str', shape: 'str' });
     for (const [text] of texts) cols.push(text as string, shapeOf(text as string));
-    conn.insertArrowFromIPCStream(cols.toIPC(), { name: 'compare_shapes', create: false });
+    conn.insertArrowIpc('compare_shapes', cols.toIPC());
     for (const sql of BUILD_COMPARE) conn.query(sql);
     this.fillStateDiffs(conn);
   }
 
   /** The structural diff of the two states at each pair's first difference. */
-  private fillStateDiffs(conn: DuckDBConnection): void {
-    const rows = rowsOf(conn.query(`SELECT a_seq, b_seq, state_a, state_b FROM compare_states WHERE change = 'differs'`), Number.MAX_SAFE_INTEGER).rows;
+  private fillStateDiffs(conn: EngineConnection): void {
+    const rows = conn.query(`SELECT a_seq, b_seq, state_a, state_b FROM compare_states WHERE change = 'differs'`).rows;
     if (rows.length === 0) return;
-    const stmt = conn.prepare('UPDATE compare_states SET diff = ? WHERE a_seq = ? AND b_seq = ?');
-    try {
-      for (const [aSeq, bSeq, stateA, stateB] of rows) stmt.query(describeDiff(String(stateA), String(stateB)), aSeq, bSeq);
-    } finally {
-      stmt.close();
-    }
+    conn.execute(
+      'UPDATE compare_states SET diff = ? WHERE a_seq = ? AND b_seq = ?',
+      rows.map(([aSeq, bSeq, stateA, stateB]) => [describeDiff(String(stateA), String(stateB)), aSeq, bSeq]),
+    );
   }
 }
 

@@ -1,5 +1,6 @@
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import { rowsOf, type Cell, type QueryResult } from '../result';
+import type { DuckDBConnection } from '@duckdb/duckdb-wasm/dist/duckdb-browser-blocking.mjs';
 import type { DuckDb } from './types';
 
 /**
@@ -31,16 +32,22 @@ export interface EngineConnection {
   queryStream(sql: string, batchRows: number): AsyncGenerator<QueryResult>;
   /** Bytes of WebAssembly memory held (0 for native DuckDB, whose memory is the process's). */
   wasmBytes(): number;
+  /**
+   * Another connection to the same database (a comparison loads recording B through one). Its own default
+   * schema and prepared state; closing it closes only it.
+   */
+  connect(): EngineConnection;
+  /** Closes the connection (the first one: the whole database). */
   close(): void;
 }
 
-/** DuckDB-WASM's blocking connection (browser worker or Node) as an EngineConnection. */
-export function wasmConnection(db: DuckDb): EngineConnection {
-  const conn = db.conn;
+/** DuckDB-WASM's blocking connection (browser worker or Node) as an EngineConnection; `db.conn`, or `second`. */
+export function wasmConnection(db: DuckDb, second?: DuckDBConnection): EngineConnection {
+  const conn = second ?? db.conn;
   return {
     kind: 'wasm',
     version: db.version,
-    wasm: db,
+    wasm: second ? { ...db, conn } : db,
     query: (sql, maxRows = Number.MAX_SAFE_INTEGER) => rowsOf(conn.query(sql), maxRows),
     execute(sql, params) {
       const stmt = conn.prepare(sql);
@@ -70,7 +77,8 @@ export function wasmConnection(db: DuckDb): EngineConnection {
       if (out !== null) yield out;
     },
     wasmBytes: () => db.wasmBytes(),
-    close: () => db.close(),
+    connect: () => wasmConnection(db, db.connect()),
+    close: () => (second ? second.close() : db.close()),
   };
 }
 

@@ -13,7 +13,10 @@ import { tableFromIPC, Type, type Data } from 'apache-arrow';
  */
 export async function appendArrowIpc(conn: DuckDBConnection, table: string, ipc: Uint8Array): Promise<void> {
   const arrow = tableFromIPC(ipc);
-  const app = await conn.createAppender(table);
+  // An appender opens its table in the `main` schema unless told otherwise, whatever the connection has `USE`d
+  // (a comparison's recording B loads into schema `b`): name the connection's own.
+  const [[catalog, schema]] = (await conn.runAndReadAll('SELECT current_database(), current_schema()')).getRows() as [string, string][];
+  const app = await conn.createAppender(table, schema, catalog);
   try {
     if (app.columnCount !== arrow.numCols) throw new Error(`insert into ${table}: the batch has ${arrow.numCols} columns, the table ${app.columnCount}`);
     const types = Array.from({ length: app.columnCount }, (_, i) => app.columnType(i));

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { Cell, QueryResult } from '../result';
 import type { EngineConnection } from './connection';
 import type { NativeRequest, NativeResponse, NativeWorkerData } from './native-protocol';
@@ -46,12 +46,7 @@ export async function openNativeConnection(options: NativeOptions = {}): Promise
   const counter = new Int32Array(signal);
   const { port1, port2 } = new MessageChannel();
   const data: NativeWorkerData & { port: unknown } = { signal, path: ':memory:', config, startup, port: port2 };
-  // The worker is TypeScript like the rest of the engine: tsx loads it, as bin/otpscope.mjs loads the CLI.
-  // (tsx/esm/api's ESM build: require.resolve would name its CommonJS one.)
-  const tsx = pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
-  const entry = new URL('./native-worker-node.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  const worker = new Worker(boot, { eval: true, workerData: data, transferList: [port2] });
+  const worker = startWorker(data, port2);
   // Never what keeps the process alive: the CLI exits when its work is done.
   worker.unref();
   port1.unref();
@@ -103,41 +98,67 @@ export async function openNativeConnection(options: NativeOptions = {}): Promise
   const version = await opened;
   worker.removeAllListeners('exit');
   let closed = false;
-  return {
-    kind: 'native',
-    version,
-    query: (sql, maxRows = Number.MAX_SAFE_INTEGER) => call({ op: 'query', sql, maxRows }) as QueryResult,
-    execute: (sql, params: Cell[][]) => void call({ op: 'execute', sql, params }),
-    insertArrowIpc(table, ipc) {
-      // The buffer is handed over to the thread; a view of a bigger buffer is copied first.
-      const own = ipc.byteOffset === 0 && ipc.byteLength === ipc.buffer.byteLength ? ipc : ipc.slice();
-      send({ op: 'insert', table, ipc: own });
-    },
-    queryArrowIpc() {
-      throw new Error('the native engine writes Parquet itself (COPY … TO); Arrow IPC results are the browser engine’s');
-    },
-    async *queryStream(sql, batchRows) {
-      const stream = call({ op: 'streamOpen', sql }) as number;
-      try {
-        for (;;) {
-          const batch = call({ op: 'streamNext', stream, batchRows }) as QueryResult | null;
-          if (batch === null) return;
-          yield batch;
+  /** The EngineConnection of connection `conn` (0: the first, which owns the database and the thread). */
+  const connection = (conn: number): EngineConnection => {
+    let gone = false;
+    return {
+      kind: 'native',
+      version,
+      query: (sql, maxRows = Number.MAX_SAFE_INTEGER) => call({ op: 'query', sql, maxRows, conn }) as QueryResult,
+      execute: (sql, params: Cell[][]) => void call({ op: 'execute', sql, params, conn }),
+      insertArrowIpc(table, ipc) {
+        // The buffer is handed over to the thread; a view of a bigger buffer is copied first.
+        const own = ipc.byteOffset === 0 && ipc.byteLength === ipc.buffer.byteLength ? ipc : ipc.slice();
+        send({ op: 'insert', table, ipc: own, conn });
+      },
+      queryArrowIpc() {
+        throw new Error('the native engine writes Parquet itself (COPY … TO); Arrow IPC results are the browser engine’s');
+      },
+      async *queryStream(sql, batchRows) {
+        const stream = call({ op: 'streamOpen', sql, conn }) as number;
+        try {
+          for (;;) {
+            const batch = call({ op: 'streamNext', stream, batchRows }) as QueryResult | null;
+            if (batch === null) return;
+            yield batch;
+          }
+        } finally {
+          call({ op: 'streamClose', stream });
         }
-      } finally {
-        call({ op: 'streamClose', stream });
-      }
-    },
-    wasmBytes: () => 0,
-    close() {
-      if (closed) return;
-      closed = true;
-      try {
-        if (!exited) call({ op: 'close' });
-      } finally {
-        void worker.terminate();
-        if (ownTemp !== undefined) rmSync(ownTemp, { recursive: true, force: true });
-      }
-    },
+      },
+      wasmBytes: () => 0,
+      connect: () => connection(call({ op: 'connect' }) as number),
+      close() {
+        if (conn !== 0) {
+          if (!gone && !closed && !exited) call({ op: 'disconnect', conn });
+          gone = true;
+          return;
+        }
+        if (closed) return;
+        closed = true;
+        try {
+          if (!exited) call({ op: 'close' });
+        } finally {
+          void worker.terminate();
+          if (ownTemp !== undefined) rmSync(ownTemp, { recursive: true, force: true });
+        }
+      },
+    };
   };
+  return connection(0);
+}
+
+/**
+ * Starts the thread. In the bundled CLI (dist-cli/, scripts/build-cli.mjs) this module is a `.mjs` file beside the
+ * bundled thread entry, which starts as plain JavaScript. From the TypeScript sources (a dev checkout, tests,
+ * the bench) the thread's entry is TypeScript too: tsx loads it, as bin/otpscope.mjs loads the CLI.
+ */
+function startWorker(data: NativeWorkerData & { port: unknown }, port: MessagePort): Worker {
+  const options = { workerData: data, transferList: [port] };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./native-worker-node.mjs', import.meta.url), options);
+  // tsx/esm/api's ESM build: require.resolve would name its CommonJS one.
+  const tsx = pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
+  const entry = new URL('./native-worker-node.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(boot, { ...options, eval: true });
 }

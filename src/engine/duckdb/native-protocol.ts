@@ -1,12 +1,15 @@
 import type { Cell } from '../result';
 
 /** What the caller sends the native DuckDB thread (native-node.ts → native-worker-node.ts). */
+/** `conn`: which connection of the database runs it (0, the first, when absent; see `connect`). */
 export type NativeRequest = { id: number } & (
   | { op: 'open' }
-  | { op: 'query'; sql: string; maxRows: number }
-  | { op: 'execute'; sql: string; params: Cell[][] }
-  | { op: 'insert'; table: string; ipc: Uint8Array }
-  | { op: 'streamOpen'; sql: string }
+  | { op: 'connect' }
+  | { op: 'disconnect'; conn: number }
+  | { op: 'query'; sql: string; maxRows: number; conn?: number }
+  | { op: 'execute'; sql: string; params: Cell[][]; conn?: number }
+  | { op: 'insert'; table: string; ipc: Uint8Array; conn?: number }
+  | { op: 'streamOpen'; sql: string; conn?: number }
   | { op: 'streamNext'; stream: number; batchRows: number }
   | { op: 'streamClose'; stream: number }
   | { op: 'close' }

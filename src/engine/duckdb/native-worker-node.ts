@@ -17,7 +17,9 @@ process.on('exit', () => {
   Atomics.notify(counter, 0);
 });
 
-let conn: DuckDBConnection | undefined;
+/** The database's connections by number: 0 is the first, more come from `connect` (a comparison's recording B). */
+const conns = new Map<number, DuckDBConnection>();
+let nextConn = 1;
 let instance: DuckDBInstance | undefined;
 const streams = new Map<number, { result: DuckDBResult; done: boolean }>();
 let nextStream = 0;
@@ -50,14 +52,25 @@ async function handle(req: NativeRequest): Promise<unknown> {
   switch (req.op) {
     case 'open': {
       instance = await DuckDBInstance.create(path, config);
-      conn = await instance.connect();
+      const conn = await instance.connect();
+      conns.set(0, conn);
       for (const sql of startup) await conn.run(sql);
       return (await conn.runAndReadAll('SELECT version()')).getRows()[0][0];
     }
+    case 'connect': {
+      if (instance === undefined || !conns.has(0)) throw new Error('the native DuckDB database is closed');
+      const id = nextConn++;
+      conns.set(id, await instance.connect());
+      return id;
+    }
+    case 'disconnect':
+      db(req.conn).closeSync();
+      conns.delete(req.conn);
+      return null;
     case 'query':
-      return readResult(await db().run(req.sql), req.maxRows);
+      return readResult(await db(req.conn).run(req.sql), req.maxRows);
     case 'execute': {
-      const stmt = await db().prepare(req.sql);
+      const stmt = await db(req.conn).prepare(req.sql);
       try {
         for (const row of req.params) {
           stmt.bind(row as DuckDBValue[]);
@@ -69,11 +82,11 @@ async function handle(req: NativeRequest): Promise<unknown> {
       return null;
     }
     case 'insert':
-      await appendArrowIpc(db(), req.table, req.ipc);
+      await appendArrowIpc(db(req.conn), req.table, req.ipc);
       return null;
     case 'streamOpen': {
       const id = nextStream++;
-      streams.set(id, { result: await db().stream(req.sql), done: false });
+      streams.set(id, { result: await db(req.conn).stream(req.sql), done: false });
       return id;
     }
     case 'streamNext': {
@@ -94,15 +107,16 @@ async function handle(req: NativeRequest): Promise<unknown> {
       return null;
     case 'close':
       streams.clear();
-      conn?.closeSync();
+      for (const c of conns.values()) c.closeSync();
+      conns.clear();
       instance?.closeSync();
-      conn = undefined;
       return null;
   }
 }
 
-function db(): DuckDBConnection {
-  if (conn === undefined) throw new Error('the native DuckDB connection is closed');
+function db(id = 0): DuckDBConnection {
+  const conn = conns.get(id);
+  if (conn === undefined) throw new Error(id === 0 ? 'the native DuckDB connection is closed' : `native DuckDB connection ${id} is closed`);
   return conn;
 }
 
