@@ -1,6 +1,19 @@
 import { describe, expect, test } from 'vitest';
-import { GUTTER_W, RULER_H, layoutLanes } from '../../src/ui/views/timeline/layout';
-import { MIN_VIEW_NS, clampScroll, clampView, fitView, maxViewWidth, timeAt, wheelAction, xAt, zoomViewAt } from '../../src/ui/views/timeline/viewport';
+import { GUTTER_W, LANE_H, RULER_H, layoutLanes } from '../../src/ui/views/timeline/layout';
+import {
+  MIN_VIEW_NS,
+  clampScroll,
+  clampView,
+  fitView,
+  lanesBelow,
+  maxViewWidth,
+  scrollForThumb,
+  scrollThumb,
+  timeAt,
+  wheelAction,
+  xAt,
+  zoomViewAt,
+} from '../../src/ui/views/timeline/viewport';
 import { keyCommand, keyStep } from '../../src/ui/views/timeline/keyboard';
 import { TileScheduler, planTile, tileFits, type TileRequest } from '../../src/ui/views/timeline/tile-scheduler';
 import { gestureAt, lanesInArea } from '../../src/ui/views/timeline/pointer';
@@ -54,6 +67,29 @@ describe('viewport', () => {
     expect(clampScroll(-10, 1000, 400)).toBe(0);
     expect(clampScroll(5000, 1000, 400)).toBe(1000 - (400 - RULER_H) + 8);
     expect(clampScroll(50, 100, 400)).toBe(0);
+  });
+});
+
+describe('the lanes scrollbar and the sign below', () => {
+  test('the thumb is proportional, moves with the scroll, and dragging it by the free room scrolls to the end', () => {
+    const h = 400 + RULER_H; // 400 px of lanes
+    expect(scrollThumb(0, 300, h)).toEqual({ top: 0, size: 400 }); // everything fits
+    const t = scrollThumb(0, 1592, h);
+    expect(t).toEqual({ top: 0, size: 100 });
+    expect(scrollThumb(1200, 1592, h)).toEqual({ top: 300, size: 100 });
+    expect(scrollThumb(600, 1592, h).top).toBe(150);
+    expect(scrollForThumb(0, 150, 1592, h)).toBe(600);
+    expect(scrollForThumb(0, 1000, 1592, h)).toBe(1200);
+    expect(scrollForThumb(600, -1000, 1592, h)).toBe(0);
+    expect(scrollThumb(0, 100_000, h).size).toBe(24);
+  });
+  test('lanes more than half below the bottom edge count, the busiest named (the first of equals)', () => {
+    const layout = layoutLanes(LANES, () => true);
+    const events = [5, 9, 9, 1, 7];
+    const h = RULER_H + layout.laneY[1] + LANE_H / 2; // lane 1 exactly half shown
+    expect(lanesBelow(layout, (i) => events[i], LANE_H, 0, h)).toEqual({ count: 3, busiest: 2 });
+    expect(lanesBelow(layout, (i) => events[i], LANE_H, 1000, h)).toEqual({ count: 0, busiest: -1 });
+    expect(lanesBelow(layout, (i) => events[i], LANE_H, layout.laneY[3] - 40, h)).toEqual({ count: 1, busiest: 4 });
   });
 });
 
