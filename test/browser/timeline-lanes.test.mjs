@@ -94,6 +94,21 @@ test('a scrollbar for the lanes that drags, and a sign naming the busiest lane b
   await page.close();
 });
 
+/** Drags the names column from canvas y `from` to `to`. */
+async function dragName(page, box, from, to) {
+  await page.mouse.move(box.x + 60, box.y + from);
+  await page.mouse.down();
+  await page.mouse.move(box.x + 60, box.y + to, { steps: 6 });
+  await page.mouse.up();
+}
+
+/** Waits until lane `upper`'s top is above lane `lower`'s (demo pids on nonode@nohost). */
+const waitAbove = (page, upper, lower) =>
+  page.waitForFunction(
+    ({ upper, lower }) => window.__otpscopeTimeline.laneTop('nonode@nohost', upper) < window.__otpscopeTimeline.laneTop('nonode@nohost', lower),
+    { upper, lower },
+  );
+
 test('a lane dragged by its name moves within its group; the order is in the URL and survives a reload', async () => {
   const page = await context.newPage();
   await page.setViewportSize({ width: 1440, height: 900 });
@@ -108,13 +123,8 @@ test('a lane dragged by its name moves within its group; the order is in the URL
 
   // Drag WorkerA's name above WorkerB's.
   const box = await page.getByTestId('timeline-canvas').boundingBox();
-  await page.mouse.move(box.x + 60, box.y + a0 + 15);
-  await page.mouse.down();
-  await page.mouse.move(box.x + 60, box.y + b0 + 5, { steps: 6 });
-  await page.mouse.up();
-  await page.waitForFunction(
-    () => window.__otpscopeTimeline.laneTop('nonode@nohost', '<0.139.0>') < window.__otpscopeTimeline.laneTop('nonode@nohost', '<0.138.0>'),
-  );
+  await dragName(page, box, a0 + 15, b0 + 5);
+  await waitAbove(page, '<0.139.0>', '<0.138.0>');
   assert.equal(await laneTop('<0.139.0>'), b0, "WorkerA took WorkerB's place");
   assert.equal(await laneTop('<0.138.0>'), b0 + 30, 'WorkerB is right below it');
   await page.waitForFunction(() => /<0\.139\.0>/.test(new URLSearchParams(location.hash.slice(1)).get('order') ?? ''));
@@ -123,29 +133,17 @@ test('a lane dragged by its name moves within its group; the order is in the URL
   assert.equal(await page.evaluate(() => new URLSearchParams(location.hash.slice(1)).get('pid')), selectedBefore, 'a drag does not select');
 
   // A reload with the URL keeps the order.
-  const url = page.url();
+  const hash = new URL(page.url()).hash;
   await page.goto('about:blank');
-  await page.goto(url);
-  await page.getByTestId('file-input').setInputFiles(fixture('archives/demo.zip'));
-  await page.getByTestId('process-row').first().waitFor({ timeout: 120_000 });
-  await openPanel(page, 'timeline');
-  await page.waitForFunction(() => window.__otpscopeTimeline && window.__otpscopeTimeline.laneTop('nonode@nohost', '<0.139.0>') !== null, null, {
-    timeout: 120_000,
-  });
-  await page.waitForFunction(
-    () => window.__otpscopeTimeline.laneTop('nonode@nohost', '<0.139.0>') < window.__otpscopeTimeline.laneTop('nonode@nohost', '<0.138.0>'),
-  );
+  await openTimeline(page, { hash });
+  await page.waitForFunction(() => window.__otpscopeTimeline.laneTop('nonode@nohost', '<0.139.0>') !== null, null, { timeout: 120_000 });
+  await waitAbove(page, '<0.139.0>', '<0.138.0>');
 
   // Dragging it below WorkerB puts it back.
   const a1 = await laneTop('<0.139.0>');
   const b1 = await laneTop('<0.138.0>');
-  await page.mouse.move(box.x + 60, box.y + a1 + 15);
-  await page.mouse.down();
-  await page.mouse.move(box.x + 60, box.y + b1 + 25, { steps: 6 });
-  await page.mouse.up();
-  await page.waitForFunction(
-    () => window.__otpscopeTimeline.laneTop('nonode@nohost', '<0.138.0>') < window.__otpscopeTimeline.laneTop('nonode@nohost', '<0.139.0>'),
-  );
+  await dragName(page, box, a1 + 15, b1 + 25);
+  await waitAbove(page, '<0.138.0>', '<0.139.0>');
   await page.screenshot({ path: `${screenshotDir}/timeline-lanes-moved-1440-light.png` });
   await page.close();
 });
