@@ -1,10 +1,24 @@
 import { describe, expect, test } from 'vitest';
-import { GUTTER_W, RULER_H, layoutLanes } from '../../src/ui/views/timeline/layout';
-import { MIN_VIEW_NS, clampScroll, clampView, fitView, maxViewWidth, timeAt, wheelAction, xAt, zoomViewAt } from '../../src/ui/views/timeline/viewport';
+import { GROUP_H, GUTTER_W, LANE_H, PINNED_GROUP, RULER_H, layoutLanes, moveLane } from '../../src/ui/views/timeline/layout';
+import {
+  MIN_VIEW_NS,
+  clampScroll,
+  clampView,
+  fitView,
+  lanesBelow,
+  maxViewWidth,
+  scrollForThumb,
+  scrollThumb,
+  timeAt,
+  wheelAction,
+  xAt,
+  zoomViewAt,
+} from '../../src/ui/views/timeline/viewport';
 import { keyCommand, keyStep } from '../../src/ui/views/timeline/keyboard';
 import { TileScheduler, planTile, tileFits, type TileRequest } from '../../src/ui/views/timeline/tile-scheduler';
-import { gestureAt, lanesInArea } from '../../src/ui/views/timeline/pointer';
+import { gestureAt, laneDrop, lanesInArea } from '../../src/ui/views/timeline/pointer';
 import { MESSAGE_COLUMNS, eventOfMessage, sortRows } from '../../src/ui/views/timeline/area-table';
+import { encodeHash, parseHash } from '../../src/ui/lib/hash-state';
 import type { AreaMessage, Lane } from '../../src/engine/views/timeline';
 
 // The timeline's pure parts (src/ui/views/timeline/): viewport clamps, wheel and key mapping, tile
@@ -54,6 +68,29 @@ describe('viewport', () => {
     expect(clampScroll(-10, 1000, 400)).toBe(0);
     expect(clampScroll(5000, 1000, 400)).toBe(1000 - (400 - RULER_H) + 8);
     expect(clampScroll(50, 100, 400)).toBe(0);
+  });
+});
+
+describe('the lanes scrollbar and the sign below', () => {
+  test('the thumb is proportional, moves with the scroll, and dragging it by the free room scrolls to the end', () => {
+    const h = 400 + RULER_H; // 400 px of lanes
+    expect(scrollThumb(0, 300, h)).toEqual({ top: 0, size: 400 }); // everything fits
+    const t = scrollThumb(0, 1592, h);
+    expect(t).toEqual({ top: 0, size: 100 });
+    expect(scrollThumb(1200, 1592, h)).toEqual({ top: 300, size: 100 });
+    expect(scrollThumb(600, 1592, h).top).toBe(150);
+    expect(scrollForThumb(0, 150, 1592, h)).toBe(600);
+    expect(scrollForThumb(0, 1000, 1592, h)).toBe(1200);
+    expect(scrollForThumb(600, -1000, 1592, h)).toBe(0);
+    expect(scrollThumb(0, 100_000, h).size).toBe(24);
+  });
+  test('lanes more than half below the bottom edge count, the busiest named (the first of equals)', () => {
+    const layout = layoutLanes(LANES, () => true);
+    const events = [5, 9, 9, 1, 7];
+    const h = RULER_H + layout.laneY[1] + LANE_H / 2; // lane 1 exactly half shown
+    expect(lanesBelow(layout, (i) => events[i], LANE_H, 0, h)).toEqual({ count: 3, busiest: 2 });
+    expect(lanesBelow(layout, (i) => events[i], LANE_H, 1000, h)).toEqual({ count: 0, busiest: -1 });
+    expect(lanesBelow(layout, (i) => events[i], LANE_H, layout.laneY[3] - 40, h)).toEqual({ count: 1, busiest: 4 });
   });
 });
 
@@ -134,18 +171,48 @@ describe('tiles', () => {
   });
 });
 
-describe('pointer', () => {
+describe('pointer and lane order', () => {
   const layout = layoutLanes(LANES, () => true, { pinned: ['n|<0.5.0>'] });
-  test('Shift+press on the track selects an area, else it pans', () => {
-    expect(gestureAt(10, true)).toBe('pan');
-    expect(gestureAt(GUTTER_W + 10, true)).toBe('area');
-    expect(gestureAt(GUTTER_W + 10, false)).toBe('pan');
+  test('a press on a name moves the lane, Shift+press on the track selects an area, else it pans', () => {
+    const y = RULER_H + layout.laneY[1] + 5;
+    expect(gestureAt(layout, 0, 10, y, false)).toBe('lane');
+    expect(gestureAt(layout, 0, 10, RULER_H + 5, false)).toBe('pan'); // a group header
+    expect(gestureAt(layout, 0, GUTTER_W + 10, y, true)).toBe('area');
+    expect(gestureAt(layout, 0, GUTTER_W + 10, y, false)).toBe('pan');
   });
   test('an area covers the lanes its rows touch', () => {
     const y0 = RULER_H + layout.laneY[0] + 1;
     const y1 = RULER_H + layout.laneY[1] + 1;
     expect(pidsOf(lanesInArea(layout, { x0: 200, x1: 300, y0, y1 }, 0))).toEqual(['<0.1.0>', '<0.2.0>']);
     expect(lanesInArea(layout, { x0: 200, x1: 300, y0: y1, y1: y1 + 1 }, 0)).toEqual([1]);
+  });
+  test('a dragged lane lands before the first lane of its group whose middle is below the pointer', () => {
+    expect(laneDrop(layout, 2, layout.laneY[0] + 5)).toMatchObject({ group: 'g1', before: 0 });
+    expect(laneDrop(layout, 0, layout.laneY[2] + LANE_H - 2)).toMatchObject({ group: 'g1', before: -1, y: layout.laneY[2] + LANE_H });
+    // Another group's rows do not take it: below its group it goes last in its group.
+    expect(laneDrop(layout, 0, layout.laneY[3] + 5)).toMatchObject({ group: 'g1', before: -1 });
+    expect(laneDrop(layout, 4, 0)).toMatchObject({ group: PINNED_GROUP, before: 4 });
+  });
+  test('moved lanes come first in their group in the order given; moving rewrites only that group', () => {
+    const g1 = ['n|<0.1.0>', 'n|<0.2.0>', 'n|<0.3.0>'];
+    let order = moveLane([], g1, 'n|<0.3.0>', 'n|<0.1.0>');
+    expect(order).toEqual(['n|<0.3.0>', 'n|<0.1.0>', 'n|<0.2.0>']);
+    order = moveLane(order, ['n|<0.4.0>', 'n|<0.5.0>'], 'n|<0.4.0>', null);
+    expect(order).toEqual(['n|<0.3.0>', 'n|<0.1.0>', 'n|<0.2.0>', 'n|<0.5.0>', 'n|<0.4.0>']);
+    order = moveLane(order, g1, 'n|<0.3.0>', null);
+    expect(order).toEqual(['n|<0.5.0>', 'n|<0.4.0>', 'n|<0.1.0>', 'n|<0.2.0>', 'n|<0.3.0>']);
+    const l = layoutLanes(LANES, () => true, { order: ['n|<0.3.0>', 'n|<0.5.0>'] });
+    expect(pidsOf(l.order)).toEqual(['<0.3.0>', '<0.1.0>', '<0.2.0>', '<0.5.0>', '<0.4.0>']);
+    expect(l.rows.map((r) => r.h)).toEqual([GROUP_H, LANE_H, LANE_H, LANE_H, GROUP_H, LANE_H, LANE_H]);
+  });
+  test('the lane order is in the URL hash, one lane per line, and reads back', () => {
+    const h = parseHash('#a=demo.zip&fold=');
+    expect(h.order).toEqual([]);
+    const order = ['n|<0.3.0>', 'n|<0.1.0>'];
+    const text = encodeHash({ ...h, order });
+    expect(new URLSearchParams(text).get('order')).toBe('n|<0.3.0>\nn|<0.1.0>');
+    expect(parseHash(text).order).toEqual(order);
+    expect(new URLSearchParams(encodeHash({ ...h, order: [] })).has('order')).toBe(false);
   });
 });
 

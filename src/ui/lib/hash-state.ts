@@ -17,6 +17,8 @@ export interface HashState {
   /** Pinned timeline lanes (`node|pid`); folded timeline groups (null: the default folding). */
   pins: string[];
   folded: string[] | null;
+  /** Timeline lanes the user moved (`node|pid`), in their order; missing in older links. */
+  order?: string[];
 }
 
 export function encodeHash(h: HashState): string {
@@ -31,6 +33,7 @@ export function encodeHash(h: HashState): string {
   // Lane keys and group names hold '|' and '›' but never a newline: one entry per line.
   if (h.pins.length > 0) q.set('pin', h.pins.join('\n'));
   if (h.folded !== null) q.set('fold', h.folded.join('\n'));
+  if (h.order && h.order.length > 0) q.set('order', h.order.join('\n'));
   return q.toString();
 }
 
@@ -53,6 +56,7 @@ export function parseHash(hash: string): HashState {
     compare: q.get('b'),
     pins: (q.get('pin') ?? '').split('\n').filter(Boolean),
     folded: q.has('fold') ? (q.get('fold') ?? '').split('\n').filter(Boolean) : null,
+    order: (q.get('order') ?? '').split('\n').filter(Boolean),
   };
 }
 

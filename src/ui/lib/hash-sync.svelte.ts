@@ -20,6 +20,7 @@ export function syncHash(session: Session): void {
     compare: session.compareWith ?? session.compareWanted,
     pins: session.pinnedLanes,
     folded: session.foldedGroups,
+    order: session.laneOrder,
   });
 
   const apply = (h: HashState) => {
@@ -29,6 +30,7 @@ export function syncHash(session: Session): void {
     session.selectedSeq = h.seq;
     session.pinnedLanes = h.pins;
     session.foldedGroups = h.folded;
+    session.laneOrder = h.order ?? [];
     session.setCursor(h.cursor);
     if (h.view) session.setView(h.view);
     else if (session.span) session.setView(session.span);

@@ -79,6 +79,8 @@ export class Session {
   pinnedLanes = $state.raw<string[]>([]);
   /** Timeline groups folded to their header; null: the default (runtime and OTP groups folded). */
   foldedGroups = $state.raw<string[] | null>(null);
+  /** Timeline lanes the user moved (`node|pid`): within its group, a listed lane comes first, in this order. */
+  laneOrder = $state.raw<string[]>([]);
   /** The visible window of time-based views (timeline, charts). */
   view = $state.raw<Window | null>(null);
   /** Recording B's file names while comparing (the compare view), for the URL hash. */

@@ -25,19 +25,19 @@ const proc = (name: string | null, pid: string | null) => (pid === null ? '?' : 
 const time = (t: number | null) => (t === null ? '—' : formatNs(t));
 
 export const SLICE_COLUMNS: Column<AreaSlice>[] = [
-  { key: 'mfa', width: '34%', label: 'Function', value: (r) => r.mfa, text: (r) => r.mfa },
-  { key: 'process', width: '30%', label: 'Process', value: (r) => proc(r.name, r.pid), text: (r) => proc(r.name, r.pid) },
-  { key: 'start', width: '12%', label: 'Start', value: (r) => r.start, text: (r) => formatNs(r.start), numeric: true },
-  { key: 'duration', width: '13%', label: 'Duration', value: (r) => r.duration, text: (r) => `${r.open ? '≥ ' : ''}${formatNs(r.duration)}`, numeric: true },
-  { key: 'count', width: '11%', label: 'Calls', value: (r) => r.count, text: (r) => r.count.toLocaleString(), numeric: true },
+  { key: 'mfa', width: '31%', label: 'Function', value: (r) => r.mfa, text: (r) => r.mfa },
+  { key: 'process', width: '27%', label: 'Process', value: (r) => proc(r.name, r.pid), text: (r) => proc(r.name, r.pid) },
+  { key: 'start', width: '16%', label: 'Start', value: (r) => r.start, text: (r) => formatNs(r.start), numeric: true },
+  { key: 'duration', width: '16%', label: 'Duration', value: (r) => r.duration, text: (r) => `${r.open ? '≥ ' : ''}${formatNs(r.duration)}`, numeric: true },
+  { key: 'count', width: '10%', label: 'Calls', value: (r) => r.count, text: (r) => r.count.toLocaleString(), numeric: true },
 ];
 
 export const MESSAGE_COLUMNS: Column<AreaMessage>[] = [
-  { key: 'from', width: '22%', label: 'From', value: (r) => proc(r.fromName, r.fromPid), text: (r) => proc(r.fromName, r.fromPid) },
-  { key: 'to', width: '22%', label: 'To', value: (r) => proc(r.toName, r.toPid), text: (r) => proc(r.toName, r.toPid) },
-  { key: 'msg', width: '32%', label: 'Message', value: (r) => r.msg, text: (r) => r.msg ?? '' },
-  { key: 'sent', width: '12%', label: 'Sent', value: (r) => r.sent, text: (r) => time(r.sent), numeric: true },
-  { key: 'received', width: '12%', label: 'Received', value: (r) => r.received, text: (r) => time(r.received), numeric: true },
+  { key: 'from', width: '20%', label: 'From', value: (r) => proc(r.fromName, r.fromPid), text: (r) => proc(r.fromName, r.fromPid) },
+  { key: 'to', width: '20%', label: 'To', value: (r) => proc(r.toName, r.toPid), text: (r) => proc(r.toName, r.toPid) },
+  { key: 'msg', width: '30%', label: 'Message', value: (r) => r.msg, text: (r) => r.msg ?? '' },
+  { key: 'sent', width: '15%', label: 'Sent', value: (r) => r.sent, text: (r) => time(r.sent), numeric: true },
+  { key: 'received', width: '15%', label: 'Received', value: (r) => r.received, text: (r) => time(r.received), numeric: true },
 ];
 
 /** `rows` sorted by `col` (stable: equal values keep the engine's time order); nulls last both ways. */

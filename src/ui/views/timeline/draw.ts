@@ -62,6 +62,8 @@ export interface Frame {
   area: { x0: number; x1: number; y0: number; y1: number } | null;
   chosen: Set<number>;
   selectedLane: number;
+  /** A lane being moved by its name: the lane, and where it would land (body y). */
+  laneDrag?: { lane: number; dropY: number } | null;
 }
 
 // Scratch buffers reused across frames (x, y, w, h per rect) so a frame allocates nothing big.
@@ -169,6 +171,17 @@ export function drawFrame(f: Frame): void {
   }
   ctx.fillStyle = pal.border;
   ctx.fillRect(GUTTER_W - 1, RULER_H, 1, bodyH);
+  if (f.laneDrag) {
+    const from = layout.laneY[f.laneDrag.lane];
+    if (from >= 0) {
+      ctx.globalAlpha = 0.12;
+      ctx.fillStyle = pal.accent;
+      ctx.fillRect(0, RULER_H + from - scrollY, width, LANE_H);
+      ctx.globalAlpha = 1;
+    }
+    ctx.fillStyle = pal.accent;
+    ctx.fillRect(0, RULER_H + f.laneDrag.dropY - scrollY - 1, width, 3);
+  }
   ctx.restore();
 
   drawRuler(f, xOf, nsPerPx, trackW);

@@ -39,6 +39,8 @@ export interface LaneOrder {
   folded?: Set<string>;
   /** Group rank: lower first (groups of equal rank keep their order). */
   rank?: (group: string) => number;
+  /** Lane keys the user moved: within a group, these come first in this order, the others after in their given order. */
+  order?: string[];
 }
 
 /**
@@ -63,6 +65,14 @@ export function layoutLanes(lanes: Lane[], visible: (l: Lane) => boolean, opts: 
   });
   const pinOrder = opts.pinned ?? [];
   pins.sort((a, b) => pinOrder.indexOf(key(lanes[a])) - pinOrder.indexOf(key(lanes[b])));
+  if (opts.order && opts.order.length > 0) {
+    const at = new Map(opts.order.map((k, i) => [k, i]));
+    for (const [g, members] of groups)
+      groups.set(
+        g,
+        orderedMembers(members, (i) => at.get(key(lanes[i]))),
+      );
+  }
   const ranked = [...groups.entries()].map(([g, members], at) => ({ g, members, at, rank: opts.rank?.(g) ?? 0 }));
   ranked.sort((a, b) => a.rank - b.rank || a.at - b.at);
   let y = 0;
@@ -81,6 +91,27 @@ export function layoutLanes(lanes: Lane[], visible: (l: Lane) => boolean, opts: 
   if (pins.length > 0) emit(PINNED_GROUP, pins);
   for (const r of ranked) emit(r.g, r.members);
   return { rows, laneY, order, height: y };
+}
+
+/** `members` with those that have a position first (by position), the rest after in their order. */
+function orderedMembers<T>(members: T[], position: (m: T) => number | undefined): T[] {
+  const placed = members.filter((m) => position(m) !== undefined).sort((a, b) => position(a)! - position(b)!);
+  return [...placed, ...members.filter((m) => position(m) === undefined)];
+}
+
+/**
+ * The lane order after moving lane `key` before lane `before` (null: to the
+ * end) within `group`: the group's lanes, in their current order with the move
+ * applied, replace the group's entries in `order` (other groups' entries stay).
+ * `groupKeys` are the group's lane keys in their given (unmoved) order.
+ */
+export function moveLane(order: string[], groupKeys: string[], key: string, before: string | null): string[] {
+  const at = new Map(order.map((k, i) => [k, i]));
+  const current = orderedMembers(groupKeys, (k) => at.get(k)).filter((k) => k !== key);
+  const i = before === null ? -1 : current.indexOf(before);
+  current.splice(i < 0 ? current.length : i, 0, key);
+  const mine = new Set(groupKeys);
+  return [...order.filter((k) => !mine.has(k)), ...current];
 }
 
 /** Lanes (indices into `lanes`) with any part in the vertical window, as a contiguous index range. */

@@ -1,8 +1,8 @@
 /**
  * What the pointer means on the timeline canvas, as pure functions of the
  * layout and the cached tile: which gesture a press starts (pan, area
- * selection), what a hover shows, what a click
- * selects and which lanes an area covers.
+ * selection, moving a lane by its name), what a hover shows, what a click
+ * selects, which lanes an area covers and where a dragged lane lands.
  * Timeline.svelte turns the answers into session changes and redraws.
  */
 import { kindsOf } from './kinds';
@@ -14,11 +14,14 @@ import type { Lane } from '../../../engine/views/timeline';
 /** Pixels a press moves before it is a drag, not a click. */
 export const DRAG_PX = 3;
 
-export type Gesture = 'pan' | 'area';
+export type Gesture = 'pan' | 'area' | 'lane';
 
-/** Shift+press on the track starts an area; anything else pans. */
-export function gestureAt(x: number, shiftKey: boolean): Gesture {
-  return x >= GUTTER_W && shiftKey ? 'area' : 'pan';
+/** Shift+press on the track starts an area; a press on a lane's name starts moving the lane; anything else pans. */
+export function gestureAt(layout: Layout, scrollY: number, x: number, y: number, shiftKey: boolean): Gesture {
+  if (x >= GUTTER_W) return shiftKey ? 'area' : 'pan';
+  if (y < RULER_H) return 'pan';
+  const row = rowAt(layout, y - RULER_H + scrollY);
+  return row && row.lane >= 0 ? 'lane' : 'pan';
 }
 
 /** The layout row at body y (lanes' coordinates, scroll included). */
@@ -38,6 +41,30 @@ export function lanesInArea(layout: Layout, area: Area, scrollY: number): number
   const y0 = Math.min(area.y0, area.y1) - RULER_H + scrollY;
   const y1 = Math.max(area.y0, area.y1) - RULER_H + scrollY;
   return layout.order.filter((i) => layout.laneY[i] + LANE_H > y0 && layout.laneY[i] < y1);
+}
+
+export interface LaneDrop {
+  /** The group the lane moves within (PINNED_GROUP for pinned lanes). */
+  group: string;
+  /** The lane (index into lanes) it goes before; -1: after the group's last shown lane. */
+  before: number;
+  /** Where to draw the drop line (body y). */
+  y: number;
+}
+
+/**
+ * Where lane `lane`, dragged to body y `yBody`, lands: within its own group
+ * (Perfetto moves tracks within their group), before the first shown lane
+ * whose middle is below the pointer.
+ */
+export function laneDrop(layout: Layout, lane: number, yBody: number): LaneDrop | null {
+  const own = layout.rows.find((r) => r.lane === lane);
+  if (!own?.group) return null;
+  const members = layout.rows.filter((r) => r.lane >= 0 && r.group === own.group);
+  const next = members.find((r) => yBody < r.y + r.h / 2);
+  if (next) return { group: own.group, before: next.lane, y: next.y };
+  const last = members[members.length - 1];
+  return { group: own.group, before: -1, y: last.y + last.h };
 }
 
 export interface Selection {
@@ -114,7 +141,9 @@ export function gutterLines(row: Row | undefined, lanes: Lane[]): string[] | nul
   if (!row) return null;
   if (row.lane < 0) return [row.label, row.group === PINNED_GROUP ? 'P on a selected lane unpins it' : `click to ${row.folded ? 'open' : 'fold'} this group`];
   const l = lanes[row.lane];
-  return [`${laneName(l)} ${l.pid} on ${l.node}`, l.module ? `module ${l.module}` : '', `${l.events.toLocaleString()} events · click to select`].filter(
-    Boolean,
-  );
+  return [
+    `${laneName(l)} ${l.pid} on ${l.node}`,
+    l.module ? `module ${l.module}` : '',
+    `${l.events.toLocaleString()} events · click to select, drag to move`,
+  ].filter(Boolean);
 }

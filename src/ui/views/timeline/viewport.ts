@@ -48,6 +48,45 @@ export function zoomViewAt(view: View, factor: number, px: number | null, width:
   return zoomView(view, factor, anchor, { minWidth: MIN_VIEW_NS, maxWidth: maxViewWidth(traceLen) });
 }
 
+/** Width of the lanes' scrollbar, right of the canvas. */
+export const SCROLLBAR_W = 12;
+
+/** The scrollbar's thumb (px from the track's top, and its height) for a scroll position. */
+export function scrollThumb(scrollY: number, contentHeight: number, height: number): { top: number; size: number } {
+  const h = bodyHeight(height);
+  const max = maxScroll(contentHeight, height);
+  if (max <= 0 || h <= 0) return { top: 0, size: Math.max(0, h) };
+  const size = Math.max(24, Math.min(h, (h * h) / (contentHeight + 8)));
+  return { top: ((h - size) * Math.min(scrollY, max)) / max, size };
+}
+
+/** The scroll a thumb moved by `dy` px from `fromScroll` stands for. */
+export function scrollForThumb(fromScroll: number, dy: number, contentHeight: number, height: number): number {
+  const { size } = scrollThumb(0, contentHeight, height);
+  const room = bodyHeight(height) - size;
+  return room <= 0 ? 0 : clampScroll(fromScroll + (dy * maxScroll(contentHeight, height)) / room, contentHeight, height);
+}
+
+/** Lanes shown (not folded away) but scrolled out of view below, and the busiest of them (-1: none). */
+export function lanesBelow(
+  layout: { order: number[]; laneY: Float64Array },
+  events: (lane: number) => number,
+  laneH: number,
+  scrollY: number,
+  height: number,
+): { count: number; busiest: number } {
+  const bottom = scrollY + bodyHeight(height);
+  let count = 0;
+  let busiest = -1;
+  for (const i of layout.order) {
+    // A lane more than half hidden counts as below.
+    if (layout.laneY[i] + laneH / 2 <= bottom) continue;
+    count++;
+    if (busiest < 0 || events(i) > events(busiest)) busiest = i;
+  }
+  return { count, busiest };
+}
+
 /** Height of the lanes' area (below the ruler). */
 export const bodyHeight = (height: number) => height - RULER_H;
 
