@@ -256,7 +256,24 @@ defmodule Otpscope do
       500-byte binaries: about 3x the flat size). Busy encoders collect
       after each chunk, and the flight recorder's ring at each eviction,
       so the binaries of chunks and buffers they are done with are not
-      held until a later collection. Messages dropped
+      held until a later collection.
+    * **Huge states are not copied.** The runtime copies a traced
+      callback's arguments and return value (the state before and after)
+      into the trace message before the tracer sees it: with 16 MB states
+      the tracer's mailbox held 1.7 GB whatever it then did. A GenServer or
+      gen_statem whose state is over a sixteenth of `:max_mailbox_memory`
+      (4 MB by default) has its calls not traced: found at start (its
+      state read inside it, only its size and the cut coming back), or at
+      its first callback message that big (then the tracer sheds what was
+      sent until the switch). Its state is read every second instead, cut
+      to the term limits inside the process by a `:sys.replace_state/3`
+      function that throws the cut and leaves the state as it was (the
+      system message and its reply are not recorded); the archive has
+      these reads as `state` events (docs/FORMAT.md kind 12) and the
+      analyzer as states of origin `sampled`. Its sends, receives and
+      lifecycle are still recorded; callbacks between two reads are not.
+      Tested with 8 and 16 MB states and every scheduler busy: the bound
+      above holds, every drop is counted. Messages dropped
       unread are collected as they go (a minor garbage collection once
       more than 512 KB of them were dropped), not kept on the tracer's heap
       until its next collection. The bound holds while the tracer gets the

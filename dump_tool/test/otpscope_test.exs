@@ -399,16 +399,23 @@ defmodule OtpscopeTest do
     GenServer.stop(slow)
   end
 
-  test "start states: a GenServer whose heap is bigger than a tracer buffer is not copied, only counted" do
+  test "start states: a GenServer whose state is too big to trace is read cut inside it, and its calls are not traced" do
     {:ok, big} = GenServer.start(Slow, Enum.to_list(1..200_000))
     {:ok, small} = GenServer.start(Slow, :small)
     file = tmp_file("big_state.zip")
-    # a tracer buffer of 800 KB / 8 = 100 KB; the big state alone is ~3 MB
+    # huge: over max_mailbox_memory / 16 (at least 512 KB); the big state is ~3 MB
     {:ok, _} = Otpscope.start(file: file, processes: [big, small], max_buffer_memory: 800_000)
+    assert [{^big, Slow}] = Otpscope.info().huge_states
     {:ok, ^file} = Otpscope.stop()
     a = ArchiveReader.read(file)
-    assert [%{pid: ^small, term: :small}] = for(%{kind: :state} = e <- a.events, do: e)
-    assert a.manifest =~ "the state of 1 GenServer/gen_statem process(es) could not be read"
+
+    assert [
+             %{pid: ^big, term: {:"$truncated", :list, 200_000, [1, 2 | _]}},
+             %{pid: ^small, term: :small}
+           ] = for(%{kind: :state} = e <- a.events, do: e)
+
+    assert a.manifest =~ "is 3.2 MB: its calls are not traced"
+    refute a.manifest =~ "could not be read"
     GenServer.stop(big)
     GenServer.stop(small)
   end

@@ -432,6 +432,87 @@ defmodule Otpscope.SafetyTest do
     Enum.each([receiver | flooders], &send(&1, :exit))
   end
 
+  test "GenServers with 8 and 16 MB states, every scheduler busy: their calls are not traced, their states are read cut, the byte bound holds, every drop is counted" do
+    budget = 8_000_000
+    # a 500 000- and a 1 000 000-element list: 8 and 16 MB, copied whole
+    # into every callback's trace message if its calls were traced
+    servers =
+      for n <- [500_000, 1_000_000], do: elem(GenServer.start(OtpscopeSafetyTest.Huge, n), 1)
+
+    me = self()
+    callers_n = 4
+    calls = 30
+
+    callers =
+      for i <- 1..callers_n do
+        spawn(fn ->
+          receive do: (:go -> :ok)
+          server = Enum.at(servers, rem(i, 2))
+          for _ <- 1..calls, do: GenServer.call(server, :bump, :infinity)
+          send(me, :called)
+          receive do: (:exit -> :ok)
+        end)
+      end
+
+    file = tmp_file("huge_states.zip")
+
+    {:ok, _} =
+      Otpscope.start(
+        file: file,
+        processes: callers ++ servers,
+        max_rate: :infinity,
+        max_buffer_memory: budget,
+        max_mailbox_memory: budget,
+        suspend_water: 100_000_000
+      )
+
+    assert Enum.sort(for {pid, _} <- Otpscope.info().huge_states, do: pid) == Enum.sort(servers)
+    sampler = recorder_sampler(Otpscope.info())
+    busy = busy_schedulers()
+    Enum.each(callers, &send(&1, :go))
+    for _ <- callers, do: assert_receive(:called)
+    # each caller: :go, a send and a receive per call, :called; each call
+    # also a receive and a send on its server
+    generated = callers_n * (1 + 2 * calls + 1) + callers_n * calls * 2
+    # a read of each during the recording
+    eventually(fn ->
+      reads = Otpscope.info().states_read
+      Enum.all?(servers, &(Map.get(reads, &1, 0) >= 1))
+    end)
+
+    peak = peak(sampler)
+    Enum.each(busy, &Process.exit(&1, :kill))
+    {:ok, ^file} = Otpscope.stop()
+    Enum.each(callers, &send(&1, :exit))
+
+    a = ArchiveReader.read(file)
+    assert totals(a, "events_written") == length(a.events)
+    assert totals(a, "events_dropped") == dropped(a)
+    # no callback traced: no state copied into a trace message
+    refute Enum.any?(a.events, &(&1.kind in [:call, :return] and &1.pid in servers))
+    {states, traced} = Enum.split_with(a.events, &(&1.kind == :state))
+
+    for server <- servers do
+      assert [%{mfa: {OtpscopeSafetyTest.Huge, :init, 1}} | read] =
+               Enum.filter(states, &(&1.pid == server))
+
+      assert read != [] and Enum.all?(read, &match?(%{mfa: {_, :get_state, 1}}, &1))
+      # cut inside the process: the list's length and its first elements
+      assert Enum.all?(read, &match?(%{term: %{items: {:"$truncated", :list, _, _}}}, &1))
+    end
+
+    # Every event the servers and callers made is written or counted as
+    # dropped (a drop may also have been a state read: at most those).
+    assert length(traced) <= generated
+    assert length(traced) + dropped(a) >= generated
+
+    # The flood test's bound: nothing of a whole state is in the recorder's
+    # processes (before: 1.7 GB with 16 MB states, the tracer's mailbox
+    # holding the copies).
+    bound = 3 * budget + 2 * (budget + div(budget, 8)) + 16_000_000
+    assert peak.memory < bound, "recorder memory peaked at #{inspect(peak)}, bound #{bound}"
+  end
+
   test "tracing a module every process calls (allowed by name) with every scheduler busy calling it: bounded, counted, the node answers, stop removes the patterns" do
     # refused with the schedulers busy too, before anything starts
     busy = for _ <- 1..(2 * System.schedulers_online()), do: spawn(fn -> spin_lists(0) end)
@@ -719,4 +800,11 @@ defmodule Otpscope.SafetyTest do
     Process.sleep(0)
     chatter()
   end
+end
+
+defmodule OtpscopeSafetyTest.Huge do
+  @moduledoc false
+  use GenServer
+  def init(n), do: {:ok, %{n: 0, items: Enum.to_list(1..n)}}
+  def handle_call(:bump, _from, s), do: {:reply, s.n + 1, %{s | n: s.n + 1}}
 end

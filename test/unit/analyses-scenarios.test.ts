@@ -201,6 +201,31 @@ describe('source files by the name they were compiled from (format 3)', () => {
   });
 });
 
+describe('GenServer states too big to trace (format 3)', () => {
+  it('takes the states read at start and at intervals as states, beside the traced callbacks of the one that grew', async () => {
+    const e = await load('huge-states.zip');
+    // <0.141.0> held 800 KB from the start: its calls were never traced; <0.142.0> grew to it on {:grow, 50000}
+    // (the list cut to the term limits: its length and first elements are kept)
+    expect(
+      rows(e, `SELECT pid, callback, origin, regexp_extract(state, 'n: (\\d+)}$', 1) AS n, contains(state, '$truncated') AS cut FROM states ORDER BY seq`),
+    ).toEqual([
+      ['<0.141.0>', 'get_state', 'read_at_start', '0', true],
+      ['<0.142.0>', 'get_state', 'read_at_start', '0', false],
+      ['<0.142.0>', 'handle_call', 'message', '1', false],
+      ['<0.142.0>', 'handle_call', 'message', '1', true],
+      ['<0.142.0>', 'get_state', 'sampled', '1', true],
+      ['<0.141.0>', 'get_state', 'sampled', '3', true],
+      ['<0.142.0>', 'get_state', 'sampled', '2', true],
+    ]);
+    expect(rows(e, `SELECT pid, count(*)::INTEGER FROM events WHERE kind IN ('call', 'return') GROUP BY pid ORDER BY pid`)).toEqual([['<0.142.0>', 4]]);
+    // every call of both was answered, traced or not
+    expect(rows(e, `SELECT callee_pid, count(*)::INTEGER FROM calls WHERE outcome = 'reply' GROUP BY ALL ORDER BY 1`)).toEqual([
+      ['<0.141.0>', 3],
+      ['<0.142.0>', 3],
+    ]);
+  });
+});
+
 describe('two nodes, each recorded, loaded together', () => {
   it('pairs sends to {name, node} with receives on the other node and walks causes across nodes', async () => {
     const e = await load('cross-node-a.zip', 'cross-node-b.zip');

@@ -408,7 +408,10 @@ defmodule Otpscope.Chunk do
 
   defp row({:otpscope_row, kind, p, peer, mfa, term, _cuts, _}), do: {kind, p, peer, mfa, term}
 
-  # Recorder-made state snapshot: {:otpscope_state, pid, module, state, {t, u}}.
+  # Recorder-made state snapshot: {:otpscope_state, pid, module, state, {t, u}}
+  # at start; {:otpscope_state, pid, {module, :get_state, 1}, state, {t, u}}
+  # read later (the state reader of huge states).
+  defp row({:otpscope_state, p, {_, _, _} = mfa, state, _}), do: {12, p, :none, mfa, {state}}
   defp row({:otpscope_state, p, mod, state, _}), do: {12, p, :none, {mod, :init, 1}, {state}}
   defp row(_other), do: nil
 

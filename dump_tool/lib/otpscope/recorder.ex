@@ -20,6 +20,8 @@ defmodule Otpscope.Recorder do
   alias Otpscope.{Callbacks, Facts, Lines, Snapshots, Trace, Tracer, Writer}
 
   @version Mix.Project.config()[:version]
+  # how often the states too big to trace are read instead (ms)
+  @read_every 1_000
 
   def version, do: @version
 
@@ -108,7 +110,7 @@ defmodule Otpscope.Recorder do
       trace = switch_on(opts, backend, spec, tracer, [self(), tracer, writer | encoders], plan)
 
       {:ok,
-       %{
+       read_huge(%{
          opts: opts,
          backend: backend,
          trace: trace,
@@ -127,10 +129,24 @@ defmodule Otpscope.Recorder do
          last_triggered: nil,
          skipped: 0,
          skip_logged: false,
+         # processes whose states were too big to trace ({pid, module}),
+         # and the process that reads their states
+         huge: plan.huge,
+         reader: nil,
          watched: %{},
          names: []
-       }}
+       })}
     end
+  end
+
+  # The states found too big at start are read from now on (their state at
+  # start is among the snapshots already).
+  defp read_huge(%{huge: []} = st), do: st
+
+  defp read_huge(st) do
+    st = ensure_reader(st)
+    send(st.reader, {:otpscope_read, st.huge, :later})
+    st
   end
 
   # The trace patterns to set: the user's `modules:`, the callbacks of the
@@ -182,21 +198,31 @@ defmodule Otpscope.Recorder do
 
   # States at start, before tracing is on (the tracer's first buffer); the
   # processes that could not be read are counted in a warning.
-  defp start_states(opts, spec, facts, limits, plan) do
+  # States at start, before tracing is on (the tracer's first buffer); the
+  # processes that could not be read are counted in a warning. States too
+  # big to copy into trace messages (Otpscope.Tracer.huge_words/1) are
+  # read cut inside their process, and those processes' calls are not
+  # traced: the state reader reads them at intervals instead.
+  defp start_states(opts, spec, _facts, _limits, plan)
+       when not opts.states or not opts.start_states or spec == :new,
+       do: {[], Map.put(plan, :huge, [])}
+
+  defp start_states(opts, _spec, facts, limits, plan) do
+    targets =
+      for {pid, _} = t <- Snapshots.targets(facts.processes_start), pid != opts.owner, do: t
+
+    {huge, huge_snaps} =
+      Snapshots.huge(targets, limits, Tracer.huge_words(opts.max_mailbox_memory))
+
+    huge_pids = for {pid, _, _} <- huge, do: pid
+
     {snapshots, unread} =
-      if opts.states and opts.start_states and spec != :new,
-        do:
-          Snapshots.take(
-            for(
-              {pid, _} = t <- Snapshots.targets(facts.processes_start),
-              pid != opts.owner,
-              do: t
-            ),
-            limits,
-            opts.chunk_events,
-            Tracer.buffer_words(opts.max_buffer_memory)
-          ),
-        else: {[], 0}
+      Snapshots.take(
+        for({pid, _} = t <- targets, pid not in huge_pids, do: t),
+        limits,
+        opts.chunk_events,
+        Tracer.buffer_words(opts.max_buffer_memory)
+      )
 
     warnings =
       if unread > 0,
@@ -206,7 +232,18 @@ defmodule Otpscope.Recorder do
         ],
         else: []
 
-    {snapshots, %{plan | warnings: plan.warnings ++ warnings}}
+    warnings =
+      warnings ++
+        for {pid, mod, words} <- huge do
+          mb = Float.round(words * :erlang.system_info(:wordsize) / 1_000_000, 1)
+
+          "the state of #{inspect(pid)} (#{inspect(mod)}) is #{mb} MB: its calls are not " <>
+            "traced, its state is read every #{@read_every} ms instead, cut to the term limits"
+        end
+
+    {huge_snaps ++ snapshots,
+     %{plan | warnings: plan.warnings ++ warnings}
+     |> Map.put(:huge, for({pid, mod, _} <- huge, do: {pid, mod}))}
   end
 
   defp start_writer(opts, plan, facts, manifest, limits) do
@@ -268,6 +305,7 @@ defmodule Otpscope.Recorder do
       Trace.new(backend, tracer, spec, flags(opts), own)
       |> Trace.sample(Trace.sample_threshold(opts.sample))
 
+    trace = Enum.reduce(plan.huge, trace, fn {pid, _}, t -> Trace.keep_calls_off(t, pid) end)
     send(tracer, {:otpscope_trace, trace})
     trace = Trace.enable(trace)
 
@@ -617,6 +655,42 @@ defmodule Otpscope.Recorder do
 
   defp chosen_alive(st), do: Enum.filter(st.trace.spec, &Process.alive?/1)
 
+  defp ensure_reader(%{reader: nil} = st) do
+    o = st.opts
+    limits = {o.max_binary, o.max_list, o.max_map, o.max_tuple, o.max_depth}
+    reader = Snapshots.reader(st.tracer, limits, @read_every)
+    send(st.tracer, {:otpscope_state_reader, reader})
+    %{st | reader: reader}
+  end
+
+  defp ensure_reader(st), do: st
+
+  # How many times the reader read each process's state.
+  defp states_read(%{reader: nil}), do: %{}
+
+  defp states_read(%{reader: reader}) do
+    send(reader, {:otpscope_reads, self()})
+
+    receive do
+      {:otpscope_reads, ^reader, reads} -> reads
+    after
+      3_000 -> %{}
+    end
+  end
+
+  # Before the tracer drains: no state read after this.
+  defp stop_reader(%{reader: nil}), do: :ok
+
+  defp stop_reader(%{reader: reader}) do
+    send(reader, {:otpscope_stop_reading, self()})
+
+    receive do
+      {:otpscope_reader_stopped, ^reader} -> :ok
+    after
+      5_000 -> Process.exit(reader, :kill)
+    end
+  end
+
   @impl true
   def handle_call(:stop, _from, %{stopped: false} = st) do
     st = do_stop(st, "stop")
@@ -653,22 +727,22 @@ defmodule Otpscope.Recorder do
         1_000 -> %{}
       end
 
-    {:reply,
-     Map.merge(
-       stats,
-       %{
-         tracer: st.tracer,
-         writer: st.writer,
-         encoders: st.encoders,
-         stopped: st.stopped,
-         file: st.opts.file
-       }
-       |> Map.merge(
-         if st.opts.mode == :ring,
-           do: %{dumps: length(st.dumps), dumps_skipped: st.skipped},
-           else: %{}
-       )
-     ), st}
+    own = %{
+      tracer: st.tracer,
+      writer: st.writer,
+      encoders: st.encoders,
+      stopped: st.stopped,
+      file: st.opts.file,
+      huge_states: st.huge,
+      states_read: states_read(st)
+    }
+
+    ring =
+      if st.opts.mode == :ring,
+        do: %{dumps: length(st.dumps), dumps_skipped: st.skipped},
+        else: %{}
+
+    {:reply, stats |> Map.merge(own) |> Map.merge(ring), st}
   end
 
   @impl true
@@ -692,6 +766,23 @@ defmodule Otpscope.Recorder do
       send(st.writer, {:otpscope_sources, Callbacks.sources([mod])})
       {:noreply, %{st | trace: trace, known: MapSet.put(st.known, mod)}}
     end
+  end
+
+  # The tracer switched the call tracing of `pid` off: its state is too big
+  # to copy into trace messages (Otpscope.Tracer huge/3). Its state is read
+  # at intervals instead, cut inside the process.
+  def handle_info({:otpscope_huge_state, pid, mod, words}, %{stopped: false} = st) do
+    st = ensure_reader(%{st | trace: Trace.drop_calls(st.trace, pid)})
+    send(st.reader, {:otpscope_read, [{pid, mod}], :now})
+    mb = Float.round(words * :erlang.system_info(:wordsize) / 1_000_000, 1)
+
+    :logger.notice(
+      "otpscope: #{inspect(pid)} (#{inspect(mod)}) copies #{mb} MB of state into each " <>
+        "callback's trace message: its calls are no longer traced; its state is read " <>
+        "every #{@read_every} ms instead, cut to the term limits"
+    )
+
+    {:noreply, %{st | huge: st.huge ++ [{pid, mod}]}}
   end
 
   def handle_info({:DOWN, ref, :process, _, reason}, %{stopped: false} = st)
@@ -733,6 +824,7 @@ defmodule Otpscope.Recorder do
     Trace.disable(st.trace)
     restore_lines(st)
     Enum.each([st.tracer, st.writer | st.encoders], &Process.exit(&1, :kill))
+    if st.reader, do: Process.exit(st.reader, :kill)
     file = st.opts.file
 
     :logger.error(
@@ -748,6 +840,7 @@ defmodule Otpscope.Recorder do
 
   @impl true
   def terminate(_reason, %{stopped: false} = st) do
+    if st.reader, do: Process.exit(st.reader, :kill)
     detach_telemetry(st)
     Trace.disable(st.trace)
     restore_lines(st)
@@ -774,6 +867,7 @@ defmodule Otpscope.Recorder do
   defp do_stop(st, reason) do
     if st.timer, do: Process.cancel_timer(st.timer)
     detach_telemetry(st)
+    stop_reader(st)
     Trace.disable(st.trace)
     restore_lines(st)
     # Make sure every trace message generated so far sits in the tracer's

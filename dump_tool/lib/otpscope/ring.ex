@@ -84,6 +84,18 @@ defmodule Otpscope.Ring do
     {Enum.min(Enum.map(drops, &elem(&1, 0))), Enum.max(Enum.map(drops, &elem(&1, 1)))}
   end
 
+  @doc """
+  The time to judge the window by when `e` is pushed: the latest event
+  time seen, its own last event's when it has events (monotonic ns).
+  """
+  def newest(r, e) do
+    case :queue.peek_r(r.chunks) do
+      {:value, last} when e.n == 0 -> last.t1
+      {:value, last} -> max(last.t1, e.t1)
+      :empty -> if e.n > 0, do: e.t1, else: :erlang.monotonic_time(:nanosecond)
+    end
+  end
+
   @doc "Adds an entry (newest) and evicts what fell out of the window at `now` (monotonic ns)."
   def push(r, e, now) do
     evict(

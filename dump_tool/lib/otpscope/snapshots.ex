@@ -19,6 +19,7 @@ defmodule Otpscope.Snapshots do
   alias Otpscope.{Callbacks, Truncate}
 
   @per_process_ms 100
+  @read_timeout_ms 2_000
   @budget_ms 1_000
 
   @doc """
@@ -111,5 +112,129 @@ defmodule Otpscope.Snapshots do
     {:ok, :sys.get_state(pid, timeout)}
   catch
     :exit, _ -> :error
+  end
+
+  @doc """
+  Starts the state reader of a recording, linked to the caller: the
+  process that reads, every `interval` ms, the states of the processes
+  whose callbacks are no longer traced because their states are too big
+  (Otpscope.Tracer), and sends each to `tracer` as a state event
+  (`{:otpscope_state, pid, {module, :get_state, 1}, cut, timestamp}`,
+  docs/FORMAT.md kind 12). Targets come as `{:otpscope_read, [{pid,
+  module}], :now | :later}` (read at once, or first at the next
+  interval); a target that exits is forgotten.
+
+  A state is cut inside the process that holds it (read_cut/3), so only
+  the cut (bounded by the term limits) is ever copied: :sys.get_state/2
+  would copy the whole state into the reader first, which is what tracing
+  the callbacks did. One process at a time, each within @read_timeout_ms.
+  `{:otpscope_reads, from}` answers `{:otpscope_reads, reader, %{pid =>
+  reads}}`.
+  """
+  def reader(tracer, limits, interval) do
+    for mod <- [Truncate, :sys], do: {:module, ^mod} = Code.ensure_loaded(mod)
+    parent = self()
+
+    spawn_link(fn ->
+      # a timer, not `receive ... after`: a message (info/0 asking how many
+      # reads) would start that wait again
+      Process.send_after(self(), :otpscope_read_all, interval)
+
+      read_loop(%{
+        tracer: tracer,
+        limits: limits,
+        interval: interval,
+        parent: parent,
+        targets: %{},
+        reads: %{}
+      })
+    end)
+  end
+
+  defp read_loop(st) do
+    receive do
+      {:otpscope_read, targets, when_} ->
+        fresh = for {pid, mod} <- targets, not is_map_key(st.targets, pid), do: {pid, mod}
+
+        # `:now`: the first state after the switch; then at intervals
+        st = if when_ == :now, do: read_all(fresh, st), else: st
+        for {pid, _} <- fresh, do: Process.monitor(pid)
+        read_loop(%{st | targets: Map.merge(st.targets, Map.new(fresh))})
+
+      {:DOWN, _, :process, pid, _} ->
+        read_loop(%{st | targets: Map.delete(st.targets, pid)})
+
+      {:otpscope_stop_reading, from} ->
+        send(from, {:otpscope_reader_stopped, self()})
+
+      {:otpscope_reads, from} ->
+        send(from, {:otpscope_reads, self(), st.reads})
+        read_loop(st)
+
+      :otpscope_read_all ->
+        st = read_all(Map.to_list(st.targets), st)
+        Process.send_after(self(), :otpscope_read_all, st.interval)
+        read_loop(st)
+
+      # a reply that came after its timeout
+      _late ->
+        read_loop(st)
+    end
+  end
+
+  # A process busy for a while only delays the reader (its late reply is
+  # dropped), so it waits longer than at start, where the budget is shared.
+  defp read_all(targets, st) do
+    Enum.reduce(targets, st, fn {pid, mod}, st ->
+      case read_cut(pid, st.limits, @read_timeout_ms) do
+        {:ok, cut, _words} ->
+          ts = {:erlang.monotonic_time(:nanosecond), :erlang.unique_integer([:monotonic])}
+          send(st.tracer, {:otpscope_state, pid, {mod, :get_state, 1}, cut, ts})
+          %{st | reads: Map.update(st.reads, pid, 1, &(&1 + 1))}
+
+        :error ->
+          st
+      end
+    end)
+  end
+
+  @doc """
+  The state of the gen_server or gen_statem `pid` (gen_statem: `{state,
+  data}`), cut to `limits` inside that process: its :sys.replace_state
+  function cuts the state and throws the cut, which leaves the state as it
+  was and brings back only the cut. `{:ok, cut, words}` (`words`: the
+  whole state's flat size) or `:error` (busy past `timeout` ms, gone, or
+  not a gen process).
+  """
+  def read_cut(pid, limits, timeout) do
+    :sys.replace_state(
+      pid,
+      fn state ->
+        throw({:otpscope_cut, elem(Truncate.cut(state, limits), 0), :erts_debug.flat_size(state)})
+      end,
+      timeout
+    )
+
+    :error
+  catch
+    :error, {:callback_failed, _, {:throw, {:otpscope_cut, cut, words}}} -> {:ok, cut, words}
+    _, _ -> :error
+  end
+
+  @doc """
+  The targets (`{pid, module}`) whose state is bigger than `huge_words`,
+  each with its state at start read as read_cut/3 does: `{huge,
+  snapshots}`. Only processes whose heap is that big are asked.
+  """
+  def huge(targets, limits, huge_words) do
+    for {pid, mod} <- targets,
+        heap_words(pid) > huge_words,
+        {:ok, cut, words} <- [read_cut(pid, limits, @per_process_ms)],
+        words > huge_words,
+        reduce: {[], []} do
+      {huge, snaps} ->
+        ts = {:erlang.monotonic_time(:nanosecond), :erlang.unique_integer([:monotonic])}
+        {huge ++ [{pid, mod, words}], snaps ++ [{:otpscope_state, pid, mod, cut, ts}]}
+    end
   end
 end

@@ -13,7 +13,18 @@ defmodule Otpscope.Trace do
   # The :trace module is called through apply/3 so this compiles without
   # warnings on OTP 25/26, where it does not exist.
 
-  defstruct [:backend, :session, :tracer, :spec, :flags, patterns: [], exclude: [], sample: nil]
+  defstruct [
+    :backend,
+    :session,
+    :tracer,
+    :spec,
+    :flags,
+    patterns: [],
+    exclude: [],
+    sample: nil,
+    # processes whose calls are no longer traced (huge GenServer states)
+    no_call: MapSet.new()
+  ]
 
   @doc "`:session` on OTP 27+ (the :trace module exists), else `:legacy`."
   def backend do
@@ -114,6 +125,23 @@ defmodule Otpscope.Trace do
   @doc "Removes the flags of one process (a new one outside the sample)."
   def forget(%__MODULE__{} = t, pid), do: flag(t, pid, false)
 
+  @doc """
+  Stops tracing the calls of one process (its other flags stay), also
+  across suspend/1 and resume/1 once the struct that resumes has it
+  (keep_calls_off/2): a flag of that process alone, so no trace pattern
+  changes (a pattern change waits for every scheduler to pass a code
+  barrier, which under load took ~55 s). It waits for the process's
+  locks (28 s once, under load, while it copied 16 MB states), so the
+  tracer leaves it to the controller.
+  """
+  def drop_calls(%__MODULE__{} = t, pid) do
+    flag(%{t | flags: [:call]}, pid, false)
+    keep_calls_off(t, pid)
+  end
+
+  @doc "Marks `pid` as one whose calls resume/1 must not trace again."
+  def keep_calls_off(%__MODULE__{} = t, pid), do: %{t | no_call: MapSet.put(t.no_call, pid)}
+
   @doc "Switches the process flags on."
   def enable(%__MODULE__{} = t) do
     set_processes(t, true)
@@ -183,7 +211,11 @@ defmodule Otpscope.Trace do
         do: Enum.filter(pids, &Otpscope.Tracer.in_sample?(&1, t.sample)),
         else: pids
 
-    Enum.each(pids, &flag(t, &1, on?))
+    Enum.each(pids, fn pid ->
+      if on? and MapSet.member?(t.no_call, pid),
+        do: flag(%{t | flags: t.flags -- [:call]}, pid, on?),
+        else: flag(t, pid, on?)
+    end)
   end
 
   defp ours?(t, pid) do

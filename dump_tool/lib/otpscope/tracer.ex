@@ -58,7 +58,7 @@ defmodule Otpscope.Tracer do
     # tracer wait for the code server, which competes with the traced
     # processes for the CPU. Measured on a flood of 16 KB messages: ~200 ms
     # during which 6 000-8 000 trace messages (100-130 MB) queued unseen.
-    for mod <- [Chunk, Otpscope.Truncate, Trace, :erts_debug],
+    for mod <- [Chunk, Otpscope.Truncate, Trace, Otpscope.Callbacks, Otpscope.Facts, :erts_debug],
         do: {:module, ^mod} = Code.ensure_loaded(mod)
 
     :proc_lib.spawn_opt(__MODULE__, :init, [opts], [
@@ -71,6 +71,13 @@ defmodule Otpscope.Tracer do
   @doc "Words one buffer may hold before it is handed over: an eighth of `max_buffer_memory`."
   def buffer_words(max_buffer_memory),
     do: max(div(max_buffer_memory, 8 * :erlang.system_info(:wordsize)), 1)
+
+  @doc """
+  Words of a state too big to trace in callback messages: a sixteenth of
+  `max_mailbox_memory` (at least 512 KB). See huge/3.
+  """
+  def huge_words(max_mailbox_memory),
+    do: max(div(max_mailbox_memory, 16 * :erlang.system_info(:wordsize)), @collect_words)
 
   def init(opts) do
     Process.flag(:trap_exit, false)
@@ -121,6 +128,12 @@ defmodule Otpscope.Tracer do
       small_words: 1,
       big_mods: %{},
       skip_big: false,
+      # Huge states (see huge/3): a callback message over this many words
+      # switches its process's call tracing off; the process that reads
+      # such states instead (its system messages are not events of the
+      # recording).
+      huge_words: huge_words(Map.get(opts, :max_mailbox_memory) || opts.max_buffer_memory),
+      state_reader: nil,
       # effective marks: the configured ones, scaled down for big messages
       high: opts.high_water,
       low: opts.low_water,
@@ -162,6 +175,7 @@ defmodule Otpscope.Tracer do
 
         cond do
           s.sample != nil and not sampled?(msg, s) -> loop(buf, n, w, s)
+          s.state_reader != nil and reading?(msg, s.state_reader) -> loop(buf, n, w, s)
           s.skip_big and big?(msg, s.big_mods) -> skip_big(msg, buf, n, w, s)
           true -> admit(msg, buf, n, w, s)
         end
@@ -234,10 +248,62 @@ defmodule Otpscope.Tracer do
   # the checks are the only messages measured).
   defp measure(msg, s) do
     case :erts_debug.flat_size(msg) do
-      size when size > @big_words -> sample(size, big_module(msg, s))
+      size when size > @big_words -> sample(size, big_module(msg, huge(msg, size, s)))
       size -> sample(size, s)
     end
   end
+
+  # Huge GenServer states are cut at the source. The runtime copies a
+  # callback's arguments and return value (its state, before and after)
+  # into the trace message before the tracer sees it: with a 16 MB state,
+  # 25-30 such messages queued held ~480 MB whatever the tracer then did.
+  # So the first callback message over `huge_words` (a sixteenth of
+  # `max_mailbox_memory`) from a process has the controller switch that
+  # process's call tracing off (not here: that waits for the process's
+  # locks, and the tracer must keep shedding meanwhile) and read its state
+  # at intervals instead, cut inside the process
+  # (Otpscope.Snapshots.reader/3), so no whole state is copied again. What
+  # is generated until then is shed as any big message (its module is a
+  # big one now). Per process, not per module: the module's processes
+  # with small states stay traced.
+  defp huge(msg, size, s) do
+    pid = elem(msg, 1)
+
+    case callback_module(msg) do
+      m when size > s.huge_words and m != nil and s.trace != nil ->
+        if MapSet.member?(s.known_modules, m) and not MapSet.member?(s.trace.no_call, pid) do
+          send(s.controller, {:otpscope_huge_state, pid, m, size})
+          %{s | trace: Trace.keep_calls_off(s.trace, pid)}
+        else
+          s
+        end
+
+      _ ->
+        s
+    end
+  end
+
+  defp callback_module({:trace_ts, _, tag, {m, _, _}, _, _})
+       when tag in [:return_from, :exception_from],
+       do: m
+
+  defp callback_module({:trace_ts, _, :call, {m, _, _}, _}), do: m
+  defp callback_module(_msg), do: nil
+
+  # The state reader's system message to a process and the process's reply
+  # (sent to an alias of the reader on OTP 24+, so known by its shape:
+  # Otpscope.Snapshots.read_cut/3).
+  defp reading?({:trace_ts, _, :receive, {:system, {reader, _}, _}, _}, reader), do: true
+  defp reading?({:trace_ts, _, :send, _, reader, _}, reader), do: true
+
+  defp reading?(
+         {:trace_ts, _, :send,
+          {_, {:error, {:callback_failed, _, {:throw, {:otpscope_cut, _, _}}}}}, _, _},
+         _reader
+       ),
+       do: true
+
+  defp reading?(_msg, _reader), do: false
 
   defp skip_big(msg, buf, n, w, s) do
     t = ts(msg)
@@ -302,6 +368,9 @@ defmodule Otpscope.Tracer do
 
     case :erts_debug.flat_size(msg) do
       size when size > @big_words ->
+        # its module and process are read from the message as it came
+        # (a cut one is a row: Chunk.precut/2)
+        s = big_module(msg, huge(msg, size, s))
         msg = Chunk.precut(msg, s.limits)
         # the original is garbage now; a huge one is freed at once rather
         # than at the next collection, when many more may have piled up
@@ -311,7 +380,7 @@ defmodule Otpscope.Tracer do
         # A big message takes long to cut while the mailbox fills with more
         # of its kind: measure it and look at the mailbox now rather than
         # 256 messages later (a fraction of the cut's cost).
-        s = sample(size, big_module(msg, s))
+        s = sample(size, s)
 
         case judge(s) do
           {:shed, s} -> shed_next(buf, n + 1, w, s)
@@ -642,6 +711,12 @@ defmodule Otpscope.Tracer do
   end
 
   defp control({:otpscope_trace, trace}, buf, n, w, s), do: loop(buf, n, w, %{s | trace: trace})
+
+  defp control({:otpscope_state_reader, pid}, buf, n, w, s),
+    do: loop(buf, n, w, %{s | state_reader: pid})
+
+  # A state read by the state reader: an event like the trace messages.
+  defp control({:otpscope_state, _, _, _, _} = msg, buf, n, w, s), do: admit(msg, buf, n, w, s)
 
   defp control({:otpscope_stop, from, stop_info}, buf, n, w, s) do
     # The recording ends, so the writer may take the few buffers the drain

@@ -249,7 +249,10 @@ defmodule Otpscope.Writer do
 
   defp write_chunk(chunk, %{ring: %Ring{} = ring} = s) do
     e = Ring.entry(chunk, s.limits)
-    ring = ring |> Ring.push(e, :erlang.monotonic_time(:nanosecond)) |> Ring.collect()
+    # The window is judged by the newest event's time, not by the writer's
+    # clock: a writer that lags (a loaded machine) would otherwise evict
+    # chunks still inside the window of a dump asked for before.
+    ring = ring |> Ring.push(e, Ring.newest(ring, e)) |> Ring.collect()
     {:ok, %{s | ring: ring, seq: s.seq + 1, written: s.written + chunk.n, bytes: ring.bytes}}
   end
 

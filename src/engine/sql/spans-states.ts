@@ -61,7 +61,9 @@ ORDER BY s.call_seq`;
  * state (or the process's exit) replaced it, so "the state at t" is a range
  * predicate. `origin` says what the state followed from, so no view has to
  * guess from the callback name (init's `message` is its argument, not a
- * message it handled).
+ * message it handled). A state the recorder read (`get_state`) was read at
+ * start, or later at intervals (`sampled`, a `state` event whose function is
+ * `get_state/1`: a process whose state was too big to trace its callbacks).
  */
 export const BUILD_STATES = `
 CREATE OR REPLACE TABLE states AS
@@ -71,6 +73,7 @@ WITH b AS (
 SELECT b.pid, b.ts, b.seq, b.callback, b.message, b.state, b.state_size, b.node,
        sp.call_seq, m.recv_seq, m.send_seq,
        CASE
+         WHEN b.callback = 'get_state' AND ends_with(rs.mfa, '.get_state/1') THEN 'sampled'
          WHEN b.callback = 'get_state' THEN 'read_at_start'
          WHEN b.callback = 'init' THEN 'initial'
          WHEN m.recv_seq IS NOT NULL THEN 'message'
@@ -87,6 +90,7 @@ FROM b
 LEFT JOIN spans sp ON sp.end_seq = b.seq
 LEFT JOIN messages m ON m.consumed_seq = sp.call_seq
 LEFT JOIN processes p ON p.node = b.node AND p.pid = b.pid
+LEFT JOIN (SELECT seq, mfa FROM events WHERE kind = 'state') rs ON rs.seq = b.seq
 ORDER BY b.seq`;
 
 /** `state_changes`: structural differences between consecutive states of a process, computed at ingest. */
