@@ -7,6 +7,7 @@ import { openNativeConnection } from '../engine/duckdb/native-node';
 import { PARAM_MACRO } from '../engine/sql/anomalies';
 import { CREATE_AT_MACROS } from '../engine/sql/system-at';
 import { CREATE_CAUSAL_MACROS } from '../engine/sql/causality';
+import { DURATION_MACROS } from '../engine/analyses/duration';
 import { CliError } from './load-files';
 
 /** The tables of docs/SCHEMA.md that `export` writes (enough to run every macro natively on the Parquet files). */
@@ -82,6 +83,7 @@ export function loadSql(): string {
   const views = EXPORT_TABLES.map((t) => `CREATE OR REPLACE VIEW ${t} AS SELECT * FROM read_parquet('${t}/**/*.parquet', hive_partitioning = false);`);
   return `-- otpscope export: run from this folder, e.g. \`duckdb -c ".read load.sql" -c "SELECT * FROM anomalies"\`\n${views.join('\n')}\n${[
     PARAM_MACRO,
+    ...DURATION_MACROS,
     ...CREATE_AT_MACROS,
     ...CREATE_CAUSAL_MACROS,
   ]

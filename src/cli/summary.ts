@@ -1,6 +1,8 @@
 import { monotonicText } from '../engine/clock';
 import type { Engine, LoadReport } from '../engine/engine';
 import { overview } from '../engine/views/overview';
+import { at } from '../engine/views/report';
+import { formatDuration } from '../engine/analyses/duration';
 
 /** What an archive holds, in a few lines: the Overview view's answer (src/engine/views/overview.ts) as text. */
 export async function summarize(engine: Engine, report: LoadReport): Promise<string> {
@@ -8,9 +10,9 @@ export async function summarize(engine: Engine, report: LoadReport): Promise<str
   const lines: string[] = [];
   for (const s of report.sources) lines.push(`source ${s.name}: ${s.kind}, node ${s.node || '?'}, ${s.events} events`);
   const { t0, t1 } = o.totals;
-  const spanMs = t0 === null || t1 === null ? 0 : Number(t1 - t0) / 1e6;
+  const span = t0 === null || t1 === null ? 0n : t1 - t0;
   const from = t0 === null ? '' : ` from ${monotonicText(t0) ?? new Date(Number(t0 / 1000000n)).toISOString()}`;
-  lines.push(`events: ${o.totals.events}, span: ${spanMs.toFixed(3)} ms${from}`);
+  lines.push(`events: ${o.totals.events}, span: ${formatDuration(span)}${from}`);
   lines.push(`processes: ${o.totals.processes}, messages: ${o.totals.messages}, calls: ${o.totals.calls}, states: ${o.totals.states}`);
   for (const n of o.nodes) lines.push(`node ${n.node}: ${n.processes} processes, ${n.events} events`);
   lines.push('events by kind:');
@@ -24,8 +26,9 @@ export async function summarize(engine: Engine, report: LoadReport): Promise<str
   const total = o.anomalies.total;
   lines.push(`anomalies: ${total}${total > 0 ? ' (most severe first)' : ''}`);
   for (const a of o.anomalies.rows) {
-    const at = a.ts === null || t0 === null ? '' : `+${(Number(a.ts - t0) / 1e6).toFixed(3)} ms`;
-    lines.push(`  ${a.severity.padEnd(8)} ${a.kind.padEnd(15)} ${(a.pid ?? '').padEnd(12)} ${at.padStart(13)}  #${a.seq ?? ''}  ${a.summary.slice(0, 100)}`);
+    lines.push(
+      `  ${a.severity.padEnd(8)} ${a.kind.padEnd(15)} ${(a.pid ?? '').padEnd(12)} ${at(a.ts, t0).padStart(13)}  #${a.seq ?? ''}  ${a.summary.slice(0, 100)}`,
+    );
   }
   return lines.join('\n');
 }

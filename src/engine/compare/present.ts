@@ -1,8 +1,9 @@
 import type { CompareTables } from '../views/compare';
+import { formatDuration } from '../analyses/duration';
 
 /**
  * The compare tables as people read them: one section per table, each cell
- * text (`6 → 6`, `0.010 ms → 44.7 ms`). `otpscope compare` prints these and
+ * text (`6 → 6`, `10 µs → 44.7 ms`). `otpscope compare` prints these and
  * the compare view renders them, so the terminal and the page show the same
  * cells; evidence stays as event numbers (`a`/`b`) the view turns into links.
  */
@@ -15,10 +16,9 @@ export interface CompareSection {
   rows: { cells: string[]; a: number | null; b: number | null }[];
 }
 
+/** A latency as every view writes durations (src/engine/analyses/duration.ts), or "—" when there is none. */
 export function ms(ns: number | null): string {
-  if (ns === null) return '—';
-  const v = ns / 1e6;
-  return `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3)} ms`;
+  return ns === null ? '—' : formatDuration(ns);
 }
 
 const pair = (a: string | number | null, b: string | number | null) => `${a ?? '—'} → ${b ?? '—'}`;

@@ -81,7 +81,8 @@ async function crashes(sql: Sql, limit: number) {
 }
 
 /** `+11.228 ms` from the first event: an instant, to the microsecond (durations are written as people write them, `formatDuration`). */
-const at = (ts: bigint | null, t0: bigint | null): string => (ts === null || t0 === null ? '' : `+${(Number(ts - t0) / 1e6).toFixed(3)} ms`);
+/** An instant as an offset from the trace's start (`+11.228 ms`), as the report and `otpscope summary` print it. */
+export const at = (ts: bigint | null, t0: bigint | null): string => (ts === null || t0 === null ? '' : `+${(Number(ts - t0) / 1e6).toFixed(3)} ms`);
 const count = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
 const shown = (n: number, total: number) => (total > n ? `the first ${n} of ${total}` : String(total));
 
