@@ -211,6 +211,8 @@ test('? lists the shortcuts in every view (the timeline its own), and WASD moves
   try {
     for (const p of PANELS) {
       await openPanel(page, p);
+      // The timeline answers ? itself once it is on screen (its panel can show before the component has mounted).
+      if (p === 'timeline') await page.getByTestId('timeline-help-button').waitFor();
       await page.locator('body').click({ position: { x: 5, y: 5 } }); // focus outside any text field
       await page.keyboard.press('?');
       if (p === 'timeline') {
