@@ -39,6 +39,16 @@ const WHO = `who AS (SELECT node, pid, coalesce(name, module, CASE WHEN initial_
   name, module, exit_reason, exited_at FROM processes)`;
 
 /**
+ * The slow rule of slow_callback and slow_call, over a `st` of (n, med, mad) per key: at least the floor, and either
+ * too few samples to judge or more than k scaled MADs above the median.
+ */
+const slowOutlier = (duration: string, floorParam: string) =>
+  `${duration} >= param('${floorParam}') * 1e6
+  AND (st.n < param('slow_min_samples') OR ${duration} > st.med + param('slow_mad_k') * 1.4826 * st.mad)`;
+/** " took 41.6 ms (median 1.15 ms over 12)" for the same `st`. */
+const tookAgainstMedian = (duration: string) => `' took ' || duration_text(${duration}) || ' (median ' || duration_text(st.med) || ' over ' || st.n || ')'`;
+
+/**
  * One statement per kind, each adding its rows (kind, severity, node, pid, ts, seq, summary, evidence: the events
  * that justify it) to \`anomalies_all\`, so each is timed on its own in the load's steps and can be run and tested
  * alone. docs/SCHEMA.md "anomalies" states each rule.
@@ -131,11 +141,10 @@ cb AS (
 ),
 cb_stats AS (SELECT mfa, count(*) AS n, median(duration_ns) AS med, mad(duration_ns) AS mad FROM cb GROUP BY mfa)
 SELECT 'slow_callback' AS kind, 'warning' AS severity, c.node, c.pid, c.started_at AS ts, c.call_seq AS seq,
-       c.mfa || ' took ' || duration_text(c.duration_ns) || ' (median ' || duration_text(st.med) || ' over ' || st.n || ')' AS summary,
+       c.mfa || ${tookAgainstMedian('c.duration_ns')} AS summary,
        [c.call_seq, c.end_seq] AS evidence
 FROM cb c JOIN cb_stats st USING (mfa)
-WHERE c.duration_ns >= param('slow_callback_floor_ms') * 1e6
-  AND (st.n < param('slow_min_samples') OR c.duration_ns > st.med + param('slow_mad_k') * 1.4826 * st.mad)`,
+WHERE ${slowOutlier('c.duration_ns', 'slow_callback_floor_ms')}`,
   },
   {
     kind: 'slow_call',
@@ -150,11 +159,10 @@ ck AS (
 ),
 ck_stats AS (SELECT key, count(*) AS n, median(latency_ns) AS med, mad(latency_ns) AS mad FROM ck GROUP BY key)
 SELECT 'slow_call' AS kind, 'warning' AS severity, c.caller_node AS node, c.caller_pid AS pid, c.sent_at AS ts, c.call_seq AS seq,
-       'call ' || c.key || ' took ' || duration_text(c.latency_ns) || ' (median ' || duration_text(st.med) || ' over ' || st.n || ')' AS summary,
+       'call ' || c.key || ${tookAgainstMedian('c.latency_ns')} AS summary,
        list_filter([c.call_seq, c.request_recv_seq, c.reply_seq, c.reply_recv_seq], x -> x IS NOT NULL) AS evidence
 FROM ck c JOIN ck_stats st USING (key)
-WHERE c.latency_ns >= param('slow_call_floor_ms') * 1e6
-  AND (st.n < param('slow_min_samples') OR c.latency_ns > st.med + param('slow_mad_k') * 1.4826 * st.mad)`,
+WHERE ${slowOutlier('c.latency_ns', 'slow_call_floor_ms')}`,
   },
   {
     kind: 'call_timeout',
