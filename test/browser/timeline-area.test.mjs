@@ -62,6 +62,10 @@ test("shift+drag lists the area's call slices and messages as the engine returns
   await page.mouse.up();
   await page.keyboard.up('Shift');
   await page.getByTestId('timeline-area-slices-row').first().waitFor({ timeout: 60_000 });
+  // The panel is docked below the lanes: it covers neither the lane names nor the selected area.
+  const panel = await page.getByTestId('timeline-summary').boundingBox();
+  const lanesBox = await page.getByTestId('timeline-canvas').boundingBox();
+  assert.ok(panel.y >= lanesBox.y + lanesBox.height - 1, `panel top ${panel.y} below the lanes (bottom ${lanesBox.y + lanesBox.height})`);
 
   // What the engine returns for the area the timeline asked about.
   const q = await page.evaluate(() => window.__otpscopeTimeline.area());

@@ -116,6 +116,7 @@ test('a lane dragged by its name moves within its group; the order is in the URL
   // The demo's application group: WorkerB <0.138.0> above WorkerA <0.139.0>.
   const laneTop = (pid) => page.evaluate((p) => window.__otpscopeTimeline.laneTop('nonode@nohost', p), pid);
   await page.waitForFunction(() => window.__otpscopeTimeline.laneTop('nonode@nohost', '<0.139.0>') !== null);
+  assert.ok(await page.getByTestId('timeline-scroll-thumb').isHidden(), 'every lane fits: no scrollbar thumb');
   const b0 = await laneTop('<0.138.0>');
   const a0 = await laneTop('<0.139.0>');
   assert.ok(b0 < a0, `WorkerB (${b0}) starts above WorkerA (${a0})`);
@@ -145,5 +146,33 @@ test('a lane dragged by its name moves within its group; the order is in the URL
   await dragName(page, box, a1 + 15, b1 + 25);
   await waitAbove(page, '<0.138.0>', '<0.139.0>');
   await page.screenshot({ path: `${screenshotDir}/timeline-lanes-moved-1440-light.png` });
+  await page.close();
+});
+
+test('a lane held at the bottom edge scrolls the lanes and lands below lanes that were out of view', async () => {
+  const page = await context.newPage();
+  await openTimeline(page, { bundled: true, hash: '#fold=' });
+  const { height } = await page.evaluate(() => window.__otpscopeTimeline.size());
+  const lanes = await shownLanes(page);
+  const hidden = lanes.find((l) => l.y + 15 > height);
+  assert.ok(hidden, 'a lane below the fold');
+  const mover = lanes.find((l) => l.group === hidden.group && l.y >= 24 && l.y + 30 <= height);
+  assert.ok(mover, `a lane of group ${hidden.group} in view`);
+  const top = (l) => page.evaluate(({ node, pid }) => window.__otpscopeTimeline.laneTop(node, pid), l);
+
+  const box = await page.getByTestId('timeline-canvas').boundingBox();
+  await page.mouse.move(box.x + 60, box.y + mover.y + 15);
+  await page.mouse.down();
+  await page.mouse.move(box.x + 60, box.y + height - 4, { steps: 6 });
+  // Held still near the edge, the lanes scroll on their own until the hidden lane is in view.
+  await page.waitForFunction(({ l, h }) => window.__otpscopeTimeline.laneTop(l.node, l.pid) + 30 <= h, { l: hidden, h: height }, { timeout: 60_000 });
+  await page.mouse.up();
+  await page.waitForFunction(({ m, l }) => window.__otpscopeTimeline.laneTop(m.node, m.pid) > window.__otpscopeTimeline.laneTop(l.node, l.pid), {
+    m: mover,
+    l: hidden,
+  });
+  assert.ok((await top(lanes[0])) < lanes[0].y, 'the lanes scrolled');
+  const order = await page.evaluate(() => new URLSearchParams(location.hash.slice(1)).get('order')?.split('\n') ?? []);
+  assert.ok(order.indexOf(`${mover.node}|${mover.pid}`) > order.indexOf(`${hidden.node}|${hidden.pid}`), 'the URL keeps the new order');
   await page.close();
 });

@@ -16,7 +16,7 @@ import {
 } from '../../src/ui/views/timeline/viewport';
 import { keyCommand, keyStep } from '../../src/ui/views/timeline/keyboard';
 import { TileScheduler, planTile, tileFits, type TileRequest } from '../../src/ui/views/timeline/tile-scheduler';
-import { gestureAt, laneDrop, lanesInArea } from '../../src/ui/views/timeline/pointer';
+import { EDGE_PX, edgeScrollStep, gestureAt, laneDrop, lanesInArea } from '../../src/ui/views/timeline/pointer';
 import { MESSAGE_COLUMNS, eventOfMessage, sortRows } from '../../src/ui/views/timeline/area-table';
 import { encodeHash, parseHash } from '../../src/ui/lib/hash-state';
 import type { AreaMessage, Lane } from '../../src/engine/views/timeline';
@@ -74,7 +74,7 @@ describe('viewport', () => {
 describe('the lanes scrollbar and the sign below', () => {
   test('the thumb is proportional, moves with the scroll, and dragging it by the free room scrolls to the end', () => {
     const h = 400 + RULER_H; // 400 px of lanes
-    expect(scrollThumb(0, 300, h)).toEqual({ top: 0, size: 400 }); // everything fits
+    expect(scrollThumb(0, 300, h)).toEqual({ top: 0, size: 0 }); // everything fits: no thumb
     const t = scrollThumb(0, 1592, h);
     expect(t).toEqual({ top: 0, size: 100 });
     expect(scrollThumb(1200, 1592, h)).toEqual({ top: 300, size: 100 });
@@ -213,6 +213,20 @@ describe('pointer and lane order', () => {
     expect(new URLSearchParams(text).get('order')).toBe('n|<0.3.0>\nn|<0.1.0>');
     expect(parseHash(text).order).toEqual(order);
     expect(new URLSearchParams(encodeHash({ ...h, order: [] })).has('order')).toBe(false);
+  });
+});
+
+describe('a lane dragged near an edge', () => {
+  test('scrolls up near the top, down near the bottom, faster the nearer (and past) the edge, not in the middle', () => {
+    const h = 600;
+    expect(edgeScrollStep(300, h)).toBe(0);
+    expect(edgeScrollStep(RULER_H + EDGE_PX, h)).toBe(0);
+    expect(edgeScrollStep(h - EDGE_PX, h)).toBe(0);
+    expect(edgeScrollStep(RULER_H + 2, h)).toBeLessThan(0);
+    expect(edgeScrollStep(h - 2, h)).toBeGreaterThan(0);
+    expect(edgeScrollStep(h - 2, h)).toBeGreaterThan(edgeScrollStep(h - EDGE_PX + 4, h));
+    expect(edgeScrollStep(h + 50, h)).toBe(edgeScrollStep(h, h)); // past the edge (pointer captured): the fastest
+    expect(edgeScrollStep(-40, h)).toBe(-edgeScrollStep(h + 50, h));
   });
 });
 

@@ -67,6 +67,22 @@ export function laneDrop(layout: Layout, lane: number, yBody: number): LaneDrop 
   return { group: own.group, before: -1, y: last.y + last.h };
 }
 
+/** How near the body's top or bottom edge (px) a dragged lane scrolls the lanes, and the fastest step (px per frame). */
+export const EDGE_PX = 28;
+const EDGE_STEP = 14;
+
+/**
+ * The scroll step (px per frame; negative: up) for a lane dragged to canvas y `y`: zero in the middle, growing
+ * as the pointer nears (or passes) the body's top edge (below the ruler) or the canvas's bottom edge.
+ */
+export function edgeScrollStep(y: number, height: number): number {
+  const top = y - RULER_H;
+  const bottom = height - y;
+  if (top < EDGE_PX) return -Math.ceil((EDGE_STEP * Math.min(EDGE_PX, EDGE_PX - top)) / EDGE_PX);
+  if (bottom < EDGE_PX) return Math.ceil((EDGE_STEP * Math.min(EDGE_PX, EDGE_PX - bottom)) / EDGE_PX);
+  return 0;
+}
+
 export interface Selection {
   seq: number;
   /** ns since the trace start. */

@@ -51,11 +51,11 @@ export function zoomViewAt(view: View, factor: number, px: number | null, width:
 /** Width of the lanes' scrollbar, right of the canvas. */
 export const SCROLLBAR_W = 12;
 
-/** The scrollbar's thumb (px from the track's top, and its height) for a scroll position. */
+/** The scrollbar's thumb (px from the track's top, and its height) for a scroll position; size 0 (no thumb) when every lane fits. */
 export function scrollThumb(scrollY: number, contentHeight: number, height: number): { top: number; size: number } {
   const h = bodyHeight(height);
   const max = maxScroll(contentHeight, height);
-  if (max <= 0 || h <= 0) return { top: 0, size: Math.max(0, h) };
+  if (max <= 0 || h <= 0) return { top: 0, size: 0 };
   const size = Math.max(24, Math.min(h, (h * h) / (contentHeight + 8)));
   return { top: ((h - size) * Math.min(scrollY, max)) / max, size };
 }
