@@ -105,3 +105,25 @@ test('compare view: the same tables as the CLI, evidence in A and B, corrected m
   await again.getByTestId('compare-wanted').filter({ hasText: 'compare-after.zip' }).waitFor({ timeout: 60_000 });
   await again.close();
 });
+
+test('two recordings chosen on the first screen: A loads as the timeline, B in the compare view', async () => {
+  const a = fixture('scenarios/compare-before.zip');
+  const b = fixture('scenarios/compare-after.zip');
+  const page = await context.newPage();
+  await page.goto(site.origin + '/');
+  await page.getByTestId('compare-two').locator('summary').click();
+  const start = page.getByTestId('compare-start');
+  assert.ok(await start.isDisabled(), 'nothing to compare before both are chosen');
+  await page.getByTestId('compare-input-a').setInputFiles(a);
+  assert.ok(await start.isDisabled(), 'B is still missing');
+  await page.getByTestId('compare-input-b').setInputFiles(b);
+  await page.getByTestId('compare-drop-b').filter({ hasText: 'compare-after.zip' }).waitFor();
+  await page.screenshot({ path: `${screenshotDir}/compare-two-first-screen.png` });
+  await start.click();
+  await page.getByTestId('compare-table-calls').waitFor({ timeout: 180_000 });
+  assert.match(await page.getByTestId('compare').locator('header').innerText(), /A\s+compare-before\.zip/);
+  assert.equal(await page.getByTestId('compare-b-name').innerText(), 'compare-after.zip');
+  assert.match(await page.getByTestId('compare-table-calls').innerText(), /Scn\.Price/);
+  await page.waitForFunction(() => /[#&]b=compare-after\.zip/.test(location.hash) && /[#&]p=compare/.test(location.hash));
+  await page.close();
+});

@@ -87,6 +87,8 @@ export class Session {
   compareWith = $state<string | null>(null);
   /** The B a link named (`#b=`), until it is loaded. */
   compareWanted = $state<string | null>(null);
+  /** Files chosen as recording B on the first screen, for the compare view to load once A is in. */
+  compareFiles = $state.raw<File[] | null>(null);
 
   /**
    * A request to the timeline to zoom to the selection ("Show in the
