@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { tableFromIPC, Type, type Data } from 'apache-arrow';
 import type { Cell, QueryResult } from '../result';
 import type { EngineConnection } from './connection';
-import type { NativeRequest, NativeResponse, NativeWorkerData } from './native-protocol';
+import type { NativeColumn, NativeRequest, NativeResponse, NativeWorkerData } from './native-protocol';
 import { startupSql, type OpenOptions } from './types';
 
 export interface NativeOptions extends OpenOptions {
@@ -58,11 +59,11 @@ export async function openNativeConnection(options: NativeOptions = {}): Promise
   let nextId = 1;
   /** Errors of requests nobody waited for (inserts), reported by the next call that waits. */
   let pendingError: string | null = null;
-  const send = (req: Request): number => {
+  const send = (req: Request, transfer: ArrayBuffer[] = []): number => {
     exited ??= exitedNow();
     if (exited) throw exited;
     const id = nextId++;
-    port1.postMessage({ ...req, id }, req.op === 'insert' ? [req.ipc.buffer as ArrayBuffer] : []);
+    port1.postMessage({ ...req, id }, transfer);
     return id;
   };
   const wait = (id: number): unknown => {
@@ -107,9 +108,11 @@ export async function openNativeConnection(options: NativeOptions = {}): Promise
       query: (sql, maxRows = Number.MAX_SAFE_INTEGER) => call({ op: 'query', sql, maxRows, conn }) as QueryResult,
       execute: (sql, params: Cell[][]) => void call({ op: 'execute', sql, params, conn }),
       insertArrowIpc(table, ipc) {
-        // The buffer is handed over to the thread; a view of a bigger buffer is copied first.
+        // The buffer is handed over to the thread; a view of a bigger buffer is copied first. The columns are
+        // views into it, so the thread gets them without a copy and without loading an Arrow library.
         const own = ipc.byteOffset === 0 && ipc.byteLength === ipc.buffer.byteLength ? ipc : ipc.slice();
-        send({ op: 'insert', table, ipc: own, conn });
+        const batches = tableFromIPC(own).batches.map((b) => Array.from({ length: b.numCols }, (_, i) => nativeColumn(b.getChildAt(i)!.data[0], table)));
+        send({ op: 'insert', table, batches, conn }, [own.buffer as ArrayBuffer]);
       },
       queryArrowIpc() {
         throw new Error('the native engine writes Parquet itself (COPY … TO); Arrow IPC results are the browser engine’s');
@@ -146,6 +149,22 @@ export async function openNativeConnection(options: NativeOptions = {}): Promise
     };
   };
   return connection(0);
+}
+
+/** One column of a record batch as the thread appends it (views of Arrow's buffers). */
+function nativeColumn(data: Data, table: string): NativeColumn {
+  const common = { offset: data.offset, length: data.length, nulls: data.nullCount > 0 ? (data.nullBitmap ?? null) : null };
+  switch (data.typeId) {
+    case Type.Int:
+    case Type.Float:
+      return { kind: 'fixed', ...common, values: data.values as BigInt64Array | Int32Array | Float64Array };
+    case Type.Bool:
+      return { kind: 'bool', ...common, values: data.values as Uint8Array };
+    case Type.Utf8:
+      return { kind: 'utf8', ...common, offsets: data.valueOffsets as Int32Array, bytes: data.values as Uint8Array };
+    default:
+      throw new Error(`insert into ${table}: Arrow type ${Type[data.typeId]} is not handled by the native engine`);
+  }
 }
 
 /**

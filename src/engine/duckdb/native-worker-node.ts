@@ -6,7 +6,7 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { DuckDBInstance, JSDuckDBValueConverter, type DuckDBConnection, type DuckDBResult, type DuckDBValue } from '@duckdb/node-api';
 import { toCell, type Cell, type QueryResult } from '../result';
-import { appendArrowIpc } from './native-ingest-node';
+import { appendColumns } from './native-ingest-node';
 import type { NativeRequest, NativeResponse, NativeWorkerData } from './native-protocol';
 
 const { port, signal, path, config, startup } = workerData as NativeWorkerData & { port: MessagePort };
@@ -82,7 +82,7 @@ async function handle(req: NativeRequest): Promise<unknown> {
       return null;
     }
     case 'insert':
-      await appendArrowIpc(db(req.conn), req.table, req.ipc);
+      await appendColumns(db(req.conn), req.table, req.batches);
       return null;
     case 'streamOpen': {
       const id = nextStream++;
