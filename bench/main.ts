@@ -16,7 +16,7 @@ import { compareWorkloads, NotBuilt, pingPongArchive, recorderBench, recorderVer
 import { nodeLoad, timeQueries, timeRebuildSteps } from './node-load';
 import { median, percentile } from './core/load-run';
 import { renderTable, type Row } from './table';
-import { buildCli, compareEngines, summaryStartup } from './engines';
+import { buildCli, compareEngines, nativeIngestSplit, summaryStartup, summaryStartupOf } from './engines';
 import { compareAnalyses, REPLACED } from './analyses';
 
 interface Opts {
@@ -126,15 +126,23 @@ export async function main(argv: string[]): Promise<number> {
   await section('cli', async () => {
     buildCli();
     const demo = path.join(ROOT, 'test/fixtures/archives/demo.zip');
-    const runs = { bundle: [] as { wallMs: number; cpuMs: number }[], ts: [] as { wallMs: number; cpuMs: number }[] };
+    // OTPSCOPE_BENCH_BASELINE=DIR: a bundle of an earlier commit (`node scripts/build-cli.mjs DIR` there, DIR inside
+    // this repository), run alternating with today's for a before/after under the same load.
+    const baseline = process.env.OTPSCOPE_BENCH_BASELINE;
+    const kinds = baseline ? (['ts', 'baseline', 'bundle'] as const) : (['ts', 'bundle'] as const);
+    const runs = {
+      bundle: [] as { wallMs: number; cpuMs: number }[],
+      ts: [] as { wallMs: number; cpuMs: number }[],
+      baseline: [] as { wallMs: number; cpuMs: number }[],
+    };
     for (let i = 0; i < (quick ? 1 : 5); i++)
-      for (const cli of ['ts', 'bundle'] as const) {
-        runs[cli].push(summaryStartup(demo, cli));
+      for (const cli of kinds) {
+        runs[cli].push(cli === 'baseline' ? summaryStartupOf(path.resolve(baseline!), demo) : summaryStartup(demo, cli));
         log(`cli start-up ${cli} ${i + 1}: ${runs[cli].at(-1)!.wallMs.toFixed(0)} ms wall, ${runs[cli].at(-1)!.cpuMs.toFixed(0)} ms CPU`);
       }
-    results.cli = runs;
+    results.cli = { ...runs, baselineDir: baseline ?? null };
     const S = '0b CLI start-up';
-    const med = (cli: 'bundle' | 'ts', k: 'wallMs' | 'cpuMs') => median(runs[cli].map((r) => r[k]));
+    const med = (cli: 'bundle' | 'ts' | 'baseline', k: 'wallMs' | 'cpuMs') => median(runs[cli].map((r) => r[k]));
     const n = `median of ${runs.bundle.length}`;
     rows.push({
       section: S,
@@ -150,6 +158,14 @@ export async function main(argv: string[]): Promise<number> {
       goal: '',
       status: '',
     });
+    if (baseline)
+      rows.push({
+        section: S,
+        figure: `bundled: baseline ${path.basename(baseline)} · today, wall / CPU, alternating runs (${n})`,
+        value: `${fmtMs(med('baseline', 'wallMs'))} / ${fmtMs(med('baseline', 'cpuMs'))} · ${fmtMs(med('bundle', 'wallMs'))} / ${fmtMs(med('bundle', 'cpuMs'))}`,
+        goal: '',
+        status: '',
+      });
   });
 
   // 1 + 2: archive size and recorder overhead (the Elixir side).
@@ -448,6 +464,21 @@ export async function main(argv: string[]): Promise<number> {
         goal: '',
         status: '',
       });
+      if (label !== 'demo archive') {
+        // Where the native load's time goes, phase by phase in a fresh process (bench/native-ingest.ts).
+        const split = nativeIngestSplit(file);
+        figs[`${label} native split`] = split;
+        const p = split.phases;
+        const four = (k: 'cpuMs' | 'wallMs') => [p.decode[k], p.arrow[k] - p.decode[k], p.insert[k], p.analyse[k]].map(fmtMs).join(' · ');
+        rows.push({
+          section: sec,
+          figure: 'native, phase by phase: decode · Arrow build · insert · analyse, CPU (every thread)',
+          value: four('cpuMs'),
+          goal: '',
+          status: '',
+        });
+        rows.push({ section: sec, figure: 'the same, wall time', value: four('wallMs'), goal: '', status: '' });
+      }
       for (const q of w.queries) {
         const nq = n.queries.find((x) => x.name === q.name);
         rows.push({
