@@ -103,6 +103,26 @@ describe.each(['native', 'wasm'] as const)('rows appended to %s DuckDB read back
     db.query('DROP TABLE t');
   });
 
+  // (DuckDB-WASM binds no bigint parameters; the engine passes none.)
+  test('a parameterised INSERT of many rows (native: several rows per statement) stores what one row at a time stores', () => {
+    db.query('CREATE TABLE kv (k VARCHAR, n BIGINT, x DOUBLE, i INTEGER, b BOOLEAN)');
+    const rows = Array.from({ length: 1203 }, (_, i) => [
+      i % 9 === 0 ? null : `${strings[i % strings.length]}${i}`,
+      i % 4 === 0 ? 4_000_000_000_000 + i : i,
+      i % 6 === 0 ? null : i / 4,
+      i % 5 === 0 ? 1.5 : -i,
+      i % 7 === 0 ? null : i % 2 === 0,
+    ]);
+    db.execute('INSERT INTO kv VALUES (?, ?, ?, ?, ?)', rows);
+    const one = rows.slice(0, 3);
+    db.query('CREATE TABLE kv1 AS FROM kv LIMIT 0');
+    for (const row of one) db.execute('INSERT INTO kv1 VALUES (?, ?, ?, ?, ?)', [row]);
+    const got = db.query('SELECT k, n, x, i, b FROM kv').rows;
+    expect(got).toEqual(rows.map(([k, n, x, i, b]) => [k, n, x, i === 1.5 ? 2 : i, b]));
+    expect(db.query('SELECT * FROM kv1').rows).toEqual(got.slice(0, 3));
+    db.query('DROP TABLE kv; DROP TABLE kv1');
+  });
+
   test('strings compare, group and join by their whole text (the 4-byte prefix of long ones included)', () => {
     db.query(CREATE);
     db.insertArrowIpc('t', tableToIPC(batchTable(0, N), 'stream'));

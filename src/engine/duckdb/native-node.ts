@@ -19,6 +19,9 @@ export interface NativeOptions extends OpenOptions {
   allowedDirectories?: string[];
 }
 
+/** Batches (of about 200k events each, see Engine) that may wait in the thread's queue while the next is read. */
+const MAX_INSERTS_QUEUED = 4;
+
 type Request = NativeRequest extends infer R ? (R extends NativeRequest ? Omit<R, 'id'> : never) : never;
 
 /**
@@ -27,8 +30,8 @@ type Request = NativeRequest extends infer R ? (R extends NativeRequest ? Omit<R
  * node-api's calls are all asynchronous, the engine's are synchronous (DuckDB-WASM's blocking build). So DuckDB
  * lives in a worker thread and each call here posts a request and blocks on `Atomics.wait` until the thread
  * answers (`receiveMessageOnPort` then takes the answer synchronously). DuckDB's own threads do the work; the
- * wait costs microseconds per call. Inserts do not wait: the next call that does collects their errors, so
- * reading the next batch overlaps with DuckDB appending the last.
+ * wait costs microseconds per call. Inserts do not wait (up to a few queued batches): the next call that does
+ * collects their errors, so reading the next batch overlaps with DuckDB appending the last.
  *
  * The database opens with the same `startupSql` as DuckDB-WASM: external access and extension loading off, the
  * configuration locked. Native DuckDB has Parquet, JSON and ICU built in; loading anything else is refused.
@@ -66,6 +69,8 @@ export async function openNativeConnection(options: NativeOptions = {}): Promise
     port1.postMessage({ ...req, id }, transfer);
     return id;
   };
+  /** The last request answered (answers come in the order of the requests). */
+  let answered = 0;
   const wait = (id: number): unknown => {
     for (;;) {
       const seen = Atomics.load(counter, 0);
@@ -76,6 +81,7 @@ export async function openNativeConnection(options: NativeOptions = {}): Promise
         Atomics.wait(counter, 0, seen, 1000);
         continue;
       }
+      answered = Math.max(answered, msg.id);
       if (!msg.ok && msg.id !== id) pendingError ??= msg.error;
       if (msg.id !== id) continue;
       if (pendingError !== null) {
@@ -88,6 +94,18 @@ export async function openNativeConnection(options: NativeOptions = {}): Promise
     }
   };
   const call = (req: Request) => wait(send(req));
+  /** Inserts sent and maybe not answered yet, oldest first. */
+  const inFlight: number[] = [];
+  /**
+   * Waits until at most `max` inserts are queued in the thread: a reader faster than DuckDB's appends must not
+   * pile the whole archive up in memory as batches waiting their turn.
+   */
+  const drainInserts = (max: number) => {
+    while (inFlight.length > max) {
+      const id = inFlight.shift()!;
+      if (id > answered) wait(id);
+    }
+  };
 
   // The first answer is awaited without blocking: the thread is still starting (loading tsx and DuckDB).
   const opened = new Promise<string>((resolve, reject) => {
@@ -112,7 +130,8 @@ export async function openNativeConnection(options: NativeOptions = {}): Promise
         // views into it, so the thread gets them without a copy and without loading an Arrow library.
         const own = ipc.byteOffset === 0 && ipc.byteLength === ipc.buffer.byteLength ? ipc : ipc.slice();
         const batches = tableFromIPC(own).batches.map((b) => Array.from({ length: b.numCols }, (_, i) => nativeColumn(b.getChildAt(i)!.data[0], table)));
-        send({ op: 'insert', table, batches, conn }, [own.buffer as ArrayBuffer]);
+        inFlight.push(send({ op: 'insert', table, batches, conn }, [own.buffer as ArrayBuffer]));
+        drainInserts(MAX_INSERTS_QUEUED);
       },
       queryArrowIpc() {
         throw new Error('the native engine writes Parquet itself (COPY … TO); Arrow IPC results are the browser engine’s');
