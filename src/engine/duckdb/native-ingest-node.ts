@@ -28,12 +28,14 @@ export async function appendColumns(conn: DuckDBConnection, table: string, batch
   try {
     const types = Array.from({ length: app.columnCount }, (_, i) => app.columnType(i));
     const size = duckdb.vector_size();
+    // One chunk, reset for every 2048 rows: the appender copies what it is given.
+    const chunk = DuckDBDataChunk.create(types);
     for (const columns of batches) {
       if (columns.length !== app.columnCount) throw new Error(`insert into ${table}: the batch has ${columns.length} columns, the table ${app.columnCount}`);
       const rows = columns.length === 0 ? 0 : columns[0].length;
       for (let start = 0; start < rows; start += size) {
         const n = Math.min(size, rows - start);
-        const chunk = DuckDBDataChunk.create(types);
+        duckdb.data_chunk_reset(chunk.chunk);
         for (let c = 0; c < columns.length; c++) fillVector(duckdb.data_chunk_get_vector(chunk.chunk, c), columns[c], start, n);
         chunk.rowCount = n;
         app.appendDataChunk(chunk);
