@@ -4,7 +4,10 @@
  * user sees it, open + load (bytes to every table ready), the query figures, and the process's peak RSS.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { median } from './core/load-run';
 import type { QueryFigure } from './node-load';
 import { ROOT } from './recorder';
@@ -56,6 +59,40 @@ export function summaryStartup(file: string, cli: 'bundle' | 'ts'): { wallMs: nu
   const cpu = /cpu-ms ([\d.]+)/.exec(r.stderr ?? '');
   if (r.status !== 0 || cpu === null) throw new Error(`otpscope summary (${cli}) failed: ${(r.stderr ?? '').trim().split('\n').pop()}`);
   return { wallMs, cpuMs: Number(cpu[1]) };
+}
+
+/**
+ * `otpscope summary FILE --engine native` from another bundle of the CLI (a directory inside the repository made
+ * by `node scripts/build-cli.mjs DIR` at an earlier commit): the before of a before/after, run alternating with
+ * the current bundle so that both see the same machine load.
+ */
+export function summaryStartupOf(bundle: string, file: string): { wallMs: number; cpuMs: number } {
+  const runner = `const { main } = await import(${JSON.stringify(pathToFileURL(path.join(bundle, 'main.mjs')).href)}); process.exitCode = await main(process.argv.slice(2));`;
+  const script = path.join(mkdtempSync(path.join(tmpdir(), 'otpscope-bench-')), 'run.mjs');
+  writeFileSync(script, runner);
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ['--import', CPU_HOOK, script, 'summary', file, '--engine', 'native'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  const wallMs = performance.now() - t0;
+  rmSync(path.dirname(script), { recursive: true, force: true });
+  const cpu = /cpu-ms ([\d.]+)/.exec(r.stderr ?? '');
+  if (r.status !== 0 || cpu === null) throw new Error(`otpscope summary (${bundle}) failed: ${(r.stderr ?? '').trim().split('\n').pop()}`);
+  return { wallMs, cpuMs: Number(cpu[1]) };
+}
+
+/** Where a native load's time goes (bench/native-ingest.ts), in a fresh process. */
+export interface IngestSplit {
+  events: number;
+  phases: Record<'decode' | 'arrow' | 'insert' | 'analyse', { wallMs: number; cpuMs: number }>;
+  maxRssBytes: number;
+}
+export function nativeIngestSplit(file: string): IngestSplit {
+  const r = node(['--import', 'tsx', path.join(ROOT, 'bench/native-ingest.ts'), file]);
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  if (r.status !== 0 || !line.startsWith('{')) throw new Error(`native-ingest failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  return JSON.parse(line) as IngestSplit;
 }
 
 /** Builds dist-cli/ (scripts/build-cli.mjs), so that bin/otpscope.mjs runs the bundle. */

@@ -16,7 +16,7 @@ import { compareWorkloads, NotBuilt, pingPongArchive, recorderBench, recorderVer
 import { nodeLoad, timeQueries, timeRebuildSteps } from './node-load';
 import { median, percentile } from './core/load-run';
 import { renderTable, type Row } from './table';
-import { buildCli, compareEngines, summaryStartup } from './engines';
+import { buildCli, compareEngines, engineRun, nativeIngestSplit, summaryStartup, summaryStartupOf } from './engines';
 import { compareAnalyses, REPLACED } from './analyses';
 
 interface Opts {
@@ -25,6 +25,8 @@ interface Opts {
   sizes: number[];
   browserSizes: number[];
   largest: number[];
+  /** --largest given: the engines section then loads those sizes on native DuckDB too (hours at 10M on 2 cores). */
+  largestGiven: boolean;
 }
 
 const ALL = ['startup', 'cli', 'archive', 'recorder', 'load', 'analyses', 'memory', 'queries', 'timeline', 'engines'];
@@ -56,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
     sizes: nums(values.sizes, quick ? [10_000] : [100_000, 1_000_000, 5_000_000]),
     browserSizes: nums(values.sizes, quick ? [10_000] : [100_000, 1_000_000, 5_000_000]),
     largest: nums(values.largest, quick ? [] : [10_000_000, 7_500_000]).filter((n) => n > 0),
+    largestGiven: values.largest !== undefined,
   };
   const started = Date.now();
   const log = (s: string) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s] ${s}`);
@@ -126,15 +129,25 @@ export async function main(argv: string[]): Promise<number> {
   await section('cli', async () => {
     buildCli();
     const demo = path.join(ROOT, 'test/fixtures/archives/demo.zip');
-    const runs = { bundle: [] as { wallMs: number; cpuMs: number }[], ts: [] as { wallMs: number; cpuMs: number }[] };
+    // OTPSCOPE_BENCH_BASELINE=DIR: a bundle of an earlier commit (`node scripts/build-cli.mjs DIR` there, DIR inside
+    // this repository), run alternating with today's for a before/after under the same load.
+    const baseline = process.env.OTPSCOPE_BENCH_BASELINE;
+    // Both bundles then start the same way (main.mjs imported directly): bin/otpscope.mjs would fall back to the
+    // TypeScript as soon as a source is edited during the run.
+    const kinds = baseline ? (['ts', 'bundle', 'baseline', 'today'] as const) : (['ts', 'bundle'] as const);
+    type Run = { wallMs: number; cpuMs: number };
+    const runs = { bundle: [] as Run[], ts: [] as Run[], baseline: [] as Run[], today: [] as Run[] };
+    const today = path.join(ROOT, 'dist-cli');
     for (let i = 0; i < (quick ? 1 : 5); i++)
-      for (const cli of ['ts', 'bundle'] as const) {
-        runs[cli].push(summaryStartup(demo, cli));
+      for (const cli of kinds) {
+        runs[cli].push(
+          cli === 'baseline' ? summaryStartupOf(path.resolve(baseline!), demo) : cli === 'today' ? summaryStartupOf(today, demo) : summaryStartup(demo, cli),
+        );
         log(`cli start-up ${cli} ${i + 1}: ${runs[cli].at(-1)!.wallMs.toFixed(0)} ms wall, ${runs[cli].at(-1)!.cpuMs.toFixed(0)} ms CPU`);
       }
-    results.cli = runs;
+    results.cli = { ...runs, baselineDir: baseline ?? null };
     const S = '0b CLI start-up';
-    const med = (cli: 'bundle' | 'ts', k: 'wallMs' | 'cpuMs') => median(runs[cli].map((r) => r[k]));
+    const med = (cli: keyof typeof runs, k: 'wallMs' | 'cpuMs') => median(runs[cli].map((r) => r[k]));
     const n = `median of ${runs.bundle.length}`;
     rows.push({
       section: S,
@@ -150,6 +163,14 @@ export async function main(argv: string[]): Promise<number> {
       goal: '',
       status: '',
     });
+    if (baseline)
+      rows.push({
+        section: S,
+        figure: `bundled: baseline ${path.basename(baseline)} · today, wall / CPU, alternating runs (${n})`,
+        value: `${fmtMs(med('baseline', 'wallMs'))} / ${fmtMs(med('baseline', 'cpuMs'))} · ${fmtMs(med('today', 'wallMs'))} / ${fmtMs(med('today', 'cpuMs'))}`,
+        goal: '',
+        status: '',
+      });
   });
 
   // 1 + 2: archive size and recorder overhead (the Elixir side).
@@ -448,6 +469,21 @@ export async function main(argv: string[]): Promise<number> {
         goal: '',
         status: '',
       });
+      if (label !== 'demo archive') {
+        // Where the native load's time goes, phase by phase in a fresh process (bench/native-ingest.ts).
+        const split = nativeIngestSplit(file);
+        figs[`${label} native split`] = split;
+        const p = split.phases;
+        const four = (k: 'cpuMs' | 'wallMs') => [p.decode[k], p.arrow[k] - p.decode[k], p.insert[k], p.analyse[k]].map(fmtMs).join(' · ');
+        rows.push({
+          section: sec,
+          figure: 'native, phase by phase: decode · Arrow build · insert · analyse, CPU (every thread)',
+          value: four('cpuMs'),
+          goal: '',
+          status: '',
+        });
+        rows.push({ section: sec, figure: 'the same, wall time', value: four('wallMs'), goal: '', status: '' });
+      }
       for (const q of w.queries) {
         const nq = n.queries.find((x) => x.name === q.name);
         rows.push({
@@ -458,6 +494,20 @@ export async function main(argv: string[]): Promise<number> {
           status: '',
         });
       }
+    }
+    // The largest inputs (--largest) on native DuckDB alone: one load each in a fresh process, its peak RSS.
+    for (const n of opts.largestGiven ? opts.largest : []) {
+      const file = archive(n).file;
+      const r = engineRun(file, 'native', 0);
+      figs[`largest native ${fmtShort(n)}`] = r;
+      log(`largest native ${fmtShort(n)}: ${r.events} events, load ${r.loadMs.toFixed(0)} ms, peak RSS ${fmtBytes(r.maxRssBytes)}`);
+      rows.push({
+        section: `7 CLI engines (largest, native)`,
+        figure: `${fmtInt(r.events)} events: bytes → every table ready (analyse ${fmtMs(r.analyseMs)}); CPU; peak RSS`,
+        value: r.errors.length > 0 ? `failed: ${r.errors.join('; ').slice(0, 120)}` : `${fmtMs(r.loadMs)}; ${fmtMs(r.cpuMs)}; ${fmtBytes(r.maxRssBytes)}`,
+        goal: '100M events',
+        status: r.errors.length === 0 && r.events >= 100_000_000 ? 'met' : 'MISSED',
+      });
     }
   });
 

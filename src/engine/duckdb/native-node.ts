@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { tableFromIPC, Type, type Data } from 'apache-arrow';
 import type { Cell, QueryResult } from '../result';
 import type { EngineConnection } from './connection';
-import type { NativeRequest, NativeResponse, NativeWorkerData } from './native-protocol';
+import type { NativeColumn, NativeRequest, NativeResponse, NativeWorkerData } from './native-protocol';
 import { startupSql, type OpenOptions } from './types';
 
 export interface NativeOptions extends OpenOptions {
@@ -18,6 +19,9 @@ export interface NativeOptions extends OpenOptions {
   allowedDirectories?: string[];
 }
 
+/** Batches (of about 200k events each, see Engine) that may wait in the thread's queue while the next is read. */
+const MAX_INSERTS_QUEUED = 4;
+
 type Request = NativeRequest extends infer R ? (R extends NativeRequest ? Omit<R, 'id'> : never) : never;
 
 /**
@@ -26,8 +30,8 @@ type Request = NativeRequest extends infer R ? (R extends NativeRequest ? Omit<R
  * node-api's calls are all asynchronous, the engine's are synchronous (DuckDB-WASM's blocking build). So DuckDB
  * lives in a worker thread and each call here posts a request and blocks on `Atomics.wait` until the thread
  * answers (`receiveMessageOnPort` then takes the answer synchronously). DuckDB's own threads do the work; the
- * wait costs microseconds per call. Inserts do not wait: the next call that does collects their errors, so
- * reading the next batch overlaps with DuckDB appending the last.
+ * wait costs microseconds per call. Inserts do not wait (up to a few queued batches): the next call that does
+ * collects their errors, so reading the next batch overlaps with DuckDB appending the last.
  *
  * The database opens with the same `startupSql` as DuckDB-WASM: external access and extension loading off, the
  * configuration locked. Native DuckDB has Parquet, JSON and ICU built in; loading anything else is refused.
@@ -58,13 +62,15 @@ export async function openNativeConnection(options: NativeOptions = {}): Promise
   let nextId = 1;
   /** Errors of requests nobody waited for (inserts), reported by the next call that waits. */
   let pendingError: string | null = null;
-  const send = (req: Request): number => {
+  const send = (req: Request, transfer: ArrayBuffer[] = []): number => {
     exited ??= exitedNow();
     if (exited) throw exited;
     const id = nextId++;
-    port1.postMessage({ ...req, id }, req.op === 'insert' ? [req.ipc.buffer as ArrayBuffer] : []);
+    port1.postMessage({ ...req, id }, transfer);
     return id;
   };
+  /** The last request answered (answers come in the order of the requests). */
+  let answered = 0;
   const wait = (id: number): unknown => {
     for (;;) {
       const seen = Atomics.load(counter, 0);
@@ -75,6 +81,7 @@ export async function openNativeConnection(options: NativeOptions = {}): Promise
         Atomics.wait(counter, 0, seen, 1000);
         continue;
       }
+      answered = Math.max(answered, msg.id);
       if (!msg.ok && msg.id !== id) pendingError ??= msg.error;
       if (msg.id !== id) continue;
       if (pendingError !== null) {
@@ -87,6 +94,18 @@ export async function openNativeConnection(options: NativeOptions = {}): Promise
     }
   };
   const call = (req: Request) => wait(send(req));
+  /** Inserts sent and maybe not answered yet, oldest first. */
+  const inFlight: number[] = [];
+  /**
+   * Waits until at most `max` inserts are queued in the thread: a reader faster than DuckDB's appends must not
+   * pile the whole archive up in memory as batches waiting their turn.
+   */
+  const drainInserts = (max: number) => {
+    while (inFlight.length > max) {
+      const id = inFlight.shift()!;
+      if (id > answered) wait(id);
+    }
+  };
 
   // The first answer is awaited without blocking: the thread is still starting (loading tsx and DuckDB).
   const opened = new Promise<string>((resolve, reject) => {
@@ -107,9 +126,12 @@ export async function openNativeConnection(options: NativeOptions = {}): Promise
       query: (sql, maxRows = Number.MAX_SAFE_INTEGER) => call({ op: 'query', sql, maxRows, conn }) as QueryResult,
       execute: (sql, params: Cell[][]) => void call({ op: 'execute', sql, params, conn }),
       insertArrowIpc(table, ipc) {
-        // The buffer is handed over to the thread; a view of a bigger buffer is copied first.
+        // The buffer is handed over to the thread; a view of a bigger buffer is copied first. The columns are
+        // views into it, so the thread gets them without a copy and without loading an Arrow library.
         const own = ipc.byteOffset === 0 && ipc.byteLength === ipc.buffer.byteLength ? ipc : ipc.slice();
-        send({ op: 'insert', table, ipc: own, conn });
+        const batches = tableFromIPC(own).batches.map((b) => Array.from({ length: b.numCols }, (_, i) => nativeColumn(b.getChildAt(i)!.data[0], table)));
+        inFlight.push(send({ op: 'insert', table, batches, conn }, [own.buffer as ArrayBuffer]));
+        drainInserts(MAX_INSERTS_QUEUED);
       },
       queryArrowIpc() {
         throw new Error('the native engine writes Parquet itself (COPY … TO); Arrow IPC results are the browser engine’s');
@@ -146,6 +168,22 @@ export async function openNativeConnection(options: NativeOptions = {}): Promise
     };
   };
   return connection(0);
+}
+
+/** One column of a record batch as the thread appends it (views of Arrow's buffers). */
+function nativeColumn(data: Data, table: string): NativeColumn {
+  const common = { offset: data.offset, length: data.length, nulls: data.nullCount > 0 ? (data.nullBitmap ?? null) : null };
+  switch (data.typeId) {
+    case Type.Int:
+    case Type.Float:
+      return { kind: 'fixed', ...common, values: data.values as BigInt64Array | Int32Array | Float64Array };
+    case Type.Bool:
+      return { kind: 'bool', ...common, values: data.values as Uint8Array };
+    case Type.Utf8:
+      return { kind: 'utf8', ...common, offsets: data.valueOffsets as Int32Array, bytes: data.values as Uint8Array };
+    default:
+      throw new Error(`insert into ${table}: Arrow type ${Type[data.typeId]} is not handled by the native engine`);
+  }
 }
 
 /**

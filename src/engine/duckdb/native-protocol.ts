@@ -1,5 +1,16 @@
 import type { Cell } from '../result';
 
+/**
+ * One column of a batch on its way to the native DuckDB thread: Arrow's buffers of that column as they are
+ * (native-node.ts takes them out of the IPC stream), so the thread needs no Arrow library to append them.
+ * `offset` is the column's first row in its buffers (Arrow slices); `nulls` is Arrow's validity bitmap, or
+ * null when every value is present.
+ */
+export type NativeColumn =
+  | { kind: 'fixed'; offset: number; length: number; nulls: Uint8Array | null; values: BigInt64Array | Int32Array | Float64Array }
+  | { kind: 'bool'; offset: number; length: number; nulls: Uint8Array | null; values: Uint8Array }
+  | { kind: 'utf8'; offset: number; length: number; nulls: Uint8Array | null; offsets: Int32Array; bytes: Uint8Array };
+
 /** What the caller sends the native DuckDB thread (native-node.ts → native-worker-node.ts). */
 /** `conn`: which connection of the database runs it (0, the first, when absent; see `connect`). */
 export type NativeRequest = { id: number } & (
@@ -8,7 +19,7 @@ export type NativeRequest = { id: number } & (
   | { op: 'disconnect'; conn: number }
   | { op: 'query'; sql: string; maxRows: number; conn?: number }
   | { op: 'execute'; sql: string; params: Cell[][]; conn?: number }
-  | { op: 'insert'; table: string; ipc: Uint8Array; conn?: number }
+  | { op: 'insert'; table: string; batches: NativeColumn[][]; conn?: number }
   | { op: 'streamOpen'; sql: string; conn?: number }
   | { op: 'streamNext'; stream: number; batchRows: number }
   | { op: 'streamClose'; stream: number }

@@ -6,7 +6,7 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { DuckDBInstance, JSDuckDBValueConverter, type DuckDBConnection, type DuckDBResult, type DuckDBValue } from '@duckdb/node-api';
 import { toCell, type Cell, type QueryResult } from '../result';
-import { appendArrowIpc } from './native-ingest-node';
+import { appendColumns } from './native-ingest-node';
 import type { NativeRequest, NativeResponse, NativeWorkerData } from './native-protocol';
 
 const { port, signal, path, config, startup } = workerData as NativeWorkerData & { port: MessagePort };
@@ -70,6 +70,7 @@ async function handle(req: NativeRequest): Promise<unknown> {
     case 'query':
       return readResult(await db(req.conn).run(req.sql), req.maxRows);
     case 'execute': {
+      if (req.params.length > 1 && (await insertRows(db(req.conn), req.sql, req.params))) return null;
       const stmt = await db(req.conn).prepare(req.sql);
       try {
         for (const row of req.params) {
@@ -82,7 +83,7 @@ async function handle(req: NativeRequest): Promise<unknown> {
       return null;
     }
     case 'insert':
-      await appendArrowIpc(db(req.conn), req.table, req.ipc);
+      await appendColumns(db(req.conn), req.table, req.batches);
       return null;
     case 'streamOpen': {
       const id = nextStream++;
@@ -112,6 +113,33 @@ async function handle(req: NativeRequest): Promise<unknown> {
       instance?.closeSync();
       return null;
   }
+}
+
+/** Rows per statement when `insertRows` puts many rows into one INSERT. */
+const ROWS_PER_INSERT = 500;
+
+/**
+ * `INSERT INTO t VALUES (?, …)` for many rows as one statement per ROWS_PER_INSERT rows instead of one run each
+ * (every run is a trip through the thread pool: ~1 ms, which was most of writing an archive's meta rows). Each
+ * value is cast to its column's type, as a one-row insert casts it. False when the statement is of another shape.
+ */
+async function insertRows(conn: DuckDBConnection, sql: string, params: Cell[][]): Promise<boolean> {
+  const m = /^\s*INSERT INTO (\w+) VALUES \((\?(?:\s*,\s*\?)*)\)\s*$/i.exec(sql);
+  if (m === null) return false;
+  const types = (await conn.run(`SELECT * FROM ${m[1]} LIMIT 0`)).columnTypes().map(String);
+  if (types.length !== m[2].split(',').length || params.some((row) => row.length !== types.length)) return false;
+  const tuple = `(${types.map((t) => `?::${t}`).join(', ')})`;
+  for (let start = 0; start < params.length; start += ROWS_PER_INSERT) {
+    const rows = params.slice(start, start + ROWS_PER_INSERT);
+    const stmt = await conn.prepare(`INSERT INTO ${m[1]} VALUES ${rows.map(() => tuple).join(', ')}`);
+    try {
+      stmt.bind(rows.flat() as DuckDBValue[]);
+      await stmt.run();
+    } finally {
+      stmt.destroySync();
+    }
+  }
+  return true;
 }
 
 function db(id = 0): DuckDBConnection {

@@ -1,0 +1,77 @@
+/**
+ * Where a native CLI load's time goes, one phase at a time in a fresh process (bench/engines.ts spawns it):
+ * `node --import tsx bench/native-ingest.ts FILE` prints one JSON line with wall and CPU (every thread) of
+ *
+ * - decode: the archive's reader alone (unzip, ETF, events as objects);
+ * - arrow: decode again, this time through the engine's EventSink into Arrow IPC batches (the figure minus
+ *   `decode` is the Arrow build);
+ * - insert: those batches appended to native DuckDB's raw tables (native-ingest-node.ts), until the last is in;
+ * - analyse: the analysis tables built over them (the same statements as a load's).
+ *
+ * A real load interleaves decode and insert (the DuckDB thread appends one batch while the next is decoded),
+ * so `engines`' "bytes → every table ready" is below the sum of these.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { openNativeConnection } from '../src/engine/duckdb/native-node';
+import { Engine } from '../src/engine/engine';
+import { EventSink } from '../src/engine/ingest/event-sink';
+import { groupInputs, openSource } from '../src/archive/formats';
+
+const file = process.argv[2];
+if (file === undefined) throw new Error('usage: native-ingest.ts FILE');
+const bytes = new Uint8Array(readFileSync(file));
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const phases: Record<string, { wallMs: number; cpuMs: number }> = {};
+const phase = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+  const c = cpuMs();
+  const t = performance.now();
+  const out = await fn();
+  phases[name] = { wallMs: performance.now() - t, cpuMs: cpuMs() - c };
+  return out;
+};
+
+const group = () => {
+  const { groups, errors } = groupInputs([{ name: path.basename(file), bytes }]);
+  if (errors.length > 0 || groups.length !== 1) throw new Error(`${file}: ${errors.map((e) => e.message).join('; ') || 'not one trace'}`);
+  return groups[0];
+};
+
+let events = 0;
+await phase('decode', async () => {
+  const opened = await openSource(group());
+  for await (const batch of opened.batches) events += batch.events.length;
+});
+
+const FLUSH_ROWS = 200_000;
+const ipcs = await phase('arrow', async () => {
+  const out: [string, Uint8Array][] = [];
+  const opened = await openSource(group());
+  const sink = new EventSink(0, 0);
+  sink.useRender(opened.render);
+  for (const f of opened.processes) sink.addFact(f);
+  for (const t of opened.trees) sink.addTree(t.snapshot, t.node, t.term);
+  for await (const batch of opened.batches) {
+    if (batch.render) sink.useRender(batch.render);
+    for (const ev of batch.events) sink.add(ev);
+    if (sink.events.length >= FLUSH_ROWS) out.push(...sink.drain());
+  }
+  out.push(...sink.drain());
+  return out;
+});
+
+const db = await openNativeConnection();
+const engine = await Engine.create(db);
+await phase('insert', async () => {
+  for (const [table, ipc] of ipcs) db.insertArrowIpc(table, ipc);
+  // Inserts do not wait; the next call that does waits for all of them.
+  db.query('SELECT 1');
+});
+// NO_ANALYSE=1: stop after the insert (to profile it alone).
+if (!process.env.NO_ANALYSE) await phase('analyse', async () => engine.ensureTables());
+const [[rows]] = db.query('SELECT count(*) FROM events_raw').rows;
+db.close();
+console.log(JSON.stringify({ file: path.basename(file), events, rows: Number(rows), phases, maxRssBytes: process.resourceUsage().maxRSS * 1024 }));
