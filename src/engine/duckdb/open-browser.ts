@@ -1,6 +1,7 @@
 import { BROWSER_RUNTIME, VoidLogger, createDuckDB } from '@duckdb/duckdb-wasm/dist/duckdb-browser-blocking.mjs';
 import ehWasm from '@duckdb/duckdb-wasm/dist/duckdb-eh.wasm?url';
 import { openBindings, type DuckDb } from './types';
+import { glueView } from './glue-exports';
 
 /**
  * Opens DuckDB-WASM inside the engine worker. Only the `eh` build ships: every
@@ -31,7 +32,7 @@ function compileFromCache(db: object, url: string): void {
     WebAssembly.instantiateStreaming(fetch(url, { credentials: 'same-origin' }), imports)
       // A server that sends the wasm with another MIME type cannot stream: compile from the bytes instead.
       .catch(async () => WebAssembly.instantiate(await (await fetch(url, { credentials: 'same-origin' })).arrayBuffer(), imports))
-      .then((r) => done(r.instance, r.module))
+      .then((r) => done(glueView(r.instance), r.module))
       .catch((e: unknown) => console.error('DuckDB-WASM failed to compile', e));
   };
 }
