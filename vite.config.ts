@@ -1,10 +1,11 @@
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { CONTENT_SECURITY_POLICY } from './src/site/csp.ts';
+import { stripExports } from './src/engine/duckdb/glue-exports.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -13,11 +14,27 @@ const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 
 const require = createRequire(import.meta.url);
 const duckdbDist = path.dirname(require.resolve('@duckdb/duckdb-wasm/dist/duckdb-node-blocking.cjs'));
 
+// DuckDB's wasm as the site ships it: its export section cut to what the glue reads (src/engine/duckdb/glue-exports.ts),
+// written once per package version under tmp/ (git-ignored) and imported as `otpscope:duckdb-eh.wasm?url`.
+function shippedDuckDbWasm(): string {
+  const version = (JSON.parse(readFileSync(path.join(duckdbDist, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  const file = path.resolve('tmp', `duckdb-eh-${version}.wasm`);
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file + '.part', stripExports(readFileSync(path.join(duckdbDist, 'duckdb-eh.wasm'))));
+    renameSync(file + '.part', file);
+  }
+  return file;
+}
+
 export default defineConfig({
   base: './',
   resolve: {
     // The package exports no browser blocking build; import the file itself.
-    alias: { '@duckdb/duckdb-wasm/dist/duckdb-browser-blocking.mjs': path.join(duckdbDist, 'duckdb-browser-blocking.mjs') },
+    alias: [
+      { find: '@duckdb/duckdb-wasm/dist/duckdb-browser-blocking.mjs', replacement: path.join(duckdbDist, 'duckdb-browser-blocking.mjs') },
+      { find: /^otpscope:duckdb-eh\.wasm(?=\?url$)/, replacement: shippedDuckDbWasm() },
+    ],
   },
   define: { __APP_VERSION__: JSON.stringify(pkg.version) },
   plugins: [

@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { describe, expect, test } from 'vitest';
-import { glueReads, narrowGlueExports } from '../../src/engine/duckdb/glue-exports';
+import { glueReads, narrowGlueExports, stripExports } from '../../src/engine/duckdb/glue-exports';
 import { openNodeDuckDb } from '../../src/engine/duckdb/open-node';
 import { openBindings } from '../../src/engine/duckdb/types';
 
@@ -75,5 +76,35 @@ describe('the exports handed to DuckDB-WASM glue', () => {
     expect(() => conn.query('SELEC 1')).toThrow(/syntax error/i);
     expect(conn.query('SELECT sum(n)::INTEGER AS total FROM t').toArray()[0].total).toBe(6);
     db.close();
+  }, 120_000);
+
+  test('the shipped wasm (stripExports): exports exactly those, imports and every other section unchanged, and DuckDB runs on it', async () => {
+    const original = readFileSync(path.join(dist, 'duckdb-eh.wasm'));
+    const stripped = stripExports(original);
+    const [before, after] = await Promise.all([WebAssembly.compile(original), WebAssembly.compile(stripped)]);
+    const names = (m: WebAssembly.Module) => WebAssembly.Module.exports(m).map((e) => `${e.kind} ${e.name}`);
+    expect(names(after)).toEqual(names(before).filter((e) => glueReads(e.slice(e.indexOf(' ') + 1))));
+    expect(WebAssembly.Module.imports(after)).toEqual(WebAssembly.Module.imports(before));
+    for (const section of ['dylink.0', 'name', 'producers', 'target_features'])
+      expect(
+        WebAssembly.Module.customSections(after, section).map((b) => Buffer.from(b).toString('hex')),
+        section,
+      ).toEqual(WebAssembly.Module.customSections(before, section).map((b) => Buffer.from(b).toString('hex')));
+    // The export names were a fifth of the file.
+    expect(stripped.length).toBeLessThan(original.length * 0.85);
+
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'otpscope-wasm-')), 'duckdb-eh.wasm');
+    writeFileSync(file, stripped);
+    const duck = require(path.join(dist, 'duckdb-node-blocking.cjs')) as typeof import('@duckdb/duckdb-wasm/dist/duckdb-node-blocking.cjs');
+    const db = await duck.createDuckDB(
+      { mvp: { mainModule: file, mainWorker: '' }, eh: { mainModule: file, mainWorker: '' } },
+      new duck.VoidLogger(),
+      duck.NODE_RUNTIME,
+    );
+    narrowGlueExports(db);
+    const opened = await openBindings(db);
+    expect(opened.conn.query('SELECT count(*)::INTEGER AS n FROM range(1000) WHERE range % 7 = 0').toArray()[0].n).toBe(143);
+    expect(() => opened.conn.query('SELECT * FROM no_such_table')).toThrow(/no_such_table/);
+    opened.close();
   }, 120_000);
 });

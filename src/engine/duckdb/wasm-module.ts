@@ -1,4 +1,5 @@
-import ehWasm from '@duckdb/duckdb-wasm/dist/duckdb-eh.wasm?url';
+// DuckDB-WASM's duckdb-eh.wasm with its exports cut to what the glue reads (vite.config.ts, ./glue-exports).
+import ehWasm from 'otpscope:duckdb-eh.wasm?url';
 
 let compiled: Promise<WebAssembly.Module> | undefined;
 
