@@ -4,8 +4,10 @@ import { VitePWA } from 'vite-plugin-pwa';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { CONTENT_SECURITY_POLICY } from './src/site/csp.ts';
-import { stripExports } from './src/engine/duckdb/glue-exports.ts';
+import { glueReads, stripExports } from './src/engine/duckdb/glue-exports.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -15,10 +17,11 @@ const require = createRequire(import.meta.url);
 const duckdbDist = path.dirname(require.resolve('@duckdb/duckdb-wasm/dist/duckdb-node-blocking.cjs'));
 
 // DuckDB's wasm as the site ships it: its export section cut to what the glue reads (src/engine/duckdb/glue-exports.ts),
-// written once per package version under tmp/ (git-ignored) and imported as `otpscope:duckdb-eh.wasm?url`.
+// written once per package version and filter under tmp/ (git-ignored) and imported as `otpscope:duckdb-eh.wasm?url`.
 function shippedDuckDbWasm(): string {
   const version = (JSON.parse(readFileSync(path.join(duckdbDist, '..', 'package.json'), 'utf8')) as { version: string }).version;
-  const file = path.resolve('tmp', `duckdb-eh-${version}.wasm`);
+  const filter = createHash('sha256').update(`${glueReads}${stripExports}`).digest('hex').slice(0, 8);
+  const file = fileURLToPath(new URL(`./tmp/duckdb-eh-${version}-${filter}.wasm`, import.meta.url));
   if (!existsSync(file)) {
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file + '.part', stripExports(readFileSync(path.join(duckdbDist, 'duckdb-eh.wasm'))));

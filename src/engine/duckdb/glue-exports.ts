@@ -40,7 +40,7 @@ export function narrowGlueExports(db: object): void {
  * is kept. Done at build time (vite.config.ts): the browser then neither builds the 75,000-function exports
  * object when it instantiates the module (~0.5-1 s of a loaded start-up) nor hands it to the glue.
  */
-export function stripExports(wasm: Uint8Array): Uint8Array {
+export function stripExports(wasm: Uint8Array): Uint8Array<ArrayBuffer> {
   const leb = (at: number): [number, number] => {
     let value = 0;
     let shift = 0;
