@@ -1,43 +1,20 @@
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { CONTENT_SECURITY_POLICY } from './src/site/csp.ts';
-import { glueReads, stripExports } from './src/engine/duckdb/glue-exports.ts';
+import { duckdbAliases } from './scripts/duckdb-wasm.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
 // A static single-page app. Relative base so the built site works from any
 // path (GitHub Pages project sites, a plain static server on an airgapped box).
-const require = createRequire(import.meta.url);
-const duckdbDist = path.dirname(require.resolve('@duckdb/duckdb-wasm/dist/duckdb-node-blocking.cjs'));
-
-// DuckDB's wasm as the site ships it: its export section cut to what the glue reads (src/engine/duckdb/glue-exports.ts),
-// written once per package version and filter under tmp/ (git-ignored) and imported as `otpscope:duckdb-eh.wasm?url`.
-function shippedDuckDbWasm(): string {
-  const version = (JSON.parse(readFileSync(path.join(duckdbDist, '..', 'package.json'), 'utf8')) as { version: string }).version;
-  const filter = createHash('sha256').update(`${glueReads}${stripExports}`).digest('hex').slice(0, 8);
-  const file = fileURLToPath(new URL(`./tmp/duckdb-eh-${version}-${filter}.wasm`, import.meta.url));
-  if (!existsSync(file)) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file + '.part', stripExports(readFileSync(path.join(duckdbDist, 'duckdb-eh.wasm'))));
-    renameSync(file + '.part', file);
-  }
-  return file;
-}
 
 export default defineConfig({
   base: './',
   resolve: {
-    // The package exports no browser blocking build; import the file itself.
-    alias: [
-      { find: '@duckdb/duckdb-wasm/dist/duckdb-browser-blocking.mjs', replacement: path.join(duckdbDist, 'duckdb-browser-blocking.mjs') },
-      { find: /^otpscope:duckdb-eh\.wasm(?=\?url$)/, replacement: shippedDuckDbWasm() },
-    ],
+    // DuckDB-WASM's browser blocking build by path, and its wasm as the site ships it (scripts/duckdb-wasm.ts).
+    alias: duckdbAliases(),
   },
   define: { __APP_VERSION__: JSON.stringify(pkg.version) },
   plugins: [
