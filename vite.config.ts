@@ -2,22 +2,19 @@ import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { CONTENT_SECURITY_POLICY } from './src/site/csp.ts';
+import { duckdbAliases } from './scripts/duckdb-wasm.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
 // A static single-page app. Relative base so the built site works from any
 // path (GitHub Pages project sites, a plain static server on an airgapped box).
-const require = createRequire(import.meta.url);
-const duckdbDist = path.dirname(require.resolve('@duckdb/duckdb-wasm/dist/duckdb-node-blocking.cjs'));
 
 export default defineConfig({
   base: './',
   resolve: {
-    // The package exports no browser blocking build; import the file itself.
-    alias: { '@duckdb/duckdb-wasm/dist/duckdb-browser-blocking.mjs': path.join(duckdbDist, 'duckdb-browser-blocking.mjs') },
+    // DuckDB-WASM's browser blocking build by path, and its wasm as the site ships it (scripts/duckdb-wasm.ts).
+    alias: duckdbAliases(),
   },
   define: { __APP_VERSION__: JSON.stringify(pkg.version) },
   plugins: [

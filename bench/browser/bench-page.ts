@@ -5,9 +5,9 @@
  * page and the app share one origin and one browser.
  */
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { CACHE, ROOT } from '../recorder';
+import { duckdbAliases } from '../../scripts/duckdb-wasm.ts';
 
 const OUT = path.join(CACHE, 'web');
 let built: Promise<void> | undefined;
@@ -15,14 +15,12 @@ let built: Promise<void> | undefined;
 function buildPage(): Promise<void> {
   built ??= (async () => {
     const { build } = await import('vite');
-    const require = createRequire(path.join(ROOT, 'package.json'));
-    const duckdbDist = path.dirname(require.resolve('@duckdb/duckdb-wasm/dist/duckdb-node-blocking.cjs'));
     await build({
       configFile: false,
       root: path.join(ROOT, 'bench/web'),
       base: './',
       logLevel: 'error',
-      resolve: { alias: { '@duckdb/duckdb-wasm/dist/duckdb-browser-blocking.mjs': path.join(duckdbDist, 'duckdb-browser-blocking.mjs') } },
+      resolve: { alias: duckdbAliases() },
       worker: { format: 'es' },
       // Not minified: the page only needs to run, and minifying DuckDB's bundle is most of the build time.
       build: {

@@ -19,6 +19,29 @@ const DEMO_USABLE = () =>
   !/Summarizing/.test(document.querySelector('[data-testid=overview]')?.textContent ?? '') &&
   performance.now();
 
+// The warm start's phases, from the performance marks the page and the engine worker leave (src/ui/main.ts,
+// src/ui/lib/engine-bridge.ts, session.svelte.ts; src/engine/duckdb/): each phase ends at its mark, times in ms
+// from navigation (the worker's marks moved onto the page's clock through both time origins).
+export const PHASES = [
+  ['main bundle run', 'page', 'otpscope:main'],
+  ['worker created', 'page', 'otpscope:worker-new'],
+  ['engine JavaScript loaded', 'worker', 'otpscope:worker-modules'],
+  ['wasm compiled', 'worker', 'otpscope:compiled'],
+  ['wasm instantiated', 'worker', 'otpscope:instantiated'],
+  ['Emscripten runtime ready', 'worker', 'otpscope:runtime'],
+  ['DuckDB open', 'worker', 'otpscope:db-open'],
+  ['startup SQL run', 'worker', 'otpscope:startup-sql'],
+  ['engine answered (Engine.create)', 'page', 'otpscope:version'],
+];
+
+async function phases(page) {
+  const marks = () => ({ origin: performance.timeOrigin, marks: Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, m.startTime])) });
+  const p = await page.evaluate(marks);
+  const worker = page.workers().find((w) => /worker/.test(w.url()));
+  const w = worker ? await worker.evaluate(marks) : { origin: p.origin, marks: {} };
+  return Object.fromEntries(PHASES.map(([name, where, mark]) => [name, where === 'page' ? p.marks[mark] : w.marks[mark] + (w.origin - p.origin)]));
+}
+
 async function pageTime(page, fn) {
   return (await page.waitForFunction(fn, null, { timeout: 300_000, polling: 'raf' })).jsonValue();
 }
@@ -34,7 +57,7 @@ async function profile(origin, visits, smallArchive) {
   });
   try {
     await blockOtherOrigins(context, origin);
-    const out = { cold: null, warm: [], demo: [], small: [] };
+    const out = { cold: null, warm: [], phases: [], demo: [], small: [] };
     for (let i = 0; i < visits; i++) {
       const page = await context.newPage();
       await page.goto(origin + '/');
@@ -47,6 +70,7 @@ async function profile(origin, visits, smallArchive) {
         continue;
       }
       out.warm.push(ready);
+      out.phases.push(await phases(page));
       await page.getByTestId('file-input').setInputFiles(smallArchive);
       const t = await page.evaluate(() => performance.now());
       const loaded = await pageTime(

@@ -3,6 +3,7 @@ import App from './App.svelte';
 import './app.css';
 import { initTheme } from './lib/theme';
 
+performance.mark('otpscope:main');
 initTheme();
 
 const target = document.getElementById('app');

@@ -5,7 +5,13 @@ import assert from 'node:assert/strict';
 /** Waits for the engine and for the service worker to be active (it has precached the app by then). */
 export async function readyWithServiceWorker(page) {
   await page.getByTestId('engine-status').filter({ hasText: /ready/ }).waitFor({ timeout: 120_000 });
-  assert.equal(await page.evaluate(async () => (await navigator.serviceWorker.ready).active?.state), 'activated');
+  // `ready` resolves once a worker is active, which may still be "activating" (the engine can be ready first).
+  const state = await page.evaluate(async () => {
+    const sw = (await navigator.serviceWorker.ready).active;
+    if (sw?.state === 'activating') await new Promise((done) => sw.addEventListener('statechange', () => sw.state !== 'activating' && done()));
+    return sw?.state;
+  });
+  assert.equal(state, 'activated');
 }
 
 /** Cuts the context's network and proves it: navigator.onLine turns false and a request no cache can answer fails. */

@@ -46,3 +46,9 @@ declare module '@duckdb/duckdb-wasm/dist/duckdb-node-blocking.cjs' {
   export const NODE_RUNTIME: unknown;
   export function createDuckDB(bundles: DuckDBBundles, logger: VoidLogger, runtime: unknown): Promise<DuckDBBindings>;
 }
+
+// DuckDB-WASM's duckdb-eh.wasm as the site ships it (vite.config.ts): its URL.
+declare module 'otpscope:duckdb-eh.wasm?url' {
+  const url: string;
+  export default url;
+}

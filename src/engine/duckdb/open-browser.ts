@@ -1,37 +1,35 @@
 import { BROWSER_RUNTIME, VoidLogger, createDuckDB } from '@duckdb/duckdb-wasm/dist/duckdb-browser-blocking.mjs';
-import ehWasm from '@duckdb/duckdb-wasm/dist/duckdb-eh.wasm?url';
 import { openBindings, type DuckDb } from './types';
+import { glueView } from './glue-exports';
+import { duckDbWasm } from './wasm-module';
+
+// The start-up's performance marks (otpscope:*) are read by the start-up bench (bench/browser/startup.mjs).
+performance.mark('otpscope:worker-modules');
 
 /**
- * Opens DuckDB-WASM inside the engine worker. Only the `eh` build ships: every
- * browser we target has wasm exceptions, and the wasm is served (and
- * precached) from our own origin, so nothing is fetched from elsewhere.
+ * Opens DuckDB-WASM inside the engine worker, from the module ./wasm-module compiles (usually already under
+ * way: the worker's entry starts it). Nothing is fetched from another origin.
  */
 export async function openBrowserDuckDb(): Promise<DuckDb> {
-  const bundles = { mvp: { mainModule: ehWasm, mainWorker: '' }, eh: { mainModule: ehWasm, mainWorker: '' } };
+  // DuckDB-WASM only reads the bundle matching the browser's features; both name the one wasm we ship.
+  const bundles = { mvp: { mainModule: '', mainWorker: '' }, eh: { mainModule: '', mainWorker: '' } };
   const db = await createDuckDB(bundles, new VoidLogger(), BROWSER_RUNTIME);
-  compileFromCache(db, ehWasm);
+  instantiateFromModule(db);
   return openBindings(db);
 }
 
-/**
- * DuckDB-WASM compiles its module from a Response it builds itself (the
- * fetched body piped through a TransformStream, to report download progress).
- * A constructed Response has no URL, so the browser can neither cache the
- * compiled code nor reuse it: every visit compiled the 30+ MB module again.
- * Compiling straight from `fetch(url)` lets Chromium keep the compiled code
- * beside the cached (or service-worker precached) response and load it on the
- * next visit instead of compiling. We report no download progress, so nothing
- * is lost.
- */
-function compileFromCache(db: object, url: string): void {
+/** Replaces DuckDB-WASM's own fetch and compile: the glue gets an instance of our compiled module. */
+function instantiateFromModule(db: object): void {
   const bindings = db as { _runtime?: unknown; instantiateWasm?: unknown };
   bindings.instantiateWasm = (imports: WebAssembly.Imports, done: (i: WebAssembly.Instance, m: WebAssembly.Module) => void) => {
     (globalThis as { DUCKDB_RUNTIME?: unknown }).DUCKDB_RUNTIME = bindings._runtime;
-    WebAssembly.instantiateStreaming(fetch(url, { credentials: 'same-origin' }), imports)
-      // A server that sends the wasm with another MIME type cannot stream: compile from the bytes instead.
-      .catch(async () => WebAssembly.instantiate(await (await fetch(url, { credentials: 'same-origin' })).arrayBuffer(), imports))
-      .then((r) => done(r.instance, r.module))
+    duckDbWasm()
+      .then(async (module) => {
+        const instance = await WebAssembly.instantiate(module, imports);
+        performance.mark('otpscope:instantiated');
+        done(glueView(instance), module);
+      })
       .catch((e: unknown) => console.error('DuckDB-WASM failed to compile', e));
+    return [];
   };
 }

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { openBindings, type DuckDb, type OpenOptions } from './types';
+import { narrowGlueExports } from './glue-exports';
 
 const require = createRequire(import.meta.url);
 
@@ -14,5 +15,6 @@ export async function openNodeDuckDb(options: OpenOptions = {}): Promise<DuckDb>
     eh: { mainModule: path.join(dist, 'duckdb-eh.wasm'), mainWorker: '' },
   };
   const db = await duck.createDuckDB(bundles, new duck.VoidLogger(), duck.NODE_RUNTIME);
+  narrowGlueExports(db);
   return openBindings(db, options);
 }

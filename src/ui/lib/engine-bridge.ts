@@ -23,7 +23,8 @@ export function connectEngine(endpoint: Endpoint): EngineBridge {
 
 /** Starts the engine worker and connects to it. */
 export function startEngine(): { bridge: EngineBridge; terminate: () => void } {
-  const worker = new Worker(new URL('../../engine/worker.ts', import.meta.url), { type: 'module', name: 'otpscope-engine' });
+  performance.mark('otpscope:worker-new');
+  const worker = new Worker(new URL('../../engine/duckdb/worker-boot.ts', import.meta.url), { type: 'module', name: 'otpscope-engine' });
   return { bridge: connectEngine(worker), terminate: () => worker.terminate() };
 }
 

@@ -106,6 +106,7 @@ export class Session {
   async start(): Promise<void> {
     try {
       this.duckdbVersion = await this.bridge.version();
+      performance.mark('otpscope:version');
       this.engineReadyAt = performance.now();
     } catch (e) {
       this.error = `the engine failed to start: ${e instanceof Error ? e.message : String(e)}`;
