@@ -77,6 +77,8 @@ export class TableBuilds {
   private doneAt: (number | undefined)[];
   /** Whether a load is ingesting: nothing builds until it is done (`resume`). */
   private paused = false;
+  /** A pause before the next loop's first statement (background: the views' first queries go first). */
+  private headStart = 0;
   /** Timings of the statements run since the last `reset` (a load's report). */
   steps: { sql: string; ms: number }[] = [];
   /** Statements run since the last `reset`, for the load's progress (index of count). */
@@ -164,8 +166,9 @@ export class TableBuilds {
     return this.want(indices);
   }
 
-  /** Builds behind: every step that is not on use, without waiting. */
-  background(): void {
+  /** Builds behind: every step that is not on use, without waiting; the first statement after \`headStartMs\`. */
+  background(headStartMs = 0): void {
+    this.headStart = headStartMs;
     this.want(this.plan.map((s, i) => (s.onUse ? -1 : i)).filter((i) => i >= 0)).catch(() => {});
   }
 
@@ -239,7 +242,11 @@ export class TableBuilds {
 
   private async loop(gen: number): Promise<void> {
     // Whoever asked goes on first (a load returns "usable" before the rest starts).
-    await yieldToEventLoop();
+    const wait = this.headStart;
+    this.headStart = 0;
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    else await yieldToEventLoop();
+    if (gen !== this.generation && this.next() < 0) return;
     for (let i = this.next(); i >= 0 && gen === this.generation; i = this.next()) {
       this.current = i;
       const step = this.plan[i];
