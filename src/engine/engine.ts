@@ -350,6 +350,7 @@ export class Engine {
       // Kept after done: a table built later on use (or after a cancel) reports to the same listener.
       progress(last ? 'done' : phase, '', 0, step ?? undefined, this.builds.progress());
     };
+    if (!fresh) this.builds.resume();
     if (fresh) {
       this.builds.reset();
       progress('analysing', '', 0, undefined, this.builds.progress());

@@ -77,6 +77,8 @@ export class TableBuilds {
   private doneAt: (number | undefined)[];
   /** Whether a load is ingesting: nothing builds until it is done (`resume`). */
   private paused = false;
+  /** Whether any step was ever asked for. */
+  private asked = false;
   /** A pause before the next loop's first statement (background: the views' first queries go first). */
   private headStart = 0;
   /** Timings of the statements run since the last `reset` (a load's report). */
@@ -106,9 +108,9 @@ export class TableBuilds {
     return [...this.byName.keys()].filter((t) => words.has(t));
   }
 
-  /** Whether any step was ever scheduled (the tables exist in some state). */
+  /** Whether any step was ever asked for (the tables exist in some state). */
   get started(): boolean {
-    return this.generation > 0 || this.done.some(Boolean);
+    return this.asked;
   }
 
   get busy(): boolean {
@@ -128,10 +130,21 @@ export class TableBuilds {
       this.done[i] = false;
       this.failed[i] = null;
       this.doneAt[i] = undefined;
+      // Whoever waits (also for a step built on use) is served by the build that follows.
+      if (this.waits[i]) this.schedule(i);
     }
   }
 
-  /** A load begins ingesting: the loop stops before its next statement; waiters wait for the build after the load. */
+  /** The load is in (nothing new came, or the analysis begins): what was asked for meanwhile may build. */
+  resume(): void {
+    this.paused = false;
+    if (this.next() >= 0) this.kick();
+  }
+
+  /**
+   * A load begins ingesting: the loop stops before its next statement and nothing builds until \`reset\` or
+   * \`resume\` (statements over half-ingested events would be thrown away); waiters wait for the build after it.
+   */
   pause(): void {
     this.generation++;
     this.paused = true;
@@ -155,10 +168,10 @@ export class TableBuilds {
   }
 
   /**
-   * Schedules every step up to `upTo` (default: every step that is not on
-   * use) and returns when the tables `tables` are ready (default: those
-   * steps'). Rejects with the build's error when a step fails, or with
-   * BuildCancelledError when the user cancels first.
+   * Resolves when the steps that make \`tables\` (default: every step) are
+   * done, scheduling them and every step before them. Rejects with the
+   * build's error when a step fails, or with BuildCancelledError when the
+   * user cancels first.
    */
   ready(tables?: readonly string[]): Promise<void> {
     const indices =
@@ -173,19 +186,23 @@ export class TableBuilds {
   }
 
   private want(indices: number[]): Promise<void> {
-    if (this.paused) this.paused = false;
+    this.asked = true;
     const waits: Promise<void>[] = [];
     for (const i of indices) {
       if (this.done[i]) continue;
       const failed = this.failed[i] ?? this.failed.slice(0, i).find((f, k) => f !== null && !this.plan[k].onUse) ?? null;
       if (failed) return Promise.reject(failed);
-      if (this.plan[i].onUse) this.demanded.add(i);
-      if (i > this.target) this.target = i;
+      this.schedule(i);
       waits.push((this.waits[i] ??= deferred()).promise);
     }
     if (waits.length === 0) return Promise.resolve();
-    this.kick();
+    if (!this.paused) this.kick();
     return Promise.all(waits).then(() => {});
+  }
+
+  private schedule(i: number): void {
+    if (this.plan[i].onUse) this.demanded.add(i);
+    if (i > this.target) this.target = i;
   }
 
   /** Each step's state, for the progress panel. */
@@ -264,6 +281,7 @@ export class TableBuilds {
 
   /** Builds every step now, without yielding (the first query before any load, in Node). */
   buildAllNow(): void {
+    this.asked = true;
     this.generation++;
     this.paused = false;
     this.target = this.plan.length - 1;
