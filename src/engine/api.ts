@@ -9,6 +9,8 @@ import { transfer } from 'comlink';
 import type { Engine, InputFile, LoadOptions, LoadProgress, LoadReport, StepProgress } from './engine';
 import { SqlConsole, type ConsoleOptions, type ConsoleResult } from './console';
 import { bindViews, latestViews } from './views';
+import type { OverviewFirst } from './views/overview';
+import type { ProcessRow } from './views/processes';
 import { Comparison } from './compare/comparison';
 
 export class SupersededError extends Error {
@@ -16,6 +18,12 @@ export class SupersededError extends Error {
     super('superseded by a newer request');
     this.name = 'SupersededError';
   }
+}
+
+/** What the page shows first after a load: answered with the load itself (EngineApi.load, \`background\`). */
+export interface FirstView {
+  overview: OverviewFirst;
+  processes: ProcessRow[];
 }
 
 export function createEngineApi(open: () => Promise<Engine>) {
@@ -58,10 +66,18 @@ export function createEngineApi(open: () => Promise<Engine>) {
       return (await engine()).version;
     },
 
-    /** Loads files; the bytes are moved to the engine (transferred), not copied. `options.limits` raises the archive size ceilings. */
-    async load(files: InputFile[], onProgress?: (p: LoadProgress) => void, options?: LoadOptions): Promise<LoadReport> {
+    /**
+     * Loads files; the bytes are moved to the engine (transferred), not copied. `options.limits` raises the archive
+     * size ceilings. With `options.background` the answer comes once events and processes are built, and carries
+     * the Overview's first part and the process list (`firstView`): the page shows them without asking again while
+     * the other tables build, which would hold a question up for a whole build statement.
+     */
+    async load(files: InputFile[], onProgress?: (p: LoadProgress) => void, options?: LoadOptions): Promise<LoadReport & { firstView?: FirstView }> {
       const e = await engine();
-      const report = await e.load(files, onProgress, options);
+      const report: LoadReport & { firstView?: FirstView } = await e.load(files, onProgress, options);
+      // (not after a cancel: asking would build what the user stopped)
+      if (report.building !== undefined && report.sources.length > 0)
+        report.firstView = { overview: await views.overviewFirst(), processes: await views.processList() };
       // A's tables changed under the comparison: rebuild it, over every table of A.
       if (comparison?.loaded) {
         await e.ready();

@@ -1,4 +1,5 @@
 import type { LoadOptions, LoadProgress, LoadReport, ReadLimits, StepProgress } from '../../engine/engine';
+import type { FirstView } from '../../engine/api';
 
 /** A reader's refusal for a size ceiling (src/archive/zip.ts): "... raise the limit (CLI --max-entry-mb ...)". */
 const LIMIT_ERROR = /raise the limit/;
@@ -63,6 +64,11 @@ export class Session {
    * in, and the other tables build behind them (\`building\`).
    */
   tables = $state.raw<StepProgress[] | null>(null);
+  /**
+   * The Overview's first part and the process list as the load answered them, for the generation they belong
+   * to: the views show these instead of asking while the other tables build.
+   */
+  firstView = $state.raw<(FirstView & { generation: number }) | null>(null);
   /** Whether tables are being built behind the loaded views (the load itself has returned). */
   building = $state(false);
   /** performance.now() when the latest build began (the times in \`tables\` count from it). */
@@ -185,6 +191,7 @@ export class Session {
       if (report.sources.length > 0) {
         this.archive = this.reports.flatMap((r) => r.sources.map((s) => s.name)).join('+');
         await this.refreshSpan(report.span);
+        this.firstView = report.firstView ? { ...report.firstView, generation: this.generation + 1 } : null;
         this.generation++;
       }
       return report;
