@@ -92,10 +92,13 @@ export async function main(argv: string[]): Promise<number> {
     // @ts-expect-error: plain JS module beside the browser tests' harness
     const { startupFigures } = await import('./browser/startup.mjs');
     const small = path.join(ROOT, 'test/fixtures/archives/demo.zip');
-    const runs: { cold: number; warm: number[]; demo: { ready: number; usable: number; afterReady: number }[]; small: number[] }[] = await startupFigures(
-      { profiles: quick ? 1 : 3, warmVisits: quick ? 1 : 3, smallArchive: small },
-      log,
-    );
+    const runs: {
+      cold: number;
+      warm: number[];
+      demo: { ready: number; usable: number; afterReady: number; allAfterReady: number }[];
+      small: number[];
+      smallAll: number[];
+    }[] = await startupFigures({ profiles: quick ? 1 : 3, warmVisits: quick ? 1 : 3, smallArchive: small }, log);
     results.startup = runs;
     const S = '0 start-up (Chromium)';
     const cold = median(runs.map((r) => r.cold));
@@ -119,7 +122,23 @@ export async function main(argv: string[]): Promise<number> {
       goal: '≤ 1.5 s',
       status: demo <= 1500 ? 'met' : 'MISSED',
     });
-    rows.push({ section: S, figure: 'small archive (demo.zip, 30 kB): file input to loaded, warm engine', value: fmtMs(smallMs), goal: '', status: '' });
+    const demoAll = median(runs.flatMap((r) => r.demo.map((d) => d.allAfterReady)));
+    rows.push({ section: S, figure: '?demo: every analysis table ready, after a warm engine ready', value: fmtMs(demoAll), goal: '', status: '' });
+    rows.push({
+      section: S,
+      figure: 'small archive (demo.zip, 12 kB): file input to Overview usable, warm engine',
+      value: fmtMs(smallMs),
+      goal: '≤ 300 ms',
+      status: smallMs <= 300 ? 'met' : 'MISSED',
+    });
+    const smallAll = median(runs.flatMap((r) => r.smallAll));
+    rows.push({
+      section: S,
+      figure: 'small archive (demo.zip, 12 kB): file input to every table ready, warm engine',
+      value: fmtMs(smallAll),
+      goal: '',
+      status: '',
+    });
   });
 
   // The CLI's own start-up: the bundled CLI against the TypeScript run through tsx, alternating, fresh processes.
