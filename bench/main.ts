@@ -99,8 +99,9 @@ export async function main(argv: string[]): Promise<number> {
       cold: number;
       warm: number[];
       phases: Record<string, number>[];
-      demo: { ready: number; usable: number; afterReady: number }[];
+      demo: { ready: number; usable: number; afterReady: number; allAfterReady: number }[];
       small: number[];
+      smallAll: number[];
     }[] = await startupFigures({ profiles: quick ? 1 : 3, warmVisits: quick ? 1 : 3, smallArchive: small }, log);
     results.startup = runs;
     const S = '0 start-up (Chromium)';
@@ -125,7 +126,23 @@ export async function main(argv: string[]): Promise<number> {
       goal: '≤ 1.5 s',
       status: demo <= 1500 ? 'met' : 'MISSED',
     });
-    rows.push({ section: S, figure: 'small archive (demo.zip, 30 kB): file input to loaded, warm engine', value: fmtMs(smallMs), goal: '', status: '' });
+    const demoAll = median(runs.flatMap((r) => r.demo.map((d) => d.allAfterReady)));
+    rows.push({ section: S, figure: '?demo: every analysis table ready, after a warm engine ready', value: fmtMs(demoAll), goal: '', status: '' });
+    rows.push({
+      section: S,
+      figure: 'small archive (demo.zip, 12 kB): file input to Overview usable, warm engine',
+      value: fmtMs(smallMs),
+      goal: '≤ 300 ms',
+      status: smallMs <= 300 ? 'met' : 'MISSED',
+    });
+    const smallAll = median(runs.flatMap((r) => r.smallAll));
+    rows.push({
+      section: S,
+      figure: 'small archive (demo.zip, 12 kB): file input to every table ready, warm engine',
+      value: fmtMs(smallAll),
+      goal: '',
+      status: '',
+    });
     // Where the warm start goes: per phase, the median time past the end of every phase above it (phases can
     // overlap: the wasm compiles while the engine's JavaScript loads) and the median time it ends at.
     const visits = runs.flatMap((r) => r.phases);

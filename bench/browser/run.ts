@@ -43,17 +43,29 @@ export async function chromiumFigures(plan: Plan, log: (s: string) => void): Pro
           await r.page.close();
           delete r.page;
         }
-        log(`chromium ui load ${path.basename(a.file)} ${i + 1}/${runs}: ${r.outcome} ${r.wallMs} ms (engine ${r.engineMs} ms)`);
+        log(
+          `chromium ui load ${path.basename(a.file)} ${i + 1}/${runs}: ${r.outcome} usable ${r.usableMs} ms, all tables ${r.wallMs} ms (engine ${r.engineMs} ms)`,
+        );
         rs.push(r);
         if (r.outcome !== 'report') break;
       }
       const ok = rs.filter((r) => r.outcome === 'report');
       const wall = median(ok.map((r) => r.wallMs));
+      const usable = median(ok.map((r) => r.usableMs ?? NaN));
       const engineMs = median(ok.map((r) => r.engineMs ?? NaN));
       const events = ok[0]?.events ?? a.events;
       ui[n] = { archive: a, runs: rs };
       const label = `${fmtShort(events)} events (${fmtBytes(a.bytes)})`;
       const goal = Math.abs(n - 1_000_000) < 1 ? 2000 : undefined;
+      const usableGoal = Math.abs(n - 1_000_000) < 1 ? 1000 : undefined;
+      if (ok.length > 0 && Number.isFinite(usable))
+        rows.push({
+          section: '3 load (Chromium, app)',
+          figure: `${label}: file input to Overview usable (events and processes in, the rest building)`,
+          value: fmtMs(usable),
+          goal: usableGoal ? `≤ ${fmtMs(usableGoal)}` : '',
+          status: usableGoal ? (usable <= usableGoal ? 'met' : 'MISSED') : '',
+        });
       rows.push({
         section: '3 load (Chromium, app)',
         figure: `${label}: file input to all tables ready${Number.isFinite(engineMs) ? ` (engine's own: ${fmtMs(engineMs)})` : ''}`,

@@ -18,6 +18,11 @@ const DEMO_USABLE = () =>
   /Processes|events/i.test(document.querySelector('[data-testid=overview]')?.textContent ?? '') &&
   !/Summarizing/.test(document.querySelector('[data-testid=overview]')?.textContent ?? '') &&
   performance.now();
+// Every analysis table built (apps without `data-tables` built them all before showing the views).
+const ALL_TABLES = () => {
+  const app = document.querySelector('.app.loaded');
+  return app !== null && (app.dataset.tables === undefined || app.dataset.tables === 'ready') && performance.now();
+};
 
 // The warm start's phases, from the performance marks the page and the engine worker leave (src/ui/main.ts,
 // src/ui/lib/engine-bridge.ts, session.svelte.ts; src/engine/duckdb/): each phase ends at its mark, times in ms
@@ -57,7 +62,7 @@ async function profile(origin, visits, smallArchive) {
   });
   try {
     await blockOtherOrigins(context, origin);
-    const out = { cold: null, warm: [], phases: [], demo: [], small: [] };
+    const out = { cold: null, warm: [], phases: [], demo: [], small: [], smallAll: [] };
     for (let i = 0; i < visits; i++) {
       const page = await context.newPage();
       await page.goto(origin + '/');
@@ -78,15 +83,19 @@ async function profile(origin, visits, smallArchive) {
         () =>
           document.querySelector('.app.loaded [data-testid=sources] .chip') !== null &&
           !document.querySelector('[data-testid=load-panel]') &&
+          document.querySelector('[data-testid=count-processes]') !== null &&
           performance.now(),
       );
+      const allTables = await pageTime(page, ALL_TABLES);
       out.small.push(loaded - t);
+      out.smallAll.push(allTables - t);
       await page.close();
       const demo = await context.newPage();
       await demo.goto(origin + '/?demo');
       const dReady = await pageTime(demo, READY);
       const usable = await pageTime(demo, DEMO_USABLE);
-      out.demo.push({ ready: dReady, usable, afterReady: usable - dReady });
+      const all = await pageTime(demo, ALL_TABLES);
+      out.demo.push({ ready: dReady, usable, afterReady: usable - dReady, allAfterReady: all - dReady });
       await demo.close();
     }
     return out;
@@ -96,9 +105,9 @@ async function profile(origin, visits, smallArchive) {
   }
 }
 
-/** `profiles` fresh profiles, each: one cold visit, then `warmVisits` warm ones. */
-export async function startupFigures({ profiles, warmVisits, smallArchive }, log) {
-  const site = await startSite();
+/** `profiles` fresh profiles, each: one cold visit, then `warmVisits` warm ones (of dist/, or the build at `siteRoot`). */
+export async function startupFigures({ profiles, warmVisits, smallArchive, siteRoot }, log) {
+  const site = await startSite(siteRoot);
   try {
     const runs = [];
     for (let p = 0; p < profiles; p++) {

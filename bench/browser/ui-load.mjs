@@ -5,8 +5,9 @@
 // timeline has landed, frame times while panning and zooming.
 import { startSite, openBrowser, blockOtherOrigins } from '../../test/browser/harness.mjs';
 
-export async function withChromium(fn) {
-  const site = await startSite();
+/** Runs `fn` with Chromium and the built site served (dist/, or the build at `siteRoot`). */
+export async function withChromium(fn, siteRoot) {
+  const site = await startSite(siteRoot);
   const { browser, context } = await openBrowser({ viewport: { width: 1400, height: 900 } });
   await blockOtherOrigins(context, site.origin);
   try {
@@ -24,7 +25,12 @@ async function readyPage(context, origin) {
   return page;
 }
 
-/** Loads `file` through the file input; returns wall ms (input to report shown), the engine's own ms, events, and memory. */
+/**
+ * Loads `file` through the file input; returns wall ms from input to the Overview usable (`usableMs`: the
+ * file listed as a loaded source, no load in flight, the Overview's first part shown) and to every analysis
+ * table ready (`wallMs`: the app says so on `.app[data-tables=ready]`; an app without that attribute built
+ * every table before it showed the views, so both are the same), the engine's own ms, events, and memory.
+ */
 export async function uiLoad(context, origin, file, { timeoutMs = 600_000, keepPage = false } = {}) {
   const page = await readyPage(context, origin);
   let crashed = false;
@@ -32,22 +38,29 @@ export async function uiLoad(context, origin, file, { timeoutMs = 600_000, keepP
   const cdp = await context.newCDPSession(page);
   const t0 = Date.now();
   await page.getByTestId('file-input').setInputFiles(file);
-  // Done: the app shows the file as a loaded source and no load is in flight
-  // (older shells showed a load report); or it shows a load error.
-  const outcome = await page
-    .waitForFunction(
-      () => {
-        const q = (s) => document.querySelector(s);
-        if (q('[data-testid="load-error"]') || q('[data-testid="error"]')) return 'error';
-        if (q('[data-testid="load-report"]')) return 'report';
-        if (q('.app.loaded') && q('[data-testid="sources"] .chip') && !q('[data-testid="cancel-load"]')) return 'report';
-        return false;
-      },
-      null,
-      { timeout: timeoutMs, polling: 'raf' },
-    )
-    .then((h) => h.jsonValue())
-    .catch((e) => (crashed ? 'crash' : `timeout: ${String(e.message).split('\n')[0]}`));
+  const until = (stage) =>
+    page
+      .waitForFunction(
+        (stage) => {
+          const q = (s) => document.querySelector(s);
+          if (q('[data-testid="load-error"]') || q('[data-testid="error"]')) return 'error';
+          if (q('[data-testid="load-report"]')) return 'report';
+          const shown = q('.app.loaded') && q('[data-testid="sources"] .chip') && !q('[data-testid="cancel-load"]');
+          if (!shown) return false;
+          if (stage === 'usable') return q('[data-testid="count-processes"]') ? 'report' : false;
+          const tables = q('.app')?.dataset.tables;
+          return tables === undefined || tables === 'ready' ? 'report' : false;
+        },
+        stage,
+        { timeout: timeoutMs, polling: 'raf' },
+      )
+      .then((h) => h.jsonValue())
+      .catch((e) => (crashed ? 'crash' : `timeout: ${String(e.message).split('\n')[0]}`));
+  // Done: the app shows the file as a loaded source and no load is in flight (older shells showed a load
+  // report), then every table is ready; or it shows a load error.
+  const first = await until('usable');
+  const usableMs = Date.now() - t0;
+  const outcome = first === 'report' ? await until('all') : first;
   const wallMs = Date.now() - t0;
   let text = '';
   let errorText = '';
@@ -66,6 +79,7 @@ export async function uiLoad(context, origin, file, { timeoutMs = 600_000, keepP
   const memory = crashed ? null : await pageMemory(page, cdp).catch(() => null);
   const result = {
     outcome,
+    usableMs: first === 'report' ? usableMs : null,
     wallMs,
     engineMs: m && m[2] ? Number(m[2]) : null,
     events: m ? Number(m[1].replace(/[^\d]/g, '')) : null,

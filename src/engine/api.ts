@@ -6,9 +6,11 @@
  * MessageChannel.
  */
 import { transfer } from 'comlink';
-import type { Engine, InputFile, LoadOptions, LoadProgress, LoadReport } from './engine';
+import type { Engine, InputFile, LoadOptions, LoadProgress, LoadReport, StepProgress } from './engine';
 import { SqlConsole, type ConsoleOptions, type ConsoleResult } from './console';
 import { bindViews, latestViews } from './views';
+import type { OverviewFirst } from './views/overview';
+import type { ProcessRow } from './views/processes';
 import { Comparison } from './compare/comparison';
 
 export class SupersededError extends Error {
@@ -18,17 +20,22 @@ export class SupersededError extends Error {
   }
 }
 
+/** What the page shows first after a load: answered with the load itself (EngineApi.load, \`background\`). */
+export interface FirstView {
+  overview: OverviewFirst;
+  processes: ProcessRow[];
+}
+
 export function createEngineApi(open: () => Promise<Engine>) {
   let enginePromise: Promise<Engine> | undefined;
   const engine = (): Promise<Engine> => (enginePromise ??= open());
   const sql = async (text: string, maxRows?: number) => (await engine()).query(text, maxRows);
-  const views = bindViews(sql);
+  // Each view waits for the tables it reads (views/needs.ts): the others may still be building after a load.
+  const views = bindViews(sql, async (tables) => (await engine()).ready(tables));
   let sqlConsole: SqlConsole | undefined;
   const consoleOf = async () => {
     if (sqlConsole) return sqlConsole;
     const e = await engine();
-    // The console reads through its own connection: the analysis tables must exist before it does.
-    e.ensureTables();
     const db = e.db.wasm;
     // The console's cancel and time limit use DuckDB-WASM's pending queries; the API runs on DuckDB-WASM.
     if (!db) throw new Error('the SQL console runs on DuckDB-WASM only');
@@ -38,7 +45,8 @@ export function createEngineApi(open: () => Promise<Engine>) {
   const comparisonOf = async () => {
     if (comparison) return comparison;
     const e = await engine();
-    e.ensureTables();
+    // The compare tables read every table of A.
+    await e.ready();
     // Recording B loads through a second connection of the same database.
     return (comparison = new Comparison(e.db));
   };
@@ -58,16 +66,38 @@ export function createEngineApi(open: () => Promise<Engine>) {
       return (await engine()).version;
     },
 
-    /** Loads files; the bytes are moved to the engine (transferred), not copied. `options.limits` raises the archive size ceilings. */
-    async load(files: InputFile[], onProgress?: (p: LoadProgress) => void, options?: LoadOptions): Promise<LoadReport> {
-      const report = await (await engine()).load(files, onProgress, options);
-      // A's tables changed under the comparison: rebuild it.
-      if (comparison?.loaded) comparison.build();
+    /**
+     * Loads files; the bytes are moved to the engine (transferred), not copied. `options.limits` raises the archive
+     * size ceilings. With `options.background` the answer comes once events and processes are built, and carries
+     * the Overview's first part and the process list (`firstView`): the page shows them without asking again while
+     * the other tables build, which would hold a question up for a whole build statement.
+     */
+    async load(files: InputFile[], onProgress?: (p: LoadProgress) => void, options?: LoadOptions): Promise<LoadReport & { firstView?: FirstView }> {
+      const e = await engine();
+      const report: LoadReport & { firstView?: FirstView } = await e.load(files, onProgress, options);
+      // (not after a cancel: asking would build what the user stopped)
+      if (report.building !== undefined && report.sources.length > 0)
+        report.firstView = { overview: await views.overviewFirst(), processes: await views.processList() };
+      // A's tables changed under the comparison: rebuild it, over every table of A.
+      if (comparison?.loaded) {
+        await e.ready();
+        comparison.build();
+      }
       return report;
     },
 
     async cancelLoad(): Promise<void> {
       (await engine()).cancel();
+    },
+
+    /** Every analysis table's build step and its state (after a load: ready, building, waiting, on use, stopped, failed). */
+    async tables(): Promise<StepProgress[]> {
+      return (await engine()).tables();
+    },
+
+    /** Resolves when the tables named (default: every table) are built; builds them now if nothing else will. */
+    async ready(tables?: string[]): Promise<void> {
+      await (await engine()).ready(tables);
     },
 
     /** Every view's queries, typed (src/engine/views). */
@@ -87,6 +117,8 @@ export function createEngineApi(open: () => Promise<Engine>) {
      */
     console: {
       async run(text: string, opts: ConsoleOptions = {}): Promise<ConsoleResult> {
+        // The console reads through its own connection: the tables the query names must be built first.
+        await (await engine()).readyFor(text);
         return (await consoleOf()).run(text, opts);
       },
       async cancel(): Promise<void> {
@@ -102,6 +134,7 @@ export function createEngineApi(open: () => Promise<Engine>) {
 
     /** A console query's result as a Parquet file (the bytes, transferred), written with parquet-wasm; same rules as `console.run`. */
     async exportParquet(text: string): Promise<Uint8Array> {
+      await (await engine()).readyFor(text);
       const ipc = await (await consoleOf()).arrowIpc(text);
       const { arrowIpcToParquet } = await import('./parquet');
       const bytes = await arrowIpcToParquet(ipc);
@@ -135,7 +168,9 @@ export function createEngineApi(open: () => Promise<Engine>) {
 
     /** Sets anomaly thresholds (the `params` table) and recomputes the anomalies. */
     async setParams(values: Record<string, number>): Promise<void> {
-      (await engine()).setParams(values);
+      const e = await engine();
+      await e.ready(['anomalies']);
+      e.setParams(values);
       if (comparison?.loaded) comparison.setParams(values);
     },
   };

@@ -3,9 +3,20 @@ import { DEFAULT_READ_LIMITS, type ReadLimits } from '../archive/read-limits';
 import type { DuckDb } from './duckdb/types';
 import { asConnection, type EngineConnection } from './duckdb/connection';
 import { EventSink, RAW_TABLES } from './ingest/event-sink';
-import { BUILD_ALL, BUILD_ALL_STREAMED, MARK_DROPPED_REPLIES, RESEQUENCE_EVENTS, SCHEMA_VERSION, STREAM_MAILBOX_STEP, STREAM_STEP } from './sql/build';
+import {
+  BUILD_STEPS,
+  BUILD_STEPS_STREAMED,
+  FIRST_VIEW_STEPS,
+  MARK_DROPPED_REPLIES,
+  RESEQUENCE_EVENTS,
+  SCHEMA_VERSION,
+  STREAM_MAILBOX_STEP,
+  STREAM_STEP,
+  type BuildStep,
+} from './sql/build';
 import { EventStore } from './stream/event-store';
-import { applyResequence, runStreamAnalyses, STREAM_STEPS } from './stream/run';
+import { applyResequence, runStreamAnalyses } from './stream/run';
+import { BuildCancelledError, TableBuilds, type StepProgress } from './table-builds';
 import { CREATE_PARAMS, REBUILD_ANOMALIES } from './sql/anomalies';
 import { groupInputs, openSource, type InputFile, type InputGroup, type ModuleSource } from '../archive/formats';
 import type { QueryResult } from './result';
@@ -13,16 +24,25 @@ import { yieldToEventLoop } from './yield';
 
 export type { InputFile } from '../archive/formats';
 export type { ReadLimits } from '../archive/read-limits';
+export type { StepProgress, TableState } from './table-builds';
 
 export interface LoadOptions {
   /** Ceilings on what an archive may inflate to (zip bombs); unset fields keep the engine's. */
   limits?: Partial<ReadLimits>;
   /** How raw dbg/ttb traces print charlists: `sigil` (`~c"abc"`, Elixir 1.15+, default) or `quotes` (`'abc'`, 1.14). */
   rawCharlists?: 'sigil' | 'quotes';
+  /**
+   * Resolve once the Overview and the process list can answer (events and processes built); the other tables
+   * build behind, one statement at a time, while queries are answered: a view waits for its tables with
+   * `ready`, and progress goes on (phase `building`, then `done`). Without it the load resolves when every
+   * table is built (the CLI).
+   */
+  background?: boolean;
 }
 
 export interface LoadProgress {
-  phase: 'reading' | 'ingesting' | 'analysing' | 'done';
+  /** `building`: the load returned (background), the other tables are being built behind it. */
+  phase: 'reading' | 'ingesting' | 'analysing' | 'building' | 'done';
   file: string;
   bytesRead: number;
   bytesTotal: number;
@@ -30,6 +50,8 @@ export interface LoadProgress {
   eventsPerSecond: number;
   /** While analysing: the table being built, and how many of the build statements have run. */
   step?: { name: string; index: number; count: number };
+  /** While analysing and building: every build step (its table) and its state. */
+  tables?: StepProgress[];
 }
 
 export interface LoadedSource {
@@ -51,6 +73,10 @@ export interface LoadReport {
   millis: number;
   /** Where the time went: reading and decoding (with building Arrow batches), DuckDB inserts, and each analysis statement. */
   timings: { readMs: number; insertMs: number; analyseMs: number; steps: { sql: string; ms: number }[] };
+  /** With \`background\`: the tables still being built when the load returned (\`Engine.ready\` resolves when they are). */
+  building?: string[];
+  /** With \`background\`: the first and last event's ts of everything loaded (null: no events), so a page need not ask. */
+  span?: { start: bigint; end: bigint } | null;
 }
 
 /**
@@ -65,6 +91,9 @@ export interface LoadReport {
 export type Analyses = 'stream' | 'sql' | 'both';
 
 const SQL_TYPES = { i64: 'BIGINT', i32: 'INTEGER', f64: 'DOUBLE', str: 'VARCHAR', bool: 'BOOLEAN' } as const;
+
+/** How long a background build waits before its first statement, so the views' first queries go first (ms). */
+const FIRST_VIEW_HEAD_START_MS = 150;
 
 /** Rows per Arrow batch handed to DuckDB while a file streams in. */
 const FLUSH_ROWS = 200_000;
@@ -88,8 +117,12 @@ export class Engine {
   private readonly loaded = new Map<string, string>();
   /** Every loaded event as typed columns, index = seq (none with `analyses: 'sql'`). */
   private readonly store: EventStore | undefined;
-  /** Whether the analysis tables exist (built by the first load, or on the first query before any load). */
-  private built = false;
+  /** Which analysis tables are ready, and the loop that builds them (table-builds.ts). */
+  private readonly builds: TableBuilds;
+  /** The streaming pass of the current build (analyses \`stream\`/\`both\`): its mailbox_depth comes later. */
+  private stream: ReturnType<typeof runStreamAnalyses> | undefined;
+  /** Where the build's progress goes: the latest load's callback, also after it returned (background). */
+  private onBuild: ((statement: { name: string; index: number; count: number } | null) => void) | undefined;
 
   private constructor(
     /** The database the engine talks to: DuckDB-WASM or native DuckDB (duckdb/connection.ts). */
@@ -99,6 +132,16 @@ export class Engine {
     readonly analyses: Analyses,
   ) {
     this.store = analyses === 'sql' ? undefined : new EventStore();
+    const plan: BuildStep[] = [...(analyses === 'stream' ? BUILD_STEPS_STREAMED : BUILD_STEPS)];
+    // Tests compare the streaming tables, written beside the SQL ones, after everything else.
+    if (analyses === 'both') plan.push({ name: 'stream tables', makes: ['stream_tables'], sql: [STREAM_BESIDE] });
+    this.builds = new TableBuilds(plan, {
+      run: (sql) => this.runBuildStatement(sql),
+      onChange: (statement) =>
+        this.onBuild?.(
+          statement && { name: typeof statement.sql === 'string' ? stepName(statement.sql) : statement.name, index: statement.index, count: statement.count },
+        ),
+    });
   }
 
   /**
@@ -134,15 +177,39 @@ export class Engine {
    * through another connection (the SQL console, a comparison).
    */
   ensureTables(): void {
-    if (!this.built) this.rebuild();
+    if (!this.builds.started) this.builds.buildAllNow();
+  }
+
+  /**
+   * Resolves when the tables (views, macros) named are built, building them
+   * now if nothing else will (a table built on first use, one a cancel left
+   * unbuilt, or every table before the first load); with no names, when every
+   * table is. Rejects with the build's error, or BuildCancelledError when the
+   * user cancels first. After a \`background\` load, whoever reads through the
+   * engine must await this for the tables it reads (the views do: views/needs.ts).
+   */
+  ready(tables?: readonly string[]): Promise<void> {
+    return this.builds.ready(tables);
+  }
+
+  /** Resolves when the tables a query names are built (the SQL console's and expectations' queries). */
+  readyFor(sql: string): Promise<void> {
+    return this.builds.ready(this.builds.namedIn(sql));
+  }
+
+  /** Every build step and its state (the progress panel's list). */
+  tables(): StepProgress[] {
+    return this.builds.progress();
   }
 
   get version(): string {
     return this.db.version;
   }
 
+  /** Stops the load in flight: its reading, or the building of its tables (what is built stays; the rest is built on use). */
   cancel(): void {
     this.cancelled = true;
+    this.builds.stop();
   }
 
   /** Loads files into the database; files that fail are reported and skipped, nothing already loaded is lost. */
@@ -150,6 +217,8 @@ export class Engine {
     const started = performance.now();
     const limits = { ...this.limits, ...options.limits };
     this.cancelled = false;
+    // The tables of earlier loads stop building while events come in; they are built again after them.
+    this.builds.pause();
     const report: LoadReport = {
       sources: [],
       events: 0,
@@ -163,9 +232,9 @@ export class Engine {
     const bytesTotal = files.reduce((n, f) => n + f.bytes.length, 0);
     let bytesDone = 0;
     let events = 0;
-    const progress = (phase: LoadProgress['phase'], file: string, bytesInFile: number, step?: LoadProgress['step']) => {
+    const progress = (phase: LoadProgress['phase'], file: string, bytesInFile: number, step?: LoadProgress['step'], tables?: StepProgress[]) => {
       const secs = (performance.now() - started) / 1000;
-      onProgress?.({ phase, file, bytesRead: bytesDone + bytesInFile, bytesTotal, events, eventsPerSecond: secs > 0 ? events / secs : 0, step });
+      onProgress?.({ phase, file, bytesRead: bytesDone + bytesInFile, bytesTotal, events, eventsPerSecond: secs > 0 ? events / secs : 0, step, tables });
     };
     const { groups, errors: inputErrors } = groupInputs(files);
     // A folder holds more than traces (notes, logs, a README): files inside one that are of no trace format at all
@@ -255,34 +324,73 @@ export class Engine {
     }
     report.timings.insertMs = this.insertMs;
     report.timings.readMs = performance.now() - started - this.insertMs;
-    if (!attempted) {
-      // Nothing new: the tables already describe what is loaded (built now if no load has built them).
-      this.ensureTables();
-      report.millis = performance.now() - started;
-      progress('done', '', 0);
-      return report;
-    }
-    progress('analysing', '', 0);
-    await yieldToEventLoop();
-    const analysing = performance.now();
-    try {
-      // Progress goes out per statement (a worker's postMessage needs no turn of its event loop).
-      report.timings.steps = this.rebuild((step) => progress('analysing', '', 0, step));
-    } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      report.errors.push({
-        file: 'analysis tables',
-        offset: 0,
-        message: isOutOfMemory(message)
-          ? `the analysis tables could not be built: DuckDB ran out of memory with ${this.totalEvents} events loaded. The events table is usable; calls, states and the other derived tables may be missing. ${this.memoryAdvice()}`
-          : `building the analysis tables failed: ${message}`,
-      });
-    }
-    report.timings.analyseMs = performance.now() - analysing;
+    await this.analyse(report, progress, options.background === true, attempted);
     report.events = report.sources.reduce((n, s) => n + s.events, 0);
     report.millis = performance.now() - started;
-    progress('done', '', 0);
+    if (!report.building?.length) progress('done', '', 0);
     return report;
+  }
+
+  /**
+   * Builds the analysis tables after a load (\`fresh\`: new events came in,
+   * every table is out of date; else nothing new came in and only what is not
+   * built yet is built): first what the Overview and the process list read,
+   * then the rest; with \`background\` the rest builds behind and this
+   * returns once the first are in.
+   */
+  private async analyse(
+    report: LoadReport,
+    progress: (phase: LoadProgress['phase'], file: string, bytesInFile: number, step?: LoadProgress['step'], tables?: StepProgress[]) => void,
+    background: boolean,
+    fresh: boolean,
+  ): Promise<void> {
+    let phase: LoadProgress['phase'] = 'analysing';
+    this.onBuild = (step) => {
+      const last = phase === 'building' && step === null && !this.builds.busy;
+      // Kept after done: a table built later on use (or after a cancel) reports to the same listener.
+      progress(last ? 'done' : phase, '', 0, step ?? undefined, this.builds.progress());
+    };
+    if (!fresh) this.builds.resume();
+    if (fresh) {
+      this.builds.reset();
+      progress('analysing', '', 0, undefined, this.builds.progress());
+      await yieldToEventLoop();
+    }
+    const before = this.builds.steps.length;
+    const analysing = performance.now();
+    try {
+      if (fresh) this.resequence();
+      if (background) {
+        await this.builds.ready(BUILD_STEPS.slice(0, FIRST_VIEW_STEPS).flatMap((s) => s.makes));
+        const [t0, t1] = this.db.query('SELECT min(ts), max(ts) FROM events').rows[0];
+        report.span = t0 === null || t1 === null ? null : { start: BigInt(t0 as bigint), end: BigInt(t1 as bigint) };
+        // The page's first queries (the Overview, the process list) come right after this answer: a statement
+        // behind would hold them up, so the rest starts a moment later.
+        this.builds.background(FIRST_VIEW_HEAD_START_MS);
+        phase = 'building';
+      } else await this.builds.ready();
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      if (e instanceof BuildCancelledError)
+        report.warnings.push('building the analysis tables was cancelled; the events are loaded, and each table is built when a view needs it');
+      else
+        report.errors.push({
+          file: 'analysis tables',
+          offset: 0,
+          message: isOutOfMemory(message)
+            ? `the analysis tables could not be built: DuckDB ran out of memory with ${this.totalEvents} events loaded. The events table is usable; calls, states and the other derived tables may be missing. ${this.memoryAdvice()}`
+            : `building the analysis tables failed: ${message}`,
+        });
+    }
+    report.timings.steps = this.builds.steps.slice(before);
+    report.timings.analyseMs = performance.now() - analysing;
+    if (phase === 'building') {
+      report.building = this.builds
+        .progress()
+        .filter((t) => t.state === 'waiting' || t.state === 'building')
+        .map((t) => t.name);
+      if (report.building.length > 0) progress('building', '', 0, undefined, this.builds.progress());
+    } else this.onBuild = undefined;
   }
 
   /** What to do when DuckDB ran out of memory, for the engine in use. */
@@ -353,51 +461,35 @@ export class Engine {
     k.ord = ord;
   }
 
-  private rebuild(onStep?: (step: NonNullable<LoadProgress['step']>) => void): { sql: string; ms: number }[] {
-    // Once tried, never again on its own: a build that failed (out of memory) is reported by the load, and
-    // every query must not start it over.
-    this.built = true;
-    if (this.outOfOrder) {
-      for (const sql of RESEQUENCE_EVENTS) {
-        if (this.store && /^DROP TABLE reseq/.test(sql)) applyResequence(this.db, this.store);
-        this.db.query(sql);
-      }
-      this.outOfOrder = false;
-      // The next file's events must come after the last event in the new order to keep it.
-      const last = this.db.query('SELECT ts, node, src, ord FROM events_raw ORDER BY seq DESC LIMIT 1').rows[0];
-      this.lastKey = last ? { ts: BigInt(last[0] as bigint | number), node: String(last[1]), src: Number(last[2]), ord: Number(last[3]) } : null;
-    }
-    const steps: { sql: string; ms: number }[] = [];
-    const store = this.store;
-    const plan = this.analyses === 'stream' ? BUILD_ALL_STREAMED : BUILD_ALL;
-    let stream: ReturnType<typeof runStreamAnalyses> | undefined;
-    // Progress counts the stream's tables one by one.
-    const count = plan.length + (plan.includes(STREAM_STEP) ? STREAM_STEPS - 1 : 0);
-    let index = 0;
-    const step = (name: string) => onStep?.({ name, index: index++, count });
-    for (const sql of plan) {
-      if (sql === STREAM_STEP) {
-        stream = runStreamAnalyses(this.db, store!, '', step);
-        steps.push(...stream.steps);
-        continue;
-      }
-      if (sql === STREAM_MAILBOX_STEP) {
-        step('mailbox_depth');
-        steps.push(...stream!.mailboxDepth());
-        continue;
-      }
-      if (typeof sql !== 'string') continue;
-      step(stepName(sql));
-      const t = performance.now();
+  /** Puts seq back in (ts, node, src, ord) order when a load merged sources or met events out of order. */
+  private resequence(): void {
+    if (!this.outOfOrder) return;
+    for (const sql of RESEQUENCE_EVENTS) {
+      if (this.store && /^DROP TABLE reseq/.test(sql)) applyResequence(this.db, this.store);
       this.db.query(sql);
-      steps.push({ sql: sql.trim().split('\n')[0].slice(0, 80), ms: performance.now() - t });
     }
-    if (this.analyses === 'both') {
-      const beside = runStreamAnalyses(this.db, store!, 'stream_');
+    this.outOfOrder = false;
+    // The next file's events must come after the last event in the new order to keep it.
+    const last = this.db.query('SELECT ts, node, src, ord FROM events_raw ORDER BY seq DESC LIMIT 1').rows[0];
+    this.lastKey = last ? { ts: BigInt(last[0] as bigint | number), node: String(last[1]), src: Number(last[2]), ord: Number(last[3]) } : null;
+  }
+
+  /** One statement of the build (sql/build.ts BUILD_STEPS), or the streaming pass where it stands in for some. */
+  private runBuildStatement(sql: string | symbol): { sql: string; ms: number }[] {
+    if (sql === STREAM_STEP) {
+      this.stream = runStreamAnalyses(this.db, this.store!, '');
+      return this.stream.steps;
+    }
+    if (sql === STREAM_MAILBOX_STEP) return this.stream!.mailboxDepth();
+    if (sql === STREAM_BESIDE) {
+      const beside = runStreamAnalyses(this.db, this.store!, 'stream_');
       this.db.query(MARK_DROPPED_REPLIES.replace('UPDATE messages', 'UPDATE stream_messages'));
-      steps.push(...beside.steps, ...beside.mailboxDepth());
+      return [...beside.steps, ...beside.mailboxDepth()];
     }
-    return steps;
+    if (typeof sql !== 'string') return [];
+    const t = performance.now();
+    this.db.query(sql);
+    return [{ sql: sql.trim().split('\n')[0].slice(0, 80), ms: performance.now() - t }];
   }
 
   private async *readGroup(group: InputGroup, source: LoadedSource, limits: ReadLimits, rawCharlists?: 'sigil' | 'quotes'): AsyncGenerator<TraceBatch> {
@@ -443,6 +535,9 @@ export class Engine {
 }
 
 class CancelledError extends Error {}
+
+/** Where the streaming tables are written beside the SQL ones (analyses \`both\`). */
+const STREAM_BESIDE = Symbol('stream tables beside');
 
 /** SHA-256 (hex) of an input's content; a wrap set or ttb folder (several files) hashes its files' digests, in any order. */
 async function contentHash(files: InputFile[]): Promise<string> {

@@ -35,6 +35,8 @@ const localeNumber = (n) => page.evaluate((n) => Number(n).toLocaleString(), n);
 
 test('Overview: totals, nodes, events by kind and the top anomalies the engine summarized', async () => {
   await page.getByTestId('overview-nodes').waitFor({ timeout: 60_000 });
+  // The counts and anomalies fill in once their tables are built behind the first view.
+  await page.getByTestId('top-anomalies').waitFor({ timeout: 120_000 });
   const o = await engine('overview', { anomalies: 8 });
   const cards = await page.locator('[data-testid=overview] .card .big').allInnerTexts();
   const { totals } = o;

@@ -64,6 +64,8 @@ describe('the engine API through the bridge (demo.zip)', () => {
       version: () => c.bridge.version(),
       load: () => c.bridge.load([]),
       cancelLoad: () => c.bridge.cancelLoad(),
+      tables: async () => expect((await c.bridge.tables()).every((t) => t.state === 'ready' || t.state === 'on use')).toBe(true),
+      ready: () => c.bridge.ready(['anomalies']),
       memory: () => c.bridge.memory(),
       // In Node, parquet-wasm's wasm file is served by Vite only: reaching its loader proves the call got through
       // (after the console ran the query); the browser tests write a real Parquet file.
@@ -72,6 +74,8 @@ describe('the engine API through the bridge (demo.zip)', () => {
       'console.run': () => c.bridge.console.run('SELECT 1 AS x'),
       'console.cancel': () => c.bridge.console.cancel(),
       'views.overview': () => c.bridge.views.overview(),
+      'views.overviewFirst': () => c.bridge.views.overviewFirst(),
+      'views.overviewCounts': () => c.bridge.views.overviewCounts(),
       'views.anomalyList': () => c.bridge.views.anomalyList(),
       'views.anomalyEvidence': () => c.bridge.views.anomalyEvidence(0),
       'views.processList': () => c.bridge.views.processList(),

@@ -1,9 +1,9 @@
 import { BUILD_ANOMALIES_STEPS } from './anomalies';
 import { BUILD_CALL_GROUPS } from './call-groups';
 import { BUILD_CAUSAL_LINKS, BUILD_CAUSALITY } from './causality';
-import { BUILD_NAMED_SENDS, BUILD_NAMES } from './names';
-import { BUILD_SPANS, BUILD_SPANS_STATES } from './spans-states';
-import { BUILD_MAILBOX_DEPTH, BUILD_SYSTEM_AT } from './system-at';
+import { BUILD_NAMED_SENDS, BUILD_REGISTRATIONS, CREATE_NAME_AT } from './names';
+import { BUILD_SPANS, BUILD_STATE_CHANGES, BUILD_STATES } from './spans-states';
+import { BUILD_LINKS, BUILD_MAILBOX_DEPTH, CREATE_AT_MACROS, CREATE_BUCKET_MACROS } from './system-at';
 
 /**
  * The SQL that turns the raw tables (filled by ingest) into the tables of
@@ -315,21 +315,57 @@ WHERE recv_seq IS NULL AND send_seq IN (
   WHERE c.outcome = 'timeout' AND c.reply_recv_seq IS NULL AND starts_with(e.peer, '#Reference<')
 )`;
 
-/** Core tables, in dependency order (analysis tables come after: see BUILD_ALL in index.ts). */
-export const BUILD_CORE = [
-  BUILD_EVENTS,
-  BUILD_PROCESSES,
-  ...BUILD_NAMES,
-  BUILD_SEND_TARGETS,
-  'DROP TABLE named_sends',
-  BUILD_CONSUMED,
-  ...BUILD_MESSAGES,
-  BUILD_CALLS,
-  MARK_DROPPED_REPLIES,
+/**
+ * One step of the build: the statements that make some tables (views, macros)
+ * ready, in the order the engine runs them. A step may read anything made by
+ * the steps before it that are not \`onUse\`; nothing reads an \`onUse\` step's
+ * tables but the views (they come last). The engine builds the first
+ * FIRST_VIEW_STEPS, answers the Overview and the process list, then builds the
+ * rest behind them, one statement at a time (engine.ts, table-builds.ts).
+ */
+export interface BuildStep {
+  /** The table users know this step by (progress, "building messages…"). */
+  name: string;
+  /** Tables, views and macros ready once this step is done (a table a later step still changes is not listed here). */
+  makes: readonly string[];
+  sql: readonly (string | symbol)[];
+  /** Built when a view needs it, not behind every load (few users open it). */
+  onUse?: boolean;
+}
+
+/** Every table of docs/SCHEMA.md, step by step, in dependency order. */
+export const BUILD_STEPS: readonly BuildStep[] = [
+  { name: 'events', makes: ['events'], sql: [BUILD_EVENTS] },
+  { name: 'processes', makes: ['processes'], sql: [BUILD_PROCESSES] },
+  { name: 'registrations', makes: ['registrations', 'name_at'], sql: [BUILD_REGISTRATIONS, CREATE_NAME_AT] },
+  { name: 'send_targets', makes: ['send_targets'], sql: [BUILD_NAMED_SENDS, BUILD_SEND_TARGETS, 'DROP TABLE named_sends'] },
+  { name: 'consumed', makes: ['consumed'], sql: [BUILD_CONSUMED] },
+  // messages is complete once calls marked the replies no mailbox received
+  { name: 'messages', makes: [], sql: BUILD_MESSAGES },
+  { name: 'calls', makes: ['calls', 'messages'], sql: [BUILD_CALLS, MARK_DROPPED_REPLIES] },
+  {
+    name: 'call_groups',
+    makes: ['call_shapes', 'call_groups', 'latency_bucket', 'latency_bucket_lo', 'latency_histogram'],
+    sql: BUILD_CALL_GROUPS,
+  },
+  { name: 'spans', makes: ['spans'], sql: [BUILD_SPANS] },
+  { name: 'states', makes: ['states'], sql: [BUILD_STATES] },
+  { name: 'state_changes', makes: ['state_changes'], sql: [BUILD_STATE_CHANGES] },
+  { name: 'mailbox_depth', makes: ['mailbox_depth'], sql: [BUILD_MAILBOX_DEPTH] },
+  {
+    name: 'links',
+    makes: ['links', 'alive_at', 'state_at', 'mailbox_at', 'links_at', 'tree_at', 'mailbox_depth_buckets', 'state_size_buckets'],
+    sql: [BUILD_LINKS, ...CREATE_AT_MACROS, ...CREATE_BUCKET_MACROS],
+  },
+  { name: 'anomalies', makes: ['params', 'anomalies', 'anomaly_events'], sql: BUILD_ANOMALIES_STEPS },
+  { name: 'causal_links', makes: ['causal_links', 'causes', 'effects'], sql: BUILD_CAUSALITY, onUse: true },
 ];
 
+/** The steps that must be done before the Overview and the process list can answer (events and processes). */
+export const FIRST_VIEW_STEPS = 2;
+
 /** Everything engine.ts runs after each load, in dependency order. */
-export const BUILD_ALL = [...BUILD_CORE, ...BUILD_CALL_GROUPS, ...BUILD_SPANS_STATES, ...BUILD_SYSTEM_AT, ...BUILD_CAUSALITY, ...BUILD_ANOMALIES_STEPS];
+export const BUILD_ALL: string[] = BUILD_STEPS.flatMap((s) => s.sql as string[]);
 
 /** Where the streaming analyses (src/engine/stream) run among the SQL builds. */
 export const STREAM_STEP = Symbol('stream analyses');
@@ -352,7 +388,14 @@ const STREAMED = new Set<string>([
   BUILD_MAILBOX_DEPTH,
 ]);
 
-/** BUILD_ALL with the streaming pass in place of the statements it replaces (where the named sends were resolved). */
-export const BUILD_ALL_STREAMED: (string | symbol)[] = BUILD_ALL.flatMap((sql): (string | symbol)[] =>
-  sql === BUILD_NAMED_SENDS ? [STREAM_STEP] : sql === BUILD_MAILBOX_DEPTH ? [STREAM_MAILBOX_STEP] : STREAMED.has(sql) ? [] : [sql],
-);
+const streamed = (sql: string | symbol): (string | symbol)[] =>
+  sql === BUILD_NAMED_SENDS ? [STREAM_STEP] : sql === BUILD_MAILBOX_DEPTH ? [STREAM_MAILBOX_STEP] : typeof sql === 'string' && STREAMED.has(sql) ? [] : [sql];
+
+/**
+ * BUILD_STEPS with the streaming pass in place of the statements it replaces (where the named sends were
+ * resolved). The pass writes spans and causal_links too; their steps keep only what the pass does not replace.
+ */
+export const BUILD_STEPS_STREAMED: readonly BuildStep[] = BUILD_STEPS.map((s) => ({ ...s, sql: s.sql.flatMap(streamed) }));
+
+/** BUILD_ALL with the streaming pass in place of the statements it replaces. */
+export const BUILD_ALL_STREAMED: (string | symbol)[] = BUILD_STEPS_STREAMED.flatMap((s) => s.sql);

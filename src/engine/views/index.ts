@@ -6,7 +6,8 @@
  */
 import { anomalyEvidence, anomalyList } from './anomalies';
 import { checkExpectations } from './expectations';
-import { overview } from './overview';
+import { overview, overviewCounts, overviewFirst } from './overview';
+import { VIEW_NEEDS } from './needs';
 import { eventDetail, eventPlace, processList, traceSpan } from './processes';
 import type { Sql } from './rows';
 import { chartBusiest, chartSeries } from './charts';
@@ -27,6 +28,8 @@ import { flameChart, flameProcesses } from './flame';
 
 export const VIEWS = {
   overview,
+  overviewFirst,
+  overviewCounts,
   anomalyList,
   anomalyEvidence,
   processList,
@@ -76,9 +79,20 @@ export type Views = { [K in keyof ViewFns]: (...args: Tail<Parameters<ViewFns[K]
 /** The same views with a leading `key`: a request superseded by a newer one with the same key rejects instead of running. */
 export type LatestViews = { [K in keyof Views]: (key: string, ...args: Parameters<Views[K]>) => ReturnType<Views[K]> };
 
-export function bindViews(sql: Sql): Views {
+/**
+ * Binds the views to an engine's \`sql\`. With \`ready\`, each view first
+ * waits for the tables it reads (needs.ts; undefined: every table), so it
+ * answers while the other tables are still being built.
+ */
+export function bindViews(sql: Sql, ready?: (tables: readonly string[] | undefined) => Promise<void>): Views {
   const out: Record<string, unknown> = {};
-  for (const [name, fn] of Object.entries(VIEWS)) out[name] = (...args: unknown[]) => (fn as (s: Sql, ...a: unknown[]) => unknown)(sql, ...args);
+  for (const [name, fn] of Object.entries(VIEWS)) {
+    const needs = VIEW_NEEDS[name as keyof typeof VIEWS] ?? undefined;
+    out[name] = async (...args: unknown[]) => {
+      if (ready) await ready(needs);
+      return (fn as (s: Sql, ...a: unknown[]) => unknown)(sql, ...args);
+    };
+  }
   return out as Views;
 }
 

@@ -1,7 +1,9 @@
 import { anomalyList, type Anomaly } from './anomalies';
 import { readOne, readRows, type RowOf, type Sql } from './rows';
 
-const TOTALS = { events: 'int', processes: 'int', messages: 'int', calls: 'int', states: 'int', t0: 'big?', t1: 'big?' } as const;
+const FIRST_TOTALS = { events: 'int', processes: 'int', t0: 'big?', t1: 'big?' } as const;
+const COUNTS = { messages: 'int', calls: 'int', states: 'int' } as const;
+const TOTALS = { ...FIRST_TOTALS, ...COUNTS } as const;
 const NODE = { node: 'text', events: 'int', processes: 'int', t0: 'big', t1: 'big' } as const;
 const KIND = { kind: 'text', n: 'int' } as const;
 const BUSY = { node: 'text', pid: 'text', who: 'text?', events: 'int' } as const;
@@ -28,20 +30,40 @@ export interface Overview {
   anomalies: { rows: Anomaly[]; total: number };
 }
 
+/** The part of the Overview that reads only events and processes (and the manifests): what shows first after a load. */
+export type OverviewFirst = Omit<Overview, 'totals' | 'anomalies'> & { totals: RowOf<typeof FIRST_TOTALS> };
+
 /**
  * What the loaded traces hold, in one answer: totals, nodes, events by kind,
  * the busiest processes, each source's recording facts and the most severe
  * anomalies. The Overview view and `otpscope summary` both show this.
  */
 export async function overview(sql: Sql, opts: { busiest?: number; anomalies?: number } = {}): Promise<Overview> {
+  const first = await overviewFirst(sql, opts);
+  const { events, processes, t0, t1 } = first.totals;
+  const totals = { events, processes, ...(await overviewCounts(sql)), t0, t1 };
+  const anomalies = await anomalyList(sql, opts.anomalies ?? 10);
+  return { ...first, totals, anomalies };
+}
+
+/** How many messages, calls and states the analysis tables hold (the Overview's cards that wait for them). */
+export async function overviewCounts(sql: Sql): Promise<RowOf<typeof COUNTS>> {
+  return readOne(
+    'overview counts',
+    await sql(`SELECT (SELECT count(*) FROM messages) AS messages, (SELECT count(*) FROM calls) AS calls, (SELECT count(*) FROM states) AS states`),
+    COUNTS,
+  );
+}
+
+/** The Overview without the counts and anomalies that wait for the analysis tables: totals, nodes, kinds, busiest, sources. */
+export async function overviewFirst(sql: Sql, opts: { busiest?: number } = {}): Promise<OverviewFirst> {
   const totals = readOne(
     'overview totals',
     await sql(
-      `SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM processes) AS processes, (SELECT count(*) FROM messages) AS messages,
-              (SELECT count(*) FROM calls) AS calls, (SELECT count(*) FROM states) AS states,
+      `SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM processes) AS processes,
               (SELECT min(ts) FROM events) AS t0, (SELECT max(ts) FROM events) AS t1`,
     ),
-    TOTALS,
+    FIRST_TOTALS,
   );
   // processes: every process known on the node, with events or only from the recorder's facts
   const nodes = readRows(
@@ -97,6 +119,5 @@ export async function overview(sql: Sql, opts: { busiest?: number; anomalies?: n
     else if (m.key === 'elixir_version') f.elixirVersion = m.value;
     else if (m.key === 'recorder_version') f.recorderVersion = m.value;
   }
-  const anomalies = await anomalyList(sql, opts.anomalies ?? 10);
-  return { totals, nodes, kinds, busiest, sources: [...bySource.values()], anomalies };
+  return { totals, nodes, kinds, busiest, sources: [...bySource.values()] };
 }

@@ -30,7 +30,10 @@ export class ProcessDirectory {
   constructor(private readonly session: Session) {}
 
   async refresh(): Promise<void> {
-    this.list = (await this.session.bridge.views.processList()).map((row) => ({
+    // Right after a load the list came with it (session.firstView): no question waits behind a build statement.
+    const first = this.session.firstView;
+    const rows = first && first.generation === this.session.generation ? first.processes : await this.session.bridge.views.processList();
+    this.list = rows.map((row) => ({
       node: row.node,
       pid: row.pid,
       name: row.name,
@@ -45,7 +48,8 @@ export class ProcessDirectory {
       childId: row.child_id,
       childType: row.child_type,
     }));
-    this.nodes = [...new Set(this.list.map((p) => p.node))];
+    // From the rows, not this.list: right after a load this runs inside the caller's effect, which must not read what it writes.
+    this.nodes = [...new Set(rows.map((p) => p.node))];
   }
 
   get(p: ProcessRef): ProcInfo | undefined {

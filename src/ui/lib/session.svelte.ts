@@ -1,4 +1,5 @@
-import type { LoadOptions, LoadProgress, LoadReport, ReadLimits } from '../../engine/engine';
+import type { LoadOptions, LoadProgress, LoadReport, ReadLimits, StepProgress } from '../../engine/engine';
+import type { FirstView } from '../../engine/api';
 
 /** A reader's refusal for a size ceiling (src/archive/zip.ts): "... raise the limit (CLI --max-entry-mb ...)". */
 const LIMIT_ERROR = /raise the limit/;
@@ -57,6 +58,21 @@ export class Session {
   loadClock = $state.raw<{ started: number; phases: Partial<Record<LoadProgress['phase'] | 'engine', number>> } | null>(null);
   /** performance.now() when the engine answered (null: still starting). */
   engineReadyAt = $state<number | null>(null);
+  /**
+   * The analysis tables' build steps and their states, from the latest load's
+   * progress: after a load the views show as soon as events and processes are
+   * in, and the other tables build behind them (\`building\`).
+   */
+  tables = $state.raw<StepProgress[] | null>(null);
+  /**
+   * The Overview's first part and the process list as the load answered them, for the generation they belong
+   * to: the views show these instead of asking while the other tables build.
+   */
+  firstView = $state.raw<(FirstView & { generation: number }) | null>(null);
+  /** Whether tables are being built behind the loaded views (the load itself has returned). */
+  building = $state(false);
+  /** performance.now() when the latest build began (the times in \`tables\` count from it). */
+  buildStarted = $state<number | null>(null);
   /** Every load's report, oldest first; errors from one load never erase earlier loads. */
   reports = $state.raw<LoadReport[]>([]);
   error = $state<string | null>(null);
@@ -148,22 +164,37 @@ export class Session {
     this.error = null;
     this.progress = null;
     const started = performance.now();
+    // Progress and the load's answer come through different channels: a 'done' may arrive before the answer.
+    let doneSeen = false;
     this.loadClock = { started, phases: this.engineReadyAt === null ? { engine: started } : {} };
     try {
       const report = await this.bridge.load(
         inputs,
         (p) => {
+          if (p.tables) this.tables = p.tables;
+          // The build's times count from its start: the first analysing report of this load.
+          if (p.phase === 'analysing' && this.loadClock?.started === started && this.loadClock.phases.analysing === undefined)
+            this.buildStarted = performance.now();
+          // After the load returned, the build behind it reports here too (and a table built on first use later).
+          if (p.phase === 'building' || p.phase === 'done') {
+            this.building = p.phase === 'building';
+            if (p.phase === 'done') doneSeen = true;
+            if (!this.loading) return;
+          }
           this.progress = p;
           const clock = this.loadClock;
           if (clock && clock.started === started && clock.phases[p.phase] === undefined)
             this.loadClock = { started, phases: { ...clock.phases, [p.phase]: performance.now() } };
         },
-        options,
+        // The views show once events and processes are in; each waits for the other tables it reads.
+        { background: true, ...options },
       );
       this.reports = [...this.reports, report];
+      if ((report.building?.length ?? 0) > 0 && !doneSeen) this.building = true;
       if (report.sources.length > 0) {
         this.archive = this.reports.flatMap((r) => r.sources.map((s) => s.name)).join('+');
-        await this.refreshSpan();
+        await this.refreshSpan(report.span);
+        this.firstView = report.firstView ? { ...report.firstView, generation: this.generation + 1 } : null;
         this.generation++;
       }
       return report;
@@ -175,8 +206,26 @@ export class Session {
     }
   }
 
+  /** Cancels the load in flight, or the tables still building behind the views (what is built stays). */
   cancelLoad(): void {
     void this.bridge.cancelLoad();
+  }
+
+  /** Builds tables a cancel left unbuilt (or built on first use), then has the views ask again. */
+  async buildTables(tables: string[]): Promise<void> {
+    try {
+      await this.bridge.ready(tables);
+    } finally {
+      this.tables = await this.bridge.tables();
+      this.generation++;
+    }
+  }
+
+  /** Which of \`tables\` are not built yet, by the step (table) that builds them, with that step's state. */
+  pendingTables(tables: readonly string[] | null): StepProgress[] {
+    const all = this.tables;
+    if (all === null) return [];
+    return all.filter((s) => s.state !== 'ready' && (tables === null || s.makes.some((t) => tables.includes(t))));
   }
 
   selectProcess(p: ProcessRef | null): void {
@@ -199,8 +248,9 @@ export class Session {
     this.view = w;
   }
 
-  private async refreshSpan(): Promise<void> {
-    const span = await this.bridge.views.traceSpan();
+  /** The trace's span: the one the load reported, else asked of the engine. */
+  private async refreshSpan(known?: Window | null): Promise<void> {
+    const span = known !== undefined ? known : await this.bridge.views.traceSpan();
     if (span === null) return;
     this.span = span;
     if (this.view === null) this.view = this.span;

@@ -1,5 +1,6 @@
 import type { Component } from 'svelte';
 import type { Panel, Session } from '../lib/session.svelte';
+import { VIEW_NEEDS } from '../../engine/views/needs';
 
 /**
  * The views of the main area. The timeline, sequence diagram and charts are
@@ -39,3 +40,27 @@ export const PANEL_LABELS: Record<Panel, string> = {
   expectations: 'Expectations',
   compare: 'Compare',
 };
+
+/** The engine views each panel asks (src/engine/views): what it waits for while tables are still being built. */
+const PANEL_VIEWS: Record<Panel, (keyof typeof VIEW_NEEDS)[]> = {
+  overview: ['overviewFirst', 'overviewCounts', 'anomalyList'],
+  processes: ['processTable'],
+  timeline: ['timelineLanes', 'timelineTile'],
+  sequence: ['sequenceProcesses', 'sequenceRows'],
+  state: ['stateAt', 'mailboxAt', 'callsInFlight', 'stateChanges'],
+  calls: ['callGroups', 'callHistogram', 'slowestCalls'],
+  flame: ['flameProcesses', 'flameChart'],
+  charts: ['chartBusiest', 'chartSeries'],
+  causality: ['causalChain'],
+  anomalies: ['anomalyList', 'anomalyEvidence'],
+  source: ['sourceOfEvent'],
+  sql: ['schemaListing'],
+  expectations: ['checkExpectations'],
+  compare: ['compareTables'],
+};
+
+/** The tables a panel's views read (null: every table). */
+export function panelNeeds(panel: Panel): readonly string[] | null {
+  const needs = PANEL_VIEWS[panel].map((v) => VIEW_NEEDS[v]);
+  return needs.includes(null) ? null : [...new Set(needs.flatMap((n) => n ?? []))];
+}

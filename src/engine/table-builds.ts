@@ -1,0 +1,324 @@
+import type { BuildStep } from './sql/build';
+import { yieldToEventLoop } from './yield';
+
+/**
+ * Which analysis tables are ready, and the one loop that builds them.
+ *
+ * After a load the engine builds the steps of sql/build.ts in order, one
+ * statement at a time, and yields to the worker's event loop between
+ * statements: queries from the views are answered meanwhile. A view waits
+ * (`ready`) only for the tables it reads; a table not yet scheduled (built on
+ * first use, or left when a build was cancelled) is built when someone waits
+ * for it. Each step may read every earlier step's tables but the on-use ones,
+ * so building up to a step builds everything before it.
+ *
+ * `stop` (the user's cancel) ends the loop before its next statement: what is
+ * built stays, the rest is built again on next use or by the next load, and
+ * whoever waited for it is told it was cancelled. `pause` (a new load
+ * begins) ends the loop too, but waiters keep waiting for the next build.
+ */
+
+export type TableState = 'waiting' | 'building' | 'ready' | 'on use' | 'stopped' | 'failed';
+
+export interface StepProgress {
+  /** The step's table, as users know it. */
+  name: string;
+  /** What it makes ready (tables, views, macros). */
+  makes: readonly string[];
+  state: TableState;
+  /** When it was done, in ms since this build began. */
+  doneAtMs?: number;
+  error?: string;
+}
+
+/** A wait for a table the user's cancel left unbuilt; views show it as such, not as a failure. */
+export class BuildCancelledError extends Error {
+  constructor(table: string) {
+    super(`building ${table} was cancelled; it is built when a view needs it again`);
+    this.name = 'BuildCancelledError';
+  }
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+  // A wait nobody awaits (a step built behind a load) must not count as an unhandled rejection.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+export interface BuildHooks {
+  /** Runs one statement (or a symbol the engine knows) of a step; returns the timings to record. */
+  run(sql: string | symbol, step: BuildStep): { sql: string; ms: number }[];
+  /** Called before each statement and after each step is done. */
+  onChange?(statement: { name: string; sql: string | symbol; index: number; count: number } | null): void;
+}
+
+export class TableBuilds {
+  private readonly done: boolean[];
+  private readonly failed: (Error | null)[];
+  /** Each step's wait, made when someone waits for the step or it is scheduled. */
+  private readonly waits: (Deferred | null)[];
+  private readonly demanded = new Set<number>();
+  private readonly byName = new Map<string, number>();
+  /** Build every step up to this index (on-use steps only when demanded). */
+  private target = -1;
+  private generation = 0;
+  private running: Promise<void> | null = null;
+  private current = -1;
+  private began = performance.now();
+  private doneAt: (number | undefined)[];
+  /** Whether a load is ingesting: nothing builds until it is done (`resume`). */
+  private paused = false;
+  /** Whether any step was ever asked for. */
+  private asked = false;
+  /** A pause before the next loop's first statement (background: the views' first queries go first). */
+  private headStart = 0;
+  /** Timings of the statements run since the last `reset` (a load's report). */
+  steps: { sql: string; ms: number }[] = [];
+  /** Statements run since the last `reset`, for the load's progress (index of count). */
+  private statements = 0;
+
+  constructor(
+    private readonly plan: readonly BuildStep[],
+    private readonly hooks: BuildHooks,
+  ) {
+    this.done = plan.map(() => false);
+    this.failed = plan.map(() => null);
+    this.waits = plan.map(() => null);
+    this.doneAt = plan.map(() => undefined);
+    plan.forEach((s, i) => s.makes.forEach((t) => this.byName.set(t, i)));
+  }
+
+  /** The step that makes `table` ready, or undefined for a table no step makes (a raw table, meta, sources). */
+  stepOf(table: string): number | undefined {
+    return this.byName.get(table);
+  }
+
+  /** The tables (views, macros) a build step makes that \`sql\` names: what a user's query waits for. */
+  namedIn(sql: string): string[] {
+    const words = new Set(sql.toLowerCase().match(/[a-z_][a-z0-9_]*/g) ?? []);
+    return [...this.byName.keys()].filter((t) => words.has(t));
+  }
+
+  /** Whether any step was ever asked for (the tables exist in some state). */
+  get started(): boolean {
+    return this.asked;
+  }
+
+  get busy(): boolean {
+    return this.running !== null;
+  }
+
+  /** New events are in: every table is out of date. Waiters keep waiting for the build that follows. */
+  reset(): void {
+    this.generation++;
+    this.paused = false;
+    this.target = -1;
+    this.demanded.clear();
+    this.began = performance.now();
+    this.steps = [];
+    this.statements = 0;
+    for (let i = 0; i < this.plan.length; i++) {
+      this.done[i] = false;
+      this.failed[i] = null;
+      this.doneAt[i] = undefined;
+      // Whoever waits (also for a step built on use) is served by the build that follows.
+      if (this.waits[i]) this.schedule(i);
+    }
+  }
+
+  /** The load is in (nothing new came, or the analysis begins): what was asked for meanwhile may build. */
+  resume(): void {
+    this.paused = false;
+    if (this.next() >= 0) this.kick();
+  }
+
+  /**
+   * A load begins ingesting: the loop stops before its next statement and nothing builds until \`reset\` or
+   * \`resume\` (statements over half-ingested events would be thrown away); waiters wait for the build after it.
+   */
+  pause(): void {
+    this.generation++;
+    this.paused = true;
+    this.target = -1;
+  }
+
+  /** The user's cancel: the loop stops before its next statement; waiters for what is not built are told so. */
+  stop(): void {
+    if (this.paused) return;
+    this.generation++;
+    this.target = -1;
+    this.demanded.clear();
+    for (let i = 0; i < this.plan.length; i++) {
+      const w = this.waits[i];
+      if (w && !this.done[i]) {
+        this.waits[i] = null;
+        w.reject(new BuildCancelledError(this.plan[i].name));
+      }
+    }
+    this.hooks.onChange?.(null);
+  }
+
+  /**
+   * Resolves when the steps that make \`tables\` (default: every step) are
+   * done, scheduling them and every step before them. Rejects with the
+   * build's error when a step fails, or with BuildCancelledError when the
+   * user cancels first.
+   */
+  ready(tables?: readonly string[]): Promise<void> {
+    const indices =
+      tables === undefined ? this.plan.map((_, i) => i) : [...new Set(tables.map((t) => this.byName.get(t)).filter((i): i is number => i !== undefined))];
+    return this.want(indices);
+  }
+
+  /** Builds behind: every step that is not on use, without waiting; the first statement after \`headStartMs\`. */
+  background(headStartMs = 0): void {
+    this.headStart = headStartMs;
+    this.want(this.plan.map((s, i) => (s.onUse ? -1 : i)).filter((i) => i >= 0)).catch(() => {});
+  }
+
+  private want(indices: number[]): Promise<void> {
+    this.asked = true;
+    const waits: Promise<void>[] = [];
+    for (const i of indices) {
+      if (this.done[i]) continue;
+      const failed = this.failed[i] ?? this.failed.slice(0, i).find((f, k) => f !== null && !this.plan[k].onUse) ?? null;
+      if (failed) return Promise.reject(failed);
+      this.schedule(i);
+      waits.push((this.waits[i] ??= deferred()).promise);
+    }
+    if (waits.length === 0) return Promise.resolve();
+    if (!this.paused) this.kick();
+    return Promise.all(waits).then(() => {});
+  }
+
+  private schedule(i: number): void {
+    if (this.plan[i].onUse) this.demanded.add(i);
+    if (i > this.target) this.target = i;
+  }
+
+  /** Each step's state, for the progress panel. */
+  progress(): StepProgress[] {
+    return this.plan.map((s, i) => ({
+      name: s.name,
+      makes: s.makes,
+      state: this.stateOf(i),
+      doneAtMs: this.doneAt[i],
+      error: this.failed[i]?.message,
+    }));
+  }
+
+  private stateOf(i: number): TableState {
+    if (this.done[i]) return 'ready';
+    if (this.failed[i]) return 'failed';
+    const scheduled = i <= this.target && (!this.plan[i].onUse || this.demanded.has(i)) && !this.paused;
+    if (scheduled && i === this.current && this.running) return 'building';
+    if (scheduled) return 'waiting';
+    return this.plan[i].onUse ? 'on use' : 'stopped';
+  }
+
+  private next(): number {
+    for (let i = 0; i <= this.target; i++) {
+      if (this.done[i] || this.failed[i]) continue;
+      if (this.plan[i].onUse && !this.demanded.has(i)) continue;
+      return i;
+    }
+    return -1;
+  }
+
+  private scheduled(i: number): boolean {
+    return i <= this.target && !this.done[i] && !this.failed[i] && (!this.plan[i].onUse || this.demanded.has(i));
+  }
+
+  /** Statements run plus those still scheduled: the progress's count. */
+  private countStatements(ranInCurrent: number): number {
+    let n = this.statements - ranInCurrent;
+    for (let i = 0; i < this.plan.length; i++) if (this.scheduled(i)) n += this.plan[i].sql.length;
+    return n;
+  }
+
+  private kick(): void {
+    if (this.running) return;
+    const gen = this.generation;
+    this.running = this.loop(gen).finally(() => {
+      this.running = null;
+      this.current = -1;
+      // More was asked for while the loop finished (a wider target, or a newer build after a stop or a load).
+      if (this.next() >= 0 && !this.paused) this.kick();
+      else this.hooks.onChange?.(null);
+    });
+  }
+
+  private async loop(gen: number): Promise<void> {
+    // Whoever asked goes on first (a load returns "usable" before the rest starts).
+    const wait = this.headStart;
+    this.headStart = 0;
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    else await yieldToEventLoop();
+    if (gen !== this.generation && this.next() < 0) return;
+    for (let i = this.next(); i >= 0 && gen === this.generation; i = this.next()) {
+      this.current = i;
+      const step = this.plan[i];
+      // A step whose statements all ran is done even if a stop comes next; one stopped part-way runs again
+      // from its first statement (each creates or replaces what it makes).
+      for (let k = 0; k < step.sql.length; k++) {
+        if (!this.runStatement(i, k)) return;
+        if (k === step.sql.length - 1) this.finish(i);
+        await yieldToEventLoop();
+        if (gen !== this.generation) return;
+      }
+      if (step.sql.length === 0) this.finish(i);
+    }
+  }
+
+  /** Builds every step now, without yielding (the first query before any load, in Node). */
+  buildAllNow(): void {
+    this.asked = true;
+    this.generation++;
+    this.paused = false;
+    this.target = this.plan.length - 1;
+    this.plan.forEach((s, i) => s.onUse && this.demanded.add(i));
+    for (let i = this.next(); i >= 0; i = this.next()) {
+      for (let k = 0; k < this.plan[i].sql.length; k++) if (!this.runStatement(i, k)) return;
+      this.finish(i);
+    }
+  }
+
+  /** Runs statement `k` of step `i`; false when it failed (the step and every later one are failed). */
+  private runStatement(i: number, k: number): boolean {
+    const step = this.plan[i];
+    this.hooks.onChange?.({ name: step.name, sql: step.sql[k], index: this.statements, count: this.countStatements(k) });
+    this.statements++;
+    try {
+      this.steps.push(...this.hooks.run(step.sql[k], step));
+      return true;
+    } catch (e) {
+      const error = e instanceof Error ? e : new Error(String(e));
+      this.failed[i] = error;
+      // Steps after a failed one cannot be built: their waiters hear why.
+      for (let j = i; j < this.plan.length; j++) {
+        this.waits[j]?.reject(error);
+        this.waits[j] = null;
+      }
+      this.target = -1;
+      this.demanded.clear();
+      return false;
+    }
+  }
+
+  private finish(i: number): void {
+    this.done[i] = true;
+    this.doneAt[i] = performance.now() - this.began;
+    this.waits[i]?.resolve();
+    this.waits[i] = null;
+    this.hooks.onChange?.(null);
+  }
+}

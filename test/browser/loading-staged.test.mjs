@@ -1,0 +1,94 @@
+// First view first: after a load the Overview and the process list show as soon as events and processes are
+// built; the other tables build behind them (a corner panel lists them as they finish) and the Overview's
+// counts and anomalies fill in. A cancel stops the rest cleanly; what it left is built on request.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSite, openBrowser, blockOtherOrigins, fixture, openPanel } from './harness.mjs';
+
+let site, browser, context;
+
+before(async () => {
+  site = await startSite();
+  ({ browser, context } = await openBrowser());
+  await blockOtherOrigins(context, site.origin);
+});
+after(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+async function ready(page) {
+  await page.goto(site.origin + '/');
+  await page.getByTestId('engine-status').filter({ hasText: /ready/ }).waitFor({ timeout: 120_000 });
+}
+
+/** Records, at every DOM change, what the Overview shows and whether tables are still building. */
+async function watchOverview(page) {
+  await page.evaluate(() => {
+    window.__seen = [];
+    const q = (s) => document.querySelector(s);
+    new MutationObserver(() => {
+      if (!q('.app.loaded')) return;
+      window.__seen.push({
+        tables: q('.app')?.dataset.tables,
+        first: q('[data-testid=count-processes]') !== null && q('[data-testid=process-row]') !== null,
+        countsBuilding: q('[data-testid=count-messages] [data-testid=building]') !== null,
+        anomaliesBuilding: q('[data-testid=overview-anomalies] [data-testid=building]') !== null,
+        panel: [...document.querySelectorAll('[data-testid=build-table]')].map((li) => `${li.dataset.table}:${li.dataset.state}`).join(' '),
+      });
+    }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
+}
+
+test('the Overview shows events and processes while the other tables build, lists them as they finish, then fills in', async () => {
+  const page = await context.newPage();
+  await ready(page);
+  await watchOverview(page);
+  await page.getByTestId('file-input').setInputFiles(fixture('archives/demo.zip'));
+  await page.locator('.app.loaded[data-tables=ready]').waitFor({ timeout: 120_000 });
+  await page.getByTestId('top-anomalies').or(page.getByText('No anomalies found.')).waitFor({ timeout: 60_000 });
+  const seen = await page.evaluate(() => window.__seen);
+  // The Overview's first part and the process list were on screen while the counts and anomalies were building.
+  assert.ok(
+    seen.some((s) => s.first && s.tables === 'building' && s.countsBuilding && s.anomaliesBuilding),
+    JSON.stringify(seen.slice(0, 5)),
+  );
+  // The corner panel listed the tables behind the first view, some done while others were not yet.
+  assert.ok(
+    seen.some((s) => /:ready/.test(s.panel) && /:(waiting|building)/.test(s.panel)),
+    seen.map((s) => s.panel).join('\n'),
+  );
+  // Filled in: the counts are the engine's, nothing says building, the panel is gone.
+  const counts = await page.evaluate(() => window.__otpscopeEngine.views.overviewCounts());
+  for (const k of ['messages', 'calls', 'states'])
+    assert.equal((await page.getByTestId(`count-${k}`).innerText()).split('\n')[0].replace(/[^\d]/g, ''), String(counts[k]), k);
+  assert.equal(await page.getByTestId('building').count(), 0);
+  assert.equal(await page.getByTestId('build-panel').count(), 0);
+  await page.close();
+});
+
+test('cancel while the tables build behind the views: what is built stays, the rest is built on request', async () => {
+  const page = await context.newPage();
+  await ready(page);
+  await page.getByTestId('file-input').setInputFiles(fixture('archives/demo.zip'));
+  await page.getByTestId('build-panel-cancel').click({ timeout: 120_000 });
+  await page.locator('.app.loaded[data-tables=ready]').waitFor({ timeout: 60_000 });
+  // The first view stays usable.
+  await page.getByTestId('process-row').first().waitFor();
+  assert.match(await page.getByTestId('count-processes').innerText(), /\d/);
+  // The Overview says its anomalies were not built, and offers to build them.
+  await page.getByTestId('building-stopped').waitFor({ timeout: 60_000 });
+  assert.match(await page.getByTestId('overview-anomalies').innerText(), /cancelled/);
+  // "Build now" builds what the Overview still lacks, and it fills in.
+  await page.getByTestId('build-now').click();
+  await page.getByTestId('top-anomalies').or(page.getByText('No anomalies found.')).waitFor({ timeout: 120_000 });
+  await page.getByTestId('building-stopped').waitFor({ state: 'detached', timeout: 60_000 });
+  const counts = await page.evaluate(() => window.__otpscopeEngine.views.overviewCounts());
+  assert.equal((await page.getByTestId('count-states').innerText()).split('\n')[0].replace(/[^\d]/g, ''), String(counts.states));
+  // The other views work as after any load.
+  await openPanel(page, 'calls');
+  const groups = await page.evaluate(() => window.__otpscopeEngine.views.callGroups());
+  assert.ok(groups.length > 0);
+  await page.locator('[data-testid=panel-calls]').getByText(groups[0].shape, { exact: false }).first().waitFor({ timeout: 60_000 });
+  await page.close();
+});

@@ -1,0 +1,259 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { openNodeDuckDb } from '../../src/engine/duckdb/open-node';
+import { Engine, type LoadProgress } from '../../src/engine/engine';
+import { BUILD_STEPS, FIRST_VIEW_STEPS } from '../../src/engine/sql/build';
+import { bindViews, VIEWS } from '../../src/engine/views';
+import { VIEW_NEEDS } from '../../src/engine/views/needs';
+import { BuildCancelledError } from '../../src/engine/table-builds';
+import { EXPORT_TABLES } from '../../src/cli/export';
+
+// First view first: after a `background` load the engine answers the Overview and the process list once
+// events and processes are built, and builds the other tables behind, one statement at a time, answering
+// queries meanwhile. Real DuckDB-WASM (its Node build), real archives written by the recorder.
+
+const dir = path.resolve(__dirname, '../fixtures/archives');
+const input = (name: string) => ({ name, bytes: new Uint8Array(readFileSync(path.join(dir, name))) });
+const open = async () => Engine.create(await openNodeDuckDb());
+const FIRST = BUILD_STEPS.slice(0, FIRST_VIEW_STEPS).flatMap((s) => s.makes);
+const LATER = BUILD_STEPS.slice(FIRST_VIEW_STEPS).map((s) => s.name);
+const rowsOf = (e: Engine, t: string) => e.query(`SELECT * FROM ${t} ORDER BY ALL`, 10_000_000).rows;
+const stateOf = (e: Engine, name: string) => e.tables().find((t) => t.name === name)!.state;
+const views = (e: Engine) =>
+  bindViews(
+    async (sql, max) => e.query(sql, max),
+    (tables) => e.ready(tables),
+  );
+
+/** Every table of docs/SCHEMA.md as `expected` has it. */
+function expectSameTables(engine: Engine, expected: Engine): void {
+  for (const t of EXPORT_TABLES) expect(rowsOf(engine, t), t).toEqual(rowsOf(expected, t));
+}
+
+describe('a background load', () => {
+  test('answers the Overview and the process list while the other tables are still building, then fills in', async () => {
+    const engine = await open();
+    const seen: LoadProgress[] = [];
+    let allDone!: () => void;
+    const done = new Promise<void>((r) => (allDone = r));
+    const report = await engine.load(
+      [input('demo.zip')],
+      (p) => {
+        seen.push(structuredClone(p));
+        if (p.phase === 'done') allDone();
+      },
+      { background: true },
+    );
+    expect(report.errors).toEqual([]);
+    expect(report.building).toEqual(LATER.filter((n) => n !== 'causal_links'));
+    // events and processes are built; nothing after them yet: the load returned before the rest started.
+    for (const s of BUILD_STEPS) expect(stateOf(engine, s.name), s.name).toBe(FIRST.includes(s.name) ? 'ready' : s.onUse ? 'on use' : 'waiting');
+
+    const v = views(engine);
+    const first = await v.overviewFirst();
+    const procs = await v.processList();
+    // The answers came while anomalies (the last table behind the load) was not built.
+    expect(stateOf(engine, 'anomalies')).not.toBe('ready');
+    expect(first.totals.events).toBe(Number(engine.query('SELECT count(*) FROM events_raw').rows[0][0]));
+    expect(procs.length).toBeGreaterThan(0);
+
+    // A view that needs anomalies waits for them and gets the same answer as after a one-shot load.
+    const overview = await v.overview();
+    expect(stateOf(engine, 'anomalies')).toBe('ready');
+    const oneShot = await open();
+    await oneShot.load([input('demo.zip')]);
+    expect(overview).toEqual(await views(oneShot).overview());
+
+    // Progress: the steps after the first view are reported as they build (phase building), then done.
+    await done;
+    const phases = seen.map((p) => p.phase);
+    expect(phases.indexOf('building')).toBeGreaterThan(phases.indexOf('analysing'));
+    expect(phases.at(-1)).toBe('done');
+    expect(
+      seen
+        .at(-1)!
+        .tables!.filter((t) => t.state !== 'ready')
+        .map((t) => [t.name, t.state]),
+    ).toEqual([['causal_links', 'on use']]);
+
+    // causal_links is built on first use: by the view that reads it.
+    expect(stateOf(engine, 'causal_links')).toBe('on use');
+    await v.causalChain(40, 'causes', 3);
+    expect(stateOf(engine, 'causal_links')).toBe('ready');
+    expectSameTables(engine, oneShot);
+  }, 600_000);
+
+  test('every table equals the one-shot build: one archive, merged archives (resequenced), a second load on top', async () => {
+    const staged = await open();
+    const oneShot = await open();
+    for (const files of [['crash.zip'], ['demo.zip', 'calltrace.zip'], ['statem.zip']]) {
+      await staged.load(files.map(input), undefined, { background: true });
+      await oneShot.load(files.map(input));
+      await staged.ready();
+      expectSameTables(staged, oneShot);
+    }
+  }, 600_000);
+
+  test('a second load while the first is still building: waiters get the second load’s tables', async () => {
+    const engine = await open();
+    await engine.load([input('demo.zip')], undefined, { background: true });
+    const waiting = engine.ready(['anomalies']);
+    await engine.load([input('crash.zip')], undefined, { background: true });
+    await waiting;
+    await engine.ready();
+    const oneShot = await open();
+    await oneShot.load([input('demo.zip'), input('crash.zip')]);
+    expectSameTables(engine, oneShot);
+  }, 600_000);
+});
+
+describe('cancel', () => {
+  // Each stage a cancel can hit: reading the second archive, building its first view, and building behind it.
+  // A view waiting for anomalies when the cancel comes is told it was cancelled (a cancel while reading only
+  // stops the reading: the tables are then built for what was loaded before, and the wait ends with them).
+  const both = ['demo.zip', 'crash.zip'];
+  const stages: { name: string; at: (p: LoadProgress) => boolean; loaded: string[]; waitRejects: boolean }[] = [
+    { name: 'while reading', at: (p) => p.phase === 'ingesting', loaded: ['demo.zip'], waitRejects: false },
+    { name: 'building processes (first view)', at: (p) => p.step?.name === 'processes', loaded: both, waitRejects: true },
+    { name: 'building messages (behind)', at: (p) => p.step?.name === 'messages', loaded: both, waitRejects: true },
+    { name: 'building calls (behind)', at: (p) => p.step?.name === 'calls', loaded: both, waitRejects: true },
+    { name: 'building anomalies (behind)', at: (p) => p.step?.name === 'anomalies', loaded: both, waitRejects: true },
+  ];
+  test.each(stages)(
+    '$name: the engine stays usable, earlier loads intact, the rest built on next use',
+    async ({ at, loaded, waitRejects }) => {
+      const engine = await open();
+      await engine.load([input('demo.zip')], undefined, { background: true });
+      await engine.ready();
+      let cancelled = false;
+      let waiting: Promise<void> | undefined;
+      let reached!: () => void;
+      const cancelledNow = new Promise<void>((r) => (reached = r));
+      const report = await engine.load(
+        [input('crash.zip')],
+        (p) => {
+          if (!cancelled && at(p)) {
+            cancelled = true;
+            waiting = engine.ready(['anomalies']);
+            waiting.catch(() => {});
+            engine.cancel();
+            reached();
+          }
+        },
+        { background: true },
+      );
+      // A cancel behind the first view comes after the load returned.
+      await cancelledNow;
+      expect(report.errors).toEqual([]);
+      if (waitRejects) await expect(waiting).rejects.toBeInstanceOf(BuildCancelledError);
+      else await waiting;
+      // Nothing builds behind a cancel: what it stopped stays unbuilt until used.
+      if (waitRejects) expect(stateOf(engine, 'anomalies')).toBe('stopped');
+      // The next use builds what is missing; every table is then what a one-shot load of the same archives gives.
+      await engine.ready();
+      const oneShot = await open();
+      await oneShot.load(loaded.map(input));
+      expectSameTables(engine, oneShot);
+    },
+    600_000,
+  );
+});
+
+describe('which view needs which tables (views/needs.ts)', () => {
+  // Every table a view's SQL names must be built by a step no later than the last of the view's needs (each step
+  // may read every earlier one), and a table built on use only if the view names it.
+  const stepOf = new Map(BUILD_STEPS.flatMap((s, i) => s.makes.map((t) => [t, i] as const)));
+  test('each view reads only tables its needs have built', async () => {
+    const engine = await open();
+    await engine.load([input('demo.zip')]);
+    const span = (await views(engine).traceSpan())!;
+    const workerA = engine
+      .query(`SELECT node, pid FROM processes WHERE name = 'OtpscopeDemo.WorkerA'`)
+      .rows.map(([node, pid]) => ({ node: String(node), pid: String(pid) }))[0];
+    const calls: Partial<Record<keyof typeof VIEWS, (v: ReturnType<typeof views>) => Promise<unknown>>> = {
+      overview: (v) => v.overview(),
+      overviewFirst: (v) => v.overviewFirst(),
+      overviewCounts: (v) => v.overviewCounts(),
+      anomalyList: (v) => v.anomalyList(),
+      anomalyEvidence: (v) => v.anomalyEvidence(0),
+      processList: (v) => v.processList(),
+      traceSpan: (v) => v.traceSpan(),
+      eventDetail: (v) => v.eventDetail(40),
+      eventPlace: (v) => v.eventPlace(40),
+      stateAt: (v) => v.stateAt(workerA, span.end),
+      stateChangesAround: (v) => v.stateChangesAround(workerA, span.end),
+      mailboxAt: (v) => v.mailboxAt(workerA, span.end),
+      callsInFlight: (v) => v.callsInFlight(workerA, span.end),
+      stateChanges: (v) => v.stateChanges(workerA, 0),
+      sequenceProcesses: (v) => v.sequenceProcesses(),
+      sequenceSuggested: (v) => v.sequenceSuggested(),
+      sequenceRows: (v) => v.sequenceRows(span.start, [workerA], null),
+      causalChain: (v) => v.causalChain(40, 'causes', 3),
+      sourceOfEvent: (v) => v.sourceOfEvent(40),
+      callGroups: (v) => v.callGroups(),
+      callHistogram: (v) => v.callHistogram(null),
+      slowestCalls: (v) => v.slowestCalls(null),
+      unansweredCalls: (v) => v.unansweredCalls(null),
+      timelineLanes: (v) => v.timelineLanes(),
+      timelineTile: (v) => v.timelineTile(span.start, 1e9, [workerA], { from: 0, to: 1 }, 0, 1e9, 1024),
+      timelineEvent: (v) => v.timelineEvent(span.start, 40),
+      timelineArea: (v) => v.timelineArea(span.start, [workerA], 0, 1e9),
+      timelineAreaRows: (v) => v.timelineAreaRows(span.start, 1e9, [workerA], 0, 1e9),
+      chartBusiest: (v) => v.chartBusiest(3),
+      chartSeries: (v) => v.chartSeries(span.start, [workerA], 0, 1e8, 10),
+      markdownReport: (v) => v.markdownReport({ archive: 'demo.zip', link: '#a=demo.zip' }),
+      checkLink: (v) => v.checkLink(workerA, 40),
+      searchTrace: (v) => v.searchTrace('WorkerA'),
+      processTable: (v) => v.processTable(),
+      flameChart: (v) => v.flameChart(workerA),
+      flameProcesses: (v) => v.flameProcesses(),
+    };
+    // Views that need every table are not listed above; every other view is.
+    const listed = Object.entries(VIEW_NEEDS)
+      .filter(([, needs]) => needs !== null)
+      .map(([name]) => name)
+      .sort();
+    expect(Object.keys(calls).sort()).toEqual(listed);
+    const named = (sql: string) => [...stepOf.keys()].filter((t) => new RegExp(`\\b${t}\\b`, 'i').test(sql));
+    for (const [name, call] of Object.entries(calls)) {
+      const needs = VIEW_NEEDS[name as keyof typeof VIEWS]!;
+      const upTo = Math.max(...needs.map((t) => stepOf.get(t)!));
+      const read: string[] = [];
+      const recording = bindViews(async (sql, max) => {
+        read.push(...named(sql));
+        return engine.query(sql, max);
+      });
+      await call(recording);
+      for (const t of new Set(read)) {
+        const i = stepOf.get(t)!;
+        expect(i <= upTo && (!BUILD_STEPS[i].onUse || needs.includes(t)), `${name} reads ${t}`).toBe(true);
+      }
+    }
+  }, 600_000);
+
+  test('with only the first view built, the Overview’s first part, the process list and the lanes answer', async () => {
+    const engine = await open();
+    let cancelled = false;
+    await engine.load(
+      [input('demo.zip')],
+      (p) => {
+        // Stop as soon as the first view is in: on the first statement behind it.
+        if (!cancelled && p.phase === 'building') {
+          cancelled = true;
+          engine.cancel();
+        }
+      },
+      { background: true },
+    );
+    expect(cancelled).toBe(true);
+    // The first load's later tables do not exist at all: a view that read one would fail.
+    expect(engine.query(`SELECT count(*) FROM duckdb_tables() WHERE table_name = 'messages'`).rows).toEqual([[0]]);
+    const v = views(engine);
+    expect((await v.overviewFirst()).totals.events).toBeGreaterThan(0);
+    expect((await v.processList()).length).toBeGreaterThan(0);
+    expect((await v.timelineLanes()).length).toBeGreaterThan(0);
+    expect((await v.searchTrace('WorkerA')).total).toBeGreaterThan(0);
+    expect(engine.query(`SELECT count(*) FROM duckdb_tables() WHERE table_name = 'messages'`).rows).toEqual([[0]]);
+  }, 600_000);
+});
