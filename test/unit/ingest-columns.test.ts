@@ -36,13 +36,10 @@ async function ingest(rel: string, objects: boolean) {
   }
   const tables = Object.fromEntries(sink.drain());
   const s = store;
+  const upTo = <T extends { slice(a: number, b: number): T }>(a: T, k = 1) => a.slice(0, k * s.length);
   const storeCols = {
-    tsw: s.tsw.slice(0, 2 * s.length),
-    proc: s.proc.slice(0, s.length),
-    term: s.term.slice(0, s.length),
-    terms: s.terms.texts,
-    flags: s.flags.slice(0, s.length),
-    took: s.took.slice(0, s.length),
+    columns: [upTo(s.tsw, 2), upTo(s.kind), upTo(s.proc), upTo(s.peer), upTo(s.termId), upTo(s.mfa), upTo(s.flags), upTo(s.from), upTo(s.term), upTo(s.took)],
+    texts: [s.procs.node, s.procs.pid, s.mfas.texts, s.terms.texts],
     tags: [...s.tags],
   };
   return { tables, columns, n, count: sink.count, storeCols };

@@ -218,6 +218,12 @@ export class EventSink {
     const mfaText: string[] = new Array(c.mfas.length);
     const termText: string[] = new Array(c.terms.length);
     const calls: (CallMessage | null)[] = new Array(c.terms.length);
+    // stream mode: the store's ids of the same entries
+    const st = this.store;
+    const procIds: number[] = st === undefined ? [] : new Array(c.pids.length);
+    const peerIds: number[] = st === undefined ? [] : new Array(c.pids.length);
+    const mfaIds: number[] = st === undefined ? [] : new Array(c.mfas.length);
+    const termIds: number[] = st === undefined ? [] : new Array(c.terms.length);
     // ts = tsBase + tsRel[i] as two 32-bit words, without a BigInt per event (int64 wraps like BigInt64Array's).
     const base = BigInt.asIntN(64, c.tsBase);
     const baseHi = Number(base >> 32n);
@@ -252,7 +258,17 @@ export class EventSink {
       e.str(10, term);
       e.int64(11, ti < 0 ? null : c.termIds[ti]);
       e.endRow();
-      if (this.store !== undefined) this.storeTs(this.store.add(kind, node, pid, peer, peerNode, mfa, term, ti < 0 ? null : c.termIds[ti]));
+      if (st !== undefined)
+        this.storeTs(
+          st.addIds(
+            kind,
+            pid === null ? -1 : (procIds[pi] ??= st.procs.id(node, pid)),
+            peer === null ? -1 : (peerIds[qi] ??= st.procs.id(peerNode, peer)),
+            mfa === null ? -1 : (mfaIds[mi] ??= st.mfas.id(mfa)),
+            term === null ? -1 : (termIds[ti] ??= st.terms.id(term)),
+            ti < 0 ? null : c.termIds[ti],
+          ),
+        );
       let call: CallMessage | null = null;
       if (ti >= 0 && isMessageKind(kind)) {
         call = calls[ti];
