@@ -113,20 +113,31 @@ async function load(objects, skipAnalyses = true) {
       if (ingesting) insert += cpu() - t;
     }
   };
+  globalThis.gc?.();
+  const heap0 = process.memoryUsage().heapUsed;
+  let peak = heap0;
   const t0 = cpu();
+  const w0 = performance.now();
   let t1 = NaN;
+  let w1 = NaN;
   const r = await engine.load(
     [input],
     (p) => {
+      // once per batch: the JS heap while the chunks stream in
+      peak = Math.max(peak, process.memoryUsage().heapUsed);
       if (p.phase === 'analysing' && ingesting) {
         ingesting = false;
         t1 = cpu();
+        w1 = performance.now();
       }
     },
     { eventObjects: objects },
   );
   if (r.errors.length) throw new Error(JSON.stringify(r.errors));
-  return { total: t1 - t0, insert, db };
+  globalThis.gc?.();
+  const events = r.events;
+  const held = process.memoryUsage().heapUsed - heap0;
+  return { total: t1 - t0, wall: w1 - w0, insert, db, peakHeapPerEvent: (peak - heap0) / events, perEvent: (Math.max(0, held) + db.wasmBytes()) / events };
 }
 
 async function floor(ipc) {
@@ -162,10 +173,13 @@ for (let i = 0; i < runs; i++) {
     for (const objects of [true, false]) {
       globalThis.gc?.();
       const l = await load(objects);
-      l.db.close();
       const way = objects ? 'objects' : 'columns';
       push(`${way}: engine load to 'analysing'`, l.total);
       push(`${way}:   of which DuckDB inserts`, l.insert);
+      push(`${way}: the same load's wall time, ms`, l.wall);
+      push(`${way}: JS heap peak over the load, B/event`, l.peakHeapPerEvent);
+      push(`${way}: JS heap held + wasm memory after it, B/event`, l.perEvent);
+      l.db.close();
     }
     globalThis.gc?.();
     push('floor (events_raw IPC insert)', await floor(ipc));
@@ -173,4 +187,6 @@ for (let i = 0; i < runs; i++) {
   console.error(`run ${i + 1}/${runs} done`);
 }
 for (const [k, xs] of Object.entries(all))
-  console.log(`${k.padEnd(44)} ${med(xs).toFixed(0).padStart(7)} ms CPU   (runs: ${xs.map((x) => x.toFixed(0)).join(', ')})`);
+  console.log(
+    `${k.padEnd(48)} ${med(xs).toFixed(0).padStart(7)} ${k.includes('B/event') ? 'B     ' : k.includes('wall') ? 'ms    ' : 'ms CPU'}   (runs: ${xs.map((x) => x.toFixed(0)).join(', ')})`,
+  );
