@@ -184,7 +184,11 @@ for (let i = 0; i < runs; i++) {
     globalThis.gc?.();
     push('floor (events_raw IPC insert)', await floor(ipc));
   }
-  console.error(`run ${i + 1}/${runs} done`);
+  console.error(
+    `run ${i + 1}/${runs} done: ${Object.entries(all)
+      .map(([k, xs]) => `${k.trim()} ${xs.at(-1).toFixed(0)}`)
+      .join('; ')}`,
+  );
 }
 for (const [k, xs] of Object.entries(all))
   console.log(
