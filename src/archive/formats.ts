@@ -154,6 +154,8 @@ export interface OpenOptions {
    * or `quotes` (`'abc'`, Elixir 1.14 and before). otpscope archives follow the Elixir version they recorded.
    */
   rawCharlists?: 'sigil' | 'quotes';
+  /** otpscope archives: one TraceEvent per event instead of columns per chunk (the earlier way, for comparisons). */
+  eventObjects?: boolean;
 }
 
 /** Whether an Elixir version (`1.14.0`, `1.18.3-otp-27`) writes charlists as `~c"..."` (1.15 and later); unknown: yes. */
@@ -183,7 +185,7 @@ export async function openSource(group: InputGroup, opts: OpenOptions = {}): Pro
         return term === undefined ? [] : [{ snapshot, node, term }];
       }),
       warnings: archive.warnings,
-      batches: archive.batches(),
+      batches: archive.batches({ objects: opts.eventObjects }),
     };
   }
   if (group.kind === 'dbg') {

@@ -70,8 +70,42 @@ export interface ProcessFact {
   snapshot?: 'start' | 'stop';
 }
 
+/**
+ * One otpscope chunk's events as columns (docs/FORMAT.md "Event chunks"):
+ * each event's process, peer, MFA and payload are indexes into the chunk's
+ * tables, so a term shared by several events (a message's send and receive)
+ * is decoded once and, downstream, rendered once; no object per event.
+ * Event `i` means the same as the TraceEvent `eventsOf` builds for it.
+ */
+export interface EventColumns {
+  node: string;
+  /** Events in the chunk. */
+  n: number;
+  /** Codes into EVENT_KINDS. */
+  kind: Uint8Array;
+  /** ts of event i is `tsBase + tsRel[i]` ns (the relative part is exact for 104 days). */
+  tsBase: bigint;
+  tsRel: Float64Array;
+  order: Float64Array;
+  /** Index into `pids`. */
+  pid: Int32Array;
+  /** Index into `pids`, -1 without a peer. */
+  peer: Int32Array;
+  /** Index into `mfas`, -1 without one. */
+  mfa: Int32Array;
+  /** Index into `terms` (and `termIds`), -1 without a payload. */
+  term: Int32Array;
+  pids: Term[];
+  mfas: Mfa[];
+  terms: Term[];
+  termIds: number[];
+}
+
 export interface TraceBatch {
+  /** Events as objects (raw traces; an archive's drop records). They come after \`columns\`' events. */
   events: TraceEvent[];
+  /** Events as columns (otpscope archives). */
+  columns?: EventColumns;
   processes?: ProcessFact[];
   /** Supervision trees as recorded (otpscope archives: \`facts/tree-start.etf\`, \`facts/tree-stop.etf\`). */
   trees?: { snapshot: 'start' | 'stop'; node: string; term: Term }[];
@@ -79,6 +113,40 @@ export interface TraceBatch {
   bytesRead: number;
   /** How the source's terms print, given with its first batch (formats.ts: charlists by Elixir version). */
   render?: RenderOptions;
+}
+
+/** How many events a batch holds. */
+export function batchSize(b: TraceBatch): number {
+  return (b.columns?.n ?? 0) + b.events.length;
+}
+
+/** A batch's events as objects, columns first (for tests and tools; the engine reads columns as they are). */
+export function eventsOf(b: TraceBatch): TraceEvent[] {
+  const c = b.columns;
+  if (c === undefined) return b.events;
+  const out: TraceEvent[] = new Array(c.n);
+  for (let i = 0; i < c.n; i++) {
+    const ev: TraceEvent = {
+      node: c.node,
+      ts: c.tsBase + BigInt(c.tsRel[i]),
+      kind: EVENT_KINDS[c.kind[i]],
+      pid: c.pids[c.pid[i]],
+      order: c.order[i],
+      peer: undefined,
+      mfa: undefined,
+      term: undefined,
+      termId: undefined,
+    };
+    if (c.peer[i] >= 0) ev.peer = c.pids[c.peer[i]];
+    if (c.mfa[i] >= 0) ev.mfa = c.mfas[c.mfa[i]];
+    const t = c.term[i];
+    if (t >= 0) {
+      ev.term = c.terms[t];
+      ev.termId = c.termIds[t];
+    }
+    out[i] = ev;
+  }
+  return b.events.length === 0 ? out : out.concat(b.events);
 }
 
 /** A reader's error: names the file, the byte offset and what was expected. */

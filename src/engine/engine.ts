@@ -1,4 +1,4 @@
-import { TraceReadError, TraceStoppedError, type TraceBatch } from '../archive/trace-event';
+import { batchSize, TraceReadError, TraceStoppedError, type EventColumns, type TraceBatch } from '../archive/trace-event';
 import { DEFAULT_READ_LIMITS, type ReadLimits } from '../archive/read-limits';
 import type { DuckDb } from './duckdb/types';
 import { asConnection, type EngineConnection } from './duckdb/connection';
@@ -38,6 +38,8 @@ export interface LoadOptions {
    * table is built (the CLI).
    */
   background?: boolean;
+  /** Read archives with one object per event, the earlier ingest (same tables), so the bench can compare the two in one run. */
+  eventObjects?: boolean;
 }
 
 export interface LoadProgress {
@@ -277,16 +279,21 @@ export class Engine {
       this.deferred = [];
       try {
         const stopped: { at: TraceStoppedError | null } = { at: null };
-        for await (const batch of untilStopped(this.readGroup(group, source, limits, options.rawCharlists), (e) => (stopped.at = e))) {
+        for await (const batch of untilStopped(this.readGroup(group, source, limits, options), (e) => (stopped.at = e))) {
           if (batch.render) sink.useRender(batch.render);
+          const c = batch.columns;
+          if (c !== undefined) {
+            sink.addColumns(c);
+            this.checkOrderColumns(c, src);
+          }
           for (const ev of batch.events) {
             sink.add(ev);
             this.checkOrder(ev.ts, ev.node, src, ev.order ?? sink.count - 1);
           }
           for (const f of batch.processes ?? []) sink.addFact(f);
           for (const t of batch.trees ?? []) sink.addTree(t.snapshot, t.node, t.term);
-          events += batch.events.length;
-          source.events += batch.events.length;
+          events += batchSize(batch);
+          source.events += batchSize(batch);
           if (sink.events.length >= this.flushRows) this.flush(sink);
           progress('ingesting', group.name, batch.bytesRead);
           await yieldToEventLoop();
@@ -453,6 +460,18 @@ export class Engine {
     return { duckdbBytes: Number(bytes), wasmBytes: this.db.wasmBytes() };
   }
 
+  /** checkOrder for a chunk of columns: within it node and src are one, so ts compares as its relative numbers. */
+  private checkOrderColumns(c: EventColumns, src: number): void {
+    if (c.n === 0) return;
+    const rel = c.tsRel;
+    const ord = c.order;
+    this.checkOrder(c.tsBase + BigInt(rel[0]), c.node, src, ord[0]);
+    for (let i = 1; i < c.n && !this.outOfOrder; i++) if (rel[i] < rel[i - 1] || (rel[i] === rel[i - 1] && ord[i] < ord[i - 1])) this.outOfOrder = true;
+    const k = this.lastKey!;
+    k.ts = c.tsBase + BigInt(rel[c.n - 1]);
+    k.ord = ord[c.n - 1];
+  }
+
   /** Notes whether events still arrive in (ts, node, src, ord) order. */
   private checkOrder(ts: bigint, node: string, src: number, ord: number): void {
     const k = this.lastKey;
@@ -499,8 +518,9 @@ export class Engine {
     return [{ sql: sql.trim().split('\n')[0].slice(0, 80), ms: performance.now() - t }];
   }
 
-  private async *readGroup(group: InputGroup, source: LoadedSource, limits: ReadLimits, rawCharlists?: 'sigil' | 'quotes'): AsyncGenerator<TraceBatch> {
-    const opened = await openSource(group, { limits, rawCharlists, onWarning: (w) => source.warnings.push(w) });
+  private async *readGroup(group: InputGroup, source: LoadedSource, limits: ReadLimits, options: LoadOptions): AsyncGenerator<TraceBatch> {
+    const { rawCharlists, eventObjects } = options;
+    const opened = await openSource(group, { limits, rawCharlists, eventObjects, onWarning: (w) => source.warnings.push(w) });
     source.warnings.push(...opened.warnings);
     this.recordMeta(opened.node, group.name, opened.meta);
     this.recordSources(opened.node, group.name, opened.sources);

@@ -8,7 +8,7 @@
 import { readOtpscopeArchive } from '../../src/archive/otpscope/read-archive';
 import { readDbgFile, readDbgWrapSet } from '../../src/archive/dbg';
 import { readTtbFolder } from '../../src/archive/ttb';
-import { TraceReadError, type TraceBatch } from '../../src/archive/trace-event';
+import { batchSize, TraceReadError, type TraceBatch } from '../../src/archive/trace-event';
 import { EventSink } from '../../src/engine/ingest/event-sink';
 import type { FuzzInput } from './mutate';
 
@@ -39,10 +39,11 @@ export async function runInput(input: FuzzInput): Promise<Outcome> {
   let events = 0;
   try {
     for await (const batch of batches(input)) {
+      if (batch.columns) sink.addColumns(batch.columns);
       for (const ev of batch.events) sink.add(ev);
       for (const f of batch.processes ?? []) sink.addFact(f);
       for (const t of batch.trees ?? []) sink.addTree(t.snapshot, t.node, t.term);
-      events += batch.events.length;
+      events += batchSize(batch);
       if (sink.events.length >= 50_000) sink.drain();
     }
     sink.drain();

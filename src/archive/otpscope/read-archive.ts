@@ -1,6 +1,6 @@
 import { decodeTerm, EtfError } from '../etf/decode';
 import { atom, isAtom, isPid, isTuple, type Atom, type ErlMap, type Term } from '../etf/term';
-import { EVENT_KINDS, TraceReadError, type Mfa, type ProcessFact, type TraceBatch, type TraceEvent } from '../trace-event';
+import { EVENT_KINDS, eventsOf, TraceReadError, type EventColumns, type Mfa, type ProcessFact, type TraceBatch, type TraceEvent } from '../trace-event';
 import { DEFAULT_READ_LIMITS, type ReadLimits } from '../read-limits';
 import { readZip, type ZipEntry } from '../zip';
 import { hashBytes } from './hash';
@@ -30,7 +30,8 @@ export interface OtpscopeArchive {
   recovered: boolean;
   warnings: string[];
   chunkCount: number;
-  batches(): AsyncGenerator<TraceBatch>;
+  /** Events as columns per chunk (drops as objects); `objects: true`: one TraceEvent per event (the earlier way, for comparison). */
+  batches(options?: { objects?: boolean }): AsyncGenerator<TraceBatch>;
 }
 
 const decoder = new TextDecoder();
@@ -78,16 +79,20 @@ export async function readOtpscopeArchive(bytes: Uint8Array, fileName: string, l
 
   const chunks = zip.entries.filter((e) => /^events\/\d+\.etf$/.test(e.name)).sort((a, b) => (a.name < b.name ? -1 : 1));
   let uFirst: bigint | undefined;
-  async function* batches(): AsyncGenerator<TraceBatch> {
+  async function* batches(options: { objects?: boolean } = {}): AsyncGenerator<TraceBatch> {
     let bytesRead = 0;
     for (const entry of chunks) {
       const raw = await entry.data();
       const chunk = await decodeEntryBytes(raw, entry, fileName);
       const m = asMap(chunk, fileName, entry, 'chunk');
       if (uFirst === undefined) uFirst = integerField(m, 'u0', fileName, entry);
-      const events = decodeChunk(m, { fileName, entry, node, offset, uFirst });
+      const ctx = { fileName, entry, node, offset, uFirst };
       bytesRead += entry.compressedSize;
-      yield { events, bytesRead };
+      if (options.objects) yield { events: decodeChunk(m, ctx), bytesRead };
+      else {
+        const { columns, drops } = decodeChunkColumns(m, ctx);
+        yield { events: drops, columns, bytesRead };
+      }
     }
   }
   return { fileName, manifest, totals, processes, trees, sources, recovered: zip.recovered, warnings, chunkCount: chunks.length, batches };
@@ -107,11 +112,21 @@ const KIND_COUNT = EVENT_KINDS.length;
 const CHUNK_LAYOUTS = [1, 2];
 
 /**
- * Decodes one chunk's columns into events (docs/FORMAT.md "Event chunks").
+ * Decodes one chunk's columns into events (docs/FORMAT.md "Event chunks"), as objects: the chunk's
+ * columns (decodeChunkColumns) with one TraceEvent per event, drops last.
+ */
+export function decodeChunk(m: ErlMap, ctx: ChunkContext): TraceEvent[] {
+  const { columns, drops } = decodeChunkColumns(m, ctx);
+  return eventsOf({ columns, events: drops, bytesRead: 0 });
+}
+
+/**
+ * Decodes one chunk's columns (docs/FORMAT.md "Event chunks") into typed
+ * columns over the chunk's tables, and its drop records into drop events.
  * Layout 2 stores `:peer` as a delta against the previous peer of the same
  * (kind, pid) and `:term` against the previous term of the same kind.
  */
-export function decodeChunk(m: ErlMap, ctx: ChunkContext): TraceEvent[] {
+export function decodeChunkColumns(m: ErlMap, ctx: ChunkContext): { columns: EventColumns; drops: TraceEvent[] } {
   const { fileName, entry, node, offset } = ctx;
   const get = (k: string) => field(m, k, fileName, entry);
   const int = (k: string) => integerField(m, k, fileName, entry);
@@ -157,9 +172,23 @@ export function decodeChunk(m: ErlMap, ctx: ChunkContext): TraceEvent[] {
   // Layout 2: last peer index per (pid index, kind) and last term index per kind.
   const lastPeer = deltas ? new Map<number, number>() : undefined;
   const lastTerm = deltas ? new Float64Array(KIND_COUNT) : undefined;
-  const events: TraceEvent[] = new Array(n);
-  // ns since t0 as a plain number (exact for 104 days): one BigInt per event instead of three
-  const base = t0 + offset;
+  const c: EventColumns = {
+    node,
+    n,
+    kind: kinds,
+    // ns since t0 as a plain number (exact for 104 days): no BigInt per event
+    tsBase: t0 + offset,
+    tsRel: new Float64Array(n),
+    order: new Float64Array(n),
+    pid: new Int32Array(n),
+    peer: new Int32Array(n),
+    mfa: new Int32Array(n),
+    term: new Int32Array(n),
+    pids,
+    mfas,
+    terms,
+    termIds,
+  };
   let rel = 0;
   let u = Number(u0 - ctx.uFirst);
   try {
@@ -169,7 +198,6 @@ export function decodeChunk(m: ErlMap, ctx: ChunkContext): TraceEvent[] {
       const code = kinds[i];
       if (code >= KIND_COUNT) throw new RangeError(`unknown kind code ${code} at event ${i}`);
       const pidIx = pidCol.uint();
-      const pid = pids[pidIx];
       let peerIx = peerCol.uint();
       const mfaIx = mfaCol.uint();
       let termIx = termCol.uint();
@@ -187,26 +215,13 @@ export function decodeChunk(m: ErlMap, ctx: ChunkContext): TraceEvent[] {
           termIx = ix + 1;
         }
       }
-      if (pid === undefined) throw new RangeError(`pid index out of range at event ${i}`);
-      // Every field present from the start keeps one object shape for all events (monomorphic access downstream).
-      const ev: TraceEvent = {
-        node,
-        ts: base + BigInt(rel),
-        kind: EVENT_KINDS[code],
-        pid,
-        order: u,
-        peer: undefined,
-        mfa: undefined,
-        term: undefined,
-        termId: undefined,
-      };
-      if (peerIx !== 0) ev.peer = at(pids, peerIx - 1, 'peer', i);
-      if (mfaIx !== 0) ev.mfa = at(mfas, mfaIx - 1, 'mfa', i);
-      if (termIx !== 0) {
-        ev.term = at(terms, termIx - 1, 'term', i);
-        ev.termId = termIds[termIx - 1];
-      }
-      events[i] = ev;
+      if (!(pidIx < pids.length)) throw new RangeError(`pid index out of range at event ${i}`);
+      c.tsRel[i] = rel;
+      c.order[i] = u;
+      c.pid[i] = pidIx;
+      c.peer[i] = peerIx === 0 ? -1 : inRange(pids, peerIx - 1, 'peer', i);
+      c.mfa[i] = mfaIx === 0 ? -1 : inRange(mfas, mfaIx - 1, 'mfa', i);
+      c.term[i] = termIx === 0 ? -1 : inRange(terms, termIx - 1, 'term', i);
     }
   } catch (e) {
     if (e instanceof RangeError) throw new TraceReadError(fileName, entry.offset, `${entry.name}: ${e.message}`);
@@ -214,6 +229,7 @@ export function decodeChunk(m: ErlMap, ctx: ChunkContext): TraceEvent[] {
   }
   const drops = mapGet(m, 'drops');
   if (drops !== undefined && !Array.isArray(drops)) throw new TraceReadError(fileName, entry.offset, `${entry.name}: :drops is not a list`);
+  const dropEvents: TraceEvent[] = [];
   for (const [i, d] of (drops ?? []).entries()) {
     const [from, to, count, reason] = isTuple(d, 4) ? d.items : [];
     if (!isInteger(from) || !isInteger(to) || !isInteger(count) || count < 0 || reason === undefined || !isAtom(reason))
@@ -222,15 +238,15 @@ export function decodeChunk(m: ErlMap, ctx: ChunkContext): TraceEvent[] {
         entry.offset,
         `${entry.name}: :drops entry ${i} is not {from_mono_ns, to_mono_ns, count, reason} with integers and an atom`,
       );
-    events.push({ node, ts: BigInt(from) + offset, kind: 'drop', pid: atom(node), term: { t: 'tuple', items: [count, reason] }, order: u });
+    dropEvents.push({ node, ts: BigInt(from) + offset, kind: 'drop', pid: atom(node), term: { t: 'tuple', items: [count, reason] }, order: u });
   }
-  return events;
+  return { columns: c, drops: dropEvents };
 }
 
-function at<T>(table: T[], i: number, what: string, ev: number): T {
-  const v = table[i];
-  if (v === undefined) throw new RangeError(`${what} index ${i + 1} out of range (table has ${table.length}) at event ${ev}`);
-  return v;
+/** `i` when it indexes `table`, else the RangeError that names the table, the index and the event. */
+function inRange(table: unknown[], i: number, what: string, ev: number): number {
+  if (i < table.length && table[i] !== undefined) return i;
+  throw new RangeError(`${what} index ${i + 1} out of range (table has ${table.length}) at event ${ev}`);
 }
 
 function asMfa(x: Term, fileName: string, entry: ZipEntry): Mfa {

@@ -142,7 +142,19 @@ function quoted(name: string): string {
   return escapeCodePoints(stringCodePoints(name), 0x22).text;
 }
 
+const literals = new Map<string, string>();
+
 export function inspectAtomLiteral(name: string): string {
+  // Atoms repeat in every trace (`:ok`, `:"$gen_call"`): the text once per name, as innerClassify's cache.
+  let s = literals.get(name);
+  if (s === undefined) {
+    s = atomLiteral(name);
+    if (literals.size < 100_000) literals.set(name, s);
+  }
+  return s;
+}
+
+function atomLiteral(name: string): string {
   if (name === 'nil' || name === 'true' || name === 'false') return name;
   switch (innerClassify(name)) {
     case 'alias':

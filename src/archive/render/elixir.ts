@@ -72,12 +72,19 @@ function render(t: Term, limit: number, c: Ctx): string {
     case 'port':
       return `#Port<${nodeNumber(t.node.name, c.opts)}.${t.id}>`;
     case 'ref':
-      return `#Reference<${nodeNumber(t.node.name, c.opts)}.${[...t.ids].reverse().join('.')}>`;
+      return `#Reference<${nodeNumber(t.node.name, c.opts)}.${refIds(t.ids)}>`;
     case 'export':
       return `&${inspectAtomLiteral(t.module.name)}.${inspectAtomRemoteCall(t.fun.name)}/${t.arity}`;
     case 'fun':
       return fun(t, c.opts);
   }
+}
+
+/** A reference's id words, last first, dot-separated (without copying the array: one per reference rendered). */
+function refIds(ids: number[]): string {
+  let out = '';
+  for (let i = ids.length - 1; i >= 0; i--) out += i === ids.length - 1 ? String(ids[i]) : '.' + ids[i];
+  return out;
 }
 
 function binary(b: Uint8Array, limit: number, c: Ctx): string {

@@ -1,5 +1,5 @@
 import { atom, isAtom, isTuple, type Term } from '../../archive/etf/term';
-import type { TraceEvent } from '../../archive/trace-event';
+import type { EventKind, Mfa } from '../../archive/trace-event';
 
 /**
  * Derives GenServer / gen_statem states from callback call and return events
@@ -7,8 +7,14 @@ import type { TraceEvent } from '../../archive/trace-event';
  * nothing else on the node). The state before a callback is its last
  * argument; the state after is read from the return value's shape.
  */
+/** What the tracker reads of an event (a TraceEvent is one; ingest of columns reuses one such object). */
+export interface CallbackEvent {
+  kind: EventKind;
+  mfa?: Mfa;
+  term?: Term;
+}
+
 export interface StateRow {
-  event: TraceEvent;
   /** `handle_call`, `init`, ... or the gen_statem state function name. */
   callback: string;
   /** The message (or init argument) the callback handled; undefined for terminate. */
@@ -38,7 +44,7 @@ export class CallbackStateTracker {
   private readonly statemState = new Map<string, Term>();
 
   /** Feed every call/return/exception event in order; returns a state row when a callback produced one. */
-  observe(ev: TraceEvent, key: string): StateRow | undefined {
+  observe(ev: CallbackEvent, key: string): StateRow | undefined {
     if (ev.mfa === undefined) return undefined;
     const fn = ev.mfa[1].name;
     const arity = ev.mfa[2];
@@ -57,12 +63,12 @@ export class CallbackStateTracker {
     if (pending === undefined || pending.fn !== fn) return undefined;
     stack!.pop();
     if (ev.kind === 'exception' || ev.term === undefined) return undefined;
-    return this.stateAfter(ev, key, pending, ev.term);
+    return this.stateAfter(key, pending, ev.term);
   }
 
-  private stateAfter(ev: TraceEvent, key: string, p: Pending, ret: Term): StateRow | undefined {
+  private stateAfter(key: string, p: Pending, ret: Term): StateRow | undefined {
     const { fn, args } = p;
-    const row = (state: Term, message: Term | undefined): StateRow => ({ event: ev, callback: fn, message, state });
+    const row = (state: Term, message: Term | undefined): StateRow => ({ callback: fn, message, state });
     if (fn === 'init') {
       if (!isTuple(ret) || !isAtom(ret.items[0], 'ok')) return undefined;
       const it = ret.items;
@@ -105,7 +111,7 @@ export class CallbackStateTracker {
  * Undefined for callbacks that take nothing from the mailbox (init,
  * handle_continue, internal and timeout events).
  */
-export function mailboxMessage(ev: TraceEvent): Term | undefined {
+export function mailboxMessage(ev: CallbackEvent): Term | undefined {
   if (ev.kind !== 'call' || ev.mfa === undefined || !Array.isArray(ev.term)) return undefined;
   const fn = ev.mfa[1].name;
   const arity = ev.mfa[2];

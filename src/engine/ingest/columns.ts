@@ -209,6 +209,25 @@ export class ColumnBuilder<S extends ColumnSpec> {
     }
   }
 
+  /** An int64 given as its low (unsigned) and high (signed) 32-bit words, each a number in range. */
+  int64Pair(c: number, lo: number, hi: number): void {
+    const col = this.cols[c] as I64Column;
+    const n = this.length;
+    if (n === col.data.length) col.push(0n, n);
+    col.words[2 * n] = lo | 0;
+    col.words[2 * n + 1] = hi | 0;
+  }
+
+  /** Sets column \`c\` of the last row to \`from\`'s int64 in column \`fc\` of its last row (a copy of the words, no BigInt). */
+  copyInt64(c: number, from: ColumnBuilder<ColumnSpec>, fc: number): void {
+    const w = (this.cols[c] as I64Column).words;
+    const v = (from.cols[fc] as I64Column).words;
+    const i = this.length - 1;
+    const j = from.length - 1;
+    w[2 * i] = v[2 * j];
+    w[2 * i + 1] = v[2 * j + 1];
+  }
+
   num(c: number, v: number | null): void {
     (this.cols[c] as NumColumn<Int32Array>).push(v, this.length);
   }

@@ -1,8 +1,8 @@
 import { isAtom, isPid, isTuple, type ErlMap, type Term } from '../../archive/etf/term';
-import type { ProcessFact, TraceEvent } from '../../archive/trace-event';
+import { EVENT_KINDS, type EventColumns, type EventKind, type Mfa, type ProcessFact, type TraceEvent } from '../../archive/trace-event';
 import { hashString } from '../../archive/otpscope/hash';
 import { diffTerms, renderPath } from '../analyses/term-diff';
-import { CallbackStateTracker, mailboxMessage } from './callback-states';
+import { CallbackStateTracker, mailboxMessage, type CallbackEvent } from './callback-states';
 import { ColumnBuilder, type ColumnSpec } from './columns';
 import { TermText } from './text';
 import type { RenderOptions } from '../../archive/render/options';
@@ -142,6 +142,8 @@ export class EventSink {
   private text: TermText;
   private readonly tracker = new CallbackStateTracker();
   private position = 0;
+  /** The one event object the callback tracker reads (no object per event). */
+  private readonly scratch: CallbackEvent = { kind: 'call', mfa: undefined, term: undefined };
   count = 0;
 
   /**
@@ -184,7 +186,7 @@ export class EventSink {
     e.num(4, ord);
     e.str(5, ev.kind);
     e.str(6, pid);
-    const peer = ev.peer === undefined ? null : isTuple(ev.peer, 2) && isAtom(ev.peer.items[0]) ? t.term(ev.peer.items[0]) : t.pid(ev.peer);
+    const peer = ev.peer === undefined ? null : peerText(t, ev.peer);
     const peerNode = ev.peer === undefined ? null : t.nodeOf(ev.peer, ev.node);
     const mfa = ev.mfa === undefined ? null : t.mfa(ev.mfa);
     e.str(7, peer);
@@ -193,88 +195,196 @@ export class EventSink {
     e.str(10, termText);
     e.int64(11, termId);
     e.endRow();
+    // add first: it may grow (replace) tsw
+    if (this.store !== undefined) this.storeTs(this.store.add(ev.kind, ev.node, pid, peer, peerNode, mfa, termText, termId));
+    const call = ev.term !== undefined && isMessageKind(ev.kind) ? this.callMessage(ev.term, ev.node) : null;
+    this.afterRow(ev.kind, ev.node, pid, seq, ev.term, ev.mfa, call, undefined);
+  }
+
+  /**
+   * A chunk of events as columns (an otpscope archive's): the same rows as
+   * `add` for each of its events, with no object per event; each process,
+   * MFA and payload of the chunk's tables is rendered (and inspected for a
+   * GenServer call) once, however many events refer to it.
+   */
+  addColumns(c: EventColumns): void {
+    const t = this.text;
+    const node = c.node;
+    const e = this.events;
+    const pidText: string[] = new Array(c.pids.length);
+    const keys: string[] = new Array(c.pids.length);
+    const peers: string[] = new Array(c.pids.length);
+    const peerNodes: string[] = new Array(c.pids.length);
+    const mfaText: string[] = new Array(c.mfas.length);
+    const termText: string[] = new Array(c.terms.length);
+    const calls: (CallMessage | null)[] = new Array(c.terms.length);
+    // stream mode: the store's ids of the same entries
     const st = this.store;
-    if (st !== undefined) {
-      // add first: it may grow (replace) tsw
-      const i = st.add(ev.kind, ev.node, pid, peer, peerNode, mfa, termText, termId);
-      e.copyInt64Words(3, e.length - 1, st.tsw, i);
+    const procIds: number[] = st === undefined ? [] : new Array(c.pids.length);
+    const peerIds: number[] = st === undefined ? [] : new Array(c.pids.length);
+    const mfaIds: number[] = st === undefined ? [] : new Array(c.mfas.length);
+    const termIds: number[] = st === undefined ? [] : new Array(c.terms.length);
+    // ts = tsBase + tsRel[i] as two 32-bit words, without a BigInt per event (int64 wraps like BigInt64Array's).
+    const base = BigInt.asIntN(64, c.tsBase);
+    const baseHi = Number(base >> 32n);
+    const baseLo = Number(base & 0xffffffffn);
+    for (let i = 0; i < c.n; i++) {
+      const code = c.kind[i];
+      const kind = EVENT_KINDS[code];
+      this.position++;
+      this.count++;
+      const seq = this.seqBase + this.count - 1;
+      const pi = c.pid[i];
+      const pid = code === DROP ? null : (pidText[pi] ??= t.pid(c.pids[pi]));
+      const qi = c.peer[i];
+      const peer = qi < 0 ? null : (peers[qi] ??= peerText(t, c.pids[qi]));
+      const peerNode = qi < 0 ? null : (peerNodes[qi] ??= t.nodeOf(c.pids[qi], node));
+      const mi = c.mfa[i];
+      const mfa = mi < 0 ? null : (mfaText[mi] ??= t.mfa(c.mfas[mi]));
+      const ti = c.term[i];
+      const term = ti < 0 ? null : (termText[ti] ??= t.term(c.terms[ti]));
+      const v = baseLo + c.tsRel[i];
+      const carry = Math.floor(v / 4294967296);
+      e.int64(0, seq);
+      e.num(1, this.src);
+      e.str(2, node);
+      e.int64Pair(3, v - carry * 4294967296, baseHi + carry);
+      e.num(4, c.order[i]);
+      e.str(5, kind);
+      e.str(6, pid);
+      e.str(7, peer);
+      e.str(8, peerNode);
+      e.str(9, mfa);
+      e.str(10, term);
+      e.int64(11, ti < 0 ? null : c.termIds[ti]);
+      e.endRow();
+      if (st !== undefined)
+        this.storeTs(
+          st.addIds(
+            kind,
+            pid === null ? -1 : (procIds[pi] ??= st.procs.id(node, pid)),
+            peer === null ? -1 : (peerIds[qi] ??= st.procs.id(peerNode, peer)),
+            mfa === null ? -1 : (mfaIds[mi] ??= st.mfas.id(mfa)),
+            term === null ? -1 : (termIds[ti] ??= st.terms.id(term)),
+            ti < 0 ? null : c.termIds[ti],
+          ),
+        );
+      let call: CallMessage | null = null;
+      if (ti >= 0 && isMessageKind(kind)) {
+        call = calls[ti];
+        if (call === undefined) call = calls[ti] = this.callMessage(c.terms[ti], node);
+      }
+      if (call !== null || AFTER_ROW[code] === 1)
+        this.afterRow(
+          kind,
+          node,
+          pid,
+          seq,
+          ti < 0 ? undefined : c.terms[ti],
+          mi < 0 ? undefined : c.mfas[mi],
+          call,
+          pid === null ? undefined : (keys[pi] ??= `${node} ${pid}`),
+        );
     }
-    if ((ev.kind === 'send' || ev.kind === 'send_to_dead' || ev.kind === 'receive') && ev.term !== undefined) this.noteCallMessage(ev, seq, pid);
-    if (ev.kind === 'call' || ev.kind === 'return' || ev.kind === 'exception') {
-      const key = `${ev.node} ${pid}`;
-      if (ev.kind === 'call') {
+  }
+
+  /** The store's copy (stream mode) of the events row just added (`i`, from EventStore.add): its ts words. */
+  private storeTs(i: number): void {
+    const e = this.events;
+    e.copyInt64Words(3, e.length - 1, this.store!.tsw, i);
+  }
+
+  /**
+   * The rows an event adds beside its events_raw row (just written, whose ts they copy): call messages, the
+   * message a callback took, states and their changes. `key` is `node pid` when the caller has it.
+   */
+  private afterRow(
+    kind: EventKind,
+    node: string,
+    pid: string | null,
+    seq: number,
+    term: Term | undefined,
+    mfa: Mfa | undefined,
+    call: CallMessage | null,
+    key: string | undefined,
+  ): void {
+    if (call !== null) this.addCallMessage(call, seq, kind, node, pid);
+    if (kind === 'call' || kind === 'return' || kind === 'exception') {
+      const k = key ?? `${node} ${pid}`;
+      const ev = this.scratch;
+      ev.kind = kind;
+      ev.mfa = mfa;
+      ev.term = term;
+      if (kind === 'call') {
         const m = mailboxMessage(ev);
         if (m !== undefined) {
-          const msg = t.term(m);
-          this.consumed.push(this.src, seq, ev.ts, ev.node, pid, msg);
+          const msg = this.text.term(m);
+          this.consumed.push(this.src, seq, 0, node, pid, msg);
+          this.consumed.copyInt64(2, this.events, 3);
           this.store?.noteConsumed(msg);
         }
       }
-      const row = this.tracker.observe(ev, key);
-      if (row !== undefined) this.addState(seq, ev, pid, key, row.callback, row.message, row.state);
+      const row = this.tracker.observe(ev, k);
+      if (row !== undefined) this.addState(seq, node, pid, k, row.callback, row.message, row.state);
     }
     // A state the recorder read outside callbacks (`:sys.get_state` at start).
-    if (ev.kind === 'state' && ev.term !== undefined) this.addState(seq, ev, pid, `${ev.node} ${pid}`, 'get_state', undefined, ev.term);
-    if (ev.kind === 'exit') this.lastState.delete(`${ev.node} ${pid}`);
+    if (kind === 'state' && term !== undefined) this.addState(seq, node, pid, key ?? `${node} ${pid}`, 'get_state', undefined, term);
+    if (kind === 'exit') this.lastState.delete(key ?? `${node} ${pid}`);
   }
 
-  /** A `states` row, and its differences from the process's previous state. */
-  private addState(seq: number, ev: TraceEvent, pid: string | null, key: string, callback: string, message: Term | undefined, state: Term): void {
+  /** A `states` row, and its differences from the process's previous state; ts is the last events row's. */
+  private addState(seq: number, node: string, pid: string | null, key: string, callback: string, message: Term | undefined, state: Term): void {
     const t = this.text;
-    this.states.push(this.src, seq, ev.ts, ev.node, pid, callback, message === undefined ? null : t.term(message), t.term(state), termSize(state));
+    this.states.push(this.src, seq, 0, node, pid, callback, message === undefined ? null : t.term(message), t.term(state), termSize(state));
+    this.states.copyInt64(2, this.events, 3);
     const prev = this.lastState.get(key);
     if (prev !== undefined) {
       for (const c of diffTerms(prev, state)) {
         this.stateChanges.push(
           this.src,
           seq,
-          ev.ts,
-          ev.node,
+          0,
+          node,
           pid,
           renderPath(c.path),
           c.change,
           c.before === undefined ? null : t.term(c.before),
           c.after === undefined ? null : t.term(c.after),
         );
+        this.stateChanges.copyInt64(2, this.events, 3);
       }
     }
     this.lastState.set(key, state);
   }
 
-  /** Requests carry `{from, tag}`; the tag is a ref, or `[:alias | ref]` since OTP 24; replies are `{tag, reply}`. */
-  private noteCallMessage(ev: TraceEvent, seq: number, pid: string | null): void {
-    const m = ev.term!;
-    if (!isTuple(m)) return;
+  /**
+   * What a sent or received message says about a GenServer call: requests carry `{from, tag}` (the tag is a ref,
+   * or `[:alias | ref]` since OTP 24), replies are `{tag, reply}`; null for any other message.
+   */
+  private callMessage(m: Term, node: string): CallMessage | null {
+    if (!isTuple(m)) return null;
     const it = m.items;
+    const t = this.text;
     if (it.length === 3 && isAtom(it[0], '$gen_call') && isTuple(it[1], 2)) {
       const tag = callTag(it[1].items[1]);
       const from = it[1].items[0];
-      if (tag !== undefined) {
-        const tagText = this.text.term(tag);
-        this.callMsgs.push(
-          this.src,
-          seq,
-          ev.ts,
-          ev.node,
-          ev.kind,
-          pid,
-          true,
-          tagText,
-          hashString(tagText),
-          this.text.term(it[2]),
-          this.text.pid(from),
-          this.text.nodeOf(from, ev.node),
-        );
-        this.store?.noteRequest(tagText, this.text.nodeOf(from, ev.node), this.text.pid(from));
-      }
+      if (tag === undefined) return null;
+      const tagText = t.term(tag);
+      return { request: true, tag: tagText, tagId: hashString(tagText), body: t.term(it[2]), from: t.pid(from), fromNode: t.nodeOf(from, node) };
     } else if (it.length === 2) {
       const tag = callTag(it[0]);
-      if (tag !== undefined) {
-        const tagText = this.text.term(tag);
-        this.callMsgs.push(this.src, seq, ev.ts, ev.node, ev.kind, pid, false, tagText, hashString(tagText), this.text.term(it[1]), null, null);
-        if (ev.kind === 'receive') this.store?.noteReplyReceive();
-      }
+      if (tag === undefined) return null;
+      const tagText = t.term(tag);
+      return { request: false, tag: tagText, tagId: hashString(tagText), body: t.term(it[1]), from: null, fromNode: null };
     }
+    return null;
+  }
+
+  private addCallMessage(c: CallMessage, seq: number, kind: EventKind, node: string, pid: string | null): void {
+    this.callMsgs.push(this.src, seq, 0, node, kind, pid, c.request, c.tag, c.tagId, c.body, c.from, c.fromNode);
+    this.callMsgs.copyInt64(2, this.events, 3);
+    if (c.request) this.store?.noteRequest(c.tag, c.fromNode!, c.from!);
+    else if (kind === 'receive') this.store?.noteReplyReceive();
   }
 
   /** Arrow IPC for every non-empty raw table, keyed by table name; the sink starts over empty. */
@@ -354,6 +464,30 @@ export class EventSink {
       f.snapshot ?? null,
     );
   }
+}
+
+const DROP = EVENT_KINDS.indexOf('drop');
+/** The kinds `afterRow` does something for besides call messages. */
+const AFTER_ROW = Uint8Array.from(EVENT_KINDS, (k) => (['call', 'return', 'exception', 'state', 'exit'].includes(k) ? 1 : 0));
+
+/** A send's or receive's payload read as a GenServer call message (CALL_MSGS_RAW's columns). */
+interface CallMessage {
+  request: boolean;
+  tag: string;
+  tagId: number;
+  body: string;
+  /** Requests: the caller inside `{from, tag}`, and its node. */
+  from: string | null;
+  fromNode: string | null;
+}
+
+function isMessageKind(kind: EventKind): boolean {
+  return kind === 'send' || kind === 'send_to_dead' || kind === 'receive';
+}
+
+/** A peer's text: a `{name, node}` destination by its name, anything else as a process. */
+function peerText(t: TermText, peer: Term): string {
+  return isTuple(peer, 2) && isAtom(peer.items[0]) ? t.term(peer.items[0]) : t.pid(peer);
 }
 
 function isMap(t: Term): t is ErlMap {

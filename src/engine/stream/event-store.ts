@@ -115,16 +115,28 @@ export class EventStore {
     term: string | null,
     termId: number | null,
   ): number {
+    return this.addIds(
+      kind,
+      pid === null ? -1 : this.procs.id(node, pid),
+      peer === null ? -1 : this.procs.id(peerNode, peer),
+      mfa === null ? -1 : this.mfas.id(mfa),
+      term === null ? -1 : this.terms.id(term),
+      termId,
+    );
+  }
+
+  /** `add` with the texts already interned (ingest of columns interns each of a chunk's table entries once); -1: none. */
+  addIds(kind: string, proc: number, peer: number, mfa: number, term: number, termId: number | null): number {
     const i = this.length++;
     this.ensure(i + 1);
     this.kind[i] = KIND_CODE[kind] ?? KIND.other;
-    this.proc[i] = pid === null ? -1 : this.procs.id(node, pid);
-    this.peer[i] = peer === null ? -1 : this.procs.id(peerNode, peer);
+    this.proc[i] = proc;
+    this.peer[i] = peer;
     this.termId[i] = termId === null ? NaN : termId;
-    this.mfa[i] = mfa === null ? -1 : this.mfas.id(mfa);
+    this.mfa[i] = mfa;
     this.flags[i] = 0;
     this.from[i] = -1;
-    this.term[i] = term === null ? -1 : this.terms.id(term);
+    this.term[i] = term;
     return i;
   }
 

@@ -1,0 +1,74 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { groupInputs, openSource } from '../../src/archive/formats';
+import { batchSize, eventsOf, type TraceBatch } from '../../src/archive/trace-event';
+import { EventSink } from '../../src/engine/ingest/event-sink';
+import { EventStore } from '../../src/engine/stream/event-store';
+
+// An otpscope archive's chunks are ingested as columns (no object per event, each table entry rendered once);
+// the raw tables they make must be the very bytes the one-object-per-event ingest makes: same rows, same texts.
+
+const fixtures = path.resolve(__dirname, '../fixtures');
+const archives = ['archives', 'scenarios'].flatMap((d) =>
+  readdirSync(path.join(fixtures, d))
+    .filter((f) => f.endsWith('.zip'))
+    .map((f) => `${d}/${f}`),
+);
+
+/** Every raw table's Arrow IPC after ingesting the archive one way, and the store's columns (stream mode). */
+async function ingest(rel: string, objects: boolean) {
+  const file = { name: rel, bytes: new Uint8Array(readFileSync(path.join(fixtures, rel))) };
+  const src = await openSource(groupInputs([file]).groups[0], { eventObjects: objects });
+  const store = new EventStore();
+  const sink = new EventSink(3, 10, store);
+  sink.useRender(src.render);
+  for (const f of src.processes) sink.addFact(f);
+  let columns = 0;
+  let n = 0;
+  for await (const b of src.batches as AsyncIterable<TraceBatch>) {
+    if (b.columns) {
+      columns++;
+      sink.addColumns(b.columns);
+    }
+    for (const ev of b.events) sink.add(ev);
+    n += batchSize(b);
+  }
+  const tables = Object.fromEntries(sink.drain());
+  const s = store;
+  const upTo = <T extends { slice(a: number, b: number): T }>(a: T, k = 1) => a.slice(0, k * s.length);
+  const storeCols = {
+    columns: [upTo(s.tsw, 2), upTo(s.kind), upTo(s.proc), upTo(s.peer), upTo(s.termId), upTo(s.mfa), upTo(s.flags), upTo(s.from), upTo(s.term), upTo(s.took)],
+    texts: [s.procs.node, s.procs.pid, s.mfas.texts, s.terms.texts],
+    tags: [...s.tags],
+  };
+  return { tables, columns, n, count: sink.count, storeCols };
+}
+
+describe('archive ingest by columns', () => {
+  for (const rel of archives)
+    it(`${rel}: every raw table byte-identical to the one-object-per-event ingest`, async () => {
+      const cols = await ingest(rel, false);
+      const objs = await ingest(rel, true);
+      expect(cols.columns).toBeGreaterThan(0);
+      expect(objs.columns).toBe(0);
+      expect(cols.count).toBe(objs.count);
+      expect(cols.n).toBe(cols.count);
+      expect(Object.keys(cols.tables).sort()).toEqual(Object.keys(objs.tables).sort());
+      for (const [name, ipc] of Object.entries(objs.tables)) expect(Buffer.from(cols.tables[name]).equals(Buffer.from(ipc)), name).toBe(true);
+      expect(cols.storeCols).toEqual(objs.storeCols);
+    });
+
+  it('eventsOf gives a columns batch the events the object reader gives', async () => {
+    const file = { name: 'demo.zip', bytes: new Uint8Array(readFileSync(path.join(fixtures, 'archives/demo.zip'))) };
+    const all = async (objects: boolean) => {
+      const src = await openSource(groupInputs([file]).groups[0], { eventObjects: objects });
+      const out = [];
+      for await (const b of src.batches) out.push(...eventsOf(b));
+      return out;
+    };
+    const a = await all(false);
+    expect(a.length).toBeGreaterThan(50);
+    expect(a).toEqual(await all(true));
+  });
+});
