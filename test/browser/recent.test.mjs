@@ -76,10 +76,15 @@ test('opened archives are listed after a reload, reopen with one click, and are 
 });
 
 test('a quota too small for the archive is reported on the page; the archive is still loaded', async () => {
-  const page = await context.newPage();
-  await startPage(page);
-  const cdp = await context.newCDPSession(page);
+  // A fresh profile: the storage the test above used (and emptied) is not this one's.
+  const fresh = await browser.newContext();
+  const seen = await blockOtherOrigins(fresh, site.origin);
+  const page = await fresh.newPage();
+  // The quota is set before the page opens its storage.
+  const cdp = await fresh.newCDPSession(page);
   await cdp.send('Storage.overrideQuotaForOrigin', { origin: site.origin, quotaSize: 4096 });
+  await startPage(page);
+  assert.equal(await page.getByTestId('recent-keep').isChecked(), true, 'archives are kept by default');
   await loadThroughPicker(page, fixture('archives/crash.zip'));
   assert.match(await page.getByTestId('sources').innerText(), /crash\.zip/);
   const said = page.getByTestId('url-error');
@@ -93,6 +98,6 @@ test('a quota too small for the archive is reported on the page; the archive is 
   await startPage(page);
   // Nothing was kept.
   await page.getByTestId('recent-empty').waitFor();
-  assert.deepEqual(outside, []);
-  await page.close();
+  assert.deepEqual(seen, []);
+  await fresh.close();
 });

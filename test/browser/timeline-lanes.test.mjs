@@ -24,6 +24,8 @@ async function openTimeline(page, { bundled = false, hash = '', loadFixture = !b
   await page.goto(site.origin + (bundled ? '/?demo' : '/') + hash);
   if (loadFixture) await page.getByTestId('file-input').setInputFiles(fixture('archives/demo.zip'));
   await page.getByTestId('process-row').first().waitFor({ timeout: 120_000 });
+  // The lanes are measured below: wait until the tables behind the first view are built too.
+  await page.locator('.app.loaded[data-tables=ready]').waitFor({ timeout: 120_000 });
   await openPanel(page, 'timeline');
   await page.waitForFunction(() => window.__otpscopeTimeline && window.__otpscopeTimeline.size().height > 150, null, { timeout: 120_000 });
 }
