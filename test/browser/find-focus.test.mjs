@@ -26,13 +26,17 @@ async function load(page, bundled = false, hash = '') {
   await page.goto(site.origin + (bundled ? '/?demo' : '/') + hash);
   if (!bundled) await page.getByTestId('file-input').setInputFiles(fixture('archives/demo.zip'));
   await page.getByTestId('process-row').first().waitFor({ timeout: 120_000 });
+  // The tests measure lanes and rows: wait until the tables behind the first view are built too.
+  await page.locator('.app.loaded[data-tables=ready]').waitFor({ timeout: 120_000 });
 }
 const selectedRow = (page) => page.locator('[data-testid=process-tree] .row.sel [data-testid=process-row]');
 
 const hashParam = (page, key) => page.evaluate((k) => new URLSearchParams(location.hash.slice(1)).get(k), key);
 const selectedSeq = async (page) => Number(await hashParam(page, 'seq'));
 const timelineReady = (page) =>
-  page.waitForFunction(() => window.__otpscopeTimeline && window.__otpscopeTimeline.size().height > 150, null, { timeout: 120_000 });
+  page.waitForFunction(() => window.__otpscopeTimeline && window.__otpscopeTimeline.size().height > 150 && window.__otpscopeTimeline.lanes().length > 0, null, {
+    timeout: 120_000,
+  });
 
 /** Waits until the event `seq` is drawn inside the canvas (the timeline moved to it). */
 async function waitInView(page, seq) {
