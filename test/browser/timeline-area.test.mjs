@@ -24,6 +24,7 @@ before(async () => {
   // Every group open (the runtime's start folded), as a shared link would.
   await page.goto(site.origin + '/#fold=');
   await page.getByTestId('file-input').setInputFiles(fixture('archives/demo.zip'));
+  await page.locator('.app.loaded[data-tables=ready]').waitFor({ timeout: 120_000 });
   await openPanel(page, 'timeline');
   await page
     .getByTestId('timeline-window')

@@ -13,6 +13,8 @@ before(async () => {
   view = await openDemoView('Timeline');
   ({ page } = view);
   await page.getByTestId('timeline-canvas').waitFor();
+  // The tests click and measure what is drawn: wait until every table behind the first view is built.
+  await page.locator('.app.loaded[data-tables=ready]').waitFor({ timeout: 120_000 });
   await page
     .getByTestId('timeline-window')
     .filter({ hasText: /visible/ })
