@@ -396,6 +396,3 @@ const streamed = (sql: string | symbol): (string | symbol)[] =>
  * resolved). The pass writes spans and causal_links too; their steps keep only what the pass does not replace.
  */
 export const BUILD_STEPS_STREAMED: readonly BuildStep[] = BUILD_STEPS.map((s) => ({ ...s, sql: s.sql.flatMap(streamed) }));
-
-/** BUILD_ALL with the streaming pass in place of the statements it replaces. */
-export const BUILD_ALL_STREAMED: (string | symbol)[] = BUILD_STEPS_STREAMED.flatMap((s) => s.sql);

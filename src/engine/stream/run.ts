@@ -7,9 +7,6 @@ const SQL_TYPES = { i64: 'BIGINT', i32: 'INTEGER', f64: 'DOUBLE', str: 'VARCHAR'
 
 type Steps = { sql: string; ms: number }[];
 
-/** Progress steps `runStreamAnalyses` reports: one per table it writes before `mailboxDepth`. */
-export const STREAM_STEPS = STREAM_TABLES.length;
-
 /**
  * The documented tables from the pass's id tables (\`i_<table>\`): each joins
  * the texts back from \`text_procs\` (node, pid), \`text_mfas\` and
