@@ -102,9 +102,18 @@ export class TableBuilds {
     return this.byName.get(table);
   }
 
-  /** The tables (views, macros) a build step makes that \`sql\` names: what a user's query waits for. */
+  /**
+   * The tables (views, macros) a build step makes that \`sql\` names: what a user's query waits for. Words in
+   * comments and string literals do not count (\`WHERE msg LIKE '%spans%'\` waits for no spans); a quoted
+   * identifier counts by its text. A column alias that is also a table name still waits for it: waiting for a
+   * table the query does not read only delays it, while missing one would run it on an unbuilt table.
+   */
   namedIn(sql: string): string[] {
-    const words = new Set(sql.toLowerCase().match(/[a-z_][a-z0-9_]*/g) ?? []);
+    const words = new Set(
+      withoutLiterals(sql)
+        .toLowerCase()
+        .match(/[a-z_][a-z0-9_]*/g) ?? [],
+    );
     return [...this.byName.keys()].filter((t) => words.has(t));
   }
 
@@ -321,4 +330,9 @@ export class TableBuilds {
     this.waits[i] = null;
     this.hooks.onChange?.(null);
   }
+}
+
+/** \`sql\` with its comments and single-quoted string literals blanked out (quoted identifiers keep their text). */
+export function withoutLiterals(sql: string): string {
+  return sql.replace(/--[^\n]*|\/\*[\s\S]*?(\*\/|$)|'(?:[^']|'')*('|$)/g, ' ');
 }
