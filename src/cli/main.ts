@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { Engine, type LoadProgress, type LoadReport, type ReadLimits } from '../engine/engine';
 import { openNodeDuckDb } from '../engine/duckdb/open-node';
+import { releaseNativeThread } from '../engine/duckdb/native-thread-node';
 import type { EngineConnection } from '../engine/duckdb/connection';
 import { formatResult } from './format';
 import { CliError, readInputFiles } from './load-files';
@@ -143,8 +144,10 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`otpscope: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   } finally {
-    // Native DuckDB's thread and its spill directory go with the command.
+    // Native DuckDB's thread and its spill directory go with the command; so does a thread started for it that
+    // it did not get to use (src/cli/prestart.ts).
     for (const e of opened.splice(0)) e.db.close();
+    await releaseNativeThread();
   }
 }
 
