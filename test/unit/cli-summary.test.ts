@@ -84,4 +84,19 @@ describe('npx otpscope summary and query', () => {
     expect(missing.status).not.toBe(0);
     expect(missing.stderr).toMatch(/nope\.zip: no such file or directory/);
   });
+
+  test('summary builds the tables the Overview reads and leaves the causal links to be built on use', async () => {
+    const { loadEngine } = await import('../../src/cli/main');
+    const { SUMMARY_TABLES } = await import('../../src/cli/summary');
+    const { engine } = await loadEngine([path.join(root, 'test/fixtures/archives/crash.zip')], { tables: SUMMARY_TABLES });
+    try {
+      const state = Object.fromEntries(engine.tables().map((t) => [t.name, t.state]));
+      expect(state).toMatchObject({ events: 'ready', processes: 'ready', anomalies: 'ready', causal_links: 'on use' });
+      // A query that names them still gets them.
+      await engine.readyFor('SELECT count(*) FROM causal_links');
+      expect(Number(engine.query('SELECT count(*) AS n FROM causal_links').rows[0][0])).toBeGreaterThan(0);
+    } finally {
+      engine.db.close();
+    }
+  }, 120_000);
 });
