@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { Engine, type LoadProgress, type LoadReport, type ReadLimits } from '../engine/engine';
+import { BUILD_STEPS } from '../engine/sql/build';
 import { openNodeDuckDb } from '../engine/duckdb/open-node';
 import { releaseNativeThread } from '../engine/duckdb/native-thread-node';
 import type { EngineConnection } from '../engine/duckdb/connection';
@@ -246,17 +247,51 @@ async function query(args: string[]): Promise<number> {
   });
   if (positionals.length < 2) throw new CliError('query needs FILE... and a SQL string');
   const sql = positionals[positionals.length - 1];
-  const { engine, report } = await loadEngine(positionals.slice(0, -1));
+  const tables = queryTables(sql);
+  const { engine, report } = await loadEngine(positionals.slice(0, -1), { tables });
   const maxRows = values['max-rows'] ? Number(values['max-rows']) : Number.MAX_SAFE_INTEGER;
   let result;
   try {
     result = engine.query(sql, maxRows);
   } catch (e) {
-    throw new CliError(`query failed: ${e instanceof Error ? e.message : String(e)}`);
+    if (tables === undefined) throw new CliError(`query failed: ${e instanceof Error ? e.message : String(e)}`);
+    // With every table built it fails (or answers) exactly as it would have: DuckDB's "Did you mean" names one of
+    // the tables that exist.
+    const all = await loadRest(engine, report);
+    try {
+      result = all.query(sql, maxRows);
+    } catch (e) {
+      throw new CliError(`query failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
   const out = formatResult(result, values.json ? 'json' : values.csv ? 'csv' : 'table');
   if (out.length > 0) process.stdout.write(out + '\n');
   return report.errors.length > 0 ? 1 : 0;
+}
+
+/**
+ * The tables (views, macros) a query's SQL names, as the analyzer's SQL console builds them (words matching what
+ * the build steps make): only those and the steps before them are built, so \`SELECT … FROM events\` does not wait
+ * for the whole analysis. Undefined (every table) when it names none, or reads the catalog, whose listing must
+ * show every table.
+ */
+export function queryTables(sql: string): string[] | undefined {
+  if (/\b(information_schema|pg_catalog|duckdb_\w+|show|describe|summarize|pragma)\b/i.test(sql)) return undefined;
+  const words = new Set(sql.toLowerCase().match(/[a-z_][a-z0-9_]*/g) ?? []);
+  const named = BUILD_STEPS.flatMap((s) => s.makes).filter((t) => words.has(t));
+  return named.length > 0 ? named : undefined;
+}
+
+/** Builds every table a load left unbuilt; a failure goes to the load's errors, as a load's own build failure does. */
+async function loadRest(engine: Engine, report: LoadReport): Promise<Engine> {
+  try {
+    await engine.ready();
+  } catch (e) {
+    const message = `building the analysis tables failed: ${e instanceof Error ? e.message : String(e)}`;
+    console.error(`otpscope: error: ${message}`);
+    report.errors.push({ file: 'analysis tables', offset: 0, message });
+  }
+  return engine;
 }
 
 async function summary(args: string[]): Promise<number> {

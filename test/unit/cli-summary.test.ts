@@ -99,4 +99,27 @@ describe('npx otpscope summary and query', () => {
       engine.db.close();
     }
   }, 120_000);
+
+  test('query builds the tables its SQL names; every table when it names none or reads the catalog', async () => {
+    const { loadEngine, queryTables } = await import('../../src/cli/main');
+    expect(queryTables('SELECT kind, count(*) FROM events GROUP BY kind')).toEqual(['events']);
+    expect(queryTables('SELECT * FROM state_at(0) JOIN calls USING (pid)')).toEqual(['calls', 'state_at']);
+    expect(queryTables('SELECT 1')).toBeUndefined();
+    expect(queryTables('SELECT table_name FROM information_schema.tables, events')).toBeUndefined();
+    expect(queryTables('SELECT * FROM duckdb_tables()')).toBeUndefined();
+    const { engine } = await loadEngine([path.join(root, 'test/fixtures/archives/crash.zip')], { tables: queryTables('SELECT count(*) FROM events') });
+    try {
+      const state = Object.fromEntries(engine.tables().map((t) => [t.name, t.state]));
+      expect(state).toMatchObject({ events: 'ready', processes: 'stopped', anomalies: 'stopped', causal_links: 'on use' });
+    } finally {
+      engine.db.close();
+    }
+  }, 120_000);
+
+  test('a query that fails on the tables it names fails as it would with every table built', () => {
+    // DuckDB's "Did you mean" picks from the tables that exist: with only events built it named pg_tables.
+    const r = cli('query', 'test/fixtures/archives/demo.zip', 'SELECT count(*) AS n FROM events, anomalie');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^otpscope: query failed: Catalog Error: Table with name anomalie does not exist!\nDid you mean "anomalies"\?/);
+  });
 });
