@@ -4,7 +4,7 @@
  * user sees it, open + load (bytes to every table ready), the query figures, and the process's peak RSS.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -67,7 +67,11 @@ export function summaryStartup(file: string, cli: 'bundle' | 'ts'): { wallMs: nu
  * the current bundle so that both see the same machine load.
  */
 export function summaryStartupOf(bundle: string, file: string): { wallMs: number; cpuMs: number } {
-  const runner = `const { main } = await import(${JSON.stringify(pathToFileURL(path.join(bundle, 'main.mjs')).href)}); process.exitCode = await main(process.argv.slice(2));`;
+  // As bin/otpscope.mjs starts a bundle: its prestart (the native thread) first, for bundles that have one.
+  const prestart = path.join(bundle, 'prestart.mjs');
+  const runner =
+    (existsSync(prestart) ? `(await import(${JSON.stringify(pathToFileURL(prestart).href)})).prestart(process.argv.slice(2));\n` : '') +
+    `const { main } = await import(${JSON.stringify(pathToFileURL(path.join(bundle, 'main.mjs')).href)}); process.exitCode = await main(process.argv.slice(2));`;
   const script = path.join(mkdtempSync(path.join(tmpdir(), 'otpscope-bench-')), 'run.mjs');
   writeFileSync(script, runner);
   const t0 = performance.now();

@@ -169,7 +169,7 @@ export async function main(argv: string[]): Promise<number> {
     // OTPSCOPE_BENCH_BASELINE=DIR: a bundle of an earlier commit (`node scripts/build-cli.mjs DIR` there, DIR inside
     // this repository), run alternating with today's for a before/after under the same load.
     const baseline = process.env.OTPSCOPE_BENCH_BASELINE;
-    // Both bundles then start the same way (main.mjs imported directly): bin/otpscope.mjs would fall back to the
+    // Both bundles then start the same way (as bin/otpscope.mjs starts one, run directly): bin/ would fall back to the
     // TypeScript as soon as a source is edited during the run.
     const kinds = baseline ? (['ts', 'bundle', 'baseline', 'today'] as const) : (['ts', 'bundle'] as const);
     type Run = { wallMs: number; cpuMs: number };

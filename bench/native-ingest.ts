@@ -17,6 +17,7 @@ import { openNativeConnection } from '../src/engine/duckdb/native-node';
 import { Engine } from '../src/engine/engine';
 import { EventSink } from '../src/engine/ingest/event-sink';
 import { groupInputs, openSource } from '../src/archive/formats';
+import { batchSize } from '../src/archive/trace-event';
 
 const file = process.argv[2];
 if (file === undefined) throw new Error('usage: native-ingest.ts FILE');
@@ -43,7 +44,7 @@ const group = () => {
 let events = 0;
 await phase('decode', async () => {
   const opened = await openSource(group());
-  for await (const batch of opened.batches) events += batch.events.length;
+  for await (const batch of opened.batches) events += batchSize(batch);
 });
 
 const FLUSH_ROWS = 200_000;
@@ -56,7 +57,11 @@ const ipcs = await phase('arrow', async () => {
   for (const t of opened.trees) sink.addTree(t.snapshot, t.node, t.term);
   for await (const batch of opened.batches) {
     if (batch.render) sink.useRender(batch.render);
+    // Archives come as columns per chunk, raw traces and drop records as objects (as Engine.load feeds the sink).
+    if (batch.columns) sink.addColumns(batch.columns);
     for (const ev of batch.events) sink.add(ev);
+    for (const f of batch.processes ?? []) sink.addFact(f);
+    for (const t of batch.trees ?? []) sink.addTree(t.snapshot, t.node, t.term);
     if (sink.events.length >= FLUSH_ROWS) out.push(...sink.drain());
   }
   out.push(...sink.drain());

@@ -18,8 +18,11 @@ function bundleIsFresh() {
 }
 
 let main;
-if (process.env.OTPSCOPE_CLI !== 'ts' && bundleIsFresh()) ({ main } = await import(new URL('dist-cli/main.mjs', repo).href));
-else {
+if (process.env.OTPSCOPE_CLI !== 'ts' && bundleIsFresh()) {
+  // Native DuckDB's thread starts loading first, beside the CLI's compile (src/cli/prestart.ts).
+  (await import(new URL('dist-cli/prestart.mjs', repo).href)).prestart(process.argv.slice(2));
+  ({ main } = await import(new URL('dist-cli/main.mjs', repo).href));
+} else {
   const { register } = await import('tsx/esm/api');
   register();
   ({ main } = await import('../src/cli/main.ts'));

@@ -48,8 +48,10 @@ async function buildCli() {
       rollupOptions: {
         input: {
           main: path.join(repo, 'src/cli/main.ts'),
-          // Its own file: native-node.ts starts it as a worker thread, from the folder it is in itself.
+          // Its own file: native-thread-node.ts starts it as a worker thread, from the folder it is in itself.
           'native-worker-node': path.join(repo, 'src/engine/duckdb/native-worker-node.ts'),
+          // bin/otpscope.mjs runs this before main.mjs (a few lines; it shares native-thread-node with main.mjs).
+          prestart: path.join(repo, 'src/cli/prestart.ts'),
         },
         output: { format: 'es', entryFileNames: '[name].mjs', chunkFileNames: '[name]-[hash].mjs' },
       },

@@ -1,11 +1,13 @@
 import { parseArgs } from 'node:util';
 import { Engine, type LoadProgress, type LoadReport, type ReadLimits } from '../engine/engine';
+import { BUILD_STEPS } from '../engine/sql/build';
 import { openNodeDuckDb } from '../engine/duckdb/open-node';
+import { releaseNativeThread } from '../engine/duckdb/native-thread-node';
 import type { EngineConnection } from '../engine/duckdb/connection';
 import { formatResult } from './format';
 import { CliError, readInputFiles } from './load-files';
 import { serveStatic } from './serve';
-import { summarize } from './summary';
+import { SUMMARY_TABLES, summarize } from './summary';
 import { COMPARE_HELP } from './compare';
 
 /** What \`otpscope COMMAND --help\` prints. */
@@ -54,8 +56,8 @@ entries of one archive, may inflate to (default 256 and 4096), against zip bombs
 Terms print as the traced node's Elixir writes them (charlists ~c"abc" from Elixir 1.15, 'abc' before); raw
 dbg/ttb traces cannot tell and print ~c"abc" unless given --raw-charlists quotes.
 
-Every command takes --engine native (the default: native DuckDB, every core, spills to disk past memory) or
---engine wasm (DuckDB-WASM, the browser's engine; 4 GB at most), which give the same answers.
+Every command takes --engine native (the default: native DuckDB, every core for inputs over 1 MiB, spills to disk
+past memory) or --engine wasm (DuckDB-WASM, the browser's engine; 4 GB at most), which give the same answers.
 The tables and columns are documented in docs/SCHEMA.md.
 \`otpscope COMMAND --help\` says more about one command.`;
 
@@ -143,8 +145,10 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`otpscope: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   } finally {
-    // Native DuckDB's thread and its spill directory go with the command.
+    // Native DuckDB's thread and its spill directory go with the command; so does a thread started for it that
+    // it did not get to use (src/cli/prestart.ts).
     for (const e of opened.splice(0)) e.db.close();
+    await releaseNativeThread();
   }
 }
 
@@ -168,11 +172,23 @@ function takeEngineOption(args: string[]): { rest: string[]; engine: EngineKind 
   return { rest, engine };
 }
 
-/** Opens the chosen engine's database. `allowedDirectories`: where export may write (native DuckDB only; none otherwise). */
-export async function openDatabase(kind: EngineKind, allowedDirectories: string[] = []): Promise<EngineConnection> {
+/**
+ * Inputs up to this many bytes load into native DuckDB with one thread. On them each of the ~60 analysis
+ * statements is a few milliseconds, most of it fixed cost, and more threads only add their wake-ups and
+ * hand-offs: the demo archive's load took ~20% less CPU with one thread than with DuckDB's default (every core).
+ * Bigger inputs keep every core.
+ */
+const ONE_THREAD_BYTES = 1 << 20;
+
+/**
+ * Opens the chosen engine's database. \`allowedDirectories\`: where export may write (native DuckDB only; none
+ * otherwise); \`inputBytes\`: how much the load will read (native DuckDB takes one thread for small inputs).
+ */
+export async function openDatabase(kind: EngineKind, options: { allowedDirectories?: string[]; inputBytes?: number } = {}): Promise<EngineConnection> {
   if (kind === 'wasm') return (await import('../engine/duckdb/connection')).wasmConnection(await openNodeDuckDb());
   const { openNativeConnection } = await import('../engine/duckdb/native-node');
-  return openNativeConnection({ allowedDirectories });
+  const small = options.inputBytes !== undefined && options.inputBytes <= ONE_THREAD_BYTES;
+  return openNativeConnection({ allowedDirectories: options.allowedDirectories, threads: small ? 1 : undefined });
 }
 
 /** On a terminal, one status line on stderr while a load runs (rewritten at most 4 times a second, cleared at the end). */
@@ -195,18 +211,19 @@ function progressLine(): ((p: LoadProgress) => void) | undefined {
   };
 }
 
-/** Opens the engine and loads files, printing one line per unreadable file; fails when nothing loaded. */
-export async function loadEngine(files: string[], options: { allowedDirectories?: string[] } = {}): Promise<{ engine: Engine; report: LoadReport }> {
+/**
+ * Opens the engine and loads files, printing one line per unreadable file; fails when nothing loaded.
+ * \`tables\`: the tables the command reads (default every table); the others are built only if asked for.
+ */
+export async function loadEngine(
+  files: string[],
+  options: { allowedDirectories?: string[]; tables?: readonly string[] } = {},
+): Promise<{ engine: Engine; report: LoadReport }> {
   if (files.length === 0) throw new CliError('no input files');
-  // DuckDB starts (native: its thread loads) while the files are read.
-  const opening = openDatabase(engineKind, options.allowedDirectories);
-  const [inputs, db] = await Promise.all([
-    readInputFiles(files).catch(async (e) => {
-      (await opening.catch(() => null))?.close();
-      throw e;
-    }),
-    opening,
-  ]);
+  // Read first (milliseconds), so DuckDB opens knowing how much comes; the native thread is already loading
+  // (src/cli/prestart.ts).
+  const inputs = await readInputFiles(files);
+  const db = await openDatabase(engineKind, { allowedDirectories: options.allowedDirectories, inputBytes: inputs.reduce((n, f) => n + f.bytes.length, 0) });
   let engine: Engine;
   try {
     engine = await Engine.create(db, { limits });
@@ -215,7 +232,7 @@ export async function loadEngine(files: string[], options: { allowedDirectories?
     throw e;
   }
   opened.push(engine);
-  const report = await engine.load(inputs, progressLine(), { rawCharlists });
+  const report = await engine.load(inputs, progressLine(), { rawCharlists, tables: options.tables });
   for (const w of report.warnings) console.error(`otpscope: warning: ${w}`);
   for (const e of report.errors) console.error(`otpscope: error: ${e.message}`);
   if (report.sources.length === 0) throw new CliError('no input could be read');
@@ -230,22 +247,56 @@ async function query(args: string[]): Promise<number> {
   });
   if (positionals.length < 2) throw new CliError('query needs FILE... and a SQL string');
   const sql = positionals[positionals.length - 1];
-  const { engine, report } = await loadEngine(positionals.slice(0, -1));
+  const tables = queryTables(sql);
+  const { engine, report } = await loadEngine(positionals.slice(0, -1), { tables });
   const maxRows = values['max-rows'] ? Number(values['max-rows']) : Number.MAX_SAFE_INTEGER;
   let result;
   try {
     result = engine.query(sql, maxRows);
   } catch (e) {
-    throw new CliError(`query failed: ${e instanceof Error ? e.message : String(e)}`);
+    if (tables === undefined) throw new CliError(`query failed: ${e instanceof Error ? e.message : String(e)}`);
+    // With every table built it fails (or answers) exactly as it would have: DuckDB's "Did you mean" names one of
+    // the tables that exist.
+    const all = await loadRest(engine, report);
+    try {
+      result = all.query(sql, maxRows);
+    } catch (e) {
+      throw new CliError(`query failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
   const out = formatResult(result, values.json ? 'json' : values.csv ? 'csv' : 'table');
   if (out.length > 0) process.stdout.write(out + '\n');
   return report.errors.length > 0 ? 1 : 0;
 }
 
+/**
+ * The tables (views, macros) a query's SQL names, as the analyzer's SQL console builds them (words matching what
+ * the build steps make): only those and the steps before them are built, so \`SELECT … FROM events\` does not wait
+ * for the whole analysis. Undefined (every table) when it names none, or reads the catalog, whose listing must
+ * show every table.
+ */
+export function queryTables(sql: string): string[] | undefined {
+  if (/\b(information_schema|pg_catalog|duckdb_\w+|show|describe|summarize|pragma)\b/i.test(sql)) return undefined;
+  const words = new Set(sql.toLowerCase().match(/[a-z_][a-z0-9_]*/g) ?? []);
+  const named = BUILD_STEPS.flatMap((s) => s.makes).filter((t) => words.has(t));
+  return named.length > 0 ? named : undefined;
+}
+
+/** Builds every table a load left unbuilt; a failure goes to the load's errors, as a load's own build failure does. */
+async function loadRest(engine: Engine, report: LoadReport): Promise<Engine> {
+  try {
+    await engine.ready();
+  } catch (e) {
+    const message = `building the analysis tables failed: ${e instanceof Error ? e.message : String(e)}`;
+    console.error(`otpscope: error: ${message}`);
+    report.errors.push({ file: 'analysis tables', offset: 0, message });
+  }
+  return engine;
+}
+
 async function summary(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
-  const { engine, report } = await loadEngine(positionals);
+  const { engine, report } = await loadEngine(positionals, { tables: SUMMARY_TABLES });
   process.stdout.write((await summarize(engine, report)) + '\n');
   return report.errors.length > 0 ? 1 : 0;
 }

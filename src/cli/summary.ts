@@ -3,6 +3,10 @@ import type { Engine, LoadReport } from '../engine/engine';
 import { overview } from '../engine/views/overview';
 import { at } from '../engine/views/report';
 import { formatDuration } from '../engine/analyses/duration';
+import { VIEW_NEEDS } from '../engine/views/needs';
+
+/** What \`summarize\` reads: the Overview's tables (a summary leaves the causal links, built on use, unbuilt). */
+export const SUMMARY_TABLES = VIEW_NEEDS.overview!;
 
 /** What an archive holds, in a few lines: the Overview view's answer (src/engine/views/overview.ts) as text. */
 export async function summarize(engine: Engine, report: LoadReport): Promise<string> {

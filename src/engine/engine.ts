@@ -38,6 +38,11 @@ export interface LoadOptions {
    * table is built (the CLI).
    */
   background?: boolean;
+  /**
+   * Without \`background\`: the tables (views, macros) the caller will read; the load resolves when they are built
+   * (and every step before them) and leaves the rest to be built on use (\`ready\`, \`readyFor\`). Default: every table.
+   */
+  tables?: readonly string[];
   /** Read archives with one object per event, the earlier ingest (same tables), so the bench can compare the two in one run. */
   eventObjects?: boolean;
 }
@@ -338,7 +343,7 @@ export class Engine {
     }
     report.timings.insertMs = this.insertMs;
     report.timings.readMs = performance.now() - started - this.insertMs;
-    await this.analyse(report, progress, options.background === true, attempted);
+    await this.analyse(report, progress, options.background === true, attempted, options.tables);
     report.events = report.sources.reduce((n, s) => n + s.events, 0);
     report.millis = performance.now() - started;
     if (!report.building?.length) progress('done', '', 0);
@@ -357,6 +362,7 @@ export class Engine {
     progress: (phase: LoadProgress['phase'], file: string, bytesInFile: number, step?: LoadProgress['step'], tables?: StepProgress[]) => void,
     background: boolean,
     fresh: boolean,
+    tables?: readonly string[],
   ): Promise<void> {
     let phase: LoadProgress['phase'] = 'analysing';
     this.onBuild = (step) => {
@@ -382,7 +388,7 @@ export class Engine {
         // behind would hold them up, so the rest starts a moment later.
         this.builds.background(FIRST_VIEW_HEAD_START_MS);
         phase = 'building';
-      } else await this.builds.ready();
+      } else await this.builds.ready(tables);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       if (e instanceof BuildCancelledError)

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
@@ -53,6 +53,31 @@ describe('the bundled CLI', () => {
     300_000,
   );
 
+  test.each(
+    [
+      ['summary', demo],
+      ['query', demo, 'SELECT count(*) AS n FROM events', '--engine=native', '--json'],
+      ['summary', demo, '--engine', 'wasm'],
+      // Fails before it opens DuckDB: the thread started for it is ended, after it has loaded, without a crash.
+      ['summary', 'no-such-file.zip'],
+    ].map((argv): [string, string[]] => [argv.join(' '), argv]),
+  )(
+    'bin/otpscope.mjs %s (the native DuckDB thread started before the CLI loads) prints what the TypeScript CLI prints',
+    (_, argv) => {
+      // bin/ beside the bundle, and the sources it was made from, as in a checkout.
+      mkdirSync(path.join(work, 'bin'), { recursive: true });
+      copyFileSync(path.join(root, 'bin/otpscope.mjs'), path.join(work, 'bin/otpscope.mjs'));
+      if (!existsSync(path.join(work, 'src'))) symlinkSync(path.join(root, 'src'), path.join(work, 'src'));
+      // So bin/ runs this bundle, not the TypeScript: no source it was made from is newer.
+      const { builtAt, inputs } = JSON.parse(readFileSync(path.join(out, 'inputs.json'), 'utf8')) as { builtAt: number; inputs: string[] };
+      expect(inputs.filter((f) => statSync(path.join(work, f)).mtimeMs > builtAt)).toEqual([]);
+      const js = node([path.join(work, 'bin/otpscope.mjs'), ...argv], { OTPSCOPE_CLI: '' });
+      expect(js.out.length + js.err.length).toBeGreaterThan(0);
+      expect(js).toEqual(typescript(...argv));
+    },
+    300_000,
+  );
+
   test('bin/otpscope.mjs runs the bundle only while no source is newer than it', () => {
     // A copy of bin/ beside a fake bundle whose main says which ran; its input is a source under the copy.
     const repo = path.join(work, 'repo');
@@ -61,11 +86,12 @@ describe('the bundled CLI', () => {
     mkdirSync(path.join(repo, 'src'), { recursive: true });
     copyFileSync(path.join(root, 'bin/otpscope.mjs'), path.join(repo, 'bin/otpscope.mjs'));
     writeFileSync(path.join(repo, 'dist-cli/main.mjs'), `export async function main(argv) { console.log('bundle', argv.join(' ')); return 0; }\n`);
+    writeFileSync(path.join(repo, 'dist-cli/prestart.mjs'), `export function prestart(argv) { console.log('prestart', argv.join(' ')); }\n`);
     writeFileSync(path.join(repo, 'src/a.ts'), '');
     const builtAt = Date.now();
     writeFileSync(path.join(repo, 'dist-cli/inputs.json'), JSON.stringify({ builtAt, inputs: ['src/a.ts'] }));
     utimesSync(path.join(repo, 'src/a.ts'), new Date(builtAt - 10_000), new Date(builtAt - 10_000));
-    expect(node([path.join(repo, 'bin/otpscope.mjs'), 'x']).out).toBe('bundle x\n');
+    expect(node([path.join(repo, 'bin/otpscope.mjs'), 'x']).out).toBe('prestart x\nbundle x\n');
     // The source changed after the bundle was made: the TypeScript CLI runs (here there is none: it fails to import it).
     utimesSync(path.join(repo, 'src/a.ts'), new Date(builtAt + 10_000), new Date(builtAt + 10_000));
     const stale = node([path.join(repo, 'bin/otpscope.mjs'), 'x']);

@@ -84,4 +84,42 @@ describe('npx otpscope summary and query', () => {
     expect(missing.status).not.toBe(0);
     expect(missing.stderr).toMatch(/nope\.zip: no such file or directory/);
   });
+
+  test('summary builds the tables the Overview reads and leaves the causal links to be built on use', async () => {
+    const { loadEngine } = await import('../../src/cli/main');
+    const { SUMMARY_TABLES } = await import('../../src/cli/summary');
+    const { engine } = await loadEngine([path.join(root, 'test/fixtures/archives/crash.zip')], { tables: SUMMARY_TABLES });
+    try {
+      const state = Object.fromEntries(engine.tables().map((t) => [t.name, t.state]));
+      expect(state).toMatchObject({ events: 'ready', processes: 'ready', anomalies: 'ready', causal_links: 'on use' });
+      // A query that names them still gets them.
+      await engine.readyFor('SELECT count(*) FROM causal_links');
+      expect(Number(engine.query('SELECT count(*) AS n FROM causal_links').rows[0][0])).toBeGreaterThan(0);
+    } finally {
+      engine.db.close();
+    }
+  }, 120_000);
+
+  test('query builds the tables its SQL names; every table when it names none or reads the catalog', async () => {
+    const { loadEngine, queryTables } = await import('../../src/cli/main');
+    expect(queryTables('SELECT kind, count(*) FROM events GROUP BY kind')).toEqual(['events']);
+    expect(queryTables('SELECT * FROM state_at(0) JOIN calls USING (pid)')).toEqual(['calls', 'state_at']);
+    expect(queryTables('SELECT 1')).toBeUndefined();
+    expect(queryTables('SELECT table_name FROM information_schema.tables, events')).toBeUndefined();
+    expect(queryTables('SELECT * FROM duckdb_tables()')).toBeUndefined();
+    const { engine } = await loadEngine([path.join(root, 'test/fixtures/archives/crash.zip')], { tables: queryTables('SELECT count(*) FROM events') });
+    try {
+      const state = Object.fromEntries(engine.tables().map((t) => [t.name, t.state]));
+      expect(state).toMatchObject({ events: 'ready', processes: 'stopped', anomalies: 'stopped', causal_links: 'on use' });
+    } finally {
+      engine.db.close();
+    }
+  }, 120_000);
+
+  test('a query that fails on the tables it names fails as it would with every table built', () => {
+    // DuckDB's "Did you mean" picks from the tables that exist: with only events built it named pg_tables.
+    const r = cli('query', 'test/fixtures/archives/demo.zip', 'SELECT count(*) AS n FROM events, anomalie');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^otpscope: query failed: Catalog Error: Table with name anomalie does not exist!\nDid you mean "anomalies"\?/);
+  });
 });

@@ -1,13 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { receiveMessageOnPort } from 'node:worker_threads';
 import { tableFromIPC, Type, type Data } from 'apache-arrow';
 import type { Cell, QueryResult } from '../result';
 import type { EngineConnection } from './connection';
-import type { NativeColumn, NativeRequest, NativeResponse, NativeWorkerData } from './native-protocol';
+import type { NativeColumn, NativeRequest, NativeResponse } from './native-protocol';
+import { takeNativeThread } from './native-thread-node';
 import { startupSql, type OpenOptions } from './types';
 
 export interface NativeOptions extends OpenOptions {
@@ -46,14 +45,8 @@ export async function openNativeConnection(options: NativeOptions = {}): Promise
     const list = allowed.map((d) => `'${path.resolve(d).replace(/'/g, "''")}/'`).join(', ');
     startup.splice(startup.indexOf('SET enable_external_access = false'), 0, `SET allowed_directories = [${list}]`);
   }
-  const signal = new SharedArrayBuffer(8);
-  const counter = new Int32Array(signal);
-  const { port1, port2 } = new MessageChannel();
-  const data: NativeWorkerData & { port: unknown } = { signal, path: ':memory:', config, startup, port: port2 };
-  const worker = startWorker(data, port2);
-  // Never what keeps the process alive: the CLI exits when its work is done.
-  worker.unref();
-  port1.unref();
+  const thread = takeNativeThread();
+  const { worker, port: port1, counter } = thread;
   // Set by the thread itself as it exits: while this thread blocks, no 'exit' event could tell us.
   const exitedNow = () => (Atomics.load(counter, 1) === 0 ? null : new Error('the native DuckDB thread stopped unexpectedly'));
   let exited: Error | null = null;
@@ -109,11 +102,12 @@ export async function openNativeConnection(options: NativeOptions = {}): Promise
 
   // The first answer is awaited without blocking: the thread is still starting (loading tsx and DuckDB).
   const opened = new Promise<string>((resolve, reject) => {
+    if (thread.ended) return reject(thread.ended);
     worker.once('message', (m: NativeResponse) => (m.ok ? resolve(String(m.value)) : reject(new Error(m.error))));
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`the native DuckDB thread exited while opening (code ${code})`)));
   });
-  worker.postMessage({ op: 'open', id: 0 });
+  worker.postMessage({ op: 'open', id: 0, open: { path: ':memory:', config, startup } } satisfies NativeRequest);
   const version = await opened;
   worker.removeAllListeners('exit');
   let closed = false;
@@ -184,19 +178,4 @@ function nativeColumn(data: Data, table: string): NativeColumn {
     default:
       throw new Error(`insert into ${table}: Arrow type ${Type[data.typeId]} is not handled by the native engine`);
   }
-}
-
-/**
- * Starts the thread. In the bundled CLI (dist-cli/, scripts/build-cli.mjs) this module is a `.mjs` file beside the
- * bundled thread entry, which starts as plain JavaScript. From the TypeScript sources (a dev checkout, tests,
- * the bench) the thread's entry is TypeScript too: tsx loads it, as bin/otpscope.mjs loads the CLI.
- */
-function startWorker(data: NativeWorkerData & { port: unknown }, port: MessagePort): Worker {
-  const options = { workerData: data, transferList: [port] };
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./native-worker-node.mjs', import.meta.url), options);
-  // tsx/esm/api's ESM build: require.resolve would name its CommonJS one.
-  const tsx = pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
-  const entry = new URL('./native-worker-node.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(boot, { ...options, eval: true });
 }

@@ -14,7 +14,7 @@ export type NativeColumn =
 /** What the caller sends the native DuckDB thread (native-node.ts → native-worker-node.ts). */
 /** `conn`: which connection of the database runs it (0, the first, when absent; see `connect`). */
 export type NativeRequest = { id: number } & (
-  | { op: 'open' }
+  | { op: 'open'; open: NativeOpen }
   | { op: 'connect' }
   | { op: 'disconnect'; conn: number }
   | { op: 'query'; sql: string; maxRows: number; conn?: number }
@@ -29,8 +29,15 @@ export type NativeRequest = { id: number } & (
 export type NativeResponse = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
 
 export interface NativeWorkerData {
-  /** Two Int32s: [0] the thread increments after each answer (the caller waits on it), [1] is set when the thread exits. */
+  /**
+   * Three Int32s: [0] the thread increments after each answer (the caller waits on it), [1] is set when the thread
+   * exits, [2] once it has loaded DuckDB.
+   */
   signal: SharedArrayBuffer;
+}
+
+/** How the thread opens its database: sent with \`open\`, so the thread can start (and load DuckDB) before this is known. */
+export interface NativeOpen {
   /** ':memory:' or a database file. */
   path: string;
   /** DuckDB settings given when the database opens (threads, memory_limit, temp_directory, …). */

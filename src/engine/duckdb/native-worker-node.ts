@@ -4,13 +4,23 @@
  * caller wakes up. An error answers the request it belongs to; later requests still run.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { DuckDBInstance, JSDuckDBValueConverter, type DuckDBConnection, type DuckDBResult, type DuckDBValue } from '@duckdb/node-api';
+import {
+  DuckDBInstance,
+  JSDuckDBValueConverter,
+  type DuckDBConnection,
+  type DuckDBMaterializedResult,
+  type DuckDBResult,
+  type DuckDBValue,
+} from '@duckdb/node-api';
 import { toCell, type Cell, type QueryResult } from '../result';
 import { appendColumns } from './native-ingest-node';
 import type { NativeRequest, NativeResponse, NativeWorkerData } from './native-protocol';
 
-const { port, signal, path, config, startup } = workerData as NativeWorkerData & { port: MessagePort };
+const { port, signal } = workerData as NativeWorkerData & { port: MessagePort };
 const counter = new Int32Array(signal);
+// The imports above (node-api, DuckDB's library) are in: the thread may be stopped safely from now on.
+Atomics.store(counter, 2, 1);
+Atomics.notify(counter, 2);
 process.on('exit', () => {
   Atomics.store(counter, 1, 1);
   Atomics.add(counter, 0, 1);
@@ -51,10 +61,10 @@ port.on('message', (req: NativeRequest) => {
 async function handle(req: NativeRequest): Promise<unknown> {
   switch (req.op) {
     case 'open': {
-      instance = await DuckDBInstance.create(path, config);
+      instance = await DuckDBInstance.create(req.open.path, req.open.config);
       const conn = await instance.connect();
       conns.set(0, conn);
-      for (const sql of startup) await conn.run(sql);
+      for (const sql of req.open.startup) await conn.run(sql);
       return (await conn.runAndReadAll('SELECT version()')).getRows()[0][0];
     }
     case 'connect': {
@@ -148,12 +158,15 @@ function db(id = 0): DuckDBConnection {
   return conn;
 }
 
-/** Converts the first `maxRows` rows and counts the rest without converting them. */
-async function readResult(result: DuckDBResult, maxRows: number): Promise<QueryResult> {
+/**
+ * Converts the first `maxRows` rows and counts the rest without converting them. `run` gives a materialized
+ * result: its chunks are read synchronously, not one trip through the thread pool each (fetchChunk).
+ */
+function readResult(result: DuckDBMaterializedResult, maxRows: number): QueryResult {
   const out = emptyResult(result);
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (chunk === null || chunk.rowCount === 0) break;
+  for (let c = 0; c < result.chunkCount; c++) {
+    const chunk = result.getChunk(c);
+    if (chunk.rowCount === 0) continue;
     out.totalRows += chunk.rowCount;
     if (out.rows.length >= maxRows) continue;
     const rows = chunk.convertRows(JSDuckDBValueConverter);
