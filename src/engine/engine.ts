@@ -6,9 +6,9 @@ import { EventSink, RAW_TABLES } from './ingest/event-sink';
 import {
   BUILD_STEPS,
   BUILD_STEPS_STREAMED,
+  DEFERRED_RAW_TABLES,
   FIRST_VIEW_STEPS,
   INSERT_DEFERRED,
-  WRITE_DEFERRED,
   MARK_DROPPED_REPLIES,
   RESEQUENCE_EVENTS,
   SCHEMA_VERSION,
@@ -107,8 +107,7 @@ const FLUSH_ROWS = 200_000;
  * for after the first view; past it they are inserted as they come (~1.5M ping-pong events' worth).
  */
 const HOLD_BYTES = 256 * 1024 * 1024;
-/** How many events' archive chunks a load holds to write the deferred ingest rows from after the first view. */
-const HOLD_EVENTS = 1_500_000;
+const DEFERRED = new Set<string>(DEFERRED_RAW_TABLES);
 
 /**
  * The analysis engine: readers in, DuckDB tables out, SQL on top. It owns one
@@ -125,8 +124,6 @@ export class Engine {
   /** Arrow batches of the ingest tables the first view does not read, inserted by the build step after it. */
   private held: { table: string; src: number; ipc: Uint8Array }[] = [];
   private heldBytes = 0;
-  /** Files' sinks still holding archive chunks whose deferred ingest rows are not written yet (EventSink.holdSideRows). */
-  private heldSinks: EventSink[] = [];
   /** Whether arrival order is no longer (ts, node, src, ord) order, so seq must be recomputed. */
   private outOfOrder = false;
   private lastKey: { ts: bigint; node: string; src: number; ord: number } | null = null;
@@ -154,7 +151,6 @@ export class Engine {
     if (analyses === 'both') plan.push({ name: 'stream tables', makes: ['stream_tables'], sql: [STREAM_BESIDE] });
     this.builds = new TableBuilds(plan, {
       run: (sql) => this.runBuildStatement(sql),
-      again: (sql) => sql === WRITE_DEFERRED && this.heldSinks.length > 0,
       onChange: (statement) =>
         this.onBuild?.(
           statement && { name: typeof statement.sql === 'string' ? stepName(statement.sql) : statement.name, index: statement.index, count: statement.count },
@@ -286,7 +282,6 @@ export class Engine {
       attempted = true;
       const src = this.nextSrc++;
       const sink = new EventSink(src, this.totalEvents, this.store);
-      sink.holdSideRows = true;
       const source: LoadedSource = { name: group.name, kind: group.kind, node: '', events: 0, warnings: [] };
       const lastGood = this.lastKey && { ...this.lastKey };
       const outOfOrderBefore = this.outOfOrder;
@@ -319,7 +314,6 @@ export class Engine {
         const stop = stopped.at;
         if (stop !== null && source.events === 0) throw stop;
         this.flush(sink);
-        if (sink.heldEvents > 0) this.heldSinks.push(sink);
         for (const write of this.deferred) write();
         this.totalEvents += sink.count;
         this.loaded.set(hash, group.name);
@@ -465,31 +459,13 @@ export class Engine {
   }
 
   private flush(sink: EventSink): void {
-    for (const [name, ipc] of sink.drainFirst()) this.insert(name, ipc);
-    // Past what is held back for later, the deferred rows are written now (and their batches held, up to HOLD_BYTES).
-    const over = this.heldSinks.reduce((n, s) => n + s.heldEvents, sink.heldEvents) > HOLD_EVENTS;
-    if (over) while (this.writeHeldPart());
-    // (a raw trace's events wrote their rows as they came)
-    this.holdSide(sink, over ? Infinity : 0);
-    if (this.heldBytes > HOLD_BYTES) this.insertHeld();
-  }
-
-  /** Holds a sink's deferred ingest rows as Arrow batches, writing those of about \`maxEvents\` held events first; whether it holds more. */
-  private holdSide(sink: EventSink, maxEvents: number): boolean {
-    const { ipc, more } = sink.drainSide(maxEvents);
-    for (const [table, bytes] of ipc) {
-      this.held.push({ table, src: sink.src, ipc: bytes });
-      this.heldBytes += bytes.length;
+    for (const [name, ipc] of sink.drain()) {
+      if (DEFERRED.has(name)) {
+        this.held.push({ table: name, src: sink.src, ipc });
+        this.heldBytes += ipc.length;
+      } else this.insert(name, ipc);
     }
-    return more;
-  }
-
-  /** Writes the deferred ingest rows of up to FLUSH_ROWS held events; whether some are still to write. */
-  private writeHeldPart(): boolean {
-    const sink = this.heldSinks[0];
-    if (sink === undefined) return false;
-    if (!this.holdSide(sink, this.flushRows)) this.heldSinks.shift();
-    return this.heldSinks.length > 0;
+    if (this.heldBytes > HOLD_BYTES) this.insertHeld();
   }
 
   private insert(table: string, ipc: Uint8Array): void {
@@ -500,7 +476,6 @@ export class Engine {
 
   /** Inserts the held-back batches (of one table, or all); each leaves the queue before it goes in, so none goes in twice. */
   private insertHeld(table?: string): void {
-    if (table === undefined) while (this.writeHeldPart());
     const rest: typeof this.held = [];
     const take = this.held;
     this.held = rest;
@@ -576,11 +551,6 @@ export class Engine {
       return this.stream.steps;
     }
     if (sql === STREAM_MAILBOX_STEP) return this.stream!.mailboxDepth();
-    if (sql === WRITE_DEFERRED) {
-      const t = performance.now();
-      this.writeHeldPart();
-      return [{ sql: 'write the held-back ingest rows', ms: performance.now() - t }];
-    }
     const held = typeof sql === 'symbol' ? INSERT_DEFERRED.get(sql) : undefined;
     if (held !== undefined) {
       const t = performance.now();
@@ -617,7 +587,6 @@ export class Engine {
   private discard(src: number): void {
     this.deferred = [];
     this.held = this.held.filter((h) => h.src !== src);
-    this.heldSinks = this.heldSinks.filter((s) => s.src !== src);
     this.heldBytes = this.held.reduce((n, h) => n + h.ipc.length, 0);
     for (const [name] of RAW_TABLES) this.db.query(`DELETE FROM ${name} WHERE src = ${src}`);
   }

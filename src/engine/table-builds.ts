@@ -57,8 +57,6 @@ function deferred(): Deferred {
 export interface BuildHooks {
   /** Runs one statement (or a symbol the engine knows) of a step; returns the timings to record. */
   run(sql: string | symbol, step: BuildStep): { sql: string; ms: number }[];
-  /** Whether the statement just run has more to do in another run (work split so queries are answered between its parts). */
-  again?(sql: string | symbol): boolean;
   /** Called before each statement and after each step is done. */
   onChange?(statement: { name: string; sql: string | symbol; index: number; count: number } | null): void;
 }
@@ -87,8 +85,6 @@ export class TableBuilds {
   steps: { sql: string; ms: number }[] = [];
   /** Statements run since the last `reset`, for the load's progress (index of count). */
   private statements = 0;
-  /** The next statement run is the next part of the one before (\`BuildHooks.again\`): no new progress. */
-  private repeating = false;
 
   constructor(
     private readonly plan: readonly BuildStep[],
@@ -268,7 +264,6 @@ export class TableBuilds {
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     else await yieldToEventLoop();
     if (gen !== this.generation && this.next() < 0) return;
-    this.repeating = false;
     for (let i = this.next(); i >= 0 && gen === this.generation; i = this.next()) {
       this.current = i;
       const step = this.plan[i];
@@ -276,8 +271,7 @@ export class TableBuilds {
       // from its first statement (each creates or replaces what it makes).
       for (let k = 0; k < step.sql.length; k++) {
         if (!this.runStatement(i, k)) return;
-        if (this.again(step.sql[k])) k--;
-        else if (k === step.sql.length - 1) this.finish(i);
+        if (k === step.sql.length - 1) this.finish(i);
         await yieldToEventLoop();
         if (gen !== this.generation) return;
       }
@@ -292,12 +286,8 @@ export class TableBuilds {
     this.paused = false;
     this.target = this.plan.length - 1;
     this.plan.forEach((s, i) => s.onUse && this.demanded.add(i));
-    this.repeating = false;
     for (let i = this.next(); i >= 0; i = this.next()) {
-      for (let k = 0; k < this.plan[i].sql.length; k++) {
-        if (!this.runStatement(i, k)) return;
-        if (this.again(this.plan[i].sql[k])) k--;
-      }
+      for (let k = 0; k < this.plan[i].sql.length; k++) if (!this.runStatement(i, k)) return;
       this.finish(i);
     }
   }
@@ -305,11 +295,8 @@ export class TableBuilds {
   /** Runs statement `k` of step `i`; false when it failed (the step and every later one are failed). */
   private runStatement(i: number, k: number): boolean {
     const step = this.plan[i];
-    if (this.repeating) this.repeating = false;
-    else {
-      this.hooks.onChange?.({ name: step.name, sql: step.sql[k], index: this.statements, count: this.countStatements(k) });
-      this.statements++;
-    }
+    this.hooks.onChange?.({ name: step.name, sql: step.sql[k], index: this.statements, count: this.countStatements(k) });
+    this.statements++;
     try {
       this.steps.push(...this.hooks.run(step.sql[k], step));
       return true;
@@ -325,12 +312,6 @@ export class TableBuilds {
       this.demanded.clear();
       return false;
     }
-  }
-
-  /** Whether a statement just run is to run again (its next part); it counts as one statement in the progress. */
-  private again(sql: string | symbol): boolean {
-    this.repeating = this.hooks.again?.(sql) === true;
-    return this.repeating;
   }
 
   private finish(i: number): void {

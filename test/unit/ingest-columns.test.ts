@@ -17,13 +17,11 @@ const archives = ['archives', 'scenarios'].flatMap((d) =>
 );
 
 /** Every raw table's Arrow IPC after ingesting the archive one way, and the store's columns (stream mode). */
-async function ingest(rel: string, objects: boolean, how: { store?: boolean; hold?: boolean } = {}) {
+async function ingest(rel: string, objects: boolean) {
   const file = { name: rel, bytes: new Uint8Array(readFileSync(path.join(fixtures, rel))) };
   const src = await openSource(groupInputs([file]).groups[0], { eventObjects: objects });
   const store = new EventStore();
-  const sink = new EventSink(3, 10, how.store === false ? undefined : store);
-  sink.holdSideRows = how.hold === true;
-  const first: [string, Uint8Array][] = [];
+  const sink = new EventSink(3, 10, store);
   sink.useRender(src.render);
   for (const f of src.processes) sink.addFact(f);
   let columns = 0;
@@ -35,10 +33,8 @@ async function ingest(rel: string, objects: boolean, how: { store?: boolean; hol
     }
     for (const ev of b.events) sink.add(ev);
     n += batchSize(b);
-    // the engine inserts what the first view reads at each flush, and the side tables after the first view
-    if (how.hold) first.push(...sink.drainFirst());
   }
-  const tables = Object.fromEntries(how.hold ? sink.drainSide().ipc : sink.drain());
+  const tables = Object.fromEntries(sink.drain());
   const s = store;
   const upTo = <T extends { slice(a: number, b: number): T }>(a: T, k = 1) => a.slice(0, k * s.length);
   const storeCols = {
@@ -46,7 +42,7 @@ async function ingest(rel: string, objects: boolean, how: { store?: boolean; hol
     texts: [s.procs.node, s.procs.pid, s.mfas.texts, s.terms.texts],
     tags: [...s.tags],
   };
-  return { tables, first, columns, n, count: sink.count, storeCols };
+  return { tables, columns, n, count: sink.count, storeCols };
 }
 
 describe('archive ingest by columns', () => {
@@ -61,18 +57,6 @@ describe('archive ingest by columns', () => {
       expect(Object.keys(cols.tables).sort()).toEqual(Object.keys(objs.tables).sort());
       for (const [name, ipc] of Object.entries(objs.tables)) expect(Buffer.from(cols.tables[name]).equals(Buffer.from(ipc)), name).toBe(true);
       expect(cols.storeCols).toEqual(objs.storeCols);
-    });
-
-  // The engine holds a chunk's rows beside events_raw (call messages, consumed, states, state changes) until the
-  // first view is built, and writes them from the held chunks then: the same rows, with their events' ts.
-  for (const rel of archives)
-    it(`${rel}: the side tables written after the first view are byte-identical to those written with the events`, async () => {
-      const held = await ingest(rel, false, { store: false, hold: true });
-      const objs = await ingest(rel, true, { store: false });
-      expect(held.first.length).toBeGreaterThan(0);
-      const side = Object.entries(objs.tables).filter(([name]) => /^(states|call_msgs|consumed|state_changes)_raw$/.test(name));
-      expect(Object.keys(held.tables).sort()).toEqual(side.map(([name]) => name).sort());
-      for (const [name, ipc] of side) expect(Buffer.from(held.tables[name]).equals(Buffer.from(ipc)), name).toBe(true);
     });
 
   it('eventsOf gives a columns batch the events the object reader gives', async () => {

@@ -218,17 +218,14 @@ export class ColumnBuilder<S extends ColumnSpec> {
     col.words[2 * n + 1] = hi | 0;
   }
 
-  /** Sets column \`c\` of the last row to the int64 given as its (low, high) 32-bit words. */
-  setInt64Pair(c: number, lo: number, hi: number): void {
+  /** Sets column \`c\` of the last row to \`from\`'s int64 in column \`fc\` of its last row (a copy of the words, no BigInt). */
+  copyInt64(c: number, from: ColumnBuilder<ColumnSpec>, fc: number): void {
     const w = (this.cols[c] as I64Column).words;
+    const v = (from.cols[fc] as I64Column).words;
     const i = this.length - 1;
-    w[2 * i] = lo;
-    w[2 * i + 1] = hi;
-  }
-
-  /** One 32-bit word (0: low, 1: high) of row \`row\`'s int64 in column \`c\`. */
-  int64Word(c: number, row: number, word: 0 | 1): number {
-    return (this.cols[c] as I64Column).words[2 * row + word];
+    const j = from.length - 1;
+    w[2 * i] = v[2 * j];
+    w[2 * i + 1] = v[2 * j + 1];
   }
 
   num(c: number, v: number | null): void {

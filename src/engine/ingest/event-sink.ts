@@ -144,22 +144,6 @@ export class EventSink {
   private position = 0;
   /** The one event object the callback tracker reads (no object per event). */
   private readonly scratch: CallbackEvent = { kind: 'call', mfa: undefined, term: undefined };
-  /** The ts of the event whose side rows are being written, as (low, high) 32-bit words. */
-  private tsLo = 0;
-  private tsHi = 0;
-  /**
-   * Chunks whose rows beside events_raw (call messages, consumed, states, state changes) are not written yet:
-   * with \`holdSideRows\`, \`addColumns\` writes only the events_raw rows, and \`drainSide\` the rest later.
-   */
-  private held: { c: EventColumns; seq0: number }[] = [];
-  /** Events in the held chunks. */
-  heldEvents = 0;
-  /**
-   * Write the side rows of column chunks only when drained (\`drainSide\`, \`drain\`): the first view reads only
-   * events_raw (and facts, supervision), so the engine builds it before these. Not with a store: its notes go
-   * by the last event added.
-   */
-  holdSideRows = false;
   count = 0;
 
   /**
@@ -181,8 +165,6 @@ export class EventSink {
   }
 
   add(ev: TraceEvent): void {
-    // side rows stay in event order
-    if (this.held.length > 0 && ev.kind !== 'drop') this.writeHeld(Infinity);
     const t = this.text;
     const ord = ev.order ?? this.position;
     this.position++;
@@ -215,7 +197,6 @@ export class EventSink {
     e.endRow();
     // add first: it may grow (replace) tsw
     if (this.store !== undefined) this.storeTs(this.store.add(ev.kind, ev.node, pid, peer, peerNode, mfa, termText, termId));
-    this.lastTs();
     const call = ev.term !== undefined && isMessageKind(ev.kind) ? this.callMessage(ev.term, ev.node) : null;
     this.afterRow(ev.kind, ev.node, pid, seq, ev.term, ev.mfa, call, undefined);
   }
@@ -243,11 +224,6 @@ export class EventSink {
     const peerIds: number[] = st === undefined ? [] : new Array(c.pids.length);
     const mfaIds: number[] = st === undefined ? [] : new Array(c.mfas.length);
     const termIds: number[] = st === undefined ? [] : new Array(c.terms.length);
-    const hold = this.holdSideRows && st === undefined;
-    if (hold) {
-      this.held.push({ c, seq0: this.seqBase + this.count });
-      this.heldEvents += c.n;
-    }
     // ts = tsBase + tsRel[i] as two 32-bit words, without a BigInt per event (int64 wraps like BigInt64Array's).
     const base = BigInt.asIntN(64, c.tsBase);
     const baseHi = Number(base >> 32n);
@@ -269,12 +245,10 @@ export class EventSink {
       const term = ti < 0 ? null : (termText[ti] ??= t.term(c.terms[ti]));
       const v = baseLo + c.tsRel[i];
       const carry = Math.floor(v / 4294967296);
-      this.tsLo = (v - carry * 4294967296) | 0;
-      this.tsHi = (baseHi + carry) | 0;
       e.int64(0, seq);
       e.num(1, this.src);
       e.str(2, node);
-      e.int64Pair(3, this.tsLo, this.tsHi);
+      e.int64Pair(3, v - carry * 4294967296, baseHi + carry);
       e.num(4, c.order[i]);
       e.str(5, kind);
       e.str(6, pid);
@@ -295,78 +269,23 @@ export class EventSink {
             ti < 0 ? null : c.termIds[ti],
           ),
         );
-      if (!hold) this.sideRow(c, i, seq, pid, calls, keys);
+      let call: CallMessage | null = null;
+      if (ti >= 0 && isMessageKind(kind)) {
+        call = calls[ti];
+        if (call === undefined) call = calls[ti] = this.callMessage(c.terms[ti], node);
+      }
+      if (call !== null || AFTER_ROW[code] === 1)
+        this.afterRow(
+          kind,
+          node,
+          pid,
+          seq,
+          ti < 0 ? undefined : c.terms[ti],
+          mi < 0 ? undefined : c.mfas[mi],
+          call,
+          pid === null ? undefined : (keys[pi] ??= `${node} ${pid}`),
+        );
     }
-  }
-
-  /**
-   * The side rows of held chunks, up to about \`maxEvents\` events' worth (whole chunks): the same rows
-   * \`addColumns\` writes without holding. Returns whether chunks are still held.
-   */
-  private writeHeld(maxEvents: number): boolean {
-    let done = 0;
-    while (this.held.length > 0 && done < maxEvents) {
-      const { c, seq0 } = this.held.shift()!;
-      this.heldEvents -= c.n;
-      done += c.n;
-      this.sideRows(c, seq0);
-    }
-    return this.held.length > 0;
-  }
-
-  /** The side rows of a chunk whose events_raw rows were written with \`seq0\` as the first event's seq. */
-  private sideRows(c: EventColumns, seq0: number): void {
-    const t = this.text;
-    const node = c.node;
-    const pidText: string[] = new Array(c.pids.length);
-    const keys: string[] = new Array(c.pids.length);
-    const calls: (CallMessage | null)[] = new Array(c.terms.length);
-    const base = BigInt.asIntN(64, c.tsBase);
-    const baseHi = Number(base >> 32n);
-    const baseLo = Number(base & 0xffffffffn);
-    for (let i = 0; i < c.n; i++) {
-      const code = c.kind[i];
-      const v = baseLo + c.tsRel[i];
-      const carry = Math.floor(v / 4294967296);
-      this.tsLo = (v - carry * 4294967296) | 0;
-      this.tsHi = (baseHi + carry) | 0;
-      const pi = c.pid[i];
-      this.sideRow(c, i, seq0 + i, code === DROP ? null : (pidText[pi] ??= t.pid(c.pids[pi])), calls, keys);
-    }
-  }
-
-  /**
-   * The rows beside event \`i\` of a chunk (its ts in tsLo/tsHi); \`calls\` and \`keys\` cache, per chunk table
-   * entry, what its payload says about a GenServer call and the process's key.
-   */
-  private sideRow(c: EventColumns, i: number, seq: number, pid: string | null, calls: (CallMessage | null)[], keys: string[]): void {
-    const code = c.kind[i];
-    const kind = EVENT_KINDS[code];
-    const ti = c.term[i];
-    let call: CallMessage | null = null;
-    if (ti >= 0 && isMessageKind(kind)) {
-      call = calls[ti];
-      if (call === undefined) call = calls[ti] = this.callMessage(c.terms[ti], c.node);
-    }
-    if (call === null && AFTER_ROW[code] === 0) return;
-    const mi = c.mfa[i];
-    this.afterRow(
-      kind,
-      c.node,
-      pid,
-      seq,
-      ti < 0 ? undefined : c.terms[ti],
-      mi < 0 ? undefined : c.mfas[mi],
-      call,
-      pid === null ? undefined : (keys[c.pid[i]] ??= `${c.node} ${pid}`),
-    );
-  }
-
-  /** The side rows about to be written take the ts of the events row just written. */
-  private lastTs(): void {
-    const e = this.events;
-    this.tsLo = e.int64Word(3, e.length - 1, 0);
-    this.tsHi = e.int64Word(3, e.length - 1, 1);
   }
 
   /** The store's copy (stream mode) of the events row just added (`i`, from EventStore.add): its ts words. */
@@ -401,7 +320,7 @@ export class EventSink {
         if (m !== undefined) {
           const msg = this.text.term(m);
           this.consumed.push(this.src, seq, 0, node, pid, msg);
-          this.consumed.setInt64Pair(2, this.tsLo, this.tsHi);
+          this.consumed.copyInt64(2, this.events, 3);
           this.store?.noteConsumed(msg);
         }
       }
@@ -417,7 +336,7 @@ export class EventSink {
   private addState(seq: number, node: string, pid: string | null, key: string, callback: string, message: Term | undefined, state: Term): void {
     const t = this.text;
     this.states.push(this.src, seq, 0, node, pid, callback, message === undefined ? null : t.term(message), t.term(state), termSize(state));
-    this.states.setInt64Pair(2, this.tsLo, this.tsHi);
+    this.states.copyInt64(2, this.events, 3);
     const prev = this.lastState.get(key);
     if (prev !== undefined) {
       for (const c of diffTerms(prev, state)) {
@@ -432,7 +351,7 @@ export class EventSink {
           c.before === undefined ? null : t.term(c.before),
           c.after === undefined ? null : t.term(c.after),
         );
-        this.stateChanges.setInt64Pair(2, this.tsLo, this.tsHi);
+        this.stateChanges.copyInt64(2, this.events, 3);
       }
     }
     this.lastState.set(key, state);
@@ -463,49 +382,25 @@ export class EventSink {
 
   private addCallMessage(c: CallMessage, seq: number, kind: EventKind, node: string, pid: string | null): void {
     this.callMsgs.push(this.src, seq, 0, node, kind, pid, c.request, c.tag, c.tagId, c.body, c.from, c.fromNode);
-    this.callMsgs.setInt64Pair(2, this.tsLo, this.tsHi);
+    this.callMsgs.copyInt64(2, this.events, 3);
     if (c.request) this.store?.noteRequest(c.tag, c.fromNode!, c.from!);
     else if (kind === 'receive') this.store?.noteReplyReceive();
   }
 
-  /** Arrow IPC for every non-empty raw table, keyed by table name (held side rows written first); the sink starts over empty. */
+  /** Arrow IPC for every non-empty raw table, keyed by table name; the sink starts over empty. */
   drain(): [string, Uint8Array][] {
-    this.writeHeld(Infinity);
-    return this.take(this.tables());
-  }
-
-  /** \`drain\` of the tables the first view reads (events_raw, facts_raw, supervision); held chunks stay held. */
-  drainFirst(): [string, Uint8Array][] {
-    return this.take(this.tables().filter(([name]) => !SIDE_TABLES.has(name)));
-  }
-
-  /**
-   * \`drain\` of the side tables (call messages, consumed, states, state changes), writing the side rows of
-   * about \`maxEvents\` held events first; \`more\`: chunks are still held.
-   */
-  drainSide(maxEvents = Infinity): { ipc: [string, Uint8Array][]; more: boolean } {
-    const more = this.writeHeld(maxEvents);
-    return { ipc: this.take(this.tables().filter(([name]) => SIDE_TABLES.has(name))), more };
-  }
-
-  private tables(): [string, ColumnBuilder<ColumnSpec>][] {
-    return [
-      ['events_raw', this.events],
-      ['states_raw', this.states],
-      ['facts_raw', this.facts],
-      ['call_msgs_raw', this.callMsgs],
-      ['consumed_raw', this.consumed],
-      ['state_changes_raw', this.stateChanges],
-      ['supervision', this.supervision],
-    ];
-  }
-
-  private take(tables: [string, ColumnBuilder<ColumnSpec>][]): [string, Uint8Array][] {
     const out: [string, Uint8Array][] = [];
-    for (const [name, b] of tables) {
+    const take = (name: string, b: ColumnBuilder<ColumnSpec>) => {
       if (b.length > 0) out.push([name, b.toIPC()]);
-      b.reset();
-    }
+    };
+    take('events_raw', this.events);
+    take('states_raw', this.states);
+    take('facts_raw', this.facts);
+    take('call_msgs_raw', this.callMsgs);
+    take('consumed_raw', this.consumed);
+    take('state_changes_raw', this.stateChanges);
+    take('supervision', this.supervision);
+    for (const b of [this.events, this.states, this.facts, this.callMsgs, this.consumed, this.stateChanges, this.supervision]) b.reset();
     return out;
   }
 
@@ -572,8 +467,6 @@ export class EventSink {
 }
 
 const DROP = EVENT_KINDS.indexOf('drop');
-/** The tables of rows beside an event's events_raw row (see \`holdSideRows\`). */
-const SIDE_TABLES = new Set(['states_raw', 'call_msgs_raw', 'consumed_raw', 'state_changes_raw']);
 /** The kinds `afterRow` does something for besides call messages. */
 const AFTER_ROW = Uint8Array.from(EVENT_KINDS, (k) => (['call', 'return', 'exception', 'state', 'exit'].includes(k) ? 1 : 0));
 

@@ -334,24 +334,21 @@ export interface BuildStep {
 }
 
 /**
- * The ingest tables the first view does not read. Ingest holds their rows
- * back (an archive's chunks, to write them from; or their Arrow batches) and
- * the engine writes and inserts them after the first view is built (at 1M
- * ping-pong events ~1.6 s of CPU for the inserts alone, \`call_msgs_raw\` most
- * of it), unless they grew past what it holds back (engine.ts).
+ * The ingest tables the first view does not read. Ingest keeps their Arrow
+ * batches and the engine inserts them after the first view is built (at 1M
+ * ping-pong events ~1.6 s of CPU, \`call_msgs_raw\` most of it), one statement
+ * per table, unless they grew past what it holds back (engine.ts).
  */
 export const DEFERRED_RAW_TABLES = ['states_raw', 'call_msgs_raw', 'consumed_raw', 'state_changes_raw'] as const;
 
 /** The build statement that inserts a deferred ingest table's held-back batches: one symbol per table. */
 export const INSERT_DEFERRED = new Map<symbol, string>(DEFERRED_RAW_TABLES.map((t) => [Symbol(`insert ${t}`), t]));
-/** The build statement that writes the held-back rows of the deferred ingest tables, a part at a time. */
-export const WRITE_DEFERRED = Symbol('write the held-back ingest rows');
 
 /** Every table of docs/SCHEMA.md, step by step, in dependency order. */
 export const BUILD_STEPS: readonly BuildStep[] = [
   { name: 'events', makes: ['events'], sql: [BUILD_EVENTS] },
   { name: 'processes', makes: ['processes'], sql: [BUILD_PROCESSES] },
-  { name: 'ingest tables', makes: DEFERRED_RAW_TABLES, sql: [WRITE_DEFERRED, ...INSERT_DEFERRED.keys()] },
+  { name: 'ingest tables', makes: DEFERRED_RAW_TABLES, sql: [...INSERT_DEFERRED.keys()] },
   { name: 'registrations', makes: ['registrations', 'name_at'], sql: [BUILD_REGISTRATIONS, CREATE_NAME_AT] },
   { name: 'send_targets', makes: ['send_targets'], sql: [BUILD_NAMED_SENDS, BUILD_SEND_TARGETS, 'DROP TABLE named_sends'] },
   { name: 'consumed', makes: ['consumed'], sql: [BUILD_CONSUMED] },
