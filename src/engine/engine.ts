@@ -6,7 +6,9 @@ import { EventSink, RAW_TABLES } from './ingest/event-sink';
 import {
   BUILD_STEPS,
   BUILD_STEPS_STREAMED,
+  DEFERRED_RAW_TABLES,
   FIRST_VIEW_STEPS,
+  INSERT_DEFERRED,
   MARK_DROPPED_REPLIES,
   RESEQUENCE_EVENTS,
   SCHEMA_VERSION,
@@ -106,6 +108,13 @@ const FIRST_VIEW_HEAD_START_MS = 150;
 const FLUSH_ROWS = 200_000;
 
 /**
+ * How many bytes of the deferred ingest tables' batches (sql/build.ts DEFERRED_RAW_TABLES) a load holds back
+ * for after the first view; past it they are inserted as they come (~1.5M ping-pong events' worth).
+ */
+const HOLD_BYTES = 256 * 1024 * 1024;
+const DEFERRED = new Set<string>(DEFERRED_RAW_TABLES);
+
+/**
  * The analysis engine: readers in, DuckDB tables out, SQL on top. It owns one
  * DuckDB connection and knows nothing of where it runs (worker or Node).
  */
@@ -117,6 +126,9 @@ export class Engine {
   private insertMs = 0;
   /** Writes (meta, sources) that wait until the file being loaded has succeeded. */
   private deferred: (() => void)[] = [];
+  /** Arrow batches of the ingest tables the first view does not read, inserted by the build step after it. */
+  private held: { table: string; src: number; ipc: Uint8Array }[] = [];
+  private heldBytes = 0;
   /** Whether arrival order is no longer (ts, node, src, ord) order, so seq must be recomputed. */
   private outOfOrder = false;
   private lastKey: { ts: bigint; node: string; src: number; ord: number } | null = null;
@@ -454,9 +466,39 @@ export class Engine {
 
   private flush(sink: EventSink): void {
     for (const [name, ipc] of sink.drain()) {
-      const t = performance.now();
-      this.db.insertArrowIpc(name, ipc);
-      this.insertMs += performance.now() - t;
+      if (DEFERRED.has(name)) {
+        this.held.push({ table: name, src: sink.src, ipc });
+        this.heldBytes += ipc.length;
+      } else this.insert(name, ipc);
+    }
+    if (this.heldBytes > HOLD_BYTES) this.insertHeld();
+  }
+
+  private insert(table: string, ipc: Uint8Array): void {
+    const t = performance.now();
+    this.db.insertArrowIpc(table, ipc);
+    this.insertMs += performance.now() - t;
+  }
+
+  /** Inserts the held-back batches (of one table, or all); each leaves the queue before it goes in, so none goes in twice. */
+  private insertHeld(table?: string): void {
+    const rest: typeof this.held = [];
+    const take = this.held;
+    this.held = rest;
+    for (let i = 0; i < take.length; i++) {
+      const h = take[i];
+      if (table !== undefined && h.table !== table) {
+        rest.push(h);
+        continue;
+      }
+      this.heldBytes -= h.ipc.length;
+      try {
+        this.insert(h.table, h.ipc);
+      } catch (e) {
+        // What was not tried stays held (a later build step tries again).
+        rest.push(...take.slice(i + 1));
+        throw e;
+      }
     }
   }
 
@@ -496,6 +538,8 @@ export class Engine {
   /** Puts seq back in (ts, node, src, ord) order when a load merged sources or met events out of order. */
   private resequence(): void {
     if (!this.outOfOrder) return;
+    // The renumbering updates every ingest table's seq: the held-back rows go in first.
+    this.insertHeld();
     for (const sql of RESEQUENCE_EVENTS) {
       if (this.store && /^DROP TABLE reseq/.test(sql)) applyResequence(this.db, this.store);
       this.db.query(sql);
@@ -513,6 +557,12 @@ export class Engine {
       return this.stream.steps;
     }
     if (sql === STREAM_MAILBOX_STEP) return this.stream!.mailboxDepth();
+    const held = typeof sql === 'symbol' ? INSERT_DEFERRED.get(sql) : undefined;
+    if (held !== undefined) {
+      const t = performance.now();
+      this.insertHeld(held);
+      return [{ sql: `INSERT INTO ${held} (held back for after the first view)`, ms: performance.now() - t }];
+    }
     if (sql === STREAM_BESIDE) {
       const beside = runStreamAnalyses(this.db, this.store!, 'stream_');
       this.db.query(MARK_DROPPED_REPLIES.replace('UPDATE messages', 'UPDATE stream_messages'));
@@ -542,6 +592,8 @@ export class Engine {
   /** Forgets every row of a file that failed to load (the raw tables all carry \`src\`). */
   private discard(src: number): void {
     this.deferred = [];
+    this.held = this.held.filter((h) => h.src !== src);
+    this.heldBytes = this.held.reduce((n, h) => n + h.ipc.length, 0);
     for (const [name] of RAW_TABLES) this.db.query(`DELETE FROM ${name} WHERE src = ${src}`);
   }
 
