@@ -237,8 +237,30 @@ export class Engine {
     this.builds.stop();
   }
 
-  /** Loads files into the database; files that fail are reported and skipped, nothing already loaded is lost. */
+  /**
+   * Loads files into the database; files that fail are reported and skipped, nothing already loaded is lost.
+   * A first load that runs out of memory with the tables in memory is loaded again with them on disk, when there
+   * is one (the browser's OPFS) and \`options.storage\` leaves the choice to the engine.
+   */
   async load(files: InputFile[], onProgress?: (p: LoadProgress) => void, options: LoadOptions = {}): Promise<LoadReport> {
+    const empty = this.totalEvents === 0 && this.loaded.size === 0;
+    const report = await this.loadOnce(files, onProgress, options);
+    const outOfMemory = report.errors.filter((e) => OUT_OF_MEMORY_ERROR.test(e.message));
+    if (!empty || this.disk === undefined || this.storage.where !== 'memory' || (options.storage ?? 'auto') !== 'auto' || outOfMemory.length === 0)
+      return report;
+    // Nothing was loaded before this load: forget what it loaded, and load it all again on disk.
+    this.nextSrc = 0;
+    this.totalEvents = 0;
+    this.loaded.clear();
+    this.store?.truncate(0);
+    this.lastKey = null;
+    this.outOfOrder = false;
+    const again = await this.loadOnce(files, onProgress, { ...options, storage: 'disk' });
+    again.warnings.unshift(`DuckDB ran out of memory with the tables in memory (${outOfMemory[0].file}); loaded again with them on disk`);
+    return again;
+  }
+
+  private async loadOnce(files: InputFile[], onProgress: ((p: LoadProgress) => void) | undefined, options: LoadOptions): Promise<LoadReport> {
     const started = performance.now();
     const limits = { ...this.limits, ...options.limits };
     this.cancelled = false;
@@ -687,6 +709,9 @@ function stepName(sql: string): string {
     .replace(/^anomalies_\w+$/, 'anomalies')
     .replace(/^named_sends$/, 'send_targets');
 }
+
+/** How the load reports a file or the analysis that ran out of memory (below). */
+const OUT_OF_MEMORY_ERROR = /too big to load here: DuckDB ran out of memory|could not be built: DuckDB ran out of memory/;
 
 function isOutOfMemory(message: string): boolean {
   // A commit that cannot get a block says "could not allocate block" instead of naming memory.
