@@ -37,9 +37,9 @@ async function openProfile(dir) {
   return { browser: null, context };
 }
 
-async function readyPage(context, origin) {
+async function readyPage(context, origin, search = '') {
   const page = await context.newPage();
-  await page.goto(origin + '/');
+  await page.goto(origin + '/' + search);
   await page.getByTestId('engine-status').filter({ hasText: /ready/ }).waitFor({ timeout: 60_000 });
   return page;
 }
@@ -50,8 +50,8 @@ async function readyPage(context, origin) {
  * table ready (`wallMs`: the app says so on `.app[data-tables=ready]`; an app without that attribute built
  * every table before it showed the views, so both are the same), the engine's own ms, events, and memory.
  */
-export async function uiLoad(context, origin, file, { timeoutMs = 600_000, keepPage = false } = {}) {
-  const page = await readyPage(context, origin);
+export async function uiLoad(context, origin, file, { timeoutMs = 600_000, keepPage = false, search = '' } = {}) {
+  const page = await readyPage(context, origin, search);
   let crashed = false;
   page.on('crash', () => (crashed = true));
   const cdp = await context.newCDPSession(page);
