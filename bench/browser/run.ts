@@ -21,6 +21,8 @@ interface Plan {
 }
 
 export async function chromiumFigures(plan: Plan, log: (s: string) => void): Promise<{ rows: Row[]; results: Record<string, unknown> }> {
+  // The built site (default dist/): another build's folder, so a rebuild of dist/ does not change a long run midway.
+  const siteRoot = process.env.OTPSCOPE_BENCH_SITE;
   const rows: Row[] = [];
   const results: Record<string, unknown> = {};
   const { benchPage } = await import('./bench-page');
@@ -159,7 +161,7 @@ export async function chromiumFigures(plan: Plan, log: (s: string) => void): Pro
           status: 'n/a',
         });
     }
-  });
+  }, siteRoot);
   // Largest archive one tab loads, in a profile on disk as a user's browser has: the page may move the tables of a
   // big archive to a database file in OPFS, which a throwaway profile keeps in memory.
   if (plan.largest.length > 0)
@@ -185,7 +187,7 @@ export async function chromiumFigures(plan: Plan, log: (s: string) => void): Pro
           if (r.outcome === 'report') break;
         }
       },
-      undefined,
+      siteRoot,
       { profile: true },
     );
   else
