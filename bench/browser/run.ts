@@ -173,7 +173,7 @@ export async function chromiumFigures(plan: Plan, log: (s: string) => void): Pro
         for (const n of [...plan.largest].sort((x, y) => y - x)) {
           const a = plan.archive(n);
           const r = await uiLoad(context, site.origin, a.file, { timeoutMs: 1_800_000 });
-          log(`chromium largest ${path.basename(a.file)}: ${r.outcome} ${r.wallMs} ms, tables ${r.storage ?? 'n/a'}`);
+          log(`chromium largest ${path.basename(a.file)}: ${r.outcome} ${r.wallMs} ms, ${r.storage ?? 'tables: n/a'}`);
           largest[n] = { archive: a, ...r };
           rows.push({
             section: '4 memory (Chromium, app)',

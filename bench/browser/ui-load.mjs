@@ -97,7 +97,17 @@ export async function uiLoad(context, origin, file, { timeoutMs = 600_000, keepP
   const m = /Loaded ([\d,.\s]+) events .* in (\d+) ms/.exec(text.replace(/\u202f|\u00a0/g, '')) ?? /([\d,.\u202f\u00a0]+) events/.exec(text);
   const memory = crashed ? null : await pageMemory(page, cdp).catch(() => null);
   // Where the page kept the tables (memory, or a database file on disk), as its status line says.
-  const storage = crashed ? null : await page.evaluate(() => document.querySelector('[data-testid="storage"]')?.textContent?.trim() ?? null).catch(() => null);
+  const storage = crashed
+    ? null
+    : await page
+        .evaluate(
+          () =>
+            document
+              .querySelector('[data-testid="storage"]')
+              ?.getAttribute('title')
+              ?.replace(/^Tables /, 'tables ') ?? null,
+        )
+        .catch(() => null);
   const result = {
     outcome,
     usableMs: first === 'report' ? usableMs : null,
