@@ -95,6 +95,18 @@ test('storage=disk puts the tables in an OPFS database file; every table and que
   const views = (page) => page.evaluate(() => window.__otpscopeEngine.views.overviewCounts());
   assert.deepEqual(await views(disk), await views(memory));
   assert.equal(await disk.getByTestId('count-processes').textContent(), await memory.getByTestId('count-processes').textContent());
+  // The console (and an expectations file) can neither write into the folder nor touch the database file.
+  const files = await opfsFiles(disk);
+  for (const q of [
+    "COPY (SELECT 1) TO 'opfs://otpscope/x.csv'",
+    `COPY (SELECT 1) TO '${file}'`,
+    "COPY (SELECT 1) TO 'opfs://elsewhere.csv'",
+    `ATTACH '${file}' AS again`,
+    "SELECT * FROM read_csv('opfs://elsewhere.csv')",
+  ])
+    await assert.rejects(sql(disk, q), undefined, q);
+  assert.deepEqual(await opfsFiles(disk), files);
+  assert.deepEqual(await sql(disk, 'SELECT count(*) FROM events'), await sql(memory, 'SELECT count(*) FROM events'));
   await memory.close();
   await disk.close();
   assert.deepEqual(outside, []);
