@@ -60,6 +60,8 @@ export interface LoadProgress {
   step?: { name: string; index: number; count: number };
   /** While analysing and building: every build step (its table) and its state. */
   tables?: StepProgress[];
+  /** The disk's name (\`OPFS\`) when the tables go to a database file on disk (see LoadOptions.storage). */
+  disk?: string;
 }
 
 export interface LoadedSource {
@@ -282,7 +284,8 @@ export class Engine {
     let events = 0;
     const progress = (phase: LoadProgress['phase'], file: string, bytesInFile: number, step?: LoadProgress['step'], tables?: StepProgress[]) => {
       const secs = (performance.now() - started) / 1000;
-      onProgress?.({ phase, file, bytesRead: bytesDone + bytesInFile, bytesTotal, events, eventsPerSecond: secs > 0 ? events / secs : 0, step, tables });
+      const disk = this.storage.disk;
+      onProgress?.({ phase, file, bytesRead: bytesDone + bytesInFile, bytesTotal, events, eventsPerSecond: secs > 0 ? events / secs : 0, step, tables, disk });
     };
     const { groups, errors: inputErrors } = groupInputs(files);
     // A folder holds more than traces (notes, logs, a README): files inside one that are of no trace format at all

@@ -22,6 +22,14 @@ async function loaded(search, archive) {
   const page = await context.newPage();
   await page.goto(site.origin + '/' + search);
   await page.getByTestId('engine-status').filter({ hasText: /ready/ }).waitFor({ timeout: 120_000 });
+  // What the loading panel said while the load ran.
+  await page.evaluate(() => {
+    window.__panel = [];
+    new MutationObserver(() => {
+      const t = document.querySelector('[data-testid=load-panel]')?.textContent;
+      if (t) window.__panel.push(t);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
   await page.getByTestId('file-input').setInputFiles(fixture(archive));
   await page.locator('.app.loaded[data-tables=ready]').waitFor({ timeout: 180_000 });
   return page;
@@ -68,6 +76,9 @@ test('storage=disk puts the tables in an OPFS database file; every table and que
   assert.equal(onDisk.where, 'disk');
   assert.equal(onDisk.text, 'on disk (OPFS)');
   assert.equal(onDisk.title, 'Tables on disk (OPFS): asked for (storage=disk)');
+  // The loading panel said so while the events went in.
+  assert.ok((await disk.evaluate(() => window.__panel)).some((t) => t.includes('tables on disk (OPFS)')));
+  assert.ok(!(await memory.evaluate(() => window.__panel)).some((t) => t.includes('on disk')));
   // The database file (and its log) are there, under this page's session name.
   const [file] = (await sql(disk, "SELECT path FROM duckdb_databases() WHERE database_name = 'otpscope'"))[0];
   assert.match(file, /^opfs:\/\/otpscope\/[\w-]+\.db$/);
