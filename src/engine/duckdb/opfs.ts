@@ -31,20 +31,17 @@ async function removeOthers(): Promise<number> {
   const root = await navigator.storage.getDirectory();
   const folder = await root.getDirectoryHandle(FOLDER).catch(() => null);
   if (folder === null) return 0;
+  // Listed first: removing entries while the folder is being listed may make the listing skip some.
+  const names: string[] = [];
+  for await (const name of (folder as FileSystemDirectoryHandle & { keys(): AsyncIterable<string> }).keys()) if (!name.startsWith(session)) names.push(name);
   let removed = 0;
-  for await (const name of (folder as FileSystemDirectoryHandle & { keys(): AsyncIterable<string> }).keys()) {
-    if (name.startsWith(session)) continue;
-    // A page still open holds its files: removing them fails, and they stay.
-    if (
-      await folder.removeEntry(name).then(
-        () => true,
-        () => false,
-      )
-    )
-      removed++;
-  }
+  // A page still open holds its files: removing them fails, and they stay.
+  for (const name of names) if (await folder.removeEntry(name).then(gone, kept)) removed++;
   return removed;
 }
+
+const gone = () => true;
+const kept = () => false;
 
 function opfsUsable(): boolean {
   return typeof navigator !== 'undefined' && typeof navigator.storage?.getDirectory === 'function' && typeof FileSystemSyncAccessHandle !== 'undefined';
