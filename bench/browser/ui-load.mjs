@@ -3,24 +3,43 @@
 // until the UI shows its load report. One fresh page per run, so every run
 // starts a fresh worker and DuckDB. Also reads the page's memory and, when the
 // timeline has landed, frame times while panning and zooming.
-import { startSite, openBrowser, blockOtherOrigins } from '../../test/browser/harness.mjs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { startSite, openBrowser, blockOtherOrigins, CHROMIUM_ARGS } from '../../test/browser/harness.mjs';
 
-/** Runs `fn` with Chromium and the built site served (dist/, or the build at `siteRoot`). */
-export async function withChromium(fn, siteRoot) {
+/**
+ * Runs `fn` with Chromium and the built site served (dist/, or the build at `siteRoot`); `profile`: in a fresh
+ * profile on disk (removed after), whose storage (OPFS) is on disk as in a user's browser, not in memory.
+ */
+export async function withChromium(fn, siteRoot, { profile = false } = {}) {
   const site = await startSite(siteRoot);
-  const { browser, context } = await openBrowser({ viewport: { width: 1400, height: 900 } });
+  const dir = profile ? await mkdtemp(path.join(tmpdir(), 'otpscope-bench-profile-')) : null;
+  const { browser, context } = dir ? await openProfile(dir) : await openBrowser({ viewport: { width: 1400, height: 900 } });
   await blockOtherOrigins(context, site.origin);
   try {
     return await fn({ site, browser, context });
   } finally {
-    await browser.close().catch(() => {});
+    await (browser ?? context).close().catch(() => {});
     await site.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
   }
 }
 
-async function readyPage(context, origin) {
+async function openProfile(dir) {
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1400, height: 900 },
+    serviceWorkers: 'block',
+  });
+  return { browser: null, context };
+}
+
+async function readyPage(context, origin, search = '') {
   const page = await context.newPage();
-  await page.goto(origin + '/');
+  await page.goto(origin + '/' + search);
   await page.getByTestId('engine-status').filter({ hasText: /ready/ }).waitFor({ timeout: 60_000 });
   return page;
 }
@@ -31,8 +50,8 @@ async function readyPage(context, origin) {
  * table ready (`wallMs`: the app says so on `.app[data-tables=ready]`; an app without that attribute built
  * every table before it showed the views, so both are the same), the engine's own ms, events, and memory.
  */
-export async function uiLoad(context, origin, file, { timeoutMs = 600_000, keepPage = false } = {}) {
-  const page = await readyPage(context, origin);
+export async function uiLoad(context, origin, file, { timeoutMs = 600_000, keepPage = false, search = '' } = {}) {
+  const page = await readyPage(context, origin, search);
   let crashed = false;
   page.on('crash', () => (crashed = true));
   const cdp = await context.newCDPSession(page);
@@ -77,6 +96,18 @@ export async function uiLoad(context, origin, file, { timeoutMs = 600_000, keepP
     );
   const m = /Loaded ([\d,.\s]+) events .* in (\d+) ms/.exec(text.replace(/\u202f|\u00a0/g, '')) ?? /([\d,.\u202f\u00a0]+) events/.exec(text);
   const memory = crashed ? null : await pageMemory(page, cdp).catch(() => null);
+  // Where the page kept the tables (memory, or a database file on disk), as its status line says.
+  const storage = crashed
+    ? null
+    : await page
+        .evaluate(
+          () =>
+            document
+              .querySelector('[data-testid="storage"]')
+              ?.getAttribute('title')
+              ?.replace(/^Tables /, 'tables ') ?? null,
+        )
+        .catch(() => null);
   const result = {
     outcome,
     usableMs: first === 'report' ? usableMs : null,
@@ -85,6 +116,7 @@ export async function uiLoad(context, origin, file, { timeoutMs = 600_000, keepP
     events: m ? Number(m[1].replace(/[^\d]/g, '')) : null,
     errorText,
     memory,
+    storage,
   };
   if (keepPage && !crashed) return { ...result, page };
   await page.close().catch(() => {});

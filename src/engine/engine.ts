@@ -1,6 +1,6 @@
 import { batchSize, TraceReadError, TraceStoppedError, type EventColumns, type TraceBatch } from '../archive/trace-event';
 import { DEFAULT_READ_LIMITS, type ReadLimits } from '../archive/read-limits';
-import type { DuckDb } from './duckdb/types';
+import type { DiskStorage, DuckDb } from './duckdb/types';
 import { asConnection, type EngineConnection } from './duckdb/connection';
 import { EventSink, RAW_TABLES } from './ingest/event-sink';
 import {
@@ -47,6 +47,12 @@ export interface LoadOptions {
   tables?: readonly string[];
   /** Read archives with one object per event, the earlier ingest (same tables), so the bench can compare the two in one run. */
   eventObjects?: boolean;
+  /**
+   * Where the tables go (the browser): \`auto\` (default) keeps them in memory unless the archives declare more
+   * than DISK_ABOVE_EVENTS events, \`disk\` moves them to the database file on disk (OPFS), \`memory\` never does.
+   * Only a load into an empty engine can move them.
+   */
+  storage?: 'auto' | 'memory' | 'disk';
 }
 
 export interface LoadProgress {
@@ -61,6 +67,8 @@ export interface LoadProgress {
   step?: { name: string; index: number; count: number };
   /** While analysing and building: every build step (its table) and its state. */
   tables?: StepProgress[];
+  /** The disk's name (\`OPFS\`) when the tables go to a database file on disk (see LoadOptions.storage). */
+  disk?: string;
 }
 
 export interface LoadedSource {
@@ -86,7 +94,25 @@ export interface LoadReport {
   building?: string[];
   /** With \`background\`: the first and last event's ts of everything loaded (null: no events), so a page need not ask. */
   span?: { start: bigint; end: bigint } | null;
+  /** Where the tables are after this load: DuckDB's memory, or a database file (\`disk\`: OPFS in the browser), and why. */
+  storage: StorageUsed;
 }
+
+/** Where the engine keeps its tables. */
+export interface StorageUsed {
+  where: 'memory' | 'disk';
+  /** The disk's name (\`OPFS\`) when on disk. */
+  disk?: string;
+  /** Why, in a sentence a page can show. */
+  why: string;
+}
+
+/**
+ * Above this many events (declared by the archives before they are read) a load into an empty engine moves the
+ * tables to the database file on disk, when there is one: the browser's 4 GB held 7.5M events with every table
+ * in memory, and the analysis of 10M ran out of it (README Performance).
+ */
+export const DISK_ABOVE_EVENTS = 4_000_000;
 
 /**
  * How the analysis tables are built: `stream` computes messages,
@@ -142,6 +168,8 @@ export class Engine {
   private stream: ReturnType<typeof runStreamAnalyses> | undefined;
   /** Where the build's progress goes: the latest load's callback, also after it returned (background). */
   private onBuild: ((statement: { name: string; index: number; count: number } | null) => void) | undefined;
+  /** Where the tables are (see LoadOptions.storage). */
+  private storage: StorageUsed = { where: 'memory', why: 'in memory' };
 
   private constructor(
     /** The database the engine talks to: DuckDB-WASM or native DuckDB (duckdb/connection.ts). */
@@ -149,6 +177,8 @@ export class Engine {
     private readonly flushRows: number,
     private readonly limits: ReadLimits,
     readonly analyses: Analyses,
+    /** The database file the tables move to when a load would not fit in memory (the browser's OPFS). */
+    private readonly disk: DiskStorage | undefined,
   ) {
     this.store = analyses === 'sql' ? undefined : new EventStore();
     const plan: BuildStep[] = [...(analyses === 'stream' ? BUILD_STEPS_STREAMED : BUILD_STEPS)];
@@ -168,29 +198,17 @@ export class Engine {
    * @param options.flushRows rows per Arrow batch handed to DuckDB while a file streams in
    * @param options.limits ceilings on what an archive may inflate to (default DEFAULT_READ_LIMITS)
    * @param options.analyses how the analysis tables are built (default `stream`; see Analyses)
+   * @param options.disk where the tables may move when a load would not fit in memory (the worker's own engine only)
    */
   static async create(
     database: DuckDb | EngineConnection,
-    options: { flushRows?: number; limits?: Partial<ReadLimits>; analyses?: Analyses } = {},
+    options: { flushRows?: number; limits?: Partial<ReadLimits>; analyses?: Analyses; disk?: DiskStorage } = {},
   ): Promise<Engine> {
     const db = asConnection(database);
-    const e = new Engine(db, options.flushRows ?? FLUSH_ROWS, { ...DEFAULT_READ_LIMITS, ...options.limits }, options.analyses ?? 'sql');
+    const e = new Engine(db, options.flushRows ?? FLUSH_ROWS, { ...DEFAULT_READ_LIMITS, ...options.limits }, options.analyses ?? 'sql', options.disk);
     // One query, not one per statement: on a cold DuckDB-WASM each round trip (and its Arrow result) cost more than
     // its statement (~1 s of a warm start under load as 18 queries).
-    const create = [
-      ...RAW_TABLES.map(
-        ([name, spec]) =>
-          `CREATE TABLE ${name} (${Object.entries(spec)
-            .map(([c, t]) => `"${c}" ${SQL_TYPES[t]}`)
-            .join(', ')})`,
-      ),
-      `CREATE TABLE meta (key VARCHAR, value VARCHAR, node VARCHAR, source VARCHAR)`,
-      `INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}', NULL, NULL)`,
-      `CREATE TABLE sources (source VARCHAR, node VARCHAR, path VARCHAR, file VARCHAR, module VARCHAR, text VARCHAR)`,
-      // The thresholds exist from the start (a comparison copies A's into B before B loads).
-      ...CREATE_PARAMS,
-    ];
-    db.query(create.join(';\n'));
+    db.query(CREATE_TABLES);
     // The analysis tables are not built here: over empty tables their ~40 statements cost seconds of a cold
     // DuckDB-WASM (most of the browser's start-up), and the first load builds them anyway. A query before any
     // load builds them then (ensureTables).
@@ -238,8 +256,30 @@ export class Engine {
     this.builds.stop();
   }
 
-  /** Loads files into the database; files that fail are reported and skipped, nothing already loaded is lost. */
+  /**
+   * Loads files into the database; files that fail are reported and skipped, nothing already loaded is lost.
+   * A first load that runs out of memory with the tables in memory is loaded again with them on disk, when there
+   * is one (the browser's OPFS) and \`options.storage\` leaves the choice to the engine.
+   */
   async load(files: InputFile[], onProgress?: (p: LoadProgress) => void, options: LoadOptions = {}): Promise<LoadReport> {
+    const empty = this.totalEvents === 0 && this.loaded.size === 0;
+    const report = await this.loadOnce(files, onProgress, options);
+    const outOfMemory = report.errors.filter((e) => OUT_OF_MEMORY_ERROR.test(e.message));
+    if (!empty || this.disk === undefined || this.storage.where !== 'memory' || (options.storage ?? 'auto') !== 'auto' || outOfMemory.length === 0)
+      return report;
+    // Nothing was loaded before this load: forget what it loaded, and load it all again on disk.
+    this.nextSrc = 0;
+    this.totalEvents = 0;
+    this.loaded.clear();
+    this.store?.truncate(0);
+    this.lastKey = null;
+    this.outOfOrder = false;
+    const again = await this.loadOnce(files, onProgress, { ...options, storage: 'disk' });
+    again.warnings.unshift(`DuckDB ran out of memory with the tables in memory (${outOfMemory[0].file}); loaded again with them on disk`);
+    return again;
+  }
+
+  private async loadOnce(files: InputFile[], onProgress: ((p: LoadProgress) => void) | undefined, options: LoadOptions): Promise<LoadReport> {
     const started = performance.now();
     const limits = { ...this.limits, ...options.limits };
     this.cancelled = false;
@@ -253,6 +293,7 @@ export class Engine {
       duplicates: [],
       millis: 0,
       timings: { readMs: 0, insertMs: 0, analyseMs: 0, steps: [] },
+      storage: this.storage,
     };
     this.insertMs = 0;
     const bytesTotal = files.reduce((n, f) => n + f.bytes.length, 0);
@@ -260,7 +301,8 @@ export class Engine {
     let events = 0;
     const progress = (phase: LoadProgress['phase'], file: string, bytesInFile: number, step?: LoadProgress['step'], tables?: StepProgress[]) => {
       const secs = (performance.now() - started) / 1000;
-      onProgress?.({ phase, file, bytesRead: bytesDone + bytesInFile, bytesTotal, events, eventsPerSecond: secs > 0 ? events / secs : 0, step, tables });
+      const disk = this.storage.disk;
+      onProgress?.({ phase, file, bytesRead: bytesDone + bytesInFile, bytesTotal, events, eventsPerSecond: secs > 0 ? events / secs : 0, step, tables, disk });
     };
     const { groups, errors: inputErrors } = groupInputs(files);
     // A folder holds more than traces (notes, logs, a README): files inside one that are of no trace format at all
@@ -296,7 +338,8 @@ export class Engine {
       this.deferred = [];
       try {
         const stopped: { at: TraceStoppedError | null } = { at: null };
-        for await (const batch of untilStopped(this.readGroup(group, source, limits, options), (e) => (stopped.at = e))) {
+        const opened = (declared: number) => this.chooseStorage(options.storage ?? 'auto', declared, report);
+        for await (const batch of untilStopped(this.readGroup(group, source, limits, options, opened), (e) => (stopped.at = e))) {
           if (batch.render) sink.useRender(batch.render);
           const c = batch.columns;
           if (c !== undefined) {
@@ -357,6 +400,7 @@ export class Engine {
     report.timings.readMs = performance.now() - started - this.insertMs;
     await this.analyse(report, progress, options.background === true, attempted, options.tables);
     report.events = report.sources.reduce((n, s) => n + s.events, 0);
+    report.storage = this.storage;
     report.millis = performance.now() - started;
     if (!report.building?.length) progress('done', '', 0);
     return report;
@@ -427,9 +471,52 @@ export class Engine {
 
   /** What to do when DuckDB ran out of memory, for the engine in use. */
   private memoryAdvice(): string {
-    return this.db.kind === 'wasm'
-      ? `DuckDB-WASM (the browser, and the CLI's --engine wasm) stops at 4 GB of memory; 7.5M events fitted with every analysis table in our measurements, 10M did not: load fewer files at once, record less (max_events, duration, processes), or use the CLI's native engine.`
-      : `Native DuckDB spills to its temporary directory past its memory limit; give it more memory or disk, load fewer files at once, or record less (max_events, duration, processes).`;
+    if (this.db.kind !== 'wasm')
+      return `Native DuckDB spills to its temporary directory past its memory limit; give it more memory or disk, load fewer files at once, or record less (max_events, duration, processes).`;
+    const disk =
+      this.disk === undefined
+        ? ''
+        : this.storage.where === 'disk'
+          ? ` The tables are already in a database file on disk (${this.storage.disk}); what ran out is DuckDB's working memory.`
+          : ` In a new tab, with ?storage=disk in the address, the tables go to a database file on disk (${this.disk.name}) from the start.`;
+    return (
+      `DuckDB-WASM (the browser, and the CLI's --engine wasm) stops at 4 GB of memory; 7.5M events fitted with every analysis table in memory in our measurements, 10M did not: load fewer files at once, record less (max_events, duration, processes), or use the CLI's native engine.` +
+      disk
+    );
+  }
+
+  /**
+   * Before a file's events go in (\`declared\`: how many it says it holds): moves the tables to the database file
+   * on disk when \`policy\` asks for it, or (\`auto\`) when the engine is empty and the file would not fit in memory.
+   * A disk that cannot be used is reported and the tables stay in memory.
+   */
+  private async chooseStorage(policy: NonNullable<LoadOptions['storage']>, declared: number, report: LoadReport): Promise<void> {
+    if (this.storage.where === 'disk' || policy === 'memory') return;
+    if (this.disk === undefined) {
+      if (policy === 'disk') report.warnings.push('the tables stay in memory: this engine has no database file on disk (only the browser has one, in OPFS)');
+      return;
+    }
+    const big = declared > DISK_ABOVE_EVENTS;
+    if (policy === 'auto' && !big) return;
+    const why = policy === 'disk' ? 'asked for (storage=disk)' : `the file declares ${declared.toLocaleString('en')} events, more than memory holds`;
+    if (this.totalEvents > 0) {
+      report.warnings.push(
+        `the tables stay in memory: ${why}, but only a load into an empty page moves them to disk (${this.disk.name}); load it in a new tab`,
+      );
+      return;
+    }
+    try {
+      const path = await this.disk.prepare();
+      this.db.query(`USE memory; DETACH otpscope; ATTACH '${path.replace(/'/g, "''")}' AS otpscope; USE otpscope`);
+      this.storage = { where: 'disk', disk: this.disk.name, why };
+    } catch (e) {
+      this.db.query(`USE memory; ATTACH IF NOT EXISTS ':memory:' AS otpscope (COMPRESS); USE otpscope`);
+      this.storage = { where: 'memory', why: `in memory: ${e instanceof Error ? e.message : String(e)}` };
+      report.warnings.push(`the tables stay in memory (${why}): ${e instanceof Error ? e.message : String(e)}`);
+    }
+    // A new database: the empty tables again (the analysis tables are built after the load, as always).
+    if (Number(this.db.query("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'otpscope' AND table_name = 'meta'").rows[0][0]) === 0)
+      this.db.query(CREATE_TABLES);
   }
 
   /** Changes anomaly thresholds (docs/SCHEMA.md `params`) and recomputes the anomaly tables. */
@@ -574,9 +661,16 @@ export class Engine {
     return [{ sql: sql.trim().split('\n')[0].slice(0, 80), ms: performance.now() - t }];
   }
 
-  private async *readGroup(group: InputGroup, source: LoadedSource, limits: ReadLimits, options: LoadOptions): AsyncGenerator<TraceBatch> {
+  private async *readGroup(
+    group: InputGroup,
+    source: LoadedSource,
+    limits: ReadLimits,
+    options: LoadOptions,
+    beforeEvents: (declared: number) => Promise<void>,
+  ): AsyncGenerator<TraceBatch> {
     const { rawCharlists, eventObjects } = options;
     const opened = await openSource(group, { limits, rawCharlists, eventObjects, onWarning: (w) => source.warnings.push(w) });
+    await beforeEvents(declaredEvents(group, opened.meta));
     source.warnings.push(...opened.warnings);
     this.recordMeta(opened.node, group.name, opened.meta);
     this.recordSources(opened.node, group.name, opened.sources);
@@ -621,6 +715,31 @@ export class Engine {
 
 class CancelledError extends Error {}
 
+/** The empty tables a load fills (docs/SCHEMA.md's raw tables, meta, sources, params), as one query. */
+const CREATE_TABLES = [
+  ...RAW_TABLES.map(
+    ([name, spec]) =>
+      `CREATE TABLE ${name} (${Object.entries(spec)
+        .map(([c, t]) => `"${c}" ${SQL_TYPES[t]}`)
+        .join(', ')})`,
+  ),
+  `CREATE TABLE meta (key VARCHAR, value VARCHAR, node VARCHAR, source VARCHAR)`,
+  `INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}', NULL, NULL)`,
+  `CREATE TABLE sources (source VARCHAR, node VARCHAR, path VARCHAR, file VARCHAR, module VARCHAR, text VARCHAR)`,
+  // The thresholds exist from the start (a comparison copies A's into B before B loads).
+  ...CREATE_PARAMS,
+].join(';\n');
+
+/**
+ * How many events an input holds, before reading them: an archive's own count (totals.json), else its size at
+ * the fewest bytes per event seen (a ping-pong archive ~4 B, raw dbg ~150 B), so a big input is never taken for small.
+ */
+function declaredEvents(group: InputGroup, meta: Record<string, string>): number {
+  const written = Number(meta['totals.events_written']);
+  if (Number.isFinite(written) && written > 0) return written;
+  return Math.round(group.bytes / (group.kind === 'otpscope' ? 4 : 100));
+}
+
 /** Where the streaming tables are written beside the SQL ones (analyses \`both\`). */
 const STREAM_BESIDE = Symbol('stream tables beside');
 
@@ -651,6 +770,9 @@ function stepName(sql: string): string {
     .replace(/^anomalies_\w+$/, 'anomalies')
     .replace(/^named_sends$/, 'send_targets');
 }
+
+/** How the load reports a file or the analysis that ran out of memory (below). */
+const OUT_OF_MEMORY_ERROR = /too big to load here: DuckDB ran out of memory|could not be built: DuckDB ran out of memory/;
 
 function isOutOfMemory(message: string): boolean {
   // A commit that cannot get a block says "could not allocate block" instead of naming memory.

@@ -10,4 +10,4 @@ import { openBrowserDuckDb } from './duckdb/open-browser';
 import { Engine } from './engine';
 import { createEngineApi } from './api';
 
-expose(createEngineApi(() => openBrowserDuckDb().then((db) => Engine.create(db))));
+expose(createEngineApi(() => openBrowserDuckDb().then((db) => Engine.create(db, { disk: db.disk }))));

@@ -31,6 +31,11 @@ declare module '@duckdb/duckdb-wasm/dist/duckdb-browser-blocking.mjs' {
     open(config: Record<string, unknown>): void;
     connect(): DuckDBConnection;
     getVersion(): string;
+    /** Creates (if need be) an OPFS database file and its .wal and opens a synchronous access handle on each (browser only). */
+    prepareDBFileHandle(path: string, protocol: DuckDBDataProtocol.BROWSER_FSACCESS): Promise<void>;
+  }
+  export enum DuckDBDataProtocol {
+    BROWSER_FSACCESS = 3,
   }
   export interface DuckDBBundles {
     mvp: { mainModule: string; mainWorker: string };

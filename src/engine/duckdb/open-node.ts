@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { openBindings, type DuckDb, type OpenOptions } from './types';
+import { openBindings, type DiskStorage, type DuckDb, type OpenOptions } from './types';
 import { narrowGlueExports } from './glue-exports';
 
 const require = createRequire(import.meta.url);
@@ -17,4 +17,14 @@ export async function openNodeDuckDb(options: OpenOptions = {}): Promise<DuckDb>
   const db = await duck.createDuckDB(bundles, new duck.VoidLogger(), duck.NODE_RUNTIME);
   narrowGlueExports(db);
   return openBindings(db, options);
+}
+
+/**
+ * A folder of real files standing in for the browser's OPFS (./opfs) under DuckDB-WASM in Node: where the tables
+ * go when a load would not fit in memory. Open the database with `diskFolder` set to the same folder (with its
+ * trailing separator), the only place DuckDB may then open files.
+ */
+export function folderDisk(folder: string): DiskStorage {
+  let files = 0;
+  return { name: folder, prepare: async () => path.join(folder, `otpscope-${process.pid}-${files++}.db`) };
 }

@@ -15,11 +15,27 @@ export interface DuckDb {
   /** Bytes of WebAssembly memory the database holds (it grows, never shrinks; 4 GiB at most). */
   wasmBytes(): number;
   close(): void;
+  /** Where the tables may move to a database file (the browser's OPFS, ./opfs); none in Node. */
+  disk?: DiskStorage;
+}
+
+/**
+ * A place for the database file the tables move to when a load would not fit in DuckDB-WASM's 4 GB (the browser's
+ * origin-private file system: ./opfs). DuckDB then keeps only the blocks it works on in memory and evicts the rest
+ * to the file.
+ */
+export interface DiskStorage {
+  /** What the page calls it. */
+  readonly name: string;
+  /** Creates this session's database file and returns the path to ATTACH; rejects with why the storage cannot be used. */
+  prepare(): Promise<string>;
 }
 
 export interface OpenOptions {
   /** DuckDB's memory_limit (e.g. '64MB'); settings are locked once the database is open, so it is set here or never. */
   memoryLimit?: string;
+  /** The one folder DuckDB may open files in (the session's database file on disk, ./opfs); none by default. */
+  diskFolder?: string;
 }
 
 /**
@@ -27,7 +43,9 @@ export interface OpenOptions {
  * or URL (`read_csv('http://…')`, `ATTACH 'https://…'`, `COPY … TO`, replacement scans of a path), may not
  * install or load an extension, and the configuration is then locked, so no later statement (the SQL
  * console's, an expectations file's) can switch any of it back on. The engine needs no file access: rows
- * arrive as Arrow IPC buffers and exports are written outside DuckDB.
+ * arrive as Arrow IPC buffers and exports are written outside DuckDB. The one exception is the browser's own
+ * database file for a trace too big for memory (`diskFolder`, ./opfs): a folder of the origin-private file
+ * system that only this site can see.
  */
 export function startupSql(options: OpenOptions = {}): string[] {
   return [
@@ -39,6 +57,8 @@ export function startupSql(options: OpenOptions = {}): string[] {
     "ATTACH ':memory:' AS otpscope (COMPRESS)",
     'USE otpscope',
     ...(options.memoryLimit === undefined ? [] : [`SET memory_limit = '${options.memoryLimit.replace(/'/g, "''")}'`]),
+    // The tables' own database file (origin-private, never a user's file): the only path DuckDB may open.
+    ...(options.diskFolder === undefined ? [] : [`SET allowed_directories = ['${options.diskFolder.replace(/'/g, "''")}']`]),
     'SET allow_community_extensions = false',
     'SET enable_external_access = false',
     'SET lock_configuration = true',
@@ -49,7 +69,8 @@ export function startupSql(options: OpenOptions = {}): string[] {
 export async function openBindings(db: DuckDBBindings, options: OpenOptions = {}): Promise<DuckDb> {
   await db.instantiate(() => {});
   performance.mark('otpscope:runtime');
-  db.open({});
+  // Direct I/O: how DuckDB-WASM opens an OPFS database file (./opfs); the in-memory database has no file.
+  db.open(options.diskFolder === undefined ? {} : { useDirectIO: true });
   performance.mark('otpscope:db-open');
   const conn = db.connect();
   // One query (its statements run in order): each query's round trip through the bindings and its Arrow result

@@ -1,10 +1,19 @@
-import type { LoadOptions, LoadProgress, LoadReport, ReadLimits, StepProgress } from '../../engine/engine';
+import type { LoadOptions, LoadProgress, LoadReport, ReadLimits, StepProgress, StorageUsed } from '../../engine/engine';
 import type { FirstView } from '../../engine/api';
 
 /** A reader's refusal for a size ceiling (src/archive/zip.ts): "... raise the limit (CLI --max-entry-mb ...)". */
 const LIMIT_ERROR = /raise the limit/;
 
 const CHARLISTS_KEY = 'otpscope.rawCharlists';
+/**
+ * Where the engine puts the tables, from the address (`?storage=disk` or `memory`); else the engine decides
+ * (`auto`: memory, or a database file on disk (OPFS) for an archive too big for it).
+ */
+export function storageParam(search: string): LoadOptions['storage'] {
+  const v = new URLSearchParams(search).get('storage');
+  return v === 'disk' || v === 'memory' ? v : 'auto';
+}
+
 function storedCharlists(): 'sigil' | 'quotes' {
   try {
     return localStorage.getItem(CHARLISTS_KEY) === 'quotes' ? 'quotes' : 'sigil';
@@ -73,6 +82,8 @@ export class Session {
   building = $state(false);
   /** performance.now() when the latest build began (the times in \`tables\` count from it). */
   buildStarted = $state<number | null>(null);
+  /** Where the engine keeps the tables, as the latest load reported (null before any load). */
+  storage = $state.raw<StorageUsed | null>(null);
   /** Every load's report, oldest first; errors from one load never erase earlier loads. */
   reports = $state.raw<LoadReport[]>([]);
   error = $state<string | null>(null);
@@ -187,9 +198,10 @@ export class Session {
             this.loadClock = { started, phases: { ...clock.phases, [p.phase]: performance.now() } };
         },
         // The views show once events and processes are in; each waits for the other tables it reads.
-        { background: true, ...options },
+        { background: true, storage: storageParam(location.search), ...options },
       );
       this.reports = [...this.reports, report];
+      this.storage = report.storage;
       if ((report.building?.length ?? 0) > 0 && !doneSeen) this.building = true;
       if (report.sources.length > 0) {
         this.archive = this.reports.flatMap((r) => r.sources.map((s) => s.name)).join('+');
