@@ -12,6 +12,7 @@
 import '../same-origin-guard';
 import { duckDbWasm } from './wasm-module';
 
+performance.mark('otpscope:worker-boot');
 // A failure is reported when the engine opens DuckDB and awaits the same promise.
 duckDbWasm().catch(() => {});
 
