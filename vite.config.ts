@@ -2,8 +2,10 @@ import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { CONTENT_SECURITY_POLICY } from './src/site/csp.ts';
 import { duckdbAliases } from './scripts/duckdb-wasm.ts';
+import { workerPreload } from './scripts/worker-preload.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -49,7 +51,7 @@ export default defineConfig({
       },
     }),
   ],
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => [workerPreload(fileURLToPath(new URL('./src/engine/duckdb/worker-boot.ts', import.meta.url)))] },
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 2000,

@@ -30,6 +30,7 @@ const ALL_TABLES = () => {
 export const PHASES = [
   ['main bundle run', 'page', 'otpscope:main'],
   ['worker created', 'page', 'otpscope:worker-new'],
+  ['worker running', 'worker', 'otpscope:worker-boot'],
   ['engine JavaScript loaded', 'worker', 'otpscope:worker-modules'],
   ['wasm compiled', 'worker', 'otpscope:compiled'],
   ['wasm instantiated', 'worker', 'otpscope:instantiated'],

@@ -2,8 +2,13 @@ import { mount } from 'svelte';
 import App from './App.svelte';
 import './app.css';
 import { initTheme } from './lib/theme';
+import { startEngineEarly } from './lib/engine-bridge';
 
 performance.mark('otpscope:main');
+// The engine's worker first, then a short pause: its thread starts only once this thread has taken the browser's
+// reply, and building the page below is one long task (src/ui/lib/engine-bridge.ts, startEngineEarly).
+startEngineEarly();
+await new Promise((resolve) => setTimeout(resolve, 16));
 initTheme();
 
 const target = document.getElementById('app');

@@ -1,6 +1,7 @@
 import { BROWSER_RUNTIME, VoidLogger, createDuckDB } from '@duckdb/duckdb-wasm/dist/duckdb-browser-blocking.mjs';
 import { openBindings, type DuckDb } from './types';
 import { glueView } from './glue-exports';
+import { glueImports } from './glue-imports';
 import { duckDbWasm } from './wasm-module';
 import { OPFS_FOLDER, opfsStorage, removeEarlierSessions } from './opfs';
 
@@ -30,7 +31,7 @@ function instantiateFromModule(db: object): void {
     (globalThis as { DUCKDB_RUNTIME?: unknown }).DUCKDB_RUNTIME = bindings._runtime;
     duckDbWasm()
       .then(async (module) => {
-        const instance = await WebAssembly.instantiate(module, imports);
+        const instance = await WebAssembly.instantiate(module, glueImports(imports));
         performance.mark('otpscope:instantiated');
         done(glueView(instance), module);
       })

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { openBindings, type DiskStorage, type DuckDb, type OpenOptions } from './types';
 import { narrowGlueExports } from './glue-exports';
+import { nullMediaPointers } from './glue-imports';
 
 const require = createRequire(import.meta.url);
 
@@ -16,6 +17,7 @@ export async function openNodeDuckDb(options: OpenOptions = {}): Promise<DuckDb>
   };
   const db = await duck.createDuckDB(bundles, new duck.VoidLogger(), duck.NODE_RUNTIME);
   narrowGlueExports(db);
+  nullMediaPointers(db);
   return openBindings(db, options);
 }
 

@@ -21,10 +21,26 @@ export function connectEngine(endpoint: Endpoint): EngineBridge {
   return outgoing(wrap<EngineApi>(endpoint)) as EngineBridge;
 }
 
-/** Starts the engine worker and connects to it. */
-export function startEngine(): { bridge: EngineBridge; terminate: () => void } {
+let early: Worker | undefined;
+
+function newWorker(): Worker {
   performance.mark('otpscope:worker-new');
-  const worker = new Worker(new URL('../../engine/duckdb/worker-boot.ts', import.meta.url), { type: 'module', name: 'otpscope-engine' });
+  return new Worker(new URL('../../engine/duckdb/worker-boot.ts', import.meta.url), { type: 'module', name: 'otpscope-engine' });
+}
+
+/**
+ * Creates the engine's worker before the page is built (src/ui/main.ts); `startEngine` then connects to it. The
+ * browser starts a worker's thread only once the page's thread has taken its reply to the creation, and building
+ * the page is one long task: the page yields briefly after this so that the reply is taken first.
+ */
+export function startEngineEarly(): void {
+  early ??= newWorker();
+}
+
+/** Starts the engine worker (or takes the one `startEngineEarly` made) and connects to it. */
+export function startEngine(): { bridge: EngineBridge; terminate: () => void } {
+  const worker = early ?? newWorker();
+  early = undefined;
   return { bridge: connectEngine(worker), terminate: () => worker.terminate() };
 }
 
