@@ -207,7 +207,8 @@ test('Source: the file and line of a call selected in the flame chart', async ()
   // A call has no line of its own: the view points at the function's definition in the file.
   const hl = page.locator('[data-testid=source] .ln.hl');
   const line = await hl.getAttribute('data-line');
-  assert.equal((await path.innerText()).trim(), `${src.file.path}:${line}`);
+  // The real file when the archive names it (format 3), else the module's entry name.
+  assert.equal((await path.innerText()).trim(), `${src.file.file ?? src.file.path}:${line}`);
   assert.match(await hl.innerText(), new RegExp(`\\bdefp? ${src.fun.replace(/[?!]/g, '\\$&')}\\b`));
   assert.equal(await page.locator('[data-testid=source] .ln').count(), src.file.text.split('\n').length);
 });
