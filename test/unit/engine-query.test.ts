@@ -3,6 +3,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { Engine } from '../../src/engine/engine';
 import { openNodeDuckDb } from '../../src/engine/duckdb/open-node';
+import { withZipComment } from './zip-comment';
 
 describe('the engine query interface', () => {
   let engine: Engine;
@@ -73,13 +74,3 @@ describe('running out of memory', () => {
     expect(engine.query('SELECT count(*)::INTEGER FROM events WHERE src = 0').rows[0][0]).toBe(before);
   });
 });
-
-/** The same archive with a zip comment (the end-of-central-directory record, without one, is the last 22 bytes). */
-function withZipComment(zip: Uint8Array, comment: string): Uint8Array {
-  const text = new TextEncoder().encode(comment);
-  const out = new Uint8Array(zip.length + text.length);
-  out.set(zip);
-  out.set(text, zip.length);
-  new DataView(out.buffer).setUint16(zip.length - 2, text.length, true);
-  return out;
-}

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { Engine } from '../../src/engine/engine';
 import { folderDisk, openNodeDuckDb } from '../../src/engine/duckdb/open-node';
+import { withZipComment } from './zip-comment';
 
 const file = (n: string) => {
   const name = path.resolve(__dirname, '../fixtures/archives', n);
@@ -88,13 +89,3 @@ describe('tables on disk (DuckDB-WASM in Node, a folder standing in for OPFS)', 
     engine.db.close();
   });
 });
-
-/** The same archive with a zip comment (the end-of-central-directory record, without one, is the last 22 bytes). */
-function withZipComment(zip: Uint8Array, comment: string): Uint8Array {
-  const text = new TextEncoder().encode(comment);
-  const out = new Uint8Array(zip.length + text.length);
-  out.set(zip);
-  out.set(text, zip.length);
-  new DataView(out.buffer).setUint16(zip.length - 2, text.length, true);
-  return out;
-}
