@@ -109,12 +109,7 @@ export class TableBuilds {
    * table the query does not read only delays it, while missing one would run it on an unbuilt table.
    */
   namedIn(sql: string): string[] {
-    const words = new Set(
-      withoutLiterals(sql)
-        .toLowerCase()
-        .match(/[a-z_][a-z0-9_]*/g) ?? [],
-    );
-    return [...this.byName.keys()].filter((t) => words.has(t));
+    return tablesNamedIn(sql, this.byName.keys());
   }
 
   /** Whether any step was ever asked for (the tables exist in some state). */
@@ -332,7 +327,17 @@ export class TableBuilds {
   }
 }
 
+/** The names among \`tables\` that \`sql\` mentions as words outside its comments and string literals (see namedIn). */
+export function tablesNamedIn(sql: string, tables: Iterable<string>): string[] {
+  const words = new Set(
+    withoutLiterals(sql)
+      .toLowerCase()
+      .match(/[a-z_][a-z0-9_]*/g) ?? [],
+  );
+  return [...tables].filter((t) => words.has(t));
+}
+
 /** \`sql\` with its comments and single-quoted string literals blanked out (quoted identifiers keep their text). */
-export function withoutLiterals(sql: string): string {
+function withoutLiterals(sql: string): string {
   return sql.replace(/--[^\n]*|\/\*[\s\S]*?(\*\/|$)|'(?:[^']|'')*('|$)/g, ' ');
 }
