@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { Engine, type LoadProgress, type LoadReport, type ReadLimits } from '../engine/engine';
 import { BUILD_STEPS } from '../engine/sql/build';
+import { tablesNamedIn } from '../engine/table-builds';
 import { openNodeDuckDb } from '../engine/duckdb/open-node';
 import { releaseNativeThread } from '../engine/duckdb/native-thread-node';
 import type { EngineConnection } from '../engine/duckdb/connection';
@@ -8,6 +9,7 @@ import { formatResult } from './format';
 import { CliError, readInputFiles } from './load-files';
 import { serveStatic } from './serve';
 import { SUMMARY_TABLES, summarize } from './summary';
+import { splitEngineOption } from './engine-option';
 import { COMPARE_HELP } from './compare';
 
 /** What \`otpscope COMMAND --help\` prints. */
@@ -159,15 +161,8 @@ const opened: Engine[] = [];
 
 /** Takes `--engine native|wasm` (or `--engine=…`) out of a command's arguments: every command accepts it. */
 function takeEngineOption(args: string[]): { rest: string[]; engine: EngineKind } {
-  const rest: string[] = [];
-  let engine: string = 'native';
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--engine') {
-      if (i + 1 >= args.length) throw new CliError('--engine needs a value: native or wasm');
-      engine = args[++i];
-    } else if (args[i].startsWith('--engine=')) engine = args[i].slice('--engine='.length);
-    else rest.push(args[i]);
-  }
+  const { rest, engine } = splitEngineOption(args);
+  if (engine === null) throw new CliError('--engine needs a value: native or wasm');
   if (engine !== 'native' && engine !== 'wasm') throw new CliError(`--engine ${engine}: expected native or wasm`);
   return { rest, engine };
 }
@@ -277,8 +272,10 @@ async function query(args: string[]): Promise<number> {
  */
 export function queryTables(sql: string): string[] | undefined {
   if (/\b(information_schema|pg_catalog|duckdb_\w+|show|describe|summarize|pragma)\b/i.test(sql)) return undefined;
-  const words = new Set(sql.toLowerCase().match(/[a-z_][a-z0-9_]*/g) ?? []);
-  const named = BUILD_STEPS.flatMap((s) => s.makes).filter((t) => words.has(t));
+  const named = tablesNamedIn(
+    sql,
+    BUILD_STEPS.flatMap((s) => s.makes),
+  );
   return named.length > 0 ? named : undefined;
 }
 

@@ -1,9 +1,10 @@
 /**
  * Run by bin/otpscope.mjs before it loads the bundled CLI: when the command will load files into native DuckDB,
  * the DuckDB thread starts now and loads DuckDB (~0.25 s) while this thread compiles the CLI and reads the
- * inputs (native-thread-node.ts). Imports nothing but that module, so a command that needs no thread pays nothing.
+ * inputs (native-thread-node.ts). Imports nothing but that module and the option parser, so a command that needs no thread pays nothing.
  */
 import { prestartNativeThread } from '../engine/duckdb/native-thread-node';
+import { splitEngineOption } from './engine-option';
 
 /** The commands that load files into an engine. */
 const LOADING = new Set(['query', 'summary', 'export', 'check', 'compare', 'report']);
@@ -12,10 +13,5 @@ const LOADING = new Set(['query', 'summary', 'export', 'check', 'compare', 'repo
 export function prestart(argv: readonly string[]): void {
   const [command, ...args] = argv;
   if (!LOADING.has(command) || args.includes('--help') || args.includes('-h')) return;
-  // As main.ts reads --engine: the last one given wins.
-  let engine = 'native';
-  for (let i = 0; i < args.length; i++)
-    if (args[i] === '--engine') engine = args[++i];
-    else if (args[i].startsWith('--engine=')) engine = args[i].slice('--engine='.length);
-  if (engine === 'native') prestartNativeThread();
+  if (splitEngineOption(args).engine === 'native') prestartNativeThread();
 }
