@@ -274,6 +274,9 @@ export class Engine {
     this.store?.truncate(0);
     this.lastKey = null;
     this.outOfOrder = false;
+    // Batches it held back for after the first view went with the in-memory tables (their src numbers come again).
+    this.held = [];
+    this.heldBytes = 0;
     const again = await this.loadOnce(files, onProgress, { ...options, storage: 'disk' });
     again.warnings.unshift(`DuckDB ran out of memory with the tables in memory (${outOfMemory[0].file}); loaded again with them on disk`);
     return again;
@@ -682,7 +685,6 @@ export class Engine {
     source.node = opened.node;
   }
 
-  /** Source files carried by an archive (`sources/<Module>.ex`), for the source view. */
   /** Forgets every row of a file that failed to load (the raw tables all carry \`src\`). */
   private discard(src: number): void {
     this.deferred = [];
@@ -691,6 +693,7 @@ export class Engine {
     for (const [name] of RAW_TABLES) this.db.query(`DELETE FROM ${name} WHERE src = ${src}`);
   }
 
+  /** Source files carried by an archive (`sources/<Module>.ex`), for the source view. */
   private recordSources(node: string, source: string, files: ModuleSource[]): void {
     if (files.length === 0) return;
     this.deferred.push(() => this.writeSources(node, source, files));

@@ -4,7 +4,7 @@ import type { DiskStorage } from './types';
 
 /**
  * The tables' database file in the browser's origin-private file system (OPFS), for a trace too big for
- * DuckDB-WASM's 4 GB of memory. The engine attaches it in place of the in-memory database (engine.ts `useDisk`):
+ * DuckDB-WASM's 4 GB of memory. The engine attaches it in place of the in-memory database (engine.ts `chooseStorage`):
  * DuckDB then keeps the blocks it works on in memory, up to its memory_limit, and evicts the others to the file.
  *
  * Each page gets its own file, `otpscope/<session>.db` (and its `.wal`), opened with a synchronous access handle,
