@@ -15,6 +15,7 @@ import {
 import { toCell, type Cell, type QueryResult } from '../result';
 import { appendColumns } from './native-ingest-node';
 import type { NativeRequest, NativeResponse, NativeWorkerData } from './native-protocol';
+import { parameterInsert, ROWS_PER_INSERT } from './types';
 
 const { port, signal } = workerData as NativeWorkerData & { port: MessagePort };
 const counter = new Int32Array(signal);
@@ -125,23 +126,20 @@ async function handle(req: NativeRequest): Promise<unknown> {
   }
 }
 
-/** Rows per statement when `insertRows` puts many rows into one INSERT. */
-const ROWS_PER_INSERT = 500;
-
 /**
  * `INSERT INTO t VALUES (?, …)` for many rows as one statement per ROWS_PER_INSERT rows instead of one run each
  * (every run is a trip through the thread pool: ~1 ms, which was most of writing an archive's meta rows). Each
  * value is cast to its column's type, as a one-row insert casts it. False when the statement is of another shape.
  */
 async function insertRows(conn: DuckDBConnection, sql: string, params: Cell[][]): Promise<boolean> {
-  const m = /^\s*INSERT INTO (\w+) VALUES \((\?(?:\s*,\s*\?)*)\)\s*$/i.exec(sql);
-  if (m === null) return false;
-  const types = (await conn.run(`SELECT * FROM ${m[1]} LIMIT 0`)).columnTypes().map(String);
-  if (types.length !== m[2].split(',').length || params.some((row) => row.length !== types.length)) return false;
+  const shape = parameterInsert(sql);
+  if (shape === null) return false;
+  const types = (await conn.run(`SELECT * FROM ${shape.table} LIMIT 0`)).columnTypes().map(String);
+  if (types.length !== shape.width || params.some((row) => row.length !== types.length)) return false;
   const tuple = `(${types.map((t) => `?::${t}`).join(', ')})`;
   for (let start = 0; start < params.length; start += ROWS_PER_INSERT) {
     const rows = params.slice(start, start + ROWS_PER_INSERT);
-    const stmt = await conn.prepare(`INSERT INTO ${m[1]} VALUES ${rows.map(() => tuple).join(', ')}`);
+    const stmt = await conn.prepare(`INSERT INTO ${shape.table} VALUES ${rows.map(() => tuple).join(', ')}`);
     try {
       stmt.bind(rows.flat() as DuckDBValue[]);
       await stmt.run();
