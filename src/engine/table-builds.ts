@@ -5,9 +5,10 @@ import { yieldToEventLoop } from './yield';
  * Which analysis tables are ready, and the one loop that builds them.
  *
  * After a load the engine builds the steps of sql/build.ts in order, one
- * statement at a time, and yields to the worker's event loop between
- * statements: queries from the views are answered meanwhile. A view waits
- * (`ready`) only for the tables it reads; a table not yet scheduled (built on
+ * statement at a time (a small load: a step's statements at once, see
+ * \`together\`), and yields to the worker's event loop between them: queries
+ * from the views are answered meanwhile. A view waits (`ready`) only for the
+ * tables it reads; a table not yet scheduled (built on
  * first use, or left when a build was cancelled) is built when someone waits
  * for it. Each step may read every earlier step's tables but the on-use ones,
  * so building up to a step builds everything before it.
@@ -55,10 +56,19 @@ function deferred(): Deferred {
 }
 
 export interface BuildHooks {
-  /** Runs one statement (or a symbol the engine knows) of a step; returns the timings to record. */
-  run(sql: string | symbol, step: BuildStep): { sql: string; ms: number }[];
-  /** Called before each statement and after each step is done. */
-  onChange?(statement: { name: string; sql: string | symbol; index: number; count: number } | null): void;
+  /**
+   * Runs one statement (or a symbol the engine knows) of a step, or several SQL statements of a step as one query
+   * (see \`together\`); returns the timings to record.
+   */
+  run(sql: string | symbol | readonly string[], step: BuildStep): { sql: string; ms: number }[];
+  /**
+   * Whether a step's consecutive SQL statements run as one query (small loads): each query has a fixed cost
+   * (a round trip, a plan, a result) that outweighs a statement over a few thousand rows. The loop then yields
+   * between steps only, so it is for loads whose steps take milliseconds.
+   */
+  together?(): boolean;
+  /** Called before each statement (or statements run as one) and after each step is done. */
+  onChange?(statement: { name: string; sql: string | symbol | readonly string[]; index: number; count: number } | null): void;
 }
 
 export class TableBuilds {
@@ -273,9 +283,11 @@ export class TableBuilds {
       const step = this.plan[i];
       // A step whose statements all ran is done even if a stop comes next; one stopped part-way runs again
       // from its first statement (each creates or replaces what it makes).
-      for (let k = 0; k < step.sql.length; k++) {
-        if (!this.runStatement(i, k)) return;
-        if (k === step.sql.length - 1) this.finish(i);
+      for (let k = 0; k < step.sql.length;) {
+        const n = this.runLength(i, k);
+        if (!this.runStatement(i, k, n)) return;
+        k += n;
+        if (k === step.sql.length) this.finish(i);
         await yieldToEventLoop();
         if (gen !== this.generation) return;
       }
@@ -291,18 +303,34 @@ export class TableBuilds {
     this.target = this.plan.length - 1;
     this.plan.forEach((s, i) => s.onUse && this.demanded.add(i));
     for (let i = this.next(); i >= 0; i = this.next()) {
-      for (let k = 0; k < this.plan[i].sql.length; k++) if (!this.runStatement(i, k)) return;
+      for (let k = 0, n = 0; k < this.plan[i].sql.length; k += n) if (!this.runStatement(i, k, (n = this.runLength(i, k)))) return;
       this.finish(i);
     }
   }
 
-  /** Runs statement `k` of step `i`; false when it failed (the step and every later one are failed). */
-  private runStatement(i: number, k: number): boolean {
+  /** How many statements of step \`i\` from \`k\` run as one: the SQL statements in a row when \`together\`, else one. */
+  private runLength(i: number, k: number): number {
+    const sql = this.plan[i].sql;
+    if (typeof sql[k] !== 'string' || !this.hooks.together?.()) return 1;
+    let n = 1;
+    while (typeof sql[k + n] === 'string') n++;
+    return n;
+  }
+
+  /**
+   * Runs \`n\` statements of step \`i\` from \`k\`; false when it failed (the step and every later one are failed) or
+   * was stopped before it ran.
+   */
+  private runStatement(i: number, k: number, n: number): boolean {
     const step = this.plan[i];
-    this.hooks.onChange?.({ name: step.name, sql: step.sql[k], index: this.statements, count: this.countStatements(k) });
-    this.statements++;
+    const sql = n === 1 ? step.sql[k] : (step.sql.slice(k, k + n) as string[]);
+    const gen = this.generation;
+    this.hooks.onChange?.({ name: step.name, sql, index: this.statements, count: this.countStatements(k) });
+    // A cancel (or a new load) from the progress just reported comes before this statement: it does not run.
+    if (gen !== this.generation) return false;
+    this.statements += n;
     try {
-      this.steps.push(...this.hooks.run(step.sql[k], step));
+      this.steps.push(...this.hooks.run(sql, step));
       return true;
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e));

@@ -90,3 +90,15 @@ export async function openBindings(db: DuckDBBindings, options: OpenOptions = {}
     },
   };
 }
+
+/** Rows per statement when an \`INSERT INTO t VALUES (?, …)\` over many rows runs as multi-row INSERTs. */
+export const ROWS_PER_INSERT = 500;
+
+/**
+ * The table and parameter count of \`INSERT INTO t VALUES (?, …)\`, else null: the shape both engines run over many
+ * rows as one statement per ROWS_PER_INSERT rows instead of one run per row (an archive's meta rows).
+ */
+export function parameterInsert(sql: string): { table: string; width: number } | null {
+  const m = /^\s*INSERT INTO (\w+) VALUES \((\?(?:\s*,\s*\?)*)\)\s*$/i.exec(sql);
+  return m === null ? null : { table: m[1], width: m[2].split(',').length };
+}
