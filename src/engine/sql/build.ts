@@ -118,6 +118,10 @@ SELECT seq, ts, node, pid, msg
 FROM consumed_raw
 ORDER BY seq`;
 
+/** The pairing key of a send or receive (see BUILD_MESSAGES): NULL when the receiver or the term is unknown. */
+const pairKey = (node: string, pid: string) =>
+  `CASE WHEN ${node} IS NOT NULL AND ${pid} IS NOT NULL AND term_id IS NOT NULL THEN hash(${node}, ${pid}, term_id) END`;
+
 /**
  * \`messages\`: the n-th send of a term to a process pairs with the n-th
  * receive of that term by that process (receive traces carry no sender); the
@@ -126,16 +130,18 @@ ORDER BY seq`;
  * statuses and for when a message counts as taken from the mailbox.
  */
 export const BUILD_MESSAGES = [
-  // Sends and receives numbered per (receiver, term): narrow rows (keys, ids, times); the message text joins back
-  // once at the end. The windows partition on one 64-bit hash of their keys rather than on the text keys (these four
-  // steps 1.16 -> 0.82 s at 1M ping-pong events; two groups would have to collide for a numbering to go wrong).
-  // Built in steps: one statement holding every intermediate at once needed ~2.5x the memory.
+  // Sends and receives numbered per (receiver, term), as narrow rows: the seq, the number k and g, one 64-bit
+  // hash of (receiver node, receiver pid, term id) for the rows that can pair (NULL for the others: only plain sends to
+  // a known receiver can be received); the other columns join back by seq at the end. The windows partition on a hash
+  // of their keys too, not on the text keys (these four steps 1.16 -> 0.82 s at 1M ping-pong events; two groups would
+  // have to collide for a numbering or a pairing to go wrong). Temp tables without the text columns: messages
+  // 1.84 -> 1.57 s of CPU at 1M. Built in steps: one statement holding every intermediate at once needed ~2.5x the memory.
   `CREATE OR REPLACE TEMP TABLE msg_s AS
-SELECT seq, ts, node, pid, to_pid, to_node, term_id, kind, free_name,
+SELECT seq, CASE WHEN kind = 'send' THEN ${pairKey('to_node', 'to_pid')} END AS g,
        row_number() OVER (PARTITION BY hash(to_node, to_pid, term_id, kind) ORDER BY seq) AS k
 FROM send_targets`,
   `CREATE OR REPLACE TEMP TABLE msg_r AS
-SELECT seq, ts, node, pid, term_id,
+SELECT seq, ${pairKey('node', 'pid')} AS g,
        row_number() OVER (PARTITION BY hash(node, pid, term_id) ORDER BY seq) AS k
 FROM events WHERE kind = 'receive'`,
   // Receives a callback would handle, in processes whose callbacks were traced (not call replies, which gen:call
@@ -165,9 +171,9 @@ m AS (
          coalesce(s.to_pid, r.pid) AS to_pid, coalesce(s.to_node, r.node) AS to_node,
          s.ts AS sent_at, r.ts AS received_at,
          coalesce(s.term_id, r.term_id) AS msg_id, s.kind AS send_kind, s.free_name
-  FROM msg_s s FULL OUTER JOIN msg_r r
-    -- only plain sends can be received; the CASE keeps this an equi-join (a separate kind test made DuckDB fall back to a nested-loop join)
-    ON s.to_node = r.node AND (CASE WHEN s.kind = 'send' THEN s.to_pid END) = r.pid AND s.term_id = r.term_id AND s.k = r.k
+  FROM (SELECT ms.seq AS send_seq, mr.seq AS recv_seq FROM msg_s ms FULL OUTER JOIN msg_r mr ON ms.g = mr.g AND ms.k = mr.k) j
+  LEFT JOIN send_targets s ON s.seq = j.send_seq
+  LEFT JOIN (SELECT seq, ts, node, pid, term_id FROM events WHERE kind = 'receive') r ON r.seq = j.recv_seq
 ),
 n AS (
   SELECT m.*, took.consumed_seq, took.consumed_at,
