@@ -60,14 +60,18 @@ export const ANOMALY_KINDS: readonly { kind: string; sql: string }[] = [
 INSERT INTO anomalies_all /* crash */
 WITH
 ${WHO},
-recvs AS (SELECT node, pid, seq, term FROM events WHERE kind = 'receive')
+-- the last message and state of the crashed processes only: an ASOF join sorts all of its right side
+crashed AS (SELECT DISTINCT node, pid FROM events WHERE kind = 'exit' AND ${ABNORMAL('term')}),
+recvs AS (SELECT e.node, e.pid, e.seq, e.term FROM events e SEMI JOIN crashed x ON x.node = e.node AND x.pid = e.pid WHERE e.kind = 'receive'),
+took AS (SELECT c.node, c.pid, c.seq, c.msg FROM consumed c SEMI JOIN crashed x ON x.node = c.node AND x.pid = c.pid),
+last_states AS (SELECT s.node, s.pid, s.seq, s.state FROM states s SEMI JOIN crashed x ON x.node = s.node AND x.pid = s.pid)
 SELECT 'crash' AS kind, 'error' AS severity, e.node, e.pid, e.ts, e.seq,
        w.label || ' exited: ' || e.term || coalesce('; last message: ' || coalesce(c.msg, r.term), '') || coalesce('; last state: ' || s.state, '') AS summary,
        list_filter([e.seq, coalesce(c.seq, r.seq), s.seq], x -> x IS NOT NULL) AS evidence
 FROM events e
-ASOF LEFT JOIN consumed c ON c.node = e.node AND c.pid = e.pid AND e.seq > c.seq
+ASOF LEFT JOIN took c ON c.node = e.node AND c.pid = e.pid AND e.seq > c.seq
 ASOF LEFT JOIN recvs r ON r.node = e.node AND r.pid = e.pid AND e.seq > r.seq
-ASOF LEFT JOIN states s ON s.node = e.node AND s.pid = e.pid AND e.seq > s.seq
+ASOF LEFT JOIN last_states s ON s.node = e.node AND s.pid = e.pid AND e.seq > s.seq
 LEFT JOIN who w ON w.node = e.node AND w.pid = e.pid
 WHERE e.kind = 'exit' AND ${ABNORMAL('e.term')}`,
   },

@@ -118,6 +118,10 @@ SELECT seq, ts, node, pid, msg
 FROM consumed_raw
 ORDER BY seq`;
 
+/** The pairing key of a send or receive (see BUILD_MESSAGES): NULL when the receiver or the term is unknown. */
+const pairKey = (node: string, pid: string) =>
+  `CASE WHEN ${node} IS NOT NULL AND ${pid} IS NOT NULL AND term_id IS NOT NULL THEN hash(${node}, ${pid}, term_id) END`;
+
 /**
  * \`messages\`: the n-th send of a term to a process pairs with the n-th
  * receive of that term by that process (receive traces carry no sender); the
@@ -126,16 +130,18 @@ ORDER BY seq`;
  * statuses and for when a message counts as taken from the mailbox.
  */
 export const BUILD_MESSAGES = [
-  // Sends and receives numbered per (receiver, term): narrow rows (keys, ids, times); the message text joins back
-  // once at the end. The windows partition on one 64-bit hash of their keys rather than on the text keys (these four
-  // steps 1.16 -> 0.82 s at 1M ping-pong events; two groups would have to collide for a numbering to go wrong).
-  // Built in steps: one statement holding every intermediate at once needed ~2.5x the memory.
+  // Sends and receives numbered per (receiver, term), as narrow rows: the seq, the number k and g, one 64-bit
+  // hash of (receiver node, receiver pid, term id) for the rows that can pair (NULL for the others: only plain sends to
+  // a known receiver can be received); the other columns join back by seq at the end. The windows partition on a hash
+  // of their keys too, not on the text keys (these four steps 1.16 -> 0.82 s at 1M ping-pong events; two groups would
+  // have to collide for a numbering or a pairing to go wrong). Temp tables without the text columns: messages
+  // 1.84 -> 1.57 s of CPU at 1M. Built in steps: one statement holding every intermediate at once needed ~2.5x the memory.
   `CREATE OR REPLACE TEMP TABLE msg_s AS
-SELECT seq, ts, node, pid, to_pid, to_node, term_id, kind, free_name,
+SELECT seq, CASE WHEN kind = 'send' THEN ${pairKey('to_node', 'to_pid')} END AS g,
        row_number() OVER (PARTITION BY hash(to_node, to_pid, term_id, kind) ORDER BY seq) AS k
 FROM send_targets`,
   `CREATE OR REPLACE TEMP TABLE msg_r AS
-SELECT seq, ts, node, pid, term_id,
+SELECT seq, ${pairKey('node', 'pid')} AS g,
        row_number() OVER (PARTITION BY hash(node, pid, term_id) ORDER BY seq) AS k
 FROM events WHERE kind = 'receive'`,
   // Receives a callback would handle, in processes whose callbacks were traced (not call replies, which gen:call
@@ -156,7 +162,10 @@ SELECT h.seq AS recv_seq, c.seq AS consumed_seq, c.ts AS consumed_at
 FROM msg_h h LEFT JOIN msg_c c ON c.node = h.node AND c.pid = h.pid AND c.h = h.h AND c.k = h.k`,
   'DROP TABLE msg_h',
   'DROP TABLE msg_c',
-  `CREATE OR REPLACE TABLE messages AS
+  // The pairs with their receiver's facts, then the text joined in a statement of its own: one statement holding
+  // both joins' hash tables and the finished rows took the load's peak wasm memory from 432 to 518 MiB at 1M
+  // ping-pong events (same CPU; memory the page never gets back, and first touched at a cost).
+  `CREATE OR REPLACE TEMP TABLE msg_n AS
 WITH tracked AS (SELECT DISTINCT node, pid FROM consumed),
 traced_receivers AS (SELECT DISTINCT node, pid FROM events WHERE kind = 'receive'),
 m AS (
@@ -165,9 +174,9 @@ m AS (
          coalesce(s.to_pid, r.pid) AS to_pid, coalesce(s.to_node, r.node) AS to_node,
          s.ts AS sent_at, r.ts AS received_at,
          coalesce(s.term_id, r.term_id) AS msg_id, s.kind AS send_kind, s.free_name
-  FROM msg_s s FULL OUTER JOIN msg_r r
-    -- only plain sends can be received; the CASE keeps this an equi-join (a separate kind test made DuckDB fall back to a nested-loop join)
-    ON s.to_node = r.node AND (CASE WHEN s.kind = 'send' THEN s.to_pid END) = r.pid AND s.term_id = r.term_id AND s.k = r.k
+  FROM (SELECT ms.seq AS send_seq, mr.seq AS recv_seq FROM msg_s ms FULL OUTER JOIN msg_r mr ON ms.g = mr.g AND ms.k = mr.k) j
+  LEFT JOIN send_targets s ON s.seq = j.send_seq
+  LEFT JOIN (SELECT seq, ts, node, pid, term_id FROM events WHERE kind = 'receive') r ON r.seq = j.recv_seq
 ),
 n AS (
   SELECT m.*, took.consumed_seq, took.consumed_at,
@@ -184,6 +193,11 @@ n AS (
   LEFT JOIN processes p ON p.node = m.to_node AND p.pid = m.to_pid
   LEFT JOIN traced_receivers tr ON tr.node = m.to_node AND tr.pid = m.to_pid
 )
+SELECT * FROM n`,
+  'DROP TABLE msg_s',
+  'DROP TABLE msg_r',
+  'DROP TABLE msg_took',
+  `CREATE OR REPLACE TABLE messages AS
 SELECT send_seq, recv_seq, from_pid, to_pid, sent_at, received_at, e.term AS msg,
        from_node, to_node, msg_id,
        CASE
@@ -197,10 +211,8 @@ SELECT send_seq, recv_seq, from_pid, to_pid, sent_at, received_at, e.term AS msg
          ELSE 'receiver_not_traced'
        END AS status,
        consumed_seq, consumed_at, taken_at
-FROM n JOIN events e ON e.seq = coalesce(n.send_seq, n.recv_seq)`,
-  'DROP TABLE msg_s',
-  'DROP TABLE msg_r',
-  'DROP TABLE msg_took',
+FROM msg_n n JOIN events e ON e.seq = coalesce(n.send_seq, n.recv_seq)`,
+  'DROP TABLE msg_n',
 ];
 
 /**
