@@ -241,8 +241,8 @@ export class EventSink {
     const peers: string[] = new Array(c.pids.length);
     const peerNodes: string[] = new Array(c.pids.length);
     const mfaText: string[] = new Array(c.mfas.length);
-    const termText: string[] = new Array(c.terms.length);
-    const calls: (CallMessage | null)[] = new Array(c.terms.length);
+    const termText: string[] = new Array(c.termCount);
+    const calls: (CallMessage | null)[] = new Array(c.termCount);
     // The same entries' text ids in the events columns (ColumnBuilder.textId): looked up once per chunk entry.
     const nodeId = e.textId(2, node);
     const kindIds = new Int32Array(EVENT_KINDS.length).fill(-1);
@@ -255,7 +255,7 @@ export class EventSink {
     const procIds: number[] = st === undefined ? [] : new Array(c.pids.length);
     const storePeerIds: number[] = st === undefined ? [] : new Array(c.pids.length);
     const storeMfaIds: number[] = st === undefined ? [] : new Array(c.mfas.length);
-    const termIds: number[] = st === undefined ? [] : new Array(c.terms.length);
+    const termIds: number[] = st === undefined ? [] : new Array(c.termCount);
     // ts = tsBase + tsRel[i] as two 32-bit words, without a BigInt per event (int64 wraps like BigInt64Array's).
     const base = BigInt.asIntN(64, c.tsBase);
     const baseHi = Number(base >> 32n);
@@ -274,7 +274,9 @@ export class EventSink {
       const mi = c.mfa[i];
       const mfa = mi < 0 ? null : (mfaText[mi] ??= t.mfa(c.mfas[mi]));
       const ti = c.term[i];
-      const term = ti < 0 ? null : (termText[ti] ??= t.term(c.terms[ti]));
+      // This event's term as an object, decoded only when something needs more than its (per chunk) text.
+      let obj: Term | undefined;
+      const term = ti < 0 ? null : (termText[ti] ??= t.termOnce((obj = c.termAt(ti))));
       const v = baseLo + c.tsRel[i];
       const carry = Math.floor(v / 4294967296);
       e.int64(0, seq);
@@ -304,7 +306,7 @@ export class EventSink {
       let call: CallMessage | null = null;
       if (ti >= 0 && isMessageKind(kind)) {
         call = calls[ti];
-        if (call === undefined) call = calls[ti] = this.callMessage(c.terms[ti], node);
+        if (call === undefined) call = calls[ti] = this.callMessage((obj ??= c.termAt(ti)), node);
       }
       if (call !== null || AFTER_ROW[code] === 1)
         this.afterRow(
@@ -312,7 +314,7 @@ export class EventSink {
           node,
           pid,
           seq,
-          ti < 0 ? undefined : c.terms[ti],
+          ti < 0 ? undefined : (obj ??= c.termAt(ti)),
           mi < 0 ? undefined : c.mfas[mi],
           call,
           pid === null ? undefined : (keys[pi] ??= `${node} ${pid}`),
