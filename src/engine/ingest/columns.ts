@@ -92,8 +92,9 @@ class StrColumn {
 /**
  * A text column sent as an Arrow dictionary: each row an index into the
  * batch's distinct texts, each text encoded once. For the few-valued texts of
- * events_raw (node, kind, pids, MFAs) it halves the IPC bytes and replaces a
- * string copy per row by an integer; DuckDB stores the column as VARCHAR all the same.
+ * events_raw (node, kind, pids, MFAs) it sends about half of the table's text
+ * bytes (its IPC: 181 -> ~140 B per ping-pong event) and replaces a string copy
+ * per row by an integer; DuckDB stores the column as VARCHAR all the same.
  */
 class DictColumn {
   indices: Int32Array;

@@ -31,7 +31,8 @@ export class IpcOut {
     if (n <= this.bytes.length) return;
     // Room for the next batches, a little bigger or smaller each (new memory is slow to touch: grow seldom).
     const b = new Uint8Array(Math.max(this.bytes.length * 2, n + (n >> 2)));
-    b.set(this.bytes.subarray(0, this.used));
+    // (A buffer handed over whole to another thread reads as empty: nothing to keep.)
+    if (this.used > 0) b.set(this.bytes.subarray(0, this.used));
     this.bytes = b;
   }
 
