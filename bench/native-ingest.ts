@@ -62,7 +62,8 @@ const ipcs = await phase('arrow', async () => {
     for (const ev of batch.events) sink.add(ev);
     for (const f of batch.processes ?? []) sink.addFact(f);
     for (const t of batch.trees ?? []) sink.addTree(t.snapshot, t.node, t.term);
-    if (sink.events.length >= FLUSH_ROWS) out.push(...sink.drain());
+    // Copies: each drain writes over the bytes of the one before.
+    if (sink.events.length >= FLUSH_ROWS) out.push(...sink.drain().map(([t, ipc]): [string, Uint8Array] => [t, ipc.slice()]));
   }
   out.push(...sink.drain());
   return out;

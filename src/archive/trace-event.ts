@@ -93,11 +93,18 @@ export interface EventColumns {
   peer: Int32Array;
   /** Index into `mfas`, -1 without one. */
   mfa: Int32Array;
-  /** Index into `terms` (and `termIds`), -1 without a payload. */
+  /** Index into the chunk's terms (`termAt`, `termIds`), -1 without a payload. */
   term: Int32Array;
   pids: Term[];
   mfas: Mfa[];
-  terms: Term[];
+  /** How many terms the chunk's table holds. */
+  termCount: number;
+  /**
+   * Term \`i\` of the chunk's table, decoded anew at every call: callers keep what they need of it (its text).
+   * Decoded all at once, a chunk's terms lived through its whole ingest and every young-generation GC in it
+   * copied them, then promoted them to die in the old generation.
+   */
+  termAt(i: number): Term;
   termIds: number[];
 }
 
@@ -125,6 +132,8 @@ export function eventsOf(b: TraceBatch): TraceEvent[] {
   const c = b.columns;
   if (c === undefined) return b.events;
   const out: TraceEvent[] = new Array(c.n);
+  // One object per table entry, shared by the events that refer to it (as a reader of objects gives them).
+  const terms: Term[] = new Array(c.termCount);
   for (let i = 0; i < c.n; i++) {
     const ev: TraceEvent = {
       node: c.node,
@@ -141,7 +150,7 @@ export function eventsOf(b: TraceBatch): TraceEvent[] {
     if (c.mfa[i] >= 0) ev.mfa = c.mfas[c.mfa[i]];
     const t = c.term[i];
     if (t >= 0) {
-      ev.term = c.terms[t];
+      ev.term = terms[t] ??= c.termAt(t);
       ev.termId = c.termIds[t];
     }
     out[i] = ev;

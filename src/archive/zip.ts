@@ -327,20 +327,42 @@ function hex(n: number): string {
   return '0x' + n.toString(16).padStart(8, '0');
 }
 
-let crcTable: Uint32Array | undefined;
+let crcTables: Uint32Array | undefined;
 
-/** CRC-32 (IEEE 802.3, the zip polynomial), table-driven. */
-export function crc32(data: Uint8Array, crc = 0): number {
-  let t = crcTable;
-  if (!t) {
-    t = crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      t[n] = c >>> 0;
-    }
+/** The byte table of CRC-32 and seven more, each a byte further on: table k at [256 k, 256 k + 256). */
+function makeCrcTables(): Uint32Array {
+  const t = new Uint32Array(8 * 256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
   }
+  for (let n = 0; n < 256; n++) for (let k = 1; k < 8; k++) t[256 * k + n] = (t[256 * (k - 1) + n] >>> 8) ^ t[t[256 * (k - 1) + n] & 0xff];
+  return t;
+}
+
+/**
+ * CRC-32 (IEEE 802.3, the zip polynomial), table-driven eight bytes at a time ("slicing by 8"): every chunk of
+ * an archive is checked, and a byte at a time took ~2% of a load.
+ */
+export function crc32(data: Uint8Array, crc = 0): number {
+  const t = (crcTables ??= makeCrcTables());
   let c = ~crc;
-  for (let i = 0; i < data.length; i++) c = t[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  let i = 0;
+  const n8 = data.length - 8;
+  for (; i <= n8; i += 8) {
+    const lo = c ^ (data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24));
+    const hi = data[i + 4] | (data[i + 5] << 8) | (data[i + 6] << 16) | (data[i + 7] << 24);
+    c =
+      t[1792 + (lo & 0xff)] ^
+      t[1536 + ((lo >>> 8) & 0xff)] ^
+      t[1280 + ((lo >>> 16) & 0xff)] ^
+      t[1024 + (lo >>> 24)] ^
+      t[768 + (hi & 0xff)] ^
+      t[512 + ((hi >>> 8) & 0xff)] ^
+      t[256 + ((hi >>> 16) & 0xff)] ^
+      t[hi >>> 24];
+  }
+  for (; i < data.length; i++) c = t[(c ^ data[i]) & 0xff] ^ (c >>> 8);
   return ~c >>> 0;
 }

@@ -3,6 +3,7 @@ import { DEFAULT_READ_LIMITS, type ReadLimits } from '../archive/read-limits';
 import type { DiskStorage, DuckDb } from './duckdb/types';
 import { asConnection, type EngineConnection } from './duckdb/connection';
 import { EventSink, RAW_TABLES } from './ingest/event-sink';
+import { IpcOut } from './ingest/ipc-out';
 import {
   BUILD_STEPS,
   BUILD_STEPS_STREAMED,
@@ -161,6 +162,8 @@ export class Engine {
   private deferred: (() => void)[] = [];
   /** Arrow batches of the ingest tables the first view does not read, inserted by the build step after it. */
   private held: { table: string; src: number; ipc: Uint8Array }[] = [];
+  /** Where every ingest batch's Arrow IPC is written, one after the other (see IpcOut): kept from load to load. */
+  private readonly ipcOut = new IpcOut();
   private heldBytes = 0;
   /** Whether arrival order is no longer (ts, node, src, ord) order, so seq must be recomputed. */
   private outOfOrder = false;
@@ -339,7 +342,8 @@ export class Engine {
       }
       attempted = true;
       const src = this.nextSrc++;
-      const sink = new EventSink(src, this.totalEvents, this.store);
+      // A batch is flushed after the chunk that took it past flushRows: room for that chunk too.
+      const sink = new EventSink(src, this.totalEvents, this.store, { dictionary: this.db.kind === 'wasm', rows: this.flushRows + (this.flushRows >> 3) });
       const source: LoadedSource = { name: group.name, kind: group.kind, node: '', events: 0, warnings: [] };
       const lastGood = this.lastKey && { ...this.lastKey };
       const outOfOrderBefore = this.outOfOrder;
@@ -563,12 +567,13 @@ export class Engine {
   }
 
   private flush(sink: EventSink): void {
-    for (const [name, ipc] of sink.drain()) {
+    sink.drainEach((name, ipc) => {
       if (DEFERRED.has(name)) {
-        this.held.push({ table: name, src: sink.src, ipc });
+        // The next table written to ipcOut goes over these bytes.
+        this.held.push({ table: name, src: sink.src, ipc: ipc.slice() });
         this.heldBytes += ipc.length;
       } else this.insert(name, ipc);
-    }
+    }, this.ipcOut);
     if (this.heldBytes > HOLD_BYTES) this.insertHeld();
   }
 

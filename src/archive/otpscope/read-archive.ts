@@ -159,15 +159,15 @@ export function decodeChunkColumns(m: ErlMap, ctx: ChunkContext): { columns: Eve
   const termCol = new VarintReader(col('term'), 'term');
   const pids = list('pids');
   const mfas = list('mfas').map((x) => asMfa(x, fileName, entry));
-  const termBins = list('terms');
-  const terms: Term[] = new Array(termBins.length);
-  const termIds: number[] = new Array(termBins.length);
-  for (let i = 0; i < termBins.length; i++) {
-    const b = termBins[i];
+  const terms = list('terms') as Uint8Array[];
+  const termIds: number[] = new Array(terms.length);
+  for (let i = 0; i < terms.length; i++) {
+    const b = terms[i];
     if (!(b instanceof Uint8Array)) throw new TraceReadError(fileName, entry.offset, `${entry.name}: terms[${i}] is not a binary`);
-    terms[i] = decodeNested(b, fileName, entry, `terms[${i}]`);
     termIds[i] = hashBytes(b);
   }
+  // Each term is decoded when asked for (see EventColumns.termAt); a bad one fails the chunk as it did decoded here.
+  const termAt = (i: number): Term => decodeNested(terms[i], fileName, entry, `terms[${i}]`);
 
   // Layout 2: last peer index per (pid index, kind) and last term index per kind.
   const lastPeer = deltas ? new Map<number, number>() : undefined;
@@ -186,7 +186,8 @@ export function decodeChunkColumns(m: ErlMap, ctx: ChunkContext): { columns: Eve
     term: new Int32Array(n),
     pids,
     mfas,
-    terms,
+    termCount: terms.length,
+    termAt,
     termIds,
   };
   let rel = 0;

@@ -1,4 +1,5 @@
-import { Bool, Field, Int32, Int64, Float64, RecordBatch, Schema, Struct, Utf8, makeData, tableToIPC, Table } from 'apache-arrow';
+import { Bool, Dictionary, Field, Int32, Int64, Float64, RecordBatch, Schema, Struct, Utf8, Vector, makeData } from 'apache-arrow';
+import { IpcOut } from './ipc-out';
 
 /**
  * Growable typed columns that turn into one Arrow IPC stream without going
@@ -14,9 +15,13 @@ const I64 = 1;
 const NUM = 2;
 
 class I64Column {
-  data: BigInt64Array = new BigInt64Array(1024);
+  data: BigInt64Array;
+  constructor(rows: number) {
+    this.data = new BigInt64Array(rows);
+    this.words = new Int32Array(this.data.buffer);
+  }
   /** The same buffer as 32-bit words, so safe-integer numbers are stored without allocating a BigInt. */
-  words: Int32Array = new Int32Array(this.data.buffer);
+  words: Int32Array;
   valid: Uint8Array | null = null;
   push(v: bigint | null, i: number) {
     if (i === this.data.length) this.grow();
@@ -55,9 +60,13 @@ class NumColumn<T extends Int32Array | Float64Array> {
 }
 
 class StrColumn {
-  offsets: Int32Array = new Int32Array(1025);
-  bytes = new Uint8Array(1 << 16);
+  offsets: Int32Array;
+  bytes: Uint8Array;
   used = 0;
+  constructor(rows = 1024, bytes = 1 << 16) {
+    this.offsets = new Int32Array(rows + 1);
+    this.bytes = new Uint8Array(bytes);
+  }
   valid: Uint8Array | null = null;
   push(v: string | null, i: number) {
     if (i + 1 >= this.offsets.length) this.offsets = grow(this.offsets, Int32Array) as Int32Array;
@@ -77,6 +86,49 @@ class StrColumn {
       clearBit(this.valid, i);
     }
     this.offsets[i + 1] = this.used;
+  }
+}
+
+/**
+ * A text column sent as an Arrow dictionary: each row an index into the
+ * batch's distinct texts, each text encoded once. For the few-valued texts of
+ * events_raw (node, kind, pids, MFAs) it sends about half of the table's text
+ * bytes (its IPC: 181 -> ~140 B per ping-pong event) and replaces a string copy
+ * per row by an integer; DuckDB stores the column as VARCHAR all the same.
+ */
+class DictColumn {
+  indices: Int32Array;
+  valid: Uint8Array | null = null;
+  readonly values = new StrColumn();
+  /** Each distinct text's index in `values`. */
+  readonly ids = new Map<string, number>();
+  /** The last text looked up and its id: rows often repeat the one before (a node, a process's own events). */
+  last: string | null = null;
+  lastId = -1;
+  constructor(rows: number) {
+    this.indices = new Int32Array(rows);
+  }
+  push(v: string | null, i: number) {
+    this.pushId(v === null ? -1 : this.id(v), i);
+  }
+  id(v: string): number {
+    if (v === this.last) return this.lastId;
+    let id = this.ids.get(v);
+    if (id === undefined) {
+      id = this.ids.size;
+      this.ids.set(v, id);
+      this.values.push(v, id);
+    }
+    this.last = v;
+    this.lastId = id;
+    return id;
+  }
+  pushId(id: number, i: number) {
+    if (i === this.indices.length) this.indices = grow(this.indices, Int32Array) as Int32Array;
+    if (id < 0) {
+      this.valid = ensureValid(this.valid, i, this.indices.length);
+      clearBit(this.valid, i);
+    } else this.indices[i] = id;
   }
 }
 
@@ -131,7 +183,7 @@ function clearBit(bits: Uint8Array, i: number) {
   bits[i >> 3] &= ~(1 << (i & 7));
 }
 
-type Col = I64Column | NumColumn<Int32Array> | NumColumn<Float64Array> | StrColumn;
+type Col = I64Column | NumColumn<Int32Array> | NumColumn<Float64Array> | StrColumn | DictColumn;
 export type RowValue = bigint | number | string | boolean | null;
 
 /** Rows appended column-wise; `toIPC()` returns an Arrow IPC stream for `insertArrowFromIPCStream`. */
@@ -141,22 +193,45 @@ export class ColumnBuilder<S extends ColumnSpec> {
   private readonly names: string[];
   private readonly types: ColumnType[];
   private readonly codes: number[];
+  private out: IpcOut | undefined;
+  /** Per plain text column: the texts given an id by `textId` in this batch, and their ids. */
+  private readonly texts: string[][];
+  private readonly textIds: Map<string, number>[];
 
-  constructor(readonly spec: S) {
+  /**
+   * @param options.dictionary text columns sent as Arrow dictionaries (see DictColumn): for columns of few
+   *   distinct values, and only for a database that reads them (DuckDB-WASM does; the native engine's insert does not)
+   * @param options.rows rows to make room for at once (default 1024; it grows as needed). Room that no row
+   *   uses costs nothing, while every time a column grows its new memory is touched again: a builder that is
+   *   filled to a known batch size is best made that big to begin with.
+   */
+  constructor(
+    readonly spec: S,
+    options: { dictionary?: readonly (keyof S & string)[]; rows?: number } = {},
+  ) {
+    const rows = Math.max(options.rows ?? 1024, 16);
     this.names = Object.keys(spec);
     this.types = this.names.map((n) => spec[n]);
     this.codes = this.types.map((t) => (t === 'str' ? STR : t === 'i64' ? I64 : NUM));
-    this.cols = this.types.map((t) => {
+    const dict = new Set<string>(options.dictionary ?? []);
+    this.texts = this.names.map(() => []);
+    this.textIds = this.names.map(() => new Map());
+    this.cols = this.types.map((t, c) => {
+      if (dict.has(this.names[c])) {
+        if (t !== 'str') throw new Error(`column ${this.names[c]}: only text columns can be dictionaries`);
+        return new DictColumn(rows);
+      }
       switch (t) {
         case 'i64':
-          return new I64Column();
+          return new I64Column(rows);
         case 'i32':
         case 'bool':
-          return new NumColumn(new Int32Array(1024), Int32Array);
+          return new NumColumn(new Int32Array(rows), Int32Array);
         case 'f64':
-          return new NumColumn(new Float64Array(1024), Float64Array);
+          return new NumColumn(new Float64Array(rows), Float64Array);
         case 'str':
-          return new StrColumn();
+          // Texts of ~50 bytes (terms) fit; longer ones grow it.
+          return new StrColumn(rows, rows * 64);
       }
     });
   }
@@ -189,6 +264,30 @@ export class ColumnBuilder<S extends ColumnSpec> {
    */
   str(c: number, v: string | null): void {
     (this.cols[c] as StrColumn).push(v, this.length);
+  }
+
+  /**
+   * An id for text \`v\` in text column \`c\`, valid until the next \`reset\`: a caller that meets the same text
+   * many times (a chunk's pid in every event) looks it up once and appends it with \`textOf\` per row.
+   */
+  textId(c: number, v: string): number {
+    const col = this.cols[c];
+    if (col instanceof DictColumn) return col.id(v);
+    const ids = this.textIds[c];
+    let id = ids.get(v);
+    if (id === undefined) {
+      id = this.texts[c].length;
+      ids.set(v, id);
+      this.texts[c].push(v);
+    }
+    return id;
+  }
+
+  /** Appends the text whose \`textId\` is \`id\` to column \`c\`; NULL when \`id\` is negative. */
+  textOf(c: number, id: number): void {
+    const col = this.cols[c];
+    if (col instanceof DictColumn) col.pushId(id, this.length);
+    else (col as StrColumn).push(id < 0 ? null : this.texts[c][id], this.length);
   }
 
   int64(c: number, v: bigint | number | null): void {
@@ -248,23 +347,50 @@ export class ColumnBuilder<S extends ColumnSpec> {
     this.length++;
   }
 
-  /** Empties the builder but keeps its buffers: the IPC bytes from `toIPC` are a copy, so the next batch reuses the memory. */
+  /** Empties the builder but keeps its buffers (the IPC bytes from `toIPC` are in a buffer of their own), so the next batch reuses the memory. */
   reset(): void {
     this.length = 0;
     for (const col of this.cols) {
       col.valid = null;
       if (col instanceof StrColumn) col.used = 0;
+      if (col instanceof DictColumn) {
+        col.ids.clear();
+        col.values.used = 0;
+        col.last = null;
+      }
     }
+    for (const t of this.texts) t.length = 0;
+    for (const m of this.textIds) m.clear();
   }
 
-  toIPC(): Uint8Array {
+  /**
+   * The rows as one Arrow IPC stream. The bytes are a view of \`out\` (default: this builder's own), whose
+   * buffer the next stream written to it reuses: insert them (or copy them) first.
+   */
+  toIPC(out: IpcOut = (this.out ??= new IpcOut())): Uint8Array {
     const n = this.length;
     const fields: Field[] = [];
+    let bytes = 0;
     const children = this.cols.map((col, c) => {
+      bytes += bufferBytes(col, n);
       const name = this.names[c];
       const t = this.types[c];
       const nullBitmap = col.valid ? validity(col.valid, n) : undefined;
       const nullCount = nullBitmap ? countNulls(nullBitmap, n) : 0;
+      if (col instanceof DictColumn) {
+        const v = col.values;
+        const size = col.ids.size;
+        const values = makeData({
+          type: new Utf8(),
+          length: size,
+          nullCount: 0,
+          valueOffsets: v.offsets.subarray(0, size + 1),
+          data: v.bytes.subarray(0, v.used),
+        });
+        const type = new Dictionary(new Utf8(), new Int32());
+        fields.push(new Field(name, type, true));
+        return makeData({ type, length: n, nullCount, nullBitmap, data: col.indices.subarray(0, n), dictionary: new Vector([values]) });
+      }
       if (col instanceof StrColumn) {
         const type = new Utf8();
         fields.push(new Field(name, type, true));
@@ -294,9 +420,16 @@ export class ColumnBuilder<S extends ColumnSpec> {
     });
     const schema = new Schema(fields);
     const struct = makeData({ type: new Struct(fields), length: n, nullCount: 0, children });
-    const table = new Table(schema, [new RecordBatch(schema, struct)]);
-    return tableToIPC(table, 'stream');
+    return out.write(new RecordBatch(schema, struct), bytes);
   }
+}
+
+/** About how many bytes a column's first \`n\` rows take in IPC (values, offsets, validity). */
+function bufferBytes(col: Col, n: number): number {
+  const bits = (n + 7) >> 3;
+  if (col instanceof StrColumn) return col.used + 4 * (n + 1) + bits;
+  if (col instanceof DictColumn) return 4 * n + bits + col.values.used + 4 * (col.ids.size + 1);
+  return 8 * n + bits;
 }
 
 function countNulls(bits: Uint8Array, n: number): number {

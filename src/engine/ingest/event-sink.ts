@@ -4,6 +4,7 @@ import { hashString } from '../../archive/otpscope/hash';
 import { diffTerms, renderPath } from '../analyses/term-diff';
 import { CallbackStateTracker, mailboxMessage, type CallbackEvent } from './callback-states';
 import { ColumnBuilder, type ColumnSpec } from './columns';
+import type { IpcOut } from './ipc-out';
 import { TermText } from './text';
 import type { RenderOptions } from '../../archive/render/options';
 import { renderElixir } from '../../archive/render/elixir';
@@ -113,6 +114,19 @@ export const SUPERVISION = {
   depth: 'i32',
 } as const;
 
+/**
+ * The per-event tables' text columns with few distinct values (nodes, kinds, processes, MFAs, callbacks, state
+ * paths): with \`dictionary\`, each batch sends each such text once (Arrow dictionaries). Terms, tags and bodies
+ * are about one per event and stay plain.
+ */
+const RAW_DICTIONARY = {
+  events_raw: ['node', 'kind', 'pid', 'peer', 'peer_node', 'mfa'],
+  states_raw: ['node', 'pid', 'callback'],
+  call_msgs_raw: ['node', 'kind', 'pid', 'from_pid', 'from_node'],
+  consumed_raw: ['node', 'pid'],
+  state_changes_raw: ['node', 'pid', 'path', 'change'],
+} as const;
+
 /** The raw tables ingest fills, in creation order. */
 export const RAW_TABLES: [string, ColumnSpec][] = [
   ['events_raw', EVENTS_RAW],
@@ -130,12 +144,12 @@ export const RAW_TABLES: [string, ColumnSpec][] = [
  * `src` tells the files apart, `ord` orders events within a file.
  */
 export class EventSink {
-  readonly events = new ColumnBuilder(EVENTS_RAW);
-  private readonly states = new ColumnBuilder(STATES_RAW);
+  readonly events: ColumnBuilder<typeof EVENTS_RAW>;
+  private readonly states: ColumnBuilder<typeof STATES_RAW>;
   private readonly facts = new ColumnBuilder(FACTS_RAW);
-  private readonly callMsgs = new ColumnBuilder(CALL_MSGS_RAW);
-  private readonly consumed = new ColumnBuilder(CONSUMED_RAW);
-  private readonly stateChanges = new ColumnBuilder(STATE_CHANGES_RAW);
+  private readonly callMsgs: ColumnBuilder<typeof CALL_MSGS_RAW>;
+  private readonly consumed: ColumnBuilder<typeof CONSUMED_RAW>;
+  private readonly stateChanges: ColumnBuilder<typeof STATE_CHANGES_RAW>;
   private readonly supervision = new ColumnBuilder(SUPERVISION);
   /** The last state of each process (key: node + pid text), for state_changes. */
   private readonly lastState = new Map<string, Term>();
@@ -150,13 +164,24 @@ export class EventSink {
    * @param src which loaded file this is
    * @param seqBase the provisional `seq` of this file's first event: events are numbered in arrival order
    * @param store where the streaming analyses' columns go (stream/event-store.ts); none when only the SQL builds run
+   * @param options.dictionary the per-event tables' few-valued texts go out as Arrow dictionaries (RAW_DICTIONARY):
+   *   for DuckDB-WASM, which reads them; the native engine's insert takes plain text columns only
+   * @param options.rows about how many events a batch holds before it is drained (ColumnBuilder's \`rows\`)
    */
   constructor(
     readonly src: number,
     readonly seqBase = 0,
     private readonly store?: EventStore,
+    options: { dictionary?: boolean; rows?: number } = {},
   ) {
     this.text = new TermText();
+    const dict = options.dictionary === true;
+    const rows = options.rows;
+    this.events = new ColumnBuilder(EVENTS_RAW, { dictionary: dict ? RAW_DICTIONARY.events_raw : [], rows });
+    this.states = new ColumnBuilder(STATES_RAW, { dictionary: dict ? RAW_DICTIONARY.states_raw : [], rows });
+    this.callMsgs = new ColumnBuilder(CALL_MSGS_RAW, { dictionary: dict ? RAW_DICTIONARY.call_msgs_raw : [], rows });
+    this.consumed = new ColumnBuilder(CONSUMED_RAW, { dictionary: dict ? RAW_DICTIONARY.consumed_raw : [], rows });
+    this.stateChanges = new ColumnBuilder(STATE_CHANGES_RAW, { dictionary: dict ? RAW_DICTIONARY.state_changes_raw : [], rows });
   }
 
   /** How the terms added from now on print (a source says so before its first events). */
@@ -216,14 +241,21 @@ export class EventSink {
     const peers: string[] = new Array(c.pids.length);
     const peerNodes: string[] = new Array(c.pids.length);
     const mfaText: string[] = new Array(c.mfas.length);
-    const termText: string[] = new Array(c.terms.length);
-    const calls: (CallMessage | null)[] = new Array(c.terms.length);
+    const termText: string[] = new Array(c.termCount);
+    const calls: (CallMessage | null)[] = new Array(c.termCount);
+    // The same entries' text ids in the events columns (ColumnBuilder.textId): looked up once per chunk entry.
+    const nodeId = e.textId(2, node);
+    const kindIds = new Int32Array(EVENT_KINDS.length).fill(-1);
+    const pidIds: number[] = new Array(c.pids.length);
+    const peerIds: number[] = new Array(c.pids.length);
+    const peerNodeIds: number[] = new Array(c.pids.length);
+    const mfaIds: number[] = new Array(c.mfas.length);
     // stream mode: the store's ids of the same entries
     const st = this.store;
     const procIds: number[] = st === undefined ? [] : new Array(c.pids.length);
-    const peerIds: number[] = st === undefined ? [] : new Array(c.pids.length);
-    const mfaIds: number[] = st === undefined ? [] : new Array(c.mfas.length);
-    const termIds: number[] = st === undefined ? [] : new Array(c.terms.length);
+    const storePeerIds: number[] = st === undefined ? [] : new Array(c.pids.length);
+    const storeMfaIds: number[] = st === undefined ? [] : new Array(c.mfas.length);
+    const termIds: number[] = st === undefined ? [] : new Array(c.termCount);
     // ts = tsBase + tsRel[i] as two 32-bit words, without a BigInt per event (int64 wraps like BigInt64Array's).
     const base = BigInt.asIntN(64, c.tsBase);
     const baseHi = Number(base >> 32n);
@@ -242,19 +274,21 @@ export class EventSink {
       const mi = c.mfa[i];
       const mfa = mi < 0 ? null : (mfaText[mi] ??= t.mfa(c.mfas[mi]));
       const ti = c.term[i];
-      const term = ti < 0 ? null : (termText[ti] ??= t.term(c.terms[ti]));
+      // This event's term as an object, decoded only when something needs more than its (per chunk) text.
+      let obj: Term | undefined;
+      const term = ti < 0 ? null : (termText[ti] ??= t.termOnce((obj = c.termAt(ti))));
       const v = baseLo + c.tsRel[i];
       const carry = Math.floor(v / 4294967296);
       e.int64(0, seq);
       e.num(1, this.src);
-      e.str(2, node);
+      e.textOf(2, nodeId);
       e.int64Pair(3, v - carry * 4294967296, baseHi + carry);
       e.num(4, c.order[i]);
-      e.str(5, kind);
-      e.str(6, pid);
-      e.str(7, peer);
-      e.str(8, peerNode);
-      e.str(9, mfa);
+      e.textOf(5, kindIds[code] >= 0 ? kindIds[code] : (kindIds[code] = e.textId(5, kind)));
+      e.textOf(6, pid === null ? -1 : (pidIds[pi] ??= e.textId(6, pid)));
+      e.textOf(7, peer === null ? -1 : (peerIds[qi] ??= e.textId(7, peer)));
+      e.textOf(8, peerNode === null ? -1 : (peerNodeIds[qi] ??= e.textId(8, peerNode)));
+      e.textOf(9, mfa === null ? -1 : (mfaIds[mi] ??= e.textId(9, mfa)));
       e.str(10, term);
       e.int64(11, ti < 0 ? null : c.termIds[ti]);
       e.endRow();
@@ -263,8 +297,8 @@ export class EventSink {
           st.addIds(
             kind,
             pid === null ? -1 : (procIds[pi] ??= st.procs.id(node, pid)),
-            peer === null ? -1 : (peerIds[qi] ??= st.procs.id(peerNode, peer)),
-            mfa === null ? -1 : (mfaIds[mi] ??= st.mfas.id(mfa)),
+            peer === null ? -1 : (storePeerIds[qi] ??= st.procs.id(peerNode, peer)),
+            mfa === null ? -1 : (storeMfaIds[mi] ??= st.mfas.id(mfa)),
             term === null ? -1 : (termIds[ti] ??= st.terms.id(term)),
             ti < 0 ? null : c.termIds[ti],
           ),
@@ -272,7 +306,7 @@ export class EventSink {
       let call: CallMessage | null = null;
       if (ti >= 0 && isMessageKind(kind)) {
         call = calls[ti];
-        if (call === undefined) call = calls[ti] = this.callMessage(c.terms[ti], node);
+        if (call === undefined) call = calls[ti] = this.callMessage((obj ??= c.termAt(ti)), node);
       }
       if (call !== null || AFTER_ROW[code] === 1)
         this.afterRow(
@@ -280,7 +314,7 @@ export class EventSink {
           node,
           pid,
           seq,
-          ti < 0 ? undefined : c.terms[ti],
+          ti < 0 ? undefined : (obj ??= c.termAt(ti)),
           mi < 0 ? undefined : c.mfas[mi],
           call,
           pid === null ? undefined : (keys[pi] ??= `${node} ${pid}`),
@@ -387,21 +421,32 @@ export class EventSink {
     else if (kind === 'receive') this.store?.noteReplyReceive();
   }
 
-  /** Arrow IPC for every non-empty raw table, keyed by table name; the sink starts over empty. */
+  /**
+   * Arrow IPC for every non-empty raw table, keyed by table name; the sink starts over empty. The bytes are
+   * valid until the next drain (each table's builder reuses its output buffer): insert or copy them first.
+   */
   drain(): [string, Uint8Array][] {
     const out: [string, Uint8Array][] = [];
-    const take = (name: string, b: ColumnBuilder<ColumnSpec>) => {
-      if (b.length > 0) out.push([name, b.toIPC()]);
-    };
-    take('events_raw', this.events);
-    take('states_raw', this.states);
-    take('facts_raw', this.facts);
-    take('call_msgs_raw', this.callMsgs);
-    take('consumed_raw', this.consumed);
-    take('state_changes_raw', this.stateChanges);
-    take('supervision', this.supervision);
-    for (const b of [this.events, this.states, this.facts, this.callMsgs, this.consumed, this.stateChanges, this.supervision]) b.reset();
+    this.drainEach((name, ipc) => out.push([name, ipc]));
     return out;
+  }
+
+  /**
+   * Like \`drain\`, each table's IPC handed to \`take\` as soon as it is written; with \`out\`, all of them are written
+   * to that one buffer (each over the one before), so a load touches no new memory for them after its first batch.
+   */
+  drainEach(take: (table: string, ipc: Uint8Array) => void, out?: IpcOut): void {
+    const tables: [string, ColumnBuilder<ColumnSpec>][] = [
+      ['events_raw', this.events],
+      ['states_raw', this.states],
+      ['facts_raw', this.facts],
+      ['call_msgs_raw', this.callMsgs],
+      ['consumed_raw', this.consumed],
+      ['state_changes_raw', this.stateChanges],
+      ['supervision', this.supervision],
+    ];
+    for (const [name, b] of tables) if (b.length > 0) take(name, b.toIPC(out));
+    for (const [, b] of tables) b.reset();
   }
 
   /**

@@ -30,6 +30,15 @@ export class TermText {
     return s;
   }
 
+  /**
+   * The rendering of a term its caller keeps itself (a chunk table's entry, rendered once per chunk): not cached
+   * on the object, whose extra property would cost an allocation per term and be read by no one.
+   */
+  termOnce(t: Term): string {
+    const cached = typeof t === 'object' ? (t as Cached)[TEXT] : undefined;
+    return cached ?? renderElixir(t, this.render);
+  }
+
   /** Canonical process text: `<0.ID.SERIAL>` for pids, inspect text for anything else (ports, names). */
   pid(t: Term): string {
     if (!isPid(t)) return this.term(t);
