@@ -158,8 +158,13 @@ describe('progress', () => {
     expect(reading.at(-1)!.bytesRead).toBeLessThanOrEqual(reading.at(-1)!.bytesTotal);
     expect(seen.find((p) => p.phase === 'analysing')!.bytesRead).toBe(reading[0].bytesTotal);
     const steps = seen.filter((p) => p.step).map((p) => p.step!);
-    expect(steps.map((s) => s.index)).toEqual(steps.map((_, i) => i));
-    expect(steps[0].count).toBe(steps.length);
+    // \`index\` counts the statements run before this one; a small load runs a step's statements as one query, so
+    // it may step by more than one, always up and below the statements in all (\`count\`, the same throughout).
+    expect(steps[0].index).toBe(0);
+    for (let i = 1; i < steps.length; i++) expect(steps[i].index).toBeGreaterThan(steps[i - 1].index);
+    expect(new Set(steps.map((s) => s.count))).toEqual(new Set([steps[0].count]));
+    expect(steps.at(-1)!.index).toBeLessThan(steps[0].count);
+    expect(steps[0].count).toBeGreaterThan(steps.length);
     for (const table of ['processes', 'messages', 'calls', 'spans', 'states', 'mailbox_depth', 'causal_links', 'anomalies'])
       expect(steps.map((s) => s.name)).toContain(table);
   });
