@@ -31,6 +31,22 @@ describe('ColumnBuilder', () => {
     expect(r.toJSON()).toEqual({ c: 3000, lo: 'r0' });
   });
 
+  // Texts are copied code unit by code unit while ASCII, else encoded as UTF-8: a text that turns non-ASCII late,
+  // past the copy's length limit, or full of multi-byte characters must land byte for byte.
+  test('texts of every length and script land exactly as given', async () => {
+    const db = await openNodeDuckDb();
+    const b = new ColumnBuilder({ i: 'i32', s: 'str' });
+    const texts = ['', 'a', 'x'.repeat(64), 'y'.repeat(65), 'z'.repeat(5000), `${'a'.repeat(100)}é`, `${'b'.repeat(4095)}ü`];
+    texts.push('ü'.repeat(3000), '日本語'.repeat(700), `{:ok, "caf\u00e9 🚀"}`, 'c'.repeat(4096), `${'d'.repeat(4096)}ß`);
+    texts.forEach((t, i) => b.push(i, t));
+    db.conn.insertArrowFromIPCStream(b.toIPC(), { name: 't', create: true });
+    const got = db.conn
+      .query('SELECT s FROM t ORDER BY i')
+      .toArray()
+      .map((r) => r.toJSON().s);
+    expect(got).toEqual(texts);
+  });
+
   test('dictionary columns land as the same VARCHAR rows as plain ones, batch after batch, through one output buffer', async () => {
     const db = await openNodeDuckDb();
     const spec = { i: 'i64', node: 'str', pid: 'str', term: 'str' } as const;
