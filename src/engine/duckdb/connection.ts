@@ -1,7 +1,7 @@
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import { rowsOf, type Cell, type QueryResult } from '../result';
 import type { DuckDBConnection } from '@duckdb/duckdb-wasm/dist/duckdb-browser-blocking.mjs';
-import { parameterInsert, ROWS_PER_INSERT, type DuckDb } from './types';
+import { multiRowInserts, parameterInsert, type DuckDb } from './types';
 
 /**
  * The one seam between the engine and a DuckDB: everything `Engine` asks of a
@@ -55,10 +55,7 @@ export function wasmConnection(db: DuckDb, second?: DuckDBConnection): EngineCon
       const shape = params.length > 1 ? parameterInsert(sql) : null;
       if (shape !== null && params.every((row) => row.length === shape.width)) {
         const tuple = `(${Array(shape.width).fill('?').join(', ')})`;
-        for (let start = 0; start < params.length; start += ROWS_PER_INSERT) {
-          const rows = params.slice(start, start + ROWS_PER_INSERT);
-          runPrepared(conn, `INSERT INTO ${shape.table} VALUES ${rows.map(() => tuple).join(', ')}`, [rows.flat()]);
-        }
+        for (const { sql: insert, values } of multiRowInserts(shape.table, tuple, params)) runPrepared(conn, insert, [values]);
       } else runPrepared(conn, sql, params);
     },
     insertArrowIpc: (table, ipc) => conn.insertArrowFromIPCStream(ipc, { name: table, create: false }),

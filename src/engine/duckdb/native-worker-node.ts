@@ -15,7 +15,7 @@ import {
 import { toCell, type Cell, type QueryResult } from '../result';
 import { appendColumns } from './native-ingest-node';
 import type { NativeRequest, NativeResponse, NativeWorkerData } from './native-protocol';
-import { parameterInsert, ROWS_PER_INSERT } from './types';
+import { multiRowInserts, parameterInsert } from './types';
 
 const { port, signal } = workerData as NativeWorkerData & { port: MessagePort };
 const counter = new Int32Array(signal);
@@ -154,11 +154,10 @@ async function insertRows(conn: DuckDBConnection, sql: string, params: Cell[][])
   const types = (await conn.run(`SELECT * FROM ${shape.table} LIMIT 0`)).columnTypes().map(String);
   if (types.length !== shape.width || params.some((row) => row.length !== types.length)) return false;
   const tuple = `(${types.map((t) => `?::${t}`).join(', ')})`;
-  for (let start = 0; start < params.length; start += ROWS_PER_INSERT) {
-    const rows = params.slice(start, start + ROWS_PER_INSERT);
-    const stmt = await conn.prepare(`INSERT INTO ${shape.table} VALUES ${rows.map(() => tuple).join(', ')}`);
+  for (const { sql: insert, values } of multiRowInserts(shape.table, tuple, params)) {
+    const stmt = await conn.prepare(insert);
     try {
-      stmt.bind(rows.flat() as DuckDBValue[]);
+      stmt.bind(values as DuckDBValue[]);
       await stmt.run();
     } finally {
       stmt.destroySync();

@@ -92,7 +92,7 @@ export async function openBindings(db: DuckDBBindings, options: OpenOptions = {}
 }
 
 /** Rows per statement when an \`INSERT INTO t VALUES (?, …)\` over many rows runs as multi-row INSERTs. */
-export const ROWS_PER_INSERT = 500;
+const ROWS_PER_INSERT = 500;
 
 /**
  * The table and parameter count of \`INSERT INTO t VALUES (?, …)\`, else null: the shape both engines run over many
@@ -101,4 +101,15 @@ export const ROWS_PER_INSERT = 500;
 export function parameterInsert(sql: string): { table: string; width: number } | null {
   const m = /^\s*INSERT INTO (\w+) VALUES \((\?(?:\s*,\s*\?)*)\)\s*$/i.exec(sql);
   return m === null ? null : { table: m[1], width: m[2].split(',').length };
+}
+
+/**
+ * \`rows\` as multi-row INSERTs into \`table\` of at most ROWS_PER_INSERT rows each: every statement's SQL, with
+ * \`tuple\` (e.g. \`(?, ?)\`) once per row, and its parameters, row after row.
+ */
+export function* multiRowInserts<T>(table: string, tuple: string, rows: T[][]): Generator<{ sql: string; values: T[] }> {
+  for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+    const chunk = rows.slice(start, start + ROWS_PER_INSERT);
+    yield { sql: `INSERT INTO ${table} VALUES ${chunk.map(() => tuple).join(', ')}`, values: chunk.flat() };
+  }
 }
