@@ -538,11 +538,20 @@ export class Engine {
   setParams(values: Record<string, number>): void {
     for (const [name, value] of Object.entries(values)) if (!Number.isFinite(value)) throw new Error(`param ${name}: ${value} is not a finite number`);
     this.ensureTables();
+    this.ensureParams();
     this.db.execute(
       'UPDATE params SET value = ? WHERE name = ?',
       Object.entries(values).map(([name, value]) => [value, name]),
     );
     for (const sql of REBUILD_ANOMALIES) this.db.query(sql);
+  }
+
+  /**
+   * Makes the thresholds table (docs/SCHEMA.md \`params\`, with its defaults where missing) if the anomalies step
+   * has not made it yet: for whoever changes or copies thresholds before that step ran (a background build).
+   */
+  ensureParams(): void {
+    this.db.query(CREATE_PARAMS.join(';\n'));
   }
 
   /** A query's whole result as one Arrow IPC stream (for Parquet export). */
@@ -751,8 +760,7 @@ const CREATE_TABLES = [
   `CREATE TABLE meta (key VARCHAR, value VARCHAR, node VARCHAR, source VARCHAR)`,
   `INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}', NULL, NULL)`,
   `CREATE TABLE sources (source VARCHAR, node VARCHAR, path VARCHAR, file VARCHAR, module VARCHAR, text VARCHAR)`,
-  // The thresholds exist from the start (a comparison copies A's into B before B loads).
-  ...CREATE_PARAMS,
+  // Not the thresholds (params): the anomalies step makes them, or ensureParams when they are needed before it.
 ].join(';\n');
 
 /**

@@ -2,6 +2,7 @@ import { asConnection, type EngineConnection } from '../duckdb/connection';
 import type { DuckDb } from '../duckdb/types';
 import { Engine, type InputFile, type LoadOptions, type LoadProgress, type LoadReport, type ReadLimits } from '../engine';
 import { ColumnBuilder } from '../ingest/columns';
+import { CREATE_PARAMS } from '../sql/anomalies';
 import { parseTerm } from '../text-terms/parse';
 import { diffNodes } from '../text-terms/diff';
 import { elideIds, shapeOf } from './shape';
@@ -57,6 +58,9 @@ export class Comparison {
     this.bConn = conn;
     this.b = await Engine.create(conn, { limits: this.limits });
     // B's anomalies must be judged by A's thresholds, or a changed threshold would read as a changed system.
+    // Neither may have its thresholds table yet (its anomalies step makes it).
+    this.b.ensureParams();
+    this.a.query(CREATE_PARAMS.join(';\n'));
     this.a.query(`UPDATE ${B_SCHEMA}.params AS p SET value = m.value FROM main.params AS m WHERE m.name = p.name`);
     const report = await this.b.load(files, onProgress, options);
     this.build();

@@ -24,9 +24,14 @@ export const PARAM_DEFAULTS: [string, number, string][] = [
 
 export const PARAM_MACRO = `CREATE OR REPLACE MACRO param(n) AS (SELECT value FROM params WHERE name = n)`;
 
+/**
+ * The thresholds table (with its defaults if missing: a user's values stay) and its macro. They are made by the
+ * anomalies step, or first by whoever needs them before it (Engine.setParams, a comparison), not at start-up:
+ * DuckDB's \`INSERT OR IGNORE\` into a table with a primary key ran ~900 of DuckDB's functions no other start-up
+ * statement runs, each compiled by the browser on its first call (about a quarter of Engine.create in a traced
+ * Chromium start).
+ */
 export const CREATE_PARAMS = [
-  // Durations in the summaries read as the views write them (src/engine/analyses/duration.ts).
-  ...DURATION_MACROS,
   `CREATE TABLE IF NOT EXISTS params (name VARCHAR PRIMARY KEY, value DOUBLE, meaning VARCHAR)`,
   `INSERT OR IGNORE INTO params VALUES ${PARAM_DEFAULTS.map(([n, v, m]) => `('${n}', ${v}, '${m.replace(/'/g, "''")}')`).join(', ')}`,
   PARAM_MACRO,
@@ -280,4 +285,5 @@ export const REBUILD_ANOMALIES = [
   'DROP TABLE anomalies_all',
 ];
 
-export const BUILD_ANOMALIES_STEPS = [...CREATE_PARAMS, ...REBUILD_ANOMALIES];
+// Durations in the summaries read as the views write them (src/engine/analyses/duration.ts).
+export const BUILD_ANOMALIES_STEPS = [...DURATION_MACROS, ...CREATE_PARAMS, ...REBUILD_ANOMALIES];

@@ -381,7 +381,7 @@ export const BUILD_STEPS: readonly BuildStep[] = [
     makes: ['links', 'alive_at', 'state_at', 'mailbox_at', 'links_at', 'tree_at', 'mailbox_depth_buckets', 'state_size_buckets'],
     sql: [BUILD_LINKS, ...CREATE_AT_MACROS, ...CREATE_BUCKET_MACROS],
   },
-  { name: 'anomalies', makes: ['params', 'anomalies', 'anomaly_events'], sql: BUILD_ANOMALIES_STEPS },
+  { name: 'anomalies', makes: ['params', 'anomalies', 'anomaly_events', 'duration_text'], sql: BUILD_ANOMALIES_STEPS },
   { name: 'causal_links', makes: ['causal_links', 'causes', 'effects'], sql: BUILD_CAUSALITY, onUse: true },
 ];
 
