@@ -256,6 +256,9 @@ export class EventSink {
     const storePeerIds: number[] = st === undefined ? [] : new Array(c.pids.length);
     const storeMfaIds: number[] = st === undefined ? [] : new Array(c.mfas.length);
     const termIds: number[] = st === undefined ? [] : new Array(c.termCount);
+    // Without a store, a term's text goes only into the term column: written there as bytes (no string), and
+    // copied from the row that first wrote it when another event of the chunk carries the same term.
+    const termRows = st === undefined ? new Int32Array(c.termCount).fill(-1) : null;
     // ts = tsBase + tsRel[i] as two 32-bit words, without a BigInt per event (int64 wraps like BigInt64Array's).
     const base = BigInt.asIntN(64, c.tsBase);
     const baseHi = Number(base >> 32n);
@@ -276,7 +279,7 @@ export class EventSink {
       const ti = c.term[i];
       // This event's term as an object, decoded only when something needs more than its (per chunk) text.
       let obj: Term | undefined;
-      const term = ti < 0 ? null : (termText[ti] ??= t.termOnce((obj = c.termAt(ti))));
+      const term = ti < 0 || termRows !== null ? null : (termText[ti] ??= t.termOnce((obj = c.termAt(ti))));
       const v = baseLo + c.tsRel[i];
       const carry = Math.floor(v / 4294967296);
       e.int64(0, seq);
@@ -289,7 +292,13 @@ export class EventSink {
       e.textOf(7, peer === null ? -1 : (peerIds[qi] ??= e.textId(7, peer)));
       e.textOf(8, peerNode === null ? -1 : (peerNodeIds[qi] ??= e.textId(8, peerNode)));
       e.textOf(9, mfa === null ? -1 : (mfaIds[mi] ??= e.textId(9, mfa)));
-      e.str(10, term);
+      if (termRows === null || ti < 0) e.str(10, term);
+      else if (termRows[ti] >= 0) e.copyText(10, termRows[ti]);
+      else {
+        termRows[ti] = e.length;
+        t.termInto((obj = c.termAt(ti)), e.textOut(10));
+        e.endText(10);
+      }
       e.int64(11, ti < 0 ? null : c.termIds[ti]);
       e.endRow();
       if (st !== undefined)
