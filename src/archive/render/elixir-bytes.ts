@@ -129,6 +129,7 @@ function atom(o: ByteOut, a: Atom): void {
 
 /** A safe integer's decimal digits (String(n)); anything else through String. */
 function int(o: ByteOut, n: number): void {
+  if (n >= 0 && n <= 0xffffffff) return uint32(o, n);
   if (!Number.isSafeInteger(n)) return text(o, String(n));
   o.reserve(17);
   const out = o.bytes;
@@ -146,6 +147,22 @@ function int(o: ByteOut, n: number): void {
     out[--q] = 0x30 + d;
     n = (n - d) / 10;
   } while (n > 0);
+}
+
+/** The digits of an integer in 0..2^32-1 (ids, counters, ref words), in 32-bit arithmetic. */
+function uint32(o: ByteOut, n: number): void {
+  const digits =
+    n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : n < 1000000 ? 6 : n < 10000000 ? 7 : n < 100000000 ? 8 : n < 1000000000 ? 9 : 10;
+  o.reserve(digits);
+  const out = o.bytes;
+  let q = o.used + digits;
+  o.used = q;
+  let x = n >>> 0;
+  do {
+    const next = (x / 10) >>> 0;
+    out[--q] = 0x30 + x - next * 10;
+    x = next;
+  } while (x > 0);
 }
 
 function byte(o: ByteOut, b: number): void {
