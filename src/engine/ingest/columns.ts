@@ -355,6 +355,17 @@ export class ColumnBuilder<S extends ColumnSpec> {
     col.words[2 * n + 1] = hi | 0;
   }
 
+  /** Column \`c\` of the current row: \`from\`'s int64 in column \`fc\` of its last row (a copy of the words, no BigInt). */
+  int64Of(c: number, from: ColumnBuilder<ColumnSpec>, fc: number): void {
+    const col = this.cols[c] as I64Column;
+    const n = this.length;
+    if (n === col.data.length) col.push(0n, n);
+    const v = (from.cols[fc] as I64Column).words;
+    const j = from.length - 1;
+    col.words[2 * n] = v[2 * j];
+    col.words[2 * n + 1] = v[2 * j + 1];
+  }
+
   /** Sets column \`c\` of the last row to \`from\`'s int64 in column \`fc\` of its last row (a copy of the words, no BigInt). */
   copyInt64(c: number, from: ColumnBuilder<ColumnSpec>, fc: number): void {
     const w = (this.cols[c] as I64Column).words;

@@ -362,8 +362,11 @@ export class EventSink {
         const m = mailboxMessage(ev);
         if (m !== undefined) {
           const msg = this.text.term(m);
-          this.consumed.push(this.src, seq, 0, node, pid, msg);
-          this.consumed.copyInt64(2, this.events, 3);
+          const r = this.consumed;
+          this.rowStart(r, seq, node);
+          r.str(4, pid);
+          r.str(5, msg);
+          r.endRow();
           this.store?.noteConsumed(msg);
         }
       }
@@ -375,26 +378,39 @@ export class EventSink {
     if (kind === 'exit') this.lastState.delete(key ?? `${node} ${pid}`);
   }
 
+  /**
+   * The columns every per-event side table starts with (src, seq, ts, node), the ts the last events row's: written
+   * one by one, as the rest of the row is by its caller (no argument array per row, as \`push\` would take).
+   */
+  private rowStart(r: ColumnBuilder<ColumnSpec>, seq: number, node: string): void {
+    r.num(0, this.src);
+    r.int64(1, seq);
+    r.int64Of(2, this.events, 3);
+    r.str(3, node);
+  }
+
   /** A `states` row, and its differences from the process's previous state; ts is the last events row's. */
   private addState(seq: number, node: string, pid: string | null, key: string, callback: string, message: Term | undefined, state: Term): void {
     const t = this.text;
-    this.states.push(this.src, seq, 0, node, pid, callback, message === undefined ? null : t.term(message), t.term(state), termSize(state));
-    this.states.copyInt64(2, this.events, 3);
+    const r = this.states;
+    this.rowStart(r, seq, node);
+    r.str(4, pid);
+    r.str(5, callback);
+    r.str(6, message === undefined ? null : t.term(message));
+    r.str(7, t.term(state));
+    r.num(8, termSize(state));
+    r.endRow();
     const prev = this.lastState.get(key);
     if (prev !== undefined) {
       for (const c of diffTerms(prev, state)) {
-        this.stateChanges.push(
-          this.src,
-          seq,
-          0,
-          node,
-          pid,
-          renderPath(c.path),
-          c.change,
-          c.before === undefined ? null : t.term(c.before),
-          c.after === undefined ? null : t.term(c.after),
-        );
-        this.stateChanges.copyInt64(2, this.events, 3);
+        const r = this.stateChanges;
+        this.rowStart(r, seq, node);
+        r.str(4, pid);
+        r.str(5, renderPath(c.path));
+        r.str(6, c.change);
+        r.str(7, c.before === undefined ? null : t.term(c.before));
+        r.str(8, c.after === undefined ? null : t.term(c.after));
+        r.endRow();
       }
     }
     this.lastState.set(key, state);
@@ -424,8 +440,17 @@ export class EventSink {
   }
 
   private addCallMessage(c: CallMessage, seq: number, kind: EventKind, node: string, pid: string | null): void {
-    this.callMsgs.push(this.src, seq, 0, node, kind, pid, c.request, c.tag, c.tagId, c.body, c.from, c.fromNode);
-    this.callMsgs.copyInt64(2, this.events, 3);
+    const r = this.callMsgs;
+    this.rowStart(r, seq, node);
+    r.str(4, kind);
+    r.str(5, pid);
+    r.num(6, c.request ? 1 : 0);
+    r.str(7, c.tag);
+    r.int64(8, c.tagId);
+    r.str(9, c.body);
+    r.str(10, c.from);
+    r.str(11, c.fromNode);
+    r.endRow();
     if (c.request) this.store?.noteRequest(c.tag, c.fromNode!, c.from!);
     else if (kind === 'receive') this.store?.noteReplyReceive();
   }
