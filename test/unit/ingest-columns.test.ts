@@ -68,6 +68,9 @@ describe('archive ingest by columns', () => {
       const objs = await ingest(rel, true, false, false);
       expect(Object.keys(cols.tables).sort()).toEqual(Object.keys(objs.tables).sort());
       for (const [name, ipc] of Object.entries(objs.tables)) expect(Buffer.from(cols.tables[name]).equals(Buffer.from(ipc)), name).toBe(true);
+      // and the texts it writes as bytes are those the store's ingest renders as strings
+      const strings = await ingest(rel, true);
+      for (const [name, ipc] of Object.entries(strings.tables)) expect(Buffer.from(cols.tables[name]).equals(Buffer.from(ipc)), name).toBe(true);
     });
 
   // The browser's ingest sends the few-valued texts as Arrow dictionaries; DuckDB-WASM must hold the same rows.

@@ -361,13 +361,19 @@ export class EventSink {
       if (kind === 'call') {
         const m = mailboxMessage(ev);
         if (m !== undefined) {
-          const msg = this.text.term(m);
           const r = this.consumed;
           this.rowStart(r, seq, node);
           r.str(4, pid);
-          r.str(5, msg);
+          if (this.store === undefined) {
+            // a message rebuilt for this row alone: its text straight into the column (see TermText.termInto)
+            this.text.termInto(m, r.textOut(5));
+            r.endText(5);
+          } else {
+            const msg = this.text.term(m);
+            r.str(5, msg);
+            this.store.noteConsumed(msg);
+          }
           r.endRow();
-          this.store?.noteConsumed(msg);
         }
       }
       const row = this.tracker.observe(ev, k);
