@@ -435,12 +435,12 @@ export class EventSink {
       const from = it[1].items[0];
       if (tag === undefined) return null;
       const tagText = t.term(tag);
-      return { request: true, tag: tagText, tagId: hashString(tagText), body: t.term(it[2]), from: t.pid(from), fromNode: t.nodeOf(from, node) };
+      return { request: true, tag: tagText, tagId: hashString(tagText), body: t.term(it[2]), from: t.pid(from), fromNode: t.nodeOf(from, node), row: -1 };
     } else if (it.length === 2) {
       const tag = callTag(it[0]);
       if (tag === undefined) return null;
       const tagText = t.term(tag);
-      return { request: false, tag: tagText, tagId: hashString(tagText), body: t.term(it[1]), from: null, fromNode: null };
+      return { request: false, tag: tagText, tagId: hashString(tagText), body: t.term(it[1]), from: null, fromNode: null, row: -1 };
     }
     return null;
   }
@@ -451,9 +451,15 @@ export class EventSink {
     r.str(4, kind);
     r.str(5, pid);
     r.num(6, c.request ? 1 : 0);
-    r.str(7, c.tag);
+    // A chunk's send and receive of one message share its CallMessage: the second copies the first's texts.
+    if (c.row >= 0) r.copyText(7, c.row);
+    else r.str(7, c.tag);
     r.int64(8, c.tagId);
-    r.str(9, c.body);
+    if (c.row >= 0) r.copyText(9, c.row);
+    else {
+      r.str(9, c.body);
+      c.row = r.length;
+    }
     r.str(10, c.from);
     r.str(11, c.fromNode);
     r.endRow();
@@ -564,6 +570,8 @@ interface CallMessage {
   /** Requests: the caller inside `{from, tag}`, and its node. */
   from: string | null;
   fromNode: string | null;
+  /** The call_msgs_raw row (of the batch being built) that first wrote this message's texts; -1 before. */
+  row: number;
 }
 
 function isMessageKind(kind: EventKind): boolean {
