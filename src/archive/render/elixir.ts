@@ -20,21 +20,29 @@ import type { RenderOptions } from './options';
 
 export type { RenderOptions } from './options';
 
-interface Ctx {
+/** RenderOptions with their defaults filled in, made once per set of options (see elixir-bytes.ts). */
+export interface Ctx {
   printableLimit: number;
   charlists: 'as_lists' | 'as_charlists' | 'infer';
   sigil: boolean;
+  /** The limit at the top of a term. */
+  limit: number;
   opts: RenderOptions;
 }
 
-export function renderElixir(t: Term, opts: RenderOptions = {}): string {
-  const ctx: Ctx = {
+export function elixirContext(opts: RenderOptions = {}): Ctx {
+  return {
     printableLimit: opts.printableLimit ?? 4096,
     charlists: opts.charlists ?? 'infer',
     sigil: opts.sigilCharlists ?? false,
+    limit: opts.limit ?? 50,
     opts,
   };
-  return render(t, opts.limit ?? 50, ctx);
+}
+
+export function renderElixir(t: Term, opts: RenderOptions = {}): string {
+  const ctx = elixirContext(opts);
+  return render(t, ctx.limit, ctx);
 }
 
 /** The node part of `#PID<N.id.serial>` (see RenderOptions.localNode). */
@@ -49,7 +57,8 @@ export function mapEntries(m: ErlMap): [Term, Term][] {
   return [...m.entries].sort((a, b) => compareMapKeys(a[0], b[0]));
 }
 
-function render(t: Term, limit: number, c: Ctx): string {
+/** `t` with \`limit\` items left per collection (what renderElixir does below the top). */
+export function render(t: Term, limit: number, c: Ctx): string {
   if (typeof t === 'number') return String(t);
   if (typeof t === 'bigint') return t.toString();
   if (t instanceof Uint8Array) return binary(t, limit, c);
@@ -118,7 +127,7 @@ function charlist(items: readonly number[], c: Ctx): string {
   return truncated ? `${lit} ++ ...` : lit;
 }
 
-function isKeyword(items: readonly Term[]): boolean {
+export function isKeyword(items: readonly Term[]): boolean {
   for (const x of items) {
     if (typeof x !== 'object' || Array.isArray(x) || x instanceof Uint8Array || x.t !== 'tuple' || x.items.length !== 2) return false;
     const k = x.items[0]!;

@@ -1,5 +1,6 @@
 import { Bool, Dictionary, Field, Int32, Int64, Float64, RecordBatch, Schema, Struct, Utf8, Vector, makeData } from 'apache-arrow';
 import { IpcOut } from './ipc-out';
+import type { ByteOut } from '../../archive/render/elixir-bytes';
 
 /**
  * Growable typed columns that turn into one Arrow IPC stream without going
@@ -59,7 +60,7 @@ class NumColumn<T extends Int32Array | Float64Array> {
   }
 }
 
-class StrColumn {
+class StrColumn implements ByteOut {
   offsets: Int32Array;
   bytes: Uint8Array;
   used = 0;
@@ -72,19 +73,26 @@ class StrColumn {
     if (i + 1 >= this.offsets.length) this.offsets = grow(this.offsets, Int32Array) as Int32Array;
     if (v !== null) {
       // UTF-8 needs at most 3 bytes per UTF-16 unit; encode straight into the buffer.
-      const need = this.used + v.length * 3;
-      if (need > this.bytes.length) {
-        let n = this.bytes.length * 2;
-        while (n < need) n *= 2;
-        const b = new Uint8Array(n);
-        b.set(this.bytes.subarray(0, this.used));
-        this.bytes = b;
-      }
+      this.reserve(v.length * 3);
       this.used = v.length <= ASCII_COPY_MAX ? writeAscii(v, this.bytes, this.used) : this.used + encoder.encodeInto(v, this.bytes.subarray(this.used)).written;
     } else {
       this.valid = ensureValid(this.valid, i, this.offsets.length);
       clearBit(this.valid, i);
     }
+    this.offsets[i + 1] = this.used;
+  }
+  reserve(n: number): void {
+    const need = this.used + n;
+    if (need <= this.bytes.length) return;
+    let size = this.bytes.length * 2;
+    while (size < need) size *= 2;
+    const b = new Uint8Array(size);
+    b.set(this.bytes.subarray(0, this.used));
+    this.bytes = b;
+  }
+  /** Ends row \`i\`, whose bytes were written from the previous row's end to \`used\`. */
+  end(i: number): void {
+    if (i + 1 >= this.offsets.length) this.offsets = grow(this.offsets, Int32Array) as Int32Array;
     this.offsets[i + 1] = this.used;
   }
 }
@@ -274,6 +282,29 @@ export class ColumnBuilder<S extends ColumnSpec> {
   }
 
   /**
+   * Plain text column \`c\`'s bytes, for the current row's text to be written into directly (UTF-8, from \`used\`
+   * on); \`endText(c)\` then appends it. For texts made only to be stored (a term's rendering): no string.
+   */
+  textOut(c: number): ByteOut {
+    return this.cols[c] as StrColumn;
+  }
+
+  endText(c: number): void {
+    (this.cols[c] as StrColumn).end(this.length);
+  }
+
+  /** Appends to plain text column \`c\` a copy of the text of its row \`row\` (an earlier row of this batch). */
+  copyText(c: number, row: number): void {
+    const col = this.cols[c] as StrColumn;
+    const from = col.offsets[row];
+    const len = col.offsets[row + 1] - from;
+    col.reserve(len);
+    col.bytes.copyWithin(col.used, from, from + len);
+    col.used += len;
+    col.end(this.length);
+  }
+
+  /**
    * An id for text \`v\` in text column \`c\`, valid until the next \`reset\`: a caller that meets the same text
    * many times (a chunk's pid in every event) looks it up once and appends it with \`textOf\` per row.
    */
@@ -322,6 +353,17 @@ export class ColumnBuilder<S extends ColumnSpec> {
     if (n === col.data.length) col.push(0n, n);
     col.words[2 * n] = lo | 0;
     col.words[2 * n + 1] = hi | 0;
+  }
+
+  /** Column \`c\` of the current row: \`from\`'s int64 in column \`fc\` of its last row (a copy of the words, no BigInt). */
+  int64Of(c: number, from: ColumnBuilder<ColumnSpec>, fc: number): void {
+    const col = this.cols[c] as I64Column;
+    const n = this.length;
+    if (n === col.data.length) col.push(0n, n);
+    const v = (from.cols[fc] as I64Column).words;
+    const j = from.length - 1;
+    col.words[2 * n] = v[2 * j];
+    col.words[2 * n + 1] = v[2 * j + 1];
   }
 
   /** Sets column \`c\` of the last row to \`from\`'s int64 in column \`fc\` of its last row (a copy of the words, no BigInt). */

@@ -256,6 +256,9 @@ export class EventSink {
     const storePeerIds: number[] = st === undefined ? [] : new Array(c.pids.length);
     const storeMfaIds: number[] = st === undefined ? [] : new Array(c.mfas.length);
     const termIds: number[] = st === undefined ? [] : new Array(c.termCount);
+    // Without a store, a term's text goes only into the term column: written there as bytes (no string), and
+    // copied from the row that first wrote it when another event of the chunk carries the same term.
+    const termRows = st === undefined ? new Int32Array(c.termCount).fill(-1) : null;
     // ts = tsBase + tsRel[i] as two 32-bit words, without a BigInt per event (int64 wraps like BigInt64Array's).
     const base = BigInt.asIntN(64, c.tsBase);
     const baseHi = Number(base >> 32n);
@@ -276,7 +279,7 @@ export class EventSink {
       const ti = c.term[i];
       // This event's term as an object, decoded only when something needs more than its (per chunk) text.
       let obj: Term | undefined;
-      const term = ti < 0 ? null : (termText[ti] ??= t.termOnce((obj = c.termAt(ti))));
+      const term = ti < 0 || termRows !== null ? null : (termText[ti] ??= t.termOnce((obj = c.termAt(ti))));
       const v = baseLo + c.tsRel[i];
       const carry = Math.floor(v / 4294967296);
       e.int64(0, seq);
@@ -289,7 +292,13 @@ export class EventSink {
       e.textOf(7, peer === null ? -1 : (peerIds[qi] ??= e.textId(7, peer)));
       e.textOf(8, peerNode === null ? -1 : (peerNodeIds[qi] ??= e.textId(8, peerNode)));
       e.textOf(9, mfa === null ? -1 : (mfaIds[mi] ??= e.textId(9, mfa)));
-      e.str(10, term);
+      if (termRows === null || ti < 0) e.str(10, term);
+      else if (termRows[ti] >= 0) e.copyText(10, termRows[ti]);
+      else {
+        termRows[ti] = e.length;
+        t.termInto((obj = c.termAt(ti)), e.textOut(10));
+        e.endText(10);
+      }
       e.int64(11, ti < 0 ? null : c.termIds[ti]);
       e.endRow();
       if (st !== undefined)
@@ -352,10 +361,19 @@ export class EventSink {
       if (kind === 'call') {
         const m = mailboxMessage(ev);
         if (m !== undefined) {
-          const msg = this.text.term(m);
-          this.consumed.push(this.src, seq, 0, node, pid, msg);
-          this.consumed.copyInt64(2, this.events, 3);
-          this.store?.noteConsumed(msg);
+          const r = this.consumed;
+          this.rowStart(r, seq, node);
+          r.str(4, pid);
+          if (this.store === undefined) {
+            // a message rebuilt for this row alone: its text straight into the column (see TermText.termInto)
+            this.text.termInto(m, r.textOut(5));
+            r.endText(5);
+          } else {
+            const msg = this.text.term(m);
+            r.str(5, msg);
+            this.store.noteConsumed(msg);
+          }
+          r.endRow();
         }
       }
       const row = this.tracker.observe(ev, k);
@@ -366,26 +384,39 @@ export class EventSink {
     if (kind === 'exit') this.lastState.delete(key ?? `${node} ${pid}`);
   }
 
+  /**
+   * The columns every per-event side table starts with (src, seq, ts, node), the ts the last events row's: written
+   * one by one, as the rest of the row is by its caller (no argument array per row, as \`push\` would take).
+   */
+  private rowStart(r: ColumnBuilder<ColumnSpec>, seq: number, node: string): void {
+    r.num(0, this.src);
+    r.int64(1, seq);
+    r.int64Of(2, this.events, 3);
+    r.str(3, node);
+  }
+
   /** A `states` row, and its differences from the process's previous state; ts is the last events row's. */
   private addState(seq: number, node: string, pid: string | null, key: string, callback: string, message: Term | undefined, state: Term): void {
     const t = this.text;
-    this.states.push(this.src, seq, 0, node, pid, callback, message === undefined ? null : t.term(message), t.term(state), termSize(state));
-    this.states.copyInt64(2, this.events, 3);
+    const r = this.states;
+    this.rowStart(r, seq, node);
+    r.str(4, pid);
+    r.str(5, callback);
+    r.str(6, message === undefined ? null : t.term(message));
+    r.str(7, t.term(state));
+    r.num(8, termSize(state));
+    r.endRow();
     const prev = this.lastState.get(key);
     if (prev !== undefined) {
       for (const c of diffTerms(prev, state)) {
-        this.stateChanges.push(
-          this.src,
-          seq,
-          0,
-          node,
-          pid,
-          renderPath(c.path),
-          c.change,
-          c.before === undefined ? null : t.term(c.before),
-          c.after === undefined ? null : t.term(c.after),
-        );
-        this.stateChanges.copyInt64(2, this.events, 3);
+        const r = this.stateChanges;
+        this.rowStart(r, seq, node);
+        r.str(4, pid);
+        r.str(5, renderPath(c.path));
+        r.str(6, c.change);
+        r.str(7, c.before === undefined ? null : t.term(c.before));
+        r.str(8, c.after === undefined ? null : t.term(c.after));
+        r.endRow();
       }
     }
     this.lastState.set(key, state);
@@ -404,19 +435,34 @@ export class EventSink {
       const from = it[1].items[0];
       if (tag === undefined) return null;
       const tagText = t.term(tag);
-      return { request: true, tag: tagText, tagId: hashString(tagText), body: t.term(it[2]), from: t.pid(from), fromNode: t.nodeOf(from, node) };
+      return { request: true, tag: tagText, tagId: hashString(tagText), body: t.term(it[2]), from: t.pid(from), fromNode: t.nodeOf(from, node), row: -1 };
     } else if (it.length === 2) {
       const tag = callTag(it[0]);
       if (tag === undefined) return null;
       const tagText = t.term(tag);
-      return { request: false, tag: tagText, tagId: hashString(tagText), body: t.term(it[1]), from: null, fromNode: null };
+      return { request: false, tag: tagText, tagId: hashString(tagText), body: t.term(it[1]), from: null, fromNode: null, row: -1 };
     }
     return null;
   }
 
   private addCallMessage(c: CallMessage, seq: number, kind: EventKind, node: string, pid: string | null): void {
-    this.callMsgs.push(this.src, seq, 0, node, kind, pid, c.request, c.tag, c.tagId, c.body, c.from, c.fromNode);
-    this.callMsgs.copyInt64(2, this.events, 3);
+    const r = this.callMsgs;
+    this.rowStart(r, seq, node);
+    r.str(4, kind);
+    r.str(5, pid);
+    r.num(6, c.request ? 1 : 0);
+    // A chunk's send and receive of one message share its CallMessage: the second copies the first's texts.
+    if (c.row >= 0) r.copyText(7, c.row);
+    else r.str(7, c.tag);
+    r.int64(8, c.tagId);
+    if (c.row >= 0) r.copyText(9, c.row);
+    else {
+      r.str(9, c.body);
+      c.row = r.length;
+    }
+    r.str(10, c.from);
+    r.str(11, c.fromNode);
+    r.endRow();
     if (c.request) this.store?.noteRequest(c.tag, c.fromNode!, c.from!);
     else if (kind === 'receive') this.store?.noteReplyReceive();
   }
@@ -524,6 +570,8 @@ interface CallMessage {
   /** Requests: the caller inside `{from, tag}`, and its node. */
   from: string | null;
   fromNode: string | null;
+  /** The call_msgs_raw row (of the batch being built) that first wrote this message's texts; -1 before. */
+  row: number;
 }
 
 function isMessageKind(kind: EventKind): boolean {

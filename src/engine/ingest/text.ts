@@ -1,5 +1,6 @@
 import { inspectAtomRemoteCall } from '../../archive/render/elixir-atom';
-import { renderElixir } from '../../archive/render/elixir';
+import { elixirContext, renderElixir, type Ctx } from '../../archive/render/elixir';
+import { renderElixirInto, type ByteOut } from '../../archive/render/elixir-bytes';
 import type { RenderOptions } from '../../archive/render/options';
 import { isAtom, isPid, type Term } from '../../archive/etf/term';
 import type { Mfa } from '../../archive/trace-event';
@@ -18,7 +19,11 @@ type Cached = { [TEXT]?: string; [PID_TEXT]?: string };
 /** How terms become the TEXT columns of docs/SCHEMA.md. */
 export class TermText {
   /** @param render how this source's terms print (e.g. charlists as its node's Elixir version writes them) */
-  constructor(private readonly render: RenderOptions = {}) {}
+  constructor(private readonly render: RenderOptions = {}) {
+    this.ctx = elixirContext(render);
+  }
+
+  private readonly ctx: Ctx;
 
   term(t: Term): string {
     if (typeof t !== 'object') return renderElixir(t, this.render);
@@ -37,6 +42,13 @@ export class TermText {
   termOnce(t: Term): string {
     const cached = typeof t === 'object' ? (t as Cached)[TEXT] : undefined;
     return cached ?? renderElixir(t, this.render);
+  }
+
+  /** The UTF-8 of \`termOnce(t)\` written to \`out\`, for a text that only goes into a column (no string made). */
+  termInto(t: Term, out: ByteOut): void {
+    const cached = typeof t === 'object' ? (t as Cached)[TEXT] : undefined;
+    if (cached !== undefined) writeText(cached, out);
+    else renderElixirInto(t, this.ctx, out);
   }
 
   /** Canonical process text: `<0.ID.SERIAL>` for pids, inspect text for anything else (ports, names). */
@@ -69,4 +81,11 @@ export class TermText {
     if (Object.isExtensible(m)) c[TEXT] = s;
     return s;
   }
+}
+
+const encoder = new TextEncoder();
+
+function writeText(s: string, out: ByteOut): void {
+  out.reserve(s.length * 3);
+  out.used += encoder.encodeInto(s, out.bytes.subarray(out.used)).written;
 }
