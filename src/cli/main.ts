@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Engine, type LoadProgress, type LoadReport, type ReadLimits } from '../engine/engine';
@@ -91,6 +92,7 @@ function takeLimitFlags(args: string[]): string[] {
       const value = inline ?? args[++i];
       if (value === undefined || value === '') throw new CliError(`${flag} needs a value`);
       if (flag === '--memory-limit') spill.memoryLimit = memoryLimitFlag(flag, value);
+      else if (!statSync(value, { throwIfNoEntry: false })?.isDirectory()) throw new CliError(`--temp-dir ${value}: no such directory`);
       else spill.tempDirectory = value;
       continue;
     }

@@ -103,5 +103,11 @@ describe('native DuckDB past its memory limit', () => {
     });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--memory-limit: expected a size such as 4GB, 512MiB or 50%, got "plenty"/);
+    const nowhere = spawnSync(process.execPath, [path.join(root, 'bin/otpscope.mjs'), 'query', file, '--temp-dir', path.join(temp, 'nowhere'), 'SELECT 1'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    expect(nowhere.status).toBe(2);
+    expect(nowhere.stderr).toBe(`otpscope: --temp-dir ${path.join(temp, 'nowhere')}: no such directory\n`);
   });
 });
