@@ -113,8 +113,9 @@ export function summaryWallMs(file: string, engine: EngineKind): number {
 }
 
 /** One load (and the queries) in a fresh process; see bench/engine-run.ts. */
-export function engineRun(file: string, engine: EngineKind, queryRuns: number): EngineRun {
-  const r = node(['--import', 'tsx', path.join(ROOT, 'bench/engine-run.ts'), engine, file, String(queryRuns)]);
+/** One load of `file` (and `more` files with it) in a process of its own. */
+export function engineRun(file: string, engine: EngineKind, queryRuns: number, more: string[] = []): EngineRun {
+  const r = node(['--import', 'tsx', path.join(ROOT, 'bench/engine-run.ts'), engine, file, String(queryRuns), ...more]);
   const line = r.stdout.trim().split('\n').pop() ?? '';
   if (r.status !== 0 || !line.startsWith('{')) throw new Error(`engine-run ${engine} failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   return JSON.parse(line) as EngineRun;

@@ -9,13 +9,14 @@
  * section could not run at all (the harness or what it drives broke), so
  * `--quick` in the gate catches a rotting harness and nothing else.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { compareWorkloads, NotBuilt, pingPongArchive, recorderBench, recorderVersion, ROOT } from './recorder';
 import { nodeLoad, timeQueries, timeRebuildSteps } from './node-load';
 import { median, percentile } from './core/load-run';
 import { renderTable, type Row } from './table';
+import { withZipComment } from '../test/unit/zip-comment';
 import { buildCli, compareEngines, engineRun, nativeIngestSplit, summaryStartup, summaryStartupOf } from './engines';
 import { compareAnalyses, REPLACED } from './analyses';
 
@@ -342,6 +343,24 @@ export async function main(argv: string[]): Promise<number> {
     }
     return archives.get(n)!;
   };
+  /**
+   * The archives of a --largest load of `n` events. Past RECORDED_MAX the recorder drops events even with the
+   * bench's marks (16.7M calls wrote 55.8M of 100M events), so bigger inputs are copies of the RECORDED_MAX
+   * archive, each with its own zip comment (the engine skips a content it already loaded): a cluster's recordings.
+   */
+  const RECORDED_MAX = 10_000_000;
+  const largestInputs = (n: number): string[] => {
+    if (n <= RECORDED_MAX) return [archive(n).file];
+    const base = archive(RECORDED_MAX);
+    const copies = Math.ceil(n / base.events);
+    const bytes = readFileSync(base.file);
+    return Array.from({ length: copies }, (_, k) => {
+      if (k === 0) return base.file;
+      const copy = base.file.replace(/\.zip$/, `-copy-${k}.zip`);
+      if (!existsSync(copy)) writeFileSync(copy, withZipComment(bytes, `copy ${k}`));
+      return copy;
+    });
+  };
   const queryAt = quick ? 10_000 : 1_000_000;
   const load: Record<string, unknown> = {};
   results.load = load;
@@ -541,13 +560,13 @@ export async function main(argv: string[]): Promise<number> {
     }
     // The largest inputs (--largest) on native DuckDB alone: one load each in a fresh process, its peak RSS.
     for (const n of opts.largestGiven ? opts.largest : []) {
-      const file = archive(n).file;
-      const r = engineRun(file, 'native', 0);
+      const [file, ...more] = largestInputs(n);
+      const r = engineRun(file, 'native', 0, more);
       figs[`largest native ${fmtShort(n)}`] = r;
       log(`largest native ${fmtShort(n)}: ${r.events} events, load ${r.loadMs.toFixed(0)} ms, peak RSS ${fmtBytes(r.maxRssBytes)}`);
       rows.push({
         section: `7 CLI engines (largest, native)`,
-        figure: `${fmtInt(r.events)} events: bytes → every table ready (analyse ${fmtMs(r.analyseMs)}); CPU; peak RSS`,
+        figure: `${fmtInt(r.events)} events${more.length > 0 ? ` (${more.length + 1} copies of a ${fmtShort(RECORDED_MAX)} archive)` : ''}: bytes → every table ready (analyse ${fmtMs(r.analyseMs)}); CPU; peak RSS`,
         value: r.errors.length > 0 ? `failed: ${r.errors.join('; ').slice(0, 120)}` : `${fmtMs(r.loadMs)}; ${fmtMs(r.cpuMs)}; ${fmtBytes(r.maxRssBytes)}`,
         goal: '100M events',
         status: r.errors.length === 0 && r.events >= 100_000_000 ? 'met' : 'MISSED',

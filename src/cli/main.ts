@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Engine, type LoadProgress, type LoadReport, type ReadLimits } from '../engine/engine';
 import { BUILD_STEPS } from '../engine/sql/build';
@@ -55,6 +57,9 @@ ${Object.values(COMMAND_HELP)
 
 Commands that load files also take --max-entry-mb N and --max-archive-mb N: the most one zip entry, and all
 entries of one archive, may inflate to (default 256 and 4096), against zip bombs; raise them for a trusted archive.
+Native DuckDB keeps the tables in memory up to --memory-limit SIZE (4GB, 512MiB, 50%; default half the machine's
+memory, or OTPSCOPE_MEMORY_LIMIT) and spills past it to a fresh folder under --temp-dir DIR (default the OS temp
+folder, or OTPSCOPE_TEMP_DIR), removed when the command ends: for big inputs, a disk with room (not a RAM /tmp).
 Terms print as the traced node's Elixir writes them (charlists ~c"abc" from Elixir 1.15, 'abc' before); raw
 dbg/ttb traces cannot tell and print ~c"abc" unless given --raw-charlists quotes.
 
@@ -67,6 +72,8 @@ The tables and columns are documented in docs/SCHEMA.md.
 let limits: Partial<ReadLimits> = {};
 /** Set by --raw-charlists: how raw dbg/ttb traces print charlists. */
 let rawCharlists: 'sigil' | 'quotes' | undefined;
+/** Set by --memory-limit and --temp-dir: native DuckDB's memory limit and where it spills past it. */
+let spill: { memoryLimit?: string; tempDirectory?: string } = {};
 
 /** Takes the limit flags (accepted by every loading command) out of the arguments. */
 function takeLimitFlags(args: string[]): string[] {
@@ -79,6 +86,14 @@ function takeLimitFlags(args: string[]): string[] {
       if (value !== 'sigil' && value !== 'quotes')
         throw new CliError(`--raw-charlists takes sigil (~c"abc", Elixir 1.15+) or quotes ('abc', Elixir 1.14), got ${JSON.stringify(value ?? '')}`);
       rawCharlists = value;
+      continue;
+    }
+    if (flag === '--memory-limit' || flag === '--temp-dir') {
+      const value = inline ?? args[++i];
+      if (value === undefined || value === '') throw new CliError(`${flag} needs a value`);
+      if (flag === '--memory-limit') spill.memoryLimit = memoryLimitFlag(flag, value);
+      else if (!statSync(value, { throwIfNoEntry: false })?.isDirectory()) throw new CliError(`--temp-dir ${value}: no such directory`);
+      else spill.tempDirectory = value;
       continue;
     }
     if (!(flag in flags)) {
@@ -94,6 +109,17 @@ function takeLimitFlags(args: string[]): string[] {
   return rest;
 }
 
+/** A memory limit as DuckDB writes one (\`4GB\`, \`512MiB\`, \`80%\` of the machine's memory); anything else is refused here, not by DuckDB. */
+function memoryLimitFlag(name: string, value: string): string {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(%|[KMGT]i?B|B)?\s*$/i.exec(value);
+  if (m === null || Number(m[1]) <= 0) throw new CliError(`${name}: expected a size such as 4GB, 512MiB or 50%, got ${JSON.stringify(value)}`);
+  if (m[2] === '%') {
+    if (Number(m[1]) > 100) throw new CliError(`${name}: ${value} is more than the machine's memory`);
+    return `${Math.max(1, Math.floor((totalmem() * Number(m[1])) / 100 / 2 ** 20))}MiB`;
+  }
+  return `${m[1]}${m[2] ?? 'B'}`;
+}
+
 /** Runs the CLI; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -105,6 +131,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     limits = {};
     rawCharlists = undefined;
+    spill = {};
     ({ rest, engine: engineKind } = takeEngineOption(args));
     if (command !== 'serve') rest = takeLimitFlags(rest);
     switch (command) {
@@ -176,14 +203,34 @@ function takeEngineOption(args: string[]): { rest: string[]; engine: EngineKind 
 const ONE_THREAD_BYTES = 1 << 20;
 
 /**
+ * Native DuckDB's memory limit unless --memory-limit or OTPSCOPE_MEMORY_LIMIT says otherwise: half of the
+ * machine's memory. Past it DuckDB spills the tables' blocks and its operators' state to the temp directory, so the
+ * limit bounds DuckDB, not the size of the input; the rest of the process (the inputs' bytes, the reader's
+ * batches) and the machine's other programs get the other half. DuckDB's own default is 80%.
+ */
+function defaultMemoryLimit(): string {
+  return `${Math.max(256, Math.floor(totalmem() / 2 / 2 ** 20))}MiB`;
+}
+
+/**
  * Opens the chosen engine's database. \`allowedDirectories\`: where export may write (native DuckDB only; none
  * otherwise); \`inputBytes\`: how much the load will read (native DuckDB takes one thread for small inputs).
  */
-export async function openDatabase(kind: EngineKind, options: { allowedDirectories?: string[]; inputBytes?: number } = {}): Promise<EngineConnection> {
+export async function openDatabase(
+  kind: EngineKind,
+  options: { allowedDirectories?: string[]; inputBytes?: number; memoryLimit?: string; tempDirectory?: string } = {},
+): Promise<EngineConnection> {
   if (kind === 'wasm') return (await import('../engine/duckdb/connection')).wasmConnection(await openNodeDuckDb());
   const { openNativeConnection } = await import('../engine/duckdb/native-node');
   const small = options.inputBytes !== undefined && options.inputBytes <= ONE_THREAD_BYTES;
-  return openNativeConnection({ allowedDirectories: options.allowedDirectories, threads: small ? 1 : undefined });
+  return openNativeConnection({
+    allowedDirectories: options.allowedDirectories,
+    threads: small ? 1 : undefined,
+    memoryLimit:
+      options.memoryLimit ??
+      (process.env.OTPSCOPE_MEMORY_LIMIT ? memoryLimitFlag('OTPSCOPE_MEMORY_LIMIT', process.env.OTPSCOPE_MEMORY_LIMIT) : defaultMemoryLimit()),
+    spillUnder: options.tempDirectory ?? (process.env.OTPSCOPE_TEMP_DIR || undefined),
+  });
 }
 
 /** On a terminal, one status line on stderr while a load runs (rewritten at most 4 times a second, cleared at the end). */
@@ -218,7 +265,11 @@ export async function loadEngine(
   // Read first (milliseconds), so DuckDB opens knowing how much comes; the native thread is already loading
   // (src/cli/prestart.ts).
   const inputs = await readInputFiles(files);
-  const db = await openDatabase(engineKind, { allowedDirectories: options.allowedDirectories, inputBytes: inputs.reduce((n, f) => n + f.bytes.length, 0) });
+  const db = await openDatabase(engineKind, {
+    allowedDirectories: options.allowedDirectories,
+    inputBytes: inputs.reduce((n, f) => n + f.bytes.length, 0),
+    ...spill,
+  });
   let engine: Engine;
   try {
     engine = await Engine.create(db, { limits });

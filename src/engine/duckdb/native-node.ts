@@ -12,8 +12,10 @@ import { startupSql, type OpenOptions } from './types';
 export interface NativeOptions extends OpenOptions {
   /** DuckDB's threads (default: every core). */
   threads?: number;
-  /** Where DuckDB spills what does not fit in memory_limit (default: a fresh directory under the OS temp dir, removed on close). */
+  /** Where DuckDB spills what does not fit in memory_limit (default: a fresh directory under \`spillUnder\`, removed on close). */
   tempDirectory?: string;
+  /** The directory that fresh spill directory is made in (default: the OS temp dir). */
+  spillUnder?: string;
   /** Directories SQL may read and write although external access is off: the CLI's export target, nothing else. */
   allowedDirectories?: string[];
 }
@@ -36,7 +38,7 @@ type Request = NativeRequest extends infer R ? (R extends NativeRequest ? Omit<R
  * configuration locked. Native DuckDB has Parquet, JSON and ICU built in; loading anything else is refused.
  */
 export async function openNativeConnection(options: NativeOptions = {}): Promise<EngineConnection> {
-  const ownTemp = options.tempDirectory === undefined ? mkdtempSync(path.join(tmpdir(), 'otpscope-duckdb-')) : undefined;
+  const ownTemp = options.tempDirectory === undefined ? mkdtempSync(path.join(options.spillUnder ?? tmpdir(), 'otpscope-duckdb-')) : undefined;
   const config: Record<string, string> = { temp_directory: options.tempDirectory ?? ownTemp! };
   if (options.threads !== undefined) config.threads = String(options.threads);
   const startup = startupSql(options);
