@@ -469,8 +469,8 @@ export class Engine {
           file: 'analysis tables',
           offset: 0,
           message: isOutOfMemory(message)
-            ? `the analysis tables could not be built: DuckDB ran out of memory with ${this.totalEvents} events loaded. The events table is usable; calls, states and the other derived tables may be missing. ${this.memoryAdvice()}`
-            : `building the analysis tables failed: ${message}`,
+            ? `the analysis tables could not be built: DuckDB ran out of memory${this.failedStepText()} with ${this.totalEvents} events loaded. The events table is usable; calls, states and the other derived tables may be missing. ${this.memoryAdvice()}`
+            : `building the analysis tables failed${this.failedStepText()}: ${message}`,
         });
     }
     report.timings.steps = this.builds.steps.slice(before);
@@ -485,6 +485,12 @@ export class Engine {
   }
 
   /** What to do when DuckDB ran out of memory, for the engine in use. */
+  /** \` in the "messages" step\` when a build step failed: which table a user can still not query, and where to look. */
+  private failedStepText(): string {
+    const step = this.builds.failedStep();
+    return step === undefined ? '' : ` in the "${step}" step`;
+  }
+
   private memoryAdvice(): string {
     if (this.db.kind !== 'wasm')
       return `Native DuckDB spills to its temporary directory past its memory limit; give it more memory or disk, load fewer files at once, or record less (max_events, duration, processes).`;

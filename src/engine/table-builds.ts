@@ -230,6 +230,12 @@ export class TableBuilds {
     }));
   }
 
+  /** The step whose statement failed (the first, when several did), for an error that says where. */
+  failedStep(): string | undefined {
+    const i = this.failed.findIndex((f) => f !== null);
+    return i < 0 ? undefined : this.plan[i].name;
+  }
+
   private stateOf(i: number): TableState {
     if (this.done[i]) return 'ready';
     if (this.failed[i]) return 'failed';

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { openNativeConnection } from '../../src/engine/duckdb/native-node';
 import { Engine } from '../../src/engine/engine';
+import { BUILD_STEPS } from '../../src/engine/sql/build';
 
 // Native DuckDB holds the tables in an in-memory database, and past its memory limit it writes their blocks to
 // its temp directory: a load bigger than the limit must still complete, with the same tables as a load without
@@ -78,6 +79,20 @@ describe('native DuckDB past its memory limit', () => {
     expect(tight.hash).toBe(free.hash);
     // Each database's spill directory went with it.
     expect(readdirSync(temp)).toEqual([]);
+  });
+
+  test('analysis tables that do not fit say which step ran out of memory, and the events stay queryable', async () => {
+    const db = await openNativeConnection({ memoryLimit: '16MB', threads: 2, spillUnder: temp });
+    try {
+      const engine = await Engine.create(db);
+      const report = await engine.load([{ name: 'pingpong-200k.trace', bytes }]);
+      expect(report.errors).toHaveLength(1);
+      const step = /could not be built: DuckDB ran out of memory in the "([a-z_]+)" step with 200010 events loaded/.exec(report.errors[0].message)?.[1];
+      expect(BUILD_STEPS.map((s) => s.name)).toContain(step);
+      expect(engine.query('SELECT count(*) AS n FROM events').rows).toEqual([[200_010]]);
+    } finally {
+      db.close();
+    }
   });
 
   test('the CLI takes --memory-limit and --temp-dir; the spill directory is made there and removed at the end', () => {
