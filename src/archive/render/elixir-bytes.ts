@@ -31,7 +31,7 @@ export function renderElixirInto(t: Term, c: Ctx, o: ByteOut): void {
 
 function put(t: Term, limit: number, c: Ctx, o: ByteOut): void {
   if (typeof t === 'number') return int(o, t);
-  if (typeof t === 'bigint' || t instanceof Uint8Array) return text(o, render(t, limit, c));
+  if (typeof t === 'bigint' || t instanceof Uint8Array) return writeUtf8(o, render(t, limit, c));
   if (Array.isArray(t)) return list(t, limit, c, o);
   switch (t.t) {
     case 'atom':
@@ -51,7 +51,7 @@ function put(t: Term, limit: number, c: Ctx, o: ByteOut): void {
     case 'ref':
       return ref(o, t, c);
     default:
-      return text(o, render(t, limit, c));
+      return writeUtf8(o, render(t, limit, c));
   }
 }
 
@@ -59,9 +59,9 @@ function list(xs: Term[], limit: number, c: Ctx, o: ByteOut): void {
   // elixir.ts's list(): charlists and keyword lists are its own.
   if (xs.length > 0) {
     if (c.charlists === 'as_charlists' || (c.charlists === 'infer' && isAsciiPrintableList(xs, c.printableLimit))) {
-      if (xs.every((x) => typeof x === 'number')) return text(o, render(xs, limit, c));
+      if (xs.every((x) => typeof x === 'number')) return writeUtf8(o, render(xs, limit, c));
     }
-    if (isKeyword(xs)) return text(o, render(xs, limit, c));
+    if (isKeyword(xs)) return writeUtf8(o, render(xs, limit, c));
   }
   items(o, 0x5b, xs, 0x5d, limit, c);
 }
@@ -130,7 +130,7 @@ function atom(o: ByteOut, a: Atom): void {
 /** A safe integer's decimal digits (String(n)); anything else through String. */
 function int(o: ByteOut, n: number): void {
   if (n >= 0 && n <= 0xffffffff) return uint32(o, n);
-  if (!Number.isSafeInteger(n)) return text(o, String(n));
+  if (!Number.isSafeInteger(n)) return writeUtf8(o, String(n));
   o.reserve(17);
   const out = o.bytes;
   let p = o.used;
@@ -188,7 +188,7 @@ function ascii(o: ByteOut, s: string): void {
 }
 
 /** Any text, as UTF-8 (the same bytes as TextEncoder's). */
-function text(o: ByteOut, s: string): void {
+export function writeUtf8(o: ByteOut, s: string): void {
   o.reserve(s.length * 3);
   const out = o.bytes;
   const at = o.used;

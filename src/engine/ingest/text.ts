@@ -1,6 +1,6 @@
 import { inspectAtomRemoteCall } from '../../archive/render/elixir-atom';
 import { elixirContext, renderElixir, type Ctx } from '../../archive/render/elixir';
-import { renderElixirInto, type ByteOut } from '../../archive/render/elixir-bytes';
+import { renderElixirInto, writeUtf8, type ByteOut } from '../../archive/render/elixir-bytes';
 import type { RenderOptions } from '../../archive/render/options';
 import { isAtom, isPid, type Term } from '../../archive/etf/term';
 import type { Mfa } from '../../archive/trace-event';
@@ -47,7 +47,7 @@ export class TermText {
   /** The UTF-8 of \`termOnce(t)\` written to \`out\`, for a text that only goes into a column (no string made). */
   termInto(t: Term, out: ByteOut): void {
     const cached = typeof t === 'object' ? (t as Cached)[TEXT] : undefined;
-    if (cached !== undefined) writeText(cached, out);
+    if (cached !== undefined) writeUtf8(out, cached);
     else renderElixirInto(t, this.ctx, out);
   }
 
@@ -81,11 +81,4 @@ export class TermText {
     if (Object.isExtensible(m)) c[TEXT] = s;
     return s;
   }
-}
-
-const encoder = new TextEncoder();
-
-function writeText(s: string, out: ByteOut): void {
-  out.reserve(s.length * 3);
-  out.used += encoder.encodeInto(s, out.bytes.subarray(out.used)).written;
 }
