@@ -9,9 +9,14 @@ import type { EventKind, TraceBatch, TraceEvent } from '../../src/archive/trace-
 // Upload folders written by ttb:stop([{fetch_dir, Dir}]) in test/fixtures/gen-traces.sh;
 // upload*.json hold what the BEAM read from them (the .ti records as ttb:get_term/1
 // reads them, the logs through dbg:trace_client/3).
+// The same runs are made by OTP 25 (ttb/) and OTP 27 (otp27/ttb/, in the trixie chroot).
 const root = new URL('../fixtures/ttb/', import.meta.url);
-function folder(name: string, prefix = ''): NamedBytes[] {
-  const dir = new URL(`${name}/`, root);
+const OTP_SETS = [
+  { otp: 25, root },
+  { otp: 27, root: new URL('../fixtures/otp27/ttb/', import.meta.url) },
+];
+function folder(name: string, prefix = '', from = root): NamedBytes[] {
+  const dir = new URL(`${name}/`, from);
   return readdirSync(dir).map((f) => ({ name: prefix + f, bytes: new Uint8Array(readFileSync(new URL(f, dir))) }));
 }
 interface Facts {
@@ -30,7 +35,7 @@ interface Facts {
   unlinkPairs: number;
   digest: [string, string, string | null][];
 }
-const facts = (name: string) => JSON.parse(readFileSync(new URL(`${name}.json`, root), 'utf8')) as Facts;
+const facts = (name: string, from = root) => JSON.parse(readFileSync(new URL(`${name}.json`, from), 'utf8')) as Facts;
 
 /** gen_traces.erl's j/1 rendering (enough of it for .ti values). */
 function j(t: Term): unknown {
@@ -87,10 +92,10 @@ function checkLogAgainstBeam(f: Facts, events: TraceEvent[], summary: DbgReadSum
   expect(ours.map((e) => [e.kind, pidText(e.pid), e.node, e.ts])).toEqual(beam.map(([tag, pid, ts]) => [ONE_TO_ONE[tag], pid, f.nodes[0], BigInt(ts!)]));
 }
 
-describe('readTtbFolder', () => {
+describe.each(OTP_SETS)('ttb upload folders written by OTP $otp', ({ root }) => {
   it('reads a ttb upload folder: the log matched to its .ti, events as dbg:trace_client read them', () => {
-    const f = facts('upload');
-    const files = folder('upload', 'upload/');
+    const f = facts('upload', root);
+    const files = folder('upload', 'upload/', root);
     const ttb = readTtbFolder(files);
     expect(ttb.traceInfo.map((t) => [t.tiFile, t.logFiles])).toEqual(f.logs.map((l) => [`upload/${l.ti}`, l.files.map((x) => `upload/${x}`)]));
     const { batches, events, summary } = drain(ttb.batches);
@@ -100,8 +105,8 @@ describe('readTtbFolder', () => {
   });
 
   it('turns {pid, {Pid, Name | InitialMFA}} records into process facts, the rest into trace info', () => {
-    const f = facts('upload');
-    const ttb = readTtbFolder(folder('upload'));
+    const f = facts('upload', root);
+    const ttb = readTtbFolder(folder('upload', '', root));
     // One fact per pid; ttb keeps the last definition, we merge name and initial call.
     const want = new Map<string, { name?: unknown; initialCall?: unknown }>();
     for (const p of f.processes) {
@@ -129,9 +134,9 @@ describe('readTtbFolder', () => {
   });
 
   it('names a globally registered process {global, Name} (its .ti record), with no warning', () => {
-    const f = facts('upload-global');
+    const f = facts('upload-global', root);
     const want = f.processes.find((p) => JSON.stringify(p.info).includes('"global"'))!;
-    const ttb = readTtbFolder(folder('upload-global'));
+    const ttb = readTtbFolder(folder('upload-global', '', root));
     const fact = ttb.processes.find((p) => pidText(p.pid) === want.pid)!;
     expect(j(fact.name!)).toEqual(want.info);
     expect(ttb.warnings.filter((w) => !w.startsWith('skipped'))).toEqual([]);
@@ -140,33 +145,35 @@ describe('readTtbFolder', () => {
   });
 
   it("reads a {'$size', N} record (a trace-info term over 255 bytes) from a real .ti", () => {
-    const ti = readTtbFolder(folder('upload')).traceInfo[0];
+    const ti = readTtbFolder(folder('upload', '', root)).traceInfo[0];
     const note = ti.info.otpscope_note[0] as Uint8Array[];
     expect(note.length).toBe(20);
     expect(new TextDecoder().decode(note[0])).toBe('a long trace-info value');
-    const records = readTraceInfoRecords(folder('upload').find((x) => x.name.endsWith('.ti'))!.bytes, 'x.ti');
-    expect(records.length).toBe(facts('upload').tiRecords);
+    const records = readTraceInfoRecords(folder('upload', '', root).find((x) => x.name.endsWith('.ti'))!.bytes, 'x.ti');
+    expect(records.length).toBe(facts('upload', root).tiRecords);
   });
 
   it('reads a wrap-logging ttb run: the .ti matched to <log>.<N>.wrp, ordered like dbg', () => {
-    const f = facts('upload-wrap');
-    const ttb = readTtbFolder(folder('upload-wrap').reverse());
+    const f = facts('upload-wrap', root);
+    const ttb = readTtbFolder(folder('upload-wrap', '', root).reverse());
     expect(ttb.traceInfo[0].logFiles).toEqual(f.logs[0].files);
     const { events, summary } = drain(ttb.batches);
     checkLogAgainstBeam(f, events, summary);
   });
 
   it('merges the logs of several .ti/log pairs on one timeline', () => {
-    const a = facts('upload');
-    const b = facts('upload-wrap');
-    const ttb = readTtbFolder([...folder('upload-wrap', 'w/'), ...folder('upload', 'u/')]);
+    const a = facts('upload', root);
+    const b = facts('upload-wrap', root);
+    const ttb = readTtbFolder([...folder('upload-wrap', 'w/', root), ...folder('upload', 'u/', root)]);
     expect(ttb.traceInfo.length).toBe(2);
     const { events, summary } = drain(ttb.batches);
     expect(summary.frames).toBe(a.frames + b.frames);
     const ts = events.map((e) => e.ts);
     expect(ts.every((t, i) => i === 0 || ts[i - 1] <= t)).toBe(true);
   });
+});
 
+describe('readTtbFolder', () => {
   it('reads a log whose .ti is missing, with a warning', () => {
     const files = folder('upload').filter((x) => !x.name.endsWith('.ti'));
     const ttb = readTtbFolder(files);
