@@ -379,7 +379,7 @@ export const BUILD_STEPS: readonly BuildStep[] = [
     makes: ['call_shapes', 'call_groups', 'latency_bucket', 'latency_bucket_lo', 'latency_histogram'],
     sql: BUILD_CALL_GROUPS,
   },
-  { name: 'spans', makes: ['spans'], sql: [BUILD_SPANS] },
+  { name: 'spans', makes: ['spans'], sql: BUILD_SPANS },
   { name: 'states', makes: ['states'], sql: [BUILD_STATES] },
   { name: 'state_changes', makes: ['state_changes'], sql: [BUILD_STATE_CHANGES] },
   { name: 'mailbox_depth', makes: ['mailbox_depth'], sql: [BUILD_MAILBOX_DEPTH] },
@@ -414,7 +414,7 @@ const STREAMED = new Set<string>([
   BUILD_SEND_TARGETS,
   'DROP TABLE named_sends',
   ...BUILD_MESSAGES,
-  BUILD_SPANS,
+  ...BUILD_SPANS,
   BUILD_CAUSAL_LINKS,
   BUILD_MAILBOX_DEPTH,
 ]);
