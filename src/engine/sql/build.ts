@@ -132,18 +132,18 @@ const pairKey = (node: string, pid: string) =>
 export const BUILD_MESSAGES = [
   // Sends and receives numbered per (receiver, term), as narrow rows: the seq, the number k and g, one 64-bit
   // hash of (receiver node, receiver pid, term id) for the rows that can pair (NULL for the others: only plain sends to
-  // a known receiver can be received); the other columns join back by seq at the end. The windows partition on a hash
-  // of their keys too, not on the text keys (these four steps 1.16 -> 0.82 s at 1M ping-pong events; two groups would
-  // have to collide for a numbering or a pairing to go wrong). Temp tables without the text columns: messages
+  // a known receiver can be received); the event's own columns join back by seq at the end. The windows partition on
+  // a hash of their keys too, not on the text keys (these four steps 1.16 -> 0.82 s at 1M ping-pong events; two groups
+  // would have to collide for a numbering or a pairing to go wrong). Temp tables without the text columns: messages
   // 1.84 -> 1.57 s of CPU at 1M. Built in steps: one statement holding every intermediate at once needed ~2.5x the memory.
+  // Each statement holds at most one big join: DuckDB spills a hash join's table past its memory limit, but not those
+  // of several joins in one pipeline (the pairs joined to their sends, receives, takers and receivers in one
+  // statement ran out of memory at 1M ping-pong events under a 100 MB limit on native DuckDB).
   `CREATE OR REPLACE TEMP TABLE msg_s AS
 SELECT seq, CASE WHEN kind = 'send' THEN ${pairKey('to_node', 'to_pid')} END AS g,
-       row_number() OVER (PARTITION BY hash(to_node, to_pid, term_id, kind) ORDER BY seq) AS k
+       row_number() OVER (PARTITION BY hash(to_node, to_pid, term_id, kind) ORDER BY seq) AS k,
+       to_pid, to_node, free_name
 FROM send_targets`,
-  `CREATE OR REPLACE TEMP TABLE msg_r AS
-SELECT seq, ${pairKey('node', 'pid')} AS g,
-       row_number() OVER (PARTITION BY hash(node, pid, term_id) ORDER BY seq) AS k
-FROM events WHERE kind = 'receive'`,
   // Receives a callback would handle, in processes whose callbacks were traced (not call replies, which gen:call
   // takes, nor system or proc_lib messages), paired with the n-th callback that took the same text. Numbered per
   // (process, text) through hash(text): sorting on long text keys is what made this slow.
@@ -162,57 +162,60 @@ SELECT h.seq AS recv_seq, c.seq AS consumed_seq, c.ts AS consumed_at
 FROM msg_h h LEFT JOIN msg_c c ON c.node = h.node AND c.pid = h.pid AND c.h = h.h AND c.k = h.k`,
   'DROP TABLE msg_h',
   'DROP TABLE msg_c',
-  // The pairs with their receiver's facts, then the text joined in a statement of its own: one statement holding
-  // both joins' hash tables and the finished rows took the load's peak wasm memory from 432 to 518 MiB at 1M
-  // ping-pong events (same CPU; memory the page never gets back, and first touched at a cost).
-  `CREATE OR REPLACE TEMP TABLE msg_n AS
-WITH tracked AS (SELECT DISTINCT node, pid FROM consumed),
-traced_receivers AS (SELECT DISTINCT node, pid FROM events WHERE kind = 'receive'),
-m AS (
-  SELECT s.seq AS send_seq, r.seq AS recv_seq,
-         s.pid AS from_pid, s.node AS from_node,
-         coalesce(s.to_pid, r.pid) AS to_pid, coalesce(s.to_node, r.node) AS to_node,
-         s.ts AS sent_at, r.ts AS received_at,
-         coalesce(s.term_id, r.term_id) AS msg_id, s.kind AS send_kind, s.free_name
-  FROM (SELECT ms.seq AS send_seq, mr.seq AS recv_seq FROM msg_s ms FULL OUTER JOIN msg_r mr ON ms.g = mr.g AND ms.k = mr.k) j
-  LEFT JOIN send_targets s ON s.seq = j.send_seq
-  LEFT JOIN (SELECT seq, ts, node, pid, term_id FROM events WHERE kind = 'receive') r ON r.seq = j.recv_seq
-),
-n AS (
-  SELECT m.*, took.consumed_seq, took.consumed_at,
-         CASE
-           WHEN m.recv_seq IS NULL THEN NULL
-           WHEN took.consumed_seq IS NOT NULL THEN took.consumed_at
-           WHEN took.recv_seq IS NOT NULL THEN NULL
-           ELSE m.received_at
-         END AS taken_at,
-         p.exited_at AS receiver_exited_at, tr.pid IS NOT NULL OR tk.pid IS NOT NULL AS receiver_traced
-  FROM m
-  LEFT JOIN msg_took took ON took.recv_seq = m.recv_seq
-  LEFT JOIN tracked tk ON tk.node = m.to_node AND tk.pid = m.to_pid
-  LEFT JOIN processes p ON p.node = m.to_node AND p.pid = m.to_pid
-  LEFT JOIN traced_receivers tr ON tr.node = m.to_node AND tr.pid = m.to_pid
-)
-SELECT * FROM n`,
+  // Each receive with when it was taken: by the callback that handled it, not yet (a receive a callback would
+  // handle that none did), or as it was received.
+  `CREATE OR REPLACE TEMP TABLE msg_r AS
+SELECT e.seq, ${pairKey('e.node', 'e.pid')} AS g,
+       row_number() OVER (PARTITION BY hash(e.node, e.pid, e.term_id) ORDER BY e.seq) AS k,
+       e.ts AS received_at, took.consumed_seq, took.consumed_at,
+       CASE WHEN took.consumed_seq IS NOT NULL THEN took.consumed_at WHEN took.recv_seq IS NULL THEN e.ts END AS taken_at
+FROM events e LEFT JOIN msg_took took ON took.recv_seq = e.seq
+WHERE e.kind = 'receive'`,
+  'DROP TABLE msg_took',
+  `CREATE OR REPLACE TEMP TABLE msg_j AS
+SELECT ms.seq AS send_seq, mr.seq AS recv_seq, ms.to_pid, ms.to_node, ms.free_name,
+       mr.received_at, mr.consumed_seq, mr.consumed_at, mr.taken_at
+FROM msg_s ms FULL OUTER JOIN msg_r mr ON ms.g = mr.g AND ms.k = mr.k`,
   'DROP TABLE msg_s',
   'DROP TABLE msg_r',
-  'DROP TABLE msg_took',
+  // The pairs' first event (the send, else the receive) gives the text, the sender, and the receiver of a message
+  // whose send was not traced; what is known of the receiver comes from one small table in the same pipeline (one
+  // join on the text keys, not three: 1.9 -> 1.6 s of CPU for messages at 1M ping-pong events).
   `CREATE OR REPLACE TABLE messages AS
-SELECT send_seq, recv_seq, from_pid, to_pid, sent_at, received_at, e.term AS msg,
-       from_node, to_node, msg_id,
+WITH receivers AS (
+  SELECT node, pid, max(exited_at) AS exited_at, bool_or(traced) AS traced
+  FROM (SELECT node, pid, exited_at, false AS traced FROM processes
+        UNION ALL SELECT DISTINCT node, pid, NULL, true FROM events WHERE kind = 'receive'
+        UNION ALL SELECT DISTINCT node, pid, NULL, true FROM consumed)
+  GROUP BY node, pid
+),
+m AS (
+  SELECT j.send_seq, j.recv_seq,
+         CASE WHEN j.send_seq IS NOT NULL THEN e.pid END AS from_pid,
+         CASE WHEN j.send_seq IS NOT NULL THEN e.node END AS from_node,
+         CASE WHEN j.send_seq IS NOT NULL THEN j.to_pid ELSE e.pid END AS to_pid,
+         CASE WHEN j.send_seq IS NOT NULL THEN j.to_node ELSE e.node END AS to_node,
+         CASE WHEN j.send_seq IS NOT NULL THEN e.ts END AS sent_at,
+         j.received_at, e.term AS msg, e.term_id AS msg_id,
+         CASE WHEN j.send_seq IS NOT NULL THEN e.kind END AS send_kind, j.free_name,
+         j.consumed_seq, j.consumed_at, j.taken_at
+  FROM msg_j j JOIN events e ON e.seq = coalesce(j.send_seq, j.recv_seq)
+)
+SELECT m.send_seq, m.recv_seq, m.from_pid, m.to_pid, m.sent_at, m.received_at, m.msg,
+       m.from_node, m.to_node, m.msg_id,
        CASE
-         WHEN send_kind = 'send_to_dead' THEN 'send_to_dead'
-         WHEN send_seq IS NULL AND e.term = ':timeout' THEN 'after_timeout'
-         WHEN send_seq IS NULL THEN 'sender_not_traced'
-         WHEN free_name THEN 'unregistered_name'
-         WHEN taken_at IS NOT NULL THEN 'received'
-         WHEN receiver_exited_at IS NOT NULL THEN 'receiver_exited'
-         WHEN receiver_traced THEN 'queued_at_end'
+         WHEN m.send_kind = 'send_to_dead' THEN 'send_to_dead'
+         WHEN m.send_seq IS NULL AND m.msg = ':timeout' THEN 'after_timeout'
+         WHEN m.send_seq IS NULL THEN 'sender_not_traced'
+         WHEN m.free_name THEN 'unregistered_name'
+         WHEN m.taken_at IS NOT NULL THEN 'received'
+         WHEN r.exited_at IS NOT NULL THEN 'receiver_exited'
+         WHEN r.traced THEN 'queued_at_end'
          ELSE 'receiver_not_traced'
        END AS status,
-       consumed_seq, consumed_at, taken_at
-FROM msg_n n JOIN events e ON e.seq = coalesce(n.send_seq, n.recv_seq)`,
-  'DROP TABLE msg_n',
+       m.consumed_seq, m.consumed_at, m.taken_at
+FROM m LEFT JOIN receivers r ON r.node = m.to_node AND r.pid = m.to_pid`,
+  'DROP TABLE msg_j',
 ];
 
 /**
@@ -222,41 +225,43 @@ FROM msg_n n JOIN events e ON e.seq = coalesce(n.send_seq, n.recv_seq)`,
  * when the caller was not traced, in the callee's receive; a reply in the
  * callee's send or the caller's receive.
  */
-export const BUILD_CALLS = `
-CREATE OR REPLACE TABLE calls AS
--- One pass over the call messages: each tag's request and reply, as sent and as received (the first of each).
--- The caller is in the request itself (\`{from, tag}\`); the callee is the request's receiver, or where its send went.
-WITH g AS (
-  SELECT tag_id, arg_min(tag, seq) AS tag,
-         min(seq) FILTER (WHERE is_request AND kind <> 'receive') AS rs_seq,
-         min(ts) FILTER (WHERE is_request AND kind <> 'receive') AS rs_ts,
-         min(seq) FILTER (WHERE is_request AND kind = 'receive') AS request_recv_seq,
-         min(ts) FILTER (WHERE is_request AND kind = 'receive') AS rr_ts,
-         arg_min(pid, seq) FILTER (WHERE is_request AND kind = 'receive') AS rr_pid,
-         arg_min(node, seq) FILTER (WHERE is_request AND kind = 'receive') AS rr_node,
-         arg_min(from_pid, seq) FILTER (WHERE is_request) AS caller_pid,
-         arg_min(from_node, seq) FILTER (WHERE is_request) AS caller_node,
-         arg_min(body, seq) FILTER (WHERE is_request) AS request,
-         min(seq) FILTER (WHERE NOT is_request AND kind <> 'receive') AS reply_seq,
-         min(ts) FILTER (WHERE NOT is_request AND kind <> 'receive') AS reply_sent_at,
-         min(seq) FILTER (WHERE NOT is_request AND kind = 'receive') AS reply_recv_seq,
-         min(ts) FILTER (WHERE NOT is_request AND kind = 'receive') AS reply_received_at,
-         arg_min(body, seq) FILTER (WHERE NOT is_request) AS reply
-  FROM call_msgs_raw GROUP BY tag_id
-),
-req AS (
-  SELECT g.tag_id, g.tag, coalesce(g.rs_seq, g.request_recv_seq) AS call_seq, g.caller_pid, g.caller_node,
-         coalesce(g.rr_pid, t.to_pid) AS callee_pid, coalesce(g.rr_node, t.to_node) AS callee_node,
-         g.request, coalesce(g.rs_ts, g.rr_ts) AS sent_at, g.request_recv_seq,
-         g.reply_seq, g.reply_sent_at, g.reply_recv_seq, g.reply_received_at, g.reply
-  FROM g LEFT JOIN send_targets t ON t.seq = g.rs_seq
-  WHERE coalesce(g.rs_seq, g.request_recv_seq) IS NOT NULL
-),
-caller_recv AS (SELECT DISTINCT node, pid FROM events WHERE kind = 'receive'),
+export const BUILD_CALLS = [
+  // One pass over the call messages: each tag's request and reply, as sent and as received (the first of each).
+  // The caller is in the request itself (`{from, tag}`); the callee is the request's receiver, or where its send went.
+  // Each big join in a statement of its own (see BUILD_MESSAGES): the requests with their send's target, then
+  // the calls with the small tables (processes, the receivers) in one pipeline.
+  `CREATE OR REPLACE TEMP TABLE call_g AS
+SELECT tag_id, arg_min(tag, seq) AS tag,
+       min(seq) FILTER (WHERE is_request AND kind <> 'receive') AS rs_seq,
+       min(ts) FILTER (WHERE is_request AND kind <> 'receive') AS rs_ts,
+       min(seq) FILTER (WHERE is_request AND kind = 'receive') AS request_recv_seq,
+       min(ts) FILTER (WHERE is_request AND kind = 'receive') AS rr_ts,
+       arg_min(pid, seq) FILTER (WHERE is_request AND kind = 'receive') AS rr_pid,
+       arg_min(node, seq) FILTER (WHERE is_request AND kind = 'receive') AS rr_node,
+       arg_min(from_pid, seq) FILTER (WHERE is_request) AS caller_pid,
+       arg_min(from_node, seq) FILTER (WHERE is_request) AS caller_node,
+       arg_min(body, seq) FILTER (WHERE is_request) AS request,
+       min(seq) FILTER (WHERE NOT is_request AND kind <> 'receive') AS reply_seq,
+       min(ts) FILTER (WHERE NOT is_request AND kind <> 'receive') AS reply_sent_at,
+       min(seq) FILTER (WHERE NOT is_request AND kind = 'receive') AS reply_recv_seq,
+       min(ts) FILTER (WHERE NOT is_request AND kind = 'receive') AS reply_received_at,
+       arg_min(body, seq) FILTER (WHERE NOT is_request) AS reply
+FROM call_msgs_raw GROUP BY tag_id`,
+  // (The aggregate and the join in one statement ran out of memory at 1M under 100 MB.)
+  `CREATE OR REPLACE TEMP TABLE call_req AS
+SELECT g.tag_id, g.tag, coalesce(g.rs_seq, g.request_recv_seq) AS call_seq, g.caller_pid, g.caller_node,
+       coalesce(g.rr_pid, t.to_pid) AS callee_pid, coalesce(g.rr_node, t.to_node) AS callee_node,
+       g.request, coalesce(g.rs_ts, g.rr_ts) AS sent_at, g.request_recv_seq,
+       g.reply_seq, g.reply_sent_at, g.reply_recv_seq, g.reply_received_at, g.reply
+FROM call_g g LEFT JOIN send_targets t ON t.seq = g.rs_seq
+WHERE coalesce(g.rs_seq, g.request_recv_seq) IS NOT NULL`,
+  'DROP TABLE call_g',
+  `CREATE OR REPLACE TABLE calls AS
+WITH caller_recv AS (SELECT DISTINCT node, pid FROM events WHERE kind = 'receive'),
 -- only calls whose reply never reached the caller can have timed out: the ASOF join runs on those alone
 -- (a reply sent to a caller whose receives were not traced counts as answered, so those are left out too)
 unanswered AS (
-  SELECT * FROM req
+  SELECT * FROM call_req
   WHERE reply_recv_seq IS NULL AND (reply_seq IS NULL OR (caller_node, caller_pid) IN (SELECT node, pid FROM caller_recv))
 ),
 -- When the caller gave up: gen:call's \`receive ... after Timeout\` timing out is traced as a receive of :timeout with no
@@ -284,7 +289,7 @@ j AS (
          cr.pid IS NOT NULL AS caller_receives_traced,
          ce.exited_at AS callee_exited_at, ca.exited_at AS caller_exited_at, ca.exit_reason AS caller_exit_reason,
          went.went_on_at AS caller_went_on_at
-  FROM req
+  FROM call_req req
   LEFT JOIN went ON went.tag_id = req.tag_id
   LEFT JOIN caller_recv cr ON cr.node = req.caller_node AND cr.pid = req.caller_pid
   LEFT JOIN processes ce ON ce.node = req.callee_node AND ce.pid = req.callee_pid
@@ -312,7 +317,9 @@ SELECT call_seq, caller_pid, callee_pid, request, reply, sent_at,
        END - sent_at AS latency_ns,
        outcome, caller_node, callee_node, reply_seq, tag, request_recv_seq, reply_recv_seq
 FROM o
-ORDER BY call_seq`;
+ORDER BY call_seq`,
+  'DROP TABLE call_req',
+];
 
 /**
  * A reply sent to a call's alias (\`[:alias | ref]\` tags, OTP 24+) after the
@@ -366,13 +373,13 @@ export const BUILD_STEPS: readonly BuildStep[] = [
   { name: 'consumed', makes: ['consumed'], sql: [BUILD_CONSUMED] },
   // messages is complete once calls marked the replies no mailbox received
   { name: 'messages', makes: [], sql: BUILD_MESSAGES },
-  { name: 'calls', makes: ['calls', 'messages'], sql: [BUILD_CALLS, MARK_DROPPED_REPLIES] },
+  { name: 'calls', makes: ['calls', 'messages'], sql: [...BUILD_CALLS, MARK_DROPPED_REPLIES] },
   {
     name: 'call_groups',
     makes: ['call_shapes', 'call_groups', 'latency_bucket', 'latency_bucket_lo', 'latency_histogram'],
     sql: BUILD_CALL_GROUPS,
   },
-  { name: 'spans', makes: ['spans'], sql: [BUILD_SPANS] },
+  { name: 'spans', makes: ['spans'], sql: BUILD_SPANS },
   { name: 'states', makes: ['states'], sql: [BUILD_STATES] },
   { name: 'state_changes', makes: ['state_changes'], sql: [BUILD_STATE_CHANGES] },
   { name: 'mailbox_depth', makes: ['mailbox_depth'], sql: [BUILD_MAILBOX_DEPTH] },
@@ -407,7 +414,7 @@ const STREAMED = new Set<string>([
   BUILD_SEND_TARGETS,
   'DROP TABLE named_sends',
   ...BUILD_MESSAGES,
-  BUILD_SPANS,
+  ...BUILD_SPANS,
   BUILD_CAUSAL_LINKS,
   BUILD_MAILBOX_DEPTH,
 ]);

@@ -12,12 +12,14 @@
  * spans one level deeper that ran inside (their parent is found with an
  * ASOF join: the latest call one level up that started before them).
  */
-export const BUILD_SPANS = `
-CREATE OR REPLACE TABLE spans AS
--- Narrow rows through the windows and the ASOF join: the process as one 64-bit hash of (node, pid), the function as a
--- hash, no argument or result text; the texts join back by seq at the end. Carrying them through the window sorts
--- took ~5x the memory of the finished table, and sorting on the text keys ~15% more time at 1M events (two
--- processes would have to collide for a stack to go wrong).
+export const BUILD_SPANS = [
+  // Narrow rows through the windows and the ASOF join: the process as one 64-bit hash of (node, pid), the function as
+  // a hash, no argument or result text; the texts join back by seq at the end. Carrying them through the window sorts
+  // took ~5x the memory of the finished table, and sorting on the text keys ~15% more time at 1M events (two
+  // processes would have to collide for a stack to go wrong). One big join per statement: DuckDB spills one join's
+  // hash table past its memory limit, not those of several in one pipeline (the texts of calls and of returns joined
+  // in one statement ran out of memory at 200k events under 48 MB).
+  `CREATE OR REPLACE TEMP TABLE span_s AS
 WITH f AS (
   SELECT seq, ts, hash(node, pid) AS ph, kind, hash(mfa) AS mh,
          sum(CASE WHEN kind = 'call' THEN 1 ELSE -1 END) OVER (PARTITION BY hash(node, pid) ORDER BY seq ROWS UNBOUNDED PRECEDING) AS level
@@ -27,35 +29,41 @@ g AS (SELECT seq, ts, ph, kind, mh, CAST(CASE WHEN kind = 'call' THEN level - 1 
 h AS (
   SELECT *, lead(seq) OVER w AS n_seq, lead(kind) OVER w AS n_kind, lead(ts) OVER w AS n_ts, lead(mh) OVER w AS n_mh
   FROM g WINDOW w AS (PARTITION BY ph, depth ORDER BY seq)
-),
-s AS (
-  SELECT ph, depth, seq AS call_seq, ts AS started_at,
-         CASE WHEN n_kind IN ('return', 'exception') AND n_mh = mh THEN n_seq END AS end_seq,
-         CASE WHEN n_kind IN ('return', 'exception') AND n_mh = mh THEN n_ts END AS ended_at,
-         CASE WHEN n_kind IN ('return', 'exception') AND n_mh = mh THEN n_kind ELSE 'unfinished' END AS outcome
-  FROM h WHERE kind = 'call'
-),
-parented AS (
-  SELECT c.call_seq, p.call_seq AS parent_seq, p.end_seq AS parent_end
-  FROM s c ASOF JOIN s p ON p.ph = c.ph AND p.depth = c.depth - 1 AND c.call_seq > p.call_seq
-),
-children AS (
-  SELECT x.parent_seq AS call_seq, sum(c.ended_at - c.started_at) AS child_ns
-  FROM parented x JOIN s c ON c.call_seq = x.call_seq
-  WHERE x.parent_end IS NULL OR x.parent_end > x.call_seq
-  GROUP BY x.parent_seq
 )
-SELECT ec.node, ec.pid, ec.mfa, s.depth, s.call_seq, s.end_seq, s.started_at, s.ended_at,
+SELECT ph, depth, seq AS call_seq, ts AS started_at,
+       CASE WHEN n_kind IN ('return', 'exception') AND n_mh = mh THEN n_seq END AS end_seq,
+       CASE WHEN n_kind IN ('return', 'exception') AND n_mh = mh THEN n_ts END AS ended_at,
+       CASE WHEN n_kind IN ('return', 'exception') AND n_mh = mh THEN n_kind ELSE 'unfinished' END AS outcome
+FROM h WHERE kind = 'call'`,
+  // Each span's parent (the latest call one level up that started before it, if still open), then its self time.
+  `CREATE OR REPLACE TEMP TABLE span_p AS
+SELECT c.call_seq, c.started_at, c.ended_at, CASE WHEN p.end_seq IS NULL OR p.end_seq > c.call_seq THEN p.call_seq END AS parent_seq
+FROM span_s c ASOF JOIN span_s p ON p.ph = c.ph AND p.depth = c.depth - 1 AND c.call_seq > p.call_seq`,
+  `CREATE OR REPLACE TEMP TABLE span_n AS
+WITH children AS (
+  SELECT parent_seq AS call_seq, sum(ended_at - started_at) AS child_ns FROM span_p WHERE parent_seq IS NOT NULL GROUP BY parent_seq
+)
+SELECT s.depth, s.call_seq, s.end_seq, s.started_at, s.ended_at, s.outcome, ch.child_ns
+FROM span_s s LEFT JOIN children ch ON ch.call_seq = s.call_seq`,
+  'DROP TABLE span_s',
+  `CREATE OR REPLACE TEMP TABLE span_x AS
+SELECT s.*, x.parent_seq FROM span_n s LEFT JOIN span_p x ON x.call_seq = s.call_seq`,
+  'DROP TABLE span_n',
+  'DROP TABLE span_p',
+  `CREATE OR REPLACE TEMP TABLE span_a AS
+SELECT s.*, ec.node, ec.pid, ec.mfa, ec.term AS args
+FROM span_x s JOIN (SELECT seq, node, pid, mfa, term FROM events WHERE kind = 'call') ec ON ec.seq = s.call_seq`,
+  'DROP TABLE span_x',
+  `CREATE OR REPLACE TABLE spans AS
+SELECT s.node, s.pid, s.mfa, s.depth, s.call_seq, s.end_seq, s.started_at, s.ended_at,
        s.ended_at - s.started_at AS duration_ns,
-       (s.ended_at - s.started_at - coalesce(ch.child_ns, 0))::BIGINT AS self_ns,
-       s.outcome, ec.term AS args, er.term AS result,
-       CASE WHEN x.parent_end IS NULL OR x.parent_end > s.call_seq THEN x.parent_seq END AS parent_seq
-FROM s
-JOIN (SELECT seq, node, pid, mfa, term FROM events WHERE kind = 'call') ec ON ec.seq = s.call_seq
+       (s.ended_at - s.started_at - coalesce(s.child_ns, 0))::BIGINT AS self_ns,
+       s.outcome, s.args, er.term AS result, s.parent_seq
+FROM span_a s
 LEFT JOIN (SELECT seq, term FROM events WHERE kind IN ('return', 'exception')) er ON er.seq = s.end_seq
-LEFT JOIN children ch ON ch.call_seq = s.call_seq
-LEFT JOIN parented x ON x.call_seq = s.call_seq
-ORDER BY s.call_seq`;
+ORDER BY s.call_seq`,
+  'DROP TABLE span_a',
+];
 
 /**
  * `states`: the state after every callback, joined to its return event, the
@@ -102,4 +110,4 @@ SELECT pid, seq, ts, path, change, before, after, node
 FROM state_changes_raw
 ORDER BY seq, path`;
 
-export const BUILD_SPANS_STATES = [BUILD_SPANS, BUILD_STATES, BUILD_STATE_CHANGES];
+export const BUILD_SPANS_STATES = [...BUILD_SPANS, BUILD_STATES, BUILD_STATE_CHANGES];
