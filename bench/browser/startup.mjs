@@ -48,6 +48,13 @@ async function phases(page) {
   return Object.fromEntries(PHASES.map(([name, where, mark]) => [name, where === 'page' ? p.marks[mark] : w.marks[mark] + (w.origin - p.origin)]));
 }
 
+/** CPU seconds so far of the page's renderer process (its main thread and the engine worker) and of its main thread. */
+async function cpu(cdp) {
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
+  return { process: m.ProcessTime, main: m.ThreadTime };
+}
+
 async function pageTime(page, fn) {
   return (await page.waitForFunction(fn, null, { timeout: 300_000, polling: 'raf' })).jsonValue();
 }
@@ -63,11 +70,14 @@ async function profile(origin, visits, smallArchive) {
   });
   try {
     await blockOtherOrigins(context, origin);
-    const out = { cold: null, warm: [], phases: [], demo: [], small: [], smallAll: [] };
+    const out = { cold: null, warm: [], phases: [], demo: [], small: [], smallAll: [], warmCpu: [], smallCpu: [] };
     for (let i = 0; i < visits; i++) {
       const page = await context.newPage();
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
       await page.goto(origin + '/');
       const ready = await pageTime(page, READY);
+      const readyCpu = await cpu(cdp);
       if (i === 0) {
         out.cold = ready;
         // Let the service worker finish precaching before the warm visits.
@@ -76,7 +86,9 @@ async function profile(origin, visits, smallArchive) {
         continue;
       }
       out.warm.push(ready);
+      out.warmCpu.push(readyCpu);
       out.phases.push(await phases(page));
+      const cpuBefore = await cpu(cdp);
       await page.getByTestId('file-input').setInputFiles(smallArchive);
       const t = await page.evaluate(() => performance.now());
       const loaded = await pageTime(
@@ -87,6 +99,8 @@ async function profile(origin, visits, smallArchive) {
           document.querySelector('[data-testid=count-processes]') !== null &&
           performance.now(),
       );
+      const cpuLoaded = await cpu(cdp);
+      out.smallCpu.push({ process: cpuLoaded.process - cpuBefore.process, main: cpuLoaded.main - cpuBefore.main });
       const allTables = await pageTime(page, ALL_TABLES);
       out.small.push(loaded - t);
       out.smallAll.push(allTables - t);
