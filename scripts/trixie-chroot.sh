@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
 CHROOT=${OTPSCOPE_TRIXIE_DIR:-/var/cache/otpscope/trixie}
-PACKAGES="elixir erlang-dev erlang-runtime-tools erlang-tools erlang-observer"
+PACKAGES="elixir erlang-dev erlang-runtime-tools erlang-tools"
 READY="$CHROOT/.otpscope-ready"
 MOUNTED=()
 
