@@ -77,6 +77,13 @@ export const fixture = (name) => path.resolve(path.dirname(fileURLToPath(import.
 export const screenshotDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-results');
 
 /**
+ * Resolves once the page has rendered two frames since the call: layout that the app adjusts from a
+ * ResizeObserver (the tab strip's overflow, chart sizes) has been measured and applied. A DOM change that a
+ * test just waited for can be seen before that frame runs, on a busy machine especially.
+ */
+export const settled = (page) => page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done()))));
+
+/**
  * Opens a view by its tab: in the strip, or in the "More" menu when the window is too narrow for every tab
  * (src/ui/components/TabStrip.svelte).
  */

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
-import { startSite, openBrowser, screenshotDir, openPanel } from './harness.mjs';
+import { startSite, openBrowser, screenshotDir, openPanel, settled } from './harness.mjs';
 
 let site;
 before(async () => {
@@ -88,6 +88,7 @@ test('1024x700: no clipped tab, the rest in a menu; the detail pane folds when e
   const { browser, page } = await openDemo({ width: 1024, height: 700 });
   try {
     // The top bar: every control whole on one line; the archive's name whole (it is short) with its details on hover.
+    await settled(page);
     assert.deepEqual(await cutTopBarControls(page), []);
     const chip = page.getByTestId('source-chip');
     assert.equal(await chip.innerText(), 'demo.zip');
@@ -99,6 +100,7 @@ test('1024x700: no clipped tab, the rest in a menu; the detail pane folds when e
       c.querySelector('.head').textContent = 'bank-ledger-production-2026-12-02T08';
       c.querySelector('.tail').textContent = '1500.zip';
     });
+    await settled(page);
     assert.deepEqual(await cutTopBarControls(page), []);
     const shown = await chip.evaluate((c) => {
       const head = c.querySelector('.head');
@@ -112,6 +114,7 @@ test('1024x700: no clipped tab, the rest in a menu; the detail pane folds when e
     await page.getByTestId('detail-splitter').waitFor();
     assert.ok((await pane()) >= 200, `open with a selection: ${await pane()} px`);
     // Not every tab fits now: none is cut, the rest are in the menu, and every view can be opened.
+    await settled(page);
     assert.deepEqual(await clippedTabs(page), []);
     await page.getByTestId('tabs-more').click();
     const menu = await page.getByTestId('tabs-menu').innerText();
@@ -122,6 +125,7 @@ test('1024x700: no clipped tab, the rest in a menu; the detail pane folds when e
     await page.getByTestId('tabs-menu').getByText('Expectations').click();
     await page.getByTestId('panel-expectations').waitFor();
     assert.equal(await page.getByTestId('tab-expectations').getAttribute('aria-selected'), 'true', 'the open view is in the strip');
+    await settled(page);
     assert.deepEqual(await clippedTabs(page), []);
     // The user can fold it with something selected, and it stays folded for the next selection.
     await page.getByTestId('detail-toggle').click();
@@ -165,6 +169,7 @@ for (const [w, h] of [
         for (const p of PANELS) {
           await openPanel(page, p);
           await page.waitForTimeout(600); // let the view's queries answer before the picture; nothing is asserted on time
+          await settled(page);
           assert.deepEqual(await clippedTabs(page), [], p);
           const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
           assert.ok(overflow <= 0, `${p}: the page is ${overflow} px wider than the window`);
