@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSite, openBrowser, blockOtherOrigins, fixture, screenshotDir } from './harness.mjs';
-import { loadThroughPicker } from './offline-helpers.mjs';
+import { loadThroughPicker, keptInBrowser } from './offline-helpers.mjs';
 
 let site, browser, context, outside;
 
@@ -35,6 +35,7 @@ test('a link whose archive is not loaded names it; loading it lands on the linke
   );
   await page.screenshot({ path: `${screenshotDir}/deeplink-missing.png` });
   await loadThroughPicker(page, fixture('archives/crash.zip'));
+  await keptInBrowser(page, 'crash.zip'); // the next test finds it among the recent archives
   await page.getByTestId('panel-state').waitFor({ timeout: 60_000 });
   await page.waitForFunction(() => !document.querySelector('[data-testid=deeplink-notice]'));
   assert.match(await page.evaluate(() => location.hash), /a=crash\.zip&p=state&pid=nonode%40nohost%7C%3C0\.158\.0%3E&seq=48/);

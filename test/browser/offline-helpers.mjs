@@ -37,6 +37,30 @@ export async function loadThroughPicker(page, file) {
   await page.getByTestId('process-row').first().waitFor({ timeout: 120_000 });
 }
 
+/**
+ * Waits until the recent archives (IndexedDB `otpscope`, store `recent-archives`, src/ui/lib/recent-archives.svelte.ts)
+ * hold the load named `id`. The app keeps a load once it has shown it, so a test that reloads right after a load
+ * waits for this first: the write is not finished when the views appear, on a busy machine especially.
+ */
+export async function keptInBrowser(page, id) {
+  await page.waitForFunction(
+    (key) =>
+      new Promise((resolve) => {
+        const r = indexedDB.open('otpscope');
+        r.onerror = () => resolve(false);
+        r.onsuccess = () => {
+          const db = r.result;
+          if (!db.objectStoreNames.contains('recent-archives')) return (db.close(), resolve(false));
+          const get = db.transaction('recent-archives').objectStore('recent-archives').getKey(key);
+          get.onsuccess = () => (db.close(), resolve(get.result !== undefined));
+          get.onerror = () => (db.close(), resolve(false));
+        };
+      }),
+    id,
+    { timeout: 60_000, polling: 100 },
+  );
+}
+
 /** Runs `node args...`, resolving with the first line matching `pattern` on stdout; returns the match and a stop function. */
 export async function startNode(args, pattern, cwd) {
   const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSite, openBrowser, blockOtherOrigins, fixture, screenshotDir } from './harness.mjs';
-import { loadThroughPicker } from './offline-helpers.mjs';
+import { loadThroughPicker, keptInBrowser } from './offline-helpers.mjs';
 
 let site, browser, context, outside;
 
@@ -30,8 +30,10 @@ test('opened archives are listed after a reload, reopen with one click, and are 
   assert.match(await page.getByTestId('recent-note').innerText(), /kept in this browser \(IndexedDB, on this computer only, never uploaded\)/);
   await page.getByTestId('recent-empty').waitFor();
   await loadThroughPicker(page, fixture('archives/crash.zip'));
+  await keptInBrowser(page, 'crash.zip');
   await startPage(page);
   await loadThroughPicker(page, fixture('archives/statem.zip'));
+  await keptInBrowser(page, 'statem.zip');
   await startPage(page);
   await page.getByTestId('recent-item').nth(1).waitFor();
   const listed = await items(page);
