@@ -43,22 +43,29 @@ export async function loadThroughPicker(page, file) {
  * waits for this first: the write is not finished when the views appear, on a busy machine especially.
  */
 export async function keptInBrowser(page, id) {
-  await page.waitForFunction(
-    (key) =>
-      new Promise((resolve) => {
-        const r = indexedDB.open('otpscope');
-        r.onerror = () => resolve(false);
-        r.onsuccess = () => {
-          const db = r.result;
-          if (!db.objectStoreNames.contains('recent-archives')) return (db.close(), resolve(false));
-          const get = db.transaction('recent-archives').objectStore('recent-archives').getKey(key);
-          get.onsuccess = () => (db.close(), resolve(get.result !== undefined));
-          get.onerror = () => (db.close(), resolve(false));
-        };
-      }),
-    id,
-    { timeout: 60_000, polling: 100 },
-  );
+  // Polled from here: a predicate given to waitForFunction may not be async (its promise counts as true at once).
+  const kept = () =>
+    page.evaluate(
+      async (key) =>
+        // Never opened here before the app has made it: opening creates it, without the app's store.
+        (await indexedDB.databases()).some((d) => d.name === 'otpscope') &&
+        new Promise((resolve) => {
+          const r = indexedDB.open('otpscope');
+          r.onerror = () => resolve(false);
+          r.onsuccess = () => {
+            const db = r.result;
+            if (!db.objectStoreNames.contains('recent-archives')) return (db.close(), resolve(false));
+            const get = db.transaction('recent-archives').objectStore('recent-archives').getKey(key);
+            get.onsuccess = () => (db.close(), resolve(get.result !== undefined));
+            get.onerror = () => (db.close(), resolve(false));
+          };
+        }),
+      id,
+    );
+  for (let i = 0; !(await kept()); i++) {
+    if (i >= 600) throw new Error(`${id} was not kept in this browser's recent archives within a minute`);
+    await page.waitForTimeout(100);
+  }
 }
 
 /** Runs `node args...`, resolving with the first line matching `pattern` on stdout; returns the match and a stop function. */
