@@ -178,6 +178,7 @@ export async function main(argv: string[]): Promise<number> {
     // it did not get to use (src/cli/prestart.ts).
     for (const e of opened.splice(0)) e.db.close();
     await releaseNativeThread();
+    performance.mark('otpscope:closed');
   }
 }
 
@@ -265,11 +266,13 @@ export async function loadEngine(
   // Read first (milliseconds), so DuckDB opens knowing how much comes; the native thread is already loading
   // (src/cli/prestart.ts).
   const inputs = await readInputFiles(files);
+  performance.mark('otpscope:inputs-read');
   const db = await openDatabase(engineKind, {
     allowedDirectories: options.allowedDirectories,
     inputBytes: inputs.reduce((n, f) => n + f.bytes.length, 0),
     ...spill,
   });
+  performance.mark('otpscope:database-open');
   let engine: Engine;
   try {
     engine = await Engine.create(db, { limits });
@@ -278,7 +281,10 @@ export async function loadEngine(
     throw e;
   }
   opened.push(engine);
+  performance.mark('otpscope:engine-created');
   const report = await engine.load(inputs, progressLine(), { rawCharlists, tables: options.tables });
+  // The load's own split (reading, inserts, each analysis statement) for bench/summary-steps.mjs.
+  performance.mark('otpscope:loaded', { detail: report.timings });
   for (const w of report.warnings) console.error(`otpscope: warning: ${w}`);
   for (const e of report.errors) console.error(`otpscope: error: ${e.message}`);
   if (report.sources.length === 0) throw new CliError('no input could be read');
@@ -346,6 +352,7 @@ async function summary(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   const { engine, report } = await loadEngine(positionals, { tables: SUMMARY_TABLES });
   process.stdout.write((await summarize(engine, report)) + '\n');
+  performance.mark('otpscope:answered');
   return report.errors.length > 0 ? 1 : 0;
 }
 

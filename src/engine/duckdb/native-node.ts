@@ -109,6 +109,7 @@ export async function openNativeConnection(options: NativeOptions = {}): Promise
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`the native DuckDB thread exited while opening (code ${code})`)));
   });
+  performance.mark('otpscope:native-open-sent');
   worker.postMessage({ op: 'open', id: 0, open: { path: ':memory:', config, startup } } satisfies NativeRequest);
   const version = await opened;
   worker.removeAllListeners('exit');

@@ -17,6 +17,8 @@ import { appendColumns } from './native-ingest-node';
 import type { NativeRequest, NativeResponse, NativeWorkerData } from './native-protocol';
 import { multiRowInserts, parameterInsert } from './types';
 
+// Marks of the thread's start-up (otpscope:native-*), read by bench/summary-steps.mjs.
+performance.mark('otpscope:native-modules');
 const { port, signal } = workerData as NativeWorkerData & { port: MessagePort };
 const counter = new Int32Array(signal);
 /**
@@ -31,6 +33,7 @@ const early: Promise<DuckDBInstance | undefined> = DuckDBInstance.create(':memor
 // The imports above (node-api, DuckDB's library) are in and the early database is open (a thread stopped while
 // DuckDB works on it may abort the process): the thread may be stopped safely from now on.
 void early.then(() => {
+  performance.mark('otpscope:native-early-db');
   Atomics.store(counter, 2, 1);
   Atomics.notify(counter, 2);
 });
@@ -83,6 +86,7 @@ async function handle(req: NativeRequest): Promise<unknown> {
       // The early database's settings become the requested ones (before startup SQL locks them).
       if (instance === ready) for (const [name, value] of Object.entries(req.open.config)) await conn.run(`SET ${name} = '${value.replace(/'/g, "''")}'`);
       for (const sql of req.open.startup) await conn.run(sql);
+      performance.mark('otpscope:native-opened');
       return (await conn.runAndReadAll('SELECT version()')).getRows()[0][0];
     }
     case 'connect': {
