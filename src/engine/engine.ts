@@ -5,6 +5,7 @@ import { asConnection, type EngineConnection } from './duckdb/connection';
 import { EventSink, RAW_TABLES } from './ingest/event-sink';
 import { IpcOut } from './ingest/ipc-out';
 import {
+  BUILD_IN_EVENT_RANGES,
   BUILD_STEPS,
   BUILD_STEPS_STREAMED,
   DEFERRED_RAW_TABLES,
@@ -17,6 +18,7 @@ import {
   STREAM_STEP,
   type BuildStep,
 } from './sql/build';
+import { inEventRanges } from './sql/event-ranges';
 import { EventStore } from './stream/event-store';
 import { applyResequence, runStreamAnalyses } from './stream/run';
 import { BuildCancelledError, TableBuilds, type StepProgress } from './table-builds';
@@ -142,6 +144,13 @@ const TOGETHER_EVENTS = 50_000;
 const FLUSH_ROWS = 200_000;
 
 /**
+ * Events per range when DuckDB-WASM builds a big table one range of events at a time (sql/event-ranges.ts):
+ * about what one statement's uncompressed rows may hold of wasm memory, which never comes back. Native DuckDB
+ * builds each table in one statement (its memory is the process's, and it spills).
+ */
+const RANGE_EVENTS = 500_000;
+
+/**
  * How many bytes of the deferred ingest tables' batches (sql/build.ts DEFERRED_RAW_TABLES) a load holds back
  * for after the first view; past it they are inserted as they come (~1.5M ping-pong events' worth).
  */
@@ -185,6 +194,7 @@ export class Engine {
     /** The database the engine talks to: DuckDB-WASM or native DuckDB (duckdb/connection.ts). */
     readonly db: EngineConnection,
     private readonly flushRows: number,
+    private readonly rangeEvents: number,
     private readonly limits: ReadLimits,
     readonly analyses: Analyses,
     /** The database file the tables move to when a load would not fit in memory (the browser's OPFS). */
@@ -207,16 +217,24 @@ export class Engine {
   /**
    * @param database DuckDB-WASM or native DuckDB (duckdb/connection.ts)
    * @param options.flushRows rows per Arrow batch handed to DuckDB while a file streams in
+   * @param options.rangeEvents events per range when DuckDB-WASM builds a big table a range at a time (RANGE_EVENTS)
    * @param options.limits ceilings on what an archive may inflate to (default DEFAULT_READ_LIMITS)
    * @param options.analyses how the analysis tables are built (default `stream`; see Analyses)
    * @param options.disk where the tables may move when a load would not fit in memory (the worker's own engine only)
    */
   static async create(
     database: DuckDb | EngineConnection,
-    options: { flushRows?: number; limits?: Partial<ReadLimits>; analyses?: Analyses; disk?: DiskStorage } = {},
+    options: { flushRows?: number; rangeEvents?: number; limits?: Partial<ReadLimits>; analyses?: Analyses; disk?: DiskStorage } = {},
   ): Promise<Engine> {
     const db = asConnection(database);
-    const e = new Engine(db, options.flushRows ?? FLUSH_ROWS, { ...DEFAULT_READ_LIMITS, ...options.limits }, options.analyses ?? 'sql', options.disk);
+    const e = new Engine(
+      db,
+      options.flushRows ?? FLUSH_ROWS,
+      options.rangeEvents ?? RANGE_EVENTS,
+      { ...DEFAULT_READ_LIMITS, ...options.limits },
+      options.analyses ?? 'sql',
+      options.disk,
+    );
     // One query, not one per statement: on a cold DuckDB-WASM each round trip (and its Arrow result) cost more than
     // its statement (~1 s of a warm start under load as 18 queries).
     db.query(CREATE_TABLES);
@@ -672,9 +690,15 @@ export class Engine {
   private runBuildStatements(sqls: readonly string[]): { sql: string; ms: number }[] {
     const t = performance.now();
     // Each on its own line, so a statement's trailing line comment cannot swallow the separator.
-    this.db.query(sqls.join('\n;\n'));
+    this.db.query(sqls.flatMap((sql) => this.inRanges(sql)).join('\n;\n'));
     const ms = (performance.now() - t) / sqls.length;
     return sqls.map((sql) => ({ sql: sql.trim().split('\n')[0].slice(0, 80), ms }));
+  }
+
+  /** A build statement as DuckDB-WASM runs it: a big table one range of events at a time (sql/event-ranges.ts). */
+  private inRanges(sql: string): string[] {
+    const key = this.db.kind === 'wasm' ? BUILD_IN_EVENT_RANGES.get(sql) : undefined;
+    return key === undefined ? [sql] : inEventRanges(sql, key, this.totalEvents, this.rangeEvents);
   }
 
   /** One statement of the build (sql/build.ts BUILD_STEPS), or the streaming pass where it stands in for some. */
@@ -697,7 +721,7 @@ export class Engine {
     }
     if (typeof sql !== 'string') return [];
     const t = performance.now();
-    this.db.query(sql);
+    for (const q of this.inRanges(sql)) this.db.query(q);
     return [{ sql: sql.trim().split('\n')[0].slice(0, 80), ms: performance.now() - t }];
   }
 

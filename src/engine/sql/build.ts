@@ -92,20 +92,26 @@ ORDER BY ids.node, coalesce(sp.spawned_at, 0), ids.pid`;
  * it (\`{:"$gen_call", {caller, tag}, _}\`, seen in the request's send or in
  * the callee's receive). \`free_name\`: sent to a name nobody held then.
  */
+/**
+ * The callers behind call aliases (\`[:alias | ref]\` tags), for send_targets: a table of its own, so that
+ * send_targets can be built an event range at a time (BUILD_IN_EVENT_RANGES) without grouping every call
+ * message again for each range. Keyed by hash(tag): grouping a million reference texts held far more memory than
+ * their hashes.
+ */
+export const BUILD_CALL_ALIASES = `
+CREATE OR REPLACE TEMP TABLE call_aliases AS
+SELECT hash(tag) AS th, any_value(from_pid) AS pid, any_value(from_node) AS node
+FROM call_msgs_raw WHERE is_request AND from_pid IS NOT NULL GROUP BY th`;
+
 export const BUILD_SEND_TARGETS = `
 CREATE OR REPLACE TABLE send_targets AS
--- keyed by hash(tag): grouping a million reference texts held far more memory than their hashes
-WITH aliases AS (
-  SELECT hash(tag) AS th, any_value(from_pid) AS pid, any_value(from_node) AS node
-  FROM call_msgs_raw WHERE is_request AND from_pid IS NOT NULL GROUP BY th
-)
 SELECT e.seq,
        CASE WHEN e.peer LIKE '<%' THEN e.peer ELSE coalesce(n.to_pid, a.pid) END AS to_pid,
        CASE WHEN e.peer LIKE '<%' OR n.seq IS NOT NULL THEN e.peer_node ELSE coalesce(a.node, e.peer_node) END AS to_node,
        e.ts, e.node, e.pid, e.term_id, e.kind, coalesce(n.free, false) AS free_name
 FROM events e
 LEFT JOIN named_sends n ON n.seq = e.seq
-LEFT JOIN aliases a ON a.th = CASE WHEN starts_with(e.peer, '#') THEN hash(e.peer) END
+LEFT JOIN call_aliases a ON a.th = CASE WHEN starts_with(e.peer, '#') THEN hash(e.peer) END
 WHERE e.kind IN ('send', 'send_to_dead')`;
 
 /**
@@ -369,7 +375,11 @@ export const BUILD_STEPS: readonly BuildStep[] = [
   { name: 'processes', makes: ['processes'], sql: [BUILD_PROCESSES] },
   { name: 'ingest tables', makes: DEFERRED_RAW_TABLES, sql: [...INSERT_DEFERRED.keys()] },
   { name: 'registrations', makes: ['registrations', 'name_at'], sql: [BUILD_REGISTRATIONS, CREATE_NAME_AT] },
-  { name: 'send_targets', makes: ['send_targets'], sql: [BUILD_NAMED_SENDS, BUILD_SEND_TARGETS, 'DROP TABLE named_sends'] },
+  {
+    name: 'send_targets',
+    makes: ['send_targets'],
+    sql: [BUILD_NAMED_SENDS, BUILD_CALL_ALIASES, BUILD_SEND_TARGETS, 'DROP TABLE named_sends', 'DROP TABLE call_aliases'],
+  },
   { name: 'consumed', makes: ['consumed'], sql: [BUILD_CONSUMED] },
   // messages is complete once calls marked the replies no mailbox received
   { name: 'messages', makes: [], sql: BUILD_MESSAGES },
@@ -392,6 +402,26 @@ export const BUILD_STEPS: readonly BuildStep[] = [
   { name: 'causal_links', makes: ['causal_links', 'causes', 'effects'], sql: BUILD_CAUSALITY, onUse: true },
 ];
 
+/**
+ * The build statements whose table DuckDB-WASM builds one range of events at a time on a big load
+ * (sql/event-ranges.ts), each with the expression of its rows' event. Not those whose last statement runs a window
+ * over all events (states, mailbox_depth) or whose rows need every call (calls): each range would compute it all again.
+ */
+export const BUILD_IN_EVENT_RANGES: ReadonlyMap<string, string> = new Map([
+  [BUILD_SEND_TARGETS, 'seq'],
+  [BUILD_CONSUMED, 'seq'],
+  [tableStatement(BUILD_MESSAGES, 'messages'), 'coalesce(send_seq, recv_seq)'],
+  [tableStatement(BUILD_SPANS, 'spans'), 'call_seq'],
+  [BUILD_STATE_CHANGES, 'seq'],
+  [tableStatement(BUILD_CAUSAL_LINKS, 'causal_links'), 'seq'],
+]);
+
+function tableStatement(statements: readonly string[], table: string): string {
+  const sql = statements.find((s) => new RegExp(`^\\s*CREATE OR REPLACE TABLE ${table} AS\\s`).test(s));
+  if (sql === undefined) throw new Error(`no statement builds ${table}`);
+  return sql;
+}
+
 /** The steps that must be done before the Overview and the process list can answer (events and processes). */
 export const FIRST_VIEW_STEPS = 2;
 
@@ -411,11 +441,13 @@ export const STREAM_MAILBOX_STEP = Symbol('stream mailbox_depth');
  */
 const STREAMED = new Set<string>([
   BUILD_NAMED_SENDS,
+  BUILD_CALL_ALIASES,
   BUILD_SEND_TARGETS,
   'DROP TABLE named_sends',
+  'DROP TABLE call_aliases',
   ...BUILD_MESSAGES,
   ...BUILD_SPANS,
-  BUILD_CAUSAL_LINKS,
+  ...BUILD_CAUSAL_LINKS,
   BUILD_MAILBOX_DEPTH,
 ]);
 
