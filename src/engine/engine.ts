@@ -219,7 +219,7 @@ export class Engine {
    * @param options.flushRows rows per Arrow batch handed to DuckDB while a file streams in
    * @param options.rangeEvents events per range when DuckDB-WASM builds a big table a range at a time (RANGE_EVENTS)
    * @param options.limits ceilings on what an archive may inflate to (default DEFAULT_READ_LIMITS)
-   * @param options.analyses how the analysis tables are built (default `stream`; see Analyses)
+   * @param options.analyses how the analysis tables are built (default `sql`; see Analyses)
    * @param options.disk where the tables may move when a load would not fit in memory (the worker's own engine only)
    */
   static async create(
