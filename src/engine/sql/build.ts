@@ -86,13 +86,6 @@ LEFT JOIN sv USING (node, pid)
 ORDER BY ids.node, coalesce(sp.spawned_at, 0), ids.pid`;
 
 /**
- * Where a send was going: a pid; a registered name resolved to the process
- * that held it when the message was sent (\`named_sends\`, sql/names.ts); or
- * a call alias (a reference) resolved to the caller whose request carried
- * it (\`{:"$gen_call", {caller, tag}, _}\`, seen in the request's send or in
- * the callee's receive). \`free_name\`: sent to a name nobody held then.
- */
-/**
  * The callers behind call aliases (\`[:alias | ref]\` tags), for send_targets: a table of its own, so that
  * send_targets can be built an event range at a time (BUILD_IN_EVENT_RANGES) without grouping every call
  * message again for each range. Keyed by hash(tag): grouping a million reference texts held far more memory than
@@ -103,6 +96,13 @@ CREATE OR REPLACE TEMP TABLE call_aliases AS
 SELECT hash(tag) AS th, any_value(from_pid) AS pid, any_value(from_node) AS node
 FROM call_msgs_raw WHERE is_request AND from_pid IS NOT NULL GROUP BY th`;
 
+/**
+ * Where a send was going: a pid; a registered name resolved to the process
+ * that held it when the message was sent (\`named_sends\`, sql/names.ts); or
+ * a call alias (a reference) resolved to the caller whose request carried
+ * it (\`{:"$gen_call", {caller, tag}, _}\`, seen in the request's send or in
+ * the callee's receive). \`free_name\`: sent to a name nobody held then.
+ */
 export const BUILD_SEND_TARGETS = `
 CREATE OR REPLACE TABLE send_targets AS
 SELECT e.seq,
