@@ -90,6 +90,11 @@ export function createEngineApi(open: () => Promise<Engine>) {
       (await engine()).cancel();
     },
 
+    /** Holds the tables behind the first view unbuilt until called with false (tests of the loading panel). */
+    async holdBuilds(on: boolean): Promise<void> {
+      (await engine()).holdBuilds(on);
+    },
+
     /** Every analysis table's build step and its state (after a load: ready, building, waiting, on use, stopped, failed). */
     async tables(): Promise<StepProgress[]> {
       return (await engine()).tables();

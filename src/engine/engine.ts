@@ -279,6 +279,14 @@ export class Engine {
     return this.db.version;
   }
 
+  /**
+   * With \`on\`, the tables behind the first view wait to be built until called again with false (a load still
+   * returns once its first view is in). For tests of the loading panel and its cancel.
+   */
+  holdBuilds(on: boolean): void {
+    this.builds.hold(on ? FIRST_VIEW_STEPS : null);
+  }
+
   /** Stops the load in flight: its reading, or the building of its tables (what is built stays; the rest is built on use). */
   cancel(): void {
     this.cancelled = true;

@@ -95,6 +95,9 @@ export class TableBuilds {
   steps: { sql: string; ms: number }[] = [];
   /** Statements run since the last `reset`, for the load's progress (index of count). */
   private statements = 0;
+  /** `hold`: the loop waits before any step from this index until released. */
+  private holdFrom: number | null = null;
+  private holdGate: Deferred | null = null;
 
   constructor(
     private readonly plan: readonly BuildStep[],
@@ -193,6 +196,19 @@ export class TableBuilds {
     return this.want(indices);
   }
 
+  /**
+   * Keeps the steps from index \`from\` on from starting until \`hold(null)\`: a statement already running finishes,
+   * and the loop waits before the next one of such a step (shown as waiting). For tests and demonstrations of a
+   * load's progress, which otherwise depend on how fast the machine builds small tables.
+   */
+  hold(from: number | null): void {
+    this.holdFrom = from;
+    if (from === null) {
+      this.holdGate?.resolve();
+      this.holdGate = null;
+    } else this.holdGate ??= deferred();
+  }
+
   /** Builds behind: every step that is not on use, without waiting; the first statement after \`headStartMs\`. */
   background(headStartMs = 0): void {
     this.headStart = headStartMs;
@@ -285,6 +301,10 @@ export class TableBuilds {
     else await yieldToEventLoop();
     if (gen !== this.generation && this.next() < 0) return;
     for (let i = this.next(); i >= 0 && gen === this.generation; i = this.next()) {
+      while (this.holdGate !== null && this.holdFrom !== null && i >= this.holdFrom) {
+        await this.holdGate.promise;
+        if (gen !== this.generation) return;
+      }
       this.current = i;
       const step = this.plan[i];
       // A step whose statements all ran is done even if a stop comes next; one stopped part-way runs again

@@ -85,10 +85,13 @@ test('the Overview shows events and processes while the other tables build, list
 test('cancel while the tables build behind the views: what is built stays, the rest is built on request', async () => {
   const page = await context.newPage();
   await ready(page);
+  // The tables behind the first view wait until the cancel is clicked: the demo's build is small, and on a busy or a
+  // fast machine it could otherwise end before the button is found.
+  await page.evaluate(() => window.__otpscopeEngine.holdBuilds(true));
   await page.getByTestId('file-input').setInputFiles(fixture('archives/demo.zip'));
-  // Clicked as soon as it is there: a pointer click first waits for the button to hold still over two frames, and the
-  // corner panel grows while tables finish, so on a busy machine the small build could end during that wait.
-  await page.getByTestId('build-panel-cancel').dispatchEvent('click', undefined, { timeout: 120_000 });
+  await page.getByTestId('build-panel-cancel').click({ timeout: 120_000 });
+  // Released after the cancel (the page sent it on the click, before this): the held loop sees it and ends.
+  await page.evaluate(() => window.__otpscopeEngine.holdBuilds(false));
   await page.locator('.app.loaded[data-tables=ready]').waitFor({ timeout: 60_000 });
   // The first view stays usable.
   await page.getByTestId('process-row').first().waitFor();
