@@ -144,6 +144,12 @@ const TOGETHER_EVENTS = 50_000;
 const FLUSH_ROWS = 200_000;
 
 /**
+ * Fewer bytes than any input spends per event (an otpscope archive of ping-pong messages, the densest we know,
+ * spends ~4.5): a file's size over this bounds its events, to size the first batch's columns.
+ */
+const SMALLEST_EVENT_BYTES = 2;
+
+/**
  * Events per range when DuckDB-WASM builds a big table one range of events at a time (sql/event-ranges.ts):
  * about what one statement's uncompressed rows may hold of wasm memory, which never comes back. Native DuckDB
  * builds each table in one statement (its memory is the process's, and it spills).
@@ -368,8 +374,11 @@ export class Engine {
       }
       attempted = true;
       const src = this.nextSrc++;
-      // A batch is flushed after the chunk that took it past flushRows: room for that chunk too.
-      const sink = new EventSink(src, this.totalEvents, this.store, { dictionary: this.db.kind === 'wasm', rows: this.flushRows + (this.flushRows >> 3) });
+      // A batch is flushed after the chunk that took it past flushRows: room for that chunk too. A small file gets
+      // room for what it can hold (fresh memory costs a page fault per page: at 225k rows the empty columns took
+      // 50-700 ms to make, more than a small archive's whole read); the columns grow if it holds more.
+      const rows = Math.min(this.flushRows + (this.flushRows >> 3), Math.max(1024, Math.ceil(group.bytes / SMALLEST_EVENT_BYTES)));
+      const sink = new EventSink(src, this.totalEvents, this.store, { dictionary: this.db.kind === 'wasm', rows });
       const source: LoadedSource = { name: group.name, kind: group.kind, node: '', events: 0, warnings: [] };
       const lastGood = this.lastKey && { ...this.lastKey };
       const outOfOrderBefore = this.outOfOrder;
