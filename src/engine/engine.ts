@@ -236,8 +236,9 @@ export class Engine {
       options.disk,
     );
     // One query, not one per statement: on a cold DuckDB-WASM each round trip (and its Arrow result) cost more than
-    // its statement (~1 s of a warm start under load as 18 queries).
-    db.query(CREATE_TABLES);
+    // its statement (~1 s of a warm start under load as 18 queries). Posted: a native database still opening
+    // makes the tables when it is open, while the load reads its files.
+    db.post(CREATE_TABLES);
     // The analysis tables are not built here: over empty tables their ~40 statements cost seconds of a cold
     // DuckDB-WASM (most of the browser's start-up), and the first load builds them anyway. A query before any
     // load builds them then (ensureTables).
