@@ -361,8 +361,7 @@ export class Engine {
       }
       attempted = true;
       const src = this.nextSrc++;
-      // A batch is flushed after the chunk that took it past flushRows: room for that chunk too.
-      const sink = new EventSink(src, this.totalEvents, this.store, { dictionary: this.db.kind === 'wasm', rows: this.flushRows + (this.flushRows >> 3) });
+      const sink = new EventSink(src, this.totalEvents, this.store, { dictionary: this.db.kind === 'wasm', rows: this.sinkRows(group.bytes) });
       const source: LoadedSource = { name: group.name, kind: group.kind, node: '', events: 0, warnings: [] };
       const lastGood = this.lastKey && { ...this.lastKey };
       const outOfOrderBefore = this.outOfOrder;
@@ -598,6 +597,16 @@ export class Engine {
   queryStream(sql: string, batchRows = 10_000): AsyncGenerator<QueryResult> {
     this.ensureTables();
     return this.db.queryStream(sql, batchRows);
+  }
+
+  /**
+   * The rows an input's column builders make room for at once: a batch (a batch is flushed after the chunk that
+   * took it past flushRows, so room for that chunk too), or fewer for an input too small to hold a batch's events
+   * (at the fewest bytes per event seen, a ping-pong archive's ~4). A batch's room for every raw table was ~460 MB
+   * of buffers, ~0.1 s of CPU to allocate for the demo archive's 65 events; a builder that fills up grows.
+   */
+  private sinkRows(bytes: number): number {
+    return Math.min(this.flushRows + (this.flushRows >> 3), Math.max(1024, Math.ceil(bytes / 4)));
   }
 
   private flush(sink: EventSink): void {
