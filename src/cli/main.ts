@@ -10,7 +10,6 @@ import type { EngineConnection } from '../engine/duckdb/connection';
 import type { NativeOptions } from '../engine/duckdb/native-node';
 import { formatResult } from './format';
 import { CliError, readInputFiles } from './load-files';
-import { serveStatic } from './serve';
 import { SUMMARY_TABLES, summarize } from './summary';
 import { splitEngineOption } from './engine-option';
 import { COMPARE_HELP } from './compare';
@@ -383,6 +382,8 @@ async function serve(args: string[]): Promise<number> {
   });
   // This module is src/cli/main.ts, or dist-cli/main.mjs in the bundled CLI: either way dist/ is the repository's.
   const root = positionals[0] ?? new URL(import.meta.url.endsWith('.ts') ? '../../dist' : '../dist', import.meta.url).pathname;
+  // Imported here: Node's http module costs every other command ~11 ms of CPU to load.
+  const { serveStatic } = await import('./serve');
   const { url } = await serveStatic(root, Number(values.port), values.host);
   console.log(`otpscope analyzer: ${url}${values['open-demo'] ? '?demo' : ''}`);
   console.log('Serving the built site; press Ctrl-C to stop.');
