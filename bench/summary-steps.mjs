@@ -69,7 +69,7 @@ const PHASES = [
   ['prestart (import, start the DuckDB thread)', 'otpscope:cli-start', 'otpscope:prestarted'],
   ['CLI modules (import main.mjs)', 'otpscope:prestarted', 'otpscope:cli-modules'],
   ['read the input files', 'otpscope:cli-modules', 'otpscope:inputs-read'],
-  ['open native DuckDB (wait for its thread)', 'otpscope:inputs-read', 'otpscope:database-open'],
+  ['native DuckDB connection (its open: in the load)', 'otpscope:inputs-read', 'otpscope:database-open'],
   ['create the empty tables', 'otpscope:database-open', 'otpscope:engine-created'],
   ['load: read, ingest, analysis tables', 'otpscope:engine-created', 'otpscope:loaded'],
   ['summary queries and output', 'otpscope:loaded', 'otpscope:answered'],

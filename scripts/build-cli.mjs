@@ -49,7 +49,7 @@ async function buildCli() {
         input: {
           main: path.join(repo, 'src/cli/main.ts'),
           // Its own file: native-thread-node.ts starts it as a worker thread, from the folder it is in itself.
-          'native-worker-node': path.join(repo, 'src/engine/duckdb/native-worker-node.ts'),
+          'native-worker-boot-node': path.join(repo, 'src/engine/duckdb/native-worker-boot-node.ts'),
           // bin/otpscope.mjs runs this before main.mjs (a few lines; it shares native-thread-node with main.mjs).
           prestart: path.join(repo, 'src/cli/prestart.ts'),
         },

@@ -7,9 +7,9 @@ import { tablesNamedIn } from '../engine/table-builds';
 import { openNodeDuckDb } from '../engine/duckdb/open-node';
 import { releaseNativeThread } from '../engine/duckdb/native-thread-node';
 import type { EngineConnection } from '../engine/duckdb/connection';
+import type { NativeOptions } from '../engine/duckdb/native-node';
 import { formatResult } from './format';
 import { CliError, readInputFiles } from './load-files';
-import { serveStatic } from './serve';
 import { SUMMARY_TABLES, summarize } from './summary';
 import { splitEngineOption } from './engine-option';
 import { COMPARE_HELP } from './compare';
@@ -217,21 +217,36 @@ function defaultMemoryLimit(): string {
  * Opens the chosen engine's database. \`allowedDirectories\`: where export may write (native DuckDB only; none
  * otherwise); \`inputBytes\`: how much the load will read (native DuckDB takes one thread for small inputs).
  */
-export async function openDatabase(
-  kind: EngineKind,
-  options: { allowedDirectories?: string[]; inputBytes?: number; memoryLimit?: string; tempDirectory?: string } = {},
-): Promise<EngineConnection> {
-  if (kind === 'wasm') return (await import('../engine/duckdb/connection')).wasmConnection(await openNodeDuckDb());
-  const { openNativeConnection } = await import('../engine/duckdb/native-node');
+export async function openDatabase(kind: EngineKind, options: DatabaseOptions = {}): Promise<EngineConnection> {
+  if (kind === 'wasm') return openWasm();
+  return (await import('../engine/duckdb/native-node')).openNativeConnection(nativeOptions(options));
+}
+
+/**
+ * openDatabase without waiting for native DuckDB to open (its thread may still be loading DuckDB): the connection
+ * takes requests at once and runs them once it is open; \`opened\` resolves then, or rejects with why it did not.
+ */
+async function startDatabase(kind: EngineKind, options: DatabaseOptions): Promise<{ connection: EngineConnection; opened: Promise<void> }> {
+  if (kind === 'wasm') return { connection: await openWasm(), opened: Promise.resolve() };
+  return (await import('../engine/duckdb/native-node')).startNativeConnection(nativeOptions(options));
+}
+
+type DatabaseOptions = { allowedDirectories?: string[]; inputBytes?: number; memoryLimit?: string; tempDirectory?: string };
+
+async function openWasm(): Promise<EngineConnection> {
+  return (await import('../engine/duckdb/connection')).wasmConnection(await openNodeDuckDb());
+}
+
+function nativeOptions(options: DatabaseOptions): NativeOptions {
   const small = options.inputBytes !== undefined && options.inputBytes <= ONE_THREAD_BYTES;
-  return openNativeConnection({
+  return {
     allowedDirectories: options.allowedDirectories,
     threads: small ? 1 : undefined,
     memoryLimit:
       options.memoryLimit ??
       (process.env.OTPSCOPE_MEMORY_LIMIT ? memoryLimitFlag('OTPSCOPE_MEMORY_LIMIT', process.env.OTPSCOPE_MEMORY_LIMIT) : defaultMemoryLimit()),
     spillUnder: options.tempDirectory ?? (process.env.OTPSCOPE_TEMP_DIR || undefined),
-  });
+  };
 }
 
 /** On a terminal, one status line on stderr while a load runs (rewritten at most 4 times a second, cleared at the end). */
@@ -267,7 +282,8 @@ export async function loadEngine(
   // (src/cli/prestart.ts).
   const inputs = await readInputFiles(files);
   performance.mark('otpscope:inputs-read');
-  const db = await openDatabase(engineKind, {
+  // The load reads and decodes the files while native DuckDB is still opening: the engine's first waits come after.
+  const { connection: db, opened: dbOpened } = await startDatabase(engineKind, {
     allowedDirectories: options.allowedDirectories,
     inputBytes: inputs.reduce((n, f) => n + f.bytes.length, 0),
     ...spill,
@@ -285,6 +301,8 @@ export async function loadEngine(
   const report = await engine.load(inputs, progressLine(), { rawCharlists, tables: options.tables });
   // The load's own split (reading, inserts, each analysis statement) for bench/summary-steps.mjs.
   performance.mark('otpscope:loaded', { detail: report.timings });
+  // A database that did not open failed every statement of the load: that is the error, not each file's.
+  await dbOpened;
   for (const w of report.warnings) console.error(`otpscope: warning: ${w}`);
   for (const e of report.errors) console.error(`otpscope: error: ${e.message}`);
   if (report.sources.length === 0) throw new CliError('no input could be read');
@@ -364,6 +382,8 @@ async function serve(args: string[]): Promise<number> {
   });
   // This module is src/cli/main.ts, or dist-cli/main.mjs in the bundled CLI: either way dist/ is the repository's.
   const root = positionals[0] ?? new URL(import.meta.url.endsWith('.ts') ? '../../dist' : '../dist', import.meta.url).pathname;
+  // Imported here: Node's http module costs every other command ~11 ms of CPU to load.
+  const { serveStatic } = await import('./serve');
   const { url } = await serveStatic(root, Number(values.port), values.host);
   console.log(`otpscope analyzer: ${url}${values['open-demo'] ? '?demo' : ''}`);
   console.log('Serving the built site; press Ctrl-C to stop.');

@@ -144,12 +144,6 @@ const TOGETHER_EVENTS = 50_000;
 const FLUSH_ROWS = 200_000;
 
 /**
- * Fewer bytes than any input spends per event (an otpscope archive of ping-pong messages, the densest we know,
- * spends ~4.5): a file's size over this bounds its events, to size the first batch's columns.
- */
-const SMALLEST_EVENT_BYTES = 2;
-
-/**
  * Events per range when DuckDB-WASM builds a big table one range of events at a time (sql/event-ranges.ts):
  * about what one statement's uncompressed rows may hold of wasm memory, which never comes back. Native DuckDB
  * builds each table in one statement (its memory is the process's, and it spills).
@@ -242,8 +236,9 @@ export class Engine {
       options.disk,
     );
     // One query, not one per statement: on a cold DuckDB-WASM each round trip (and its Arrow result) cost more than
-    // its statement (~1 s of a warm start under load as 18 queries).
-    db.query(CREATE_TABLES);
+    // its statement (~1 s of a warm start under load as 18 queries). Posted: a native database still opening
+    // makes the tables when it is open, while the load reads its files.
+    db.post(CREATE_TABLES);
     // The analysis tables are not built here: over empty tables their ~40 statements cost seconds of a cold
     // DuckDB-WASM (most of the browser's start-up), and the first load builds them anyway. A query before any
     // load builds them then (ensureTables).
@@ -374,11 +369,7 @@ export class Engine {
       }
       attempted = true;
       const src = this.nextSrc++;
-      // A batch is flushed after the chunk that took it past flushRows: room for that chunk too. A small file gets
-      // room for what it can hold (fresh memory costs a page fault per page: at 225k rows the empty columns took
-      // 50-700 ms to make, more than a small archive's whole read); the columns grow if it holds more.
-      const rows = Math.min(this.flushRows + (this.flushRows >> 3), Math.max(1024, Math.ceil(group.bytes / SMALLEST_EVENT_BYTES)));
-      const sink = new EventSink(src, this.totalEvents, this.store, { dictionary: this.db.kind === 'wasm', rows });
+      const sink = new EventSink(src, this.totalEvents, this.store, { dictionary: this.db.kind === 'wasm', rows: this.sinkRows(group.bytes) });
       const source: LoadedSource = { name: group.name, kind: group.kind, node: '', events: 0, warnings: [] };
       const lastGood = this.lastKey && { ...this.lastKey };
       const outOfOrderBefore = this.outOfOrder;
@@ -614,6 +605,16 @@ export class Engine {
   queryStream(sql: string, batchRows = 10_000): AsyncGenerator<QueryResult> {
     this.ensureTables();
     return this.db.queryStream(sql, batchRows);
+  }
+
+  /**
+   * The rows an input's column builders make room for at once: a batch (a batch is flushed after the chunk that
+   * took it past flushRows, so room for that chunk too), or fewer for an input too small to hold a batch's events
+   * (at the fewest bytes per event seen, a ping-pong archive's ~4). A batch's room for every raw table was ~460 MB
+   * of buffers, ~0.1 s of CPU to allocate for the demo archive's 65 events; a builder that fills up grows.
+   */
+  private sinkRows(bytes: number): number {
+    return Math.min(this.flushRows + (this.flushRows >> 3), Math.max(1024, Math.ceil(bytes / 4)));
   }
 
   private flush(sink: EventSink): void {

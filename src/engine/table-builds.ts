@@ -11,7 +11,10 @@ import { yieldToEventLoop } from './yield';
  * tables it reads; a table not yet scheduled (built on
  * first use, or left when a build was cancelled) is built when someone waits
  * for it. Each step may read every earlier step's tables but the on-use ones,
- * so building up to a step builds everything before it.
+ * so building up to a step builds everything before it, except the steps no
+ * later step reads (\`leaf\`): those are built with every step (a background
+ * build, \`ready()\`) or when their own tables are asked for, not for a later
+ * step's (the CLI's summary does not build links).
  *
  * `stop` (the user's cancel) ends the loop before its next statement: what is
  * built stays, the rest is built again on next use or by the next load, and
@@ -231,7 +234,7 @@ export class TableBuilds {
   }
 
   private schedule(i: number): void {
-    if (this.plan[i].onUse) this.demanded.add(i);
+    if (this.plan[i].onUse || this.plan[i].leaf) this.demanded.add(i);
     if (i > this.target) this.target = i;
   }
 
@@ -255,7 +258,7 @@ export class TableBuilds {
   private stateOf(i: number): TableState {
     if (this.done[i]) return 'ready';
     if (this.failed[i]) return 'failed';
-    const scheduled = i <= this.target && (!this.plan[i].onUse || this.demanded.has(i)) && !this.paused;
+    const scheduled = i <= this.target && (!this.optional(i) || this.demanded.has(i)) && !this.paused;
     if (scheduled && i === this.current && this.running) return 'building';
     if (scheduled) return 'waiting';
     return this.plan[i].onUse ? 'on use' : 'stopped';
@@ -264,14 +267,19 @@ export class TableBuilds {
   private next(): number {
     for (let i = 0; i <= this.target; i++) {
       if (this.done[i] || this.failed[i]) continue;
-      if (this.plan[i].onUse && !this.demanded.has(i)) continue;
+      if (this.optional(i) && !this.demanded.has(i)) continue;
       return i;
     }
     return -1;
   }
 
   private scheduled(i: number): boolean {
-    return i <= this.target && !this.done[i] && !this.failed[i] && (!this.plan[i].onUse || this.demanded.has(i));
+    return i <= this.target && !this.done[i] && !this.failed[i] && (!this.optional(i) || this.demanded.has(i));
+  }
+
+  /** Whether step \`i\` is built only when asked for by name (or with every step): on use, or read by no later step. */
+  private optional(i: number): boolean {
+    return this.plan[i].onUse === true || this.plan[i].leaf === true;
   }
 
   /** Statements run plus those still scheduled: the progress's count. */
@@ -327,7 +335,7 @@ export class TableBuilds {
     this.generation++;
     this.paused = false;
     this.target = this.plan.length - 1;
-    this.plan.forEach((s, i) => s.onUse && this.demanded.add(i));
+    this.plan.forEach((s, i) => this.optional(i) && this.demanded.add(i));
     for (let i = this.next(); i >= 0; i = this.next()) {
       for (let k = 0, n = 0; k < this.plan[i].sql.length; k += n) if (!this.runStatement(i, k, (n = this.runLength(i, k)))) return;
       this.finish(i);

@@ -92,9 +92,15 @@ describe('npx otpscope summary and query', () => {
     try {
       const state = Object.fromEntries(engine.tables().map((t) => [t.name, t.state]));
       expect(state).toMatchObject({ events: 'ready', processes: 'ready', anomalies: 'ready', causal_links: 'on use' });
+      // Nor the steps no later step reads, which the Overview does not read either.
+      for (const leaf of ['call_groups', 'state_changes', 'links']) expect(state[leaf], leaf).not.toBe('ready');
       // A query that names them still gets them.
       await engine.readyFor('SELECT count(*) FROM causal_links');
       expect(Number(engine.query('SELECT count(*) AS n FROM causal_links').rows[0][0])).toBeGreaterThan(0);
+      await engine.readyFor('SELECT count(*) FROM links, call_groups, state_changes');
+      expect(
+        engine.query('SELECT (SELECT count(*) FROM links), (SELECT count(*) FROM call_groups), (SELECT count(*) FROM state_changes)').rows[0].map(Number),
+      ).toEqual([4, 4, 7]);
     } finally {
       engine.db.close();
     }

@@ -22,6 +22,11 @@ export interface EngineConnection {
   readonly wasm?: DuckDb;
   /** Runs SQL (one statement or several; the last one's rows come back), keeping the first `maxRows` rows. */
   query(sql: string, maxRows?: number): QueryResult;
+  /**
+   * Runs SQL whose answer nobody reads. Native DuckDB may return before it ran: its thread runs requests in the
+   * order they came, and an error is thrown by the next call that waits for an answer.
+   */
+  post(sql: string): void;
   /** Runs one parameterised statement once per row of `params`. */
   execute(sql: string, params: Cell[][]): void;
   /** Appends an Arrow IPC stream to an existing table, its columns in the table's order. */
@@ -49,6 +54,7 @@ export function wasmConnection(db: DuckDb, second?: DuckDBConnection): EngineCon
     version: db.version,
     wasm: second ? { ...db, conn } : db,
     query: (sql, maxRows = Number.MAX_SAFE_INTEGER) => rowsOf(conn.query(sql), maxRows),
+    post: (sql) => void conn.query(sql),
     execute(sql, params) {
       // Many rows of one INSERT as a few multi-row INSERTs: each run of a prepared statement is a whole query with
       // its Arrow result (the demo's 57 meta rows one by one cost ~0.3 s of its load, most of reading it).

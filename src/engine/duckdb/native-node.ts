@@ -38,6 +38,24 @@ type Request = NativeRequest extends infer R ? (R extends NativeRequest ? Omit<R
  * configuration locked. Native DuckDB has Parquet, JSON and ICU built in; loading anything else is refused.
  */
 export async function openNativeConnection(options: NativeOptions = {}): Promise<EngineConnection> {
+  const { connection, opened } = startNativeConnection(options);
+  try {
+    await opened;
+  } catch (e) {
+    connection.close();
+    throw e;
+  }
+  return connection;
+}
+
+/**
+ * Like openNativeConnection, but returns at once, before the database is open (\`opened\` resolves then): requests
+ * go to the thread in order and run once it has opened, inserts and \`post\` without waiting, so the caller reads
+ * and decodes its input while the thread is still loading DuckDB (~0.2 s of a small load's wall time). A call that
+ * waits for its answer waits for the open too; if the open failed, that call (and every later one) throws, and
+ * \`opened\` rejects with why.
+ */
+export function startNativeConnection(options: NativeOptions = {}): { connection: EngineConnection; opened: Promise<void> } {
   const ownTemp = options.tempDirectory === undefined ? mkdtempSync(path.join(options.spillUnder ?? tmpdir(), 'otpscope-duckdb-')) : undefined;
   const config: Record<string, string> = { temp_directory: options.tempDirectory ?? ownTemp! };
   if (options.threads !== undefined) config.threads = String(options.threads);
@@ -102,25 +120,35 @@ export async function openNativeConnection(options: NativeOptions = {}): Promise
     }
   };
 
-  // The first answer is awaited without blocking: the thread is still starting (loading tsx and DuckDB).
-  const opened = new Promise<string>((resolve, reject) => {
+  // The open's answer comes on the parent port, to be awaited without blocking: the thread is still starting
+  // (loading DuckDB, or tsx first); the requests that follow on the port run after it.
+  let version: string | undefined;
+  let reject!: (e: Error) => void;
+  const exitWhileOpening = (code: number) => reject(new Error(`the native DuckDB thread exited while opening (code ${code})`));
+  const opened = new Promise<void>((resolve, rejectOpen) => {
+    reject = rejectOpen;
     if (thread.ended) return reject(thread.ended);
-    worker.once('message', (m: NativeResponse) => (m.ok ? resolve(String(m.value)) : reject(new Error(m.error))));
+    worker.once('message', (m: NativeResponse) => (m.ok ? resolve(void (version = String(m.value))) : reject(new Error(m.error))));
     worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the native DuckDB thread exited while opening (code ${code})`)));
-  });
+    worker.once('exit', exitWhileOpening);
+  }).finally(() => worker.off('exit', exitWhileOpening));
+  // Whoever does not await it hears of a failed open from the next call that waits.
+  opened.catch(() => {});
   performance.mark('otpscope:native-open-sent');
   worker.postMessage({ op: 'open', id: 0, open: { path: ':memory:', config, startup } } satisfies NativeRequest);
-  const version = await opened;
-  worker.removeAllListeners('exit');
   let closed = false;
   /** The EngineConnection of connection `conn` (0: the first, which owns the database and the thread). */
   const connection = (conn: number): EngineConnection => {
     let gone = false;
     return {
       kind: 'native',
-      version,
+      get version() {
+        // Known once the open's answer was heard; before that, asked (after the open, as every request).
+        version ??= String((call({ op: 'query', sql: 'SELECT version()', maxRows: 1, conn }) as QueryResult).rows[0][0]);
+        return version;
+      },
       query: (sql, maxRows = Number.MAX_SAFE_INTEGER) => call({ op: 'query', sql, maxRows, conn }) as QueryResult,
+      post: (sql) => void inFlight.push(send({ op: 'query', sql, maxRows: 0, conn })),
       execute: (sql, params: Cell[][]) => void call({ op: 'execute', sql, params, conn }),
       insertArrowIpc(table, ipc) {
         // The buffer is handed over to the thread; a view of a bigger buffer is copied first. The columns are
@@ -164,7 +192,7 @@ export async function openNativeConnection(options: NativeOptions = {}): Promise
       },
     };
   };
-  return connection(0);
+  return { connection: connection(0), opened };
 }
 
 /** One column of a record batch as the thread appends it (views of Arrow's buffers). */

@@ -71,10 +71,10 @@ function startNativeThread(): NativeThread {
  */
 function startWorker(data: NativeWorkerData & { port: MessagePort }, port: MessagePort): Worker {
   const options = { workerData: data, transferList: [port] };
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./native-worker-node.mjs', import.meta.url), options);
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./native-worker-boot-node.mjs', import.meta.url), options);
   // tsx/esm/api's ESM build: require.resolve would name its CommonJS one.
   const tsx = pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
-  const entry = new URL('./native-worker-node.ts', import.meta.url).href;
+  const entry = new URL('./native-worker-boot-node.ts', import.meta.url).href;
   const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
   return new Worker(boot, { ...options, eval: true });
 }

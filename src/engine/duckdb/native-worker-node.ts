@@ -1,7 +1,8 @@
 /**
  * The worker thread that owns native DuckDB (see native-node.ts for why it is a thread). It runs requests one at
  * a time, in the order they came, and answers each on the port, then bumps the shared counter so the blocked
- * caller wakes up. An error answers the request it belongs to; later requests still run.
+ * caller wakes up. An error answers the request it belongs to; later requests still run. The thread starts in
+ * native-worker-boot-node.ts, which imports this.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import {
@@ -37,11 +38,6 @@ void early.then(() => {
   Atomics.store(counter, 2, 1);
   Atomics.notify(counter, 2);
 });
-process.on('exit', () => {
-  Atomics.store(counter, 1, 1);
-  Atomics.add(counter, 0, 1);
-  Atomics.notify(counter, 0);
-});
 
 /** The database's connections by number: 0 is the first, more come from `connect` (a comparison's recording B). */
 const conns = new Map<number, DuckDBConnection>();
@@ -49,14 +45,27 @@ let nextConn = 1;
 let instance: DuckDBInstance | undefined;
 const streams = new Map<number, { result: DuckDBResult; done: boolean }>();
 let nextStream = 0;
-let queue: Promise<unknown> = Promise.resolve();
+/** Why the open request failed: every later request fails with it. */
+let openFailed: Error | undefined;
+let opened!: () => void;
+/**
+ * The requests on \`port\`, one after the other, the first after the open: the caller sends them without waiting
+ * for the open's answer, and a message on \`port\` may arrive before the one on the parent port.
+ */
+let queue: Promise<unknown> = new Promise<void>((resolve) => (opened = resolve));
 
-// Opening answers on the parent port (the caller awaits it); every later request comes and goes on `port`.
+// Opening answers on the parent port (the caller may await it); every later request comes and goes on `port`.
 parentPort!.once('message', async (req: NativeRequest) => {
   try {
     parentPort!.postMessage({ id: req.id, ok: true, value: await handle(req) });
   } catch (e) {
+    // A database opened without all its settings (the startup SQL locks external access off) takes no request.
+    for (const c of conns.values()) c.closeSync();
+    conns.clear();
+    openFailed = new Error(`the native DuckDB database did not open: ${e instanceof Error ? e.message : String(e)}`);
     parentPort!.postMessage({ id: req.id, ok: false, error: e instanceof Error ? e.message : String(e) });
+  } finally {
+    opened();
   }
 });
 
@@ -172,7 +181,7 @@ async function insertRows(conn: DuckDBConnection, sql: string, params: Cell[][])
 
 function db(id = 0): DuckDBConnection {
   const conn = conns.get(id);
-  if (conn === undefined) throw new Error(id === 0 ? 'the native DuckDB connection is closed' : `native DuckDB connection ${id} is closed`);
+  if (conn === undefined) throw openFailed ?? new Error(id === 0 ? 'the native DuckDB connection is closed' : `native DuckDB connection ${id} is closed`);
   return conn;
 }
 

@@ -356,6 +356,11 @@ export interface BuildStep {
   sql: readonly (string | symbol)[];
   /** Built when a view needs it, not behind every load (few users open it). */
   onUse?: boolean;
+  /**
+   * No later step reads what it makes: built behind every load as the others are, but waiting for a later step's
+   * tables (\`Engine.ready\`, a CLI command that reads some tables) does not build it.
+   */
+  leaf?: boolean;
 }
 
 /**
@@ -388,15 +393,17 @@ export const BUILD_STEPS: readonly BuildStep[] = [
     name: 'call_groups',
     makes: ['call_shapes', 'call_groups', 'latency_bucket', 'latency_bucket_lo', 'latency_histogram'],
     sql: BUILD_CALL_GROUPS,
+    leaf: true,
   },
   { name: 'spans', makes: ['spans'], sql: BUILD_SPANS },
   { name: 'states', makes: ['states'], sql: [BUILD_STATES] },
-  { name: 'state_changes', makes: ['state_changes'], sql: [BUILD_STATE_CHANGES] },
+  { name: 'state_changes', makes: ['state_changes'], sql: [BUILD_STATE_CHANGES], leaf: true },
   { name: 'mailbox_depth', makes: ['mailbox_depth'], sql: [BUILD_MAILBOX_DEPTH] },
   {
     name: 'links',
     makes: ['links', 'alive_at', 'state_at', 'mailbox_at', 'links_at', 'tree_at', 'mailbox_depth_buckets', 'state_size_buckets'],
     sql: [BUILD_LINKS, ...CREATE_AT_MACROS, ...CREATE_BUCKET_MACROS],
+    leaf: true,
   },
   { name: 'anomalies', makes: ['params', 'anomalies', 'anomaly_events', 'duration_text'], sql: BUILD_ANOMALIES_STEPS },
   { name: 'causal_links', makes: ['causal_links', 'causes', 'effects'], sql: BUILD_CAUSALITY, onUse: true },

@@ -51,7 +51,7 @@ export const VIEW_NEEDS: { readonly [K in keyof typeof VIEWS]: readonly string[]
   compareLoaded: ALL,
   compareTables: ALL,
   compareMatches: ALL,
-  markdownReport: ['anomalies', 'calls', 'events', 'messages', 'processes', 'spans', 'states'],
+  markdownReport: ['anomalies', 'call_shapes', 'calls', 'events', 'messages', 'processes', 'spans', 'states'],
   checkLink: ['events', 'processes'],
   searchTrace: ['events', 'processes'],
   processTable: ['events', 'processes', 'messages', 'mailbox_depth', 'states', 'state_changes'],
