@@ -247,7 +247,11 @@ export const BUILD_CALLS = [
   // The caller is in the request itself (`{from, tag}`); the callee is the request's receiver, or where its send went.
   // Each big join in a statement of its own (see BUILD_MESSAGES): the requests with their send's target, then
   // the calls with the small tables (processes, the receivers) in one pipeline.
-  `CREATE OR REPLACE TEMP TABLE call_g AS
+  // call_g and call_req are ordinary tables, not temporary ones: DuckDB compresses those (temporary tables never), and
+  // DuckDB-WASM builds them one part of the tags at a time (BUILD_IN_KEY_PARTS), so their texts (tags, requests,
+  // replies) are never all uncompressed at once: as temporary tables the two set the load's peak memory (at 5M
+  // ping-pong events they held ~380 MiB of DuckDB-WASM's memory while calls was built).
+  `CREATE OR REPLACE TABLE call_g AS
 SELECT tag_id, arg_min(tag, seq) AS tag,
        min(seq) FILTER (WHERE is_request AND kind <> 'receive') AS rs_seq,
        min(ts) FILTER (WHERE is_request AND kind <> 'receive') AS rs_ts,
@@ -265,7 +269,7 @@ SELECT tag_id, arg_min(tag, seq) AS tag,
        arg_min(body, seq) FILTER (WHERE NOT is_request) AS reply
 FROM call_msgs_raw GROUP BY tag_id`,
   // (The aggregate and the join in one statement ran out of memory at 1M under 100 MB.)
-  `CREATE OR REPLACE TEMP TABLE call_req AS
+  `CREATE OR REPLACE TABLE call_req AS
 SELECT g.tag_id, g.tag, coalesce(g.rs_seq, g.request_recv_seq) AS call_seq, g.caller_pid, g.caller_node,
        coalesce(g.rr_pid, t.to_pid) AS callee_pid, coalesce(g.rr_node, t.to_node) AS callee_node,
        g.request, coalesce(g.rs_ts, g.rr_ts) AS sent_at, g.request_recv_seq,
@@ -273,8 +277,12 @@ SELECT g.tag_id, g.tag, coalesce(g.rs_seq, g.request_recv_seq) AS call_seq, g.ca
 FROM call_g g LEFT JOIN send_targets t ON t.seq = g.rs_seq
 WHERE coalesce(g.rs_seq, g.request_recv_seq) IS NOT NULL`,
   'DROP TABLE call_g',
-  `CREATE OR REPLACE TABLE calls AS
-WITH caller_recv AS (SELECT DISTINCT node, pid FROM events WHERE kind = 'receive'),
+  // What calls reads of all calls and events, in small tables of their own, so that DuckDB-WASM can build calls one
+  // range of events at a time (BUILD_IN_EVENT_RANGES): the processes whose receives were traced, and when each
+  // unanswered caller went on.
+  `CREATE OR REPLACE TEMP TABLE call_recv AS SELECT DISTINCT node, pid FROM events WHERE kind = 'receive'`,
+  `CREATE OR REPLACE TEMP TABLE call_went AS
+WITH caller_recv AS (SELECT * FROM call_recv),
 -- only calls whose reply never reached the caller can have timed out: the ASOF join runs on those alone
 -- (a reply sent to a caller whose receives were not traced counts as answered, so those are left out too)
 unanswered AS (
@@ -300,15 +308,17 @@ active AS (
 went AS (
   SELECT u.tag_id, a.ts AS went_on_at
   FROM unanswered u ASOF JOIN active a ON a.node = u.caller_node AND a.pid = u.caller_pid AND u.call_seq < a.seq
-),
-j AS (
+)
+SELECT * FROM went`,
+  `CREATE OR REPLACE TABLE calls AS
+WITH j AS (
   SELECT req.*,
          cr.pid IS NOT NULL AS caller_receives_traced,
          ce.exited_at AS callee_exited_at, ca.exited_at AS caller_exited_at, ca.exit_reason AS caller_exit_reason,
          went.went_on_at AS caller_went_on_at
   FROM call_req req
-  LEFT JOIN went ON went.tag_id = req.tag_id
-  LEFT JOIN caller_recv cr ON cr.node = req.caller_node AND cr.pid = req.caller_pid
+  LEFT JOIN call_went went ON went.tag_id = req.tag_id
+  LEFT JOIN call_recv cr ON cr.node = req.caller_node AND cr.pid = req.caller_pid
   LEFT JOIN processes ce ON ce.node = req.callee_node AND ce.pid = req.callee_pid
   LEFT JOIN processes ca ON ca.node = req.caller_node AND ca.pid = req.caller_pid
 ),
@@ -336,6 +346,8 @@ SELECT call_seq, caller_pid, callee_pid, request, reply, sent_at,
 FROM o
 ORDER BY call_seq`,
   'DROP TABLE call_req',
+  'DROP TABLE call_went',
+  'DROP TABLE call_recv',
 ];
 
 /**
@@ -416,15 +428,27 @@ export const BUILD_STEPS: readonly BuildStep[] = [
 /**
  * The build statements whose table DuckDB-WASM builds one range of events at a time on a big load
  * (sql/event-ranges.ts), each with the expression of its rows' event. Not those whose last statement runs a window
- * over all events (states, mailbox_depth) or whose rows need every call (calls): each range would compute it all again.
+ * over all events (states, mailbox_depth): each range would compute it all again. (calls reads what needs every
+ * call from small tables built before it.)
  */
 export const BUILD_IN_EVENT_RANGES: ReadonlyMap<string, string> = new Map([
   [BUILD_SEND_TARGETS, 'seq'],
   [BUILD_CONSUMED, 'seq'],
   [tableStatement(BUILD_MESSAGES, 'messages'), 'coalesce(send_seq, recv_seq)'],
+  [tableStatement(BUILD_CALLS, 'calls'), 'call_seq'],
+  [tableStatement(BUILD_SPANS, 'span_a'), 'call_seq'],
   [tableStatement(BUILD_SPANS, 'spans'), 'call_seq'],
   [BUILD_STATE_CHANGES, 'seq'],
   [tableStatement(BUILD_CAUSAL_LINKS, 'causal_links'), 'seq'],
+]);
+
+/**
+ * The build statements whose table DuckDB-WASM builds one part of a key's values at a time on a big load, as many
+ * parts as event ranges (sql/event-ranges.ts inKeyParts), each with its key: tables whose rows group by that key.
+ */
+export const BUILD_IN_KEY_PARTS: ReadonlyMap<string, string> = new Map([
+  [tableStatement(BUILD_CALLS, 'call_g'), 'tag_id'],
+  [tableStatement(BUILD_CALLS, 'call_req'), 'tag_id'],
 ]);
 
 function tableStatement(statements: readonly string[], table: string): string {
