@@ -6,6 +6,7 @@ import { EventSink, RAW_TABLES } from './ingest/event-sink';
 import { IpcOut } from './ingest/ipc-out';
 import {
   BUILD_IN_EVENT_RANGES,
+  BUILD_IN_KEY_PARTS,
   BUILD_STEPS,
   BUILD_STEPS_STREAMED,
   DEFERRED_RAW_TABLES,
@@ -18,7 +19,7 @@ import {
   STREAM_STEP,
   type BuildStep,
 } from './sql/build';
-import { inEventRanges } from './sql/event-ranges';
+import { inEventRanges, inKeyParts } from './sql/event-ranges';
 import { EventStore } from './stream/event-store';
 import { applyResequence, runStreamAnalyses } from './stream/run';
 import { BuildCancelledError, TableBuilds, type StepProgress } from './table-builds';
@@ -713,10 +714,16 @@ export class Engine {
     return sqls.map((sql) => ({ sql: sql.trim().split('\n')[0].slice(0, 80), ms }));
   }
 
-  /** A build statement as DuckDB-WASM runs it: a big table one range of events at a time (sql/event-ranges.ts). */
+  /**
+   * A build statement as DuckDB-WASM runs it: a big table one range of events at a time, or one part of its key's
+   * values at a time, as many parts as ranges (sql/event-ranges.ts).
+   */
   private inRanges(sql: string): string[] {
-    const key = this.db.kind === 'wasm' ? BUILD_IN_EVENT_RANGES.get(sql) : undefined;
-    return key === undefined ? [sql] : inEventRanges(sql, key, this.totalEvents, this.rangeEvents);
+    if (this.db.kind !== 'wasm') return [sql];
+    const key = BUILD_IN_EVENT_RANGES.get(sql);
+    if (key !== undefined) return inEventRanges(sql, key, this.totalEvents, this.rangeEvents);
+    const part = BUILD_IN_KEY_PARTS.get(sql);
+    return part === undefined ? [sql] : inKeyParts(sql, part, Math.ceil(this.totalEvents / this.rangeEvents));
   }
 
   /** One statement of the build (sql/build.ts BUILD_STEPS), or the streaming pass where it stands in for some. */

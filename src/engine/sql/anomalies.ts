@@ -145,7 +145,7 @@ FROM peak k LEFT JOIN producers pr USING (node, pid) LEFT JOIN who w USING (node
 INSERT INTO anomalies_all /* slow_callback */
 WITH
 cb AS (
-  SELECT sp.* FROM spans sp WHERE sp.outcome <> 'unfinished'
+  SELECT sp.node, sp.pid, sp.mfa, sp.started_at, sp.call_seq, sp.end_seq, sp.duration_ns FROM spans sp WHERE sp.outcome <> 'unfinished'
     AND (sp.end_seq IN (SELECT seq FROM states) OR sp.call_seq IN (SELECT seq FROM consumed))
 ),
 cb_stats AS (SELECT mfa, count(*) AS n, median(duration_ns) AS med, mad(duration_ns) AS mad FROM cb GROUP BY mfa)
@@ -161,8 +161,11 @@ WHERE ${slowOutlier('c.duration_ns', 'slow_callback_floor_ms')}`,
 INSERT INTO anomalies_all /* slow_call */
 WITH
 ${WHO},
+-- Only the columns used below: DuckDB materialises a CTE read twice, and every column of calls (its texts) held
+-- there set DuckDB-WASM's peak memory on a 5M-event load.
 ck AS (
-  SELECT c.*, coalesce(w.name, w.module, c.callee_pid) || ' ' || coalesce(regexp_extract(c.request, '^[{%]?([^,{}() ]+)', 1), c.request) AS key
+  SELECT c.caller_node, c.caller_pid, c.sent_at, c.call_seq, c.request_recv_seq, c.reply_seq, c.reply_recv_seq, c.latency_ns,
+         coalesce(w.name, w.module, c.callee_pid) || ' ' || coalesce(regexp_extract(c.request, '^[{%]?([^,{}() ]+)', 1), c.request) AS key
   FROM calls c LEFT JOIN who w ON w.node = c.callee_node AND w.pid = c.callee_pid
   WHERE c.outcome = 'reply' AND c.latency_ns IS NOT NULL
 ),

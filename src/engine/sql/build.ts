@@ -145,48 +145,58 @@ export const BUILD_MESSAGES = [
   // Each statement holds at most one big join: DuckDB spills a hash join's table past its memory limit, but not those
   // of several joins in one pipeline (the pairs joined to their sends, receives, takers and receivers in one
   // statement ran out of memory at 1M ping-pong events under a 100 MB limit on native DuckDB).
-  `CREATE OR REPLACE TEMP TABLE msg_s AS
-SELECT seq, CASE WHEN kind = 'send' THEN ${pairKey('to_node', 'to_pid')} END AS g,
-       row_number() OVER (PARTITION BY hash(to_node, to_pid, term_id, kind) ORDER BY seq) AS k,
-       to_pid, to_node, free_name
-FROM send_targets`,
+  // Only 64-bit columns go through the windows and into these tables (the hashes are taken before the window): a
+  // window holds every row it numbers, and the texts carried through them set the load's peak memory (at 5M
+  // ping-pong events). Where a send went (to_pid, to_node, free_name) is read from send_targets at the end.
+  `CREATE OR REPLACE TABLE msg_s AS
+SELECT seq, g, row_number() OVER (PARTITION BY p ORDER BY seq) AS k
+FROM (SELECT seq, CASE WHEN kind = 'send' THEN ${pairKey('to_node', 'to_pid')} END AS g, hash(to_node, to_pid, term_id, kind) AS p
+      FROM send_targets)`,
   // Receives a callback would handle, in processes whose callbacks were traced (not call replies, which gen:call
   // takes, nor system or proc_lib messages), paired with the n-th callback that took the same text. Numbered per
-  // (process, text) through hash(text): sorting on long text keys is what made this slow.
-  `CREATE OR REPLACE TEMP TABLE msg_h AS
+  // (process, text) through one 64-bit hash of the three, and only that hash and the seq go through the window:
+  // sorting on long text keys is what made this slow, and the window holding the texts of every such receive set the
+  // load's peak memory (at 5M ping-pong events DuckDB-WASM grew by 289 MiB in this statement).
+  `CREATE OR REPLACE TABLE msg_h AS
 WITH tracked AS (SELECT DISTINCT node, pid FROM consumed),
-replies AS (SELECT seq FROM call_msgs_raw WHERE NOT is_request AND kind = 'receive')
-SELECT e.seq, e.node, e.pid, hash(e.term) AS h, row_number() OVER (PARTITION BY hash(e.node, e.pid, e.term) ORDER BY e.seq) AS k
-FROM events e SEMI JOIN tracked tk ON tk.node = e.node AND tk.pid = e.pid
-ANTI JOIN replies rp ON rp.seq = e.seq
-WHERE e.kind = 'receive' AND NOT starts_with(e.term, '{:system, ') AND NOT starts_with(e.term, '{:ack, ')
-  AND NOT starts_with(e.term, '{:io_reply, ') AND e.term <> ':timeout'`,
-  `CREATE OR REPLACE TEMP TABLE msg_c AS
-SELECT seq, ts, node, pid, hash(msg) AS h, row_number() OVER (PARTITION BY hash(node, pid, msg) ORDER BY seq) AS k FROM consumed`,
-  `CREATE OR REPLACE TEMP TABLE msg_took AS
+replies AS (SELECT seq FROM call_msgs_raw WHERE NOT is_request AND kind = 'receive'),
+r AS (
+  SELECT e.seq, hash(e.node, e.pid, e.term) AS p
+  FROM events e SEMI JOIN tracked tk ON tk.node = e.node AND tk.pid = e.pid
+  ANTI JOIN replies rp ON rp.seq = e.seq
+  WHERE e.kind = 'receive' AND NOT starts_with(e.term, '{:system, ') AND NOT starts_with(e.term, '{:ack, ')
+    AND NOT starts_with(e.term, '{:io_reply, ') AND e.term <> ':timeout'
+)
+SELECT seq, p, row_number() OVER (PARTITION BY p ORDER BY seq) AS k FROM r`,
+  `CREATE OR REPLACE TABLE msg_c AS
+SELECT seq, ts, p, row_number() OVER (PARTITION BY p ORDER BY seq) AS k
+FROM (SELECT seq, ts, hash(node, pid, msg) AS p FROM consumed)`,
+  // (Two (process, text) groups would have to collide in the hash for a receive to pair with another's callback.)
+  `CREATE OR REPLACE TABLE msg_took AS
 SELECT h.seq AS recv_seq, c.seq AS consumed_seq, c.ts AS consumed_at
-FROM msg_h h LEFT JOIN msg_c c ON c.node = h.node AND c.pid = h.pid AND c.h = h.h AND c.k = h.k`,
+FROM msg_h h LEFT JOIN msg_c c ON c.p = h.p AND c.k = h.k`,
   'DROP TABLE msg_h',
   'DROP TABLE msg_c',
   // Each receive with when it was taken: by the callback that handled it, not yet (a receive a callback would
   // handle that none did), or as it was received.
-  `CREATE OR REPLACE TEMP TABLE msg_r AS
-SELECT e.seq, ${pairKey('e.node', 'e.pid')} AS g,
-       row_number() OVER (PARTITION BY hash(e.node, e.pid, e.term_id) ORDER BY e.seq) AS k,
-       e.ts AS received_at, took.consumed_seq, took.consumed_at,
-       CASE WHEN took.consumed_seq IS NOT NULL THEN took.consumed_at WHEN took.recv_seq IS NULL THEN e.ts END AS taken_at
-FROM events e LEFT JOIN msg_took took ON took.recv_seq = e.seq
-WHERE e.kind = 'receive'`,
+  `CREATE OR REPLACE TABLE msg_r AS
+WITH r AS (
+  SELECT seq, ts, g, row_number() OVER (PARTITION BY p ORDER BY seq) AS k
+  FROM (SELECT seq, ts, ${pairKey('node', 'pid')} AS g, hash(node, pid, term_id) AS p FROM events WHERE kind = 'receive')
+)
+SELECT r.seq, r.g, r.k, r.ts AS received_at, took.consumed_seq, took.consumed_at,
+       CASE WHEN took.consumed_seq IS NOT NULL THEN took.consumed_at WHEN took.recv_seq IS NULL THEN r.ts END AS taken_at
+FROM r LEFT JOIN msg_took took ON took.recv_seq = r.seq`,
   'DROP TABLE msg_took',
   `CREATE OR REPLACE TEMP TABLE msg_j AS
-SELECT ms.seq AS send_seq, mr.seq AS recv_seq, ms.to_pid, ms.to_node, ms.free_name,
-       mr.received_at, mr.consumed_seq, mr.consumed_at, mr.taken_at
+SELECT ms.seq AS send_seq, mr.seq AS recv_seq, mr.received_at, mr.consumed_seq, mr.consumed_at, mr.taken_at
 FROM msg_s ms FULL OUTER JOIN msg_r mr ON ms.g = mr.g AND ms.k = mr.k`,
   'DROP TABLE msg_s',
   'DROP TABLE msg_r',
   // The pairs' first event (the send, else the receive) gives the text, the sender, and the receiver of a message
-  // whose send was not traced; what is known of the receiver comes from one small table in the same pipeline (one
-  // join on the text keys, not three: 1.9 -> 1.6 s of CPU for messages at 1M ping-pong events).
+  // whose send was not traced; the send's target gives the receiver of the others; what is known of the receiver
+  // comes from one small table in the same pipeline (one join on the text keys, not three: 1.9 -> 1.6 s of CPU for
+  // messages at 1M ping-pong events). Both big joins are by seq, and DuckDB-WASM runs this one range of events at a time.
   `CREATE OR REPLACE TABLE messages AS
 WITH receivers AS (
   SELECT node, pid, max(exited_at) AS exited_at, bool_or(traced) AS traced
@@ -199,13 +209,14 @@ m AS (
   SELECT j.send_seq, j.recv_seq,
          CASE WHEN j.send_seq IS NOT NULL THEN e.pid END AS from_pid,
          CASE WHEN j.send_seq IS NOT NULL THEN e.node END AS from_node,
-         CASE WHEN j.send_seq IS NOT NULL THEN j.to_pid ELSE e.pid END AS to_pid,
-         CASE WHEN j.send_seq IS NOT NULL THEN j.to_node ELSE e.node END AS to_node,
+         CASE WHEN j.send_seq IS NOT NULL THEN t.to_pid ELSE e.pid END AS to_pid,
+         CASE WHEN j.send_seq IS NOT NULL THEN t.to_node ELSE e.node END AS to_node,
          CASE WHEN j.send_seq IS NOT NULL THEN e.ts END AS sent_at,
          j.received_at, e.term AS msg, e.term_id AS msg_id,
-         CASE WHEN j.send_seq IS NOT NULL THEN e.kind END AS send_kind, j.free_name,
+         CASE WHEN j.send_seq IS NOT NULL THEN e.kind END AS send_kind, t.free_name,
          j.consumed_seq, j.consumed_at, j.taken_at
   FROM msg_j j JOIN events e ON e.seq = coalesce(j.send_seq, j.recv_seq)
+  LEFT JOIN send_targets t ON t.seq = j.send_seq
 )
 SELECT m.send_seq, m.recv_seq, m.from_pid, m.to_pid, m.sent_at, m.received_at, m.msg,
        m.from_node, m.to_node, m.msg_id,
@@ -236,7 +247,11 @@ export const BUILD_CALLS = [
   // The caller is in the request itself (`{from, tag}`); the callee is the request's receiver, or where its send went.
   // Each big join in a statement of its own (see BUILD_MESSAGES): the requests with their send's target, then
   // the calls with the small tables (processes, the receivers) in one pipeline.
-  `CREATE OR REPLACE TEMP TABLE call_g AS
+  // call_g and call_req are ordinary tables, not temporary ones: DuckDB compresses those (temporary tables never), and
+  // DuckDB-WASM builds them one part of the tags at a time (BUILD_IN_KEY_PARTS), so their texts (tags, requests,
+  // replies) are never all uncompressed at once: as temporary tables the two set the load's peak memory (at 5M
+  // ping-pong events they held ~380 MiB of DuckDB-WASM's memory while calls was built).
+  `CREATE OR REPLACE TABLE call_g AS
 SELECT tag_id, arg_min(tag, seq) AS tag,
        min(seq) FILTER (WHERE is_request AND kind <> 'receive') AS rs_seq,
        min(ts) FILTER (WHERE is_request AND kind <> 'receive') AS rs_ts,
@@ -254,7 +269,7 @@ SELECT tag_id, arg_min(tag, seq) AS tag,
        arg_min(body, seq) FILTER (WHERE NOT is_request) AS reply
 FROM call_msgs_raw GROUP BY tag_id`,
   // (The aggregate and the join in one statement ran out of memory at 1M under 100 MB.)
-  `CREATE OR REPLACE TEMP TABLE call_req AS
+  `CREATE OR REPLACE TABLE call_req AS
 SELECT g.tag_id, g.tag, coalesce(g.rs_seq, g.request_recv_seq) AS call_seq, g.caller_pid, g.caller_node,
        coalesce(g.rr_pid, t.to_pid) AS callee_pid, coalesce(g.rr_node, t.to_node) AS callee_node,
        g.request, coalesce(g.rs_ts, g.rr_ts) AS sent_at, g.request_recv_seq,
@@ -262,8 +277,12 @@ SELECT g.tag_id, g.tag, coalesce(g.rs_seq, g.request_recv_seq) AS call_seq, g.ca
 FROM call_g g LEFT JOIN send_targets t ON t.seq = g.rs_seq
 WHERE coalesce(g.rs_seq, g.request_recv_seq) IS NOT NULL`,
   'DROP TABLE call_g',
-  `CREATE OR REPLACE TABLE calls AS
-WITH caller_recv AS (SELECT DISTINCT node, pid FROM events WHERE kind = 'receive'),
+  // What calls reads of all calls and events, in small tables of their own, so that DuckDB-WASM can build calls one
+  // range of events at a time (BUILD_IN_EVENT_RANGES): the processes whose receives were traced, and when each
+  // unanswered caller went on.
+  `CREATE OR REPLACE TEMP TABLE call_recv AS SELECT DISTINCT node, pid FROM events WHERE kind = 'receive'`,
+  `CREATE OR REPLACE TEMP TABLE call_went AS
+WITH caller_recv AS (SELECT * FROM call_recv),
 -- only calls whose reply never reached the caller can have timed out: the ASOF join runs on those alone
 -- (a reply sent to a caller whose receives were not traced counts as answered, so those are left out too)
 unanswered AS (
@@ -289,15 +308,17 @@ active AS (
 went AS (
   SELECT u.tag_id, a.ts AS went_on_at
   FROM unanswered u ASOF JOIN active a ON a.node = u.caller_node AND a.pid = u.caller_pid AND u.call_seq < a.seq
-),
-j AS (
+)
+SELECT * FROM went`,
+  `CREATE OR REPLACE TABLE calls AS
+WITH j AS (
   SELECT req.*,
          cr.pid IS NOT NULL AS caller_receives_traced,
          ce.exited_at AS callee_exited_at, ca.exited_at AS caller_exited_at, ca.exit_reason AS caller_exit_reason,
          went.went_on_at AS caller_went_on_at
   FROM call_req req
-  LEFT JOIN went ON went.tag_id = req.tag_id
-  LEFT JOIN caller_recv cr ON cr.node = req.caller_node AND cr.pid = req.caller_pid
+  LEFT JOIN call_went went ON went.tag_id = req.tag_id
+  LEFT JOIN call_recv cr ON cr.node = req.caller_node AND cr.pid = req.caller_pid
   LEFT JOIN processes ce ON ce.node = req.callee_node AND ce.pid = req.callee_pid
   LEFT JOIN processes ca ON ca.node = req.caller_node AND ca.pid = req.caller_pid
 ),
@@ -325,6 +346,8 @@ SELECT call_seq, caller_pid, callee_pid, request, reply, sent_at,
 FROM o
 ORDER BY call_seq`,
   'DROP TABLE call_req',
+  'DROP TABLE call_went',
+  'DROP TABLE call_recv',
 ];
 
 /**
@@ -412,15 +435,27 @@ export const BUILD_STEPS: readonly BuildStep[] = [
 /**
  * The build statements whose table DuckDB-WASM builds one range of events at a time on a big load
  * (sql/event-ranges.ts), each with the expression of its rows' event. Not those whose last statement runs a window
- * over all events (states, mailbox_depth) or whose rows need every call (calls): each range would compute it all again.
+ * over all events (states, mailbox_depth): each range would compute it all again. (calls reads what needs every
+ * call from small tables built before it.)
  */
 export const BUILD_IN_EVENT_RANGES: ReadonlyMap<string, string> = new Map([
   [BUILD_SEND_TARGETS, 'seq'],
   [BUILD_CONSUMED, 'seq'],
   [tableStatement(BUILD_MESSAGES, 'messages'), 'coalesce(send_seq, recv_seq)'],
+  [tableStatement(BUILD_CALLS, 'calls'), 'call_seq'],
+  [tableStatement(BUILD_SPANS, 'span_a'), 'call_seq'],
   [tableStatement(BUILD_SPANS, 'spans'), 'call_seq'],
   [BUILD_STATE_CHANGES, 'seq'],
   [tableStatement(BUILD_CAUSAL_LINKS, 'causal_links'), 'seq'],
+]);
+
+/**
+ * The build statements whose table DuckDB-WASM builds one part of a key's values at a time on a big load, as many
+ * parts as event ranges (sql/event-ranges.ts inKeyParts), each with its key: tables whose rows group by that key.
+ */
+export const BUILD_IN_KEY_PARTS: ReadonlyMap<string, string> = new Map([
+  [tableStatement(BUILD_CALLS, 'call_g'), 'tag_id'],
+  [tableStatement(BUILD_CALLS, 'call_req'), 'tag_id'],
 ]);
 
 function tableStatement(statements: readonly string[], table: string): string {

@@ -29,3 +29,26 @@ export function inEventRanges(sql: string, key: string, events: number, rangeEve
   }
   return out;
 }
+
+/**
+ * As inEventRanges, for a table whose rows group by a key that is no event (a call's tag, a 53-bit hash): an empty
+ * table, then one \`INSERT\` per range of the key's values, \`parts\` equal ranges of [0, \`below\`), so every row of
+ * one key is in one part and a grouping in \`sql\` sees each key whole. Each part commits (and is compressed) by
+ * itself. Ranges, not a hash of the key modulo \`parts\`: DuckDB pushes a range test on a grouping key down to the
+ * table scan, and a hash test it applies only after grouping everything. The first and last ranges are open
+ * (the first takes NULL too), so no row is left out whatever its key.
+ */
+export function inKeyParts(sql: string, key: string, parts: number, below = 2 ** 53): string[] {
+  const m = /^\s*CREATE OR REPLACE TABLE (\w+) AS\s([\s\S]*)$/.exec(sql);
+  if (m === null) throw new Error(`not a CREATE OR REPLACE TABLE … AS statement: ${sql.trim().slice(0, 60)}`);
+  const [, table, query] = m;
+  if (parts <= 1) return [sql];
+  const bound = (i: number) => Math.floor((below / parts) * i);
+  const out = [`CREATE OR REPLACE TABLE ${table} AS SELECT * FROM (${query}) WITH NO DATA`];
+  for (let i = 0; i < parts; i++) {
+    const test =
+      i === 0 ? `(${key} < ${bound(1)} OR ${key} IS NULL)` : i === parts - 1 ? `${key} >= ${bound(i)}` : `${key} >= ${bound(i)} AND ${key} < ${bound(i + 1)}`;
+    out.push(`INSERT INTO ${table} SELECT * FROM (${query}) WHERE ${test}`);
+  }
+  return out;
+}

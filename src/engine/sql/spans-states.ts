@@ -19,22 +19,23 @@ export const BUILD_SPANS = [
   // processes would have to collide for a stack to go wrong). One big join per statement: DuckDB spills one join's
   // hash table past its memory limit, not those of several in one pipeline (the texts of calls and of returns joined
   // in one statement ran out of memory at 200k events under 48 MB).
+  // The event's kind as a one-byte code through the windows (0 call, 1 return, 2 exception), not its text.
   `CREATE OR REPLACE TEMP TABLE span_s AS
-WITH f AS (
-  SELECT seq, ts, hash(node, pid) AS ph, kind, hash(mfa) AS mh,
-         sum(CASE WHEN kind = 'call' THEN 1 ELSE -1 END) OVER (PARTITION BY hash(node, pid) ORDER BY seq ROWS UNBOUNDED PRECEDING) AS level
+WITH e AS (
+  SELECT seq, ts, hash(node, pid) AS ph, CASE kind WHEN 'call' THEN 0 WHEN 'return' THEN 1 ELSE 2 END::UTINYINT AS k, hash(mfa) AS mh
   FROM events WHERE kind IN ('call', 'return', 'exception')
 ),
-g AS (SELECT seq, ts, ph, kind, mh, CAST(CASE WHEN kind = 'call' THEN level - 1 ELSE level END AS INTEGER) AS depth FROM f),
+f AS (SELECT *, sum(CASE WHEN k = 0 THEN 1 ELSE -1 END) OVER (PARTITION BY ph ORDER BY seq ROWS UNBOUNDED PRECEDING) AS level FROM e),
+g AS (SELECT seq, ts, ph, k, mh, CAST(CASE WHEN k = 0 THEN level - 1 ELSE level END AS INTEGER) AS depth FROM f),
 h AS (
-  SELECT *, lead(seq) OVER w AS n_seq, lead(kind) OVER w AS n_kind, lead(ts) OVER w AS n_ts, lead(mh) OVER w AS n_mh
+  SELECT *, lead(seq) OVER w AS n_seq, lead(k) OVER w AS n_k, lead(ts) OVER w AS n_ts, lead(mh) OVER w AS n_mh
   FROM g WINDOW w AS (PARTITION BY ph, depth ORDER BY seq)
 )
 SELECT ph, depth, seq AS call_seq, ts AS started_at,
-       CASE WHEN n_kind IN ('return', 'exception') AND n_mh = mh THEN n_seq END AS end_seq,
-       CASE WHEN n_kind IN ('return', 'exception') AND n_mh = mh THEN n_ts END AS ended_at,
-       CASE WHEN n_kind IN ('return', 'exception') AND n_mh = mh THEN n_kind ELSE 'unfinished' END AS outcome
-FROM h WHERE kind = 'call'`,
+       CASE WHEN n_k > 0 AND n_mh = mh THEN n_seq END AS end_seq,
+       CASE WHEN n_k > 0 AND n_mh = mh THEN n_ts END AS ended_at,
+       CASE WHEN n_k > 0 AND n_mh = mh THEN CASE n_k WHEN 1 THEN 'return' ELSE 'exception' END ELSE 'unfinished' END AS outcome
+FROM h WHERE k = 0`,
   // Each span's parent (the latest call one level up that started before it, if still open), then its self time.
   `CREATE OR REPLACE TEMP TABLE span_p AS
 SELECT c.call_seq, c.started_at, c.ended_at, CASE WHEN p.end_seq IS NULL OR p.end_seq > c.call_seq THEN p.call_seq END AS parent_seq
@@ -50,7 +51,10 @@ FROM span_s s LEFT JOIN children ch ON ch.call_seq = s.call_seq`,
 SELECT s.*, x.parent_seq FROM span_n s LEFT JOIN span_p x ON x.call_seq = s.call_seq`,
   'DROP TABLE span_n',
   'DROP TABLE span_p',
-  `CREATE OR REPLACE TEMP TABLE span_a AS
+  // An ordinary table (compressed), which DuckDB-WASM builds one range of events at a time (BUILD_IN_EVENT_RANGES):
+  // as a temporary table built in one statement, every call's argument text was held uncompressed at once, and set the
+  // load's peak memory at 5M ping-pong events.
+  `CREATE OR REPLACE TABLE span_a AS
 SELECT s.*, ec.node, ec.pid, ec.mfa, ec.term AS args
 FROM span_x s JOIN (SELECT seq, node, pid, mfa, term FROM events WHERE kind = 'call') ec ON ec.seq = s.call_seq`,
   'DROP TABLE span_x',
