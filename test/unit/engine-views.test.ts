@@ -64,6 +64,10 @@ describe('the engine API through the bridge (demo.zip)', () => {
       version: () => c.bridge.version(),
       load: () => c.bridge.load([]),
       cancelLoad: () => c.bridge.cancelLoad(),
+      holdBuilds: async () => {
+        await c.bridge.holdBuilds(true);
+        await c.bridge.holdBuilds(false);
+      },
       tables: async () => expect((await c.bridge.tables()).every((t) => t.state === 'ready' || t.state === 'on use')).toBe(true),
       ready: () => c.bridge.ready(['anomalies']),
       memory: () => c.bridge.memory(),
