@@ -282,12 +282,11 @@ WHERE coalesce(g.rs_seq, g.request_recv_seq) IS NOT NULL`,
   // unanswered caller went on.
   `CREATE OR REPLACE TEMP TABLE call_recv AS SELECT DISTINCT node, pid FROM events WHERE kind = 'receive'`,
   `CREATE OR REPLACE TEMP TABLE call_went AS
-WITH caller_recv AS (SELECT * FROM call_recv),
 -- only calls whose reply never reached the caller can have timed out: the ASOF join runs on those alone
 -- (a reply sent to a caller whose receives were not traced counts as answered, so those are left out too)
-unanswered AS (
+WITH unanswered AS (
   SELECT * FROM call_req
-  WHERE reply_recv_seq IS NULL AND (reply_seq IS NULL OR (caller_node, caller_pid) IN (SELECT node, pid FROM caller_recv))
+  WHERE reply_recv_seq IS NULL AND (reply_seq IS NULL OR (caller_node, caller_pid) IN (SELECT node, pid FROM call_recv))
 ),
 -- When the caller gave up: gen:call's \`receive ... after Timeout\` timing out is traced as a receive of :timeout with no
 -- send (status after_timeout), the first such receive after the request. Without one (receives not traced), a caller
@@ -304,12 +303,9 @@ active AS (
   SELECT m.to_node, m.to_pid, m.recv_seq, m.received_at FROM messages m
   SEMI JOIN callers u ON m.to_node = u.caller_node AND m.to_pid = u.caller_pid
   WHERE m.status = 'after_timeout' AND m.recv_seq > (SELECT seq FROM first_unanswered)
-),
-went AS (
-  SELECT u.tag_id, a.ts AS went_on_at
-  FROM unanswered u ASOF JOIN active a ON a.node = u.caller_node AND a.pid = u.caller_pid AND u.call_seq < a.seq
 )
-SELECT * FROM went`,
+SELECT u.tag_id, a.ts AS went_on_at
+FROM unanswered u ASOF JOIN active a ON a.node = u.caller_node AND a.pid = u.caller_pid AND u.call_seq < a.seq`,
   `CREATE OR REPLACE TABLE calls AS
 WITH j AS (
   SELECT req.*,
