@@ -82,6 +82,19 @@ describe('crash and restart loop under a supervisor', () => {
     expect(rows(e, `SELECT pid FROM alive_at(${at(60)}) WHERE name = 'Scn.Fragile'`)).toEqual([['<0.141.0>']]);
     expect(rows(e, `SELECT pid, state FROM state_at(${at(60)}) WHERE pid IN ('<0.140.0>', '<0.141.0>')`)).toEqual([['<0.141.0>', '%{hits: 0}']]);
   });
+
+  // Regression test: the stop facts of an instance that had exited hold its spawn MFA (:proc_lib.init_p/5), which
+  // took precedence over the traced init callback, so only the instance still alive at stop read Scn.Fragile.init/1.
+  it('gives every instance of the restarted GenServer the initial call proc_lib recorded for it', async () => {
+    const e = await load('crash-restart.zip');
+    expect(rows(e, `SELECT pid, initial_call, exited_at IS NOT NULL FROM processes WHERE module = 'Scn.Fragile' ORDER BY pid`)).toEqual([
+      ['<0.139.0>', 'Scn.Fragile.init/1', true],
+      ['<0.140.0>', 'Scn.Fragile.init/1', true],
+      ['<0.141.0>', 'Scn.Fragile.init/1', true],
+      ['<0.142.0>', 'Scn.Fragile.init/1', true],
+      ['<0.143.0>', 'Scn.Fragile.init/1', false],
+    ]);
+  });
 });
 
 describe('mailbox flood', () => {

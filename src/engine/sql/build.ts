@@ -71,7 +71,10 @@ sv AS (
 )
 SELECT ids.node, ids.pid,
        coalesce(fa.name, rg.name) AS name,
-       coalesce(fa.initial_call, CASE WHEN sp.spawn_mfa LIKE ':proc_lib.%' AND cb.module IS NOT NULL THEN cb.module || '.init/1' END, sp.spawn_mfa) AS initial_call,
+       -- the facts of a process that exited before stop hold its spawn MFA (:proc_lib.init_p/5), not $initial_call
+       coalesce(CASE WHEN fa.initial_call NOT LIKE ':proc_lib.%' THEN fa.initial_call END,
+                CASE WHEN coalesce(fa.initial_call, sp.spawn_mfa) LIKE ':proc_lib.%' AND cb.module IS NOT NULL THEN cb.module || '.init/1' END,
+                fa.initial_call, sp.spawn_mfa) AS initial_call,
        coalesce(cb.module, CASE WHEN fa.module NOT IN (':proc_lib', ':erlang') THEN fa.module END) AS module,
        coalesce(sp.parent_pid, fa.parent_pid) AS parent_pid,
        sp.spawned_at, ex.exited_at, ex.exit_reason,
