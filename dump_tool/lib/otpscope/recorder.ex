@@ -71,7 +71,7 @@ defmodule Otpscope.Recorder do
   # instrumented last (the only change made here).
   defp refusals(opts, backend) do
     with {:ok, spec} <- resolve(opts.processes),
-         :ok <- Trace.check_free(backend, spec, [self()]),
+         :ok <- Trace.check_free(backend, spec, [self() | Map.get(opts, :unrecorded, [])]),
          :ok <- telemetry_loaded(opts),
          {:ok, user_patterns} <- user_patterns(backend, opts),
          {:ok, lines} <- lines(backend, opts) do
@@ -107,7 +107,8 @@ defmodule Otpscope.Recorder do
       Process.link(writer)
       tracer = start_tracer(opts, spec, writer, encoders, limits, snapshots, plan)
       Process.link(tracer)
-      trace = switch_on(opts, backend, spec, tracer, [self(), tracer, writer | encoders], plan)
+      own = [self(), tracer, writer | encoders] ++ Map.get(opts, :unrecorded, [])
+      trace = switch_on(opts, backend, spec, tracer, own, plan)
 
       {:ok,
        read_huge(%{
@@ -397,7 +398,7 @@ defmodule Otpscope.Recorder do
        {"started_at_ns", Integer.to_string(started_ns)},
        {"options",
         {:object,
-         Enum.map(Enum.sort(Map.delete(opts, :owner)), fn {k, v} ->
+         Enum.map(Enum.sort(Map.drop(opts, [:owner, :unrecorded])), fn {k, v} ->
            {Atom.to_string(k), json_option(v)}
          end)}},
        {"trace_backend", Atom.to_string(backend)},
