@@ -239,6 +239,26 @@ describe('GenServer states too big to trace (format 3)', () => {
   });
 });
 
+describe('structs of the recorded node (format 4)', () => {
+  // Regression test: a struct of the application's own printed as the map it is (`%{__struct__: Scn.Account, ...}`);
+  // inspect on the node prints `%Scn.Account{...}` in field-definition order, which facts/structs.etf now carries.
+  it('prints states, messages and arguments holding them as inspect did on the node', async () => {
+    const e = await load('structs.zip');
+    expect(rows(e, `SELECT callback, message, state FROM states ORDER BY seq`)).toEqual([
+      ['init', '%Scn.Owner{name: "ann", id: 7}', '%Scn.Account{owner: %Scn.Owner{name: "ann", id: 7}, balance: 0, history: []}'],
+      ['handle_call', '{:deposit, 5}', '%Scn.Account{owner: %Scn.Owner{name: "ann", id: 7}, balance: 5, history: [5]}'],
+      ['handle_call', '{:deposit, 2}', '%Scn.Account{owner: %Scn.Owner{name: "ann", id: 7}, balance: 7, history: [2, 5]}'],
+    ]);
+    expect(rows(e, `SELECT path, change, before, after FROM state_changes ORDER BY seq, path`)).toEqual([
+      ['[:balance]', 'changed', '0', '5'],
+      ['[:history, 0]', 'added', null, '5'],
+      ['[:balance]', 'changed', '5', '7'],
+      ['[:history, 0]', 'changed', '5', '2'],
+      ['[:history, 1]', 'added', null, '5'],
+    ]);
+  });
+});
+
 describe('two nodes, each recorded, loaded together', () => {
   it('pairs sends to {name, node} with receives on the other node and walks causes across nodes', async () => {
     const e = await load('cross-node-a.zip', 'cross-node-b.zip');

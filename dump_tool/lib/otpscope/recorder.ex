@@ -192,6 +192,7 @@ defmodule Otpscope.Recorder do
     %{
       processes_start: Facts.processes(facts -- [self()]),
       tree_start: Facts.trees(),
+      structs: Facts.structs(),
       started_ns: :os.system_time(:nanosecond),
       mono_ns: :erlang.monotonic_time(:nanosecond)
     }
@@ -254,6 +255,7 @@ defmodule Otpscope.Recorder do
       manifest: manifest,
       processes_start: facts.processes_start,
       tree_start: facts.tree_start,
+      structs: facts.structs,
       sources: plan.sources,
       limits: limits,
       encoders: opts.encoders
@@ -382,7 +384,7 @@ defmodule Otpscope.Recorder do
     {:object,
      [
        {"format", "otpscope"},
-       {"format_version", 3},
+       {"format_version", 4},
        {"recorder_version", @version},
        {"node", Atom.to_string(node())},
        {"otp_release", List.to_string(:erlang.system_info(:otp_release))},
@@ -648,6 +650,7 @@ defmodule Otpscope.Recorder do
       keep: opts.keep,
       processes: Facts.processes(chosen -- [self()]),
       tree: Facts.trees(),
+      structs: Facts.structs(),
       manifest: fn from ->
         manifest(opts, backend, from + :erlang.time_offset(:nanosecond), from, warnings)
       end
