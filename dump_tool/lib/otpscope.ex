@@ -338,8 +338,17 @@ defmodule Otpscope do
   instrumented (the message says why). See the moduledoc for the options.
   """
   @spec start(keyword) :: {:ok, recording} | {:error, term}
-  def start(opts \\ []) do
-    opts = Options.validate!(opts)
+  def start(opts \\ []), do: start_recording(Options.validate!(opts))
+
+  # For the attach client's agent on the node (Otpscope.Remote): start/1
+  # with processes that are no part of the recorded system (the agent, the
+  # rpc process that started it, its waiter) left untraced, like the
+  # recorder's own processes.
+  @doc false
+  def start_unrecorded(opts, pids) when is_list(pids),
+    do: start_recording(Map.put(Options.validate!(opts), :unrecorded, pids))
+
+  defp start_recording(opts) do
     collect_finished()
 
     # A refusal (already traced, unknown name, ...) comes back as a message

@@ -146,6 +146,34 @@ defmodule Otpscope.CLITest do
     end
   end
 
+  # Regression test: the rpc process that started the recording, the agent
+  # and its waiter were traced like the system recorded, so every attached
+  # archive had the rpc process's exit (`{ref, :return, result}`, a "crash"
+  # in the analyzer) and a call to the recorder that never returned.
+  test "attach mode leaves its own processes on the node out of the archive" do
+    target = Nodes.start_target("otpscope_target_#{System.unique_integer([:positive])}")
+    file = tmp_file("attached-own.zip")
+
+    try do
+      assert {:ok, ^file} =
+               Attach.record(target.node, [file: file, duration: 300, processes: :all], %{
+                 cookie: Nodes.cookie()
+               })
+
+      a = ArchiveReader.read(file)
+      assert Enum.any?(a.events, &match?(%{kind: :send, term: {:spin, _}}, &1))
+
+      refute Enum.any?(
+               a.events,
+               &match?(%{kind: :exit, term: {r, :return, _}} when is_reference(r), &1)
+             )
+
+      refute Enum.any?(a.events, &match?(%{term: {:"$gen_call", _, :await}}, &1))
+    after
+      Nodes.stop_target(target)
+    end
+  end
+
   test "attach mode in ring mode: each dump on the node comes back beside the archive, then the last window; nothing stays there" do
     target = Nodes.start_target("otpscope_target_#{System.unique_integer([:positive])}")
     file = tmp_file("attached_ring.zip")

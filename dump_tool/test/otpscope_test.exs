@@ -104,9 +104,28 @@ defmodule OtpscopeTest do
              path: "test/support/demo/worker_a.ex"
            } = Enum.find(a.source_files, &(&1.module == OtpscopeDemo.WorkerA))
 
-    assert a.manifest =~ ~s("format_version":3)
+    assert a.manifest =~ ~s("format_version":4)
     assert is_list(a.tree_start) and is_list(a.tree_stop)
     assert a.totals =~ ~s("stop_reason":"stop")
+  end
+
+  defmodule Point do
+    # fields not in alphabetical order: inspect prints them as defined
+    defstruct [:y, :x, label: "p"]
+  end
+
+  test "facts/structs.etf: the loaded structs that inspect prints as %Mod{...}, fields in definition order" do
+    Code.ensure_loaded(Point)
+    Code.ensure_loaded(URI)
+    Code.ensure_loaded(Range)
+    file = tmp_file("structs.zip")
+    {_, ^file} = Otpscope.record([file: file, processes: :new], fn -> :ok end)
+    structs = ArchiveReader.read(file).structs
+    assert %{module: Point, fields: [:y, :x, :label]} in structs
+    assert %{module: RuntimeError, fields: [:__exception__, :message]} in structs
+
+    # a struct with an Inspect implementation of its own (Range, URI's derived one) is not one of them
+    refute Enum.any?(structs, &(&1.module in [Range, URI]))
   end
 
   test "the supervision tree is recorded at start and stop" do

@@ -179,7 +179,7 @@ export async function openSource(group: InputGroup, opts: OpenOptions = {}): Pro
       meta: { ...flatten('', archive.manifest), ...flatten('totals.', archive.totals ?? {}) },
       sources: archive.sources.map((s) => ({ ...s, module: moduleOfSourcePath(s.path) })),
       processes: archive.processes,
-      render: { sigilCharlists: sigilCharlists(archive.manifest.elixir_version) },
+      render: { sigilCharlists: sigilCharlists(archive.manifest.elixir_version), structFields: (m) => archive.structs.get(m) },
       trees: (['start', 'stop'] as const).flatMap((snapshot) => {
         const term = archive.trees[snapshot];
         return term === undefined ? [] : [{ snapshot, node, term }];

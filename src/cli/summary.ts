@@ -8,6 +8,17 @@ import { VIEW_NEEDS } from '../engine/views/needs';
 /** What \`summarize\` reads: the Overview's tables (a summary leaves the causal links, built on use, unbuilt). */
 export const SUMMARY_TABLES = VIEW_NEEDS.overview!;
 
+/** totals.json's stop reasons (docs/FORMAT.md) that are not a plain Otpscope.stop(), in words. */
+const STOPPED_BY: Record<string, string> = {
+  max_events: 'max_events: nothing after its last event was recorded',
+  duration: 'its duration',
+  owner_down: 'its owner exiting',
+  error: 'an error (see the node log)',
+  dump: 'a dump (Otpscope.dump/0)',
+  exit_of: 'a dump_on exit_of trigger',
+  telemetry: 'a dump_on telemetry trigger',
+};
+
 /** What an archive holds, in a few lines: the Overview view's answer (src/engine/views/overview.ts) as text. */
 export async function summarize(engine: Engine, report: LoadReport): Promise<string> {
   const o = await overview((sql, max) => engine.query(sql, max));
@@ -26,6 +37,8 @@ export async function summarize(engine: Engine, report: LoadReport): Promise<str
   for (const s of o.sources) {
     if (s.eventsDropped !== null) lines.push(`dropped events on ${s.node}: ${s.eventsDropped}`);
     if (s.termsTruncated) lines.push(`truncated terms on ${s.node}: ${s.termsTruncated}`);
+    // Events after a stop of the recorder's own (max_events, duration, its owner gone) were never traced, so no drop counts them.
+    if (s.stopReason !== null && s.stopReason !== 'stop') lines.push(`recording on ${s.node} stopped by ${STOPPED_BY[s.stopReason] ?? s.stopReason}`);
   }
   const total = o.anomalies.total;
   lines.push(`anomalies: ${total}${total > 0 ? ' (most severe first)' : ''}`);

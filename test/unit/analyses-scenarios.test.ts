@@ -82,6 +82,19 @@ describe('crash and restart loop under a supervisor', () => {
     expect(rows(e, `SELECT pid FROM alive_at(${at(60)}) WHERE name = 'Scn.Fragile'`)).toEqual([['<0.141.0>']]);
     expect(rows(e, `SELECT pid, state FROM state_at(${at(60)}) WHERE pid IN ('<0.140.0>', '<0.141.0>')`)).toEqual([['<0.141.0>', '%{hits: 0}']]);
   });
+
+  // Regression test: the stop facts of an instance that had exited hold its spawn MFA (:proc_lib.init_p/5), which
+  // took precedence over the traced init callback, so only the instance still alive at stop read Scn.Fragile.init/1.
+  it('gives every instance of the restarted GenServer the initial call proc_lib recorded for it', async () => {
+    const e = await load('crash-restart.zip');
+    expect(rows(e, `SELECT pid, initial_call, exited_at IS NOT NULL FROM processes WHERE module = 'Scn.Fragile' ORDER BY pid`)).toEqual([
+      ['<0.139.0>', 'Scn.Fragile.init/1', true],
+      ['<0.140.0>', 'Scn.Fragile.init/1', true],
+      ['<0.141.0>', 'Scn.Fragile.init/1', true],
+      ['<0.142.0>', 'Scn.Fragile.init/1', true],
+      ['<0.143.0>', 'Scn.Fragile.init/1', false],
+    ]);
+  });
 });
 
 describe('mailbox flood', () => {
@@ -222,6 +235,26 @@ describe('GenServer states too big to trace (format 3)', () => {
     expect(rows(e, `SELECT callee_pid, count(*)::INTEGER FROM calls WHERE outcome = 'reply' GROUP BY ALL ORDER BY 1`)).toEqual([
       ['<0.141.0>', 3],
       ['<0.142.0>', 3],
+    ]);
+  });
+});
+
+describe('structs of the recorded node (format 4)', () => {
+  // Regression test: a struct of the application's own printed as the map it is (`%{__struct__: Scn.Account, ...}`);
+  // inspect on the node prints `%Scn.Account{...}` in field-definition order, which facts/structs.etf now carries.
+  it('prints states, messages and arguments holding them as inspect did on the node', async () => {
+    const e = await load('structs.zip');
+    expect(rows(e, `SELECT callback, message, state FROM states ORDER BY seq`)).toEqual([
+      ['init', '%Scn.Owner{name: "ann", id: 7}', '%Scn.Account{owner: %Scn.Owner{name: "ann", id: 7}, balance: 0, history: []}'],
+      ['handle_call', '{:deposit, 5}', '%Scn.Account{owner: %Scn.Owner{name: "ann", id: 7}, balance: 5, history: [5]}'],
+      ['handle_call', '{:deposit, 2}', '%Scn.Account{owner: %Scn.Owner{name: "ann", id: 7}, balance: 7, history: [2, 5]}'],
+    ]);
+    expect(rows(e, `SELECT path, change, before, after FROM state_changes ORDER BY seq, path`)).toEqual([
+      ['[:balance]', 'changed', '0', '5'],
+      ['[:history, 0]', 'added', null, '5'],
+      ['[:balance]', 'changed', '5', '7'],
+      ['[:history, 0]', 'changed', '5', '2'],
+      ['[:history, 1]', 'added', null, '5'],
     ]);
   });
 });

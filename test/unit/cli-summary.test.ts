@@ -18,6 +18,17 @@ describe('npx otpscope summary and query', () => {
     expect(r.stdout).toMatch(/anomalies: [1-9]\d* \(most severe first\)\n\s+error\s+(crash|restart_loop)/);
   });
 
+  // Regression test: a recording the recorder ended by itself at max_events summarised like a complete one (no drop
+  // counts what came after), so nothing said that the workload went on unrecorded.
+  test('summary says when the recorder stopped by itself, and not for a plain stop', () => {
+    const cut = cli('summary', 'test/fixtures/scenarios/max-events.zip');
+    expect(cut.status).toBe(0);
+    expect(cut.stdout).toMatch(
+      /dropped events on nonode@nohost: 0\nrecording on nonode@nohost stopped by max_events: nothing after its last event was recorded\n/,
+    );
+    expect(cli('summary', 'test/fixtures/archives/crash.zip').stdout).not.toMatch(/stopped by/);
+  });
+
   test('a dbg trace with monotonic timestamps and no offset has no date in the summary', () => {
     const r = cli('summary', 'test/fixtures/dbg/pingpong-mono.trace');
     expect(r.status).toBe(0);

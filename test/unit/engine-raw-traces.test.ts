@@ -129,4 +129,20 @@ describe('raw traces through the engine', () => {
     const echo = facts.processes.find((p: { info: { atom?: string } }) => p.info.atom === 'otps_echo');
     expect(engine.query(`SELECT name FROM processes WHERE pid = '${echo.pid}'`).rows).toEqual([[':otps_echo']]);
   });
+
+  // Regression test for sends to a port (`Port ! {self(), {command, Data}}`): the send's destination was read as a
+  // registered name, so the port's traced receive stayed `sender_not_traced` and the send `receiver_not_traced`.
+  test('a send to a port pairs with the receive traced on that port (raw/port-send.trace)', async () => {
+    const engine = await Engine.create(await openNodeDuckDb());
+    expect((await engine.load([read('raw/port-send.trace')])).errors).toEqual([]);
+    const rows = engine.query(
+      `SELECT m.status, m.to_pid, r.pid FROM messages m JOIN events s ON s.seq = m.send_seq LEFT JOIN events r ON r.seq = m.recv_seq
+       WHERE s.peer LIKE '#Port<%'`,
+    ).rows;
+    expect(rows).toHaveLength(1);
+    const port = rows[0][1];
+    expect(port).toMatch(/^#Port<0\.\d+>$/);
+    expect(rows).toEqual([['received', port, port]]);
+    expect(engine.query(`SELECT count(*)::INTEGER FROM messages WHERE to_pid = '${port}' AND status = 'sender_not_traced'`).rows).toEqual([[1]]);
+  });
 });

@@ -74,6 +74,7 @@ defmodule Otpscope.Dump do
          {:ok, zip, _} <-
            Zip.add(zip, "facts/processes-start.etf", :erlang.term_to_binary(req.processes)),
          {:ok, zip, _} <- Zip.add(zip, "facts/tree-start.etf", :erlang.term_to_binary(req.tree)),
+         {:ok, zip, _} <- Zip.add(zip, "facts/structs.etf", :erlang.term_to_binary(req.structs)),
          {:ok, zip} <- Writer.add_sources(zip, sources, "start") do
       {:ok, zip}
     else

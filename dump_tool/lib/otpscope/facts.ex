@@ -51,6 +51,31 @@ defmodule Otpscope.Facts do
   end
 
   @doc """
+  The struct modules loaded on the node that `inspect/1` prints as
+  `%Mod{...}` (their Inspect implementation is `Inspect.Any`), each
+  `%{module: mod, fields: [field]}` with the fields in definition order
+  (`Mod.__info__(:struct)`): what a reader needs to print a struct as the
+  node does (docs/FORMAT.md "Fact entries"). Structs with an Inspect
+  implementation of their own are left out: their text cannot be made
+  without their code.
+  """
+  def structs do
+    for {mod, _} <- :code.all_loaded(),
+        function_exported?(mod, :__struct__, 0),
+        function_exported?(mod, :__info__, 1),
+        fields = inspect_any_fields(mod),
+        fields != nil,
+        do: %{module: mod, fields: fields}
+  end
+
+  defp inspect_any_fields(mod) do
+    if Inspect.impl_for(mod.__struct__()) == Inspect.Any,
+      do: for(%{field: field} <- mod.__info__(:struct), do: field)
+  rescue
+    _ -> nil
+  end
+
+  @doc """
   `{behaviour, callback_module}` from a `$initial_call`: gen_server and
   gen_statem processes started through proc_lib record `{Mod, :init, 1}`,
   supervisors `{:supervisor, Mod, 1}`.

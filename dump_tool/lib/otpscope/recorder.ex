@@ -71,7 +71,7 @@ defmodule Otpscope.Recorder do
   # instrumented last (the only change made here).
   defp refusals(opts, backend) do
     with {:ok, spec} <- resolve(opts.processes),
-         :ok <- Trace.check_free(backend, spec, [self()]),
+         :ok <- Trace.check_free(backend, spec, [self() | Map.get(opts, :unrecorded, [])]),
          :ok <- telemetry_loaded(opts),
          {:ok, user_patterns} <- user_patterns(backend, opts),
          {:ok, lines} <- lines(backend, opts) do
@@ -107,7 +107,8 @@ defmodule Otpscope.Recorder do
       Process.link(writer)
       tracer = start_tracer(opts, spec, writer, encoders, limits, snapshots, plan)
       Process.link(tracer)
-      trace = switch_on(opts, backend, spec, tracer, [self(), tracer, writer | encoders], plan)
+      own = [self(), tracer, writer | encoders] ++ Map.get(opts, :unrecorded, [])
+      trace = switch_on(opts, backend, spec, tracer, own, plan)
 
       {:ok,
        read_huge(%{
@@ -191,6 +192,7 @@ defmodule Otpscope.Recorder do
     %{
       processes_start: Facts.processes(facts -- [self()]),
       tree_start: Facts.trees(),
+      structs: Facts.structs(),
       started_ns: :os.system_time(:nanosecond),
       mono_ns: :erlang.monotonic_time(:nanosecond)
     }
@@ -253,6 +255,7 @@ defmodule Otpscope.Recorder do
       manifest: manifest,
       processes_start: facts.processes_start,
       tree_start: facts.tree_start,
+      structs: facts.structs,
       sources: plan.sources,
       limits: limits,
       encoders: opts.encoders
@@ -381,7 +384,7 @@ defmodule Otpscope.Recorder do
     {:object,
      [
        {"format", "otpscope"},
-       {"format_version", 3},
+       {"format_version", 4},
        {"recorder_version", @version},
        {"node", Atom.to_string(node())},
        {"otp_release", List.to_string(:erlang.system_info(:otp_release))},
@@ -397,7 +400,7 @@ defmodule Otpscope.Recorder do
        {"started_at_ns", Integer.to_string(started_ns)},
        {"options",
         {:object,
-         Enum.map(Enum.sort(Map.delete(opts, :owner)), fn {k, v} ->
+         Enum.map(Enum.sort(Map.drop(opts, [:owner, :unrecorded])), fn {k, v} ->
            {Atom.to_string(k), json_option(v)}
          end)}},
        {"trace_backend", Atom.to_string(backend)},
@@ -647,6 +650,7 @@ defmodule Otpscope.Recorder do
       keep: opts.keep,
       processes: Facts.processes(chosen -- [self()]),
       tree: Facts.trees(),
+      structs: Facts.structs(),
       manifest: fn from ->
         manifest(opts, backend, from + :erlang.time_offset(:nanosecond), from, warnings)
       end

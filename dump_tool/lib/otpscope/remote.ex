@@ -52,21 +52,36 @@ defmodule Otpscope.Remote do
     # the node's own log.
     if user = Process.whereis(:user), do: Process.group_leader(self(), user)
 
+    # The waiter exists before the recording starts, so that it, this agent
+    # and the rpc process that spawned it (`caller`) can be left untraced:
+    # none of them is part of the system recorded (an rpc process exits with
+    # `{ref, :return, result}`, which read as a crash in every archive).
+    {waiter_pid, _} =
+      waiter =
+      spawn_monitor(fn ->
+        receive do
+          :otpscope_go -> exit({:awaited, Otpscope.await(:infinity)})
+        end
+      end)
+
     with {:ok, dir} <- writable_dir(dir),
          path = Path.join(dir, "otpscope-#{node()}-#{System.unique_integer([:positive])}.zip"),
-         {:ok, _} <- start_recording(Keyword.merge(opts, file: path, owner: self())) do
+         opts = Keyword.merge(opts, file: path, owner: self()),
+         {:ok, _} <- start_recording(opts, [self(), caller, waiter_pid]) do
       client_ref = Process.monitor(client)
-      waiter = spawn_monitor(fn -> exit({:awaited, Otpscope.await(:infinity)}) end)
+      send(waiter_pid, :otpscope_go)
       send(caller, {ref, {:ok, path}})
       if opts[:mode] == :ring, do: Process.send_after(self(), :otpscope_dumps, @dumps_every)
       wait(client, client_ref, waiter, path)
     else
-      error -> send(caller, {ref, error})
+      error ->
+        Process.exit(waiter_pid, :kill)
+        send(caller, {ref, error})
     end
   end
 
-  defp start_recording(opts) do
-    Otpscope.start(opts)
+  defp start_recording(opts, unrecorded) do
+    Otpscope.start_unrecorded(opts, unrecorded)
   rescue
     e in ArgumentError -> {:error, {:bad_option, Exception.message(e)}}
   end

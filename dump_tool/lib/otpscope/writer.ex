@@ -69,6 +69,7 @@ defmodule Otpscope.Writer do
            Zip.add(zip, "facts/processes-start.etf", :erlang.term_to_binary(opts.processes_start)),
          {:ok, zip, _} <-
            Zip.add(zip, "facts/tree-start.etf", :erlang.term_to_binary(opts.tree_start)),
+         {:ok, zip, _} <- Zip.add(zip, "facts/structs.etf", :erlang.term_to_binary(opts.structs)),
          {:ok, zip} <- add_sources(zip, opts.sources, "start") do
       {:ok, zip}
     else

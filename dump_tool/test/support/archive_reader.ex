@@ -96,6 +96,7 @@ defmodule Otpscope.Test.ArchiveReader do
       processes_stop: etf(map["facts/processes-stop.etf"]),
       tree_start: etf(map["facts/tree-start.etf"]),
       tree_stop: etf(map["facts/tree-stop.etf"]),
+      structs: etf(map["facts/structs.etf"]),
       sources: for({"sources/" <> mod, text} <- entries, do: {mod, text}),
       source_files: Enum.flat_map(["start", "stop"], &(etf(map["facts/sources-#{&1}.etf"]) || []))
     }

@@ -5,6 +5,7 @@ import { DEFAULT_READ_LIMITS, type ReadLimits } from '../read-limits';
 import { readZip, type ZipEntry } from '../zip';
 import { hashBytes } from './hash';
 import { checkManifest, checkTotals, type Manifest, type Totals } from './manifest';
+import { structFieldsOf } from './struct-facts';
 import { unzigzag, VarintReader } from './varint';
 
 export { SUPPORTED_FORMAT_VERSIONS, type Manifest, type Totals } from './manifest';
@@ -26,6 +27,8 @@ export interface OtpscopeArchive {
   /** Supervision trees as recorded (`facts/tree-*.etf`), decoded terms. */
   trees: { start?: Term; stop?: Term };
   sources: SourceFile[];
+  /** Struct modules → their fields in definition order (`facts/structs.etf`, format 4; empty before). */
+  structs: Map<string, string[]>;
   /** The archive had no central directory (its writer died) and was read by scanning. */
   recovered: boolean;
   warnings: string[];
@@ -72,6 +75,8 @@ export async function readOtpscopeArchive(bytes: Uint8Array, fileName: string, l
     const e = byName.get(`facts/sources-${which}.etf`);
     if (e) for (const [entry, file] of sourceFiles(await decodeEntry(e, fileName), fileName, e, warnings)) files.set(entry, file);
   }
+  const structsEntry = byName.get('facts/structs.etf');
+  const structs = structsEntry ? structFieldsOf(await decodeEntry(structsEntry, fileName), fileName, structsEntry, warnings) : new Map<string, string[]>();
   const sources: SourceFile[] = [];
   for (const e of zip.entries)
     if (e.name.startsWith('sources/'))
@@ -95,7 +100,7 @@ export async function readOtpscopeArchive(bytes: Uint8Array, fileName: string, l
       }
     }
   }
-  return { fileName, manifest, totals, processes, trees, sources, recovered: zip.recovered, warnings, chunkCount: chunks.length, batches };
+  return { fileName, manifest, totals, processes, trees, sources, structs, recovered: zip.recovered, warnings, chunkCount: chunks.length, batches };
 }
 
 interface ChunkContext {

@@ -71,7 +71,10 @@ sv AS (
 )
 SELECT ids.node, ids.pid,
        coalesce(fa.name, rg.name) AS name,
-       coalesce(fa.initial_call, CASE WHEN sp.spawn_mfa LIKE ':proc_lib.%' AND cb.module IS NOT NULL THEN cb.module || '.init/1' END, sp.spawn_mfa) AS initial_call,
+       -- the facts of a process that exited before stop hold its spawn MFA (:proc_lib.init_p/5), not $initial_call
+       coalesce(CASE WHEN fa.initial_call NOT LIKE ':proc_lib.%' THEN fa.initial_call END,
+                CASE WHEN coalesce(fa.initial_call, sp.spawn_mfa) LIKE ':proc_lib.%' AND cb.module IS NOT NULL THEN cb.module || '.init/1' END,
+                fa.initial_call, sp.spawn_mfa) AS initial_call,
        coalesce(cb.module, CASE WHEN fa.module NOT IN (':proc_lib', ':erlang') THEN fa.module END) AS module,
        coalesce(sp.parent_pid, fa.parent_pid) AS parent_pid,
        sp.spawned_at, ex.exited_at, ex.exit_reason,
@@ -97,7 +100,7 @@ SELECT hash(tag) AS th, any_value(from_pid) AS pid, any_value(from_node) AS node
 FROM call_msgs_raw WHERE is_request AND from_pid IS NOT NULL GROUP BY th`;
 
 /**
- * Where a send was going: a pid; a registered name resolved to the process
+ * Where a send was going: a pid or a port (\`Port ! {self(), {:command, data}}\`); a registered name resolved to the process
  * that held it when the message was sent (\`named_sends\`, sql/names.ts); or
  * a call alias (a reference) resolved to the caller whose request carried
  * it (\`{:"$gen_call", {caller, tag}, _}\`, seen in the request's send or in
@@ -106,8 +109,8 @@ FROM call_msgs_raw WHERE is_request AND from_pid IS NOT NULL GROUP BY th`;
 export const BUILD_SEND_TARGETS = `
 CREATE OR REPLACE TABLE send_targets AS
 SELECT e.seq,
-       CASE WHEN e.peer LIKE '<%' THEN e.peer ELSE coalesce(n.to_pid, a.pid) END AS to_pid,
-       CASE WHEN e.peer LIKE '<%' OR n.seq IS NOT NULL THEN e.peer_node ELSE coalesce(a.node, e.peer_node) END AS to_node,
+       CASE WHEN e.peer LIKE '<%' OR starts_with(e.peer, '#Port<') THEN e.peer ELSE coalesce(n.to_pid, a.pid) END AS to_pid,
+       CASE WHEN e.peer LIKE '<%' OR starts_with(e.peer, '#Port<') OR n.seq IS NOT NULL THEN e.peer_node ELSE coalesce(a.node, e.peer_node) END AS to_node,
        e.ts, e.node, e.pid, e.term_id, e.kind, coalesce(n.free, false) AS free_name
 FROM events e
 LEFT JOIN named_sends n ON n.seq = e.seq
