@@ -23,6 +23,9 @@ export interface NativeOptions extends OpenOptions {
 /** Batches (of about 200k events each, see Engine) that may wait in the thread's queue while the next is read. */
 const MAX_INSERTS_QUEUED = 4;
 
+/** Buffers handed back by the thread that are kept for the next batches (about as many as can be in flight). */
+const MAX_SPARE_BUFFERS = MAX_INSERTS_QUEUED + 2;
+
 type Request = NativeRequest extends infer R ? (R extends NativeRequest ? Omit<R, 'id'> : never) : never;
 
 /**
@@ -84,6 +87,24 @@ export function startNativeConnection(options: NativeOptions = {}): { connection
   };
   /** The last request answered (answers come in the order of the requests). */
   let answered = 0;
+  /**
+   * Buffers the thread appended from and handed back, smallest first. A batch is copied into one of these
+   * rather than into fresh memory: memory a process touches for the first time is slow on the machines
+   * measured (~10 µs per 4 KiB page), and a fresh copy of every batch was ~45k page faults of the main thread
+   * at 1M ping-pong events.
+   */
+  const spare: ArrayBuffer[] = [];
+  const keep = (buffer: ArrayBuffer) => {
+    const at = spare.findIndex((b) => b.byteLength >= buffer.byteLength);
+    spare.splice(at < 0 ? spare.length : at, 0, buffer);
+    // Past the cap the smallest goes: the biggest fit every table's batches.
+    if (spare.length > MAX_SPARE_BUFFERS) spare.shift();
+  };
+  /** A buffer of at least \`n\` bytes: the smallest spare one that fits, else a new one with some room. */
+  const bufferFor = (n: number): ArrayBuffer => {
+    const i = spare.findIndex((b) => b.byteLength >= n);
+    return i >= 0 ? spare.splice(i, 1)[0] : new ArrayBuffer(n + (n >> 3));
+  };
   const wait = (id: number): unknown => {
     for (;;) {
       const seen = Atomics.load(counter, 0);
@@ -95,6 +116,7 @@ export function startNativeConnection(options: NativeOptions = {}): { connection
         continue;
       }
       answered = Math.max(answered, msg.id);
+      if (msg.ok && msg.value instanceof ArrayBuffer) keep(msg.value);
       if (!msg.ok && msg.id !== id) pendingError ??= msg.error;
       if (msg.id !== id) continue;
       if (pendingError !== null) {
@@ -151,11 +173,17 @@ export function startNativeConnection(options: NativeOptions = {}): { connection
       post: (sql) => void inFlight.push(send({ op: 'query', sql, maxRows: 0, conn })),
       execute: (sql, params: Cell[][]) => void call({ op: 'execute', sql, params, conn }),
       insertArrowIpc(table, ipc) {
-        // The buffer is handed over to the thread; a view of a bigger buffer is copied first. The columns are
-        // views into it, so the thread gets them without a copy and without loading an Arrow library.
-        const own = ipc.byteOffset === 0 && ipc.byteLength === ipc.buffer.byteLength ? ipc : ipc.slice();
+        // The buffer is handed over to the thread; a view of a bigger buffer (the engine writes every batch into
+        // one) is copied first, into a buffer an earlier batch came back in. The columns are views into it, so the
+        // thread gets them without a copy and without loading an Arrow library.
+        let own = ipc;
+        if (ipc.byteOffset !== 0 || ipc.byteLength !== ipc.buffer.byteLength || !(ipc.buffer instanceof ArrayBuffer)) {
+          own = new Uint8Array(bufferFor(ipc.byteLength), 0, ipc.byteLength);
+          own.set(ipc);
+        }
+        const buffer = own.buffer as ArrayBuffer;
         const batches = tableFromIPC(own).batches.map((b) => Array.from({ length: b.numCols }, (_, i) => nativeColumn(b.getChildAt(i)!.data[0], table)));
-        inFlight.push(send({ op: 'insert', table, batches, conn }, [own.buffer as ArrayBuffer]));
+        inFlight.push(send({ op: 'insert', table, batches, buffer, conn }, [buffer]));
         drainInserts(MAX_INSERTS_QUEUED);
       },
       queryArrowIpc() {

@@ -19,7 +19,8 @@ export type NativeRequest = { id: number } & (
   | { op: 'disconnect'; conn: number }
   | { op: 'query'; sql: string; maxRows: number; conn?: number }
   | { op: 'execute'; sql: string; params: Cell[][]; conn?: number }
-  | { op: 'insert'; table: string; batches: NativeColumn[][]; conn?: number }
+  /** `buffer`: the one the columns are views of; the thread answers with it, handed back for the next batch. */
+  | { op: 'insert'; table: string; batches: NativeColumn[][]; buffer: ArrayBuffer; conn?: number }
   | { op: 'streamOpen'; sql: string; conn?: number }
   | { op: 'streamNext'; stream: number; batchRows: number }
   | { op: 'streamClose'; stream: number }

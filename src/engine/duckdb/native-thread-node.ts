@@ -50,7 +50,18 @@ export function takeNativeThread(): NativeThread {
   return thread;
 }
 
+/**
+ * How DuckDB's allocator (the jemalloc built into its library) gives freed memory back to the system: 10 s after it
+ * was freed, so the next statement of a load reuses it. With DuckDB's own setting it went back almost at once and
+ * the next statement touched it afresh, which is slow on the machines measured (~10 µs per 4 KiB page): at 1M
+ * ping-pong events 453k -> 346k minor page faults and 27.6 -> 20.3 s of CPU per load (medians of 3 loads each,
+ * alternating, load average 6-8). A user's own DUCKDB_JE_MALLOC_CONF is kept.
+ */
+const ALLOCATOR_CONF = 'dirty_decay_ms:10000,muzzy_decay_ms:10000';
+
 function startNativeThread(): NativeThread {
+  // jemalloc reads it from the process's environment when the library first allocates, in the thread started here.
+  process.env.DUCKDB_JE_MALLOC_CONF ??= ALLOCATOR_CONF;
   const signal = new SharedArrayBuffer(12);
   const { port1, port2 } = new MessageChannel();
   const data: NativeWorkerData & { port: MessagePort } = { signal, port: port2 };

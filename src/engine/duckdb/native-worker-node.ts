@@ -77,7 +77,8 @@ port.on('message', (req: NativeRequest) => {
     } catch (e) {
       res = { id: req.id, ok: false, error: e instanceof Error ? e.message : String(e) };
     }
-    port.postMessage(res);
+    // An insert's buffer goes back to the caller, who copies its next batch into it (see native-node.ts).
+    port.postMessage(res, res.ok && res.value instanceof ArrayBuffer ? [res.value] : []);
     Atomics.add(counter, 0, 1);
     Atomics.notify(counter, 0);
   });
@@ -125,7 +126,7 @@ async function handle(req: NativeRequest): Promise<unknown> {
     }
     case 'insert':
       await appendColumns(db(req.conn), req.table, req.batches);
-      return null;
+      return req.buffer;
     case 'streamOpen': {
       const id = nextStream++;
       streams.set(id, { result: await db(req.conn).stream(req.sql), done: false });

@@ -386,10 +386,11 @@ export interface BuildStep {
 }
 
 /**
- * The ingest tables the first view does not read. Ingest keeps their Arrow
- * batches and the engine inserts them after the first view is built (at 1M
- * ping-pong events ~1.6 s of CPU, \`call_msgs_raw\` most of it), one statement
- * per table, unless they grew past what it holds back (engine.ts).
+ * The ingest tables the first view does not read. On DuckDB-WASM ingest keeps
+ * their Arrow batches and the engine inserts them after the first view is built
+ * (at 1M ping-pong events ~1.6 s of CPU, \`call_msgs_raw\` most of it), one
+ * statement per table, unless they grew past what it holds back; native DuckDB
+ * takes them as they come (engine.ts holdsBack).
  */
 export const DEFERRED_RAW_TABLES = ['states_raw', 'call_msgs_raw', 'consumed_raw', 'state_changes_raw'] as const;
 
