@@ -194,7 +194,8 @@ export function correlate(input: CorrelateInput): Correlated {
       if (q >= 0) {
         const text = procs.pid[q];
         toNode = procs.node[q];
-        if (text.startsWith('<')) tgt = q;
+        // A pid, or a port (`Port ! {self(), {:command, data}}`): the send goes to it as written.
+        if (text.startsWith('<') || text.startsWith('#Port<')) tgt = q;
         else if (text.startsWith('#')) {
           const a = aliases.get(text);
           if (a !== undefined) {
