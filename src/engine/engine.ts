@@ -13,13 +13,15 @@ import {
   FIRST_VIEW_STEPS,
   INSERT_DEFERRED,
   MARK_DROPPED_REPLIES,
-  RESEQUENCE_EVENTS,
+  resequenceEvents,
   SCHEMA_VERSION,
   STREAM_MAILBOX_STEP,
   STREAM_STEP,
   type BuildStep,
 } from './sql/build';
 import { inEventRanges, inKeyParts } from './sql/event-ranges';
+import { BUILD_MAILBOX_DEPTHS, mailboxDepthInRanges } from './sql/system-at';
+import { BUILD_CAUSAL_LINKS_TABLE, causalLinksInRanges } from './sql/causality';
 import { EventStore } from './stream/event-store';
 import { applyResequence, runStreamAnalyses } from './stream/run';
 import { BuildCancelledError, TableBuilds, type StepProgress } from './table-builds';
@@ -728,7 +730,7 @@ export class Engine {
     if (!this.outOfOrder) return;
     // The renumbering updates every ingest table's seq: the held-back rows go in first.
     this.insertHeld();
-    for (const sql of RESEQUENCE_EVENTS) {
+    for (const sql of resequenceEvents(this.resequenceBounds())) {
       if (this.store && /^DROP TABLE reseq/.test(sql)) applyResequence(this.db, this.store);
       this.db.query(sql);
     }
@@ -736,6 +738,18 @@ export class Engine {
     // The next file's events must come after the last event in the new order to keep it.
     const last = this.db.query('SELECT ts, node, src, ord FROM events_raw ORDER BY seq DESC LIMIT 1').rows[0];
     this.lastKey = last ? { ts: BigInt(last[0] as bigint | number), node: String(last[1]), src: Number(last[2]), ord: Number(last[3]) } : null;
+  }
+
+  /**
+   * Where DuckDB-WASM cuts the renumbering of a big load into ranges of timestamps (sql/build.ts resequenceEvents):
+   * about one range of events each, by approximate quantiles of \`ts\` (any ascending cuts number the same).
+   */
+  private resequenceBounds(): bigint[] {
+    const parts = Math.ceil(this.totalEvents / this.rangeEvents);
+    if (this.db.kind !== 'wasm' || parts <= 1) return [];
+    const qs = Array.from({ length: parts - 1 }, (_, i) => ((i + 1) / parts).toFixed(6)).join(', ');
+    const rows = this.db.query(`SELECT DISTINCT b FROM (SELECT unnest(approx_quantile(ts, [${qs}]))::BIGINT AS b FROM events_raw) ORDER BY b`).rows;
+    return rows.map((r) => BigInt(r[0] as bigint | number));
   }
 
   /** SQL statements of a step as one query (a small load, table-builds.ts \`together\`); each is reported with an even share of its time. */
@@ -749,10 +763,12 @@ export class Engine {
 
   /**
    * A build statement as DuckDB-WASM runs it: a big table one range of events at a time, or one part of its key's
-   * values at a time, as many parts as ranges (sql/event-ranges.ts).
+   * values at a time, as many parts as ranges (sql/event-ranges.ts); mailbox_depth one range of timestamps at a time.
    */
   private inRanges(sql: string): string[] {
     if (this.db.kind !== 'wasm') return [sql];
+    if (sql === BUILD_MAILBOX_DEPTHS) return mailboxDepthInRanges(this.totalEvents, this.rangeEvents);
+    if (sql === BUILD_CAUSAL_LINKS_TABLE) return causalLinksInRanges(this.totalEvents, this.rangeEvents);
     const key = BUILD_IN_EVENT_RANGES.get(sql);
     if (key !== undefined) return inEventRanges(sql, key, this.totalEvents, this.rangeEvents);
     const part = BUILD_IN_KEY_PARTS.get(sql);
@@ -889,6 +905,8 @@ function stepName(sql: string): string {
   return name
     .replace(/^msg_\w+$/, 'messages')
     .replace(/^anomalies_\w+$/, 'anomalies')
+    .replace(/^state_n$/, 'states')
+    .replace(/^mailbox_[dk]$/, 'mailbox_depth')
     .replace(/^named_sends$/, 'send_targets');
 }
 

@@ -27,15 +27,34 @@ FROM events_raw`;
  * merged sources or met events out of order. Sorting just the keys and
  * updating \`seq\` in place is far cheaper than copying every row sorted; the
  * side tables that name their event by \`seq\` are renumbered with it.
+ *
+ * \`bounds\` (ascending timestamps) cut the numbering into ranges of \`ts\`: each range sorts only its own events and
+ * starts after the events of the earlier ranges, so the numbers are those of one sort over all events. DuckDB-WASM
+ * numbers a big load a range at a time: one window over every event's keys grew its memory by 588 MiB at 5M
+ * ping-pong events with a few out of order (the load's peak; wasm memory never shrinks). Only the events whose
+ * number changes are kept (events out of order move only their neighbours), for the updates and the streaming pass.
  */
-export const RESEQUENCE_EVENTS = [
-  `CREATE OR REPLACE TEMP TABLE reseq AS
-SELECT seq AS old, (row_number() OVER (ORDER BY ts, node, src, ord) - 1)::BIGINT AS new FROM events_raw`,
-  ...['events_raw', 'states_raw', 'call_msgs_raw', 'consumed_raw', 'state_changes_raw'].map(
-    (t) => `UPDATE ${t} SET seq = r.new FROM reseq r WHERE ${t}.seq = r.old AND r.old <> r.new`,
-  ),
-  'DROP TABLE reseq',
-];
+export function resequenceEvents(bounds: readonly bigint[] = []): string[] {
+  const edges: (bigint | null)[] = [null, ...bounds, null];
+  const ranges = edges.slice(1).map((hi, i) => {
+    const lo = edges[i];
+    const where = [lo !== null ? `ts >= ${lo}` : '', hi !== null ? `ts < ${hi}` : ''].filter((t) => t !== '');
+    const before = lo !== null ? `(SELECT count(*) FROM events_raw WHERE ts < ${lo}) + ` : '';
+    return `INSERT INTO reseq
+SELECT old, new FROM (
+  SELECT seq AS old, (${before}row_number() OVER (ORDER BY ts, node, src, ord) - 1)::BIGINT AS new
+  FROM events_raw${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}
+) WHERE old <> new`;
+  });
+  return [
+    'CREATE OR REPLACE TEMP TABLE reseq (old BIGINT, new BIGINT)',
+    ...ranges,
+    ...['events_raw', 'states_raw', 'call_msgs_raw', 'consumed_raw', 'state_changes_raw'].map(
+      (t) => `UPDATE ${t} SET seq = r.new FROM reseq r WHERE ${t}.seq = r.old`,
+    ),
+    'DROP TABLE reseq',
+  ];
+}
 
 /** `processes`: every process seen in events or facts, with lifecycle facts. */
 export const BUILD_PROCESSES = `
@@ -419,9 +438,9 @@ export const BUILD_STEPS: readonly BuildStep[] = [
     leaf: true,
   },
   { name: 'spans', makes: ['spans'], sql: BUILD_SPANS },
-  { name: 'states', makes: ['states'], sql: [BUILD_STATES] },
+  { name: 'states', makes: ['states'], sql: BUILD_STATES },
   { name: 'state_changes', makes: ['state_changes'], sql: [BUILD_STATE_CHANGES], leaf: true },
-  { name: 'mailbox_depth', makes: ['mailbox_depth'], sql: [BUILD_MAILBOX_DEPTH] },
+  { name: 'mailbox_depth', makes: ['mailbox_depth'], sql: BUILD_MAILBOX_DEPTH },
   {
     name: 'links',
     makes: ['links', 'alive_at', 'state_at', 'mailbox_at', 'links_at', 'tree_at', 'mailbox_depth_buckets', 'state_size_buckets'],
@@ -434,9 +453,10 @@ export const BUILD_STEPS: readonly BuildStep[] = [
 
 /**
  * The build statements whose table DuckDB-WASM builds one range of events at a time on a big load
- * (sql/event-ranges.ts), each with the expression of its rows' event. Not those whose last statement runs a window
- * over all events (states, mailbox_depth): each range would compute it all again. (calls reads what needs every
- * call from small tables built before it.)
+ * (sql/event-ranges.ts), each with the expression of its rows' event. Not a statement that runs a window over all
+ * events: each range would compute it all again (states and mailbox_depth run theirs over narrow rows first; calls
+ * reads what needs every call from small tables built before it). mailbox_depth and causal_links are built in ranges
+ * of their own (system-at.ts mailboxDepthInRanges, causality.ts causalLinksInRanges).
  */
 export const BUILD_IN_EVENT_RANGES: ReadonlyMap<string, string> = new Map([
   [BUILD_SEND_TARGETS, 'seq'],
@@ -445,8 +465,9 @@ export const BUILD_IN_EVENT_RANGES: ReadonlyMap<string, string> = new Map([
   [tableStatement(BUILD_CALLS, 'calls'), 'call_seq'],
   [tableStatement(BUILD_SPANS, 'span_a'), 'call_seq'],
   [tableStatement(BUILD_SPANS, 'spans'), 'call_seq'],
+  [tableStatement(BUILD_STATES, 'states'), 'seq'],
   [BUILD_STATE_CHANGES, 'seq'],
-  [tableStatement(BUILD_CAUSAL_LINKS, 'causal_links'), 'seq'],
+  [tableStatement(BUILD_MAILBOX_DEPTH, 'mailbox_d'), 'in_seq'],
 ]);
 
 /**
@@ -490,11 +511,17 @@ const STREAMED = new Set<string>([
   ...BUILD_MESSAGES,
   ...BUILD_SPANS,
   ...BUILD_CAUSAL_LINKS,
-  BUILD_MAILBOX_DEPTH,
+  ...BUILD_MAILBOX_DEPTH,
 ]);
 
 const streamed = (sql: string | symbol): (string | symbol)[] =>
-  sql === BUILD_NAMED_SENDS ? [STREAM_STEP] : sql === BUILD_MAILBOX_DEPTH ? [STREAM_MAILBOX_STEP] : typeof sql === 'string' && STREAMED.has(sql) ? [] : [sql];
+  sql === BUILD_NAMED_SENDS
+    ? [STREAM_STEP]
+    : sql === BUILD_MAILBOX_DEPTH[0]
+      ? [STREAM_MAILBOX_STEP]
+      : typeof sql === 'string' && STREAMED.has(sql)
+        ? []
+        : [sql];
 
 /**
  * BUILD_STEPS with the streaming pass in place of the statements it replaces (where the named sends were

@@ -79,18 +79,33 @@ ORDER BY s.call_seq`,
  * start, or later at intervals (`sampled`, a `state` event whose function is
  * `get_state/1`: a process whose state was too big to trace its callbacks).
  */
-export const BUILD_STATES = `
-CREATE OR REPLACE TABLE states AS
+export const BUILD_STATES = [
+  // What each state row needs of every other row and of the other tables, as narrow rows keyed by seq: the next
+  // state's time through a window over (process hash, seq, ts) only, the callback's span, the message it took and
+  // whether the recorder sampled it. The window over the rows with their texts (callback, message, state) held
+  // every state text at once and set DuckDB-WASM's peak memory at 5M ping-pong events; the texts now join back by seq
+  // in the last statement, which DuckDB-WASM runs one range of events at a time (BUILD_IN_EVENT_RANGES). (Two
+  // processes would have to collide in the hash for a state to end at another process's state.)
+  `CREATE OR REPLACE TABLE state_n AS
 WITH b AS (
-  SELECT pid, ts, seq, callback, message, state, state_size, node FROM states_raw
-)
+  SELECT s.seq, s.ts, hash(s.node, s.pid) AS ph, p.exited_at
+  FROM states_raw s LEFT JOIN processes p ON p.node = s.node AND p.pid = s.pid
+),
+u AS (SELECT seq, ts, exited_at, lead(ts) OVER (PARTITION BY ph ORDER BY seq) AS next_ts FROM b)
+SELECT u.seq, coalesce(u.next_ts, CASE WHEN u.exited_at >= u.ts THEN u.exited_at END) AS until_ts,
+       sp.call_seq, m.recv_seq, m.send_seq, ends_with(rs.mfa, '.get_state/1') AS sampled
+FROM u
+LEFT JOIN (SELECT end_seq, call_seq FROM spans WHERE end_seq IS NOT NULL) sp ON sp.end_seq = u.seq
+LEFT JOIN (SELECT consumed_seq, recv_seq, send_seq FROM messages WHERE consumed_seq IS NOT NULL) m ON m.consumed_seq = sp.call_seq
+LEFT JOIN (SELECT seq, mfa FROM events WHERE kind = 'state') rs ON rs.seq = u.seq`,
+  `CREATE OR REPLACE TABLE states AS
 SELECT b.pid, b.ts, b.seq, b.callback, b.message, b.state, b.state_size, b.node,
-       sp.call_seq, m.recv_seq, m.send_seq,
+       n.call_seq, n.recv_seq, n.send_seq,
        CASE
-         WHEN b.callback = 'get_state' AND ends_with(rs.mfa, '.get_state/1') THEN 'sampled'
+         WHEN b.callback = 'get_state' AND n.sampled THEN 'sampled'
          WHEN b.callback = 'get_state' THEN 'read_at_start'
          WHEN b.callback = 'init' THEN 'initial'
-         WHEN m.recv_seq IS NOT NULL THEN 'message'
+         WHEN n.recv_seq IS NOT NULL THEN 'message'
          WHEN b.callback = 'handle_continue' THEN 'continue'
          WHEN b.callback = 'code_change' THEN 'code_change'
          WHEN b.message = ':timeout' OR starts_with(b.message, '{:timeout, ') OR starts_with(b.message, '{:state_timeout, ')
@@ -98,14 +113,11 @@ SELECT b.pid, b.ts, b.seq, b.callback, b.message, b.state, b.state_size, b.node,
          WHEN starts_with(b.message, '{:internal, ') THEN 'internal'
          ELSE 'message'
        END AS origin,
-       coalesce(lead(b.ts) OVER (PARTITION BY b.node, b.pid ORDER BY b.seq),
-                CASE WHEN p.exited_at >= b.ts THEN p.exited_at END) AS until_ts
-FROM b
-LEFT JOIN spans sp ON sp.end_seq = b.seq
-LEFT JOIN messages m ON m.consumed_seq = sp.call_seq
-LEFT JOIN processes p ON p.node = b.node AND p.pid = b.pid
-LEFT JOIN (SELECT seq, mfa FROM events WHERE kind = 'state') rs ON rs.seq = b.seq
-ORDER BY b.seq`;
+       n.until_ts
+FROM states_raw b LEFT JOIN state_n n ON n.seq = b.seq
+ORDER BY b.seq`,
+  'DROP TABLE state_n',
+];
 
 /** `state_changes`: structural differences between consecutive states of a process, computed at ingest. */
 export const BUILD_STATE_CHANGES = `
@@ -114,4 +126,4 @@ SELECT pid, seq, ts, path, change, before, after, node
 FROM state_changes_raw
 ORDER BY seq, path`;
 
-export const BUILD_SPANS_STATES = [...BUILD_SPANS, BUILD_STATES, BUILD_STATE_CHANGES];
+export const BUILD_SPANS_STATES = [...BUILD_SPANS, ...BUILD_STATES, BUILD_STATE_CHANGES];

@@ -8,26 +8,72 @@
  * change: +1 when a message entered (its send, or its receive when the
  * send was not traced), -1 when it left (taken, or the receiver exited).
  */
-export const BUILD_MAILBOX_DEPTH = `
-CREATE OR REPLACE TABLE mailbox_depth AS
+/** The last statement of BUILD_MAILBOX_DEPTH: the depths, in one window (see mailboxDepthInRanges). */
+export const BUILD_MAILBOX_DEPTHS = `CREATE OR REPLACE TABLE mailbox_depth AS
+${mailboxDepthQuery(null, null)}`;
+
+export const BUILD_MAILBOX_DEPTH = [
+  // Each message's row in and row out as narrow rows (a 64-bit hash of the receiver, ts, seq, delta, and the message's
+  // first event to build it in ranges), then the running depth through a window over those alone; the receiver's node
+  // and pid join back from a small table of the receivers. The window over the rows with the receivers' texts, in one
+  // statement, set DuckDB-WASM's peak memory at 5M ping-pong events; DuckDB-WASM now builds the rows one range of
+  // events at a time (BUILD_IN_EVENT_RANGES) and the depths one range of timestamps at a time
+  // (mailboxDepthInRanges). (Two receivers would have to collide in the hash for a depth to count another's messages.)
+  `CREATE OR REPLACE TABLE mailbox_d AS
 WITH q AS (
-  SELECT m.to_node AS node, m.to_pid AS pid, coalesce(m.sent_at, m.received_at) AS in_at, coalesce(m.send_seq, m.recv_seq) AS in_seq,
+  SELECT hash(m.to_node, m.to_pid) AS ph, coalesce(m.sent_at, m.received_at) AS in_at, coalesce(m.send_seq, m.recv_seq) AS in_seq,
          coalesce(m.taken_at, CASE WHEN p.exited_at >= coalesce(m.sent_at, m.received_at) THEN p.exited_at END) AS out_at,
          CASE WHEN m.taken_at IS NOT NULL THEN coalesce(m.consumed_seq, m.recv_seq) END AS out_seq
   FROM messages m LEFT JOIN processes p ON p.node = m.to_node AND p.pid = m.to_pid
   WHERE m.status IN ('received', 'queued_at_end', 'receiver_exited', 'sender_not_traced')
-),
--- Each message's row in and row out, from one read of q: q read twice is materialised whole first (its texts
--- set DuckDB-WASM's peak memory on a 5M-event load).
-d AS (
-  SELECT q.node, q.pid, CASE WHEN x.delta = 1 THEN q.in_at ELSE q.out_at END AS ts,
-         CASE WHEN x.delta = 1 THEN q.in_seq ELSE q.out_seq END AS seq, x.delta
-  FROM q CROSS JOIN (VALUES (1), (-1)) x(delta)
-  WHERE x.delta = 1 OR q.out_at IS NOT NULL
 )
-SELECT node, pid, ts, seq, delta,
-       sum(delta) OVER (PARTITION BY node, pid ORDER BY ts, delta, seq ROWS UNBOUNDED PRECEDING)::BIGINT AS depth
-FROM d`;
+-- Each message's row in and row out, from one read of q: q read twice is materialised whole first.
+SELECT q.ph, CASE WHEN x.delta = 1 THEN q.in_at ELSE q.out_at END AS ts,
+       CASE WHEN x.delta = 1 THEN q.in_seq ELSE q.out_seq END AS seq, x.delta, q.in_seq
+FROM q CROSS JOIN (VALUES (1), (-1)) x(delta)
+WHERE x.delta = 1 OR q.out_at IS NOT NULL`,
+  `CREATE OR REPLACE TEMP TABLE mailbox_k AS
+SELECT DISTINCT hash(to_node, to_pid) AS ph, to_node AS node, to_pid AS pid FROM messages
+WHERE status IN ('received', 'queued_at_end', 'receiver_exited', 'sender_not_traced')`,
+  BUILD_MAILBOX_DEPTHS,
+  'DROP TABLE mailbox_d',
+  'DROP TABLE mailbox_k',
+];
+
+/**
+ * The depths of the mailbox rows with \`ts\` in [lo, hi) (SQL expressions; null: open): a window over those rows
+ * alone, each process's running sum starting from the sum of its rows before lo. Rows order by (ts, delta, seq)
+ * within a process, so ranges of ts number as one window over all rows; a row without ts (none is expected) comes last
+ * in that order, so the last range takes it.
+ */
+function mailboxDepthQuery(lo: string | null, hi: string | null): string {
+  const tests = [lo !== null ? `ts >= ${lo}` : '', hi !== null ? `ts < ${hi}` : ''].filter((t) => t !== '');
+  const where = tests.length === 0 ? '' : ` WHERE ${tests.join(' AND ')}${hi === null ? ' OR ts IS NULL' : ''}`;
+  const window = `SELECT ph, ts, seq, delta, sum(delta) OVER (PARTITION BY ph ORDER BY ts, delta, seq ROWS UNBOUNDED PRECEDING) AS depth FROM mailbox_d${where}`;
+  if (lo === null)
+    return `SELECT k.node, k.pid, w.ts, w.seq, w.delta, w.depth::BIGINT AS depth
+FROM (${window}) w JOIN mailbox_k k ON k.ph = w.ph`;
+  return `SELECT k.node, k.pid, w.ts, w.seq, w.delta, (w.depth + coalesce(b.depth, 0))::BIGINT AS depth
+FROM (${window}) w JOIN mailbox_k k ON k.ph = w.ph
+LEFT JOIN (SELECT ph, sum(delta) AS depth FROM mailbox_d WHERE ts < ${lo} GROUP BY ph) b ON b.ph = w.ph`;
+}
+
+/**
+ * BUILD_MAILBOX_DEPTH's \`mailbox_depth\` as DuckDB-WASM builds it on a big load: an empty table, then one \`INSERT\` per
+ * range of timestamps, cut at the timestamps of every \`rangeEvents\`-th event (seq is in ts order once the load is
+ * resequenced), so each window holds about one range of events' rows.
+ */
+export function mailboxDepthInRanges(events: number, rangeEvents: number): string[] {
+  if (events <= rangeEvents) return [BUILD_MAILBOX_DEPTHS];
+  // (Any ascending cuts number the same; min(...) where seq >= k also holds when events were deleted.)
+  const at = (seq: number) => `coalesce((SELECT min(ts) FROM events_raw WHERE seq >= ${seq}), 9223372036854775807)`;
+  const out = [`CREATE OR REPLACE TABLE mailbox_depth AS SELECT * FROM (${mailboxDepthQuery(null, null)}) WITH NO DATA`];
+  for (let lo = 0; lo < events; lo += rangeEvents) {
+    const hi = lo + rangeEvents < events ? at(lo + rangeEvents) : null;
+    out.push(`INSERT INTO mailbox_depth ${mailboxDepthQuery(lo > 0 ? at(lo) : null, hi)}`);
+  }
+  return out;
+}
 
 /**
  * Series bucketed for drawing (Perfetto's counter "mipmaps"): per process and
@@ -152,4 +198,4 @@ export const CREATE_AT_MACROS = [
    ORDER BY a.node, coalesce(sv.supervisor, a.parent_pid) NULLS FIRST, a.pid`,
 ];
 
-export const BUILD_SYSTEM_AT = [BUILD_MAILBOX_DEPTH, BUILD_LINKS, ...CREATE_AT_MACROS, ...CREATE_BUCKET_MACROS];
+export const BUILD_SYSTEM_AT = [...BUILD_MAILBOX_DEPTH, BUILD_LINKS, ...CREATE_AT_MACROS, ...CREATE_BUCKET_MACROS];

@@ -125,7 +125,7 @@ function columnsDdl(spec: ColumnSpec): string {
     .join(', ');
 }
 
-/** The SQL's resequencing as position moves (`reseq` of sql/build.ts RESEQUENCE_EVENTS, before it is dropped), applied to the columns. */
+/** The SQL's resequencing as position moves (`reseq` of sql/build.ts resequenceEvents, before it is dropped), applied to the columns. */
 export function applyResequence(db: EngineConnection, store: EventStore): void {
   // Rows, not Arrow: the native engine hands out no Arrow IPC.
   const rows = db.query('SELECT old, new FROM reseq WHERE old <> new').rows;
