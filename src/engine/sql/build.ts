@@ -1,6 +1,7 @@
 import { BUILD_ANOMALIES_STEPS } from './anomalies';
 import { BUILD_CALL_GROUPS } from './call-groups';
 import { BUILD_CAUSAL_LINKS, BUILD_CAUSALITY } from './causality';
+import { rangeTest } from './event-ranges';
 import { BUILD_NAMED_SENDS, BUILD_REGISTRATIONS, CREATE_NAME_AT } from './names';
 import { BUILD_SPANS, BUILD_STATE_CHANGES, BUILD_STATES } from './spans-states';
 import { BUILD_LINKS, BUILD_MAILBOX_DEPTH, CREATE_AT_MACROS, CREATE_BUCKET_MACROS } from './system-at';
@@ -38,12 +39,12 @@ export function resequenceEvents(bounds: readonly bigint[] = []): string[] {
   const edges: (bigint | null)[] = [null, ...bounds, null];
   const ranges = edges.slice(1).map((hi, i) => {
     const lo = edges[i];
-    const where = [lo !== null ? `ts >= ${lo}` : '', hi !== null ? `ts < ${hi}` : ''].filter((t) => t !== '');
+    const where = rangeTest('ts', lo, hi);
     const before = lo !== null ? `(SELECT count(*) FROM events_raw WHERE ts < ${lo}) + ` : '';
     return `INSERT INTO reseq
 SELECT old, new FROM (
   SELECT seq AS old, (${before}row_number() OVER (ORDER BY ts, node, src, ord) - 1)::BIGINT AS new
-  FROM events_raw${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}
+  FROM events_raw${where !== '' ? ` WHERE ${where}` : ''}
 ) WHERE old <> new`;
   });
   return [

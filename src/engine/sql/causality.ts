@@ -1,4 +1,4 @@
-import { inEventRanges } from './event-ranges';
+import { eventRanges, inEventRanges, rangeTest } from './event-ranges';
 
 /**
  * Causality ("why did this happen?"). Happened-before in a message-passing
@@ -89,14 +89,13 @@ export const BUILD_CAUSAL_LINKS_TABLE = BUILD_CAUSAL_LINKS[1];
  */
 export function causalLinksInRanges(events: number, rangeEvents: number): string[] {
   if (events <= rangeEvents) return [BUILD_CAUSAL_LINKS_TABLE];
+  const ranges = eventRanges(events, rangeEvents);
   return inEventRanges(BUILD_CAUSAL_LINKS_TABLE, 'seq', events, rangeEvents).map((sql, i) => {
     if (i === 0) return sql;
-    // The same ranges as inEventRanges: the first and last open.
-    const lo = (i - 1) * rangeEvents;
-    const hi = lo + rangeEvents;
-    const inRange = (c: string) => [lo > 0 ? `${c} >= ${lo}` : '', hi < events ? `${c} < ${hi}` : ''].filter((t) => t !== '').join(' AND ');
+    const { lo, hi } = ranges[i - 1];
+    const inRange = (c: string) => rangeTest(c, lo, hi);
     const receives =
-      lo > 0
+      lo !== null
         ? `(SELECT ph, seq FROM causal_r WHERE ${inRange('seq')} UNION ALL SELECT ph, max(seq) FROM causal_r WHERE seq < ${lo} GROUP BY ph)`
         : `(SELECT ph, seq FROM causal_r WHERE ${inRange('seq')})`;
     return sql

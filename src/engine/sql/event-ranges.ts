@@ -21,13 +21,25 @@ export function inEventRanges(sql: string, key: string, events: number, rangeEve
   if (m === null) throw new Error(`not a CREATE OR REPLACE TABLE … AS statement: ${sql.trim().slice(0, 60)}`);
   const [, table, query] = m;
   if (events <= rangeEvents) return [sql];
-  const out = [`CREATE OR REPLACE TABLE ${table} AS SELECT * FROM (${query}) WITH NO DATA`];
-  for (let lo = 0; lo < events; lo += rangeEvents) {
-    // The first and last ranges are open, so no row is left out whatever its seq.
-    const tests = [lo > 0 ? `${key} >= ${lo}` : '', lo + rangeEvents < events ? `${key} < ${lo + rangeEvents}` : ''].filter((t) => t !== '');
-    out.push(`INSERT INTO ${table} SELECT * FROM (${query}) WHERE ${tests.join(' AND ')}`);
-  }
+  return [
+    `CREATE OR REPLACE TABLE ${table} AS SELECT * FROM (${query}) WITH NO DATA`,
+    ...eventRanges(events, rangeEvents).map(({ lo, hi }) => `INSERT INTO ${table} SELECT * FROM (${query}) WHERE ${rangeTest(key, lo, hi)}`),
+  ];
+}
+
+/**
+ * The ranges of seq inEventRanges cuts \`events\` into, \`rangeEvents\` each: [lo, hi), the first and last open (null),
+ * so no row is left out whatever its seq.
+ */
+export function eventRanges(events: number, rangeEvents: number): { lo: number | null; hi: number | null }[] {
+  const out: { lo: number | null; hi: number | null }[] = [];
+  for (let lo = 0; lo < events; lo += rangeEvents) out.push({ lo: lo > 0 ? lo : null, hi: lo + rangeEvents < events ? lo + rangeEvents : null });
   return out;
+}
+
+/** \`expr\` in [lo, hi) as SQL (bounds are values or SQL expressions; null is open): '' when both are open. */
+export function rangeTest(expr: string, lo: number | bigint | string | null, hi: number | bigint | string | null): string {
+  return [lo !== null ? `${expr} >= ${lo}` : '', hi !== null ? `${expr} < ${hi}` : ''].filter((t) => t !== '').join(' AND ');
 }
 
 /**

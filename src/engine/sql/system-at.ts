@@ -1,3 +1,5 @@
+import { rangeTest } from './event-ranges';
+
 /**
  * The system as it stood at an instant: table macros over interval tables
  * built once per load, so each question is a range predicate (no replay).
@@ -47,8 +49,8 @@ WHERE status IN ('received', 'queued_at_end', 'receiver_exited', 'sender_not_tra
  * in that order, so the last range takes it.
  */
 function mailboxDepthQuery(lo: string | null, hi: string | null): string {
-  const tests = [lo !== null ? `ts >= ${lo}` : '', hi !== null ? `ts < ${hi}` : ''].filter((t) => t !== '');
-  const where = tests.length === 0 ? '' : ` WHERE ${tests.join(' AND ')}${hi === null ? ' OR ts IS NULL' : ''}`;
+  const tests = rangeTest('ts', lo, hi);
+  const where = tests === '' ? '' : ` WHERE ${tests}${hi === null ? ' OR ts IS NULL' : ''}`;
   const window = `SELECT ph, ts, seq, delta, sum(delta) OVER (PARTITION BY ph ORDER BY ts, delta, seq ROWS UNBOUNDED PRECEDING) AS depth FROM mailbox_d${where}`;
   if (lo === null)
     return `SELECT k.node, k.pid, w.ts, w.seq, w.delta, w.depth::BIGINT AS depth
