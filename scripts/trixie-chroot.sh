@@ -9,9 +9,10 @@
 # only copy dump_tool/ in and run the suite. A build cut short is thrown away
 # and started again (it is made in DIR.partial and renamed when complete).
 #
-# Usage: scripts/trixie-chroot.sh [build|test|traces|shell]   (default: test)
+# Usage: scripts/trixie-chroot.sh [build|test|traces|raw|shell]   (default: test)
 #   traces: writes test/fixtures/otp27/{dbg,ttb}, the raw-trace fixtures as OTP 27's
 #           dbg and ttb write them (test/fixtures/gen-traces.sh's workload)
+#   raw:    writes test/fixtures/otp27/raw, test/fixtures/raw/gen.sh's traces as OTP 27 writes them
 #   OTPSCOPE_TRIXIE_DIR     where the chroot lives (default /var/cache/otpscope/trixie)
 #   OTPSCOPE_DEBIAN_MIRROR  Debian mirror (default: the first one apt already uses)
 # Needs root (debootstrap, chroot, mount) and the Debian mirror.
@@ -115,14 +116,19 @@ run_suite() {
     mix compile --warnings-as-errors && mix test --warnings-as-errors'
 }
 
+# ttb comes with erlang-observer, which the suite itself does not need.
+ensure_ttb() {
+  in_chroot "$CHROOT" sh -c 'erl -noshell -eval "halt(case code:which(ttb) of non_existing -> 1; _ -> 0 end)."' ||
+    in_chroot "$CHROOT" apt-get install -y -q --no-install-recommends erlang-observer >/dev/null ||
+    die "ttb is missing in the chroot and installing erlang-observer failed"
+}
+
 # The raw-trace fixtures of test/fixtures/gen-traces.sh, written by OTP 27: the
 # same workload and BEAM-side facts, so the readers are checked against the
 # files both OTP versions write (test/unit/dbg.test.ts, ttb.test.ts).
 gen_traces() {
   local work="$CHROOT/work/gen-traces" out="$ROOT/test/fixtures/otp27"
-  in_chroot "$CHROOT" sh -c 'erl -noshell -eval "halt(case code:which(ttb) of non_existing -> 1; _ -> 0 end)."' ||
-    in_chroot "$CHROOT" apt-get install -y -q --no-install-recommends erlang-observer >/dev/null ||
-    die "ttb is missing in the chroot and installing erlang-observer failed"
+  ensure_ttb
   rm -rf "$work" && mkdir -p "$work/out"
   cp "$ROOT/test/fixtures/otps_echo.erl" "$ROOT/test/fixtures/gen_traces.erl" "$work/"
   mount_in "$CHROOT"
@@ -130,6 +136,22 @@ gen_traces() {
     erl -sname "otpscope_gen27_$$" -noshell -pa /work/gen-traces -eval "gen_traces:main([\".\"]), halt()."'
   rm -rf "$out" && mkdir -p "$out"
   cp -r "$work/out/dbg" "$work/out/ttb" "$out/"
+  rm -rf "$work"
+  echo "wrote $out ($(cat "$READY")): $(du -sh "$out" | cut -f1)"
+}
+
+# test/fixtures/raw/gen.sh's traces (every *.erl there), written by OTP 27 into
+# test/fixtures/otp27/raw: the same workloads, as OTP 27's dbg and ttb write them.
+gen_raw() {
+  local work="$CHROOT/work/gen-raw" out="$ROOT/test/fixtures/otp27/raw"
+  ensure_ttb
+  rm -rf "$work" && mkdir -p "$work/out"
+  cp "$ROOT"/test/fixtures/raw/*.erl "$work/"
+  mount_in "$CHROOT"
+  in_chroot "$CHROOT" sh -c 'cd /work/gen-raw && erlc *.erl && for m in *.beam; do
+    erl -noshell -pa /work/gen-raw -eval "${m%.beam}:main([\"/work/gen-raw/out\"]), halt()." || exit 1; done'
+  rm -rf "$out" && mkdir -p "$out"
+  cp -r "$work"/out/* "$out/"
   rm -rf "$work"
   echo "wrote $out ($(cat "$READY")): $(du -sh "$out" | cut -f1)"
 }
@@ -144,10 +166,14 @@ traces)
   build
   gen_traces
   ;;
+raw)
+  build
+  gen_raw
+  ;;
 shell)
   build
   mount_in "$CHROOT"
   in_chroot "$CHROOT" bash -c 'cd /work/dump_tool 2>/dev/null; exec bash'
   ;;
-*) die "unknown command '$1' (build, test, traces or shell)" ;;
+*) die "unknown command '$1' (build, test, traces, raw or shell)" ;;
 esac
