@@ -8,9 +8,8 @@
  * - `'receive'` -> receive, term = Msg (a trace message carries no sender).
  * - `call` `{M,F,Args}` -> call, mfa arity = length(Args), term = Args; with the
  *   `arity` flag `{M,F,Arity}` -> mfa only. The 5-tuple form's match-spec
- *   message (e.g. `{message, {caller}}`) is NOT kept: `term` stays the argument
- *   list everywhere so consumers can rely on it; the number of dropped
- *   messages is counted under `call match-spec message dropped`.
+ *   message (`{message, {caller}}`: the caller's `{M,F,A}` or `undefined`) is
+ *   the `peer`: `term` stays the argument list everywhere so consumers can rely on it.
  * - `return_from` -> return (mfa, term = Ret); `exception_from` -> exception
  *   (mfa, term = `{Class, Value}`); `return_to` is skipped (counted).
  * - `spawn` (parent side) and `spawned` (child side) both become ONE spawn
@@ -24,12 +23,22 @@
  *   was not seen, and are folded into it (counted in `folded`) when it was, so each
  *   link appears once. (A linked process that exits makes its peer
  *   `getting_unlinked`: that becomes an unlink event of the exiting process.)
- * - `exit` -> exit, term = Reason. `register` / `unregister` -> term = Name.
- * - `gc_*` (and the old `gc_start`/`gc_end`) -> gc, term = the info list.
+ * - `exit` -> exit, term = Reason. `register` / `unregister` -> term = Name
+ *   (of a process or a port).
+ * - Ports: `open` `{trace, Port, open, Opener, Driver}` -> spawn (pid = the
+ *   opener, peer = the port, term = the driver name); `closed` -> exit of the
+ *   port (term = Reason). A port's send/receive/link/register events are those
+ *   of a process, with the port as pid.
+ * - `gc_*` (and the old `gc_start`/`gc_end`) -> gc, term = `{Tag, Info}` (the
+ *   tag tells a collection's start from its end, minor from major).
  * - `in` / `out` / `in_exiting` / `out_exiting` / `out_exited` -> in / out, mfa when given
- *   (`0` means unknown and gives no mfa).
- * - `seq_trace`, port events (`open`, `closed`, ...) and any unknown tag are
- *   skipped and counted; `summary()` turns the counts into warnings.
+ *   (`0` means unknown and gives no mfa); term = the tag for the `*_exiting` /
+ *   `out_exited` ones, and a port's operation atom (`command`, `close`, ...).
+ * - `seq_trace`, `return_to` and any unknown tag are skipped and counted;
+ *   `summary()` turns the counts into warnings.
+ * - The runtime's placeholder pid (`isInvalidPid`: what a port's messages to
+ *   and from the runtime carry) is never an event's pid (skipped, counted) or
+ *   peer (left out, counted in `noted`, also a warning).
  * - Drop frames (dbg op 1) -> drop, term = the count, pid = the atom
  *   `otpscope_dropped` (no process dropped them: the trace port did; an atom
  *   cannot be mistaken for a pid), node = the node of the previous event.
@@ -44,6 +53,10 @@
  *   monotonic nanoseconds (often negative).
  * - `strict_monotonic_timestamp`: `{Mono, Unique}` -> Mono as above; Unique is
  *   dropped (the order is kept by position).
+ * - `cpu_timestamp`: `{Mega, Sec, Micro}` of CPU time, told from wall-clock
+ *   time by being before 2001 (Mega < 1000): kept, raised to the previous
+ *   event's ts where a scheduler thread's CPU clock lagged (so events keep the
+ *   file's order), and noted.
  * - Messages without a timestamp (`trace`, drops) take the previous event's
  *   ts (0n before the first one); their order is kept by position.
  *
@@ -84,6 +97,11 @@ export class PairDedup {
   }
 }
 
+/** `{Mega, Sec, Micro}` timestamps below this Mega (2001-09-09) are CPU time (`cpu_timestamp`), not wall clock. */
+const CPU_TIME_MEGA = 1000;
+const CPU_TIME_NOTE =
+  'its timestamp is CPU time (the cpu_timestamp trace flag), not wall-clock time: ts is that CPU time since the epoch, raised where a scheduler thread lagged so the events keep the file order';
+
 /** A stateful mapper: ts carry-over, spawn/link deduplication and skip counts live here. */
 export class TraceMessageMapper {
   readonly #offset: bigint;
@@ -91,6 +109,8 @@ export class TraceMessageMapper {
   #lastTs = 0n;
   #lastNode = '';
   readonly skipped = new Map<string, number>();
+  /** Messages mapped with something left out or changed (the count and what), also warnings. */
+  readonly noted = new Map<string, number>();
   /** Twin messages folded into one event (a spawn seen from both sides, a link from both ends), by what they were. */
   readonly folded = new Map<string, number>();
 
@@ -107,6 +127,11 @@ export class TraceMessageMapper {
   #skip(reason: string): undefined {
     this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + 1);
     return undefined;
+  }
+
+  /** Kept, with something left out or changed: counted, and said in the load report (`summary()`). */
+  #note(what: string): void {
+    this.noted.set(what, (this.noted.get(what) ?? 0) + 1);
   }
 
   /** The second side of a spawn or link, folded into the first: routine, counted apart from skips (no warning). */
@@ -137,6 +162,18 @@ export class TraceMessageMapper {
     if (!isAtom(tag)) return this.#skip('not a trace message');
     const node = nodeOf(pid) ?? this.#lastNode;
     this.#lastNode = node;
+    if (isInvalidPid(pid)) return this.#skip(`${tag.name} of the runtime's placeholder pid ${INVALID_PID_TEXT}`);
+    const event = this.#event(items, pid, tag, node);
+    if (event?.peer !== undefined && isInvalidPid(event.peer)) {
+      // A port's messages to and from the runtime itself (the `forker` port that starts `{spawn, Cmd}` ports)
+      // carry a placeholder pid that names no process: the event stays, without a peer.
+      delete event.peer;
+      this.#note(`${event.kind} to the runtime's placeholder pid ${INVALID_PID_TEXT}, without a peer (it names no process)`);
+    }
+    return event;
+  }
+
+  #event(items: Term[], pid: Term, tag: Atom, node: string): TraceEvent | undefined {
     const ts = this.#lastTs;
     const ev = (kind: EventKind, fields: Partial<TraceEvent> = {}): TraceEvent => ({ node, ts, kind, pid, ...fields });
     const n = items.length;
@@ -150,8 +187,10 @@ export class TraceMessageMapper {
       case 'call': {
         const call = callMfa(items[3]);
         if (!call || (n !== 4 && n !== 5)) return this.#skip('malformed call');
-        if (n === 5) this.#skip('call match-spec message dropped');
-        return ev('call', call.args === undefined ? { mfa: call.mfa } : { mfa: call.mfa, term: call.args });
+        const fields: Partial<TraceEvent> = call.args === undefined ? { mfa: call.mfa } : { mfa: call.mfa, term: call.args };
+        // The match spec's `{message, ...}` (`{caller}`: the calling function's {M, F, A}, or `undefined`)
+        if (n === 5) fields.peer = items[4];
+        return ev('call', fields);
       }
       case 'return_from':
       case 'exception_from': {
@@ -188,6 +227,15 @@ export class TraceMessageMapper {
       }
       case 'exit':
         return n === 4 ? ev('exit', { term: items[3] }) : this.#skip('malformed exit');
+      case 'open': {
+        // A port opened: `{trace, Port, open, Opener, Driver}`, the port's spawn, seen from the port.
+        if (n !== 5) return this.#skip('malformed open');
+        const opener = items[3];
+        if (isInvalidPid(opener)) return this.#skip(`open of a port by the runtime's placeholder pid ${INVALID_PID_TEXT}`);
+        return { node: nodeOf(opener) ?? node, ts, kind: 'spawn', pid: opener, peer: pid, term: items[4] };
+      }
+      case 'closed':
+        return n === 4 ? ev('exit', { term: items[3] }) : this.#skip('malformed closed');
       case 'register':
       case 'unregister':
         return n === 4 ? ev(tag.name, { term: items[3] }) : this.#skip(`malformed ${tag.name}`);
@@ -198,12 +246,16 @@ export class TraceMessageMapper {
       case 'out_exited': {
         if (n !== 4) return this.#skip(`malformed ${tag.name}`);
         const call = callMfa(items[3]);
-        return ev(tag.name.startsWith('in') ? 'in' : 'out', call ? { mfa: call.mfa } : {});
+        const kind = tag.name.startsWith('in') ? 'in' : 'out';
+        if (call) return ev(kind, tag.name === kind ? { mfa: call.mfa } : { mfa: call.mfa, term: tag });
+        // A port's in/out name what it runs (`command`, `close`, `link`, ...); 0 is unknown.
+        if (isAtom(items[3])) return ev(kind, { term: items[3] });
+        return ev(kind, tag.name === kind ? {} : { term: tag });
       }
       case 'return_to':
         return this.#skip('return_to');
       default:
-        if (tag.name.startsWith('gc_')) return n === 4 ? ev('gc', { term: items[3] }) : this.#skip(`malformed ${tag.name}`);
+        if (tag.name.startsWith('gc_')) return n === 4 ? ev('gc', { term: { t: 'tuple', items: [tag, items[3]] } }) : this.#skip(`malformed ${tag.name}`);
         return this.#skip(`unsupported trace tag ${tag.name}`);
     }
   }
@@ -213,7 +265,13 @@ export class TraceMessageMapper {
     if (isTuple(ts, 3)) {
       const [mega, sec, micro] = ts.items;
       if (!isInt(mega) || !isInt(sec) || !isInt(micro)) return undefined;
-      return ((BigInt(mega) * 1_000_000n + BigInt(sec)) * 1_000_000n + BigInt(micro)) * 1000n;
+      const ns = ((BigInt(mega) * 1_000_000n + BigInt(sec)) * 1_000_000n + BigInt(micro)) * 1000n;
+      if (Number(mega) >= CPU_TIME_MEGA) return ns;
+      // Before 2001: not a wall clock but the `cpu_timestamp` flag's CPU time of the scheduler thread that traced the
+      // event; threads' CPU times differ, so a later event can carry a smaller one. Kept non-decreasing: the events
+      // keep the file's order.
+      this.#note(CPU_TIME_NOTE);
+      return ns < this.#lastTs ? this.#lastTs : ns;
     }
     if (isTuple(ts, 2) && isInt(ts.items[0])) return this.#monotonic(ts.items[0]);
     return undefined;
@@ -225,13 +283,25 @@ export class TraceMessageMapper {
 
   /** Counts of skipped messages as warning lines (empty when nothing was skipped). */
   summary(): string[] {
-    return [...this.skipped].map(([reason, count]) => `skipped ${count} trace message${count === 1 ? '' : 's'}: ${reason}`);
+    return [
+      ...[...this.skipped].map(([reason, count]) => `skipped ${count} trace message${count === 1 ? '' : 's'}: ${reason}`),
+      ...[...this.noted].map(([what, count]) => `kept ${count} trace message${count === 1 ? '' : 's'}: ${what}`),
+    ];
   }
 }
 
 function isInt(x: Term): x is number | bigint {
   return typeof x === 'number' || typeof x === 'bigint';
 }
+
+/**
+ * The runtime's placeholder for "no process" (ERTS_INVALID_PID): what a port's messages to and from the runtime
+ * carry (OTP 25 prints it `<0.32767.8191>`, OTP 26+ `<0.268435455.4294967295>`). Never a process.
+ */
+export function isInvalidPid(x: Term): boolean {
+  return isPid(x) && ((x.id === 32767 && x.serial === 8191) || (x.id === 0xfffffff && x.serial === 0xffffffff));
+}
+const INVALID_PID_TEXT = '(<0.32767.8191>, OTP 26+ <0.268435455.4294967295>)';
 
 /** `{M, F, Args}` or `{M, F, Arity}` as an mfa (and the args when given). */
 export function callMfa(x: Term): { mfa: Mfa; args?: Term[] } | undefined {

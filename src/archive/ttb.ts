@@ -228,6 +228,7 @@ function* mergeLogs(
   for (const m of mappers) for (const [k, n] of m.skipped) skipped.set(k, (skipped.get(k) ?? 0) + n);
   const merged = new TraceMessageMapper();
   for (const [k, n] of skipped) merged.skipped.set(k, n);
+  for (const m of mappers) for (const [k, n] of m.noted) merged.noted.set(k, (merged.noted.get(k) ?? 0) + n);
   for (const w of merged.summary()) warn(w);
   for (const m of mappers) for (const [k, n] of m.folded) total.folded[k] = (total.folded[k] ?? 0) + n;
   total.warnings = [...warnings];

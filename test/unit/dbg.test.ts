@@ -7,7 +7,7 @@ import type { DbgReadSummary } from '../../src/archive/dbg';
 import { TraceReadError, TraceStoppedError } from '../../src/archive/trace-event';
 import type { EventKind, TraceBatch, TraceEvent } from '../../src/archive/trace-event';
 import { DROPPED_PID, TraceMessageMapper } from '../../src/archive/trace-message';
-import { atom } from '../../src/archive/etf/term';
+import { atom, isAtom, isTuple } from '../../src/archive/etf/term';
 
 // Fixtures and their BEAM-side facts come from test/fixtures/gen-traces.sh:
 // each *.json was computed by reading the same file back with
@@ -212,7 +212,9 @@ describe.each(OTP_SETS)('trace files written by OTP $otp', ({ dir }) => {
     checkAgainstBeam(f, events, summary, 1_000n);
     expect(events.filter((e) => e.kind === 'in').some((e) => e.mfa !== undefined)).toBe(true);
     const gc = events.find((e) => e.kind === 'gc')!;
-    expect(Array.isArray(gc.term)).toBe(true);
+    // {tag, info}: the tag tells a collection's start from its end
+    const t = gc.term!;
+    expect(isTuple(t, 2) && isAtom(t.items[0]) && t.items[0].name.startsWith('gc_') && Array.isArray(t.items[1])).toBe(true);
   });
 
   it('exiting + running_procs + arity: out_exited is an out event, calls carry the arity only', () => {
@@ -388,32 +390,87 @@ describe('trace message mapping (synthetic messages for the cases a small worklo
     expect(m.map(tup(a('trace'), A, a('link'), B))).toMatchObject({ kind: 'link' });
   });
 
-  it('call: the 5-tuple form keeps term = args and counts the dropped match-spec message', () => {
+  it('call: the 5-tuple form keeps term = args and the match-spec message ({caller}) as peer', () => {
     const m = new TraceMessageMapper();
     const e = m.map(tup(a('trace_ts'), A, a('call'), tup(a('m'), a('f'), [1, 2]), tup(a('c'), a('g'), 0), now))!;
-    expect(e).toMatchObject({ kind: 'call', mfa: [a('m'), a('f'), 2], term: [1, 2], ts: 1_000_002_000_003_000n });
-    expect(m.summary()).toEqual(['skipped 1 trace message: call match-spec message dropped']);
+    expect(e).toMatchObject({ kind: 'call', mfa: [a('m'), a('f'), 2], term: [1, 2], peer: tup(a('c'), a('g'), 0), ts: 1_000_002_000_003_000n });
+    expect(m.skipped.size).toBe(0);
     const arityOnly = m.map(tup(a('trace'), A, a('call'), tup(a('m'), a('f'), 3)))!;
     expect(arityOnly.mfa).toEqual([a('m'), a('f'), 3]);
     expect(arityOnly.term).toBeUndefined();
   });
 
-  it('skips return_to, seq_trace, port events and unknown tags, counted', () => {
+  it('skips return_to, seq_trace and unknown tags, counted', () => {
     const m = new TraceMessageMapper();
     expect(m.map(tup(a('trace'), A, a('return_to'), tup(a('m'), a('f'), 1)))).toBeUndefined();
     expect(m.map(tup(a('seq_trace'), 0, tup(a('send'), 1, A, B, a('x'))))).toBeUndefined();
-    expect(m.map(tup(a('trace'), A, a('open'), B, a('drv')))).toBeUndefined();
+    expect(m.map(tup(a('trace'), A, a('no_such_tag'), B))).toBeUndefined();
     expect(m.summary()).toEqual([
       'skipped 1 trace message: return_to',
       'skipped 1 trace message: seq_trace',
-      'skipped 1 trace message: unsupported trace tag open',
+      'skipped 1 trace message: unsupported trace tag no_such_tag',
     ]);
+  });
+
+  // Regression test for port `open` / `closed`, skipped as unsupported tags.
+  it("a port's open is the opener's spawn of it, its closed the port's exit", () => {
+    const m = new TraceMessageMapper();
+    const port: Term = { t: 'port', node, id: 7, creation: 1 };
+    expect(m.map(tup(a('trace'), port, a('open'), A, a('cat')))).toEqual({ node: 'n@h', ts: 0n, kind: 'spawn', pid: A, peer: port, term: a('cat') });
+    expect(m.map(tup(a('trace'), port, a('in'), a('command')))).toEqual({ node: 'n@h', ts: 0n, kind: 'in', pid: port, term: a('command') });
+    expect(m.map(tup(a('trace'), port, a('closed'), a('normal')))).toEqual({ node: 'n@h', ts: 0n, kind: 'exit', pid: port, term: a('normal') });
+    expect(m.summary()).toEqual([]);
+  });
+
+  // Regression test for the runtime's placeholder pid, a process row in `processes` when it was a pid or a peer.
+  it("the runtime's placeholder pid (OTP 25 and OTP 26+ forms) is never an event's pid or peer", () => {
+    const m = new TraceMessageMapper();
+    const port: Term = { t: 'port', node, id: 0, creation: 1 };
+    const old: Term = { t: 'pid', node, id: 32767, serial: 8191, creation: 1 };
+    const now27: Term = { t: 'pid', node, id: 0xfffffff, serial: 0xffffffff, creation: 1 };
+    for (const x of [old, now27]) {
+      expect(m.map(tup(a('trace'), port, a('send'), a('msg'), x))).toEqual({ node: 'n@h', ts: 0n, kind: 'send', pid: port, term: a('msg') });
+      expect(m.map(tup(a('trace'), x, a('exit'), a('normal')))).toBeUndefined();
+      expect(m.map(tup(a('trace'), port, a('open'), x, a('forker')))).toBeUndefined();
+    }
+    expect(m.summary()).toEqual([
+      "skipped 2 trace messages: exit of the runtime's placeholder pid (<0.32767.8191>, OTP 26+ <0.268435455.4294967295>)",
+      "skipped 2 trace messages: open of a port by the runtime's placeholder pid (<0.32767.8191>, OTP 26+ <0.268435455.4294967295>)",
+      "kept 2 trace messages: send to the runtime's placeholder pid (<0.32767.8191>, OTP 26+ <0.268435455.4294967295>), without a peer (it names no process)",
+    ]);
+  });
+
+  // Regression test for cpu_timestamp: CPU time taken for wall-clock time, and the events reordered by it.
+  it('cpu_timestamp: {0, S, Us} is CPU time, kept in file order and noted', () => {
+    const m = new TraceMessageMapper();
+    const at = (us: number) => m.map(tup(a('trace_ts'), A, a('exit'), a('normal'), tup(0, 0, us)))!.ts;
+    expect([at(500), at(300), at(900)]).toEqual([500_000n, 500_000n, 900_000n]);
+    expect(m.summary()).toEqual([
+      'kept 3 trace messages: its timestamp is CPU time (the cpu_timestamp trace flag), not wall-clock time: ts is that CPU time since the epoch, raised where a scheduler thread lagged so the events keep the file order',
+    ]);
+    // wall-clock time is taken as it is, also when it goes back
+    const w = new TraceMessageMapper();
+    const wall = (us: number) => w.map(tup(a('trace_ts'), A, a('exit'), a('normal'), tup(1796, 0, us)))!.ts;
+    expect([wall(5), wall(3)]).toEqual([1_796_000_000_000_005_000n, 1_796_000_000_000_003_000n]);
+  });
+
+  it('gc: term = {tag, info}', () => {
+    const m = new TraceMessageMapper();
+    expect(m.map(tup(a('trace'), A, a('gc_major_end'), [tup(a('heap_size'), 3)]))).toEqual({
+      node: 'n@h',
+      ts: 0n,
+      kind: 'gc',
+      pid: A,
+      term: tup(a('gc_major_end'), [tup(a('heap_size'), 3)]),
+    });
   });
 
   it('in/out carry the mfa when given (0 = unknown), *_exiting maps to in/out', () => {
     const m = new TraceMessageMapper();
     expect(m.map(tup(a('trace'), A, a('in'), tup(a('m'), a('f'), 1)))).toMatchObject({ kind: 'in', mfa: [a('m'), a('f'), 1] });
-    expect(m.map(tup(a('trace'), A, a('out_exiting'), 0))).toEqual({ node: 'n@h', ts: 0n, kind: 'out', pid: A });
+    // the tag, for what out alone does not say
+    expect(m.map(tup(a('trace'), A, a('out_exiting'), 0))).toEqual({ node: 'n@h', ts: 0n, kind: 'out', pid: A, term: a('out_exiting') });
+    expect(m.map(tup(a('trace'), A, a('out'), 0))).toEqual({ node: 'n@h', ts: 0n, kind: 'out', pid: A });
   });
 
   it('an untimestamped message takes the previous ts; a drop takes the previous ts and node', () => {

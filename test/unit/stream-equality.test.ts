@@ -37,6 +37,13 @@ const cases: string[][] = [
   ['ttb/upload-wrap'],
   // a send to a port goes to the port, not to a registered name
   ['raw/port-send.trace'],
+  // every kind of trace message: ports opened and closed (spawn/exit of a port), {caller}, gc, cpu_timestamp, the
+  // runtime's placeholder pid (ttb-ports), as OTP 25 and OTP 27 write them
+  ['raw/flags-ts.trace'],
+  ['raw/flags-cpu.trace'],
+  ['raw/ttb-ports'],
+  ['otp27/raw/flags-ts.trace'],
+  ['otp27/raw/ttb-ports'],
 ];
 
 const key = (row: unknown[]) => JSON.stringify(row, (_, v) => (typeof v === 'bigint' ? String(v) : v));

@@ -14,7 +14,7 @@ import { BUILD_LINKS, BUILD_MAILBOX_DEPTH, CREATE_AT_MACROS, CREATE_BUCKET_MACRO
  */
 
 /** The version of docs/SCHEMA.md these builds follow; written into `meta` as `schema_version`. */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 /** `events`: one row per event, `seq` in global (ts, node, file, position) order. */
 export const BUILD_EVENTS = `
@@ -63,7 +63,8 @@ CREATE OR REPLACE TABLE processes AS
 WITH ids AS (
   SELECT node, pid FROM events WHERE pid LIKE '<%' AND kind <> 'drop'
   UNION SELECT peer_node, peer FROM events WHERE kind = 'spawn' AND peer LIKE '<%'
-  UNION SELECT node, pid FROM facts_raw
+  -- (a ttb .ti also names registered ports: they stay out, a port is no process)
+  UNION SELECT node, pid FROM facts_raw WHERE pid LIKE '<%'
   UNION SELECT node, pid FROM supervision WHERE pid IS NOT NULL
 ),
 sp AS (
