@@ -176,7 +176,8 @@ SELECT seq, g, row_number() OVER (PARTITION BY p ORDER BY seq) AS k
 FROM (SELECT seq, CASE WHEN kind = 'send' THEN ${pairKey('to_node', 'to_pid')} END AS g, hash(to_node, to_pid, term_id, kind) AS p
       FROM send_targets)`,
   // Receives a callback would handle, in processes whose callbacks were traced (not call replies, which gen:call
-  // takes, nor system or proc_lib messages), paired with the n-th callback that took the same text. Numbered per
+  // takes, nor system or proc_lib messages, nor the replies the code server and a port send to a helper running
+  // inside a callback: code loading, gen_tcp's send), paired with the n-th callback that took the same text. Numbered per
   // (process, text) through one 64-bit hash of the three, and only that hash and the seq go through the window:
   // sorting on long text keys is what made this slow, and the window holding the texts of every such receive set the
   // load's peak memory (at 5M ping-pong events DuckDB-WASM grew by 289 MiB in this statement).
@@ -188,7 +189,8 @@ r AS (
   FROM events e SEMI JOIN tracked tk ON tk.node = e.node AND tk.pid = e.pid
   ANTI JOIN replies rp ON rp.seq = e.seq
   WHERE e.kind = 'receive' AND NOT starts_with(e.term, '{:system, ') AND NOT starts_with(e.term, '{:ack, ')
-    AND NOT starts_with(e.term, '{:io_reply, ') AND e.term <> ':timeout'
+    AND NOT starts_with(e.term, '{:io_reply, ') AND NOT starts_with(e.term, '{:code_server, ')
+    AND NOT starts_with(e.term, '{:inet_reply, ') AND e.term <> ':timeout'
 )
 SELECT seq, p, row_number() OVER (PARTITION BY p ORDER BY seq) AS k FROM r`,
   `CREATE OR REPLACE TABLE msg_c AS

@@ -122,7 +122,9 @@ class Pairer<K> {
   }
 }
 
-const TAKEN_BY_CALLBACK_PREFIXES = ['{:system, ', '{:ack, ', '{:io_reply, '];
+// Messages no callback takes (the same list as msg_h in sql/build.ts): system and proc_lib messages, and the replies
+// helpers running inside a callback wait for (io, code loading, gen_tcp's send).
+const TAKEN_BY_CALLBACK_PREFIXES = ['{:system, ', '{:ack, ', '{:io_reply, ', '{:code_server, ', '{:inet_reply, '];
 
 export interface Correlated {
   /** send_targets, messages, spans, causal_links. */
