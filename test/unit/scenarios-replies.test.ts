@@ -24,4 +24,23 @@ describe('replies that helpers inside a callback wait for', () => {
       [5],
     ]);
   }, 120_000);
+
+  it("reads a port's answers to BIFs as port replies: never in a mailbox, not left unconsumed", async () => {
+    const e = await loadScenario('callback-replies.zip');
+    // gen_tcp.connect and controlling_process in the script's process: port_control's answers and port_connect's
+    expect(
+      rows(
+        e,
+        `SELECT regexp_extract(msg, '^\\{#Port<[0-9.]+>, (:connected|\\{:control)', 1) AS what, count(*), bool_and(recv_seq IS NULL AND starts_with(from_pid, '#Port<'))
+         FROM messages WHERE status = 'port_reply' GROUP BY ALL ORDER BY what`,
+      ),
+    ).toEqual([
+      [':connected', 1, true],
+      ['{:control', 7, true],
+    ]);
+    expect(rows(e, `SELECT count(*) FROM anomalies WHERE kind = 'unconsumed'`)).toEqual([[0]]);
+    // nothing of them sits in the script process's mailbox at the end
+    const script = `(SELECT DISTINCT to_pid FROM messages WHERE status = 'port_reply')`;
+    expect(rows(e, `SELECT count(*) FROM mailbox_at((SELECT max(ts) FROM events)) WHERE pid = ${script}`)).toEqual([[0]]);
+  }, 120_000);
 });

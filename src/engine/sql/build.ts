@@ -14,7 +14,7 @@ import { BUILD_LINKS, BUILD_MAILBOX_DEPTH, CREATE_AT_MACROS, CREATE_BUCKET_MACRO
  */
 
 /** The version of docs/SCHEMA.md these builds follow; written into `meta` as `schema_version`. */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 /** `events`: one row per event, `seq` in global (ts, node, file, position) order. */
 export const BUILD_EVENTS = `
@@ -148,6 +148,13 @@ FROM consumed_raw
 ORDER BY seq`;
 
 /** The pairing key of a send or receive (see BUILD_MESSAGES): NULL when the receiver or the term is unknown. */
+/**
+ * A port's answer to `port_control`, `port_call`, `port_connect` or `port_close` called as a BIF: the runtime returns
+ * it to the caller, and a traced port shows it as a send (`{#Port<0.7>, {:control, <<1>>}}`, `{#Port<0.7>, :connected}`)
+ * that never reaches a mailbox. The streaming pass uses the same pattern (stream/correlate.ts).
+ */
+export const PORT_REPLY_PATTERN = '^\\{#Port<[0-9.]+>, (\\{:control, |\\{:call, |:connected\\}$|:closed\\}$)';
+
 const pairKey = (node: string, pid: string) =>
   `CASE WHEN ${node} IS NOT NULL AND ${pid} IS NOT NULL AND term_id IS NOT NULL THEN hash(${node}, ${pid}, term_id) END`;
 
@@ -251,6 +258,7 @@ SELECT m.send_seq, m.recv_seq, m.from_pid, m.to_pid, m.sent_at, m.received_at, m
          WHEN m.send_seq IS NULL THEN 'sender_not_traced'
          WHEN m.free_name THEN 'unregistered_name'
          WHEN m.taken_at IS NOT NULL THEN 'received'
+         WHEN m.recv_seq IS NULL AND starts_with(m.from_pid, '#Port<') AND regexp_matches(m.msg, '${PORT_REPLY_PATTERN}') THEN 'port_reply'
          WHEN r.exited_at IS NOT NULL THEN 'receiver_exited'
          WHEN r.traced THEN 'queued_at_end'
          ELSE 'receiver_not_traced'
