@@ -9,10 +9,12 @@
 # only copy dump_tool/ in and run the suite. A build cut short is thrown away
 # and started again (it is made in DIR.partial and renamed when complete).
 #
-# Usage: scripts/trixie-chroot.sh [build|test|traces|raw|shell]   (default: test)
+# Usage: scripts/trixie-chroot.sh [build|test|traces|raw|terms|shell]   (default: test)
 #   traces: writes test/fixtures/otp27/{dbg,ttb}, the raw-trace fixtures as OTP 27's
 #           dbg and ttb write them (test/fixtures/gen-traces.sh's workload)
 #   raw:    writes test/fixtures/otp27/raw, test/fixtures/raw/gen.sh's traces as OTP 27 writes them
+#   terms:  writes test/fixtures/terms/elixir-1.18/, test/fixtures/gen-terms.exs's terms
+#           as Elixir 1.18 on OTP 27 encodes and inspects them
 #   OTPSCOPE_TRIXIE_DIR     where the chroot lives (default /var/cache/otpscope/trixie)
 #   OTPSCOPE_DEBIAN_MIRROR  Debian mirror (default: the first one apt already uses)
 # Needs root (debootstrap, chroot, mount) and the Debian mirror.
@@ -156,6 +158,20 @@ gen_raw() {
   echo "wrote $out ($(cat "$READY")): $(du -sh "$out" | cut -f1)"
 }
 
+# test/fixtures/gen-terms.exs run by Elixir 1.18 on OTP 27: inspect/1 changed since
+# 1.14 (charlists, invisible characters, Regex) and so did the order of small maps.
+gen_terms() {
+  local work="$CHROOT/work/gen-terms" out="$ROOT/test/fixtures/terms/elixir-1.18"
+  rm -rf "$work" && mkdir -p "$work"
+  cp "$ROOT/test/fixtures/gen-terms.exs" "$work/"
+  mount_in "$CHROOT"
+  in_chroot "$CHROOT" sh -c 'cd /work/gen-terms && OTPSCOPE_TERMS_DIR=/work/gen-terms/out elixir gen-terms.exs'
+  rm -rf "$out" && mkdir -p "$out"
+  cp "$work/out/terms.json" "$out/"
+  rm -rf "$work"
+  echo "wrote $out ($(cat "$READY"))"
+}
+
 case "${1:-test}" in
 build) build ;;
 test)
@@ -170,10 +186,14 @@ raw)
   build
   gen_raw
   ;;
+terms)
+  build
+  gen_terms
+  ;;
 shell)
   build
   mount_in "$CHROOT"
   in_chroot "$CHROOT" bash -c 'cd /work/dump_tool 2>/dev/null; exec bash'
   ;;
-*) die "unknown command '$1' (build, test, traces, raw or shell)" ;;
+*) die "unknown command '$1' (build, test, traces, raw, terms or shell)" ;;
 esac

@@ -150,26 +150,37 @@ export interface OpenOptions {
   /** Warnings that come while the events are read. */
   onWarning?: (warning: string) => void;
   /**
-   * How raw dbg/ttb traces print charlists, which they cannot tell: `sigil` (`~c"abc"`, Elixir 1.15+, the default)
-   * or `quotes` (`'abc'`, Elixir 1.14 and before). otpscope archives follow the Elixir version they recorded.
+   * How raw dbg/ttb traces print charlists, which they cannot tell: `sigil` (`~c"abc"`, Elixir 1.15+, the default,
+   * with the rest of the newest inspect's rules) or `quotes` (`'abc'`, as Elixir 1.14 prints everything). otpscope
+   * archives follow the Elixir version they recorded.
    */
   rawCharlists?: 'sigil' | 'quotes';
   /** otpscope archives: one TraceEvent per event instead of columns per chunk (the earlier way, for comparisons). */
   eventObjects?: boolean;
 }
 
-/** Whether an Elixir version (`1.14.0`, `1.18.3-otp-27`) writes charlists as `~c"..."` (1.15 and later); unknown: yes. */
-export function sigilCharlists(elixirVersion: string | null | undefined): boolean {
+/** Whether an Elixir version (`1.14.0`, `1.18.3-otp-27`) is at least 1.`minor`; unknown: yes (the newest rules). */
+function elixirAtLeast(elixirVersion: string | null | undefined, minor: number): boolean {
   const m = /^(\d+)\.(\d+)/.exec(elixirVersion ?? '');
   if (!m) return true;
-  const [major, minor] = [Number(m[1]), Number(m[2])];
-  return major > 1 || (major === 1 && minor >= 15);
+  const [major, min] = [Number(m[1]), Number(m[2])];
+  return major > 1 || (major === 1 && min >= minor);
+}
+
+/** Whether an Elixir version writes charlists as `~c"..."` (1.15 and later); unknown: yes. */
+export function sigilCharlists(elixirVersion: string | null | undefined): boolean {
+  return elixirAtLeast(elixirVersion, 15);
+}
+
+/** How inspect/1 of that Elixir version prints what changed between 1.14 and 1.18 (unknown version: 1.18's way). */
+export function inspectStyle(elixirVersion: string | null | undefined): Pick<RenderOptions, 'sigilCharlists' | 'escapeInvisibles'> {
+  return { sigilCharlists: elixirAtLeast(elixirVersion, 15), escapeInvisibles: elixirAtLeast(elixirVersion, 18) };
 }
 
 /** Opens a group with its format's reader. Throws `TraceReadError` (file, offset, cause) when it cannot be read. */
 export async function openSource(group: InputGroup, opts: OpenOptions = {}): Promise<OpenedSource> {
   const onWarning = opts.onWarning ?? (() => {});
-  const raw: RenderOptions = { sigilCharlists: (opts.rawCharlists ?? 'sigil') === 'sigil' };
+  const raw: RenderOptions = inspectStyle((opts.rawCharlists ?? 'sigil') === 'sigil' ? null : '1.14');
   if (group.kind === 'otpscope') {
     const f = group.files[0];
     const archive = await readOtpscopeArchive(f.bytes, f.name, opts.limits ?? DEFAULT_READ_LIMITS);
@@ -179,7 +190,7 @@ export async function openSource(group: InputGroup, opts: OpenOptions = {}): Pro
       meta: { ...flatten('', archive.manifest), ...flatten('totals.', archive.totals ?? {}) },
       sources: archive.sources.map((s) => ({ ...s, module: moduleOfSourcePath(s.path) })),
       processes: archive.processes,
-      render: { sigilCharlists: sigilCharlists(archive.manifest.elixir_version), structFields: (m) => archive.structs.get(m) },
+      render: { ...inspectStyle(archive.manifest.elixir_version), structFields: (m) => archive.structs.get(m) },
       trees: (['start', 'stop'] as const).flatMap((snapshot) => {
         const term = archive.trees[snapshot];
         return term === undefined ? [] : [{ snapshot, node, term }];

@@ -11,8 +11,11 @@ import { renderElixir } from '../../src/archive/render/elixir';
 import { renderErlang } from '../../src/archive/render/erlang';
 import { formatElixirFloat, formatErlangFloat } from '../../src/archive/render/float';
 import type { RenderOptions } from '../../src/archive/render/options';
+import { inspectStyle } from '../../src/archive/formats';
 
 interface Fixtures {
+  elixir_version: string;
+  otp_release: string | number;
   local_node: string;
   node_index: Record<string, number>;
   fun_names: Record<string, string>;
@@ -43,6 +46,37 @@ describe('renderElixir matches inspect/1 of Elixir 1.14', () => {
 describe('renderErlang matches io_lib:format("~0tp") of OTP 25', () => {
   it.each(fx.terms.map((t) => [t.name, t] as const))('%s', (_, t) => {
     expect(renderErlang(decode(t.etf_base64), opts)).toBe(t.erlang);
+  });
+});
+
+// The same terms as Elixir 1.18 on OTP 27 encodes and prints them (scripts/trixie-chroot.sh terms): small maps
+// in the order OTP 26+ keeps them, ~c charlists, invisible characters as \u escapes, Regex with a list of options.
+const fx18 = JSON.parse(readFileSync(new URL('elixir-1.18/terms.json', dir), 'utf8')) as Fixtures;
+const opts18: RenderOptions = {
+  ...inspectStyle('1.18.3'),
+  localNode: fx18.local_node,
+  nodeIndex: (node) => fx18.node_index[node] ?? -1,
+  funName: (f: ErlFun) => fx18.fun_names[`${f.module.name}/${f.index}/${f.oldUniq}`],
+  structFields: (m) => fx18.struct_fields[m],
+};
+// Known differences, none of them in the otpscope archives' common terms: 1.18's mixed-script rule for unquoted
+// atoms (UTS 39) and its escapes inside quoted atoms, years past 9999 (`Date.new!/3`), and OTP 27's new reserved
+// words in ~p (`'maybe'`, `'else'`).
+const known18 = new Set(['atom han + latin', 'atom zero width joiner', 'atom with unicode non-printable', 'struct Date big year']);
+const knownErlang27 = new Set(['atom reserved maybe', 'atom reserved else']);
+
+describe('renderElixir matches inspect/1 of Elixir 1.18 on OTP 27', () => {
+  it('the fixture was written by Elixir 1.18 on OTP 27', () => {
+    expect([fx18.elixir_version.slice(0, 4), String(fx18.otp_release)]).toEqual(['1.18', '27']);
+  });
+  it.each(fx18.terms.filter((t) => !known18.has(t.name)).map((t) => [t.name, t] as const))('%s', (_, t) => {
+    expect(renderElixir(decode(t.etf_base64), opts18)).toBe(t.elixir);
+  });
+});
+
+describe('renderErlang matches io_lib:format("~0tp") of OTP 27', () => {
+  it.each(fx18.terms.filter((t) => !knownErlang27.has(t.name)).map((t) => [t.name, t] as const))('%s', (_, t) => {
+    expect(renderErlang(decode(t.etf_base64), opts18)).toBe(t.erlang);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * Elixir 1.14's string escaping (`Code.Identifier.escape/4`) and printability
+ * Elixir 1.14's string escaping (`Code.Identifier.escape/4`, and 1.18's on request) and printability
  * rules (`String.printable?/2`, `List.ascii_printable?/2`), as used by
  * `inspect/1` for strings, charlists and quoted atoms.
  */
@@ -27,9 +27,33 @@ export function isPrintableCodePoint(c: number): boolean {
   return (c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
 }
 
-function escapeCodePoint(c: number): string {
+/**
+ * Characters that print as `\uXXXX` though printable: the byte order mark (every version), and from Elixir 1.18 on
+ * the special spaces, zero-width and bidirectional characters ("Inspect special whitespace and zero-width characters
+ * using their Unicode representation"; the set read off 1.18.3's inspect of every code point).
+ */
+const INVISIBLE_1_18: readonly (readonly [number, number])[] = [
+  [0xa0, 0xa0],
+  [0x34f, 0x34f],
+  [0x61c, 0x61c],
+  [0x2000, 0x200f],
+  [0x2028, 0x202e],
+  [0x205f, 0x2064],
+  [0x2066, 0x2069],
+  [0xfeff, 0xfeff],
+  [0xfff9, 0xfffc],
+];
+
+function isInvisible(c: number, since118: boolean): boolean {
+  if (c === 0xfeff) return true;
+  if (!since118 || c < 0xa0) return false;
+  return INVISIBLE_1_18.some(([a, b]) => c >= a && c <= b);
+}
+
+function escapeCodePoint(c: number, since118: boolean): string {
   const e = ESCAPES[c];
-  return e !== undefined ? e : escapeChar(c);
+  if (e !== undefined) return e;
+  return isInvisible(c, since118) ? '\\u' + hex(c, 4) : escapeChar(c);
 }
 
 /** `Code.Identifier.escape_char/1`: printable characters as themselves, others as \0, \xHH or \x{HHHH}. */
@@ -44,9 +68,9 @@ export function escapeChar(c: number): string {
 /**
  * Escapes code points for a literal delimited by `quote`, stopping after `limit` characters.
  * Returns the escaped text and whether input remained. A code point of -1-b stands for an
- * invalid UTF-8 byte b (escaped as \xHH).
+ * invalid UTF-8 byte b (escaped as \xHH). `since118`: Elixir 1.18's escapes (see INVISIBLE_1_18).
  */
-export function escapeCodePoints(cps: readonly number[], quote: number, limit = Infinity): { text: string; truncated: boolean } {
+export function escapeCodePoints(cps: readonly number[], quote: number, limit = Infinity, since118 = false): { text: string; truncated: boolean } {
   let out = '';
   let count = 0;
   for (let i = 0; i < cps.length; i++) {
@@ -58,7 +82,7 @@ export function escapeCodePoints(cps: readonly number[], quote: number, limit = 
     else if (c === 0x23 && cps[i + 1] === 0x7b) {
       out += '\\#{';
       i++;
-    } else out += escapeCodePoint(c);
+    } else out += escapeCodePoint(c, since118);
   }
   return { text: out, truncated: false };
 }

@@ -93,16 +93,15 @@ function timeText(f: Fields): string | null {
   return `${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}${frac}`;
 }
 
+/** The two items of a 2-tuple, or null. */
+function pair(t: Term): readonly [Term, Term] | null {
+  if (typeof t !== 'object' || Array.isArray(t) || t instanceof Uint8Array || t.t !== 'tuple' || t.items.length !== 2) return null;
+  return t.items as [Term, Term];
+}
+
 function isTupleOf2Ints(t: Term): t is { t: 'tuple'; items: [number, number] } {
-  return (
-    typeof t === 'object' &&
-    !Array.isArray(t) &&
-    !(t instanceof Uint8Array) &&
-    t.t === 'tuple' &&
-    t.items.length === 2 &&
-    typeof t.items[0] === 'number' &&
-    typeof t.items[1] === 'number'
-  );
+  const p = pair(t);
+  return p !== null && typeof p[0] === 'number' && typeof p[1] === 'number';
 }
 
 function text(t: Term | undefined): string | null {
@@ -148,6 +147,33 @@ function regexText(source: Uint8Array, opts: Uint8Array): string | null {
   }
   const o = text(opts);
   return o === null ? null : `~r/${out}/${o}`;
+}
+
+/**
+ * The modifiers of a regex whose options are a list (Elixir 1.18's `Inspect.Regex`): each known run of options is a
+ * letter, written in the reverse of the list's order; null when an option has no letter.
+ */
+function regexLetters(opts: readonly Term[]): string | null {
+  const one: Record<string, string> = { caseless: 'i', extended: 'x', firstline: 'f', ungreedy: 'U', multiline: 'm' };
+  let out = '';
+  for (let i = 0; i < opts.length; i++) {
+    const o = opts[i]!;
+    const next = opts[i + 1];
+    if (isAtom(o, 'dotall') && next !== undefined && isNewlineAnyCrlf(next)) {
+      out = 's' + out;
+      i++;
+    } else if (isAtom(o, 'unicode') && next !== undefined && isAtom(next, 'ucp')) {
+      out = 'u' + out;
+      i++;
+    } else if (isAtom(o) && one[o.name] !== undefined) out = one[o.name] + out;
+    else return null;
+  }
+  return out;
+}
+
+function isNewlineAnyCrlf(t: Term): boolean {
+  const p = pair(t);
+  return p !== null && isAtom(p[0], 'newline') && isAtom(p[1], 'anycrlf');
 }
 
 /** The inspect text of a struct, or null when inspect would print it as a plain map. */
@@ -207,7 +233,13 @@ export function renderStruct(
     case 'Elixir.Regex': {
       const source = f.get('source');
       const opts = f.get('opts');
-      return source instanceof Uint8Array && opts instanceof Uint8Array ? regexText(source, opts) : null;
+      if (!(source instanceof Uint8Array)) return null;
+      if (opts instanceof Uint8Array) return regexText(source, opts);
+      if (!Array.isArray(opts)) return null;
+      // Elixir 1.18 keeps the compile options (`[:unicode, :ucp, :caseless]`) and prints their letters back (`iu`).
+      const letters = regexLetters(opts);
+      if (letters === null) return `Regex.compile!(${render(source, limit)}, ${render(opts, limit)})`;
+      return regexText(source, new TextEncoder().encode(letters));
     }
   }
   const derived = DERIVED[module];

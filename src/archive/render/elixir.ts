@@ -11,7 +11,6 @@
  */
 import type { ErlFun, ErlMap, Term } from '../etf/term';
 import { isAtom } from '../etf/term';
-import { compareMapKeys } from './compare';
 import { inspectAtomKey, inspectAtomLiteral, inspectAtomRemoteCall } from './elixir-atom';
 import { binaryCodePoints, escapeCodePoints, isAsciiPrintableList, isPrintableBinary } from './elixir-escape';
 import { container, renderStruct } from './elixir-structs';
@@ -25,6 +24,8 @@ export interface Ctx {
   printableLimit: number;
   charlists: 'as_lists' | 'as_charlists' | 'infer';
   sigil: boolean;
+  /** Elixir 1.18's escapes of invisible characters in strings. */
+  invisibles: boolean;
   /** The limit at the top of a term. */
   limit: number;
   opts: RenderOptions;
@@ -35,6 +36,7 @@ export function elixirContext(opts: RenderOptions = {}): Ctx {
     printableLimit: opts.printableLimit ?? 4096,
     charlists: opts.charlists ?? 'infer',
     sigil: opts.sigilCharlists ?? false,
+    invisibles: opts.escapeInvisibles ?? false,
     limit: opts.limit ?? 50,
     opts,
   };
@@ -51,10 +53,14 @@ export function nodeNumber(node: string, opts: RenderOptions): number {
   return opts.nodeIndex?.(node) ?? 0;
 }
 
-/** Map entries in the order the runtime lists them: sorted up to 32 keys, else as encoded (hash order). */
+/**
+ * Map entries in the order the runtime lists them (`:maps.to_list/1`, which inspect and ~p follow): the order
+ * `term_to_binary` wrote them in. On OTP 25 and older that is term order up to 32 keys and hash order past them;
+ * from OTP 26 on, maps of up to 32 keys keep atom keys in the order the atoms were created (`%{error: 5, ok: 4, a: 2}`),
+ * which only the encoding can tell. Sorting here printed 61 of the 369 fixture terms of OTP 27 in the wrong order.
+ */
 export function mapEntries(m: ErlMap): [Term, Term][] {
-  if (m.entries.length > 32) return m.entries;
-  return [...m.entries].sort((a, b) => compareMapKeys(a[0], b[0]));
+  return m.entries;
 }
 
 /** `t` with \`limit\` items left per collection (what renderElixir does below the top). */
@@ -98,7 +104,7 @@ function refIds(ids: number[]): string {
 
 function binary(b: Uint8Array, limit: number, c: Ctx): string {
   if (isPrintableBinary(b, c.printableLimit)) {
-    const { text, truncated } = escapeCodePoints(binaryCodePoints(b), 0x22, c.printableLimit);
+    const { text, truncated } = escapeCodePoints(binaryCodePoints(b), 0x22, c.printableLimit, c.invisibles);
     return truncated ? `"${text}" <> ...` : `"${text}"`;
   }
   return bits(b, 8, limit);

@@ -4,8 +4,9 @@
  * no line breaks (field width 0 disables them) and the `t` modifier, so
  * printable UTF-8 binaries show as `<<"héllo"/utf8>>`. Lists and binaries print
  * as strings only when every character is printable Latin-1; nothing is
- * truncated (no depth or chars limit). Maps up to 32 keys print sorted; larger
- * ones print in the reverse of their encoding order, as ~p walks them. Funs
+ * truncated (no depth or chars limit). Maps up to 32 keys print in their
+ * encoding order (sorted on OTP 25, see mapEntries); larger ones in the reverse
+ * of it, as ~p walks them. Funs
  * print through the runtime's own `erlang:fun_to_list/1`, which quotes atoms
  * its own way and writes non-ASCII atom text as raw UTF-8 bytes (a quirk we
  * reproduce: `fun m:Ã³lÃ¡/1` for the function `ólá`).

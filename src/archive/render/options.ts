@@ -14,6 +14,8 @@ export interface RenderOptions {
   charlists?: 'as_lists' | 'as_charlists' | 'infer';
   /** Elixir only: write charlists as `~c"abc"` (Elixir 1.15+) instead of `'abc'` (1.14). */
   sigilCharlists?: boolean;
+  /** Elixir only: write special spaces, zero-width and bidirectional characters in strings as `\u200D` (Elixir 1.18+). */
+  escapeInvisibles?: boolean;
   /**
    * The traced node's name. Pids, ports and refs print their node as an index into the
    * printing node's connection table (`#PID<0.1.0>` is local). Without `localNode`, every

@@ -8,7 +8,7 @@ import type { Term } from '../../archive/etf/term';
  *
  * Map keys are matched through `termKey`, in which a map nested inside a key
  * lists its entries in encoding order; the runtime encodes equal maps in the
- * same order (sorted up to 32 keys, hash order above), so this only matters
+ * same order (the order the node keeps their keys in), so this only matters
  * for hand-made input.
  */
 export function termEquals(a: Term, b: Term): boolean {

@@ -139,7 +139,7 @@ CREATE OR REPLACE TABLE compare_messages AS
 WITH m AS (
   SELECT m.side, coalesce(m.send_seq, m.recv_seq) AS seq,
          coalesce(f.role, '(not traced)') AS sender, coalesce(t.role, m.to_pid, '(unknown)') AS receiver, coalesce(s.shape, '_') AS shape
-  FROM ${both('messages', "WHERE status <> 'after_timeout'")} m
+  FROM ${both('messages', "WHERE status NOT IN ('after_timeout', 'port_reply')")} m
   ${roleJoin('f', 'm.side', 'm.from_node', 'm.from_pid')}
   ${roleJoin('t', 'm.side', 'm.to_node', 'm.to_pid')}
   LEFT JOIN compare_shapes s ON s.text = m.msg

@@ -149,6 +149,13 @@ FROM consumed_raw
 ORDER BY seq`;
 
 /** The pairing key of a send or receive (see BUILD_MESSAGES): NULL when the receiver or the term is unknown. */
+/**
+ * A port's answer to `port_control`, `port_call`, `port_connect` or `port_close` called as a BIF: the runtime returns
+ * it to the caller, and a traced port shows it as a send (`{#Port<0.7>, {:control, <<1>>}}`, `{#Port<0.7>, :connected}`)
+ * that never reaches a mailbox. The streaming pass uses the same pattern (stream/correlate.ts).
+ */
+export const PORT_REPLY_PATTERN = '^\\{#Port<[0-9.]+>, (\\{:control, |\\{:call, |:connected\\}$|:closed\\}$)';
+
 const pairKey = (node: string, pid: string) =>
   `CASE WHEN ${node} IS NOT NULL AND ${pid} IS NOT NULL AND term_id IS NOT NULL THEN hash(${node}, ${pid}, term_id) END`;
 
@@ -177,7 +184,8 @@ SELECT seq, g, row_number() OVER (PARTITION BY p ORDER BY seq) AS k
 FROM (SELECT seq, CASE WHEN kind = 'send' THEN ${pairKey('to_node', 'to_pid')} END AS g, hash(to_node, to_pid, term_id, kind) AS p
       FROM send_targets)`,
   // Receives a callback would handle, in processes whose callbacks were traced (not call replies, which gen:call
-  // takes, nor system or proc_lib messages), paired with the n-th callback that took the same text. Numbered per
+  // takes, nor system or proc_lib messages, nor the replies the code server and a port send to a helper running
+  // inside a callback: code loading, gen_tcp's send), paired with the n-th callback that took the same text. Numbered per
   // (process, text) through one 64-bit hash of the three, and only that hash and the seq go through the window:
   // sorting on long text keys is what made this slow, and the window holding the texts of every such receive set the
   // load's peak memory (at 5M ping-pong events DuckDB-WASM grew by 289 MiB in this statement).
@@ -189,7 +197,8 @@ r AS (
   FROM events e SEMI JOIN tracked tk ON tk.node = e.node AND tk.pid = e.pid
   ANTI JOIN replies rp ON rp.seq = e.seq
   WHERE e.kind = 'receive' AND NOT starts_with(e.term, '{:system, ') AND NOT starts_with(e.term, '{:ack, ')
-    AND NOT starts_with(e.term, '{:io_reply, ') AND e.term <> ':timeout'
+    AND NOT starts_with(e.term, '{:io_reply, ') AND NOT starts_with(e.term, '{:code_server, ')
+    AND NOT starts_with(e.term, '{:inet_reply, ') AND e.term <> ':timeout'
 )
 SELECT seq, p, row_number() OVER (PARTITION BY p ORDER BY seq) AS k FROM r`,
   `CREATE OR REPLACE TABLE msg_c AS
@@ -250,6 +259,7 @@ SELECT m.send_seq, m.recv_seq, m.from_pid, m.to_pid, m.sent_at, m.received_at, m
          WHEN m.send_seq IS NULL THEN 'sender_not_traced'
          WHEN m.free_name THEN 'unregistered_name'
          WHEN m.taken_at IS NOT NULL THEN 'received'
+         WHEN m.recv_seq IS NULL AND starts_with(m.from_pid, '#Port<') AND regexp_matches(m.msg, '${PORT_REPLY_PATTERN}') THEN 'port_reply'
          WHEN r.exited_at IS NOT NULL THEN 'receiver_exited'
          WHEN r.traced THEN 'queued_at_end'
          ELSE 'receiver_not_traced'

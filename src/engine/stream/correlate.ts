@@ -1,5 +1,6 @@
 import { ColumnBuilder, type ColumnSpec } from '../ingest/columns';
 import { CONSUMED, KIND, REPLY_RECEIVE, REQUEST, tsDiff, type EventStore } from './event-store';
+import { PORT_REPLY_PATTERN } from '../sql/build';
 
 /**
  * The correlations that cost the most as SQL, computed in one pass over the
@@ -122,7 +123,11 @@ class Pairer<K> {
   }
 }
 
-const TAKEN_BY_CALLBACK_PREFIXES = ['{:system, ', '{:ack, ', '{:io_reply, '];
+// Messages no callback takes (the same list as msg_h in sql/build.ts): system and proc_lib messages, and the replies
+// helpers running inside a callback wait for (io, code loading, gen_tcp's send).
+const PORT_REPLY = new RegExp(PORT_REPLY_PATTERN);
+
+const TAKEN_BY_CALLBACK_PREFIXES = ['{:system, ', '{:ack, ', '{:io_reply, ', '{:code_server, ', '{:inet_reply, '];
 
 export interface Correlated {
   /** send_targets, messages, spans, causal_links. */
@@ -327,6 +332,7 @@ function finish(input: CorrelateInput, p: Paired): Correlated {
     else if (s < 0) status = 'sender_not_traced';
     else if (p.free[s]) status = 'unregistered_name';
     else if (taken >= 0) status = 'received';
+    else if (r < 0 && procs.pid[proc[s]]?.startsWith('#Port<') && text >= 0 && PORT_REPLY.test(st.terms.texts[text]!)) status = 'port_reply';
     else if (exited >= 0) status = 'receiver_exited';
     else if (tgt >= 0 && (receives[tgt] || p.tracked[tgt])) status = 'queued_at_end';
     else status = 'receiver_not_traced';
