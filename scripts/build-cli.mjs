@@ -37,8 +37,10 @@ async function buildCli() {
     publicDir: false,
     // Bundled too, not imported from node_modules: loading node-api's ~120 CommonJS files through Node's ESM
     // loader, and Arrow's ~200 modules, cost ~0.4 s and ~0.3 s of CPU per start; one bundled file each ~0.1 s.
-    // node-bindings stays outside: it is the native addon, loaded from its own package.
+    // node-bindings stays outside: it is the native addon, loaded from its own package (by
+    // src/engine/duckdb/node-bindings-node.ts, which skips the package's libc check where npm already made it).
     ssr: { noExternal: ['@duckdb/node-api', 'apache-arrow', 'flatbuffers', 'tslib'] },
+    resolve: { alias: [{ find: /^@duckdb\/node-bindings$/, replacement: path.join(repo, 'src/engine/duckdb/node-bindings-node.ts') }] },
     build: {
       ssr: true,
       outDir: next,

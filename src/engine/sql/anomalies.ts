@@ -37,7 +37,7 @@ export const CREATE_PARAMS = [
   PARAM_MACRO,
 ];
 
-const ABNORMAL = (reason: string) => `(${reason} NOT IN (':normal', ':shutdown') AND NOT starts_with(${reason}, '{:shutdown, '))`;
+export const ABNORMAL = (reason: string) => `(${reason} NOT IN (':normal', ':shutdown') AND NOT starts_with(${reason}, '{:shutdown, '))`;
 
 /** How anomaly summaries name a process: its registered name, module or initial call, else its pid. */
 const WHO = `who AS (SELECT node, pid, coalesce(name, module, CASE WHEN initial_call NOT LIKE ':proc_lib.%' THEN initial_call END, pid) AS label,
