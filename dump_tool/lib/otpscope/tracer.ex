@@ -25,9 +25,10 @@ defmodule Otpscope.Tracer do
   #   * every 256 messages the tracer looks at its own mailbox; over
   #     `high_water` it discards messages unread but counted (`:overload`) until
   #     under `low_water`; if the mailbox still grows past `suspend_water` it
-  #     switches the process trace flags off until it has caught up, and
-  #     records the gap as an `:overload` drop with count 0 (events that were
-  #     never generated cannot be counted);
+  #     has the process trace flags switched off until it has caught up
+  #     (by Otpscope.Switcher: it keeps shedding meanwhile), and records the
+  #     gap as an `:overload` drop with count 0 (events that were never
+  #     generated cannot be counted);
   #   * the water marks count messages, but a mailbox of big messages (a
   #     15 KB GenServer state each) holds 300 MB at 20 000 of them. So at each
   #     mailbox check the tracer also measures the message in hand (flat
@@ -144,6 +145,11 @@ defmodule Otpscope.Tracer do
       check_every: @check_every,
       shed_every: @shed_check_every,
       suspended: nil,
+      # the process that switches flags off and on (Otpscope.Switcher), and
+      # when tracing went off for each switch-on it has not confirmed yet
+      # (oldest first)
+      switcher: Map.get(opts, :switcher),
+      resuming: [],
       trace: nil,
       seen: 0,
       drop: nil,
@@ -510,7 +516,7 @@ defmodule Otpscope.Tracer do
         s = drop(%{s | seen: s.seen + seen}, :overload, from, to, count)
         control(other, buf, n, w, s)
     after
-      s.timeout -> finish(buf, resume(drop(s, :overload, from, to, count)))
+      s.timeout -> finish(buf, drop(s, :overload, from, to, count))
     end
   end
 
@@ -599,8 +605,8 @@ defmodule Otpscope.Tracer do
       len <= low ->
         %{s | shedding: false}
 
-      len > suspend and s.suspended == nil and s.trace != nil ->
-        Trace.suspend(s.trace)
+      len > suspend and s.suspended == nil and s.trace != nil and s.switcher != nil ->
+        send(s.switcher, {:otpscope_switch, false, s.trace})
         %{s | suspended: t}
 
       true ->
@@ -619,14 +625,32 @@ defmodule Otpscope.Tracer do
     end
   end
 
+  # Tracing is switched off and on by the switcher (Otpscope.Switcher), not
+  # here: switching every process's flags waits for each process, and under
+  # load the tracer stuck in it let its mailbox reach 750 000 messages
+  # (172 MB against an 8 MB budget). The tracer keeps shedding meanwhile.
+  # The gap ends when the switcher says the flags are back on
+  # ({:otpscope_resumed, t}, see control/5).
   defp resume(%{suspended: nil} = s), do: %{s | shedding: false}
 
   defp resume(s) do
-    Trace.resume(s.trace)
-    now = :erlang.monotonic_time(:nanosecond)
+    send(s.switcher, {:otpscope_switch, true, s.trace})
+    %{s | suspended: nil, shedding: false, resuming: s.resuming ++ [s.suspended]}
+  end
+
+  # The gap: no events were generated while tracing was off.
+  defp gap(s, from, to) do
     s = if s.drop, do: %{s | drops: [s.drop | s.drops], drop: nil}, else: s
-    # The gap: no events were generated while tracing was off.
-    %{s | suspended: nil, shedding: false, drops: [{:overload, s.suspended, now, 0} | s.drops]}
+    %{s | drops: [{:overload, from, to, 0} | s.drops]}
+  end
+
+  # At the end the controller has switched tracing off already: the gaps
+  # still open end now.
+  defp close_gaps(s) do
+    now = :erlang.monotonic_time(:nanosecond)
+    open = s.resuming ++ if(s.suspended, do: [s.suspended], else: [])
+    s = Enum.reduce(open, s, &gap(&2, &1, now))
+    %{s | suspended: nil, resuming: [], shedding: false}
   end
 
   defp ts(msg) do
@@ -712,6 +736,9 @@ defmodule Otpscope.Tracer do
 
   defp control({:otpscope_trace, trace}, buf, n, w, s), do: loop(buf, n, w, %{s | trace: trace})
 
+  defp control({:otpscope_resumed, t}, buf, n, w, %{resuming: [from | rest]} = s),
+    do: loop(buf, n, w, gap(%{s | resuming: rest}, from, t))
+
   defp control({:otpscope_state_reader, pid}, buf, n, w, s),
     do: loop(buf, n, w, %{s | state_reader: pid})
 
@@ -748,8 +775,7 @@ defmodule Otpscope.Tracer do
   defp control(_other, buf, n, w, s), do: loop(buf, n, w, s)
 
   defp finish(buf, s) do
-    s = %{s | accepted: s.accepted + length(buf)}
-    s = if s.suspended, do: resume(s), else: s
+    s = close_gaps(%{s | accepted: s.accepted + length(buf)})
     {drops, s} = take_drops(s)
     {from, stop_info} = s.stopping
     hand(buf, drops, s)
@@ -815,7 +841,7 @@ defmodule Otpscope.Tracer do
       accepted: s.accepted,
       dropped: s.dropped,
       peak_queue: s.peak_queue,
-      suspended: s.suspended != nil
+      suspended: s.suspended != nil or s.resuming != []
     }
   end
 end
