@@ -481,6 +481,9 @@ defmodule Otpscope do
   Live figures of the running recording (tracer stats, pids, file). In
   ring mode also `:dumps` (archives written so far) and `:dumps_skipped`
   (triggers not dumped because of `:max_dumps` or `:min_dump_interval`).
+  The tracer's figures (`:accepted`, `:dropped`, `:peak_queue`,
+  `:suspended`) are left out when it did not answer within a second: it
+  answers after the trace messages already in its mailbox.
   """
   def info do
     GenServer.call(Recorder, :info)
