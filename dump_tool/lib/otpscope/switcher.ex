@@ -13,9 +13,11 @@ defmodule Otpscope.Switcher do
   # 212 000 messages (52 MB) queued meanwhile, and peaks of 750 000
   # messages (172 MB) against an 8 MB mailbox budget.
   #
-  # Requests are handled in order (`{:otpscope_switch, on?, trace}`, the
-  # tracer's Otpscope.Trace struct, which knows the processes whose calls
-  # stay off); once flags are back on the tracer gets
+  # Requests are handled in order (`{:otpscope_switch, false, trace,
+  # first}`: off, the processes `first` first, those whose messages the
+  # tracer was shedding; `{:otpscope_switch, true, trace}`: on; `trace` is
+  # the tracer's Otpscope.Trace struct, which knows the processes whose
+  # calls stay off); once flags are back on the tracer gets
   # `{:otpscope_resumed, monotonic_ns}`, the end of the gap it records.
   # The controller stops it (stop/1) before it disables tracing, so that no
   # resume can switch flags on after that.
@@ -39,8 +41,8 @@ defmodule Otpscope.Switcher do
           {:otpscope_stop_switching, from} ->
             stopped(from)
 
-          {:otpscope_switch, false, trace} ->
-            Trace.suspend(trace)
+          {:otpscope_switch, false, trace, first} ->
+            Trace.suspend(trace, first)
             loop()
 
           {:otpscope_switch, true, trace} ->

@@ -150,6 +150,9 @@ defmodule Otpscope.Tracer do
       # (oldest first)
       switcher: Map.get(opts, :switcher),
       resuming: [],
+      # pid => looks at the mailbox while shedding that found a message of
+      # that process in hand, since tracing was last switched off
+      hot: %{},
       trace: nil,
       seen: 0,
       drop: nil,
@@ -498,7 +501,7 @@ defmodule Otpscope.Tracer do
         if rem(seen, s.shed_every) == 0 do
           collect(s, s.shed_every)
           s = if big?, do: s, else: measure(msg, s)
-          s = check_overload(s, t)
+          s = check_overload(hot(s, elem(msg, 1)), t)
 
           if s.shedding do
             shed(buf, n, w, s, min(from, t), max(to, t), count + 1, seen + 1)
@@ -606,8 +609,9 @@ defmodule Otpscope.Tracer do
         %{s | shedding: false}
 
       len > suspend and s.suspended == nil and s.trace != nil and s.switcher != nil ->
-        send(s.switcher, {:otpscope_switch, false, s.trace})
-        %{s | suspended: t}
+        first = s.hot |> Enum.sort_by(&elem(&1, 1), :desc) |> Enum.map(&elem(&1, 0))
+        send(s.switcher, {:otpscope_switch, false, s.trace, first})
+        %{s | suspended: t, hot: %{}}
 
       true ->
         s
@@ -636,6 +640,18 @@ defmodule Otpscope.Tracer do
   defp resume(s) do
     send(s.switcher, {:otpscope_switch, true, s.trace})
     %{s | suspended: nil, shedding: false, resuming: s.resuming ++ [s.suspended]}
+  end
+
+  # The processes whose messages fill the mailbox go off first: the
+  # switcher takes one process at a time, each waiting for that process
+  # (with every process traced, the flooding ones could come last). Sampled
+  # at the looks while shedding, at most 64 of them.
+  defp hot(%{hot: hot} = s, pid) do
+    cond do
+      is_map_key(hot, pid) -> %{s | hot: %{hot | pid => hot[pid] + 1}}
+      map_size(hot) < 64 -> %{s | hot: Map.put(hot, pid, 1)}
+      true -> s
+    end
   end
 
   # The gap: no events were generated while tracing was off.
