@@ -620,6 +620,66 @@ defmodule OtpscopeTest do
              Enum.find(a.processes_start, &(&1.pid == code_server))
   end
 
+  # Regression test: a process started and exited during the recording
+  # had only its spawn's facts at stop: on OTP 25 (Elixir 1.14), where Task
+  # and the behaviours start through proc_lib, every one of them was
+  # :proc_lib.init_p/5 with no module, and a supervisor was known only by
+  # its :supervisor callbacks.
+  test "processes that exit before stop have the $initial_call they gave themselves: a task's function, a supervisor's callback module" do
+    me = self()
+    file = tmp_file("initial_calls.zip")
+    {:ok, _} = Otpscope.start(file: file, processes: :new)
+    report = fn -> OtpscopeTest.Started.report(me) end
+
+    tasks = [
+      Task.async(OtpscopeTest.Started, :report, [me]),
+      Task.async(report),
+      elem(Task.start(OtpscopeTest.Started, :report, [me]), 1),
+      elem(Task.start(report), 1)
+    ]
+
+    # each one's own `$initial_call`, as it saw it
+    expected =
+      Map.new(for(t <- tasks, do: if(is_pid(t), do: t, else: t.pid)), fn pid ->
+        assert_receive {:initial_call, ^pid, call}
+        {pid, call}
+      end)
+
+    for t <- tasks, not is_pid(t), do: Task.await(t)
+    {:ok, sup} = Supervisor.start_link(OtpscopeTest.Sup, :ok)
+    {:ok, server} = GenServer.start(OtpscopeTest.Server, :ok)
+    {:dictionary, sup_dict} = Process.info(sup, :dictionary)
+    {:dictionary, server_dict} = Process.info(server, :dictionary)
+    assert sup_dict[:"$initial_call"] == {:supervisor, OtpscopeTest.Sup, 1}
+    Process.unlink(sup)
+    :ok = Supervisor.stop(sup)
+    :ok = GenServer.stop(server)
+    await_exits(Map.keys(expected))
+    {:ok, ^file} = Otpscope.stop()
+
+    stop = Map.new(ArchiveReader.read(file).processes_stop, &{&1.pid, &1})
+
+    for {pid, call} <- expected do
+      assert %{status: :exited, dictionary_initial_call: ^call} = stop[pid]
+    end
+
+    assert %{
+             status: :exited,
+             dictionary_initial_call: {:supervisor, OtpscopeTest.Sup, 1},
+             behaviour: :supervisor,
+             module: OtpscopeTest.Sup
+           } = stop[sup]
+
+    assert server_dict[:"$initial_call"] == {OtpscopeTest.Server, :init, 1}
+
+    assert %{
+             status: :exited,
+             dictionary_initial_call: {OtpscopeTest.Server, :init, 1},
+             behaviour: :gen_server,
+             module: OtpscopeTest.Server
+           } = stop[server]
+  end
+
   test "processes: global and via names are resolved like registered names" do
     {:ok, reg} = Registry.start_link(keys: :unique, name: OtpscopeTest.Reg)
     a = spawn(fn -> receive do: (:stop -> :ok) end)
@@ -727,4 +787,22 @@ defmodule OtpscopeTest do
     pings = for %{kind: :send, term: {:ping, _, i}} <- a.events, do: i
     assert pings == Enum.to_list(1..5_000)
   end
+end
+
+defmodule OtpscopeTest.Started do
+  @moduledoc false
+  # A task's function.
+  def report(to), do: send(to, {:initial_call, self(), Process.get(:"$initial_call")})
+end
+
+defmodule OtpscopeTest.Sup do
+  @moduledoc false
+  use Supervisor
+  def init(:ok), do: Supervisor.init([], strategy: :one_for_one)
+end
+
+defmodule OtpscopeTest.Server do
+  @moduledoc false
+  use GenServer
+  def init(:ok), do: {:ok, nil}
 end

@@ -23,7 +23,7 @@ defmodule Otpscope.Chunk do
   # column as its own block and never builds the whole chunk binary.
 
   import Bitwise
-  alias Otpscope.Truncate
+  alias Otpscope.{Facts, Truncate}
 
   @version 2
 
@@ -65,8 +65,9 @@ defmodule Otpscope.Chunk do
   Encodes `msgs` (raw trace messages, in any order) and `drops` (already in
   ns). Returns `%{pieces: [iodata], n:, cuts:, facts:, pids:, t0:, t1:}`: the pieces,
   concatenated, are the chunk term in external term format (a map); `facts`
-  lists the lifecycle facts seen (`{:spawn, child, parent, mfa}`,
-  `{:exit, pid, reason}`, `{:register, pid, name}`) and `pids` the chunk's
+  lists the lifecycle facts seen (`{:spawn, child, parent, mfa,
+  initial_call}` (spawn_fact/4), `{:exit, pid, reason}`, `{:register, pid,
+  name}`, `{:task, pid, initial_call}` (task_fact/3)) and `pids` the chunk's
   process table; `t0` / `t1` the first and last event's time (monotonic ns).
 
   Uses the calling process's dictionary as scratch space and restores it.
@@ -277,9 +278,10 @@ defmodule Otpscope.Chunk do
 
           facts =
             case kind do
-              0 -> [{:spawn, peer, pid, mfa} | facts]
+              0 -> [spawn_fact(peer, pid, mfa, elem(term, 0)) | facts]
               1 -> [{:exit, pid, elem(term, 0)} | facts]
               4 -> [{:register, pid, elem(term, 0)} | facts]
+              8 -> task_fact(pid, elem(term, 0), facts)
               _ -> facts
             end
 
@@ -289,6 +291,27 @@ defmodule Otpscope.Chunk do
 
           loop(rest, a, t, u, n + 1, cols, {pids, mfas, terms}, cuts, facts, pid, pid_i)
         end
+    end
+  end
+
+  @doc """
+  The lifecycle fact of a spawn event: `{:spawn, child, parent, mfa,
+  initial_call}`, `initial_call` the `$initial_call` the child gives
+  itself as far as the spawn's arguments tell (Otpscope.Facts.spawn_initial_call/3).
+  """
+  def spawn_fact(child, parent, {m, f, _} = mfa, args),
+    do: {:spawn, child, parent, mfa, Facts.spawn_initial_call(m, f, args)}
+
+  @doc """
+  `{:task, pid, initial_call}` before `facts` when `msg`, received by
+  `pid`, is the message that gives a Task.async its function
+  (Otpscope.Facts.task_initial_call/1); the writer takes it for the first
+  such message of a process that a spawn showed to be a Task.async one.
+  """
+  def task_fact(pid, msg, facts) do
+    case Facts.task_initial_call(msg) do
+      nil -> facts
+      call -> [{:task, pid, call} | facts]
     end
   end
 

@@ -68,6 +68,7 @@ defmodule Otpscope.CLI do
     Otpscope.Remote,
     Otpscope.Ring,
     Otpscope.Snapshots,
+    Otpscope.Switcher,
     Otpscope.Trace,
     Otpscope.Tracer,
     Otpscope.Truncate,

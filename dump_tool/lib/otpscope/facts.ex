@@ -84,6 +84,89 @@ defmodule Otpscope.Facts do
   def behaviour({mod, :init, 1}) when is_atom(mod), do: {module_behaviour(mod), mod}
   def behaviour(_), do: {nil, nil}
 
+  @doc """
+  The `$initial_call` a process spawned as `{m, f, args}` gives itself, as
+  far as its spawn tells; nil when it tells no more than `{m, f,
+  length(args)}`. For the processes that exit before the recording stops,
+  whose dictionary cannot be read then (`$initial_call` is what observer
+  and `:proc_lib.translate_initial_call/1` show):
+
+    * `:proc_lib.init_p/3,5` (every proc_lib spawn: GenServer, Supervisor,
+      gen_statem, Task on Elixir < 1.15) puts proc_lib's translation of the
+      function it runs: `{Mod, :init, 1}` for a gen_server or gen_statem,
+      `{:supervisor, Mod, 1}` for a supervisor (`Mod` its callback module),
+      the fun's `{m, f, a}` for a fun (proc_lib's rules, trans_init/3);
+    * an Elixir Task replaces it by its own function's (`$initial_call` of
+      Task.Supervised) once it knows that function: at once when it is among
+      the spawn's arguments (Task.start/1,3, Task.start_link/1,3,
+      Task.Supervisor.start_child); a Task.async/1,3 gets its function in a
+      message after the spawn (see task_initial_call/1).
+
+  `args` may have been cut to the term limits (a list as `{:"$truncated",
+  :list, length, first}`): the arity is the length it had.
+  """
+  def spawn_initial_call(:proc_lib, :init_p, [_parent, _ancestors, fun]) when is_function(fun),
+    do: :erlang.fun_info_mfa(fun)
+
+  def spawn_initial_call(:proc_lib, :init_p, [_parent, _ancestors, m, f, args])
+      when is_atom(m) and is_atom(f),
+      do: task_spawn(m, f, args) || trans_init(m, f, args)
+
+  def spawn_initial_call(m, f, args) when is_atom(m) and is_atom(f), do: task_spawn(m, f, args)
+  def spawn_initial_call(_m, _f, _args), do: nil
+
+  @doc """
+  The `$initial_call` a Task.async/1,3 process gives itself when it
+  receives `msg` as its first message (`{owner, ref, reply_to, callers,
+  mfa}`, Task.Supervised.reply), or nil.
+  """
+  def task_initial_call({owner, ref, _reply_to, callers, mfa})
+      when is_pid(owner) and is_reference(ref) and is_list(callers),
+      do: task_mfa(mfa)
+
+  def task_initial_call(_msg), do: nil
+
+  # Task.Supervised.noreply(owner, ..., mfa): the function is the last
+  # argument (3 arguments on Elixir 1.14, 4 on 1.15+).
+  defp task_spawn(Task.Supervised, :noreply, args) when is_list(args) and args != [],
+    do: task_mfa(List.last(args))
+
+  defp task_spawn(_m, _f, _args), do: nil
+
+  # Task.Supervised.get_initial_call/1
+  defp task_mfa({:erlang, :apply, [fun, []]}) when is_function(fun, 0),
+    do: :erlang.fun_info_mfa(fun)
+
+  defp task_mfa({m, f, args}) when is_atom(m) and is_atom(f), do: arity(m, f, args)
+  defp task_mfa(_), do: nil
+
+  # proc_lib's trans_init/3 (OTP 25-27)
+  defp trans_init(:gen, :init_it, [:gen_server, _, _, :supervisor, {_, mod, _}, _]),
+    do: {:supervisor, mod, 1}
+
+  defp trans_init(:gen, :init_it, [:gen_server, _, _, _, :supervisor, {_, mod, _}, _]),
+    do: {:supervisor, mod, 1}
+
+  defp trans_init(:gen, :init_it, [:gen_server, _, _, :supervisor_bridge, [mod | _], _]),
+    do: {:supervisor_bridge, mod, 1}
+
+  defp trans_init(:gen, :init_it, [:gen_server, _, _, _, :supervisor_bridge, [mod | _], _]),
+    do: {:supervisor_bridge, mod, 1}
+
+  defp trans_init(:gen, :init_it, [:gen_event | _]), do: {:gen_event, :init_it, 6}
+
+  defp trans_init(:gen, :init_it, [_gen_mod, _, _, mod, _, _]) when is_atom(mod),
+    do: {mod, :init, 1}
+
+  defp trans_init(:gen, :init_it, [_gen_mod, _, _, _, mod | _]) when is_atom(mod),
+    do: {mod, :init, 1}
+
+  defp trans_init(m, f, args), do: arity(m, f, args)
+
+  defp arity(m, f, args) when is_list(args), do: {m, f, length(args)}
+  defp arity(m, f, {:"$truncated", :list, n, _}) when is_integer(n), do: {m, f, n}
+  defp arity(_m, _f, _args), do: nil
+
   @doc "`:gen_server`, `:gen_statem`, `:gen_event`, `:supervisor` or nil."
   def module_behaviour(mod) do
     attrs =

@@ -17,7 +17,7 @@ defmodule Otpscope.Recorder do
 
   use GenServer
 
-  alias Otpscope.{Callbacks, Facts, Lines, Snapshots, Trace, Tracer, Writer}
+  alias Otpscope.{Callbacks, Facts, Lines, Snapshots, Switcher, Trace, Tracer, Writer}
 
   @version Mix.Project.config()[:version]
   # how often the states too big to trace are read instead (ms)
@@ -105,9 +105,10 @@ defmodule Otpscope.Recorder do
 
     with {:ok, writer, encoders} <- start_writer(opts, plan, facts, manifest, limits) do
       Process.link(writer)
-      tracer = start_tracer(opts, spec, writer, encoders, limits, snapshots, plan)
+      switcher = Switcher.start_link()
+      tracer = start_tracer(opts, spec, writer, encoders, switcher, limits, snapshots, plan)
       Process.link(tracer)
-      own = [self(), tracer, writer | encoders] ++ Map.get(opts, :unrecorded, [])
+      own = [self(), tracer, writer, switcher | encoders] ++ Map.get(opts, :unrecorded, [])
       trace = switch_on(opts, backend, spec, tracer, own, plan)
 
       {:ok,
@@ -118,6 +119,7 @@ defmodule Otpscope.Recorder do
          tracer: tracer,
          writer: writer,
          encoders: encoders,
+         switcher: switcher,
          known: MapSet.new(plan.callback_mods ++ plan.traced_mods),
          warnings: plan.warnings,
          stopped: false,
@@ -268,7 +270,7 @@ defmodule Otpscope.Recorder do
     )
   end
 
-  defp start_tracer(opts, spec, writer, encoders, limits, snapshots, plan) do
+  defp start_tracer(opts, spec, writer, encoders, switcher, limits, snapshots, plan) do
     exit_modules = MapSet.new(for {:exit_of, ts} <- opts.dump_on, t <- ts, is_atom(t), do: t)
 
     Tracer.start(
@@ -288,6 +290,7 @@ defmodule Otpscope.Recorder do
         %{
           writer: writer,
           encoders: encoders,
+          switcher: switcher,
           controller: self(),
           limits: limits,
           initial: snapshots,
@@ -825,6 +828,7 @@ defmodule Otpscope.Recorder do
   # written, and stop/0 still returns the path and the reason.
   def handle_info({:EXIT, pid, reason}, %{stopped: false} = st)
       when reason != :normal and pid in [st.tracer, st.writer] do
+    Switcher.stop(st.switcher, 5_000)
     Trace.disable(st.trace)
     restore_lines(st)
     Enum.each([st.tracer, st.writer | st.encoders], &Process.exit(&1, :kill))
@@ -846,6 +850,7 @@ defmodule Otpscope.Recorder do
   def terminate(_reason, %{stopped: false} = st) do
     if st.reader, do: Process.exit(st.reader, :kill)
     detach_telemetry(st)
+    Switcher.stop(st.switcher, 5_000)
     Trace.disable(st.trace)
     restore_lines(st)
   end
@@ -872,6 +877,8 @@ defmodule Otpscope.Recorder do
     if st.timer, do: Process.cancel_timer(st.timer)
     detach_telemetry(st)
     stop_reader(st)
+    # no switch-on after this (Otpscope.Switcher)
+    Switcher.stop(st.switcher, 60_000)
     Trace.disable(st.trace)
     restore_lines(st)
     # Make sure every trace message generated so far sits in the tracer's

@@ -21,7 +21,7 @@ defmodule Otpscope.Ring do
   # ring says how much came before its window.
 
   import Bitwise
-  alias Otpscope.{Truncate, Varint}
+  alias Otpscope.{Chunk, Truncate, Varint}
 
   defstruct [
     :keep,
@@ -354,7 +354,8 @@ defmodule Otpscope.Ring do
     map |> Enum.sort_by(&elem(&1, 1)) |> Enum.map(fn {old, _new} -> elem(tuple, old) end)
   end
 
-  # What the writer's facts need from a cut chunk: spawns, exits, registers.
+  # What the writer's facts need from a cut chunk: spawns, exits, registers,
+  # the functions of Task.async processes (Otpscope.Chunk.encode/4).
   defp facts(c) do
     pids = List.to_tuple(c.pids)
     mfas = List.to_tuple(c.mfas)
@@ -365,14 +366,24 @@ defmodule Otpscope.Ring do
     ms = Varint.decode_unsigned(c.mfa)
     {qs, xs} = absolute(kinds, ps, peers, Varint.decode_unsigned(c.term))
 
-    for {k, p, q, m, x} <- Enum.zip([kinds, ps, qs, ms, xs]), k in [0, 1, 4] do
-      pid = elem(pids, p)
+    Enum.zip([kinds, ps, qs, ms, xs])
+    |> Enum.reduce([], fn
+      {0, p, q, m, x}, acc ->
+        args = :erlang.binary_to_term(elem(terms, x))
+        [Chunk.spawn_fact(elem(pids, q), elem(pids, p), elem(mfas, m - 1), args) | acc]
 
-      case k do
-        0 -> {:spawn, elem(pids, q), pid, elem(mfas, m - 1)}
-        1 -> {:exit, pid, :erlang.binary_to_term(elem(terms, x))}
-        4 -> {:register, pid, :erlang.binary_to_term(elem(terms, x))}
-      end
-    end
+      {1, p, _q, _m, x}, acc ->
+        [{:exit, elem(pids, p), :erlang.binary_to_term(elem(terms, x))} | acc]
+
+      {4, p, _q, _m, x}, acc ->
+        [{:register, elem(pids, p), :erlang.binary_to_term(elem(terms, x))} | acc]
+
+      {8, p, _q, _m, x}, acc ->
+        Chunk.task_fact(elem(pids, p), :erlang.binary_to_term(elem(terms, x)), acc)
+
+      _, acc ->
+        acc
+    end)
+    |> :lists.reverse()
   end
 end

@@ -185,13 +185,16 @@ defmodule Otpscope.Trace do
     :ok
   end
 
-  @doc "Turns process flags off during an overload; returns what resume/1 needs."
-  def suspend(%__MODULE__{} = t), do: set_processes(t, false)
+  @doc """
+  Turns process flags off during an overload, those of the processes in
+  `first` (the flooding ones) before the others.
+  """
+  def suspend(%__MODULE__{} = t, first \\ []), do: set_processes(t, false, first)
 
   @doc "Turns process flags back on after suspend/1."
   def resume(%__MODULE__{} = t), do: set_processes(t, true)
 
-  defp set_processes(t, on?) do
+  defp set_processes(t, on?, first \\ []) do
     if t.spec in [:all, :new], do: flag(t, :new, on?)
 
     pids =
@@ -211,11 +214,19 @@ defmodule Otpscope.Trace do
         do: Enum.filter(pids, &Otpscope.Tracer.in_sample?(&1, t.sample)),
         else: pids
 
+    pids = if first == [], do: pids, else: first_of(pids, first)
+
     Enum.each(pids, fn pid ->
       if on? and MapSet.member?(t.no_call, pid),
         do: flag(%{t | flags: t.flags -- [:call]}, pid, on?),
         else: flag(t, pid, on?)
     end)
+  end
+
+  defp first_of(pids, first) do
+    all = MapSet.new(pids)
+    first = Enum.filter(first, &MapSet.member?(all, &1))
+    first ++ (pids -- first)
   end
 
   defp ours?(t, pid) do

@@ -25,9 +25,10 @@ defmodule Otpscope.Tracer do
   #   * every 256 messages the tracer looks at its own mailbox; over
   #     `high_water` it discards messages unread but counted (`:overload`) until
   #     under `low_water`; if the mailbox still grows past `suspend_water` it
-  #     switches the process trace flags off until it has caught up, and
-  #     records the gap as an `:overload` drop with count 0 (events that were
-  #     never generated cannot be counted);
+  #     has the process trace flags switched off until it has caught up
+  #     (by Otpscope.Switcher: it keeps shedding meanwhile), and records the
+  #     gap as an `:overload` drop with count 0 (events that were never
+  #     generated cannot be counted);
   #   * the water marks count messages, but a mailbox of big messages (a
   #     15 KB GenServer state each) holds 300 MB at 20 000 of them. So at each
   #     mailbox check the tracer also measures the message in hand (flat
@@ -144,6 +145,14 @@ defmodule Otpscope.Tracer do
       check_every: @check_every,
       shed_every: @shed_check_every,
       suspended: nil,
+      # the process that switches flags off and on (Otpscope.Switcher), and
+      # when tracing went off for each switch-on it has not confirmed yet
+      # (oldest first)
+      switcher: Map.get(opts, :switcher),
+      resuming: [],
+      # pid => looks at the mailbox while shedding that found a message of
+      # that process in hand, since tracing was last switched off
+      hot: %{},
       trace: nil,
       seen: 0,
       drop: nil,
@@ -492,7 +501,7 @@ defmodule Otpscope.Tracer do
         if rem(seen, s.shed_every) == 0 do
           collect(s, s.shed_every)
           s = if big?, do: s, else: measure(msg, s)
-          s = check_overload(s, t)
+          s = check_overload(hot(s, elem(msg, 1)), t)
 
           if s.shedding do
             shed(buf, n, w, s, min(from, t), max(to, t), count + 1, seen + 1)
@@ -510,7 +519,7 @@ defmodule Otpscope.Tracer do
         s = drop(%{s | seen: s.seen + seen}, :overload, from, to, count)
         control(other, buf, n, w, s)
     after
-      s.timeout -> finish(buf, resume(drop(s, :overload, from, to, count)))
+      s.timeout -> finish(buf, drop(s, :overload, from, to, count))
     end
   end
 
@@ -599,9 +608,10 @@ defmodule Otpscope.Tracer do
       len <= low ->
         %{s | shedding: false}
 
-      len > suspend and s.suspended == nil and s.trace != nil ->
-        Trace.suspend(s.trace)
-        %{s | suspended: t}
+      len > suspend and s.suspended == nil and s.trace != nil and s.switcher != nil ->
+        first = s.hot |> Enum.sort_by(&elem(&1, 1), :desc) |> Enum.map(&elem(&1, 0))
+        send(s.switcher, {:otpscope_switch, false, s.trace, first})
+        %{s | suspended: t, hot: %{}}
 
       true ->
         s
@@ -619,14 +629,44 @@ defmodule Otpscope.Tracer do
     end
   end
 
+  # Tracing is switched off and on by the switcher (Otpscope.Switcher), not
+  # here: switching every process's flags waits for each process, and under
+  # load the tracer stuck in it let its mailbox reach 750 000 messages
+  # (172 MB against an 8 MB budget). The tracer keeps shedding meanwhile.
+  # The gap ends when the switcher says the flags are back on
+  # ({:otpscope_resumed, t}, see control/5).
   defp resume(%{suspended: nil} = s), do: %{s | shedding: false}
 
   defp resume(s) do
-    Trace.resume(s.trace)
-    now = :erlang.monotonic_time(:nanosecond)
+    send(s.switcher, {:otpscope_switch, true, s.trace})
+    %{s | suspended: nil, shedding: false, resuming: s.resuming ++ [s.suspended]}
+  end
+
+  # The processes whose messages fill the mailbox go off first: the
+  # switcher takes one process at a time, each waiting for that process
+  # (with every process traced, the flooding ones could come last). Sampled
+  # at the looks while shedding, at most 64 of them.
+  defp hot(%{hot: hot} = s, pid) do
+    cond do
+      is_map_key(hot, pid) -> %{s | hot: %{hot | pid => hot[pid] + 1}}
+      map_size(hot) < 64 -> %{s | hot: Map.put(hot, pid, 1)}
+      true -> s
+    end
+  end
+
+  # The gap: no events were generated while tracing was off.
+  defp gap(s, from, to) do
     s = if s.drop, do: %{s | drops: [s.drop | s.drops], drop: nil}, else: s
-    # The gap: no events were generated while tracing was off.
-    %{s | suspended: nil, shedding: false, drops: [{:overload, s.suspended, now, 0} | s.drops]}
+    %{s | drops: [{:overload, from, to, 0} | s.drops]}
+  end
+
+  # At the end the controller has switched tracing off already: the gaps
+  # still open end now.
+  defp close_gaps(s) do
+    now = :erlang.monotonic_time(:nanosecond)
+    open = s.resuming ++ if(s.suspended, do: [s.suspended], else: [])
+    s = Enum.reduce(open, s, &gap(&2, &1, now))
+    %{s | suspended: nil, resuming: [], shedding: false}
   end
 
   defp ts(msg) do
@@ -712,6 +752,9 @@ defmodule Otpscope.Tracer do
 
   defp control({:otpscope_trace, trace}, buf, n, w, s), do: loop(buf, n, w, %{s | trace: trace})
 
+  defp control({:otpscope_resumed, t}, buf, n, w, %{resuming: [from | rest]} = s),
+    do: loop(buf, n, w, gap(%{s | resuming: rest}, from, t))
+
   defp control({:otpscope_state_reader, pid}, buf, n, w, s),
     do: loop(buf, n, w, %{s | state_reader: pid})
 
@@ -748,8 +791,7 @@ defmodule Otpscope.Tracer do
   defp control(_other, buf, n, w, s), do: loop(buf, n, w, s)
 
   defp finish(buf, s) do
-    s = %{s | accepted: s.accepted + length(buf)}
-    s = if s.suspended, do: resume(s), else: s
+    s = close_gaps(%{s | accepted: s.accepted + length(buf)})
     {drops, s} = take_drops(s)
     {from, stop_info} = s.stopping
     hand(buf, drops, s)
@@ -815,7 +857,7 @@ defmodule Otpscope.Tracer do
       accepted: s.accepted,
       dropped: s.dropped,
       peak_queue: s.peak_queue,
-      suspended: s.suspended != nil
+      suspended: s.suspended != nil or s.resuming != []
     }
   end
 end

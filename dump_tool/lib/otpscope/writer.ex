@@ -286,8 +286,11 @@ defmodule Otpscope.Writer do
   def remember(seen, facts, pids) do
     seen =
       Enum.reduce(facts, seen, fn
-        {:spawn, child, parent, mfa}, acc ->
-          update(acc, child, %{initial_call: mfa, parent: parent})
+        {:spawn, child, parent, mfa, initial}, acc ->
+          update(acc, child, Map.merge(%{initial_call: mfa, parent: parent}, initial(initial)))
+
+        {:task, pid, initial}, acc ->
+          if task_async?(seen_facts(acc, pid)), do: update(acc, pid, initial(initial)), else: acc
 
         {:exit, pid, reason}, acc ->
           update(acc, pid, %{status: :exited, exit_reason: reason})
@@ -301,6 +304,29 @@ defmodule Otpscope.Writer do
       _, acc -> acc
     end)
   end
+
+  # What `$initial_call` tells, as Otpscope.Facts.processes/1 reads it
+  # from a live process: the facts at stop of a process that exited before
+  # it, its `$initial_call` derived from its spawn (docs/FORMAT.md "Fact
+  # entries").
+  defp initial(nil), do: %{}
+
+  defp initial(call) do
+    {behaviour, module} = Facts.behaviour(call)
+    %{dictionary_initial_call: call, behaviour: behaviour, module: module}
+  end
+
+  defp seen_facts(seen, pid), do: Map.get(seen, pid, %{})
+
+  # A Task.async process still waiting for its function: its
+  # `$initial_call` is Task.Supervised.reply's (proc_lib's, Elixir < 1.15)
+  # or it has none (a plain spawn of Task.Supervised.reply/3, 1.15+).
+  defp task_async?(%{dictionary_initial_call: {Task.Supervised, :reply, _}}), do: true
+
+  defp task_async?(%{initial_call: {Task.Supervised, :reply, _}} = facts),
+    do: Map.get(facts, :dictionary_initial_call) == nil
+
+  defp task_async?(_facts), do: false
 
   defp update(seen, pid, facts) when is_pid(pid) do
     case seen do
