@@ -105,6 +105,7 @@ export async function main(argv: string[]): Promise<number> {
       smallAll: number[];
       warmCpu: { process: number; main: number }[];
       smallCpu: { process: number; main: number }[];
+      idle: { ms: number; allMs: number; cpu: { process: number; main: number }; idleCpu: number; warmUp: { outcome: string; ms: number } | null }[];
     }[] = await startupFigures({ profiles: quick ? 1 : 3, warmVisits: quick ? 1 : 3, smallArchive: small }, log);
     results.startup = runs;
     const S = '0 start-up (Chromium)';
@@ -137,6 +138,17 @@ export async function main(argv: string[]): Promise<number> {
       value: fmtMs(smallMs),
       goal: '≤ 300 ms',
       status: smallMs <= 300 ? 'met' : 'MISSED',
+    });
+    // The same file given once the welcome page is idle (the engine's warm-up done, src/engine/warm-up.ts): what a
+    // user who picks a file sees, and the goal's "wasm already compiled".
+    const idle = runs.flatMap((r) => r.idle);
+    const idleMs = median(idle.map((x) => x.ms));
+    rows.push({
+      section: S,
+      figure: `small archive (demo.zip, 12 kB): file input to Overview usable, given after the engine's warm-up (${n(idle)}; renderer CPU of the load ${fmtMs(1000 * median(idle.map((x) => x.cpu.process)))}, of the warm-up ${fmtMs(1000 * median(idle.map((x) => x.idleCpu)))})`,
+      value: fmtMs(idleMs),
+      goal: '≤ 300 ms',
+      status: idleMs <= 300 ? 'met' : 'MISSED',
     });
     // CPU time beside the wall clock: on a shared machine the wall clock of one run says little (README Performance).
     const smallCpu = runs.flatMap((r) => r.smallCpu);

@@ -1,5 +1,6 @@
-// `node bench/profile-chromium.mjs ARCHIVE [OUT.cpuprofile]`: one load of ARCHIVE in the built app (dist/, run
-// `npx vite build` first) with the engine worker under V8's CPU profiler, from file input to the Overview usable;
+// `node bench/profile-chromium.mjs ARCHIVE [OUT.cpuprofile] [--after-warm-up]`: one load of ARCHIVE in the built app
+// (dist/, run `npx vite build` first) with the engine worker under V8's CPU profiler, from file input to the Overview
+// usable (with --after-warm-up the file comes once the engine's warm-up, src/engine/warm-up.ts, is done);
 // then `node bench/profile-load.mjs --summary DIR` prints where the worker's time went. Chromium's costs are not
 // Node's (TextEncoder.encodeInto, for one, cost far more per call in the worker), so a missed browser goal is
 // profiled here rather than through the Node engine.
@@ -10,12 +11,21 @@ if (file === undefined) {
   console.error('usage: node bench/profile-chromium.mjs ARCHIVE [OUT.cpuprofile]');
   process.exit(2);
 }
-const out = process.argv[3] ?? '/tmp/chrome-worker.cpuprofile';
+const afterWarmUp = process.argv.includes('--after-warm-up');
+const out = process.argv.slice(3).find((a) => !a.startsWith('--')) ?? '/tmp/chrome-worker.cpuprofile';
 await withChromium(async ({ site, context }) => {
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
   await page.goto(site.origin + '/');
   await page.getByTestId('engine-status').filter({ hasText: /ready/ }).waitFor({ timeout: 120_000 });
+  if (afterWarmUp)
+    console.log(
+      'warm-up',
+      await page.evaluate(async () => {
+        const bytes = new Uint8Array(await (await fetch('./demo/demo.zip')).arrayBuffer());
+        return window.__otpscopeEngine.warmUp([{ name: 'demo.zip', bytes }]);
+      }),
+    );
   const { targetInfos } = await cdp.send('Target.getTargets');
   const w = targetInfos.filter((t) => t.type === 'worker');
   console.log(

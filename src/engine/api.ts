@@ -12,6 +12,7 @@ import { bindViews, latestViews } from './views';
 import type { OverviewFirst } from './views/overview';
 import type { ProcessRow } from './views/processes';
 import { Comparison } from './compare/comparison';
+import { WarmUp, type WarmUpReport } from './warm-up';
 
 export class SupersededError extends Error {
   constructor() {
@@ -40,6 +41,13 @@ export function createEngineApi(open: () => Promise<Engine>) {
     // The console's cancel and time limit use DuckDB-WASM's pending queries; the API runs on DuckDB-WASM.
     if (!db) throw new Error('the SQL console runs on DuckDB-WASM only');
     return (sqlConsole = new SqlConsole(db));
+  };
+  let warmUp: WarmUp | undefined;
+  /** A load is coming: the warm-up gives way to it (at its next statement) and never runs again. */
+  let loadsBegun = false;
+  const beginLoad = () => {
+    loadsBegun = true;
+    warmUp?.stop();
   };
   let comparison: Comparison | undefined;
   const comparisonOf = async () => {
@@ -73,6 +81,7 @@ export function createEngineApi(open: () => Promise<Engine>) {
      * the other tables build, which would hold a question up for a whole build statement.
      */
     async load(files: InputFile[], onProgress?: (p: LoadProgress) => void, options?: LoadOptions): Promise<LoadReport & { firstView?: FirstView }> {
+      beginLoad();
       const e = await engine();
       const report: LoadReport & { firstView?: FirstView } = await e.load(files, onProgress, options);
       // (not after a cancel: asking would build what the user stopped)
@@ -84,6 +93,22 @@ export function createEngineApi(open: () => Promise<Engine>) {
         comparison.build();
       }
       return report;
+    },
+
+    /**
+     * A load of \`files\` (a small archive: the bundled demo) into a scratch database nobody sees, so that the
+     * user's first load finds DuckDB's code compiled (src/engine/warm-up.ts). For idle time before any load: a
+     * load that comes meanwhile stops it at its next statement, and after a load it does nothing. Nothing of
+     * it stays (tables, rows, DuckDB's memory); a second call answers the first's report.
+     */
+    async warmUp(files: InputFile[]): Promise<WarmUpReport> {
+      if (warmUp === undefined) {
+        if (loadsBegun) return { outcome: 'skipped', statements: 0, ms: 0 };
+        const e = await engine();
+        warmUp ??= new WarmUp(e.db);
+        if (loadsBegun) warmUp.stop();
+      }
+      return warmUp.run(files);
     },
 
     async cancelLoad(): Promise<void> {
@@ -154,6 +179,7 @@ export function createEngineApi(open: () => Promise<Engine>) {
     compare: {
       /** Loads B (replacing any previous B; bytes transferred) and builds the compare tables. */
       async load(files: InputFile[], onProgress?: (p: LoadProgress) => void, options?: LoadOptions): Promise<LoadReport> {
+        beginLoad();
         return (await comparisonOf()).load(files, onProgress, options);
       },
       /** A's process `a` is B's process `b` (null: no counterpart); rebuilds the tables. */

@@ -140,6 +140,23 @@ export class Session {
     }
   }
 
+  /**
+   * While the welcome page waits for a file: the engine loads the bundled demo into a scratch database nobody
+   * sees, so that the user's first load finds DuckDB's code compiled (src/engine/warm-up.ts). A load that comes
+   * meanwhile stops it; it shows nothing and leaves nothing. Not for a page that loads at once (?demo, ?url=).
+   */
+  async warmUp(): Promise<void> {
+    if (this.duckdbVersion === null || this.loading || this.generation > 0) return;
+    try {
+      const res = await fetch('./demo/demo.zip');
+      if (!res.ok) return;
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      await this.bridge.warmUp([{ name: 'demo.zip', bytes }]);
+    } catch {
+      // the first load compiles what it needs itself, as without a warm-up
+    }
+  }
+
   /** How raw dbg/ttb traces print charlists (archives follow their node's Elixir); kept across visits. */
   rawCharlists = $state<'sigil' | 'quotes'>(storedCharlists());
 
