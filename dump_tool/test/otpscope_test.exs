@@ -156,6 +156,39 @@ defmodule OtpscopeTest do
     assert File.exists?(file)
   end
 
+  test "the API's own calls to the recorder (info/0 while recording, record/2's stop) are not recorded" do
+    file = tmp_file("api.zip")
+    me = self()
+
+    {recorder, ^file} =
+      Otpscope.record([file: file, processes: [self()]], fn ->
+        send(me, :before)
+        assert %{} = Otpscope.info()
+        send(me, :after)
+        receive do: (:before -> :ok)
+        Process.whereis(Otpscope.Recorder)
+      end)
+
+    a = ArchiveReader.read(file)
+    mine = Enum.filter(a.events, &(&1.pid == me))
+    # the process's own messages are there
+    assert [:before, :after] ==
+             for(%{kind: :send, term: t} <- mine, t in [:before, :after], do: t)
+
+    assert Enum.any?(mine, &match?(%{kind: :receive, term: :before}, &1))
+
+    # nothing sent to the recorder (info/0's call, stop/0's), no reply from it received (a call's tag: a ref or [:alias | ref])
+    assert is_pid(recorder)
+    refute Enum.any?(mine, &(&1.kind == :send and &1.peer == recorder))
+
+    assert [] ==
+             for(
+               %{kind: :receive, term: {tag, _}} <- mine,
+               is_reference(tag) or is_list(tag),
+               do: tag
+             )
+  end
+
   test "record/2 stops the recording when the function raises" do
     file = tmp_file("raise.zip")
 

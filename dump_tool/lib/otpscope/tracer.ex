@@ -89,6 +89,9 @@ defmodule Otpscope.Tracer do
       encoders: List.to_tuple(opts.encoders),
       handed: 0,
       controller: opts.controller,
+      # tags of the traced processes' calls to the controller (the Otpscope
+      # API: info/0, stop/0, ...), whose replies are not recorded either
+      api_tags: %{},
       chunk_events: opts.chunk_events,
       max_in_flight: opts.max_in_flight,
       in_flight: 0,
@@ -185,6 +188,7 @@ defmodule Otpscope.Tracer do
         cond do
           s.sample != nil and not sampled?(msg, s) -> loop(buf, n, w, s)
           s.state_reader != nil and reading?(msg, s.state_reader) -> loop(buf, n, w, s)
+          api?(msg, s) -> loop(buf, n, w, api(msg, s))
           s.skip_big and big?(msg, s.big_mods) -> skip_big(msg, buf, n, w, s)
           true -> admit(msg, buf, n, w, s)
         end
@@ -313,6 +317,22 @@ defmodule Otpscope.Tracer do
        do: true
 
   defp reading?(_msg, _reader), do: false
+
+  # The recorder's own traffic with a recorded process: a call to the
+  # controller through the Otpscope API (`Otpscope.record/2`'s stop/0 above
+  # all, whose reply never comes back into the recording) and its reply.
+  # Not the recorded system's behaviour, so neither recorded nor counted.
+  defp api?({:trace_ts, _, :send, _, to, _}, s), do: to == s.controller
+  defp api?({:trace_ts, _, :receive, {tag, _}, _}, s), do: is_map_key(s.api_tags, tag)
+  defp api?(_msg, _s), do: false
+
+  defp api({:trace_ts, _, :send, {:"$gen_call", {_, tag}, _}, _, _}, s),
+    do: %{s | api_tags: Map.put(s.api_tags, tag, true)}
+
+  defp api({:trace_ts, _, :receive, {tag, _}, _}, s),
+    do: %{s | api_tags: Map.delete(s.api_tags, tag)}
+
+  defp api(_msg, s), do: s
 
   defp skip_big(msg, buf, n, w, s) do
     t = ts(msg)
