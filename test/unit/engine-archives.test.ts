@@ -103,6 +103,12 @@ describe('the demo archive', () => {
     ]);
   });
 
+  // Regression test: the demo's supervisor, whose traced callbacks are :supervisor's own, read as module :supervisor.
+  test("a supervisor's module is its callback module, as observer shows it", () => {
+    expect(engine.query(`SELECT name, module FROM processes WHERE pid = '<0.137.0>'`).rows).toEqual([['OtpscopeDemo.Supervisor', 'Supervisor.Default']]);
+    expect(engine.query(`SELECT count(*)::INTEGER FROM processes WHERE module = ':supervisor'`).rows).toEqual([[0]]);
+  });
+
   test('every send between the workers pairs with its receive', () => {
     const rows = engine.query(`
       SELECT m.status, count(*)::INTEGER FROM messages m

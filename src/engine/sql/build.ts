@@ -96,7 +96,9 @@ SELECT ids.node, ids.pid,
        coalesce(CASE WHEN fa.initial_call NOT LIKE ':proc_lib.%' THEN fa.initial_call END,
                 CASE WHEN coalesce(fa.initial_call, sp.spawn_mfa) LIKE ':proc_lib.%' AND cb.module IS NOT NULL THEN cb.module || '.init/1' END,
                 fa.initial_call, sp.spawn_mfa) AS initial_call,
-       coalesce(cb.module, CASE WHEN fa.module NOT IN (':proc_lib', ':erlang') THEN fa.module END) AS module,
+       -- a supervisor's traced callbacks are :supervisor's own: its callback module is in the facts (MyApp.Sup)
+       coalesce(CASE WHEN cb.module IN (':supervisor', ':supervisor_bridge') AND fa.module NOT IN (':supervisor', ':supervisor_bridge', ':proc_lib', ':erlang') THEN fa.module END,
+                cb.module, CASE WHEN fa.module NOT IN (':proc_lib', ':erlang') THEN fa.module END) AS module,
        coalesce(sp.parent_pid, fa.parent_pid) AS parent_pid,
        sp.spawned_at, ex.exited_at, ex.exit_reason,
        sv.application, sv.child_id, sv.child_type
