@@ -127,6 +127,8 @@ describe('the engine API through the bridge (demo.zip)', () => {
       'views.processTable': () => c.bridge.views.processTable(),
       'views.flameChart': () => c.bridge.views.flameChart(workerA),
       'views.flameProcesses': () => c.bridge.views.flameProcesses(),
+      // after a load the warm-up has nothing to do
+      warmUp: async () => expect((await c.bridge.warmUp([input('demo.zip')])).outcome).toBe('skipped'),
     };
     const members = Object.entries(c.api).flatMap(([k, v]) => (typeof v === 'function' ? [k] : Object.keys(v as object).map((m) => `${k}.${m}`)));
     const latest = members.filter((m) => m.startsWith('latest.'));
