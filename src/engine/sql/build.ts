@@ -150,7 +150,6 @@ SELECT seq, ts, node, pid, msg
 FROM consumed_raw
 ORDER BY seq`;
 
-/** The pairing key of a send or receive (see BUILD_MESSAGES): NULL when the receiver or the term is unknown. */
 /**
  * A port's answer to `port_control`, `port_call`, `port_connect` or `port_close` called as a BIF: the runtime returns
  * it to the caller, and a traced port shows it as a send (`{#Port<0.7>, {:control, <<1>>}}`, `{#Port<0.7>, :connected}`)
@@ -158,6 +157,7 @@ ORDER BY seq`;
  */
 export const PORT_REPLY_PATTERN = '^\\{#Port<[0-9.]+>, (\\{:control, |\\{:call, |:connected\\}$|:closed\\}$)';
 
+/** The pairing key of a send or receive (see BUILD_MESSAGES): NULL when the receiver or the term is unknown. */
 const pairKey = (node: string, pid: string) =>
   `CASE WHEN ${node} IS NOT NULL AND ${pid} IS NOT NULL AND term_id IS NOT NULL THEN hash(${node}, ${pid}, term_id) END`;
 
