@@ -157,6 +157,12 @@ ORDER BY seq`;
  */
 export const PORT_REPLY_PATTERN = '^\\{#Port<[0-9.]+>, (\\{:control, |\\{:call, |:connected\\}$|:closed\\}$)';
 
+/**
+ * Messages no callback takes, by the start of their text: system and proc_lib messages, and the replies that helpers
+ * running inside a callback wait for (io, code loading, gen_tcp's send). The streaming pass uses the same list.
+ */
+export const NO_CALLBACK_TAKES = ['{:system, ', '{:ack, ', '{:io_reply, ', '{:code_server, ', '{:inet_reply, '] as const;
+
 /** The pairing key of a send or receive (see BUILD_MESSAGES): NULL when the receiver or the term is unknown. */
 const pairKey = (node: string, pid: string) =>
   `CASE WHEN ${node} IS NOT NULL AND ${pid} IS NOT NULL AND term_id IS NOT NULL THEN hash(${node}, ${pid}, term_id) END`;
@@ -198,9 +204,7 @@ r AS (
   SELECT e.seq, hash(e.node, e.pid, e.term) AS p
   FROM events e SEMI JOIN tracked tk ON tk.node = e.node AND tk.pid = e.pid
   ANTI JOIN replies rp ON rp.seq = e.seq
-  WHERE e.kind = 'receive' AND NOT starts_with(e.term, '{:system, ') AND NOT starts_with(e.term, '{:ack, ')
-    AND NOT starts_with(e.term, '{:io_reply, ') AND NOT starts_with(e.term, '{:code_server, ')
-    AND NOT starts_with(e.term, '{:inet_reply, ') AND e.term <> ':timeout'
+  WHERE e.kind = 'receive' AND ${NO_CALLBACK_TAKES.map((x) => `NOT starts_with(e.term, '${x}')`).join(' AND ')} AND e.term <> ':timeout'
 )
 SELECT seq, p, row_number() OVER (PARTITION BY p ORDER BY seq) AS k FROM r`,
   `CREATE OR REPLACE TABLE msg_c AS

@@ -1,6 +1,6 @@
 import { ColumnBuilder, type ColumnSpec } from '../ingest/columns';
 import { CONSUMED, KIND, REPLY_RECEIVE, REQUEST, tsDiff, type EventStore } from './event-store';
-import { PORT_REPLY_PATTERN } from '../sql/build';
+import { NO_CALLBACK_TAKES, PORT_REPLY_PATTERN } from '../sql/build';
 
 /**
  * The correlations that cost the most as SQL, computed in one pass over the
@@ -123,11 +123,7 @@ class Pairer<K> {
   }
 }
 
-// Messages no callback takes (the same list as msg_h in sql/build.ts): system and proc_lib messages, and the replies
-// helpers running inside a callback wait for (io, code loading, gen_tcp's send).
 const PORT_REPLY = new RegExp(PORT_REPLY_PATTERN);
-
-const TAKEN_BY_CALLBACK_PREFIXES = ['{:system, ', '{:ack, ', '{:io_reply, ', '{:code_server, ', '{:inet_reply, '];
 
 export interface Correlated {
   /** send_targets, messages, spans, causal_links. */
@@ -183,7 +179,7 @@ export function correlate(input: CorrelateInput): Correlated {
   const takeable = (t: number): boolean => {
     if (takeableCache[t] === 0) {
       const text = st.terms.texts[t];
-      takeableCache[t] = text !== ':timeout' && !TAKEN_BY_CALLBACK_PREFIXES.some((x) => text.startsWith(x)) ? 1 : 2;
+      takeableCache[t] = text !== ':timeout' && !NO_CALLBACK_TAKES.some((x) => text.startsWith(x)) ? 1 : 2;
     }
     return takeableCache[t] === 1;
   };
