@@ -167,12 +167,10 @@ function elixirAtLeast(elixirVersion: string | null | undefined, minor: number):
   return major > 1 || (major === 1 && min >= minor);
 }
 
-/** Whether an Elixir version writes charlists as `~c"..."` (1.15 and later); unknown: yes. */
-export function sigilCharlists(elixirVersion: string | null | undefined): boolean {
-  return elixirAtLeast(elixirVersion, 15);
-}
-
-/** How inspect/1 of that Elixir version prints what changed between 1.14 and 1.18 (unknown version: 1.18's way). */
+/**
+ * How inspect/1 of that Elixir version prints what changed between 1.14 and 1.18 (unknown version: 1.18's way):
+ * charlists as `~c"..."` from 1.15, invisible characters escaped from 1.18.
+ */
 export function inspectStyle(elixirVersion: string | null | undefined): Pick<RenderOptions, 'sigilCharlists' | 'escapeInvisibles'> {
   return { sigilCharlists: elixirAtLeast(elixirVersion, 15), escapeInvisibles: elixirAtLeast(elixirVersion, 18) };
 }

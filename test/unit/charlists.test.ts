@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { Engine } from '../../src/engine/engine';
 import { openNodeDuckDb } from '../../src/engine/duckdb/open-node';
-import { sigilCharlists } from '../../src/archive/formats';
+import { inspectStyle } from '../../src/archive/formats';
 
 // test/scenarios/charlists.exs recorded twice: on Elixir 1.14 / OTP 25 (host) and on Elixir 1.18 / OTP 27
 // (the trixie chroot of scripts/trixie-chroot.sh). Terms print as the recording node's inspect does.
@@ -60,6 +60,14 @@ describe('charlists print as the recording node’s Elixir writes them', () => {
   }, 300_000);
 
   test('which versions write the sigil', () => {
-    expect(['1.14.0', '1.14.5-otp-25', '1.15.0', '1.18.3', '2.0.0', null, 'x'].map(sigilCharlists)).toEqual([false, false, true, true, true, true, true]);
+    expect(['1.14.0', '1.14.5-otp-25', '1.15.0', '1.18.3', '2.0.0', null, 'x'].map((v) => inspectStyle(v).sigilCharlists)).toEqual([
+      false,
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
   });
 });
