@@ -169,10 +169,10 @@ function elixirAtLeast(elixirVersion: string | null | undefined, minor: number):
 
 /**
  * How inspect/1 of that Elixir version prints what changed between 1.14 and 1.18 (unknown version: 1.18's way):
- * charlists as `~c"..."` from 1.15, invisible characters escaped from 1.18.
+ * charlists as `~c"..."` from 1.15, the rules of RenderOptions.elixir118 from 1.18.
  */
-export function inspectStyle(elixirVersion: string | null | undefined): Pick<RenderOptions, 'sigilCharlists' | 'escapeInvisibles'> {
-  return { sigilCharlists: elixirAtLeast(elixirVersion, 15), escapeInvisibles: elixirAtLeast(elixirVersion, 18) };
+export function inspectStyle(elixirVersion: string | null | undefined): Pick<RenderOptions, 'sigilCharlists' | 'elixir118'> {
+  return { sigilCharlists: elixirAtLeast(elixirVersion, 15), elixir118: elixirAtLeast(elixirVersion, 18) };
 }
 
 /** Opens a group with its format's reader. Throws `TraceReadError` (file, offset, cause) when it cannot be read. */

@@ -1,5 +1,5 @@
 /**
- * How Elixir 1.14 writes an atom (`Macro.inspect_atom/2`): as a literal
+ * How Elixir 1.14 (and 1.18, with `v118`) writes an atom (`Macro.inspect_atom/2`): as a literal
  * (`:ok`, `Foo.Bar`, `:"with space"`), as a keyword key (`ok:`, `"a b":`), and
  * as the function name of a remote call (`&Mod.fun/1`, `&:m."a b"/1`).
  * The classification mirrors `Macro.classify_atom/1` and `String.Tokenizer`,
@@ -82,22 +82,40 @@ function scriptsOf(ch: string): string[] {
   return out.length ? out : ['?' + ch];
 }
 
-/** UTS #39 "highly restrictive": one script, or every character within one of the CJK + Latin combinations. */
-function mixedScriptsOk(chars: string[]): boolean {
+/** The scripts every non-Common character of \`chars\` has (augmented), or null when all are Common. */
+function sharedScripts(chars: readonly string[]): Set<string> | null {
   let common: Set<string> | null = null;
-  const sets: string[][] = [];
   for (const ch of chars) {
     if (COMMON.test(ch)) continue;
     const s = scriptsOf(ch);
-    sets.push(s);
     common = common === null ? new Set(s) : new Set(s.filter((x) => common!.has(x)));
   }
+  return common;
+}
+
+/**
+ * Whether the tokenizer accepts the scripts of an identifier. Elixir 1.14: one script, or every character within
+ * one of UTS #39's "highly restrictive" CJK + Latin combinations. Elixir 1.18: each \`_\`-separated chunk in one
+ * script (UTS #55's identifier chunks: \`日本_abc\` but not \`日本abc\`), with no highly restrictive exception.
+ */
+function mixedScriptsOk(chars: string[], v118: boolean): boolean {
+  if (v118) {
+    let start = 0;
+    for (let i = 0; i <= chars.length; i++) {
+      if (i < chars.length && chars[i] !== '_') continue;
+      if (sharedScripts(chars.slice(start, i))?.size === 0) return false;
+      start = i + 1;
+    }
+    return true;
+  }
+  const common = sharedScripts(chars);
   if (common === null || common.size > 0) return true;
+  const sets = chars.filter((ch) => !COMMON.test(ch)).map(scriptsOf);
   return HIGHLY_RESTRICTIVE.some((allowed) => sets.every((s) => s.some((x) => allowed.includes(x))));
 }
 
 /** String.Tokenizer.tokenize on the whole name: the kind when all of it is one identifier, else null. */
-function tokenize(name: string): 'identifier' | 'not_callable' | null {
+function tokenize(name: string, v118: boolean): 'identifier' | 'not_callable' | null {
   if (ASCII_ID.test(name)) return /^[a-z_]/.test(name) && !name.includes('@') ? 'identifier' : 'not_callable';
   const chars = [...name];
   if (chars.length === 0) return null;
@@ -120,43 +138,48 @@ function tokenize(name: string): 'identifier' | 'not_callable' | null {
     else if (!/^[a-zA-Z0-9_]$/.test(c) && (!UNICODE_CONTINUE.test(c) || JOINERS.test(c))) return null;
   }
   if (i < chars.length) return null;
-  if (name.normalize('NFC') !== name || !mixedScriptsOk(chars)) return null;
+  if (name.normalize('NFC') !== name || !mixedScriptsOk(chars, v118)) return null;
   return at ? 'not_callable' : kind;
 }
 
-const cache = new Map<string, Inner>();
+/** Each name's class, per rules: [Elixir 1.14's, 1.18's]. */
+const classes = [new Map<string, Inner>(), new Map<string, Inner>()] as const;
 
-function innerClassify(name: string): Inner {
+function innerClassify(name: string, v118: boolean): Inner {
+  const cache = classes[v118 ? 1 : 0];
   let k = cache.get(name);
   if (k !== undefined) return k;
   if (NOT_CALLABLE.has(name)) k = 'not_callable';
   else if (QUOTED_OPERATORS.has(name)) k = 'quoted_operator';
   else if (OPERATORS.has(name)) k = 'unquoted_operator';
   else if (ALIAS.test(name)) k = 'alias';
-  else k = tokenize(name) ?? 'other';
+  else k = tokenize(name, v118) ?? 'other';
   if (cache.size < 100_000) cache.set(name, k);
   return k;
 }
 
-function quoted(name: string): string {
-  return escapeCodePoints(stringCodePoints(name), 0x22).text;
+function quoted(name: string, v118: boolean): string {
+  return escapeCodePoints(stringCodePoints(name), 0x22, Infinity, v118).text;
 }
 
-const literals = new Map<string, string>();
+/** Each atom's literal, per rules: [Elixir 1.14's, 1.18's]. */
+const literals = [new Map<string, string>(), new Map<string, string>()] as const;
 
-export function inspectAtomLiteral(name: string): string {
+/** The atom as a literal (\`:ok\`, \`Foo\`, \`:"a b"\`); \`v118\`: Elixir 1.18's rules (RenderOptions.elixir118). */
+export function inspectAtomLiteral(name: string, v118 = false): string {
   // Atoms repeat in every trace (`:ok`, `:"$gen_call"`): the text once per name, as innerClassify's cache.
-  let s = literals.get(name);
+  const cache = literals[v118 ? 1 : 0];
+  let s = cache.get(name);
   if (s === undefined) {
-    s = atomLiteral(name);
-    if (literals.size < 100_000) literals.set(name, s);
+    s = atomLiteral(name, v118);
+    if (cache.size < 100_000) cache.set(name, s);
   }
   return s;
 }
 
-function atomLiteral(name: string): string {
+function atomLiteral(name: string, v118: boolean): string {
   if (name === 'nil' || name === 'true' || name === 'false') return name;
-  switch (innerClassify(name)) {
+  switch (innerClassify(name, v118)) {
     case 'alias':
       return name === 'Elixir' || name === 'Elixir.Elixir' || name.startsWith('Elixir.Elixir.') ? name : name.slice(7);
     case 'identifier':
@@ -164,12 +187,13 @@ function atomLiteral(name: string): string {
     case 'unquoted_operator':
       return ':' + name;
     default:
-      return ':"' + quoted(name) + '"';
+      return ':"' + quoted(name, v118) + '"';
   }
 }
 
-export function inspectAtomKey(name: string): string {
-  switch (innerClassify(name)) {
+/** The atom as a keyword key (\`ok:\`, \`"a b":\`). */
+export function inspectAtomKey(name: string, v118 = false): string {
+  switch (innerClassify(name, v118)) {
     case 'alias':
       return '"' + name + '":';
     case 'identifier':
@@ -177,12 +201,13 @@ export function inspectAtomKey(name: string): string {
     case 'unquoted_operator':
       return name + ':';
     default:
-      return '"' + quoted(name) + '":';
+      return '"' + quoted(name, v118) + '":';
   }
 }
 
-export function inspectAtomRemoteCall(name: string): string {
-  const k = innerClassify(name);
+/** The atom as the function name of a remote call (\`fun\` in \`&Mod.fun/1\`). */
+export function inspectAtomRemoteCall(name: string, v118 = false): string {
+  const k = innerClassify(name, v118);
   if (k === 'identifier' || k === 'unquoted_operator' || k === 'quoted_operator') return name;
-  return '"' + (k === 'not_callable' || k === 'alias' ? name : quoted(name)) + '"';
+  return '"' + (k === 'not_callable' || k === 'alias' ? name : quoted(name, v118)) + '"';
 }

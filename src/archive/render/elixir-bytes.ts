@@ -35,7 +35,7 @@ function put(t: Term, limit: number, c: Ctx, o: ByteOut): void {
   if (Array.isArray(t)) return list(t, limit, c, o);
   switch (t.t) {
     case 'atom':
-      return atom(o, t);
+      return atom(o, t, c.v118);
     case 'tuple':
       return items(o, 0x7b, t.items, 0x7d, limit, c);
     case 'improper':
@@ -110,15 +110,16 @@ function ref(o: ByteOut, r: ErlRef, c: Ctx): void {
   byte(o, 0x3e);
 }
 
-/** Each atom's text as UTF-8, made once (atoms are interned; a trace has few distinct ones). */
-const atomBytes = new Map<Atom, Uint8Array>();
+/** Each atom's text as UTF-8, made once per rules (atoms are interned; a trace has few distinct ones): [1.14, 1.18]. */
+const atomBytes = [new Map<Atom, Uint8Array>(), new Map<Atom, Uint8Array>()] as const;
 
-function atom(o: ByteOut, a: Atom): void {
-  let b = atomBytes.get(a);
+function atom(o: ByteOut, a: Atom, v118: boolean): void {
+  const cache = atomBytes[v118 ? 1 : 0];
+  let b = cache.get(a);
   if (b === undefined) {
-    if (atomBytes.size >= 100_000) atomBytes.clear();
-    b = encoder.encode(inspectAtomLiteral(a.name));
-    atomBytes.set(a, b);
+    if (cache.size >= 100_000) cache.clear();
+    b = encoder.encode(inspectAtomLiteral(a.name, v118));
+    cache.set(a, b);
   }
   o.reserve(b.length);
   const out = o.bytes;

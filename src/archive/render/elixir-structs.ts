@@ -82,6 +82,24 @@ function dateText(f: Fields): string | null {
   return y === null || m === null || d === null ? null : `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`;
 }
 
+/** Elixir 1.18 writes a date's year past ±9999 (which its sigils cannot read back) as a call or a #DateTime<>. */
+function beyondSigils(f: Fields): boolean {
+  const y = int(f.get('year'))!;
+  return y > 9999 || y < -9999;
+}
+
+/** \`year, month, day\` of \`Date.new!/3\` (the fields checked by dateText). */
+function dateArgs(f: Fields): string {
+  return `${f.get('year')}, ${f.get('month')}, ${f.get('day')}`;
+}
+
+/** \`hour, minute, second, {microsecond, precision}\` of \`NaiveDateTime.new!/7\` (checked by timeText). */
+function timeArgs(f: Fields): string {
+  const us = f.get('microsecond')!;
+  const [value, precision] = isTupleOf2Ints(us) ? us.items : [0, 0];
+  return `${f.get('hour')}, ${f.get('minute')}, ${f.get('second')}, {${value}, ${precision}}`;
+}
+
 function timeText(f: Fields): string | null {
   const h = int(f.get('hour'));
   const mi = int(f.get('minute'));
@@ -185,11 +203,12 @@ export function renderStruct(
   moduleName: string,
   structFields: ((module: string) => readonly string[] | undefined) | undefined,
   mapKeys: (map: ErlMap) => Term[],
+  v118: boolean,
 ): string | null {
   const f = new Fields(map);
   const keyword = (fields: readonly string[]): string => {
     const shown = fields.filter((x) => x !== '__exception__');
-    return container(`%${moduleName}{`, shown, '}', limit, (name, l) => `${inspectAtomKey(name)} ${render(f.get(name) ?? atomNil, l)}`);
+    return container(`%${moduleName}{`, shown, '}', limit, (name, l) => `${inspectAtomKey(name, v118)} ${render(f.get(name) ?? atomNil, l)}`);
   };
   switch (module) {
     case 'Elixir.Range': {
@@ -208,7 +227,8 @@ export function renderStruct(
     }
     case 'Elixir.Date': {
       const d = dateText(f);
-      return d !== null && isoCalendar(f) ? `~D[${d}]` : null;
+      if (d === null || !isoCalendar(f)) return null;
+      return v118 && beyondSigils(f) ? `Date.new!(${dateArgs(f)})` : `~D[${d}]`;
     }
     case 'Elixir.Time': {
       const t = timeText(f);
@@ -217,7 +237,8 @@ export function renderStruct(
     case 'Elixir.NaiveDateTime': {
       const d = dateText(f);
       const t = timeText(f);
-      return d !== null && t !== null && isoCalendar(f) ? `~N[${d} ${t}]` : null;
+      if (d === null || t === null || !isoCalendar(f)) return null;
+      return v118 && beyondSigils(f) ? `NaiveDateTime.new!(${dateArgs(f)}, ${timeArgs(f)})` : `~N[${d} ${t}]`;
     }
     case 'Elixir.DateTime': {
       const d = dateText(f);
@@ -227,7 +248,7 @@ export function renderStruct(
       const utc = int(f.get('utc_offset'));
       const std = int(f.get('std_offset'));
       if (d === null || t === null || tz === null || abbr === null || utc === null || std === null || !isoCalendar(f)) return null;
-      if (tz === 'Etc/UTC' && utc === 0 && std === 0) return `~U[${d} ${t}Z]`;
+      if (tz === 'Etc/UTC' && utc === 0 && std === 0) return v118 && beyondSigils(f) ? `#DateTime<${d} ${t}Z>` : `~U[${d} ${t}Z]`;
       return `#DateTime<${d} ${t}${offsetText(utc + std)} ${abbr} ${tz}>`;
     }
     case 'Elixir.Regex': {

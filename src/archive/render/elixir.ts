@@ -24,8 +24,8 @@ export interface Ctx {
   printableLimit: number;
   charlists: 'as_lists' | 'as_charlists' | 'infer';
   sigil: boolean;
-  /** Elixir 1.18's escapes of invisible characters in strings. */
-  invisibles: boolean;
+  /** Elixir 1.18's rules (RenderOptions.elixir118). */
+  v118: boolean;
   /** The limit at the top of a term. */
   limit: number;
   opts: RenderOptions;
@@ -36,7 +36,7 @@ export function elixirContext(opts: RenderOptions = {}): Ctx {
     printableLimit: opts.printableLimit ?? 4096,
     charlists: opts.charlists ?? 'infer',
     sigil: opts.sigilCharlists ?? false,
-    invisibles: opts.escapeInvisibles ?? false,
+    v118: opts.elixir118 ?? false,
     limit: opts.limit ?? 50,
     opts,
   };
@@ -71,7 +71,7 @@ export function render(t: Term, limit: number, c: Ctx): string {
   if (Array.isArray(t)) return list(t, limit, c);
   switch (t.t) {
     case 'atom':
-      return inspectAtomLiteral(t.name);
+      return inspectAtomLiteral(t.name, c.v118);
     case 'float':
       return formatElixirFloat(t.value);
     case 'bitstring':
@@ -89,9 +89,9 @@ export function render(t: Term, limit: number, c: Ctx): string {
     case 'ref':
       return `#Reference<${nodeNumber(t.node.name, c.opts)}.${refIds(t.ids)}>`;
     case 'export':
-      return `&${inspectAtomLiteral(t.module.name)}.${inspectAtomRemoteCall(t.fun.name)}/${t.arity}`;
+      return `&${inspectAtomLiteral(t.module.name, c.v118)}.${inspectAtomRemoteCall(t.fun.name, c.v118)}/${t.arity}`;
     case 'fun':
-      return fun(t, c.opts);
+      return fun(t, c);
   }
 }
 
@@ -104,7 +104,7 @@ function refIds(ids: number[]): string {
 
 function binary(b: Uint8Array, limit: number, c: Ctx): string {
   if (isPrintableBinary(b, c.printableLimit)) {
-    const { text, truncated } = escapeCodePoints(binaryCodePoints(b), 0x22, c.printableLimit, c.invisibles);
+    const { text, truncated } = escapeCodePoints(binaryCodePoints(b), 0x22, c.printableLimit, c.v118);
     return truncated ? `"${text}" <> ...` : `"${text}"`;
   }
   return bits(b, 8, limit);
@@ -143,7 +143,7 @@ export function isKeyword(items: readonly Term[]): boolean {
 }
 
 function keywordEntry(k: Term, v: Term, limit: number, c: Ctx): string {
-  return `${inspectAtomKey((k as { name: string }).name)} ${render(v, limit, c)}`;
+  return `${inspectAtomKey((k as { name: string }).name, c.v118)} ${render(v, limit, c)}`;
 }
 
 function list(items: Term[], limit: number, c: Ctx): string {
@@ -182,9 +182,10 @@ function map(m: ErlMap, limit: number, c: Ctx): string {
       m,
       limit,
       (t, l, asLists) => render(t, l, asLists ? { ...c, charlists: 'as_lists' } : c),
-      inspectAtomLiteral(module),
+      inspectAtomLiteral(module, c.v118),
       c.opts.structFields,
       (inner) => mapEntries(inner).map(([k]) => k),
+      c.v118,
     );
     if (s !== null) return s;
   }
@@ -195,19 +196,19 @@ function map(m: ErlMap, limit: number, c: Ctx): string {
 }
 
 /** `Code.Identifier.extract_anonymous_fun_parent/1`: `-handle/2-fun-0-` is `handle/2`. */
-function funParent(name: string): string {
+function funParent(name: string, v118: boolean): string {
   if (name.startsWith('-')) {
     const parts = name.slice(1).split('/');
     const trailing = parts.pop()!.split('-');
     if (parts.length > 0 && trailing.length === 4 && trailing[3] === '') {
-      return `.${inspectAtomRemoteCall(parts.join('/'))}/${trailing[0]}`;
+      return `.${inspectAtomRemoteCall(parts.join('/'), v118)}/${trailing[0]}`;
     }
   }
-  return '.' + inspectAtomRemoteCall(name);
+  return '.' + inspectAtomRemoteCall(name, v118);
 }
 
-function fun(f: ErlFun, opts: RenderOptions): string {
-  const name = opts.funName?.(f);
-  const where = inspectAtomLiteral(f.module.name) + (name === undefined ? '' : funParent(name));
+function fun(f: ErlFun, c: Ctx): string {
+  const name = c.opts.funName?.(f);
+  const where = inspectAtomLiteral(f.module.name, c.v118) + (name === undefined ? '' : funParent(name, c.v118));
   return `#Function<${f.index}.${f.oldUniq}/${f.arity} in ${where}>`;
 }

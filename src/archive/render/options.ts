@@ -14,8 +14,12 @@ export interface RenderOptions {
   charlists?: 'as_lists' | 'as_charlists' | 'infer';
   /** Elixir only: write charlists as `~c"abc"` (Elixir 1.15+) instead of `'abc'` (1.14). */
   sigilCharlists?: boolean;
-  /** Elixir only: write special spaces, zero-width and bidirectional characters in strings as `\u200D` (Elixir 1.18+). */
-  escapeInvisibles?: boolean;
+  /**
+   * Elixir only: Elixir 1.18's inspect where it differs from 1.14's beyond charlists: special spaces, zero-width and
+   * bidirectional characters in strings and quoted atoms as `\u200D`; an unquoted atom mixes scripts only across
+   * `_`-separated chunks (`:日本_abc`, but `:"日本abc"`); a Date or NaiveDateTime past year 9999 as `Date.new!(...)`.
+   */
+  elixir118?: boolean;
   /**
    * The traced node's name. Pids, ports and refs print their node as an index into the
    * printing node's connection table (`#PID<0.1.0>` is local). Without `localNode`, every
