@@ -118,6 +118,8 @@ defmodule OtpscopeTest do
     Code.ensure_loaded(Point)
     Code.ensure_loaded(URI)
     Code.ensure_loaded(Range)
+    # loaded by the first raise of the run, which another test may or may not have made yet
+    Code.ensure_loaded(RuntimeError)
     file = tmp_file("structs.zip")
     {_, ^file} = Otpscope.record([file: file, processes: :new], fn -> :ok end)
     structs = ArchiveReader.read(file).structs
@@ -188,6 +190,56 @@ defmodule OtpscopeTest do
                do: tag
              )
   end
+
+  test "the recorder's own requests to recorded processes are not recorded (every process traced)" do
+    file = tmp_file("own.zip")
+    # a GenServer module loaded only after the recording started: the recorder then finds its
+    # callbacks and source (its working directory from the file server, before)
+    name = :"Elixir.OwnTrafficServer#{System.unique_integer([:positive])}"
+
+    Otpscope.record([file: file, processes: :all], fn ->
+      [{mod, _}] =
+        Code.compile_string("""
+        defmodule #{inspect(name)} do
+          use GenServer
+          def init(x), do: {:ok, x}
+          def handle_call(:get, _from, x), do: {:reply, x, x}
+        end
+        """)
+
+      {:ok, srv} = GenServer.start(mod, 1)
+      1 = GenServer.call(srv, :get)
+      # a gen_event manager starts with no callback module (:"no callback module" in its args)
+      {:ok, em} = :gen_event.start()
+      Process.sleep(50)
+      :gen_event.stop(em)
+      GenServer.stop(srv)
+    end)
+
+    a = ArchiveReader.read(file)
+    recorded = MapSet.new(for %{pid: p} <- a.events, do: p)
+
+    # no request from a process that was never recorded (the recorder's own), received by a recorded one
+    assert [] ==
+             for(
+               %{kind: :receive, term: t} <- a.events,
+               from = requester(t),
+               from != nil and not MapSet.member?(recorded, from),
+               do: t
+             )
+
+    # and the code server never looked for a module called "no callback module"
+    assert [] ==
+             for(
+               %{kind: :send, term: {_, {:get_file, path}}} <- a.events,
+               List.to_string(path) =~ "no callback module",
+               do: path
+             )
+  end
+
+  defp requester({:"$gen_call", {from, _}, _}), do: from
+  defp requester({:code_call, from, _}), do: from
+  defp requester(_), do: nil
 
   test "record/2 stops the recording when the function raises" do
     file = tmp_file("raise.zip")

@@ -111,12 +111,10 @@ defmodule Otpscope.Callbacks do
   `{mod, extension, text, path}` for modules whose source file exists
   (≤ 1 MB); `path` is the file the module was compiled from
   (`module_info(:compile)[:source]`), relative to the node's working
-  directory when it is under it (`lib/my_app/worker.ex` for a project run
+  directory `cwd` when it is under it (`lib/my_app/worker.ex` for a project run
   from its root), absolute otherwise.
   """
-  def sources(mods) do
-    cwd = File.cwd!()
-
+  def sources(mods, cwd \\ File.cwd!()) do
     for mod <- Enum.uniq(mods),
         source = source_path(mod),
         source != nil,

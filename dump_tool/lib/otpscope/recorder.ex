@@ -102,6 +102,8 @@ defmodule Otpscope.Recorder do
     limits = {opts.max_binary, opts.max_list, opts.max_map, opts.max_tuple, opts.max_depth}
     {snapshots, plan} = start_states(opts, spec, facts, limits, plan)
     manifest = manifest(opts, backend, facts.started_ns, facts.mono_ns, plan.warnings)
+    # read now, before tracing: a module found later has its source path made relative to it
+    cwd = File.cwd!()
 
     with {:ok, writer, encoders} <- start_writer(opts, plan, facts, manifest, limits) do
       Process.link(writer)
@@ -114,6 +116,7 @@ defmodule Otpscope.Recorder do
       {:ok,
        read_huge(%{
          opts: opts,
+         cwd: cwd,
          backend: backend,
          trace: trace,
          tracer: tracer,
@@ -770,7 +773,7 @@ defmodule Otpscope.Recorder do
           end
         end)
 
-      send(st.writer, {:otpscope_sources, Callbacks.sources([mod])})
+      send(st.writer, {:otpscope_sources, Callbacks.sources([mod], st.cwd)})
       {:noreply, %{st | trace: trace, known: MapSet.put(st.known, mod)}}
     end
   end

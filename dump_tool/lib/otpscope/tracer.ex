@@ -92,6 +92,8 @@ defmodule Otpscope.Tracer do
       # tags of the traced processes' calls to the controller (the Otpscope
       # API: info/0, stop/0, ...), whose replies are not recorded either
       api_tags: %{},
+      # the recorder's own processes (the trace's exclusions), as keys
+      own: %{},
       chunk_events: opts.chunk_events,
       max_in_flight: opts.max_in_flight,
       in_flight: 0,
@@ -318,15 +320,39 @@ defmodule Otpscope.Tracer do
 
   defp reading?(_msg, _reader), do: false
 
-  # The recorder's own traffic with a recorded process: a call to the
+  # The recorder's own traffic with a recorded process, not the recorded
+  # system's behaviour, so neither recorded nor counted: a call to the
   # controller through the Otpscope API (`Otpscope.record/2`'s stop/0 above
-  # all, whose reply never comes back into the recording) and its reply.
-  # Not the recorded system's behaviour, so neither recorded nor counted.
-  defp api?({:trace_ts, _, :send, _, to, _}, s), do: to == s.controller
+  # all, whose reply never comes back into the recording) and its reply;
+  # and what the recorder's own (untraced) processes ask of recorded ones
+  # while they work (the writer's and the controller's requests to the
+  # file and code servers when every process is recorded), with the
+  # answers, sent to the asker or, for a call, to its alias (by call tag).
+  defp api?({:trace_ts, _, :send, msg, to, _}, s),
+    do: to == s.controller or is_map_key(s.own, to) or answer_to_own?(msg, s)
+
   defp api?({:trace_ts, _, :receive, {tag, _}, _}, s), do: is_map_key(s.api_tags, tag)
+
+  defp api?({:trace_ts, _, :receive, {:"$gen_call", {from, _}, _}, _}, s),
+    do: is_map_key(s.own, from)
+
+  # {:code_call, from, request}, {:io_request, from, ref, request} and the like
+  defp api?({:trace_ts, _, :receive, msg, _}, s)
+       when is_tuple(msg) and tuple_size(msg) in [3, 4] and is_pid(elem(msg, 1)),
+       do: is_map_key(s.own, elem(msg, 1))
+
   defp api?(_msg, _s), do: false
 
+  defp answer_to_own?({tag, _}, s), do: is_map_key(s.api_tags, tag)
+  defp answer_to_own?(_msg, _s), do: false
+
   defp api({:trace_ts, _, :send, {:"$gen_call", {_, tag}, _}, _, _}, s),
+    do: %{s | api_tags: Map.put(s.api_tags, tag, true)}
+
+  defp api({:trace_ts, _, :send, {tag, _}, _, _}, s),
+    do: %{s | api_tags: Map.delete(s.api_tags, tag)}
+
+  defp api({:trace_ts, _, :receive, {:"$gen_call", {_, tag}, _}, _}, s),
     do: %{s | api_tags: Map.put(s.api_tags, tag, true)}
 
   defp api({:trace_ts, _, :receive, {tag, _}, _}, s),
@@ -770,7 +796,8 @@ defmodule Otpscope.Tracer do
       else: loop(buf, n, w, s)
   end
 
-  defp control({:otpscope_trace, trace}, buf, n, w, s), do: loop(buf, n, w, %{s | trace: trace})
+  defp control({:otpscope_trace, trace}, buf, n, w, s),
+    do: loop(buf, n, w, %{s | trace: trace, own: Map.new(trace.exclude, &{&1, true})})
 
   defp control({:otpscope_resumed, t}, buf, n, w, %{resuming: [from | rest]} = s),
     do: loop(buf, n, w, gap(%{s | resuming: rest}, from, t))
@@ -850,8 +877,11 @@ defmodule Otpscope.Tracer do
          s
        )
        when tag in [:spawn, :spawned] do
+    # (a gen_event manager starts with no callback module: its handlers come
+    # later, and its args hold the placeholder atom :"no callback module")
     mod =
       case args do
+        [:gen_event | _] -> nil
         [_gen, _starter, _parent, _name, mod, _args, _opts] -> mod
         [_gen, _starter, _parent, mod, _args, _opts] -> mod
         _ -> nil
