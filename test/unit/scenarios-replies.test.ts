@@ -44,3 +44,33 @@ describe('replies that helpers inside a callback wait for', () => {
     expect(rows(e, `SELECT count(*) FROM mailbox_at((SELECT max(ts) FROM events)) WHERE pid = ${script}`)).toEqual([[0]]);
   }, 120_000);
 });
+
+// test/scenarios/alias_replies.exs (every process traced): replies sent to an alias that no GenServer call carried:
+// a Task's {ref, result}, :sys.get_state's reply, a gen_event call's, and a message to an :erlang.alias/0.
+describe('sends to an alias', () => {
+  it("pair with the receive of the alias's owner, as a call's alias does", async () => {
+    const e = await loadScenario('alias-replies.zip');
+    const toAlias = `send_seq IN (SELECT seq FROM events WHERE kind = 'send' AND starts_with(peer, '#Reference<'))`;
+    expect(
+      rows(
+        e,
+        `SELECT count(*), bool_and(status = 'received' AND to_pid = (SELECT pid FROM events WHERE seq = recv_seq) AND received_at >= sent_at)
+         FROM messages WHERE ${toAlias}`,
+      ),
+    ).toEqual([[5, true]]);
+    expect(rows(e, `SELECT msg FROM messages WHERE ${toAlias} ORDER BY send_seq`).map(([m]) => String(m).replace(/#Reference<[0-9.]+>/g, 'R'))).toEqual([
+      '{R, :task_result}',
+      '{[:alias | R], 41}',
+      '{[:alias | R], 41}',
+      '{[:alias | R], 2}',
+      '{:via_alias, 1}',
+    ]);
+    // no half of any of them is left unpaired
+    expect(
+      rows(
+        e,
+        `SELECT count(*) FROM messages WHERE status IN ('receiver_not_traced', 'sender_not_traced') AND (msg LIKE '%task_result%' OR msg LIKE '{[:alias | %' OR msg LIKE '{:via_alias%')`,
+      ),
+    ).toEqual([[0]]);
+  }, 120_000);
+});

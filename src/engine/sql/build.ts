@@ -14,7 +14,7 @@ import { BUILD_LINKS, BUILD_MAILBOX_DEPTH, CREATE_AT_MACROS, CREATE_BUCKET_MACRO
  */
 
 /** The version of docs/SCHEMA.md these builds follow; written into `meta` as `schema_version`. */
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 /** `events`: one row per event, `seq` in global (ts, node, file, position) order. */
 export const BUILD_EVENTS = `
@@ -112,15 +112,29 @@ LEFT JOIN sv USING (node, pid)
 ORDER BY ids.node, coalesce(sp.spawned_at, 0), ids.pid`;
 
 /**
- * The callers behind call aliases (\`[:alias | ref]\` tags), for send_targets: a table of its own, so that
- * send_targets can be built an event range at a time (BUILD_IN_EVENT_RANGES) without grouping every call
- * message again for each range. Keyed by hash(tag): grouping a million reference texts held far more memory than
- * their hashes.
+ * The processes behind aliases, for send_targets: a call's alias (\`[:alias | ref]\` tags) is its caller's; any
+ * other alias a send went to (a Task's reply, a \`:sys\` call's, \`Process.alias/0\`) is the process that received
+ * the first message sent to it: the first receive of the same term after that send. A table of its own, so that
+ * send_targets can be built an event range at a time (BUILD_IN_EVENT_RANGES) without grouping every call message
+ * again for each range. Keyed by hash(tag): grouping a million reference texts held far more memory than their
+ * hashes. The streaming pass resolves aliases the same way (stream/correlate.ts).
  */
 export const BUILD_CALL_ALIASES = `
 CREATE OR REPLACE TEMP TABLE call_aliases AS
-SELECT hash(tag) AS th, any_value(from_pid) AS pid, any_value(from_node) AS node
-FROM call_msgs_raw WHERE is_request AND from_pid IS NOT NULL GROUP BY th`;
+WITH c AS (
+  SELECT hash(tag) AS th, any_value(from_pid) AS pid, any_value(from_node) AS node
+  FROM call_msgs_raw WHERE is_request AND from_pid IS NOT NULL GROUP BY th),
+o AS (
+  SELECT hash(peer) AS th, min(seq) AS seq FROM events
+  WHERE kind = 'send' AND starts_with(peer, '#Reference<') AND term_id IS NOT NULL GROUP BY th),
+f AS (
+  SELECT o.th, s.seq, s.term_id FROM o JOIN events s ON s.seq = o.seq
+  WHERE o.th NOT IN (SELECT th FROM c))
+SELECT th, pid, node FROM c
+UNION ALL
+SELECT f.th, arg_min(r.pid, r.seq) AS pid, arg_min(r.node, r.seq) AS node
+FROM f JOIN events r ON r.kind = 'receive' AND r.term_id = f.term_id AND r.seq > f.seq
+GROUP BY f.th`;
 
 /**
  * Where a send was going: a pid or a port (\`Port ! {self(), {:command, data}}\`); a registered name resolved to the process

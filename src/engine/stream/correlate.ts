@@ -146,6 +146,29 @@ export function correlate(input: CorrelateInput): Correlated {
   // the first request in seq order (tags are kept by event, in no particular order)
   const requests = [...st.tags.keys()].sort((x, y) => x - y);
   for (const i of requests) if (flags[i] & REQUEST && !aliases.has(st.tags.get(i)!)) aliases.set(st.tags.get(i)!, st.from[i]);
+  // Any other alias a send went to (a Task's reply, a :sys call's): the process that received the first message
+  // sent to it, at the first receive of the same term after that send (sql/build.ts BUILD_CALL_ALIASES).
+  const firstSends = new Map<number, { alias: string; seq: number }[]>();
+  const seenAlias = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    if (kind[i] !== KIND.send || peer[i] < 0 || Number.isNaN(termId[i])) continue;
+    const text = procs.pid[peer[i]];
+    if (!text.startsWith('#Reference<') || aliases.has(text) || seenAlias.has(text)) continue;
+    seenAlias.add(text);
+    let l = firstSends.get(termId[i]);
+    if (l === undefined) firstSends.set(termId[i], (l = []));
+    l.push({ alias: text, seq: i });
+  }
+  if (firstSends.size > 0)
+    for (let i = 0; i < n; i++) {
+      if (kind[i] !== KIND.receive || proc[i] < 0) continue;
+      const l = firstSends.get(termId[i]);
+      if (l === undefined) continue;
+      const later = l.filter((x) => x.seq >= i);
+      for (const x of l) if (x.seq < i) aliases.set(x.alias, proc[i]);
+      if (later.length > 0) firstSends.set(termId[i], later);
+      else firstSends.delete(termId[i]);
+    }
   const regs = new Map<string, Registration[]>();
   for (const r of registrations) {
     const k = `${r.node}\u0000${r.name}`;
