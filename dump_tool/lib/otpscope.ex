@@ -268,7 +268,9 @@ defmodule Otpscope do
       the tracer's mailbox held 1.7 GB whatever it then did. A GenServer or
       gen_statem whose state is over a sixteenth of `:max_mailbox_memory`
       (4 MB by default) has its calls not traced: found at start (its
-      state read inside it, only its size and the cut coming back), or at
+      state read inside it, only its size and the cut coming back; one
+      whose heap is that big but that does not answer within 2 s, busy
+      or on a loaded node, is counted huge all the same), or at
       its first callback message that big (then the tracer sheds what was
       sent until the switch). Its state is read every second instead, cut
       to the term limits inside the process by a `:sys.replace_state/3`

@@ -765,6 +765,45 @@ defmodule OtpscopeTest do
            } = stop[server]
   end
 
+  # Regression test: a supervisor_bridge's facts had behaviour and module
+  # nil (its `$initial_call` is {:supervisor_bridge, Mod, 1}, which only
+  # supervisors' {:supervisor, Mod, 1} was read like), so the analyzer showed
+  # :supervisor_bridge as its module where a supervisor shows its callback module.
+  test "a supervisor_bridge's facts give its callback module, alive at start and exited before stop" do
+    {:ok, alive} =
+      :supervisor_bridge.start_link({:local, :otpscope_test_bridge}, OtpscopeTest.Bridge, :ok)
+
+    Process.unlink(alive)
+    file = tmp_file("bridge.zip")
+    {:ok, _} = Otpscope.start(file: file, processes: :new, messages: false)
+    {:ok, exited} = :supervisor_bridge.start_link(OtpscopeTest.Bridge, :ok)
+    Process.unlink(exited)
+
+    # what proc_lib itself says of them
+    for bridge <- [alive, exited] do
+      {:dictionary, dict} = Process.info(bridge, :dictionary)
+      assert dict[:"$initial_call"] == {:supervisor_bridge, OtpscopeTest.Bridge, 1}
+    end
+
+    for bridge <- [alive, exited], do: :ok = :gen_server.stop(bridge)
+    {:ok, ^file} = Otpscope.stop()
+
+    a = ArchiveReader.read(file)
+
+    fact = %{
+      dictionary_initial_call: {:supervisor_bridge, OtpscopeTest.Bridge, 1},
+      behaviour: :supervisor_bridge,
+      module: OtpscopeTest.Bridge
+    }
+
+    assert %{registered_name: :otpscope_test_bridge} =
+             start = Enum.find(a.processes_start, &(&1.pid == alive))
+
+    assert Map.take(start, Map.keys(fact)) == fact
+    assert %{status: :exited} = stop = Enum.find(a.processes_stop, &(&1.pid == exited))
+    assert Map.take(stop, Map.keys(fact)) == fact
+  end
+
   test "processes: global and via names are resolved like registered names" do
     {:ok, reg} = Registry.start_link(keys: :unique, name: OtpscopeTest.Reg)
     a = spawn(fn -> receive do: (:stop -> :ok) end)
@@ -890,4 +929,19 @@ defmodule OtpscopeTest.Server do
   @moduledoc false
   use GenServer
   def init(:ok), do: {:ok, nil}
+end
+
+defmodule OtpscopeTest.Bridge do
+  @moduledoc false
+  # A supervisor_bridge over a plain process, as supervisor_bridge's docs
+  # have it: the bridge starts it and kills it when it terminates.
+  @behaviour :supervisor_bridge
+  def init(:ok),
+    do:
+      (
+        pid = spawn(fn -> receive do: (:stop -> :ok) end)
+        {:ok, pid, pid}
+      )
+
+  def terminate(_reason, pid), do: Process.exit(pid, :kill)
 end

@@ -42,6 +42,26 @@ defmodule Otpscope.RingTest do
     end
   end
 
+  # Sends {:tick, i, t} to itself and receives it, `t` the time it was sent
+  # at, every `every` ms until told to stop; tells `me` {:ticked, i, t}.
+  defp timed_ticker(me, every) do
+    spawn(fn ->
+      Stream.iterate(1, &(&1 + 1))
+      |> Enum.reduce_while(nil, fn i, _ ->
+        t = System.monotonic_time(:nanosecond)
+        send(self(), {:tick, i, t})
+        receive do: ({:tick, ^i, _} -> :ok)
+        send(me, {:ticked, i, t})
+
+        receive do
+          :exit -> {:halt, :ok}
+        after
+          every -> {:cont, nil}
+        end
+      end)
+    end)
+  end
+
   # What the ticker's trace says for batches `ranges`, in order.
   defp ticks(ranges) do
     Enum.flat_map(ranges, fn range ->
@@ -111,25 +131,7 @@ defmodule Otpscope.RingTest do
   end
 
   test "keep: {s, :seconds} keeps every event from the window's start on and none before" do
-    me = self()
-
-    # ticks carry the time they were sent at, every 5 ms, until told to stop
-    pid =
-      spawn(fn ->
-        Stream.iterate(1, &(&1 + 1))
-        |> Enum.reduce_while(nil, fn i, _ ->
-          t = System.monotonic_time(:nanosecond)
-          send(self(), {:tick, i, t})
-          receive do: ({:tick, ^i, _} -> :ok)
-          send(me, {:ticked, i, t})
-
-          receive do
-            :exit -> {:halt, :ok}
-          after
-            5 -> {:cont, nil}
-          end
-        end)
-      end)
+    pid = timed_ticker(self(), 5)
 
     file = tmp_file("ring_seconds.zip")
 
@@ -169,6 +171,48 @@ defmodule Otpscope.RingTest do
     {:ok, _} = Otpscope.stop()
     stopped = ArchiveReader.read(file)
     assert Enum.all?(stopped.events, &(&1.ts >= totals(stopped, "window_from_ns")))
+  end
+
+  # Regression test: the window missed events inside it (seen under load).
+  # The recorder takes a dump's time, then gathers its facts (ms, more on a
+  # busy machine); the trace messages made meanwhile reach the tracer before
+  # the request and the ring evicted chunks by their later times, while the
+  # window ended at the request and started before those chunks. With a
+  # chunk per tick, some chunk always ended in that gap.
+  test "keep: {s, :seconds} with chunks shorter than the dump request's delay: no event from the window's start on is missing" do
+    pid = timed_ticker(self(), 2)
+
+    file = tmp_file("ring_behind.zip")
+
+    {:ok, _} =
+      Otpscope.start(
+        mode: :ring,
+        keep: {1, :seconds},
+        file: file,
+        processes: [pid],
+        messages: true,
+        # a chunk per tick (its send and receive)
+        chunk_events: 2
+      )
+
+    # a full window, chunks evicted as they leave it
+    assert_receive {:ticked, 1, _}
+    Process.sleep(1_500)
+    assert {:ok, path} = Otpscope.dump()
+    send(pid, :exit)
+    await_exits([pid])
+
+    a = ArchiveReader.read(path)
+    from = totals(a, "window_from_ns")
+    assert totals(a, "window_to_ns") - from == 1_000_000_000
+    assert Enum.all?(a.events, &(&1.ts >= from))
+    sent = for %{kind: :send, term: {:tick, i, t}} <- a.events, do: {i, t}
+    assert [{first, _} | _] = sent
+    {is, _} = Enum.unzip(sent)
+    assert is == Enum.to_list(first..List.last(is)), "no tick is missing inside the window"
+    ticked = collect_ticks(%{})
+    assert ticked[first - 1] < from, "tick #{first - 1}, sent in the window, is missing"
+    {:ok, _} = Otpscope.stop()
   end
 
   test "dump_on: [exit_of: name] dumps when that process crashes, not when it stops normally" do

@@ -11,7 +11,7 @@ defmodule Otpscope.Dump do
   # request, whatever the writer evicts meanwhile.
   #
   # A request (`req`) has `:file`, `:now` (monotonic ns: the window ends
-  # there), `:reason` (the totals' `stop_reason`), `:manifest` (a function
+  # there, or at the newest event kept if later: Ring.window_end/2), `:reason` (the totals' `stop_reason`), `:manifest` (a function
   # of the window's start, monotonic ns), `:processes` and `:tree` (facts at
   # dump time), `:tracer` (the tracer's figures), `:keep`, and for spawn/4
   # `:reply_to` and `:ref`.
@@ -34,7 +34,8 @@ defmodule Otpscope.Dump do
 
   @doc "Writes the window of `ring` at `req.now` into `req.file`: `{:ok, file, totals}` or `{:error, reason}`."
   def write(ring, sources, level, req) do
-    {entries, from, evicted, evicted_dropped} = Ring.window(ring, req.now)
+    now = if match?({_, :seconds}, ring.keep), do: Ring.window_end(ring, req.now), else: req.now
+    {entries, from, evicted, evicted_dropped} = Ring.window(ring, now)
 
     with {:ok, zip} <- open(req.file, level),
          {:ok, zip} <- start_entries(zip, req, from, sources),
@@ -43,7 +44,7 @@ defmodule Otpscope.Dump do
         mode: "ring",
         keep: inspect(req.keep),
         window_from_ns: Integer.to_string(from),
-        window_to_ns: Integer.to_string(req.now),
+        window_to_ns: Integer.to_string(now),
         events_evicted: evicted,
         evicted_dropped: evicted_dropped,
         evicted_by_memory: ring.evicted_by_memory

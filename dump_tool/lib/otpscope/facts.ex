@@ -78,9 +78,12 @@ defmodule Otpscope.Facts do
   @doc """
   `{behaviour, callback_module}` from a `$initial_call`: gen_server and
   gen_statem processes started through proc_lib record `{Mod, :init, 1}`,
-  supervisors `{:supervisor, Mod, 1}`.
+  supervisors `{:supervisor, Mod, 1}`, supervisor_bridges
+  `{:supervisor_bridge, Mod, 1}` (proc_lib's translation: `Mod` is the
+  callback module in both, the gen_server module is OTP's own).
   """
   def behaviour({:supervisor, mod, 1}), do: {:supervisor, mod}
+  def behaviour({:supervisor_bridge, mod, 1}) when is_atom(mod), do: {:supervisor_bridge, mod}
   def behaviour({mod, :init, 1}) when is_atom(mod), do: {module_behaviour(mod), mod}
   def behaviour(_), do: {nil, nil}
 

@@ -239,12 +239,19 @@ defmodule Otpscope.Recorder do
         ],
         else: []
 
+    read = for {:otpscope_state, pid, _, _, _} <- huge_snaps, do: pid
+
     warnings =
       warnings ++
         for {pid, mod, words} <- huge do
           mb = Float.round(words * :erlang.system_info(:wordsize) / 1_000_000, 1)
 
-          "the state of #{inspect(pid)} (#{inspect(mod)}) is #{mb} MB: its calls are not " <>
+          what =
+            if pid in read,
+              do: "is #{mb} MB",
+              else: "could not be read at start and its heap is #{mb} MB"
+
+          "the state of #{inspect(pid)} (#{inspect(mod)}) #{what}: its calls are not " <>
             "traced, its state is read every #{@read_every} ms instead, cut to the term limits"
         end
 

@@ -96,6 +96,19 @@ defmodule Otpscope.Ring do
     end
   end
 
+  @doc """
+  Where the window of a dump asked for at `now` ends: `now`, or the newest
+  event in the ring when that is later. Chunks were evicted by their
+  events' times (newest/2), and the tracer hands over the trace messages
+  already in its mailbox before the request, some made after `now`: under
+  load, tens of ms of them. A window ending at `now` would then start
+  before chunks already evicted by those later times, and miss events
+  inside it.
+  """
+  def window_end(r, now) do
+    :queue.fold(fn e, acc -> if e.n > 0, do: max(e.t1, acc), else: acc end, now, r.chunks)
+  end
+
   @doc "Adds an entry (newest) and evicts what fell out of the window at `now` (monotonic ns)."
   def push(r, e, now) do
     evict(
