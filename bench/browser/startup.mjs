@@ -129,7 +129,8 @@ async function profile(origin, visits, smallArchive) {
       // What a user who picks a file from the welcome page sees: the file given once the page is idle (the
       // engine's warm-up, src/engine/warm-up.ts, done; at least IDLE_MS after ready for a build without one).
       const { page: idle, cdp: idleCdp, ready: iReady, readyCpu: iReadyCpu } = await visit(context, origin);
-      // The page starts the warm-up with the bundled demo; the same call here waits for it (null: no warm-up).
+      // The page starts the warm-up with the bundled demo on the user's first sign of a load; this call stands for
+      // that sign and waits for it (null: a build without a warm-up).
       const warmUp = await idle.evaluate(async () => {
         const bytes = new Uint8Array(await (await fetch('./demo/demo.zip')).arrayBuffer());
         return window.__otpscopeEngine.warmUp([{ name: 'demo.zip', bytes }]).catch(() => null);

@@ -1,13 +1,15 @@
 /**
- * A warm-up load, in idle time, of a small archive into a scratch database that nobody sees.
+ * A warm-up load of a small archive into a scratch database that nobody sees, made once the user shows they are
+ * about to load (the page decides when: src/ui/App.svelte), not on every visit: it costs a few seconds of CPU.
  *
  * V8 compiles DuckDB-WASM's functions lazily, one by one on their first call, and a first load of even a tiny
  * archive calls ~3,000 of them for the first time (docs/PERFORMANCE.md "CompileLazy"): about half of what a
  * user waits for between picking a file and the Overview. Compiled code belongs to the module, so a load of a
- * small archive made while the user looks at the welcome page compiles the same functions for the load that
- * follows, and grows the wasm memory its statements allocate. It runs the load as the page does (background
- * build, then the Overview's first queries and every other table) on a second connection whose default
- * database is an in-memory database of its own (`WARM_UP_DATABASE`, compressed like the tables' own), so no
+ * small archive made while the user moves to a file compiles the same functions for the load that follows (a
+ * file chosen in the browser's dialog usually comes after it; a drop cut short stops it, having compiled part),
+ * and grows the wasm memory its statements allocate. It runs the load as the page does (background build, then
+ * the Overview's first queries and every other table) on a second connection whose default database is an
+ * in-memory database of its own (`WARM_UP_DATABASE`, compressed like the tables' own), so no
  * table, macro, source or meta row of it reaches the loaded tables, the SQL console or the views.
  *
  * It gives way: `stop` (a real load begins) makes the next statement the warm-up would run throw instead, so

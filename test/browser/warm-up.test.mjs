@@ -142,3 +142,24 @@ test('a load that comes while the warm-up runs stops it, and loads what it loads
   }
   await control.close();
 });
+
+// Regression test for the warm-up running on every visit: seconds of CPU for a page that may never load a file.
+test('the page warms up once the user shows they are about to load, not at ready', async () => {
+  const page = await context.newPage();
+  let fetched = 0;
+  await page.route('**/demo/demo.zip', (route) => {
+    fetched++;
+    return route.continue();
+  });
+  await page.goto(site.origin + '/');
+  await page.getByTestId('engine-status').filter({ hasText: /ready/ }).waitFor({ timeout: 120_000 });
+  await page.waitForTimeout(1000);
+  assert.equal(fetched, 0, 'the page fetched the demo for a warm-up before the user did anything');
+  await page.getByTestId('pick-files').hover();
+  for (let i = 0; fetched === 0 && i < 500; i++) await page.waitForTimeout(20);
+  assert.equal(fetched, 1, 'the pointer over the welcome page did not start the warm-up');
+  // (the page's own run, or this call's of the same demo if it comes first: the page's call then answers it)
+  assert.equal((await warmUp(page)).outcome, 'done');
+  assert.equal(fetched, 1);
+  await page.close();
+});

@@ -140,13 +140,17 @@ export class Session {
     }
   }
 
+  /** Whether the page asked for the warm-up (it runs once). */
+  private warmingUp = false;
+
   /**
-   * While the welcome page waits for a file: the engine loads the bundled demo into a scratch database nobody
+   * Once the user shows they are about to load (App.svelte): the engine loads the bundled demo into a scratch database nobody
    * sees, so that the user's first load finds DuckDB's code compiled (src/engine/warm-up.ts). A load that comes
    * meanwhile stops it; it shows nothing and leaves nothing. Not for a page that loads at once (?demo, ?url=).
    */
   async warmUp(): Promise<void> {
-    if (this.duckdbVersion === null || this.loading || this.generation > 0) return;
+    if (this.duckdbVersion === null || this.loading || this.generation > 0 || this.warmingUp) return;
+    this.warmingUp = true;
     try {
       const res = await fetch('./demo/demo.zip');
       if (!res.ok) return;
