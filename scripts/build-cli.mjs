@@ -55,7 +55,11 @@ async function buildCli() {
           // bin/otpscope.mjs runs this before main.mjs (a few lines; it shares native-thread-node with main.mjs).
           prestart: path.join(repo, 'src/cli/prestart.ts'),
         },
-        output: { format: 'es', entryFileNames: '[name].mjs', chunkFileNames: '[name]-[hash].mjs' },
+        // No comments, and only ASCII (other characters escaped): every start reads, decodes and compiles these
+        // files (~0.4 MB for the DuckDB thread alone, before it can open the database), and Node decodes a file of
+        // ASCII text about twice as fast as one with a single other character (a dash in a comment). Not minified:
+        // stack traces keep their names and lines.
+        output: { format: 'es', entryFileNames: '[name].mjs', chunkFileNames: '[name]-[hash].mjs', comments: false, charset: 'ascii' },
       },
     },
   });
