@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { startSite, blockOtherOrigins, CHROMIUM_ARGS } from '../../test/browser/harness.mjs';
+import { startSite, watchOtherOrigins, CHROMIUM_ARGS, NO_OTHER_HOSTS } from '../../test/browser/harness.mjs';
 
 const READY = () => /ready/.test(document.querySelector('[data-testid=engine-status]')?.textContent ?? '') && performance.now();
 const DEMO_USABLE = () =>
@@ -95,12 +95,13 @@ async function profile(origin, visits, smallArchive) {
   const dir = await mkdtemp(path.join(tmpdir(), 'otpscope-startup-'));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, NO_OTHER_HOSTS],
     viewport: { width: 1400, height: 900 },
     serviceWorkers: 'allow',
   });
   try {
-    await blockOtherOrigins(context, origin);
+    // Watched, not routed: routing would turn off the code caches a returning user's visit starts from.
+    const outside = watchOtherOrigins(context, origin);
     const out = { cold: null, warm: [], phases: [], demo: [], small: [], smallAll: [], warmCpu: [], smallCpu: [], idle: [] };
     for (let i = 0; i < visits; i++) {
       const { page, cdp, ready, readyCpu } = await visit(context, origin);
@@ -141,6 +142,7 @@ async function profile(origin, visits, smallArchive) {
       out.idle.push({ ...afterIdle, warmUp, idleCpu: iCpu.process - iReadyCpu.process });
       await idle.close();
     }
+    if (outside.length > 0) throw new Error(`requests left ${origin}: ${outside.slice(0, 5).join(' ')}`);
     return out;
   } finally {
     await context.close().catch(() => {});

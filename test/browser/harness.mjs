@@ -73,6 +73,24 @@ export async function blockOtherOrigins(context, origin, letThrough = []) {
   return outside;
 }
 
+/**
+ * Records every request that leaves `origin`, without routing: Playwright's routing turns off the browser's
+ * caches, the code caches of scripts and wasm among them, so a page measured under it never starts as a
+ * returning user's does. Pair it with NO_OTHER_HOSTS in the browser's arguments, which keeps such a request
+ * from reaching another host.
+ */
+export function watchOtherOrigins(context, origin) {
+  const outside = [];
+  context.on('request', (request) => {
+    const url = request.url();
+    if (!url.startsWith(origin) && !url.startsWith('blob:') && !url.startsWith('data:')) outside.push(url);
+  });
+  return outside;
+}
+
+/** Chromium's argument that leaves every host but 127.0.0.1 unresolved (for watchOtherOrigins). */
+export const NO_OTHER_HOSTS = '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1';
+
 export const fixture = (name) => path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures', name);
 export const screenshotDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-results');
 
