@@ -193,7 +193,7 @@ export const CREATE_AT_MACROS = [
    lk AS (SELECT node, pid, string_agg(other, ' ' ORDER BY other) AS links FROM l GROUP BY node, pid),
    sv AS (SELECT node, pid, any_value(supervisor) AS supervisor FROM supervision WHERE pid IS NOT NULL GROUP BY node, pid)
    SELECT a.node, a.pid, coalesce(sv.supervisor, a.parent_pid) AS parent_pid, a.name, a.module, a.initial_call,
-          coalesce(a.child_type = 'supervisor' OR a.module IN (':supervisor', 'Supervisor', ':supervisor_bridge') OR a.initial_call LIKE ':supervisor.%', false) AS is_supervisor,
+          coalesce(a.child_type = 'supervisor' OR a.module IN (':supervisor', 'Supervisor', ':supervisor_bridge') OR a.initial_call LIKE ':supervisor.%' OR a.initial_call LIKE ':supervisor_bridge.%', false) AS is_supervisor,
           lk.links, a.application, a.child_id
    FROM a LEFT JOIN lk ON lk.node = a.node AND lk.pid = a.pid
    LEFT JOIN sv ON sv.node = a.node AND sv.pid = a.pid

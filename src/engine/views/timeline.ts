@@ -100,7 +100,7 @@ export async function timelineLanes(sql: Sql): Promise<Lane[]> {
   const procs = new Map<string, { name: string | null; module: string | null; initial: string | null; parent: string | null }>();
   for (const r of pr) procs.set(`${r.node}|${r.pid}`, { name: r.name, module: r.module, initial: r.initial_call, parent: r.parent_pid });
   const isSupervisor = (p: { module: string | null; initial: string | null; name: string | null }) =>
-    p.module === ':supervisor' || p.module === ':supervisor_bridge' || /^:supervisor\./.test(p.initial ?? '') || /Supervisor$/.test(p.name ?? '');
+    p.module === ':supervisor' || p.module === ':supervisor_bridge' || /^:supervisor(_bridge)?\./.test(p.initial ?? '') || /Supervisor$/.test(p.name ?? '');
   /** Lanes group under their nearest supervising ancestor (Perfetto groups threads by process; we group processes by supervisor). */
   const groupOf = (node: string, pid: string): string => {
     const seen = new Set<string>();
