@@ -4,8 +4,6 @@
  * work (native-worker-node.ts). A caller blocked on an answer (native-node.ts) cannot hear the Worker's 'exit'
  * event, and it sends requests before the thread has opened anything, so it may be blocked while the thread is
  * still loading. (A static import of the library would load before any line here runs: hence the import().)
- * DuckDB's library comes first, alone, and starts opening the thread's database (native-early-node.ts) while node-api's
- * JavaScript loads.
  */
 import { workerData } from 'node:worker_threads';
 import type { NativeWorkerData } from './native-protocol';
@@ -16,5 +14,4 @@ process.on('exit', () => {
   Atomics.add(counter, 0, 1);
   Atomics.notify(counter, 0);
 });
-await import('./native-early-node');
 await import('./native-worker-node');
