@@ -72,7 +72,12 @@ function isInit(p: ProcInfo): boolean {
 
 /** A process that supervises: a supervisor behaviour, or an initial call into :supervisor. */
 export function isSupervisor(p: ProcInfo): boolean {
-  return p.childType === 'supervisor' || /supervisor/i.test(p.module ?? '') || /^:supervisor(_bridge)?\./.test(p.initialCall ?? '') || /Supervisor/.test(p.name ?? '');
+  return (
+    p.childType === 'supervisor' ||
+    /supervisor/i.test(p.module ?? '') ||
+    /^:supervisor(_bridge)?\./.test(p.initialCall ?? '') ||
+    /Supervisor/.test(p.name ?? '')
+  );
 }
 
 export function isAbnormalExit(reason: string | null): boolean {
