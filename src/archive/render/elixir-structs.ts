@@ -75,40 +75,29 @@ function pad(n: number, width: number): string {
   return n < 0 ? '-' + String(-n).padStart(width, '0') : String(n).padStart(width, '0');
 }
 
-function dateText(f: Fields): string | null {
+/**
+ * A date's fields as the sigils write them (\`text\`) and as \`Date.new!/3\` takes them (\`args\`); \`beyond\`: a year
+ * past ±9999, which the sigils cannot read back (Elixir 1.18 writes a call or a #DateTime<> then). Null if a field is
+ * missing or not an integer.
+ */
+function dateParts(f: Fields): { text: string; args: string; beyond: boolean } | null {
   const y = int(f.get('year'));
   const m = int(f.get('month'));
   const d = int(f.get('day'));
-  return y === null || m === null || d === null ? null : `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`;
+  if (y === null || m === null || d === null) return null;
+  return { text: `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`, args: `${y}, ${m}, ${d}`, beyond: y > 9999 || y < -9999 };
 }
 
-/** Elixir 1.18 writes a date's year past ±9999 (which its sigils cannot read back) as a call or a #DateTime<>. */
-function beyondSigils(f: Fields): boolean {
-  const y = int(f.get('year'))!;
-  return y > 9999 || y < -9999;
-}
-
-/** \`year, month, day\` of \`Date.new!/3\` (the fields checked by dateText). */
-function dateArgs(f: Fields): string {
-  return `${f.get('year')}, ${f.get('month')}, ${f.get('day')}`;
-}
-
-/** \`hour, minute, second, {microsecond, precision}\` of \`NaiveDateTime.new!/7\` (checked by timeText). */
-function timeArgs(f: Fields): string {
-  const us = f.get('microsecond')!;
-  const [value, precision] = isTupleOf2Ints(us) ? us.items : [0, 0];
-  return `${f.get('hour')}, ${f.get('minute')}, ${f.get('second')}, {${value}, ${precision}}`;
-}
-
-function timeText(f: Fields): string | null {
+/** A time's fields as the sigils write them (\`text\`) and as \`NaiveDateTime.new!/7\` takes them after the date (\`args\`). */
+function timeParts(f: Fields): { text: string; args: string } | null {
   const h = int(f.get('hour'));
   const mi = int(f.get('minute'));
   const s = int(f.get('second'));
   const us = f.get('microsecond');
   if (h === null || mi === null || s === null || us === undefined || !isTupleOf2Ints(us)) return null;
-  const [value, precision] = us.items as [number, number];
+  const [value, precision] = us.items;
   const frac = precision === 0 ? '' : '.' + String(value).padStart(6, '0').slice(0, precision);
-  return `${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}${frac}`;
+  return { text: `${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}${frac}`, args: `${h}, ${mi}, ${s}, {${value}, ${precision}}` };
 }
 
 /** The two items of a 2-tuple, or null. */
@@ -226,30 +215,30 @@ export function renderStruct(
       return `MapSet.new(${render(mapKeys(m), limit, true)})`;
     }
     case 'Elixir.Date': {
-      const d = dateText(f);
+      const d = dateParts(f);
       if (d === null || !isoCalendar(f)) return null;
-      return v118 && beyondSigils(f) ? `Date.new!(${dateArgs(f)})` : `~D[${d}]`;
+      return v118 && d.beyond ? `Date.new!(${d.args})` : `~D[${d.text}]`;
     }
     case 'Elixir.Time': {
-      const t = timeText(f);
-      return t !== null && isoCalendar(f) ? `~T[${t}]` : null;
+      const t = timeParts(f);
+      return t !== null && isoCalendar(f) ? `~T[${t.text}]` : null;
     }
     case 'Elixir.NaiveDateTime': {
-      const d = dateText(f);
-      const t = timeText(f);
+      const d = dateParts(f);
+      const t = timeParts(f);
       if (d === null || t === null || !isoCalendar(f)) return null;
-      return v118 && beyondSigils(f) ? `NaiveDateTime.new!(${dateArgs(f)}, ${timeArgs(f)})` : `~N[${d} ${t}]`;
+      return v118 && d.beyond ? `NaiveDateTime.new!(${d.args}, ${t.args})` : `~N[${d.text} ${t.text}]`;
     }
     case 'Elixir.DateTime': {
-      const d = dateText(f);
-      const t = timeText(f);
+      const d = dateParts(f);
+      const t = timeParts(f);
       const tz = text(f.get('time_zone'));
       const abbr = text(f.get('zone_abbr'));
       const utc = int(f.get('utc_offset'));
       const std = int(f.get('std_offset'));
       if (d === null || t === null || tz === null || abbr === null || utc === null || std === null || !isoCalendar(f)) return null;
-      if (tz === 'Etc/UTC' && utc === 0 && std === 0) return v118 && beyondSigils(f) ? `#DateTime<${d} ${t}Z>` : `~U[${d} ${t}Z]`;
-      return `#DateTime<${d} ${t}${offsetText(utc + std)} ${abbr} ${tz}>`;
+      if (tz === 'Etc/UTC' && utc === 0 && std === 0) return v118 && d.beyond ? `#DateTime<${d.text} ${t.text}Z>` : `~U[${d.text} ${t.text}Z]`;
+      return `#DateTime<${d.text} ${t.text}${offsetText(utc + std)} ${abbr} ${tz}>`;
     }
     case 'Elixir.Regex': {
       const source = f.get('source');
