@@ -71,6 +71,20 @@ defmodule Otpscope.RingTest do
     end)
   end
 
+  # A dump of a `keep: {1, :seconds}` ring of timed_ticker/2's ticks: the
+  # window is one second, every event is in it, and its ticks' sends follow
+  # each other with none missing. `{window start, [{i, sent at}], first i}`.
+  defp one_second_window(a) do
+    from = totals(a, "window_from_ns")
+    assert totals(a, "window_to_ns") - from == 1_000_000_000
+    assert Enum.all?(a.events, &(&1.ts >= from))
+    sent = for %{kind: :send, term: {:tick, i, t}} <- a.events, do: {i, t}
+    assert [{first, _} | _] = sent
+    {is, _} = Enum.unzip(sent)
+    assert is == Enum.to_list(first..List.last(is)), "no tick is missing inside the window"
+    {from, sent, first}
+  end
+
   defp collect_ticks(acc) do
     receive do
       {:ticked, i, t} -> collect_ticks(Map.put(acc, i, t))
@@ -150,16 +164,9 @@ defmodule Otpscope.RingTest do
     Process.sleep(2_000)
     assert {:ok, path} = Otpscope.dump()
     a = ArchiveReader.read(path)
-    from = totals(a, "window_from_ns")
-    assert totals(a, "window_to_ns") - from == 1_000_000_000
     assert totals(a, "events_dropped") == 0
-
-    assert Enum.all?(a.events, &(&1.ts >= from))
-    sent = for %{kind: :send, term: {:tick, i, t}} <- a.events, do: {i, t}
-    assert [{first, _} | _] = sent
+    {from, sent, first} = one_second_window(a)
     assert first > 1, "the first ticks are out of the window"
-    {is, _} = Enum.unzip(sent)
-    assert is == Enum.to_list(first..List.last(is)), "no tick is missing inside the window"
 
     # The tick before the first one kept was sent before the window's start:
     # a tick sent at or after it has its send event in the window.
@@ -202,14 +209,7 @@ defmodule Otpscope.RingTest do
     send(pid, :exit)
     await_exits([pid])
 
-    a = ArchiveReader.read(path)
-    from = totals(a, "window_from_ns")
-    assert totals(a, "window_to_ns") - from == 1_000_000_000
-    assert Enum.all?(a.events, &(&1.ts >= from))
-    sent = for %{kind: :send, term: {:tick, i, t}} <- a.events, do: {i, t}
-    assert [{first, _} | _] = sent
-    {is, _} = Enum.unzip(sent)
-    assert is == Enum.to_list(first..List.last(is)), "no tick is missing inside the window"
+    {from, _sent, first} = one_second_window(ArchiveReader.read(path))
     ticked = collect_ticks(%{})
     assert ticked[first - 1] < from, "tick #{first - 1}, sent in the window, is missing"
     {:ok, _} = Otpscope.stop()
