@@ -5,7 +5,8 @@
 // before/after shares the machine's load. Prints per bundle the median of each phase (between the performance
 // marks otpscope:* of bin/otpscope.mjs, src/cli/main.ts and the native DuckDB thread, collected by
 // bench/summary-marks-hook.mjs), the load's own split and its slowest analysis statements, and the process's wall
-// and CPU time (user + sys, every thread).
+// and CPU time (user + sys, every thread) and minor page faults (pages touched for the first time: ~16 µs each here,
+// and a count that a loaded machine hardly changes).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -97,7 +98,9 @@ for (let i = 0; i < runs; i++)
     const k = i % 2 === 0 ? j : bundles.length - 1 - j;
     const r = once(bundles[k], scripts[k]);
     results[k].push(r);
-    console.error(`${path.relative(root, bundles[k]) || '.'} ${i + 1}: ${(r.t1 - r.t0).toFixed(0)} ms wall, ${r.exit.cpuMs.toFixed(0)} ms CPU`);
+    console.error(
+      `${path.relative(root, bundles[k]) || '.'} ${i + 1}: ${(r.t1 - r.t0).toFixed(0)} ms wall, ${r.exit.cpuMs.toFixed(0)} ms CPU, ${r.exit.faults} faults`,
+    );
   }
 rmSync(work, { recursive: true, force: true });
 
@@ -106,7 +109,7 @@ for (let k = 0; k < bundles.length; k++) {
   const rs = results[k];
   console.log(`\n${path.relative(root, bundles[k])}: otpscope summary ${path.relative(root, file)}, medians of ${rs.length} fresh processes`);
   console.log(
-    `  wall ${f(median(rs.map((r) => r.t1 - r.t0)))} ms (spawn to exit); CPU ${f(median(rs.map((r) => r.exit.cpuMs)))} ms (user ${f(median(rs.map((r) => r.exit.userMs)))}, sys ${f(median(rs.map((r) => r.exit.sysMs)))})`,
+    `  wall ${f(median(rs.map((r) => r.t1 - r.t0)))} ms (spawn to exit); CPU ${f(median(rs.map((r) => r.exit.cpuMs)))} ms (user ${f(median(rs.map((r) => r.exit.userMs)))}, sys ${f(median(rs.map((r) => r.exit.sysMs)))}); minor page faults ${median(rs.map((r) => r.exit.faults))}`,
   );
   const time = (r, name) => (name === 'start' ? r.exit.origin : name === 'end' ? r.t1 : r.at(name));
   const cpuAt = (r, name) => (name === 'start' ? 0 : name === 'end' ? r.exit.cpuMs : r.marks.find((m) => m.thread === 'main' && m.name === name)?.cpuMs);
