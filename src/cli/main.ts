@@ -12,6 +12,7 @@ import { formatResult } from './format';
 import { CliError, readInputFiles } from './load-files';
 import { SUMMARY_TABLES, summarize } from './summary';
 import { splitEngineOption } from './engine-option';
+import { ONE_THREAD_BYTES } from './small-input';
 import { COMPARE_HELP } from './compare';
 
 /** What \`otpscope COMMAND --help\` prints. */
@@ -194,14 +195,6 @@ function takeEngineOption(args: string[]): { rest: string[]; engine: EngineKind 
   if (engine !== 'native' && engine !== 'wasm') throw new CliError(`--engine ${engine}: expected native or wasm`);
   return { rest, engine };
 }
-
-/**
- * Inputs up to this many bytes load into native DuckDB with one thread. On them each of the ~60 analysis
- * statements is a few milliseconds, most of it fixed cost, and more threads only add their wake-ups and
- * hand-offs: the demo archive's load took ~20% less CPU with one thread than with DuckDB's default (every core).
- * Bigger inputs keep every core.
- */
-const ONE_THREAD_BYTES = 1 << 20;
 
 /**
  * Native DuckDB's memory limit unless --memory-limit or OTPSCOPE_MEMORY_LIMIT says otherwise: half of the

@@ -1,10 +1,12 @@
 /**
  * Run by bin/otpscope.mjs before it loads the bundled CLI: when the command will load files into native DuckDB,
  * the DuckDB thread starts now and loads DuckDB (~0.25 s) while this thread compiles the CLI and reads the
- * inputs (native-thread-node.ts). Imports nothing but that module and the option parser, so a command that needs no thread pays nothing.
+ * inputs (native-thread-node.ts). Imports nothing but that module, the option parser and a look at the inputs' sizes
+ * (small inputs get DuckDB's allocator set up for one thread), so a command that needs no thread pays nothing.
  */
 import { prestartNativeThread } from '../engine/duckdb/native-thread-node';
 import { splitEngineOption } from './engine-option';
+import { namesSmallInputs } from './small-input';
 
 /** The commands that load files into an engine. */
 const LOADING = new Set(['query', 'summary', 'export', 'check', 'compare', 'report']);
@@ -13,5 +15,6 @@ const LOADING = new Set(['query', 'summary', 'export', 'check', 'compare', 'repo
 export function prestart(argv: readonly string[]): void {
   const [command, ...args] = argv;
   if (!LOADING.has(command) || args.includes('--help') || args.includes('-h')) return;
-  if (splitEngineOption(args).engine === 'native') prestartNativeThread();
+  const { rest, engine } = splitEngineOption(args);
+  if (engine === 'native') prestartNativeThread({ small: namesSmallInputs(command, rest) });
 }

@@ -1,0 +1,62 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { namesSmallInputs, ONE_THREAD_BYTES } from '../../src/cli/small-input';
+
+// A command on small inputs starts native DuckDB's thread with the allocator set up for one thread
+// (native-thread-node.ts SMALL_ALLOCATOR_CONF); anything it cannot be sure is small keeps the default.
+const root = path.resolve(__dirname, '../..');
+mkdirSync(path.join(root, 'test-results'), { recursive: true });
+const work = mkdtempSync(path.join(root, 'test-results/small-input-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const demo = path.join(root, 'test/fixtures/archives/demo.zip');
+const big = path.join(work, 'big.zip');
+writeFileSync(big, new Uint8Array(ONE_THREAD_BYTES + 1));
+
+describe('namesSmallInputs', () => {
+  test.each([
+    ['summary', [demo], true],
+    ['summary', [demo, demo], true],
+    ['summary', ['--json', demo], true],
+    ['query', [demo, 'SELECT * FROM events'], true],
+    ['query', [demo, 'SELECT [1, 2]'], true],
+    ['summary', [big], false],
+    ['summary', [demo, big], false],
+    ['summary', [work], false],
+    ['summary', [path.join(work, '*.zip')], false],
+    ['query', [path.join(work, '*.zip'), 'SELECT 1'], false],
+    ['summary', [path.join(work, 'missing.zip')], false],
+    ['summary', [], false],
+  ])('%s %j: %s', (command, args, small) => {
+    expect(namesSmallInputs(command, args)).toBe(small);
+  });
+});
+
+/** DUCKDB_JE_MALLOC_CONF as a fresh process has it after the CLI's prestart (the thread is started, then released). */
+function allocatorConf(argv: string[], env: Record<string, string> = {}): string {
+  const script = path.join(work, 'prestart.mts');
+  writeFileSync(
+    script,
+    `const { prestart } = await import(${JSON.stringify(path.join(root, 'src/cli/prestart.ts'))});\n` +
+      `const { releaseNativeThread } = await import(${JSON.stringify(path.join(root, 'src/engine/duckdb/native-thread-node.ts'))});\n` +
+      `prestart(process.argv.slice(2));\n` +
+      `await releaseNativeThread();\n` +
+      `console.log(process.env.DUCKDB_JE_MALLOC_CONF ?? '');\n`,
+  );
+  const { DUCKDB_JE_MALLOC_CONF: _, ...inherited } = process.env;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...argv], { cwd: root, encoding: 'utf8', env: { ...inherited, ...env } });
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout.trim();
+}
+
+describe('the native thread started for a command', () => {
+  test('small inputs: one arena, no per-thread caches', () => {
+    expect(allocatorConf(['summary', demo])).toMatch(/^narenas:1,tcache:false,/);
+  }, 60_000);
+
+  test('bigger inputs, and a user’s own setting, keep theirs', () => {
+    expect(allocatorConf(['summary', big])).toMatch(/^dirty_decay_ms:\d+,muzzy_decay_ms:\d+$/);
+    expect(allocatorConf(['summary', demo], { DUCKDB_JE_MALLOC_CONF: 'dirty_decay_ms:0' })).toBe('dirty_decay_ms:0');
+  }, 60_000);
+});
