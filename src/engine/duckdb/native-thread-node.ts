@@ -67,8 +67,8 @@ const ALLOCATOR_CONF = 'dirty_decay_ms:10000,muzzy_decay_ms:10000';
  * no per-thread caches: node-api runs each statement on whichever of libuv's four threads is free, and each of them
  * had an arena and a cache of its own, so memory one statement freed was often not the memory the next one got,
  * which touched fresh pages instead. A page touched for the first time costs ~16 µs on the machines measured,
- * and \`otpscope summary\` of the demo archive touched ~20k of them: about a third of its CPU time.
- * One arena, no caches: ~1.85k fewer (medians of 5 alternating runs each).
+ * and \`otpscope summary\` of the demo archive touched ~20.7k of them: about a third of its CPU time. One arena and
+ * no caches: ~1.75k fewer (bench/summary-steps.mjs, 8 alternating runs each; docs/PERFORMANCE.md).
  */
 const SMALL_ALLOCATOR_CONF = `narenas:1,tcache:false,${ALLOCATOR_CONF}`;
 
