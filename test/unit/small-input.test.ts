@@ -33,30 +33,41 @@ describe('namesSmallInputs', () => {
   });
 });
 
-/** DUCKDB_JE_MALLOC_CONF as a fresh process has it after the CLI's prestart (the thread is started, then released). */
-function allocatorConf(argv: string[], env: Record<string, string> = {}): string {
+/**
+ * What a fresh process has right after the CLI's prestart: DUCKDB_JE_MALLOC_CONF, and whether this (the main) thread
+ * loaded DuckDB's addon (the thread is started, then released).
+ */
+function afterPrestart(argv: string[], env: Record<string, string> = {}): { conf: string; addon: boolean } {
   const script = path.join(work, 'prestart.mts');
   writeFileSync(
     script,
-    `const { prestart } = await import(${JSON.stringify(path.join(root, 'src/cli/prestart.ts'))});\n` +
+    `import { createRequire } from 'node:module';\n` +
+      `const { prestart } = await import(${JSON.stringify(path.join(root, 'src/cli/prestart.ts'))});\n` +
       `const { releaseNativeThread } = await import(${JSON.stringify(path.join(root, 'src/engine/duckdb/native-thread-node.ts'))});\n` +
       `prestart(process.argv.slice(2));\n` +
+      `const addon = Object.keys(createRequire(import.meta.url).cache).some((f) => f.endsWith('duckdb.node'));\n` +
       `await releaseNativeThread();\n` +
-      `console.log(process.env.DUCKDB_JE_MALLOC_CONF ?? '');\n`,
+      `console.log(JSON.stringify({ conf: process.env.DUCKDB_JE_MALLOC_CONF ?? '', addon }));\n`,
   );
   const { DUCKDB_JE_MALLOC_CONF: _, ...inherited } = process.env;
   const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...argv], { cwd: root, encoding: 'utf8', env: { ...inherited, ...env } });
   expect(r.status, r.stderr).toBe(0);
-  return r.stdout.trim();
+  return JSON.parse(r.stdout) as { conf: string; addon: boolean };
 }
 
 describe('the native thread started for a command', () => {
-  test('small inputs: one arena, no per-thread caches', () => {
-    expect(allocatorConf(['summary', demo])).toMatch(/^narenas:1,tcache:false,/);
+  test('small inputs: one arena, no per-thread caches; DuckDB’s addon loaded in the main thread meanwhile', () => {
+    const { conf, addon } = afterPrestart(['summary', demo]);
+    expect(conf).toMatch(/^narenas:1,tcache:false,/);
+    expect(addon).toBe(true);
   }, 60_000);
 
   test('bigger inputs, and a user’s own setting, keep theirs', () => {
-    expect(allocatorConf(['summary', big])).toMatch(/^dirty_decay_ms:\d+,muzzy_decay_ms:\d+$/);
-    expect(allocatorConf(['summary', demo], { DUCKDB_JE_MALLOC_CONF: 'dirty_decay_ms:0' })).toBe('dirty_decay_ms:0');
+    expect(afterPrestart(['summary', big]).conf).toMatch(/^dirty_decay_ms:\d+,muzzy_decay_ms:\d+$/);
+    expect(afterPrestart(['summary', demo], { DUCKDB_JE_MALLOC_CONF: 'dirty_decay_ms:0' }).conf).toBe('dirty_decay_ms:0');
+  }, 60_000);
+
+  test('a command that loads nothing starts no thread and loads no addon', () => {
+    expect(afterPrestart(['--help'])).toEqual({ conf: '', addon: false });
   }, 60_000);
 });
