@@ -159,8 +159,15 @@ defmodule Otpscope.Trace do
     {n, %{t | patterns: [{mfa, flags} | t.patterns]}}
   end
 
-  @doc "Removes every flag and pattern this recording set, and nothing else."
+  @doc """
+  Removes every flag and pattern this recording set, and nothing else.
+  Flags first: each pattern change waits for a code barrier, and while the
+  patterns went one by one with the flags still on, a busy GenServer was
+  recorded receiving its last requests with no callback taking them.
+  """
   def disable(%__MODULE__{} = t) do
+    set_processes(t, false)
+
     for {mfa, flags} <- t.patterns do
       try do
         case t.backend do
@@ -171,8 +178,6 @@ defmodule Otpscope.Trace do
         _, _ -> :ok
       end
     end
-
-    set_processes(t, false)
 
     if t.backend == :session do
       try do
