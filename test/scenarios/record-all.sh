@@ -14,8 +14,8 @@ for s in call_chain_timeout crash_restart mailbox_flood gen_statem start_states 
 done
 echo "recording cross_node (two nodes)"
 elixir --sname "scn_a_$$" -S mix run "$here/cross_node.exs"
-echo "recording rpc_results (two nodes)"
-elixir --sname "scn_rpc_$$" -S mix run "$here/rpc_results.exs"
+echo "recording remote_edges (two nodes)"
+elixir --sname "scn_edges_$$" -S mix run "$here/remote_edges.exs"
 # charlists-1.18.zip and inspect-order-1.18.zip come from the same scenarios run by Elixir 1.18 / OTP 27
 # (scripts/trixie-chroot.sh shell, then: NAME=inspect-order-1.18.zip OUT=... mix run test/scenarios/inspect_order.exs).
 ls -l "$OUT"
