@@ -203,6 +203,50 @@ defmodule Otpscope.SafetyTest do
     Enum.each([receiver | flooders], &Process.exit(&1, :kill))
   end
 
+  # Regression test: with processes: :new, switching tracing back on after
+  # an overload set only the flag for processes spawned later; every process
+  # started since the recording began (all the recorded ones) stayed off for
+  # the rest of the recording, while the archive's gap said tracing was back.
+  test "processes: :new: tracing switched off under overload comes back on for the processes it was on for" do
+    me = self()
+    file = tmp_file("resume_new.zip")
+
+    {:ok, _} =
+      Otpscope.start(
+        file: file,
+        processes: :new,
+        states: false,
+        max_rate: :infinity,
+        high_water: 10,
+        low_water: 5,
+        suspend_water: 20
+      )
+
+    receiver = spawn(fn -> receive_all() end)
+
+    flooders =
+      for _ <- 1..4 do
+        spawn(fn ->
+          receive do: (:go -> :ok)
+          for i <- 1..20_000, do: send(receiver, {:flood, i})
+          send(me, :flood_done)
+          receive do: (:marker -> send(receiver, :marker))
+        end)
+      end
+
+    Enum.each(flooders, &send(&1, :go))
+    for _ <- flooders, do: assert_receive(:flood_done)
+    eventually(fn -> Map.get(Otpscope.info(), :suspended) == false end)
+    [first | _] = flooders
+    send(first, :marker)
+    await_exits([first])
+    {:ok, _} = Otpscope.stop()
+    a = ArchiveReader.read(file)
+    assert Enum.any?(a.drops, &match?({_, _, 0, :overload}, &1))
+    assert Enum.any?(a.events, &match?(%{kind: :send, pid: ^first, term: :marker}, &1))
+    Enum.each([receiver | flooders], &Process.exit(&1, :kill))
+  end
+
   defp receive_all, do: receive(do: (_ -> receive_all()))
 
   # The recorder's processes, summed at each sample: the tracer (mailbox

@@ -8,12 +8,14 @@ root="$(cd "$here/../.." && pwd)"
 export OUT="$root/test/fixtures/scenarios"
 mkdir -p "$OUT"
 cd "$root/dump_tool"
-for s in call_chain_timeout crash_restart mailbox_flood gen_statem start_states line_snapshots name_resolution call_timeout cast_burst charlists compare_runs source_paths huge_states structs max_events inspect_order callback_replies alias_replies; do
+for s in call_chain_timeout crash_restart mailbox_flood gen_statem start_states line_snapshots name_resolution call_timeout cast_burst charlists compare_runs source_paths huge_states structs max_events inspect_order callback_replies alias_replies state_enter; do
   echo "recording $s"
   mix run "$here/$s.exs"
 done
 echo "recording cross_node (two nodes)"
 elixir --sname "scn_a_$$" -S mix run "$here/cross_node.exs"
+echo "recording remote_edges (two nodes)"
+elixir --sname "scn_edges_$$" -S mix run "$here/remote_edges.exs"
 # charlists-1.18.zip and inspect-order-1.18.zip come from the same scenarios run by Elixir 1.18 / OTP 27
 # (scripts/trixie-chroot.sh shell, then: NAME=inspect-order-1.18.zip OUT=... mix run test/scenarios/inspect_order.exs).
 ls -l "$OUT"

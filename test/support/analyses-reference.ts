@@ -103,6 +103,18 @@ export function refMessages(events: EventRow[], consumed: ConsumedRow[]): RefMes
   }
   const tsOf = new Map(events.map((e) => [e.seq, e.ts]));
   const receivers = new Set(events.filter((e) => e.kind === 'receive').map((e) => key(e.node, e.pid)));
+  // each node's first and last event of a process, a state aside: when its tracing ran
+  const traced = events.filter((e) => e.pid !== null && e.kind !== 'state');
+  const windows = new Map<string, { first: bigint; last: bigint }>();
+  for (const e of traced) {
+    const w = windows.get(e.node);
+    if (w === undefined) windows.set(e.node, { first: e.ts, last: e.ts });
+    else {
+      if (e.ts < w.first) w.first = e.ts;
+      if (e.ts > w.last) w.last = e.ts;
+    }
+  }
+  const window = (node: string) => windows.get(node) ?? null;
   const out: RefMessage[] = [];
   const finish = (send: EventRow | null, recv: EventRow | null, toNode: string, toPid: string, dead: boolean) => {
     const c = recv === null ? null : (consumedOf.get(recv.seq) ?? null);
@@ -119,8 +131,10 @@ export function refMessages(events: EventRow[], consumed: ConsumedRow[]): RefMes
     else if (send === null) status = recv!.term === ':timeout' ? 'after_timeout' : 'sender_not_traced';
     else if (takenAt !== null) status = 'received';
     else if (p?.exited_at != null) status = 'receiver_exited';
-    else if (receivers.has(k) || tracked.has(k)) status = 'queued_at_end';
-    else status = 'receiver_not_traced';
+    else if (receivers.has(k) || tracked.has(k)) {
+      const w = window(toNode);
+      status = w !== null && (send.ts < w.first || send.ts > w.last) ? 'receiver_not_traced' : 'queued_at_end';
+    } else status = 'receiver_not_traced';
     out.push({
       send_seq: send?.seq ?? null,
       recv_seq: recv?.seq ?? null,

@@ -313,22 +313,27 @@ defmodule Otpscope.Recorder do
     )
   end
 
-  # Flags on the chosen processes, then the patterns. The tracer gets the
-  # trace first: it needs it to suspend tracing under overload, and it must
-  # have it before any trace message can reach it.
+  # The patterns, then the flags on the chosen processes: a pattern traces
+  # nothing until a process has the call flag, while flags switched on first
+  # recorded a busy GenServer receiving requests that no callback took, for
+  # as long as the patterns took to set (each waits for a code barrier). The
+  # tracer gets the trace first: it needs it to suspend tracing under
+  # overload, and it must have it before any trace message can reach it.
   defp switch_on(opts, backend, spec, tracer, own, plan) do
     trace =
       Trace.new(backend, tracer, spec, flags(opts), own)
       |> Trace.sample(Trace.sample_threshold(opts.sample))
 
     trace = Enum.reduce(plan.huge, trace, fn {pid, _}, t -> Trace.keep_calls_off(t, pid) end)
-    send(tracer, {:otpscope_trace, trace})
-    trace = Trace.enable(trace)
 
-    Enum.reduce(plan.patterns, trace, fn {mfa, ms, pflags}, trace ->
-      {_n, trace} = Trace.pattern(trace, mfa, ms, pflags)
-      trace
-    end)
+    trace =
+      Enum.reduce(plan.patterns, trace, fn {mfa, ms, pflags}, trace ->
+        {_n, trace} = Trace.pattern(trace, mfa, ms, pflags)
+        trace
+      end)
+
+    send(tracer, {:otpscope_trace, trace})
+    Trace.enable(trace)
   end
 
   defp ms, do: [{:_, [], [{:exception_trace}]}]

@@ -27,11 +27,12 @@ defmodule Otpscope.Switcher do
   @doc "Starts the switcher, linked to the caller."
   def start_link do
     {:module, Trace} = Code.ensure_loaded(Trace)
-    :proc_lib.spawn_opt(__MODULE__, :loop, [], [:link, {:priority, :high}])
+    :proc_lib.spawn_opt(__MODULE__, :loop, [[]], [:link, {:priority, :high}])
   end
 
+  # `suspended`: what the last switch off returned, for the switch on
   @doc false
-  def loop do
+  def loop(suspended) do
     # a stop request goes before the switches still waiting
     receive do
       {:otpscope_stop_switching, from} -> stopped(from)
@@ -42,13 +43,13 @@ defmodule Otpscope.Switcher do
             stopped(from)
 
           {:otpscope_switch, false, trace, first} ->
-            Trace.suspend(trace, first)
-            loop()
+            # off twice in a row: the second finds the first one's already off
+            loop(suspended ++ Trace.suspend(trace, first))
 
           {:otpscope_switch, true, trace} ->
-            Trace.resume(trace)
+            Trace.resume(trace, suspended)
             send(trace.tracer, {:otpscope_resumed, :erlang.monotonic_time(:nanosecond)})
-            loop()
+            loop([])
         end
     end
   end

@@ -159,8 +159,15 @@ defmodule Otpscope.Trace do
     {n, %{t | patterns: [{mfa, flags} | t.patterns]}}
   end
 
-  @doc "Removes every flag and pattern this recording set, and nothing else."
+  @doc """
+  Removes every flag and pattern this recording set, and nothing else.
+  Flags first: each pattern change waits for a code barrier, and while the
+  patterns went one by one with the flags still on, a busy GenServer was
+  recorded receiving its last requests with no callback taking them.
+  """
   def disable(%__MODULE__{} = t) do
+    set_processes(t, false)
+
     for {mfa, flags} <- t.patterns do
       try do
         case t.backend do
@@ -171,8 +178,6 @@ defmodule Otpscope.Trace do
         _, _ -> :ok
       end
     end
-
-    set_processes(t, false)
 
     if t.backend == :session do
       try do
@@ -187,20 +192,27 @@ defmodule Otpscope.Trace do
 
   @doc """
   Turns process flags off during an overload, those of the processes in
-  `first` (the flooding ones) before the others.
+  `first` (the flooding ones) before the others. Returns what resume/2
+  needs: with `processes: :new`, the processes whose flags it turned off
+  (those spawned since the start), which nothing else can tell apart from
+  the processes that ran before.
   """
-  def suspend(%__MODULE__{} = t, first \\ []), do: set_processes(t, false, first)
+  def suspend(%__MODULE__{} = t, first \\ []) do
+    pids = if t.spec == :new, do: Enum.filter(Process.list() -- t.exclude, &traced?(t, &1))
+    set_processes(t, false, first)
+    pids || []
+  end
 
-  @doc "Turns process flags back on after suspend/1."
-  def resume(%__MODULE__{} = t), do: set_processes(t, true)
+  @doc "Turns process flags back on after suspend/1, given what it returned."
+  def resume(%__MODULE__{} = t, suspended \\ []), do: set_processes(t, true, [], suspended)
 
-  defp set_processes(t, on?, first \\ []) do
+  defp set_processes(t, on?, first \\ [], suspended \\ []) do
     if t.spec in [:all, :new], do: flag(t, :new, on?)
 
     pids =
       cond do
         on? and t.spec == :all -> Process.list() -- t.exclude
-        on? and t.spec == :new -> []
+        on? and t.spec == :new -> suspended
         on? -> t.spec
         # Switching off: processes spawned meanwhile carry our flags too. On
         # the legacy backend only processes whose tracer is ours are touched,
@@ -228,6 +240,15 @@ defmodule Otpscope.Trace do
     first = Enum.filter(first, &MapSet.member?(all, &1))
     first ++ (pids -- first)
   end
+
+  # Whether `pid` has flags of this recording.
+  defp traced?(%{backend: :session} = t, pid) do
+    match?({:flags, [_ | _]}, apply(:trace, :info, [t.session, pid, :flags]))
+  catch
+    _, _ -> false
+  end
+
+  defp traced?(t, pid), do: ours?(t, pid)
 
   defp ours?(t, pid) do
     match?({:tracer, tracer} when tracer == t.tracer, :erlang.trace_info(pid, :tracer))

@@ -12,6 +12,8 @@
  * by at least 1.5x and 10 term nodes. Counts (messages, calls, processes,
  * restarts, anomalies) change when they differ at all.
  */
+import { ABNORMAL } from '../sql/anomalies';
+
 export const SLOWER_RATIO = 1.5;
 export const LATENCY_FLOOR_NS = 1_000_000;
 
@@ -52,7 +54,7 @@ ev AS (
 )
 SELECT r.side, r.node, r.pid, r.name, r.role, coalesce(pr.role, '') AS parent_role, r.parent_pid,
        r.spawned_at, r.exited_at, r.exit_reason, ev.first_seq, ev.exit_seq,
-       coalesce(r.exit_reason NOT IN (':normal', ':shutdown') AND NOT starts_with(r.exit_reason, '{:shutdown,'), false) AS crashed,
+       coalesce(${ABNORMAL('r.exit_reason')}, false) AS crashed,
        row_number() OVER (PARTITION BY r.side, r.role, CASE WHEN r.name IS NULL THEN coalesce(pr.role, '') END
                           ORDER BY r.spawned_at NULLS FIRST, ${pidNumber('r.pid')}, r.pid) AS ordinal
 FROM r

@@ -37,7 +37,13 @@ export const CREATE_PARAMS = [
   PARAM_MACRO,
 ];
 
-export const ABNORMAL = (reason: string) => `(${reason} NOT IN (':normal', ':shutdown') AND NOT starts_with(${reason}, '{:shutdown, '))`;
+/**
+ * An exit reason that is a crash: not `:normal`, `:shutdown` or `{:shutdown, _}`, nor `{ref, :return, result}`, how
+ * the process erpc (and rpc, which runs on it) spawns for each remote call hands a result back to the calling node.
+ * The one definition the anomalies, the report, the comparison and the process tree (isAbnormalExit) follow.
+ */
+export const ABNORMAL = (reason: string) =>
+  `(${reason} NOT IN (':normal', ':shutdown') AND NOT starts_with(${reason}, '{:shutdown, ') AND NOT regexp_matches(${reason}, '^\\{#Reference<[0-9.]+>, :return, '))`;
 
 /** How anomaly summaries name a process: its registered name, module or initial call, else its pid. */
 const WHO = `who AS (SELECT node, pid, coalesce(name, module, CASE WHEN initial_call NOT LIKE ':proc_lib.%' THEN initial_call END, pid) AS label,

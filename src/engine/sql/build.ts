@@ -14,7 +14,7 @@ import { BUILD_LINKS, BUILD_MAILBOX_DEPTH, CREATE_AT_MACROS, CREATE_BUCKET_MACRO
  */
 
 /** The version of docs/SCHEMA.md these builds follow; written into `meta` as `schema_version`. */
-export const SCHEMA_VERSION = 8;
+export const SCHEMA_VERSION = 9;
 
 /** `events`: one row per event, `seq` in global (ts, node, file, position) order. */
 export const BUILD_EVENTS = `
@@ -258,6 +258,8 @@ WITH receivers AS (
         UNION ALL SELECT DISTINCT node, pid, NULL, true FROM consumed)
   GROUP BY node, pid
 ),
+-- when each node's tracing ran: its first and last event of a process (a state read at start comes before it)
+windows AS (SELECT node, min(ts) AS first_ts, max(ts) AS last_ts FROM events WHERE pid IS NOT NULL AND kind <> 'state' GROUP BY node),
 m AS (
   SELECT j.send_seq, j.recv_seq,
          CASE WHEN j.send_seq IS NOT NULL THEN e.pid END AS from_pid,
@@ -281,11 +283,14 @@ SELECT m.send_seq, m.recv_seq, m.from_pid, m.to_pid, m.sent_at, m.received_at, m
          WHEN m.taken_at IS NOT NULL THEN 'received'
          WHEN m.recv_seq IS NULL AND starts_with(m.from_pid, '#Port<') AND regexp_matches(m.msg, '${PORT_REPLY_PATTERN}') THEN 'port_reply'
          WHEN r.exited_at IS NOT NULL THEN 'receiver_exited'
+         -- sent to another node before its recording started or after it ended: nothing known of its arrival
+         WHEN r.traced AND (m.sent_at < w.first_ts OR m.sent_at > w.last_ts) THEN 'receiver_not_traced'
          WHEN r.traced THEN 'queued_at_end'
          ELSE 'receiver_not_traced'
        END AS status,
        m.consumed_seq, m.consumed_at, m.taken_at
-FROM m LEFT JOIN receivers r ON r.node = m.to_node AND r.pid = m.to_pid`,
+FROM m LEFT JOIN receivers r ON r.node = m.to_node AND r.pid = m.to_pid
+LEFT JOIN windows w ON w.node = m.to_node`,
   'DROP TABLE msg_j',
 ];
 

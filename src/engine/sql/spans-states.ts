@@ -111,6 +111,8 @@ SELECT b.pid, b.ts, b.seq, b.callback, b.message, b.state, b.state_size, b.node,
          WHEN b.message = ':timeout' OR starts_with(b.message, '{:timeout, ') OR starts_with(b.message, '{:state_timeout, ')
            OR starts_with(b.message, '{{:timeout, ') THEN 'timeout'
          WHEN starts_with(b.message, '{:internal, ') THEN 'internal'
+         -- a gen_statem's state enter call: it runs on a state change, its content is the old state
+         WHEN starts_with(b.message, '{:enter, ') AND b.callback NOT IN ('handle_call', 'handle_cast', 'handle_info') THEN 'enter'
          ELSE 'message'
        END AS origin,
        n.until_ts

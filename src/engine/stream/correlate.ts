@@ -318,15 +318,30 @@ function finish(input: CorrelateInput, p: Paired): Correlated {
   const exitAt = new Int32Array(np).fill(-1);
   const receives = new Uint8Array(np);
   const spawnedBy = new Int32Array(np).fill(-1);
+  /** When each node's tracing ran (by node text): its first and last event of a process other than a state. */
+  const windows = new Map<string | null, [number, number]>();
   for (let i = 0; i < n; i++) {
     const q = proc[i];
     const k = kind[i];
+    if (q >= 0 && k !== KIND.state) {
+      const w = windows.get(procs.node[q]);
+      if (w === undefined) windows.set(procs.node[q], [i, i]);
+      else {
+        if (tsDiff(tsw, i, w[0]) < 0) w[0] = i;
+        if (tsDiff(tsw, i, w[1]) > 0) w[1] = i;
+      }
+    }
     // processes.exited_at: the latest exit, for the pids `processes` lists
     if (k === KIND.exit && q >= 0 && procs.pid[q].startsWith('<') && (exitAt[q] < 0 || tsDiff(tsw, i, exitAt[q]) > 0)) exitAt[q] = i;
     else if (k === KIND.receive && q >= 0) receives[q] = 1;
     else if (k === KIND.spawn && st.peer[i] >= 0 && spawnedBy[st.peer[i]] < 0) spawnedBy[st.peer[i]] = i;
   }
 
+  /** Sent to another node before its recording started or after it ended: nothing known of its arrival. */
+  const outsideWindow = (s: number, toNode: number): boolean => {
+    const w = toNode >= 0 ? windows.get(procs.node[toNode]) : undefined;
+    return w !== undefined && (tsDiff(tsw, s, w[0]) < 0 || tsDiff(tsw, s, w[1]) > 0);
+  };
   const out = new ColumnBuilder(MESSAGES);
   const m = p.msgSend.length;
   const timeoutTerm = st.terms.find(':timeout');
@@ -353,7 +368,7 @@ function finish(input: CorrelateInput, p: Paired): Correlated {
     else if (taken >= 0) status = 'received';
     else if (r < 0 && procs.pid[proc[s]]?.startsWith('#Port<') && text >= 0 && PORT_REPLY.test(st.terms.texts[text]!)) status = 'port_reply';
     else if (exited >= 0) status = 'receiver_exited';
-    else if (tgt >= 0 && (receives[tgt] || p.tracked[tgt])) status = 'queued_at_end';
+    else if (tgt >= 0 && (receives[tgt] || p.tracked[tgt])) status = outsideWindow(s, toNode) ? 'receiver_not_traced' : 'queued_at_end';
     else status = 'receiver_not_traced';
     if (r >= 0) {
       sendOfRecv[r] = s;

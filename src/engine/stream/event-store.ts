@@ -22,6 +22,7 @@ export const KIND = {
   spawn: 7,
   exit: 8,
   drop: 9,
+  state: 10,
 } as const;
 
 const KIND_CODE: Record<string, number> = KIND;

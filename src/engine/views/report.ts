@@ -9,6 +9,7 @@
  * pid or a term never turns into HTML or formatting on GitHub.
  */
 import { monotonicText } from '../clock';
+import { ABNORMAL as ABNORMAL_REASON } from '../sql/anomalies';
 import { formatDuration } from '../analyses/duration';
 import { anomalyEvidence } from './anomalies';
 import { slowestCalls } from './calls';
@@ -30,7 +31,7 @@ export function encodeArchiveHash(archive: string): string {
   return `#${new URLSearchParams({ a: archive }).toString()}`;
 }
 
-const ABNORMAL = `term NOT IN (':normal', ':shutdown') AND NOT starts_with(term, '{:shutdown, ')`;
+const ABNORMAL = ABNORMAL_REASON('term');
 
 const CRASH = {
   seq: 'int',

@@ -81,5 +81,6 @@ export function isSupervisor(p: ProcInfo): boolean {
 }
 
 export function isAbnormalExit(reason: string | null): boolean {
-  return reason !== null && !/^(:normal|:shutdown|\{:shutdown, .*\}|normal|shutdown)$/.test(reason);
+  // as ABNORMAL in src/engine/sql/anomalies.ts: an erpc result ({ref, :return, result}) is no crash
+  return reason !== null && !/^(:normal|:shutdown|\{:shutdown, .*\}|normal|shutdown)$/.test(reason) && !/^\{#Reference<[0-9.]+>, :return, /.test(reason);
 }
