@@ -451,6 +451,24 @@ defmodule OtpscopeTest do
     assert Enum.any?(events, &match?(%{kind: :call, mfa: {:lists, :reverse, 1}}, &1))
   end
 
+  test "a user's module named Otpscope.* is the user's: traced like any other" do
+    # a module of the user's whose name begins with the recorder's (an app called otpscope_*, say)
+    user_mod = Module.concat([Otpscope, UserApp, Door])
+    quoted = quote(do: def(open(n), do: n + 1))
+    {:module, ^user_mod, _, _} = Module.create(user_mod, quoted, Macro.Env.location(__ENV__))
+    refute Otpscope.Callbacks.own?(user_mod)
+    assert Otpscope.Callbacks.own?(Otpscope.Tracer)
+
+    file = tmp_file("user_namespace.zip")
+    pid = spawn(fn -> receive(do: (:go -> user_mod.open(1))) end)
+    {:ok, _} = Otpscope.start(file: file, processes: [pid], modules: [user_mod], states: false)
+    send(pid, :go)
+    await_exits([pid])
+    {:ok, ^file} = Otpscope.stop()
+    events = ArchiveReader.read(file).events
+    assert Enum.any?(events, &match?(%{kind: :call, mfa: {^user_mod, :open, 1}}, &1))
+  end
+
   defmodule Slow do
     use GenServer
     def init(s), do: {:ok, s}

@@ -102,10 +102,42 @@ defmodule Otpscope.Callbacks do
     _, _ -> nil
   end
 
-  @doc "Modules of the recorder itself are never traced."
-  def own?(mod) do
-    mod == Otpscope or String.starts_with?(Atom.to_string(mod), "Elixir.Otpscope.")
-  end
+  # The recorder's own modules, by name: a user's module that happens to be named
+  # `Otpscope.Something` is traced like any other. test/own_modules_test.exs checks
+  # the list against the application's modules.
+  @own MapSet.new([
+         Otpscope,
+         Otpscope.Attach,
+         Otpscope.Attach.Error,
+         Otpscope.CLI,
+         Otpscope.Callbacks,
+         Otpscope.Chunk,
+         Otpscope.Dump,
+         Otpscope.Encoder,
+         Otpscope.Facts,
+         Otpscope.JSON,
+         Otpscope.Lines,
+         Otpscope.Options,
+         Otpscope.Recorder,
+         Otpscope.Refusals,
+         Otpscope.Remote,
+         Otpscope.Ring,
+         Otpscope.Snapshots,
+         Otpscope.Switcher,
+         Otpscope.Trace,
+         Otpscope.Tracer,
+         Otpscope.Truncate,
+         Otpscope.Varint,
+         Otpscope.Writer,
+         Otpscope.Zip,
+         Mix.Tasks.Otpscope.Record
+       ])
+
+  @doc "Modules of the recorder itself (never traced; their processes are not the system's)."
+  def own?(mod), do: MapSet.member?(@own, mod)
+
+  @doc false
+  def own_modules, do: MapSet.to_list(@own)
 
   @doc """
   `{mod, extension, text, path}` for modules whose source file exists

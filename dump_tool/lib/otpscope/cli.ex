@@ -53,28 +53,12 @@ defmodule Otpscope.CLI do
   ]
   @aliases [o: :output, d: :duration, p: :processes, m: :modules]
 
-  @runtime_modules [
-    Otpscope,
-    Otpscope.Callbacks,
-    Otpscope.Chunk,
-    Otpscope.Dump,
-    Otpscope.Encoder,
-    Otpscope.Facts,
-    Otpscope.JSON,
-    Otpscope.Lines,
-    Otpscope.Options,
-    Otpscope.Recorder,
-    Otpscope.Refusals,
-    Otpscope.Remote,
-    Otpscope.Ring,
-    Otpscope.Snapshots,
-    Otpscope.Switcher,
-    Otpscope.Trace,
-    Otpscope.Tracer,
-    Otpscope.Truncate,
-    Otpscope.Varint,
-    Otpscope.Writer,
-    Otpscope.Zip
+  # The modules only this side of attach mode runs (the command line, the client).
+  @client_modules [
+    Otpscope.CLI,
+    Otpscope.Attach,
+    Otpscope.Attach.Error,
+    Mix.Tasks.Otpscope.Record
   ]
 
   @doc false
@@ -82,7 +66,7 @@ defmodule Otpscope.CLI do
 
   @doc false
   # what attach mode loads onto the target node
-  def runtime_modules, do: @runtime_modules
+  def runtime_modules, do: Otpscope.Callbacks.own_modules() -- @client_modules
 
   @doc """
   Parses the command line. Returns `{recorder_options, cli}` where `cli` has

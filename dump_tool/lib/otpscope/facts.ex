@@ -45,7 +45,7 @@ defmodule Otpscope.Facts do
   # not part of the system being recorded: they stay out of the facts.
   defp recorder_process?(dict_call, initial_call) do
     Enum.any?([dict_call, initial_call], fn
-      {m, _, _} when is_atom(m) -> String.starts_with?(Atom.to_string(m), "Elixir.Otpscope.")
+      {m, _, _} when is_atom(m) -> Otpscope.Callbacks.own?(m)
       _ -> false
     end)
   end

@@ -47,7 +47,7 @@ defmodule Otpscope.Refusals do
 
   defp risk(mod) do
     cond do
-      own?(mod) ->
+      Otpscope.Callbacks.own?(mod) ->
         "the recorder's own module (tracing it would trace the tracer)"
 
       group = Enum.find_value(@risky, fn {group, mods} -> mod in mods and group end) ->
@@ -58,9 +58,6 @@ defmodule Otpscope.Refusals do
         nil
     end
   end
-
-  defp own?(mod),
-    do: mod == Otpscope or String.starts_with?(Atom.to_string(mod), "Elixir.Otpscope.")
 
   defp describe(:runtime), do: "the runtime"
   defp describe(:stdlib), do: "nearly every process"
