@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { CONTENT_SECURITY_POLICY } from './src/site/csp.ts';
 import { duckdbAliases } from './scripts/duckdb-wasm.ts';
 import { workerPreload } from './scripts/worker-preload.ts';
+import { engineStart } from './scripts/engine-start.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -21,6 +22,7 @@ export default defineConfig({
   define: { __APP_VERSION__: JSON.stringify(pkg.version) },
   plugins: [
     svelte(),
+    engineStart(fileURLToPath(new URL('./src/ui/engine-start.ts', import.meta.url))),
     { name: 'otpscope-csp', transformIndexHtml: (html: string) => html.replace('%OTPSCOPE_CSP%', CONTENT_SECURITY_POLICY) },
     VitePWA({
       // A new version waits until the user says so (src/ui/components/UpdatePrompt.svelte): activating it under a

@@ -8,8 +8,9 @@
  * code cache on later visits (Chromium keeps none for a worker's top-level script): compiling it went from
  * ~0.5 s to ~20 ms. Messages the page sends before the engine listens are held and handed to it in order.
  */
-// First, before any other module runs (the build may put the bundler's helpers ahead of it, scripts/worker-preload.ts:
-// function definitions only): no request may leave the page's origin from this worker.
+// First, before any other module runs (the build puts a request for the bundler's helpers ahead of it,
+// scripts/worker-preload.ts: a chunk of our origin, function definitions only): no request may leave the page's
+// origin from this worker.
 import '../same-origin-guard';
 import { duckDbWasm } from './wasm-module';
 

@@ -2,6 +2,7 @@
 import { proxy, transfer, wrap, type Endpoint } from 'comlink';
 import type { EngineApi } from '../../engine/api';
 import type { InputFile } from '../../engine/engine';
+import { takeEngineWorker } from '../engine-start';
 
 /**
  * The UI's handle on the engine: `EngineApi` itself (src/engine/api.ts), seen
@@ -21,26 +22,17 @@ export function connectEngine(endpoint: Endpoint): EngineBridge {
   return outgoing(wrap<EngineApi>(endpoint)) as EngineBridge;
 }
 
-let early: Worker | undefined;
-
-function newWorker(): Worker {
-  performance.mark('otpscope:worker-new');
-  return new Worker(new URL('../../engine/duckdb/worker-boot.ts', import.meta.url), { type: 'module', name: 'otpscope-engine' });
-}
-
 /**
- * Creates the engine's worker before the page is built (src/ui/main.ts); `startEngine` then connects to it. The
+ * Creates the engine's worker before the page is built (src/ui/main.ts); `startEngine` then connects to it. In the
+ * built page it exists already: ../engine-start.ts runs as a script of its own ahead of the page's bundle. The
  * browser starts a worker's thread only once the page's thread has taken its reply to the creation, and building
  * the page is one long task: the page yields briefly after this so that the reply is taken first.
  */
-export function startEngineEarly(): void {
-  early ??= newWorker();
-}
+export { startEngineEarly } from '../engine-start';
 
-/** Starts the engine worker (or takes the one `startEngineEarly` made) and connects to it. */
+/** Starts the engine worker (or takes the one ../engine-start.ts made) and connects to it. */
 export function startEngine(): { bridge: EngineBridge; terminate: () => void } {
-  const worker = early ?? newWorker();
-  early = undefined;
+  const worker = takeEngineWorker();
   return { bridge: connectEngine(worker), terminate: () => worker.terminate() };
 }
 
