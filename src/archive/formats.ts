@@ -71,9 +71,17 @@ export function groupInputs(files: InputFile[]): { groups: InputGroup[]; errors:
   const errors: InputError[] = [];
   const tis = files.filter((f) => f.name.endsWith('.ti'));
   const ttb: InputFile[] = [...tis];
+  // A ttb log a node never wrote to is empty, so no format knows it by its bytes: its name, beside its .ti, tells.
+  const logBases = tis.map((ti) => ti.name.slice(0, -'.ti'.length));
+  const isEmptyTtbLog = (f: InputFile) =>
+    f.bytes.length === 0 && logBases.some((b) => f.name === b || (f.name.startsWith(`${b}.`) && /^\.[0-9]+\.wrp$/.test(f.name.slice(b.length))));
   const wrap = new Map<string, InputFile[]>();
   for (const f of files) {
     if (f.name.endsWith('.ti')) continue;
+    if (isEmptyTtbLog(f)) {
+      ttb.push(f);
+      continue;
+    }
     const format = FORMATS.find((fmt) => fmt.sniff(f.bytes))?.id;
     if (format === 'otpscope') {
       groups.push({ kind: 'otpscope', name: f.name, files: [f], bytes: f.bytes.length });

@@ -1,0 +1,69 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { Engine } from '../../src/engine/engine';
+import { openNodeDuckDb } from '../../src/engine/duckdb/open-node';
+import { readDbgFile } from '../../src/archive/dbg';
+
+// Raw traces taken the way people take them (test/fixtures/raw/raw_names.erl, as OTP 25 and OTP 27 write them):
+// ttb's {local, {wrap, ...}} logs of two nodes.
+
+const fixtures = path.resolve(__dirname, '../fixtures');
+const read = (p: string) => ({ name: p, bytes: new Uint8Array(readFileSync(path.join(fixtures, p))) });
+const folder = (p: string) => readdirSync(path.join(fixtures, p)).map((f) => read(`${p}/${f}`));
+
+async function load(files: { name: string; bytes: Uint8Array }[]) {
+  const engine = await Engine.create(await openNodeDuckDb());
+  const report = await engine.load(files);
+  expect(report.errors).toEqual([]);
+  return { engine, report };
+}
+
+describe('raw traces as users take them', () => {
+  // Regression test for ttb's {local, ...} logs: dbg's trace client ends a trace with the atom end_of_trace, and
+  // ttb's handler writes it into the log like a trace message; it was reported as "skipped 1 trace message: not a
+  // trace message".
+  test('raw/ttb-local-wrap (OTP 25): the end_of_trace marker ending a log is no skipped message', async () => {
+    const files = folder('raw/ttb-local-wrap');
+    expect(files.some((f) => Buffer.from(f.bytes).includes('end_of_trace'))).toBe(true);
+    const { engine, report } = await load(files);
+    expect(report.warnings).toEqual([]);
+    expect(engine.query(`SELECT DISTINCT node FROM events ORDER BY node`).rows).toEqual([['attbwrap@vm'], ['e@vm']]);
+  });
+
+  // Regression test for an empty ttb log (OTP 27's local node wrote nothing to its {local, {wrap, ...}} log): the
+  // empty file was "skipped, not a trace file" and its .ti said "no trace log ... in the folder", though it was there.
+  test('otp27/raw/ttb-local-wrap: an empty log is read as a log with no events, and said to be empty', async () => {
+    const files = folder('otp27/raw/ttb-local-wrap');
+    const empty = files.find((f) => f.bytes.length === 0)!;
+    expect(empty.name).toMatch(/raw_names_gen@vm-lw\.0\.wrp$/);
+    const { engine, report } = await load(files);
+    expect(report.warnings).toEqual([`${empty.name}: empty trace log: it holds no trace message of raw_names_gen@vm`]);
+    expect(report.sources.map((s) => s.kind)).toEqual(['ttb']);
+    // the empty log's .ti still names the processes of its node
+    expect(engine.query(`SELECT count(*) > 0 FROM processes WHERE node = 'raw_names_gen@vm' AND name IS NOT NULL`).rows).toEqual([[true]]);
+  });
+
+  test('a skipped trace message is reported with the file and offset of the first of its kind', () => {
+    // External term format by hand: 131, then SMALL_ATOM_UTF8 (119), SMALL_INTEGER (97), SMALL_TUPLE (104), NEW_PID (88).
+    const a = (name: string) => [119, name.length, ...Buffer.from(name)];
+    const tup = (...items: number[][]) => [104, items.length, ...items.flat()];
+    const u32 = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
+    const pid = [88, ...a('n@h'), ...u32(1), ...u32(0), ...u32(1)];
+    const frame = (term: number[]) => Uint8Array.from([0, ...u32(term.length + 1), 131, ...term]);
+    const frames = [
+      frame(tup(a('trace'), pid, a('exit'), a('normal'))),
+      frame(tup(a('trace'), pid, a('no_such_tag'), [97, 1])),
+      frame(tup(a('trace'), pid, a('no_such_tag'), [97, 2])),
+      frame(a('end_of_trace')),
+    ];
+    const bytes = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+    let off = 0;
+    for (const f of frames) (bytes.set(f, off), (off += f.length));
+    const gen = readDbgFile(bytes, 'x.trace');
+    let r = gen.next();
+    while (!r.done) r = gen.next();
+    expect(r.value.events).toBe(1);
+    expect(r.value.warnings).toEqual([`skipped 2 trace messages: unsupported trace tag no_such_tag (the first in x.trace at offset ${frames[0].length})`]);
+  });
+});
