@@ -6,7 +6,7 @@ import { openNodeDuckDb } from '../../src/engine/duckdb/open-node';
 import { readDbgFile } from '../../src/archive/dbg';
 
 // Raw traces taken the way people take them (test/fixtures/raw/raw_names.erl, as OTP 25 and OTP 27 write them):
-// ttb's {local, {wrap, ...}} logs of two nodes.
+// tracing a server registered before the trace began, and ttb's {local, {wrap, ...}} logs of two nodes.
 
 const fixtures = path.resolve(__dirname, '../fixtures');
 const read = (p: string) => ({ name: p, bytes: new Uint8Array(readFileSync(path.join(fixtures, p))) });
@@ -20,6 +20,38 @@ async function load(files: { name: string; bytes: Uint8Array }[]) {
 }
 
 describe('raw traces as users take them', () => {
+  // Regression test for sends to a name registered before the trace began: no register event said who held it, so
+  // with dbg:p/2 on the server itself every cast and `!` to its name stayed unpaired (receiver_not_traced on the
+  // send, sender_not_traced on the server's receive).
+  for (const dir of ['raw', 'otp27/raw']) {
+    test(`${dir}/names-before.trace: the cast and the send to its name pair with the server's receive`, async () => {
+      const { engine } = await load([read(`${dir}/names-before.trace`)]);
+      const rows = engine.query(
+        `SELECT m.status, m.to_pid = r.pid, r.pid = (SELECT pid FROM events WHERE kind = 'receive' AND term LIKE '{:"$gen_call"%' LIMIT 1), m.msg
+         FROM messages m JOIN events s ON s.seq = m.send_seq LEFT JOIN events r ON r.seq = m.recv_seq
+         WHERE s.peer = ':raw_names_srv' ORDER BY m.send_seq`,
+      ).rows;
+      expect(
+        rows.map((r) => [
+          r[0],
+          r[1],
+          r[2],
+          String(r[3])
+            .replace(/#Reference<[0-9.]+>/g, 'R')
+            .replace(/#PID<[0-9.]+>/g, 'P'),
+        ]),
+      ).toEqual([
+        ['received', true, true, '{:"$gen_cast", {:add, 2}}'],
+        ['received', true, true, ':hello'],
+      ]);
+      // no half of a message to or from the server is left over
+      expect(
+        engine.query(`SELECT count(*)::INTEGER FROM messages WHERE status IN ('receiver_not_traced', 'sender_not_traced') AND msg <> ':go' AND msg <> ':done'`)
+          .rows,
+      ).toEqual([[0]]);
+    });
+  }
+
   // Regression test for ttb's {local, ...} logs: dbg's trace client ends a trace with the atom end_of_trace, and
   // ttb's handler writes it into the log like a trace message; it was reported as "skipped 1 trace message: not a
   // trace message".
