@@ -4,9 +4,11 @@ import { describe, expect, test } from 'vitest';
 import { Engine } from '../../src/engine/engine';
 import { openNodeDuckDb } from '../../src/engine/duckdb/open-node';
 import { readDbgFile } from '../../src/archive/dbg';
+import { groupInputs } from '../../src/archive/formats';
 
 // Raw traces taken the way people take them (test/fixtures/raw/raw_names.erl, as OTP 25 and OTP 27 write them):
-// tracing a server registered before the trace began, and ttb's {local, {wrap, ...}} logs of two nodes.
+// tracing a server registered before the trace began, ttb's {local, {wrap, ...}} logs of two nodes, and the dbg files
+// of several nodes named by number.
 
 const fixtures = path.resolve(__dirname, '../fixtures');
 const read = (p: string) => ({ name: p, bytes: new Uint8Array(readFileSync(path.join(fixtures, p))) });
@@ -74,6 +76,32 @@ describe('raw traces as users take them', () => {
     expect(report.sources.map((s) => s.kind)).toEqual(['ttb']);
     // the empty log's .ti still names the processes of its node
     expect(engine.query(`SELECT count(*) > 0 FROM processes WHERE node = 'raw_names_gen@vm' AND name IS NOT NULL`).rows).toEqual([[true]]);
+  });
+
+  // Regression test for the dbg files of several nodes named by number (`dbg:tracer(Node, port, trace_port(file,
+  // "nodeN.trace"))` on each): they were taken for one wrap set, read one after the other as one node's trace, and
+  // three of them (counters 1, 3, 5) were "an inconsistent wrap file set" that loaded nothing.
+  test('dbg files of different nodes named like a wrap set are separate sources', async () => {
+    const [a, b, c] = [read('raw/names-before.trace'), read('otp27/raw/ttb-local-wrap/raw_names_peer@vm-lw.0.wrp'), read('raw/ttb-local-wrap/e@vm-lw.0.wrp')];
+    const named = (name: string, f: { bytes: Uint8Array }) => ({ name, bytes: f.bytes });
+    const two = groupInputs([named('node1.trace', a), named('node2.trace', b)]);
+    expect(two.errors).toEqual([]);
+    expect(two.groups.map((g) => [g.kind, g.name])).toEqual([
+      ['dbg', 'node1.trace'],
+      ['dbg', 'node2.trace'],
+    ]);
+    const { engine, report } = await load([named('n1.trace', a), named('n3.trace', b), named('n5.trace', c)]);
+    expect(report.sources.map((s) => [s.name, s.node])).toEqual([
+      ['n1.trace', 'nonode@nohost'],
+      ['n3.trace', 'raw_names_peer@vm'],
+      ['n5.trace', 'attbwrap@vm'], // its first event: a spawn by a process of attbwrap@vm
+    ]);
+    expect(engine.query(`SELECT count(DISTINCT src)::INTEGER FROM events`).rows).toEqual([[3]]);
+    // a real wrap set (one node's files) stays one source
+    const wrap = readdirSync(path.join(fixtures, 'dbg'))
+      .filter((f) => /^wrap-\d+\.trace$/.test(f))
+      .map((f) => read(`dbg/${f}`));
+    expect(groupInputs(wrap).groups).toHaveLength(1);
   });
 
   test('a skipped trace message is reported with the file and offset of the first of its kind', () => {
