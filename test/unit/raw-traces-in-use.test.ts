@@ -5,6 +5,7 @@ import { Engine } from '../../src/engine/engine';
 import { openNodeDuckDb } from '../../src/engine/duckdb/open-node';
 import { readDbgFile } from '../../src/archive/dbg';
 import { groupInputs } from '../../src/archive/formats';
+import { summarize } from '../../src/cli/summary';
 
 // Raw traces taken the way people take them (test/fixtures/raw/raw_names.erl, as OTP 25 and OTP 27 write them):
 // tracing a server registered before the trace began, ttb's {local, {wrap, ...}} logs of two nodes, and the dbg files
@@ -63,6 +64,16 @@ describe('raw traces as users take them', () => {
     const { engine, report } = await load(files);
     expect(report.warnings).toEqual([]);
     expect(engine.query(`SELECT DISTINCT node FROM events ORDER BY node`).rows).toEqual([['attbwrap@vm'], ['e@vm']]);
+  });
+
+  // Regression test for the summary of several nodes: its busiest processes were listed by pid alone, and two nodes'
+  // <0.85.0> looked like one process listed twice.
+  test("the summary of a trace of two nodes names each busy process's node", async () => {
+    const { engine, report } = await load(folder('raw/ttb-local-wrap'));
+    const text = await summarize(engine, report);
+    const busy = text.slice(text.indexOf('busiest processes:\n'), text.indexOf('\nanomalies:')).split('\n').slice(1);
+    expect(busy.length).toBeGreaterThan(1);
+    for (const line of busy) expect(line).toMatch(/^ {2}(attbwrap|e)@vm (<0\.\d+\.\d+>|#Port<0\.\d+>) /);
   });
 
   // Regression test for an empty ttb log (OTP 27's local node wrote nothing to its {local, {wrap, ...}} log): the
