@@ -127,7 +127,7 @@ function* readFrames(
         break;
       }
       summary.frames++;
-      const ev = mapper.map(decoded.term);
+      const ev = mapper.map(decoded.term, `${file} at offset ${p}`);
       if (ev) events.push(ev);
       p = start + size;
     } else {

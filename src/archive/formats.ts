@@ -8,11 +8,14 @@
  * looks at bytes, file names or warning text itself.
  */
 import { readDbgFile, readDbgWrapSet } from './dbg';
+import { decodeTermAt, EtfError } from './etf/decode';
+import { isAtom, isTuple } from './etf/term';
 import type { Term } from './etf/term';
 import { looksLikeZip, readOtpscopeArchive } from './otpscope/read-archive';
 import { DEFAULT_READ_LIMITS, type ReadLimits } from './read-limits';
 import type { RenderOptions } from './render/options';
 import type { ProcessFact, TraceBatch } from './trace-event';
+import { nodeOf } from './trace-message';
 import { readTtbFolder } from './ttb';
 
 export type FormatId = 'otpscope' | 'dbg' | 'ttb';
@@ -64,16 +67,26 @@ export const FORMATS: readonly Format[] = [
 /**
  * Sorts dropped files into sources: each otpscope archive alone; ttb logs
  * with the `.ti` file of the same base name; remaining trace-port files as
- * dbg traces (files of one wrap set, `<prefix><n><suffix>`, together).
+ * dbg traces (files of one wrap set, `<prefix><n><suffix>`, together; files so
+ * named whose first messages are of different nodes are those nodes' traces,
+ * each a source of its own).
  */
 export function groupInputs(files: InputFile[]): { groups: InputGroup[]; errors: InputError[] } {
   const groups: InputGroup[] = [];
   const errors: InputError[] = [];
   const tis = files.filter((f) => f.name.endsWith('.ti'));
   const ttb: InputFile[] = [...tis];
+  // A ttb log a node never wrote to is empty, so no format knows it by its bytes: its name, beside its .ti, tells.
+  const logBases = tis.map((ti) => ti.name.slice(0, -'.ti'.length));
+  const isEmptyTtbLog = (f: InputFile) =>
+    f.bytes.length === 0 && logBases.some((b) => f.name === b || (f.name.startsWith(`${b}.`) && /^\.[0-9]+\.wrp$/.test(f.name.slice(b.length))));
   const wrap = new Map<string, InputFile[]>();
   for (const f of files) {
     if (f.name.endsWith('.ti')) continue;
+    if (isEmptyTtbLog(f)) {
+      ttb.push(f);
+      continue;
+    }
     const format = FORMATS.find((fmt) => fmt.sniff(f.bytes))?.id;
     if (format === 'otpscope') {
       groups.push({ kind: 'otpscope', name: f.name, files: [f], bytes: f.bytes.length });
@@ -110,11 +123,44 @@ export function groupInputs(files: InputFile[]): { groups: InputGroup[]; errors:
     for (const ti of tis)
       errors.push({ file: ti.name, offset: 0, message: `${ti.name}: a ttb trace-info file without its trace log; drop the whole ttb upload folder` });
   }
-  for (const set of wrap.values()) {
-    const bytes = set.reduce((n, f) => n + f.bytes.length, 0);
-    groups.push({ kind: 'dbg', name: set.length === 1 ? set[0].name : `${set[0].name} (+${set.length - 1} wrap files)`, files: set, bytes });
-  }
+  for (const named of wrap.values())
+    for (const set of byTracedNode(named)) {
+      const bytes = set.reduce((n, f) => n + f.bytes.length, 0);
+      groups.push({ kind: 'dbg', name: set.length === 1 ? set[0].name : `${set[0].name} (+${set.length - 1} wrap files)`, files: set, bytes });
+    }
   return { groups, errors };
+}
+
+/**
+ * Files named like one wrap set (`node1.trace`, `node2.trace`) that trace different nodes are no wrap set: the
+ * traces of several nodes (`dbg:tracer(Node, port, ...)` on each), each its own source. Split by the node of each
+ * file's first message; a file whose first frame tells no node (a drop) stays with the others when they agree.
+ */
+function byTracedNode(set: InputFile[]): InputFile[][] {
+  if (set.length <= 1) return [set];
+  const nodes = set.map((f) => firstTracedNode(f.bytes));
+  const known = new Set(nodes.filter((n) => n !== undefined));
+  if (known.size <= 1) return [set];
+  const out = new Map<string, InputFile[]>();
+  set.forEach((f, i) => {
+    const key = nodes[i] ?? `\u0000${f.name}`;
+    out.set(key, [...(out.get(key) ?? []), f]);
+  });
+  return [...out.values()];
+}
+
+/** The node of the process or port in a trace-port file's first frame, if it is a trace message. */
+function firstTracedNode(bytes: Uint8Array): string | undefined {
+  if (bytes.length < 5 || bytes[0] !== 0) return undefined;
+  const size = ((bytes[1] << 24) | (bytes[2] << 16) | (bytes[3] << 8) | bytes[4]) >>> 0;
+  if (5 + size > bytes.length) return undefined;
+  try {
+    const msg = decodeTermAt(bytes.subarray(5, 5 + size), 0).term;
+    return isTuple(msg) && msg.items.length >= 3 && (isAtom(msg.items[0], 'trace') || isAtom(msg.items[0], 'trace_ts')) ? nodeOf(msg.items[1]) : undefined;
+  } catch (err) {
+    if (err instanceof EtfError) return undefined;
+    throw err;
+  }
 }
 
 /** A recorded module source file, with the module it defines. */

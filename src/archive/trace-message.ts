@@ -35,7 +35,10 @@
  *   (`0` means unknown and gives no mfa); term = the tag for the `*_exiting` /
  *   `out_exited` ones, and a port's operation atom (`command`, `close`, ...).
  * - `seq_trace`, `return_to` and any unknown tag are skipped and counted;
- *   `summary()` turns the counts into warnings.
+ *   `summary()` turns the counts into warnings, naming where the first of
+ *   each was when the reader said (`map`'s `at`). The atom `end_of_trace`
+ *   (the end marker ttb's `{local, ...}` logs are written with) is passed
+ *   over: the end of a log, not a message.
  * - The runtime's placeholder pid (`isInvalidPid`: what a port's messages to
  *   and from the runtime carry) is never an event's pid (skipped, counted) or
  *   peer (left out, counted in `noted`, also a warning).
@@ -109,6 +112,9 @@ export class TraceMessageMapper {
   #lastTs = 0n;
   #lastNode = '';
   readonly skipped = new Map<string, number>();
+  /** Where the first message of each skip reason was (`file at offset N`), when the reader said (`map`'s `at`). */
+  readonly firstSkipped = new Map<string, string>();
+  #at: string | undefined;
   /** Messages mapped with something left out or changed (the count and what), also warnings. */
   readonly noted = new Map<string, number>();
   /** Twin messages folded into one event (a spawn seen from both sides, a link from both ends), by what they were. */
@@ -126,6 +132,7 @@ export class TraceMessageMapper {
 
   #skip(reason: string): undefined {
     this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + 1);
+    if (this.#at !== undefined && !this.firstSkipped.has(reason)) this.firstSkipped.set(reason, this.#at);
     return undefined;
   }
 
@@ -145,8 +152,15 @@ export class TraceMessageMapper {
     return { node: this.#lastNode, ts: this.#lastTs, kind: 'drop', pid: DROPPED_PID, term: count };
   }
 
-  /** Maps one decoded trace message; undefined when it is skipped (and counted). */
-  map(msg: Term): TraceEvent | undefined {
+  /**
+   * Maps one decoded trace message; undefined when it is skipped (and counted). `at` says where the message was
+   * (`file at offset N`), so that the load's warnings can point at the first message of each kind skipped.
+   */
+  map(msg: Term, at?: string): TraceEvent | undefined {
+    this.#at = at;
+    // The marker dbg's trace client hands its handler at the end of a trace: ttb's `{local, ...}` logs, written by
+    // such a handler, end with it. The end of the log, not a message.
+    if (isAtom(msg, 'end_of_trace')) return undefined;
     if (!isTuple(msg) || msg.items.length < 3 || !isAtom(msg.items[0])) return this.#skip('not a trace message');
     const head = msg.items[0].name;
     if (head === 'seq_trace') return this.#skip('seq_trace');
@@ -284,7 +298,10 @@ export class TraceMessageMapper {
   /** Counts of skipped messages as warning lines (empty when nothing was skipped). */
   summary(): string[] {
     return [
-      ...[...this.skipped].map(([reason, count]) => `skipped ${count} trace message${count === 1 ? '' : 's'}: ${reason}`),
+      ...[...this.skipped].map(([reason, count]) => {
+        const at = this.firstSkipped.get(reason);
+        return `skipped ${count} trace message${count === 1 ? '' : 's'}: ${reason}${at === undefined ? '' : ` (${count === 1 ? '' : 'the first '}in ${at})`}`;
+      }),
       ...[...this.noted].map(([what, count]) => `kept ${count} trace message${count === 1 ? '' : 's'}: ${what}`),
     ];
   }

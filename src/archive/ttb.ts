@@ -86,6 +86,8 @@ export function readTtbFolder(files: NamedBytes[], opts: DbgReadOptions = {}): T
       else warn(`${ti.name}: no trace log ${base} or ${base}.<N>.wrp in the folder`);
     }
     for (const n of entry.logFiles) used.add(n);
+    if (entry.logFiles.length > 0 && entry.logFiles.every((n) => byName.get(n)!.bytes.length === 0))
+      warn(`${entry.logFiles.join(', ')}: empty trace log: it holds no trace message of ${entry.node ?? 'its node'}`);
     traceInfo.push(entry);
   }
 
@@ -228,6 +230,7 @@ function* mergeLogs(
   for (const m of mappers) for (const [k, n] of m.skipped) skipped.set(k, (skipped.get(k) ?? 0) + n);
   const merged = new TraceMessageMapper();
   for (const [k, n] of skipped) merged.skipped.set(k, n);
+  for (const m of mappers) for (const [k, at] of m.firstSkipped) if (!merged.firstSkipped.has(k)) merged.firstSkipped.set(k, at);
   for (const m of mappers) for (const [k, n] of m.noted) merged.noted.set(k, (merged.noted.get(k) ?? 0) + n);
   for (const w of merged.summary()) warn(w);
   for (const m of mappers) for (const [k, n] of m.folded) total.folded[k] = (total.folded[k] ?? 0) + n;

@@ -33,7 +33,10 @@ export async function summarize(engine: Engine, report: LoadReport): Promise<str
   lines.push('events by kind:');
   for (const k of o.kinds) lines.push(`  ${k.kind.padEnd(14)} ${k.n}`);
   lines.push('busiest processes:');
-  for (const b of o.busiest) lines.push(`  ${b.pid.padEnd(14)} ${(b.who ?? '').padEnd(40)} ${b.events}`);
+  // Two nodes can both have a <0.55.0>: with several, each process is named with its node.
+  const who = (b: (typeof o.busiest)[number]) => (o.nodes.length > 1 ? `${b.node} ${b.pid}` : b.pid);
+  const width = Math.max(14, ...o.busiest.map((b) => who(b).length));
+  for (const b of o.busiest) lines.push(`  ${who(b).padEnd(width)} ${(b.who ?? '').padEnd(40)} ${b.events}`);
   for (const s of o.sources) {
     if (s.eventsDropped !== null) lines.push(`dropped events on ${s.node}: ${s.eventsDropped}`);
     if (s.termsTruncated) lines.push(`truncated terms on ${s.node}: ${s.termsTruncated}`);

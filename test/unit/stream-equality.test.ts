@@ -44,6 +44,12 @@ const cases: string[][] = [
   ['raw/ttb-ports'],
   ['otp27/raw/flags-ts.trace'],
   ['otp27/raw/ttb-ports'],
+  // sends to a name registered before the trace began (no register event); ttb {local, {wrap, ...}} logs of two
+  // nodes, one ending with end_of_trace (OTP 25), one empty (OTP 27)
+  ['raw/names-before.trace'],
+  ['otp27/raw/names-before.trace'],
+  ['raw/ttb-local-wrap'],
+  ['otp27/raw/ttb-local-wrap'],
 ];
 
 const key = (row: unknown[]) => JSON.stringify(row, (_, v) => (typeof v === 'bigint' ? String(v) : v));

@@ -74,26 +74,45 @@ ORDER BY node, name`;
  * before it, if it had not ended yet. `free` marks a send to a name the
  * recording knows but that nobody held then (locally the send raised
  * badarg; to another node it was dropped). A name the recording knows no
- * interval of falls back to `processes.name`.
+ * interval of falls back to `processes.name`; one it knows nothing of (a
+ * raw trace begun after the name was registered: `dbg:p(all, ...)` on a
+ * running system) to the process that received the first message sent to
+ * the name, on the name's node: the first receive of the same term after
+ * that send, as for an alias no call carried (sql/build.ts
+ * BUILD_CALL_ALIASES). The streaming pass does the same (stream/correlate.ts).
  */
 export const BUILD_NAMED_SENDS = `
 CREATE OR REPLACE TEMP TABLE named_sends AS
 WITH s AS (
-  SELECT seq, peer, peer_node FROM events
+  SELECT seq, peer, peer_node, kind, term_id FROM events
   WHERE kind IN ('send', 'send_to_dead') AND NOT starts_with(peer, '<') AND NOT starts_with(peer, '#')
 ),
 r AS (SELECT node, name, pid, coalesce(register_seq, -1) AS from_seq, unregister_seq FROM registrations),
 known AS (SELECT DISTINCT node, name FROM registrations),
 fallback AS (SELECT node, name, any_value(pid) AS pid FROM processes WHERE name IS NOT NULL GROUP BY ALL),
+u AS (
+  SELECT s.peer_node AS node, s.peer AS name, min(s.seq) AS seq, arg_min(s.term_id, s.seq) AS term_id FROM s
+  WHERE s.kind = 'send' AND s.term_id IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM known k WHERE k.node = s.peer_node AND k.name = s.peer)
+    AND NOT EXISTS (SELECT 1 FROM fallback f WHERE f.node = s.peer_node AND f.name = s.peer)
+  GROUP BY ALL
+),
+inferred AS (
+  SELECT u.node, u.name, arg_min(e.pid, e.seq) AS pid FROM u
+  JOIN events e ON e.kind = 'receive' AND e.term_id = u.term_id AND e.node = u.node AND e.seq > u.seq
+  WHERE e.pid IS NOT NULL
+  GROUP BY ALL
+),
 a AS (
   SELECT s.seq, s.peer, s.peer_node,
          CASE WHEN r.unregister_seq IS NULL OR r.unregister_seq > s.seq THEN r.pid END AS pid
   FROM s ASOF LEFT JOIN r ON r.node = s.peer_node AND r.name = s.peer AND s.seq > r.from_seq
 )
-SELECT a.seq, coalesce(a.pid, CASE WHEN k.name IS NULL THEN f.pid END) AS to_pid,
+SELECT a.seq, coalesce(a.pid, CASE WHEN k.name IS NULL THEN coalesce(f.pid, i.pid) END) AS to_pid,
        a.pid IS NULL AND k.name IS NOT NULL AS free
 FROM a
 LEFT JOIN known k ON k.node = a.peer_node AND k.name = a.peer
-LEFT JOIN fallback f ON f.node = a.peer_node AND f.name = a.peer`;
+LEFT JOIN fallback f ON f.node = a.peer_node AND f.name = a.peer
+LEFT JOIN inferred i ON i.node = a.peer_node AND i.name = a.peer`;
 
 export const BUILD_NAMES = [BUILD_REGISTRATIONS, CREATE_NAME_AT, BUILD_NAMED_SENDS];

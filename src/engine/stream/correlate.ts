@@ -182,6 +182,35 @@ export function correlate(input: CorrelateInput): Correlated {
     const k = `${f.node}\u0000${f.name}`;
     if (!fallback.has(k)) fallback.set(k, f.pid);
   }
+  // A name the recording knows nothing of (a raw trace begun after it was registered): the process that received the
+  // first message sent to it, on the name's node, at the first receive of the same term after that send
+  // (sql/names.ts BUILD_NAMED_SENDS).
+  const inferred = new Map<string, number>();
+  const firstNamed = new Map<number, { key: string; node: string; seq: number }[]>();
+  const seenName = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    if (kind[i] !== KIND.send || peer[i] < 0 || Number.isNaN(termId[i])) continue;
+    const text = procs.pid[peer[i]];
+    const node = procs.node[peer[i]];
+    if (text.startsWith('<') || text.startsWith('#') || node === null) continue;
+    const key = `${node}\u0000${text}`;
+    if (regs.has(key) || fallback.has(key) || seenName.has(key)) continue;
+    seenName.add(key);
+    let l = firstNamed.get(termId[i]);
+    if (l === undefined) firstNamed.set(termId[i], (l = []));
+    l.push({ key, node, seq: i });
+  }
+  if (firstNamed.size > 0)
+    for (let i = 0; i < n; i++) {
+      if (kind[i] !== KIND.receive || proc[i] < 0) continue;
+      const l = firstNamed.get(termId[i]);
+      if (l === undefined) continue;
+      const node = procs.node[proc[i]];
+      const later = l.filter((x) => x.seq >= i || x.node !== node);
+      for (const x of l) if (x.seq < i && x.node === node) inferred.set(x.key, proc[i]);
+      if (later.length > 0) firstNamed.set(termId[i], later);
+      else firstNamed.delete(termId[i]);
+    }
 
   // Resolves send targets (send_targets) and pairs as it goes.
   const sendTgt = new Int32Array(n).fill(-1);
@@ -243,6 +272,7 @@ export function correlate(input: CorrelateInput): Correlated {
             else free[i] = 1;
           } else pid = fallback.get(`${toNode}\u0000${text}`) ?? null;
           if (pid !== null) tgt = procs.id(toNode, pid);
+          else if (l === undefined) tgt = inferred.get(`${toNode}\u0000${text}`) ?? -1;
         }
       }
       sendTgt[i] = tgt;
