@@ -288,7 +288,9 @@ export class Decoder {
 
   /** Decode the term at `pos`, iterating over containers with an explicit stack. */
   term(): Term {
-    const stack: Frame[] = [];
+    // Frames are reused from one term to the next (FRAMES): decoding a chunk's terms made one per container.
+    const stack = FRAMES;
+    let sp = 0;
     let value: Term;
     for (;;) {
       const at = this.pos;
@@ -318,7 +320,7 @@ export class Decoder {
             value = { t: 'tuple', items: [] };
             break;
           }
-          stack.push(frame(Kind.Tuple, n, n));
+          open(stack, sp++, Kind.Tuple, n, n);
           continue;
         }
         case Tag.LIST: {
@@ -326,15 +328,14 @@ export class Decoder {
           if (this.pos >= this.b.length) this.need(1, 'LIST_EXT tail');
           // A list as another list's tail (crafted input: `[a | [b | [c | ...]]]` as nested LIST_EXT) continues
           // that list's frame: building each level and concatenating it into the outer one was quadratic.
-          const top = stack[stack.length - 1];
+          const top = sp > 0 ? stack[sp - 1] : undefined;
           if (top !== undefined && top.kind === Kind.List && top.tail) {
             top.n = n;
             top.tail = n === 0;
             continue;
           }
-          const f = frame(Kind.List, n, n);
+          const f = open(stack, sp++, Kind.List, n, n);
           if (n === 0) f.tail = true;
-          stack.push(f);
           continue;
         }
         case Tag.STRING: {
@@ -354,7 +355,7 @@ export class Decoder {
             value = { t: 'map', entries: [] };
             break;
           }
-          stack.push(frame(Kind.Map, 2 * n, 2 * n));
+          open(stack, sp++, Kind.Map, 2 * n, 2 * n);
           continue;
         }
         case Tag.BINARY:
@@ -438,10 +439,9 @@ export class Decoder {
           const module = this.atomAt('NEW_FUN_EXT module');
           const oldIndex = this.intAt('NEW_FUN_EXT old index');
           const oldUniq = this.intAt('NEW_FUN_EXT old uniq');
-          const f = frame(Kind.Fun, 1 + numFree, 1 + numFree);
+          const f = open(stack, sp++, Kind.Fun, 1 + numFree, 1 + numFree);
           f.fun = { t: 'fun', module, arity, oldIndex, oldUniq, index, uniq };
           f.end = at + 1 + size;
-          stack.push(f);
           continue;
         }
         case Tag.FUN: {
@@ -455,12 +455,11 @@ export class Decoder {
             value = fun;
             break;
           }
-          const f = frame(Kind.Fun, numFree + 1, numFree);
+          const f = open(stack, sp++, Kind.Fun, numFree + 1, numFree);
           f.items[0] = pid;
           f.i = 1;
           f.fun = fun;
           f.end = -1;
-          stack.push(f);
           continue;
         }
         case Tag.LOCAL:
@@ -476,29 +475,54 @@ export class Decoder {
 
       // Hand the finished value to the containers waiting for it.
       for (;;) {
-        const f = stack[stack.length - 1];
-        if (f === undefined) return value;
+        if (sp === 0) return value;
+        const f = stack[sp - 1];
         if (f.kind === Kind.List) {
           if (!f.tail) {
             f.items[f.i++] = value;
             if (--f.n === 0) f.tail = true;
             break;
           }
-          stack.pop();
+          sp--;
           value = withTail(f.items, value);
+          f.items = NO_ITEMS;
           continue;
         }
         f.items[f.i++] = value;
         if (--f.n > 0) break;
-        stack.pop();
+        sp--;
         value = finish(this, f);
+        f.items = NO_ITEMS;
+        f.fun = null;
       }
     }
   }
 }
 
-function frame(kind: Kind, size: number, n: number): Frame {
-  return { kind, items: new Array<Term>(size), i: 0, n, tail: false, fun: null, end: -1 };
+/**
+ * The open containers of the term being decoded, reused by every decode (the decoder never decodes a term inside
+ * another's decoding): \`open\` takes the frame at depth \`at\`. A closed frame lets go of its items (NO_ITEMS), so
+ * a pooled frame keeps no term alive.
+ */
+const FRAMES: Frame[] = [];
+const NO_ITEMS: Term[] = [];
+
+function open(stack: Frame[], at: number, kind: Kind, size: number, n: number): Frame {
+  const items = new Array<Term>(size);
+  if (at === stack.length) {
+    const f: Frame = { kind, items, i: 0, n, tail: false, fun: null, end: -1 };
+    stack.push(f);
+    return f;
+  }
+  const f = stack[at]!;
+  f.kind = kind;
+  f.items = items;
+  f.i = 0;
+  f.n = n;
+  f.tail = false;
+  f.fun = null;
+  f.end = -1;
+  return f;
 }
 
 /** `[items | tail]`, flattened when the tail is itself a list (crafted encodings may nest LIST_EXT in the tail). */

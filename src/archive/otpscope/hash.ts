@@ -25,6 +25,22 @@ export function hashString(s: string, seed = 0): number {
   return finish(h1, h2);
 }
 
+/**
+ * \`hashString\` of the text whose UTF-8 is \`bytes[from..to)\`, read from the bytes when they are all ASCII (then
+ * each byte is the text's code unit); NaN otherwise, for the caller to hash the string.
+ */
+export function hashAscii(bytes: Uint8Array, from: number, to: number, seed = 0): number {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let i = from; i < to; i++) {
+    const c = bytes[i];
+    if (c > 0x7f) return NaN;
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  return finish(h1, h2);
+}
+
 function finish(a: number, b: number): number {
   const h1 = Math.imul(a ^ (a >>> 16), 2246822507) ^ Math.imul(b ^ (b >>> 13), 3266489909);
   const h2 = Math.imul(b ^ (b >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);

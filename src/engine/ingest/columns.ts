@@ -95,6 +95,19 @@ class StrColumn implements ByteOut {
     if (i + 1 >= this.offsets.length) this.offsets = grow(this.offsets, Int32Array) as Int32Array;
     this.offsets[i + 1] = this.used;
   }
+  /** Appends as row \`i\` a copy of the bytes of the earlier row \`row\`. */
+  copyRow(row: number, i: number): void {
+    const from = this.offsets[row];
+    const len = this.offsets[row + 1] - from;
+    this.reserve(len);
+    const b = this.bytes;
+    const at = this.used;
+    // Short texts (pids, nodes, kinds) by a loop: cheaper than a native call for a few bytes.
+    if (len <= 32) for (let k = 0; k < len; k++) b[at + k] = b[from + k];
+    else b.copyWithin(at, from, from + len);
+    this.used = at + len;
+    this.end(i);
+  }
 }
 
 /**
@@ -209,9 +222,12 @@ export class ColumnBuilder<S extends ColumnSpec> {
   private readonly types: ColumnType[];
   private readonly codes: number[];
   private out: IpcOut | undefined;
-  /** Per plain text column: the texts given an id by `textId` in this batch, and their ids. */
+  /**
+   * Per plain text column: the texts given an id by \`textId\` in this batch, and the row that first wrote each
+   * (-1 before), whose bytes the text's later rows copy.
+   */
   private readonly texts: string[][];
-  private readonly textIds: Map<string, number>[];
+  private readonly textRows: number[][];
 
   /**
    * @param options.dictionary text columns sent as Arrow dictionaries (see DictColumn): for columns of few
@@ -230,7 +246,7 @@ export class ColumnBuilder<S extends ColumnSpec> {
     this.codes = this.types.map((t) => (t === 'str' ? STR : t === 'i64' ? I64 : NUM));
     const dict = new Set<string>(options.dictionary ?? []);
     this.texts = this.names.map(() => []);
-    this.textIds = this.names.map(() => new Map());
+    this.textRows = this.names.map(() => []);
     this.cols = this.types.map((t, c) => {
       if (dict.has(this.names[c])) {
         if (t !== 'str') throw new Error(`column ${this.names[c]}: only text columns can be dictionaries`);
@@ -306,26 +322,34 @@ export class ColumnBuilder<S extends ColumnSpec> {
 
   /**
    * An id for text \`v\` in text column \`c\`, valid until the next \`reset\`: a caller that meets the same text
-   * many times (a chunk's pid in every event) looks it up once and appends it with \`textOf\` per row.
+   * many times (a chunk's pid in every event) takes an id once and appends it with \`textOf\` per row. A plain
+   * column does not look the text up (each call is a new id; a per-row caller only keeps more ids): its rows
+   * repeat the text's bytes anyway, and hashing every distinct text of a batch (a reply's alias ref is one per
+   * call) cost more than writing it.
    */
   textId(c: number, v: string): number {
     const col = this.cols[c];
     if (col instanceof DictColumn) return col.id(v);
-    const ids = this.textIds[c];
-    let id = ids.get(v);
-    if (id === undefined) {
-      id = this.texts[c].length;
-      ids.set(v, id);
-      this.texts[c].push(v);
-    }
-    return id;
+    this.textRows[c].push(-1);
+    return this.texts[c].push(v) - 1;
   }
 
-  /** Appends the text whose \`textId\` is \`id\` to column \`c\`; NULL when \`id\` is negative. */
+  /**
+   * Appends the text whose \`textId\` is \`id\` to column \`c\`; NULL when \`id\` is negative. A plain column encodes
+   * the text at its first row and copies those bytes for the next ones.
+   */
   textOf(c: number, id: number): void {
     const col = this.cols[c];
-    if (col instanceof DictColumn) col.pushId(id, this.length);
-    else (col as StrColumn).push(id < 0 ? null : this.texts[c][id], this.length);
+    if (col instanceof DictColumn) return col.pushId(id, this.length);
+    const s = col as StrColumn;
+    if (id < 0) return s.push(null, this.length);
+    const rows = this.textRows[c];
+    const row = rows[id];
+    if (row >= 0) s.copyRow(row, this.length);
+    else {
+      rows[id] = this.length;
+      s.push(this.texts[c][id], this.length);
+    }
   }
 
   int64(c: number, v: bigint | number | null): void {
@@ -409,7 +433,7 @@ export class ColumnBuilder<S extends ColumnSpec> {
       }
     }
     for (const t of this.texts) t.length = 0;
-    for (const m of this.textIds) m.clear();
+    for (const r of this.textRows) r.length = 0;
   }
 
   /**

@@ -1,6 +1,6 @@
 import { isAtom, isPid, isTuple, type ErlMap, type Term } from '../../archive/etf/term';
 import { EVENT_KINDS, type EventColumns, type EventKind, type Mfa, type ProcessFact, type TraceEvent } from '../../archive/trace-event';
-import { hashString } from '../../archive/otpscope/hash';
+import { hashAscii, hashString } from '../../archive/otpscope/hash';
 import { diffTerms, renderPath } from '../analyses/term-diff';
 import { CallbackStateTracker, mailboxMessage, type CallbackEvent } from './callback-states';
 import { ColumnBuilder, type ColumnSpec } from './columns';
@@ -434,13 +434,11 @@ export class EventSink {
       const tag = callTag(it[1].items[1]);
       const from = it[1].items[0];
       if (tag === undefined) return null;
-      const tagText = t.term(tag);
-      return { request: true, tag: tagText, tagId: hashString(tagText), body: t.term(it[2]), from: t.pid(from), fromNode: t.nodeOf(from, node), row: -1 };
+      return { request: true, tag, tagText: null, tagId: NaN, body: it[2], from: t.pid(from), fromNode: t.nodeOf(from, node), row: -1 };
     } else if (it.length === 2) {
       const tag = callTag(it[0]);
       if (tag === undefined) return null;
-      const tagText = t.term(tag);
-      return { request: false, tag: tagText, tagId: hashString(tagText), body: t.term(it[1]), from: null, fromNode: null, row: -1 };
+      return { request: false, tag, tagText: null, tagId: NaN, body: it[1], from: null, fromNode: null, row: -1 };
     }
     return null;
   }
@@ -452,18 +450,36 @@ export class EventSink {
     r.str(5, pid);
     r.num(6, c.request ? 1 : 0);
     // A chunk's send and receive of one message share its CallMessage: the second copies the first's texts.
-    if (c.row >= 0) r.copyText(7, c.row);
-    else r.str(7, c.tag);
-    r.int64(8, c.tagId);
-    if (c.row >= 0) r.copyText(9, c.row);
-    else {
-      r.str(9, c.body);
+    if (c.row >= 0) {
+      r.copyText(7, c.row);
+      r.int64(8, c.tagId);
+      r.copyText(9, c.row);
+    } else {
+      const t = this.text;
+      if (this.store === undefined) {
+        // The tag's and body's texts straight into their columns (no strings), the tag's id hashed from its bytes.
+        const out = r.textOut(7);
+        const from = out.used;
+        t.termInto(c.tag, out);
+        c.tagId = hashAscii(out.bytes, from, out.used);
+        if (Number.isNaN(c.tagId)) c.tagId = hashString(t.term(c.tag));
+        r.endText(7);
+        r.int64(8, c.tagId);
+        t.termInto(c.body, r.textOut(9));
+        r.endText(9);
+      } else {
+        c.tagText = t.term(c.tag);
+        c.tagId = hashString(c.tagText);
+        r.str(7, c.tagText);
+        r.int64(8, c.tagId);
+        r.str(9, t.term(c.body));
+      }
       c.row = r.length;
     }
     r.str(10, c.from);
     r.str(11, c.fromNode);
     r.endRow();
-    if (c.request) this.store?.noteRequest(c.tag, c.fromNode!, c.from!);
+    if (c.request) this.store?.noteRequest(c.tagText!, c.fromNode!, c.from!);
     else if (kind === 'receive') this.store?.noteReplyReceive();
   }
 
@@ -564,9 +580,12 @@ const AFTER_ROW = Uint8Array.from(EVENT_KINDS, (k) => (['call', 'return', 'excep
 /** A send's or receive's payload read as a GenServer call message (CALL_MSGS_RAW's columns). */
 interface CallMessage {
   request: boolean;
-  tag: string;
+  /** The call's ref (see callTag) and the request or reply: rendered when the row is first written. */
+  tag: Term;
+  body: Term;
+  /** The tag's text and its hash, set when the first row is written (the text only with a store, which keeps it). */
+  tagText: string | null;
   tagId: number;
-  body: string;
   /** Requests: the caller inside `{from, tag}`, and its node. */
   from: string | null;
   fromNode: string | null;
