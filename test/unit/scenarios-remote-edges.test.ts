@@ -39,4 +39,16 @@ describe('two nodes whose recordings cover different times, and remote calls', (
     const md = await markdownReport((s, m) => e.query(s, m), { archive: 'remote-edges', link: '#a=x' });
     expect(md).toContain('### Crashes (1)');
   });
+
+  // Regression test: the processes erpc spawned were all ":erts_internal.dist_spawn_init/1", where a process spawned
+  // from another node starts, and the crash's anomaly named it ":erts_internal"; the spawn's term says what it runs.
+  it('a process spawned from another node has the MFA it runs as its initial call', () => {
+    expect(
+      rows(
+        e,
+        `SELECT DISTINCT p.initial_call FROM events x JOIN processes p ON p.node = x.node AND p.pid = x.pid WHERE x.kind = 'exit' AND x.term LIKE '{#Reference<%'`,
+      ),
+    ).toEqual([[':erpc.execute_call/4']]);
+    expect(rows(e, `SELECT count(*) FROM processes WHERE initial_call LIKE '%dist_spawn_init%'`)).toEqual([[0]]);
+  });
 });

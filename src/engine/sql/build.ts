@@ -57,6 +57,10 @@ SELECT old, new FROM (
   ];
 }
 
+/** Where a process spawned from another node starts; its spawn's term is `[{M, F, Arity}]`, what it then runs. */
+const DIST_SPAWN_INIT = ':erts_internal.dist_spawn_init/1';
+const DIST_SPAWN_MFA = '^\\[\\{([^ ,]+), :([a-z_][A-Za-z0-9_@]*[?!]?), ([0-9]+)\\}\\]$';
+
 /** `processes`: every process seen in events or facts, with lifecycle facts. */
 export const BUILD_PROCESSES = `
 CREATE OR REPLACE TABLE processes AS
@@ -68,7 +72,11 @@ WITH ids AS (
   UNION SELECT node, pid FROM supervision WHERE pid IS NOT NULL
 ),
 sp AS (
-  SELECT peer_node AS node, peer AS pid, min(ts) AS spawned_at, arg_min(pid, ts) AS parent_pid, arg_min(mfa, ts) AS spawn_mfa
+  -- a process another node spawned (erpc, rpc, Node.spawn) starts in :erts_internal.dist_spawn_init/1, the MFA it
+  -- goes on to run in the spawn's term ([{:erpc, :execute_call, 4}]): that MFA is its initial call
+  SELECT peer_node AS node, peer AS pid, min(ts) AS spawned_at, arg_min(pid, ts) AS parent_pid,
+         arg_min(CASE WHEN mfa = '${DIST_SPAWN_INIT}' AND regexp_matches(term, '${DIST_SPAWN_MFA}')
+                      THEN regexp_replace(term, '${DIST_SPAWN_MFA}', '\\1.\\2/\\3') ELSE mfa END, ts) AS spawn_mfa
   FROM events WHERE kind = 'spawn' GROUP BY ALL
 ),
 ex AS (
@@ -93,8 +101,9 @@ sv AS (
 SELECT ids.node, ids.pid,
        coalesce(fa.name, rg.name) AS name,
        -- the facts of a process that exited before stop hold its spawn MFA (:proc_lib.init_p/5), not $initial_call
-       coalesce(CASE WHEN fa.initial_call NOT LIKE ':proc_lib.%' THEN fa.initial_call END,
+       coalesce(CASE WHEN fa.initial_call NOT LIKE ':proc_lib.%' AND fa.initial_call <> '${DIST_SPAWN_INIT}' THEN fa.initial_call END,
                 CASE WHEN coalesce(fa.initial_call, sp.spawn_mfa) LIKE ':proc_lib.%' AND cb.module IS NOT NULL THEN cb.module || '.init/1' END,
+                CASE WHEN fa.initial_call = '${DIST_SPAWN_INIT}' THEN sp.spawn_mfa END,
                 fa.initial_call, sp.spawn_mfa) AS initial_call,
        -- a supervisor's traced callbacks are :supervisor's own: its callback module is in the facts (MyApp.Sup)
        coalesce(CASE WHEN cb.module IN (':supervisor', ':supervisor_bridge') AND fa.module NOT IN (':supervisor', ':supervisor_bridge', ':proc_lib', ':erlang') THEN fa.module END,
