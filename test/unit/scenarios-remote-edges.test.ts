@@ -49,6 +49,7 @@ describe('two nodes whose recordings cover different times, and remote calls', (
         `SELECT DISTINCT p.initial_call FROM events x JOIN processes p ON p.node = x.node AND p.pid = x.pid WHERE x.kind = 'exit' AND x.term LIKE '{#Reference<%'`,
       ),
     ).toEqual([[':erpc.execute_call/4']]);
-    expect(rows(e, `SELECT count(*) FROM processes WHERE initial_call LIKE '%dist_spawn_init%'`)).toEqual([[0]]);
+    expect(rows(e, `SELECT count(*) FROM processes WHERE initial_call LIKE '%dist_spawn_init%' OR module = ':erts_internal'`)).toEqual([[0]]);
+    expect(rows(e, `SELECT summary LIKE ':erpc.execute_call/4 exited: %' FROM anomalies WHERE kind = 'crash'`)).toEqual([[true]]);
   });
 });

@@ -107,7 +107,7 @@ SELECT ids.node, ids.pid,
                 fa.initial_call, sp.spawn_mfa) AS initial_call,
        -- a supervisor's traced callbacks are :supervisor's own: its callback module is in the facts (MyApp.Sup)
        coalesce(CASE WHEN cb.module IN (':supervisor', ':supervisor_bridge') AND fa.module NOT IN (':supervisor', ':supervisor_bridge', ':proc_lib', ':erlang') THEN fa.module END,
-                cb.module, CASE WHEN fa.module NOT IN (':proc_lib', ':erlang') THEN fa.module END) AS module,
+                cb.module, CASE WHEN fa.module NOT IN (':proc_lib', ':erlang', ':erts_internal') THEN fa.module END) AS module,
        coalesce(sp.parent_pid, fa.parent_pid) AS parent_pid,
        sp.spawned_at, ex.exited_at, ex.exit_reason,
        sv.application, sv.child_id, sv.child_type
