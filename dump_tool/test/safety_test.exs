@@ -165,15 +165,7 @@ defmodule Otpscope.SafetyTest do
     me = self()
     receiver = spawn(fn -> receive_all() end)
 
-    flooders =
-      for _ <- 1..4 do
-        spawn(fn ->
-          receive do: (:go -> :ok)
-          for i <- 1..20_000, do: send(receiver, {:flood, i})
-          send(me, :flood_done)
-          receive do: (:marker -> send(receiver, :marker))
-        end)
-      end
+    flooders = marker_flooders(receiver, me)
 
     file = tmp_file("resume.zip")
 
@@ -189,18 +181,7 @@ defmodule Otpscope.SafetyTest do
         suspend_water: 20
       )
 
-    Enum.each(flooders, &send(&1, :go))
-    for _ <- flooders, do: assert_receive(:flood_done)
-    eventually(fn -> Map.get(Otpscope.info(), :suspended) == false end)
-    [first | _] = flooders
-    send(first, :marker)
-    await_exits([first])
-    {:ok, _} = Otpscope.stop()
-    a = ArchiveReader.read(file)
-    # tracing was switched off (a gap) and came back: the marker is recorded
-    assert Enum.any?(a.drops, &match?({_, _, 0, :overload}, &1))
-    assert Enum.any?(a.events, &match?(%{kind: :send, pid: ^first, term: :marker}, &1))
-    Enum.each([receiver | flooders], &Process.exit(&1, :kill))
+    flood_then_mark(file, receiver, flooders)
   end
 
   # Regression test: with processes: :new, switching tracing back on after
@@ -224,16 +205,30 @@ defmodule Otpscope.SafetyTest do
 
     receiver = spawn(fn -> receive_all() end)
 
-    flooders =
-      for _ <- 1..4 do
-        spawn(fn ->
-          receive do: (:go -> :ok)
-          for i <- 1..20_000, do: send(receiver, {:flood, i})
-          send(me, :flood_done)
-          receive do: (:marker -> send(receiver, :marker))
-        end)
-      end
+    flooders = marker_flooders(receiver, me)
 
+    flood_then_mark(file, receiver, flooders)
+  end
+
+  defp receive_all, do: receive(do: (_ -> receive_all()))
+
+  # Four processes that each flood `receiver` with 20k messages on :go, tell
+  # `me` when done, then send it :marker when told to.
+  defp marker_flooders(receiver, me) do
+    for _ <- 1..4 do
+      spawn(fn ->
+        receive do: (:go -> :ok)
+        for i <- 1..20_000, do: send(receiver, {:flood, i})
+        send(me, :flood_done)
+        receive do: (:marker -> send(receiver, :marker))
+      end)
+    end
+  end
+
+  # Floods until the recorder has switched tracing off and back on, then has
+  # the first flooder send its marker: tracing was switched off (a gap) and
+  # came back, so the marker is recorded.
+  defp flood_then_mark(file, receiver, flooders) do
     Enum.each(flooders, &send(&1, :go))
     for _ <- flooders, do: assert_receive(:flood_done)
     eventually(fn -> Map.get(Otpscope.info(), :suspended) == false end)
@@ -246,8 +241,6 @@ defmodule Otpscope.SafetyTest do
     assert Enum.any?(a.events, &match?(%{kind: :send, pid: ^first, term: :marker}, &1))
     Enum.each([receiver | flooders], &Process.exit(&1, :kill))
   end
-
-  defp receive_all, do: receive(do: (_ -> receive_all()))
 
   # The recorder's processes, summed at each sample: the tracer (mailbox
   # included: Process.info/2's :memory counts its off-heap message queue),
