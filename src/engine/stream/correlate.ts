@@ -147,28 +147,9 @@ export function correlate(input: CorrelateInput): Correlated {
   const requests = [...st.tags.keys()].sort((x, y) => x - y);
   for (const i of requests) if (flags[i] & REQUEST && !aliases.has(st.tags.get(i)!)) aliases.set(st.tags.get(i)!, st.from[i]);
   // Any other alias a send went to (a Task's reply, a :sys call's): the process that received the first message
-  // sent to it, at the first receive of the same term after that send (sql/build.ts BUILD_CALL_ALIASES).
-  const firstSends = new Map<number, { alias: string; seq: number }[]>();
-  const seenAlias = new Set<string>();
-  for (let i = 0; i < n; i++) {
-    if (kind[i] !== KIND.send || peer[i] < 0 || Number.isNaN(termId[i])) continue;
-    const text = procs.pid[peer[i]];
-    if (!text.startsWith('#Reference<') || aliases.has(text) || seenAlias.has(text)) continue;
-    seenAlias.add(text);
-    let l = firstSends.get(termId[i]);
-    if (l === undefined) firstSends.set(termId[i], (l = []));
-    l.push({ alias: text, seq: i });
-  }
-  if (firstSends.size > 0)
-    for (let i = 0; i < n; i++) {
-      if (kind[i] !== KIND.receive || proc[i] < 0) continue;
-      const l = firstSends.get(termId[i]);
-      if (l === undefined) continue;
-      const later = l.filter((x) => x.seq >= i);
-      for (const x of l) if (x.seq < i) aliases.set(x.alias, proc[i]);
-      if (later.length > 0) firstSends.set(termId[i], later);
-      else firstSends.delete(termId[i]);
-    }
+  // sent to it (sql/build.ts BUILD_CALL_ALIASES).
+  const otherAliases = firstReceivers(st, (text) => (text.startsWith('#Reference<') && !aliases.has(text) ? { key: text } : undefined));
+  for (const [alias, q] of otherAliases) aliases.set(alias, q);
   const regs = new Map<string, Registration[]>();
   for (const r of registrations) {
     const k = `${r.node}\u0000${r.name}`;
@@ -183,34 +164,12 @@ export function correlate(input: CorrelateInput): Correlated {
     if (!fallback.has(k)) fallback.set(k, f.pid);
   }
   // A name the recording knows nothing of (a raw trace begun after it was registered): the process that received the
-  // first message sent to it, on the name's node, at the first receive of the same term after that send
-  // (sql/names.ts BUILD_NAMED_SENDS).
-  const inferred = new Map<string, number>();
-  const firstNamed = new Map<number, { key: string; node: string; seq: number }[]>();
-  const seenName = new Set<string>();
-  for (let i = 0; i < n; i++) {
-    if (kind[i] !== KIND.send || peer[i] < 0 || Number.isNaN(termId[i])) continue;
-    const text = procs.pid[peer[i]];
-    const node = procs.node[peer[i]];
-    if (text.startsWith('<') || text.startsWith('#') || node === null) continue;
+  // first message sent to it, on the name's node (sql/names.ts BUILD_NAMED_SENDS).
+  const inferred = firstReceivers(st, (text, node) => {
+    if (text.startsWith('<') || text.startsWith('#') || node === null) return undefined;
     const key = `${node}\u0000${text}`;
-    if (regs.has(key) || fallback.has(key) || seenName.has(key)) continue;
-    seenName.add(key);
-    let l = firstNamed.get(termId[i]);
-    if (l === undefined) firstNamed.set(termId[i], (l = []));
-    l.push({ key, node, seq: i });
-  }
-  if (firstNamed.size > 0)
-    for (let i = 0; i < n; i++) {
-      if (kind[i] !== KIND.receive || proc[i] < 0) continue;
-      const l = firstNamed.get(termId[i]);
-      if (l === undefined) continue;
-      const node = procs.node[proc[i]];
-      const later = l.filter((x) => x.seq >= i || x.node !== node);
-      for (const x of l) if (x.seq < i && x.node === node) inferred.set(x.key, proc[i]);
-      if (later.length > 0) firstNamed.set(termId[i], later);
-      else firstNamed.delete(termId[i]);
-    }
+    return regs.has(key) || fallback.has(key) ? undefined : { key, node };
+  });
 
   // Resolves send targets (send_targets) and pairs as it goes.
   const sendTgt = new Int32Array(n).fill(-1);
@@ -339,6 +298,42 @@ interface Paired {
 }
 
 /** What needs the pairings complete: statuses and the message rows, mailbox depth, causal links; then spans. */
+/**
+ * Targets of sends that nothing else resolves (an alias no call carried, a name the recording knows nothing of), each
+ * to the process that received the first message sent to it: the first receive of the same term after that send, on
+ * the target's node when it has one. \`target\` gives a send's key (and node) from its peer's text and node, or
+ * undefined for a send not to resolve this way; the first send to each key counts.
+ */
+function firstReceivers(st: EventStore, target: (text: string, node: string | null) => { key: string; node?: string } | undefined): Map<string, number> {
+  const { kind, proc, peer, termId, procs } = st;
+  const n = st.length;
+  const found = new Map<string, number>();
+  const firstSends = new Map<number, { key: string; node?: string; seq: number }[]>();
+  const seen = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    if (kind[i] !== KIND.send || peer[i] < 0 || Number.isNaN(termId[i])) continue;
+    const t = target(procs.pid[peer[i]], procs.node[peer[i]]);
+    if (t === undefined || seen.has(t.key)) continue;
+    seen.add(t.key);
+    let l = firstSends.get(termId[i]);
+    if (l === undefined) firstSends.set(termId[i], (l = []));
+    l.push({ ...t, seq: i });
+  }
+  if (firstSends.size > 0)
+    for (let i = 0; i < n; i++) {
+      if (kind[i] !== KIND.receive || proc[i] < 0) continue;
+      const l = firstSends.get(termId[i]);
+      if (l === undefined) continue;
+      const node = procs.node[proc[i]];
+      const here = (x: { node?: string }) => x.node === undefined || x.node === node;
+      for (const x of l) if (x.seq < i && here(x)) found.set(x.key, proc[i]);
+      const later = l.filter((x) => x.seq >= i || !here(x));
+      if (later.length > 0) firstSends.set(termId[i], later);
+      else firstSends.delete(termId[i]);
+    }
+  return found;
+}
+
 function finish(input: CorrelateInput, p: Paired): Correlated {
   const st = input.store;
   const n = st.length;
