@@ -136,13 +136,13 @@ function* readFrames(
     }
     if (events.length >= batchSize) {
       summary.events += events.length;
-      yield { events, bytesRead: bytesBefore + p };
+      yield { events, bytesRead: bytesBefore + p, node: mapper.tracedNode };
       events = [];
     }
   }
   if (events.length > 0 || p === 0) {
     summary.events += events.length;
-    yield { events, bytesRead: bytesBefore + Math.min(p, len) };
+    yield { events, bytesRead: bytesBefore + Math.min(p, len), node: mapper.tracedNode };
   }
   // The frames before a bad one are yielded above: one bad frame never costs the ones before it.
   if (stopped) throw stopped;

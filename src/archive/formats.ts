@@ -176,7 +176,7 @@ export interface ModuleSource {
 /** What a reader yields for one source. */
 export interface OpenedSource {
   /** The node(s) the source recorded (comma-separated for a ttb upload of several). Raw dbg traces name no node up
-   * front: it is the first event's, known once `batches` has yielded one. */
+   * front: it is the node of the first traced process or port, known once `batches` has yielded an event. */
   readonly node: string;
   /** Facts for the `meta` table, flattened keys (`clock.time_offset_ns`, `totals.events_dropped`). */
   meta: Record<string, string>;
@@ -283,8 +283,10 @@ export function moduleOfSourcePath(path: string): string {
 async function* withNode(batches: Iterable<TraceBatch>, setNode: (node: string) => void): AsyncGenerator<TraceBatch> {
   let known = false;
   for (const batch of batches) {
-    if (!known && batch.events.length > 0) {
-      setNode(batch.events[0].node);
+    // A drop frame before the first trace message names no node ('').
+    const node = known ? undefined : (batch.node ?? batch.events.find((e) => e.node !== '')?.node);
+    if (node !== undefined) {
+      setNode(node);
       known = true;
     }
     yield batch;

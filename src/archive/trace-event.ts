@@ -118,6 +118,8 @@ export interface TraceBatch {
   trees?: { snapshot: 'start' | 'stop'; node: string; term: Term }[];
   /** Bytes of input consumed so far (for progress). */
   bytesRead: number;
+  /** Raw dbg traces: the node the trace is of (its first trace message's traced process's), once known. */
+  node?: string;
   /** How the source's terms print, given with its first batch (formats.ts: charlists by Elixir version). */
   render?: RenderOptions;
 }

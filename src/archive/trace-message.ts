@@ -111,6 +111,7 @@ export class TraceMessageMapper {
   readonly #dedup: PairDedup;
   #lastTs = 0n;
   #lastNode = '';
+  #tracedNode: string | undefined;
   readonly skipped = new Map<string, number>();
   /** Where the first message of each skip reason was (`file at offset N`), when the reader said (`map`'s `at`). */
   readonly firstSkipped = new Map<string, string>();
@@ -123,6 +124,14 @@ export class TraceMessageMapper {
   constructor(options: TraceMessageOptions = {}, dedup = new PairDedup()) {
     this.#offset = options.monotonicOffsetNs ?? 0n;
     this.#dedup = dedup;
+  }
+
+  /**
+   * The node of the first trace message's traced process or port (the node the trace is of), once one is mapped. Not
+   * the first event's node: a spawn or link traced from the far side is the other process's event, on its node.
+   */
+  get tracedNode(): string | undefined {
+    return this.#tracedNode;
   }
 
   /** The ts of the last event mapped (0n before the first). */
@@ -176,6 +185,7 @@ export class TraceMessageMapper {
     if (!isAtom(tag)) return this.#skip('not a trace message');
     const node = nodeOf(pid) ?? this.#lastNode;
     this.#lastNode = node;
+    this.#tracedNode ??= nodeOf(pid);
     if (isInvalidPid(pid)) return this.#skip(`${tag.name} of the runtime's placeholder pid ${INVALID_PID_TEXT}`);
     const event = this.#event(items, pid, tag, node);
     if (event?.peer !== undefined && isInvalidPid(event.peer)) {

@@ -105,7 +105,8 @@ describe('raw traces as users take them', () => {
     expect(report.sources.map((s) => [s.name, s.node])).toEqual([
       ['n1.trace', 'nonode@nohost'],
       ['n3.trace', 'raw_names_peer@vm'],
-      ['n5.trace', 'attbwrap@vm'], // its first event: a spawn by a process of attbwrap@vm
+      // its first event is a spawn by a process of attbwrap@vm (a remote spawn), but the log is e@vm's
+      ['n5.trace', 'e@vm'],
     ]);
     expect(engine.query(`SELECT count(DISTINCT src)::INTEGER FROM events`).rows).toEqual([[3]]);
     // a real wrap set (one node's files) stays one source
