@@ -72,7 +72,15 @@ import type { EventKind, Mfa, TraceEvent } from './trace-event';
 export interface TraceMessageOptions {
   /** Added to monotonic timestamps (ns). Default 0n. */
   monotonicOffsetNs?: bigint;
+  /**
+   * The node the trace is of, when known up front (ttb's `.ti`). Otherwise the first traced process's node, once
+   * it is a named one. Either way a pid, port or reference of `nonode@nohost` in a trace message is that node's:
+   * the node wrote it while its distribution was down (stopped, as at `init:stop/0`, or not started yet).
+   */
+  node?: string;
 }
+
+const NO_NODE = 'nonode@nohost';
 
 /** The pid of drop events. */
 export const DROPPED_PID: Atom = atom('otpscope_dropped');
@@ -121,8 +129,10 @@ export class TraceMessageMapper {
   /** Twin messages folded into one event (a spawn seen from both sides, a link from both ends), by what they were. */
   readonly folded = new Map<string, number>();
 
+  #localNode: Atom | undefined;
   constructor(options: TraceMessageOptions = {}, dedup = new PairDedup()) {
     this.#offset = options.monotonicOffsetNs ?? 0n;
+    if (options.node !== undefined && options.node !== NO_NODE) this.#localNode = atom(options.node);
     this.#dedup = dedup;
   }
 
@@ -180,6 +190,10 @@ export class TraceMessageMapper {
       this.#lastTs = ts;
       items = items.slice(0, -1);
     } else if (head !== 'trace') return this.#skip('not a trace message');
+    if (this.#localNode === undefined) {
+      const traced = nodeOf(items[1]);
+      if (traced !== undefined && traced !== NO_NODE) this.#localNode = atom(traced);
+    } else items = this.#named(items, this.#localNode);
     const pid = items[1];
     const tag = items[2];
     if (!isAtom(tag)) return this.#skip('not a trace message');
@@ -195,6 +209,18 @@ export class TraceMessageMapper {
       this.#note(`${event.kind} to the runtime's placeholder pid ${INVALID_PID_TEXT}, without a peer (it names no process)`);
     }
     return event;
+  }
+
+  /** The message's pids, ports and references of `nonode@nohost` as `node`'s (see `TraceMessageOptions.node`). */
+  #named(items: Term[], node: Atom): Term[] {
+    let out = items;
+    for (let i = 1; i < items.length; i++) {
+      const x = namedNode(items[i], node);
+      if (x === items[i]) continue;
+      if (out === items) out = items.slice();
+      out[i] = x;
+    }
+    return out;
   }
 
   #event(items: Term[], pid: Term, tag: Atom, node: string): TraceEvent | undefined {
@@ -338,6 +364,15 @@ export function callMfa(x: Term): { mfa: Mfa; args?: Term[] } | undefined {
   if (typeof a === 'number') return { mfa: [m, f, a] };
   if (Array.isArray(a)) return { mfa: [m, f, a.length], args: a };
   return undefined;
+}
+
+/**
+ * A pid, port or reference of `nonode@nohost` as one of `node`'s (a node's own, written while its distribution was
+ * down); anything else as it is.
+ */
+export function namedNode(x: Term, node: Atom): Term {
+  if (typeof x !== 'object' || x === null || Array.isArray(x) || x instanceof Uint8Array) return x;
+  return (x.t === 'pid' || x.t === 'port' || x.t === 'ref') && x.node.name === NO_NODE && node.name !== NO_NODE ? { ...x, node } : x;
 }
 
 /** The node name of a pid or port, or undefined for anything else. */

@@ -19,13 +19,13 @@
  * `ttb:write_trace_info/2`) is returned as trace-info metadata.
  */
 import { decodeTermAt, EtfError } from './etf/decode';
-import { isAtom, isTuple } from './etf/term';
-import type { Term } from './etf/term';
+import { atom, isAtom, isTuple } from './etf/term';
+import type { Atom, Term } from './etf/term';
 import { orderWrapFiles, readDbgFile, readDbgWrapSet } from './dbg';
 import type { DbgReadOptions, DbgReadSummary, NamedBytes } from './dbg';
 import { TraceReadError } from './trace-event';
 import type { ProcessFact, TraceBatch, TraceEvent } from './trace-event';
-import { callMfa, nodeOf, PairDedup, termKey, TraceMessageMapper } from './trace-message';
+import { callMfa, namedNode, nodeOf, PairDedup, termKey, TraceMessageMapper } from './trace-message';
 
 /** One `.ti` file and the log it describes. */
 export interface TtbTraceInfo {
@@ -57,32 +57,36 @@ export function readTtbFolder(files: NamedBytes[], opts: DbgReadOptions = {}): T
   const used = new Set<string>();
   const traceInfo: TtbTraceInfo[] = [];
   const facts = new Map<string, ProcessFact>();
-  const logs: { files: NamedBytes[]; wrap: boolean }[] = [];
+  const logs: { files: NamedBytes[]; wrap: boolean; node?: string }[] = [];
 
   for (const ti of files.filter((f) => f.name.endsWith('.ti')).sort((a, b) => cmp(a.name, b.name))) {
     used.add(ti.name);
     const records = readTraceInfoRecords(ti.bytes, ti.name, warn);
     const entry: TtbTraceInfo = { tiFile: ti.name, logFiles: [], info: {} };
+    const pidRecords: Term[] = [];
     for (const r of records) {
       if (!isTuple(r, 2) || !isAtom(r.items[0])) {
         warn(`${ti.name}: ignored a record that is not {Key, Value}`);
         continue;
       }
       const key = r.items[0].name;
-      if (key === 'pid') addFact(facts, r.items[1], warn, ti.name);
+      if (key === 'pid') pidRecords.push(r.items[1]);
       else (entry.info[key] ??= []).push(r.items[1]);
       if (key === 'node' && isAtom(r.items[1])) entry.node = r.items[1].name;
     }
+    // Pids the node wrote while its distribution was down (ttb writes them as it stops) are its own, as in its log.
+    const own = entry.node === undefined ? undefined : atom(entry.node);
+    for (const v of pidRecords) addFact(facts, v, warn, ti.name, own);
     const base = ti.name.slice(0, -'.ti'.length);
     if (byName.has(base)) {
       entry.logFiles = [base];
-      logs.push({ files: [byName.get(base)!], wrap: false });
+      logs.push({ files: [byName.get(base)!], wrap: false, node: entry.node });
     } else {
       entry.logFiles = orderWrapFiles(
         files.map((f) => f.name),
         { prefix: `${base}.`, suffix: '.wrp' },
       );
-      if (entry.logFiles.length > 0) logs.push({ files: entry.logFiles.map((n) => byName.get(n)!), wrap: true });
+      if (entry.logFiles.length > 0) logs.push({ files: entry.logFiles.map((n) => byName.get(n)!), wrap: true, node: entry.node });
       else warn(`${ti.name}: no trace log ${base} or ${base}.<N>.wrp in the folder`);
     }
     for (const n of entry.logFiles) used.add(n);
@@ -152,9 +156,10 @@ export function readTraceInfoRecords(bytes: Uint8Array, fileName: string, onWarn
   return out;
 }
 
-function addFact(facts: Map<string, ProcessFact>, value: Term, warn: (w: string) => void, file: string) {
+function addFact(facts: Map<string, ProcessFact>, value: Term, warn: (w: string) => void, file: string, node?: Atom) {
   if (!isTuple(value, 2)) return warn(`${file}: ignored a pid record that is not {Pid, Info}`);
-  const [pid, info] = value.items;
+  const pid = node === undefined ? value.items[0] : namedNode(value.items[0], node);
+  const info = value.items[1];
   const key = termKey(pid);
   const fact = facts.get(key) ?? { node: nodeOf(pid) ?? '', pid };
   // Later records win, as in ttb:format/1 (it keeps the last definition per pid).
@@ -170,7 +175,7 @@ function addFact(facts: Map<string, ProcessFact>, value: Term, warn: (w: string)
 
 /** Reads every log (with a mapper each, sharing spawn/link pairs) and merges them by ts. */
 function* mergeLogs(
-  logs: { files: NamedBytes[]; wrap: boolean }[],
+  logs: { files: NamedBytes[]; wrap: boolean; node?: string }[],
   processes: ProcessFact[],
   opts: DbgReadOptions,
   warn: (w: string) => void,
@@ -180,7 +185,7 @@ function* mergeLogs(
   const total: DbgReadSummary = { frames: 0, events: 0, dropped: 0, folded: {}, warnings: [] };
   const mappers: TraceMessageMapper[] = [];
   const streams = logs.map((log) => {
-    const mapper = new TraceMessageMapper(opts, dedup);
+    const mapper = new TraceMessageMapper({ ...opts, node: log.node }, dedup);
     mappers.push(mapper);
     const o: DbgReadOptions = { ...opts, mapper, onWarning: warn, batchSize: opts.batchSize ?? 10_000 };
     const gen = log.wrap ? readDbgWrapSet(log.files, o) : readDbgFile(log.files[0].bytes, log.files[0].name, o);

@@ -89,6 +89,27 @@ describe('raw traces as users take them', () => {
     expect(engine.query(`SELECT count(*) > 0 FROM processes WHERE node = 'raw_names_gen@vm' AND name IS NOT NULL`).rows).toEqual([[true]]);
   });
 
+  // Regression test for a node traced while its distribution stops (test/fixtures/raw/raw_stop.erl; a node traced
+  // until init:stop/0 does the same): the trace messages written after the stop (and ttb's pid records, written as it
+  // stops) name its processes as pids of nonode@nohost, and the second half of the trace was another node's, with
+  // its own copies of the same processes.
+  for (const input of ['raw/stop.trace', 'raw/ttb-stop', 'otp27/raw/stop.trace', 'otp27/raw/ttb-stop']) {
+    test(`${input}: events after the node's distribution stopped stay the traced node's`, async () => {
+      const { engine } = await load(input.endsWith('.trace') ? [read(input)] : folder(input));
+      expect(engine.query(`SELECT DISTINCT node FROM events UNION SELECT DISTINCT node FROM processes`).rows).toEqual([['raw_stop_gen@vm']]);
+      expect(engine.query(`SELECT DISTINCT peer_node FROM events WHERE peer_node IS NOT NULL`).rows).toEqual([['raw_stop_gen@vm']]);
+      // the worker's whole life is one process: spawned, two requests answered, exit after the stop
+      const worker = engine.query(`SELECT peer FROM events WHERE kind = 'spawn' AND mfa LIKE ':raw_stop.worker/%'`).rows;
+      expect(worker).toHaveLength(1);
+      expect(engine.query(`SELECT count(*)::INTEGER, min(exit_reason) FROM processes WHERE pid = '${String(worker[0][0])}'`).rows).toEqual([[1, ':done']]);
+      expect(engine.query(`SELECT msg, status FROM messages WHERE to_pid = '${String(worker[0][0])}' ORDER BY sent_at`).rows).toEqual([
+        [expect.stringMatching(/:before}$/), 'received'],
+        [expect.stringMatching(/:after}$/), 'received'],
+        [':stop', 'received'],
+      ]);
+    });
+  }
+
   // Regression test for the dbg files of several nodes named by number (`dbg:tracer(Node, port, trace_port(file,
   // "nodeN.trace"))` on each): they were taken for one wrap set, read one after the other as one node's trace, and
   // three of them (counters 1, 3, 5) were "an inconsistent wrap file set" that loaded nothing.
