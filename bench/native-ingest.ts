@@ -5,13 +5,18 @@
  * - decode: the archive's reader alone (unzip, ETF, events as objects);
  * - arrow: decode again, this time through the engine's EventSink into Arrow IPC batches (the figure minus
  *   `decode` is the Arrow build);
- * - insert: those batches appended to native DuckDB's raw tables (native-ingest-node.ts), until the last is in;
+ * - insert: those batches appended to native DuckDB's raw tables (native-ingest-node.ts), until the last is in,
+ *   and `tables`: the same per raw table (each batch waited for before the next is sent). DuckDB compresses the
+ *   rows appended so far whenever a commit takes them past its checkpoint threshold, so that work lands on
+ *   whichever table's batch crossed it (at 1M ping-pong events mostly consumed_raw's), not on the table it was for;
+ * - checkpoint: the CHECKPOINT a load runs after its inserts (Engine.compressTables), what was left to compress;
  * - analyse: the analysis tables built over them (the same statements as a load's).
  *
  * A real load interleaves decode and insert (the DuckDB thread appends one batch while the next is decoded),
  * so `engines`' "bytes → every table ready" is below the sum of these.
  */
 import { readFileSync } from 'node:fs';
+import { tableFromIPC } from 'apache-arrow';
 import path from 'node:path';
 import { openNativeConnection } from '../src/engine/duckdb/native-node';
 import { Engine } from '../src/engine/engine';
@@ -71,13 +76,34 @@ const ipcs = await phase('arrow', async () => {
 
 const db = await openNativeConnection();
 const engine = await Engine.create(db);
+const tables: Record<string, { rows: number; wallMs: number; cpuMs: number }> = {};
 await phase('insert', async () => {
-  for (const [table, ipc] of ipcs) db.insertArrowIpc(table, ipc);
-  // Inserts do not wait; the next call that does waits for all of them.
-  db.query('SELECT 1');
+  for (const [table, ipc] of ipcs) {
+    // Counted first: the insert hands the buffer over to the DuckDB thread.
+    const rows = tableFromIPC(ipc).numRows;
+    const c = cpuMs();
+    const t = performance.now();
+    db.insertArrowIpc(table, ipc);
+    // Inserts do not wait; the next call that does waits for all of them.
+    db.query('SELECT 1');
+    const split = (tables[table] ??= { rows: 0, wallMs: 0, cpuMs: 0 });
+    split.rows += rows;
+    split.wallMs += performance.now() - t;
+    split.cpuMs += cpuMs() - c;
+  }
 });
+await phase('checkpoint', async () => db.query('CHECKPOINT'));
 // NO_ANALYSE=1: stop after the insert (to profile it alone).
 if (!process.env.NO_ANALYSE) await phase('analyse', async () => engine.ensureTables());
 const [[rows]] = db.query('SELECT count(*) FROM events_raw').rows;
 db.close();
-console.log(JSON.stringify({ file: path.basename(file), events, rows: Number(rows), phases, maxRssBytes: process.resourceUsage().maxRSS * 1024 }));
+console.log(
+  JSON.stringify({
+    file: path.basename(file),
+    events,
+    rows: Number(rows),
+    phases,
+    tables: Object.fromEntries(Object.entries(tables).map(([t, s]) => [t, { rows: s.rows, wallMs: Math.round(s.wallMs), cpuMs: Math.round(s.cpuMs) }])),
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+  }),
+);
