@@ -1,12 +1,14 @@
-// `node bench/summary-steps.mjs [RUNS] [FILE] [--bundle DIR]...`: where the wall time of `otpscope summary FILE`
-// goes (default: the demo archive, 5 runs), from process start to exit, each run a fresh process of the bundled CLI
-// (dist-cli/, built first: `node scripts/build-cli.mjs`), as a user starts it. Several --bundle DIRs (bundles made by
-// `node scripts/build-cli.mjs DIR` at other commits, DIR inside the repository) run alternating, run by run, so a
-// before/after shares the machine's load. Prints per bundle the median of each phase (between the performance
-// marks otpscope:* of bin/otpscope.mjs, src/cli/main.ts and the native DuckDB thread, collected by
-// bench/summary-marks-hook.mjs), the load's own split and its slowest analysis statements, and the process's wall
-// and CPU time (user + sys, every thread) and minor page faults (pages touched for the first time: ~16 µs each here,
-// and a count that a loaded machine hardly changes).
+// `node bench/summary-steps.mjs [RUNS] [FILE] [--bundle DIR [--env NAME=VALUE]...]...`: where the wall time of
+// `otpscope summary FILE` goes (default: the demo archive, 5 runs), from process start to exit, each run a fresh
+// process of the bundled CLI (dist-cli/, built first: `node scripts/build-cli.mjs`), as a user starts it. Several
+// --bundle DIRs (bundles made by `node scripts/build-cli.mjs DIR` at other commits, DIR inside the repository) run
+// alternating, run by run, so a before/after shares the machine's load. `--env NAME=VALUE` after a --bundle sets a
+// variable for that bundle's runs only: the same bundle named twice (through a symlink) compares settings read at
+// process start, such as UV_THREADPOOL_SIZE or MALLOC_ARENA_MAX, which no line of the CLI can set in time. Prints per
+// bundle the median of each phase (between the performance marks otpscope:* of bin/otpscope.mjs, src/cli/main.ts and
+// the native DuckDB thread, collected by bench/summary-marks-hook.mjs), the load's own split and its slowest analysis
+// statements, and the process's wall and CPU time (user + sys, every thread) and minor page faults (pages touched
+// for the first time: ~16 µs each here, and a count that a loaded machine hardly changes).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,13 +18,20 @@ import { pathToFileURL } from 'node:url';
 const root = path.resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
 const bundles = [];
+/** Each bundle's own environment variables (\`--env NAME=VALUE\` after its --bundle). */
+const envs = [];
 const rest = [];
 for (let i = 0; i < args.length; i++)
-  if (args[i] === '--bundle') bundles.push(path.resolve(args[++i]));
-  else rest.push(args[i]);
+  if (args[i] === '--bundle') (bundles.push(path.resolve(args[++i])), envs.push({}));
+  else if (args[i] === '--env') {
+    const [name, ...value] = args[++i].split('=');
+    if (envs.length === 0) envs.push({});
+    envs[envs.length - 1][name] = value.join('=');
+  } else rest.push(args[i]);
 const runs = Number(rest[0] ?? 5);
 const file = path.resolve(rest[1] ?? path.join(root, 'test/fixtures/archives/demo.zip'));
 if (bundles.length === 0) bundles.push(path.join(root, 'dist-cli'));
+if (envs.length === 0) envs.push({});
 const hook = pathToFileURL(path.join(root, 'bench/summary-marks-hook.mjs')).href;
 const work = mkdtempSync(path.join(tmpdir(), 'otpscope-summary-steps-'));
 
@@ -43,14 +52,14 @@ function runner(bundle) {
 }
 
 /** One run: every mark (absolute ms), the parent's wall time (spawn to exit) and the process's CPU time. */
-function once(bundle, script) {
+function once(bundle, script, env) {
   const marksFile = path.join(work, 'marks.jsonl');
   rmSync(marksFile, { force: true });
   const t0 = performance.timeOrigin + performance.now();
   const r = spawnSync(process.execPath, ['--import', hook, script, 'summary', file], {
     cwd: root,
     encoding: 'utf8',
-    env: { ...process.env, OTPSCOPE_MARKS_FILE: marksFile },
+    env: { ...process.env, ...env, OTPSCOPE_MARKS_FILE: marksFile },
   });
   const t1 = performance.timeOrigin + performance.now();
   if (r.status !== 0) throw new Error(`${bundle}: otpscope summary failed: ${r.stderr.trim().split('\n').pop()}`);
@@ -96,7 +105,7 @@ const results = bundles.map(() => []);
 for (let i = 0; i < runs; i++)
   for (let j = 0; j < bundles.length; j++) {
     const k = i % 2 === 0 ? j : bundles.length - 1 - j;
-    const r = once(bundles[k], scripts[k]);
+    const r = once(bundles[k], scripts[k], envs[k]);
     results[k].push(r);
     console.error(
       `${path.relative(root, bundles[k]) || '.'} ${i + 1}: ${(r.t1 - r.t0).toFixed(0)} ms wall, ${r.exit.cpuMs.toFixed(0)} ms CPU, ${r.exit.faults} faults`,

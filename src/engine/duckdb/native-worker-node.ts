@@ -93,11 +93,13 @@ async function handle(req: NativeRequest): Promise<unknown> {
       instance ??= await DuckDBInstance.create(req.open.path, req.open.config);
       const conn = await instance.connect();
       conns.set(0, conn);
-      // The early database's settings become the requested ones (before startup SQL locks them).
-      if (instance === ready) for (const [name, value] of Object.entries(req.open.config)) await conn.run(`SET ${name} = '${value.replace(/'/g, "''")}'`);
-      for (const sql of req.open.startup) await conn.run(sql);
+      // The early database's settings become the requested ones (before startup SQL locks them). One query, its
+      // statements run in order, as DuckDB-WASM runs its startup SQL: each query is a trip through libuv's thread
+      // pool, and the caller's first statements wait for this answer.
+      const settings = instance === ready ? Object.entries(req.open.config).map(([name, value]) => `SET ${name} = '${value.replace(/'/g, "''")}'`) : [];
+      const version = await conn.runAndReadAll([...settings, ...req.open.startup, 'SELECT version()'].join(';\n'));
       performance.mark('otpscope:native-opened');
-      return (await conn.runAndReadAll('SELECT version()')).getRows()[0][0];
+      return version.getRows()[0][0];
     }
     case 'connect': {
       if (instance === undefined || !conns.has(0)) throw new Error('the native DuckDB database is closed');
