@@ -58,6 +58,8 @@ export interface TraceEvent {
   order?: number;
   /** A 53-bit identity of the exact payload term (e.g. a hash of its ETF bytes); the engine computes one when absent. */
   termId?: number;
+  /** A drop's window end (ns since the epoch): an archive's drop record says when the window it counts closed. */
+  until?: bigint;
 }
 
 /** What a source says about a process beside its events (ttb `.ti` records, archive process facts). */

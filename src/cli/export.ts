@@ -28,6 +28,7 @@ export const EXPORT_TABLES = [
   'anomalies',
   'anomaly_events',
   'supervision',
+  'drops',
 ];
 
 type Load = (files: string[], options?: { allowedDirectories?: string[] }) => Promise<{ engine: Engine; report: LoadReport }>;

@@ -62,8 +62,19 @@ export function refProcesses(events: EventRow[]): Map<string, { spawned_at: bigi
   return out;
 }
 
-/** messages: n-th send of a term to a process with the n-th receive of it there; n-th handled receive with the n-th callback that took it. */
-export function refMessages(events: EventRow[], consumed: ConsumedRow[]): RefMessage[] {
+/** A window in which the recorder dropped events of a node (docs/SCHEMA.md \`drops\`). */
+export interface DropWindow {
+  node: string;
+  from: bigint;
+  to: bigint;
+}
+
+/**
+ * messages: n-th send of a term to a process with the n-th receive of it there; n-th handled receive with the n-th
+ * callback that took it. A message never taken is \`in_drop\` when a window of the receiver's node overlaps
+ * [arrival, receiver's exit or the end]; a receive with no send \`sender_in_drop\` when a window began before it.
+ */
+export function refMessages(events: EventRow[], consumed: ConsumedRow[], drops: DropWindow[] = []): RefMessage[] {
   const procs = refProcesses(events);
   const sendsTo = new Map<string, EventRow[]>();
   for (const e of events) {
@@ -135,6 +146,11 @@ export function refMessages(events: EventRow[], consumed: ConsumedRow[]): RefMes
       const w = window(toNode);
       status = w !== null && (send.ts < w.first || send.ts > w.last) ? 'receiver_not_traced' : 'queued_at_end';
     } else status = 'receiver_not_traced';
+    if (status === 'queued_at_end' || status === 'receiver_exited') {
+      const arrived = recv?.ts ?? send!.ts;
+      const exited = p?.exited_at ?? null;
+      if (drops.some((d) => d.node === toNode && d.to >= arrived && (exited === null || d.from <= exited))) status = 'in_drop';
+    } else if (status === 'sender_not_traced' && drops.some((d) => d.from <= recv!.ts)) status = 'sender_in_drop';
     out.push({
       send_seq: send?.seq ?? null,
       recv_seq: recv?.seq ?? null,
@@ -169,7 +185,7 @@ export function refMailboxAt(events: EventRow[], msgs: RefMessage[], t: bigint):
   const procs = refProcesses(events);
   const out: string[] = [];
   for (const m of msgs) {
-    if (!['received', 'queued_at_end', 'receiver_exited', 'sender_not_traced'].includes(m.status)) continue;
+    if (!['received', 'queued_at_end', 'receiver_exited', 'sender_not_traced', 'sender_in_drop'].includes(m.status)) continue;
     const enter = m.sent_at ?? m.received_at!;
     if (enter > t) continue;
     if (m.taken_at !== null && m.taken_at <= t) continue;

@@ -244,7 +244,15 @@ export function decodeChunkColumns(m: ErlMap, ctx: ChunkContext): { columns: Eve
         entry.offset,
         `${entry.name}: :drops entry ${i} is not {from_mono_ns, to_mono_ns, count, reason} with integers and an atom`,
       );
-    dropEvents.push({ node, ts: BigInt(from) + offset, kind: 'drop', pid: atom(node), term: { t: 'tuple', items: [count, reason] }, order: u });
+    dropEvents.push({
+      node,
+      ts: BigInt(from) + offset,
+      until: BigInt(to) + offset,
+      kind: 'drop',
+      pid: atom(node),
+      term: { t: 'tuple', items: [count, reason] },
+      order: u,
+    });
   }
   return { columns: c, drops: dropEvents };
 }

@@ -116,8 +116,8 @@ g AS (
          max(latency_ns) FILTER (WHERE side = 'a') AS max_a, max(latency_ns) FILTER (WHERE side = 'b') AS max_b,
          coalesce(sum(latency_ns) FILTER (WHERE side = 'a'), 0) AS total_a, coalesce(sum(latency_ns) FILTER (WHERE side = 'b'), 0) AS total_b,
          count(*) FILTER (WHERE side = 'a' AND outcome = 'timeout') AS timeouts_a, count(*) FILTER (WHERE side = 'b' AND outcome = 'timeout') AS timeouts_b,
-         count(*) FILTER (WHERE side = 'a' AND outcome NOT IN ('reply', 'timeout')) AS exits_a,
-         count(*) FILTER (WHERE side = 'b' AND outcome NOT IN ('reply', 'timeout')) AS exits_b,
+         count(*) FILTER (WHERE side = 'a' AND outcome NOT IN ('reply', 'timeout', 'in_drop')) AS exits_a,
+         count(*) FILTER (WHERE side = 'b' AND outcome NOT IN ('reply', 'timeout', 'in_drop')) AS exits_b,
          arg_max(call_seq, coalesce(latency_ns, -1)) FILTER (WHERE side = 'a') AS a_seq, arg_max(call_seq, coalesce(latency_ns, -1)) FILTER (WHERE side = 'b') AS b_seq
   FROM c GROUP BY callee, shape
 )

@@ -97,6 +97,21 @@ export const FACTS_RAW = {
 } as const;
 
 /**
+ * The recorder's drop windows (docs/SCHEMA.md \`drops\`): one row per drop event, with the window's end when the
+ * input tells it (an archive's drop record); a dbg drop frame tells none (\`to_ts\` NULL, the SQL closes it at the
+ * node's next event). \`ord\` is the drop event's (\`events_raw.ord\`), to find that next event.
+ */
+export const DROPS_RAW = {
+  src: 'i32',
+  node: 'str',
+  ord: 'f64',
+  from_ts: 'i64',
+  to_ts: 'i64',
+  count: 'i64',
+  reason: 'str',
+} as const;
+
+/**
  * The supervision trees an archive recorded (at start and at stop), one row
  * per supervisor and child; a public table (docs/SCHEMA.md \`supervision\`).
  */
@@ -136,6 +151,7 @@ export const RAW_TABLES: [string, ColumnSpec][] = [
   ['consumed_raw', CONSUMED_RAW],
   ['state_changes_raw', STATE_CHANGES_RAW],
   ['supervision', SUPERVISION],
+  ['drops_raw', DROPS_RAW],
 ];
 
 /**
@@ -151,6 +167,7 @@ export class EventSink {
   private readonly consumed: ColumnBuilder<typeof CONSUMED_RAW>;
   private readonly stateChanges: ColumnBuilder<typeof STATE_CHANGES_RAW>;
   private readonly supervision = new ColumnBuilder(SUPERVISION);
+  private readonly drops = new ColumnBuilder(DROPS_RAW);
   /** The last state of each process (key: node + pid text), for state_changes. */
   private readonly lastState = new Map<string, Term>();
   private text: TermText;
@@ -220,6 +237,7 @@ export class EventSink {
     e.str(10, termText);
     e.int64(11, termId);
     e.endRow();
+    if (ev.kind === 'drop') this.addDrop(ev, ord);
     // add first: it may grow (replace) tsw
     if (this.store !== undefined) this.storeTs(this.store.add(ev.kind, ev.node, pid, peer, peerNode, mfa, termText, termId));
     const call = ev.term !== undefined && isMessageKind(ev.kind) ? this.callMessage(ev.term, ev.node) : null;
@@ -506,9 +524,25 @@ export class EventSink {
       ['consumed_raw', this.consumed],
       ['state_changes_raw', this.stateChanges],
       ['supervision', this.supervision],
+      ['drops_raw', this.drops],
     ];
     for (const [name, b] of tables) if (b.length > 0) take(name, b.toIPC(out));
     for (const [, b] of tables) b.reset();
+  }
+
+  /** A drop event's window: \`{count, reason}\` (an archive's drop record, with its end) or a dbg frame's count. */
+  private addDrop(ev: TraceEvent, ord: number): void {
+    const t = ev.term;
+    const [count, reason] = t !== undefined && isTuple(t, 2) ? t.items : [t, undefined];
+    this.drops.push(
+      this.src,
+      ev.node,
+      ord,
+      ev.ts,
+      ev.until ?? null,
+      typeof count === 'number' || typeof count === 'bigint' ? count : null,
+      reason !== undefined && isAtom(reason) ? reason.name : null,
+    );
   }
 
   /**

@@ -14,7 +14,7 @@ import { BUILD_LINKS, BUILD_MAILBOX_DEPTH, CREATE_AT_MACROS, CREATE_BUCKET_MACRO
  */
 
 /** The version of docs/SCHEMA.md these builds follow; written into `meta` as `schema_version`. */
-export const SCHEMA_VERSION = 9;
+export const SCHEMA_VERSION = 10;
 
 /** `events`: one row per event, `seq` in global (ts, node, file, position) order. */
 export const BUILD_EVENTS = `
@@ -304,6 +304,46 @@ LEFT JOIN windows w ON w.node = m.to_node`,
 ];
 
 /**
+ * \`drops\`: the windows in which the recorder dropped events (docs/SCHEMA.md), one per drop event. An archive's
+ * drop record gives its end; a dbg drop frame gives only a count, between the node's event before it (its \`ts\`)
+ * and the node's next event in the same file, which closes it (ASOF: the first with a greater \`ord\`).
+ */
+export const BUILD_DROPS = `
+CREATE OR REPLACE TABLE drops AS
+SELECT d.node, d.src, d.from_ts, coalesce(d.to_ts, n.ts, d.from_ts) AS to_ts, d.count, d.reason
+FROM drops_raw d
+ASOF LEFT JOIN (
+  -- only the files and nodes of windows to close: without dbg drop frames, no event is sorted
+  SELECT src, node, ord, ts FROM events_raw
+  WHERE kind <> 'drop' AND (src, node) IN (SELECT src, node FROM drops_raw WHERE to_ts IS NULL)
+) n ON n.src = d.src AND n.node = d.node AND n.ord > d.ord
+ORDER BY d.from_ts, d.node, d.src`;
+
+/** A window of \`drops\` on node \`node\` overlapping [lo, hi] (SQL expressions; hi NULL: to the end). */
+const dropBetween = (node: string, lo: string, hi: string) =>
+  `EXISTS (SELECT 1 FROM drops d WHERE d.node = ${node} AND d.to_ts >= ${lo} AND (${hi} IS NULL OR d.from_ts <= ${hi}))`;
+
+/**
+ * Messages whose missing side the recorder may have dropped (docs/SCHEMA.md \`messages\`): a message never taken
+ * (\`queued_at_end\`, \`receiver_exited\`) is \`in_drop\` when the receiver's node dropped events between its
+ * arrival (its receive, else its send: the receive comes after) and the receiver's exit (else the end): its receive,
+ * or the callback that took it, may be among them; a receive with no send is \`sender_in_drop\` when some node dropped
+ * events before it. Run after \`calls\` read \`messages\` (those statuses matter to no call), on \`table\`.
+ */
+export function markInDrop(table = 'messages'): string[] {
+  return [
+    `UPDATE ${table} SET status = 'in_drop'
+WHERE status IN ('queued_at_end', 'receiver_exited') AND send_seq IN (
+  SELECT m.send_seq FROM ${table} m LEFT JOIN processes p ON p.node = m.to_node AND p.pid = m.to_pid
+  WHERE m.status IN ('queued_at_end', 'receiver_exited')
+    AND ${dropBetween('m.to_node', 'coalesce(m.received_at, m.sent_at)', 'p.exited_at')}
+)`,
+    `UPDATE ${table} SET status = 'sender_in_drop'
+WHERE status = 'sender_not_traced' AND EXISTS (SELECT 1 FROM drops d WHERE d.from_ts <= ${table}.received_at)`,
+  ];
+}
+
+/**
  * \`calls\`: gen_server/gen_statem calls matched to replies through the call
  * tag (a reference, or \`[:alias | ref]\` since OTP 24, which is also the
  * monitor reference of the call). A request is seen in the caller's send or,
@@ -391,6 +431,10 @@ o AS (
          CASE
            WHEN reply_recv_seq IS NOT NULL THEN 'reply'
            WHEN reply_seq IS NOT NULL AND NOT caller_receives_traced THEN 'reply'
+           -- the reply (its send, or the caller's receive) may be among events the recorder dropped before the caller
+           -- went on (even a traced timeout: a \`receive ... after\` of its own, after the reply it took, may be it)
+           WHEN ${dropBetween('caller_node', 'sent_at', 'coalesce(caller_went_on_at, caller_exited_at)')}
+             OR ${dropBetween('callee_node', 'sent_at', 'coalesce(caller_went_on_at, caller_exited_at)')} THEN 'in_drop'
            WHEN reply_seq IS NULL AND callee_exited_at IS NOT NULL AND callee_exited_at >= sent_at THEN 'callee_exit'
            WHEN reply_seq IS NOT NULL OR caller_went_on_at IS NOT NULL OR caller_exit_reason LIKE '%timeout%' THEN 'timeout'
            WHEN caller_exited_at IS NOT NULL THEN 'caller_exit'
@@ -467,6 +511,7 @@ export const BUILD_STEPS: readonly BuildStep[] = [
   { name: 'events', makes: ['events'], sql: [BUILD_EVENTS] },
   { name: 'processes', makes: ['processes'], sql: [BUILD_PROCESSES] },
   { name: 'ingest tables', makes: DEFERRED_RAW_TABLES, sql: [...INSERT_DEFERRED.keys()] },
+  { name: 'drops', makes: ['drops'], sql: [BUILD_DROPS] },
   { name: 'registrations', makes: ['registrations', 'name_at'], sql: [BUILD_REGISTRATIONS, CREATE_NAME_AT] },
   {
     name: 'send_targets',
@@ -476,7 +521,7 @@ export const BUILD_STEPS: readonly BuildStep[] = [
   { name: 'consumed', makes: ['consumed'], sql: [BUILD_CONSUMED] },
   // messages is complete once calls marked the replies no mailbox received
   { name: 'messages', makes: [], sql: BUILD_MESSAGES },
-  { name: 'calls', makes: ['calls', 'messages'], sql: [...BUILD_CALLS, MARK_DROPPED_REPLIES] },
+  { name: 'calls', makes: ['calls', 'messages'], sql: [...BUILD_CALLS, MARK_DROPPED_REPLIES, ...markInDrop()] },
   {
     name: 'call_groups',
     makes: ['call_shapes', 'call_groups', 'latency_bucket', 'latency_bucket_lo', 'latency_histogram'],

@@ -465,7 +465,8 @@ function finish(input: CorrelateInput, p: Paired): Correlated {
  * left (taken, or the receiver exited), running sum per receiver in (ts,
  * delta, seq) order. Waits for \`calls\`: replies to an alias the caller had
  * given up on (\`alias_inactive\`, sql/build.ts MARK_DROPPED_REPLIES) never
- * entered a mailbox.
+ * entered a mailbox, and messages whose fate the recorder's drops hid
+ * (\`in_drop\`, markInDrop) count in none.
  */
 function buildMailboxDepth(
   st: EventStore,
@@ -485,7 +486,7 @@ function buildMailboxDepth(
   };
   for (let k = 0; k < queued.length; k += 5) {
     const [j, q, inAt, outAt, outSeq] = [queued[k], queued[k + 1], queued[k + 2], queued[k + 3], queued[k + 4]];
-    if (msgRecv[j] < 0 && isDropped(j)) continue;
+    if (isDropped(j)) continue;
     change(q, inAt, 1, inAt);
     if (outAt >= 0) change(q, outAt, -1, outSeq);
   }

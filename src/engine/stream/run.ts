@@ -53,7 +53,8 @@ const TEXT_TERMS = { id: 'i32', term: 'str' } as const;
  * text once (text tables), and DuckDB joins them into the tables of
  * docs/SCHEMA.md (the id and text tables are dropped after). \`correlate\` needs \`registrations\` and
  * \`processes\`; \`mailboxDepth\`, which it returns, needs \`calls\` and the
- * alias replies it marked in \`messages\` (sql/build.ts MARK_DROPPED_REPLIES).
+ * alias replies it marked in \`messages\` (sql/build.ts MARK_DROPPED_REPLIES) and the messages the recorder's drops
+ * leave unknown (markInDrop), which were marked after the pass with the same SQL as the SQL build's.
  */
 export function runStreamAnalyses(
   db: EngineConnection,
@@ -91,7 +92,7 @@ export function runStreamAnalyses(
   steps.push({ sql: 'stream: join texts (send_targets, messages, spans)', ms: performance.now() - t });
   const mailboxDepth = (): Steps => {
     const t0 = performance.now();
-    const dropped = new Set(db.query(`SELECT send_seq FROM ${prefix}messages WHERE status = 'alias_inactive'`).rows.map((r) => Number(r[0])));
+    const dropped = new Set(db.query(`SELECT send_seq FROM ${prefix}messages WHERE status IN ('alias_inactive', 'in_drop')`).rows.map((r) => Number(r[0])));
     insertTable(db, `${prefix}i_mailbox_depth`, MAILBOX_DEPTH, done.mailboxDepth(dropped));
     db.query(mailboxDepthTable(prefix));
     for (const name of ['i_mailbox_depth', 'text_procs', 'text_mfas', 'text_terms']) db.query(`DROP TABLE ${prefix}${name}`);
