@@ -2,12 +2,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { describe, expect, test } from 'vitest';
 import { glueReads, narrowGlueExports, stripExports } from '../../src/engine/duckdb/glue-exports';
 import { MEDIA_POINTER } from '../../src/engine/duckdb/glue-imports';
 import { openNodeDuckDb } from '../../src/engine/duckdb/open-node';
 import { openBindings } from '../../src/engine/duckdb/types';
+import { exerciseDuckDb } from './duckdb-exercise';
 
 // DuckDB-WASM's glue is handed only the exports it reads (src/engine/duckdb/glue-exports.ts): its loader no
 // longer walks the ~75,000 symbols exported for dynamic linking. An export the glue reads but the filter drops
@@ -66,16 +66,7 @@ describe('the exports handed to DuckDB-WASM glue', () => {
 
   test('openNodeDuckDb: queries, prepared statements, Arrow inserts and C++ exceptions still work', async () => {
     const db = await openNodeDuckDb();
-    const { conn } = db;
-    conn.query('CREATE TABLE t (n INTEGER, s VARCHAR)');
-    conn.insertArrowFromIPCStream(tableToIPC(tableFromArrays({ n: Int32Array.from([1, 2, 3]), s: ['a', 'b', 'c'] }), 'stream'), { name: 't', create: false });
-    const stmt = conn.prepare("SELECT string_agg(s, ',' ORDER BY n) AS s FROM t WHERE n >= ?");
-    expect(stmt.query(2).toArray()[0].s).toBe('b,c');
-    stmt.close();
-    // A binder error is a C++ exception thrown and caught inside the module: its message must come through.
-    expect(() => conn.query('SELECT * FROM no_such_table')).toThrow(/no_such_table/);
-    expect(() => conn.query('SELEC 1')).toThrow(/syntax error/i);
-    expect(conn.query('SELECT sum(n)::INTEGER AS total FROM t').toArray()[0].total).toBe(6);
+    exerciseDuckDb(db);
     db.close();
   }, 120_000);
 

@@ -6,14 +6,17 @@ import { nullMediaPointers } from './glue-imports';
 
 const require = createRequire(import.meta.url);
 
-/** Opens DuckDB-WASM's Node blocking build: the same engine the browser runs. */
-export async function openNodeDuckDb(options: OpenOptions = {}): Promise<DuckDb> {
+/**
+ * Opens DuckDB-WASM's Node blocking build: the same engine the browser runs. `ehWasm` is the package's own wasm
+ * unless given (test/unit/shipped-wasm.test.ts opens the one the site ships, scripts/duckdb-wasm.ts).
+ */
+export async function openNodeDuckDb(options: OpenOptions = {}, ehWasm?: string): Promise<DuckDb> {
   const entry = require.resolve('@duckdb/duckdb-wasm/dist/duckdb-node-blocking.cjs');
   const duck = require(entry) as typeof import('@duckdb/duckdb-wasm/dist/duckdb-node-blocking.cjs');
   const dist = path.dirname(entry);
   const bundles = {
     mvp: { mainModule: path.join(dist, 'duckdb-mvp.wasm'), mainWorker: '' },
-    eh: { mainModule: path.join(dist, 'duckdb-eh.wasm'), mainWorker: '' },
+    eh: { mainModule: ehWasm ?? path.join(dist, 'duckdb-eh.wasm'), mainWorker: '' },
   };
   const db = await duck.createDuckDB(bundles, new duck.VoidLogger(), duck.NODE_RUNTIME);
   narrowGlueExports(db);
