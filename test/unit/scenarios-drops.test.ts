@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine';
+import { callGroups } from '../../src/engine/views/calls';
 import { loadScenario, rows } from './scenarios-load';
 
 // test/scenarios/recorder_drops.exs: the recorder (max_rate 400) drops every event past the rate window's 400th
@@ -30,6 +31,13 @@ describe('a recording whose recorder dropped events under a flood', () => {
          FROM calls c JOIN messages m ON m.send_seq = c.reply_seq`,
       ),
     ).toEqual([['in_drop', true, true, null, 'in_drop']]);
+  });
+
+  // Regression test for the Calls view's latency table: its "no reply" column added the exits and pending calls only,
+  // and read 0 beside a "No reply (1)" list holding the in_drop call.
+  it('the Calls view counts the in_drop call among the calls with no reply', async () => {
+    const groups = await callGroups((sql) => e.query(sql));
+    expect(groups.map((g) => [g.n, g.timeouts, g.no_reply, g.in_drop])).toEqual([[1, 0, 1, 1]]);
   });
 
   it("the sink's messages whose receives were dropped are in_drop, in no mailbox", () => {

@@ -24,6 +24,8 @@ const GROUP = {
   caller_exits: 'int',
   pending: 'int',
   /** Calls that got no reply: the callee exited, the caller exited, or still waiting when the trace ended. */
+  /** No reply seen while the recorder dropped events (outcome in_drop: call_groups counts it only in \`calls\`). */
+  in_drop: 'int',
   no_reply: 'int',
   p50: 'num?',
   p95: 'num?',
@@ -36,7 +38,8 @@ export async function callGroups(sql: Sql): Promise<CallGroupRow[]> {
   return readRows(
     'call groups',
     await sql(
-      `SELECT callee, shape, calls AS n, timeouts, callee_exits, caller_exits, pending, callee_exits + caller_exits + pending AS no_reply,
+      `SELECT callee, shape, calls AS n, timeouts, callee_exits, caller_exits, pending, calls - replies - timeouts - callee_exits - caller_exits - pending AS in_drop,
+              calls - replies - timeouts AS no_reply,
               p50_ns AS p50, p95_ns AS p95, max_ns AS max
        FROM call_groups ORDER BY p95 DESC NULLS LAST, n DESC, callee, shape LIMIT 500`,
     ),
