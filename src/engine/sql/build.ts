@@ -319,9 +319,9 @@ ASOF LEFT JOIN (
 ) n ON n.src = d.src AND n.node = d.node AND n.ord > d.ord
 ORDER BY d.from_ts, d.node, d.src`;
 
-/** A window of \`drops\` on node \`node\` overlapping [lo, hi] (SQL expressions; hi NULL: to the end). */
-const dropBetween = (node: string, lo: string, hi: string) =>
-  `EXISTS (SELECT 1 FROM drops d WHERE d.node = ${node} AND d.to_ts >= ${lo} AND (${hi} IS NULL OR d.from_ts <= ${hi}))`;
+/** A window of \`drops\` on one of \`nodes\` overlapping [lo, hi] (SQL expressions; hi NULL: to the end). */
+const dropBetween = (nodes: string, lo: string, hi: string) =>
+  `EXISTS (SELECT 1 FROM drops d WHERE d.node IN (${nodes}) AND d.to_ts >= ${lo} AND (${hi} IS NULL OR d.from_ts <= ${hi}))`;
 
 /**
  * Messages whose missing side the recorder may have dropped (docs/SCHEMA.md \`messages\`): a message never taken
@@ -433,8 +433,7 @@ o AS (
            WHEN reply_seq IS NOT NULL AND NOT caller_receives_traced THEN 'reply'
            -- the reply (its send, or the caller's receive) may be among events the recorder dropped before the caller
            -- went on (even a traced timeout: a \`receive ... after\` of its own, after the reply it took, may be it)
-           WHEN ${dropBetween('caller_node', 'sent_at', 'coalesce(caller_went_on_at, caller_exited_at)')}
-             OR ${dropBetween('callee_node', 'sent_at', 'coalesce(caller_went_on_at, caller_exited_at)')} THEN 'in_drop'
+           WHEN ${dropBetween('caller_node, callee_node', 'sent_at', 'coalesce(caller_went_on_at, caller_exited_at)')} THEN 'in_drop'
            WHEN reply_seq IS NULL AND callee_exited_at IS NOT NULL AND callee_exited_at >= sent_at THEN 'callee_exit'
            WHEN reply_seq IS NOT NULL OR caller_went_on_at IS NOT NULL OR caller_exit_reason LIKE '%timeout%' THEN 'timeout'
            WHEN caller_exited_at IS NOT NULL THEN 'caller_exit'

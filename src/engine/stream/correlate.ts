@@ -297,7 +297,6 @@ interface Paired {
   stOut: ColumnBuilder<typeof SEND_TARGETS>;
 }
 
-/** What needs the pairings complete: statuses and the message rows, mailbox depth, causal links; then spans. */
 /**
  * Targets of sends that nothing else resolves (an alias no call carried, a name the recording knows nothing of), each
  * to the process that received the first message sent to it: the first receive of the same term after that send, on
@@ -334,6 +333,7 @@ function firstReceivers(st: EventStore, target: (text: string, node: string | nu
   return found;
 }
 
+/** What needs the pairings complete: statuses and the message rows, mailbox depth, causal links; then spans. */
 function finish(input: CorrelateInput, p: Paired): Correlated {
   const st = input.store;
   const n = st.length;

@@ -23,9 +23,9 @@ const GROUP = {
   callee_exits: 'int',
   caller_exits: 'int',
   pending: 'int',
-  /** Calls that got no reply: the callee exited, the caller exited, or still waiting when the trace ended. */
   /** No reply seen while the recorder dropped events (outcome in_drop: call_groups counts it only in \`calls\`). */
   in_drop: 'int',
+  /** Calls that got no reply: the callee exited, the caller exited, still waiting when the trace ended, or in_drop. */
   no_reply: 'int',
   p50: 'num?',
   p95: 'num?',
