@@ -295,7 +295,6 @@ describe('corrupt input', () => {
     const pool = fx.terms.map((t) => new Uint8Array(Buffer.from(t.etf_base64, 'base64'))).filter((b) => b.length < 2000);
     let decoded = 0;
     let rejected = 0;
-    const started = Date.now();
     for (let i = 0; i < 5000; i++) {
       const bytes = pool[rand(pool.length)]!.slice();
       const flips = 1 + rand(4);
@@ -313,6 +312,6 @@ describe('corrupt input', () => {
     }
     expect(decoded + rejected).toBe(5000);
     expect(rejected).toBeGreaterThan(1000);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // (A decode that never ends fails on the runner's test timeout: no wall-clock bound here, the machine may be busy.)
   });
 });
