@@ -2,8 +2,6 @@ import { statSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Engine, type LoadProgress, type LoadReport, type ReadLimits } from '../engine/engine';
-import { BUILD_STEPS } from '../engine/sql/build';
-import { tablesNamedIn } from '../engine/table-builds';
 import { openNodeDuckDb } from '../engine/duckdb/open-node';
 import { releaseNativeThread } from '../engine/duckdb/native-thread-node';
 import type { EngineConnection } from '../engine/duckdb/connection';
@@ -14,6 +12,9 @@ import { SUMMARY_TABLES, summarize } from './summary';
 import { splitEngineOption } from './engine-option';
 import { ONE_THREAD_BYTES } from './small-input';
 import { COMPARE_HELP } from './compare';
+import { queryTables } from './query-tables';
+
+export { queryTables };
 
 /** What \`otpscope COMMAND --help\` prints. */
 const COMMAND_HELP: Record<string, string> = {
@@ -156,7 +157,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'check': {
         const { check } = await import('./check');
-        return await check(rest, loadEngine);
+        return await check(rest, loadEngine, loadRest);
       }
       case undefined:
       case '-h':
@@ -330,21 +331,6 @@ async function query(args: string[]): Promise<number> {
   const out = formatResult(result, values.json ? 'json' : values.csv ? 'csv' : 'table');
   if (out.length > 0) process.stdout.write(out + '\n');
   return report.errors.length > 0 ? 1 : 0;
-}
-
-/**
- * The tables (views, macros) a query's SQL names, as the analyzer's SQL console builds them (words matching what
- * the build steps make): only those and the steps before them are built, so \`SELECT … FROM events\` does not wait
- * for the whole analysis. Undefined (every table) when it names none, or reads the catalog, whose listing must
- * show every table.
- */
-export function queryTables(sql: string): string[] | undefined {
-  if (/\b(information_schema|pg_catalog|duckdb_\w+|show|describe|summarize|pragma)\b/i.test(sql)) return undefined;
-  const named = tablesNamedIn(
-    sql,
-    BUILD_STEPS.flatMap((s) => s.makes),
-  );
-  return named.length > 0 ? named : undefined;
 }
 
 /** Builds every table a load left unbuilt; a failure goes to the load's errors, as a load's own build failure does. */

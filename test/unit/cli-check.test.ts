@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { parseExpectations } from '../../src/engine/analyses/expectations';
+import { Engine } from '../../src/engine/engine';
 import { main } from '../../src/cli/main';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/scenarios/${name}`, import.meta.url));
@@ -30,5 +34,27 @@ describe('expectations', () => {
     );
     expect(lines[4]).toBe("PASS  Back's computed count equals the compute requests it took so far");
     expect(lines[5]).toBe('2 passed, 1 failed');
+  }, 300_000);
+
+  it('otpscope check builds the tables its checks name; a check that fails on them runs again with every table built', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'otpscope-check-'));
+    const expect_ = path.join(dir, 'e.sql');
+    writeFileSync(expect_, "-- check: no exits\nSELECT seq, ts, pid FROM events WHERE kind = 'exit';\n\n-- check: a typo\nSELECT seq FROM calls, anomalie;\n");
+    const lines: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((s: string) => void lines.push(s));
+    const load = vi.spyOn(Engine.prototype, 'load');
+    try {
+      const demo = fileURLToPath(new URL('../fixtures/archives/demo.zip', import.meta.url));
+      expect(await main(['check', demo, '--expect', expect_])).toBe(1);
+      expect(load.mock.calls.map((c) => c[2]?.tables)).toEqual([['calls', 'events']]);
+    } finally {
+      load.mockRestore();
+      log.mockRestore();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(lines[0]).toMatch(/^FAIL  no exits \(.*:1\): 1 counter-example$/);
+    // With only events and calls built, DuckDB's "Did you mean" named a table that happened to exist.
+    expect(lines.join('\n')).toMatch(/FAIL  a typo \(.*:4\): query error: Catalog Error: Table with name anomalie does not exist!\nDid you mean "anomalies"\?/);
+    expect(lines[lines.length - 1]).toBe('0 passed, 2 failed');
   }, 300_000);
 });
