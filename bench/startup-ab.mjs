@@ -57,7 +57,7 @@ for (const dir of [a, b]) {
     `  demo.zip file input → Overview usable, file given after the warm-up (≥ 2 s after ready): ${f(median(idle.map((x) => x.ms)))} ms; every table ${f(median(idle.map((x) => x.allMs)))} ms`,
   );
   console.log(
-    `  renderer CPU of that load: ${f(1000 * median(idle.map((x) => x.cpu.process)))} ms; renderer CPU from ready to the file (the warm-up): ${f(1000 * median(idle.map((x) => x.idleCpu)))} ms`,
+    `  renderer CPU of that load: ${f(1000 * median(idle.map((x) => x.cpu.process)))} ms (main thread ${f(1000 * median(idle.map((x) => x.cpu.main)))} ms); renderer CPU from ready to the file (the warm-up): ${f(1000 * median(idle.map((x) => x.idleCpu)))} ms`,
   );
   console.log(`  ?demo usable after ready: ${f(median(runs.flatMap((r) => r.demo.map((d) => d.afterReady))))} ms`);
   console.log(
