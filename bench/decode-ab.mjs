@@ -4,7 +4,8 @@
 // tar -x -C DIR`), each bundled by esbuild as the CLI is, in one process, alternating A B B A… with `gc()` before
 // every run. Prints the medians of this process's CPU time (user + system) and wall time per tree and the median of
 // the paired differences (B − A). `plain` text columns are the native CLI's, `dict` (Arrow dictionaries) DuckDB-WASM's.
-// Default FILE: the 1M ping-pong archive of bench/.cache.
+// Default FILE: the 1M ping-pong archive of bench/.cache. The tree loaded second ran ~150-470 ms slower per 1M
+// events whatever its code (docs/PERFORMANCE.md, 2026-12-05 midday): run both orders and take them together.
 //
 // `node bench/decode-ab.mjs --sha ROOT [plain|dict] [FILE_OR_DIR...]`: SHA-1 of every raw table's IPC bytes (all
 // batches in order) per input, one line each, for comparing two trees' output byte for byte (default: every
