@@ -48,6 +48,19 @@ export function decodeTerm(bytes: Uint8Array, offset = 0, options?: DecodeOption
   return decodeTermAt(bytes, offset, options).term;
 }
 
+/**
+ * \`decodeTerm(bytes.subarray(from, to))\` without the view: the same term, the same errors (offsets counted from
+ * \`from\`), nothing read outside the range; binaries are views of \`bytes\`. For the many small terms kept side by
+ * side in one buffer (an archive chunk's payload table), where a view per term cost an allocation each.
+ */
+export function decodeTermIn(bytes: Uint8Array, from: number, to: number, options?: DecodeOptions): Term {
+  if (from >= to) throw new EtfError('expected version byte 131 at offset 0, input ended', 0);
+  if (bytes[from] !== VERSION_MAGIC) throw new EtfError(`expected version byte 131 at offset 0, found ${bytes[from]}`, 0);
+  const d = new Decoder(bytes, from + 1, options, -from, to);
+  if (from + 1 < to && bytes[from + 1] === Tag.COMPRESSED) return d.compressed();
+  return d.term();
+}
+
 /** Decode and also return the offset just past the term (for framed streams). */
 export function decodeTermAt(bytes: Uint8Array, offset: number, options?: DecodeOptions): { term: Term; end: number } {
   if (!Number.isInteger(offset) || offset < 0 || offset > bytes.length) {

@@ -49,8 +49,10 @@ export class Decoder {
     readonly b: Uint8Array,
     pos: number,
     readonly opts: DecodeOptions | undefined,
-    /** Added to positions in error messages when decoding an inflated buffer. */
+    /** Added to positions in error messages when decoding an inflated buffer or a part of \`b\`. */
     readonly base: number,
+    /** Where the input ends: the decoder reads nothing at or after it (a term inside a bigger buffer). */
+    readonly end = b.length,
   ) {
     this.pos = pos;
   }
@@ -60,14 +62,14 @@ export class Decoder {
   }
 
   need(n: number, what: string): void {
-    const left = this.b.length - this.pos;
+    const left = this.end - this.pos;
     if (n > left) {
       this.fail(`expected ${n} byte${n === 1 ? '' : 's'} for ${what} at offset ${this.pos + this.base}, only ${left} left`);
     }
   }
 
   u8(what: string): number {
-    if (this.pos >= this.b.length) this.need(1, what);
+    if (this.pos >= this.end) this.need(1, what);
     return this.b[this.pos++]!;
   }
 
@@ -89,7 +91,7 @@ export class Decoder {
 
   /** A count of sub-terms, each at least `minBytes` long: rejects counts the input cannot hold. */
   count(n: number, minBytes: number, what: string): number {
-    const left = this.b.length - this.pos;
+    const left = this.end - this.pos;
     if (n * minBytes > left) {
       this.fail(`${what} claims ${n} elements but only ${left} bytes are left at offset ${this.pos + this.base}`);
     }
@@ -112,14 +114,14 @@ export class Decoder {
     const inflate = this.opts?.inflate ?? inflateZlib;
     let raw: Uint8Array;
     try {
-      raw = inflate(this.b.subarray(this.pos), size);
+      raw = inflate(this.b.subarray(this.pos, this.end), size);
     } catch (e) {
       this.fail(`compressed term at offset ${at + this.base} does not inflate: ${(e as Error).message}`, at);
     }
     if (raw.length !== size) {
       this.fail(`compressed term at offset ${at + this.base} inflated to ${raw.length} bytes, header says ${size}`, at);
     }
-    this.pos = this.b.length;
+    this.pos = this.end;
     // Errors inside the inflated bytes report offsets into the inflated data.
     const inner = new Decoder(raw, 0, this.opts, 0);
     const term = inner.term();
@@ -325,7 +327,7 @@ export class Decoder {
         }
         case Tag.LIST: {
           const n = this.count(this.u32('LIST_EXT length'), 1, 'LIST_EXT');
-          if (this.pos >= this.b.length) this.need(1, 'LIST_EXT tail');
+          if (this.pos >= this.end) this.need(1, 'LIST_EXT tail');
           // A list as another list's tail (crafted input: `[a | [b | [c | ...]]]` as nested LIST_EXT) continues
           // that list's frame: building each level and concatenating it into the outer one was quadratic.
           const top = sp > 0 ? stack[sp - 1] : undefined;
@@ -431,7 +433,7 @@ export class Decoder {
         }
         case Tag.NEW_FUN: {
           const size = this.u32('NEW_FUN_EXT size');
-          if (size < 4 || at + 1 + size > this.b.length) this.fail(`NEW_FUN_EXT at offset ${at + this.base} claims ${size} bytes`, at);
+          if (size < 4 || at + 1 + size > this.end) this.fail(`NEW_FUN_EXT at offset ${at + this.base} claims ${size} bytes`, at);
           const arity = this.u8('NEW_FUN_EXT arity');
           const uniq = this.bytes(16, 'NEW_FUN_EXT uniq');
           const index = this.u32('NEW_FUN_EXT index');

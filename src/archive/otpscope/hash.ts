@@ -14,6 +14,17 @@ export function hashBytes(bytes: Uint8Array, seed = 0): number {
   return finish(h1, h2);
 }
 
+/** \`hashBytes(bytes.subarray(from, to))\` without the view. */
+export function hashRange(bytes: Uint8Array, from: number, to: number, seed = 0): number {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let i = from; i < to; i++) {
+    h1 = Math.imul(h1 ^ bytes[i], 2654435761);
+    h2 = Math.imul(h2 ^ bytes[i], 1597334677);
+  }
+  return finish(h1, h2);
+}
+
 /** The same over a string's UTF-16 code units: no encoding and no allocation, as it runs per event. */
 export function hashString(s: string, seed = 0): number {
   let h1 = 0xdeadbeef ^ seed;

@@ -1,9 +1,10 @@
-import { decodeTerm, EtfError } from '../etf/decode';
+import { decodeTerm, decodeTermIn, EtfError } from '../etf/decode';
 import { atom, isAtom, isPid, isTuple, type Atom, type ErlMap, type Term } from '../etf/term';
 import { EVENT_KINDS, eventsOf, TraceReadError, type EventColumns, type Mfa, type ProcessFact, type TraceBatch, type TraceEvent } from '../trace-event';
 import { DEFAULT_READ_LIMITS, type ReadLimits } from '../read-limits';
 import { readZip, type ZipEntry } from '../zip';
-import { hashBytes } from './hash';
+import { chunkWithTermTable, TERMS_IN_TABLE, type TermTable } from './chunk-term';
+import { hashBytes, hashRange } from './hash';
 import { checkManifest, checkTotals, type Manifest, type Totals } from './manifest';
 import { structFieldsOf } from './struct-facts';
 import { unzigzag, VarintReader } from './varint';
@@ -88,10 +89,11 @@ export async function readOtpscopeArchive(bytes: Uint8Array, fileName: string, l
     let bytesRead = 0;
     for (const entry of chunks) {
       const raw = await entry.data();
-      const chunk = await decodeEntryBytes(raw, entry, fileName);
-      const m = asMap(chunk, fileName, entry, 'chunk');
+      // The payload table as byte ranges when the chunk is as the writer writes it (chunk-term.ts), else decoded whole.
+      const fast = chunkWithTermTable(raw);
+      const m = fast?.map ?? asMap(await decodeEntryBytes(raw, entry, fileName), fileName, entry, 'chunk');
       if (uFirst === undefined) uFirst = integerField(m, 'u0', fileName, entry);
-      const ctx = { fileName, entry, node, offset, uFirst };
+      const ctx = { fileName, entry, node, offset, uFirst, table: fast?.table };
       bytesRead += entry.compressedSize;
       if (options.objects) yield { events: decodeChunk(m, ctx), bytesRead };
       else {
@@ -109,6 +111,8 @@ interface ChunkContext {
   node: string;
   offset: bigint;
   uFirst: bigint;
+  /** The chunk's \`:terms\` read as byte ranges (chunk-term.ts); the map's \`:terms\` is then TERMS_IN_TABLE. */
+  table?: TermTable;
 }
 
 const KIND_COUNT = EVENT_KINDS.length;
@@ -164,15 +168,8 @@ export function decodeChunkColumns(m: ErlMap, ctx: ChunkContext): { columns: Eve
   const termCol = new VarintReader(col('term'), 'term');
   const pids = list('pids');
   const mfas = list('mfas').map((x) => asMfa(x, fileName, entry));
-  const terms = list('terms') as Uint8Array[];
-  const termIds: number[] = new Array(terms.length);
-  for (let i = 0; i < terms.length; i++) {
-    const b = terms[i];
-    if (!(b instanceof Uint8Array)) throw new TraceReadError(fileName, entry.offset, `${entry.name}: terms[${i}] is not a binary`);
-    termIds[i] = hashBytes(b);
-  }
-  // Each term is decoded when asked for (see EventColumns.termAt); a bad one fails the chunk as it did decoded here.
-  const termAt = (i: number): Term => decodeNested(terms[i], fileName, entry, `terms[${i}]`);
+  const { termCount, termIds, termAt } =
+    ctx.table !== undefined && get('terms') === TERMS_IN_TABLE ? tableTerms(ctx.table, ctx) : listTerms(list('terms'), ctx);
 
   // Layout 2: last peer index per (pid index, kind) and last term index per kind.
   const lastPeer = deltas ? new Map<number, number>() : undefined;
@@ -191,7 +188,7 @@ export function decodeChunkColumns(m: ErlMap, ctx: ChunkContext): { columns: Eve
     term: new Int32Array(n),
     pids,
     mfas,
-    termCount: terms.length,
+    termCount,
     termAt,
     termIds,
   };
@@ -227,7 +224,7 @@ export function decodeChunkColumns(m: ErlMap, ctx: ChunkContext): { columns: Eve
       c.pid[i] = pidIx;
       c.peer[i] = peerIx === 0 ? -1 : inRange(pids, peerIx - 1, 'peer', i);
       c.mfa[i] = mfaIx === 0 ? -1 : inRange(mfas, mfaIx - 1, 'mfa', i);
-      c.term[i] = termIx === 0 ? -1 : inRange(terms, termIx - 1, 'term', i);
+      c.term[i] = termIx === 0 ? -1 : termInRange(termCount, termIx - 1, i);
     }
   } catch (e) {
     if (e instanceof RangeError) throw new TraceReadError(fileName, entry.offset, `${entry.name}: ${e.message}`);
@@ -255,6 +252,44 @@ export function decodeChunkColumns(m: ErlMap, ctx: ChunkContext): { columns: Eve
     });
   }
   return { columns: c, drops: dropEvents };
+}
+
+/**
+ * A chunk's payloads from its table read as byte ranges: each one's id hashed from its bytes and its term decoded
+ * when asked for (see EventColumns.termAt); a bad one fails the chunk as it did decoded with the chunk.
+ */
+function tableTerms(table: TermTable, ctx: ChunkContext): { termCount: number; termIds: number[]; termAt: (i: number) => Term } {
+  const { bytes, start, end } = table;
+  const termIds: number[] = new Array(start.length);
+  for (let i = 0; i < start.length; i++) termIds[i] = hashRange(bytes, start[i], end[i]);
+  const termAt = (i: number): Term => {
+    try {
+      return decodeTermIn(bytes, start[i], end[i]);
+    } catch (e) {
+      if (e instanceof EtfError) throw new TraceReadError(ctx.fileName, ctx.entry.offset, `${ctx.entry.name}: terms[${i}]: ${e.message}`);
+      throw e;
+    }
+  };
+  return { termCount: start.length, termIds, termAt };
+}
+
+/** The same from a \`:terms\` list decoded as a term (a chunk not shaped as the writer writes it). */
+function listTerms(terms: Term[], ctx: ChunkContext): { termCount: number; termIds: number[]; termAt: (i: number) => Term } {
+  const { fileName, entry } = ctx;
+  const termIds: number[] = new Array(terms.length);
+  for (let i = 0; i < terms.length; i++) {
+    const b = terms[i];
+    if (!(b instanceof Uint8Array)) throw new TraceReadError(fileName, entry.offset, `${entry.name}: terms[${i}] is not a binary`);
+    termIds[i] = hashBytes(b);
+  }
+  const termAt = (i: number): Term => decodeNested(terms[i] as Uint8Array, fileName, entry, `terms[${i}]`);
+  return { termCount: terms.length, termIds, termAt };
+}
+
+/** \`i\` when it indexes a table of \`n\` payloads, else the RangeError that names the index and the event. */
+function termInRange(n: number, i: number, ev: number): number {
+  if (i < n) return i;
+  throw new RangeError(`term index ${i + 1} out of range (table has ${n}) at event ${ev}`);
 }
 
 /** `i` when it indexes `table`, else the RangeError that names the table, the index and the event. */
