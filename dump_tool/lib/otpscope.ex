@@ -114,6 +114,8 @@ defmodule Otpscope do
     * `:processes` - `:all` (default: every process, existing and new),
       `:new` (processes spawned after the start), or a list of pids,
       registered names, `{:global, name}` and `{:via, module, name}`.
+      Ports are never traced (on any OTP version): a process's messages to
+      and from a port are its own sends and receives.
     * `:modules` - modules, `{m, f, arity}` (`:_` allowed for `f`/`arity`) or
       `{m, f, arity, match_spec}` to call-trace (local calls included). The
       default match spec is `[{:_, [], [{:exception_trace}]}]`. Default `[]`.

@@ -241,6 +241,33 @@ defmodule OtpscopeTest do
   defp requester({:code_call, from, _}), do: from
   defp requester(_), do: nil
 
+  # Regression test: on OTP < 27 the recorder turned on :erlang.trace(:new, ...), which traces every port opened
+  # after the start too (the :trace sessions of OTP 27 trace no ports): their sends and receives were recorded.
+  test "processes: :new and :all trace the new processes, not the ports they open" do
+    for spec <- [:new, :all] do
+      file = tmp_file("ports-#{spec}.zip")
+      {:ok, _} = Otpscope.start(file: file, processes: spec)
+
+      {owner, port} =
+        Task.async(fn ->
+          port = Port.open({:spawn, "cat"}, [:binary])
+          send(port, {self(), {:command, "hi\n"}})
+          assert_receive {^port, {:data, "hi\n"}}
+          Port.close(port)
+          {self(), port}
+        end)
+        |> Task.await()
+
+      {:ok, _} = Otpscope.stop()
+      ev = ArchiveReader.read(file).events
+      # the process's side is recorded: its send to the port, the port's data it received
+      assert Enum.any?(ev, &match?(%{kind: :send, pid: ^owner, peer: ^port}, &1))
+      assert Enum.any?(ev, &match?(%{kind: :receive, pid: ^owner, term: {^port, {:data, _}}}, &1))
+      # nothing of the port itself
+      assert for(%{pid: p} = e <- ev, is_port(p), do: e) == [], "events of a port (#{spec})"
+    end
+  end
+
   test "record/2 stops the recording when the function raises" do
     file = tmp_file("raise.zip")
 

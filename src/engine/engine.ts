@@ -14,6 +14,7 @@ import {
   INSERT_DEFERRED,
   MARK_DROPPED_REPLIES,
   markInDrop,
+  signalSenders,
   resequenceEvents,
   SCHEMA_VERSION,
   STREAM_MAILBOX_STEP,
@@ -809,6 +810,7 @@ export class Engine {
     }
     if (sql === STREAM_BESIDE) {
       const beside = runStreamAnalyses(this.db, this.store!, 'stream_');
+      this.db.query(signalSenders('stream_messages'));
       this.db.query(MARK_DROPPED_REPLIES.replace('UPDATE messages', 'UPDATE stream_messages'));
       for (const q of markInDrop('stream_messages')) this.db.query(q);
       return [...beside.steps, ...beside.mailboxDepth()];

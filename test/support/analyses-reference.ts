@@ -31,6 +31,9 @@ export interface RefMessage {
   recv_seq: number | null;
   to_node: string;
   to_pid: string;
+  /** Set here for \`signal\` messages only (the sender of a sent message is its send's process). */
+  from_pid?: string | null;
+  from_node?: string | null;
   sent_at: bigint | null;
   received_at: bigint | null;
   status: string;
@@ -60,6 +63,38 @@ export function refProcesses(events: EventRow[]): Map<string, { spawned_at: bigi
     }
   }
   return out;
+}
+
+/**
+ * A receive with no send of a message the runtime makes from a signal (docs/SCHEMA.md \`messages\`, status
+ * \`signal\`): an exit (\`{:EXIT, pid_or_port, reason}\`), a monitor's \`{:DOWN, ref, :process | :port, what, reason}\`,
+ * a node monitor's \`{:nodeup | :nodedown, node ...}\`, a timer's \`{:timeout, ref, msg}\`. Returns the process or
+ * port it names (\`<0.1.0>\`, \`#Port<0.3>\`), null when it names none, undefined when it is no such message.
+ */
+export function refSignal(term: string): string | null | undefined {
+  const exit = /^\{:EXIT, (#PID<[0-9.]+>|#Port<[0-9.]+>), /.exec(term);
+  const down = /^\{:DOWN, #Reference<[0-9.]+>, :(process|port), /.exec(term);
+  if (exit === null && down === null && !/^\{:node(up|down), :/.test(term) && !/^\{:timeout, #Reference<[0-9.]+>, /.test(term)) return undefined;
+  const named = exit?.[1] ?? /^(#PID<[0-9.]+>|#Port<[0-9.]+>)/.exec(term.slice(down?.[0].length ?? term.length))?.[1] ?? null;
+  return named?.startsWith('#PID') ? named.slice(4) : named;
+}
+
+/**
+ * The node of a process a term names (pids print without one): of the nodes where a process of that pid exited, one
+ * where it exited at or before \`at\`, else any, the receiver's first, then in text order; for an \`:EXIT\` (which
+ * \`exit/2\` sends from a live process), else the receiver's when it knows the pid; null when none of these.
+ */
+function refNodeOf(procs: ReturnType<typeof refProcesses>, pid: string, isExit: boolean, receiverNode: string, at: bigint): string | null {
+  const candidates: { node: string; rank: number }[] = [];
+  for (const [k, p] of procs) {
+    if (!k.endsWith(` ${pid}`)) continue;
+    const node = k.slice(0, -pid.length - 1);
+    const here = node === receiverNode ? 0 : 1;
+    if (p.exited_at !== null) candidates.push({ node, rank: (p.exited_at <= at ? 0 : 2) + here });
+    else if (isExit && node === receiverNode) candidates.push({ node, rank: 4 });
+  }
+  candidates.sort((a, b) => a.rank - b.rank || (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
+  return candidates[0]?.node ?? null;
 }
 
 /** A window in which the recorder dropped events of a node (docs/SCHEMA.md \`drops\`). */
@@ -139,7 +174,7 @@ export function refMessages(events: EventRow[], consumed: ConsumedRow[], drops: 
     const p = procs.get(k);
     let status: string;
     if (dead) status = 'send_to_dead';
-    else if (send === null) status = recv!.term === ':timeout' ? 'after_timeout' : 'sender_not_traced';
+    else if (send === null) status = recv!.term === ':timeout' ? 'after_timeout' : refSignal(recv!.term ?? '') !== undefined ? 'signal' : 'sender_not_traced';
     else if (takenAt !== null) status = 'received';
     else if (p?.exited_at != null) status = 'receiver_exited';
     else if (receivers.has(k) || tracked.has(k)) {
@@ -151,11 +186,14 @@ export function refMessages(events: EventRow[], consumed: ConsumedRow[], drops: 
       const exited = p?.exited_at ?? null;
       if (drops.some((d) => d.node === toNode && d.to >= arrived && (exited === null || d.from <= exited))) status = 'in_drop';
     } else if (status === 'sender_not_traced' && drops.some((d) => d.from <= recv!.ts)) status = 'sender_in_drop';
+    const named = status === 'signal' ? refSignal(recv!.term!) : null;
     out.push({
       send_seq: send?.seq ?? null,
       recv_seq: recv?.seq ?? null,
       to_node: toNode,
       to_pid: toPid,
+      from_pid: named ?? null,
+      from_node: !named ? null : named.startsWith('#Port<') ? toNode : refNodeOf(procs, named, recv!.term!.startsWith('{:EXIT, '), toNode, recv!.ts),
       sent_at: send?.ts ?? null,
       received_at: recv?.ts ?? null,
       status,
@@ -185,7 +223,7 @@ export function refMailboxAt(events: EventRow[], msgs: RefMessage[], t: bigint):
   const procs = refProcesses(events);
   const out: string[] = [];
   for (const m of msgs) {
-    if (!['received', 'queued_at_end', 'receiver_exited', 'sender_not_traced', 'sender_in_drop'].includes(m.status)) continue;
+    if (!['received', 'queued_at_end', 'receiver_exited', 'sender_not_traced', 'sender_in_drop', 'signal'].includes(m.status)) continue;
     const enter = m.sent_at ?? m.received_at!;
     if (enter > t) continue;
     if (m.taken_at !== null && m.taken_at <= t) continue;

@@ -4,7 +4,7 @@ import type { TraceEvent } from '../../src/archive/trace-event';
 import { Engine } from '../../src/engine/engine';
 import { openNodeDuckDb } from '../../src/engine/duckdb/open-node';
 import { EventSink } from '../../src/engine/ingest/event-sink';
-import { BUILD_ALL, MARK_DROPPED_REPLIES, markInDrop } from '../../src/engine/sql/build';
+import { BUILD_ALL, MARK_DROPPED_REPLIES, markInDrop, signalSenders } from '../../src/engine/sql/build';
 import { EventStore } from '../../src/engine/stream/event-store';
 import { runStreamAnalyses } from '../../src/engine/stream/run';
 import { correlate } from '../../src/engine/stream/correlate';
@@ -81,6 +81,23 @@ function generate(seed: number, steps: number, drops = 0): TraceEvent[] {
   const emit = (p: P, kind: TraceEvent['kind'], extra: Partial<TraceEvent> = {}) =>
     evs.push({ node: p.node, ts: tick(p.node), kind, pid: pid(p.node, p.id), ...extra });
   const fnMfa = (name: string) => [atom('Work'), atom(name), 1] as const;
+  // A message the runtime makes from a signal, naming a process of either node, exited or not, or one never seen.
+  const ref = (node: string): Term => ({ t: 'ref', node: atom(node), creation: 1, ids: [r.int(1000), 7, 9] });
+  const signal = (o: P): Term => {
+    const who = r.next() < 0.15 ? pid(o.node, 99) : pid(o.node, o.id);
+    switch (r.int(5)) {
+      case 0:
+        return tuple(atom('EXIT'), who, atom('normal'));
+      case 1:
+        return tuple(atom('DOWN'), ref(o.node), atom('process'), who, atom('noproc'));
+      case 2:
+        return tuple(atom('DOWN'), ref(o.node), atom('process'), tuple(atom('name'), atom(o.node)), atom('normal'));
+      case 3:
+        return tuple(atom('nodedown'), atom(r.pick(nodes)));
+      default:
+        return tuple(atom('timeout'), ref(o.node), atom('tick'));
+    }
+  };
   for (let s = 0; s < steps; s++) {
     const alive = procs.filter((p) => p.alive);
     if (alive.length === 0) break;
@@ -111,7 +128,8 @@ function generate(seed: number, steps: number, drops = 0): TraceEvent[] {
         emit(to, 'return', { mfa: [atom('Gen'), atom('handle_info'), 2], term: tuple(atom('noreply'), stateTerm(to.state, to.state % 3)) });
       }
     } else if (roll < 0.72) {
-      emit(p, 'receive', { term: r.next() < 0.5 ? atom('timeout') : tuple(atom('untraced'), r.int(3)) });
+      const x = r.next();
+      emit(p, 'receive', { term: x < 0.35 ? atom('timeout') : x < 0.65 ? tuple(atom('untraced'), r.int(3)) : signal(r.pick(procs)) });
     } else if (roll < 0.86) {
       if (p.stack.length > 0 && r.next() < 0.5) {
         const f = p.stack.pop()!;
@@ -171,6 +189,7 @@ async function engineWith(events: TraceEvent[], store?: EventStore): Promise<Eng
   for (const sql of BUILD_ALL) db.conn.query(sql);
   if (store) {
     const stream = runStreamAnalyses(engine.db, store, 'stream_');
+    engine.query(signalSenders('stream_messages'));
     engine.query(MARK_DROPPED_REPLIES.replace('UPDATE messages', 'UPDATE stream_messages'));
     for (const q of markInDrop('stream_messages')) engine.query(q);
     stream.mailboxDepth();
@@ -205,8 +224,11 @@ describe('analyses SQL agrees with the TypeScript reference on random traces', (
       const consumed = rowsAs<ConsumedRow>(engine, `SELECT seq, node, pid, msg FROM consumed ORDER BY seq`);
       const ref = refMessages(events, consumed, windowsOf(trace));
       if (drops > 0) expect(ref.some((m) => m.status === 'in_drop')).toBe(true);
-      const sqlMsgs = rowsAs<Record<string, unknown>>(engine, `SELECT send_seq, recv_seq, status, consumed_seq, taken_at FROM messages`);
-      const norm = (m: Record<string, unknown>) => `${m.send_seq}/${m.recv_seq}/${m.status}/${m.consumed_seq}/${m.taken_at === null ? null : big(m.taken_at)}`;
+      expect(ref.filter((m) => m.status === 'signal').length).toBeGreaterThan(0);
+      const sqlMsgs = rowsAs<Record<string, unknown>>(engine, `SELECT send_seq, recv_seq, status, consumed_seq, taken_at, from_pid, from_node FROM messages`);
+      const norm = (m: Record<string, unknown>) =>
+        `${m.send_seq}/${m.recv_seq}/${m.status}/${m.consumed_seq}/${m.taken_at === null ? null : big(m.taken_at)}` +
+        (m.status === 'signal' ? `/${m.from_node} ${m.from_pid}` : '');
       expect(sqlMsgs.map(norm).sort()).toEqual(ref.map((m) => norm(m as unknown as Record<string, unknown>)).sort());
 
       const span = events.length;

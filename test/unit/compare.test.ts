@@ -46,9 +46,10 @@ describe('compare: before and after three deliberate changes', () => {
   it('messages: the extra message is a new shape; the crash adds its EXIT, code loading and the restart ack; nothing else', () => {
     expect(pick(c.tables.messages, 'sender', 'receiver', 'shape', 'n_a', 'n_b', 'change')).toEqual([
       ['Scn.Cart', 'Scn.Audit', '{:audit, _, _}', 0, 6, 'new'],
-      ['(not traced)', 'Scn.Sup', '{:EXIT, _, {%RuntimeError{}, _}}', 0, 1, 'new'],
       ['(not traced)', 'Scn.Worker', '{:code_server, {:module, _}}', 0, 1, 'new'],
       ['Scn.Worker', ':code_server', '{:code_call, _, {:ensure_loaded, _}}', 0, 1, 'new'],
+      // the supervisor's EXIT is a signal from the worker that crashed
+      ['Scn.Worker', 'Scn.Sup', '{:EXIT, _, {%RuntimeError{}, _}}', 0, 1, 'new'],
       ['Scn.Worker', 'Scn.Sup', '{:ack, _, {:ok, _}}', 2, 3, 'more'],
     ]);
   });

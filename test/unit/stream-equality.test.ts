@@ -113,6 +113,7 @@ describe('streaming analyses equal the SQL reference', () => {
         'receiver_exited',
         'send_to_dead',
         'sender_not_traced',
+        'signal',
         'unregistered_name',
       ]),
     );

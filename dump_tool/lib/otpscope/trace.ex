@@ -49,9 +49,9 @@ defmodule Otpscope.Trace do
 
     new_busy =
       if spec in [:all, :new] do
-        case :erlang.trace_info(:new, :tracer) do
+        case :erlang.trace_info(:new_processes, :tracer) do
           {:tracer, []} -> []
-          {:tracer, t} -> [{:new, t}]
+          {:tracer, t} -> [{:new_processes, t}]
           _ -> []
         end
       else
@@ -241,6 +241,9 @@ defmodule Otpscope.Trace do
     first ++ (pids -- first)
   end
 
+  defp legacy_who(:new), do: :new_processes
+  defp legacy_who(pid), do: pid
+
   # Whether `pid` has flags of this recording.
   defp traced?(%{backend: :session} = t, pid) do
     match?({:flags, [_ | _]}, apply(:trace, :info, [t.session, pid, :flags]))
@@ -254,6 +257,9 @@ defmodule Otpscope.Trace do
     match?({:tracer, tracer} when tracer == t.tracer, :erlang.trace_info(pid, :tracer))
   end
 
+  # `:new` is new processes: the session's :trace.process/4 traces no ports, and
+  # on the legacy backend :erlang.trace(:new, ...) would trace every port opened
+  # after the start too (its sends and receives), so there it is :new_processes.
   defp flag(t, who, on?) do
     try do
       case t.backend do
@@ -261,10 +267,10 @@ defmodule Otpscope.Trace do
           apply(:trace, :process, [t.session, who, on?, t.flags])
 
         :legacy when on? ->
-          :erlang.trace(who, true, [{:tracer, t.tracer} | t.flags])
+          :erlang.trace(legacy_who(who), true, [{:tracer, t.tracer} | t.flags])
 
         :legacy ->
-          if who == :new or ours?(t, who), do: :erlang.trace(who, false, t.flags)
+          if who == :new or ours?(t, who), do: :erlang.trace(legacy_who(who), false, t.flags)
       end
     catch
       # the process exited meanwhile

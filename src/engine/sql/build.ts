@@ -14,7 +14,7 @@ import { BUILD_LINKS, BUILD_MAILBOX_DEPTH, CREATE_AT_MACROS, CREATE_BUCKET_MACRO
  */
 
 /** The version of docs/SCHEMA.md these builds follow; written into `meta` as `schema_version`. */
-export const SCHEMA_VERSION = 10;
+export const SCHEMA_VERSION = 11;
 
 /** `events`: one row per event, `seq` in global (ts, node, file, position) order. */
 export const BUILD_EVENTS = `
@@ -181,6 +181,52 @@ ORDER BY seq`;
 export const PORT_REPLY_PATTERN = '^\\{#Port<[0-9.]+>, (\\{:control, |\\{:call, |:connected\\}$|:closed\\}$)';
 
 /**
+ * Messages the runtime makes from a signal, which the trace shows as a receive with no send (the process the signal
+ * came from sent nothing): a linked process's or port's exit to a process trapping exits (\`{:EXIT, pid, reason}\`), a
+ * monitor's (\`{:DOWN, ref, :process, pid_or_name, reason}\`, \`:port\`), a node monitor's (\`{:nodedown, node}\` of
+ * \`monitor_node\`, \`{:nodeup, node, info}\` of \`net_kernel:monitor_nodes\`), a timer's (\`{:timeout, ref, msg}\` of
+ * \`erlang:start_timer\`). The streaming pass uses the same pattern (stream/correlate.ts).
+ */
+export const SIGNAL_PATTERN = '^\\{(:EXIT, #(PID|Port)<|:DOWN, #Reference<[0-9.]+>, :(process|port), |:node(up|down), :|:timeout, #Reference<[0-9.]+>, )';
+
+/** The process or port an exit or monitor message names (its first group): the one the signal came from. */
+const SIGNAL_SENDER = '^\\{(?::EXIT|:DOWN, #Reference<[0-9.]+>, :(?:process|port)), (#PID<[0-9.]+>|#Port<[0-9.]+>)';
+
+/**
+ * A \`signal\` message's sender, in \`table\` (\`messages\`, or the streaming pass's beside it): the process or port its
+ * term names (an exit's, a monitor's), NULL for the others. A pid prints without its node in a term
+ * (\`#PID<0.ID.SERIAL>\`), and two nodes can both have it, so its node is one where the recording holds that process's
+ * exit (at or before the receive first, then at all: merged clocks; the receiver's node first, then text order); an
+ * \`:EXIT\` may also come from a live process (\`exit/2\`): else the receiver's node when that pid is known there. A
+ * monitor's \`:DOWN\` names a process that is gone, so a live process of that pid is not it (on OTP 27 a peer node's
+ * \`<0.92.0>\` and the recording node's own, alive, were both there). NULL when no node qualifies (a node not recorded).
+ * A port is the receiver's node's (ports are neither linked nor monitored across nodes). One statement for both
+ * builds: the streaming pass decides the status, and this fills the sender in after it, as after the SQL's.
+ */
+export function signalSenders(table = 'messages'): string {
+  return `UPDATE ${table} SET from_pid = s.pid, from_node = s.node
+FROM (
+  WITH n AS (
+    SELECT recv_seq, to_node, received_at, starts_with(msg, '{:EXIT, ') AS is_exit, regexp_extract(msg, '${SIGNAL_SENDER}', 1) AS named
+    FROM ${table} WHERE status = 'signal'
+  ),
+  sp AS (
+    SELECT recv_seq, to_node, received_at, is_exit, CASE WHEN starts_with(named, '#PID') THEN substr(named, 5) ELSE named END AS pid
+    FROM n WHERE named <> ''
+  )
+  SELECT sp.recv_seq, sp.pid,
+         CASE WHEN starts_with(sp.pid, '#Port<') THEN sp.to_node
+              ELSE (SELECT p.node FROM processes p
+                    WHERE p.pid = sp.pid AND (p.exited_at IS NOT NULL OR (sp.is_exit AND p.node = sp.to_node))
+                    ORDER BY coalesce(p.exited_at <= sp.received_at, false) DESC, p.exited_at IS NOT NULL DESC,
+                             p.node = sp.to_node DESC, p.node
+                    LIMIT 1) END AS node
+  FROM sp
+) s
+WHERE ${table}.status = 'signal' AND ${table}.recv_seq = s.recv_seq`;
+}
+
+/**
  * Messages no callback takes, by the start of their text: system and proc_lib messages, and the replies that helpers
  * running inside a callback wait for (io, code loading, gen_tcp's send). The streaming pass uses the same list.
  */
@@ -287,6 +333,7 @@ SELECT m.send_seq, m.recv_seq, m.from_pid, m.to_pid, m.sent_at, m.received_at, m
        CASE
          WHEN m.send_kind = 'send_to_dead' THEN 'send_to_dead'
          WHEN m.send_seq IS NULL AND m.msg = ':timeout' THEN 'after_timeout'
+         WHEN m.send_seq IS NULL AND regexp_matches(m.msg, '${SIGNAL_PATTERN}') THEN 'signal'
          WHEN m.send_seq IS NULL THEN 'sender_not_traced'
          WHEN m.free_name THEN 'unregistered_name'
          WHEN m.taken_at IS NOT NULL THEN 'received'
@@ -519,7 +566,7 @@ export const BUILD_STEPS: readonly BuildStep[] = [
   },
   { name: 'consumed', makes: ['consumed'], sql: [BUILD_CONSUMED] },
   // messages is complete once calls marked the replies no mailbox received
-  { name: 'messages', makes: [], sql: BUILD_MESSAGES },
+  { name: 'messages', makes: [], sql: [...BUILD_MESSAGES, signalSenders()] },
   { name: 'calls', makes: ['calls', 'messages'], sql: [...BUILD_CALLS, MARK_DROPPED_REPLIES, ...markInDrop()] },
   {
     name: 'call_groups',

@@ -27,7 +27,7 @@ WITH q AS (
          coalesce(m.taken_at, CASE WHEN p.exited_at >= coalesce(m.sent_at, m.received_at) THEN p.exited_at END) AS out_at,
          CASE WHEN m.taken_at IS NOT NULL THEN coalesce(m.consumed_seq, m.recv_seq) END AS out_seq
   FROM messages m LEFT JOIN processes p ON p.node = m.to_node AND p.pid = m.to_pid
-  WHERE m.status IN ('received', 'queued_at_end', 'receiver_exited', 'sender_not_traced', 'sender_in_drop')
+  WHERE m.status IN ('received', 'queued_at_end', 'receiver_exited', 'sender_not_traced', 'sender_in_drop', 'signal')
 )
 -- Each message's row in and row out, from one read of q: q read twice is materialised whole first.
 SELECT q.ph, CASE WHEN x.delta = 1 THEN q.in_at ELSE q.out_at END AS ts,
@@ -36,7 +36,7 @@ FROM q CROSS JOIN (VALUES (1), (-1)) x(delta)
 WHERE x.delta = 1 OR q.out_at IS NOT NULL`,
   `CREATE OR REPLACE TEMP TABLE mailbox_k AS
 SELECT DISTINCT hash(to_node, to_pid) AS ph, to_node AS node, to_pid AS pid FROM messages
-WHERE status IN ('received', 'queued_at_end', 'receiver_exited', 'sender_not_traced', 'sender_in_drop')`,
+WHERE status IN ('received', 'queued_at_end', 'receiver_exited', 'sender_not_traced', 'sender_in_drop', 'signal')`,
   BUILD_MAILBOX_DEPTHS,
   'DROP TABLE mailbox_d',
   'DROP TABLE mailbox_k',
@@ -173,7 +173,7 @@ export const CREATE_AT_MACROS = [
           CASE WHEN m.received_at IS NULL OR m.received_at > t THEN 'in_flight' ELSE 'queued' END AS stage,
           row_number() OVER (PARTITION BY m.to_node, m.to_pid ORDER BY coalesce(m.sent_at, m.received_at), coalesce(m.send_seq, m.recv_seq)) AS position
    FROM messages m LEFT JOIN processes p ON p.node = m.to_node AND p.pid = m.to_pid
-   WHERE m.status IN ('received', 'queued_at_end', 'receiver_exited', 'sender_not_traced', 'sender_in_drop')
+   WHERE m.status IN ('received', 'queued_at_end', 'receiver_exited', 'sender_not_traced', 'sender_in_drop', 'signal')
      AND coalesce(m.sent_at, m.received_at) <= t
      AND (m.taken_at IS NULL OR m.taken_at > t)
      AND (p.exited_at IS NULL OR p.exited_at > t)

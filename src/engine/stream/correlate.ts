@@ -1,6 +1,6 @@
 import { ColumnBuilder, type ColumnSpec } from '../ingest/columns';
 import { CONSUMED, KIND, REPLY_RECEIVE, REQUEST, tsDiff, type EventStore } from './event-store';
-import { NO_CALLBACK_TAKES, PORT_REPLY_PATTERN } from '../sql/build';
+import { NO_CALLBACK_TAKES, PORT_REPLY_PATTERN, SIGNAL_PATTERN } from '../sql/build';
 
 /**
  * The correlations that cost the most as SQL, computed in one pass over the
@@ -124,6 +124,7 @@ class Pairer<K> {
 }
 
 const PORT_REPLY = new RegExp(PORT_REPLY_PATTERN);
+const SIGNAL = new RegExp(SIGNAL_PATTERN);
 
 export interface Correlated {
   /** send_targets, messages, spans, causal_links. */
@@ -374,6 +375,13 @@ function finish(input: CorrelateInput, p: Paired): Correlated {
   const usedTerms = new Uint8Array(st.terms.texts.length);
   const afterTimeout = new Uint8Array(n);
   const sendOfRecv = new Int32Array(n).fill(-1);
+  /** Whether a term (by id) is a message the runtime made from a signal; each text is tested once. */
+  const signalTerms = new Map<number, boolean>();
+  const isSignal = (text: number): boolean => {
+    let yes = signalTerms.get(text);
+    if (yes === undefined) signalTerms.set(text, (yes = SIGNAL.test(st.terms.texts[text]!)));
+    return yes;
+  };
   /** Messages that entered a mailbox: [message, receiver, in event, out event (-1), out seq (-1 NULL)]. */
   const queued: number[] = [];
   for (let j = 0; j < m; j++) {
@@ -388,6 +396,7 @@ function finish(input: CorrelateInput, p: Paired): Correlated {
     let status: string;
     if (s >= 0 && kind[s] === KIND.send_to_dead) status = 'send_to_dead';
     else if (s < 0 && text >= 0 && text === timeoutTerm) status = 'after_timeout';
+    else if (s < 0 && text >= 0 && isSignal(text)) status = 'signal';
     else if (s < 0) status = 'sender_not_traced';
     else if (p.free[s]) status = 'unregistered_name';
     else if (taken >= 0) status = 'received';
@@ -415,7 +424,7 @@ function finish(input: CorrelateInput, p: Paired): Correlated {
     out.int64Words(11, tsw, took);
     out.int64Words(12, tsw, taken);
     out.endRow();
-    if (status === 'received' || status === 'queued_at_end' || status === 'receiver_exited' || status === 'sender_not_traced') {
+    if (status === 'received' || status === 'queued_at_end' || status === 'receiver_exited' || status === 'sender_not_traced' || status === 'signal') {
       const inAt = s >= 0 ? s : r;
       if (taken >= 0) queued.push(j, tgt, inAt, taken, took >= 0 ? took : r);
       else if (exited >= 0 && tsDiff(tsw, exited, inAt) >= 0) queued.push(j, tgt, inAt, exited, -1);

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { loadScenario, rows } from './scenarios-load';
+
+// test/scenarios/signals.exs (new processes traced, a peer node started and stopped), recorded on OTP 25 and on
+// OTP 27: a supervisor trapping exits gets its crashed child's {:EXIT, pid, reason}; a probe trapping exits gets
+// exits and monitors' :DOWN (a process, a registered name, a Task, a process on the peer), a start_timer's
+// {:timeout, ref, :tick} and the node monitors' :nodeup/:nodedown. The runtime makes each of these from a signal:
+// the trace has a receive and no send.
+const SHAPE = `regexp_extract(msg, '^\\{:([A-Za-z]+)', 1)`;
+
+describe('messages the runtime makes from signals', () => {
+  for (const [file, node] of [
+    ['signals.zip', 'scn_signals@vm'],
+    ['signals-otp27.zip', 'scn_signals27@vm'],
+  ])
+    // Regression test: they read as sent by an untraced process (sender_not_traced, no sender), even an exit of a
+    // traced process to its traced supervisor.
+    it(`are signals, sent by the process they name (${file})`, async () => {
+      const e = await loadScenario(file);
+      const probe = `(SELECT pid FROM processes WHERE initial_call = ':erlang.apply/2' AND parent_pid = (SELECT min(pid) FROM events WHERE seq = 0))`;
+      // per kind: how many, how many name their sender, and on which node
+      expect(
+        rows(
+          e,
+          `SELECT ${SHAPE} AS kind, count(*)::INTEGER, count(from_pid)::INTEGER, count(from_node)::INTEGER, string_agg(DISTINCT from_node, ',')
+           FROM messages WHERE status = 'signal' GROUP BY ALL ORDER BY kind`,
+        ),
+      ).toEqual([
+        ['DOWN', 8, 7, 5, node],
+        ['EXIT', 6, 6, 6, node],
+        ['nodedown', 3, 0, 0, null],
+        ['nodeup', 1, 0, 0, null],
+        ['timeout', 1, 0, 0, null],
+      ]);
+      // none of them is left to an untraced sender; no other receive is taken for one
+      expect(
+        rows(
+          e,
+          `SELECT count(*)::INTEGER FROM messages WHERE send_seq IS NULL AND status <> 'signal' AND regexp_matches(msg, '^\\{:(EXIT|DOWN|nodeup|nodedown|timeout), ')`,
+        ),
+      ).toEqual([[0]]);
+      expect(
+        rows(
+          e,
+          `SELECT count(*)::INTEGER FROM messages WHERE status = 'signal' AND (send_seq IS NOT NULL OR NOT regexp_matches(msg, '^\\{:(EXIT|DOWN|nodeup|nodedown|timeout), '))`,
+        ),
+      ).toEqual([[0]]);
+      // the supervisor's: from the child that crashed, whose exit came first
+      expect(
+        rows(
+          e,
+          `SELECT m.from_pid = x.pid, m.from_node = x.node, x.seq < m.recv_seq
+           FROM messages m JOIN events x ON x.kind = 'exit' AND x.pid = m.from_pid AND x.term LIKE '{%RuntimeError%'
+           WHERE m.status = 'signal' AND m.to_pid IN (SELECT parent_pid FROM processes WHERE name = 'Scn.Flaky') AND m.msg LIKE '{:EXIT, %RuntimeError%'`,
+        ),
+      ).toEqual([[true, true, true]]);
+      // every exit or :DOWN with a node names a process of that node that exited by then, or (an :EXIT) the port
+      expect(
+        rows(
+          e,
+          `SELECT count(*)::INTEGER, count(*) FILTER (WHERE p.exited_at <= m.received_at OR starts_with(m.from_pid, '#Port<'))::INTEGER
+           FROM messages m LEFT JOIN processes p ON p.node = m.from_node AND p.pid = m.from_pid
+           WHERE m.status = 'signal' AND m.from_node IS NOT NULL`,
+        ),
+      ).toEqual([[11, 11]]);
+      // the peer's process the probe monitored: no node (the peer was not recorded), though this node has a process
+      // of that pid on OTP 27
+      expect(
+        rows(
+          e,
+          `SELECT from_pid, from_node FROM messages WHERE status = 'signal' AND to_pid = ${probe} AND msg LIKE '{:DOWN, %' AND from_pid IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM processes p WHERE p.pid = from_pid AND p.exited_at IS NOT NULL)`,
+        ).map(([pid, n]) => [/^<0\.\d+\.0>$/.test(String(pid)), n]),
+      ).toEqual([[true, null]]);
+      // in mailboxes as before: the probe took each as it came, nothing is left queued, no anomaly is about them
+      expect(rows(e, `SELECT count(*)::INTEGER, count(taken_at)::INTEGER FROM messages WHERE status = 'signal' AND to_pid = ${probe}`)).toEqual([[13, 13]]);
+      expect(
+        rows(
+          e,
+          `SELECT count(*)::INTEGER FROM mailbox_depth d JOIN messages m ON m.recv_seq = d.seq AND m.send_seq IS NULL WHERE m.status = 'signal' AND d.delta = 1`,
+        ),
+      ).toEqual([[19]]);
+      expect(rows(e, `SELECT count(*)::INTEGER FROM mailbox_at((SELECT max(ts) FROM events))`)).toEqual([[0]]);
+      expect(rows(e, `SELECT count(*)::INTEGER FROM anomalies WHERE kind IN ('unconsumed', 'mailbox_growth')`)).toEqual([[0]]);
+    }, 120_000);
+});
