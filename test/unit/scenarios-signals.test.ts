@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { eventDetail } from '../../src/engine/views/processes';
 import { loadScenario, rows } from './scenarios-load';
 
 // test/scenarios/signals.exs (new processes traced, a peer node started and stopped), recorded on OTP 25 and on
@@ -83,4 +84,15 @@ describe('messages the runtime makes from signals', () => {
       expect(rows(e, `SELECT count(*)::INTEGER FROM mailbox_at((SELECT max(ts) FROM events))`)).toEqual([[0]]);
       expect(rows(e, `SELECT count(*)::INTEGER FROM anomalies WHERE kind IN ('unconsumed', 'mailbox_growth')`)).toEqual([[0]]);
     }, 120_000);
+
+  it("the event detail of a signal's receive names the process it came from (signals.zip)", async () => {
+    const e = await loadScenario('signals.zip');
+    const [[seq, pid, node]] = rows(
+      e,
+      `SELECT recv_seq, from_pid, from_node FROM messages WHERE status = 'signal' AND msg LIKE '{:EXIT, %RuntimeError%' ORDER BY recv_seq LIMIT 1`,
+    );
+    const d = await eventDetail((q, n) => e.query(q, n), Number(seq));
+    expect(d).toMatchObject({ kind: 'receive', from_send: null, recv_status: 'signal', from_pid: pid, from_node: node });
+    expect(String(pid)).toMatch(/^<0\.\d+\.0>$/);
+  }, 120_000);
 });

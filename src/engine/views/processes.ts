@@ -53,13 +53,15 @@ const EVENT_DETAIL = {
   from_send: 'int?',
   from_pid: 'text?',
   from_node: 'text?',
+  /** For a receive, its message's status (`signal`: no send, the runtime made it; `from_pid` is where it came from). */
+  recv_status: 'text?',
 } as const;
 export type EventDetail = RowOf<typeof EVENT_DETAIL>;
 
 /** One event with where its message went (for a send) or came from (for a receive). */
 export async function eventDetail(sql: Sql, seq: number): Promise<EventDetail | null> {
   const r = await sql(
-    `SELECT e.seq, e.ts, e.node, e.pid, e.kind, e.peer, e.mfa, e.term, m.recv_seq, m.received_at, m.status, m2.send_seq AS from_send, m2.from_pid, m2.from_node
+    `SELECT e.seq, e.ts, e.node, e.pid, e.kind, e.peer, e.mfa, e.term, m.recv_seq, m.received_at, m.status, m2.send_seq AS from_send, m2.from_pid, m2.from_node, m2.status AS recv_status
      FROM events e
      LEFT JOIN messages m ON m.send_seq = e.seq
      LEFT JOIN messages m2 ON m2.recv_seq = e.seq
