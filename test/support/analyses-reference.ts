@@ -181,6 +181,8 @@ export function refMessages(events: EventRow[], consumed: ConsumedRow[], drops: 
       const w = window(toNode);
       status = w !== null && (send.ts < w.first || send.ts > w.last) ? 'receiver_not_traced' : 'queued_at_end';
     } else status = 'receiver_not_traced';
+    // a signal no callback took left the mailbox as it came
+    if (status === 'signal' && takenAt === null) takenAt = recv!.ts;
     if (status === 'queued_at_end' || status === 'receiver_exited') {
       const arrived = recv?.ts ?? send!.ts;
       const exited = p?.exited_at ?? null;

@@ -294,7 +294,7 @@ describe('streaming analyses equal the SQL on random multi-node traces', () => {
   }
 
   // Regression test for the mailbox_depth order past 2^26 events (it threw): beyond the packed numeric keys the
-  // rows sort by comparing (ts, delta, seq); both ways give the same rows in the same order.
+  // rows sort by comparing (ts, -delta, seq); both ways give the same rows in the same order.
   it('mailbox_depth sorts the same without packed keys', async () => {
     const store = new EventStore();
     const engine = await engineWith(generate(12, 600), store);

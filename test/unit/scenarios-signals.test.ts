@@ -95,4 +95,18 @@ describe('messages the runtime makes from signals', () => {
     expect(d).toMatchObject({ kind: 'receive', from_send: null, recv_status: 'signal', from_pid: pid, from_node: node });
     expect(String(pid)).toMatch(/^<0\.\d+\.0>$/);
   }, 120_000);
+
+  // Regression test: a gen_statem's state timeout ({:timeout, ref, :state_timeout}, which gen_statem takes and hands
+  // its callback as a :state_timeout event, not as the message) stayed in the mailbox to the end of the trace.
+  it('a signal no callback took leaves the mailbox as it came (gen-statem.zip)', async () => {
+    const e = await loadScenario('gen-statem.zip');
+    expect(
+      rows(
+        e,
+        `SELECT status, consumed_seq, taken_at = received_at FROM messages WHERE send_seq IS NULL AND msg LIKE '{:timeout, #Reference<%>, :state_timeout}'`,
+      ),
+    ).toEqual([['signal', null, true]]);
+    expect(rows(e, `SELECT count(*)::INTEGER FROM mailbox_at((SELECT max(ts) FROM events))`)).toEqual([[0]]);
+    expect(rows(e, `SELECT count(*)::INTEGER FROM mailbox_depth WHERE depth < 0`)).toEqual([[0]]);
+  }, 120_000);
 });

@@ -344,7 +344,10 @@ SELECT m.send_seq, m.recv_seq, m.from_pid, m.to_pid, m.sent_at, m.received_at, m
          WHEN r.traced THEN 'queued_at_end'
          ELSE 'receiver_not_traced'
        END AS status,
-       m.consumed_seq, m.consumed_at, m.taken_at
+       m.consumed_seq, m.consumed_at,
+       -- a signal no callback took left the mailbox as it came: OTP's code takes these outside the callbacks
+       -- (gen_statem's timers, a supervisor's shutdown, demonitor's flush)
+       CASE WHEN m.taken_at IS NULL AND m.send_seq IS NULL AND regexp_matches(m.msg, '${SIGNAL_PATTERN}') THEN m.received_at ELSE m.taken_at END AS taken_at
 FROM m LEFT JOIN receivers r ON r.node = m.to_node AND r.pid = m.to_pid
 LEFT JOIN windows w ON w.node = m.to_node`,
   'DROP TABLE msg_j',

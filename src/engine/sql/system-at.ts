@@ -44,14 +44,15 @@ WHERE status IN ('received', 'queued_at_end', 'receiver_exited', 'sender_not_tra
 
 /**
  * The depths of the mailbox rows with \`ts\` in [lo, hi) (SQL expressions; null: open): a window over those rows
- * alone, each process's running sum starting from the sum of its rows before lo. Rows order by (ts, delta, seq)
+ * alone, each process's running sum starting from the sum of its rows before lo. Rows order by (ts, -delta, seq)
  * within a process, so ranges of ts number as one window over all rows; a row without ts (none is expected) comes last
- * in that order, so the last range takes it.
+ * in that order, so the last range takes it. At one instant a message comes in before one goes out: a message that
+ * entered and left at the same event (a receive with no send, taken as it came) counts 1 then 0, never -1.
  */
 function mailboxDepthQuery(lo: string | null, hi: string | null): string {
   const tests = rangeTest('ts', lo, hi);
   const where = tests === '' ? '' : ` WHERE ${tests}${hi === null ? ' OR ts IS NULL' : ''}`;
-  const window = `SELECT ph, ts, seq, delta, sum(delta) OVER (PARTITION BY ph ORDER BY ts, delta, seq ROWS UNBOUNDED PRECEDING) AS depth FROM mailbox_d${where}`;
+  const window = `SELECT ph, ts, seq, delta, sum(delta) OVER (PARTITION BY ph ORDER BY ts, delta DESC, seq ROWS UNBOUNDED PRECEDING) AS depth FROM mailbox_d${where}`;
   if (lo === null)
     return `SELECT k.node, k.pid, w.ts, w.seq, w.delta, w.depth::BIGINT AS depth
 FROM (${window}) w JOIN mailbox_k k ON k.ph = w.ph`;
@@ -90,12 +91,12 @@ export function mailboxDepthInRanges(events: number, rangeEvents: number): strin
 export const CREATE_BUCKET_MACROS = [
   `CREATE OR REPLACE MACRO mailbox_depth_buckets(t_start, bucket_ns, n) AS TABLE
    WITH before AS (
-     SELECT node, pid, arg_max(depth, (ts, delta, seq)) AS depth FROM mailbox_depth WHERE ts < t_start GROUP BY ALL
+     SELECT node, pid, arg_max(depth, (ts, -delta, seq)) AS depth FROM mailbox_depth WHERE ts < t_start GROUP BY ALL
    ),
    inside AS (
      SELECT node, pid, (ts - t_start) // bucket_ns AS bucket,
-            arg_min(depth - delta, (ts, delta, seq)) AS depth_start, max(depth) AS mx, min(depth) AS mn,
-            arg_max(depth, (ts, delta, seq)) AS depth_end
+            arg_min(depth - delta, (ts, -delta, seq)) AS depth_start, max(depth) AS mx, min(depth) AS mn,
+            arg_max(depth, (ts, -delta, seq)) AS depth_end
      FROM mailbox_depth WHERE ts >= t_start AND ts < t_start + n * bucket_ns GROUP BY ALL
    )
    SELECT node, pid, bucket::BIGINT AS bucket, depth_start, greatest(mx, depth_start) AS depth_max, least(mn, depth_start) AS depth_min, depth_end

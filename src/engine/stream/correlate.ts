@@ -390,14 +390,17 @@ function finish(input: CorrelateInput, p: Paired): Correlated {
     const took = p.msgTook[j];
     const tgt = s >= 0 ? p.sendTgt[s] : proc[r];
     const toNode = s >= 0 ? p.sendToNode[s] : proc[r];
-    const taken = r < 0 ? -1 : took >= 0 ? took : took === -2 ? -1 : r;
+    let taken = r < 0 ? -1 : took >= 0 ? took : took === -2 ? -1 : r;
     const exited = tgt >= 0 ? exitAt[tgt] : -1;
     const text = term[s >= 0 ? s : r];
     let status: string;
     if (s >= 0 && kind[s] === KIND.send_to_dead) status = 'send_to_dead';
     else if (s < 0 && text >= 0 && text === timeoutTerm) status = 'after_timeout';
-    else if (s < 0 && text >= 0 && isSignal(text)) status = 'signal';
-    else if (s < 0) status = 'sender_not_traced';
+    else if (s < 0 && text >= 0 && isSignal(text)) {
+      status = 'signal';
+      // no callback took it: it left the mailbox as it came (OTP's code takes these outside the callbacks)
+      if (taken < 0) taken = r;
+    } else if (s < 0) status = 'sender_not_traced';
     else if (p.free[s]) status = 'unregistered_name';
     else if (taken >= 0) status = 'received';
     else if (r < 0 && procs.pid[proc[s]]?.startsWith('#Port<') && text >= 0 && PORT_REPLY.test(st.terms.texts[text]!)) status = 'port_reply';
@@ -472,7 +475,7 @@ function finish(input: CorrelateInput, p: Paired): Correlated {
 /**
  * mailbox_depth: +1 when a message entered its receiver's queue, -1 when it
  * left (taken, or the receiver exited), running sum per receiver in (ts,
- * delta, seq) order. Waits for \`calls\`: replies to an alias the caller had
+ * -delta, seq) order. Waits for \`calls\`: replies to an alias the caller had
  * given up on (\`alias_inactive\`, sql/build.ts MARK_DROPPED_REPLIES) never
  * entered a mailbox, and messages whose fate the recorder's drops hid
  * (\`in_drop\`, markInDrop) count in none.
@@ -499,7 +502,7 @@ function buildMailboxDepth(
     change(q, inAt, 1, inAt);
     if (outAt >= 0) change(q, outAt, -1, outSeq);
   }
-  // Order by (ts, delta, seq NULLS LAST): seq order is ts order (the engine resequences when it is not), so a
+  // Order by (ts, -delta, seq NULLS LAST): seq order is ts order (the engine resequences when it is not), so a
   // dense rank of ts stands for ts. Below 2^26 events rank, delta and seq pack into one double that sorts as
   // a number; past it the rows sort by comparing the three.
   const rank = new Float64Array(st.length);
@@ -522,19 +525,19 @@ function buildMailboxDepth(
       const keys = new Float64Array(rows);
       for (let k = 0; k < rows; k++) {
         const seq = l[3 * k + 2];
-        keys[k] = (rank[l[3 * k]] * 2 + (l[3 * k + 1] > 0 ? 1 : 0)) * SEQ + (seq < 0 ? SEQ - 1 : seq);
+        keys[k] = (rank[l[3 * k]] * 2 + (l[3 * k + 1] > 0 ? 0 : 1)) * SEQ + (seq < 0 ? SEQ - 1 : seq);
       }
       keys.sort();
       for (const key of keys) {
         const seq = key % SEQ;
-        const delta = Math.floor(key / SEQ) % 2 === 1 ? 1 : -1;
+        const delta = Math.floor(key / SEQ) % 2 === 0 ? 1 : -1;
         d += delta;
         row(q, seq === SEQ - 1 ? -1 : seq, delta, d);
       }
     } else {
       const order = Int32Array.from({ length: rows }, (_, k) => k);
       const seqKey = (k: number) => (l[3 * k + 2] < 0 ? Infinity : l[3 * k + 2]);
-      order.sort((x, y) => rank[l[3 * x]] - rank[l[3 * y]] || l[3 * x + 1] - l[3 * y + 1] || seqKey(x) - seqKey(y));
+      order.sort((x, y) => rank[l[3 * x]] - rank[l[3 * y]] || l[3 * y + 1] - l[3 * x + 1] || seqKey(x) - seqKey(y));
       for (const k of order) {
         d += l[3 * k + 1];
         row(q, l[3 * k + 2], l[3 * k + 1], d);
