@@ -12,7 +12,7 @@ import {
   DEFERRED_RAW_TABLES,
   FIRST_VIEW_STEPS,
   INSERT_DEFERRED,
-  MARK_DROPPED_REPLIES,
+  markDroppedReplies,
   markInDrop,
   signalSenders,
   resequenceEvents,
@@ -811,7 +811,7 @@ export class Engine {
     if (sql === STREAM_BESIDE) {
       const beside = runStreamAnalyses(this.db, this.store!, 'stream_');
       this.db.query(signalSenders('stream_messages'));
-      this.db.query(MARK_DROPPED_REPLIES.replace('UPDATE messages', 'UPDATE stream_messages'));
+      this.db.query(markDroppedReplies('stream_messages'));
       for (const q of markInDrop('stream_messages')) this.db.query(q);
       return [...beside.steps, ...beside.mailboxDepth()];
     }

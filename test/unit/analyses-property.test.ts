@@ -4,7 +4,7 @@ import type { TraceEvent } from '../../src/archive/trace-event';
 import { Engine } from '../../src/engine/engine';
 import { openNodeDuckDb } from '../../src/engine/duckdb/open-node';
 import { EventSink } from '../../src/engine/ingest/event-sink';
-import { BUILD_ALL, MARK_DROPPED_REPLIES, markInDrop, signalSenders } from '../../src/engine/sql/build';
+import { BUILD_ALL, markDroppedReplies, markInDrop, signalSenders } from '../../src/engine/sql/build';
 import { EventStore } from '../../src/engine/stream/event-store';
 import { runStreamAnalyses } from '../../src/engine/stream/run';
 import { correlate } from '../../src/engine/stream/correlate';
@@ -190,7 +190,7 @@ async function engineWith(events: TraceEvent[], store?: EventStore): Promise<Eng
   if (store) {
     const stream = runStreamAnalyses(engine.db, store, 'stream_');
     engine.query(signalSenders('stream_messages'));
-    engine.query(MARK_DROPPED_REPLIES.replace('UPDATE messages', 'UPDATE stream_messages'));
+    engine.query(markDroppedReplies('stream_messages'));
     for (const q of markInDrop('stream_messages')) engine.query(q);
     stream.mailboxDepth();
   }

@@ -511,10 +511,11 @@ ORDER BY call_seq`,
  * A reply sent to a call's alias (\`[:alias | ref]\` tags, OTP 24+) after the
  * caller gave up never reaches the caller: gen:call deactivated the alias
  * when it timed out, and the runtime drops messages to an inactive alias. It
- * is not in any mailbox, so it is neither queued nor lost at an exit.
+ * is not in any mailbox, so it is neither queued nor lost at an exit. On \`table\` (\`messages\`, or the streaming
+ * pass's beside it).
  */
-export const MARK_DROPPED_REPLIES = `
-UPDATE messages SET status = 'alias_inactive'
+export const markDroppedReplies = (table = 'messages') => `
+UPDATE ${table} SET status = 'alias_inactive'
 WHERE recv_seq IS NULL AND send_seq IN (
   SELECT c.reply_seq FROM calls c JOIN events e ON e.seq = c.reply_seq
   WHERE c.outcome = 'timeout' AND c.reply_recv_seq IS NULL AND starts_with(e.peer, '#Reference<')
@@ -570,7 +571,7 @@ export const BUILD_STEPS: readonly BuildStep[] = [
   { name: 'consumed', makes: ['consumed'], sql: [BUILD_CONSUMED] },
   // messages is complete once calls marked the replies no mailbox received
   { name: 'messages', makes: [], sql: [...BUILD_MESSAGES, signalSenders()] },
-  { name: 'calls', makes: ['calls', 'messages'], sql: [...BUILD_CALLS, MARK_DROPPED_REPLIES, ...markInDrop()] },
+  { name: 'calls', makes: ['calls', 'messages'], sql: [...BUILD_CALLS, markDroppedReplies(), ...markInDrop()] },
   {
     name: 'call_groups',
     makes: ['call_shapes', 'call_groups', 'latency_bucket', 'latency_bucket_lo', 'latency_histogram'],

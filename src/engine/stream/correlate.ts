@@ -476,7 +476,7 @@ function finish(input: CorrelateInput, p: Paired): Correlated {
  * mailbox_depth: +1 when a message entered its receiver's queue, -1 when it
  * left (taken, or the receiver exited), running sum per receiver in (ts,
  * -delta, seq) order. Waits for \`calls\`: replies to an alias the caller had
- * given up on (\`alias_inactive\`, sql/build.ts MARK_DROPPED_REPLIES) never
+ * given up on (\`alias_inactive\`, sql/build.ts markDroppedReplies) never
  * entered a mailbox, and messages whose fate the recorder's drops hid
  * (\`in_drop\`, markInDrop) count in none.
  */

@@ -53,7 +53,7 @@ const TEXT_TERMS = { id: 'i32', term: 'str' } as const;
  * text once (text tables), and DuckDB joins them into the tables of
  * docs/SCHEMA.md (the id and text tables are dropped after). \`correlate\` needs \`registrations\` and
  * \`processes\`; \`mailboxDepth\`, which it returns, needs \`calls\` and the
- * alias replies it marked in \`messages\` (sql/build.ts MARK_DROPPED_REPLIES) and the messages the recorder's drops
+ * alias replies it marked in \`messages\` (sql/build.ts markDroppedReplies) and the messages the recorder's drops
  * leave unknown (markInDrop), which were marked after the pass with the same SQL as the SQL build's.
  */
 export function runStreamAnalyses(
