@@ -5,13 +5,7 @@
  * integer and a BIGINT in DuckDB; collisions need ~10^8 distinct terms.
  */
 export function hashBytes(bytes: Uint8Array, seed = 0): number {
-  let h1 = 0xdeadbeef ^ seed;
-  let h2 = 0x41c6ce57 ^ seed;
-  for (let i = 0; i < bytes.length; i++) {
-    h1 = Math.imul(h1 ^ bytes[i], 2654435761);
-    h2 = Math.imul(h2 ^ bytes[i], 1597334677);
-  }
-  return finish(h1, h2);
+  return hashRange(bytes, 0, bytes.length, seed);
 }
 
 /** \`hashBytes(bytes.subarray(from, to))\` without the view. */

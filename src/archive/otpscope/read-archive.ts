@@ -168,8 +168,7 @@ export function decodeChunkColumns(m: ErlMap, ctx: ChunkContext): { columns: Eve
   const termCol = new VarintReader(col('term'), 'term');
   const pids = list('pids');
   const mfas = list('mfas').map((x) => asMfa(x, fileName, entry));
-  const { termCount, termIds, termAt } =
-    ctx.table !== undefined && get('terms') === TERMS_IN_TABLE ? tableTerms(ctx.table, ctx) : listTerms(list('terms'), ctx);
+  const { terms, termIds, termAt } = ctx.table !== undefined && get('terms') === TERMS_IN_TABLE ? tableTerms(ctx.table, ctx) : listTerms(list('terms'), ctx);
 
   // Layout 2: last peer index per (pid index, kind) and last term index per kind.
   const lastPeer = deltas ? new Map<number, number>() : undefined;
@@ -188,7 +187,7 @@ export function decodeChunkColumns(m: ErlMap, ctx: ChunkContext): { columns: Eve
     term: new Int32Array(n),
     pids,
     mfas,
-    termCount,
+    termCount: terms.length,
     termAt,
     termIds,
   };
@@ -224,7 +223,7 @@ export function decodeChunkColumns(m: ErlMap, ctx: ChunkContext): { columns: Eve
       c.pid[i] = pidIx;
       c.peer[i] = peerIx === 0 ? -1 : inRange(pids, peerIx - 1, 'peer', i);
       c.mfa[i] = mfaIx === 0 ? -1 : inRange(mfas, mfaIx - 1, 'mfa', i);
-      c.term[i] = termIx === 0 ? -1 : termInRange(termCount, termIx - 1, i);
+      c.term[i] = termIx === 0 ? -1 : inRange(terms, termIx - 1, 'term', i);
     }
   } catch (e) {
     if (e instanceof RangeError) throw new TraceReadError(fileName, entry.offset, `${entry.name}: ${e.message}`);
@@ -254,27 +253,27 @@ export function decodeChunkColumns(m: ErlMap, ctx: ChunkContext): { columns: Eve
   return { columns: c, drops: dropEvents };
 }
 
+/** A chunk's payload table: one slot per payload (its length is the count), each one's id, and its term on demand. */
+interface PayloadTerms {
+  terms: ArrayLike<unknown>;
+  termIds: number[];
+  termAt: (i: number) => Term;
+}
+
 /**
  * A chunk's payloads from its table read as byte ranges: each one's id hashed from its bytes and its term decoded
  * when asked for (see EventColumns.termAt); a bad one fails the chunk as it did decoded with the chunk.
  */
-function tableTerms(table: TermTable, ctx: ChunkContext): { termCount: number; termIds: number[]; termAt: (i: number) => Term } {
+function tableTerms(table: TermTable, ctx: ChunkContext): PayloadTerms {
   const { bytes, start, end } = table;
   const termIds: number[] = new Array(start.length);
   for (let i = 0; i < start.length; i++) termIds[i] = hashRange(bytes, start[i], end[i]);
-  const termAt = (i: number): Term => {
-    try {
-      return decodeTermIn(bytes, start[i], end[i]);
-    } catch (e) {
-      if (e instanceof EtfError) throw new TraceReadError(ctx.fileName, ctx.entry.offset, `${ctx.entry.name}: terms[${i}]: ${e.message}`);
-      throw e;
-    }
-  };
-  return { termCount: start.length, termIds, termAt };
+  const termAt = (i: number): Term => decodeNested(bytes, ctx.fileName, ctx.entry, `terms[${i}]`, start[i], end[i]);
+  return { terms: start, termIds, termAt };
 }
 
 /** The same from a \`:terms\` list decoded as a term (a chunk not shaped as the writer writes it). */
-function listTerms(terms: Term[], ctx: ChunkContext): { termCount: number; termIds: number[]; termAt: (i: number) => Term } {
+function listTerms(terms: Term[], ctx: ChunkContext): PayloadTerms {
   const { fileName, entry } = ctx;
   const termIds: number[] = new Array(terms.length);
   for (let i = 0; i < terms.length; i++) {
@@ -283,17 +282,11 @@ function listTerms(terms: Term[], ctx: ChunkContext): { termCount: number; termI
     termIds[i] = hashBytes(b);
   }
   const termAt = (i: number): Term => decodeNested(terms[i] as Uint8Array, fileName, entry, `terms[${i}]`);
-  return { termCount: terms.length, termIds, termAt };
-}
-
-/** \`i\` when it indexes a table of \`n\` payloads, else the RangeError that names the index and the event. */
-function termInRange(n: number, i: number, ev: number): number {
-  if (i < n) return i;
-  throw new RangeError(`term index ${i + 1} out of range (table has ${n}) at event ${ev}`);
+  return { terms, termIds, termAt };
 }
 
 /** `i` when it indexes `table`, else the RangeError that names the table, the index and the event. */
-function inRange(table: unknown[], i: number, what: string, ev: number): number {
+function inRange(table: ArrayLike<unknown>, i: number, what: string, ev: number): number {
   if (i < table.length && table[i] !== undefined) return i;
   throw new RangeError(`${what} index ${i + 1} out of range (table has ${table.length}) at event ${ev}`);
 }
@@ -396,9 +389,9 @@ async function decodeEntryBytes(bytes: Uint8Array, entry: ZipEntry, fileName: st
   return decodeNested(bytes, fileName, entry, 'term');
 }
 
-function decodeNested(bytes: Uint8Array, fileName: string, entry: ZipEntry, what: string): Term {
+function decodeNested(bytes: Uint8Array, fileName: string, entry: ZipEntry, what: string, from?: number, to?: number): Term {
   try {
-    return decodeTerm(bytes);
+    return from === undefined ? decodeTerm(bytes) : decodeTermIn(bytes, from, to!);
   } catch (e) {
     if (e instanceof EtfError) throw new TraceReadError(fileName, entry.offset, `${entry.name}: ${what}: ${e.message}`);
     throw e;
