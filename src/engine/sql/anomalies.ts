@@ -6,6 +6,7 @@
  */
 
 import { DURATION_MACROS } from '../analyses/duration';
+import { IN_MAILBOX } from './system-at';
 
 /** [name, default, meaning]: the thresholds the anomaly rules read. */
 export const PARAM_DEFAULTS: [string, number, string][] = [
@@ -131,7 +132,7 @@ queued AS (
   SELECT k.node, k.pid, m.from_pid, m.send_seq, m.sent_at
   FROM peak k JOIN messages m ON m.to_node = k.node AND m.to_pid = k.pid
   LEFT JOIN processes p ON p.node = m.to_node AND p.pid = m.to_pid
-  WHERE m.status IN ('received', 'queued_at_end', 'receiver_exited', 'sender_not_traced', 'sender_in_drop', 'signal')
+  WHERE m.status IN ${IN_MAILBOX}
     AND coalesce(m.sent_at, m.received_at) <= k.ts AND (m.taken_at IS NULL OR m.taken_at > k.ts)
 ),
 producers AS (

@@ -324,7 +324,8 @@ m AS (
          CASE WHEN j.send_seq IS NOT NULL THEN e.ts END AS sent_at,
          j.received_at, e.term AS msg, e.term_id AS msg_id,
          CASE WHEN j.send_seq IS NOT NULL THEN e.kind END AS send_kind, t.free_name,
-         j.consumed_seq, j.consumed_at, j.taken_at
+         j.consumed_seq, j.consumed_at, j.taken_at,
+         j.send_seq IS NULL AND regexp_matches(e.term, '${SIGNAL_PATTERN}') AS is_signal
   FROM msg_j j JOIN events e ON e.seq = coalesce(j.send_seq, j.recv_seq)
   LEFT JOIN send_targets t ON t.seq = j.send_seq
 )
@@ -333,7 +334,7 @@ SELECT m.send_seq, m.recv_seq, m.from_pid, m.to_pid, m.sent_at, m.received_at, m
        CASE
          WHEN m.send_kind = 'send_to_dead' THEN 'send_to_dead'
          WHEN m.send_seq IS NULL AND m.msg = ':timeout' THEN 'after_timeout'
-         WHEN m.send_seq IS NULL AND regexp_matches(m.msg, '${SIGNAL_PATTERN}') THEN 'signal'
+         WHEN m.is_signal THEN 'signal'
          WHEN m.send_seq IS NULL THEN 'sender_not_traced'
          WHEN m.free_name THEN 'unregistered_name'
          WHEN m.taken_at IS NOT NULL THEN 'received'
@@ -347,7 +348,7 @@ SELECT m.send_seq, m.recv_seq, m.from_pid, m.to_pid, m.sent_at, m.received_at, m
        m.consumed_seq, m.consumed_at,
        -- a signal no callback took left the mailbox as it came: OTP's code takes these outside the callbacks
        -- (gen_statem's timers, a supervisor's shutdown, demonitor's flush)
-       CASE WHEN m.taken_at IS NULL AND m.send_seq IS NULL AND regexp_matches(m.msg, '${SIGNAL_PATTERN}') THEN m.received_at ELSE m.taken_at END AS taken_at
+       CASE WHEN m.taken_at IS NULL AND m.is_signal THEN m.received_at ELSE m.taken_at END AS taken_at
 FROM m LEFT JOIN receivers r ON r.node = m.to_node AND r.pid = m.to_pid
 LEFT JOIN windows w ON w.node = m.to_node`,
   'DROP TABLE msg_j',

@@ -5,6 +5,9 @@ import { rangeTest } from './event-ranges';
  * built once per load, so each question is a range predicate (no replay).
  */
 
+/** The \`messages\` statuses of the messages that entered a mailbox (docs/SCHEMA.md \`mailbox_depth\`), as a SQL list. */
+export const IN_MAILBOX = "('received', 'queued_at_end', 'receiver_exited', 'sender_not_traced', 'sender_in_drop', 'signal')";
+
 /**
  * `mailbox_depth`: each receiver's reconstructed queue length after every
  * change: +1 when a message entered (its send, or its receive when the
@@ -27,7 +30,7 @@ WITH q AS (
          coalesce(m.taken_at, CASE WHEN p.exited_at >= coalesce(m.sent_at, m.received_at) THEN p.exited_at END) AS out_at,
          CASE WHEN m.taken_at IS NOT NULL THEN coalesce(m.consumed_seq, m.recv_seq) END AS out_seq
   FROM messages m LEFT JOIN processes p ON p.node = m.to_node AND p.pid = m.to_pid
-  WHERE m.status IN ('received', 'queued_at_end', 'receiver_exited', 'sender_not_traced', 'sender_in_drop', 'signal')
+  WHERE m.status IN ${IN_MAILBOX}
 )
 -- Each message's row in and row out, from one read of q: q read twice is materialised whole first.
 SELECT q.ph, CASE WHEN x.delta = 1 THEN q.in_at ELSE q.out_at END AS ts,
@@ -36,7 +39,7 @@ FROM q CROSS JOIN (VALUES (1), (-1)) x(delta)
 WHERE x.delta = 1 OR q.out_at IS NOT NULL`,
   `CREATE OR REPLACE TEMP TABLE mailbox_k AS
 SELECT DISTINCT hash(to_node, to_pid) AS ph, to_node AS node, to_pid AS pid FROM messages
-WHERE status IN ('received', 'queued_at_end', 'receiver_exited', 'sender_not_traced', 'sender_in_drop', 'signal')`,
+WHERE status IN ${IN_MAILBOX}`,
   BUILD_MAILBOX_DEPTHS,
   'DROP TABLE mailbox_d',
   'DROP TABLE mailbox_k',
@@ -174,7 +177,7 @@ export const CREATE_AT_MACROS = [
           CASE WHEN m.received_at IS NULL OR m.received_at > t THEN 'in_flight' ELSE 'queued' END AS stage,
           row_number() OVER (PARTITION BY m.to_node, m.to_pid ORDER BY coalesce(m.sent_at, m.received_at), coalesce(m.send_seq, m.recv_seq)) AS position
    FROM messages m LEFT JOIN processes p ON p.node = m.to_node AND p.pid = m.to_pid
-   WHERE m.status IN ('received', 'queued_at_end', 'receiver_exited', 'sender_not_traced', 'sender_in_drop', 'signal')
+   WHERE m.status IN ${IN_MAILBOX}
      AND coalesce(m.sent_at, m.received_at) <= t
      AND (m.taken_at IS NULL OR m.taken_at > t)
      AND (p.exited_at IS NULL OR p.exited_at > t)
