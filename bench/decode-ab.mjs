@@ -15,17 +15,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { cpu, median } from './ab-stats.mjs';
 
 const here = path.resolve(import.meta.dirname, '..');
 const MILLION = path.join(here, 'bench/.cache/pingpong-166667-1cf24751b6.zip');
-const cpu = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 // Engine.load's path from the bytes to the IPC handed to the database, without the database (engine.ts: flushRows,
 // sinkRows, one IpcOut for every table).

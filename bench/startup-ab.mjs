@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startupFigures, PHASES } from './browser/startup.mjs';
+import { median } from './ab-stats.mjs';
 
 const [a, b, roundsArg] = process.argv.slice(2);
 if (a === undefined || b === undefined) {
@@ -22,11 +23,6 @@ function childCpu() {
   // Fields after the name start at field 3 (state); cutime and cstime are fields 16 and 17.
   return (Number(fields[16 - 3]) + Number(fields[17 - 3])) / 100;
 }
-
-const median = (xs) => {
-  const s = xs.filter(Number.isFinite).sort((x, y) => x - y);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 const out = { [a]: [], [b]: [] };
 for (let r = 0; r < rounds; r++) {

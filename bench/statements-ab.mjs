@@ -8,6 +8,7 @@
 // CPU time, not wall time: on a shared machine a statement's wall time is mostly waiting for a core.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { cpu, median } from './ab-stats.mjs';
 
 const { register } = await import('tsx/esm/api');
 register();
@@ -18,14 +19,6 @@ if (rootA === undefined || rootB === undefined) {
 }
 const rounds = Number(roundsArg ?? 8);
 const bytes = new Uint8Array(readFileSync(path.resolve(import.meta.dirname, '../test/fixtures/archives/demo.zip')));
-const cpu = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function engineOf(root) {
   const at = (f) => path.resolve(root, 'src/engine', f);
