@@ -14,7 +14,7 @@ import { BUILD_LINKS, BUILD_MAILBOX_DEPTH, CREATE_AT_MACROS, CREATE_BUCKET_MACRO
  */
 
 /** The version of docs/SCHEMA.md these builds follow; written into `meta` as `schema_version`. */
-export const SCHEMA_VERSION = 11;
+export const SCHEMA_VERSION = 12;
 
 /** `events`: one row per event, `seq` in global (ts, node, file, position) order. */
 export const BUILD_EVENTS = `
@@ -465,14 +465,28 @@ active AS (
 )
 SELECT u.tag_id, a.ts AS went_on_at
 FROM unanswered u ASOF JOIN active a ON a.node = u.caller_node AND a.pid = u.caller_pid AND u.call_seq < a.seq`,
+  // When the caller learnt that the callee was gone: gen:call monitors the callee with the reference its tag carries,
+  // and the callee's exit (before the call: \`:noproc\`; or a lost connection) reaches the caller as that monitor's
+  // \`{:DOWN, ref, :process, callee, reason}\` (a \`signal\` in messages), whether or not the callee was traced. A call
+  // answered in time never gets one (gen:call drops the monitor with the reply or its timeout).
+  `CREATE OR REPLACE TEMP TABLE call_down AS
+WITH downs AS (
+  SELECT to_node, to_pid, received_at, regexp_extract(msg, '^\\{:DOWN, (#Reference<[0-9.]+>), ', 1) AS ref
+  FROM messages WHERE status = 'signal' AND starts_with(msg, '{:DOWN, #Reference<')
+)
+SELECT r.tag_id, min(d.received_at) AS down_at
+FROM call_req r JOIN downs d ON d.to_node = r.caller_node AND d.to_pid = r.caller_pid AND d.ref = r.tag
+WHERE r.reply_recv_seq IS NULL AND d.received_at >= r.sent_at
+GROUP BY r.tag_id`,
   `CREATE OR REPLACE TABLE calls AS
 WITH j AS (
   SELECT req.*,
          cr.pid IS NOT NULL AS caller_receives_traced,
          ce.exited_at AS callee_exited_at, ca.exited_at AS caller_exited_at, ca.exit_reason AS caller_exit_reason,
-         went.went_on_at AS caller_went_on_at
+         went.went_on_at AS caller_went_on_at, down.down_at AS callee_down_at
   FROM call_req req
   LEFT JOIN call_went went ON went.tag_id = req.tag_id
+  LEFT JOIN call_down down ON down.tag_id = req.tag_id
   LEFT JOIN call_recv cr ON cr.node = req.caller_node AND cr.pid = req.caller_pid
   LEFT JOIN processes ce ON ce.node = req.callee_node AND ce.pid = req.callee_pid
   LEFT JOIN processes ca ON ca.node = req.caller_node AND ca.pid = req.caller_pid
@@ -482,6 +496,9 @@ o AS (
          CASE
            WHEN reply_recv_seq IS NOT NULL THEN 'reply'
            WHEN reply_seq IS NOT NULL AND NOT caller_receives_traced THEN 'reply'
+           -- the caller received the call's :DOWN: no reply came (it would have come first, and gen:call drops the
+           -- monitor when it takes one), so no drop can have hidden it
+           WHEN reply_seq IS NULL AND callee_down_at IS NOT NULL THEN 'callee_exit'
            -- the reply (its send, or the caller's receive) may be among events the recorder dropped before the caller
            -- went on (even a traced timeout: a \`receive ... after\` of its own, after the reply it took, may be it)
            WHEN ${dropBetween('caller_node, callee_node', 'sent_at', 'coalesce(caller_went_on_at, caller_exited_at)')} THEN 'in_drop'
@@ -496,7 +513,7 @@ SELECT call_seq, caller_pid, callee_pid, request, reply, sent_at,
        CASE WHEN outcome = 'reply' THEN coalesce(reply_received_at, reply_sent_at) END AS replied_at,
        CASE outcome
          WHEN 'reply' THEN coalesce(reply_received_at, reply_sent_at)
-         WHEN 'callee_exit' THEN callee_exited_at
+         WHEN 'callee_exit' THEN CASE WHEN callee_exited_at >= sent_at THEN callee_exited_at ELSE callee_down_at END
          WHEN 'timeout' THEN coalesce(caller_went_on_at, caller_exited_at)
          WHEN 'caller_exit' THEN caller_exited_at
        END - sent_at AS latency_ns,
@@ -505,6 +522,7 @@ FROM o
 ORDER BY call_seq`,
   'DROP TABLE call_req',
   'DROP TABLE call_went',
+  'DROP TABLE call_down',
   'DROP TABLE call_recv',
 ];
 
