@@ -466,13 +466,14 @@ active AS (
 SELECT u.tag_id, a.ts AS went_on_at
 FROM unanswered u ASOF JOIN active a ON a.node = u.caller_node AND a.pid = u.caller_pid AND u.call_seq < a.seq`,
   // When the caller learnt that the callee was gone: gen:call monitors the callee with the reference its tag carries,
-  // and the callee's exit (before the call: \`:noproc\`; or a lost connection) reaches the caller as that monitor's
+  // and the callee's exit (before the call: \`:noproc\`) reaches the caller as that monitor's
   // \`{:DOWN, ref, :process, callee, reason}\` (a \`signal\` in messages), whether or not the callee was traced. A call
-  // answered in time never gets one (gen:call drops the monitor with the reply or its timeout).
+  // answered in time never gets one (gen:call drops the monitor with the reply or its timeout). Not a lost connection
+  // (\`:noconnection\`): the callee may live on.
   `CREATE OR REPLACE TEMP TABLE call_down AS
 WITH downs AS (
   SELECT to_node, to_pid, received_at, regexp_extract(msg, '^\\{:DOWN, (#Reference<[0-9.]+>), ', 1) AS ref
-  FROM messages WHERE status = 'signal' AND starts_with(msg, '{:DOWN, #Reference<')
+  FROM messages WHERE status = 'signal' AND starts_with(msg, '{:DOWN, #Reference<') AND NOT ends_with(msg, ', :noconnection}')
 )
 SELECT r.tag_id, min(d.received_at) AS down_at
 FROM call_req r JOIN downs d ON d.to_node = r.caller_node AND d.to_pid = r.caller_pid AND d.ref = r.tag
