@@ -9,8 +9,12 @@
 #   3. :gen_server.send_request to that kind of server, which crashes too, and
 #      :gen_server.receive_response;
 #   4. a call to a traced server that crashes on the request (its exit is in
-#      the trace), for comparison.
-# Each caller catches the exit and goes on. Records new processes only.
+#      the trace), for comparison;
+#   5. a call to the rpc server of a peer node that is stopped while the call
+#      waits: the :DOWN says :noconnection, the callee may live on.
+# Each caller catches the exit and goes on. Records new processes only. Needs a
+# node name (the peer node):
+#   cd dump_tool && elixir --sname scn_down -S mix run ../test/scenarios/call_down.exs
 defmodule Scn.Fragile do
   use GenServer
   def init(:ok), do: {:ok, 0}
@@ -51,5 +55,11 @@ Otpscope.record([file: Path.join(out, name), processes: :new], fn ->
   {:ok, traced} = GenServer.start(Scn.Fragile, :ok)
   :pong = GenServer.call(traced, :ping)
   {:exited, {{%RuntimeError{}, _}, _}} = caller.(fn -> GenServer.call(traced, :crash) end)
+
+  {:ok, peer, b} = :peer.start(%{name: :"scn_down_b_#{System.unique_integer([:positive])}"})
+  waiting = Task.async(fn -> catching.(fn -> GenServer.call({:rex, b}, {:call, :timer, :sleep, [5000], Process.group_leader()}, 10_000) end) end)
+  Process.sleep(200)
+  :peer.stop(peer)
+  {:exited, {{:nodedown, ^b}, _}} = Task.await(waiting)
   Process.sleep(20)
 end)

@@ -4,7 +4,8 @@ import { loadScenario, rows } from './scenarios-load';
 // test/scenarios/call_down.exs, recorded on OTP 25 and OTP 27 (new processes traced): four callers, each a Task
 // catching the call's exit, call (1) a server stopped before the call (:noproc), (2) a server started before the
 // recording, so not traced, that crashes on the request, (3) another such server through
-// :gen_server.send_request/receive_response, (4) a traced server that crashes on the request, after one answered call.
+// :gen_server.send_request/receive_response, (4) a traced server that crashes on the request, after one answered call,
+// (5) the rpc server of a peer node, stopped while the call waits (starting the peer makes calls of its own).
 // gen:call learns of the callee's end from its monitor: the caller receives {:DOWN, ref, :process, callee, reason}
 // with the reference the call's tag carries.
 describe('calls whose callee is gone', () => {
@@ -23,7 +24,7 @@ describe('calls whose callee is gone', () => {
                   c.outcome <> 'callee_exit' OR c.latency_ns = coalesce((SELECT p.exited_at FROM processes p WHERE p.pid = c.callee_pid AND p.exited_at >= c.sent_at), ${down('c')}) - c.sent_at,
                   ${down('c')} IS NOT NULL AS got_down,
                   (SELECT status FROM messages WHERE coalesce(send_seq, recv_seq) = c.call_seq)
-           FROM calls c ORDER BY c.call_seq`,
+           FROM calls c WHERE c.request IN (':ping', ':crash') ORDER BY c.call_seq`,
         ),
       ).toEqual([
         [':ping', 'callee_exit', true, true, true, 'send_to_dead'],
@@ -33,12 +34,20 @@ describe('calls whose callee is gone', () => {
         [':crash', 'callee_exit', true, true, true, 'received'],
       ]);
       // the untraced callees have no exit in the trace: only the :DOWN tells
-      expect(rows(e, `SELECT count(*)::INTEGER FROM calls c JOIN processes p ON p.pid = c.callee_pid WHERE p.exited_at IS NOT NULL`)).toEqual([[3]]);
+      expect(
+        rows(
+          e,
+          `SELECT count(*)::INTEGER FROM calls c JOIN processes p ON p.pid = c.callee_pid WHERE p.exited_at IS NOT NULL AND c.request IN (':ping', ':crash')`,
+        ),
+      ).toEqual([[3]]);
+      // a lost connection is no exit of the callee: the caller caught it and went on
+      expect(rows(e, `SELECT c.outcome, ${down('c')} IS NOT NULL FROM calls c WHERE c.request LIKE '{:call, :timer, :sleep, %'`)).toEqual([['timeout', true]]);
       expect(rows(e, `SELECT kind, regexp_extract(summary, ': ([a-z ]+)$', 1) FROM anomalies WHERE kind LIKE 'call%' ORDER BY seq`)).toEqual([
         ['call_unanswered', 'the callee had already exited'],
         ['call_unanswered', 'the callee exited'],
         ['call_unanswered', 'the callee exited'],
         ['call_unanswered', 'the callee exited'],
+        ['call_timeout', ''],
       ]);
     });
 });
