@@ -8,7 +8,7 @@ root="$(cd "$here/../.." && pwd)"
 export OUT="$root/test/fixtures/scenarios"
 mkdir -p "$OUT"
 cd "$root/dump_tool"
-for s in call_chain_timeout crash_restart mailbox_flood gen_statem start_states line_snapshots name_resolution call_timeout cast_burst charlists compare_runs source_paths huge_states structs max_events inspect_order callback_replies alias_replies state_enter recorder_drops; do
+for s in call_chain_timeout crash_restart mailbox_flood gen_statem start_states line_snapshots name_resolution call_timeout cast_burst charlists compare_runs source_paths huge_states structs max_events inspect_order callback_replies alias_replies state_enter recorder_drops gen_event_calls; do
   echo "recording $s"
   mix run "$here/$s.exs"
 done
@@ -24,4 +24,5 @@ elixir --sname scn_signals -S mix run "$here/signals.exs"
 # (scripts/trixie-chroot.sh shell, then: NAME=inspect-order-1.18.zip OUT=... mix run test/scenarios/inspect_order.exs);
 # call-down-otp27.zip likewise (NAME=call-down-otp27.zip OUT=... elixir --sname scn_down27 -S mix run test/scenarios/call_down.exs);
 # signals-otp27.zip likewise (NAME=signals-otp27.zip OUT=... elixir --sname scn_signals27 -S mix run test/scenarios/signals.exs).
+# gen-event-calls-otp27.zip likewise (NAME=gen-event-calls-otp27.zip OUT=... mix run test/scenarios/gen_event_calls.exs).
 ls -l "$OUT"

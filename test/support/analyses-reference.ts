@@ -97,6 +97,15 @@ function refNodeOf(procs: ReturnType<typeof refProcesses>, pid: string, isExit: 
   return candidates[0]?.node ?? null;
 }
 
+/**
+ * Messages no callback takes (docs/SCHEMA.md \`messages\`): call replies (\`{tag, reply}\`, the tag a reference or
+ * \`[:alias | ref]\`; the generator's terms that start with a reference are all 2-tuples), \`{:system, ...}\`,
+ * \`{:ack, ...}\`, \`{:io_reply, ...}\`, \`{:code_server, ...}\`, \`{:inet_reply, ...}\`: taken when received.
+ */
+export function refTakenOutsideCallbacks(term: string): boolean {
+  return /^\{(#Reference<[0-9.]+>|\[:alias \| #Reference<[0-9.]+>\]), /.test(term) || /^\{:(system|ack|io_reply|code_server|inet_reply), /.test(term);
+}
+
 /** A window in which the recorder dropped events of a node (docs/SCHEMA.md \`drops\`). */
 export interface DropWindow {
   node: string;
@@ -141,7 +150,7 @@ export function refMessages(events: EventRow[], consumed: ConsumedRow[], drops: 
   const handledSeen = new Map<string, number>();
   const consumedOf = new Map<number, ConsumedRow | null>();
   for (const e of events) {
-    if (e.kind !== 'receive' || e.term === ':timeout') continue;
+    if (e.kind !== 'receive' || e.term === ':timeout' || refTakenOutsideCallbacks(e.term ?? '')) continue;
     const k = `${key(e.node, e.pid)} ${e.term}`;
     const n = handledSeen.get(k) ?? 0;
     handledSeen.set(k, n + 1);
@@ -342,4 +351,114 @@ export function refSpans(events: EventRow[]): RefSpan[] {
     }
   }
   return out.sort((a, b) => a.call_seq - b.call_seq);
+}
+
+export interface RefCall {
+  call_seq: number;
+  caller_pid: string;
+  callee_pid: string | null;
+  outcome: string;
+  latency_ns: bigint | null;
+  reply_seq: number | null;
+  request_recv_seq: number | null;
+  reply_recv_seq: number | null;
+}
+
+/**
+ * A gen:call request (docs/SCHEMA.md \`calls\`): \`{label, {from, tag}, request}\` with the label \`:"$gen_call"\`,
+ * \`:system\`, or the caller's own pid (gen_event); the caller's pid and the tag, else null. Plain reference tags only
+ * (the references resolve no aliases).
+ */
+function refRequest(term: string): { from: string; tag: string } | null {
+  const m = /^\{(:"\$gen_call"|:system|#PID<[0-9.]+>), \{#PID<([0-9.]+)>, (#Reference<[0-9.]+>)\}, /.exec(term);
+  if (m === null || (m[1].startsWith('#PID<') && m[1] !== `#PID<${m[2]}>`)) return null;
+  return { from: `<${m[2]}>`, tag: m[3] };
+}
+
+/**
+ * calls: per tag, the first request seen (its send, else its receive) and the first reply (\`{tag, reply}\`) sent and
+ * received; the outcome and latency as docs/SCHEMA.md defines them. \`msgs\` gives the callers' \`after_timeout\`
+ * receives (their \`receive ... after\` timing out), \`exitReasons\` each process's exit reason.
+ */
+export function refCalls(events: EventRow[], msgs: RefMessage[], drops: DropWindow[] = []): RefCall[] {
+  const procs = refProcesses(events);
+  const reasons = new Map<string, string>();
+  for (const e of events) if (e.kind === 'exit' && e.pid !== null) reasons.set(key(e.node, e.pid), e.term ?? '');
+  const nodeOfPid = new Map<string, string>();
+  for (const e of events) if (e.pid !== null && e.kind !== 'drop') nodeOfPid.set(e.pid, e.node);
+  interface Acc {
+    req?: EventRow;
+    reqRecv?: EventRow;
+    caller: string;
+    reply?: EventRow;
+    replyRecv?: EventRow;
+  }
+  const byTag = new Map<string, Acc>();
+  const messages = events.filter((e) => e.term !== null && ['send', 'send_to_dead', 'receive'].includes(e.kind));
+  for (const e of messages) {
+    const r = refRequest(e.term!);
+    if (r === null) continue;
+    const a = byTag.get(r.tag) ?? byTag.set(r.tag, { caller: r.from }).get(r.tag)!;
+    if (e.kind === 'receive') a.reqRecv ??= e;
+    else a.req ??= e;
+  }
+  for (const e of messages) {
+    const rep = /^\{(#Reference<[0-9.]+>), /.exec(e.term!);
+    const a = rep === null ? undefined : byTag.get(rep[1]);
+    if (a === undefined) continue;
+    if (e.kind === 'receive') a.replyRecv ??= e;
+    else a.reply ??= e;
+  }
+  const receivers = new Set(events.filter((e) => e.kind === 'receive').map((e) => key(e.node, e.pid)));
+  const gaveUp = new Set(msgs.filter((m) => m.status === 'after_timeout').map((m) => m.recv_seq!));
+  const WENT_ON = ['send', 'send_to_dead', 'call', 'return', 'exception', 'spawn', 'link', 'register'];
+  const out: RefCall[] = [];
+  for (const a of byTag.values()) {
+    const first = a.req ?? a.reqRecv;
+    if (first === undefined) continue;
+    const callerNode = a.req?.node ?? nodeOfPid.get(a.caller) ?? first.node;
+    const caller = key(callerNode, a.caller);
+    const callee = a.reqRecv !== undefined ? key(a.reqRecv.node, a.reqRecv.pid) : key(a.req!.peer_node, a.req!.peer);
+    const calleeNode = a.reqRecv?.node ?? a.req!.peer_node!;
+    const sentAt = first.ts;
+    const callerTraced = receivers.has(caller);
+    const calleeExit = procs.get(callee)?.exited_at ?? null;
+    const callerExit = procs.get(caller)?.exited_at ?? null;
+    let wentOn: bigint | null = null;
+    if (a.replyRecv === undefined && (a.reply === undefined || callerTraced)) {
+      const w = events.find(
+        (e) => e.seq > first.seq && key(e.node, e.pid) === caller && (WENT_ON.includes(e.kind) || (e.kind === 'receive' && gaveUp.has(e.seq))),
+      );
+      wentOn = w?.ts ?? null;
+    }
+    const until = wentOn ?? callerExit;
+    let outcome: string;
+    if (a.replyRecv !== undefined || (a.reply !== undefined && !callerTraced)) outcome = 'reply';
+    else if (drops.some((d) => (d.node === callerNode || d.node === calleeNode) && d.to >= sentAt && (until === null || d.from <= until))) outcome = 'in_drop';
+    else if (a.reply === undefined && calleeExit !== null && calleeExit >= sentAt) outcome = 'callee_exit';
+    else if (a.reply !== undefined || wentOn !== null || (reasons.get(caller) ?? '').includes('timeout')) outcome = 'timeout';
+    else if (callerExit !== null) outcome = 'caller_exit';
+    else outcome = 'pending';
+    const end =
+      outcome === 'reply'
+        ? (a.replyRecv ?? a.reply)!.ts
+        : outcome === 'callee_exit'
+          ? calleeExit
+          : outcome === 'timeout'
+            ? until
+            : outcome === 'caller_exit'
+              ? callerExit
+              : null;
+    out.push({
+      call_seq: first.seq,
+      caller_pid: a.caller,
+      callee_pid: callee.slice(callee.indexOf(' ') + 1),
+      outcome,
+      latency_ns: end === null ? null : end - sentAt,
+      reply_seq: a.reply?.seq ?? null,
+      request_recv_seq: a.reqRecv?.seq ?? null,
+      reply_recv_seq: a.replyRecv?.seq ?? null,
+    });
+  }
+  return out.sort((x, y) => x.call_seq - y.call_seq);
 }

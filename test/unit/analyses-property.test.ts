@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { atom, type Term } from '../../src/archive/etf/term';
+import { atom, isTuple, type Term } from '../../src/archive/etf/term';
 import type { TraceEvent } from '../../src/archive/trace-event';
 import { Engine } from '../../src/engine/engine';
 import { openNodeDuckDb } from '../../src/engine/duckdb/open-node';
@@ -14,6 +14,7 @@ import {
   refCauses,
   refEffects,
   refMailboxAt,
+  refCalls,
   refMessages,
   refSpans,
   refStateAt,
@@ -49,7 +50,8 @@ const stateTerm = (n: number, extra: number): Term => ({
  * dead), receives in any order across senders (FIFO per sender), GenServer
  * handle_info callbacks that take some received messages (others stay
  * queued), receives from untraced senders, `:timeout` receives, nested
- * traced calls, links and exits.
+ * traced calls, links and exits, and gen:call requests labelled as
+ * gen_server's, :sys's and gen_event's (the caller's pid), most answered.
  */
 function generate(seed: number, steps: number, drops = 0): TraceEvent[] {
   const r = prng(seed);
@@ -69,15 +71,20 @@ function generate(seed: number, steps: number, drops = 0): TraceEvent[] {
     state: number;
     stack: string[];
     inbox: Term[][];
+    /** The tag of the call it waits in (gen:call blocks: it only receives, gives up on a \`:timeout\`, or exits). */
+    waiting: Term | null;
   }
   const procs: P[] = [];
   let nextId = 100;
   const mk = (node: string): P => {
-    const p: P = { node, id: nextId++, alive: true, server: r.next() < 0.6, state: 0, stack: [], inbox: [] };
+    const p: P = { node, id: nextId++, alive: true, server: r.next() < 0.6, state: 0, stack: [], inbox: [], waiting: null };
     procs.push(p);
     return p;
   };
   for (let i = 0; i < 4; i++) mk(r.pick(nodes));
+  // the gen:call requests sent and not yet received, with their caller and tag
+  const requests = new Map<Term, { caller: P; tag: Term }>();
+  let tags = 0;
   const emit = (p: P, kind: TraceEvent['kind'], extra: Partial<TraceEvent> = {}) =>
     evs.push({ node: p.node, ts: tick(p.node), kind, pid: pid(p.node, p.id), ...extra });
   const fnMfa = (name: string) => [atom('Work'), atom(name), 1] as const;
@@ -103,6 +110,7 @@ function generate(seed: number, steps: number, drops = 0): TraceEvent[] {
     if (alive.length === 0) break;
     const p = r.pick(alive);
     const roll = r.next();
+    if (p.waiting !== null && !(roll >= 0.68 && roll < 0.72) && !(roll >= 0.9 && roll < 0.93)) continue;
     if (roll < 0.06 && procs.length < 14) {
       const c = mk(r.next() < 0.8 ? p.node : r.pick(nodes));
       c.server = r.next() < 0.6;
@@ -121,7 +129,20 @@ function generate(seed: number, steps: number, drops = 0): TraceEvent[] {
       const to = r.pick(q);
       const [msg] = to.inbox.splice(r.next() < 0.7 ? 0 : r.int(to.inbox.length), 1)[0];
       emit(to, 'receive', { term: msg });
-      if (to.server && to.stack.length === 0 && r.next() < 0.7) {
+      const req = requests.get(msg);
+      if (req !== undefined) {
+        // the callee answers most requests: \`{tag, reply}\` to the caller, which gen:call takes (no callback)
+        requests.delete(msg);
+        if (r.next() < 0.75) {
+          const reply = tuple(req.tag, atom('ok'));
+          const c = req.caller;
+          emit(to, c.alive ? 'send' : 'send_to_dead', { peer: pid(c.node, c.id), term: reply });
+          if (c.alive) c.inbox.push([reply]);
+        }
+      } else if (isTuple(msg, 2) && (msg.items[0] as { t?: string }).t === 'ref') {
+        // a reply: taken by gen:call as it comes
+        if (msg.items[0] === to.waiting) to.waiting = null;
+      } else if (to.server && to.stack.length === 0 && r.next() < 0.7) {
         const before = stateTerm(to.state, to.state % 3);
         to.state++;
         emit(to, 'call', { mfa: [atom('Gen'), atom('handle_info'), 2], term: [msg, before] });
@@ -130,6 +151,8 @@ function generate(seed: number, steps: number, drops = 0): TraceEvent[] {
     } else if (roll < 0.72) {
       const x = r.next();
       emit(p, 'receive', { term: x < 0.35 ? atom('timeout') : x < 0.65 ? tuple(atom('untraced'), r.int(3)) : signal(r.pick(procs)) });
+      // a caller's \`receive ... after\` timing out: it gives up
+      if (x < 0.35) p.waiting = null;
     } else if (roll < 0.86) {
       if (p.stack.length > 0 && r.next() < 0.5) {
         const f = p.stack.pop()!;
@@ -144,7 +167,22 @@ function generate(seed: number, steps: number, drops = 0): TraceEvent[] {
       if (o !== p) emit(p, 'link', { peer: pid(o.node, o.id) });
     } else if (roll < 0.93 && p.stack.length === 0) {
       p.alive = false;
-      emit(p, 'exit', { term: r.next() < 0.5 ? atom('normal') : tuple(atom('badarg'), 1) });
+      const x = r.next();
+      emit(p, 'exit', { term: x < 0.4 ? atom('normal') : x < 0.8 ? tuple(atom('badarg'), 1) : tuple(atom('timeout'), atom('gen')) });
+    } else if (roll >= 0.93) {
+      // a gen:call request, labelled as gen_server's, :sys's or gen_event's (the caller's own pid)
+      const to = r.pick(procs.filter((x) => x !== p));
+      if (to === undefined) continue;
+      const tag: Term = { t: 'ref', node: atom(p.node), creation: 1, ids: [++tags, 5, 5] };
+      const label = r.pick([atom('$gen_call'), atom('system'), pid(p.node, p.id)]);
+      const req = tuple(label, tuple(pid(p.node, p.id), tag), tuple(atom('q'), r.int(3)));
+      if (!to.alive) emit(p, 'send_to_dead', { peer: pid(to.node, to.id), term: req });
+      else {
+        emit(p, 'send', { peer: pid(to.node, to.id), term: req });
+        to.inbox.push([req]);
+        requests.set(req, { caller: p, tag });
+        if (r.next() < 0.7) p.waiting = tag;
+      }
     }
   }
   // close open traced calls so spans nest (the reference assumes proper nesting)
@@ -205,6 +243,8 @@ function rowsAs<T>(engine: Engine, sql: string): T[] {
 }
 
 describe('analyses SQL agrees with the TypeScript reference on random traces', () => {
+  /** The calls' outcomes the seeds below met: the last test checks they meet all of them. */
+  const outcomes = new Set<string>();
   // seeds 5 and 6: with drop windows (the messages their sends and receives leave unknown)
   for (const [seed, drops] of [
     [1, 0],
@@ -230,6 +270,16 @@ describe('analyses SQL agrees with the TypeScript reference on random traces', (
         `${m.send_seq}/${m.recv_seq}/${m.status}/${m.consumed_seq}/${m.taken_at === null ? null : big(m.taken_at)}` +
         (m.status === 'signal' ? `/${m.from_node} ${m.from_pid}` : '');
       expect(sqlMsgs.map(norm).sort()).toEqual(ref.map((m) => norm(m as unknown as Record<string, unknown>)).sort());
+
+      const refC = refCalls(events, ref, windowsOf(trace));
+      for (const c of refC) outcomes.add(c.outcome);
+      const callKey = (c: Record<string, unknown>) =>
+        `${c.call_seq} ${c.caller_pid} ${c.callee_pid} ${c.outcome} ${c.latency_ns === null ? null : big(c.latency_ns)} ${c.reply_seq} ${c.request_recv_seq} ${c.reply_recv_seq}`;
+      const sqlCalls = rowsAs<Record<string, unknown>>(
+        engine,
+        `SELECT call_seq, caller_pid, callee_pid, outcome, latency_ns, reply_seq, request_recv_seq, reply_recv_seq FROM calls ORDER BY call_seq`,
+      );
+      expect(sqlCalls.map(callKey)).toEqual(refC.map((c) => callKey(c as unknown as Record<string, unknown>)));
 
       const span = events.length;
       const instants = [0, 0.1, 0.3, 0.5, 0.7, 0.9, 1].map((f) => events[Math.min(span - 1, Math.floor(f * (span - 1)))].ts);
@@ -265,6 +315,10 @@ describe('analyses SQL agrees with the TypeScript reference on random traces', (
       expect(spans.map(spanKey)).toEqual(refSpans(events).map((s) => spanKey(s as unknown as Record<string, unknown>)));
     }, 180_000);
   }
+
+  it('the traces exercise every outcome of a call', () => {
+    expect([...outcomes].sort()).toEqual(['callee_exit', 'caller_exit', 'in_drop', 'pending', 'reply', 'timeout']);
+  });
 });
 
 describe('streaming analyses equal the SQL on random multi-node traces', () => {

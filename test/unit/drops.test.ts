@@ -48,11 +48,12 @@ const exited = [
 const c = on('c@h');
 const unsent = [c(1000, 'spawn', 2, { peer: pid('c@h', 3) }), c(1200, 'receive', 3, { term: atom('work') })];
 // d@h, e@h, f@h: <0.1.0> calls <0.2.0>; neither the reply nor its receive is in the trace; <0.1.0> goes on
-// at 9000 (d), the reply is sent and never received (e), nothing after the request (f: still waiting at the end)
-const callOf = (node: string, id: number, went: boolean, replied: boolean): TraceEvent[] => {
+// at 9000 (d), the reply is sent and never received (e), nothing after the request (f: still waiting at the end);
+// g@h and h@h as d@h, a gen_event call (labelled with the caller's pid) and a :sys call (labelled :system)
+const callOf = (node: string, id: number, went: boolean, replied: boolean, label: Term = atom('$gen_call')): TraceEvent[] => {
   const x = on(node);
   const tag = ref(node, id);
-  const req = tuple(atom('$gen_call'), tuple(pid(node, 1), tag), atom('bump'));
+  const req = tuple(label, tuple(pid(node, 1), tag), atom('bump'));
   return [
     x(1000, 'receive', 1, { term: atom('go') }),
     x(2000, 'send', 1, { peer: pid(node, 2), term: req }),
@@ -61,7 +62,16 @@ const callOf = (node: string, id: number, went: boolean, replied: boolean): Trac
     ...(went ? [x(9000, 'send', 1, { peer: pid(node, 3), term: atom('went_on') })] : []),
   ];
 };
-const trace = [...queued, ...exited, ...unsent, ...callOf('d@h', 7, true, false), ...callOf('e@h', 8, true, true), ...callOf('f@h', 9, false, false)];
+const trace = [
+  ...queued,
+  ...exited,
+  ...unsent,
+  ...callOf('d@h', 7, true, false),
+  ...callOf('e@h', 8, true, true),
+  ...callOf('f@h', 9, false, false),
+  ...callOf('g@h', 10, true, false, pid('g@h', 1)),
+  ...callOf('h@h', 11, true, false, atom('system')),
+];
 const holding = [
   drop('a@h', 2100, 2200),
   drop('b@h', 3000, 3500),
@@ -69,6 +79,8 @@ const holding = [
   drop('d@h', 2200, 2400, 2),
   drop('e@h', 2350, 2400),
   drop('f@h', 2200, 2400, 2),
+  drop('g@h', 2200, 2400, 2),
+  drop('h@h', 2200, 2400, 2),
 ];
 // all after 1200 (c@h's receive: a window anywhere before it would explain it) and none where the missing side could be
 const notHolding = [drop('a@h', 1500, 1900), drop('x@h', 2100, 2200), drop('b@h', 4500, 4600), drop('d@h', 9500, 9600)];
@@ -84,7 +96,7 @@ async function build(events: TraceEvent[]): Promise<Engine> {
 }
 
 const rows = (e: Engine, sql: string) => e.query(sql, 1000).rows.map((r) => r.map((v) => (typeof v === 'bigint' ? Number(v) : v)));
-const STATUSES = `SELECT to_node, msg, status FROM messages WHERE msg NOT IN (':hello', ':go', ':went_on') AND NOT starts_with(msg, '{:"$gen_call"') ORDER BY ALL`;
+const STATUSES = `SELECT to_node, msg, status FROM messages WHERE msg NOT IN (':hello', ':go', ':went_on') AND NOT regexp_matches(msg, '^\\{[^{]+, \\{#PID<') ORDER BY ALL`;
 const OUTCOMES = `SELECT caller_node, outcome, latency_ns FROM calls ORDER BY ALL`;
 const ANOMALIES = `SELECT node, kind FROM anomalies ORDER BY ALL`;
 
@@ -124,11 +136,15 @@ describe('messages and calls the recorder may have dropped a side of', () => {
       ['d@h', 'timeout', 7000],
       ['e@h', 'timeout', 7000],
       ['f@h', 'pending', null],
+      ['g@h', 'timeout', 7000],
+      ['h@h', 'timeout', 7000],
     ]);
     expect(rows(withDrops, OUTCOMES)).toEqual([
       ['d@h', 'in_drop', null],
       ['e@h', 'in_drop', null],
       ['f@h', 'in_drop', null],
+      ['g@h', 'in_drop', null],
+      ['h@h', 'in_drop', null],
     ]);
     expect(rows(elsewhere, OUTCOMES)).toEqual(rows(without, OUTCOMES));
   });
@@ -142,6 +158,8 @@ describe('messages and calls the recorder may have dropped a side of', () => {
       ['e@h', 'orphan_reply'],
       ['e@h', 'unconsumed'],
       ['f@h', 'call_unanswered'],
+      ['g@h', 'call_timeout'],
+      ['h@h', 'call_timeout'],
     ]);
     expect(rows(withDrops, ANOMALIES)).toEqual([]);
     expect(rows(elsewhere, ANOMALIES)).toEqual(rows(without, ANOMALIES));
@@ -163,7 +181,8 @@ describe('messages and calls the recorder may have dropped a side of', () => {
 });
 
 describe('a raw dbg trace with a drop frame', () => {
-  // test/fixtures/dbg/pingpong.trace (real dbg trace-port output: twenty-one answered calls) with the frame of one
+  // test/fixtures/dbg/pingpong.trace (real dbg trace-port output: twenty-one answered calls, and the :sys call that
+  // stops the server, {:system, from, {:terminate, :normal}}) with the frame of one
   // reply's receive replaced by a drop frame of count 1, as the trace port writes when it drops a message.
   const bytes = new Uint8Array(readFileSync(new URL('../fixtures/dbg/pingpong.trace', import.meta.url)));
   /** A call's tag: a reference, or \`[:alias | ref]\` (OTP 24+). */
@@ -201,7 +220,7 @@ describe('a raw dbg trace with a drop frame', () => {
   it('the call whose reply receive it took is in_drop, and no anomaly says otherwise', () => {
     expect(rows(engine, `SELECT outcome, count(*) FROM calls GROUP BY ALL ORDER BY ALL`)).toEqual([
       ['in_drop', 1],
-      ['reply', 20],
+      ['reply', 21],
     ]);
     expect(rows(engine, `SELECT status FROM messages m JOIN calls c ON m.send_seq = c.reply_seq WHERE c.outcome = 'in_drop'`)).toEqual([['in_drop']]);
     expect(rows(engine, `SELECT kind FROM anomalies WHERE kind IN ('call_timeout', 'call_unanswered', 'orphan_reply', 'unconsumed')`)).toEqual([]);

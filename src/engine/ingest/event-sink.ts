@@ -38,7 +38,10 @@ export const STATES_RAW = {
   state_size: 'i32',
 } as const;
 
-/** GenServer/gen_statem call requests (`{:"$gen_call", {from, tag}, request}`) and replies (`{tag, reply}`) seen in sends. */
+/**
+ * Call requests (`{:"$gen_call", {from, tag}, request}` of gen_server and gen_statem, `{:system, {from, tag}, request}` of
+ * `:sys`, `{from, {from, tag}, request}` of gen_event) and replies (`{tag, reply}`) seen in sends and receives.
+ */
 export const CALL_MSGS_RAW = {
   src: 'i32',
   /** The event this row belongs to (`events_raw.seq`; renumbered with it). */
@@ -441,14 +444,15 @@ export class EventSink {
   }
 
   /**
-   * What a sent or received message says about a GenServer call: requests carry `{from, tag}` (the tag is a ref,
-   * or `[:alias | ref]` since OTP 24), replies are `{tag, reply}`; null for any other message.
+   * What a sent or received message says about a call made through gen:call: requests are `{label, {from, tag}, request}`
+   * (the tag is a ref, or `[:alias | ref]` since OTP 24; see callLabel for the labels), replies are `{tag, reply}`;
+   * null for any other message.
    */
   private callMessage(m: Term, node: string): CallMessage | null {
     if (!isTuple(m)) return null;
     const it = m.items;
     const t = this.text;
-    if (it.length === 3 && isAtom(it[0], '$gen_call') && isTuple(it[1], 2)) {
+    if (it.length === 3 && isTuple(it[1], 2) && isCallLabel(it[0], it[1].items[0])) {
       const tag = callTag(it[1].items[1]);
       const from = it[1].items[0];
       if (tag === undefined) return null;
@@ -648,6 +652,25 @@ function mapValue(m: ErlMap, key: string): Term | undefined {
 
 function moduleOf(m: Term | undefined): string | null {
   return m !== undefined && isAtom(m) && m.name !== 'nil' && m.name !== 'undefined' ? renderElixir(m) : null;
+}
+
+/**
+ * gen:call/4 sends \`{label, {from, tag}, request}\`, and the label says who takes the request: \`:"$gen_call"\` for
+ * gen_server and gen_statem, \`:system\` for \`:sys\`'s calls (get_state, replace_state, suspend...) that every
+ * OTP process answers outside its callbacks, and the caller's own pid for gen_event's (\`:gen_event.call\`,
+ * \`sync_notify\`, \`add_handler\`, \`which_handlers\`...: gen_event.erl passes \`self()\` as the label, so it is the
+ * same pid as \`from\`, which tells such a request from any message that merely starts with a pid).
+ */
+function isCallLabel(label: Term, from: Term): boolean {
+  if (isAtom(label)) return label.name === '$gen_call' || label.name === 'system';
+  return (
+    isPid(label) &&
+    isPid(from) &&
+    label.id === from.id &&
+    label.serial === from.serial &&
+    label.creation === from.creation &&
+    label.node.name === from.node.name
+  );
 }
 
 /** The reference that identifies a call: a plain ref, `[:alias | ref]`, or `[[:alias | ref] | _]`-style tags reduced to their ref. */

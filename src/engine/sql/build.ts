@@ -122,7 +122,7 @@ ORDER BY ids.node, coalesce(sp.spawned_at, 0), ids.pid`;
 
 /**
  * The processes behind aliases, for send_targets: a call's alias (\`[:alias | ref]\` tags) is its caller's; any
- * other alias a send went to (a Task's reply, a \`:sys\` call's, \`Process.alias/0\`) is the process that received
+ * other alias a send went to (a Task's reply, \`Process.alias/0\`) is the process that received
  * the first message sent to it: the first receive of the same term after that send. A table of its own, so that
  * send_targets can be built an event range at a time (BUILD_IN_EVENT_RANGES) without grouping every call message
  * again for each range. Keyed by hash(tag): grouping a million reference texts held far more memory than their
@@ -149,7 +149,7 @@ GROUP BY f.th`;
  * Where a send was going: a pid or a port (\`Port ! {self(), {:command, data}}\`); a registered name resolved to the process
  * that held it when the message was sent (\`named_sends\`, sql/names.ts); or
  * a call alias (a reference) resolved to the caller whose request carried
- * it (\`{:"$gen_call", {caller, tag}, _}\`, seen in the request's send or in
+ * it (\`{label, {caller, tag}, _}\`, seen in the request's send or in
  * the callee's receive). \`free_name\`: sent to a name nobody held then.
  */
 export const BUILD_SEND_TARGETS = `
@@ -395,7 +395,7 @@ WHERE status = 'sender_not_traced' AND EXISTS (SELECT 1 FROM drops d WHERE d.fro
 }
 
 /**
- * \`calls\`: gen_server/gen_statem calls matched to replies through the call
+ * \`calls\`: gen:call's calls (gen_server, gen_statem, gen_event, \`:sys\`: ingest's callMessage) matched to replies through the call
  * tag (a reference, or \`[:alias | ref]\` since OTP 24, which is also the
  * monitor reference of the call). A request is seen in the caller's send or,
  * when the caller was not traced, in the callee's receive; a reply in the
@@ -450,13 +450,15 @@ WITH unanswered AS (
 -- When the caller gave up: gen:call's \`receive ... after Timeout\` timing out is traced as a receive of :timeout with no
 -- send (status after_timeout), the first such receive after the request. Without one (receives not traced), a caller
 -- blocked in gen:call neither sends nor runs traced code: its first such event after the request means it went on.
+-- Not its exit: a caller killed while it waited did not give up (caller_exit), and one that exits because the call
+-- timed out says so in its reason.
 -- (Only the unanswered callers' events after the first unanswered call: the ASOF join sorts all of its right side.)
 callers AS (SELECT DISTINCT caller_node, caller_pid FROM unanswered),
 first_unanswered AS (SELECT coalesce(min(call_seq), 9223372036854775807) AS seq FROM unanswered),
 active AS (
   SELECT e.node, e.pid, e.seq, e.ts FROM events e
   SEMI JOIN callers u ON e.node = u.caller_node AND e.pid = u.caller_pid
-  WHERE e.kind IN ('send', 'send_to_dead', 'call', 'return', 'exception', 'spawn', 'exit', 'link', 'register')
+  WHERE e.kind IN ('send', 'send_to_dead', 'call', 'return', 'exception', 'spawn', 'link', 'register')
     AND e.seq > (SELECT seq FROM first_unanswered)
   UNION ALL
   SELECT m.to_node, m.to_pid, m.recv_seq, m.received_at FROM messages m
