@@ -43,11 +43,14 @@ export interface RefMessage {
 
 const key = (node: string | null, pid: string | null) => `${node} ${pid}`;
 
-export function refProcesses(events: EventRow[]): Map<string, { spawned_at: bigint | null; exited_at: bigint | null; spawn_seq: number | null }> {
-  const out = new Map<string, { spawned_at: bigint | null; exited_at: bigint | null; spawn_seq: number | null }>();
+/** Per process (\`node pid\`): its first spawn (when and by which process: \`processes.parent_pid\`) and its last exit. */
+export function refProcesses(
+  events: EventRow[],
+): Map<string, { spawned_at: bigint | null; exited_at: bigint | null; spawn_seq: number | null; parent: string | null }> {
+  const out = new Map<string, { spawned_at: bigint | null; exited_at: bigint | null; spawn_seq: number | null; parent: string | null }>();
   const get = (k: string) => {
     let p = out.get(k);
-    if (p === undefined) out.set(k, (p = { spawned_at: null, exited_at: null, spawn_seq: null }));
+    if (p === undefined) out.set(k, (p = { spawned_at: null, exited_at: null, spawn_seq: null, parent: null }));
     return p;
   };
   for (const e of events) {
@@ -59,6 +62,7 @@ export function refProcesses(events: EventRow[]): Map<string, { spawned_at: bigi
       if (c.spawned_at === null) {
         c.spawned_at = e.ts;
         c.spawn_seq = e.seq;
+        c.parent = e.pid;
       }
     }
   }
@@ -68,30 +72,60 @@ export function refProcesses(events: EventRow[]): Map<string, { spawned_at: bigi
 /**
  * A receive with no send of a message the runtime makes from a signal (docs/SCHEMA.md \`messages\`, status
  * \`signal\`): an exit (\`{:EXIT, pid_or_port, reason}\`), a monitor's \`{:DOWN, ref, :process | :port, what, reason}\`,
- * a node monitor's \`{:nodeup | :nodedown, node ...}\`, a timer's \`{:timeout, ref, msg}\`. Returns the process or
- * port it names (\`<0.1.0>\`, \`#Port<0.3>\`), null when it names none, undefined when it is no such message.
+ * a node monitor's \`{:nodeup | :nodedown, node ...}\`, a timer's \`{:timeout, ref, msg}\`, a spawn request's
+ * \`{:spawn_reply, ref, :ok, pid}\` (or \`:error\`), an ETS table's \`{:"ETS-TRANSFER", tab, pid, data}\`, the system
+ * monitor's \`{:monitor, pid_or_port, :long_gc | ..., info}\`, a time offset monitor's \`{:CHANGE, ref, :time_offset,
+ * :clock_service, offset}\`. Returns the process or port it names (\`<0.1.0>\`, \`#Port<0.3>\`), null when it names
+ * none, undefined when it is no such message.
  */
 export function refSignal(term: string): string | null | undefined {
-  const exit = /^\{:EXIT, (#PID<[0-9.]+>|#Port<[0-9.]+>), /.exec(term);
-  const down = /^\{:DOWN, #Reference<[0-9.]+>, :(process|port), /.exec(term);
-  if (exit === null && down === null && !/^\{:node(up|down), :/.test(term) && !/^\{:timeout, #Reference<[0-9.]+>, /.test(term)) return undefined;
-  const named = exit?.[1] ?? /^(#PID<[0-9.]+>|#Port<[0-9.]+>)/.exec(term.slice(down?.[0].length ?? term.length))?.[1] ?? null;
+  const who = '(#PID<[0-9.]+>|#Port<[0-9.]+>)';
+  const naming = [
+    new RegExp(`^\\{:EXIT, ${who}, `),
+    /^\{:DOWN, #Reference<[0-9.]+>, :(?:process|port), /,
+    new RegExp(`^\\{:spawn_reply, #Reference<[0-9.]+>, :ok, ${who}`),
+    new RegExp(`^\\{:"ETS-TRANSFER", (?:#Reference<[0-9.]+>|:[^, ]+), ${who}`),
+    new RegExp(`^\\{:monitor, ${who}, :(?:long_gc|long_schedule|large_heap|busy_port|busy_dist_port|long_message_queue), `),
+  ];
+  const bare = [
+    /^\{:node(up|down), :/,
+    /^\{:timeout, #Reference<[0-9.]+>, /,
+    /^\{:spawn_reply, #Reference<[0-9.]+>, :error, /,
+    /^\{:CHANGE, #Reference<[0-9.]+>, :time_offset, :clock_service, /,
+  ];
+  let named: string | null | undefined;
+  for (const re of naming) {
+    const m = re.exec(term);
+    if (m === null) continue;
+    // a :DOWN names its process after the type (a pid or port; a registered name is no process)
+    named = m[1] ?? new RegExp(`^${who}`).exec(term.slice(m[0].length))?.[1] ?? null;
+    break;
+  }
+  if (named === undefined && bare.some((re) => re.test(term))) named = null;
   return named?.startsWith('#PID') ? named.slice(4) : named;
 }
 
 /**
- * The node of a process a term names (pids print without one): of the nodes where a process of that pid exited, one
- * where it exited at or before \`at\`, else any, the receiver's first, then in text order; for an \`:EXIT\` (which
- * \`exit/2\` sends from a live process), else the receiver's when it knows the pid; null when none of these.
+ * The node of a process a term names (pids print without one): for a spawn reply, first a process of that pid the
+ * receiver spawned; then, of the nodes where a process of that pid exited, one where it exited at or before \`at\`,
+ * else any; for an \`:EXIT\` (which \`exit/2\` sends from a live process), else the receiver's when it knows the pid;
+ * within each, the receiver's node first, then in text order; null when none of these.
  */
-function refNodeOf(procs: ReturnType<typeof refProcesses>, pid: string, isExit: boolean, receiverNode: string, at: bigint): string | null {
+function refNodeOf(
+  procs: ReturnType<typeof refProcesses>,
+  pid: string,
+  how: { isExit: boolean; spawnedBy: string | null },
+  receiverNode: string,
+  at: bigint,
+): string | null {
   const candidates: { node: string; rank: number }[] = [];
   for (const [k, p] of procs) {
     if (!k.endsWith(` ${pid}`)) continue;
     const node = k.slice(0, -pid.length - 1);
     const here = node === receiverNode ? 0 : 1;
-    if (p.exited_at !== null) candidates.push({ node, rank: (p.exited_at <= at ? 0 : 2) + here });
-    else if (isExit && node === receiverNode) candidates.push({ node, rank: 4 });
+    const spawned = how.spawnedBy !== null && p.parent === how.spawnedBy;
+    if (!spawned && p.exited_at === null && !(how.isExit && node === receiverNode)) continue;
+    candidates.push({ node, rank: (spawned ? 0 : 10) + (p.exited_at === null ? 4 : p.exited_at <= at ? 0 : 2) + here });
   }
   candidates.sort((a, b) => a.rank - b.rank || (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
   return candidates[0]?.node ?? null;
@@ -104,6 +138,19 @@ function refNodeOf(procs: ReturnType<typeof refProcesses>, pid: string, isExit: 
  */
 export function refTakenOutsideCallbacks(term: string): boolean {
   return /^\{(#Reference<[0-9.]+>|\[:alias \| #Reference<[0-9.]+>\]), /.test(term) || /^\{:(system|ack|io_reply|code_server|inet_reply), /.test(term);
+}
+
+/** A signal's sender's node: a port's, an ETS table giver's and a system monitor report's are the receiver's. */
+function refSignalNode(
+  procs: ReturnType<typeof refProcesses>,
+  named: string,
+  term: string,
+  receiver: { node: string; pid: string },
+  at: bigint,
+): string | null {
+  if (named.startsWith('#Port<') || term.startsWith('{:"ETS-TRANSFER", ') || term.startsWith('{:monitor, ')) return receiver.node;
+  const spawnedBy = term.startsWith('{:spawn_reply, ') ? receiver.pid : null;
+  return refNodeOf(procs, named, { isExit: term.startsWith('{:EXIT, '), spawnedBy }, receiver.node, at);
 }
 
 /** A window in which the recorder dropped events of a node (docs/SCHEMA.md \`drops\`). */
@@ -204,7 +251,7 @@ export function refMessages(events: EventRow[], consumed: ConsumedRow[], drops: 
       to_node: toNode,
       to_pid: toPid,
       from_pid: named ?? null,
-      from_node: !named ? null : named.startsWith('#Port<') ? toNode : refNodeOf(procs, named, recv!.term!.startsWith('{:EXIT, '), toNode, recv!.ts),
+      from_node: !named ? null : refSignalNode(procs, named, recv!.term!, { node: toNode, pid: toPid }, recv!.ts),
       sent_at: send?.ts ?? null,
       received_at: recv?.ts ?? null,
       status,

@@ -73,6 +73,7 @@ function generate(seed: number, steps: number, drops = 0): TraceEvent[] {
     inbox: Term[][];
     /** The tag of the call it waits in (gen:call blocks: it only receives, gives up on a \`:timeout\`, or exits). */
     waiting: Term | null;
+    parent?: P;
   }
   const procs: P[] = [];
   let nextId = 100;
@@ -88,10 +89,25 @@ function generate(seed: number, steps: number, drops = 0): TraceEvent[] {
   const emit = (p: P, kind: TraceEvent['kind'], extra: Partial<TraceEvent> = {}) =>
     evs.push({ node: p.node, ts: tick(p.node), kind, pid: pid(p.node, p.id), ...extra });
   const fnMfa = (name: string) => [atom('Work'), atom(name), 1] as const;
-  // A message the runtime makes from a signal, naming a process of either node, exited or not, or one never seen.
+  // A message the runtime makes from a signal, naming a process of either node, exited or not, or one never seen; a
+  // spawn reply names, as often as not, a process the receiver spawned.
   const ref = (node: string): Term => ({ t: 'ref', node: atom(node), creation: 1, ids: [r.int(1000), 7, 9] });
-  const signal = (o: P): Term => {
+  const signal = (o: P, to: P): Term => {
     const who = r.next() < 0.15 ? pid(o.node, 99) : pid(o.node, o.id);
+    const children = procs.filter((c) => c.parent === to);
+    const child = children.length > 0 && r.next() < 0.5 ? r.pick(children) : null;
+    switch (r.int(10)) {
+      case 5:
+        return tuple(atom('spawn_reply'), ref(to.node), atom('ok'), child === null ? who : pid(child.node, child.id));
+      case 6:
+        return tuple(atom('spawn_reply'), ref(to.node), atom('error'), atom('noconnection'));
+      case 7:
+        return tuple(atom('ETS-TRANSFER'), ref(to.node), who, atom('gift'));
+      case 8:
+        return r.next() < 0.5
+          ? tuple(atom('monitor'), who, atom('long_gc'), [tuple(atom('timeout'), 12)])
+          : tuple(atom('CHANGE'), ref(to.node), atom('time_offset'), atom('clock_service'), 1234);
+    }
     switch (r.int(5)) {
       case 0:
         return tuple(atom('EXIT'), who, atom('normal'));
@@ -114,7 +130,10 @@ function generate(seed: number, steps: number, drops = 0): TraceEvent[] {
     if (roll < 0.06 && procs.length < 14) {
       const c = mk(r.next() < 0.8 ? p.node : r.pick(nodes));
       c.server = r.next() < 0.6;
+      c.parent = p;
       emit(p, 'spawn', { peer: pid(c.node, c.id), mfa: [atom('Gen'), atom('init'), 1], term: [] });
+      // a spawn request's reply naming the child, as erlang:spawn_request gives it
+      if (r.next() < 0.3) emit(p, 'receive', { term: tuple(atom('spawn_reply'), ref(p.node), atom('ok'), pid(c.node, c.id)) });
     } else if (roll < 0.4) {
       const to = r.pick(procs);
       const msg = tuple(atom('msg'), r.int(4));
@@ -150,8 +169,8 @@ function generate(seed: number, steps: number, drops = 0): TraceEvent[] {
       }
     } else if (roll < 0.72) {
       const x = r.next();
-      emit(p, 'receive', { term: x < 0.35 ? atom('timeout') : x < 0.65 ? tuple(atom('untraced'), r.int(3)) : signal(r.pick(procs)) });
-      // a caller's \`receive ... after\` timing out: it gives up
+      emit(p, 'receive', { term: x < 0.35 ? atom('timeout') : x < 0.65 ? tuple(atom('untraced'), r.int(3)) : signal(r.pick(procs), p) });
+      // a caller's `receive ... after` timing out: it gives up
       if (x < 0.35) p.waiting = null;
     } else if (roll < 0.86) {
       if (p.stack.length > 0 && r.next() < 0.5) {
@@ -245,6 +264,8 @@ function rowsAs<T>(engine: Engine, sql: string): T[] {
 describe('analyses SQL agrees with the TypeScript reference on random traces', () => {
   /** The calls' outcomes the seeds below met: the last test checks they meet all of them. */
   const outcomes = new Set<string>();
+  /** The signals' first words over the seeds, and whether a spawn reply's process was known only as the receiver's child. */
+  const signalKinds = new Set<string>();
   // seeds 5 and 6: with drop windows (the messages their sends and receives leave unknown)
   for (const [seed, drops] of [
     [1, 0],
@@ -265,6 +286,11 @@ describe('analyses SQL agrees with the TypeScript reference on random traces', (
       const ref = refMessages(events, consumed, windowsOf(trace));
       if (drops > 0) expect(ref.some((m) => m.status === 'in_drop')).toBe(true);
       expect(ref.filter((m) => m.status === 'signal').length).toBeGreaterThan(0);
+      for (const [k] of engine.query(
+        `SELECT DISTINCT regexp_extract(msg, '^\\{:"?([A-Za-z_-]+)', 1) || CASE WHEN p.parent_pid = m.to_pid AND p.exited_at IS NULL THEN ' child' ELSE '' END
+         FROM messages m LEFT JOIN processes p ON p.node = m.from_node AND p.pid = m.from_pid WHERE m.status = 'signal'`,
+      ).rows)
+        signalKinds.add(String(k));
       const sqlMsgs = rowsAs<Record<string, unknown>>(engine, `SELECT send_seq, recv_seq, status, consumed_seq, taken_at, from_pid, from_node FROM messages`);
       const norm = (m: Record<string, unknown>) =>
         `${m.send_seq}/${m.recv_seq}/${m.status}/${m.consumed_seq}/${m.taken_at === null ? null : big(m.taken_at)}` +
@@ -318,6 +344,12 @@ describe('analyses SQL agrees with the TypeScript reference on random traces', (
 
   it('the traces exercise every outcome of a call', () => {
     expect([...outcomes].sort()).toEqual(['callee_exit', 'caller_exit', 'in_drop', 'pending', 'reply', 'timeout']);
+  });
+
+  it('the seeds make every kind of signal, and a spawn reply naming a live child of its receiver', () => {
+    expect([...signalKinds].filter((k) => !k.endsWith(' child') || k === 'spawn_reply child').sort()).toEqual(
+      ['CHANGE', 'DOWN', 'ETS-TRANSFER', 'EXIT', 'monitor', 'nodedown', 'spawn_reply', 'spawn_reply child', 'timeout'].sort(),
+    );
   });
 });
 

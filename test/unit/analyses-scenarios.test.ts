@@ -119,6 +119,29 @@ describe('mailbox flood', () => {
     ]);
     expect(rows(e, `SELECT max(depth) FROM mailbox_depth WHERE pid = '<0.138.0>'`)).toEqual([[300]]);
   });
+
+  // Regression test: the peak's ts and seq were arg_max(ts, depth) and arg_max(seq, depth), each from whichever row at
+  // the greatest depth the scan met first (cast-burst's queue reaches 80 at the 80th cast, and again when the client's
+  // call comes in), and the depth at the end arg_max(depth, (ts, seq)), which ties when the last message came in and
+  // was taken at one event (recorder-drops' sink read 1 after its :stop, taken as it came).
+  it('mailbox_growth names the first time the queue peaked and the depth after its last change, however the rows are stored', async () => {
+    for (const [file, expected] of [
+      ['cast-burst.zip', [['<0.146.0>', 85, true, 'Scn.Backlog mailbox reached 80 messages (0 at the end); producers: <0.147.0> x80']]],
+      ['recorder-drops.zip', [['<0.396.0>', 95, true, ':erlang.apply/2 mailbox reached 86 messages (0 at the end); producers: <0.398.0> x86']]],
+    ] as const) {
+      const e = await load(file);
+      const growth = () => {
+        e.setParams({ mailbox_threshold: 50 });
+        return rows(e, `SELECT pid, seq, ts = (SELECT ts FROM events x WHERE x.seq = a.seq), summary FROM anomalies a WHERE kind = 'mailbox_growth'`);
+      };
+      expect(growth(), file).toEqual(expected);
+      // the same rows stored latest first
+      e.query(`CREATE TABLE mailbox_depth_backwards AS SELECT * FROM mailbox_depth ORDER BY ts DESC, delta, seq DESC NULLS FIRST`);
+      e.query(`DROP TABLE mailbox_depth`);
+      e.query(`ALTER TABLE mailbox_depth_backwards RENAME TO mailbox_depth`);
+      expect(growth(), file).toEqual(expected);
+    }
+  });
 });
 
 describe('gen_statem', () => {

@@ -54,3 +54,23 @@ describe('the Charts mailbox series and the queue read at an instant agree', () 
     expect(series[Math.floor(series.length / 2) - 1]).toBeGreaterThan(20);
   });
 });
+
+// test/scenarios/name_resolution.exs: <0.357.0> exits with 3 messages queued, which its exit's rows in mailbox_depth
+// take out at one instant, each row alike in (ts, delta, seq).
+describe('the mailbox series of a process that exited with messages queued', () => {
+  // Regression test: the depth carried into a window and a bucket's depth at its end were arg_max(depth, (ts, -delta,
+  // seq)), which ties among the exit's rows: the chart read 2 queued after the exit, where mailbox_at reads none.
+  it('reads no messages after the exit, as mailbox_at does', async () => {
+    const e = await loadScenario('name-resolution.zip');
+    const [[exit, first, last]] = rows(
+      e,
+      `SELECT exited_at, (SELECT min(ts) FROM events), (SELECT max(ts) FROM events) FROM processes WHERE pid = '<0.357.0>'`,
+    );
+    const depth = (sql: string) => rows(e, `SELECT depth_start, depth_max, depth_end FROM ${sql} WHERE pid = '<0.357.0>'`);
+    expect(rows(e, `SELECT count(*)::INTEGER FROM mailbox_at(${last}::BIGINT) WHERE pid = '<0.357.0>'`)).toEqual([[0]]);
+    // one bucket over the whole recording; the bucket the exit falls in; a window after the exit (nothing carried in)
+    expect(depth(`mailbox_depth_buckets(${first}::BIGINT, ${last}::BIGINT - ${first}::BIGINT + 1, 1)`)).toEqual([[0, 4, 0]]);
+    expect(depth(`mailbox_depth_buckets(${exit}::BIGINT, 1, 1)`)).toEqual([[3, 3, 0]]);
+    expect(depth(`mailbox_depth_buckets(${exit}::BIGINT + 1, 1000, 1)`)).toEqual([]);
+  }, 120_000);
+});

@@ -198,8 +198,9 @@ FROM rs GROUP BY ALL ORDER BY change IS NULL, abs(restarts_b - restarts_a) DESC,
 const MAILBOX = `
 CREATE OR REPLACE TABLE compare_mailbox AS
 WITH pk AS (
-  SELECT 'a' AS side, node, pid, max(depth) AS peak, arg_max(seq, depth) AS peak_seq FROM main.mailbox_depth GROUP BY ALL
-  UNION ALL SELECT 'b', node, pid, max(depth), arg_max(seq, depth) FROM b.mailbox_depth GROUP BY ALL
+  -- peak_seq: where the peak was first reached (as the mailbox_growth anomaly names it), not any row at that depth
+  SELECT 'a' AS side, node, pid, max(depth) AS peak, arg_min(seq, (-depth, ts, -delta, seq)) AS peak_seq FROM main.mailbox_depth GROUP BY ALL
+  UNION ALL SELECT 'b', node, pid, max(depth), arg_min(seq, (-depth, ts, -delta, seq)) FROM b.mailbox_depth GROUP BY ALL
 ),
 st AS (
   SELECT 'a' AS side, node, pid, arg_min(state_size, seq) AS first_size, arg_max(state_size, seq) AS last_size, max(seq) AS last_seq FROM main.states GROUP BY ALL

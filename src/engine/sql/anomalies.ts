@@ -124,9 +124,19 @@ GROUP BY r.node, r.parent, r.child_key`,
 INSERT INTO anomalies_all /* mailbox_growth */
 WITH
 ${WHO},
+-- The peak is the first row, in mailbox_depth's own order (ts, -delta, seq), that reached the maximum: ts and seq
+-- from one row, whatever order the table's rows are stored in. The depth at the end is the sum of the changes: the
+-- depth after the last one, which no ordering key can pick out (a message in and out at one event share ts and
+-- seq; a receiver's exit empties its queue in rows that share all three).
+peaking AS (SELECT node, pid FROM mailbox_depth GROUP BY node, pid HAVING max(depth) >= param('mailbox_threshold')),
 peak AS (
-  SELECT node, pid, max(depth) AS max_depth, arg_max(ts, depth) AS ts, arg_max(seq, depth) AS seq, arg_max(depth, (ts, seq)) AS end_depth
-  FROM mailbox_depth GROUP BY node, pid HAVING max(depth) >= param('mailbox_threshold')
+  SELECT node, pid, max_depth, pk.ts AS ts, pk.seq AS seq, end_depth
+  FROM (
+    SELECT d.node, d.pid, max(d.depth) AS max_depth, arg_min({'ts': d.ts, 'seq': d.seq}, (-d.depth, d.ts, -d.delta, d.seq)) AS pk,
+           sum(d.delta)::BIGINT AS end_depth
+    FROM mailbox_depth d SEMI JOIN peaking k ON k.node = d.node AND k.pid = d.pid
+    GROUP BY d.node, d.pid
+  )
 ),
 queued AS (
   SELECT k.node, k.pid, m.from_pid, m.send_seq, m.sent_at

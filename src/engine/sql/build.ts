@@ -185,40 +185,60 @@ export const PORT_REPLY_PATTERN = '^\\{#Port<[0-9.]+>, (\\{:control, |\\{:call, 
  * came from sent nothing): a linked process's or port's exit to a process trapping exits (\`{:EXIT, pid, reason}\`), a
  * monitor's (\`{:DOWN, ref, :process, pid_or_name, reason}\`, \`:port\`), a node monitor's (\`{:nodedown, node}\` of
  * \`monitor_node\`, \`{:nodeup, node, info}\` of \`net_kernel:monitor_nodes\`), a timer's (\`{:timeout, ref, msg}\` of
- * \`erlang:start_timer\`). The streaming pass uses the same pattern (stream/correlate.ts).
+ * \`erlang:start_timer\`), a spawn request's reply (\`{:spawn_reply, ref, :ok, pid}\` or \`:error, reason\` of
+ * \`erlang:spawn_request\`, which a spawn on another node (\`Node.spawn/2\`) waits for), an ETS table handed over
+ * (\`{:"ETS-TRANSFER", tab, from_pid, data}\` of \`ets:give_away/3\`, or to the heir when its owner exits), the system
+ * monitor's (\`{:monitor, pid_or_port, :long_gc, info}\` and its other events, \`erlang:system_monitor/2\`), a time offset
+ * monitor's (\`{:CHANGE, ref, :time_offset, :clock_service, offset}\`). Not a port's own messages to its owner
+ * (\`{port, {:data, _}}\`, \`{:tcp, socket, _}\`): a port sends those (a traced port shows the send), so with the port
+ * untraced they stay \`sender_not_traced\`. The streaming pass uses the same pattern (stream/correlate.ts).
  */
-export const SIGNAL_PATTERN = '^\\{(:EXIT, #(PID|Port)<|:DOWN, #Reference<[0-9.]+>, :(process|port), |:node(up|down), :|:timeout, #Reference<[0-9.]+>, )';
+export const SIGNAL_PATTERN =
+  '^\\{(:EXIT, #(PID|Port)<|:DOWN, #Reference<[0-9.]+>, :(process|port), |:node(up|down), :|:timeout, #Reference<[0-9.]+>, ' +
+  '|:spawn_reply, #Reference<[0-9.]+>, :(ok|error), |:"ETS-TRANSFER", ' +
+  '|:monitor, #(PID|Port)<[0-9.]+>, :(long_gc|long_schedule|large_heap|busy_port|busy_dist_port|long_message_queue), ' +
+  '|:CHANGE, #Reference<[0-9.]+>, :time_offset, :clock_service, )';
 
-/** The process or port an exit or monitor message names (its first group): the one the signal came from. */
-const SIGNAL_SENDER = '^\\{(?::EXIT|:DOWN, #Reference<[0-9.]+>, :(?:process|port)), (#PID<[0-9.]+>|#Port<[0-9.]+>)';
+/**
+ * The process or port a signal's message names (its first group): the one the signal came from (an exit's, a monitor's),
+ * the one a spawn request started, the one that handed an ETS table over, the one the system monitor reports.
+ */
+const SIGNAL_SENDER =
+  '^\\{(?::EXIT|:DOWN, #Reference<[0-9.]+>, :(?:process|port)|:spawn_reply, #Reference<[0-9.]+>, :ok' +
+  '|:"ETS-TRANSFER", (?:#Reference<[0-9.]+>|:"(?:[^"\\\\]|\\\\.)*"|:[^," ]+)|:monitor), (#PID<[0-9.]+>|#Port<[0-9.]+>)';
 
 /**
  * A \`signal\` message's sender, in \`table\` (\`messages\`, or the streaming pass's beside it): the process or port its
- * term names (an exit's, a monitor's), NULL for the others. A pid prints without its node in a term
- * (\`#PID<0.ID.SERIAL>\`), and two nodes can both have it, so its node is one where the recording holds that process's
- * exit (at or before the receive first, then at all: merged clocks; the receiver's node first, then text order); an
- * \`:EXIT\` may also come from a live process (\`exit/2\`): else the receiver's node when that pid is known there. A
- * monitor's \`:DOWN\` names a process that is gone, so a live process of that pid is not it (on OTP 27 a peer node's
- * \`<0.92.0>\` and the recording node's own, alive, were both there). NULL when no node qualifies (a node not recorded).
- * A port is the receiver's node's (ports are neither linked nor monitored across nodes). One statement for both
- * builds: the streaming pass decides the status, and this fills the sender in after it, as after the SQL's.
+ * term names (SIGNAL_SENDER), NULL for the others. A pid prints without its node in a term (\`#PID<0.ID.SERIAL>\`),
+ * and two nodes can both have it, so its node is one where the recording holds that process's exit (at or before the
+ * receive first, then at all: merged clocks; the receiver's node first, then text order); an \`:EXIT\` may also come
+ * from a live process (\`exit/2\`): else the receiver's node when that pid is known there. A monitor's \`:DOWN\` names
+ * a process that is gone, so a live process of that pid is not it (on OTP 27 a peer node's \`<0.92.0>\` and the
+ * recording node's own, alive, were both there). A spawn reply's process is first the one of that pid the receiver
+ * spawned (the receiver's node first), alive or not. NULL when no node qualifies (a node not recorded). A port, an ETS
+ * table's giver and a process the system monitor reports are the receiver's node's (ports are neither linked nor
+ * monitored across nodes; tables and the system monitor are the node's own). One statement for both builds: the
+ * streaming pass decides the status, and this fills the sender in after it, as after the SQL's.
  */
 export function signalSenders(table = 'messages'): string {
   return `UPDATE ${table} SET from_pid = s.pid, from_node = s.node
 FROM (
   WITH n AS (
-    SELECT recv_seq, to_node, received_at, starts_with(msg, '{:EXIT, ') AS is_exit, regexp_extract(msg, '${SIGNAL_SENDER}', 1) AS named
+    SELECT recv_seq, to_node, to_pid, received_at, starts_with(msg, '{:EXIT, ') AS is_exit, starts_with(msg, '{:spawn_reply, ') AS is_spawn,
+           starts_with(msg, '{:"ETS-TRANSFER", ') OR starts_with(msg, '{:monitor, ') AS is_local, regexp_extract(msg, '${SIGNAL_SENDER}', 1) AS named
     FROM ${table} WHERE status = 'signal'
   ),
   sp AS (
-    SELECT recv_seq, to_node, received_at, is_exit, CASE WHEN starts_with(named, '#PID') THEN substr(named, 5) ELSE named END AS pid
+    SELECT recv_seq, to_node, to_pid, received_at, is_exit, is_spawn, is_local, CASE WHEN starts_with(named, '#PID') THEN substr(named, 5) ELSE named END AS pid
     FROM n WHERE named <> ''
   )
   SELECT sp.recv_seq, sp.pid,
-         CASE WHEN starts_with(sp.pid, '#Port<') THEN sp.to_node
+         CASE WHEN starts_with(sp.pid, '#Port<') OR sp.is_local THEN sp.to_node
               ELSE (SELECT p.node FROM processes p
-                    WHERE p.pid = sp.pid AND (p.exited_at IS NOT NULL OR (sp.is_exit AND p.node = sp.to_node))
-                    ORDER BY coalesce(p.exited_at <= sp.received_at, false) DESC, p.exited_at IS NOT NULL DESC,
+                    WHERE p.pid = sp.pid
+                      AND (p.exited_at IS NOT NULL OR (sp.is_exit AND p.node = sp.to_node) OR (sp.is_spawn AND p.parent_pid = sp.to_pid))
+                    ORDER BY coalesce(sp.is_spawn AND p.parent_pid = sp.to_pid, false) DESC,
+                             coalesce(p.exited_at <= sp.received_at, false) DESC, p.exited_at IS NOT NULL DESC,
                              p.node = sp.to_node DESC, p.node
                     LIMIT 1) END AS node
   FROM sp

@@ -92,17 +92,23 @@ export function mailboxDepthInRanges(events: number, rangeEvents: number): strin
  * the series, so a chart cannot disagree with \`mailbox_at\` or \`state_at\`.
  */
 export const CREATE_BUCKET_MACROS = [
+  // A depth after the changes up to some point is the sum of their deltas: no ordering key picks out the last row of an
+  // instant (a receiver's exit empties its queue in rows that share ts, delta and seq).
   `CREATE OR REPLACE MACRO mailbox_depth_buckets(t_start, bucket_ns, n) AS TABLE
    WITH before AS (
-     SELECT node, pid, arg_max(depth, (ts, -delta, seq)) AS depth FROM mailbox_depth WHERE ts < t_start GROUP BY ALL
+     SELECT node, pid, sum(delta)::BIGINT AS depth FROM mailbox_depth WHERE ts < t_start GROUP BY ALL
+   ),
+   changes AS (
+     SELECT node, pid, (ts - t_start) // bucket_ns AS bucket, max(depth) AS mx, min(depth) AS mn, sum(delta)::BIGINT AS change
+     FROM mailbox_depth WHERE ts >= t_start AND ts < t_start + n * bucket_ns GROUP BY ALL
    ),
    inside AS (
-     SELECT node, pid, (ts - t_start) // bucket_ns AS bucket,
-            arg_min(depth - delta, (ts, -delta, seq)) AS depth_start, max(depth) AS mx, min(depth) AS mn,
-            arg_max(depth, (ts, -delta, seq)) AS depth_end
-     FROM mailbox_depth WHERE ts >= t_start AND ts < t_start + n * bucket_ns GROUP BY ALL
+     SELECT c.node, c.pid, c.bucket, c.mx, c.mn, c.change,
+            (coalesce(b.depth, 0) + sum(c.change) OVER (PARTITION BY c.node, c.pid ORDER BY c.bucket))::BIGINT AS depth_end
+     FROM changes c LEFT JOIN before b ON b.node = c.node AND b.pid = c.pid
    )
-   SELECT node, pid, bucket::BIGINT AS bucket, depth_start, greatest(mx, depth_start) AS depth_max, least(mn, depth_start) AS depth_min, depth_end
+   SELECT node, pid, bucket::BIGINT AS bucket, depth_end - change AS depth_start, greatest(mx, depth_end - change) AS depth_max,
+          least(mn, depth_end - change) AS depth_min, depth_end
    FROM inside
    UNION ALL
    SELECT b.node, b.pid, 0, b.depth, b.depth, b.depth, b.depth FROM before b
