@@ -61,6 +61,16 @@ test("the timeline draws the supervisor's EXIT from the crashed child's exit, da
   }
   for (let i = 0; i < 100 && !((a = await crashSignal()) && a.x1 - a.x0 > 30); i++) await page.waitForTimeout(100);
   assert.ok(a.x1 - a.x0 > 30 && a.y0 !== a.y1, `the arrow goes from the child's lane to the supervisor's, later: ${JSON.stringify(a)}`);
+  // As drawn (neither hovered nor selected): dashed, in the signal colour.
+  await page.mouse.move(box.x + 5, box.y + 5);
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: `${screenshotDir}/signals-timeline-light.png` });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: `${screenshotDir}/signals-timeline-dark.png` });
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.waitForTimeout(300);
+  a = await crashSignal();
   const mid = { x: box.x + (a.x0 + a.x1) / 2, y: box.y + (a.y0 + a.y1) / 2 };
   await page.mouse.move(mid.x, mid.y);
   const tip = page.getByTestId('timeline-tooltip');
@@ -78,10 +88,10 @@ test("the timeline draws the supervisor's EXIT from the crashed child's exit, da
   await page.mouse.move(box.x + (a.x0 + a.x1) / 2, box.y + (a.y0 + a.y1) / 2);
   await tip.filter({ hasText: /signal Scn\.Flaky/ }).waitFor();
   await page.waitForTimeout(300);
-  await page.screenshot({ path: `${screenshotDir}/signals-timeline-light.png` });
+  await page.screenshot({ path: `${screenshotDir}/signals-timeline-hover-light.png` });
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.waitForTimeout(300);
-  await page.screenshot({ path: `${screenshotDir}/signals-timeline-dark.png` });
+  await page.screenshot({ path: `${screenshotDir}/signals-timeline-hover-dark.png` });
   await page.emulateMedia({ colorScheme: 'light' });
 });
 
