@@ -13,11 +13,10 @@
  *
  * The rule is here twice, beside each other: as SQL for the sequence
  * diagram's few hundred rows, and in TypeScript for the timeline, whose arrow
- * query must cost what it did before signals were drawn (a join in that query
- * made it a third slower on a 1M-event trace; the exits of a tile's few
- * signals' senders are one small query on `processes` instead, asked only
- * when the tile has signals). `processes.exited_at` is the time of a
- * process's last `exit` event.
+ * query runs per tile (a join with `processes` in that query made it a third
+ * slower on a 1M-event trace; the exits of a tile's few signals' senders are
+ * one small query on `processes` instead, asked only when the tile has
+ * signals). `processes.exited_at` is the time of a process's last `exit` event.
  */
 import { lanesValues } from './pids';
 import { readRows, sqlInt, type Sql } from './rows';
