@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { screenshotDir } from './harness.mjs';
-import { openDemoView, closeView } from './timeline-helpers.mjs';
+import { openDemoView, closeView, clearLifelines, chooseLifeline } from './timeline-helpers.mjs';
 
 let view, page;
 
@@ -14,24 +14,12 @@ before(async () => {
 });
 after(() => closeView(view));
 
-async function choose(label) {
-  const add = page.getByTestId('sequence-add');
-  const option = add.locator('option', { hasText: label });
-  await option.first().waitFor({ state: 'attached', timeout: 60_000 });
-  await add.selectOption({ value: await option.first().getAttribute('value') });
-}
+const choose = (label) => chooseLifeline(page, label);
 
 test('chosen WorkerA and WorkerB: three {:ping, ...} calls, each followed by its :ok reply', async () => {
   // Start from an explicit choice (whatever was suggested or chosen before).
-  const chips = page.getByTestId('sequence-lifeline-chip');
-  await chips.first().waitFor({ timeout: 60_000 }); // the suggestion (busiest pair) arrives
-  for (let n = await chips.count(); n > 0; n--) {
-    await chips
-      .first()
-      .getByRole('button', { name: /^Remove/ })
-      .click();
-    await page.waitForFunction((k) => document.querySelectorAll('[data-testid="sequence-lifeline-chip"]').length === k, n - 1);
-  }
+  await page.getByTestId('sequence-lifeline-chip').first().waitFor({ timeout: 60_000 }); // the suggestion (busiest pair) arrives
+  await clearLifelines(page);
   await choose('OtpscopeDemo.WorkerA');
   await choose('OtpscopeDemo.WorkerB');
   assert.deepEqual(

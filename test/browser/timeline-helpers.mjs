@@ -48,3 +48,32 @@ export function parseNs(text) {
   if (!m) throw new Error(`no duration in ${JSON.stringify(text)}`);
   return Number(m[1]) * { ns: 1, µs: 1e3, ms: 1e6, s: 1e9 }[m[2]];
 }
+
+/** Opens every timeline group (the runtime's start folded) through the URL, as a shared link would. */
+export async function openAllGroups(page) {
+  await page.evaluate(() => {
+    const q = new URLSearchParams(location.hash.slice(1));
+    q.set('fold', '');
+    location.hash = q.toString();
+  });
+}
+
+/** Removes every lifeline of the sequence diagram (whatever was suggested or chosen before). */
+export async function clearLifelines(page) {
+  const chips = page.getByTestId('sequence-lifeline-chip');
+  for (let n = await chips.count(); n > 0; n--) {
+    await chips
+      .first()
+      .getByRole('button', { name: /^Remove/ })
+      .click();
+    await page.waitForFunction((k) => document.querySelectorAll('[data-testid="sequence-lifeline-chip"]').length === k, n - 1);
+  }
+}
+
+/** Adds the sequence diagram's lifeline whose option reads `label`. */
+export async function chooseLifeline(page, label) {
+  const add = page.getByTestId('sequence-add');
+  const option = add.locator('option', { hasText: label });
+  await option.first().waitFor({ state: 'attached', timeout: 60_000 });
+  await add.selectOption({ value: await option.first().getAttribute('value') });
+}

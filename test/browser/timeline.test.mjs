@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFile } from 'node:fs/promises';
 import { screenshotDir } from './harness.mjs';
-import { openDemoView, closeView, parseNs } from './timeline-helpers.mjs';
+import { openDemoView, closeView, openAllGroups, parseNs } from './timeline-helpers.mjs';
 
 let view, page;
 
@@ -140,11 +140,7 @@ test('clicking a message arrow selects its receive event', async () => {
 
 test('shift+drag over every lane summarises the area (counts by kind, processes, messages)', async () => {
   // Open every group (the runtime's start folded) through the URL, as a shared link would.
-  await page.evaluate(() => {
-    const q = new URLSearchParams(location.hash.slice(1));
-    q.set('fold', '');
-    location.hash = q.toString();
-  });
+  await openAllGroups(page);
   await page
     .locator('[title="processes shown / with events"]')
     .filter({ hasText: /^7\/7$/ })

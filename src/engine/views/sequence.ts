@@ -1,10 +1,12 @@
 /**
  * Rows of the sequence diagram: messages between the chosen processes (calls
- * and their replies labelled and paired through the `calls` table) and the
- * exits of those processes, in time order, within a time window.
+ * and their replies labelled and paired through the `calls` table; signals,
+ * which have no send, at their sender's exit) and the exits of those
+ * processes, in time order, within a time window.
  */
 import { comparePids } from './pids';
 import { readRows, sqlInt, sqlString, type Sql } from './rows';
+import { senderExitJoin } from './signal-origin';
 import type { ProcessRef } from './state';
 
 export interface ProcessOption extends ProcessRef {
@@ -23,8 +25,11 @@ export type SeqRow =
       recvSeq: number | null;
       receivedAt: number | null;
       msg: string;
-      /** `call` (a gen call request), `reply` (its reply), or plain `message`. */
-      role: 'call' | 'reply' | 'message';
+      /**
+       * `call` (a gen call request), `reply` (its reply), `signal` (no send: an exit's or a monitor's message, which
+       * the runtime made; its row is at its sender's exit when that came first, signal-origin.ts), or plain `message`.
+       */
+      role: 'call' | 'reply' | 'signal' | 'message';
       label: string;
       /** call_seq of the call this row belongs to (both request and reply rows). */
       callSeq: number | null;
@@ -88,14 +93,15 @@ export async function sequenceRows(
     await sql(
       `WITH l(i, node, pid) AS (VALUES ${values}),
        m AS (
-         SELECT lf.i AS fi, lt.i AS ti, coalesce(m.sent_at, m.received_at) AS t, m.send_seq, m.recv_seq, m.received_at, m.msg, m.status,
+         SELECT lf.i AS fi, lt.i AS ti, coalesce(m.sent_at, x.exited_at, m.received_at) AS t, m.send_seq, m.recv_seq, m.received_at, m.msg, m.status,
                 c.call_seq AS req_of, c.request, r.call_seq AS reply_of, r.reply
            FROM messages m
            JOIN l lf ON lf.node = m.from_node AND lf.pid = m.from_pid
            JOIN l lt ON lt.node = m.to_node AND lt.pid = m.to_pid
            LEFT JOIN calls c ON c.call_seq = m.send_seq
            LEFT JOIN calls r ON r.reply_seq = m.send_seq
-          WHERE ${inWin('coalesce(m.sent_at, m.received_at)')}
+           ${senderExitJoin('m', 'x')}
+          WHERE ${inWin('coalesce(m.sent_at, x.exited_at, m.received_at)')}
        ), x AS (
          SELECT l.i, e.ts AS t, e.seq, e.term FROM events e JOIN l ON l.node = e.node AND l.pid = e.pid
           WHERE e.kind = 'exit' AND ${inWin('e.ts')}
@@ -106,7 +112,7 @@ export async function sequenceRows(
        )
        SELECT type, fi, ti, t - ${sqlInt(t0)} AS t, send_seq, recv_seq, received_at - ${sqlInt(t0)} AS received_at, msg, status,
               req_of, request, reply_of, reply, seq, count(*) OVER () AS total
-         FROM u ORDER BY u.t, coalesce(send_seq, seq) LIMIT ${SEQUENCE_ROW_LIMIT}`,
+         FROM u ORDER BY u.t, coalesce(send_seq, seq), recv_seq LIMIT ${SEQUENCE_ROW_LIMIT}`,
     ),
     {
       type: 'text',
@@ -134,6 +140,7 @@ export async function sequenceRows(
       const msg = row.msg ?? '';
       const isCall = row.req_of !== null;
       const isReply = row.reply_of !== null;
+      const isSignal = row.status === 'signal' && row.send_seq === null;
       return {
         type: 'message',
         from: row.fi,
@@ -143,7 +150,7 @@ export async function sequenceRows(
         recvSeq: row.recv_seq,
         receivedAt: row.received_at,
         msg,
-        role: isCall ? 'call' : isReply ? 'reply' : 'message',
+        role: isCall ? 'call' : isReply ? 'reply' : isSignal ? 'signal' : 'message',
         label: isCall ? (row.request ?? msg) : isReply ? (row.reply ?? msg) : msg,
         callSeq: isCall ? row.req_of : isReply ? row.reply_of : null,
         status: row.status ?? '',

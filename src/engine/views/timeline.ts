@@ -9,6 +9,7 @@
 import { EVENT_KINDS } from '../../archive/trace-event';
 import { comparePids, lanesValues } from './pids';
 import { readRows, sqlInt, type Sql } from './rows';
+import { ORIGIN, senderExits, signalStart, type Origin } from './signal-origin';
 
 /** Event kinds as small integers, so a bucket's kinds come back as one bit mask (`bit_or(1 << code)`). */
 export const KIND_CODES = EVENT_KINDS;
@@ -68,12 +69,16 @@ export interface ArrowTile {
   count: number;
   fromLane: Int32Array;
   toLane: Int32Array;
+  /** Where the arrow starts: the send, or for a signal its origin (signal-origin.ts). */
   sent: Float64Array;
   recv: Float64Array;
+  /** -1 for a signal (no send). */
   sendSeq: Float64Array;
   recvSeq: Float64Array;
   /** Messages this arrow stands for (decimated arrows stand for several). */
   n: Int32Array;
+  /** How each came about (`ORIGIN`): a send, or a signal from its sender's exit or from the receive's instant. */
+  origin: Uint8Array;
 }
 
 export interface Tile {
@@ -136,8 +141,8 @@ const EMPTY_SPANS: SpanTile = {
 const int = (n: bigint | number) => sqlInt(typeof n === 'number' ? Math.round(n) : n);
 
 /**
- * One tile: marks, spans and arrows for lanes `range` over [start, end) at
- * `bucket` ns per column. `lanes` are the lanes of the range (lanes[0] is lane `range.from`).
+ * One tile: marks, spans and arrows (messages, and signals from their sender's
+ * exit) for lanes `range` over [start, end) at `bucket` ns per column. `lanes` are the lanes of the range (lanes[0] is lane `range.from`).
  */
 export async function timelineTile(
   sql: Sql,
@@ -177,20 +182,40 @@ export async function timelineTile(
     ),
     { i: 'int', depth: 'int', start: 'num', end: 'num', seq: 'num', mfa: 'text?', open: 'bool' },
   );
+  // Sent and received messages, and signals (receives with no send whose sender is a lane: only a signal has a
+  // from_pid without a send, docs/SCHEMA.md), in one scan (on a 1M-event trace a zoomed-in tile pays ~6 ms CPU more
+  // than for the messages alone: the send-time filter lets the NULLs of signals through). A signal decimates apart
+  // from the messages between the same lanes (its key is its receive's bucket, negated), so none hides behind one, and
+  // two from one exit (an :EXIT and a :DOWN) separate when zoomed in. Where it starts (its sender's exit) is asked
+  // after, for the few signals of the tile only (signal-origin.ts).
+  const key = `lf.i, lt.i, coalesce(m.sent_at, -m.received_at) // ${int(bucket * 4)}`;
   const ar = readRows(
     'timeline arrows',
     await sql(
-      `SELECT lf.i AS from_lane, lt.i AS to_lane, m.sent_at - ${int(t0)} AS sent, m.received_at - ${int(t0)} AS recv, m.send_seq, m.recv_seq,
-              count(*) OVER (PARTITION BY lf.i, lt.i, m.sent_at // ${int(bucket * 4)}) AS n
+      `SELECT lf.i AS from_lane, lt.i AS to_lane, coalesce(m.sent_at, m.received_at) - ${int(t0)} AS sent, m.received_at - ${int(t0)} AS recv,
+              m.send_seq, m.recv_seq, count(*) OVER (PARTITION BY ${key}) AS n
          FROM messages m
          JOIN ${laneSql.replace('AS l(', 'AS lf(')} ON m.from_node = lf.node AND m.from_pid = lf.pid
          JOIN ${laneSql.replace('AS l(', 'AS lt(')} ON m.to_node = lt.node AND m.to_pid = lt.pid
-        WHERE m.send_seq IS NOT NULL AND m.recv_seq IS NOT NULL AND m.sent_at < ${b} AND m.received_at >= ${a}
-        QUALIFY row_number() OVER (PARTITION BY lf.i, lt.i, m.sent_at // ${int(bucket * 4)} ORDER BY m.sent_at) = 1
-        ORDER BY m.sent_at LIMIT 5000`,
+        WHERE m.recv_seq IS NOT NULL AND (m.sent_at < ${b} OR m.sent_at IS NULL) AND m.received_at >= ${a}
+        QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY m.sent_at) = 1
+        ORDER BY sent, m.recv_seq LIMIT 5000`,
     ),
-    { from_lane: 'int', to_lane: 'int', sent: 'num', recv: 'num', send_seq: 'num', recv_seq: 'num', n: 'int' },
+    { from_lane: 'int', to_lane: 'int', sent: 'num', recv: 'num', send_seq: 'num?', recv_seq: 'num', n: 'int' },
   );
+  const senders = [...new Set(ar.filter((r) => r.send_seq === null).map((r) => r.from_lane))];
+  const exits = await senderExits(
+    sql,
+    t0,
+    senders.map((i) => lanes[i - range.from]),
+  );
+  const exitOf = new Map(senders.map((lane, k) => [lane, exits[k]]));
+  const arrowRows = ar.flatMap((r) => {
+    if (r.send_seq !== null) return [{ ...r, origin: ORIGIN.send as Origin }];
+    const s = signalStart(exitOf.get(r.from_lane) ?? null, r.recv);
+    // Received after the tile and started after it too: not in it.
+    return s.at < end ? [{ ...r, sent: s.at, origin: s.origin }] : [];
+  });
 
   const count = m.length;
   const marks: MarkTile = {
@@ -248,7 +273,7 @@ export async function timelineTile(
     });
   }
 
-  const c = ar.length;
+  const c = arrowRows.length;
   const arrows: ArrowTile = {
     count: c,
     fromLane: new Int32Array(c),
@@ -258,15 +283,17 @@ export async function timelineTile(
     sendSeq: new Float64Array(c),
     recvSeq: new Float64Array(c),
     n: new Int32Array(c),
+    origin: new Uint8Array(c),
   };
-  ar.forEach((row, k) => {
+  arrowRows.forEach((row, k) => {
     arrows.fromLane[k] = row.from_lane;
     arrows.toLane[k] = row.to_lane;
     arrows.sent[k] = row.sent;
     arrows.recv[k] = row.recv;
-    arrows.sendSeq[k] = row.send_seq;
+    arrows.sendSeq[k] = row.send_seq ?? -1;
     arrows.recvSeq[k] = row.recv_seq;
     arrows.n[k] = row.n;
+    arrows.origin[k] = row.origin;
   });
   return { marks, spans, arrows };
 }

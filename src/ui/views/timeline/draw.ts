@@ -6,6 +6,7 @@
 import { MARK_CLASSES } from './kinds';
 import { GUTTER_W, LANE_H, RULER_H, formatNs, tickStep, type Layout, type View } from './layout';
 import type { Lane } from '../../../engine/views/timeline';
+import { ORIGIN } from '../../../engine/views/signal-origin';
 import type { Tile } from './tile';
 
 export interface Palette {
@@ -17,6 +18,8 @@ export interface Palette {
   accent: string;
   marks: string[];
   arrow: string;
+  /** A signal's arrow (drawn dashed). */
+  signal: string;
   span: string;
 }
 
@@ -42,7 +45,7 @@ export function readPalette(el: Element): Palette {
     receive: v('--tl-receive', '#f59e0b'),
     other: p.muted,
   };
-  return { ...p, marks: MARK_CLASSES.map((c) => byClass[c]), arrow: v('--tl-arrow', p.muted), span: p.accent };
+  return { ...p, marks: MARK_CLASSES.map((c) => byClass[c]), arrow: v('--tl-arrow', p.muted), signal: v('--signal', '#be185d'), span: p.accent };
 }
 
 export interface Frame {
@@ -286,32 +289,41 @@ function drawSpans(f: Frame, xOf: (t: number) => number, nsPerPx: number): void 
   void nsPerPx;
 }
 
+/** Signals' arrows are dashed: `[]` for a send's, the dash for a signal's. */
+const SIGNAL_DASH = [4, 3];
+
 function drawArrows(f: Frame, xOf: (t: number) => number): void {
   const { ctx, layout, scrollY, height, palette: pal } = f;
   const a = f.tile!.arrows;
-  const heads: number[] = [];
-  ctx.strokeStyle = pal.arrow;
-  ctx.globalAlpha = 0.7;
-  ctx.beginPath();
-  for (let k = 0; k < a.count; k++) {
-    const fy = layout.laneY[a.fromLane[k]];
-    const ty = layout.laneY[a.toLane[k]];
-    if (fy < 0 || ty < 0) continue;
-    const y0 = RULER_H + fy - scrollY + 23;
-    const y1 = RULER_H + ty - scrollY + 23;
-    if ((y0 < RULER_H && y1 < RULER_H) || (y0 > height && y1 > height)) continue;
-    const x0 = xOf(a.sent[k]);
-    const x1 = xOf(a.recv[k]);
-    if ((x0 < GUTTER_W && x1 < GUTTER_W) || (x0 > f.width && x1 > f.width)) continue;
-    ctx.moveTo(x0, y0);
-    ctx.lineTo(x1, y1);
-    heads.push(x0, y0, x1, y1);
+  // Two batches: messages (solid), then signals (dashed, their own colour) over them.
+  for (const signal of [false, true]) {
+    const heads: number[] = [];
+    ctx.strokeStyle = signal ? pal.signal : pal.arrow;
+    ctx.setLineDash(signal ? SIGNAL_DASH : []);
+    ctx.globalAlpha = signal ? 0.9 : 0.7;
+    ctx.beginPath();
+    for (let k = 0; k < a.count; k++) {
+      if ((a.origin[k] !== ORIGIN.send) !== signal) continue;
+      const fy = layout.laneY[a.fromLane[k]];
+      const ty = layout.laneY[a.toLane[k]];
+      if (fy < 0 || ty < 0) continue;
+      const y0 = RULER_H + fy - scrollY + 23;
+      const y1 = RULER_H + ty - scrollY + 23;
+      if ((y0 < RULER_H && y1 < RULER_H) || (y0 > height && y1 > height)) continue;
+      const x0 = xOf(a.sent[k]);
+      const x1 = xOf(a.recv[k]);
+      if ((x0 < GUTTER_W && x1 < GUTTER_W) || (x0 > f.width && x1 > f.width)) continue;
+      ctx.moveTo(x0, y0);
+      ctx.lineTo(x1, y1);
+      heads.push(x0, y0, x1, y1);
+    }
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.fillStyle = signal ? pal.signal : pal.arrow;
+    ctx.beginPath();
+    for (let i = 0; i < heads.length; i += 4) arrowHead(ctx, heads[i], heads[i + 1], heads[i + 2], heads[i + 3]);
+    ctx.fill();
   }
-  ctx.stroke();
-  ctx.fillStyle = pal.arrow;
-  ctx.beginPath();
-  for (let i = 0; i < heads.length; i += 4) arrowHead(ctx, heads[i], heads[i + 1], heads[i + 2], heads[i + 3]);
-  ctx.fill();
   ctx.globalAlpha = 1;
   for (const k of [f.hoverArrow, f.selectedArrow]) {
     if (k === null || k >= a.count) continue;
@@ -325,10 +337,12 @@ function drawArrows(f: Frame, xOf: (t: number) => number): void {
     ctx.strokeStyle = pal.accent;
     ctx.fillStyle = pal.accent;
     ctx.lineWidth = 2;
+    ctx.setLineDash(a.origin[k] === ORIGIN.send ? [] : SIGNAL_DASH);
     ctx.beginPath();
     ctx.moveTo(x0, y0);
     ctx.lineTo(x1, y1);
     ctx.stroke();
+    ctx.setLineDash([]);
     ctx.beginPath();
     arrowHead(ctx, x0, y0, x1, y1);
     ctx.fill();

@@ -10,6 +10,7 @@ import { GUTTER_W, LANE_H, PINNED_GROUP, RULER_H, formatNs, type Layout, type Ro
 import type { Hit } from './hit-test';
 import type { Tile } from './tile';
 import type { Lane } from '../../../engine/views/timeline';
+import { ORIGIN } from '../../../engine/views/signal-origin';
 
 /** Pixels a press moves before it is a drag, not a click. */
 export const DRAG_PX = 3;
@@ -93,13 +94,17 @@ export interface Selection {
   arrow: number | null;
 }
 
-/** What a click on hit `hit` selects: a message arrow its receive, a mark its (first) event, a call slice its call. */
+/** What a click on hit `hit` selects: a message's or a signal's arrow its receive, a mark its (first) event, a call slice its call. */
 export function selectionOf(hit: Hit, tile: Tile): Selection | null {
   if (!hit) return null;
   if (hit.type === 'arrow') {
     const a = tile.arrows;
     const k = hit.index;
-    return { seq: a.recvSeq[k], t: a.recv[k], lane: a.toLane[k], note: `message #${a.sendSeq[k]} → #${a.recvSeq[k]}`, arrow: k };
+    const note =
+      a.origin[k] === ORIGIN.send
+        ? `message #${a.sendSeq[k]} → #${a.recvSeq[k]}`
+        : `signal → #${a.recvSeq[k]}: no send, the runtime made it${a.origin[k] === ORIGIN.exit ? ' at its sender’s exit' : ''}`;
+    return { seq: a.recvSeq[k], t: a.recv[k], lane: a.toLane[k], note, arrow: k };
   }
   if (hit.type === 'mark') {
     const m = tile.marks;
@@ -125,10 +130,19 @@ export function hoverLines(hit: Hit, tile: Tile, lanes: Lane[]): { lines: string
   const k = hit.index;
   if (hit.type === 'arrow') {
     const a = tile.arrows;
-    const lines = [
-      `message ${laneName(lanes[a.fromLane[k]])} → ${laneName(lanes[a.toLane[k]])}`,
-      `sent ${formatNs(a.sent[k])}, received ${formatNs(a.recv[k])} (after ${formatNs(a.recv[k] - a.sent[k])})`,
-    ];
+    const from = laneName(lanes[a.fromLane[k]]);
+    const to = laneName(lanes[a.toLane[k]]);
+    if (a.origin[k] !== ORIGIN.send) {
+      const lines = [
+        `signal ${from} → ${to} (no send: the runtime made it)`,
+        a.origin[k] === ORIGIN.exit
+          ? `${from} exited ${formatNs(a.sent[k])}, received ${formatNs(a.recv[k])} (after ${formatNs(a.recv[k] - a.sent[k])})`
+          : `received ${formatNs(a.recv[k])}; no exit of ${from} before it in the recording`,
+      ];
+      if (a.n[k] > 1) lines.push(`${a.n[k]} signals between these lanes here; zoom in to separate them`);
+      return { lines, termOf: a.recvSeq[k] };
+    }
+    const lines = [`message ${from} → ${to}`, `sent ${formatNs(a.sent[k])}, received ${formatNs(a.recv[k])} (after ${formatNs(a.recv[k] - a.sent[k])})`];
     if (a.n[k] > 1) lines.push(`${a.n[k]} messages between these lanes here; zoom in to separate them`);
     return { lines, termOf: a.sendSeq[k] };
   }
