@@ -279,6 +279,34 @@ test('the wheel scrolls the lanes, Ctrl+wheel zooms at the pointer, and zooming 
   await page.close();
 });
 
+// Regression test: a recording with no application of the user's (a script's processes) had every group folded,
+// so the timeline opened with no lane.
+test("lanes: with no application of the user's, the busiest group starts open", async () => {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error('pageerror:', e.message));
+  await page.goto(site.origin + '/');
+  await page.getByTestId('file-input').setInputFiles(fixture('scenarios/signals.zip'));
+  await page.locator('.app.loaded[data-tables=ready]').waitFor({ timeout: 120_000 });
+  await openPanel(page, 'timeline');
+  await timelineReady(page);
+  const shown = () =>
+    page.evaluate(() =>
+      window.__otpscopeTimeline
+        .lanes()
+        .filter((l) => window.__otpscopeTimeline.laneTop(l.node, l.pid) !== null)
+        .map((l) => l.group),
+    );
+  await page.waitForFunction(() => window.__otpscopeTimeline.lanes().some((l) => window.__otpscopeTimeline.laneTop(l.node, l.pid) !== null));
+  const open = await shown();
+  const all = await page.evaluate(() => window.__otpscopeTimeline.lanes());
+  const events = new Map();
+  for (const l of all) events.set(l.group, (events.get(l.group) ?? 0) + l.events);
+  const busiest = [...events].sort((a, b) => b[1] - a[1])[0][0];
+  assert.deepEqual([...new Set(open)], [busiest], 'only the busiest group is open');
+  assert.ok(events.size > 1, 'the other groups stay folded');
+  await page.close();
+});
+
 test('lanes: runtime groups start folded, a click folds or opens a group, P pins the selected lane on top; both survive a reload through the URL', async () => {
   const page = await context.newPage();
   await load(page);
