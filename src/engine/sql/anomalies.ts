@@ -216,11 +216,10 @@ SELECT 'call_unanswered' AS kind, CASE WHEN c.outcome = 'pending' THEN 'warning'
        c.caller_node AS node, c.caller_pid AS pid, c.sent_at AS ts, c.call_seq AS seq,
        'call to ' || coalesce(w.label, c.callee_pid, '?') || ' ' || c.request || ' never returned: '
          || CASE c.outcome WHEN 'pending' THEN 'still waiting when the trace ended'
-                           WHEN 'callee_exit' THEN CASE WHEN p.exited_at < c.sent_at THEN 'the callee had already exited' ELSE 'the callee exited' END
+                           WHEN 'callee_exit' THEN CASE WHEN w.exited_at < c.sent_at THEN 'the callee had already exited' ELSE 'the callee exited' END
                            ELSE 'the caller exited' END AS summary,
        list_filter([c.call_seq, c.request_recv_seq], x -> x IS NOT NULL) AS evidence
 FROM calls c LEFT JOIN who w ON w.node = c.callee_node AND w.pid = c.callee_pid
-LEFT JOIN processes p ON p.node = c.callee_node AND p.pid = c.callee_pid
 WHERE c.outcome IN ('pending', 'callee_exit', 'caller_exit')`,
   },
   {

@@ -140,7 +140,7 @@ export async function sequenceRows(
       const msg = row.msg ?? '';
       const isCall = row.req_of !== null;
       const isReply = row.reply_of !== null;
-      const isSignal = row.status === 'signal' && row.send_seq === null;
+      const isSignal = row.status === 'signal';
       return {
         type: 'message',
         from: row.fi,

@@ -1,13 +1,13 @@
 /**
  * Where a `signal` message comes from, for the views that draw messages as
  * lines (the timeline's arrows, the sequence diagram). Such a message
- * (docs/SCHEMA.md `messages`: an `:EXIT`, a `:DOWN`, a node monitor's or a
- * timer's message) has no send: the runtime made it. An exit's or a monitor's
- * names the process it came from (`from_pid`), and what made it is that
- * process's exit, so a view draws it from the sender's exit when the
- * recording holds one at or before the receive, else from the receive's own
- * instant on the sender's lane (an `exit/2` from a live process, a port's
- * exit). A `:noproc` answer (a link or monitor set on a process already gone)
+ * (docs/SCHEMA.md `messages` status `signal`: an `:EXIT`, a `:DOWN`, a spawn
+ * reply, a node monitor's or a timer's message, ...) has no send: the runtime
+ * made it. Most name the process they came from (`from_pid`); for an exit's
+ * or a monitor's, what made it is that process's exit, so a view draws it
+ * from the sender's exit when the recording holds one at or before the
+ * receive, else from the receive's own instant on the sender's lane (an
+ * `exit/2` from a live process, a port's exit). A `:noproc` answer (a link or monitor set on a process already gone)
  * is drawn from that exit too: it reports it. Timers and nodes name no
  * process: no line.
  *
