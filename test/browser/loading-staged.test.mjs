@@ -141,3 +141,24 @@ test('a view whose tables are still building shows what it waits for, not its ow
   );
   await page.close();
 });
+
+test('the Timeline draws the events as soon as they are in, then spans and arrows once their tables are built', async () => {
+  const page = await context.newPage();
+  await page.goto(site.origin + '/#p=timeline');
+  await page.getByTestId('engine-status').filter({ hasText: /ready/ }).waitFor({ timeout: 120_000 });
+  // Nothing behind the first view is built until released: the Timeline must draw from events alone meanwhile.
+  await page.evaluate(() => window.__otpscopeEngine.holdBuilds(true));
+  await page.getByTestId('file-input').setInputFiles(fixture('archives/demo.zip'));
+  await page.waitForFunction(() => (window.__otpscopeTimeline?.tile()?.marks ?? 0) > 0, null, { timeout: 120_000 });
+  const early = await page.evaluate(() => ({ tile: window.__otpscopeTimeline.tile(), tables: document.querySelector('.app')?.dataset.tables }));
+  assert.equal(early.tables, 'building');
+  assert.deepEqual({ ...early.tile, marks: early.tile.marks > 0 }, { marks: true, spans: 0, arrows: 0, partial: true });
+  await page.evaluate(() => window.__otpscopeEngine.holdBuilds(false));
+  await page.locator('.app.loaded[data-tables=ready]').waitFor({ timeout: 120_000 });
+  // The whole tile replaces the marks alone: the same marks, and now the messages' arrows.
+  await page.waitForFunction(() => window.__otpscopeTimeline.tile()?.partial === false, null, { timeout: 60_000 });
+  const late = await page.evaluate(() => window.__otpscopeTimeline.tile());
+  assert.equal(late.marks, early.tile.marks);
+  assert.ok(late.arrows > 0, JSON.stringify(late));
+  await page.close();
+});

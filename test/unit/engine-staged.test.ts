@@ -234,6 +234,7 @@ describe('which view needs which tables (views/needs.ts)', () => {
       unansweredCalls: (v) => v.unansweredCalls(null),
       timelineLanes: (v) => v.timelineLanes(),
       timelineTile: (v) => v.timelineTile(span.start, 1e9, [workerA], { from: 0, to: 1 }, 0, 1e9, 1024),
+      timelineMarks: (v) => v.timelineMarks(span.start, 1e9, [workerA], { from: 0, to: 1 }, 0, 1e9, 1024),
       timelineEvent: (v) => v.timelineEvent(span.start, 40),
       timelineArea: (v) => v.timelineArea(span.start, [workerA], 0, 1e9),
       timelineAreaRows: (v) => v.timelineAreaRows(span.start, 1e9, [workerA], 0, 1e9),
@@ -290,8 +291,21 @@ describe('which view needs which tables (views/needs.ts)', () => {
     const v = views(engine);
     expect((await v.overviewFirst()).totals.events).toBeGreaterThan(0);
     expect((await v.processList()).length).toBeGreaterThan(0);
-    expect((await v.timelineLanes()).length).toBeGreaterThan(0);
+    const lanes = await v.timelineLanes();
+    expect(lanes.length).toBeGreaterThan(0);
+    // The timeline's marks alone: events per lane, no spans or arrows yet.
+    const span = (await v.traceSpan())!;
+    const len = Number(span.end - span.start);
+    const all = { from: 0, to: lanes.length };
+    const early = await v.timelineMarks(span.start, len, lanes, all, 0, len + 1, 1024);
+    expect(early.marks.count).toBeGreaterThan(0);
+    expect([early.spans.count, early.arrows.count]).toEqual([0, 0]);
     expect((await v.searchTrace('WorkerA')).total).toBeGreaterThan(0);
     expect(engine.query(`SELECT count(*) FROM duckdb_tables() WHERE table_name = 'messages'`).rows).toEqual([[0]]);
+    // Once every table is built, the whole tile's marks are the same.
+    await engine.ready();
+    const whole = await v.timelineTile(span.start, len, lanes, all, 0, len + 1, 1024);
+    expect(whole.arrows.count).toBeGreaterThan(0);
+    expect(early.marks).toEqual(whole.marks);
   }, 600_000);
 });

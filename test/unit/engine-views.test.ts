@@ -104,6 +104,7 @@ describe('the engine API through the bridge (demo.zip)', () => {
       'views.unansweredCalls': () => c.bridge.views.unansweredCalls(null),
       'views.timelineLanes': () => c.bridge.views.timelineLanes(),
       'views.timelineTile': () => c.bridge.views.timelineTile(span.start, 1e9, [workerA], { from: 0, to: 1 }, 0, 1e9, 1024),
+      'views.timelineMarks': () => c.bridge.views.timelineMarks(span.start, 1e9, [workerA], { from: 0, to: 1 }, 0, 1e9, 1024),
       'views.timelineEvent': () => c.bridge.views.timelineEvent(span.start, 0),
       'views.timelineArea': () => c.bridge.views.timelineArea(span.start, [workerA], 0, 1e9),
       'views.timelineAreaRows': () => c.bridge.views.timelineAreaRows(span.start, 1e9, [workerA], 0, 1e9),

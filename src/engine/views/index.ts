@@ -11,7 +11,7 @@ import { VIEW_NEEDS } from './needs';
 import { eventDetail, eventPlace, processList, traceSpan } from './processes';
 import type { Sql } from './rows';
 import { chartBusiest, chartSeries } from './charts';
-import { timelineArea, timelineAreaRows, timelineEvent, timelineLanes, timelineTile } from './timeline';
+import { timelineArea, timelineAreaRows, timelineEvent, timelineLanes, timelineMarks, timelineTile } from './timeline';
 import { callGroups, callHistogram, slowestCalls, unansweredCalls } from './calls';
 import { schemaListing } from './schema';
 import { sourceOfEvent } from './source';
@@ -54,6 +54,7 @@ export const VIEWS = {
   unansweredCalls,
   timelineLanes,
   timelineTile,
+  timelineMarks,
   timelineEvent,
   timelineArea,
   timelineAreaRows,

@@ -43,6 +43,7 @@ export const VIEW_NEEDS: { readonly [K in keyof typeof VIEWS]: readonly string[]
   unansweredCalls: ['call_shapes'],
   timelineLanes: ['events', 'processes'],
   timelineTile: ['events', 'messages', 'processes', 'spans'],
+  timelineMarks: ['events'],
   timelineEvent: ['events', 'messages', 'processes'],
   timelineArea: ['events', 'messages', 'processes'],
   timelineAreaRows: ['messages', 'processes', 'spans'],

@@ -138,6 +138,18 @@ const EMPTY_SPANS: SpanTile = {
   open: new Uint8Array(0),
 };
 
+const EMPTY_ARROWS: ArrowTile = {
+  count: 0,
+  fromLane: new Int32Array(0),
+  toLane: new Int32Array(0),
+  sent: new Float64Array(0),
+  recv: new Float64Array(0),
+  sendSeq: new Float64Array(0),
+  recvSeq: new Float64Array(0),
+  n: new Int32Array(0),
+  origin: new Uint8Array(0),
+};
+
 const int = (n: bigint | number) => sqlInt(typeof n === 'number' ? Math.round(n) : n);
 
 /**
@@ -158,18 +170,7 @@ export async function timelineTile(
   const a = `${int(t0)} + ${int(start)}`;
   const b = `${int(t0)} + ${int(end)}`;
   const open = `${int(t0)} + ${int(traceEnd)}`;
-  const m = readRows(
-    'timeline marks',
-    await sql(
-      `SELECT l.i, (e.ts - (${a})) // ${int(bucket)} AS bk, count(*) AS n, bit_or(1 << ${KIND_CODE_SQL})::INTEGER AS mask,
-              min(e.seq) AS seq, (min(e.ts) - ${int(t0)}) AS t
-         FROM events e JOIN ${laneSql} ON e.node = l.node AND e.pid = l.pid
-        WHERE e.ts >= ${a} AND e.ts < ${b}
-        GROUP BY ALL ORDER BY l.i, bk`,
-      10_000_000,
-    ),
-    { i: 'int', bk: 'num', n: 'int', mask: 'int', seq: 'num', t: 'num' },
-  );
+  const marks = await tileMarks(sql, t0, laneSql, range, start, end, bucket);
   const s = readRows(
     'timeline spans',
     await sql(
@@ -215,38 +216,6 @@ export async function timelineTile(
     const s = signalStart(exitOf.get(r.from_lane) ?? null, r.recv);
     // Received after the tile and started after it too: not in it.
     return s.at < end ? [{ ...r, sent: s.at, origin: s.origin }] : [];
-  });
-
-  const count = m.length;
-  const marks: MarkTile = {
-    start,
-    end,
-    bucket,
-    lanes: range,
-    count,
-    lane: new Int32Array(count),
-    t: new Float64Array(count),
-    first: new Float64Array(count),
-    n: new Int32Array(count),
-    mask: new Int32Array(count),
-    seq: new Float64Array(count),
-    laneRows: new Int32Array((range.to - range.from) * 2),
-    maxN: 1,
-  };
-  let prevLane = -1;
-  m.forEach((row, k) => {
-    marks.lane[k] = row.i;
-    marks.n[k] = row.n;
-    marks.mask[k] = row.mask;
-    marks.seq[k] = row.seq;
-    marks.first[k] = row.t;
-    marks.t[k] = row.n === 1 ? row.t : start + row.bk * bucket;
-    if (row.n > marks.maxN) marks.maxN = row.n;
-    if (row.i !== prevLane) {
-      marks.laneRows[(row.i - range.from) * 2] = k;
-      prevLane = row.i;
-    }
-    marks.laneRows[(row.i - range.from) * 2 + 1] = k + 1;
   });
 
   let spans = EMPTY_SPANS;
@@ -510,4 +479,66 @@ export async function timelineAreaRows(
     slicesTotal: slices[0]?.total ?? 0,
     messagesTotal: messages[0]?.total ?? 0,
   };
+}
+
+/**
+ * The marks of a tile alone (events only): what the timeline draws while `messages` and `spans` are still being
+ * built behind the first view (needs.ts), with no spans and no arrows yet; the same arguments as `timelineTile`.
+ */
+export async function timelineMarks(sql: Sql, ...[t0, , lanes, range, start, end, bucket]: Tail<Parameters<typeof timelineTile>>): Promise<Tile> {
+  const laneSql = `(VALUES ${lanesValues(lanes.slice(0, range.to - range.from), range.from)}) AS l(i, node, pid)`;
+  return { marks: await tileMarks(sql, t0, laneSql, range, start, end, bucket), spans: EMPTY_SPANS, arrows: EMPTY_ARROWS };
+}
+
+type Tail<A> = A extends [unknown, ...infer T] ? T : never;
+
+/** Events per lane and time bucket of [start, end) for the lanes of `laneSql` (`l(i, node, pid)`). */
+async function tileMarks(sql: Sql, t0: bigint, laneSql: string, range: LaneRange, start: number, end: number, bucket: number): Promise<MarkTile> {
+  const a = `${int(t0)} + ${int(start)}`;
+  const b = `${int(t0)} + ${int(end)}`;
+  const m = readRows(
+    'timeline marks',
+    await sql(
+      `SELECT l.i, (e.ts - (${a})) // ${int(bucket)} AS bk, count(*) AS n, bit_or(1 << ${KIND_CODE_SQL})::INTEGER AS mask,
+              min(e.seq) AS seq, (min(e.ts) - ${int(t0)}) AS t
+         FROM events e JOIN ${laneSql} ON e.node = l.node AND e.pid = l.pid
+        WHERE e.ts >= ${a} AND e.ts < ${b}
+        GROUP BY ALL ORDER BY l.i, bk`,
+      10_000_000,
+    ),
+    { i: 'int', bk: 'num', n: 'int', mask: 'int', seq: 'num', t: 'num' },
+  );
+  const count = m.length;
+  const marks: MarkTile = {
+    start,
+    end,
+    bucket,
+    lanes: range,
+    count,
+    lane: new Int32Array(count),
+    t: new Float64Array(count),
+    first: new Float64Array(count),
+    n: new Int32Array(count),
+    mask: new Int32Array(count),
+    seq: new Float64Array(count),
+    laneRows: new Int32Array((range.to - range.from) * 2),
+    maxN: 1,
+  };
+  let prevLane = -1;
+  m.forEach((row, k) => {
+    marks.lane[k] = row.i;
+    marks.n[k] = row.n;
+    marks.mask[k] = row.mask;
+    marks.seq[k] = row.seq;
+    marks.first[k] = row.t;
+    marks.t[k] = row.n === 1 ? row.t : start + row.bk * bucket;
+    if (row.n > marks.maxN) marks.maxN = row.n;
+    if (row.i !== prevLane) {
+      marks.laneRows[(row.i - range.from) * 2] = k;
+      prevLane = row.i;
+    }
+    marks.laneRows[(row.i - range.from) * 2 + 1] = k + 1;
+  });
+
+  return marks;
 }

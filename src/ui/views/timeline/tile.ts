@@ -10,6 +10,8 @@ export interface Tile {
   marks: MarkTile;
   spans: SpanTile;
   arrows: ArrowTile;
+  /** The marks alone (`timelineMarks`): asked while the tables of spans and arrows were still being built. */
+  partial?: boolean;
 }
 
 export function withClasses(t: EngineTile): Tile {
