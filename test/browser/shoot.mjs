@@ -1,4 +1,5 @@
-// Ad-hoc: node test/browser/shoot.mjs [scheme] [panel...] — loads the demo and screenshots panels to test-results/.
+// Ad-hoc: node test/browser/shoot.mjs [scheme] [panel...] — loads the demo (or ARCHIVE, a file in dist/) and
+// screenshots panels to test-results/.
 import { startSite, openBrowser, screenshotDir, openPanel } from './harness.mjs';
 const [scheme = 'light', ...panels] = process.argv.slice(2);
 const site = await startSite();
@@ -11,6 +12,8 @@ await page.goto(site.origin + '/' + (archive ? `?url=./${archive}` : '?demo') + 
 await page.getByTestId('process-row').first().waitFor({ timeout: 240000 });
 await page.getByTestId('count-processes').waitFor({ timeout: 240000 });
 await page.waitForTimeout(500);
+// WAIT_BUILT=1: wait for every analysis table (the build panel gone) before the first shot.
+if (process.env.WAIT_BUILT) await page.getByTestId('build-panel').waitFor({ state: 'detached', timeout: 240000 });
 await page.screenshot({ path: `${screenshotDir}/x-${scheme}-first.png` });
 for (const p of panels) {
   if (p.startsWith('shot:')) {
