@@ -351,6 +351,33 @@ defmodule Otpscope.CLITest do
     end
   end
 
+  # Regression test: a node with a long name on a machine whose own name has no dot (a container, `vm`) could
+  # not be attached to: the client asked for a long name of its own without a host ("Can't set long node name!",
+  # with supervisor reports), so it now takes the node's host.
+  test "attach mode records a node with a long name (name@127.0.0.1)" do
+    target = Nodes.start_target("otpscope_long_#{System.unique_integer([:positive])}", long: true)
+    file = tmp_file("long.zip")
+
+    try do
+      {output, status} =
+        Nodes.client(~w(--node #{target.node} --cookie otpscope_test --duration 300ms -o #{file}))
+
+      assert status == 0, output
+      refute output =~ "REPORT", output
+      a = ArchiveReader.read(file)
+      assert a.manifest =~ ~s("node":"#{target.node}")
+      assert Enum.any?(a.events, &match?(%{kind: :send, term: {:spin, _}}, &1))
+    after
+      Nodes.stop_target(target)
+    end
+  end
+
+  test "a client name for a long-named node takes the node's host unless it has one" do
+    assert Attach.client_name("c1", :longnames, "127.0.0.1") == "c1@127.0.0.1"
+    assert Attach.client_name("c1@10.1.2.3", :longnames, "127.0.0.1") == "c1@10.1.2.3"
+    assert Attach.client_name("c1", :shortnames, "vm") == "c1"
+  end
+
   @tag :needs_root
   test "the node's disk fills up: what was written comes back, and the message says why and where" do
     target =

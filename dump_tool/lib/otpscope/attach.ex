@@ -4,7 +4,8 @@ defmodule Otpscope.Attach do
   escript and `mix otpscope.record --node` do.
 
   The client is a **hidden** node with a name of its own
-  (`otpscope_record_<os pid>_<random>`, or `--sname`), as `remsh` and
+  (`otpscope_record_<os pid>_<random>`, or `--sname`; for a node with a long name,
+  at the node's host), as `remsh` and
   observer_cli connect: attaching to one node of a cluster does not connect
   the client to the rest of the mesh, and `global` never sees it. It loads
   the recorder's modules onto the node (`:code.load_binary/3`, skipped for
@@ -117,7 +118,8 @@ defmodule Otpscope.Attach do
 
     case :erl_epmd.names(String.to_charlist(host)) do
       {:ok, names} ->
-        running = for {n, _port} <- names, do: List.to_string(n)
+        me = Node.self() |> Atom.to_string() |> String.split("@") |> hd()
+        running = for {n, _port} <- names, List.to_string(n) != me, do: List.to_string(n)
 
         if name in running do
           "#{node} refused the connection: wrong cookie? (give --cookie, " <>
@@ -140,10 +142,15 @@ defmodule Otpscope.Attach do
       # unique across clients: System.unique_integer/1 is per VM, so two
       # escripts started at once would pick the same name
       name =
-        sname ||
-          "otpscope_record_#{System.pid()}_#{:rand.uniform(1_000_000_000)}"
+        client_name(
+          sname || "otpscope_record_#{System.pid()}_#{:rand.uniform(1_000_000_000)}",
+          type,
+          host
+        )
 
-      case :net_kernel.start(String.to_atom(name), %{name_domain: type, hidden: true}) do
+      case quietly(fn ->
+             :net_kernel.start(String.to_atom(name), %{name_domain: type, hidden: true})
+           end) do
         {:ok, _} ->
           :ok
 
@@ -153,6 +160,27 @@ defmodule Otpscope.Attach do
               inspect(reason)
           )
       end
+    end
+  end
+
+  # A long name needs a host with a dot (or an IP address): a machine whose own name has none (`vm`, a container's
+  # id) cannot make one up, so a client of a node named `app@10.0.0.5` or `app@127.0.0.1` takes the node's host, as
+  # release scripts name their remote consoles. A name given with a host is kept.
+  @doc false
+  def client_name(name, :longnames, host),
+    do: if(String.contains?(name, "@"), do: name, else: "#{name}@#{host}")
+
+  def client_name(name, :shortnames, _host), do: name
+
+  # Distribution that fails to start logs supervisor and crash reports; the failure is said in one line instead.
+  defp quietly(fun) do
+    %{level: level} = :logger.get_primary_config()
+    :logger.set_primary_config(:level, :none)
+
+    try do
+      fun.()
+    after
+      :logger.set_primary_config(:level, level)
     end
   end
 

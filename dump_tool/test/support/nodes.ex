@@ -15,12 +15,16 @@ defmodule Otpscope.Test.Nodes do
 
   @doc """
   Starts a node named `name@host` running a process that keeps sending
-  itself `{:spin, n}`; with `connect: node` it joins that node's cluster
+  itself `{:spin, n}` (`long: true`: a long name, `name@127.0.0.1`); with `connect: node` it joins that node's cluster
   first; with `noise: true` another one sends itself 2 KB of random bytes
   every millisecond. Returns `%{node: node, port: port, os_pid: os_pid}` once it runs.
   """
   def start_target(name, opts \\ []) do
-    node = String.to_atom("#{name}@#{host()}")
+    # long: true names it `name@127.0.0.1` (`--name`), as nodes in containers often are
+    {flag, node} =
+      if opts[:long],
+        do: {"--name", String.to_atom("#{name}@127.0.0.1")},
+        else: {"--sname", String.to_atom("#{name}@#{host()}")}
 
     connect =
       case opts[:connect] do
@@ -60,7 +64,7 @@ defmodule Otpscope.Test.Nodes do
       Port.open({:spawn_executable, System.find_executable("elixir")}, [
         :binary,
         :exit_status,
-        args: ["--sname", name, "--cookie", @cookie, "-e", script]
+        args: [flag, Atom.to_string(node), "--cookie", @cookie, "-e", script]
       ])
 
     {os_pid, _seen} = await_line(port, ~r/READY (\d+)/)
