@@ -57,7 +57,8 @@ defmodule Otpscope do
     * calls, returns and exceptions of the `modules:` given;
     * line snapshots of the `lines:` modules: before each expression, the
       line and the variables bound at that point (see the option);
-    * `:telemetry.execute/3` calls when `:telemetry` is loaded;
+    * `:telemetry.execute/3` calls when `:telemetry` is on the node (loaded
+      at start if it is not yet);
     * facts: processes at start and stop (registered name, `$initial_call`,
       `$ancestors`, behaviour and callback module, label on OTP 27+), the
       supervision trees at start and stop, and the source files of traced

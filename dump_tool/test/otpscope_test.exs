@@ -416,6 +416,39 @@ defmodule OtpscopeTest do
     end
   end
 
+  # Regression test: in interactive mode (`iex -S mix`, `mix run`) a module is loaded on its first call, and only
+  # a loaded module's calls can be traced: an app that calls :telemetry.execute/3 only after the recording started
+  # had no telemetry events.
+  test "telemetry: a :telemetry module on the code path but not loaded yet is loaded and traced" do
+    file = tmp_file("telemetry-lazy.zip")
+    dir = Path.dirname(tmp_file("telemetry.beam"))
+
+    [{:telemetry, beam}] =
+      Code.compile_string("defmodule :telemetry do\n def execute(_e, _m, _md), do: :ok\nend")
+
+    :code.purge(:telemetry)
+    :code.delete(:telemetry)
+    :code.purge(:telemetry)
+    File.write!(Path.join(dir, "telemetry.beam"), beam)
+    Code.prepend_path(dir)
+    refute :code.is_loaded(:telemetry)
+
+    try do
+      {_, _} =
+        Otpscope.record([file: file, processes: [self()]], fn ->
+          apply(:telemetry, :execute, [[:demo, :lazy], %{value: 2}, %{}])
+        end)
+
+      assert [%{term: {[:demo, :lazy], %{value: 2}, %{}}}] =
+               Enum.filter(ArchiveReader.read(file).events, &(&1.kind == :telemetry))
+    after
+      Code.delete_path(dir)
+      :code.purge(:telemetry)
+      :code.delete(:telemetry)
+      :code.purge(:telemetry)
+    end
+  end
+
   test "start/1 raises ArgumentError naming the option and the accepted values" do
     assert_raise ArgumentError, ~r/:processes.*:all, :new, or a non-empty list/, fn ->
       Otpscope.start(processes: :some)

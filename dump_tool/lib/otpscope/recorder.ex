@@ -168,8 +168,10 @@ defmodule Otpscope.Recorder do
     {callback_patterns, skipped} =
       Enum.split_with(callback_patterns, fn {mfa, _, _} -> Trace.pattern_free?(backend, mfa) end)
 
+    # loaded first if it is on the code path: in interactive mode (`iex -S mix`) a module is loaded on its first
+    # call, and a call pattern set before that would miss it
     telemetry =
-      if opts.telemetry and :code.is_loaded(:telemetry) != false and
+      if opts.telemetry and Code.ensure_loaded?(:telemetry) and
            Trace.pattern_free?(backend, {:telemetry, :execute, 3}),
          do: [{{:telemetry, :execute, 3}, [{:_, [], []}], [:global]}],
          else: []
