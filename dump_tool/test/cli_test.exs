@@ -378,6 +378,19 @@ defmodule Otpscope.CLITest do
     assert Attach.client_name("c1", :shortnames, "vm") == "c1"
   end
 
+  test "a module that does not load on an older OTP says which build would" do
+    msg = Attach.load_failure(Otpscope.Chunk, :old@h, {:error, :badfile}, "27", "25")
+    assert msg =~ "cannot load Otpscope.Chunk on old@h: {:error, :badfile}"
+    assert msg =~ "this client runs OTP 27 and old@h OTP 25"
+    assert msg =~ "build otpscope_record with OTP 25"
+    # another failure, or the same release: the error alone
+    assert Attach.load_failure(Otpscope.Chunk, :n@h, {:error, :badfile}, "25", "25") ==
+             "cannot load Otpscope.Chunk on n@h: {:error, :badfile}"
+
+    assert Attach.load_failure(Otpscope.Chunk, :n@h, {:error, :on_load_failure}, "27", "25") ==
+             "cannot load Otpscope.Chunk on n@h: {:error, :on_load_failure}"
+  end
+
   @tag :needs_root
   test "the node's disk fills up: what was written comes back, and the message says why and where" do
     target =

@@ -184,6 +184,31 @@ defmodule Otpscope.Attach do
     end
   end
 
+  defp otp_release(node) do
+    case :rpc.call(node, :erlang, :system_info, [:otp_release]) do
+      release when is_list(release) -> List.to_string(release)
+      _ -> nil
+    end
+  end
+
+  # Modules compiled by a newer OTP do not load on an older one (`:badfile`): say which build would.
+  @doc false
+  def load_failure(mod, node, error, client_otp, node_otp \\ :ask) do
+    node_otp = if node_otp == :ask, do: otp_release(node), else: node_otp
+    why = "cannot load #{inspect(mod)} on #{node}: #{inspect(error)}"
+
+    with {:error, :badfile} <- error,
+         {client, ""} <- Integer.parse(client_otp || ""),
+         {theirs, ""} <- Integer.parse(node_otp || ""),
+         true <- client > theirs do
+      why <>
+        " (this client runs OTP #{client} and #{node} OTP #{theirs}: code compiled by a newer OTP does not" <>
+        " load on an older one; build otpscope_record with OTP #{theirs} and run it there)"
+    else
+      _ -> why
+    end
+  end
+
   defp load!(node) do
     case :rpc.call(node, :code, :ensure_loaded, [Elixir.System]) do
       {:module, _} -> :ok
@@ -211,9 +236,16 @@ defmodule Otpscope.Attach do
       if :rpc.call(node, :erlang, :function_exported, [mod, :module_info, 1]) != true or
            :rpc.call(node, mod, :module_info, [:md5]) != mod.module_info(:md5) do
         case :rpc.call(node, :code, :load_binary, [mod, file, bin]) do
-          {:module, ^mod} -> :ok
-          {:badrpc, reason} -> fail!(badrpc(node, reason))
-          other -> fail!("cannot load #{inspect(mod)} on #{node}: #{inspect(other)}")
+          {:module, ^mod} ->
+            :ok
+
+          {:badrpc, reason} ->
+            fail!(badrpc(node, reason))
+
+          other ->
+            fail!(
+              load_failure(mod, node, other, List.to_string(:erlang.system_info(:otp_release)))
+            )
         end
       end
     end
