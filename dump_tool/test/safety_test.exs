@@ -589,6 +589,60 @@ defmodule Otpscope.SafetyTest do
     assert peak.memory < bound, "recorder memory peaked at #{inspect(peak)}, bound #{bound}"
   end
 
+  # Regression test: a DynamicSupervisor starting 6,000 children one by one
+  # (then 18,000 calls to them) took 49-55 s recorded against 0.3-0.6 s not,
+  # copying its growing state (up to ~0.9 MB, under the huge bound) twice
+  # per callback.
+  test "a GenServer copying big (not huge) states often is read at intervals once its callbacks copy more than max_mailbox_memory in a second; a calm one stays traced" do
+    # 5,000-element lists: ~10,000 words copied into each callback message,
+    # under the huge bound (65,536 words), over the big one (1,024)
+    [hot, calm] = for _ <- 1..2, do: elem(GenServer.start(OtpscopeSafetyTest.Huge, 5_000), 1)
+    file = tmp_file("hot_states.zip")
+
+    {:ok, _} =
+      Otpscope.start(
+        file: file,
+        processes: [hot, calm, self()],
+        max_rate: :infinity,
+        max_mailbox_memory: 2_000_000,
+        suspend_water: 100_000_000
+      )
+
+    assert Otpscope.info().huge_states == []
+    # 20 calls spread out: ~400,000 words in all, under the budget of
+    # 16 x 65,536 words a second whatever the machine's speed
+    for _ <- 1..20,
+        do:
+          (
+            GenServer.call(calm, :bump)
+            Process.sleep(5)
+          )
+
+    # the hot one: calls in a row until it is switched (52 a second are
+    # over the budget: a loaded machine only takes longer)
+    switched =
+      Enum.reduce_while(1..200, 0, fn round, _ ->
+        for _ <- 1..50, do: GenServer.call(hot, :bump)
+
+        if Enum.any?(Otpscope.info().huge_states, &match?({^hot, _}, &1)),
+          do: {:halt, round * 50},
+          else: {:cont, nil}
+      end)
+
+    assert is_integer(switched), "never switched: #{inspect(Otpscope.info().huge_states)}"
+    eventually(fn -> Map.get(Otpscope.info().states_read, hot, 0) >= 1 end)
+    assert Otpscope.info().huge_states == [{hot, OtpscopeSafetyTest.Huge}]
+    {:ok, ^file} = Otpscope.stop()
+
+    a = ArchiveReader.read(file)
+    calls = fn pid -> Enum.count(a.events, &(&1.kind == :call and &1.pid == pid)) end
+    # the calm one: every callback traced (init was before the start)
+    assert calls.(calm) == 20
+    # the hot one: traced until switched, then its state read, cut
+    assert calls.(hot) in 1..(switched - 1)
+    assert Enum.any?(a.events, &match?(%{kind: :state, pid: ^hot, mfa: {_, :get_state, 1}}, &1))
+  end
+
   # Regression test: whether a huge state was found at start depended on
   # its process answering within 100 ms; with every scheduler busy, 4 of 30
   # starts missed one of an 8 and a 16 MB state, and their calls were traced.

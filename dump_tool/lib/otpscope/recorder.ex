@@ -795,15 +795,22 @@ defmodule Otpscope.Recorder do
   # The tracer switched the call tracing of `pid` off: its state is too big
   # to copy into trace messages (Otpscope.Tracer huge/3). Its state is read
   # at intervals instead, cut inside the process.
-  def handle_info({:otpscope_huge_state, pid, mod, words}, %{stopped: false} = st) do
+  # `per_second`: nil when one callback message was too big, else the words its
+  # callbacks' messages copied within a second (Otpscope.Tracer.huge/3)
+  def handle_info({:otpscope_huge_state, pid, mod, words, per_second}, %{stopped: false} = st) do
     st = ensure_reader(%{st | trace: Trace.drop_calls(st.trace, pid)})
     send(st.reader, {:otpscope_read, [{pid, mod}], :now})
-    mb = Float.round(words * :erlang.system_info(:wordsize) / 1_000_000, 1)
+    mb = fn words -> Float.round(words * :erlang.system_info(:wordsize) / 1_000_000, 1) end
+
+    copies =
+      if per_second,
+        do:
+          "copied #{mb.(per_second)} MB of state into its callbacks' trace messages within a second",
+        else: "copies #{mb.(words)} MB of state into each callback's trace message"
 
     :logger.notice(
-      "otpscope: #{inspect(pid)} (#{inspect(mod)}) copies #{mb} MB of state into each " <>
-        "callback's trace message: its calls are no longer traced; its state is read " <>
-        "every #{@read_every} ms instead, cut to the term limits"
+      "otpscope: #{inspect(pid)} (#{inspect(mod)}) #{copies}: its calls are no longer traced; " <>
+        "its state is read every #{@read_every} ms instead, cut to the term limits"
     )
 
     {:noreply, %{st | huge: st.huge ++ [{pid, mod}]}}
