@@ -301,9 +301,38 @@ test("lanes: with no application of the user's, the busiest group starts open", 
   const all = await page.evaluate(() => window.__otpscopeTimeline.lanes());
   const events = new Map();
   for (const l of all) events.set(l.group, (events.get(l.group) ?? 0) + l.events);
-  const busiest = [...events].sort((a, b) => b[1] - a[1])[0][0];
-  assert.deepEqual([...new Set(open)], [busiest], 'only the busiest group is open');
+  const busiest = all.reduce((a, b) => (b.events > a.events ? b : a)).group;
+  assert.deepEqual([...new Set(open)], [busiest], "only the busiest process's group is open");
   assert.ok(events.size > 1, 'the other groups stay folded');
+  await page.close();
+});
+
+// Regression test: groups ranked by their events in all put 100 quiet workers of a DynamicSupervisor (4,400 events)
+// first and open, and folded the group of the driver and the supervisor (~3,100 events, one process 2,206): the busy
+// processes sat below the fold in a closed group. A DynamicSupervisor started while recorded was no group either.
+test('lanes: the group of the busiest process comes first and open, before a wider group of quiet workers', async () => {
+  const page = await context.newPage();
+  await page.goto(site.origin + '/');
+  await page.getByTestId('file-input').setInputFiles(fixture('scenarios/wide-group.zip'));
+  await page.locator('.app.loaded[data-tables=ready]').waitFor({ timeout: 120_000 });
+  await openPanel(page, 'timeline');
+  await timelineReady(page);
+  await page.waitForFunction(() => window.__otpscopeTimeline.lanes().some((l) => window.__otpscopeTimeline.laneTop(l.node, l.pid) !== null));
+  const lanes = await page.evaluate(() => window.__otpscopeTimeline.lanes().map((l) => ({ ...l, top: window.__otpscopeTimeline.laneTop(l.node, l.pid) })));
+  const groups = new Map();
+  for (const l of lanes) groups.set(l.group, [...(groups.get(l.group) ?? []), l]);
+  // The workers are a group of their own (their DynamicSupervisor's), with more events in all than the rest.
+  const workers = [...groups].find(([g]) => g.endsWith('Scn.Wide'));
+  assert.ok(workers, [...groups.keys()].join(', '));
+  const sum = (ls) => ls.reduce((a, l) => a + l.events, 0);
+  const busiest = lanes.reduce((a, b) => (b.events > a.events ? b : a));
+  assert.notEqual(busiest.group, workers[0]);
+  assert.ok(sum(workers[1]) > sum(groups.get(busiest.group)), 'the workers have more events in all');
+  // The busiest process's group is open and on top; the workers' folded below it.
+  const shown = lanes.filter((l) => l.top !== null);
+  assert.deepEqual([...new Set(shown.map((l) => l.group))], [busiest.group]);
+  const first = shown.reduce((a, b) => (b.top < a.top ? b : a));
+  assert.equal(first.group, busiest.group);
   await page.close();
 });
 

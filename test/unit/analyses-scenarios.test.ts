@@ -314,3 +314,16 @@ describe('two nodes, each recorded, loaded together', () => {
     expect(rows(e, `SELECT seq FROM effects(7, 2) ORDER BY seq`).flat()).toEqual([7, 8, 9, 10, 11, 12, 13]);
   });
 });
+
+describe('a DynamicSupervisor started while recorded', () => {
+  it('supervises in tree_at: its module names no :supervisor, nor does its initial call', async () => {
+    const e = await load('wide-group.zip');
+    const [[pid, module, initial]] = rows(e, `SELECT pid, module, initial_call FROM processes WHERE name = 'Scn.Wide'`);
+    expect([module, initial]).toEqual(['DynamicSupervisor', 'DynamicSupervisor.init/1']);
+    // at the last call: the workers (and the supervisor) exit with the driver after it
+    const end = `(SELECT max(sent_at) FROM calls)`;
+    expect(rows(e, `SELECT is_supervisor FROM tree_at(${end}) WHERE pid = '${pid}'`)).toEqual([[true]]);
+    // its 100 workers hang under it
+    expect(rows(e, `SELECT count(*) FROM tree_at(${end}) WHERE parent_pid = '${pid}' AND module = 'Scn.Quiet'`)).toEqual([[100]]);
+  });
+});

@@ -10,6 +10,7 @@ import { EVENT_KINDS } from '../../archive/trace-event';
 import { comparePids, lanesValues } from './pids';
 import { readRows, sqlInt, type Sql } from './rows';
 import { ORIGIN, senderExits, signalStart, type Origin } from './signal-origin';
+import { SUPERVISOR_MODULES } from '../sql/system-at';
 
 /** Event kinds as small integers, so a bucket's kinds come back as one bit mask (`bit_or(1 << code)`). */
 export const KIND_CODES = EVENT_KINDS;
@@ -105,7 +106,7 @@ export async function timelineLanes(sql: Sql): Promise<Lane[]> {
   const procs = new Map<string, { name: string | null; module: string | null; initial: string | null; parent: string | null }>();
   for (const r of pr) procs.set(`${r.node}|${r.pid}`, { name: r.name, module: r.module, initial: r.initial_call, parent: r.parent_pid });
   const isSupervisor = (p: { module: string | null; initial: string | null; name: string | null }) =>
-    p.module === ':supervisor' || p.module === ':supervisor_bridge' || /^:supervisor(_bridge)?\./.test(p.initial ?? '') || /Supervisor$/.test(p.name ?? '');
+    SUPERVISOR_MODULES.includes(p.module ?? '') || /^:supervisor(_bridge)?\./.test(p.initial ?? '') || /Supervisor$/.test(p.name ?? '');
   /** Lanes group under their nearest supervising ancestor (Perfetto groups threads by process; we group processes by supervisor). */
   const groupOf = (node: string, pid: string): string => {
     const seen = new Set<string>();
