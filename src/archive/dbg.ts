@@ -129,6 +129,7 @@ function* readFrames(
       summary.frames++;
       const ev = mapper.map(decoded.term, `${file} at offset ${p}`);
       if (ev) events.push(ev);
+      if (ev?.kind === 'drop') summary.dropped += Number(ev.term);
       p = start + size;
     } else {
       stopped = new TraceStoppedError(file, p, `bad trace frame op ${op} (expected 0 = term or 1 = drop)`);

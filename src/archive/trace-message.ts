@@ -42,9 +42,12 @@
  * - The runtime's placeholder pid (`isInvalidPid`: what a port's messages to
  *   and from the runtime carry) is never an event's pid (skipped, counted) or
  *   peer (left out, counted in `noted`, also a warning).
- * - Drop frames (dbg op 1) -> drop, term = the count, pid = the atom
+ * - Drop frames (dbg op 1), and the `{drop, N}` terms ttb's `{local, ...}`
+ *   logs hold for them -> drop, term = the count, pid = the atom
  *   `otpscope_dropped` (no process dropped them: the trace port did; an atom
  *   cannot be mistaken for a pid), node = the node of the previous event.
+ * - The `scheduler_id` flag's scheduler number (one more element at the end,
+ *   before the timestamp) is left out, and noted.
  *
  * Time
  * - `timestamp` / `now`: `{Mega, Sec, Micro}` -> exact ns since the epoch.
@@ -113,6 +116,33 @@ const CPU_TIME_MEGA = 1000;
 const CPU_TIME_NOTE =
   'its timestamp is CPU time (the cpu_timestamp trace flag), not wall-clock time: ts is that CPU time since the epoch, raised where a scheduler thread lagged so the events keep the file order';
 
+/** How many elements each trace tag's message has without a timestamp (`call`: 4, or 5 with a match-spec message). */
+const TAG_SIZE: Record<string, number> = {
+  send: 5,
+  send_to_non_existing_process: 5,
+  receive: 4,
+  return_from: 5,
+  exception_from: 5,
+  return_to: 4,
+  spawn: 5,
+  spawned: 5,
+  link: 4,
+  unlink: 4,
+  getting_linked: 4,
+  getting_unlinked: 4,
+  exit: 4,
+  open: 5,
+  closed: 4,
+  register: 4,
+  unregister: 4,
+  in: 4,
+  out: 4,
+  in_exiting: 4,
+  out_exiting: 4,
+  out_exited: 4,
+};
+const SCHEDULER_ID_NOTE = "the scheduler's number (the scheduler_id trace flag) left out";
+
 /** A stateful mapper: ts carry-over, spawn/link deduplication and skip counts live here. */
 export class TraceMessageMapper {
   readonly #offset: bigint;
@@ -130,6 +160,9 @@ export class TraceMessageMapper {
   readonly folded = new Map<string, number>();
 
   #localNode: Atom | undefined;
+  /** Whether an event was mapped yet, and the drops before the first one (given its ts and node when it comes). */
+  #mapped = false;
+  readonly #leadingDrops: TraceEvent[] = [];
   constructor(options: TraceMessageOptions = {}, dedup = new PairDedup()) {
     this.#offset = options.monotonicOffsetNs ?? 0n;
     if (options.node !== undefined && options.node !== NO_NODE) this.#localNode = atom(options.node);
@@ -168,7 +201,11 @@ export class TraceMessageMapper {
 
   /** The event for a drop frame of `count` messages. */
   drop(count: number): TraceEvent {
-    return { node: this.#lastNode, ts: this.#lastTs, kind: 'drop', pid: DROPPED_PID, term: count };
+    const ev: TraceEvent = { node: this.#lastNode || (this.#localNode?.name ?? ''), ts: this.#lastTs, kind: 'drop', pid: DROPPED_PID, term: count };
+    // Before the first event (an ip trace port dropping from the start): no event before it to take the time and the
+    // node of, so the next event's (its window's end: docs/SCHEMA.md `drops`).
+    if (!this.#mapped) this.#leadingDrops.push(ev);
+    return ev;
   }
 
   /**
@@ -180,6 +217,9 @@ export class TraceMessageMapper {
     // The marker dbg's trace client hands its handler at the end of a trace: ttb's `{local, ...}` logs, written by
     // such a handler, end with it. The end of the log, not a message.
     if (isAtom(msg, 'end_of_trace')) return undefined;
+    // What dbg's trace client hands its handler for a drop frame of an ip trace port: ttb's `{local, ...}` handler
+    // writes it into the log like a trace message. The same drop as a file's drop frame.
+    if (isTuple(msg, 2) && isAtom(msg.items[0], 'drop') && isInt(msg.items[1]) && Number(msg.items[1]) >= 0) return this.drop(Number(msg.items[1]));
     if (!isTuple(msg) || msg.items.length < 3 || !isAtom(msg.items[0])) return this.#skip('not a trace message');
     const head = msg.items[0].name;
     if (head === 'seq_trace') return this.#skip('seq_trace');
@@ -197,6 +237,7 @@ export class TraceMessageMapper {
     const pid = items[1];
     const tag = items[2];
     if (!isAtom(tag)) return this.#skip('not a trace message');
+    items = this.#withoutSchedulerId(items, tag.name);
     const node = nodeOf(pid) ?? this.#lastNode;
     this.#lastNode = node;
     this.#tracedNode ??= nodeOf(pid);
@@ -207,6 +248,11 @@ export class TraceMessageMapper {
       // carry a placeholder pid that names no process: the event stays, without a peer.
       delete event.peer;
       this.#note(`${event.kind} to the runtime's placeholder pid ${INVALID_PID_TEXT}, without a peer (it names no process)`);
+    }
+    if (event !== undefined && !this.#mapped) {
+      this.#mapped = true;
+      for (const d of this.#leadingDrops) ((d.ts = event.ts), (d.node ||= event.node));
+      this.#leadingDrops.length = 0;
     }
     return event;
   }
@@ -221,6 +267,20 @@ export class TraceMessageMapper {
       out[i] = x;
     }
     return out;
+  }
+
+  /**
+   * The message without the scheduler's number the `scheduler_id` flag puts after its usual elements (noted). Told by
+   * the count: one element more than the tag has, an integer. A call's 5th element is the match spec's message or
+   * the scheduler id: an integer there is taken for the scheduler id (no `{message, ...}` people write gives one).
+   */
+  #withoutSchedulerId(items: Term[], tag: string): Term[] {
+    const usual = tag === 'call' ? 4 : (TAG_SIZE[tag] ?? (tag.startsWith('gc_') ? 4 : undefined));
+    const n = items.length;
+    if (usual === undefined || !isInt(items[n - 1])) return items;
+    if (n !== usual + 1 && !(tag === 'call' && n === 6)) return items;
+    this.#note(SCHEDULER_ID_NOTE);
+    return items.slice(0, -1);
   }
 
   #event(items: Term[], pid: Term, tag: Atom, node: string): TraceEvent | undefined {

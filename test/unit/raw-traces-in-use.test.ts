@@ -1,26 +1,16 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { Engine } from '../../src/engine/engine';
-import { openNodeDuckDb } from '../../src/engine/duckdb/open-node';
 import { readDbgFile } from '../../src/archive/dbg';
 import { groupInputs } from '../../src/archive/formats';
 import { summarize } from '../../src/cli/summary';
+import { loadFixtures as load, readFixture as read, readFixtureFolder as folder } from '../support/raw-fixtures';
 
 // Raw traces taken the way people take them (test/fixtures/raw/raw_names.erl, as OTP 25 and OTP 27 write them):
 // tracing a server registered before the trace began, ttb's {local, {wrap, ...}} logs of two nodes, and the dbg files
 // of several nodes named by number.
 
 const fixtures = path.resolve(__dirname, '../fixtures');
-const read = (p: string) => ({ name: p, bytes: new Uint8Array(readFileSync(path.join(fixtures, p))) });
-const folder = (p: string) => readdirSync(path.join(fixtures, p)).map((f) => read(`${p}/${f}`));
-
-async function load(files: { name: string; bytes: Uint8Array }[]) {
-  const engine = await Engine.create(await openNodeDuckDb());
-  const report = await engine.load(files);
-  expect(report.errors).toEqual([]);
-  return { engine, report };
-}
 
 describe('raw traces as users take them', () => {
   // Regression test for sends to a name registered before the trace began: no register event said who held it, so

@@ -50,6 +50,14 @@ const cases: string[][] = [
   ['otp27/raw/names-before.trace'],
   ['raw/ttb-local-wrap'],
   ['otp27/raw/ttb-local-wrap'],
+  // the scheduler_id flag; a return with no call and calls with no return (raw_vars.erl); an ip trace port's drop in
+  // a ttb local log; ttb on two nodes, fetched to one folder
+  ['raw/sched.trace'],
+  ['raw/ms.trace'],
+  ['otp27/raw/ms.trace'],
+  ['raw/ttb-drop'],
+  ['raw/ttb-peer'],
+  ['otp27/raw/ttb-peer'],
 ];
 
 const key = (row: unknown[]) => JSON.stringify(row, (_, v) => (typeof v === 'bigint' ? String(v) : v));

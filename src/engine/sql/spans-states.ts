@@ -11,6 +11,14 @@
  * the return or exception of the same function. Self time subtracts the
  * spans one level deeper that ran inside (their parent is found with an
  * ASOF join: the latest call one level up that started before them).
+ *
+ * Raw traces hold calls that never return and returns with no call: a
+ * function traced without `return_trace` (a plain `dbg:tpl(M, [])`) has no
+ * return anywhere, so its calls open no level (else a process's every call
+ * sat one deeper than the one before, thousands deep); and a return whose call
+ * was not traced (`{message, false}`, a wrap set that lost its start, a trace
+ * begun inside the call) closes none: the level never goes below 0 (the
+ * running sum, less its lowest point so far when that is negative).
  */
 export const BUILD_SPANS = [
   // Narrow rows through the windows and the ASOF join: the process as one 64-bit hash of (node, pid), the function as
@@ -25,8 +33,11 @@ WITH e AS (
   SELECT seq, ts, hash(node, pid) AS ph, CASE kind WHEN 'call' THEN 0 WHEN 'return' THEN 1 ELSE 2 END::UTINYINT AS k, hash(mfa) AS mh
   FROM events WHERE kind IN ('call', 'return', 'exception')
 ),
-f AS (SELECT *, sum(CASE WHEN k = 0 THEN 1 ELSE -1 END) OVER (PARTITION BY ph ORDER BY seq ROWS UNBOUNDED PRECEDING) AS level FROM e),
-g AS (SELECT seq, ts, ph, k, mh, CAST(CASE WHEN k = 0 THEN level - 1 ELSE level END AS INTEGER) AS depth FROM f),
+r AS (SELECT DISTINCT mh FROM e WHERE k > 0),
+d AS (SELECT e.*, k > 0 OR mh IN (SELECT mh FROM r) AS opens FROM e),
+s AS (SELECT *, sum(CASE WHEN k > 0 THEN -1 WHEN opens THEN 1 ELSE 0 END) OVER (PARTITION BY ph ORDER BY seq ROWS UNBOUNDED PRECEDING) AS raw FROM d),
+f AS (SELECT *, raw - least(0, min(raw) OVER (PARTITION BY ph ORDER BY seq ROWS UNBOUNDED PRECEDING)) AS level FROM s),
+g AS (SELECT seq, ts, ph, k, mh, CAST(CASE WHEN k = 0 AND opens THEN level - 1 ELSE level END AS INTEGER) AS depth FROM f),
 h AS (
   SELECT *, lead(seq) OVER w AS n_seq, lead(k) OVER w AS n_k, lead(ts) OVER w AS n_ts, lead(mh) OVER w AS n_mh
   FROM g WINDOW w AS (PARTITION BY ph, depth ORDER BY seq)

@@ -551,7 +551,9 @@ function buildMailboxDepth(
  * spans: per process, a call's depth is the number of its calls still open;
  * a call pairs with the next row at its depth if that is the return or
  * exception of the same function. The parent is the latest call one level
- * up, unless that one had already ended.
+ * up, unless that one had already ended. A call of a function that never
+ * returns in the trace opens no level, and a return with none open closes
+ * none (as sql/spans-states.ts says why).
  */
 function buildSpans(st: EventStore, usedTerms: Uint8Array): ColumnBuilder<typeof SPANS> {
   const n = st.length;
@@ -564,6 +566,9 @@ function buildSpans(st: EventStore, usedTerms: Uint8Array): ColumnBuilder<typeof
   const depthOf: number[] = [];
   const parentOf: number[] = [];
   const endOf = new Map<number, number>();
+  // Functions with a return or exception anywhere: a call of any other (traced without return_trace) opens no level.
+  const returns = new Set<number>();
+  for (let i = 0; i < n; i++) if (kind[i] === KIND.return || kind[i] === KIND.exception) returns.add(mfa[i]);
   for (let i = 0; i < n; i++) {
     const k = kind[i];
     if (k !== KIND.call && k !== KIND.return && k !== KIND.exception) continue;
@@ -575,7 +580,8 @@ function buildSpans(st: EventStore, usedTerms: Uint8Array): ColumnBuilder<typeof
       lastCall.set(q, new Map());
     }
     const lc = lastCall.get(q)!;
-    const d = k === KIND.call ? lv++ : --lv;
+    // A return with no call open (its call was not traced) closes none: the level stays at 0.
+    const d = k !== KIND.call ? (lv = Math.max(0, lv - 1)) : returns.has(mfa[i]) ? lv++ : lv;
     level.set(q, lv);
     const c = w.get(d);
     if (c !== undefined) {
