@@ -42,7 +42,7 @@ export const VIEW_NEEDS: { readonly [K in keyof typeof VIEWS]: readonly string[]
   slowestCalls: ['call_shapes'],
   unansweredCalls: ['call_shapes'],
   timelineLanes: ['events', 'processes'],
-  timelineTile: ['events', 'messages', 'processes', 'spans'],
+  timelineTile: ['events', 'messages', 'processes', 'signal_lines', 'spans'],
   timelineEvent: ['events', 'messages', 'processes'],
   timelineArea: ['events', 'messages', 'processes'],
   timelineAreaRows: ['messages', 'processes', 'spans'],
