@@ -33,7 +33,7 @@ export const VIEW_NEEDS: { readonly [K in keyof typeof VIEWS]: readonly string[]
   stateChanges: ['state_changes'],
   sequenceProcesses: ['events', 'messages', 'processes'],
   sequenceSuggested: ['messages'],
-  sequenceRows: ['calls', 'events', 'messages', 'processes'],
+  sequenceRows: ['calls', 'events', 'messages', 'processes', 'signal_lines'],
   causalChain: ['causes', 'effects', 'events'],
   sourceOfEvent: ['events'],
   schemaListing: ALL,

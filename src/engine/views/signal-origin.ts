@@ -11,11 +11,11 @@
  * is drawn from that exit too: it reports it. Timers and nodes name no
  * process: no line.
  *
- * The rule is SQL, twice: in `signal_lines` (src/engine/sql/build.ts BUILD_SIGNAL_LINES), the signals with a sender
- * and where each starts, built once per load for the timeline, whose arrow query runs per tile and must not scan
- * `messages` for them (a filter that let signals through, or a join with `processes` in that query, made a
- * 1M-event trace's tiles a fifth to a third slower); and in `senderExitJoin` below for the sequence diagram's few
- * hundred rows. `processes.exited_at` is the time of a process's last `exit` event.
+ * The rule is SQL, once: `signal_lines` (src/engine/sql/build.ts BUILD_SIGNAL_LINES) holds the signals with a
+ * sender and where each starts, built once per load for both views, which must not look for signals in `messages`
+ * each time they draw: a filter that let signals through the timeline's arrow query (they have no send time) made a
+ * 1M-event trace's tiles a fifth to a half slower, and a join with `processes` in the sequence diagram's query made
+ * it 1.4 to 7 times slower. `processes.exited_at` is the time of a process's last `exit` event.
  */
 
 /** How a drawn message came about (a number, so a tile carries it in a typed array). */
@@ -28,12 +28,3 @@ export const ORIGIN = {
   receive: 2,
 } as const;
 export type Origin = (typeof ORIGIN)[keyof typeof ORIGIN];
-
-/**
- * A `LEFT JOIN` giving, for a signal of `messages` row `m`, its sender's exit as `${as}.exited_at` (NULL when no exit
- * at or before its receive, and for any other message). `m` must have `status`, `from_node`, `from_pid` and `received_at`.
- */
-export function senderExitJoin(m: string, as: string): string {
-  return `LEFT JOIN processes ${as} ON ${m}.status = 'signal' AND ${as}.node = ${m}.from_node AND ${as}.pid = ${m}.from_pid
-         AND ${as}.exited_at <= ${m}.received_at`;
-}
