@@ -1,36 +1,13 @@
 // `node bench/arrows-ab.mjs ARCHIVE ROUNDS ROOT_A ROOT_B [ROOT_C…]`: the timeline's tiles (src/engine/views/timeline.ts)
-// of two or more source trees (ROOT/src: this checkout `.`, or an older tree unpacked with `git archive REV src | tar
-// -x -C DIR` beside a node_modules link) on one load of ARCHIVE (DuckDB-WASM in Node, loaded by the last tree's
-// engine), over the lanes a tile covers in the app, for the whole trace and for 1/50 and 1/5000 of it (in its middle)
-// at ~1500 columns. Trees take turns (A B, B A… for two; A B C, B C A… for more) so the noise of a shared machine
-// hits each alike. Prints the medians of this process's CPU time and of the wall time for the tile's arrows (every
-// statement but the marks' and the spans') and for the whole tile, the arrows' CPU by statement, and the load average.
-import { readFileSync } from 'node:fs';
+// of two or more source trees on one load (bench/ab-trees.mjs), over the lanes a tile covers in the app, for the whole
+// trace and for 1/50 and 1/5000 of it (in its middle) at ~1500 columns, trees taking turns. Prints the medians of this
+// process's CPU time and of the wall time for the tile's arrows (every statement but the marks' and the spans') and
+// for the whole tile, the arrows' CPU by statement, and the load average.
 import { loadavg } from 'node:os';
-import path from 'node:path';
 import { cpu, median } from './ab-stats.mjs';
+import { treesOnOneLoad } from './ab-trees.mjs';
 
-const { register } = await import('tsx/esm/api');
-register();
-const [archive, roundsArg, ...roots] = process.argv.slice(2);
-if (archive === undefined || roots.length < 2) {
-  console.error('usage: node bench/arrows-ab.mjs ARCHIVE ROUNDS ROOT_A ROOT_B [ROOT_C…]');
-  process.exit(2);
-}
-const rounds = Number(roundsArg);
-const trees = roots.map((_, i) => String.fromCharCode(65 + i));
-const at = (root, f) => path.resolve(root, 'src/engine', f);
-const last = roots[roots.length - 1];
-const { Engine } = await import(at(last, 'engine.ts'));
-const { openNodeDuckDb } = await import(at(last, 'duckdb/open-node.ts'));
-const views = Object.fromEntries(await Promise.all(trees.map(async (k, i) => [k, await import(at(roots[i], 'views/timeline.ts'))])));
-trees.forEach((k, i) => console.log(`${k}: ${roots[i]}`));
-
-const engine = await Engine.create(await openNodeDuckDb());
-const l0 = performance.now();
-const report = await engine.load([{ name: path.basename(archive), bytes: new Uint8Array(readFileSync(archive)) }]);
-if (report.errors.length > 0) throw new Error(JSON.stringify(report.errors));
-console.log(`${path.basename(archive)}: ${report.events} events loaded in ${(performance.now() - l0).toFixed(0)} ms`);
+const { rounds, trees, views, engine, order } = await treesOnOneLoad('arrows-ab.mjs', 'views/timeline.ts');
 
 // Each statement's CPU and wall time; the arrows' (every statement of a tile but its marks' and spans') apart.
 let arrowCpu = 0;
@@ -81,8 +58,6 @@ async function tile(k, w) {
 // Warm: JIT and DuckDB's lazily compiled functions.
 for (const w of windows) for (const k of trees) await tile(k, w);
 const runs = Object.fromEntries(windows.map((w) => [w.name, Object.fromEntries(trees.map((k) => [k, []]))]));
-/** Round r's order: A B, B A, … for two trees; rotated for more. */
-const order = (r) => (trees.length === 2 ? (r % 2 ? ['B', 'A'] : ['A', 'B']) : trees.map((_, i) => trees[(i + r) % trees.length]));
 const load = [];
 for (let r = 0; r < rounds; r++) {
   load.push(loadavg()[0]);
