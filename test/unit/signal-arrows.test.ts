@@ -125,8 +125,9 @@ describe('signals drawn as lines', () => {
     120_000,
   );
 
-  // The timeline's arrow query takes a receive with no send whose sender is known for a signal (checked above on the
-  // signals' recordings too).
+  // The views draw signals from signal_lines (status signal) and the messages' arrows from sends: a receive with no
+  // send that names its sender and is not a signal would be drawn by neither (checked above on the signals'
+  // recordings too).
   it.each(['crash-restart.zip', 'gen-statem.zip'])(
     'only a signal is a receive with no send that names its sender (%s)',
     async (file) => {
