@@ -6,7 +6,6 @@
  */
 import { comparePids } from './pids';
 import { readRows, sqlInt, sqlString, type Sql } from './rows';
-import { senderExitJoin } from './signal-origin';
 import type { ProcessRef } from './state';
 
 export interface ProcessOption extends ProcessRef {
@@ -93,15 +92,20 @@ export async function sequenceRows(
     await sql(
       `WITH l(i, node, pid) AS (VALUES ${values}),
        m AS (
-         SELECT lf.i AS fi, lt.i AS ti, coalesce(m.sent_at, x.exited_at, m.received_at) AS t, m.send_seq, m.recv_seq, m.received_at, m.msg, m.status,
+         SELECT lf.i AS fi, lt.i AS ti, coalesce(m.sent_at, m.received_at) AS t, m.send_seq, m.recv_seq, m.received_at, m.msg, m.status,
                 c.call_seq AS req_of, c.request, r.call_seq AS reply_of, r.reply
            FROM messages m
            JOIN l lf ON lf.node = m.from_node AND lf.pid = m.from_pid
            JOIN l lt ON lt.node = m.to_node AND lt.pid = m.to_pid
            LEFT JOIN calls c ON c.call_seq = m.send_seq
            LEFT JOIN calls r ON r.reply_seq = m.send_seq
-           ${senderExitJoin('m', 'x')}
-          WHERE ${inWin('coalesce(m.sent_at, x.exited_at, m.received_at)')}
+          WHERE m.status <> 'signal' AND ${inWin('coalesce(m.sent_at, m.received_at)')}
+         UNION ALL
+         SELECT lf.i, lt.i, s.started_at, NULL, s.recv_seq, s.received_at, s.msg, 'signal', NULL, NULL, NULL, NULL
+           FROM signal_lines s
+           JOIN l lf ON lf.node = s.from_node AND lf.pid = s.from_pid
+           JOIN l lt ON lt.node = s.to_node AND lt.pid = s.to_pid
+          WHERE ${inWin('s.started_at')}
        ), x AS (
          SELECT l.i, e.ts AS t, e.seq, e.term FROM events e JOIN l ON l.node = e.node AND l.pid = e.pid
           WHERE e.kind = 'exit' AND ${inWin('e.ts')}

@@ -11,15 +11,12 @@
  * is drawn from that exit too: it reports it. Timers and nodes name no
  * process: no line.
  *
- * The rule is here twice, beside each other: as SQL for the sequence
- * diagram's few hundred rows, and in TypeScript for the timeline, whose arrow
- * query runs per tile (a join with `processes` in that query made it a third
- * slower on a 1M-event trace; the exits of a tile's few signals' senders are
- * one small query on `processes` instead, asked only when the tile has
- * signals). `processes.exited_at` is the time of a process's last `exit` event.
+ * The rule is SQL, once: `signal_lines` (src/engine/sql/build.ts BUILD_SIGNAL_LINES) holds the signals with a
+ * sender and where each starts, built once per load for both views, which must not look for signals in `messages`
+ * each time they draw: a filter that let signals through the timeline's arrow query (they have no send time) made a
+ * 1M-event trace's tiles a fifth to a half slower, and a join with `processes` in the sequence diagram's query made
+ * it 1.4 to 7 times slower. `processes.exited_at` is the time of a process's last `exit` event.
  */
-import { lanesValues } from './pids';
-import { readRows, sqlInt, type Sql } from './rows';
 
 /** How a drawn message came about (a number, so a tile carries it in a typed array). */
 export const ORIGIN = {
@@ -31,33 +28,3 @@ export const ORIGIN = {
   receive: 2,
 } as const;
 export type Origin = (typeof ORIGIN)[keyof typeof ORIGIN];
-
-/**
- * A `LEFT JOIN` giving, for a signal of `messages` row `m`, its sender's exit as `${as}.exited_at` (NULL when no exit
- * at or before its receive, and for any other message). `m` must have `status`, `from_node`, `from_pid` and `received_at`.
- */
-export function senderExitJoin(m: string, as: string): string {
-  return `LEFT JOIN processes ${as} ON ${m}.status = 'signal' AND ${as}.node = ${m}.from_node AND ${as}.pid = ${m}.from_pid
-         AND ${as}.exited_at <= ${m}.received_at`;
-}
-
-/** A signal received at `received` whose sender exited at `exited` (null: not in the recording): where it starts. */
-export function signalStart(exited: number | null, received: number): { at: number; origin: Origin } {
-  return exited !== null && exited <= received ? { at: exited, origin: ORIGIN.exit } : { at: received, origin: ORIGIN.receive };
-}
-
-/** The exit time (ns since `t0`) of each of `procs`, null when the recording holds none. */
-export async function senderExits(sql: Sql, t0: bigint, procs: { node: string; pid: string }[]): Promise<(number | null)[]> {
-  if (procs.length === 0) return [];
-  const rows = readRows(
-    'signal senders',
-    await sql(
-      `SELECT l.i, p.exited_at - ${sqlInt(t0)} AS exited FROM (VALUES ${lanesValues(procs)}) AS l(i, node, pid)
-         JOIN processes p ON p.node = l.node AND p.pid = l.pid WHERE p.exited_at IS NOT NULL`,
-    ),
-    { i: 'int', exited: 'num' },
-  );
-  const out: (number | null)[] = procs.map(() => null);
-  for (const r of rows) out[r.i] = r.exited;
-  return out;
-}

@@ -9,7 +9,7 @@
 import { EVENT_KINDS } from '../../archive/trace-event';
 import { comparePids, lanesValues } from './pids';
 import { readRows, sqlInt, type Sql } from './rows';
-import { ORIGIN, senderExits, signalStart, type Origin } from './signal-origin';
+import { ORIGIN, type Origin } from './signal-origin';
 import { SUPERVISOR_MODULES } from '../sql/system-at';
 
 /** Event kinds as small integers, so a bucket's kinds come back as one bit mask (`bit_or(1 << code)`). */
@@ -153,6 +153,18 @@ const EMPTY_ARROWS: ArrowTile = {
 
 const int = (n: bigint | number) => sqlInt(typeof n === 'number' ? Math.round(n) : n);
 
+interface ArrowRow {
+  from_lane: number;
+  to_lane: number;
+  sent: number;
+  recv: number;
+  /** -1 for a signal. */
+  send_seq: number;
+  recv_seq: number;
+  n: number;
+  origin: Origin;
+}
+
 /**
  * One tile: marks, spans and arrows (messages, and signals from their sender's
  * exit) for lanes `range` over [start, end) at `bucket` ns per column. `lanes` are the lanes of the range (lanes[0] is lane `range.from`).
@@ -184,40 +196,44 @@ export async function timelineTile(
     ),
     { i: 'int', depth: 'int', start: 'num', end: 'num', seq: 'num', mfa: 'text?', open: 'bool' },
   );
-  // Sent and received messages, and signals (receives with no send whose sender is a lane: only a signal has a
-  // from_pid without a send, docs/SCHEMA.md), in one scan (on a 1M-event trace a zoomed-in tile pays ~6 ms CPU more
-  // than for the messages alone: the send-time filter lets the NULLs of signals through). A signal decimates apart
-  // from the messages between the same lanes (its key is its receive's bucket, negated), so none hides behind one, and
-  // two from one exit (an :EXIT and a :DOWN) separate when zoomed in. Where it starts (its sender's exit) is asked
-  // after, for the few signals of the tile only (signal-origin.ts).
-  const key = `lf.i, lt.i, coalesce(m.sent_at, -m.received_at) // ${int(bucket * 4)}`;
+  // Sent and received messages (a send before the tile's end, its receive at or after its start: filters the scan's
+  // statistics skip on), then the signals whose line is in the tile, from `signal_lines` (a table of the signals
+  // alone, built once per load with where each starts: signal-origin.ts), not from `messages`: a filter that let
+  // `messages`' signals through (no send time) made a 1M-event trace's tiles pay a fifth to a half more for their
+  // arrows. One statement (a second costs a tile a few ms even when it finds nothing), the lanes materialized once
+  // for its four joins (each join with the VALUES list itself costs more to plan than the join runs, from about a
+  // hundred lanes on). Each part has its own limit, so messages never crowd out the signals. A signal decimates apart
+  // from the messages between the same lanes (on its receive's time), so none hides behind one, and two from one exit
+  // (an :EXIT and a :DOWN) separate when zoomed in.
   const ar = readRows(
     'timeline arrows',
     await sql(
-      `SELECT lf.i AS from_lane, lt.i AS to_lane, coalesce(m.sent_at, m.received_at) - ${int(t0)} AS sent, m.received_at - ${int(t0)} AS recv,
-              m.send_seq, m.recv_seq, count(*) OVER (PARTITION BY ${key}) AS n
-         FROM messages m
-         JOIN ${laneSql.replace('AS l(', 'AS lf(')} ON m.from_node = lf.node AND m.from_pid = lf.pid
-         JOIN ${laneSql.replace('AS l(', 'AS lt(')} ON m.to_node = lt.node AND m.to_pid = lt.pid
-        WHERE m.recv_seq IS NOT NULL AND (m.sent_at < ${b} OR m.sent_at IS NULL) AND m.received_at >= ${a}
-        QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY m.sent_at) = 1
-        ORDER BY sent, m.recv_seq LIMIT 5000`,
+      `WITH l(i, node, pid) AS MATERIALIZED (VALUES ${lanesValues(lanes.slice(0, range.to - range.from), range.from)})
+       SELECT * FROM (
+         SELECT lf.i AS from_lane, lt.i AS to_lane, m.sent_at - ${int(t0)} AS sent, m.received_at - ${int(t0)} AS recv, m.send_seq, m.recv_seq,
+                count(*) OVER (PARTITION BY lf.i, lt.i, m.sent_at // ${int(bucket * 4)}) AS n, NULL::BOOLEAN AS from_exit
+           FROM messages m JOIN l lf ON m.from_node = lf.node AND m.from_pid = lf.pid JOIN l lt ON m.to_node = lt.node AND m.to_pid = lt.pid
+          WHERE m.send_seq IS NOT NULL AND m.recv_seq IS NOT NULL AND m.sent_at < ${b} AND m.received_at >= ${a}
+          QUALIFY row_number() OVER (PARTITION BY lf.i, lt.i, m.sent_at // ${int(bucket * 4)} ORDER BY m.sent_at) = 1
+          ORDER BY m.sent_at LIMIT 5000)
+       UNION ALL
+       SELECT * FROM (
+         SELECT lf.i, lt.i, s.started_at - ${int(t0)}, s.received_at - ${int(t0)}, NULL, s.recv_seq,
+                count(*) OVER (PARTITION BY lf.i, lt.i, s.received_at // ${int(bucket * 4)}), s.from_exit
+           FROM signal_lines s JOIN l lf ON s.from_node = lf.node AND s.from_pid = lf.pid JOIN l lt ON s.to_node = lt.node AND s.to_pid = lt.pid
+          WHERE s.received_at >= ${a} AND s.started_at < ${b}
+          QUALIFY row_number() OVER (PARTITION BY lf.i, lt.i, s.received_at // ${int(bucket * 4)} ORDER BY s.recv_seq) = 1
+          ORDER BY s.received_at, s.recv_seq LIMIT 5000)`,
     ),
-    { from_lane: 'int', to_lane: 'int', sent: 'num', recv: 'num', send_seq: 'num?', recv_seq: 'num', n: 'int' },
+    { from_lane: 'int', to_lane: 'int', sent: 'num', recv: 'num', send_seq: 'num?', recv_seq: 'num', n: 'int', from_exit: 'bool?' },
   );
-  const senders = [...new Set(ar.filter((r) => r.send_seq === null).map((r) => r.from_lane))];
-  const exits = await senderExits(
-    sql,
-    t0,
-    senders.map((i) => lanes[i - range.from]),
-  );
-  const exitOf = new Map(senders.map((lane, k) => [lane, exits[k]]));
-  const arrowRows = ar.flatMap((r) => {
-    if (r.send_seq !== null) return [{ ...r, origin: ORIGIN.send as Origin }];
-    const s = signalStart(exitOf.get(r.from_lane) ?? null, r.recv);
-    // Received after the tile and started after it too: not in it.
-    return s.at < end ? [{ ...r, sent: s.at, origin: s.origin }] : [];
+  let signals = 0;
+  const arrowRows = ar.map((r): ArrowRow => {
+    if (r.send_seq !== null) return { ...r, send_seq: r.send_seq, origin: ORIGIN.send };
+    signals++;
+    return { ...r, send_seq: -1, origin: r.from_exit ? ORIGIN.exit : ORIGIN.receive };
   });
+  if (signals > 0) arrowRows.sort((x, y) => x.sent - y.sent || x.recv_seq - y.recv_seq);
 
   let spans = EMPTY_SPANS;
   if (s.length > 0) {
@@ -260,7 +276,7 @@ export async function timelineTile(
     arrows.toLane[k] = row.to_lane;
     arrows.sent[k] = row.sent;
     arrows.recv[k] = row.recv;
-    arrows.sendSeq[k] = row.send_seq ?? -1;
+    arrows.sendSeq[k] = row.send_seq;
     arrows.recvSeq[k] = row.recv_seq;
     arrows.n[k] = row.n;
     arrows.origin[k] = row.origin;
