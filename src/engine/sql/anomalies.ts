@@ -40,15 +40,33 @@ export const CREATE_PARAMS = [
 
 /**
  * An exit reason that is a crash: not `:normal`, `:shutdown` or `{:shutdown, _}`, nor `{ref, :return, result}`, how
- * the process erpc (and rpc, which runs on it) spawns for each remote call hands a result back to the calling node.
- * The one definition the anomalies, the report, the comparison and the process tree (isAbnormalExit) follow.
+ * the process erpc (and rpc, which runs on it) spawns for each remote call hands a result back to the calling node,
+ * nor `{caller, ref, {replies, bad_nodes}}`, how the process `gen_server:multi_call` spawns for a call with a timeout
+ * (OTP 25 and older) hands the replies back to its caller. The one definition the anomalies, the report, the
+ * comparison and the process tree (isAbnormalExit) follow.
  */
 export const ABNORMAL = (reason: string) =>
-  `(${reason} NOT IN (':normal', ':shutdown') AND NOT starts_with(${reason}, '{:shutdown, ') AND NOT regexp_matches(${reason}, '^\\{#Reference<[0-9.]+>, :return, '))`;
+  `(${reason} NOT IN (':normal', ':shutdown') AND NOT starts_with(${reason}, '{:shutdown, ') AND NOT regexp_matches(${reason}, '^\\{#Reference<[0-9.]+>, :return, ')
+  AND NOT regexp_matches(${reason}, '^\\{#PID<[0-9.]+>, #Reference<[0-9.]+>, \\{\\['))`;
 
 /** How anomaly summaries name a process: its registered name, module or initial call, else its pid. */
 const WHO = `who AS (SELECT node, pid, coalesce(name, module, CASE WHEN initial_call NOT LIKE ':proc_lib.%' THEN initial_call END, pid) AS label,
   name, module, exit_reason, exited_at FROM processes)`;
+
+/**
+ * Who a call went to, as the anomalies name it (`c` a calls row, `w` its callee in who, `e` the request's event):
+ * the callee's label, else its pid, else, for a callee the trace never saw (on a node that was not recording, a name
+ * nobody held), where the request was sent: the registered name, `{name, node}` when on another node than the
+ * caller's, as the caller wrote it.
+ */
+const CALLEE_LABEL = `coalesce(w.label, c.callee_pid,
+  CASE WHEN e.peer IS NULL THEN NULL
+       WHEN e.peer_node IS NULL OR e.peer_node = c.caller_node OR e.peer LIKE '<%' THEN e.peer
+       ELSE '{' || e.peer || ', :' || CASE WHEN regexp_full_match(e.peer_node, '[a-zA-Z_][a-zA-Z0-9_@]*') THEN e.peer_node
+                                           ELSE '"' || replace(replace(e.peer_node, '\\', '\\\\'), '"', '\\"') || '"' END || '}' END,
+  '?')`;
+/** The request's event of a calls row `c`, for CALLEE_LABEL: only where the trace knows no callee. */
+const CALLEE_REQUEST = `LEFT JOIN events e ON c.callee_pid IS NULL AND e.seq = c.call_seq`;
 
 /**
  * The slow rule of slow_callback and slow_call, over a `st` of (n, med, mad) per key: at least the floor, and either
@@ -200,10 +218,10 @@ INSERT INTO anomalies_all /* call_timeout */
 WITH
 ${WHO}
 SELECT 'call_timeout' AS kind, 'error' AS severity, c.caller_node AS node, c.caller_pid AS pid, c.sent_at AS ts, c.call_seq AS seq,
-       'call to ' || coalesce(w.label, c.callee_pid, '?') || ' ' || c.request || ' timed out'
+       'call to ' || ${CALLEE_LABEL} || ' ' || c.request || ' timed out'
          || coalesce(' after ' || duration_text(c.latency_ns), '') || CASE WHEN c.reply_seq IS NOT NULL THEN ' (the reply came late)' ELSE '' END AS summary,
        list_filter([c.call_seq, c.request_recv_seq, c.reply_seq], x -> x IS NOT NULL) AS evidence
-FROM calls c LEFT JOIN who w ON w.node = c.callee_node AND w.pid = c.callee_pid
+FROM calls c LEFT JOIN who w ON w.node = c.callee_node AND w.pid = c.callee_pid ${CALLEE_REQUEST}
 WHERE c.outcome = 'timeout'`,
   },
   {
@@ -214,12 +232,12 @@ WITH
 ${WHO}
 SELECT 'call_unanswered' AS kind, CASE WHEN c.outcome = 'pending' THEN 'warning' ELSE 'error' END AS severity,
        c.caller_node AS node, c.caller_pid AS pid, c.sent_at AS ts, c.call_seq AS seq,
-       'call to ' || coalesce(w.label, c.callee_pid, '?') || ' ' || c.request || ' never returned: '
+       'call to ' || ${CALLEE_LABEL} || ' ' || c.request || ' never returned: '
          || CASE c.outcome WHEN 'pending' THEN 'still waiting when the trace ended'
                            WHEN 'callee_exit' THEN CASE WHEN w.exited_at < c.sent_at THEN 'the callee had already exited' ELSE 'the callee exited' END
                            ELSE 'the caller exited' END AS summary,
        list_filter([c.call_seq, c.request_recv_seq], x -> x IS NOT NULL) AS evidence
-FROM calls c LEFT JOIN who w ON w.node = c.callee_node AND w.pid = c.callee_pid
+FROM calls c LEFT JOIN who w ON w.node = c.callee_node AND w.pid = c.callee_pid ${CALLEE_REQUEST}
 WHERE c.outcome IN ('pending', 'callee_exit', 'caller_exit')`,
   },
   {
