@@ -92,6 +92,8 @@ for (const [name, otp] of [
         [expect.stringMatching(/^call to :scn_echo \{:sleep, 80\} timed out after [0-9.]+ ms \(the reply came late\)$/)],
         [expect.stringMatching(new RegExp(`^call to \\{:scn_echo, :${peer}\\} \\{:sleep, 100\\} timed out after [0-9.]+ ms$`))],
       ]);
+      // and so does call_shapes' callee, which the Calls view groups by (it was NULL)
+      expect(rows(e, `SELECT DISTINCT callee FROM call_shapes WHERE callee_pid IS NULL`)).toEqual([[`{:scn_echo, :${peer}}`]]);
     });
   });
 }

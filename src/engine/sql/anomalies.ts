@@ -6,6 +6,7 @@
  */
 
 import { DURATION_MACROS } from '../analyses/duration';
+import { JOIN_REQUEST_EVENT, REQUEST_TARGET } from './call-groups';
 import { IN_MAILBOX } from './system-at';
 
 /** [name, default, meaning]: the thresholds the anomaly rules read. */
@@ -28,7 +29,7 @@ export const PARAM_MACRO = `CREATE OR REPLACE MACRO param(n) AS (SELECT value FR
 /**
  * The thresholds table (with its defaults if missing: a user's values stay) and its macro. They are made by the
  * anomalies step, or first by whoever needs them before it (Engine.setParams, a comparison), not at start-up:
- * DuckDB's \`INSERT OR IGNORE\` into a table with a primary key ran ~900 of DuckDB's functions no other start-up
+ * DuckDB's `INSERT OR IGNORE` into a table with a primary key ran ~900 of DuckDB's functions no other start-up
  * statement runs, each compiled by the browser on its first call (about a quarter of Engine.create in a traced
  * Chromium start).
  */
@@ -53,20 +54,8 @@ export const ABNORMAL = (reason: string) =>
 const WHO = `who AS (SELECT node, pid, coalesce(name, module, CASE WHEN initial_call NOT LIKE ':proc_lib.%' THEN initial_call END, pid) AS label,
   name, module, exit_reason, exited_at FROM processes)`;
 
-/**
- * Who a call went to, as the anomalies name it (`c` a calls row, `w` its callee in who, `e` the request's event):
- * the callee's label, else its pid, else, for a callee the trace never saw (on a node that was not recording, a name
- * nobody held), where the request was sent: the registered name, `{name, node}` when on another node than the
- * caller's, as the caller wrote it.
- */
-const CALLEE_LABEL = `coalesce(w.label, c.callee_pid,
-  CASE WHEN e.peer IS NULL THEN NULL
-       WHEN e.peer_node IS NULL OR e.peer_node = c.caller_node OR e.peer LIKE '<%' THEN e.peer
-       ELSE '{' || e.peer || ', :' || CASE WHEN regexp_full_match(e.peer_node, '[a-zA-Z_][a-zA-Z0-9_@]*') THEN e.peer_node
-                                           ELSE '"' || replace(replace(e.peer_node, '\\', '\\\\'), '"', '\\"') || '"' END || '}' END,
-  '?')`;
-/** The request's event of a calls row `c`, for CALLEE_LABEL: only where the trace knows no callee. */
-const CALLEE_REQUEST = `LEFT JOIN events e ON c.callee_pid IS NULL AND e.seq = c.call_seq`;
+/** Who a call went to, as the anomalies name it (`c` a calls row, `w` its callee in who): its label, else where it went. */
+const CALLEE_LABEL = `coalesce(w.label, c.callee_pid, ${REQUEST_TARGET}, '?')`;
 
 /**
  * The slow rule of slow_callback and slow_call, over a `st` of (n, med, mad) per key: at least the floor, and either
@@ -80,7 +69,7 @@ const tookAgainstMedian = (duration: string) => `' took ' || duration_text(${dur
 
 /**
  * One statement per kind, each adding its rows (kind, severity, node, pid, ts, seq, summary, evidence: the events
- * that justify it) to \`anomalies_all\`, so each is timed on its own in the load's steps and can be run and tested
+ * that justify it) to `anomalies_all`, so each is timed on its own in the load's steps and can be run and tested
  * alone. docs/SCHEMA.md "anomalies" states each rule.
  */
 export const ANOMALY_KINDS: readonly { kind: string; sql: string }[] = [
@@ -221,7 +210,7 @@ SELECT 'call_timeout' AS kind, 'error' AS severity, c.caller_node AS node, c.cal
        'call to ' || ${CALLEE_LABEL} || ' ' || c.request || ' timed out'
          || coalesce(' after ' || duration_text(c.latency_ns), '') || CASE WHEN c.reply_seq IS NOT NULL THEN ' (the reply came late)' ELSE '' END AS summary,
        list_filter([c.call_seq, c.request_recv_seq, c.reply_seq], x -> x IS NOT NULL) AS evidence
-FROM calls c LEFT JOIN who w ON w.node = c.callee_node AND w.pid = c.callee_pid ${CALLEE_REQUEST}
+FROM calls c LEFT JOIN who w ON w.node = c.callee_node AND w.pid = c.callee_pid ${JOIN_REQUEST_EVENT}
 WHERE c.outcome = 'timeout'`,
   },
   {
@@ -237,7 +226,7 @@ SELECT 'call_unanswered' AS kind, CASE WHEN c.outcome = 'pending' THEN 'warning'
                            WHEN 'callee_exit' THEN CASE WHEN w.exited_at < c.sent_at THEN 'the callee had already exited' ELSE 'the callee exited' END
                            ELSE 'the caller exited' END AS summary,
        list_filter([c.call_seq, c.request_recv_seq], x -> x IS NOT NULL) AS evidence
-FROM calls c LEFT JOIN who w ON w.node = c.callee_node AND w.pid = c.callee_pid ${CALLEE_REQUEST}
+FROM calls c LEFT JOIN who w ON w.node = c.callee_node AND w.pid = c.callee_pid ${JOIN_REQUEST_EVENT}
 WHERE c.outcome IN ('pending', 'callee_exit', 'caller_exit')`,
   },
   {
