@@ -190,6 +190,24 @@ test('causality: why did this happen? shows the chain as a graph and a list to c
   await page.close();
 });
 
+// Regression test: the Calls view named an unregistered server by its bare pid, and a call to a server on a node that
+// was not recording had no callee at all (test/scenarios/call_forms.exs).
+test("calls: an unregistered server by its module, an untraced node's server by where the request went", async () => {
+  const page = await context.newPage();
+  await load(page, 'scenarios/call-forms.zip');
+  await openPanel(page, 'calls');
+  const calls = page.getByTestId('calls-table');
+  await calls.getByText('{:scn_echo, :scn_forms_b_99@vm}').first().waitFor();
+  const text = await calls.innerText();
+  assert.match(text, /Scn\.Echo <0\.162\.0>/);
+  assert.match(text, /:scn_echo/);
+  assert.doesNotMatch(text, /^<0\.162\.0>/m);
+  const unanswered = page.getByTestId('calls-timeouts');
+  await unanswered.locator('tbody tr').first().waitFor();
+  assert.match(await unanswered.innerText(), /→ \{:scn_echo, :scn_forms_b_99@vm\}/);
+  await page.close();
+});
+
 test('calls, anomalies, source and expectations views', async () => {
   const page = await context.newPage();
   await load(page, 'demo.zip');

@@ -18,11 +18,14 @@ echo "recording remote_edges (two nodes)"
 elixir --sname "scn_edges_$$" -S mix run "$here/remote_edges.exs"
 echo "recording call_down (a peer node)"
 elixir --sname scn_down -S mix run "$here/call_down.exs"
+echo "recording call_forms (a peer node)"
+elixir --sname scn_forms -S mix run "$here/call_forms.exs"
 echo "recording signals (a peer node, single time warp mode for the time offset's change)"
 elixir --erl "+C single_time_warp" --sname scn_signals -S mix run "$here/signals.exs"
 # charlists-1.18.zip and inspect-order-1.18.zip come from the same scenarios run by Elixir 1.18 / OTP 27
 # (scripts/trixie-chroot.sh shell, then: NAME=inspect-order-1.18.zip OUT=... mix run test/scenarios/inspect_order.exs);
 # call-down-otp27.zip likewise (NAME=call-down-otp27.zip OUT=... elixir --sname scn_down27 -S mix run test/scenarios/call_down.exs);
 # signals-otp27.zip likewise (NAME=signals-otp27.zip OUT=... elixir --erl "+C single_time_warp" --sname scn_signals27 -S mix run test/scenarios/signals.exs).
+# call-forms-otp27.zip likewise (NAME=call-forms-otp27.zip OUT=... elixir --sname scn_forms27 -S mix run test/scenarios/call_forms.exs).
 # gen-event-calls-otp27.zip likewise (NAME=gen-event-calls-otp27.zip OUT=... mix run test/scenarios/gen_event_calls.exs).
 ls -l "$OUT"

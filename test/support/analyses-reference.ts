@@ -133,11 +133,14 @@ function refNodeOf(
 
 /**
  * Messages no callback takes (docs/SCHEMA.md \`messages\`): call replies (\`{tag, reply}\`, the tag a reference or
- * \`[:alias | ref]\`; the generator's terms that start with a reference are all 2-tuples), \`{:system, ...}\`,
+ * \`[:alias | ref]\`, or multi_call's \`{ref, node}\`; the generator's terms that start with a reference are all 2-tuples), \`{:system, ...}\`,
  * \`{:ack, ...}\`, \`{:io_reply, ...}\`, \`{:code_server, ...}\`, \`{:inet_reply, ...}\`: taken when received.
  */
 export function refTakenOutsideCallbacks(term: string): boolean {
-  return /^\{(#Reference<[0-9.]+>|\[:alias \| #Reference<[0-9.]+>\]), /.test(term) || /^\{:(system|ack|io_reply|code_server|inet_reply), /.test(term);
+  return (
+    /^\{(#Reference<[0-9.]+>|\[:alias \| #Reference<[0-9.]+>\]|\{#Reference<[0-9.]+>, :[a-z]+@[a-z]+\}), /.test(term) ||
+    /^\{:(system|ack|io_reply|code_server|inet_reply), /.test(term)
+  );
 }
 
 /** A signal's sender's node: a port's, an ETS table giver's and a system monitor report's are the receiver's. */
@@ -413,11 +416,11 @@ export interface RefCall {
 
 /**
  * A gen:call request (docs/SCHEMA.md \`calls\`): \`{label, {from, tag}, request}\` with the label \`:"$gen_call"\`,
- * \`:system\`, or the caller's own pid (gen_event); the caller's pid and the tag, else null. Plain reference tags only
- * (the references resolve no aliases).
+ * \`:system\`, or the caller's own pid (gen_event); the caller's pid and the tag, else null. Plain reference tags, and
+ * multi_call's \`{ref, node}\` (OTP 25) only (the references resolve no aliases).
  */
 function refRequest(term: string): { from: string; tag: string } | null {
-  const m = /^\{(:"\$gen_call"|:system|#PID<[0-9.]+>), \{#PID<([0-9.]+)>, (#Reference<[0-9.]+>)\}, /.exec(term);
+  const m = /^\{(:"\$gen_call"|:system|#PID<[0-9.]+>), \{#PID<([0-9.]+)>, (#Reference<[0-9.]+>|\{#Reference<[0-9.]+>, :[a-z]+@[a-z]+\})\}, /.exec(term);
   if (m === null || (m[1].startsWith('#PID<') && m[1] !== `#PID<${m[2]}>`)) return null;
   return { from: `<${m[2]}>`, tag: m[3] };
 }
@@ -450,7 +453,7 @@ export function refCalls(events: EventRow[], msgs: RefMessage[], drops: DropWind
     else a.req ??= e;
   }
   for (const e of messages) {
-    const rep = /^\{(#Reference<[0-9.]+>), /.exec(e.term!);
+    const rep = /^\{(#Reference<[0-9.]+>|\{#Reference<[0-9.]+>, :[a-z]+@[a-z]+\}), /.exec(e.term!);
     const a = rep === null ? undefined : byTag.get(rep[1]);
     if (a === undefined) continue;
     if (e.kind === 'receive') a.replyRecv ??= e;

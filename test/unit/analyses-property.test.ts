@@ -158,7 +158,7 @@ function generate(seed: number, steps: number, drops = 0): TraceEvent[] {
           emit(to, c.alive ? 'send' : 'send_to_dead', { peer: pid(c.node, c.id), term: reply });
           if (c.alive) c.inbox.push([reply]);
         }
-      } else if (isTuple(msg, 2) && (msg.items[0] as { t?: string }).t === 'ref') {
+      } else if (isTuple(msg, 2) && ((msg.items[0] as { t?: string }).t === 'ref' || isTuple(msg.items[0], 2))) {
         // a reply: taken by gen:call as it comes
         if (msg.items[0] === to.waiting) to.waiting = null;
       } else if (to.server && to.stack.length === 0 && r.next() < 0.7) {
@@ -192,7 +192,9 @@ function generate(seed: number, steps: number, drops = 0): TraceEvent[] {
       // a gen:call request, labelled as gen_server's, :sys's or gen_event's (the caller's own pid)
       const to = r.pick(procs.filter((x) => x !== p));
       if (to === undefined) continue;
-      const tag: Term = { t: 'ref', node: atom(p.node), creation: 1, ids: [++tags, 5, 5] };
+      const plain: Term = { t: 'ref', node: atom(p.node), creation: 1, ids: [++tags, 5, 5] };
+      // one in five as gen_server:multi_call tags its requests on OTP 25: \`{ref, node}\`
+      const tag: Term = tags % 5 === 0 ? tuple(plain, atom(to.node)) : plain;
       const label = r.pick([atom('$gen_call'), atom('system'), pid(p.node, p.id)]);
       const req = tuple(label, tuple(pid(p.node, p.id), tag), tuple(atom('q'), r.int(3)));
       if (!to.alive) emit(p, 'send_to_dead', { peer: pid(to.node, to.id), term: req });

@@ -673,22 +673,32 @@ function isCallLabel(label: Term, from: Term): boolean {
   );
 }
 
-/** The reference that identifies a call: a plain ref, `[:alias | ref]`, or `[[:alias | ref] | _]`-style tags reduced to their ref. */
+/**
+ * What identifies one call, request and reply: gen:call's tag, a plain ref or (OTP 24+) \`[:alias | ref]\`, reduced to
+ * its ref (the alias and the call's monitor). \`gen_server:multi_call\` sends one request per node under a tag of its
+ * own: on OTP 25 and older \`{ref, node}\` (one ref for all the nodes, so the node is part of what identifies the call:
+ * kept whole), from OTP 26 \`[[:alias | alias] | mref]\` (one alias for all the nodes, which the replies are sent to,
+ * and one monitor per node): reduced to the monitor's ref, which the \`:DOWN\` of a callee gone names as gen:call's does.
+ */
 function callTag(t: Term): Term | undefined {
   if (typeof t !== 'object' || t === null || t instanceof Uint8Array) return undefined;
   if (Array.isArray(t)) return undefined;
   if (t.t === 'ref') return t;
-  if (
-    t.t === 'improper' &&
-    t.items.length === 1 &&
-    isAtom(t.items[0], 'alias') &&
-    typeof t.tail === 'object' &&
-    !Array.isArray(t.tail) &&
-    !(t.tail instanceof Uint8Array) &&
-    (t.tail as { t: string }).t === 'ref'
-  )
-    return t.tail;
+  if (t.t === 'improper' && t.items.length === 1 && isRef(t.tail)) {
+    const head = t.items[0];
+    if (isAtom(head, 'alias')) return t.tail;
+    if (typeof head === 'object' && head !== null && !(head instanceof Uint8Array) && !Array.isArray(head)) {
+      if (head.t === 'improper' && head.items.length === 1 && isAtom(head.items[0], 'alias') && isRef(head.tail)) return t.tail;
+    }
+    return undefined;
+  }
+  // a node's name always has an @: a message that merely starts with {ref, atom} is no reply
+  if (isTuple(t, 2) && isRef(t.items[0]) && isAtom(t.items[1]) && t.items[1].name.includes('@')) return t;
   return undefined;
+}
+
+function isRef(t: Term): boolean {
+  return typeof t === 'object' && t !== null && !Array.isArray(t) && !(t instanceof Uint8Array) && t.t === 'ref';
 }
 
 /** A rough size of a term in words, for state_growth: counts the nodes of the term tree (bounded work). */

@@ -6,6 +6,7 @@
  */
 
 import { DURATION_MACROS } from '../analyses/duration';
+import { JOIN_REQUEST_EVENT, REQUEST_TARGET } from './call-groups';
 import { IN_MAILBOX } from './system-at';
 
 /** [name, default, meaning]: the thresholds the anomaly rules read. */
@@ -28,7 +29,7 @@ export const PARAM_MACRO = `CREATE OR REPLACE MACRO param(n) AS (SELECT value FR
 /**
  * The thresholds table (with its defaults if missing: a user's values stay) and its macro. They are made by the
  * anomalies step, or first by whoever needs them before it (Engine.setParams, a comparison), not at start-up:
- * DuckDB's \`INSERT OR IGNORE\` into a table with a primary key ran ~900 of DuckDB's functions no other start-up
+ * DuckDB's `INSERT OR IGNORE` into a table with a primary key ran ~900 of DuckDB's functions no other start-up
  * statement runs, each compiled by the browser on its first call (about a quarter of Engine.create in a traced
  * Chromium start).
  */
@@ -40,15 +41,21 @@ export const CREATE_PARAMS = [
 
 /**
  * An exit reason that is a crash: not `:normal`, `:shutdown` or `{:shutdown, _}`, nor `{ref, :return, result}`, how
- * the process erpc (and rpc, which runs on it) spawns for each remote call hands a result back to the calling node.
- * The one definition the anomalies, the report, the comparison and the process tree (isAbnormalExit) follow.
+ * the process erpc (and rpc, which runs on it) spawns for each remote call hands a result back to the calling node,
+ * nor `{caller, ref, {replies, bad_nodes}}`, how the process `gen_server:multi_call` spawns for a call with a timeout
+ * (OTP 25 and older) hands the replies back to its caller. The one definition the anomalies, the report, the
+ * comparison and the process tree (isAbnormalExit) follow.
  */
 export const ABNORMAL = (reason: string) =>
-  `(${reason} NOT IN (':normal', ':shutdown') AND NOT starts_with(${reason}, '{:shutdown, ') AND NOT regexp_matches(${reason}, '^\\{#Reference<[0-9.]+>, :return, '))`;
+  `(${reason} NOT IN (':normal', ':shutdown') AND NOT starts_with(${reason}, '{:shutdown, ') AND NOT regexp_matches(${reason}, '^\\{#Reference<[0-9.]+>, :return, ')
+  AND NOT regexp_matches(${reason}, '^\\{#PID<[0-9.]+>, #Reference<[0-9.]+>, \\{\\['))`;
 
 /** How anomaly summaries name a process: its registered name, module or initial call, else its pid. */
 const WHO = `who AS (SELECT node, pid, coalesce(name, module, CASE WHEN initial_call NOT LIKE ':proc_lib.%' THEN initial_call END, pid) AS label,
   name, module, exit_reason, exited_at FROM processes)`;
+
+/** Who a call went to, as the anomalies name it (`c` a calls row, `w` its callee in who): its label, else where it went. */
+const CALLEE_LABEL = `coalesce(w.label, c.callee_pid, ${REQUEST_TARGET}, '?')`;
 
 /**
  * The slow rule of slow_callback and slow_call, over a `st` of (n, med, mad) per key: at least the floor, and either
@@ -62,7 +69,7 @@ const tookAgainstMedian = (duration: string) => `' took ' || duration_text(${dur
 
 /**
  * One statement per kind, each adding its rows (kind, severity, node, pid, ts, seq, summary, evidence: the events
- * that justify it) to \`anomalies_all\`, so each is timed on its own in the load's steps and can be run and tested
+ * that justify it) to `anomalies_all`, so each is timed on its own in the load's steps and can be run and tested
  * alone. docs/SCHEMA.md "anomalies" states each rule.
  */
 export const ANOMALY_KINDS: readonly { kind: string; sql: string }[] = [
@@ -200,10 +207,10 @@ INSERT INTO anomalies_all /* call_timeout */
 WITH
 ${WHO}
 SELECT 'call_timeout' AS kind, 'error' AS severity, c.caller_node AS node, c.caller_pid AS pid, c.sent_at AS ts, c.call_seq AS seq,
-       'call to ' || coalesce(w.label, c.callee_pid, '?') || ' ' || c.request || ' timed out'
+       'call to ' || ${CALLEE_LABEL} || ' ' || c.request || ' timed out'
          || coalesce(' after ' || duration_text(c.latency_ns), '') || CASE WHEN c.reply_seq IS NOT NULL THEN ' (the reply came late)' ELSE '' END AS summary,
        list_filter([c.call_seq, c.request_recv_seq, c.reply_seq], x -> x IS NOT NULL) AS evidence
-FROM calls c LEFT JOIN who w ON w.node = c.callee_node AND w.pid = c.callee_pid
+FROM calls c LEFT JOIN who w ON w.node = c.callee_node AND w.pid = c.callee_pid ${JOIN_REQUEST_EVENT}
 WHERE c.outcome = 'timeout'`,
   },
   {
@@ -214,12 +221,12 @@ WITH
 ${WHO}
 SELECT 'call_unanswered' AS kind, CASE WHEN c.outcome = 'pending' THEN 'warning' ELSE 'error' END AS severity,
        c.caller_node AS node, c.caller_pid AS pid, c.sent_at AS ts, c.call_seq AS seq,
-       'call to ' || coalesce(w.label, c.callee_pid, '?') || ' ' || c.request || ' never returned: '
+       'call to ' || ${CALLEE_LABEL} || ' ' || c.request || ' never returned: '
          || CASE c.outcome WHEN 'pending' THEN 'still waiting when the trace ended'
                            WHEN 'callee_exit' THEN CASE WHEN w.exited_at < c.sent_at THEN 'the callee had already exited' ELSE 'the callee exited' END
                            ELSE 'the caller exited' END AS summary,
        list_filter([c.call_seq, c.request_recv_seq], x -> x IS NOT NULL) AS evidence
-FROM calls c LEFT JOIN who w ON w.node = c.callee_node AND w.pid = c.callee_pid
+FROM calls c LEFT JOIN who w ON w.node = c.callee_node AND w.pid = c.callee_pid ${JOIN_REQUEST_EVENT}
 WHERE c.outcome IN ('pending', 'callee_exit', 'caller_exit')`,
   },
   {

@@ -6,13 +6,32 @@
  * bucket's label is a round number and says where the bucket starts.
  */
 
-/** `call_shapes`: `calls` plus `callee` (name, else pid) and `shape` (the request's tag: first tuple element, or the term). */
+/**
+ * Where a call's request went when the trace has no callee (a server on a node that was not recording, a name nobody
+ * held), from the request's event `e` and the call `c`: the registered name, as `{name, node}` when on another node
+ * than the caller's, as the caller wrote it. NULL when the request went to no name.
+ */
+export const REQUEST_TARGET = `CASE WHEN e.peer IS NULL OR e.peer LIKE '<%' OR starts_with(e.peer, '#') THEN NULL
+       WHEN e.peer_node IS NULL OR e.peer_node = c.caller_node THEN e.peer
+       ELSE '{' || e.peer || ', :' || CASE WHEN regexp_full_match(e.peer_node, '[a-zA-Z_][a-zA-Z0-9_@]*') THEN e.peer_node
+                                           ELSE '"' || replace(replace(e.peer_node, '\\', '\\\\'), '"', '\\"') || '"' END || '}' END`;
+/**
+ * The request's event of each calls row `c` the trace knows no callee of, for REQUEST_TARGET (as `e`). Those calls
+ * are picked before the join: a join on `c.callee_pid IS NULL AND e.seq = c.call_seq` took DuckDB minutes at 1M events.
+ */
+export const JOIN_REQUEST_EVENT = `LEFT JOIN (SELECT u.call_seq, r.peer, r.peer_node FROM calls u JOIN events r ON r.seq = u.call_seq WHERE u.callee_pid IS NULL) e
+  ON e.call_seq = c.call_seq`;
+
+/**
+ * `call_shapes`: `calls` plus `callee` (name, else pid, else where the request went) and `shape` (the request's tag:
+ * first tuple element, or the term).
+ */
 export const CREATE_CALL_SHAPES = `
 CREATE OR REPLACE VIEW call_shapes AS
-SELECT c.*, coalesce(p.name, c.callee_pid) AS callee,
+SELECT c.*, coalesce(p.name, c.callee_pid, ${REQUEST_TARGET}) AS callee,
        CASE WHEN starts_with(c.request, '{') THEN regexp_extract(c.request, '^\\{([^,{}\\[\\]]+)', 1)
             ELSE regexp_extract(c.request, '^([^ ,{\\[(]+)', 1) END AS shape
-FROM calls c LEFT JOIN processes p ON p.node = c.callee_node AND p.pid = c.callee_pid`;
+FROM calls c LEFT JOIN processes p ON p.node = c.callee_node AND p.pid = c.callee_pid ${JOIN_REQUEST_EVENT}`;
 
 /** `call_groups`: one row per (callee, shape): counts per outcome and latency quantiles over the calls that have one. */
 export const CREATE_CALL_GROUPS = `

@@ -73,15 +73,30 @@ export type CallRow = RowOf<typeof CALL>;
 
 const CALL_COLUMNS = 'call_seq, caller_node, caller_pid, callee_node, callee_pid, callee, request, reply, sent_at, latency_ns, outcome';
 
-/** The slowest calls of the group. */
-export async function slowestCalls(sql: Sql, group: CallGroup, limit = 25): Promise<CallRow[]> {
+/**
+ * A \`:sys\` call (its request \`{:system, from, request}\`: get_state, suspend, a server's stop), as the request's
+ * event shows it. OTP's tools and shutdowns make these, not the application's code.
+ */
+const SYSTEM_CALL = (seq: string) => `EXISTS (SELECT 1 FROM events e WHERE e.seq = ${seq} AND starts_with(e.term, '{:system, '))`;
+
+/**
+ * The slowest calls of the group; \`system\` false leaves the \`:sys\` calls out, true keeps only them (the report ranks
+ * the application's calls apart from them).
+ */
+export async function slowestCalls(sql: Sql, group: CallGroup, limit = 25, system?: boolean): Promise<CallRow[]> {
+  const which = system === undefined ? '' : ` AND ${system ? '' : 'NOT '}${SYSTEM_CALL('call_seq')}`;
   return readRows(
     'slowest calls',
     await sql(
-      `SELECT ${CALL_COLUMNS} FROM ${SHAPED} ${groupWhere(group, 'latency_ns IS NOT NULL')} ORDER BY latency_ns DESC, call_seq LIMIT ${Math.trunc(limit)}`,
+      `SELECT ${CALL_COLUMNS} FROM ${SHAPED} ${groupWhere(group, `latency_ns IS NOT NULL${which}`)} ORDER BY latency_ns DESC, call_seq LIMIT ${Math.trunc(limit)}`,
     ),
     CALL,
   );
+}
+
+/** How many \`:sys\` calls have a latency (see slowestCalls). */
+export async function systemCallCount(sql: Sql): Promise<number> {
+  return readRows('system calls', await sql(`SELECT count(*) AS n FROM calls WHERE latency_ns IS NOT NULL AND ${SYSTEM_CALL('call_seq')}`), { n: 'int' })[0].n;
 }
 
 /** The group's calls that got no reply (timed out, or ended otherwise), in time order. */

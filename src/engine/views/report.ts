@@ -12,7 +12,7 @@ import { monotonicText } from '../clock';
 import { ABNORMAL as ABNORMAL_REASON } from '../sql/anomalies';
 import { formatDuration } from '../analyses/duration';
 import { anomalyEvidence } from './anomalies';
-import { slowestCalls } from './calls';
+import { slowestCalls, systemCallCount, type CallRow } from './calls';
 import { block, code, table } from './markdown';
 import { overview } from './overview';
 import { readOne, readRows, type Sql } from './rows';
@@ -159,25 +159,19 @@ export async function markdownReport(sql: Sql, opts: ReportOptions): Promise<str
   }
   if (anomalies.total > 0) out.pop();
 
-  const calls = await slowestCalls(sql, null, top);
+  // The application's calls: a server's stop and the other :sys calls (tools, shutdowns) are counted below them.
+  const calls = await slowestCalls(sql, null, top, false);
   out.push('', `### Slowest calls${calls.length > 0 ? ` (the ${calls.length} slowest)` : ''}`, '');
-  if (calls.length === 0) out.push('No call with a latency was traced.');
-  else
+  const system = await systemCallCount(sql);
+  if (calls.length === 0) out.push(system > 0 ? 'No call but `:sys` calls had a latency.' : 'No call with a latency was traced.');
+  else out.push(callTable(calls, t0));
+  if (system > 0) {
+    const [s] = await slowestCalls(sql, null, 1, true);
     out.push(
-      table(
-        ['latency', 'outcome', 'callee', 'request', 'caller', 'sent at', 'event'],
-        calls.map((c) => [
-          c.latency_ns === null ? '' : formatDuration(c.latency_ns),
-          c.outcome ?? '',
-          c.callee === null ? '' : code(c.callee),
-          c.request === null ? '' : code(c.request, 80),
-          code(c.caller_pid),
-          at(c.sent_at, t0),
-          `#${c.call_seq}`,
-        ]),
-        [0, 5, 6],
-      ),
+      '',
+      `Not ranked: ${system === 1 ? 'a `:sys` call' : count(system, '`:sys` call')} (a server's stop, \`:sys.get_state/1\`...), ${system === 1 ? '' : 'the slowest '}${code(s.request ?? '', 80)} to ${code(s.callee ?? '?')} in ${formatDuration(s.latency_ns ?? 0)} (event #${s.call_seq}).`,
     );
+  }
 
   const cr = await crashes(sql, top);
   out.push('', `### Crashes (${shown(cr.rows.length, cr.total)})`);
@@ -205,4 +199,20 @@ export async function markdownReport(sql: Sql, opts: ReportOptions): Promise<str
   }
   out.push('');
   return out.join('\n');
+}
+
+function callTable(calls: CallRow[], t0: bigint | null): string {
+  return table(
+    ['latency', 'outcome', 'callee', 'request', 'caller', 'sent at', 'event'],
+    calls.map((c) => [
+      c.latency_ns === null ? '' : formatDuration(c.latency_ns),
+      c.outcome ?? '',
+      c.callee === null ? '' : code(c.callee),
+      c.request === null ? '' : code(c.request, 80),
+      code(c.caller_pid),
+      at(c.sent_at, t0),
+      `#${c.call_seq}`,
+    ]),
+    [0, 5, 6],
+  );
 }

@@ -81,6 +81,12 @@ export function isSupervisor(p: ProcInfo): boolean {
 }
 
 export function isAbnormalExit(reason: string | null): boolean {
-  // as ABNORMAL in src/engine/sql/anomalies.ts: an erpc result ({ref, :return, result}) is no crash
-  return reason !== null && !/^(:normal|:shutdown|\{:shutdown, .*\}|normal|shutdown)$/.test(reason) && !/^\{#Reference<[0-9.]+>, :return, /.test(reason);
+  // as ABNORMAL in src/engine/sql/anomalies.ts: an erpc result ({ref, :return, result}) or a multi_call's ({caller, ref,
+  // {replies, bad_nodes}}) is no crash
+  return (
+    reason !== null &&
+    !/^(:normal|:shutdown|\{:shutdown, .*\}|normal|shutdown)$/.test(reason) &&
+    !/^\{#Reference<[0-9.]+>, :return, /.test(reason) &&
+    !/^\{#PID<[0-9.]+>, #Reference<[0-9.]+>, \{\[/.test(reason)
+  );
 }
