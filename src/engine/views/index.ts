@@ -9,7 +9,7 @@ import { checkExpectations } from './expectations';
 import { overview, overviewCounts, overviewFirst } from './overview';
 import { VIEW_NEEDS } from './needs';
 import { eventDetail, eventPlace, processList, traceSpan } from './processes';
-import type { Sql } from './rows';
+import type { Sql, Tail } from './rows';
 import { chartBusiest, chartSeries } from './charts';
 import { timelineArea, timelineAreaRows, timelineEvent, timelineLanes, timelineMarks, timelineTile } from './timeline';
 import { callGroups, callHistogram, slowestCalls, unansweredCalls } from './calls';
@@ -72,7 +72,6 @@ export const VIEWS = {
 };
 
 type ViewFns = typeof VIEWS;
-type Tail<A> = A extends [unknown, ...infer T] ? T : never;
 
 /** The views bound to one engine: the `sql` argument is filled in. */
 export type Views = { [K in keyof ViewFns]: (...args: Tail<Parameters<ViewFns[K]>>) => Promise<Awaited<ReturnType<ViewFns[K]>>> };

@@ -96,3 +96,6 @@ export function sqlInt(n: bigint | number): string {
 
 /** How views run SQL: the engine's query, synchronous in the worker, possibly asynchronous elsewhere. */
 export type Sql = (sql: string, maxRows?: number) => QueryResult | Promise<QueryResult>;
+
+/** A tuple type without its first element (a view's arguments after its `sql`). */
+export type Tail<A> = A extends [unknown, ...infer T] ? T : never;

@@ -8,7 +8,7 @@
  */
 import { EVENT_KINDS } from '../../archive/trace-event';
 import { comparePids, lanesValues } from './pids';
-import { readRows, sqlInt, type Sql } from './rows';
+import { readRows, sqlInt, type Sql, type Tail } from './rows';
 import { ORIGIN, type Origin } from './signal-origin';
 import { SUPERVISOR_MODULES } from '../sql/system-at';
 
@@ -179,7 +179,8 @@ export async function timelineTile(
   end: number,
   bucket: number,
 ): Promise<Tile> {
-  const laneSql = `(VALUES ${lanesValues(lanes.slice(0, range.to - range.from), range.from)}) AS l(i, node, pid)`;
+  const values = lanesValues(lanes.slice(0, range.to - range.from), range.from);
+  const laneSql = `(VALUES ${values}) AS l(i, node, pid)`;
   const a = `${int(t0)} + ${int(start)}`;
   const b = `${int(t0)} + ${int(end)}`;
   const open = `${int(t0)} + ${int(traceEnd)}`;
@@ -208,7 +209,7 @@ export async function timelineTile(
   const ar = readRows(
     'timeline arrows',
     await sql(
-      `WITH l(i, node, pid) AS MATERIALIZED (VALUES ${lanesValues(lanes.slice(0, range.to - range.from), range.from)})
+      `WITH l(i, node, pid) AS MATERIALIZED (VALUES ${values})
        SELECT * FROM (
          SELECT lf.i AS from_lane, lt.i AS to_lane, m.sent_at - ${int(t0)} AS sent, m.received_at - ${int(t0)} AS recv, m.send_seq, m.recv_seq,
                 count(*) OVER (PARTITION BY lf.i, lt.i, m.sent_at // ${int(bucket * 4)}) AS n, NULL::BOOLEAN AS from_exit
@@ -506,8 +507,6 @@ export async function timelineMarks(sql: Sql, ...[t0, , lanes, range, start, end
   const laneSql = `(VALUES ${lanesValues(lanes.slice(0, range.to - range.from), range.from)}) AS l(i, node, pid)`;
   return { marks: await tileMarks(sql, t0, laneSql, range, start, end, bucket), spans: EMPTY_SPANS, arrows: EMPTY_ARROWS };
 }
-
-type Tail<A> = A extends [unknown, ...infer T] ? T : never;
 
 /** Events per lane and time bucket of [start, end) for the lanes of `laneSql` (`l(i, node, pid)`). */
 async function tileMarks(sql: Sql, t0: bigint, laneSql: string, range: LaneRange, start: number, end: number, bucket: number): Promise<MarkTile> {
