@@ -11,6 +11,11 @@ defmodule Otpscope.TruncateTest do
       if fits?(term, limits, 0), do: {term, 0}, else: rebuild(term, limits, 0)
     end
 
+    # A cut subterm (a marker) is kept as it is, at any depth.
+    defp fits?({:"$truncated", w, n, _}, _limits, _depth)
+         when w in [:binary, :list, :map, :tuple, :depth] and is_integer(n),
+         do: true
+
     defp fits?(_term, {_, _, _, _, max_depth}, depth) when depth > max_depth, do: false
 
     defp fits?(term, {max_binary, _, _, _, _}, _depth) when is_bitstring(term),
@@ -44,6 +49,10 @@ defmodule Otpscope.TruncateTest do
 
     # Improper tail: treat like any other element.
     defp list_fits?(tail, limits, depth, _n), do: fits?(tail, limits, depth)
+
+    defp rebuild({:"$truncated", w, n, _} = marker, _limits, _depth)
+         when w in [:binary, :list, :map, :tuple, :depth] and is_integer(n),
+         do: {marker, 0}
 
     defp rebuild(_term, {_, _, _, _, max_depth}, depth) when depth > max_depth,
       do: {{:"$truncated", :depth, 0, nil}, 1}
@@ -142,6 +151,30 @@ defmodule Otpscope.TruncateTest do
       term = random_term(5)
       assert Truncate.cut(term, limits) == Reference.cut(term, limits), inspect({term, limits})
     end
+  end
+
+  # A state is cut inside its process (read at start, or a huge state read at
+  # intervals) and cut again with its event: the second cut must change
+  # nothing. It cut the marker itself (a 4-tuple over max_tuple 3:
+  # {:"$truncated", :tuple, 4, [:"$truncated", :tuple, 5]}, the kept elements
+  # lost) and, at the default limits, the kept part of a list cut at the last
+  # level (one level deeper inside the marker), counting each cut again.
+  test "cutting a cut term again changes nothing" do
+    :rand.seed(:exsss, {3, 2, 1})
+
+    for _ <- 1..3_000, limits <- @limits do
+      {once, _} = Truncate.cut(random_term(6), limits)
+      assert Truncate.cut(once, limits) == {once, 0}, inspect({once, limits})
+    end
+
+    state = {:state, 1, 2, 3, 4}
+    {once, 1} = Truncate.cut(state, {512, 100, 100, 3, 20})
+    assert once == {:"$truncated", :tuple, 5, [:state, 1, 2]}
+    assert Truncate.cut(once, {512, 100, 100, 3, 20}) == {once, 0}
+
+    deep = Enum.reduce(1..19, Enum.to_list(1..101), fn _, t -> [t] end)
+    {once, 1} = Truncate.cut(deep, {512, 100, 100, 64, 20})
+    assert Truncate.cut(once, {512, 100, 100, 64, 20}) == {once, 0}
   end
 
   # Regression test for a tracer crash on OTP 26+: a bitstring that is not a

@@ -14,6 +14,19 @@ defmodule Otpscope.Truncate do
     if fits?(term, limits, 0), do: {term, 0}, else: rebuild(term, limits, 0)
   end
 
+  @doc """
+  A cut subterm: `{:"$truncated", what, original_size, kept}`. A term can be
+  cut twice (a state read and cut inside its process, then cut again with its
+  event in the chunk); the marker is left as it is, so the second cut neither
+  cuts the marker itself (a 4-tuple over `max_tuple`, or the kept part one
+  level deeper than where it was cut) nor counts it again.
+  """
+  defguard marker?(t)
+           when is_tuple(t) and tuple_size(t) == 4 and elem(t, 0) == :"$truncated" and
+                  elem(t, 1) in [:binary, :list, :map, :tuple, :depth] and
+                  is_integer(elem(t, 2))
+
+  defp fits?(term, _limits, _depth) when marker?(term), do: true
   defp fits?(_term, {_, _, _, _, max_depth}, depth) when depth > max_depth, do: false
 
   defp fits?(term, {max_binary, _, _, _, _}, _depth) when is_bitstring(term),
@@ -52,6 +65,8 @@ defmodule Otpscope.Truncate do
   # returned as it is (no copy): on a big GenServer state only the path to
   # the oversized part is rebuilt, which made cutting a 500-entry map ~10x
   # cheaper than rebuilding every kept subterm.
+  defp rebuild(term, _limits, _depth) when marker?(term), do: {term, 0}
+
   defp rebuild(_term, {_, _, _, _, max_depth}, depth) when depth > max_depth,
     do: {{:"$truncated", :depth, 0, nil}, 1}
 
