@@ -264,6 +264,63 @@ defmodule Otpscope.RingTest do
     assert {:ok, [^dump, ^dump2]} = Otpscope.dumps()
   end
 
+  # Regression test: with `keep: {n, :events}` the window was the n newest
+  # events when the dump was written, so a node busy between the crash and
+  # the dump (here a ping-pong that never stops; on a real node a
+  # supervisor's restart and the crash's reports) pushed the crash out of
+  # its own dump. The window now ends at the crash's exit event, plus what
+  # came after it.
+  test "keep: {n, :events}: a crash's own exit is in its dump however busy the node is" do
+    pong = spawn(fn -> pong() end)
+    ping = spawn(fn -> ping(pong) end)
+    {:ok, victim} = Agent.start(fn -> 0 end, name: :ring_busy_victim)
+    file = tmp_file("ring_busy.zip")
+
+    {:ok, _} =
+      Otpscope.start(
+        mode: :ring,
+        file: file,
+        keep: {50, :events},
+        dump_on: [exit_of: [:ring_busy_victim]],
+        max_rate: :infinity
+      )
+
+    Agent.update(:ring_busy_victim, &(&1 + 1))
+    catch_exit(Agent.update(:ring_busy_victim, fn _ -> raise "busy boom" end))
+
+    [dump] =
+      eventually(fn -> match?({:ok, [_]}, Otpscope.dumps()) && elem(Otpscope.dumps(), 1) end)
+
+    {:ok, _} = Otpscope.stop()
+    Enum.each([ping, pong], &Process.exit(&1, :kill))
+    a = ArchiveReader.read(dump)
+
+    assert Enum.any?(a.events, fn e ->
+             e.kind == :exit and e.pid == victim and
+               match?({%RuntimeError{message: "busy boom"}, _}, e.term)
+           end),
+           "the crash itself is in the window (#{length(a.events)} events)"
+
+    # the 50 events up to the crash are there; what came after it too
+    assert length(a.events) >= 50
+  end
+
+  defp pong do
+    receive do
+      {:ping, from} -> send(from, :pong)
+    end
+
+    pong()
+  end
+
+  defp ping(pong) do
+    send(pong, {:ping, self()})
+
+    receive do
+      :pong -> ping(pong)
+    end
+  end
+
   defp watched do
     %{watched: w} = :sys.get_state(Otpscope.Recorder)
     for {_ref, {pid, _}} <- w, do: pid

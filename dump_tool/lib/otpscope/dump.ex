@@ -13,7 +13,8 @@ defmodule Otpscope.Dump do
   # A request (`req`) has `:file`, `:now` (monotonic ns: the window ends
   # there, or at the newest event kept if later: Ring.window_end/2), `:reason` (the totals' `stop_reason`), `:manifest` (a function
   # of the window's start, monotonic ns), `:processes` and `:tree` (facts at
-  # dump time), `:tracer` (the tracer's figures), `:keep`, and for spawn/4
+  # dump time), `:tracer` (the tracer's figures), `:keep`, `:anchor` (a
+  # trigger's time, monotonic ns, or nil: Ring.window/3), and for spawn/4
   # `:reply_to` and `:ref`.
 
   alias Otpscope.{JSON, Ring, Writer, Zip}
@@ -35,7 +36,7 @@ defmodule Otpscope.Dump do
   @doc "Writes the window of `ring` at `req.now` into `req.file`: `{:ok, file, totals}` or `{:error, reason}`."
   def write(ring, sources, level, req) do
     now = if match?({_, :seconds}, ring.keep), do: Ring.window_end(ring, req.now), else: req.now
-    {entries, from, evicted, evicted_dropped} = Ring.window(ring, now)
+    {entries, from, evicted, evicted_dropped} = Ring.window(ring, now, req[:anchor])
 
     with {:ok, zip} <- open(req.file, level),
          {:ok, zip} <- start_entries(zip, req, from, sources),

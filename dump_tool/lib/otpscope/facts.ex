@@ -59,13 +59,28 @@ defmodule Otpscope.Facts do
   implementation of their own are left out: their text cannot be made
   without their code.
   """
-  def structs do
-    for {mod, _} <- :code.all_loaded(),
-        function_exported?(mod, :__struct__, 0),
-        function_exported?(mod, :__info__, 1),
-        fields = inspect_any_fields(mod),
-        fields != nil,
-        do: %{module: mod, fields: fields}
+  def structs, do: elem(structs(%{}), 0)
+
+  @doc """
+  `structs/0` with what an earlier call found (`known`: module => fields or
+  nil), returning `{structs, known}`. Only modules loaded since are looked
+  at: on a node whose protocols are not consolidated (`elixir script.exs`,
+  `iex` without a project), `Inspect.impl_for/1` of a struct with no
+  implementation searches the whole code path for one, a few hundred
+  messages between the code server and the loader per struct, which a dump
+  made while recording would record (and which could push the window's own
+  events out of an `{n, :events}` window).
+  """
+  def structs(known) do
+    known =
+      for {mod, _} <- :code.all_loaded(),
+          not is_map_key(known, mod),
+          function_exported?(mod, :__struct__, 0),
+          function_exported?(mod, :__info__, 1),
+          into: known,
+          do: {mod, inspect_any_fields(mod)}
+
+    {for({mod, fields} <- known, fields != nil, do: %{module: mod, fields: fields}), known}
   end
 
   defp inspect_any_fields(mod) do

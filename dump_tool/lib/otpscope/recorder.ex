@@ -127,6 +127,8 @@ defmodule Otpscope.Recorder do
          warnings: plan.warnings,
          stopped: false,
          processes_start: facts.processes_start,
+         # the struct modules looked at so far (Facts.structs/1)
+         structs: elem(facts.structs, 1),
          telemetry: attach_telemetry(opts),
          dumps: [],
          # triggered dumps: how many, when the last (monotonic ms), how
@@ -199,7 +201,7 @@ defmodule Otpscope.Recorder do
     %{
       processes_start: Facts.processes(facts -- [self()]),
       tree_start: Facts.trees(),
-      structs: Facts.structs(),
+      structs: Facts.structs(%{}),
       started_ns: :os.system_time(:nanosecond),
       mono_ns: :erlang.monotonic_time(:nanosecond)
     }
@@ -269,7 +271,7 @@ defmodule Otpscope.Recorder do
       manifest: manifest,
       processes_start: facts.processes_start,
       tree_start: facts.tree_start,
-      structs: facts.structs,
+      structs: elem(facts.structs, 0),
       sources: plan.sources,
       limits: limits,
       encoders: opts.encoders
@@ -576,9 +578,9 @@ defmodule Otpscope.Recorder do
         pending_triggers(st, acc ++ [{:telemetry, what}])
 
       {:DOWN, ref, :process, _, reason} when is_map_key(st.watched, ref) ->
-        {{_pid, target}, watched} = Map.pop(st.watched, ref)
+        {{pid, target}, watched} = Map.pop(st.watched, ref)
         st = %{st | watched: watched}
-        acc = if crash?(reason), do: acc ++ [{:exit_of, target, reason}], else: acc
+        acc = if crash?(reason), do: acc ++ [{:exit_of, target, reason, pid}], else: acc
         pending_triggers(st, acc)
     after
       0 -> {st, acc}
@@ -592,7 +594,28 @@ defmodule Otpscope.Recorder do
 
   # Writes the window now. `{result, st}`.
   defp dump(st, path, why) do
+    # a trigger's window is anchored at the trigger (Otpscope.Ring.window/3):
+    # a crash at its process's exit event, else now
+    now = :erlang.monotonic_time(:nanosecond)
+
+    anchor =
+      case why do
+        :dump -> nil
+        {:exit_of, _, _, pid} -> {pid, now}
+        _ -> {nil, now}
+      end
+
+    # the writer keeps, until this dump is written, the events up to the
+    # trigger that the window needs (chunks of a busy node fill in tens of
+    # ms: the crash's own would leave the ring before the dump's request)
+    ref = make_ref()
+
+    if anchor && st.opts.mode == :ring,
+      do: send(st.writer, {:otpscope_hold, ref, elem(anchor, 1)})
+
+    st = %{st | structs: elem(Facts.structs(st.structs), 1)}
     req = dump_request(st, path || next_dump_path(st), reason_text(why))
+    req = %{req | ref: ref} |> Map.put(:anchor, anchor)
     # Every trace message generated before the window's end (`req.now`),
     # the crash's own exit event among them, is in the tracer's mailbox
     # before the request: the window holds all of them.
@@ -624,13 +647,13 @@ defmodule Otpscope.Recorder do
   end
 
   defp reason_text(:dump), do: "dump"
-  defp reason_text({:exit_of, _, _}), do: "exit_of"
+  defp reason_text({:exit_of, _, _, _}), do: "exit_of"
   defp reason_text({:telemetry, _}), do: "telemetry"
   defp reason_text(text) when is_binary(text), do: text
 
   defp log_dump({:ok, file}, :dump), do: :logger.info("otpscope: window dumped to #{file}")
 
-  defp log_dump({:ok, file}, {:exit_of, target, reason}),
+  defp log_dump({:ok, file}, {:exit_of, target, reason, _pid}),
     do:
       :logger.notice(
         "otpscope: #{inspect(target)} exited (#{inspect(reason, limit: 10)}); window dumped to #{file}"
@@ -670,7 +693,7 @@ defmodule Otpscope.Recorder do
       keep: opts.keep,
       processes: Facts.processes(chosen -- [self()]),
       tree: Facts.trees(),
-      structs: Facts.structs(),
+      structs: elem(Facts.structs(st.structs), 0),
       manifest: fn from ->
         manifest(opts, backend, from + :erlang.time_offset(:nanosecond), from, warnings)
       end
@@ -818,9 +841,9 @@ defmodule Otpscope.Recorder do
 
   def handle_info({:DOWN, ref, :process, _, reason}, %{stopped: false} = st)
       when is_map_key(st.watched, ref) do
-    {{_pid, target}, watched} = Map.pop(st.watched, ref)
+    {{pid, target}, watched} = Map.pop(st.watched, ref)
     st = %{st | watched: watched}
-    {:noreply, if(crash?(reason), do: triggered(st, {:exit_of, target, reason}), else: st)}
+    {:noreply, if(crash?(reason), do: triggered(st, {:exit_of, target, reason, pid}), else: st)}
   end
 
   def handle_info({:otpscope_trigger, what}, %{stopped: false} = st),

@@ -34,7 +34,9 @@ defmodule Otpscope.Ring do
     evicted_dropped: 0,
     evicted_by_memory: 0,
     # bytes evicted since the writer last collected its garbage
-    freed: 0
+    freed: 0,
+    # triggers whose dumps are not written yet: ref => time (hold/3)
+    holds: %{}
   ]
 
   @doc "An empty ring for `keep` (`{s, :seconds}` or `{n, :events}`), at most `max_bytes`."
@@ -140,8 +142,26 @@ defmodule Otpscope.Ring do
 
   defp out?(%{keep: {s, :seconds}}, e, now), do: e.t1 < now - s * 1_000_000_000
 
+  defp out?(%{keep: {k, :events}, holds: holds} = r, e, _now) when map_size(holds) > 0 do
+    h = holds |> Map.values() |> Enum.min()
+    before = :queue.fold(fn x, acc -> if x.t0 <= h, do: acc + x.n, else: acc end, 0, r.chunks)
+    # nothing after the trigger leaves before the dump
+    e.t0 <= h and before - e.n >= k
+  end
+
   defp out?(%{keep: {k, :events}} = r, e, _now),
     do: r.events - e.n >= k and (e.n > 0 or r.count > 1)
+
+  @doc """
+  A trigger at `time` (monotonic ns) whose dump is on its way: with
+  `{n, :events}` the entries holding the n events up to that time, and
+  every later one, stay until `release/2` (the dump's window, window/3,
+  needs them). The byte bound still evicts.
+  """
+  def hold(r, ref, time), do: %{r | holds: Map.put(r.holds, ref, time)}
+
+  @doc "The dump of `ref` is written: its hold ends."
+  def release(r, ref), do: %{r | holds: Map.delete(r.holds, ref)}
 
   defp drop_head(r, e, memory?) do
     %{
@@ -183,8 +203,18 @@ defmodule Otpscope.Ring do
   of `data:`), `from_ns` the window's start (monotonic ns), and the events
   and drops before it: evicted earlier or cut now.
   """
-  def window(r, now) do
+  #
+  # `anchor`: a trigger, `{pid, time}` (the pid whose crash triggered the
+  # dump, or nil; the time the trigger was taken, monotonic ns), or nil.
+  # With `{n, :events}` the window is then the n events up to the trigger
+  # (the crash's own exit event when the ring holds it, else the time) and
+  # every event after it, so what happened between the crash and the dump
+  # (a supervisor's restart, the crash's reports, a busy node's traffic)
+  # never pushes the crash out of its own dump; without one
+  # (Otpscope.dump/0, the stop) it is exactly the n newest events.
+  def window(r, now, anchor \\ nil) do
     entries = :queue.to_list(r.chunks)
+    anchor = anchor_time(entries, anchor)
 
     {kept, cut, cut_dropped} =
       case r.keep do
@@ -193,7 +223,8 @@ defmodule Otpscope.Ring do
           cut_each(entries, fn _i, t -> t >= from end, fn e -> e.t0 < from end)
 
         {k, :events} ->
-          skip_events(entries, max(r.events - k, 0), [], 0, 0)
+          later = if anchor, do: events_after(entries, anchor), else: 0
+          skip_events(entries, max(r.events - later - k, 0), [], 0, 0)
       end
 
     from =
@@ -204,6 +235,50 @@ defmodule Otpscope.Ring do
       end
 
     {kept, from, r.evicted + cut, r.evicted_dropped + cut_dropped}
+  end
+
+  # The events newer than `anchor`: whole entries by their times, the one
+  # that straddles it decoded.
+  defp events_after(entries, anchor) do
+    Enum.reduce(entries, 0, fn
+      %{n: 0}, acc -> acc
+      e, acc when e.t0 > anchor -> acc + e.n
+      e, acc when e.t1 <= anchor -> acc
+      e, acc -> acc + Enum.count(timestamps(e), &(&1 > anchor))
+    end)
+  end
+
+  defp timestamps(e), do: e |> decode() |> chunk_timestamps()
+
+  defp chunk_timestamps(c), do: Enum.scan(Varint.decode_signed(c.dt), c.t0, &(&1 + &2))
+
+  defp decode(e),
+    do: :erlang.binary_to_term(if Map.has_key?(e, :etf), do: e.etf, else: :zlib.unzip(e.data))
+
+  # A trigger's time: the exit event of the process whose crash it was (the
+  # newest entry whose facts hold that exit), else the time it was taken.
+  defp anchor_time(_entries, nil), do: nil
+
+  defp anchor_time(entries, {pid, time}) do
+    found =
+      pid &&
+        entries
+        |> Enum.reverse()
+        |> Enum.find(fn e -> Enum.any?(e.facts, &match?({:exit, ^pid, _}, &1)) end)
+
+    if found, do: exit_time(decode(found), pid) || time, else: time
+  end
+
+  # kind 1: exit (docs/FORMAT.md)
+  defp exit_time(c, pid) do
+    pids = List.to_tuple(c.pids)
+
+    [chunk_timestamps(c), :binary.bin_to_list(c.kind), Varint.decode_unsigned(c.pid)]
+    |> Enum.zip()
+    |> Enum.reduce(nil, fn
+      {t, 1, p}, acc -> if elem(pids, p) == pid, do: t, else: acc
+      _, acc -> acc
+    end)
   end
 
   # Seconds: every entry that starts before the window is cut to it.

@@ -113,7 +113,9 @@ defmodule Otpscope.Writer do
       sources: if(Map.has_key?(opts, :ring), do: opts.sources, else: []),
       level: opts.level,
       limits: opts.limits,
-      dumps: []
+      dumps: [],
+      # the refs of the dumps written (a late hold is dropped)
+      dumped: MapSet.new()
     }
 
     loop(s)
@@ -147,6 +149,14 @@ defmodule Otpscope.Writer do
       # request are in the ring
       {:otpscope_dump, upto, req} ->
         %{s | dumps: s.dumps ++ [{upto, req}]} |> run_dumps() |> loop()
+
+      # a trigger's dump is coming: keep what its window needs until then
+      # (Ring.hold/3); a hold that arrives after its dump was written is
+      # dropped
+      {:otpscope_hold, ref, time} ->
+        if MapSet.member?(s.dumped, ref),
+          do: loop(s),
+          else: loop(%{s | ring: Ring.hold(s.ring, ref, time)})
     end
   end
 
@@ -156,7 +166,8 @@ defmodule Otpscope.Writer do
   defp run_dumps(%{dumps: [{upto, req} | rest], handed: handed} = s) when upto <= handed do
     ring = Ring.evict(s.ring, req.now)
     Dump.spawn(ring, s.sources ++ s.late_sources, s.level, req)
-    run_dumps(%{s | ring: ring, dumps: rest})
+    ring = ring |> Ring.release(req.ref) |> Ring.evict(req.now)
+    run_dumps(%{s | ring: ring, dumps: rest, dumped: MapSet.put(s.dumped, req.ref)})
   end
 
   defp run_dumps(s), do: s
