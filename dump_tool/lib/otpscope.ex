@@ -114,7 +114,11 @@ defmodule Otpscope do
       as drops.
     * `:processes` - `:all` (default: every process, existing and new),
       `:new` (processes spawned after the start), or a list of pids,
-      registered names, `{:global, name}` and `{:via, module, name}`.
+      registered names, `{:global, name}` and `{:via, module, name}`. A
+      name is followed: once the process holding it exits, the next one to
+      hold it (a supervisor's restart) is recorded too, from when the
+      recorder finds it (the name is looked up every 10 ms for a second
+      after the exit, then every second).
       Ports are never traced (on any OTP version): a process's messages to
       and from a port are its own sends and receives.
     * `:modules` - modules, `{m, f, arity}` (`:_` allowed for `f`/`arity`) or

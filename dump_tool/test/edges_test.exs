@@ -53,4 +53,51 @@ defmodule EdgesTest do
     # arrive as they go off (a receive without its call)
     assert (requests - handled) in [-1, 0, 1]
   end
+
+  defmodule Crashy do
+    use GenServer
+    def start_link(n), do: GenServer.start_link(__MODULE__, n, name: EdgesTest.Crashy)
+    def init(n), do: {:ok, n}
+    def handle_call(:bump, _from, n), do: {:reply, n + 1, n + 1}
+    def handle_cast(:crash, _n), do: raise("crashy")
+  end
+
+  # Regression test: `processes: [name]` traced the pid that held the name at
+  # the start only: once its supervisor restarted it, the process under that
+  # name was no longer recorded (`--processes MyApp.Worker` on a crash loop
+  # recorded the first crash and nothing after).
+  test "processes: [name] follows the name to the process that holds it after a restart" do
+    file = tmp_file("follow_name.zip")
+    {:ok, sup} = Supervisor.start_link([{Crashy, 0}], strategy: :one_for_one)
+    first = Process.whereis(EdgesTest.Crashy)
+
+    {:ok, _} = Otpscope.start(file: file, processes: [EdgesTest.Crashy])
+    1 = GenServer.call(EdgesTest.Crashy, :bump)
+    ref = Process.monitor(first)
+    GenServer.cast(EdgesTest.Crashy, :crash)
+    assert_receive {:DOWN, ^ref, :process, _, _}, 5_000
+
+    second =
+      eventually(fn ->
+        pid = Process.whereis(EdgesTest.Crashy)
+        is_pid(pid) and pid != first and pid
+      end)
+
+    # once the recorder traces it, the calls to it are recorded
+    eventually(fn -> second in :sys.get_state(Otpscope.Recorder).trace.spec end)
+    for _ <- 1..3, do: GenServer.call(EdgesTest.Crashy, :bump)
+    {:ok, ^file} = Otpscope.stop()
+    Supervisor.stop(sup)
+
+    a = ArchiveReader.read(file)
+    assert Enum.any?(a.events, &(&1.kind == :exit and &1.pid == first))
+
+    handled =
+      Enum.filter(
+        a.events,
+        &(&1.pid == second and &1.kind == :call and &1.mfa == {Crashy, :handle_call, 3})
+      )
+
+    assert length(handled) == 3
+  end
 end

@@ -37,7 +37,7 @@ defmodule Otpscope.Recorder do
             do: Process.send_after(self(), :otpscope_duration, opts.duration)
 
         st = Map.merge(st, %{owner_ref: owner_ref, timer: timer, result: nil, waiting: []})
-        {:ok, watch_exits(st)}
+        {:ok, st |> watch_exits() |> follow_names()}
 
       {:error, reason} ->
         send(caller, {ref, reason})
@@ -522,6 +522,48 @@ defmodule Otpscope.Recorder do
     st
   end
 
+  # `processes:` names (local, :global, :via) are followed: when the
+  # process holding one exits, whatever process takes the name next (a
+  # supervisor's restart) is traced too, found by looking the name up every
+  # 10 ms for a second after the exit, then every second.
+  defp follow_names(%{opts: %{processes: list}} = st) when is_list(list) do
+    Enum.reduce(list, Map.put(st, :follow, %{}), fn
+      pid, st when is_pid(pid) ->
+        st
+
+      name, st ->
+        case GenServer.whereis(name) do
+          pid when is_pid(pid) -> %{st | follow: Map.put(st.follow, Process.monitor(pid), name)}
+          _ -> st
+        end
+    end)
+  end
+
+  defp follow_names(st), do: Map.put(st, :follow, %{})
+
+  defp follow(st, name, tries) do
+    case GenServer.whereis(name) do
+      pid when is_pid(pid) ->
+        st = if pid in st.trace.spec, do: st, else: trace_new_holder(st, pid)
+        %{st | follow: Map.put(st.follow, Process.monitor(pid), name)}
+
+      _ ->
+        Process.send_after(
+          self(),
+          {:otpscope_follow, name, tries + 1},
+          if(tries < 100, do: 10, else: 1_000)
+        )
+
+        st
+    end
+  end
+
+  defp trace_new_holder(st, pid) do
+    trace = Trace.add(st.trace, pid)
+    send(st.tracer, {:otpscope_follow, pid})
+    %{st | trace: trace}
+  end
+
   defp crash?(reason),
     do: reason not in [:normal, :shutdown, :noproc] and not match?({:shutdown, _}, reason)
 
@@ -845,6 +887,15 @@ defmodule Otpscope.Recorder do
     st = %{st | watched: watched}
     {:noreply, if(crash?(reason), do: triggered(st, {:exit_of, target, reason, pid}), else: st)}
   end
+
+  def handle_info({:DOWN, ref, :process, _, _}, %{stopped: false} = st)
+      when is_map_key(st.follow, ref) do
+    {name, follow} = Map.pop(st.follow, ref)
+    {:noreply, follow(%{st | follow: follow}, name, 0)}
+  end
+
+  def handle_info({:otpscope_follow, name, tries}, %{stopped: false} = st),
+    do: {:noreply, follow(st, name, tries)}
 
   def handle_info({:otpscope_trigger, what}, %{stopped: false} = st),
     do: {:noreply, triggered(st, what)}

@@ -122,6 +122,21 @@ defmodule Otpscope.Trace do
   @doc "Records only the processes in the sample below `threshold` (see Otpscope.Tracer)."
   def sample(%__MODULE__{} = t, threshold), do: %{t | sample: threshold}
 
+  @doc """
+  Adds a process to a list of chosen ones (`processes:` names: the next
+  holder of a name) and switches its flags on (unless it is outside the
+  sample).
+  """
+  def add(%__MODULE__{spec: spec} = t, pid) when is_list(spec) do
+    t = add_chosen(t, pid)
+    if t.sample == nil or Otpscope.Tracer.in_sample?(pid, t.sample), do: flag(t, pid, true)
+    t
+  end
+
+  @doc "The same, for the tracer's copy (the flags are already on)."
+  def add_chosen(%__MODULE__{spec: spec} = t, pid) when is_list(spec),
+    do: if(pid in spec, do: t, else: %{t | spec: spec ++ [pid]})
+
   @doc "Removes the flags of one process (a new one outside the sample)."
   def forget(%__MODULE__{} = t, pid), do: flag(t, pid, false)
 

@@ -834,6 +834,11 @@ defmodule Otpscope.Tracer do
   defp control({:otpscope_trace, trace}, buf, n, w, s),
     do: loop(buf, n, w, %{s | trace: trace, own: Map.new(trace.exclude, &{&1, true})})
 
+  # a chosen name's new holder (Otpscope.Recorder): flags on it are switched
+  # like the others' under overload
+  defp control({:otpscope_follow, pid}, buf, n, w, %{trace: %Trace{}} = s),
+    do: loop(buf, n, w, %{s | trace: Trace.add_chosen(s.trace, pid)})
+
   defp control({:otpscope_resumed, t}, buf, n, w, %{resuming: [from | rest]} = s),
     do: loop(buf, n, w, gap(%{s | resuming: rest}, from, t))
 

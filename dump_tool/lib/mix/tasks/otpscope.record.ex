@@ -28,7 +28,8 @@ defmodule Mix.Tasks.Otpscope.Record do
 
     * `-o`, `--output` - archive path (default `otpscope-<node>-<time>.zip`)
     * `-p`, `--processes` - `all` (default), `new`, or a comma-separated list
-      of registered names and pids (`MyApp.Worker,<0.123.0>`)
+      of registered names and pids (`MyApp.Worker,<0.123.0>`); a name is
+      followed to the process a supervisor restarts under it
     * `-m`, `--modules` - comma-separated modules or `Mod.fun/arity` to
       call-trace
     * `--lines` - comma-separated modules or `Mod.fun/arity` to take line
