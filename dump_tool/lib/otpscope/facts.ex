@@ -60,12 +60,40 @@ defmodule Otpscope.Facts do
   without their code.
   """
   def structs do
-    for {mod, _} <- :code.all_loaded(),
+    for mod <- struct_modules_of_applications() ++ Enum.map(:code.all_loaded(), &elem(&1, 0)),
         function_exported?(mod, :__struct__, 0),
         function_exported?(mod, :__info__, 1),
         fields = inspect_any_fields(mod),
         fields != nil,
+        uniq: true,
         do: %{module: mod, fields: fields}
+  end
+
+  # A struct module is often never loaded on a node in interactive mode (`mix
+  # run`, `iex -S mix`, `mix otpscope.record`): `%Mod{}` is expanded at compile
+  # time and builds a plain map, so nothing calls the module, yet inspect/1 on
+  # the node loads it and prints `%Mod{...}`. The Elixir modules of the loaded
+  # applications that are not loaded yet and export `__struct__/0` (read from
+  # their beam files, without loading them) are loaded here so they can be
+  # listed. A release in embedded mode has them all loaded already.
+  defp struct_modules_of_applications do
+    for {app, _, _} <- :application.loaded_applications(),
+        {:ok, mods} = :application.get_key(app, :modules),
+        mod <- mods,
+        not :erlang.module_loaded(mod),
+        String.starts_with?(Atom.to_string(mod), "Elixir."),
+        exports_struct?(mod),
+        match?({:module, _}, Code.ensure_loaded(mod)),
+        do: mod
+  end
+
+  defp exports_struct?(mod) do
+    with path when is_list(path) <- :code.which(mod),
+         {:ok, {_, [exports: exports]}} <- :beam_lib.chunks(path, [:exports]) do
+      {:__struct__, 0} in exports
+    else
+      _ -> false
+    end
   end
 
   defp inspect_any_fields(mod) do
