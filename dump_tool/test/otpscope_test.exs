@@ -130,6 +130,43 @@ defmodule OtpscopeTest do
     refute Enum.any?(structs, &(&1.module in [Range, URI]))
   end
 
+  # Regression test: a struct module of the project that nothing had loaded (a Mix project in interactive mode:
+  # `%Mod{}` builds a map at compile time, so the module is loaded only when inspect/1 first prints one) was not
+  # listed, and every such struct in the archive rendered as a map.
+  test "facts/structs.etf lists the struct modules of loaded applications not loaded yet" do
+    dir = Path.join(System.tmp_dir!(), "otpscope_structs_#{System.unique_integer([:positive])}")
+    File.mkdir_p!(dir)
+    mod = :"Elixir.OtpscopeTest.NotLoaded#{System.unique_integer([:positive])}"
+    [{^mod, beam}] = Code.compile_string("defmodule #{inspect(mod)} do defstruct [:b, :a] end")
+    File.write!(Path.join(dir, "#{mod}.beam"), beam)
+    :code.purge(mod)
+    :code.delete(mod)
+    :code.purge(mod)
+    true = :code.add_patha(String.to_charlist(dir))
+    app = :"otpscope_structs_app#{System.unique_integer([:positive])}"
+
+    spec = [
+      description: ~c"structs",
+      vsn: ~c"1.0.0",
+      modules: [mod],
+      registered: [],
+      applications: [:kernel, :stdlib]
+    ]
+
+    :ok = :application.load({:application, app, spec})
+
+    try do
+      refute :erlang.module_loaded(mod)
+      file = tmp_file("structs-unloaded.zip")
+      {_, ^file} = Otpscope.record([file: file, processes: :new], fn -> :ok end)
+      assert %{module: mod, fields: [:b, :a]} in ArchiveReader.read(file).structs
+    after
+      :application.unload(app)
+      :code.del_path(String.to_charlist(dir))
+      File.rm_rf!(dir)
+    end
+  end
+
   test "the supervision tree is recorded at start and stop" do
     OtpscopeDemo.App.start_app(worker_a: [until: 0])
     file = tmp_file("tree.zip")

@@ -62,16 +62,19 @@ defmodule Otpscope.Facts do
   def structs, do: elem(structs(%{}), 0)
 
   @doc """
-  `structs/0` with what an earlier call found (`known`: module => fields or
-  nil), returning `{structs, known}`. Only modules loaded since are looked
-  at: on a node whose protocols are not consolidated (`elixir script.exs`,
-  `iex` without a project), `Inspect.impl_for/1` of a struct with no
-  implementation searches the whole code path for one, a few hundred
-  messages between the code server and the loader per struct, which a dump
-  made while recording would record (and which could push the window's own
-  events out of an `{n, :events}` window).
+  `structs/0` with what an earlier call found (`known`: module => fields, or
+  nil for a module that is no struct `inspect/1` prints as such), returning
+  `{structs, known}`. Only modules not looked at before are: on a node whose
+  protocols are not consolidated (`elixir script.exs`, `iex` without a
+  project), `Inspect.impl_for/1` of a struct with no implementation searches
+  the whole code path for one, and reading an application's beam files asks
+  the loader too: a few hundred messages per module, which a dump made while
+  recording would record (and which could push the window's own events out
+  of an `{n, :events}` window), and ~0.2 s for a Mix project's modules.
   """
   def structs(known) do
+    known = load_struct_modules_of_applications(known)
+
     known =
       for {mod, _} <- :code.all_loaded(),
           not is_map_key(known, mod),
@@ -81,6 +84,38 @@ defmodule Otpscope.Facts do
           do: {mod, inspect_any_fields(mod)}
 
     {for({mod, fields} <- known, fields != nil, do: %{module: mod, fields: fields}), known}
+  end
+
+  # A struct module is often never loaded on a node in interactive mode (`mix
+  # run`, `iex -S mix`, `mix otpscope.record`): `%Mod{}` is expanded at compile
+  # time and builds a plain map, so nothing calls the module, yet inspect/1 on
+  # the node loads it and prints `%Mod{...}`. The Elixir modules of the loaded
+  # applications that are not loaded yet and export `__struct__/0` (read from
+  # their beam files, without loading them) are loaded here so they can be
+  # listed. A release in embedded mode has them all loaded already. Those
+  # found to be no struct are `known` as nil, so they are not read again.
+  defp load_struct_modules_of_applications(known) do
+    for {app, _, _} <- :application.loaded_applications(),
+        {:ok, mods} = :application.get_key(app, :modules),
+        mod <- mods,
+        not is_map_key(known, mod),
+        not :erlang.module_loaded(mod),
+        String.starts_with?(Atom.to_string(mod), "Elixir."),
+        reduce: known do
+      known ->
+        if exports_struct?(mod) and match?({:module, _}, Code.ensure_loaded(mod)),
+          do: known,
+          else: Map.put(known, mod, nil)
+    end
+  end
+
+  defp exports_struct?(mod) do
+    with path when is_list(path) <- :code.which(mod),
+         {:ok, {_, [exports: exports]}} <- :beam_lib.chunks(path, [:exports]) do
+      {:__struct__, 0} in exports
+    else
+      _ -> false
+    end
   end
 
   defp inspect_any_fields(mod) do

@@ -1,7 +1,7 @@
 /**
  * Structs in Elixir 1.14's inspect: the standard library's own Inspect
- * implementations (Range, MapSet, calendar types, Regex, the derived URI and
- * Version) and `Inspect.Any`, which prints `%Mod{...}` in field-definition
+ * implementations (Range, MapSet, calendar types, Date.Range, Regex, the derived URI and
+ * Version, Version.Requirement, and 1.17's Duration) and `Inspect.Any`, which prints `%Mod{...}` in field-definition
  * order only when the module is loaded and the map has exactly its keys.
  * Offline "loaded" means: listed in ANY_FIELDS (field orders taken from
  * `Mod.__info__(:struct)` on Elixir 1.14) or known to `structFields`.
@@ -240,6 +240,24 @@ export function renderStruct(
       if (tz === 'Etc/UTC' && utc === 0 && std === 0) return v118 && d.beyond ? `#DateTime<${d.text} ${t.text}Z>` : `~U[${d.text} ${t.text}Z]`;
       return `#DateTime<${d.text} ${t.text}${offsetText(utc + std)} ${abbr} ${tz}>`;
     }
+    case 'Elixir.Date.Range': {
+      // `Inspect.Date.Range`: the call that makes it, the step only when it is not 1
+      const first = f.get('first');
+      const last = f.get('last');
+      const step = f.get('step');
+      if (first === undefined || last === undefined || typeof step !== 'number' || !f.hasExactly(DATE_RANGE_FIELDS)) return null;
+      return `Date.range(${render(first, limit)}, ${render(last, limit)}${step === 1 ? '' : `, ${step}`})`;
+    }
+    case 'Elixir.Version.Requirement': {
+      // `Inspect.Version.Requirement` writes the source between quotes as it is, unescaped
+      const source = text(f.get('source'));
+      return source === null || !f.hasExactly(['source', 'lexed']) ? null : `Version.parse_requirement!("${source}")`;
+    }
+    case 'Elixir.Duration': {
+      // `Inspect.Duration` (Elixir 1.17+): the units that are not zero, in this order
+      if (!f.hasExactly(DURATION_FIELDS)) return null;
+      return keyword(DURATION_FIELDS.filter((x) => !isZeroUnit(f.get(x)!)));
+    }
     case 'Elixir.Regex': {
       const source = f.get('source');
       const opts = f.get('opts');
@@ -262,6 +280,15 @@ export function renderStruct(
 }
 
 const atomNil: Term = atom('nil');
+
+const DATE_RANGE_FIELDS = ['first', 'last', 'first_in_iso_days', 'last_in_iso_days', 'step'] as const;
+const DURATION_FIELDS = ['year', 'month', 'week', 'day', 'hour', 'minute', 'second', 'microsecond'] as const;
+
+/** A Duration unit inspect leaves out: 0, or a microsecond of `{0, 0}`. */
+function isZeroUnit(t: Term): boolean {
+  const p = pair(t);
+  return t === 0 || (p !== null && p[0] === 0 && p[1] === 0);
+}
 
 /** Inspect.Algebra.container_doc on one line: each item gets the limit left after it. */
 export function container<T>(open: string, items: readonly T[], close: string, limit: number, each: (item: T, limit: number) => string): string {

@@ -100,17 +100,23 @@ WHERE e.kind = 'exit' AND ${ABNORMAL('e.term')}`,
 INSERT INTO anomalies_all /* restart_loop */
 WITH
 ${WHO},
+-- A supervisor restarts a child on its exit signal: a spawn after some other message (the last the parent received
+-- before it: a call, as start_child or a Task.Supervisor's task; a remote call's reply, before the next spawn_request
+-- of erpc) starts a new child, not a restart. (Without the parent's receives in the trace, every spawn may be one.)
+-- Nor is a spawn from another node (a distributed spawn_request: erpc, Node.spawn), traced where the child runs, whose
+-- parent pid the trace gives without its node.
 sp AS (
   SELECT e.seq, e.ts, e.node, e.pid AS parent, e.peer AS child, coalesce(p.name, p.module, e.mfa || ' ' || e.term) AS child_key,
-         p.exit_reason, p.exited_at
-  FROM events e LEFT JOIN processes p ON p.node = e.peer_node AND p.pid = e.peer
-  WHERE e.kind = 'spawn'
+         p.exit_reason, p.exited_at, coalesce(NOT starts_with(r.term, '{:EXIT, '), false) AS not_on_exit
+  FROM (SELECT * FROM events WHERE kind = 'spawn' AND mfa IS DISTINCT FROM ':erts_internal.dist_spawn_init/1') e
+  ASOF LEFT JOIN (SELECT node, pid, seq, term FROM events WHERE kind = 'receive') r ON r.node = e.node AND r.pid = e.pid AND r.seq < e.seq
+  LEFT JOIN processes p ON p.node = e.peer_node AND p.pid = e.peer
 ),
 sp2 AS (
   SELECT *, lag(exit_reason) OVER g AS prev_reason, lag(exited_at) OVER g AS prev_exited
   FROM sp WINDOW g AS (PARTITION BY node, parent, child_key ORDER BY seq)
 ),
-restarts AS (SELECT * FROM sp2 WHERE prev_exited IS NOT NULL AND prev_exited <= ts AND ${ABNORMAL('prev_reason')}),
+restarts AS (SELECT * FROM sp2 WHERE NOT not_on_exit AND prev_exited IS NOT NULL AND prev_exited <= ts AND ${ABNORMAL('prev_reason')}),
 rwin AS (
   SELECT a.seq, a.ts, a.node, a.parent, a.child_key, count(*) AS n, list(b.seq ORDER BY b.seq) AS ev
   FROM restarts a JOIN restarts b ON b.node = a.node AND b.parent = a.parent AND b.child_key = a.child_key

@@ -14,7 +14,7 @@ import { BUILD_LINKS, BUILD_MAILBOX_DEPTH, CREATE_AT_MACROS, CREATE_BUCKET_MACRO
  */
 
 /** The version of docs/SCHEMA.md these builds follow; written into `meta` as `schema_version`. */
-export const SCHEMA_VERSION = 13;
+export const SCHEMA_VERSION = 14;
 
 /** `events`: one row per event, `seq` in global (ts, node, file, position) order. */
 export const BUILD_EVENTS = `
@@ -305,19 +305,24 @@ FROM (SELECT seq, CASE WHEN kind = 'send' THEN ${pairKey('to_node', 'to_pid')} E
 WITH tracked AS (SELECT DISTINCT node, pid FROM consumed),
 replies AS (SELECT seq FROM call_msgs_raw WHERE NOT is_request AND kind = 'receive'),
 r AS (
-  SELECT e.seq, hash(e.node, e.pid, e.term) AS p
+  SELECT e.seq, hash(e.node, e.pid, e.term) AS p, hash(e.node, e.pid) AS q
   FROM events e SEMI JOIN tracked tk ON tk.node = e.node AND tk.pid = e.pid
   ANTI JOIN replies rp ON rp.seq = e.seq
   WHERE e.kind = 'receive' AND ${NO_CALLBACK_TAKES.map((x) => `NOT starts_with(e.term, '${x}')`).join(' AND ')} AND e.term <> ':timeout'
 )
-SELECT seq, p, row_number() OVER (PARTITION BY p ORDER BY seq) AS k FROM r`,
+SELECT seq, p, q, row_number() OVER (PARTITION BY p ORDER BY seq) AS k FROM r`,
   `CREATE OR REPLACE TABLE msg_c AS
 SELECT seq, ts, p, row_number() OVER (PARTITION BY p ORDER BY seq) AS k
 FROM (SELECT seq, ts, hash(node, pid, msg) AS p FROM consumed)`,
   // (Two (process, text) groups would have to collide in the hash for a receive to pair with another's callback.)
+  // A receive no callback took, before one a callback of the same process took, left the mailbox before that
+  // callback: the main loop of a GenServer or gen_statem takes its mailbox in order, so a receive inside a callback
+  // (a selective receive waiting for a helper's answer), or code not traced (a first callback run before its module
+  // was traced), took it (\`inside\`).
   `CREATE OR REPLACE TABLE msg_took AS
-SELECT h.seq AS recv_seq, c.seq AS consumed_seq, c.ts AS consumed_at
-FROM msg_h h LEFT JOIN msg_c c ON c.p = h.p AND c.k = h.k`,
+SELECT recv_seq, consumed_seq, consumed_at,
+       consumed_seq IS NULL AND recv_seq < max(CASE WHEN consumed_seq IS NOT NULL THEN recv_seq END) OVER (PARTITION BY q) AS inside
+FROM (SELECT h.seq AS recv_seq, h.q, c.seq AS consumed_seq, c.ts AS consumed_at FROM msg_h h LEFT JOIN msg_c c ON c.p = h.p AND c.k = h.k)`,
   'DROP TABLE msg_h',
   'DROP TABLE msg_c',
   // Each receive with when it was taken: by the callback that handled it, not yet (a receive a callback would
@@ -328,7 +333,7 @@ WITH r AS (
   FROM (SELECT seq, ts, ${pairKey('node', 'pid')} AS g, hash(node, pid, term_id) AS p FROM events WHERE kind = 'receive')
 )
 SELECT r.seq, r.g, r.k, r.ts AS received_at, took.consumed_seq, took.consumed_at,
-       CASE WHEN took.consumed_seq IS NOT NULL THEN took.consumed_at WHEN took.recv_seq IS NULL THEN r.ts END AS taken_at
+       CASE WHEN took.consumed_seq IS NOT NULL THEN took.consumed_at WHEN took.recv_seq IS NULL OR took.inside THEN r.ts END AS taken_at
 FROM r LEFT JOIN msg_took took ON took.recv_seq = r.seq`,
   'DROP TABLE msg_took',
   `CREATE OR REPLACE TEMP TABLE msg_j AS
@@ -519,7 +524,7 @@ GROUP BY r.tag_id`,
   `CREATE OR REPLACE TABLE calls AS
 WITH j AS (
   SELECT req.*,
-         cr.pid IS NOT NULL AS caller_receives_traced,
+         cr.pid IS NOT NULL AS caller_receives_traced, cw.last_ts AS caller_node_last_ts,
          ce.exited_at AS callee_exited_at, ca.exited_at AS caller_exited_at, ca.exit_reason AS caller_exit_reason,
          went.went_on_at AS caller_went_on_at, down.down_at AS callee_down_at
   FROM call_req req
@@ -528,12 +533,17 @@ WITH j AS (
   LEFT JOIN call_recv cr ON cr.node = req.caller_node AND cr.pid = req.caller_pid
   LEFT JOIN processes ce ON ce.node = req.callee_node AND ce.pid = req.callee_pid
   LEFT JOIN processes ca ON ca.node = req.caller_node AND ca.pid = req.caller_pid
+  -- when the caller's node stopped recording: its last event of a process (a state read at start aside)
+  LEFT JOIN (SELECT node, max(ts) AS last_ts FROM events WHERE pid IS NOT NULL AND kind <> 'state' GROUP BY node) cw ON cw.node = req.caller_node
 ),
 o AS (
   SELECT j.*,
          CASE
            WHEN reply_recv_seq IS NOT NULL THEN 'reply'
            WHEN reply_seq IS NOT NULL AND NOT caller_receives_traced THEN 'reply'
+           -- a reply sent to a caller on a node whose recording had ended (several nodes never stop at once), the
+           -- caller still waiting then: answered as far as the trace can tell, like a caller whose receives were not traced
+           WHEN reply_seq IS NOT NULL AND reply_sent_at > caller_node_last_ts AND caller_went_on_at IS NULL AND caller_exited_at IS NULL THEN 'reply'
            -- the caller received the call's :DOWN: no reply came (it would have come first, and gen:call drops the
            -- monitor when it takes one), so no drop can have hidden it
            WHEN reply_seq IS NULL AND callee_down_at IS NOT NULL THEN 'callee_exit'

@@ -382,6 +382,12 @@ function finish(input: CorrelateInput, p: Paired): Correlated {
     if (yes === undefined) signalTerms.set(text, (yes = SIGNAL.test(st.terms.texts[text]!)));
     return yes;
   };
+  /** Per process: its latest receive a callback took, -1 none. */
+  const lastTaken = new Int32Array(np).fill(-1);
+  for (let j = 0; j < p.msgSend.length; j++) {
+    const r = p.msgRecv[j];
+    if (p.msgTook[j] >= 0 && r >= 0 && proc[r] >= 0 && r > lastTaken[proc[r]]) lastTaken[proc[r]] = r;
+  }
   /** Messages that entered a mailbox: [message, receiver, in event, out event (-1), out seq (-1 NULL)]. */
   const queued: number[] = [];
   for (let j = 0; j < m; j++) {
@@ -390,7 +396,9 @@ function finish(input: CorrelateInput, p: Paired): Correlated {
     const took = p.msgTook[j];
     const tgt = s >= 0 ? p.sendTgt[s] : proc[r];
     const toNode = s >= 0 ? p.sendToNode[s] : proc[r];
-    let taken = r < 0 ? -1 : took >= 0 ? took : took === -2 ? -1 : r;
+    // one a callback could take but none did, before one a callback of that process took: taken inside a callback
+    // (the main loop takes the mailbox in order), as it came (msg_took's \`inside\` in BUILD_MESSAGES)
+    let taken = r < 0 ? -1 : took >= 0 ? took : took === -2 ? (lastTaken[proc[r]] > r ? r : -1) : r;
     const exited = tgt >= 0 ? exitAt[tgt] : -1;
     const text = term[s >= 0 ? s : r];
     let status: string;
