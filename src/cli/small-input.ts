@@ -20,7 +20,7 @@ export function namesSmallInputs(command: string, args: readonly string[]): bool
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a.startsWith('-')) continue;
-    const s = statSync(a, { throwIfNoEntry: false });
+    const s = fileInfo(a);
     if (s === undefined) {
       if (/[*?[]/.test(a) && !(command === 'query' && i === args.length - 1)) return false;
       continue;
@@ -30,4 +30,13 @@ export function namesSmallInputs(command: string, args: readonly string[]): bool
     files++;
   }
   return files > 0 && bytes <= ONE_THREAD_BYTES;
+}
+
+/** What names no file (missing, longer than a file name may be, holding a NUL) is undefined, never an error. */
+function fileInfo(a: string) {
+  try {
+    return statSync(a, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
 }

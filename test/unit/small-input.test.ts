@@ -28,6 +28,10 @@ describe('namesSmallInputs', () => {
     ['query', [path.join(work, '*.zip'), 'SELECT 1'], false],
     ['summary', [path.join(work, 'missing.zip')], false],
     ['summary', [], false],
+    // arguments no file can be named: longer than a name may be, or holding a NUL
+    ['query', [demo, `SELECT ${'1 + '.repeat(100)}1`], true],
+    ['summary', ['x'.repeat(300)], false],
+    ['query', [demo, 'SELECT 1 -- \0'], true],
   ])('%s %j: %s', (command, args, small) => {
     expect(namesSmallInputs(command, args)).toBe(small);
   });
