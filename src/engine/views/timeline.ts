@@ -10,7 +10,7 @@ import { EVENT_KINDS } from '../../archive/trace-event';
 import { comparePids, lanesValues } from './pids';
 import { readRows, sqlInt, type Sql, type Tail } from './rows';
 import { ORIGIN, type Origin } from './signal-origin';
-import { SUPERVISOR_MODULES } from '../sql/system-at';
+import { isSupervisor } from '../supervisor';
 
 /** Event kinds as small integers, so a bucket's kinds come back as one bit mask (`bit_or(1 << code)`). */
 export const KIND_CODES = EVENT_KINDS;
@@ -95,18 +95,20 @@ export async function timelineLanes(sql: Sql): Promise<Lane[]> {
     pid: 'text',
     n: 'int',
   });
-  const pr = readRows('timeline processes', await sql(`SELECT node, pid, name, module, initial_call, parent_pid FROM processes`, 10_000_000), {
+  const pr = readRows('timeline processes', await sql(`SELECT node, pid, name, module, initial_call, child_type, parent_pid FROM processes`, 10_000_000), {
     node: 'text',
     pid: 'text',
     name: 'text?',
     module: 'text?',
     initial_call: 'text?',
+    child_type: 'text?',
     parent_pid: 'text?',
   });
-  const procs = new Map<string, { name: string | null; module: string | null; initial: string | null; parent: string | null }>();
-  for (const r of pr) procs.set(`${r.node}|${r.pid}`, { name: r.name, module: r.module, initial: r.initial_call, parent: r.parent_pid });
-  const isSupervisor = (p: { module: string | null; initial: string | null; name: string | null }) =>
-    SUPERVISOR_MODULES.includes(p.module ?? '') || /^:supervisor(_bridge)?\./.test(p.initial ?? '') || /Supervisor$/.test(p.name ?? '');
+  const procs = new Map<string, { name: string | null; module: string | null; initial: string | null; parent: string | null; supervises: boolean }>();
+  for (const r of pr) {
+    const supervises = isSupervisor({ childType: r.child_type, module: r.module, initialCall: r.initial_call });
+    procs.set(`${r.node}|${r.pid}`, { name: r.name, module: r.module, initial: r.initial_call, parent: r.parent_pid, supervises });
+  }
   /** Lanes group under their nearest supervising ancestor (Perfetto groups threads by process; we group processes by supervisor). */
   const groupOf = (node: string, pid: string): string => {
     const seen = new Set<string>();
@@ -115,7 +117,7 @@ export async function timelineLanes(sql: Sql): Promise<Lane[]> {
       seen.add(parent);
       const p = procs.get(`${node}|${parent}`);
       if (!p) break;
-      if (isSupervisor(p)) return `${node} › ${p.name ?? parent}`;
+      if (p.supervises) return `${node} › ${p.name ?? parent}`;
       parent = p.parent;
     }
     return node;
