@@ -1,6 +1,6 @@
 import { monotonicText } from '../engine/clock';
 import type { Engine, LoadReport } from '../engine/engine';
-import { overview } from '../engine/views/overview';
+import { droppedOn, overview } from '../engine/views/overview';
 import { at } from '../engine/views/report';
 import { formatDuration } from '../engine/analyses/duration';
 import { VIEW_NEEDS } from '../engine/views/needs';
@@ -37,8 +37,11 @@ export async function summarize(engine: Engine, report: LoadReport): Promise<str
   const who = (b: (typeof o.busiest)[number]) => (o.nodes.length > 1 ? `${b.node} ${b.pid}` : b.pid);
   const width = Math.max(14, ...o.busiest.map((b) => who(b).length));
   for (const b of o.busiest) lines.push(`  ${who(b).padEnd(width)} ${(b.who ?? '').padEnd(40)} ${b.events}`);
-  for (const s of o.sources) {
-    if (s.eventsDropped !== null) lines.push(`dropped events on ${s.node}: ${s.eventsDropped}`);
+  for (const source of report.sources) {
+    const s = o.sources.find((f) => f.source === source.name);
+    // What the recorder counted; a raw trace's drops (a dbg drop frame, ttb's {drop, N}) are in no manifest: its drop events count them.
+    for (const d of droppedOn(o, source.src, s)) lines.push(`dropped events on ${d.node}: ${d.count}`);
+    if (s === undefined) continue;
     if (s.termsTruncated) lines.push(`truncated terms on ${s.node}: ${s.termsTruncated}`);
     // Events after a stop of the recorder's own (max_events, duration, its owner gone) were never traced, so no drop counts them.
     if (s.stopReason !== null && s.stopReason !== 'stop') lines.push(`recording on ${s.node} stopped by ${STOPPED_BY[s.stopReason] ?? s.stopReason}`);

@@ -82,6 +82,8 @@ export interface LoadProgress {
 
 export interface LoadedSource {
   name: string;
+  /** The file's number in the tables' \`src\` columns (events, drops, ...). */
+  src: number;
   kind: 'otpscope' | 'dbg' | 'ttb';
   node: string;
   events: number;
@@ -388,7 +390,7 @@ export class Engine {
       attempted = true;
       const src = this.nextSrc++;
       const sink = new EventSink(src, this.totalEvents, this.store, { dictionary: this.db.kind === 'wasm', rows: this.sinkRows(group.bytes) });
-      const source: LoadedSource = { name: group.name, kind: group.kind, node: '', events: 0, warnings: [] };
+      const source: LoadedSource = { name: group.name, src, kind: group.kind, node: '', events: 0, warnings: [] };
       const lastGood = this.lastKey && { ...this.lastKey };
       const outOfOrderBefore = this.outOfOrder;
       // No transaction around the file: uncommitted rows stay uncompressed in the transaction's own storage

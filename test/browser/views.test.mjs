@@ -49,6 +49,22 @@ test('overview: nodes, sources with drops and truncations, events by kind, top a
   await page.close();
 });
 
+// Regression test: the Sources table's dropped column read only an archive's totals.json, which no raw reader fills:
+// a raw trace whose ip trace port dropped 191 events showed "—" for them. Loaded beside an archive (its totals say
+// 5803), each file keeps its own count.
+test('overview: a raw trace that lost events says how many, beside an archive that did', async () => {
+  const page = await context.newPage();
+  await page.goto(site.origin + '/');
+  await page.getByTestId('engine-status').filter({ hasText: /ready/ }).waitFor({ timeout: 60_000 });
+  await page.getByTestId('file-input').setInputFiles([fixture('archives/flood.zip'), fixture('raw/ip-drop.trace')]);
+  const rows = page.getByTestId('overview-sources').locator('tbody tr');
+  await rows.nth(1).waitFor({ timeout: 60_000 });
+  const dropped = async (name) => (await rows.filter({ hasText: name }).getByTestId('dropped').innerText()).trim();
+  assert.equal(await dropped('flood.zip'), '5803');
+  assert.equal(await dropped('ip-drop.trace'), '191');
+  await page.close();
+});
+
 test('process tree: supervisors and workers at the cursor, exits, selection, filter', async () => {
   const page = await context.newPage();
   await load(page, 'crash.zip');

@@ -8,7 +8,7 @@ root="$(cd "$here/../.." && pwd)"
 export OUT="$root/test/fixtures/scenarios"
 mkdir -p "$OUT"
 cd "$root/dump_tool"
-for s in call_chain_timeout crash_restart mailbox_flood gen_statem start_states line_snapshots name_resolution call_timeout cast_burst charlists compare_runs source_paths huge_states structs max_events inspect_order callback_replies alias_replies state_enter recorder_drops gen_event_calls wide_group; do
+for s in call_chain_timeout crash_restart mailbox_flood gen_statem start_states line_snapshots name_resolution call_timeout cast_burst charlists compare_runs source_paths huge_states structs max_events inspect_order callback_replies alias_replies state_enter recorder_drops gen_event_calls wide_group supervisors arrow_flood; do
   echo "recording $s"
   mix run "$here/$s.exs"
 done
@@ -29,4 +29,5 @@ elixir --erl "+C single_time_warp" --sname scn_signals -S mix run "$here/signals
 # call-forms-otp27.zip likewise (NAME=call-forms-otp27.zip OUT=... elixir --sname scn_forms27 -S mix run test/scenarios/call_forms.exs).
 # gen-event-calls-otp27.zip likewise (NAME=gen-event-calls-otp27.zip OUT=... mix run test/scenarios/gen_event_calls.exs).
 # elixir-workloads-otp27.zip only there (Duration needs Elixir 1.17+): OUT=... mix run test/scenarios/elixir_workloads.exs.
+# supervisors-otp27.zip likewise (NAME=supervisors-otp27.zip OUT=... mix run test/scenarios/supervisors.exs).
 ls -l "$OUT"

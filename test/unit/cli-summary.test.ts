@@ -29,6 +29,27 @@ describe('npx otpscope summary and query', () => {
     expect(cli('summary', 'test/fixtures/archives/crash.zip').stdout).not.toMatch(/stopped by/);
   });
 
+  // Regression test: the summary's drop count read only the recorder's totals.json, which no raw reader fills, so a
+  // raw trace whose trace port dropped events (an ip trace port's stream kept in a file, ttb's {drop, N} terms) said
+  // nothing of them. Each raw input is as OTP 25 and OTP 27 wrote it (test/fixtures/raw/gen.sh).
+  test.each([
+    ['raw/ip-drop.trace', 'raw_ip_gen@vm', 191],
+    ['otp27/raw/ip-drop.trace', 'raw_ip_gen@vm', 191],
+    ['raw/ttb-drop', 'raw_vars_gen@vm', 517],
+    ['otp27/raw/ttb-drop', 'raw_vars_gen@vm', 520],
+  ])('summary of %s counts the events its trace port dropped', (input, node, count) => {
+    const r = cli('summary', `test/fixtures/${input}`);
+    expect(r.status).toBe(0);
+    expect(r.stdout.match(/^dropped events on .*$/gm)).toEqual([`dropped events on ${node}: ${count}`]);
+  });
+
+  test('a raw trace that dropped nothing, and an archive beside one that did, each say their own', () => {
+    expect(cli('summary', 'test/fixtures/raw/ttb-peer').stdout).not.toMatch(/dropped events/);
+    const both = cli('summary', 'test/fixtures/archives/flood.zip', 'test/fixtures/raw/ip-drop.trace', 'test/fixtures/dbg/pingpong.trace');
+    expect(both.status).toBe(0);
+    expect(both.stdout.match(/^dropped events on .*$/gm)).toEqual(['dropped events on nonode@nohost: 5803', 'dropped events on raw_ip_gen@vm: 191']);
+  });
+
   test('a dbg trace with monotonic timestamps and no offset has no date in the summary', () => {
     const r = cli('summary', 'test/fixtures/dbg/pingpong-mono.trace');
     expect(r.status).toBe(0);

@@ -2,8 +2,8 @@ import { describe, expect, test } from 'vitest';
 import { loadFixtures as load, readFixture as read, readFixtureFolder as folder } from '../support/raw-fixtures';
 
 // Raw traces with the flags and match specs people use that the other fixtures do not (test/fixtures/raw/raw_vars.erl,
-// as OTP 25 and OTP 27 write them): the scheduler_id flag, ttb's {local, ...} logs of an ip trace port that dropped
-// messages, and match specs whose calls and returns do not come in pairs.
+// and raw_ip.erl, as OTP 25 and OTP 27 write them): the scheduler_id flag, ttb's {local, ...} logs of an ip trace port
+// that dropped messages, the port's own stream kept in a file, and match specs whose calls and returns do not come in pairs.
 
 describe('raw trace varieties', () => {
   for (const dir of ['raw', 'otp27/raw']) {
@@ -56,6 +56,18 @@ describe('raw trace varieties', () => {
       expect(engine.query(`SELECT kind, node, pid FROM events ORDER BY seq`).rows).toEqual([
         ['drop', 'raw_vars_gen@vm', null],
         ['send', 'raw_vars_gen@vm', expect.stringMatching(/^#Port<0\.\d+>$/)],
+      ]);
+    });
+
+    // An ip trace port's stream, kept in a file as a client reads it (test/fixtures/raw/raw_ip.erl): its drop frame
+    // (the port's queue of 10 was full before a client connected) is a drop between the queued sends and the next.
+    test(`${dir}/ip-drop.trace: an ip trace port's drop frame is a drop window between the events around it`, async () => {
+      const { engine, report } = await load([read(`${dir}/ip-drop.trace`)]);
+      expect(report.warnings).toEqual([]);
+      expect(report.sources.map((s) => [s.kind, s.node, s.events])).toEqual([['dbg', 'raw_ip_gen@vm', 17]]);
+      const around = `SELECT ts FROM events WHERE kind = 'send' ORDER BY seq LIMIT 1 OFFSET`;
+      expect(engine.query(`SELECT node, count, reason, from_ts = (${around} 9), to_ts = (${around} 10) FROM drops`).rows).toEqual([
+        ['raw_ip_gen@vm', 191, null, true, true],
       ]);
     });
 

@@ -40,6 +40,14 @@ describe('otpscope report --markdown', () => {
     expect(r.stdout).toContain('### Crashes (the first 1 of 3)');
   }, 180_000);
 
+  // Regression test: a raw trace's node said "unknown" dropped events (no manifest counts them) though its trace port's
+  // drop frame counted 191.
+  test('a raw trace whose trace port dropped events counts them on its node', () => {
+    const r = cli('report', 'test/fixtures/raw/ip-drop.trace', '--markdown');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^\| `raw_ip_gen@vm` \| 17 \| 2 \| unknown \| unknown \| 191 \| unknown \| unknown \|$/m);
+  }, 180_000);
+
   test('without --markdown, or with a bad --top, it is a usage error naming the flag', () => {
     const none = cli('report', 'test/fixtures/archives/crash.zip');
     expect([none.status, none.stderr]).toEqual([2, 'otpscope: report needs --markdown (the only format so far)\n']);

@@ -51,11 +51,12 @@ const cases: string[][] = [
   ['raw/ttb-local-wrap'],
   ['otp27/raw/ttb-local-wrap'],
   // the scheduler_id flag; a return with no call and calls with no return (raw_vars.erl); an ip trace port's drop in
-  // a ttb local log; ttb on two nodes, fetched to one folder
+  // a ttb local log and in the port's own stream kept in a file; ttb on two nodes, fetched to one folder
   ['raw/sched.trace'],
   ['raw/ms.trace'],
   ['otp27/raw/ms.trace'],
   ['raw/ttb-drop'],
+  ['raw/ip-drop.trace'],
   ['raw/ttb-peer'],
   ['otp27/raw/ttb-peer'],
 ];

@@ -1,3 +1,4 @@
+import { isSupervisorSql } from '../supervisor';
 import { rangeTest } from './event-ranges';
 
 /**
@@ -6,21 +7,6 @@ import { rangeTest } from './event-ranges';
  */
 
 /** The \`messages\` statuses of the messages that entered a mailbox (docs/SCHEMA.md \`mailbox_depth\`), as a SQL list. */
-/**
- * Callback modules of processes that supervise (besides an initial call into `:supervisor`/`:supervisor_bridge` and a
- * recorded child type `supervisor`): Erlang's, and Elixir's module-less supervisors (`Supervisor.start_link/2`,
- * `DynamicSupervisor` — also behind `Task.Supervisor` — and `PartitionSupervisor`), whose `$initial_call` names no
- * `:supervisor` when started while recorded.
- */
-export const SUPERVISOR_MODULES: readonly string[] = [
-  ':supervisor',
-  ':supervisor_bridge',
-  'Supervisor',
-  'Supervisor.Default',
-  'DynamicSupervisor',
-  'PartitionSupervisor',
-];
-
 export const IN_MAILBOX = "('received', 'queued_at_end', 'receiver_exited', 'sender_not_traced', 'sender_in_drop', 'signal')";
 
 /**
@@ -218,7 +204,7 @@ export const CREATE_AT_MACROS = [
    lk AS (SELECT node, pid, string_agg(other, ' ' ORDER BY other) AS links FROM l GROUP BY node, pid),
    sv AS (SELECT node, pid, any_value(supervisor) AS supervisor FROM supervision WHERE pid IS NOT NULL GROUP BY node, pid)
    SELECT a.node, a.pid, coalesce(sv.supervisor, a.parent_pid) AS parent_pid, a.name, a.module, a.initial_call,
-          coalesce(a.child_type = 'supervisor' OR a.module IN (${SUPERVISOR_MODULES.map((m) => `'${m}'`).join(', ')}) OR a.initial_call LIKE ':supervisor.%' OR a.initial_call LIKE ':supervisor_bridge.%', false) AS is_supervisor,
+          ${isSupervisorSql('a.')} AS is_supervisor,
           lk.links, a.application, a.child_id
    FROM a LEFT JOIN lk ON lk.node = a.node AND lk.pid = a.pid
    LEFT JOIN sv ON sv.node = a.node AND sv.pid = a.pid

@@ -8,6 +8,7 @@ const NODE = { node: 'text', events: 'int', processes: 'int', t0: 'big', t1: 'bi
 const KIND = { kind: 'text', n: 'int' } as const;
 const BUSY = { node: 'text', pid: 'text', who: 'text?', events: 'int' } as const;
 const META = { source: 'text', node: 'text?', key: 'text', value: 'text?' } as const;
+const DROPPED = { src: 'int', node: 'text', count: 'int' } as const;
 
 /** What one loaded source's manifest says about how it was recorded. */
 export interface SourceFacts {
@@ -21,12 +22,17 @@ export interface SourceFacts {
   recorderVersion: string | null;
 }
 
+/** Events the trace itself says were dropped on one node of one loaded file: the sum of its \`drops\` windows' counts. */
+export type Dropped = RowOf<typeof DROPPED>;
+
 export interface Overview {
   totals: RowOf<typeof TOTALS>;
   nodes: RowOf<typeof NODE>[];
   kinds: RowOf<typeof KIND>[];
   busiest: RowOf<typeof BUSY>[];
   sources: SourceFacts[];
+  /** Per loaded file (\`src\`) and node, the events its drop windows count; no row where it has none. */
+  dropped: Dropped[];
   anomalies: { rows: Anomaly[]; total: number };
 }
 
@@ -119,5 +125,21 @@ export async function overviewFirst(sql: Sql, opts: { busiest?: number } = {}): 
     else if (m.key === 'elixir_version') f.elixirVersion = m.value;
     else if (m.key === 'recorder_version') f.recorderVersion = m.value;
   }
-  return { totals, nodes, kinds, busiest, sources: [...bySource.values()] };
+  // From the ingest table the \`drops\` step builds on: it is there from the load on, before the first view.
+  const dropped = readRows(
+    'overview dropped',
+    await sql(`SELECT src, node, coalesce(sum(count), 0)::BIGINT AS count FROM drops_raw GROUP BY src, node ORDER BY src, node`),
+    DROPPED,
+  );
+  return { totals, nodes, kinds, busiest, sources: [...bySource.values()], dropped };
+}
+
+/**
+ * How many events one loaded file lost, per node: what the recorder counted (an otpscope archive's
+ * \`totals.events_dropped\`, \`facts\`), else what its \`drop\` events count (a raw \`dbg\` or \`ttb\` trace's drop
+ * frames and \`{drop, N}\` terms: no reader fills the totals). Empty when neither says anything: unknown, not 0.
+ */
+export function droppedOn(o: Pick<OverviewFirst, 'dropped'>, src: number, facts: SourceFacts | undefined): { node: string; count: number }[] {
+  if (facts !== undefined && facts.eventsDropped !== null) return [{ node: facts.node, count: facts.eventsDropped }];
+  return o.dropped.filter((d) => d.src === src).map(({ node, count }) => ({ node, count }));
 }

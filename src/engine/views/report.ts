@@ -111,6 +111,11 @@ export async function markdownReport(sql: Sql, opts: ReportOptions): Promise<str
   out.push('');
   const facts = new Map(o.sources.map((s) => [s.node, s]));
   const opt = (v: string | number | null) => (v === null ? 'unknown' : String(v));
+  // A node no manifest counted for (a raw trace's): what its drop events count, when it has any.
+  const lost = (node: string) => {
+    const on = o.dropped.filter((d) => d.node === node);
+    return on.length === 0 ? null : on.reduce((n, d) => n + d.count, 0);
+  };
   out.push(
     table(
       ['node', 'events', 'processes', 'OTP', 'Elixir', 'dropped events', 'truncated terms', 'stopped'],
@@ -122,7 +127,7 @@ export async function markdownReport(sql: Sql, opts: ReportOptions): Promise<str
           n.processes.toLocaleString('en'),
           opt(f?.otpRelease ?? null),
           opt(f?.elixirVersion ?? null),
-          opt(f?.eventsDropped ?? null),
+          opt(f?.eventsDropped ?? lost(n.node)),
           opt(f?.termsTruncated ?? null),
           f?.stopReason ? code(f.stopReason) : 'unknown',
         ];

@@ -10,7 +10,7 @@ import { EVENT_KINDS } from '../../archive/trace-event';
 import { comparePids, lanesValues } from './pids';
 import { readRows, sqlInt, type Sql, type Tail } from './rows';
 import { ORIGIN, type Origin } from './signal-origin';
-import { SUPERVISOR_MODULES } from '../sql/system-at';
+import { isSupervisor } from '../supervisor';
 
 /** Event kinds as small integers, so a bucket's kinds come back as one bit mask (`bit_or(1 << code)`). */
 export const KIND_CODES = EVENT_KINDS;
@@ -80,7 +80,15 @@ export interface ArrowTile {
   n: Int32Array;
   /** How each came about (`ORIGIN`): a send, or a signal from its sender's exit or from the receive's instant. */
   origin: Uint8Array;
+  /**
+   * More arrows were in the tile than it holds (ARROW_LIMIT messages, ARROW_LIMIT signals, after decimation): the
+   * earliest were kept, the rest left out until a narrower view asks again. The view must say so.
+   */
+  capped: boolean;
 }
+
+/** At most this many message arrows, and as many signal arrows, in one tile (each part has its own limit). */
+export const ARROW_LIMIT = 5000;
 
 export interface Tile {
   marks: MarkTile;
@@ -95,18 +103,20 @@ export async function timelineLanes(sql: Sql): Promise<Lane[]> {
     pid: 'text',
     n: 'int',
   });
-  const pr = readRows('timeline processes', await sql(`SELECT node, pid, name, module, initial_call, parent_pid FROM processes`, 10_000_000), {
+  const pr = readRows('timeline processes', await sql(`SELECT node, pid, name, module, initial_call, child_type, parent_pid FROM processes`, 10_000_000), {
     node: 'text',
     pid: 'text',
     name: 'text?',
     module: 'text?',
     initial_call: 'text?',
+    child_type: 'text?',
     parent_pid: 'text?',
   });
-  const procs = new Map<string, { name: string | null; module: string | null; initial: string | null; parent: string | null }>();
-  for (const r of pr) procs.set(`${r.node}|${r.pid}`, { name: r.name, module: r.module, initial: r.initial_call, parent: r.parent_pid });
-  const isSupervisor = (p: { module: string | null; initial: string | null; name: string | null }) =>
-    SUPERVISOR_MODULES.includes(p.module ?? '') || /^:supervisor(_bridge)?\./.test(p.initial ?? '') || /Supervisor$/.test(p.name ?? '');
+  const procs = new Map<string, { name: string | null; module: string | null; initial: string | null; parent: string | null; supervises: boolean }>();
+  for (const r of pr) {
+    const supervises = isSupervisor({ childType: r.child_type, module: r.module, initialCall: r.initial_call });
+    procs.set(`${r.node}|${r.pid}`, { name: r.name, module: r.module, initial: r.initial_call, parent: r.parent_pid, supervises });
+  }
   /** Lanes group under their nearest supervising ancestor (Perfetto groups threads by process; we group processes by supervisor). */
   const groupOf = (node: string, pid: string): string => {
     const seen = new Set<string>();
@@ -115,7 +125,7 @@ export async function timelineLanes(sql: Sql): Promise<Lane[]> {
       seen.add(parent);
       const p = procs.get(`${node}|${parent}`);
       if (!p) break;
-      if (isSupervisor(p)) return `${node} › ${p.name ?? parent}`;
+      if (p.supervises) return `${node} › ${p.name ?? parent}`;
       parent = p.parent;
     }
     return node;
@@ -149,6 +159,7 @@ const EMPTY_ARROWS: ArrowTile = {
   recvSeq: new Float64Array(0),
   n: new Int32Array(0),
   origin: new Uint8Array(0),
+  capped: false,
 };
 
 const int = (n: bigint | number) => sqlInt(typeof n === 'number' ? Math.round(n) : n);
@@ -216,7 +227,7 @@ export async function timelineTile(
            FROM messages m JOIN l lf ON m.from_node = lf.node AND m.from_pid = lf.pid JOIN l lt ON m.to_node = lt.node AND m.to_pid = lt.pid
           WHERE m.send_seq IS NOT NULL AND m.recv_seq IS NOT NULL AND m.sent_at < ${b} AND m.received_at >= ${a}
           QUALIFY row_number() OVER (PARTITION BY lf.i, lt.i, m.sent_at // ${int(bucket * 4)} ORDER BY m.sent_at) = 1
-          ORDER BY m.sent_at LIMIT 5000)
+          ORDER BY m.sent_at, m.send_seq LIMIT ${ARROW_LIMIT + 1})
        UNION ALL
        SELECT * FROM (
          SELECT lf.i, lt.i, s.started_at - ${int(t0)}, s.received_at - ${int(t0)}, NULL, s.recv_seq,
@@ -224,17 +235,21 @@ export async function timelineTile(
            FROM signal_lines s JOIN l lf ON s.from_node = lf.node AND s.from_pid = lf.pid JOIN l lt ON s.to_node = lt.node AND s.to_pid = lt.pid
           WHERE s.received_at >= ${a} AND s.started_at < ${b}
           QUALIFY row_number() OVER (PARTITION BY lf.i, lt.i, s.received_at // ${int(bucket * 4)} ORDER BY s.recv_seq) = 1
-          ORDER BY s.received_at, s.recv_seq LIMIT 5000)`,
+          ORDER BY s.received_at, s.recv_seq LIMIT ${ARROW_LIMIT + 1})`,
     ),
     { from_lane: 'int', to_lane: 'int', sent: 'num', recv: 'num', send_seq: 'num?', recv_seq: 'num', n: 'int', from_exit: 'bool?' },
   );
-  let signals = 0;
-  const arrowRows = ar.map((r): ArrowRow => {
-    if (r.send_seq !== null) return { ...r, send_seq: r.send_seq, origin: ORIGIN.send };
-    signals++;
-    return { ...r, send_seq: -1, origin: r.from_exit ? ORIGIN.exit : ORIGIN.receive };
-  });
-  if (signals > 0) arrowRows.sort((x, y) => x.sent - y.sent || x.recv_seq - y.recv_seq);
+  // Each part asks for one row over its limit, to know whether it left some out; that row (its latest) is dropped.
+  const sent: ArrowRow[] = [];
+  const signalled: (ArrowRow & { received: number })[] = [];
+  for (const r of ar) {
+    if (r.send_seq !== null) sent.push({ ...r, send_seq: r.send_seq, origin: ORIGIN.send });
+    else signalled.push({ ...r, send_seq: -1, origin: r.from_exit ? ORIGIN.exit : ORIGIN.receive, received: r.recv });
+  }
+  const capped = sent.length > ARROW_LIMIT || signalled.length > ARROW_LIMIT;
+  if (sent.length > ARROW_LIMIT) sent.sort((x, y) => x.sent - y.sent || x.send_seq - y.send_seq).length = ARROW_LIMIT;
+  if (signalled.length > ARROW_LIMIT) signalled.sort((x, y) => x.received - y.received || x.recv_seq - y.recv_seq).length = ARROW_LIMIT;
+  const arrowRows = signalled.length === 0 ? sent : [...sent, ...signalled].sort((x, y) => x.sent - y.sent || x.recv_seq - y.recv_seq);
 
   let spans = EMPTY_SPANS;
   if (s.length > 0) {
@@ -271,6 +286,7 @@ export async function timelineTile(
     recvSeq: new Float64Array(c),
     n: new Int32Array(c),
     origin: new Uint8Array(c),
+    capped,
   };
   arrowRows.forEach((row, k) => {
     arrows.fromLane[k] = row.from_lane;

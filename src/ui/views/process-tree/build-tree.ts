@@ -70,16 +70,6 @@ function isInit(p: ProcInfo): boolean {
   return p.name === ':init' || p.pid === '<0.0.0>';
 }
 
-/** A process that supervises: a supervisor behaviour, or an initial call into :supervisor. */
-export function isSupervisor(p: ProcInfo): boolean {
-  return (
-    p.childType === 'supervisor' ||
-    /supervisor/i.test(p.module ?? '') ||
-    /^:supervisor(_bridge)?\./.test(p.initialCall ?? '') ||
-    /Supervisor/.test(p.name ?? '')
-  );
-}
-
 export function isAbnormalExit(reason: string | null): boolean {
   // as ABNORMAL in src/engine/sql/anomalies.ts: an erpc result ({ref, :return, result}) or a multi_call's ({caller, ref,
   // {replies, bad_nodes}}) is no crash
