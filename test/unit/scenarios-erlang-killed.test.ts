@@ -4,7 +4,9 @@ import { loadScenario, rows } from './scenarios-load';
 // test/scenarios/erlang/scn_erl_killed.erl, compiled by erlc and recorded from `erl` on OTP 25 (test/scenarios/erlang.sh),
 // new processes traced: a gen_server written in Erlang (a record as its state) answers {slow, 80} to two callers that
 // exit(Pid, kill) kills 20 ms into the call: one that had received nothing before (nothing shows its receives are
-// traced), one that had received `go`. Both replies are sent after the callers' exits, to their (dead) aliases.
+// traced), one that had received `go`. Both replies are sent after the callers' exits, to their (dead) aliases. Then a
+// trap_exit chain: a worker takes `hello`, times out in `receive ... after` and exits {custom, boom}; the process
+// linked to it, trapping exits, exits {wrapped, Reason} on its 'EXIT'.
 describe('callers killed while they wait in a call (Erlang, OTP 25)', () => {
   // Regression test: the first read `reply` (a reply to a caller whose receives were not seen counted as answered),
   // the second `timeout`, with a call_timeout and an orphan_reply anomaly, and the late replies were in no status
@@ -30,6 +32,12 @@ describe('callers killed while they wait in a call (Erlang, OTP 25)', () => {
         ['call_unanswered', 'call to :scn_erl_srv {:slow, 80} never returned: the caller exited'],
       ],
     );
+    // Regression test: a crash's "last message" was the :timeout a `receive ... after` timing out leaves in the trace
+    // (status after_timeout, no message), not the last message the process took.
+    expect(rows(e, `SELECT summary, evidence_count FROM anomalies WHERE kind = 'crash' AND summary LIKE '%boom%' ORDER BY seq`)).toEqual([
+      [':erlang.apply/2 exited: {:custom, :boom}; last message: :hello', 2],
+      [':erlang.apply/2 exited: {:wrapped, {:custom, :boom}}; last message: {:EXIT, #PID<0.96.0>, {:custom, :boom}}', 2],
+    ]);
     // the record renders as the tuple it is
     expect(rows(e, `SELECT callback, origin, state FROM states ORDER BY seq`)).toEqual([
       ['init', 'initial', '{:st, 0, :erl_srv}'],
