@@ -486,6 +486,26 @@ defmodule OtpscopeTest do
     end
   end
 
+  # Regression test: `{file, "trace.zip"}` from `erl` (a charlist, Erlang's string) raised "expected a non-empty path
+  # string".
+  test "record/2 takes the file as a charlist, as Erlang writes a path" do
+    file =
+      Path.join(System.tmp_dir!(), "otpscope-charlist-#{System.unique_integer([:positive])}.zip")
+
+    try do
+      assert {:done, ^file} =
+               Otpscope.record([file: String.to_charlist(file), processes: :new], fn -> :done end)
+
+      assert File.exists?(file)
+    after
+      File.rm(file)
+    end
+
+    assert_raise ArgumentError, ~r/:file.*non-empty path string/, fn ->
+      Otpscope.start(file: [])
+    end
+  end
+
   test "start/1 raises ArgumentError naming the option and the accepted values" do
     assert_raise ArgumentError, ~r/:processes.*:all, :new, or a non-empty list/, fn ->
       Otpscope.start(processes: :some)

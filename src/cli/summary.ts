@@ -1,4 +1,4 @@
-import { monotonicText } from '../engine/clock';
+import { spanFrom } from '../engine/clock';
 import type { Engine, LoadReport } from '../engine/engine';
 import { droppedOn, overview } from '../engine/views/overview';
 import { at } from '../engine/views/report';
@@ -26,7 +26,7 @@ export async function summarize(engine: Engine, report: LoadReport): Promise<str
   for (const s of report.sources) lines.push(`source ${s.name}: ${s.kind}, node ${s.node || '?'}, ${s.events} events`);
   const { t0, t1 } = o.totals;
   const span = t0 === null || t1 === null ? 0n : t1 - t0;
-  const from = t0 === null ? '' : ` from ${monotonicText(t0) ?? new Date(Number(t0 / 1000000n)).toISOString()}`;
+  const from = t0 === null || t1 === null ? '' : spanFrom(t0, t1);
   lines.push(`events: ${o.totals.events}, span: ${formatDuration(span)}${from}`);
   lines.push(`processes: ${o.totals.processes}, messages: ${o.totals.messages}, calls: ${o.totals.calls}, states: ${o.totals.states}`);
   for (const n of o.nodes) lines.push(`node ${n.node}: ${n.processes} processes, ${n.events} events`);

@@ -210,6 +210,18 @@ test('a ttb upload folder (log + .ti) loads as one source', async () => {
   await page.close();
 });
 
+// Regression test: a trace recorded without a timestamp flag (every event at 0) read "Starts monotonic 0.000000 s (no
+// wall-clock time in this trace)", as if it had times.
+test('a raw trace with no timestamps says so on the Overview', async () => {
+  const page = await context.newPage();
+  await ready(page);
+  await page.getByTestId('file-input').setInputFiles(fixture('raw/untimed.trace'));
+  await page.getByTestId('process-tree').waitFor({ timeout: 60_000 });
+  await page.getByTestId('trace-start').waitFor({ timeout: 60_000 });
+  assert.equal(await page.getByTestId('trace-start').innerText(), 'No timestamps in this trace (traced without a timestamp flag): events in file order');
+  await page.close();
+});
+
 test('a dbg trace with monotonic timestamps and no wall-clock offset says so instead of showing a 1951 date', async () => {
   const page = await context.newPage();
   await ready(page);

@@ -30,4 +30,6 @@ elixir --erl "+C single_time_warp" --sname scn_signals -S mix run "$here/signals
 # gen-event-calls-otp27.zip likewise (NAME=gen-event-calls-otp27.zip OUT=... mix run test/scenarios/gen_event_calls.exs).
 # elixir-workloads-otp27.zip only there (Duration needs Elixir 1.17+): OUT=... mix run test/scenarios/elixir_workloads.exs.
 # supervisors-otp27.zip likewise (NAME=supervisors-otp27.zip OUT=... mix run test/scenarios/supervisors.exs).
+echo "recording the Erlang scenarios (erlc, erl)"
+bash "$here/erlang.sh" "$OUT"
 ls -l "$OUT"

@@ -425,6 +425,13 @@ function refRequest(term: string): { from: string; tag: string } | null {
   return { from: `<${m[2]}>`, tag: m[3] };
 }
 
+/** A caller's exit reason that only an exit signal gives a process blocked in a call: not its own after giving up. */
+const killedWaiting = (reason: string) =>
+  reason !== ':normal' &&
+  !reason.includes('timeout') &&
+  !/^\{#Reference<[0-9.]+>, :return, /.test(reason) &&
+  !/^\{#PID<[0-9.]+>, #Reference<[0-9.]+>, \{\[/.test(reason);
+
 /**
  * calls: per tag, the first request seen (its send, else its receive) and the first reply (\`{tag, reply}\`) sent and
  * received; the outcome and latency as docs/SCHEMA.md defines them. \`msgs\` gives the callers' \`after_timeout\`
@@ -474,8 +481,10 @@ export function refCalls(events: EventRow[], msgs: RefMessage[], drops: DropWind
     const callerTraced = receivers.has(caller);
     const calleeExit = procs.get(callee)?.exited_at ?? null;
     const callerExit = procs.get(caller)?.exited_at ?? null;
+    // a caller gone before the reply was sent never got it (killed while it waited), its receives traced or not
+    const goneFirst = a.reply !== undefined && callerExit !== null && callerExit <= a.reply.ts;
     let wentOn: bigint | null = null;
-    if (a.replyRecv === undefined && (a.reply === undefined || callerTraced)) {
+    if (a.replyRecv === undefined && (a.reply === undefined || callerTraced || goneFirst)) {
       const w = events.find(
         (e) => e.seq > first.seq && key(e.node, e.pid) === caller && (WENT_ON.includes(e.kind) || (e.kind === 'receive' && gaveUp.has(e.seq))),
       );
@@ -483,9 +492,10 @@ export function refCalls(events: EventRow[], msgs: RefMessage[], drops: DropWind
     }
     const until = wentOn ?? callerExit;
     let outcome: string;
-    if (a.replyRecv !== undefined || (a.reply !== undefined && !callerTraced)) outcome = 'reply';
+    if (a.replyRecv !== undefined || (a.reply !== undefined && !callerTraced && !goneFirst)) outcome = 'reply';
     else if (drops.some((d) => (d.node === callerNode || d.node === calleeNode) && d.to >= sentAt && (until === null || d.from <= until))) outcome = 'in_drop';
     else if (a.reply === undefined && calleeExit !== null && calleeExit >= sentAt) outcome = 'callee_exit';
+    else if (goneFirst && wentOn === null && killedWaiting(reasons.get(caller) ?? ':normal')) outcome = 'caller_exit';
     else if (a.reply !== undefined || wentOn !== null || (reasons.get(caller) ?? '').includes('timeout')) outcome = 'timeout';
     else if (callerExit !== null) outcome = 'caller_exit';
     else outcome = 'pending';

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { loadFixtures, readFixture } from '../support/raw-fixtures';
 
 // The CLI as a user runs it: bin/otpscope.mjs in a child process.
 const root = path.resolve(__dirname, '../..');
@@ -54,6 +55,27 @@ describe('npx otpscope summary and query', () => {
     const r = cli('summary', 'test/fixtures/dbg/pingpong-mono.trace');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/span: [\d.]+ (ns|µs|ms|s) from monotonic -?\d+\.\d{6} s \(no wall-clock time in this trace\)/);
+  });
+
+  // Regression test: a trace recorded without a timestamp flag (erlang:trace/3 as people call it: every message
+  // `{trace, ...}`) read "span: 0 ns from monotonic 0.000000 s (no wall-clock time in this trace)", as if it had times.
+  test('a raw trace with no timestamps says so, and its events keep the order and pairs of the file', async () => {
+    const r = cli('summary', 'test/fixtures/raw/untimed.trace');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/\nevents: 27, span: 0 ns; no timestamps in this trace \(traced without a timestamp flag\): events in file order\n/);
+    const { engine } = await loadFixtures([readFixture('raw/untimed.trace')]);
+    // set_on_spawn traced the echo process the driver spawned; each of the 5 round trips and the stop pair up
+    expect(engine.query(`SELECT kind, count(*)::INTEGER FROM events GROUP BY kind ORDER BY kind`, 10).rows).toEqual([
+      ['exit', 2],
+      ['receive', 12],
+      ['send', 12],
+      ['spawn', 1],
+    ]);
+    expect(engine.query(`SELECT status, count(*)::INTEGER, min(sent_at), max(received_at) FROM messages GROUP BY status ORDER BY status`, 10).rows).toEqual([
+      ['received', 11, 0, 0],
+      ['receiver_not_traced', 1, 0, null],
+      ['sender_not_traced', 1, null, 0],
+    ]);
   });
 
   test('a raw trace with compressed terms summarises; one with a bad frame part-way prints what it read, the error, and exits 1', () => {

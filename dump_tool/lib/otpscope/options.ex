@@ -84,6 +84,15 @@ defmodule Otpscope.Options do
 
   defp check!(:file, nil), do: default_file()
   defp check!(:file, f) when is_binary(f) and f != "", do: Path.expand(f)
+
+  # From Erlang a path is a charlist ("trace.zip"), as `file:` takes it.
+  defp check!(:file, [c | _] = f) when is_integer(c) do
+    case :unicode.characters_to_binary(f) do
+      s when is_binary(s) -> check!(:file, s)
+      _ -> bad!(:file, f, "a non-empty path string")
+    end
+  end
+
   defp check!(:file, f), do: bad!(:file, f, "a non-empty path string")
 
   defp check!(:mode, m) when m in [:record, :ring], do: m

@@ -81,7 +81,9 @@ WITH
 ${WHO},
 -- the last message and state of the crashed processes only: an ASOF join sorts all of its right side
 crashed AS (SELECT DISTINCT node, pid FROM events WHERE kind = 'exit' AND ${ABNORMAL('term')}),
-recvs AS (SELECT e.node, e.pid, e.seq, e.term FROM events e SEMI JOIN crashed x ON x.node = e.node AND x.pid = e.pid WHERE e.kind = 'receive'),
+-- (not a \`receive ... after\` timing out: traced as a receive of :timeout, status after_timeout, it is no message)
+recvs AS (SELECT e.node, e.pid, e.seq, e.term FROM events e SEMI JOIN crashed x ON x.node = e.node AND x.pid = e.pid
+  ANTI JOIN (SELECT recv_seq FROM messages WHERE status = 'after_timeout') t ON t.recv_seq = e.seq WHERE e.kind = 'receive'),
 took AS (SELECT c.node, c.pid, c.seq, c.msg FROM consumed c SEMI JOIN crashed x ON x.node = c.node AND x.pid = c.pid),
 last_states AS (SELECT s.node, s.pid, s.seq, s.state FROM states s SEMI JOIN crashed x ON x.node = s.node AND x.pid = s.pid)
 SELECT 'crash' AS kind, 'error' AS severity, e.node, e.pid, e.ts, e.seq,

@@ -434,6 +434,11 @@ WHERE status = 'sender_not_traced' AND EXISTS (SELECT 1 FROM drops d WHERE d.fro
   ];
 }
 
+/** An exit reason a caller blocked in a call can only have got from an exit signal (see BUILD_CALLS). */
+const KILLED_WAITING = (reason: string) =>
+  `(${reason} <> ':normal' AND ${reason} NOT LIKE '%timeout%' AND NOT regexp_matches(${reason}, '^\\{#Reference<[0-9.]+>, :return, ')
+  AND NOT regexp_matches(${reason}, '^\\{#PID<[0-9.]+>, #Reference<[0-9.]+>, \\{\\['))`;
+
 /**
  * \`calls\`: gen:call's calls (gen_server, gen_statem, gen_event, \`:sys\`: ingest's callMessage) matched to replies through the call
  * tag (a reference, or \`[:alias | ref]\` since OTP 24, which is also the
@@ -482,10 +487,12 @@ WHERE coalesce(g.rs_seq, g.request_recv_seq) IS NOT NULL`,
   `CREATE OR REPLACE TEMP TABLE call_recv AS SELECT DISTINCT node, pid FROM events WHERE kind = 'receive'`,
   `CREATE OR REPLACE TEMP TABLE call_went AS
 -- only calls whose reply never reached the caller can have timed out: the ASOF join runs on those alone
--- (a reply sent to a caller whose receives were not traced counts as answered, so those are left out too)
+-- (a reply sent to a caller whose receives were not traced counts as answered, so those are left out too, unless the
+-- caller had exited before the reply was sent)
 WITH unanswered AS (
   SELECT * FROM call_req
-  WHERE reply_recv_seq IS NULL AND (reply_seq IS NULL OR (caller_node, caller_pid) IN (SELECT node, pid FROM call_recv))
+  WHERE reply_recv_seq IS NULL AND (reply_seq IS NULL OR (caller_node, caller_pid) IN (SELECT node, pid FROM call_recv)
+    OR EXISTS (SELECT 1 FROM processes p WHERE p.node = caller_node AND p.pid = caller_pid AND p.exited_at <= reply_sent_at))
 ),
 -- When the caller gave up: gen:call's \`receive ... after Timeout\` timing out is traced as a receive of :timeout with no
 -- send (status after_timeout), the first such receive after the request. Without one (receives not traced), a caller
@@ -526,7 +533,8 @@ WITH j AS (
   SELECT req.*,
          cr.pid IS NOT NULL AS caller_receives_traced, cw.last_ts AS caller_node_last_ts,
          ce.exited_at AS callee_exited_at, ca.exited_at AS caller_exited_at, ca.exit_reason AS caller_exit_reason,
-         went.went_on_at AS caller_went_on_at, down.down_at AS callee_down_at
+         went.went_on_at AS caller_went_on_at, down.down_at AS callee_down_at,
+         coalesce(ca.exited_at <= req.reply_sent_at, false) AS caller_gone_before_reply
   FROM call_req req
   LEFT JOIN call_went went ON went.tag_id = req.tag_id
   LEFT JOIN call_down down ON down.tag_id = req.tag_id
@@ -540,7 +548,8 @@ o AS (
   SELECT j.*,
          CASE
            WHEN reply_recv_seq IS NOT NULL THEN 'reply'
-           WHEN reply_seq IS NOT NULL AND NOT caller_receives_traced THEN 'reply'
+           -- (a caller gone before the reply was sent never got it, whether or not its receives were traced)
+           WHEN reply_seq IS NOT NULL AND NOT caller_receives_traced AND NOT caller_gone_before_reply THEN 'reply'
            -- a reply sent to a caller on a node whose recording had ended (several nodes never stop at once), the
            -- caller still waiting then: answered as far as the trace can tell, like a caller whose receives were not traced
            WHEN reply_seq IS NOT NULL AND reply_sent_at > caller_node_last_ts AND caller_went_on_at IS NULL AND caller_exited_at IS NULL THEN 'reply'
@@ -551,6 +560,11 @@ o AS (
            -- went on (even a traced timeout: a \`receive ... after\` of its own, after the reply it took, may be it)
            WHEN ${dropBetween('caller_node, callee_node', 'sent_at', 'coalesce(caller_went_on_at, caller_exited_at)')} THEN 'in_drop'
            WHEN reply_seq IS NULL AND callee_exited_at IS NOT NULL AND callee_exited_at >= sent_at THEN 'callee_exit'
+           -- a caller killed while it waited (\`exit(pid, :kill)\`, a linked process's exit, a shutdown) did not give
+           -- up: the reply it never got came after its exit, nothing shows it went on before, and its exit reason is
+           -- an exit signal's, not one it would exit with itself after giving up (\`:normal\`, a timeout, the results
+           -- a multi_call or erpc helper hands back)
+           WHEN caller_gone_before_reply AND caller_went_on_at IS NULL AND ${KILLED_WAITING('caller_exit_reason')} THEN 'caller_exit'
            WHEN reply_seq IS NOT NULL OR caller_went_on_at IS NOT NULL OR caller_exit_reason LIKE '%timeout%' THEN 'timeout'
            WHEN caller_exited_at IS NOT NULL THEN 'caller_exit'
            ELSE 'pending'
@@ -577,7 +591,8 @@ ORDER BY call_seq`,
 /**
  * A reply sent to a call's alias (\`[:alias | ref]\` tags, OTP 24+) after the
  * caller gave up never reaches the caller: gen:call deactivated the alias
- * when it timed out, and the runtime drops messages to an inactive alias. It
+ * when it timed out, and the runtime drops messages to an inactive alias (a dead process's aliases are all
+ * inactive: a reply after the caller's exit, outcome \`caller_exit\`, goes the same way). It
  * is not in any mailbox, so it is neither queued nor lost at an exit. On \`table\` (\`messages\`, or the streaming
  * pass's beside it).
  */
@@ -585,7 +600,7 @@ export const markDroppedReplies = (table = 'messages') => `
 UPDATE ${table} SET status = 'alias_inactive'
 WHERE recv_seq IS NULL AND send_seq IN (
   SELECT c.reply_seq FROM calls c JOIN events e ON e.seq = c.reply_seq
-  WHERE c.outcome = 'timeout' AND c.reply_recv_seq IS NULL AND starts_with(e.peer, '#Reference<')
+  WHERE c.outcome IN ('timeout', 'caller_exit') AND c.reply_recv_seq IS NULL AND starts_with(e.peer, '#Reference<')
 )`;
 
 /**

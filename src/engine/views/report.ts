@@ -8,7 +8,7 @@
  * Trace content goes through markdown.ts (code spans and fenced blocks), so a
  * pid or a term never turns into HTML or formatting on GitHub.
  */
-import { monotonicText } from '../clock';
+import { spanFrom } from '../clock';
 import { ABNORMAL as ABNORMAL_REASON } from '../sql/anomalies';
 import { formatDuration } from '../analyses/duration';
 import { anomalyEvidence } from './anomalies';
@@ -103,8 +103,8 @@ export async function markdownReport(sql: Sql, opts: ReportOptions): Promise<str
   );
 
   out.push('', '### Recording', '');
-  const start = t0 === null ? 'no events' : (monotonicText(t0) ?? new Date(Number(t0 / 1_000_000n)).toISOString());
-  out.push(`- **Span:** ${formatDuration(t0 === null || t1 === null ? 0 : t1 - t0)} from ${start}; times below are from the first event`);
+  const from = t0 === null || t1 === null ? ' from no events' : spanFrom(t0, t1);
+  out.push(`- **Span:** ${formatDuration(t0 === null || t1 === null ? 0 : t1 - t0)}${from}; times below are from the first event`);
   out.push(
     `- **Totals:** ${count(o.totals.events, 'event')}, ${count(o.totals.processes, 'process', 'processes')}, ${count(o.totals.messages, 'message')}, ${count(o.totals.calls, 'call')}, ${count(o.totals.states, 'state')}`,
   );

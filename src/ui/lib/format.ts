@@ -1,4 +1,4 @@
-import { monotonicText } from '../../engine/clock';
+import { monotonicText, NO_TIMESTAMPS, untimed } from '../../engine/clock';
 import { formatDuration, formatRelative, type Window } from './session.svelte';
 
 export { formatDuration, formatRelative };
@@ -13,6 +13,11 @@ export function rel(ts: bigint | null, span: Window | null): string {
 export function clip(s: string | null, n = 120): string {
   if (s === null) return '';
   return s.length > n ? s.slice(0, n - 1) + '…' : s;
+}
+
+/** The Overview's line on where the trace's time starts (\`Starts 2026-…\`), or that its messages had no timestamps. */
+export function traceStart(span: { start: bigint; end: bigint }): string {
+  return untimed(span.start, span.end) ? NO_TIMESTAMPS[0].toUpperCase() + NO_TIMESTAMPS.slice(1) : `Starts ${wallClock(span.start)}`;
 }
 
 /**
