@@ -28,4 +28,5 @@ elixir --erl "+C single_time_warp" --sname scn_signals -S mix run "$here/signals
 # signals-otp27.zip likewise (NAME=signals-otp27.zip OUT=... elixir --erl "+C single_time_warp" --sname scn_signals27 -S mix run test/scenarios/signals.exs).
 # call-forms-otp27.zip likewise (NAME=call-forms-otp27.zip OUT=... elixir --sname scn_forms27 -S mix run test/scenarios/call_forms.exs).
 # gen-event-calls-otp27.zip likewise (NAME=gen-event-calls-otp27.zip OUT=... mix run test/scenarios/gen_event_calls.exs).
+# huge-switch-otp27.zip likewise (NAME=huge-switch-otp27.zip OUT=... mix run test/scenarios/huge_switch.exs).
 ls -l "$OUT"
