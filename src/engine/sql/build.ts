@@ -137,13 +137,24 @@ o AS (
   SELECT hash(peer) AS th, min(seq) AS seq FROM events
   WHERE kind = 'send' AND starts_with(peer, '#Reference<') AND term_id IS NOT NULL GROUP BY th),
 f AS (
-  SELECT o.th, s.seq, s.term_id FROM o JOIN events s ON s.seq = o.seq
-  WHERE o.th NOT IN (SELECT th FROM c))
+  SELECT o.th, s.seq, s.term_id, s.peer, s.pid, s.node FROM o JOIN events s ON s.seq = o.seq
+  WHERE o.th NOT IN (SELECT th FROM c)),
+r AS (
+  SELECT f.th, arg_min(r.pid, r.seq) AS pid, arg_min(r.node, r.seq) AS node
+  FROM f JOIN events r ON r.kind = 'receive' AND r.term_id = f.term_id AND r.seq > f.seq
+  GROUP BY f.th),
+-- an alias nothing sent to it reached (an Elixir Task's, deactivated when Task.await timed out): the process that
+-- handed it to the sender, in the message a Task starts with, {owner, alias, alias, callers, mfa}
+t AS (
+  SELECT f.th, arg_min(h.pid, h.seq) AS pid, arg_min(h.node, h.seq) AS node
+  FROM f JOIN events h ON h.kind = 'send' AND h.peer = f.pid AND h.peer_node = f.node AND h.seq < f.seq
+    AND starts_with(h.term, '{#PID' || h.pid || ', ' || f.peer || ', ' || f.peer)
+    AND substr(h.term, length('{#PID' || h.pid || ', ' || f.peer || ', ' || f.peer) + 1, 1) IN (',', '}')
+  WHERE f.th NOT IN (SELECT th FROM r)
+  GROUP BY f.th)
 SELECT th, pid, node FROM c
-UNION ALL
-SELECT f.th, arg_min(r.pid, r.seq) AS pid, arg_min(r.node, r.seq) AS node
-FROM f JOIN events r ON r.kind = 'receive' AND r.term_id = f.term_id AND r.seq > f.seq
-GROUP BY f.th`;
+UNION ALL SELECT th, pid, node FROM r
+UNION ALL SELECT th, pid, node FROM t`;
 
 /**
  * Where a send was going: a pid or a port (\`Port ! {self(), {:command, data}}\`); a registered name resolved to the process
@@ -567,16 +578,23 @@ ORDER BY call_seq`,
 /**
  * A reply sent to a call's alias (\`[:alias | ref]\` tags, OTP 24+) after the
  * caller gave up never reaches the caller: gen:call deactivated the alias
- * when it timed out, and the runtime drops messages to an inactive alias. It
+ * when it timed out, and the runtime drops messages to an inactive alias (so
+ * does Task.await, whose alias is the Task's monitor). It
  * is not in any mailbox, so it is neither queued nor lost at an exit. On \`table\` (\`messages\`, or the streaming
  * pass's beside it).
  */
 export const markDroppedReplies = (table = 'messages') => `
 UPDATE ${table} SET status = 'alias_inactive'
-WHERE recv_seq IS NULL AND send_seq IN (
+WHERE recv_seq IS NULL AND (send_seq IN (
   SELECT c.reply_seq FROM calls c JOIN events e ON e.seq = c.reply_seq
   WHERE c.outcome = 'timeout' AND c.reply_recv_seq IS NULL AND starts_with(e.peer, '#Reference<')
-)`;
+) OR status IN ('queued_at_end', 'receiver_exited') AND send_seq IN (
+  -- any other alias of a process whose receives were traced that never got it while alive (a Task's reply after
+  -- Task.await timed out): a message to an active alias shows as a receive when it arrives
+  SELECT seq FROM events WHERE kind = 'send' AND starts_with(peer, '#Reference<')
+) AND NOT EXISTS (
+  SELECT 1 FROM processes p WHERE p.node = ${table}.to_node AND p.pid = ${table}.to_pid AND p.exited_at <= ${table}.sent_at
+))`;
 
 /**
  * One step of the build: the statements that make some tables (views, macros)

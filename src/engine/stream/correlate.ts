@@ -124,6 +124,8 @@ class Pairer<K> {
 }
 
 const PORT_REPLY = new RegExp(PORT_REPLY_PATTERN);
+/** After `{#PID<owner>` in a Task's first message: `, alias, alias` then the tuple's next element or its end. */
+const TASK_START = /^, (#Reference<[0-9.]+>), \1[,}]/;
 const SIGNAL = new RegExp(SIGNAL_PATTERN);
 
 export interface Correlated {
@@ -151,6 +153,7 @@ export function correlate(input: CorrelateInput): Correlated {
   // sent to it (sql/build.ts BUILD_CALL_ALIASES).
   const otherAliases = firstReceivers(st, (text) => (text.startsWith('#Reference<') && !aliases.has(text) ? { key: text } : undefined));
   for (const [alias, q] of otherAliases) aliases.set(alias, q);
+  for (const [alias, q] of taskOwners(st, aliases)) aliases.set(alias, q);
   const regs = new Map<string, Registration[]>();
   for (const r of registrations) {
     const k = `${r.node}\u0000${r.name}`;
@@ -296,6 +299,43 @@ interface Paired {
   slotOfRecv: Int32Array;
   tracked: Uint8Array;
   stOut: ColumnBuilder<typeof SEND_TARGETS>;
+}
+
+/**
+ * Aliases that no call carried and nothing sent to them reached (an Elixir Task's, deactivated when Task.await timed
+ * out), each to the process that handed it to the alias's first sender in the message a Task starts with, `{owner,
+ * alias, alias}`, sent before (sql/build.ts BUILD_CALL_ALIASES).
+ */
+function taskOwners(st: EventStore, known: Map<string, number>): Map<string, number> {
+  const { kind, proc, peer, termId, procs, term, terms } = st;
+  const n = st.length;
+  // per unresolved alias's first sender: the aliases it sent to first, and where
+  const wanted = new Map<number, Map<string, { alias: string; seq: number }>>();
+  const seen = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    if (kind[i] !== KIND.send || peer[i] < 0 || Number.isNaN(termId[i]) || proc[i] < 0) continue;
+    const alias = procs.pid[peer[i]];
+    if (!alias.startsWith('#Reference<') || seen.has(alias)) continue;
+    seen.add(alias);
+    if (known.has(alias)) continue;
+    let w = wanted.get(proc[i]);
+    if (w === undefined) wanted.set(proc[i], (w = new Map()));
+    w.set(alias, { alias, seq: i });
+  }
+  const found = new Map<string, number>();
+  if (wanted.size === 0) return found;
+  for (let i = 0; i < n; i++) {
+    if (kind[i] !== KIND.send || peer[i] < 0 || proc[i] < 0 || term[i] < 0) continue;
+    const w = wanted.get(peer[i]);
+    if (w === undefined) continue;
+    const head = `{#PID${procs.pid[proc[i]]}`;
+    const text = terms.texts[term[i]];
+    if (!text.startsWith(head)) continue;
+    const a = TASK_START.exec(text.slice(head.length));
+    const x = a === null ? undefined : w.get(a[1]);
+    if (x !== undefined && x.seq > i && !found.has(x.alias)) found.set(x.alias, proc[i]);
+  }
+  return found;
 }
 
 /**
