@@ -20,6 +20,8 @@ echo "recording call_down (a peer node)"
 elixir --sname scn_down -S mix run "$here/call_down.exs"
 echo "recording call_forms (a peer node)"
 elixir --sname scn_forms -S mix run "$here/call_forms.exs"
+echo "recording multi_call_missing (a peer node)"
+elixir --sname scn_missing -S mix run "$here/multi_call_missing.exs"
 echo "recording signals (a peer node, single time warp mode for the time offset's change)"
 elixir --erl "+C single_time_warp" --sname scn_signals -S mix run "$here/signals.exs"
 # charlists-1.18.zip and inspect-order-1.18.zip come from the same scenarios run by Elixir 1.18 / OTP 27
@@ -28,5 +30,6 @@ elixir --erl "+C single_time_warp" --sname scn_signals -S mix run "$here/signals
 # signals-otp27.zip likewise (NAME=signals-otp27.zip OUT=... elixir --erl "+C single_time_warp" --sname scn_signals27 -S mix run test/scenarios/signals.exs).
 # call-forms-otp27.zip likewise (NAME=call-forms-otp27.zip OUT=... elixir --sname scn_forms27 -S mix run test/scenarios/call_forms.exs).
 # gen-event-calls-otp27.zip likewise (NAME=gen-event-calls-otp27.zip OUT=... mix run test/scenarios/gen_event_calls.exs).
+# multi-call-missing-otp27.zip likewise (NAME=multi-call-missing-otp27.zip OUT=... elixir --sname scn_missing27 -S mix run test/scenarios/multi_call_missing.exs).
 # huge-switch-otp27.zip likewise (NAME=huge-switch-otp27.zip OUT=... mix run test/scenarios/huge_switch.exs).
 ls -l "$OUT"

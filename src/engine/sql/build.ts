@@ -518,14 +518,33 @@ FROM unanswered u ASOF JOIN active a ON a.node = u.caller_node AND a.pid = u.cal
   // \`{:DOWN, ref, :process, callee, reason}\` (a \`signal\` in messages), whether or not the callee was traced. A call
   // answered in time never gets one (gen:call drops the monitor with the reply or its timeout). Not a lost connection
   // (\`:noconnection\`): the callee may live on.
+  // multi_call from OTP 26 monitors each \`{name, node}\` with its alias as the monitor's tag (the tag is the monitor
+  // reference): the :DOWN comes as \`{alias, ref, :process, {name, node}, reason}\`, a receive with no send.
   `CREATE OR REPLACE TEMP TABLE call_down AS
 WITH downs AS (
   SELECT to_node, to_pid, received_at, regexp_extract(msg, '^\\{:DOWN, (#Reference<[0-9.]+>), ', 1) AS ref
   FROM messages WHERE status = 'signal' AND starts_with(msg, '{:DOWN, #Reference<') AND NOT ends_with(msg, ', :noconnection}')
+  UNION ALL
+  SELECT to_node, to_pid, received_at, regexp_extract(msg, '^\\{#Reference<[0-9.]+>, (#Reference<[0-9.]+>), :process, ', 1) AS ref
+  FROM messages
+  WHERE status = 'sender_not_traced' AND regexp_matches(msg, '^\\{#Reference<[0-9.]+>, #Reference<[0-9.]+>, :process, ')
+    AND NOT ends_with(msg, ', :noconnection}')
 )
 SELECT r.tag_id, min(d.received_at) AS down_at
 FROM call_req r JOIN downs d ON d.to_node = r.caller_node AND d.to_pid = r.caller_pid AND d.ref = r.tag
 WHERE r.reply_recv_seq IS NULL AND d.received_at >= r.sent_at
+GROUP BY r.tag_id
+UNION ALL
+-- multi_call on OTP 25 and older (tags \`{ref, node}\`) monitors each \`{name, node}\` with a reference of its own: a
+-- server not registered on a node answers nothing, and the caller (or the middleman it spawned) gets that monitor's
+-- \`{:DOWN, ref, :process, {name, node}, :noproc}\`, the first one naming where the request went after it
+SELECT r.tag_id, min(d.received_at) AS down_at
+FROM call_req r JOIN events s ON s.seq = r.call_seq
+JOIN (SELECT to_node, to_pid, received_at, regexp_extract(msg, '^\\{:DOWN, #Reference<[0-9.]+>, :process, (\\{[^{}]*\\}), ', 1) AS obj
+      FROM messages WHERE status = 'signal' AND starts_with(msg, '{:DOWN, #Reference<') AND NOT ends_with(msg, ', :noconnection}')) d
+  ON d.to_node = r.caller_node AND d.to_pid = r.caller_pid
+ AND d.obj IN ('{' || s.peer || ', :' || r.callee_node || '}', '{' || s.peer || ', :"' || r.callee_node || '"}')
+WHERE r.reply_recv_seq IS NULL AND starts_with(r.tag, '{#Reference<') AND starts_with(s.peer, ':') AND d.received_at >= r.sent_at
 GROUP BY r.tag_id`,
   `CREATE OR REPLACE TABLE calls AS
 WITH j AS (
