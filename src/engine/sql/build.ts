@@ -607,12 +607,15 @@ UPDATE ${table} SET status = 'alias_inactive'
 WHERE recv_seq IS NULL AND (send_seq IN (
   SELECT c.reply_seq FROM calls c JOIN events e ON e.seq = c.reply_seq
   WHERE c.outcome = 'timeout' AND c.reply_recv_seq IS NULL AND starts_with(e.peer, '#Reference<')
-) OR status IN ('queued_at_end', 'receiver_exited') AND send_seq IN (
+) OR send_seq IN (
   -- any other alias of a process whose receives were traced that never got it while alive (a Task's reply after
-  -- Task.await timed out): a message to an active alias shows as a receive when it arrives
-  SELECT seq FROM events WHERE kind = 'send' AND starts_with(peer, '#Reference<')
-) AND NOT EXISTS (
-  SELECT 1 FROM processes p WHERE p.node = ${table}.to_node AND p.pid = ${table}.to_pid AND p.exited_at <= ${table}.sent_at
+  -- Task.await timed out): a message to an active alias shows as a receive when it arrives; unless the recorder
+  -- dropped events on its node from then on (in_drop: markInDrop)
+  SELECT m.send_seq FROM ${table} m JOIN events e ON e.seq = m.send_seq
+  LEFT JOIN processes p ON p.node = m.to_node AND p.pid = m.to_pid
+  WHERE m.recv_seq IS NULL AND m.status IN ('queued_at_end', 'receiver_exited') AND e.kind = 'send' AND starts_with(e.peer, '#Reference<')
+    AND (p.exited_at IS NULL OR p.exited_at > m.sent_at)
+    AND NOT ${dropBetween('m.to_node', 'm.sent_at', 'p.exited_at')}
 ))`;
 
 /**
