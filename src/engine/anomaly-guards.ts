@@ -15,7 +15,7 @@ const MAY_FIRE: Record<string, string> = {
   restart_loop: `(SELECT count(*) FROM events WHERE kind = 'spawn') >= 2
     AND EXISTS (SELECT 1 FROM processes WHERE exited_at IS NOT NULL AND ${ABNORMAL('exit_reason')})`,
   mailbox_growth: `coalesce((SELECT max(depth) FROM mailbox_depth) >= param('mailbox_threshold'), false)`,
-  slow_callback: `coalesce((SELECT max(duration_ns) FROM spans WHERE outcome <> 'unfinished') >= param('slow_callback_floor_ms') * 1e6, false)`,
+  slow_callback: `coalesce((SELECT max(duration_ns) FROM spans WHERE outcome IN ('return', 'exception')) >= param('slow_callback_floor_ms') * 1e6, false)`,
   slow_call: `coalesce((SELECT max(latency_ns) FROM calls WHERE outcome = 'reply') >= param('slow_call_floor_ms') * 1e6, false)`,
   call_timeout: `EXISTS (SELECT 1 FROM calls WHERE outcome = 'timeout')`,
   call_unanswered: `EXISTS (SELECT 1 FROM calls WHERE outcome IN ('pending', 'callee_exit', 'caller_exit'))`,

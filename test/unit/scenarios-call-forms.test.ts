@@ -85,6 +85,23 @@ for (const [name, otp] of [
       expect(rows(e, `SELECT kind FROM anomalies WHERE kind IN ('crash', 'orphan_reply') ORDER BY kind`)).toEqual([['orphan_reply']]);
     });
 
+    // Regression test: the reply of a Task whose Task.await had timed out read `receiver_not_traced` (its alias, the
+    // Task's monitor, was carried by no call and nothing sent to it arrived); the runtime dropped it at the alias that
+    // Task.await deactivated. The alias is the owner's: it hands it to the Task in the Task's first message.
+    it("take a Task's reply after Task.await timed out as sent to the owner's inactive alias", () => {
+      expect(
+        rows(
+          e,
+          `SELECT m.status, m.to_pid = h.pid, m.to_node = h.node
+           FROM messages m JOIN events s ON s.seq = m.send_seq
+           JOIN events h ON h.kind = 'send' AND h.peer = s.pid AND starts_with(h.term, '{#PID' || h.pid || ', ' || s.peer || ', ' || s.peer || ', ')
+           WHERE m.msg LIKE '{#Reference<%>, :done}'`,
+        ),
+      ).toEqual([['alias_inactive', true, true]]);
+      // it is in no mailbox: no message is left queued at the end
+      expect(rows(e, `SELECT count(*)::INTEGER FROM messages WHERE status = 'queued_at_end' AND msg LIKE '%:done}'`)).toEqual([[0]]);
+    });
+
     // Regression test: a call to a server on a node that was not recording read "call to ? {:sleep, 100}".
     it('name the callee a timed-out call went to on a node the trace does not have', () => {
       const peer = rows(e, `SELECT DISTINCT callee_node FROM calls WHERE callee_pid IS NULL`)[0][0] as string;

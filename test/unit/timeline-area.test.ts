@@ -49,6 +49,7 @@ describe('timeline area rows (demo.zip)', () => {
         start: s.rel,
         duration: s.stop - s.rel,
         open: s.ended_at === null,
+        untraced: s.outcome === 'untraced',
         count: spans.filter((o) => o.mfa === s.mfa).length,
       }))
       .sort((x, y) => x.start - y.start || x.seq - y.seq);

@@ -177,7 +177,7 @@ FROM peak k LEFT JOIN producers pr USING (node, pid) LEFT JOIN who w USING (node
 INSERT INTO anomalies_all /* slow_callback */
 WITH
 cb AS (
-  SELECT sp.node, sp.pid, sp.mfa, sp.started_at, sp.call_seq, sp.end_seq, sp.duration_ns FROM spans sp WHERE sp.outcome <> 'unfinished'
+  SELECT sp.node, sp.pid, sp.mfa, sp.started_at, sp.call_seq, sp.end_seq, sp.duration_ns FROM spans sp WHERE sp.outcome IN ('return', 'exception')
     AND (sp.end_seq IN (SELECT seq FROM states) OR sp.call_seq IN (SELECT seq FROM consumed))
 ),
 cb_stats AS (SELECT mfa, count(*) AS n, median(duration_ns) AS med, mad(duration_ns) AS mad FROM cb GROUP BY mfa)

@@ -137,13 +137,24 @@ o AS (
   SELECT hash(peer) AS th, min(seq) AS seq FROM events
   WHERE kind = 'send' AND starts_with(peer, '#Reference<') AND term_id IS NOT NULL GROUP BY th),
 f AS (
-  SELECT o.th, s.seq, s.term_id FROM o JOIN events s ON s.seq = o.seq
-  WHERE o.th NOT IN (SELECT th FROM c))
+  SELECT o.th, s.seq, s.term_id, s.peer, s.pid, s.node FROM o JOIN events s ON s.seq = o.seq
+  WHERE o.th NOT IN (SELECT th FROM c)),
+r AS (
+  SELECT f.th, arg_min(r.pid, r.seq) AS pid, arg_min(r.node, r.seq) AS node
+  FROM f JOIN events r ON r.kind = 'receive' AND r.term_id = f.term_id AND r.seq > f.seq
+  GROUP BY f.th),
+-- an alias nothing sent to it reached (an Elixir Task's, deactivated when Task.await timed out): the process that
+-- handed it to the sender, in the message a Task starts with, {owner, alias, alias, callers, mfa}
+t AS (
+  SELECT f.th, arg_min(h.pid, h.seq) AS pid, arg_min(h.node, h.seq) AS node
+  FROM f JOIN events h ON h.kind = 'send' AND h.peer = f.pid AND h.peer_node = f.node AND h.seq < f.seq
+    AND starts_with(h.term, '{#PID' || h.pid || ', ' || f.peer || ', ' || f.peer)
+    AND substr(h.term, length('{#PID' || h.pid || ', ' || f.peer || ', ' || f.peer) + 1, 1) IN (',', '}')
+  WHERE f.th NOT IN (SELECT th FROM r)
+  GROUP BY f.th)
 SELECT th, pid, node FROM c
-UNION ALL
-SELECT f.th, arg_min(r.pid, r.seq) AS pid, arg_min(r.node, r.seq) AS node
-FROM f JOIN events r ON r.kind = 'receive' AND r.term_id = f.term_id AND r.seq > f.seq
-GROUP BY f.th`;
+UNION ALL SELECT th, pid, node FROM r
+UNION ALL SELECT th, pid, node FROM t`;
 
 /**
  * Where a send was going: a pid or a port (\`Port ! {self(), {:command, data}}\`); a registered name resolved to the process
@@ -519,14 +530,33 @@ FROM unanswered u ASOF JOIN active a ON a.node = u.caller_node AND a.pid = u.cal
   // \`{:DOWN, ref, :process, callee, reason}\` (a \`signal\` in messages), whether or not the callee was traced. A call
   // answered in time never gets one (gen:call drops the monitor with the reply or its timeout). Not a lost connection
   // (\`:noconnection\`): the callee may live on.
+  // multi_call from OTP 26 monitors each \`{name, node}\` with its alias as the monitor's tag (the tag is the monitor
+  // reference): the :DOWN comes as \`{alias, ref, :process, {name, node}, reason}\`, a receive with no send.
   `CREATE OR REPLACE TEMP TABLE call_down AS
 WITH downs AS (
   SELECT to_node, to_pid, received_at, regexp_extract(msg, '^\\{:DOWN, (#Reference<[0-9.]+>), ', 1) AS ref
   FROM messages WHERE status = 'signal' AND starts_with(msg, '{:DOWN, #Reference<') AND NOT ends_with(msg, ', :noconnection}')
+  UNION ALL
+  SELECT to_node, to_pid, received_at, regexp_extract(msg, '^\\{#Reference<[0-9.]+>, (#Reference<[0-9.]+>), :process, ', 1) AS ref
+  FROM messages
+  WHERE status = 'sender_not_traced' AND regexp_matches(msg, '^\\{#Reference<[0-9.]+>, #Reference<[0-9.]+>, :process, ')
+    AND NOT ends_with(msg, ', :noconnection}')
 )
 SELECT r.tag_id, min(d.received_at) AS down_at
 FROM call_req r JOIN downs d ON d.to_node = r.caller_node AND d.to_pid = r.caller_pid AND d.ref = r.tag
 WHERE r.reply_recv_seq IS NULL AND d.received_at >= r.sent_at
+GROUP BY r.tag_id
+UNION ALL
+-- multi_call on OTP 25 and older (tags \`{ref, node}\`) monitors each \`{name, node}\` with a reference of its own: a
+-- server not registered on a node answers nothing, and the caller (or the middleman it spawned) gets that monitor's
+-- \`{:DOWN, ref, :process, {name, node}, :noproc}\`, the first one naming where the request went after it
+SELECT r.tag_id, min(d.received_at) AS down_at
+FROM call_req r JOIN events s ON s.seq = r.call_seq
+JOIN (SELECT to_node, to_pid, received_at, regexp_extract(msg, '^\\{:DOWN, #Reference<[0-9.]+>, :process, (\\{[^{}]*\\}), ', 1) AS obj
+      FROM messages WHERE status = 'signal' AND starts_with(msg, '{:DOWN, #Reference<') AND NOT ends_with(msg, ', :noconnection}')) d
+  ON d.to_node = r.caller_node AND d.to_pid = r.caller_pid
+ AND d.obj IN ('{' || s.peer || ', :' || r.callee_node || '}', '{' || s.peer || ', :"' || r.callee_node || '"}')
+WHERE r.reply_recv_seq IS NULL AND starts_with(r.tag, '{#Reference<') AND starts_with(s.peer, ':') AND d.received_at >= r.sent_at
 GROUP BY r.tag_id`,
   `CREATE OR REPLACE TABLE calls AS
 WITH j AS (
@@ -592,16 +622,26 @@ ORDER BY call_seq`,
  * A reply sent to a call's alias (\`[:alias | ref]\` tags, OTP 24+) after the
  * caller gave up never reaches the caller: gen:call deactivated the alias
  * when it timed out, and the runtime drops messages to an inactive alias (a dead process's aliases are all
- * inactive: a reply after the caller's exit, outcome \`caller_exit\`, goes the same way). It
+ * inactive: a reply after the caller's exit, outcome \`caller_exit\`, goes the same way; so does Task.await, whose
+ * alias is the Task's monitor). It
  * is not in any mailbox, so it is neither queued nor lost at an exit. On \`table\` (\`messages\`, or the streaming
  * pass's beside it).
  */
 export const markDroppedReplies = (table = 'messages') => `
 UPDATE ${table} SET status = 'alias_inactive'
-WHERE recv_seq IS NULL AND send_seq IN (
+WHERE recv_seq IS NULL AND (send_seq IN (
   SELECT c.reply_seq FROM calls c JOIN events e ON e.seq = c.reply_seq
   WHERE c.outcome IN ('timeout', 'caller_exit') AND c.reply_recv_seq IS NULL AND starts_with(e.peer, '#Reference<')
-)`;
+) OR send_seq IN (
+  -- any other alias of a process whose receives were traced that never got it while alive (a Task's reply after
+  -- Task.await timed out): a message to an active alias shows as a receive when it arrives; unless the recorder
+  -- dropped events on its node from then on (in_drop: markInDrop)
+  SELECT m.send_seq FROM ${table} m JOIN events e ON e.seq = m.send_seq
+  LEFT JOIN processes p ON p.node = m.to_node AND p.pid = m.to_pid
+  WHERE m.recv_seq IS NULL AND m.status IN ('queued_at_end', 'receiver_exited') AND e.kind = 'send' AND starts_with(e.peer, '#Reference<')
+    AND (p.exited_at IS NULL OR p.exited_at > m.sent_at)
+    AND NOT ${dropBetween('m.to_node', 'm.sent_at', 'p.exited_at')}
+))`;
 
 /**
  * One step of the build: the statements that make some tables (views, macros)

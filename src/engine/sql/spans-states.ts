@@ -19,6 +19,10 @@
  * was not traced (`{message, false}`, a wrap set that lost its start, a trace
  * begun inside the call) closes none: the level never goes below 0 (the
  * running sum, less its lowest point so far when that is negative).
+ *
+ * A call with no return whose process's state the recorder read later
+ * (`sampled`: its calls were no longer traced) is `untraced`, ended at that
+ * read: a state read is answered between callbacks, so it had returned.
  */
 export const BUILD_SPANS = [
   // Narrow rows through the windows and the ASOF join: the process as one 64-bit hash of (node, pid), the function as
@@ -47,6 +51,17 @@ SELECT ph, depth, seq AS call_seq, ts AS started_at,
        CASE WHEN n_k > 0 AND n_mh = mh THEN n_ts END AS ended_at,
        CASE WHEN n_k > 0 AND n_mh = mh THEN CASE n_k WHEN 1 THEN 'return' ELSE 'exception' END ELSE 'unfinished' END AS outcome
 FROM h WHERE k = 0`,
+  // A call left open because the recorder stopped tracing its process's calls (a state too big to copy, read at
+  // intervals from then on: Otpscope.Tracer huge/3) had returned by the next read of that state, which the process
+  // answered from its receive loop: it ends there. Few rows: only the calls with no return are joined.
+  `UPDATE span_s SET ended_at = r.ts, outcome = 'untraced'
+FROM (
+  SELECT u.call_seq, r.ts
+  FROM (SELECT ph, call_seq FROM span_s WHERE outcome = 'unfinished') u
+  ASOF JOIN (SELECT hash(node, pid) AS ph, seq, ts FROM events WHERE kind = 'state' AND ends_with(mfa, '.get_state/1')) r
+    ON r.ph = u.ph AND u.call_seq < r.seq
+) r
+WHERE span_s.call_seq = r.call_seq`,
   // Each span's parent (the latest call one level up that started before it, if still open), then its self time.
   `CREATE OR REPLACE TEMP TABLE span_p AS
 SELECT c.call_seq, c.started_at, c.ended_at, CASE WHEN p.end_seq IS NULL OR p.end_seq > c.call_seq THEN p.call_seq END AS parent_seq

@@ -124,6 +124,8 @@ class Pairer<K> {
 }
 
 const PORT_REPLY = new RegExp(PORT_REPLY_PATTERN);
+/** After `{#PID<owner>` in a Task's first message: `, alias, alias` then the tuple's next element or its end. */
+const TASK_START = /^, (#Reference<[0-9.]+>), \1[,}]/;
 const SIGNAL = new RegExp(SIGNAL_PATTERN);
 
 export interface Correlated {
@@ -151,6 +153,7 @@ export function correlate(input: CorrelateInput): Correlated {
   // sent to it (sql/build.ts BUILD_CALL_ALIASES).
   const otherAliases = firstReceivers(st, (text) => (text.startsWith('#Reference<') && !aliases.has(text) ? { key: text } : undefined));
   for (const [alias, q] of otherAliases) aliases.set(alias, q);
+  for (const [alias, q] of taskOwners(st, aliases)) aliases.set(alias, q);
   const regs = new Map<string, Registration[]>();
   for (const r of registrations) {
     const k = `${r.node}\u0000${r.name}`;
@@ -296,6 +299,43 @@ interface Paired {
   slotOfRecv: Int32Array;
   tracked: Uint8Array;
   stOut: ColumnBuilder<typeof SEND_TARGETS>;
+}
+
+/**
+ * Aliases that no call carried and nothing sent to them reached (an Elixir Task's, deactivated when Task.await timed
+ * out), each to the process that handed it to the alias's first sender in the message a Task starts with, `{owner,
+ * alias, alias}`, sent before (sql/build.ts BUILD_CALL_ALIASES).
+ */
+function taskOwners(st: EventStore, known: Map<string, number>): Map<string, number> {
+  const { kind, proc, peer, termId, procs, term, terms } = st;
+  const n = st.length;
+  // per unresolved alias's first sender: the aliases it sent to first, and where
+  const wanted = new Map<number, Map<string, { alias: string; seq: number }>>();
+  const seen = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    if (kind[i] !== KIND.send || peer[i] < 0 || Number.isNaN(termId[i]) || proc[i] < 0) continue;
+    const alias = procs.pid[peer[i]];
+    if (!alias.startsWith('#Reference<') || seen.has(alias)) continue;
+    seen.add(alias);
+    if (known.has(alias)) continue;
+    let w = wanted.get(proc[i]);
+    if (w === undefined) wanted.set(proc[i], (w = new Map()));
+    w.set(alias, { alias, seq: i });
+  }
+  const found = new Map<string, number>();
+  if (wanted.size === 0) return found;
+  for (let i = 0; i < n; i++) {
+    if (kind[i] !== KIND.send || peer[i] < 0 || proc[i] < 0 || term[i] < 0) continue;
+    const w = wanted.get(peer[i]);
+    if (w === undefined) continue;
+    const head = `{#PID${procs.pid[proc[i]]}`;
+    const text = terms.texts[term[i]];
+    if (!text.startsWith(head)) continue;
+    const a = TASK_START.exec(text.slice(head.length));
+    const x = a === null ? undefined : w.get(a[1]);
+    if (x !== undefined && x.seq > i && !found.has(x.alias)) found.set(x.alias, proc[i]);
+  }
+  return found;
 }
 
 /**
@@ -561,7 +601,8 @@ function buildMailboxDepth(
  * exception of the same function. The parent is the latest call one level
  * up, unless that one had already ended. A call of a function that never
  * returns in the trace opens no level, and a return with none open closes
- * none (as sql/spans-states.ts says why).
+ * none (as sql/spans-states.ts says why). A call with no return ends, as
+ * `untraced`, at the first sampled read of its process's state after it.
  */
 function buildSpans(st: EventStore, usedTerms: Uint8Array): ColumnBuilder<typeof SPANS> {
   const n = st.length;
@@ -605,15 +646,19 @@ function buildSpans(st: EventStore, usedTerms: Uint8Array): ColumnBuilder<typeof
       lc.set(d, i);
     }
   }
+  // Calls with no return, ended by a later sampled state read of their process (untraced from then on).
+  const readAfter = untracedEnds(st, calls, endOf);
   const childNs = new Map<number, number>();
   for (let j = 0; j < calls.length; j++) {
-    const e = endOf.get(calls[j]);
+    const e = endOf.get(calls[j]) ?? readAfter.get(calls[j]);
     if (parentOf[j] >= 0 && e !== undefined) childNs.set(parentOf[j], (childNs.get(parentOf[j]) ?? 0) + tsDiff(tsw, e, calls[j]));
   }
   const out = new ColumnBuilder(SPANS);
   for (let j = 0; j < calls.length; j++) {
     const c = calls[j];
     const e = endOf.get(c) ?? -1;
+    // the event whose time ends the span: its return or exception, else a later read of its state
+    const t = e >= 0 ? e : (readAfter.get(c) ?? -1);
     const q = proc[c];
     out.id(0, q);
     out.id(1, mfa[c]);
@@ -621,11 +666,11 @@ function buildSpans(st: EventStore, usedTerms: Uint8Array): ColumnBuilder<typeof
     out.int64(3, c);
     out.int64(4, e >= 0 ? e : null);
     out.int64Words(5, tsw, c);
-    out.int64Words(6, tsw, e);
-    const dur = e >= 0 ? tsDiff(tsw, e, c) : null;
+    out.int64Words(6, tsw, t);
+    const dur = t >= 0 ? tsDiff(tsw, t, c) : null;
     out.int64(7, dur);
     out.int64(8, dur === null ? null : dur - (childNs.get(c) ?? 0));
-    out.str(9, e < 0 ? 'unfinished' : kind[e] === KIND.return ? 'return' : 'exception');
+    out.str(9, e >= 0 ? (kind[e] === KIND.return ? 'return' : 'exception') : t >= 0 ? 'untraced' : 'unfinished');
     const args = term[c];
     const result = e >= 0 ? term[e] : -1;
     out.id(10, args);
@@ -634,6 +679,42 @@ function buildSpans(st: EventStore, usedTerms: Uint8Array): ColumnBuilder<typeof
     if (result >= 0) usedTerms[result] = 1;
     out.int64(12, parentOf[j] >= 0 ? parentOf[j] : null);
     out.endRow();
+  }
+  return out;
+}
+
+/**
+ * For each call with no return, the first sampled state read (a `state` event of `….get_state/1`) of its process
+ * after it, if any: the recorder reads a state from the process's receive loop, so every earlier call had returned.
+ * Reads are few (about one a second per process whose calls stopped being traced).
+ */
+function untracedEnds(st: EventStore, calls: number[], endOf: Map<number, number>): Map<number, number> {
+  const { kind, proc, mfa } = st;
+  const readMfas = new Set<number>();
+  st.mfas.texts.forEach((m, id) => {
+    if (m.endsWith('.get_state/1')) readMfas.add(id);
+  });
+  const out = new Map<number, number>();
+  if (readMfas.size === 0) return out;
+  const reads = new Map<number, number[]>();
+  for (let i = 0; i < st.length; i++) {
+    if (kind[i] !== KIND.state || !readMfas.has(mfa[i])) continue;
+    let r = reads.get(proc[i]);
+    if (r === undefined) reads.set(proc[i], (r = []));
+    r.push(i);
+  }
+  for (const c of calls) {
+    if (endOf.has(c)) continue;
+    const r = reads.get(proc[c]);
+    if (r === undefined) continue;
+    let lo = 0;
+    let hi = r.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (r[mid] > c) hi = mid;
+      else lo = mid + 1;
+    }
+    if (lo < r.length) out.set(c, r[lo]);
   }
   return out;
 }

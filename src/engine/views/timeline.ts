@@ -63,6 +63,7 @@ export interface SpanTile {
   end: Float64Array;
   seq: Float64Array;
   mfa: string[];
+  /** 0: ended at its return; 1: no return seen (drawn to the trace's end); 2: `untraced`, ended at a later read of its state (an upper bound). */
   open: Uint8Array;
 }
 
@@ -200,13 +201,13 @@ export async function timelineTile(
     'timeline spans',
     await sql(
       `SELECT l.i, s.depth, s.started_at - ${int(t0)} AS start, coalesce(s.ended_at, ${open}) - ${int(t0)} AS "end", s.call_seq AS seq, s.mfa,
-              s.ended_at IS NULL AS open
+              CASE WHEN s.ended_at IS NULL THEN 1 WHEN s.outcome = 'untraced' THEN 2 ELSE 0 END AS open
          FROM spans s JOIN ${laneSql} ON s.node = l.node AND s.pid = l.pid
         WHERE s.started_at < ${b} AND coalesce(s.ended_at, ${open}) > ${a}
           AND coalesce(s.ended_at, ${open}) - s.started_at >= ${int(bucket * 2)}
         ORDER BY s.depth, s.started_at LIMIT 20000`,
     ),
-    { i: 'int', depth: 'int', start: 'num', end: 'num', seq: 'num', mfa: 'text?', open: 'bool' },
+    { i: 'int', depth: 'int', start: 'num', end: 'num', seq: 'num', mfa: 'text?', open: 'int' },
   );
   // Sent and received messages (a send before the tile's end, its receive at or after its start: filters the scan's
   // statistics skip on), then the signals whose line is in the tile, from `signal_lines` (a table of the signals
@@ -271,7 +272,7 @@ export async function timelineTile(
       spans.end[k] = row.end;
       spans.seq[k] = row.seq;
       spans.mfa[k] = row.mfa ?? '';
-      spans.open[k] = row.open ? 1 : 0;
+      spans.open[k] = row.open;
     });
   }
 
@@ -390,6 +391,8 @@ export interface AreaSlice {
   /** Until the return, or until the trace's end when no return was seen (`open`). */
   duration: number;
   open: boolean;
+  /** Ended at a later read of its process's state, not at a return (`untraced`): `duration` is an upper bound. */
+  untraced: boolean;
   /** Calls of the same MFA in the area (Perfetto's "occurrences"). */
   count: number;
 }
@@ -445,7 +448,8 @@ export async function timelineAreaRows(
     await sql(
       `WITH s AS (
          SELECT s.call_seq AS seq, s.node, s.pid, s.mfa, s.depth, s.started_at - ${int(t0)} AS start,
-                coalesce(s.ended_at, ${open}) - s.started_at AS duration, s.ended_at IS NULL AS open
+                coalesce(s.ended_at, ${open}) - s.started_at AS duration, s.ended_at IS NULL AS open,
+                s.outcome = 'untraced' AS untraced
            FROM spans s JOIN ${laneSql} ON s.node = l.node AND s.pid = l.pid
           WHERE s.started_at <= ${b} AND coalesce(s.ended_at, ${open}) >= ${a})
        SELECT s.*, count(*) OVER (PARTITION BY s.mfa) AS count, count(*) OVER () AS total, p.name
@@ -462,6 +466,7 @@ export async function timelineAreaRows(
       start: 'num',
       duration: 'num',
       open: 'bool',
+      untraced: 'bool',
       count: 'int',
       total: 'int',
     },

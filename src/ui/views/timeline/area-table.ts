@@ -28,7 +28,14 @@ export const SLICE_COLUMNS: Column<AreaSlice>[] = [
   { key: 'mfa', width: '31%', label: 'Function', value: (r) => r.mfa, text: (r) => r.mfa },
   { key: 'process', width: '27%', label: 'Process', value: (r) => proc(r.name, r.pid), text: (r) => proc(r.name, r.pid) },
   { key: 'start', width: '16%', label: 'Start', value: (r) => r.start, text: (r) => formatNs(r.start), numeric: true },
-  { key: 'duration', width: '16%', label: 'Duration', value: (r) => r.duration, text: (r) => `${r.open ? '≥ ' : ''}${formatNs(r.duration)}`, numeric: true },
+  {
+    key: 'duration',
+    width: '16%',
+    label: 'Duration',
+    value: (r) => r.duration,
+    text: (r) => `${r.open ? '≥ ' : r.untraced ? '≤ ' : ''}${formatNs(r.duration)}`,
+    numeric: true,
+  },
   { key: 'count', width: '10%', label: 'Calls', value: (r) => r.count, text: (r) => r.count.toLocaleString(), numeric: true },
 ];
 

@@ -277,6 +277,24 @@ function drawSpans(f: Frame, xOf: (t: number) => number, nsPerPx: number): void 
     ctx.fill();
   }
   ctx.globalAlpha = 1;
+  // A call ended by a later read of its state (`untraced`): its end is an upper bound, drawn as a dotted edge.
+  ctx.strokeStyle = pal.fg;
+  ctx.lineWidth = 1.5;
+  ctx.setLineDash([2, 2]);
+  ctx.beginPath();
+  for (let k = 0; k < s.count; k++) {
+    if (s.open[k] !== 2 || s.depth[k] > 0) continue;
+    const ly = layout.laneY[s.lane[k]];
+    const x1 = xOf(s.end[k]);
+    if (ly < 0 || x1 < GUTTER_W || x1 > width) continue;
+    const y = RULER_H + ly - scrollY;
+    if (y + LANE_H < RULER_H || y > height) continue;
+    ctx.moveTo(x1, y + 1);
+    ctx.lineTo(x1, y + 13);
+  }
+  ctx.stroke();
+  ctx.setLineDash([]);
+  ctx.lineWidth = 1;
   ctx.fillStyle = pal.fg;
   ctx.font = '9.5px ui-monospace, monospace';
   ctx.textBaseline = 'middle';

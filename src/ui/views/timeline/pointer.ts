@@ -149,7 +149,12 @@ export function hoverLines(hit: Hit, tile: Tile, lanes: Lane[]): { lines: string
   if (hit.type === 'span') {
     const s = tile.spans;
     return {
-      lines: [s.mfa[k], `${s.open[k] ? 'no return seen; ' : ''}${formatNs(s.end[k] - s.start[k])} from ${formatNs(s.start[k])}`, `depth ${s.depth[k]}`],
+      lines: [
+        s.mfa[k],
+        `${s.open[k] === 1 ? 'no return seen; ' : s.open[k] === 2 ? 'returned within ' : ''}${formatNs(s.end[k] - s.start[k])} from ${formatNs(s.start[k])}`,
+        ...(s.open[k] === 2 ? ['its return was not traced: calls of this process stopped being traced; a later read of its state ends it'] : []),
+        `depth ${s.depth[k]}`,
+      ],
       termOf: null,
     };
   }
