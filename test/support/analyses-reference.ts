@@ -206,6 +206,10 @@ export function refMessages(events: EventRow[], consumed: ConsumedRow[], drops: 
     handledSeen.set(k, n + 1);
     consumedOf.set(e.seq, cons.get(k)?.[n] ?? null);
   }
+  // per process, its latest receive a callback took: one no callback took before it was taken inside a callback (the
+  // main loop takes the mailbox in order), as it came
+  const lastTaken = new Map<string, number>();
+  for (const e of events) if (e.kind === 'receive' && (consumedOf.get(e.seq) ?? null) !== null) lastTaken.set(key(e.node, e.pid), e.seq);
   const tsOf = new Map(events.map((e) => [e.seq, e.ts]));
   const receivers = new Set(events.filter((e) => e.kind === 'receive').map((e) => key(e.node, e.pid)));
   // each node's first and last event of a process, a state aside: when its tracing ran
@@ -227,7 +231,7 @@ export function refMessages(events: EventRow[], consumed: ConsumedRow[], drops: 
     let takenAt: bigint | null = null;
     if (recv !== null) {
       if (c !== null) takenAt = tsOf.get(c.seq)!;
-      else if (consumedOf.has(recv.seq) && tracked.has(k)) takenAt = null;
+      else if (consumedOf.has(recv.seq) && tracked.has(k)) takenAt = (lastTaken.get(k) ?? -1) > recv.seq ? recv.ts : null;
       else takenAt = recv.ts;
     }
     const p = procs.get(k);
@@ -469,6 +473,9 @@ export function refCalls(events: EventRow[], msgs: RefMessage[], drops: DropWind
   const receivers = new Set(events.filter((e) => e.kind === 'receive').map((e) => key(e.node, e.pid)));
   const gaveUp = new Set(msgs.filter((m) => m.status === 'after_timeout').map((m) => m.recv_seq!));
   const WENT_ON = ['send', 'send_to_dead', 'call', 'return', 'exception', 'spawn', 'link', 'register'];
+  // each node's last event of a process, a state aside: when its recording ended
+  const lastOf = new Map<string, bigint>();
+  for (const e of events) if (e.pid !== null && e.kind !== 'state' && e.ts > (lastOf.get(e.node) ?? -1n)) lastOf.set(e.node, e.ts);
   const out: RefCall[] = [];
   for (const a of byTag.values()) {
     const first = a.req ?? a.reqRecv;
@@ -493,6 +500,8 @@ export function refCalls(events: EventRow[], msgs: RefMessage[], drops: DropWind
     const until = wentOn ?? callerExit;
     let outcome: string;
     if (a.replyRecv !== undefined || (a.reply !== undefined && !callerTraced && !goneFirst)) outcome = 'reply';
+    // a reply sent after the caller's node stopped recording, the caller still waiting then: answered as far as we know
+    else if (a.reply !== undefined && a.reply.ts > (lastOf.get(callerNode) ?? a.reply.ts) && wentOn === null && callerExit === null) outcome = 'reply';
     else if (drops.some((d) => (d.node === callerNode || d.node === calleeNode) && d.to >= sentAt && (until === null || d.from <= until))) outcome = 'in_drop';
     else if (a.reply === undefined && calleeExit !== null && calleeExit >= sentAt) outcome = 'callee_exit';
     else if (goneFirst && wentOn === null && killedWaiting(reasons.get(caller) ?? ':normal')) outcome = 'caller_exit';
