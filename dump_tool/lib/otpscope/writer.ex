@@ -114,8 +114,8 @@ defmodule Otpscope.Writer do
       level: opts.level,
       limits: opts.limits,
       dumps: [],
-      # the refs of the dumps written (a late hold is dropped)
-      dumped: MapSet.new()
+      # the refs of the last dumps written (a late hold for one is dropped)
+      dumped: []
     }
 
     loop(s)
@@ -154,7 +154,7 @@ defmodule Otpscope.Writer do
       # (Ring.hold/3); a hold that arrives after its dump was written is
       # dropped
       {:otpscope_hold, ref, time} ->
-        if MapSet.member?(s.dumped, ref),
+        if ref in s.dumped,
           do: loop(s),
           else: loop(%{s | ring: Ring.hold(s.ring, ref, time)})
     end
@@ -167,7 +167,10 @@ defmodule Otpscope.Writer do
     ring = Ring.evict(s.ring, req.now)
     Dump.spawn(ring, s.sources ++ s.late_sources, s.level, req)
     ring = ring |> Ring.release(req.ref) |> Ring.evict(req.now)
-    run_dumps(%{s | ring: ring, dumps: rest, dumped: MapSet.put(s.dumped, req.ref)})
+
+    # the last few only: a hold comes before its dump (sent first, straight to the writer), so a late one is rare,
+    # and a node in ring mode for weeks must not keep a ref per dump
+    run_dumps(%{s | ring: ring, dumps: rest, dumped: Enum.take([req.ref | s.dumped], 16)})
   end
 
   defp run_dumps(s), do: s
