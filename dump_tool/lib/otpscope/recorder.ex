@@ -655,8 +655,9 @@ defmodule Otpscope.Recorder do
     if anchor && st.opts.mode == :ring,
       do: send(st.writer, {:otpscope_hold, ref, elem(anchor, 1)})
 
-    st = %{st | structs: elem(Facts.structs(st.structs), 1)}
-    req = dump_request(st, path || next_dump_path(st), reason_text(why))
+    {structs, known} = Facts.structs(st.structs)
+    st = %{st | structs: known}
+    req = dump_request(st, path || next_dump_path(st), reason_text(why), structs)
     req = %{req | ref: ref} |> Map.put(:anchor, anchor)
     # Every trace message generated before the window's end (`req.now`),
     # the crash's own exit event among them, is in the tracer's mailbox
@@ -720,7 +721,8 @@ defmodule Otpscope.Recorder do
     |> Enum.find(&(not File.exists?(&1)))
   end
 
-  defp dump_request(st, path, reason) do
+  # `structs`: Facts.structs/1's list when the caller has just looked (dump/3), else looked up here (the stop)
+  defp dump_request(st, path, reason, structs \\ nil) do
     opts = st.opts
     backend = st.backend
     warnings = st.warnings
@@ -735,7 +737,7 @@ defmodule Otpscope.Recorder do
       keep: opts.keep,
       processes: Facts.processes(chosen -- [self()]),
       tree: Facts.trees(),
-      structs: elem(Facts.structs(st.structs), 0),
+      structs: structs || elem(Facts.structs(st.structs), 0),
       manifest: fn from ->
         manifest(opts, backend, from + :erlang.time_offset(:nanosecond), from, warnings)
       end

@@ -252,8 +252,8 @@ defmodule Otpscope.Ring do
 
   defp chunk_timestamps(c), do: Enum.scan(Varint.decode_signed(c.dt), c.t0, &(&1 + &2))
 
-  defp decode(e),
-    do: :erlang.binary_to_term(if Map.has_key?(e, :etf), do: e.etf, else: :zlib.unzip(e.data))
+  # a ring entry (not yet cut: its deflated chunk)
+  defp decode(e), do: :erlang.binary_to_term(:zlib.unzip(e.data))
 
   # A trigger's time: the exit event of the process whose crash it was (the
   # newest entry whose facts hold that exit), else the time it was taken.
