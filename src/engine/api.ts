@@ -8,7 +8,7 @@
 import { transfer } from 'comlink';
 import type { Engine, InputFile, LoadOptions, LoadProgress, LoadReport, StepProgress } from './engine';
 import { SqlConsole, type ConsoleOptions, type ConsoleResult } from './console';
-import { bindViews, latestViews } from './views';
+import { bindViews, latestViews, type Views } from './views';
 import type { OverviewFirst } from './views/overview';
 import type { ProcessRow } from './views/processes';
 import { Comparison } from './compare/comparison';
@@ -27,12 +27,39 @@ export interface FirstView {
   processes: ProcessRow[];
 }
 
+/** The views, each of whose answers can be held back (EngineApi.holdAnswers). */
+function answerHold(views: Views) {
+  let view: keyof Views | null = null;
+  let gate = Promise.resolve();
+  let open = () => {};
+  let waiting = 0;
+  const out: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(views))
+    out[name] = async (...args: unknown[]) => {
+      const answer = await (fn as (...a: unknown[]) => Promise<unknown>)(...args);
+      if (view !== name) return answer;
+      waiting++;
+      await gate.finally(() => waiting--);
+      return answer;
+    };
+  return {
+    views: out as Views,
+    hold(name: keyof Views | null) {
+      open();
+      view = name;
+      gate = name === null ? Promise.resolve() : new Promise<void>((resolve) => (open = resolve));
+    },
+    waiting: () => waiting,
+  };
+}
+
 export function createEngineApi(open: () => Promise<Engine>) {
   let enginePromise: Promise<Engine> | undefined;
   const engine = (): Promise<Engine> => (enginePromise ??= open());
   const sql = async (text: string, maxRows?: number) => (await engine()).query(text, maxRows);
   // Each view waits for the tables it reads (views/needs.ts): the others may still be building after a load.
   const views = bindViews(sql, async (tables) => (await engine()).ready(tables));
+  const held = answerHold(views);
   let sqlConsole: SqlConsole | undefined;
   const consoleOf = async () => {
     if (sqlConsole) return sqlConsole;
@@ -120,6 +147,16 @@ export function createEngineApi(open: () => Promise<Engine>) {
       (await engine()).holdBuilds(on);
     },
 
+    /**
+     * With a view's name, that view's answers through \`latest\` wait, once computed, until called again with null;
+     * answers how many wait now. For tests of the page's handling of an answer that comes late (after the tables
+     * it was asked beside were built).
+     */
+    async holdAnswers(view: keyof Views | null | undefined): Promise<number> {
+      if (view !== undefined) held.hold(view);
+      return held.waiting();
+    },
+
     /** Every analysis table's build step and its state (after a load: ready, building, waiting, on use, stopped, failed). */
     async tables(): Promise<StepProgress[]> {
       return (await engine()).tables();
@@ -138,7 +175,7 @@ export function createEngineApi(open: () => Promise<Engine>) {
      * a newer one with the same key arrives rejects with SupersededError
      * instead of running (a timeline scrolled past, a selection changed again).
      */
-    latest: latestViews(views, latest),
+    latest: latestViews(held.views, latest),
 
     /**
      * SQL typed by the user (the SQL console): its own connection, read-only

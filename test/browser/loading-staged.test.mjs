@@ -162,3 +162,23 @@ test('the Timeline draws the events as soon as they are in, then spans and arrow
   assert.ok(late.arrows > 0, JSON.stringify(late));
   await page.close();
 });
+
+test('a marks-alone tile answered after the tables were built is replaced by the whole tile', async () => {
+  const page = await context.newPage();
+  await page.goto(site.origin + '/#p=timeline');
+  await page.getByTestId('engine-status').filter({ hasText: /ready/ }).waitFor({ timeout: 120_000 });
+  // The Timeline asks for the marks alone while the tables build; that answer is held until they are all built.
+  await page.evaluate(() => window.__otpscopeEngine.holdBuilds(true));
+  await page.evaluate(() => window.__otpscopeEngine.holdAnswers('timelineMarks'));
+  await page.getByTestId('file-input').setInputFiles(fixture('archives/demo.zip'));
+  await page.waitForFunction(() => window.__otpscopeEngine.holdAnswers().then((n) => n > 0), null, { timeout: 120_000, polling: 100 });
+  assert.equal(await page.evaluate(() => window.__otpscopeTimeline?.tile() ?? null), null, 'no tile drawn while its answer is held');
+  await page.evaluate(() => window.__otpscopeEngine.holdBuilds(false));
+  await page.locator('.app.loaded[data-tables=ready]').waitFor({ timeout: 120_000 });
+  await page.evaluate(() => window.__otpscopeEngine.holdAnswers(null));
+  // The late marks-alone answer is asked again whole: the messages' arrows come.
+  await page.waitForFunction(() => window.__otpscopeTimeline.tile()?.partial === false, null, { timeout: 60_000 });
+  const tile = await page.evaluate(() => window.__otpscopeTimeline.tile());
+  assert.ok(tile.marks > 0 && tile.arrows > 0, JSON.stringify(tile));
+  await page.close();
+});
