@@ -53,5 +53,11 @@ describe.each(['supervisors.zip', 'supervisors-otp27.zip'])('%s: which processes
       expect([worker, groupOf(named(worker).pid)]).toEqual([worker, `${node} › ${sup}`]);
     const watcher = procs.find((p) => p.parent_pid === named('Scn.WatchSupervisor').pid)!;
     expect(groupOf(watcher.pid)).toBe(`${node} › Scn.Plain`);
+    // The node's own group (the script's processes beside the runtime's) busiest first; a supervisor's in pid order.
+    const own = lanes.filter((l) => l.group === node);
+    expect(own.length).toBeGreaterThan(2);
+    expect(own.map((l) => l.events)).toEqual(own.map((l) => l.events).sort((a, b) => b - a));
+    const plain = lanes.filter((l) => l.group === `${node} › Scn.Plain`).map((l) => l.pid);
+    expect(plain).toEqual([...plain].sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1])));
   }, 120_000);
 });

@@ -97,7 +97,7 @@ export interface Tile {
   arrows: ArrowTile;
 }
 
-/** The processes with events, grouped under their nearest supervising ancestor, then by pid. */
+/** The processes with events, grouped under their nearest supervising ancestor; within a group by pid, the node's own busiest first. */
 export async function timelineLanes(sql: Sql): Promise<Lane[]> {
   const ev = readRows('timeline lanes', await sql(`SELECT node, pid, count(*) AS n FROM events WHERE pid IS NOT NULL GROUP BY node, pid`, 10_000_000), {
     node: 'text',
@@ -135,7 +135,11 @@ export async function timelineLanes(sql: Sql): Promise<Lane[]> {
     const p = procs.get(`${node}|${pid}`);
     return { node, pid, events: n, name: p?.name ?? null, module: p?.module ?? null, initial: p?.initial ?? null, group: groupOf(node, pid) };
   });
-  lanes.sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : comparePids(a.pid, b.pid)));
+  // A supervisor's children in pid order (the order it started them, as observer lists them); the node's own group
+  // (processes no supervisor holds: the runtime's, a script's, a shell's) busiest first, so the user's work shows
+  // before the application controller and the shell.
+  const busiestFirst = (a: Lane, b: Lane) => (a.group === a.node ? b.events - a.events : 0);
+  lanes.sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : busiestFirst(a, b) || comparePids(a.pid, b.pid)));
   return lanes;
 }
 
