@@ -1,9 +1,10 @@
 // Ad-hoc: node test/browser/shoot.mjs [scheme] [panel...] — loads the demo (or ARCHIVE, a file in dist/) and
-// screenshots panels to test-results/.
+// screenshots panels to test-results/. SIZE=1024x700 sets the window (default 1280x800).
 import { startSite, openBrowser, screenshotDir, openPanel } from './harness.mjs';
 const [scheme = 'light', ...panels] = process.argv.slice(2);
 const site = await startSite();
-const { browser, context } = await openBrowser({ colorScheme: scheme });
+const [vw, vh] = (process.env.SIZE ?? '1280x800').split('x').map(Number);
+const { browser, context } = await openBrowser({ colorScheme: scheme, viewport: { width: vw, height: vh } });
 const page = await context.newPage();
 page.on('console', (m) => m.type() === 'error' && console.log('console:', m.text()));
 page.on('pageerror', (e) => console.log('pageerror:', e.message));
