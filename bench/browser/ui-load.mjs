@@ -48,29 +48,38 @@ async function readyPage(context, origin, search = '') {
  * Loads `file` through the file input; returns wall ms from input to the Overview usable (`usableMs`: the
  * file listed as a loaded source, no load in flight, the Overview's first part shown) and to every analysis
  * table ready (`wallMs`: the app says so on `.app[data-tables=ready]`; an app without that attribute built
- * every table before it showed the views, so both are the same), the engine's own ms, events, and memory.
+ * every table before it showed the views, so both are the same), the engine's own ms, events, and memory;
+ * with `lanes`, for a page opened on the Timeline (`search` '#p=timeline'), to its first lanes drawn (`lanesMs`).
  */
-export async function uiLoad(context, origin, file, { timeoutMs = 600_000, keepPage = false, search = '' } = {}) {
+export async function uiLoad(context, origin, file, { timeoutMs = 600_000, keepPage = false, search = '', lanes = false } = {}) {
   const page = await readyPage(context, origin, search);
   let crashed = false;
   page.on('crash', () => (crashed = true));
   const cdp = await context.newCDPSession(page);
   const t0 = Date.now();
   await page.getByTestId('file-input').setInputFiles(file);
+  // `lanes` (a page opened on the Timeline): ms to the first tile of the lanes drawn, marks alone or whole.
+  const lanesAt = lanes
+    ? page
+        .waitForFunction(() => (window.__otpscopeTimeline?.tile()?.marks ?? 0) > 0, null, { timeout: timeoutMs, polling: 'raf' })
+        .then(() => Date.now() - t0)
+        .catch(() => null)
+    : Promise.resolve(null);
   const until = (stage) =>
     page
       .waitForFunction(
-        (stage) => {
+        ({ stage, lanes }) => {
           const q = (s) => document.querySelector(s);
           if (q('[data-testid="load-error"]') || q('[data-testid="error"]')) return 'error';
           if (q('[data-testid="load-report"]')) return 'report';
           const shown = q('.app.loaded') && q('[data-testid="sources"] .chip') && !q('[data-testid="cancel-load"]');
           if (!shown) return false;
-          if (stage === 'usable') return q('[data-testid="count-processes"]') ? 'report' : false;
+          // On the Timeline (no Overview shown) usable is the load done, its first view in.
+          if (stage === 'usable') return lanes || q('[data-testid="count-processes"]') ? 'report' : false;
           const tables = q('.app')?.dataset.tables;
           return tables === undefined || tables === 'ready' ? 'report' : false;
         },
-        stage,
+        { stage, lanes },
         { timeout: timeoutMs, polling: 'raf' },
       )
       .then((h) => h.jsonValue())
@@ -111,6 +120,7 @@ export async function uiLoad(context, origin, file, { timeoutMs = 600_000, keepP
   const result = {
     outcome,
     usableMs: first === 'report' ? usableMs : null,
+    lanesMs: outcome === 'report' ? await lanesAt : null,
     wallMs,
     engineMs: m && m[2] ? Number(m[2]) : null,
     events: m ? Number(m[1].replace(/[^\d]/g, '')) : null,
