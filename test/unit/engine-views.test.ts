@@ -68,6 +68,14 @@ describe('the engine API through the bridge (demo.zip)', () => {
         await c.bridge.holdBuilds(true);
         await c.bridge.holdBuilds(false);
       },
+      holdAnswers: async () => {
+        await c.bridge.holdAnswers('traceSpan');
+        const held = c.bridge.latest.traceSpan('held');
+        await expect.poll(() => c.bridge.holdAnswers(undefined)).toBe(1);
+        await c.bridge.holdAnswers(null);
+        expect(await held).not.toBeNull();
+        expect(await c.bridge.holdAnswers(undefined)).toBe(0);
+      },
       tables: async () => expect((await c.bridge.tables()).every((t) => t.state === 'ready' || t.state === 'on use')).toBe(true),
       ready: () => c.bridge.ready(['anomalies']),
       memory: () => c.bridge.memory(),
