@@ -58,7 +58,11 @@ export function createEngineApi(open: () => Promise<Engine>) {
   const engine = (): Promise<Engine> => (enginePromise ??= open());
   const sql = async (text: string, maxRows?: number) => (await engine()).query(text, maxRows);
   // Each view waits for the tables it reads (views/needs.ts): the others may still be building after a load.
-  const views = bindViews(sql, async (tables) => (await engine()).ready(tables));
+  const views = bindViews(
+    sql,
+    async (tables) => (await engine()).ready(tables),
+    () => void engine().then((e) => e.viewAnswered()),
+  );
   const held = answerHold(views);
   let sqlConsole: SqlConsole | undefined;
   const consoleOf = async () => {

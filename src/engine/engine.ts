@@ -141,6 +141,9 @@ const SQL_TYPES = { i64: 'BIGINT', i32: 'INTEGER', f64: 'DOUBLE', str: 'VARCHAR'
 /** How long a background build waits before its first statement, so the views' first queries go first (ms). */
 const FIRST_VIEW_HEAD_START_MS = 150;
 
+/** How long a background build's next statement waits after a view answered, for the page's follow-up question (ms). */
+const VIEW_GRACE_MS = 120;
+
 /**
  * Up to this many events a build step's statements run as one query (table-builds.ts \`together\`): over a small
  * load each statement's fixed cost outweighs its work (the demo: ~60 statements); above it they run one at a time,
@@ -303,6 +306,11 @@ export class Engine {
    * With \`on\`, the tables behind the first view wait to be built until called again with false (a load still
    * returns once its first view is in). For tests of the loading panel and its cancel.
    */
+  /** A view answered (the views' binding says so): a background build gives the page's next question a moment. */
+  viewAnswered(): void {
+    this.builds.viewAnswered();
+  }
+
   holdBuilds(on: boolean): void {
     this.builds.hold(on ? FIRST_VIEW_STEPS : null);
   }
@@ -504,7 +512,7 @@ export class Engine {
         report.span = t0 === null || t1 === null ? null : { start: BigInt(t0 as bigint), end: BigInt(t1 as bigint) };
         // The page's first queries (the Overview, the process list) come right after this answer: a statement
         // behind would hold them up, so the rest starts a moment later.
-        this.builds.background(FIRST_VIEW_HEAD_START_MS);
+        this.builds.background(FIRST_VIEW_HEAD_START_MS, VIEW_GRACE_MS);
         phase = 'building';
       } else await this.builds.ready(tables);
     } catch (e) {

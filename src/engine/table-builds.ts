@@ -22,6 +22,9 @@ import { yieldToEventLoop } from './yield';
  * begins) ends the loop too, but waiters keep waiting for the next build.
  */
 
+/** The longest a background build's statement waits for the views' questions (\`giveWay\`): a page asking without pause cannot stall it. */
+const MAX_GIVE_WAY_MS = 500;
+
 export type TableState = 'waiting' | 'building' | 'ready' | 'on use' | 'stopped' | 'failed';
 
 export interface StepProgress {
@@ -94,6 +97,10 @@ export class TableBuilds {
   private asked = false;
   /** A pause before the next loop's first statement (background: the views' first queries go first). */
   private headStart = 0;
+  /** Background builds: after a view's answer, how long the loop waits for the page's next query before a statement. */
+  private viewGrace = 0;
+  /** When a view last answered (performance.now()). */
+  private lastView = -Infinity;
   /** Timings of the statements run since the last `reset` (a load's report). */
   steps: { sql: string; ms: number }[] = [];
   /** Statements run since the last `reset`, for the load's progress (index of count). */
@@ -140,6 +147,7 @@ export class TableBuilds {
   /** New events are in: every table is out of date. Waiters keep waiting for the build that follows. */
   reset(): void {
     this.generation++;
+    this.viewGrace = 0;
     this.paused = false;
     this.target = -1;
     this.demanded.clear();
@@ -212,9 +220,14 @@ export class TableBuilds {
     } else this.holdGate ??= deferred();
   }
 
-  /** Builds behind: every step that is not on use, without waiting; the first statement after \`headStartMs\`. */
-  background(headStartMs = 0): void {
+  /**
+   * Builds behind: every step that is not on use, without waiting; the first statement after \`headStartMs\`, and
+   * each statement \`viewGraceMs\` after a view's last answer (\`viewAnswered\`): a view's answer is often followed by
+   * the page's next question (the Timeline's lanes, then its first tile), which a statement of seconds would hold up.
+   */
+  background(headStartMs = 0, viewGraceMs = 0): void {
     this.headStart = headStartMs;
+    this.viewGrace = viewGraceMs;
     this.want(this.plan.map((s, i) => (s.onUse ? -1 : i)).filter((i) => i >= 0)).catch(() => {});
   }
 
@@ -231,6 +244,22 @@ export class TableBuilds {
     if (waits.length === 0) return Promise.resolve();
     if (!this.paused) this.kick();
     return Promise.all(waits).then(() => {});
+  }
+
+  /** A view answered: a background build waits a moment for the page's next question (\`background\`). */
+  viewAnswered(): void {
+    this.lastView = performance.now();
+  }
+
+  /** Waits while a view answered less than the grace ago, at most MAX_GIVE_WAY_MS in all (views asked in a stream). */
+  private async giveWay(): Promise<void> {
+    const until = performance.now() + MAX_GIVE_WAY_MS;
+    for (;;) {
+      const now = performance.now();
+      const wait = Math.min(this.lastView + this.viewGrace, until) - now;
+      if (wait <= 0) return;
+      await new Promise((r) => setTimeout(r, wait));
+    }
   }
 
   private schedule(i: number): void {
@@ -318,6 +347,10 @@ export class TableBuilds {
       // A step whose statements all ran is done even if a stop comes next; one stopped part-way runs again
       // from its first statement (each creates or replaces what it makes).
       for (let k = 0; k < step.sql.length;) {
+        if (this.viewGrace > 0) {
+          await this.giveWay();
+          if (gen !== this.generation) return;
+        }
         const n = this.runLength(i, k);
         if (!this.runStatement(i, k, n)) return;
         k += n;
