@@ -142,7 +142,25 @@ defmodule OtpscopeTest do
       file = tmp_file("structs-unloaded.zip")
       {_, ^file} = Otpscope.record([file: file, processes: :new], fn -> :ok end)
       assert %{module: mod, fields: [:b, :a]} in ArchiveReader.read(file).structs
+      # its fields read from its debug info: not loaded
+      refute :erlang.module_loaded(mod)
     end)
+  end
+
+  test "facts/structs.etf lists a struct module not loaded yet whose beam has no debug info (loaded to ask it)" do
+    mod = :"Elixir.OtpscopeTest.Stripped#{System.unique_integer([:positive])}"
+    dir = Path.join(System.tmp_dir!(), "otpscope_stripped_#{System.unique_integer([:positive])}")
+
+    with_unloaded_module(
+      dir,
+      "defmodule #{inspect(mod)} do defstruct [:b, :a] end",
+      fn ->
+        file = tmp_file("structs-stripped.zip")
+        {_, ^file} = Otpscope.record([file: file, processes: :new], fn -> :ok end)
+        assert %{module: mod, fields: [:b, :a]} in ArchiveReader.read(file).structs
+      end,
+      strip: true
+    )
   end
 
   # Regression test: in interactive mode (`iex -S mix`, `mix run`) a module is loaded on its first call, and a trace
@@ -187,9 +205,11 @@ defmodule OtpscopeTest do
   # Compiles `source` (one module), writes its beam into `dir` (removed after) and unloads it, and loads an
   # application (named as `dir`'s parent when `dir` is an ebin, as `:code.lib_dir/1` finds a Mix project's) whose
   # modules it is: a project's module that nothing has called yet, as in interactive mode. Then runs `fun`.
-  defp with_unloaded_module(dir, source, fun) do
+  # `strip: true`: the beam without its debug info, as `mix release`'s `strip_beams` writes it.
+  defp with_unloaded_module(dir, source, fun, opts \\ []) do
     File.mkdir_p!(dir)
     [{mod, beam}] = Code.compile_string(source)
+    {:ok, {^mod, beam}} = if opts[:strip], do: :beam_lib.strip(beam), else: {:ok, {mod, beam}}
     File.write!(Path.join(dir, "#{mod}.beam"), beam)
     unload = fn -> Enum.each([:purge, :delete, :purge], &apply(:code, &1, [mod])) end
     unload.()
