@@ -208,7 +208,12 @@ defmodule OtpscopeTest do
   # `strip: true`: the beam without its debug info, as `mix release`'s `strip_beams` writes it.
   defp with_unloaded_module(dir, source, fun, opts \\ []) do
     File.mkdir_p!(dir)
+
+    # with debug info, as `mix compile` writes a project's beams (`mix test` on Elixir 1.18 compiles without it)
+    debug_info = Code.get_compiler_option(:debug_info)
+    Code.put_compiler_option(:debug_info, true)
     [{mod, beam}] = Code.compile_string(source)
+    Code.put_compiler_option(:debug_info, debug_info)
     {:ok, {^mod, beam}} = if opts[:strip], do: :beam_lib.strip(beam), else: {:ok, {mod, beam}}
     File.write!(Path.join(dir, "#{mod}.beam"), beam)
     unload = fn -> Enum.each([:purge, :delete, :purge], &apply(:code, &1, [mod])) end
