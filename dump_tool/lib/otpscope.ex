@@ -69,13 +69,16 @@ defmodule Otpscope do
 
   Which GenServers get their states recorded: with `processes: :all` or `:new`,
   every gen_server/gen_statem/supervisor callback module loaded when the
-  recording starts, plus modules of processes started later through
-  `proc_lib` (the tracer spots the `gen` spawn and the callbacks are traced
-  from then on). **Limit:** for a module loaded after the start, the first
-  process's `init/1` (and maybe a first callback) can run before its
-  callbacks are traced. Load the modules first (`Code.ensure_loaded/1`) when
-  that matters. With a list of processes: the callback modules of those
-  processes, from their `$initial_call`.
+  recording starts, and those of the loaded applications not loaded yet
+  (in interactive mode, `iex -S mix` or `mix run`, a module loads on its
+  first call: the recorder finds them in their beam files and loads them,
+  so a process started later has its `init/1` traced), plus modules of
+  processes started later through `proc_lib` (the tracer spots the `gen`
+  spawn and the callbacks are traced from then on). **Limit:** for a module
+  of no loaded application (put on the code path or compiled after the
+  start), the first process's `init/1` (and maybe a first callback) can run
+  before its callbacks are traced. With a list of processes: the callback
+  modules of those processes, from their `$initial_call`.
 
   ## Options
 

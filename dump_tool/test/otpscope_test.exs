@@ -134,19 +134,99 @@ defmodule OtpscopeTest do
   # `%Mod{}` builds a map at compile time, so the module is loaded only when inspect/1 first prints one) was not
   # listed, and every such struct in the archive rendered as a map.
   test "facts/structs.etf lists the struct modules of loaded applications not loaded yet" do
-    dir = Path.join(System.tmp_dir!(), "otpscope_structs_#{System.unique_integer([:positive])}")
-    File.mkdir_p!(dir)
     mod = :"Elixir.OtpscopeTest.NotLoaded#{System.unique_integer([:positive])}"
-    [{^mod, beam}] = Code.compile_string("defmodule #{inspect(mod)} do defstruct [:b, :a] end")
+    # the beam in a directory of its own, not an application's ebin: found through the code path
+    dir = Path.join(System.tmp_dir!(), "otpscope_structs_#{System.unique_integer([:positive])}")
+
+    with_unloaded_module(dir, "defmodule #{inspect(mod)} do defstruct [:b, :a] end", fn ->
+      file = tmp_file("structs-unloaded.zip")
+      {_, ^file} = Otpscope.record([file: file, processes: :new], fn -> :ok end)
+      assert %{module: mod, fields: [:b, :a]} in ArchiveReader.read(file).structs
+      # its fields read from its debug info: not loaded
+      refute :erlang.module_loaded(mod)
+    end)
+  end
+
+  test "facts/structs.etf lists a struct module not loaded yet whose beam has no debug info (loaded to ask it)" do
+    mod = :"Elixir.OtpscopeTest.Stripped#{System.unique_integer([:positive])}"
+    dir = Path.join(System.tmp_dir!(), "otpscope_stripped_#{System.unique_integer([:positive])}")
+
+    with_unloaded_module(
+      dir,
+      "defmodule #{inspect(mod)} do defstruct [:b, :a] end",
+      fn ->
+        file = tmp_file("structs-stripped.zip")
+        {_, ^file} = Otpscope.record([file: file, processes: :new], fn -> :ok end)
+        assert %{module: mod, fields: [:b, :a]} in ArchiveReader.read(file).structs
+      end,
+      strip: true
+    )
+  end
+
+  # Regression test: in interactive mode (`iex -S mix`, `mix run`) a module is loaded on its first call, and a trace
+  # pattern takes only on a loaded module: a GenServer of the project started while recorded, whose module nothing had
+  # loaded, had its callbacks traced only once the tracer saw its spawn, so its init/1 (the state at its start) and
+  # its first calls were missing.
+  test "a GenServer whose module is not loaded when recording starts has its init and first call traced" do
+    mod = :"Elixir.OtpscopeTest.LazyServer#{System.unique_integer([:positive])}"
+
+    source = """
+    defmodule #{inspect(mod)} do
+      use GenServer
+      def init(n), do: {:ok, %{n: n, calls: 0}}
+      def handle_call(:get, _from, s), do: {:reply, s.n, %{s | calls: s.calls + 1}}
+    end
+    """
+
+    # laid out as a Mix project's build is: the application's directory, its beams in ebin
+    base = Path.join(System.tmp_dir!(), "otpscope_lazy_#{System.unique_integer([:positive])}")
+
+    with_unloaded_module(Path.join([base, "otpscope_lazy", "ebin"]), source, fn ->
+      file = tmp_file("lazy-server.zip")
+
+      {pid, ^file} =
+        Otpscope.record([file: file, processes: :new], fn ->
+          {:ok, pid} = GenServer.start_link(mod, 7)
+          7 = GenServer.call(pid, :get)
+          GenServer.stop(pid)
+          pid
+        end)
+
+      events = ArchiveReader.read(file).events
+      assert [%{n: 7, calls: 0}, %{n: 7, calls: 1} | _] = ArchiveReader.states(events, pid)
+
+      assert [:init, :handle_call] ==
+               for(%{pid: ^pid, kind: :call, mfa: {^mod, f, _}} <- events, do: f) -- [:terminate]
+    end)
+
+    File.rm_rf!(base)
+  end
+
+  # Compiles `source` (one module), writes its beam into `dir` (removed after) and unloads it, and loads an
+  # application (named as `dir`'s parent when `dir` is an ebin, as `:code.lib_dir/1` finds a Mix project's) whose
+  # modules it is: a project's module that nothing has called yet, as in interactive mode. Then runs `fun`.
+  # `strip: true`: the beam without its debug info, as `mix release`'s `strip_beams` writes it.
+  defp with_unloaded_module(dir, source, fun, opts \\ []) do
+    File.mkdir_p!(dir)
+
+    # with debug info, as `mix compile` writes a project's beams (`mix test` on Elixir 1.18 compiles without it)
+    debug_info = Code.get_compiler_option(:debug_info)
+    Code.put_compiler_option(:debug_info, true)
+    [{mod, beam}] = Code.compile_string(source)
+    Code.put_compiler_option(:debug_info, debug_info)
+    {:ok, {^mod, beam}} = if opts[:strip], do: :beam_lib.strip(beam), else: {:ok, {mod, beam}}
     File.write!(Path.join(dir, "#{mod}.beam"), beam)
-    :code.purge(mod)
-    :code.delete(mod)
-    :code.purge(mod)
+    unload = fn -> Enum.each([:purge, :delete, :purge], &apply(:code, &1, [mod])) end
+    unload.()
     true = :code.add_patha(String.to_charlist(dir))
-    app = :"otpscope_structs_app#{System.unique_integer([:positive])}"
+
+    app =
+      if Path.basename(dir) == "ebin",
+        do: String.to_atom(Path.basename(Path.dirname(dir))),
+        else: :"otpscope_unloaded_app#{System.unique_integer([:positive])}"
 
     spec = [
-      description: ~c"structs",
+      description: ~c"unloaded",
       vsn: ~c"1.0.0",
       modules: [mod],
       registered: [],
@@ -157,13 +237,12 @@ defmodule OtpscopeTest do
 
     try do
       refute :erlang.module_loaded(mod)
-      file = tmp_file("structs-unloaded.zip")
-      {_, ^file} = Otpscope.record([file: file, processes: :new], fn -> :ok end)
-      assert %{module: mod, fields: [:b, :a]} in ArchiveReader.read(file).structs
+      fun.()
     after
       :application.unload(app)
       :code.del_path(String.to_charlist(dir))
       File.rm_rf!(dir)
+      unload.()
     end
   end
 

@@ -55,6 +55,24 @@ defmodule Otpscope.Callbacks do
         do: if(Facts.module_behaviour(mod) == :supervisor, do: :supervisor, else: mod)
   end
 
+  @doc """
+  Loads the gen_server and gen_statem modules among `scan`
+  (Facts.application_modules/1: the modules of the loaded applications not
+  loaded yet), so that loaded/0 lists them and their callbacks are traced
+  from the start. In interactive mode (`iex -S mix`, `mix run`, `erl`) a
+  module loads on its first call, and a trace pattern takes only on a
+  loaded module: a GenServer started while recorded had its module traced
+  only once the tracer saw its spawn, after its `init/1` and often its first
+  callbacks had run. Loading one runs none of its code (but an `on_load`
+  function, which its first call would run anyway).
+  """
+  def load_servers(scan) do
+    mods = for {mod, b, _} <- scan, b in [:gen_server, :gen_statem], not own?(mod), do: mod
+    # together: the code server reads and prepares them in parallel
+    :code.ensure_modules_loaded(mods)
+    :ok
+  end
+
   @doc "The `{m, f, a}` callbacks of `mod` to trace."
   def functions(mod) do
     case Code.ensure_loaded(mod) do

@@ -97,8 +97,10 @@ defmodule Otpscope.Recorder do
   end
 
   defp start_recording(opts, backend, spec, user_patterns, {_restore, line_patterns}) do
-    plan = plan_patterns(opts, backend, spec, user_patterns, line_patterns)
-    facts = start_facts(spec)
+    # the modules of the loaded applications not loaded yet: GenServers to trace from their first call, structs
+    scan = Facts.application_modules()
+    plan = plan_patterns(opts, backend, spec, user_patterns, line_patterns, scan)
+    facts = start_facts(spec, scan)
     limits = {opts.max_binary, opts.max_list, opts.max_map, opts.max_tuple, opts.max_depth}
     {snapshots, plan} = start_states(opts, spec, facts, limits, plan)
     manifest = manifest(opts, backend, facts.started_ns, facts.mono_ns, plan.warnings)
@@ -161,8 +163,8 @@ defmodule Otpscope.Recorder do
   # chosen GenServers and gen_statems (those another tool already traces
   # are skipped with a warning), :telemetry.execute/3, the `lines:`
   # snapshots; and the sources of the traced modules.
-  defp plan_patterns(opts, backend, spec, user_patterns, line_patterns) do
-    callback_mods = callback_modules(opts, chosen_pids(spec), spec)
+  defp plan_patterns(opts, backend, spec, user_patterns, line_patterns, scan) do
+    callback_mods = callback_modules(opts, chosen_pids(spec), spec, scan)
 
     callback_patterns =
       for mod <- callback_mods, mfa <- Callbacks.functions(mod), do: {mfa, ms(), [:global]}
@@ -195,13 +197,13 @@ defmodule Otpscope.Recorder do
   end
 
   # The processes and supervision trees at start, and the clocks.
-  defp start_facts(spec) do
+  defp start_facts(spec, scan) do
     facts = if spec in [:all, :new], do: Process.list(), else: chosen_pids(spec)
 
     %{
       processes_start: Facts.processes(facts -- [self()]),
       tree_start: Facts.trees(),
-      structs: Facts.structs(%{}),
+      structs: Facts.structs(%{}, scan),
       started_ns: :os.system_time(:nanosecond),
       mono_ns: :erlang.monotonic_time(:nanosecond)
     }
@@ -394,10 +396,13 @@ defmodule Otpscope.Recorder do
     end)
   end
 
-  defp callback_modules(%{states: false}, _chosen, _spec), do: []
+  defp callback_modules(%{states: false}, _chosen, _spec, _scan), do: []
 
-  defp callback_modules(_opts, chosen, spec) do
+  # With `:all` or `:new`, every GenServer and gen_statem module, those of the loaded applications not loaded yet too
+  # (loaded here: a process started while recorded has its `init/1` traced).
+  defp callback_modules(_opts, chosen, spec, scan) do
     mods = Callbacks.of_processes(chosen)
+    if spec in [:all, :new], do: Callbacks.load_servers(scan)
     mods = if spec in [:all, :new], do: mods ++ Callbacks.loaded(), else: mods
     Enum.uniq(mods)
   end
