@@ -104,7 +104,7 @@ defmodule OtpscopeTest do
              path: "test/support/demo/worker_a.ex"
            } = Enum.find(a.source_files, &(&1.module == OtpscopeDemo.WorkerA))
 
-    assert a.manifest =~ ~s("format_version":4)
+    assert a.manifest =~ ~s("format_version":5)
     assert is_list(a.tree_start) and is_list(a.tree_stop)
     assert a.totals =~ ~s("stop_reason":"stop")
   end
@@ -917,6 +917,91 @@ defmodule OtpscopeTest do
 
     assert %{registered_name: :code_server} =
              Enum.find(a.processes_start, &(&1.pid == code_server))
+  end
+
+  # Regression test: a process known by a :global name or a Registry key
+  # (`{:via, Registry, {reg, key}}`) was nameless in the facts, which read
+  # only its registered name; one started under such a name that exited
+  # during the recording too, and a label (OTP 27) was read through a
+  # second process_info.
+  test "process facts name processes by their :global names and unique Registry keys, at start, at stop and from their start" do
+    {:ok, _} = Registry.start_link(keys: :unique, name: OtpscopeTest.Names)
+    {:ok, _} = Registry.start_link(keys: :duplicate, name: OtpscopeTest.DupNames)
+    me = self()
+
+    holder = fn register ->
+      spawn(fn ->
+        register.()
+        send(me, {:registered, self()})
+        receive do: (:stop -> :ok)
+      end)
+    end
+
+    before =
+      holder.(fn ->
+        :yes = :global.register_name(:otpscope_names_before, self())
+        {:ok, _} = Registry.register(OtpscopeTest.Names, {"before", 1}, :value)
+        {:ok, _} = Registry.register(OtpscopeTest.DupNames, :topic, nil)
+      end)
+
+    assert_receive {:registered, ^before}
+    later = holder.(fn -> :ok end)
+    assert_receive {:registered, ^later}
+    file = tmp_file("names.zip")
+    {:ok, _} = Otpscope.start(file: file, processes: :all, messages: false)
+    :yes = :global.register_name(:otpscope_names_later, later)
+    {:ok, _} = Registry.register(OtpscopeTest.Names, :later, nil)
+    :ok = Registry.unregister(OtpscopeTest.Names, :later)
+    {:ok, via} = Agent.start(fn -> 0 end, name: {:via, Registry, {OtpscopeTest.Names, :gone, 7}})
+    {:ok, global} = Agent.start(fn -> 0 end, name: {:global, :otpscope_names_gone})
+    :ok = Agent.stop(via)
+    :ok = Agent.stop(global)
+    {:ok, ^file} = Otpscope.stop()
+    for pid <- [before, later], do: send(pid, :stop)
+    :global.unregister_name(:otpscope_names_later)
+
+    a = ArchiveReader.read(file)
+    start = Map.new(a.processes_start, &{&1.pid, &1})
+    stop = Map.new(a.processes_stop, &{&1.pid, &1})
+
+    names = [
+      {:global, :otpscope_names_before},
+      {:via, Registry, {OtpscopeTest.Names, {"before", 1}}}
+    ]
+
+    assert %{names: ^names, label: nil} = start[before]
+    assert %{names: ^names} = stop[before]
+    assert %{names: []} = start[later]
+    assert %{names: [{:global, :otpscope_names_later}]} = stop[later]
+    # gone before stop: the name each was started under
+    assert %{status: :exited, names: [{:via, Registry, {OtpscopeTest.Names, :gone}}]} = stop[via]
+    assert %{status: :exited, names: [{:global, :otpscope_names_gone}]} = stop[global]
+    # the test process held a key only while recording, and no duplicate key is a name
+    assert %{names: []} = stop[me]
+  end
+
+  if function_exported?(:proc_lib, :set_label, 1) do
+    test "process facts hold a process's proc_lib label (OTP 27+)" do
+      me = self()
+
+      labelled =
+        spawn(fn ->
+          apply(:proc_lib, :set_label, [{:conn, 42}])
+          send(me, :labelled)
+          receive do: (:stop -> :ok)
+        end)
+
+      assert_receive :labelled
+      file = tmp_file("labels.zip")
+      {:ok, _} = Otpscope.start(file: file, processes: :all, messages: false)
+      {:ok, ^file} = Otpscope.stop()
+      send(labelled, :stop)
+      a = ArchiveReader.read(file)
+
+      for facts <- [a.processes_start, a.processes_stop] do
+        assert %{label: {:conn, 42}, names: []} = Enum.find(facts, &(&1.pid == labelled))
+      end
+    end
   end
 
   # Regression test: a process started and exited during the recording

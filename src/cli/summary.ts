@@ -36,7 +36,9 @@ export async function summarize(engine: Engine, report: LoadReport): Promise<str
   // Two nodes can both have a <0.55.0>: with several, each process is named with its node.
   const who = (b: (typeof o.busiest)[number]) => (o.nodes.length > 1 ? `${b.node} ${b.pid}` : b.pid);
   const width = Math.max(14, ...o.busiest.map((b) => who(b).length));
-  for (const b of o.busiest) lines.push(`  ${who(b).padEnd(width)} ${(b.who ?? '').padEnd(40)} ${b.events}`);
+  // a Registry name (`{:via, Registry, {MyApp.Reg, key}}`) may be longer than a module: the counts stay in one column
+  const nameWidth = Math.max(40, ...o.busiest.map((b) => (b.who ?? '').length));
+  for (const b of o.busiest) lines.push(`  ${who(b).padEnd(width)} ${(b.who ?? '').padEnd(nameWidth)} ${b.events}`);
   for (const source of report.sources) {
     const s = o.sources.find((f) => f.source === source.name);
     // What the recorder counted; a raw trace's drops (a dbg drop frame, ttb's {drop, N}) are in no manifest: its drop events count them.

@@ -66,8 +66,9 @@ defmodule Otpscope.Chunk do
   ns). Returns `%{pieces: [iodata], n:, cuts:, facts:, pids:, t0:, t1:}`: the pieces,
   concatenated, are the chunk term in external term format (a map); `facts`
   lists the lifecycle facts seen (`{:spawn, child, parent, mfa,
-  initial_call}` (spawn_fact/4), `{:exit, pid, reason}`, `{:register, pid,
-  name}`, `{:task, pid, initial_call}` (task_fact/3)) and `pids` the chunk's
+  initial_call}` (spawn_fact/4), `{:name, pid, name}` (spawn_facts/5),
+  `{:exit, pid, reason}`, `{:register, pid, name}`, `{:task, pid,
+  initial_call}` (task_fact/3)) and `pids` the chunk's
   process table; `t0` / `t1` the first and last event's time (monotonic ns).
 
   Uses the calling process's dictionary as scratch space and restores it.
@@ -278,7 +279,7 @@ defmodule Otpscope.Chunk do
 
           facts =
             case kind do
-              0 -> [spawn_fact(peer, pid, mfa, elem(term, 0)) | facts]
+              0 -> spawn_facts(peer, pid, mfa, elem(term, 0), facts)
               1 -> [{:exit, pid, elem(term, 0)} | facts]
               4 -> [{:register, pid, elem(term, 0)} | facts]
               8 -> task_fact(pid, elem(term, 0), facts)
@@ -301,6 +302,21 @@ defmodule Otpscope.Chunk do
   """
   def spawn_fact(child, parent, {m, f, _} = mfa, args),
     do: {:spawn, child, parent, mfa, Facts.spawn_initial_call(m, f, args)}
+
+  @doc """
+  The facts of a spawn event before `facts`: spawn_fact/4, and `{:name,
+  child, name}` when the spawn starts a process under a global or via name
+  (Otpscope.Facts.spawn_name/3), which the process may hold no longer
+  when the recording stops.
+  """
+  def spawn_facts(child, parent, {m, f, _} = mfa, args, facts) do
+    facts = [spawn_fact(child, parent, mfa, args) | facts]
+
+    case Facts.spawn_name(m, f, args) do
+      nil -> facts
+      name -> [{:name, child, name} | facts]
+    end
+  end
 
   @doc """
   `{:task, pid, initial_call}` before `facts` when `msg`, received by

@@ -7,8 +7,8 @@ defmodule Otpscope.Facts do
 
   @doc "Facts for each live pid in `pids` (dead ones are skipped)."
   def processes(pids) do
-    label? = function_exported?(:proc_lib, :get_label, 1)
     parent? = parent_supported?()
+    names = other_names(pids)
 
     items =
       [:registered_name, :initial_call, :dictionary, :status] ++
@@ -34,12 +34,122 @@ defmodule Otpscope.Facts do
         ancestors: dict_value(dict, :"$ancestors") || [],
         behaviour: behaviour,
         module: module,
-        label: if(label?, do: label(pid), else: nil),
+        names: Map.get(names, pid, []),
+        label: label(dict),
         parent: parent(Keyword.get(info, :parent)),
         status: Keyword.get(info, :status)
       }
     end
   end
+
+  @doc """
+  The names the processes in `pids` are known by besides a registered
+  name, pid => `[{:global, name} | {:via, Registry, {registry, key}}]`:
+  their `:global` names, then their keys in unique Registries (each
+  Registry's keys read with one select, or per process when the registry
+  holds more keys than `pids` has processes), in term order within each.
+  What a process reaches itself by in `GenServer.call/2` and what users
+  search by (docs/FORMAT.md "Fact entries"). The cost is bounded by the
+  names there are (global names, Registry keys) and by `pids`, never a
+  call to another process.
+  """
+  def other_names(pids) do
+    wanted = MapSet.new(pids)
+
+    globals =
+      for name <- global_names(),
+          pid = global_whereis(name),
+          is_pid(pid) and node(pid) == node() and MapSet.member?(wanted, pid),
+          do: {pid, {:global, name}}
+
+    keys =
+      for reg <- unique_registries(),
+          {key, pid} <- registry_keys(reg, pids, wanted),
+          do: {pid, {:via, Registry, {reg, key}}}
+
+    (Enum.sort(globals) ++ Enum.sort(keys))
+    |> Enum.group_by(&elem(&1, 0), &elem(&1, 1))
+  end
+
+  defp global_names do
+    if Process.whereis(:global_name_server), do: :global.registered_names(), else: []
+  catch
+    _, _ -> []
+  end
+
+  defp global_whereis(name) do
+    :global.whereis_name(name)
+  catch
+    _, _ -> nil
+  end
+
+  # A unique Registry is a supervisor registered under the registry's name
+  # (`$initial_call` {:supervisor, Registry.Supervisor, 1}) beside a named
+  # ETS table of the same name whose key -2 holds `{kind, partitions, _}`
+  # (Elixir's own layout, 1.4 to 1.18): read defensively, a registry whose
+  # table looks otherwise is skipped.
+  defp unique_registries do
+    for name <- Process.registered(),
+        :ets.whereis(name) != :undefined,
+        registry_kind(name) == :unique,
+        registry_supervisor?(Process.whereis(name)),
+        do: name
+  end
+
+  defp registry_kind(name) do
+    case :ets.lookup(name, -2) do
+      [{-2, {kind, partitions, _}}] when is_integer(partitions) -> kind
+      _ -> nil
+    end
+  catch
+    _, _ -> nil
+  end
+
+  defp registry_supervisor?(pid) when is_pid(pid) do
+    case safe_info(pid, [:dictionary]) do
+      [dictionary: dict] ->
+        dict_value(dict, :"$initial_call") == {:supervisor, Registry.Supervisor, 1}
+
+      _ ->
+        false
+    end
+  end
+
+  defp registry_supervisor?(_), do: false
+
+  defp registry_keys(reg, pids, wanted) do
+    if Registry.count(reg) <= length(pids) do
+      for {key, pid} <- Registry.select(reg, [{{:"$1", :"$2", :_}, [], [{{:"$1", :"$2"}}]}]),
+          MapSet.member?(wanted, pid),
+          do: {key, pid}
+    else
+      for pid <- pids, is_pid(pid), key <- Registry.keys(reg, pid), do: {key, pid}
+    end
+  catch
+    _, _ -> []
+  end
+
+  @doc """
+  The name a process spawned as `{m, f, args}` is started under, besides a
+  registered name (whose `register` event is traced): `{:global, name}` or
+  `{:via, module, name}` from a GenServer's, gen_statem's or supervisor's
+  start (proc_lib's `:gen.init_it/7` arguments), a Registry's as
+  `{:via, Registry, {registry, key}}` (a value given with the key left
+  out); nil otherwise. The facts at stop of a process that exited before
+  it name it by this.
+  """
+  def spawn_name(:proc_lib, :init_p, [_parent, _ancestors, :gen, :init_it, args]),
+    do: gen_name(args)
+
+  def spawn_name(_m, _f, _args), do: nil
+
+  defp gen_name([_gen_mod, _starter, _parent, name, _mod, _args, _opts]), do: other_name(name)
+  defp gen_name(_), do: nil
+
+  defp other_name({:global, _} = name), do: name
+  defp other_name({:via, Registry, {reg, key, _value}}), do: {:via, Registry, {reg, key}}
+  defp other_name({:via, mod, _} = name) when is_atom(mod), do: name
+  defp other_name(_), do: nil
 
   # The recorder's own processes (recorder, writer, encoders, CLI helpers) are
   # not part of the system being recorded: they stay out of the facts.
@@ -428,14 +538,9 @@ defmodule Otpscope.Facts do
     _ -> false
   end
 
-  defp label(pid) do
-    case apply(:proc_lib, :get_label, [pid]) do
-      :undefined -> nil
-      label -> label
-    end
-  catch
-    _, _ -> nil
-  end
+  # proc_lib:set_label/1 (OTP 27+) keeps the label in the dictionary, which
+  # is read anyway: proc_lib:get_label/1 would read it a second time.
+  defp label(dict), do: dict_value(dict, :"$process_label")
 
   defp dict_value(dict, key) do
     case List.keyfind(dict, key, 0) do

@@ -411,7 +411,7 @@ defmodule Otpscope.Recorder do
     {:object,
      [
        {"format", "otpscope"},
-       {"format_version", 4},
+       {"format_version", 5},
        {"recorder_version", @version},
        {"node", Atom.to_string(node())},
        {"otp_release", List.to_string(:erlang.system_info(:otp_release))},

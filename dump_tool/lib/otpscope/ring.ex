@@ -442,7 +442,8 @@ defmodule Otpscope.Ring do
     map |> Enum.sort_by(&elem(&1, 1)) |> Enum.map(fn {old, _new} -> elem(tuple, old) end)
   end
 
-  # What the writer's facts need from a cut chunk: spawns, exits, registers,
+  # What the writer's facts need from a cut chunk: spawns (and the names
+  # they start processes under), exits, registers,
   # the functions of Task.async processes (Otpscope.Chunk.encode/4).
   defp facts(c) do
     pids = List.to_tuple(c.pids)
@@ -458,7 +459,7 @@ defmodule Otpscope.Ring do
     |> Enum.reduce([], fn
       {0, p, q, m, x}, acc ->
         args = :erlang.binary_to_term(elem(terms, x))
-        [Chunk.spawn_fact(elem(pids, q), elem(pids, p), elem(mfas, m - 1), args) | acc]
+        Chunk.spawn_facts(elem(pids, q), elem(pids, p), elem(mfas, m - 1), args, acc)
 
       {1, p, _q, _m, x}, acc ->
         [{:exit, elem(pids, p), :erlang.binary_to_term(elem(terms, x))} | acc]

@@ -311,6 +311,9 @@ defmodule Otpscope.Writer do
 
         {:register, pid, name}, acc ->
           update(acc, pid, %{registered_name: name})
+
+        {:name, pid, name}, acc ->
+          update(acc, pid, %{names: [name]})
       end)
 
     Enum.reduce(pids, seen, fn
@@ -331,6 +334,15 @@ defmodule Otpscope.Writer do
   end
 
   defp seen_facts(seen, pid), do: Map.get(seen, pid, %{})
+
+  # A live process's names at stop, with the via name its spawn started it
+  # under (`{:via, :gproc, ...}`, which only the spawn tells) after them.
+  defp started_names(%{pid: pid, names: names} = facts, seen) do
+    case seen do
+      %{^pid => %{names: started}} -> %{facts | names: Enum.uniq(names ++ started)}
+      _ -> facts
+    end
+  end
 
   # A Task.async process still waiting for its function: its
   # `$initial_call` is Task.Supervised.reply's (proc_lib's, Elixir < 1.15)
@@ -370,7 +382,7 @@ defmodule Otpscope.Writer do
   complete entry).
   """
   def close(zip, s, stop_info, extra) do
-    alive = Facts.processes(Process.list())
+    alive = Enum.map(Facts.processes(Process.list()), &started_names(&1, s.seen))
     alive_pids = MapSet.new(alive, & &1.pid)
 
     gone =
@@ -384,6 +396,7 @@ defmodule Otpscope.Writer do
             ancestors: [],
             behaviour: nil,
             module: nil,
+            names: [],
             label: nil,
             parent: nil,
             status: :exited

@@ -313,7 +313,7 @@ function processFacts(t: Term, node: string, snapshot: 'start' | 'stop'): Proces
     if (pick !== undefined && isTuple(pick, 3) && isAtom(pick.items[0]) && isAtom(pick.items[1]) && typeof pick.items[2] === 'number')
       fact.initialCall = [pick.items[0], pick.items[1], pick.items[2]];
     const extra: Record<string, Term> = {};
-    for (const k of ['ancestors', 'behaviour', 'module', 'label', 'parent', 'status', 'exit_reason']) {
+    for (const k of ['ancestors', 'behaviour', 'module', 'names', 'label', 'parent', 'status', 'exit_reason']) {
       const v = get(k);
       if (v !== undefined) extra[k] = v;
     }

@@ -97,6 +97,8 @@ export const FACTS_RAW = {
   ancestors: 'str',
   /** `start` or `stop` (which facts file of an otpscope archive); NULL when the input does not tell (ttb). */
   snapshot: 'str',
+  /** The name the process is known by besides a registered one (otherNameOf); NULL when none. */
+  other_name: 'str',
 } as const;
 
 /**
@@ -607,6 +609,7 @@ export class EventSink {
       parent === undefined ? null : t.pid(parent),
       ancestors === undefined ? null : t.term(ancestors),
       f.snapshot ?? null,
+      otherNameOf(t, f.extra),
     );
   }
 }
@@ -648,6 +651,19 @@ function isMap(t: Term): t is ErlMap {
 function mapValue(m: ErlMap, key: string): Term | undefined {
   for (const [k, v] of m.entries) if (isAtom(k, key)) return v;
   return undefined;
+}
+
+/**
+ * The name a process is known by besides a registered name (docs/SCHEMA.md `processes.name`): the first of its facts
+ * `names` (format 5: `{:global, name}`, `{:via, Registry, {registry, key}}`, `{:via, module, name}`) as inspect prints
+ * it, what `GenServer.call/2` takes, else its proc_lib label as `label: ` and the label's text.
+ */
+function otherNameOf(t: TermText, extra: Record<string, Term> | undefined): string | null {
+  const names = extra?.names;
+  if (Array.isArray(names) && names.length > 0) return t.term(names[0]);
+  const label = extra?.label;
+  if (label !== undefined && !isAtom(label, 'nil') && !isAtom(label, 'undefined')) return `label: ${t.term(label)}`;
+  return null;
 }
 
 function moduleOf(m: Term | undefined): string | null {

@@ -14,7 +14,7 @@ import { BUILD_LINKS, BUILD_MAILBOX_DEPTH, CREATE_AT_MACROS, CREATE_BUCKET_MACRO
  */
 
 /** The version of docs/SCHEMA.md these builds follow; written into `meta` as `schema_version`. */
-export const SCHEMA_VERSION = 14;
+export const SCHEMA_VERSION = 15;
 
 /** `events`: one row per event, `seq` in global (ts, node, file, position) order. */
 export const BUILD_EVENTS = `
@@ -91,7 +91,8 @@ cb AS (
   GROUP BY ALL
 ),
 fa AS (
-  SELECT node, pid, max(name) AS name, max(initial_call) AS initial_call, max(module) AS module, max(parent_pid) AS parent_pid
+  SELECT node, pid, max(name) AS name, max(initial_call) AS initial_call, max(module) AS module, max(parent_pid) AS parent_pid,
+         max(other_name) AS other_name
   FROM facts_raw GROUP BY ALL
 ),
 sv AS (
@@ -99,7 +100,8 @@ sv AS (
   FROM supervision WHERE pid IS NOT NULL GROUP BY ALL
 )
 SELECT ids.node, ids.pid,
-       coalesce(fa.name, rg.name) AS name,
+       -- a registered name, else a :global or Registry name, else a proc_lib label (docs/SCHEMA.md)
+       coalesce(fa.name, rg.name, fa.other_name) AS name,
        -- the facts of a process that exited before stop hold its spawn MFA (:proc_lib.init_p/5), not $initial_call
        coalesce(CASE WHEN fa.initial_call NOT LIKE ':proc_lib.%' AND fa.initial_call <> '${DIST_SPAWN_INIT}' THEN fa.initial_call END,
                 CASE WHEN coalesce(fa.initial_call, sp.spawn_mfa) LIKE ':proc_lib.%' AND cb.module IS NOT NULL THEN cb.module || '.init/1' END,
