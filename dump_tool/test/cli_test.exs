@@ -146,6 +146,56 @@ defmodule Otpscope.CLITest do
     end
   end
 
+  # Regression test: a node without Elixir (an Erlang application started with `erl`) was refused ("has no Elixir
+  # loaded"): the client now loads the Elixir modules the recorder calls there, from its own copy of Elixir.
+  test "attach mode records a node that has no Elixir (erl)" do
+    target = Nodes.start_erlang_target("otpscope_erl_#{System.unique_integer([:positive])}")
+    file = tmp_file("erlang.zip")
+
+    try do
+      assert :rpc.call(target.node, :code, :which, [Enum]) == :non_existing
+
+      {output, status} =
+        Nodes.client(~w(--node #{target.node} --cookie otpscope_test --duration 300ms -o #{file}))
+
+      assert status == 0, output
+      a = ArchiveReader.read(file)
+      assert a.manifest =~ ~s("node":"#{target.node}")
+      assert Enum.any?(a.events, &match?(%{kind: :send, term: {:spin, _}}, &1))
+      # the recording is over there: no recorder, no tracer left on the spinning process
+      assert :rpc.call(target.node, :erlang, :whereis, [Otpscope.Recorder]) == :undefined
+
+      assert :rpc.call(target.node, :erlang, :processes, [])
+             |> Enum.all?(
+               &(:rpc.call(target.node, :erlang, :trace_info, [&1, :flags]) in [
+                   {:flags, []},
+                   :undefined
+                 ])
+             )
+    after
+      Nodes.stop_target(target)
+    end
+  end
+
+  test "a node without Elixir gets the Elixir modules the recorder reaches, protocols' implementations with them" do
+    mods = Attach.elixir_modules(CLI.runtime_modules())
+
+    for m <- [
+          Enum,
+          Keyword,
+          String,
+          Inspect,
+          Inspect.Algebra,
+          Enumerable,
+          Enumerable.List,
+          String.Chars.Integer
+        ],
+        do: assert(m in mods, inspect(m))
+
+    # only Elixir's own: never the recorder's, nor OTP's
+    refute Enum.any?(mods, &(&1 in CLI.runtime_modules() or &1 in [:lists, :gen_server, :zlib]))
+  end
+
   # Regression test: the rpc process that started the recording, the agent
   # and its waiter were traced like the system recorded, so every attached
   # archive had the rpc process's exit (`{ref, :return, result}`, a "crash"

@@ -9,8 +9,11 @@ defmodule Otpscope.Attach do
   observer_cli connect: attaching to one node of a cluster does not connect
   the client to the rest of the mesh, and `global` never sees it. It loads
   the recorder's modules onto the node (`:code.load_binary/3`, skipped for
-  modules already loaded in the same version; the node needs Elixir >= 1.14
-  loaded, as any Elixir release has) and starts an agent there
+  modules already loaded in the same version). A node with Elixir (>= 1.14)
+  keeps its own; a node without (an Erlang application, `erl`) also gets the
+  modules of Elixir's standard library that the recorder reaches, from the
+  client's Elixir (`elixir_modules/1`: ~190 modules, ~4 MB of code, loaded
+  once and left loaded, nothing started). It then starts an agent there
   (`Otpscope.Remote`) that owns the recording and watches the client:
 
     * the archive is written on the node, in `remote_dir` (default: the
@@ -210,24 +213,27 @@ defmodule Otpscope.Attach do
   end
 
   defp load!(node) do
-    case :rpc.call(node, :code, :ensure_loaded, [Elixir.System]) do
-      {:module, _} -> :ok
-      {:badrpc, reason} -> fail!(badrpc(node, reason))
-      _ -> fail!("#{node} has no Elixir loaded (the recorder needs Elixir >= 1.14 there)")
-    end
+    # A node without Elixir (an Erlang application, `erl`) gets the Elixir modules the recorder calls from this
+    # client; a node with Elixir keeps its own (replacing them would change the code its own processes run).
+    elixir =
+      case :rpc.call(node, :code, :ensure_loaded, [Elixir.System]) do
+        {:module, _} -> []
+        {:badrpc, reason} -> fail!(badrpc(node, reason))
+        _ -> elixir_modules(Otpscope.CLI.runtime_modules())
+      end
 
-    case :rpc.call(node, Process, :whereis, [Otpscope.Recorder]) do
+    case :rpc.call(node, :erlang, :whereis, [Otpscope.Recorder]) do
       pid when is_pid(pid) ->
         fail!("a recording already runs on #{node}; stop it there first (Otpscope.stop())")
 
       {:badrpc, reason} ->
         fail!(badrpc(node, reason))
 
-      nil ->
+      :undefined ->
         :ok
     end
 
-    for mod <- Otpscope.CLI.runtime_modules() do
+    for mod <- elixir ++ Otpscope.CLI.runtime_modules() do
       {^mod, bin, file} = :code.get_object_code(mod)
 
       # loading a module twice would make the first load old code, which a
@@ -249,6 +255,42 @@ defmodule Otpscope.Attach do
         end
       end
     end
+  end
+
+  @doc """
+  The modules of Elixir's standard library that `roots` can reach: the remote
+  calls in their object code, followed through the modules called, and every
+  implementation of a protocol reached (called through the protocol, not by
+  name). What a node without Elixir needs to run the recorder.
+  """
+  def elixir_modules(roots) do
+    elixir = MapSet.new(Application.spec(:elixir, :modules) || [])
+    impls = Enum.group_by(elixir, &protocol_of/1)
+    reach(roots, elixir, impls, MapSet.new(roots), [])
+  end
+
+  defp reach([], _elixir, _impls, _seen, found), do: Enum.reverse(found)
+
+  defp reach([mod | rest], elixir, impls, seen, found) do
+    {^mod, bin, _file} = :code.get_object_code(mod)
+    {:ok, {^mod, [imports: imports]}} = :beam_lib.chunks(bin, [:imports])
+
+    next =
+      (Enum.map(imports, &elem(&1, 0)) ++ Map.get(impls, mod, []))
+      |> Enum.uniq()
+      |> Enum.filter(&(MapSet.member?(elixir, &1) and not MapSet.member?(seen, &1)))
+
+    reach(next ++ rest, elixir, impls, MapSet.union(seen, MapSet.new(next)), next ++ found)
+  end
+
+  # Inspect.List -> Inspect: the protocol an implementation's name says it is for (nil for Elixir's other modules).
+  defp protocol_of(mod) do
+    case Module.split(mod) do
+      [_] -> nil
+      parts -> Module.concat(Enum.drop(parts, -1))
+    end
+  rescue
+    ArgumentError -> nil
   end
 
   # The local file is opened at the first chunk, so a client killed while
