@@ -441,6 +441,18 @@ defmodule Otpscope.CLITest do
              "cannot load Otpscope.Chunk on n@h: {:error, :on_load_failure}"
   end
 
+  # Regression test: an escript built on OTP 27 attaching to an OTP 25 node without Elixir loaded Elixir's modules
+  # until one failed (`{:features_not_allowed, [:maybe_expr]}`), leaving part of Elixir there.
+  test "a client on a newer OTP than the node's is refused before anything is loaded, saying which build would do" do
+    assert Attach.otp_mismatch(:old@h, "27", "25") ==
+             "old@h runs OTP 25 and this client OTP 27: code compiled by a newer OTP does not load on an " <>
+               "older one; build otpscope_record with OTP 25 and run it there"
+
+    assert Attach.otp_mismatch(:new@h, "25", "27") == nil
+    assert Attach.otp_mismatch(:same@h, "25", "25") == nil
+    assert Attach.otp_mismatch(:unknown@h, "25", nil) == nil
+  end
+
   @tag :needs_root
   test "the node's disk fills up: what was written comes back, and the message says why and where" do
     target =

@@ -212,7 +212,25 @@ defmodule Otpscope.Attach do
     end
   end
 
+  @doc false
+  # Code compiled by a newer OTP does not load on an older one (`:badfile`, `:features_not_allowed`), and a load
+  # that fails halfway would leave part of Elixir on a node that had none: refused before anything is loaded.
+  def otp_mismatch(node, client_otp, node_otp) do
+    with {client, ""} <- Integer.parse(client_otp || ""),
+         {theirs, ""} <- Integer.parse(node_otp || ""),
+         true <- client > theirs do
+      "#{node} runs OTP #{theirs} and this client OTP #{client}: code compiled by a newer OTP does not load " <>
+        "on an older one; build otpscope_record with OTP #{theirs} and run it there"
+    else
+      _ -> nil
+    end
+  end
+
   defp load!(node) do
+    if why =
+         otp_mismatch(node, List.to_string(:erlang.system_info(:otp_release)), otp_release(node)),
+       do: fail!(why)
+
     # A node without Elixir (an Erlang application, `erl`) gets the Elixir modules the recorder calls from this
     # client; a node with Elixir keeps its own (replacing them would change the code its own processes run).
     elixir =
