@@ -11,6 +11,7 @@ defmodule Otpscope.CLITest do
     Otpscope.CLI,
     Otpscope.Attach,
     Otpscope.Attach.Error,
+    Otpscope.Attach.Signals,
     Mix.Tasks.Otpscope.Record
   ]
 
@@ -395,7 +396,68 @@ defmodule Otpscope.CLITest do
       Nodes.await_client(client)
       |> assert_one_line_failure(~r/lost the connection to #{target.node}/)
 
-      assert File.ls!(Path.dirname(lost)) == []
+      refute File.exists?(lost <> ".part")
+    after
+      Nodes.stop_target(target)
+    end
+  end
+
+  # Regression test: a node stopped mid-recording took the recording with it (the archive came back only at the
+  # end): the client now has what the node wrote up to the last second, and says where.
+  test "a node that stops mid-recording: what was recorded up to then is kept" do
+    target = Nodes.start_target("otpscope_target_#{System.unique_integer([:positive])}")
+    file = tmp_file("stopped.zip")
+
+    try do
+      client =
+        Nodes.start_client(
+          ~w(--node #{target.node} --cookie otpscope_test --duration 10m -o #{file})
+        )
+
+      # some of the recording came back
+      eventually(fn -> match?({:ok, %{size: size}} when size > 0, File.stat(file <> ".part")) end)
+      Nodes.stop_target(target)
+
+      Nodes.await_client(client)
+      |> assert_one_line_failure(
+        ~r/lost the connection to #{target.node} while recording .*what was recorded up to then \(readable up to its last complete chunk\) is in #{file}/
+      )
+
+      a = ArchiveReader.read(file)
+      refute a.scan.central_directory?
+      assert Enum.any?(a.events, &match?(%{kind: :send, term: {:spin, _}}, &1))
+      refute File.exists?(file <> ".part")
+    after
+      Nodes.stop_target(target)
+    end
+  end
+
+  # Regression test: SIGTERM to the client (`kill PID`, a supervisor stopping it) stopped its VM at once: the
+  # recording was lost, and with `--duration infinity` no recording could ever come back whole.
+  test "SIGTERM to the client ends the recording early and still copies it back whole; nothing stays on the node" do
+    target = Nodes.start_target("otpscope_target_#{System.unique_integer([:positive])}")
+    file = tmp_file("sigterm.zip")
+    remote_dir = Path.dirname(tmp_file("remote"))
+
+    try do
+      client =
+        Nodes.start_client(
+          ~w(--node #{target.node} --cookie otpscope_test --duration infinity --remote-dir #{remote_dir} -o #{file})
+        )
+
+      # recording: some of it came back
+      eventually(fn -> match?({:ok, %{size: size}} when size > 0, File.stat(file <> ".part")) end)
+      System.cmd("kill", ["-TERM", client.os_pid])
+      {output, status} = Nodes.await_client(client)
+
+      assert status == 0, output
+      assert output =~ "SIGTERM: stopping the recording and copying it back"
+      a = ArchiveReader.read(file)
+      assert a.scan.central_directory?
+      assert a.scan.warnings == []
+      assert a.totals =~ ~s("stop_reason":"stop")
+      assert File.ls!(remote_dir) == []
+      assert :rpc.call(target.node, :erlang, :whereis, [Otpscope.Recorder]) == :undefined
     after
       Nodes.stop_target(target)
     end

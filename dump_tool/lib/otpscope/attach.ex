@@ -17,10 +17,15 @@ defmodule Otpscope.Attach do
   (`Otpscope.Remote`) that owns the recording and watches the client:
 
     * the archive is written on the node, in `remote_dir` (default: the
-      node's tmp dir), and streamed back in 1 MB chunks when the recording
-      ends, then removed from the node;
+      node's tmp dir), and streamed back in 1 MB chunks as it grows (every
+      second) and when the recording ends, then removed from the node;
+    * if the node stops or dies mid-recording, what came back is kept (the
+      local archive, readable up to its last complete chunk);
+    * SIGTERM to the client ends the recording early and copies it back
+      (`Otpscope.Attach.Signals`);
     * if the client goes away (killed, Ctrl-C, connection lost), the agent
-      stops the recording and removes the archive: nothing is left behind.
+      stops the recording and removes the archive: nothing is left behind
+      on the node (what had come back stays in `FILE.part` here).
 
   Every failure raises `Otpscope.Attach.Error` with one line for the user:
   node not running, cookie refused, node gone mid-recording, a refusal by
@@ -55,9 +60,15 @@ defmodule Otpscope.Attach do
              remote_opts,
              cli[:remote_dir]
            ]) do
-        {:ok, agent, _remote_path} -> receive_archive(node, agent, local)
-        {:error, reason} -> fail!("#{node} refused to record: #{describe(reason)}")
-        {:badrpc, reason} -> fail!(badrpc(node, reason))
+        {:ok, agent, remote_path} ->
+          Otpscope.Attach.Signals.subscribe(agent)
+          receive_archive(node, agent, local, remote_path)
+
+        {:error, reason} ->
+          fail!("#{node} refused to record: #{describe(reason)}")
+
+        {:badrpc, reason} ->
+          fail!(badrpc(node, reason))
       end
     after
       Node.monitor(node, false)
@@ -313,7 +324,7 @@ defmodule Otpscope.Attach do
 
   # The local file is opened at the first chunk, so a client killed while
   # the node records leaves nothing behind here either.
-  defp receive_archive(node, agent, local) do
+  defp receive_archive(node, agent, local, remote_path) do
     part = local <> ".part"
 
     case receive_chunks(node, agent, part, nil) do
@@ -322,6 +333,23 @@ defmodule Otpscope.Attach do
         :ok = File.close(io)
         File.rename!(part, local)
         finished(node, result, local)
+
+      # the node stopped or died mid-way: what had come back is kept, like the node's own copy
+      {:nodedown, io} when io != nil ->
+        File.close(io)
+        File.rename!(part, local)
+
+        fail!(
+          "lost the connection to #{node} while recording (did the node stop?); what was recorded up to " <>
+            "then (readable up to its last complete chunk) is in #{local}; the node's own copy, if it " <>
+            "was not stopped cleanly, is #{remote_path} there"
+        )
+
+      {:nodedown, nil} ->
+        fail!(
+          "lost the connection to #{node} while recording (did the node stop?); nothing had come back " <>
+            "yet; the node's own copy, if it was not stopped cleanly, is #{remote_path} there"
+        )
 
       {:error, message, io} ->
         if io, do: File.close(io)
@@ -356,6 +384,18 @@ defmodule Otpscope.Attach do
           error -> error
         end
 
+      {:otpscope_remote, ^agent, {:truncate, size}} ->
+        io = io || open!(part, agent)
+
+        with {:ok, _} <- :file.position(io, size), :ok <- :file.truncate(io) do
+          send(agent, {:otpscope_ack, self()})
+          receive_chunks(node, agent, part, io)
+        else
+          {:error, reason} ->
+            send(agent, {:otpscope_abort, self()})
+            {:error, "cannot write #{part}: #{:file.format_error(reason)}", io}
+        end
+
       {:otpscope_remote, ^agent, {:done, result}} ->
         {:done, result, io}
 
@@ -369,9 +409,7 @@ defmodule Otpscope.Attach do
         end
 
       {:nodedown, ^node} ->
-        {:error,
-         "lost the connection to #{node} while recording (did the node stop?); " <>
-           "the recording there stops by itself and removes its archive", io}
+        {:nodedown, io}
     end
   end
 

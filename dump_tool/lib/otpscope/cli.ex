@@ -58,6 +58,7 @@ defmodule Otpscope.CLI do
     Otpscope.CLI,
     Otpscope.Attach,
     Otpscope.Attach.Error,
+    Otpscope.Attach.Signals,
     Mix.Tasks.Otpscope.Record
   ]
 
@@ -177,6 +178,9 @@ defmodule Otpscope.CLI do
   where each failure is one line.
   """
   def record(opts, cli) do
+    # SIGTERM ends the recordings early and keeps them (Otpscope.Attach.Signals)
+    Otpscope.Attach.Signals.install()
+
     if cli.nodes || cli.cluster do
       dir = Path.expand(cli.output || "otpscope-#{System.os_time(:second)}")
       File.mkdir_p!(dir)
@@ -434,7 +438,13 @@ defmodule Otpscope.CLI do
               "(or --nodes a@host,b@host, or --cluster with --node) and --cookie"
     end
 
-    IO.puts("recording on #{Enum.join(cli.nodes || [cli.node], ", ")} for #{cli.duration} ms ...")
+    IO.puts(
+      "recording on #{Enum.join(cli.nodes || [cli.node], ", ")} " <>
+        if(cli.duration == :infinity,
+          do: "until SIGTERM (kill #{System.pid()}) ...",
+          else: "for #{cli.duration} ms (SIGTERM to end it sooner) ..."
+        )
+    )
 
     case record(opts, cli) do
       {:ok, paths} ->

@@ -785,6 +785,8 @@ defmodule Otpscope.Recorder do
   @impl true
   def handle_call(:stop, _from, %{stopped: false} = st) do
     st = do_stop(st, "stop")
+    # whoever awaits the end gets the result too (it exited with the recorder)
+    Enum.each(st.waiting, &GenServer.reply(&1, st.result))
     {:stop, :normal, st.result, st}
   end
 
