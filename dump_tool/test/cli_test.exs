@@ -373,6 +373,18 @@ defmodule Otpscope.CLITest do
       Nodes.client(~w(--node #{target.node} --cookie not_the_cookie))
       |> assert_one_line_failure(~r/refused the connection: wrong cookie/)
 
+      # a long name for a node started with -sname: epmd knows it, the node refuses the name
+      Nodes.client(~w(--node #{name}@127.0.0.1 --cookie otpscope_test))
+      |> assert_one_line_failure(
+        ~r/refused the connection: wrong cookie .* or #{name} on 127.0.0.1 is not named #{name}@127.0.0.1: a node started with --sname .* is #{name}@<its short host name>/
+      )
+
+      # no host: was an error report and "unexpected error: no match of right hand side value"
+      Nodes.client(~w(--node #{name} --cookie otpscope_test))
+      |> assert_one_line_failure(
+        ~r/--node #{name}: expected a node name name@host, such as #{name}@#{Nodes.host()} /
+      )
+
       Nodes.client(~w(--node #{target.node} --cookie otpscope_test --remote-dir /nonexistent/x))
       |> assert_one_line_failure(~r"--remote-dir /nonexistent/x: no such file or directory")
 

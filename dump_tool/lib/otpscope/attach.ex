@@ -136,8 +136,7 @@ defmodule Otpscope.Attach do
         running = for {n, _port} <- names, List.to_string(n) != me, do: List.to_string(n)
 
         if name in running do
-          "#{node} refused the connection: wrong cookie? (give --cookie, " <>
-            "or check ~/.erlang.cookie on both sides)"
+          refused(node, name, host)
         else
           "no node named #{name} runs on #{host}" <>
             if(running == [], do: "", else: " (running there: #{Enum.join(running, ", ")})")
@@ -146,6 +145,20 @@ defmodule Otpscope.Attach do
       {:error, _} ->
         "cannot reach #{host}: unknown host, or no Erlang node (epmd) runs there"
     end
+  end
+
+  # A node refuses a wrong cookie, and a name that is not its own: `app@127.0.0.1` for a node started with
+  # `-sname app` (named app@<short host>), or the other way round. epmd only knows the part before the @.
+  @doc false
+  def refused(node, name, host) do
+    other =
+      if String.contains?(host, "."),
+        do: "a node started with --sname (a release's default) is #{name}@<its short host name>",
+        else:
+          "a node started with --name (RELEASE_DISTRIBUTION=name) is #{name}@<its full host name or IP>"
+
+    "#{node} refused the connection: wrong cookie (give --cookie; a release's is in releases/COOKIE), " <>
+      "or #{name} on #{host} is not named #{node}: #{other}"
   end
 
   defp ensure_distributed!(target, sname) do
@@ -481,7 +494,10 @@ defmodule Otpscope.Attach do
   def describe({:already_traced, message}), do: message
   def describe({:not_registered, name}), do: "no process registered as #{inspect(name)}"
   def describe({:not_alive, pid}), do: "process #{inspect(pid)} is not alive"
-  def describe({:lines, message}), do: "--lines: " <> message
+
+  def describe({:lines, message}),
+    do: "--lines: " <> String.replace_prefix(message, "lines: ", "")
+
   def describe({:module_not_loaded, mod}), do: "module #{inspect(mod)} is not loaded"
   def describe({:bad_option, message}), do: message
   def describe({:remote_dir, dir, why}), do: "--remote-dir #{dir}: #{why}"

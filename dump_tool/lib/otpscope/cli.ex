@@ -140,7 +140,7 @@ defmodule Otpscope.CLI do
 
     {opts ++ [duration: duration],
      %{
-       node: parsed[:node] && String.to_atom(parsed[:node]),
+       node: parsed[:node] && node!("--node", parsed[:node]),
        nodes: nodes!(parsed),
        cluster: Keyword.get(parsed, :cluster, false),
        output: parsed[:output],
@@ -160,7 +160,7 @@ defmodule Otpscope.CLI do
       parsed[:nodes] ->
         case String.split(parsed[:nodes], ",", trim: true) do
           [] -> raise ArgumentError, "--nodes: expected a comma-separated list of name@host"
-          names -> Enum.map(names, &String.to_atom/1)
+          names -> Enum.map(names, &node!("--nodes", &1))
         end
 
       parsed[:cluster] && !parsed[:node] ->
@@ -192,6 +192,24 @@ defmodule Otpscope.CLI do
     else
       {:ok, path} = Otpscope.Attach.record(cli.node, opts, cli)
       {:ok, [path]}
+    end
+  end
+
+  # A node's full name: `app` alone would reach the distribution as a name without a host (an error report, then a
+  # crash); a release's node is `app@<short host>` (RELEASE_DISTRIBUTION=sname, the default) or `app@<host or IP>`.
+  defp node!(flag, text) do
+    case String.split(text, "@") do
+      [name, host] when name != "" and host != "" ->
+        String.to_atom(text)
+
+      _ ->
+        {:ok, host} = :inet.gethostname()
+        short = host |> List.to_string() |> String.split(".") |> hd()
+
+        raise ArgumentError,
+              "#{flag} #{text}: expected a node name name@host, such as " <>
+                "#{String.trim_trailing(text, "@")}@#{short} (a node started with --sname " <>
+                "or a release's default) or name@10.0.0.5 (--name)"
     end
   end
 
