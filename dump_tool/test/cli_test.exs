@@ -162,6 +162,8 @@ defmodule Otpscope.CLITest do
       assert status == 0, output
       a = ArchiveReader.read(file)
       assert a.manifest =~ ~s("node":"#{target.node}")
+      # the node has no Elixir of its own (the client's was loaded there)
+      assert a.manifest =~ ~s("elixir_version":null)
       assert Enum.any?(a.events, &match?(%{kind: :send, term: {:spin, _}}, &1))
       # the recording is over there: no recorder, no tracer left on the spinning process
       assert :rpc.call(target.node, :erlang, :whereis, [Otpscope.Recorder]) == :undefined

@@ -411,7 +411,9 @@ defmodule Otpscope.Recorder do
        {"node", Atom.to_string(node())},
        {"otp_release", List.to_string(:erlang.system_info(:otp_release))},
        {"erts_version", List.to_string(:erlang.system_info(:version))},
-       {"elixir_version", System.version()},
+       # null on a node without Elixir of its own (an Erlang node attach mode loaded Elixir's modules onto: the
+       # :elixir application is not there), as for raw traces
+       {"elixir_version", if(Application.spec(:elixir, :vsn), do: System.version())},
        {"os_pid", System.pid()},
        {"clock",
         {:object,
