@@ -421,21 +421,31 @@ defmodule Otpscope.CLITest do
   test "a node that stops mid-recording: what was recorded up to then is kept" do
     target = Nodes.start_target("otpscope_target_#{System.unique_integer([:positive])}")
     file = tmp_file("stopped.zip")
+    remote_dir = Path.join(Path.dirname(file), "remote")
+    File.mkdir_p!(remote_dir)
 
     try do
       client =
         Nodes.start_client(
-          ~w(--node #{target.node} --cookie otpscope_test --duration 10m -o #{file})
+          ~w(--node #{target.node} --cookie otpscope_test --duration 10m --remote-dir #{remote_dir} -o #{file})
         )
 
       # some of the recording came back
       eventually(fn -> match?({:ok, %{size: size}} when size > 0, File.stat(file <> ".part")) end)
       Nodes.stop_target(target)
 
-      Nodes.await_client(client)
-      |> assert_one_line_failure(
+      {output, _} = result = Nodes.await_client(client)
+
+      assert_one_line_failure(
+        result,
         ~r/lost the connection to #{target.node} while recording .*what was recorded up to then \(readable up to its last complete chunk\) is in #{file}/
       )
+
+      # the node, killed, could not remove its own copy: the message says where it is
+      assert [copy] = File.ls!(remote_dir)
+
+      assert output =~
+               "the node's own copy (up to a second longer) stays on its disk: #{remote_dir}/#{copy}"
 
       a = ArchiveReader.read(file)
       refute a.scan.central_directory?

@@ -354,14 +354,14 @@ defmodule Otpscope.Attach do
 
         fail!(
           "lost the connection to #{node} while recording (did the node stop?); what was recorded up to " <>
-            "then (readable up to its last complete chunk) is in #{local}; the node's own copy, if it " <>
-            "was not stopped cleanly, is #{remote_path} there"
+            "then (readable up to its last complete chunk) is in #{local}; the node's own copy (up to a " <>
+            "second longer) stays on its disk: #{remote_path}"
         )
 
       {:nodedown, nil} ->
         fail!(
           "lost the connection to #{node} while recording (did the node stop?); nothing had come back " <>
-            "yet; the node's own copy, if it was not stopped cleanly, is #{remote_path} there"
+            "yet; the node's own copy stays on its disk: #{remote_path}"
         )
 
       {:error, message, io} ->
