@@ -487,6 +487,35 @@ defmodule Otpscope.CLITest do
     end
   end
 
+  test "a second client attaching while one records is refused in one line; the first goes on undisturbed" do
+    target = Nodes.start_target("otpscope_target_#{System.unique_integer([:positive])}")
+    file = tmp_file("first.zip")
+
+    try do
+      first =
+        Nodes.start_client(
+          ~w(--node #{target.node} --cookie otpscope_test --duration 10m -o #{file})
+        )
+
+      eventually(fn -> match?({:ok, %{size: size}} when size > 0, File.stat(file <> ".part")) end)
+
+      Nodes.client(
+        ~w(--node #{target.node} --cookie otpscope_test --duration 1s -o #{tmp_file("second.zip")})
+      )
+      |> assert_one_line_failure(
+        ~r/a recording already runs on #{target.node} \(another otpscope_record, or Otpscope.start\/1 there\): wait for it to end/
+      )
+
+      System.cmd("kill", ["-TERM", first.os_pid])
+      {output, status} = Nodes.await_client(first)
+      assert status == 0, output
+      assert ArchiveReader.read(file).scan.central_directory?
+      refute File.exists?(tmp_file("second.zip"))
+    after
+      Nodes.stop_target(target)
+    end
+  end
+
   # Regression test: a node with a long name on a machine whose own name has no dot (a container, `vm`) could
   # not be attached to: the client asked for a long name of its own without a host ("Can't set long node name!",
   # with supervisor reports), so it now takes the node's host.

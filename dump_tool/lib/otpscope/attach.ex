@@ -266,7 +266,10 @@ defmodule Otpscope.Attach do
 
     case :rpc.call(node, :erlang, :whereis, [Otpscope.Recorder]) do
       pid when is_pid(pid) ->
-        fail!("a recording already runs on #{node}; stop it there first (Otpscope.stop())")
+        fail!(
+          "a recording already runs on #{node} (another otpscope_record, or Otpscope.start/1 there): " <>
+            "wait for it to end, or stop it there with Otpscope.stop()"
+        )
 
       {:badrpc, reason} ->
         fail!(badrpc(node, reason))
