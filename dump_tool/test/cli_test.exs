@@ -11,6 +11,7 @@ defmodule Otpscope.CLITest do
     Otpscope.CLI,
     Otpscope.Attach,
     Otpscope.Attach.Error,
+    Otpscope.Attach.Signals,
     Mix.Tasks.Otpscope.Record
   ]
 
@@ -144,6 +145,58 @@ defmodule Otpscope.CLITest do
     after
       Nodes.stop_target(target)
     end
+  end
+
+  # Regression test: a node without Elixir (an Erlang application started with `erl`) was refused ("has no Elixir
+  # loaded"): the client now loads the Elixir modules the recorder calls there, from its own copy of Elixir.
+  test "attach mode records a node that has no Elixir (erl)" do
+    target = Nodes.start_erlang_target("otpscope_erl_#{System.unique_integer([:positive])}")
+    file = tmp_file("erlang.zip")
+
+    try do
+      assert :rpc.call(target.node, :code, :which, [Enum]) == :non_existing
+
+      {output, status} =
+        Nodes.client(~w(--node #{target.node} --cookie otpscope_test --duration 300ms -o #{file}))
+
+      assert status == 0, output
+      a = ArchiveReader.read(file)
+      assert a.manifest =~ ~s("node":"#{target.node}")
+      # the node has no Elixir of its own (the client's was loaded there)
+      assert a.manifest =~ ~s("elixir_version":null)
+      assert Enum.any?(a.events, &match?(%{kind: :send, term: {:spin, _}}, &1))
+      # the recording is over there: no recorder, no tracer left on the spinning process
+      assert :rpc.call(target.node, :erlang, :whereis, [Otpscope.Recorder]) == :undefined
+
+      assert :rpc.call(target.node, :erlang, :processes, [])
+             |> Enum.all?(
+               &(:rpc.call(target.node, :erlang, :trace_info, [&1, :flags]) in [
+                   {:flags, []},
+                   :undefined
+                 ])
+             )
+    after
+      Nodes.stop_target(target)
+    end
+  end
+
+  test "a node without Elixir gets the Elixir modules the recorder reaches, protocols' implementations with them" do
+    mods = Attach.elixir_modules(CLI.runtime_modules())
+
+    for m <- [
+          Enum,
+          Keyword,
+          String,
+          Inspect,
+          Inspect.Algebra,
+          Enumerable,
+          Enumerable.List,
+          String.Chars.Integer
+        ],
+        do: assert(m in mods, inspect(m))
+
+    # only Elixir's own: never the recorder's, nor OTP's
+    refute Enum.any?(mods, &(&1 in CLI.runtime_modules() or &1 in [:lists, :gen_server, :zlib]))
   end
 
   # Regression test: the rpc process that started the recording, the agent
@@ -322,6 +375,18 @@ defmodule Otpscope.CLITest do
       Nodes.client(~w(--node #{target.node} --cookie not_the_cookie))
       |> assert_one_line_failure(~r/refused the connection: wrong cookie/)
 
+      # a long name for a node started with -sname: epmd knows it, the node refuses the name
+      Nodes.client(~w(--node #{name}@127.0.0.1 --cookie otpscope_test))
+      |> assert_one_line_failure(
+        ~r/refused the connection: wrong cookie .* or #{name} on 127.0.0.1 is not named #{name}@127.0.0.1: a node started with --sname .* is #{name}@<its short host name>/
+      )
+
+      # no host: was an error report and "unexpected error: no match of right hand side value"
+      Nodes.client(~w(--node #{name} --cookie otpscope_test))
+      |> assert_one_line_failure(
+        ~r/--node #{name}: expected a node name name@host, such as #{name}@#{Nodes.host()} /
+      )
+
       Nodes.client(~w(--node #{target.node} --cookie otpscope_test --remote-dir /nonexistent/x))
       |> assert_one_line_failure(~r"--remote-dir /nonexistent/x: no such file or directory")
 
@@ -345,7 +410,107 @@ defmodule Otpscope.CLITest do
       Nodes.await_client(client)
       |> assert_one_line_failure(~r/lost the connection to #{target.node}/)
 
-      assert File.ls!(Path.dirname(lost)) == []
+      refute File.exists?(lost <> ".part")
+    after
+      Nodes.stop_target(target)
+    end
+  end
+
+  # Regression test: a node stopped mid-recording took the recording with it (the archive came back only at the
+  # end): the client now has what the node wrote up to the last second, and says where.
+  test "a node that stops mid-recording: what was recorded up to then is kept" do
+    target = Nodes.start_target("otpscope_target_#{System.unique_integer([:positive])}")
+    file = tmp_file("stopped.zip")
+    remote_dir = Path.join(Path.dirname(file), "remote")
+    File.mkdir_p!(remote_dir)
+
+    try do
+      client =
+        Nodes.start_client(
+          ~w(--node #{target.node} --cookie otpscope_test --duration 10m --remote-dir #{remote_dir} -o #{file})
+        )
+
+      # some of the recording came back
+      eventually(fn -> match?({:ok, %{size: size}} when size > 0, File.stat(file <> ".part")) end)
+      Nodes.stop_target(target)
+
+      {output, _} = result = Nodes.await_client(client)
+
+      assert_one_line_failure(
+        result,
+        ~r/lost the connection to #{target.node} while recording .*what was recorded up to then \(readable up to its last complete chunk\) is in #{file}/
+      )
+
+      # the node, killed, could not remove its own copy: the message says where it is
+      assert [copy] = File.ls!(remote_dir)
+
+      assert output =~
+               "the node's own copy (up to a second longer) stays on its disk: #{remote_dir}/#{copy}"
+
+      a = ArchiveReader.read(file)
+      refute a.scan.central_directory?
+      assert Enum.any?(a.events, &match?(%{kind: :send, term: {:spin, _}}, &1))
+      refute File.exists?(file <> ".part")
+    after
+      Nodes.stop_target(target)
+    end
+  end
+
+  # Regression test: SIGTERM to the client (`kill PID`, a supervisor stopping it) stopped its VM at once: the
+  # recording was lost, and with `--duration infinity` no recording could ever come back whole.
+  test "SIGTERM to the client ends the recording early and still copies it back whole; nothing stays on the node" do
+    target = Nodes.start_target("otpscope_target_#{System.unique_integer([:positive])}")
+    file = tmp_file("sigterm.zip")
+    remote_dir = Path.dirname(tmp_file("remote"))
+
+    try do
+      client =
+        Nodes.start_client(
+          ~w(--node #{target.node} --cookie otpscope_test --duration infinity --remote-dir #{remote_dir} -o #{file})
+        )
+
+      # recording: some of it came back
+      eventually(fn -> match?({:ok, %{size: size}} when size > 0, File.stat(file <> ".part")) end)
+      System.cmd("kill", ["-TERM", client.os_pid])
+      {output, status} = Nodes.await_client(client)
+
+      assert status == 0, output
+      assert output =~ "SIGTERM: stopping the recording and copying it back"
+      a = ArchiveReader.read(file)
+      assert a.scan.central_directory?
+      assert a.scan.warnings == []
+      assert a.totals =~ ~s("stop_reason":"stop")
+      assert File.ls!(remote_dir) == []
+      assert :rpc.call(target.node, :erlang, :whereis, [Otpscope.Recorder]) == :undefined
+    after
+      Nodes.stop_target(target)
+    end
+  end
+
+  test "a second client attaching while one records is refused in one line; the first goes on undisturbed" do
+    target = Nodes.start_target("otpscope_target_#{System.unique_integer([:positive])}")
+    file = tmp_file("first.zip")
+
+    try do
+      first =
+        Nodes.start_client(
+          ~w(--node #{target.node} --cookie otpscope_test --duration 10m -o #{file})
+        )
+
+      eventually(fn -> match?({:ok, %{size: size}} when size > 0, File.stat(file <> ".part")) end)
+
+      Nodes.client(
+        ~w(--node #{target.node} --cookie otpscope_test --duration 1s -o #{tmp_file("second.zip")})
+      )
+      |> assert_one_line_failure(
+        ~r/a recording already runs on #{target.node} \(another otpscope_record, or Otpscope.start\/1 there\): wait for it to end/
+      )
+
+      System.cmd("kill", ["-TERM", first.os_pid])
+      {output, status} = Nodes.await_client(first)
+      assert status == 0, output
+      assert ArchiveReader.read(file).scan.central_directory?
+      refute File.exists?(tmp_file("second.zip"))
     after
       Nodes.stop_target(target)
     end
@@ -389,6 +554,18 @@ defmodule Otpscope.CLITest do
 
     assert Attach.load_failure(Otpscope.Chunk, :n@h, {:error, :on_load_failure}, "27", "25") ==
              "cannot load Otpscope.Chunk on n@h: {:error, :on_load_failure}"
+  end
+
+  # Regression test: an escript built on OTP 27 attaching to an OTP 25 node without Elixir loaded Elixir's modules
+  # until one failed (`{:features_not_allowed, [:maybe_expr]}`), leaving part of Elixir there.
+  test "a client on a newer OTP than the node's is refused before anything is loaded, saying which build would do" do
+    assert Attach.otp_mismatch(:old@h, "27", "25") ==
+             "old@h runs OTP 25 and this client OTP 27: code compiled by a newer OTP does not load on an " <>
+               "older one; build otpscope_record with OTP 25 and run it there"
+
+    assert Attach.otp_mismatch(:new@h, "25", "27") == nil
+    assert Attach.otp_mismatch(:same@h, "25", "25") == nil
+    assert Attach.otp_mismatch(:unknown@h, "25", nil) == nil
   end
 
   @tag :needs_root

@@ -114,6 +114,21 @@ defmodule OtpscopeTest do
     defstruct [:y, :x, label: "p"]
   end
 
+  # Regression test: a process awaiting the end exited with the recorder ({:normal, {GenServer, :call, ...}}) when
+  # another one stopped it; attach mode's agent, which stops the recording on the client's SIGTERM, hung on it.
+  test "await/1 returns stop/0's result when another process stops the recording" do
+    file = tmp_file("await_stop.zip")
+    {:ok, _} = Otpscope.start(file: file, duration: :infinity)
+    waiter = Task.async(fn -> Otpscope.await() end)
+
+    eventually(fn ->
+      Process.info(waiter.pid, :current_function) == {:current_function, {:gen, :do_call, 4}}
+    end)
+
+    assert {:ok, ^file} = Otpscope.stop()
+    assert Task.await(waiter) == {:ok, file}
+  end
+
   test "facts/structs.etf: the loaded structs that inspect prints as %Mod{...}, fields in definition order" do
     Code.ensure_loaded(Point)
     Code.ensure_loaded(URI)

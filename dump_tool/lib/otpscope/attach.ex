@@ -9,15 +9,23 @@ defmodule Otpscope.Attach do
   observer_cli connect: attaching to one node of a cluster does not connect
   the client to the rest of the mesh, and `global` never sees it. It loads
   the recorder's modules onto the node (`:code.load_binary/3`, skipped for
-  modules already loaded in the same version; the node needs Elixir >= 1.14
-  loaded, as any Elixir release has) and starts an agent there
+  modules already loaded in the same version). A node with Elixir (>= 1.14)
+  keeps its own; a node without (an Erlang application, `erl`) also gets the
+  modules of Elixir's standard library that the recorder reaches, from the
+  client's Elixir (`elixir_modules/1`: ~190 modules, ~4 MB of code, loaded
+  once and left loaded, nothing started). It then starts an agent there
   (`Otpscope.Remote`) that owns the recording and watches the client:
 
     * the archive is written on the node, in `remote_dir` (default: the
-      node's tmp dir), and streamed back in 1 MB chunks when the recording
-      ends, then removed from the node;
+      node's tmp dir), and streamed back in 1 MB chunks as it grows (every
+      second) and when the recording ends, then removed from the node;
+    * if the node stops or dies mid-recording, what came back is kept (the
+      local archive, readable up to its last complete chunk);
+    * SIGTERM to the client ends the recording early and copies it back
+      (`Otpscope.Attach.Signals`);
     * if the client goes away (killed, Ctrl-C, connection lost), the agent
-      stops the recording and removes the archive: nothing is left behind.
+      stops the recording and removes the archive: nothing is left behind
+      on the node (what had come back stays in `FILE.part` here).
 
   Every failure raises `Otpscope.Attach.Error` with one line for the user:
   node not running, cookie refused, node gone mid-recording, a refusal by
@@ -52,9 +60,15 @@ defmodule Otpscope.Attach do
              remote_opts,
              cli[:remote_dir]
            ]) do
-        {:ok, agent, _remote_path} -> receive_archive(node, agent, local)
-        {:error, reason} -> fail!("#{node} refused to record: #{describe(reason)}")
-        {:badrpc, reason} -> fail!(badrpc(node, reason))
+        {:ok, agent, remote_path} ->
+          Otpscope.Attach.Signals.subscribe(agent)
+          receive_archive(node, agent, local, remote_path)
+
+        {:error, reason} ->
+          fail!("#{node} refused to record: #{describe(reason)}")
+
+        {:badrpc, reason} ->
+          fail!(badrpc(node, reason))
       end
     after
       Node.monitor(node, false)
@@ -122,8 +136,7 @@ defmodule Otpscope.Attach do
         running = for {n, _port} <- names, List.to_string(n) != me, do: List.to_string(n)
 
         if name in running do
-          "#{node} refused the connection: wrong cookie? (give --cookie, " <>
-            "or check ~/.erlang.cookie on both sides)"
+          refused(node, name, host)
         else
           "no node named #{name} runs on #{host}" <>
             if(running == [], do: "", else: " (running there: #{Enum.join(running, ", ")})")
@@ -132,6 +145,20 @@ defmodule Otpscope.Attach do
       {:error, _} ->
         "cannot reach #{host}: unknown host, or no Erlang node (epmd) runs there"
     end
+  end
+
+  # A node refuses a wrong cookie, and a name that is not its own: `app@127.0.0.1` for a node started with
+  # `-sname app` (named app@<short host>), or the other way round. epmd only knows the part before the @.
+  @doc false
+  def refused(node, name, host) do
+    other =
+      if String.contains?(host, "."),
+        do: "a node started with --sname (a release's default) is #{name}@<its short host name>",
+        else:
+          "a node started with --name (RELEASE_DISTRIBUTION=name) is #{name}@<its full host name or IP>"
+
+    "#{node} refused the connection: wrong cookie (give --cookie; a release's is in releases/COOKIE), " <>
+      "or #{name} on #{host} is not named #{node}: #{other}"
   end
 
   defp ensure_distributed!(target, sname) do
@@ -209,25 +236,49 @@ defmodule Otpscope.Attach do
     end
   end
 
-  defp load!(node) do
-    case :rpc.call(node, :code, :ensure_loaded, [Elixir.System]) do
-      {:module, _} -> :ok
-      {:badrpc, reason} -> fail!(badrpc(node, reason))
-      _ -> fail!("#{node} has no Elixir loaded (the recorder needs Elixir >= 1.14 there)")
+  @doc false
+  # Code compiled by a newer OTP does not load on an older one (`:badfile`, `:features_not_allowed`), and a load
+  # that fails halfway would leave part of Elixir on a node that had none: refused before anything is loaded.
+  def otp_mismatch(node, client_otp, node_otp) do
+    with {client, ""} <- Integer.parse(client_otp || ""),
+         {theirs, ""} <- Integer.parse(node_otp || ""),
+         true <- client > theirs do
+      "#{node} runs OTP #{theirs} and this client OTP #{client}: code compiled by a newer OTP does not load " <>
+        "on an older one; build otpscope_record with OTP #{theirs} and run it there"
+    else
+      _ -> nil
     end
+  end
 
-    case :rpc.call(node, Process, :whereis, [Otpscope.Recorder]) do
+  defp load!(node) do
+    if why =
+         otp_mismatch(node, List.to_string(:erlang.system_info(:otp_release)), otp_release(node)),
+       do: fail!(why)
+
+    # A node without Elixir (an Erlang application, `erl`) gets the Elixir modules the recorder calls from this
+    # client; a node with Elixir keeps its own (replacing them would change the code its own processes run).
+    elixir =
+      case :rpc.call(node, :code, :ensure_loaded, [Elixir.System]) do
+        {:module, _} -> []
+        {:badrpc, reason} -> fail!(badrpc(node, reason))
+        _ -> elixir_modules(Otpscope.CLI.runtime_modules())
+      end
+
+    case :rpc.call(node, :erlang, :whereis, [Otpscope.Recorder]) do
       pid when is_pid(pid) ->
-        fail!("a recording already runs on #{node}; stop it there first (Otpscope.stop())")
+        fail!(
+          "a recording already runs on #{node} (another otpscope_record, or Otpscope.start/1 there): " <>
+            "wait for it to end, or stop it there with Otpscope.stop()"
+        )
 
       {:badrpc, reason} ->
         fail!(badrpc(node, reason))
 
-      nil ->
+      :undefined ->
         :ok
     end
 
-    for mod <- Otpscope.CLI.runtime_modules() do
+    for mod <- elixir ++ Otpscope.CLI.runtime_modules() do
       {^mod, bin, file} = :code.get_object_code(mod)
 
       # loading a module twice would make the first load old code, which a
@@ -251,9 +302,45 @@ defmodule Otpscope.Attach do
     end
   end
 
+  @doc """
+  The modules of Elixir's standard library that `roots` can reach: the remote
+  calls in their object code, followed through the modules called, and every
+  implementation of a protocol reached (called through the protocol, not by
+  name). What a node without Elixir needs to run the recorder.
+  """
+  def elixir_modules(roots) do
+    elixir = MapSet.new(Application.spec(:elixir, :modules) || [])
+    impls = Enum.group_by(elixir, &protocol_of/1)
+    reach(roots, elixir, impls, MapSet.new(roots), [])
+  end
+
+  defp reach([], _elixir, _impls, _seen, found), do: Enum.reverse(found)
+
+  defp reach([mod | rest], elixir, impls, seen, found) do
+    {^mod, bin, _file} = :code.get_object_code(mod)
+    {:ok, {^mod, [imports: imports]}} = :beam_lib.chunks(bin, [:imports])
+
+    next =
+      (Enum.map(imports, &elem(&1, 0)) ++ Map.get(impls, mod, []))
+      |> Enum.uniq()
+      |> Enum.filter(&(MapSet.member?(elixir, &1) and not MapSet.member?(seen, &1)))
+
+    reach(next ++ rest, elixir, impls, MapSet.union(seen, MapSet.new(next)), next ++ found)
+  end
+
+  # Inspect.List -> Inspect: the protocol an implementation's name says it is for (nil for Elixir's other modules).
+  defp protocol_of(mod) do
+    case Module.split(mod) do
+      [_] -> nil
+      parts -> Module.concat(Enum.drop(parts, -1))
+    end
+  rescue
+    ArgumentError -> nil
+  end
+
   # The local file is opened at the first chunk, so a client killed while
   # the node records leaves nothing behind here either.
-  defp receive_archive(node, agent, local) do
+  defp receive_archive(node, agent, local, remote_path) do
     part = local <> ".part"
 
     case receive_chunks(node, agent, part, nil) do
@@ -262,6 +349,23 @@ defmodule Otpscope.Attach do
         :ok = File.close(io)
         File.rename!(part, local)
         finished(node, result, local)
+
+      # the node stopped or died mid-way: what had come back is kept, like the node's own copy
+      {:nodedown, io} when io != nil ->
+        File.close(io)
+        File.rename!(part, local)
+
+        fail!(
+          "lost the connection to #{node} while recording (did the node stop?); what was recorded up to " <>
+            "then (readable up to its last complete chunk) is in #{local}; the node's own copy (up to a " <>
+            "second longer) stays on its disk: #{remote_path}"
+        )
+
+      {:nodedown, nil} ->
+        fail!(
+          "lost the connection to #{node} while recording (did the node stop?); nothing had come back " <>
+            "yet; the node's own copy stays on its disk: #{remote_path}"
+        )
 
       {:error, message, io} ->
         if io, do: File.close(io)
@@ -296,6 +400,18 @@ defmodule Otpscope.Attach do
           error -> error
         end
 
+      {:otpscope_remote, ^agent, {:truncate, size}} ->
+        io = io || open!(part, agent)
+
+        with {:ok, _} <- :file.position(io, size), :ok <- :file.truncate(io) do
+          send(agent, {:otpscope_ack, self()})
+          receive_chunks(node, agent, part, io)
+        else
+          {:error, reason} ->
+            send(agent, {:otpscope_abort, self()})
+            {:error, "cannot write #{part}: #{:file.format_error(reason)}", io}
+        end
+
       {:otpscope_remote, ^agent, {:done, result}} ->
         {:done, result, io}
 
@@ -309,9 +425,7 @@ defmodule Otpscope.Attach do
         end
 
       {:nodedown, ^node} ->
-        {:error,
-         "lost the connection to #{node} while recording (did the node stop?); " <>
-           "the recording there stops by itself and removes its archive", io}
+        {:nodedown, io}
     end
   end
 
@@ -383,7 +497,10 @@ defmodule Otpscope.Attach do
   def describe({:already_traced, message}), do: message
   def describe({:not_registered, name}), do: "no process registered as #{inspect(name)}"
   def describe({:not_alive, pid}), do: "process #{inspect(pid)} is not alive"
-  def describe({:lines, message}), do: "--lines: " <> message
+
+  def describe({:lines, message}),
+    do: "--lines: " <> String.replace_prefix(message, "lines: ", "")
+
   def describe({:module_not_loaded, mod}), do: "module #{inspect(mod)} is not loaded"
   def describe({:bad_option, message}), do: message
   def describe({:remote_dir, dir, why}), do: "--remote-dir #{dir}: #{why}"

@@ -127,6 +127,7 @@ defmodule Otpscope.Callbacks do
          Otpscope,
          Otpscope.Attach,
          Otpscope.Attach.Error,
+         Otpscope.Attach.Signals,
          Otpscope.CLI,
          Otpscope.Callbacks,
          Otpscope.Chunk,

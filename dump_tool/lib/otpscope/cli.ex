@@ -58,6 +58,7 @@ defmodule Otpscope.CLI do
     Otpscope.CLI,
     Otpscope.Attach,
     Otpscope.Attach.Error,
+    Otpscope.Attach.Signals,
     Mix.Tasks.Otpscope.Record
   ]
 
@@ -139,7 +140,7 @@ defmodule Otpscope.CLI do
 
     {opts ++ [duration: duration],
      %{
-       node: parsed[:node] && String.to_atom(parsed[:node]),
+       node: parsed[:node] && node!("--node", parsed[:node]),
        nodes: nodes!(parsed),
        cluster: Keyword.get(parsed, :cluster, false),
        output: parsed[:output],
@@ -159,7 +160,7 @@ defmodule Otpscope.CLI do
       parsed[:nodes] ->
         case String.split(parsed[:nodes], ",", trim: true) do
           [] -> raise ArgumentError, "--nodes: expected a comma-separated list of name@host"
-          names -> Enum.map(names, &String.to_atom/1)
+          names -> Enum.map(names, &node!("--nodes", &1))
         end
 
       parsed[:cluster] && !parsed[:node] ->
@@ -177,6 +178,9 @@ defmodule Otpscope.CLI do
   where each failure is one line.
   """
   def record(opts, cli) do
+    # SIGTERM ends the recordings early and keeps them (Otpscope.Attach.Signals)
+    Otpscope.Attach.Signals.install()
+
     if cli.nodes || cli.cluster do
       dir = Path.expand(cli.output || "otpscope-#{System.os_time(:second)}")
       File.mkdir_p!(dir)
@@ -188,6 +192,24 @@ defmodule Otpscope.CLI do
     else
       {:ok, path} = Otpscope.Attach.record(cli.node, opts, cli)
       {:ok, [path]}
+    end
+  end
+
+  # A node's full name: `app` alone would reach the distribution as a name without a host (an error report, then a
+  # crash); a release's node is `app@<short host>` (RELEASE_DISTRIBUTION=sname, the default) or `app@<host or IP>`.
+  defp node!(flag, text) do
+    case String.split(text, "@") do
+      [name, host] when name != "" and host != "" ->
+        String.to_atom(text)
+
+      _ ->
+        {:ok, host} = :inet.gethostname()
+        short = host |> List.to_string() |> String.split(".") |> hd()
+
+        raise ArgumentError,
+              "#{flag} #{text}: expected a node name name@host, such as " <>
+                "#{String.trim_trailing(text, "@")}@#{short} (a node started with --sname " <>
+                "or a release's default) or name@10.0.0.5 (--name)"
     end
   end
 
@@ -434,7 +456,13 @@ defmodule Otpscope.CLI do
               "(or --nodes a@host,b@host, or --cluster with --node) and --cookie"
     end
 
-    IO.puts("recording on #{Enum.join(cli.nodes || [cli.node], ", ")} for #{cli.duration} ms ...")
+    IO.puts(
+      "recording on #{Enum.join(cli.nodes || [cli.node], ", ")} " <>
+        if(cli.duration == :infinity,
+          do: "until SIGTERM (kill #{System.pid()}) ...",
+          else: "for #{cli.duration} ms (SIGTERM to end it sooner) ..."
+        )
+    )
 
     case record(opts, cli) do
       {:ok, paths} ->

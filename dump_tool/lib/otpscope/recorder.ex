@@ -416,7 +416,9 @@ defmodule Otpscope.Recorder do
        {"node", Atom.to_string(node())},
        {"otp_release", List.to_string(:erlang.system_info(:otp_release))},
        {"erts_version", List.to_string(:erlang.system_info(:version))},
-       {"elixir_version", System.version()},
+       # null on a node without Elixir of its own (an Erlang node attach mode loaded Elixir's modules onto: the
+       # :elixir application is not there), as for raw traces
+       {"elixir_version", if(Application.spec(:elixir, :vsn), do: System.version())},
        {"os_pid", System.pid()},
        {"clock",
         {:object,
@@ -790,6 +792,8 @@ defmodule Otpscope.Recorder do
   @impl true
   def handle_call(:stop, _from, %{stopped: false} = st) do
     st = do_stop(st, "stop")
+    # whoever awaits the end gets the result too (it exited with the recorder)
+    Enum.each(st.waiting, &GenServer.reply(&1, st.result))
     {:stop, :normal, st.result, st}
   end
 

@@ -4,14 +4,21 @@ defmodule Otpscope.Remote do
   # client). One process per attach: it owns the recording, so the recording
   # stops when the agent stops, and it monitors the client, so when the
   # client goes away (killed, Ctrl-C, connection lost) the recording is
-  # stopped and its archive removed from the node. When the recording ends
-  # it streams the archive to the client in chunks of @chunk bytes, one
+  # stopped and its archive removed from the node. While the recording
+  # runs, what the writer added to the archive is sent to the client every
+  # @tail_every ms, and the rest when it ends, in chunks of @chunk bytes, one
   # chunk in flight (the client acknowledges each), so neither node holds
-  # the archive in memory, then deletes it.
+  # the archive in memory; then the archive is deleted. The client so holds
+  # the recording up to the last second when the node stops or dies mid-way
+  # (readable up to its last complete chunk, as the node's own copy).
+  # `{:otpscope_stop, client}` (the client got SIGTERM) ends the recording
+  # early, as its duration would.
   #
   # Messages to the client, each {:otpscope_remote, agent, what}:
-  #   {:data, binary}                 a chunk; the client answers {:otpscope_ack, client},
+  #   {:data, binary}                 a chunk, to append; the client answers {:otpscope_ack, client},
   #                                   or {:otpscope_abort, client} to give up
+  #   {:truncate, size}               the archive was cut back to `size` bytes (a write that failed:
+  #                                   a full disk); the client answers as for :data
   #   {:dump, name}                   ring mode: the chunks up to the next
   #                                   {:dump_end, name} are a dump's archive
   #                                   (`name` its file name on the node)
@@ -19,6 +26,8 @@ defmodule Otpscope.Remote do
   #   {:failed, {:read, path, why, result}}  the archive could not be read
 
   @chunk 1_048_576
+  # how often what the recording wrote is sent to the client
+  @tail_every 1_000
   # ring mode: how often the agent looks for dumps to send
   @dumps_every 1_000
 
@@ -72,7 +81,8 @@ defmodule Otpscope.Remote do
       send(waiter_pid, :otpscope_go)
       send(caller, {ref, {:ok, path}})
       if opts[:mode] == :ring, do: Process.send_after(self(), :otpscope_dumps, @dumps_every)
-      wait(client, client_ref, waiter, path)
+      Process.send_after(self(), :otpscope_tail, @tail_every)
+      wait(client, client_ref, waiter, path, 0)
     else
       error ->
         Process.exit(waiter_pid, :kill)
@@ -99,19 +109,36 @@ defmodule Otpscope.Remote do
     end
   end
 
-  defp wait(client, client_ref, {waiter, wref}, path) do
+  # `sent`: the bytes of the archive the client has.
+  defp wait(client, client_ref, {waiter, wref}, path, sent) do
     receive do
       {:DOWN, ^client_ref, _, _, _} ->
-        # nobody will collect the archive: stop, and leave nothing behind
+        client_gone(path)
+
+      {:otpscope_stop, ^client} ->
         Otpscope.stop()
-        remove(path)
+        wait(client, client_ref, {waiter, wref}, path, sent)
+
+      :otpscope_tail ->
+        case send_new(client, path, sent) do
+          {:ok, sent} ->
+            Process.send_after(self(), :otpscope_tail, @tail_every)
+            wait(client, client_ref, {waiter, wref}, path, sent)
+
+          {:unreadable, _} ->
+            Process.send_after(self(), :otpscope_tail, @tail_every)
+            wait(client, client_ref, {waiter, wref}, path, sent)
+
+          _gone ->
+            client_gone(path)
+        end
 
       {:DOWN, ^wref, _, ^waiter, {:awaited, result}} ->
         Process.demonitor(client_ref, [:flush])
 
         # the dumps not sent yet (the recording is over: all are complete)
         if send_dumps(client, dumps_on_disk(path)) == :ok,
-          do: send_archive(client, path, result),
+          do: send_archive(client, path, sent, result),
           else: remove(path)
 
       :otpscope_dumps ->
@@ -122,7 +149,54 @@ defmodule Otpscope.Remote do
         end
 
         Process.send_after(self(), :otpscope_dumps, @dumps_every)
-        wait(client, client_ref, {waiter, wref}, path)
+        wait(client, client_ref, {waiter, wref}, path, sent)
+    end
+  end
+
+  # nobody will collect the archive: stop, and leave nothing behind
+  defp client_gone(path) do
+    Otpscope.stop()
+    remove(path)
+  end
+
+  # What the writer added since `sent` (nothing while the archive does not
+  # exist yet: ring mode writes it at the end). Only a failed write cuts the
+  # file back, and the recording stops then: the client cuts its copy too.
+  defp send_new(client, path, sent) do
+    case File.open(path, [:read, :binary, :raw]) do
+      {:ok, io} ->
+        mref = Process.monitor(client)
+
+        outcome =
+          with {:ok, size} <- :file.position(io, :eof),
+               :ok <- if(size < sent, do: acked(client, {:truncate, size}, mref), else: :ok),
+               sent = min(sent, size),
+               {:ok, _} <- :file.position(io, sent) do
+            case stream(io, path, client, mref) do
+              {:ok, n} -> {:ok, sent + n}
+              other -> other
+            end
+          else
+            {:error, _} -> {:ok, sent}
+            other -> other
+          end
+
+        Process.demonitor(mref, [:flush])
+        File.close(io)
+        outcome
+
+      {:error, reason} ->
+        {:unreadable, reason}
+    end
+  end
+
+  defp acked(client, what, mref) do
+    report(client, what)
+
+    receive do
+      {:otpscope_ack, ^client} -> :ok
+      {:otpscope_abort, ^client} -> :client_gone
+      {:DOWN, ^mref, _, _, _} -> :client_gone
     end
   end
 
@@ -138,8 +212,15 @@ defmodule Otpscope.Remote do
           Process.demonitor(mref, [:flush])
           File.close(io)
           File.rm(dump)
-          if outcome == :ok, do: report(client, {:dump_end, Path.basename(dump)})
-          if outcome == :ok, do: {:cont, :ok}, else: {:halt, outcome}
+
+          case outcome do
+            {:ok, _} ->
+              report(client, {:dump_end, Path.basename(dump)})
+              {:cont, :ok}
+
+            other ->
+              {:halt, other}
+          end
 
         {:error, _} ->
           {:cont, :ok}
@@ -159,36 +240,38 @@ defmodule Otpscope.Remote do
   end
 
   # The archive goes back also when the recording ended with an error that
-  # left one (a full disk: readable up to its last complete chunk).
-  defp send_archive(client, path, result) do
+  # left one (a full disk: readable up to its last complete chunk): the part
+  # the client does not have yet.
+  defp send_archive(client, path, sent, result) do
     result = if match?({:ok, _}, result), do: :ok, else: result
 
-    case File.open(path, [:read, :binary, :raw]) do
-      {:ok, io} ->
-        mref = Process.monitor(client)
-        outcome = stream(io, path, client, mref)
-        File.close(io)
+    case send_new(client, path, sent) do
+      {:ok, _} ->
         File.rm(path)
-        if outcome == :ok, do: report(client, {:done, result})
+        report(client, {:done, result})
 
-      {:error, reason} ->
+      {:unreadable, reason} ->
         report(client, {:failed, {:read, path, :file.format_error(reason), result}})
+
+      _gone_or_failed ->
+        File.rm(path)
     end
   end
 
-  defp stream(io, path, client, mref) do
+  # `{:ok, bytes sent}` at the end of the file.
+  defp stream(io, path, client, mref, n \\ 0) do
     case :file.read(io, @chunk) do
       {:ok, data} ->
         report(client, {:data, data})
 
         receive do
-          {:otpscope_ack, ^client} -> stream(io, path, client, mref)
+          {:otpscope_ack, ^client} -> stream(io, path, client, mref, n + byte_size(data))
           {:otpscope_abort, ^client} -> :client_gone
           {:DOWN, ^mref, _, _, _} -> :client_gone
         end
 
       :eof ->
-        :ok
+        {:ok, n}
 
       {:error, reason} ->
         report(client, {:failed, {:read, path, :file.format_error(reason), nil}})

@@ -71,6 +71,34 @@ defmodule Otpscope.Test.Nodes do
     %{node: node, port: port, os_pid: os_pid}
   end
 
+  @doc """
+  Starts a node with no Elixir at all (`erl -sname name@host`, Elixir's
+  libraries off its code path), as an Erlang application runs: a process
+  that keeps sending itself `{:spin, n}`. Returns what `start_target/2` does.
+  """
+  def start_erlang_target(name) do
+    node = String.to_atom("#{name}@#{host()}")
+
+    script = ~S"""
+    Spin = fun Loop(N) -> self() ! {spin, N}, receive _ -> ok end, timer:sleep(2), Loop(N + 1) end,
+    spawn(fun() -> Spin(0) end),
+    spawn(fun() -> io:get_line(""), halt(0) end),
+    io:format("READY ~s~n", [os:getpid()]).
+    """
+
+    port =
+      Port.open({:spawn_executable, System.find_executable("erl")}, [
+        :binary,
+        :exit_status,
+        # what `elixir` puts on the path is not inherited
+        env: [{~c"ERL_LIBS", false}, {~c"ERL_AFLAGS", false}, {~c"ERL_ZFLAGS", false}],
+        args: ["-noshell", "-sname", Atom.to_string(node), "-setcookie", @cookie, "-eval", script]
+      ])
+
+    {os_pid, _seen} = await_line(port, ~r/READY (\d+)/)
+    %{node: node, port: port, os_pid: os_pid}
+  end
+
   def stop_target(%{os_pid: os_pid}),
     do: System.cmd("kill", ["-9", os_pid], stderr_to_stdout: true)
 

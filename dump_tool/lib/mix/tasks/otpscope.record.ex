@@ -68,7 +68,8 @@ defmodule Mix.Tasks.Otpscope.Record do
       hidden node: see `Otpscope.Attach`); `--sname` - this client's node
       name (default: unique); `--remote-dir` - where the node writes the
       archive before it is streamed back and removed (default: the node's
-      tmp dir)
+      tmp dir). SIGTERM to the task ends an attached recording early and
+      copies it back (how `--duration infinity` ends)
 
   The programmatic equivalent is `Otpscope.record/2` (or `Otpscope.start/1`
   and `Otpscope.stop/0`).
