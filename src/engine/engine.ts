@@ -4,6 +4,7 @@ import type { DiskStorage, DuckDb } from './duckdb/types';
 import { asConnection, type EngineConnection } from './duckdb/connection';
 import { EventSink, RAW_TABLES } from './ingest/event-sink';
 import { IpcOut } from './ingest/ipc-out';
+import { overlapWarnings } from './overlap';
 import {
   BUILD_IN_EVENT_RANGES,
   BUILD_IN_KEY_PARTS,
@@ -199,6 +200,8 @@ export class Engine {
   private lastKey: { ts: bigint; node: string; src: number; ord: number } | null = null;
   /** SHA-256 of each loaded input's content (hex) -> the name it was loaded under: the same trace is never loaded twice. */
   private readonly loaded = new Map<string, string>();
+  /** Each loaded file's name by its \`src\` (overlapWarnings names the files that traced the same events). */
+  private readonly srcNames = new Map<number, string>();
   /** Every loaded event as typed columns, index = seq (none with `analyses: 'sql'`). */
   private readonly store: EventStore | undefined;
   /** Which analysis tables are ready, and the loop that builds them (table-builds.ts). */
@@ -336,6 +339,7 @@ export class Engine {
     this.nextSrc = 0;
     this.totalEvents = 0;
     this.loaded.clear();
+    this.srcNames.clear();
     this.store?.truncate(0);
     this.lastKey = null;
     this.outOfOrder = false;
@@ -434,6 +438,7 @@ export class Engine {
         for (const write of this.deferred) write();
         this.totalEvents += sink.count;
         this.loaded.set(hash, group.name);
+        this.srcNames.set(src, group.name);
         report.sources.push(source);
         report.warnings.push(...source.warnings);
         if (stop !== null)
@@ -466,6 +471,7 @@ export class Engine {
       }
     }
     if (!this.holdBack && attempted && this.totalEvents > UNCOMPRESSED_EVENTS) this.compressTables();
+    if (report.sources.length > 0 && this.srcNames.size > 1) report.warnings.push(...overlapWarnings(this.db, this.srcNames));
     report.timings.insertMs = this.insertMs;
     report.timings.readMs = performance.now() - started - this.insertMs;
     await this.analyse(report, progress, options.background === true, attempted, options.tables);

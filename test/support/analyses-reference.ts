@@ -75,7 +75,7 @@ export function refProcesses(
  * a node monitor's \`{:nodeup | :nodedown, node ...}\`, a timer's \`{:timeout, ref, msg}\`, a spawn request's
  * \`{:spawn_reply, ref, :ok, pid}\` (or \`:error\`), an ETS table's \`{:"ETS-TRANSFER", tab, pid, data}\`, the system
  * monitor's \`{:monitor, pid_or_port, :long_gc | ..., info}\`, a time offset monitor's \`{:CHANGE, ref, :time_offset,
- * :clock_service, offset}\`. Returns the process or port it names (\`<0.1.0>\`, \`#Port<0.3>\`), null when it names
+ * :clock_service, offset}\`, a monitor tagged with an alias, \`{alias, ref, :process | :port, what, reason}\`. Returns the process or port it names (\`<0.1.0>\`, \`#Port<0.3>\`), null when it names
  * none, undefined when it is no such message.
  */
 export function refSignal(term: string): string | null | undefined {
@@ -83,6 +83,8 @@ export function refSignal(term: string): string | null | undefined {
   const naming = [
     new RegExp(`^\\{:EXIT, ${who}, `),
     /^\{:DOWN, #Reference<[0-9.]+>, :(?:process|port), /,
+    // a monitor tagged with a reference (an alias) in place of :DOWN: OTP 26+ multi_call's, OTP 27 erpc's
+    /^\{#Reference<[0-9.]+>, #Reference<[0-9.]+>, :(?:process|port), /,
     new RegExp(`^\\{:spawn_reply, #Reference<[0-9.]+>, :ok, ${who}`),
     new RegExp(`^\\{:"ETS-TRANSFER", (?:#Reference<[0-9.]+>|:[^, ]+), ${who}`),
     new RegExp(`^\\{:monitor, ${who}, :(?:long_gc|long_schedule|large_heap|busy_port|busy_dist_port|long_message_queue), `),
@@ -133,7 +135,7 @@ function refNodeOf(
 
 /**
  * Messages no callback takes (docs/SCHEMA.md \`messages\`): call replies (\`{tag, reply}\`, the tag a reference or
- * \`[:alias | ref]\`, or multi_call's \`{ref, node}\`; the generator's terms that start with a reference are all 2-tuples), \`{:system, ...}\`,
+ * \`[:alias | ref]\`, or multi_call's \`{ref, node}\`; the generator's other terms that start with a reference are tagged monitors' messages, signals taken as they come), \`{:system, ...}\`,
  * \`{:ack, ...}\`, \`{:io_reply, ...}\`, \`{:code_server, ...}\`, \`{:inet_reply, ...}\`: taken when received.
  */
 export function refTakenOutsideCallbacks(term: string): boolean {
@@ -224,6 +226,24 @@ export function refMessages(events: EventRow[], consumed: ConsumedRow[], drops: 
     }
   }
   const window = (node: string) => windows.get(node) ?? null;
+  // per process, its last callback's return when it went back to the main loop (not a stop), no callback was called
+  // after it and its node traced a call later: the loop takes the mailbox's head at once, and a callback that took it
+  // would be traced, so the mailbox was empty then (what a callback's own receive took before it had left)
+  const callback = (e: EventRow) => /\.(init|handle_call|handle_cast|handle_info|handle_continue|handle_event)\/[0-9]+$/.test(e.mfa ?? '');
+  const consumedSeqs = new Set(consumed.map((c) => c.seq));
+  const lastCallTs = new Map<string, bigint>();
+  const lastRet = new Map<string, EventRow>();
+  const lastCallback = new Map<string, number>();
+  for (const e of events) {
+    if (e.kind === 'call' && e.pid !== null) {
+      if (e.ts > (lastCallTs.get(e.node) ?? -1n)) lastCallTs.set(e.node, e.ts);
+      if (callback(e) || consumedSeqs.has(e.seq)) lastCallback.set(key(e.node, e.pid), e.seq);
+    }
+    if (e.kind === 'return' && callback(e)) lastRet.set(key(e.node, e.pid), e);
+  }
+  const lastBack = new Map<string, number>();
+  for (const [k, e] of lastRet)
+    if ((lastCallback.get(k) ?? -1) < e.seq && !/^\{:stop(_and_reply)?, /.test(e.term ?? '') && e.ts < (lastCallTs.get(e.node) ?? -1n)) lastBack.set(k, e.seq);
   const out: RefMessage[] = [];
   const finish = (send: EventRow | null, recv: EventRow | null, toNode: string, toPid: string, dead: boolean) => {
     const c = recv === null ? null : (consumedOf.get(recv.seq) ?? null);
@@ -231,7 +251,7 @@ export function refMessages(events: EventRow[], consumed: ConsumedRow[], drops: 
     let takenAt: bigint | null = null;
     if (recv !== null) {
       if (c !== null) takenAt = tsOf.get(c.seq)!;
-      else if (consumedOf.has(recv.seq) && tracked.has(k)) takenAt = (lastTaken.get(k) ?? -1) > recv.seq ? recv.ts : null;
+      else if (consumedOf.has(recv.seq) && tracked.has(k)) takenAt = (lastTaken.get(k) ?? -1) > recv.seq || (lastBack.get(k) ?? -1) > recv.seq ? recv.ts : null;
       else takenAt = recv.ts;
     }
     const p = procs.get(k);

@@ -25,6 +25,24 @@ describe('a cluster recorded by otpscope_record --cluster (cluster-erpc-otp27-*.
     expect(rows(e, `SELECT count(*)::INTEGER FROM anomalies WHERE kind IN ('call_timeout', 'orphan_reply')`)).toEqual([[0]]);
   });
 
+  // Regression test: OTP 27 erpc's monitor of the process running each call, tagged with the request's reference in
+  // place of :DOWN (`{ref, mref, :process, pid, {ref, :return, result}}`), read `sender_not_traced`; the runtime made it
+  // when that process exited on b (4 ran before b recorded anything of them: no node known).
+  it("erpc's tagged monitor messages are signals from the call's process", async () => {
+    const e = await loadScenario(...FILES);
+    expect(
+      rows(
+        e,
+        `SELECT m.status, m.from_node, count(*)::INTEGER, count(p.exited_at <= m.received_at OR NULL)::INTEGER
+         FROM messages m LEFT JOIN processes p ON p.node = m.from_node AND p.pid = m.from_pid
+         WHERE regexp_matches(m.msg, '^\\{#Reference<[0-9.]+>, #Reference<[0-9.]+>, :process, #PID<') GROUP BY ALL ORDER BY ALL`,
+      ),
+    ).toEqual([
+      ['signal', 'b@vm', 15, 15],
+      ['signal', null, 4, 0],
+    ]);
+  });
+
   // Regression test: erpc's process for each call, spawned on b by a's process, read as one child "restarted 17 times"
   // (each replaced one that had exited with the remote call's exception).
   it('erpc spawning a process per remote call is no restart loop', async () => {

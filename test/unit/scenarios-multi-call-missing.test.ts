@@ -30,5 +30,22 @@ for (const name of ['multi-call-missing.zip', 'multi-call-missing-otp27.zip']) {
       ]);
       expect(rows(e, `SELECT count(*)::INTEGER FROM anomalies WHERE kind = 'call_timeout'`)).toEqual([[0]]);
     });
+
+    // Regression test: OTP 26+'s monitor message tagged with the call's alias read `sender_not_traced`, as if an
+    // untraced process had sent it; the runtime made it, as it makes OTP 25's `{:DOWN, ...}`: both are `signal`, taken
+    // as they came, naming no process (a monitor by name).
+    it('the monitor messages saying the server was not there are signals', async () => {
+      const e = await loadScenario(name);
+      expect(
+        rows(
+          e,
+          `SELECT status, from_pid IS NULL, taken_at = received_at FROM messages
+           WHERE msg LIKE '%, :process, {:scn_named, :%}, :noproc}' ORDER BY recv_seq`,
+        ),
+      ).toEqual([
+        ['signal', true, true],
+        ['signal', true, true],
+      ]);
+    });
   });
 }

@@ -400,7 +400,10 @@ export class EventSink {
         }
       }
       const row = this.tracker.observe(ev, k);
-      if (row !== undefined) this.addState(seq, node, pid, k, row.callback, row.message, row.state);
+      if (row !== undefined) {
+        this.addState(seq, node, pid, k, row.callback, row.message, row.state);
+        this.store?.noteCallbackReturn();
+      }
     }
     // A state the recorder read outside callbacks (`:sys.get_state` at start).
     if (kind === 'state' && term !== undefined) this.addState(seq, node, pid, key ?? `${node} ${pid}`, 'get_state', undefined, term);

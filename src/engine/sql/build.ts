@@ -202,7 +202,9 @@ export const PORT_REPLY_PATTERN = '^\\{#Port<[0-9.]+>, (\\{:control, |\\{:call, 
  * \`erlang:spawn_request\`, which a spawn on another node (\`Node.spawn/2\`) waits for), an ETS table handed over
  * (\`{:"ETS-TRANSFER", tab, from_pid, data}\` of \`ets:give_away/3\`, or to the heir when its owner exits), the system
  * monitor's (\`{:monitor, pid_or_port, :long_gc, info}\` and its other events, \`erlang:system_monitor/2\`), a time offset
- * monitor's (\`{:CHANGE, ref, :time_offset, :clock_service, offset}\`). Not a port's own messages to its owner
+ * monitor's (\`{:CHANGE, ref, :time_offset, :clock_service, offset}\`), a monitor tagged with a reference (an alias) in
+ * place of \`:DOWN\` (\`{alias, mref, :process, pid_or_name, reason}\`: OTP 26+ \`multi_call\`'s monitor of each
+ * \`{name, node}\`, OTP 27 erpc's of the process running a call; \`erlang:monitor/3\`'s \`{:tag, alias}\`). Not a port's own messages to its owner
  * (\`{port, {:data, _}}\`, \`{:tcp, socket, _}\`): a port sends those (a traced port shows the send), so with the port
  * untraced they stay \`sender_not_traced\`. The streaming pass uses the same pattern (stream/correlate.ts).
  */
@@ -210,7 +212,7 @@ export const SIGNAL_PATTERN =
   '^\\{(:EXIT, #(PID|Port)<|:DOWN, #Reference<[0-9.]+>, :(process|port), |:node(up|down), :|:timeout, #Reference<[0-9.]+>, ' +
   '|:spawn_reply, #Reference<[0-9.]+>, :(ok|error), |:"ETS-TRANSFER", ' +
   '|:monitor, #(PID|Port)<[0-9.]+>, :(long_gc|long_schedule|large_heap|busy_port|busy_dist_port|long_message_queue), ' +
-  '|:CHANGE, #Reference<[0-9.]+>, :time_offset, :clock_service, )';
+  '|:CHANGE, #Reference<[0-9.]+>, :time_offset, :clock_service, |#Reference<[0-9.]+>, #Reference<[0-9.]+>, :(process|port), )';
 
 /**
  * The process or port a signal's message names (its first group): the one the signal came from (an exit's, a monitor's),
@@ -218,7 +220,8 @@ export const SIGNAL_PATTERN =
  */
 const SIGNAL_SENDER =
   '^\\{(?::EXIT|:DOWN, #Reference<[0-9.]+>, :(?:process|port)|:spawn_reply, #Reference<[0-9.]+>, :ok' +
-  '|:"ETS-TRANSFER", (?:#Reference<[0-9.]+>|:"(?:[^"\\\\]|\\\\.)*"|:[^," ]+)|:monitor), (#PID<[0-9.]+>|#Port<[0-9.]+>)';
+  '|:"ETS-TRANSFER", (?:#Reference<[0-9.]+>|:"(?:[^"\\\\]|\\\\.)*"|:[^," ]+)|:monitor|#Reference<[0-9.]+>, #Reference<[0-9.]+>, :(?:process|port))' +
+  ', (#PID<[0-9.]+>|#Port<[0-9.]+>)';
 
 /**
  * A \`signal\` message's sender, in \`table\` (\`messages\`, or the streaming pass's beside it): the process or port its
@@ -280,6 +283,9 @@ ORDER BY m.received_at, m.recv_seq`;
  */
 export const NO_CALLBACK_TAKES = ['{:system, ', '{:ack, ', '{:io_reply, ', '{:code_server, ', '{:inet_reply, '] as const;
 
+/** A GenServer's or gen_statem's callback function, by its MFA text (a gen_statem state function is one only when \`consumed\` has it). */
+export const CALLBACK_MFA = '\\.(init|handle_call|handle_cast|handle_info|handle_continue|handle_event)/[0-9]+$';
+
 /** The pairing key of a send or receive (see BUILD_MESSAGES): NULL when the receiver or the term is unknown. */
 const pairKey = (node: string, pid: string) =>
   `CASE WHEN ${node} IS NOT NULL AND ${pid} IS NOT NULL AND term_id IS NOT NULL THEN hash(${node}, ${pid}, term_id) END`;
@@ -331,11 +337,27 @@ FROM (SELECT seq, ts, hash(node, pid, msg) AS p FROM consumed)`,
   // A receive no callback took, before one a callback of the same process took, left the mailbox before that
   // callback: the main loop of a GenServer or gen_statem takes its mailbox in order, so a receive inside a callback
   // (a selective receive waiting for a helper's answer), or code not traced (a first callback run before its module
-  // was traced), took it (\`inside\`).
+  // was traced), took it (\`inside\`). So did one before the process's last callback returned to the main loop (any
+  // return but \`{:stop, ...}\`, \`{:stop_and_reply, ...}\`; no callback called after it) with calls still traced on its
+  // node after that (a later call event: a recording's end may stop tracing calls before messages): the loop takes
+  // the head of the mailbox at once, and a callback that took it would be traced, so the mailbox was empty then (the
+  // last callback's own selective receive took it). Not a receive inside a callback that had not returned by the end:
+  // it may still be waiting for another message.
   `CREATE OR REPLACE TABLE msg_took AS
-SELECT recv_seq, consumed_seq, consumed_at,
-       consumed_seq IS NULL AND recv_seq < max(CASE WHEN consumed_seq IS NOT NULL THEN recv_seq END) OVER (PARTITION BY q) AS inside
-FROM (SELECT h.seq AS recv_seq, h.q, c.seq AS consumed_seq, c.ts AS consumed_at FROM msg_h h LEFT JOIN msg_c c ON c.p = h.p AND c.k = h.k)`,
+WITH last_call AS (SELECT node, max(ts) AS ts FROM events WHERE kind = 'call' GROUP BY node),
+last_ret AS (SELECT node, pid, max(seq) AS seq FROM states_raw WHERE callback <> 'get_state' GROUP BY ALL),
+back AS (
+  SELECT hash(r.node, r.pid) AS q, r.seq
+  FROM last_ret r JOIN events e ON e.seq = r.seq JOIN last_call w ON w.node = e.node
+  WHERE e.kind = 'return' AND e.ts < w.ts AND NOT starts_with(e.term, '{:stop, ') AND NOT starts_with(e.term, '{:stop_and_reply, ')
+    AND NOT EXISTS (SELECT 1 FROM events c WHERE c.node = r.node AND c.pid = r.pid AND c.kind = 'call' AND c.seq > r.seq
+                      AND (regexp_matches(c.mfa, '${CALLBACK_MFA}') OR c.seq IN (SELECT seq FROM consumed)))
+)
+SELECT t.recv_seq, t.consumed_seq, t.consumed_at,
+       t.consumed_seq IS NULL AND (t.recv_seq < max(CASE WHEN t.consumed_seq IS NOT NULL THEN t.recv_seq END) OVER (PARTITION BY t.q)
+                                   OR coalesce(t.recv_seq < b.seq, false)) AS inside
+FROM (SELECT h.seq AS recv_seq, h.q, c.seq AS consumed_seq, c.ts AS consumed_at FROM msg_h h LEFT JOIN msg_c c ON c.p = h.p AND c.k = h.k) t
+LEFT JOIN back b ON b.q = t.q`,
   'DROP TABLE msg_h',
   'DROP TABLE msg_c',
   // Each receive with when it was taken: by the callback that handled it, not yet (a receive a callback would
@@ -541,7 +563,7 @@ WITH downs AS (
   UNION ALL
   SELECT to_node, to_pid, received_at, regexp_extract(msg, '^\\{#Reference<[0-9.]+>, (#Reference<[0-9.]+>), :process, ', 1) AS ref
   FROM messages
-  WHERE status = 'sender_not_traced' AND regexp_matches(msg, '^\\{#Reference<[0-9.]+>, #Reference<[0-9.]+>, :process, ')
+  WHERE status = 'signal' AND regexp_matches(msg, '^\\{#Reference<[0-9.]+>, #Reference<[0-9.]+>, :process, ')
     AND NOT ends_with(msg, ', :noconnection}')
 )
 SELECT r.tag_id, min(d.received_at) AS down_at
@@ -636,13 +658,13 @@ WHERE recv_seq IS NULL AND (send_seq IN (
   WHERE c.outcome IN ('timeout', 'caller_exit') AND c.reply_recv_seq IS NULL AND starts_with(e.peer, '#Reference<')
 ) OR send_seq IN (
   -- any other alias of a process whose receives were traced that never got it while alive (a Task's reply after
-  -- Task.await timed out): a message to an active alias shows as a receive when it arrives; unless the recorder
-  -- dropped events on its node from then on (in_drop: markInDrop)
+  -- Task.await timed out, a second message to an \`alias([:reply])\`): a message to an active alias shows as a receive
+  -- when it arrives; unless the recorder dropped events on its node from then on (in_drop: markInDrop). Sent after
+  -- that process exited, it reached no mailbox either: a dead process's aliases are all inactive.
   SELECT m.send_seq FROM ${table} m JOIN events e ON e.seq = m.send_seq
   LEFT JOIN processes p ON p.node = m.to_node AND p.pid = m.to_pid
   WHERE m.recv_seq IS NULL AND m.status IN ('queued_at_end', 'receiver_exited') AND e.kind = 'send' AND starts_with(e.peer, '#Reference<')
-    AND (p.exited_at IS NULL OR p.exited_at > m.sent_at)
-    AND NOT ${dropBetween('m.to_node', 'm.sent_at', 'p.exited_at')}
+    AND (p.exited_at <= m.sent_at OR NOT ${dropBetween('m.to_node', 'm.sent_at', 'p.exited_at')})
 ))`;
 
 /**

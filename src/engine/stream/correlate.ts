@@ -1,6 +1,6 @@
 import { ColumnBuilder, type ColumnSpec } from '../ingest/columns';
-import { CONSUMED, KIND, REPLY_RECEIVE, REQUEST, tsDiff, type EventStore } from './event-store';
-import { NO_CALLBACK_TAKES, PORT_REPLY_PATTERN, SIGNAL_PATTERN } from '../sql/build';
+import { CALLBACK_RETURN, CONSUMED, KIND, REPLY_RECEIVE, REQUEST, tsDiff, type EventStore } from './event-store';
+import { CALLBACK_MFA, NO_CALLBACK_TAKES, PORT_REPLY_PATTERN, SIGNAL_PATTERN } from '../sql/build';
 
 /**
  * The correlations that cost the most as SQL, computed in one pass over the
@@ -127,6 +127,7 @@ const PORT_REPLY = new RegExp(PORT_REPLY_PATTERN);
 /** After `{#PID<owner>` in a Task's first message: `, alias, alias` then the tuple's next element or its end. */
 const TASK_START = /^, (#Reference<[0-9.]+>), \1[,}]/;
 const SIGNAL = new RegExp(SIGNAL_PATTERN);
+const CALLBACK = new RegExp(CALLBACK_MFA);
 
 export interface Correlated {
   /** send_targets, messages, spans, causal_links. */
@@ -428,6 +429,36 @@ function finish(input: CorrelateInput, p: Paired): Correlated {
     const r = p.msgRecv[j];
     if (p.msgTook[j] >= 0 && r >= 0 && proc[r] >= 0 && r > lastTaken[proc[r]]) lastTaken[proc[r]] = r;
   }
+  /**
+   * Per process: its last callback return, if it went back to the main loop (not a stop), no callback was called after
+   * it and its node traced a call later; else -1: the mailbox was empty then (msg_took's \`back\` in BUILD_MESSAGES).
+   */
+  const lastCall = new Map<string | null, number>();
+  const lastRet = new Int32Array(np).fill(-1);
+  const lastCallback = new Int32Array(np).fill(-1);
+  const callbackMfa = new Map<number, boolean>();
+  const isCallback = (m: number) => {
+    let yes = callbackMfa.get(m);
+    if (yes === undefined) callbackMfa.set(m, (yes = m >= 0 && CALLBACK.test(st.mfas.texts[m])));
+    return yes;
+  };
+  for (let i = 0; i < n; i++) {
+    const q = proc[i];
+    if (q < 0) continue;
+    if (kind[i] === KIND.call) {
+      const c = lastCall.get(procs.node[q]);
+      if (c === undefined || tsDiff(tsw, i, c) > 0) lastCall.set(procs.node[q], i);
+      if (st.flags[i] & CONSUMED || isCallback(st.mfa[i])) lastCallback[q] = i;
+    } else if (st.flags[i] & CALLBACK_RETURN) lastRet[q] = i;
+  }
+  const lastBack = new Int32Array(np).fill(-1);
+  for (let q = 0; q < np; q++) {
+    const i = lastRet[q];
+    if (i < 0 || kind[i] !== KIND.return || lastCallback[q] > i) continue;
+    const c = lastCall.get(procs.node[q]);
+    const text = term[i] >= 0 ? st.terms.texts[term[i]] : '';
+    if (c !== undefined && tsDiff(tsw, i, c) < 0 && !text.startsWith('{:stop, ') && !text.startsWith('{:stop_and_reply, ')) lastBack[q] = i;
+  }
   /** Messages that entered a mailbox: [message, receiver, in event, out event (-1), out seq (-1 NULL)]. */
   const queued: number[] = [];
   for (let j = 0; j < m; j++) {
@@ -436,9 +467,10 @@ function finish(input: CorrelateInput, p: Paired): Correlated {
     const took = p.msgTook[j];
     const tgt = s >= 0 ? p.sendTgt[s] : proc[r];
     const toNode = s >= 0 ? p.sendToNode[s] : proc[r];
-    // one a callback could take but none did, before one a callback of that process took: taken inside a callback
-    // (the main loop takes the mailbox in order), as it came (msg_took's \`inside\` in BUILD_MESSAGES)
-    let taken = r < 0 ? -1 : took >= 0 ? took : took === -2 ? (lastTaken[proc[r]] > r ? r : -1) : r;
+    // one a callback could take but none did, before one a callback of that process took or before a callback's
+    // return to the main loop: taken inside a callback (the main loop takes the mailbox in order), as it came
+    // (msg_took's \`inside\` in BUILD_MESSAGES)
+    let taken = r < 0 ? -1 : took >= 0 ? took : took === -2 ? (lastTaken[proc[r]] > r || lastBack[proc[r]] > r ? r : -1) : r;
     const exited = tgt >= 0 ? exitAt[tgt] : -1;
     const text = term[s >= 0 ? s : r];
     let status: string;

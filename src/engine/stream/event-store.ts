@@ -31,6 +31,8 @@ const KIND_CODE: Record<string, number> = KIND;
 export const REPLY_RECEIVE = 1;
 export const CONSUMED = 2;
 export const REQUEST = 4;
+/** A behaviour callback's return that gave a state (a \`states\` row: its main loop went on, or it stopped). */
+export const CALLBACK_RETURN = 8;
 
 /** Interns strings as dense ids. */
 export class Dict {
@@ -151,6 +153,11 @@ export class EventStore {
 
   noteReplyReceive(): void {
     this.flags[this.length - 1] |= REPLY_RECEIVE;
+  }
+
+  /** The event just added is a callback's return with a state (CALLBACK_RETURN). */
+  noteCallbackReturn(): void {
+    this.flags[this.length - 1] |= CALLBACK_RETURN;
   }
 
   noteConsumed(msg: string): void {
