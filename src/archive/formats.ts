@@ -179,7 +179,7 @@ export interface OpenedSource {
    * front: it is the node of the first traced process or port, known once `batches` has yielded an event. */
   readonly node: string;
   /** Facts for the `meta` table, flattened keys (`clock.time_offset_ns`, `totals.events_dropped`). */
-  meta: Record<string, string>;
+  meta: Record<string, string | null>;
   sources: ModuleSource[];
   processes: ProcessFact[];
   trees: { snapshot: 'start' | 'stop'; node: string; term: Term }[];
@@ -297,11 +297,12 @@ async function* toAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
   yield* items;
 }
 
-function flatten(prefix: string, o: object): Record<string, string> {
-  const out: Record<string, string> = {};
+/** A JSON null is NULL (the recorder writes null for what a node does not have, e.g. `elixir_version` without Elixir). */
+function flatten(prefix: string, o: object): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
   for (const [k, v] of Object.entries(o)) {
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, flatten(`${prefix}${k}.`, v as object));
-    else out[prefix + k] = typeof v === 'string' ? v : JSON.stringify(v);
+    else out[prefix + k] = v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v);
   }
   return out;
 }

@@ -872,7 +872,7 @@ export class Engine {
     this.deferred.push(() => this.writeSources(node, source, files));
   }
 
-  private recordMeta(node: string, source: string, kv: Record<string, string>): void {
+  private recordMeta(node: string, source: string, kv: Record<string, string | null>): void {
     this.deferred.push(() => this.writeMeta(node, source, kv));
   }
 
@@ -881,7 +881,7 @@ export class Engine {
     this.db.execute('INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?)', rows);
   }
 
-  private writeMeta(node: string, source: string, kv: Record<string, string>): void {
+  private writeMeta(node: string, source: string, kv: Record<string, string | null>): void {
     this.db.execute(
       'INSERT INTO meta VALUES (?, ?, ?, ?)',
       Object.entries(kv).map(([k, v]) => [k, v, node, source]),
@@ -909,7 +909,7 @@ const CREATE_TABLES = [
  * How many events an input holds, before reading them: an archive's own count (totals.json), else its size at
  * the fewest bytes per event seen (a ping-pong archive ~4 B, raw dbg ~150 B), so a big input is never taken for small.
  */
-function declaredEvents(group: InputGroup, meta: Record<string, string>): number {
+function declaredEvents(group: InputGroup, meta: Record<string, string | null>): number {
   const written = Number(meta['totals.events_written']);
   if (Number.isFinite(written) && written > 0) return written;
   return Math.round(group.bytes / (group.kind === 'otpscope' ? 4 : 100));

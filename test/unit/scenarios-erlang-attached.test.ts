@@ -12,5 +12,8 @@ describe('an Erlang node recorded through attach mode', () => {
     const o = await overview((sql, max) => e.query(sql, max));
     expect(o.sources.map((s) => [s.otpRelease, s.elixirVersion])).toEqual([['25', null]]);
     expect(rows(e, `SELECT DISTINCT request, outcome FROM calls`)).toEqual([[':bump', 'reply']]);
+    // meta says so as SQL does: NULL, not the text 'null' (docs/SCHEMA.md `meta`)
+    expect(rows(e, `SELECT value IS NULL FROM meta WHERE key = 'elixir_version'`)).toEqual([[true]]);
+    expect(rows(e, `SELECT count(*) FROM meta WHERE value = 'null'`)).toEqual([[0]]);
   });
 });

@@ -122,8 +122,8 @@ export async function overviewFirst(sql: Sql, opts: { busiest?: number } = {}): 
     else if (m.key === 'totals.terms_truncated') f.termsTruncated = n;
     else if (m.key === 'totals.stop_reason') f.stopReason = m.value;
     else if (m.key === 'otp_release') f.otpRelease = m.value;
-    // JSON null (a node without Elixir of its own) is the text 'null' in meta
-    else if (m.key === 'elixir_version') f.elixirVersion = m.value === 'null' ? null : m.value;
+    // NULL for a node without Elixir of its own
+    else if (m.key === 'elixir_version') f.elixirVersion = m.value;
     else if (m.key === 'recorder_version') f.recorderVersion = m.value;
   }
   // From the ingest table the \`drops\` step builds on: it is there from the load on, before the first view.
