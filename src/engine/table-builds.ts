@@ -23,7 +23,7 @@ import { yieldToEventLoop } from './yield';
  */
 
 /** The longest a background build's statement waits for the views' questions (\`giveWay\`): a page asking without pause cannot stall it. */
-const MAX_GIVE_WAY_MS = 500;
+const MAX_GIVE_WAY_MS = 300;
 
 export type TableState = 'waiting' | 'building' | 'ready' | 'on use' | 'stopped' | 'failed';
 
