@@ -202,6 +202,8 @@ export class Engine {
   private readonly loaded = new Map<string, string>();
   /** Each loaded file's name by its \`src\` (overlapWarnings names the files that traced the same events). */
   private readonly srcNames = new Map<number, string>();
+  /** Each loaded file's node by its \`src\` (a ttb folder's: null, it may hold several): overlapWarnings looks only where one repeats. */
+  private readonly srcNodes = new Map<number, string | null>();
   /** Every loaded event as typed columns, index = seq (none with `analyses: 'sql'`). */
   private readonly store: EventStore | undefined;
   /** Which analysis tables are ready, and the loop that builds them (table-builds.ts). */
@@ -340,6 +342,7 @@ export class Engine {
     this.totalEvents = 0;
     this.loaded.clear();
     this.srcNames.clear();
+    this.srcNodes.clear();
     this.store?.truncate(0);
     this.lastKey = null;
     this.outOfOrder = false;
@@ -439,6 +442,7 @@ export class Engine {
         this.totalEvents += sink.count;
         this.loaded.set(hash, group.name);
         this.srcNames.set(src, group.name);
+        this.srcNodes.set(src, source.kind === 'ttb' ? null : source.node);
         report.sources.push(source);
         report.warnings.push(...source.warnings);
         if (stop !== null)
@@ -471,7 +475,14 @@ export class Engine {
       }
     }
     if (!this.holdBack && attempted && this.totalEvents > UNCOMPRESSED_EVENTS) this.compressTables();
-    if (report.sources.length > 0 && this.srcNames.size > 1) report.warnings.push(...overlapWarnings(this.db, this.srcNames));
+    if (report.sources.length > 0 && this.mayOverlap()) {
+      // Advice, not the load: a check that fails (out of memory on a big load) says nothing, the load goes on
+      try {
+        report.warnings.push(...overlapWarnings(this.db, this.srcNames));
+      } catch {
+        /* the steps after it meet the same limit and say so */
+      }
+    }
     report.timings.insertMs = this.insertMs;
     report.timings.readMs = performance.now() - started - this.insertMs;
     await this.analyse(report, progress, options.background === true, attempted, options.tables);
@@ -856,6 +867,12 @@ export class Engine {
       yield batch;
     }
     source.node = opened.node;
+  }
+
+  /** Whether two loaded files may hold events of one node (otherwise no two can overlap: overlapWarnings is not run). */
+  private mayOverlap(): boolean {
+    const nodes = [...this.srcNodes.values()];
+    return nodes.includes(null) || new Set(nodes).size < nodes.length;
   }
 
   /** Forgets every row of a file that failed to load (the raw tables all carry \`src\`). */
