@@ -57,7 +57,8 @@ describe('--engine wasm and --engine native give the same output', () => {
     `SELECT * FROM anomalies ORDER BY anomaly_id`,
     `SELECT node, count(*) AS n, avg(state_size) AS mean_size FROM states GROUP BY ALL ORDER BY ALL`,
     `SELECT * FROM state_at((SELECT max(ts) FROM events)) ORDER BY ALL`,
-    `SELECT * FROM mailbox_at((SELECT quantile_disc(ts, 0.5) FROM events)) ORDER BY ALL`,
+    // (an instant a message waits in a mailbox: the first one taken later than it came)
+    `SELECT * FROM mailbox_at((SELECT min(received_at) FROM messages WHERE taken_at > received_at)) ORDER BY ALL`,
   ];
   test.each(questions)('query over every archive (a glob): %s', async (sql) => {
     const { wasm, native } = await bothEngines('query', 'test/fixtures/archives/*.zip', sql, '--json');
