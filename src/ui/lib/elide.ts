@@ -27,3 +27,28 @@ export function elideMiddle(text: string, max: number): string {
   const keepTail = Math.min(tail.length, Math.floor((max - 1) / 2) + ((max - 1) % 2));
   return text.slice(0, max - 1 - keepTail) + '…' + text.slice(text.length - keepTail);
 }
+
+/**
+ * The same for text drawn on a canvas: \`text\` fitted to \`maxW\` by \`measure\` (a canvas's measureText width), the
+ * middle replaced by "…", the tail that tells names apart kept whole when it fits (then as much of it as fits).
+ */
+export function elideToWidth(text: string, maxW: number, measure: (s: string) => number): string {
+  if (measure(text) <= maxW) return text;
+  const { tail } = splitForElision(text);
+  const longest = (n: number, fits: (k: number) => boolean): number => {
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (fits(mid)) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  if (measure('…' + tail) <= maxW) {
+    const head = longest(text.length - tail.length, (k) => measure(text.slice(0, k) + '…' + tail) <= maxW);
+    return text.slice(0, head) + '…' + tail;
+  }
+  const keep = longest(tail.length, (k) => measure('…' + tail.slice(tail.length - k)) <= maxW);
+  return keep === 0 ? '' : '…' + tail.slice(tail.length - keep);
+}

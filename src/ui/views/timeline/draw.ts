@@ -8,6 +8,7 @@ import { GUTTER_W, LANE_H, RULER_H, formatNs, tickStep, type Layout, type View }
 import type { Lane } from '../../../engine/views/timeline';
 import { ORIGIN } from '../../../engine/views/signal-origin';
 import type { Tile } from './tile';
+import { elideToWidth } from '../../lib/elide';
 
 export interface Palette {
   bg: string;
@@ -164,7 +165,8 @@ export function drawFrame(f: Frame): void {
     ctx.fillStyle = f.chosen.has(r.lane) ? pal.accent : pal.fg;
     ctx.font = '12px system-ui, sans-serif';
     const name = lane.name ?? lane.pid;
-    ctx.fillText(clip(ctx, name, GUTTER_W - 14), 10, y + 10);
+    // (a long name loses its middle: `{:via, Registry, {MyApp.Reg, key}}` keeps its key)
+    ctx.fillText(clipMiddle(ctx, name, GUTTER_W - 14), 10, y + 10);
     ctx.fillStyle = pal.muted;
     ctx.font = '10px ui-monospace, monospace';
     const sub = lane.name ? `${lane.pid} · ${lane.events.toLocaleString()} ev` : `${lane.initial ?? lane.module ?? ''} · ${lane.events.toLocaleString()} ev`;
@@ -431,6 +433,18 @@ function clip(ctx: CanvasRenderingContext2D, text: string, maxW: number): string
   }
   if (clipCache.size > 5000) clipCache.clear();
   clipCache.set(key, out);
+  return out;
+}
+
+const middleCache = new Map<string, string>();
+function clipMiddle(ctx: CanvasRenderingContext2D, text: string, maxW: number): string {
+  const key = `${ctx.font}|${Math.round(maxW)}|${text}`;
+  let out = middleCache.get(key);
+  if (out === undefined) {
+    out = elideToWidth(text.length > 200 ? text.slice(0, 200) : text, maxW, (s) => ctx.measureText(s).width);
+    if (middleCache.size > 5000) middleCache.clear();
+    middleCache.set(key, out);
+  }
   return out;
 }
 
