@@ -200,10 +200,11 @@ export class Engine {
   private lastKey: { ts: bigint; node: string; src: number; ord: number } | null = null;
   /** SHA-256 of each loaded input's content (hex) -> the name it was loaded under: the same trace is never loaded twice. */
   private readonly loaded = new Map<string, string>();
-  /** Each loaded file's name by its \`src\` (overlapWarnings names the files that traced the same events). */
-  private readonly srcNames = new Map<number, string>();
-  /** Each loaded file's node by its \`src\` (a ttb folder's: null, it may hold several): overlapWarnings looks only where one repeats. */
-  private readonly srcNodes = new Map<number, string | null>();
+  /**
+   * Each loaded file by its \`src\`: its name (overlapWarnings names the files that traced the same events) and node
+   * (a ttb folder's null: it may hold several; overlapWarnings runs only where a node repeats).
+   */
+  private readonly srcFiles = new Map<number, { name: string; node: string | null }>();
   /** Every loaded event as typed columns, index = seq (none with `analyses: 'sql'`). */
   private readonly store: EventStore | undefined;
   /** Which analysis tables are ready, and the loop that builds them (table-builds.ts). */
@@ -307,15 +308,15 @@ export class Engine {
     return this.db.version;
   }
 
-  /**
-   * With \`on\`, the tables behind the first view wait to be built until called again with false (a load still
-   * returns once its first view is in). For tests of the loading panel and its cancel.
-   */
   /** A view answered (the views' binding says so): a background build gives the page's next question a moment. */
   viewAnswered(): void {
     this.builds.viewAnswered();
   }
 
+  /**
+   * With \`on\`, the tables behind the first view wait to be built until called again with false (a load still
+   * returns once its first view is in). For tests of the loading panel and its cancel.
+   */
   holdBuilds(on: boolean): void {
     this.builds.hold(on ? FIRST_VIEW_STEPS : null);
   }
@@ -341,8 +342,7 @@ export class Engine {
     this.nextSrc = 0;
     this.totalEvents = 0;
     this.loaded.clear();
-    this.srcNames.clear();
-    this.srcNodes.clear();
+    this.srcFiles.clear();
     this.store?.truncate(0);
     this.lastKey = null;
     this.outOfOrder = false;
@@ -441,8 +441,7 @@ export class Engine {
         for (const write of this.deferred) write();
         this.totalEvents += sink.count;
         this.loaded.set(hash, group.name);
-        this.srcNames.set(src, group.name);
-        this.srcNodes.set(src, source.kind === 'ttb' ? null : source.node);
+        this.srcFiles.set(src, { name: group.name, node: source.kind === 'ttb' ? null : source.node });
         report.sources.push(source);
         report.warnings.push(...source.warnings);
         if (stop !== null)
@@ -478,7 +477,7 @@ export class Engine {
     if (report.sources.length > 0 && this.mayOverlap()) {
       // Advice, not the load: a check that fails (out of memory on a big load) says nothing, the load goes on
       try {
-        report.warnings.push(...overlapWarnings(this.db, this.srcNames));
+        report.warnings.push(...overlapWarnings(this.db, this.srcFiles));
       } catch {
         /* the steps after it meet the same limit and say so */
       }
@@ -871,7 +870,7 @@ export class Engine {
 
   /** Whether two loaded files may hold events of one node (otherwise no two can overlap: overlapWarnings is not run). */
   private mayOverlap(): boolean {
-    const nodes = [...this.srcNodes.values()];
+    const nodes = [...this.srcFiles.values()].map((f) => f.node);
     return nodes.includes(null) || new Set(nodes).size < nodes.length;
   }
 

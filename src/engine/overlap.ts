@@ -11,7 +11,7 @@ import type { EngineConnection } from './duckdb/connection';
  * Found per node, process and event kind: two files with events of the same kind of the same process whose times
  * overlap (a wrap set's files, which follow one another, are one input and never overlap themselves).
  */
-export function overlapWarnings(db: EngineConnection, names: ReadonlyMap<number, string>): string[] {
+export function overlapWarnings(db: EngineConnection, files: ReadonlyMap<number, { name: string }>): string[] {
   const rows = db.query(`
 WITH sn AS (SELECT DISTINCT node, src FROM events_raw WHERE pid IS NOT NULL),
 shared AS (SELECT node FROM sn GROUP BY node HAVING count(*) > 1),
@@ -28,7 +28,7 @@ GROUP BY ALL ORDER BY a.src, b.src, a.node`).rows;
   return rows.map(([node, a, b, procs, some, kinds, events]) => {
     const pids = String(some) + (Number(procs) > 3 ? ', ...' : '');
     return (
-      `${names.get(Number(a)) ?? `file ${a}`} and ${names.get(Number(b)) ?? `file ${b}`} overlap: both traced ${String(kinds)} ` +
+      `${files.get(Number(a))?.name ?? `file ${a}`} and ${files.get(Number(b))?.name ?? `file ${b}`} overlap: both traced ${String(kinds)} ` +
       `of ${procs} process${Number(procs) === 1 ? '' : 'es'} of ${node} at the same time (${pids}; up to ${events} events in each), as two trace ` +
       'sessions of one node or two recordings made at once do. Each event both traced is loaded twice (each copy has its own ' +
       'timestamp, so they cannot be told apart): those messages, calls and anomalies count twice. Load one of them, or ' +
