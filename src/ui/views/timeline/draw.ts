@@ -166,7 +166,7 @@ export function drawFrame(f: Frame): void {
     ctx.font = '12px system-ui, sans-serif';
     const name = lane.name ?? lane.pid;
     // (a long name loses its middle: `{:via, Registry, {MyApp.Reg, key}}` keeps its key)
-    ctx.fillText(clipMiddle(ctx, name, GUTTER_W - 14), 10, y + 10);
+    ctx.fillText(clip(ctx, name, GUTTER_W - 14, true), 10, y + 10);
     ctx.fillStyle = pal.muted;
     ctx.font = '10px ui-monospace, monospace';
     const sub = lane.name ? `${lane.pid} · ${lane.events.toLocaleString()} ev` : `${lane.initial ?? lane.module ?? ''} · ${lane.events.toLocaleString()} ev`;
@@ -415,13 +415,15 @@ function drawRuler(f: Frame, xOf: (t: number) => number, nsPerPx: number, trackW
 }
 
 const clipCache = new Map<string, string>();
-function clip(ctx: CanvasRenderingContext2D, text: string, maxW: number): string {
+/** \`text\` fitted to \`maxW\` px, cut at its end, or with \`middle\` in its middle (elideToWidth: the tail that tells names apart kept). */
+function clip(ctx: CanvasRenderingContext2D, text: string, maxW: number, middle = false): string {
   if (maxW <= 8) return '';
-  const key = `${ctx.font}|${Math.round(maxW)}|${text}`;
+  const key = `${middle ? 'm' : 'e'}|${ctx.font}|${Math.round(maxW)}|${text}`;
   const hit = clipCache.get(key);
   if (hit !== undefined) return hit;
   let out = text.length > 200 ? text.slice(0, 200) : text;
-  if (ctx.measureText(out).width > maxW) {
+  if (middle) out = elideToWidth(out, maxW, (t) => ctx.measureText(t).width);
+  else if (ctx.measureText(out).width > maxW) {
     let lo = 0;
     let hi = out.length;
     while (lo < hi) {
@@ -433,18 +435,6 @@ function clip(ctx: CanvasRenderingContext2D, text: string, maxW: number): string
   }
   if (clipCache.size > 5000) clipCache.clear();
   clipCache.set(key, out);
-  return out;
-}
-
-const middleCache = new Map<string, string>();
-function clipMiddle(ctx: CanvasRenderingContext2D, text: string, maxW: number): string {
-  const key = `${ctx.font}|${Math.round(maxW)}|${text}`;
-  let out = middleCache.get(key);
-  if (out === undefined) {
-    out = elideToWidth(text.length > 200 ? text.slice(0, 200) : text, maxW, (s) => ctx.measureText(s).width);
-    if (middleCache.size > 5000) middleCache.clear();
-    middleCache.set(key, out);
-  }
   return out;
 }
 
