@@ -26,8 +26,9 @@ describe('a Timeline tile with more arrows than it holds', () => {
   }, 120_000);
 
   // Regression test: past ARROW_LIMIT message arrows the tile silently left the later ones out (the signals have a
-  // limit of their own since session 22): nothing told the view, which drew the gaps as quiet.
-  test('keeps the earliest messages, every signal, and says it left some out', async () => {
+  // limit of their own since session 22): nothing told the view, which drew the gaps as quiet. Then it kept the
+  // earliest ARROW_LIMIT, so a capped view drew arrows over its first part only: now an even stride over its time.
+  test('keeps an even stride of the messages over the whole tile, every signal, and says how many it held', async () => {
     // 4 ns per arrow and pair of lanes: no two decimate into one (an exit's :EXIT and :DOWN come 672 ns apart or more)
     const t = (await tile(1)).arrows;
     const origins = [...t.origin];
@@ -38,13 +39,25 @@ describe('a Timeline tile with more arrows than it holds', () => {
     const signalSeqs = [...t.recvSeq].filter((_, k) => t.origin[k] !== ORIGIN.send).sort((a, b) => a - b);
     expect(signalSeqs).toEqual(rows(engine, `SELECT recv_seq FROM signal_lines ORDER BY recv_seq`).map((r) => Number(r[0])));
     expect(signalSeqs.length).toBe(40);
-    // the kept messages are the earliest: none left out was sent before the last one kept
-    const lastKept = Math.max(...[...t.sent].filter((_, k) => t.origin[k] === ORIGIN.send));
+    // the tile held every paired message (none decimate at 4 ns) and every signal
+    const paired = engine.query(`SELECT send_seq FROM messages WHERE recv_seq IS NOT NULL AND send_seq IS NOT NULL ORDER BY sent_at, send_seq`, 100_000).rows;
+    expect(paired.length).toBeGreaterThan(ARROW_LIMIT);
+    expect(t.total).toBe(paired.length + 40);
+    // the kept messages are an even stride of them in time order: between two kept, never more than
+    // ceil(total / limit) - 1 left out, and the last kept is the last message
     const kept = new Set([...t.sendSeq].filter((s) => s >= 0));
-    const earlierLeftOut = rows(engine, `SELECT send_seq, sent_at - ${t0} FROM messages WHERE recv_seq IS NOT NULL AND send_seq IS NOT NULL`).filter(
-      ([seq, sent]) => !kept.has(Number(seq)) && Number(sent) < lastKept,
-    );
-    expect(earlierLeftOut).toEqual([]);
+    const step = Math.ceil(paired.length / ARROW_LIMIT);
+    let gap = 0;
+    let widest = 0;
+    for (const [seq] of paired) {
+      if (kept.has(Number(seq))) gap = 0;
+      else widest = Math.max(widest, ++gap);
+    }
+    expect(widest).toBeLessThan(step);
+    expect(kept.has(Number(paired[paired.length - 1][0]))).toBe(true);
+    // so the drawn arrows reach over the whole trace: the last kept is sent in the trace's last tenth
+    const lastKept = Math.max(...[...t.sent].filter((_, k) => t.origin[k] === ORIGIN.send));
+    expect(lastKept).toBeGreaterThan(len * 0.9);
   }, 120_000);
 
   test('a tile that holds all its arrows says nothing was left out', async () => {
@@ -52,6 +65,7 @@ describe('a Timeline tile with more arrows than it holds', () => {
     const few = (await tile((len + 1) / 40)).arrows;
     expect(few.count).toBeLessThan(ARROW_LIMIT);
     expect(few.capped).toBe(false);
+    expect(few.total).toBe(few.count);
     expect([...few.origin].some((o) => o !== ORIGIN.send)).toBe(true);
   }, 120_000);
 });

@@ -82,10 +82,12 @@ export interface ArrowTile {
   /** How each came about (`ORIGIN`): a send, or a signal from its sender's exit or from the receive's instant. */
   origin: Uint8Array;
   /**
-   * More arrows were in the tile than it holds (ARROW_LIMIT messages, ARROW_LIMIT signals, after decimation): the
-   * earliest were kept, the rest left out until a narrower view asks again. The view must say so.
+   * More arrows were in the tile than it holds (ARROW_LIMIT messages, ARROW_LIMIT signals, after decimation): an
+   * even stride of them by time was kept, the rest left out until a narrower view asks again. The view must say so.
    */
   capped: boolean;
+  /** Arrows in the tile after decimation, before the limit left any out (`count` when not capped). */
+  total: number;
 }
 
 /** At most this many message arrows, and as many signal arrows, in one tile (each part has its own limit). */
@@ -165,6 +167,7 @@ const EMPTY_ARROWS: ArrowTile = {
   n: new Int32Array(0),
   origin: new Uint8Array(0),
   capped: false,
+  total: 0,
 };
 
 const int = (n: bigint | number) => sqlInt(typeof n === 'number' ? Math.round(n) : n);
@@ -221,39 +224,54 @@ export async function timelineTile(
   // for its four joins (each join with the VALUES list itself costs more to plan than the join runs, from about a
   // hundred lanes on). Each part has its own limit, so messages never crowd out the signals. A signal decimates apart
   // from the messages between the same lanes (on its receive's time), so none hides behind one, and two from one exit
-  // (an :EXIT and a :DOWN) separate when zoomed in.
+  // (an :EXIT and a :DOWN) separate when zoomed in. A part with more decimated arrows than its limit keeps an even
+  // stride of them by time (row k of `total` is kept when floor(k * limit / total) steps up: exactly `limit` rows),
+  // so a capped view draws arrows across its whole width, not only its first part.
+  const stride = (rows: string, time: string, seq: string) =>
+    `SELECT * EXCLUDE (k) FROM (
+       SELECT *, row_number() OVER (ORDER BY ${time}, ${seq}) AS k, count(*) OVER () AS total FROM (${rows}))
+      WHERE total <= ${ARROW_LIMIT} OR k * ${ARROW_LIMIT} // total > (k - 1) * ${ARROW_LIMIT} // total`;
   const ar = readRows(
     'timeline arrows',
     await sql(
       `WITH l(i, node, pid) AS MATERIALIZED (VALUES ${values})
-       SELECT * FROM (
-         SELECT lf.i AS from_lane, lt.i AS to_lane, m.sent_at - ${int(t0)} AS sent, m.received_at - ${int(t0)} AS recv, m.send_seq, m.recv_seq,
+       ${stride(
+         `SELECT lf.i AS from_lane, lt.i AS to_lane, m.sent_at - ${int(t0)} AS sent, m.received_at - ${int(t0)} AS recv, m.send_seq, m.recv_seq,
                 count(*) OVER (PARTITION BY lf.i, lt.i, m.sent_at // ${int(bucket * 4)}) AS n, NULL::BOOLEAN AS from_exit
            FROM messages m JOIN l lf ON m.from_node = lf.node AND m.from_pid = lf.pid JOIN l lt ON m.to_node = lt.node AND m.to_pid = lt.pid
           WHERE m.send_seq IS NOT NULL AND m.recv_seq IS NOT NULL AND m.sent_at < ${b} AND m.received_at >= ${a}
-          QUALIFY row_number() OVER (PARTITION BY lf.i, lt.i, m.sent_at // ${int(bucket * 4)} ORDER BY m.sent_at) = 1
-          ORDER BY m.sent_at, m.send_seq LIMIT ${ARROW_LIMIT + 1})
+          QUALIFY row_number() OVER (PARTITION BY lf.i, lt.i, m.sent_at // ${int(bucket * 4)} ORDER BY m.sent_at) = 1`,
+         'sent',
+         'send_seq',
+       )}
        UNION ALL
-       SELECT * FROM (
-         SELECT lf.i, lt.i, s.started_at - ${int(t0)}, s.received_at - ${int(t0)}, NULL, s.recv_seq,
-                count(*) OVER (PARTITION BY lf.i, lt.i, s.received_at // ${int(bucket * 4)}), s.from_exit
+       ${stride(
+         `SELECT lf.i AS from_lane, lt.i AS to_lane, s.started_at - ${int(t0)} AS sent, s.received_at - ${int(t0)} AS recv, NULL::BIGINT AS send_seq, s.recv_seq,
+                count(*) OVER (PARTITION BY lf.i, lt.i, s.received_at // ${int(bucket * 4)}) AS n, s.from_exit
            FROM signal_lines s JOIN l lf ON s.from_node = lf.node AND s.from_pid = lf.pid JOIN l lt ON s.to_node = lt.node AND s.to_pid = lt.pid
           WHERE s.received_at >= ${a} AND s.started_at < ${b}
-          QUALIFY row_number() OVER (PARTITION BY lf.i, lt.i, s.received_at // ${int(bucket * 4)} ORDER BY s.recv_seq) = 1
-          ORDER BY s.received_at, s.recv_seq LIMIT ${ARROW_LIMIT + 1})`,
+          QUALIFY row_number() OVER (PARTITION BY lf.i, lt.i, s.received_at // ${int(bucket * 4)} ORDER BY s.recv_seq) = 1`,
+         'recv',
+         'recv_seq',
+       )}`,
     ),
-    { from_lane: 'int', to_lane: 'int', sent: 'num', recv: 'num', send_seq: 'num?', recv_seq: 'num', n: 'int', from_exit: 'bool?' },
+    { from_lane: 'int', to_lane: 'int', sent: 'num', recv: 'num', send_seq: 'num?', recv_seq: 'num', n: 'int', from_exit: 'bool?', total: 'num' },
   );
-  // Each part asks for one row over its limit, to know whether it left some out; that row (its latest) is dropped.
   const sent: ArrowRow[] = [];
-  const signalled: (ArrowRow & { received: number })[] = [];
+  const signalled: ArrowRow[] = [];
+  let sentTotal = 0;
+  let signalTotal = 0;
   for (const r of ar) {
-    if (r.send_seq !== null) sent.push({ ...r, send_seq: r.send_seq, origin: ORIGIN.send });
-    else signalled.push({ ...r, send_seq: -1, origin: r.from_exit ? ORIGIN.exit : ORIGIN.receive, received: r.recv });
+    if (r.send_seq !== null) {
+      sent.push({ ...r, send_seq: r.send_seq, origin: ORIGIN.send });
+      sentTotal = r.total;
+    } else {
+      signalled.push({ ...r, send_seq: -1, origin: r.from_exit ? ORIGIN.exit : ORIGIN.receive });
+      signalTotal = r.total;
+    }
   }
-  const capped = sent.length > ARROW_LIMIT || signalled.length > ARROW_LIMIT;
-  if (sent.length > ARROW_LIMIT) sent.sort((x, y) => x.sent - y.sent || x.send_seq - y.send_seq).length = ARROW_LIMIT;
-  if (signalled.length > ARROW_LIMIT) signalled.sort((x, y) => x.received - y.received || x.recv_seq - y.recv_seq).length = ARROW_LIMIT;
+  const total = sentTotal + signalTotal;
+  const capped = sentTotal > ARROW_LIMIT || signalTotal > ARROW_LIMIT;
   const arrowRows = signalled.length === 0 ? sent : [...sent, ...signalled].sort((x, y) => x.sent - y.sent || x.recv_seq - y.recv_seq);
 
   let spans = EMPTY_SPANS;
@@ -292,6 +310,7 @@ export async function timelineTile(
     n: new Int32Array(c),
     origin: new Uint8Array(c),
     capped,
+    total,
   };
   arrowRows.forEach((row, k) => {
     arrows.fromLane[k] = row.from_lane;
