@@ -65,8 +65,20 @@ export const FORMATS: readonly Format[] = [
 ];
 
 /**
+ * Whether a file is named as ttb names a log: a `.ti` file's base (`a@host-name`), its wrap files
+ * (`a@host-name.0.wrp`), or, for a log whose `.ti` is missing, `NODE-NAME` with a node name (`x@y`) before the dash.
+ */
+function isTtbLogName(name: string, tiBases: string[]): boolean {
+  const base = name.replace(/\.[0-9]+\.wrp$/, '');
+  if (tiBases.includes(base)) return true;
+  const file = base.slice(base.lastIndexOf('/') + 1);
+  return /^[^@]+@[^@]*-./.test(file);
+}
+
+/**
  * Sorts dropped files into sources: each otpscope archive alone; ttb logs
- * with the `.ti` file of the same base name; remaining trace-port files as
+ * with the `.ti` file of the same base name (and logs named as ttb names them, `NODE-NAME`, whose `.ti` is
+ * missing); remaining trace-port files as
  * dbg traces (files of one wrap set, `<prefix><n><suffix>`, together; files so
  * named whose first messages are of different nodes are those nodes' traces,
  * each a source of its own).
@@ -91,8 +103,10 @@ export function groupInputs(files: InputFile[]): { groups: InputGroup[]; errors:
     if (format === 'otpscope') {
       groups.push({ kind: 'otpscope', name: f.name, files: [f], bytes: f.bytes.length });
     } else if (format !== undefined) {
-      // A trace-port file. With .ti files present this is a ttb upload: the ttb reader pairs logs with their .ti itself.
-      if (tis.length > 0) {
+      // A trace-port file. With .ti files present, a file named as ttb names its logs is part of the upload (the ttb
+      // reader pairs logs with their .ti itself, and reads one whose .ti is missing); any other is a dbg trace
+      // dropped beside it, a source of its own.
+      if (tis.length > 0 && isTtbLogName(f.name, logBases)) {
         ttb.push(f);
         continue;
       }

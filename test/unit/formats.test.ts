@@ -34,6 +34,23 @@ describe('the format registry', () => {
     expect(FORMATS.map((f) => f.id)).toEqual(['otpscope', 'dbg', 'ttb']);
   });
 
+  // Regression test: a dbg trace dropped beside a ttb upload was read as one of the upload's logs ("no trace-info
+  // file"), its events merged into the ttb source and named after its node.
+  test('a dbg trace dropped with a ttb upload is a source of its own; a ttb log whose .ti is missing stays in the upload', () => {
+    const peer = readdirSync(path.join(fixtures, 'raw/ttb-peer')).map((f) => read(`raw/ttb-peer/${f}`));
+    const { groups, errors } = groupInputs([...peer, read('dbg/pingpong.trace')]);
+    expect(errors).toEqual([]);
+    expect(groups.map((g) => [g.kind, g.files.map((f) => f.name).sort()])).toEqual([
+      ['ttb', peer.map((f) => f.name).sort()],
+      ['dbg', ['dbg/pingpong.trace']],
+    ]);
+    const oneTi = peer.filter((f) => f.name !== 'raw/ttb-peer/raw_vars_peer@vm-tp.ti');
+    expect(groupInputs([...oneTi, read('dbg/pingpong.trace')]).groups.map((g) => [g.kind, g.files.length])).toEqual([
+      ['ttb', oneTi.length],
+      ['dbg', 1],
+    ]);
+  });
+
   test("an archive's reader yields its node, meta facts, module sources named by module, processes and trees", async () => {
     const [group] = groupInputs([read('archives/demo.zip')]).groups;
     const src = await openSource(group);
