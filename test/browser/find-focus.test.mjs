@@ -281,7 +281,7 @@ test('the wheel scrolls the lanes, Ctrl+wheel zooms at the pointer, and zooming 
 
 // Regression test: a recording with no application of the user's (a script's processes) had every group folded,
 // so the timeline opened with no lane.
-test("lanes: with no application of the user's, the busiest group starts open", async () => {
+test("lanes: with no application of the user's, the busiest group starts open and first", async () => {
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error('pageerror:', e.message));
   await page.goto(site.origin + '/');
@@ -302,8 +302,42 @@ test("lanes: with no application of the user's, the busiest group starts open", 
   const events = new Map();
   for (const l of all) events.set(l.group, (events.get(l.group) ?? 0) + l.events);
   const busiest = all.reduce((a, b) => (b.events > a.events ? b : a)).group;
-  assert.deepEqual([...new Set(open)], [busiest], "only the busiest process's group is open");
-  assert.ok(events.size > 1, 'the other groups stay folded');
+  assert.equal(open[0], busiest, "the busiest process's group is open and first");
+  assert.ok(events.size > 1);
+  await page.close();
+});
+
+// Regression test: a script exercising OTP services (inets' HTTP server and client), no application of its own, opened
+// with only the busiest group open: kernel's, the code server and the file server loading code, while the script's
+// process and the HTTP handlers sat folded below it.
+test("lanes: with no application of the user's, the runtime's core is folded and last; the script's and the services' groups open", async () => {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error('pageerror:', e.message));
+  await page.goto(site.origin + '/');
+  await page.getByTestId('file-input').setInputFiles(fixture('scenarios/otp-services.zip'));
+  await page.locator('.app.loaded[data-tables=ready]').waitFor({ timeout: 120_000 });
+  await openPanel(page, 'timeline');
+  await timelineReady(page);
+  await page.waitForFunction(() => window.__otpscopeTimeline.groups().length > 0);
+  const groups = await page.evaluate(() => window.__otpscopeTimeline.groups());
+  const lanes = await page.evaluate(() => window.__otpscopeTimeline.lanes().map((l) => ({ ...l, top: window.__otpscopeTimeline.laneTop(l.node, l.pid) })));
+  // the busy processes that are not the runtime's code loading (httpd's request handler, httpc's handler and
+  // manager) and the script's own process are in view
+  const loading = [':code_server', ':erl_prim_loader', ':file_server_2'];
+  const busy = lanes.filter((l) => l.events >= 40 && !loading.includes(l.name));
+  assert.ok(busy.length >= 4, JSON.stringify(lanes.map((l) => [l.pid, l.name, l.events, l.group])));
+  assert.deepEqual(
+    busy.filter((l) => l.top === null),
+    [],
+  );
+  // kernel's group (the code server, the file server) is folded, and after every open group
+  const code = lanes.find((l) => l.name === ':code_server');
+  assert.ok(code, 'the code server has a lane');
+  assert.equal(code.top, null, "the code server's group is folded");
+  const kernel = groups.findIndex((g) => g.group === code.group);
+  assert.ok(groups[kernel].folded);
+  const lastOpen = groups.map((g) => g.folded).lastIndexOf(false);
+  assert.ok(lastOpen >= 0 && lastOpen < kernel, JSON.stringify(groups));
   await page.close();
 });
 
