@@ -10,6 +10,7 @@
 #
 # Recorded on Elixir 1.14 / OTP 25 and on 1.18 / OTP 27 (the trixie chroot):
 #   NAME=term-corpus-1.14.zip mix run ../test/scenarios/term_corpus.exs
+# and, RAW=1, as a raw dbg trace on OTP 27 (test/fixtures/raw/gen.sh says how).
 defmodule Scn.Corpus do
   use GenServer
 
@@ -255,8 +256,29 @@ for m <- [Scn.Corpus, Scn.Corpus.User, Scn.Corpus.Point, Scn.Corpus.Funs], do: C
 me = self()
 
 limits = [max_binary: 20_000, max_list: 5000, max_map: 1000, max_tuple: 1000, max_depth: 100]
+raw? = System.get_env("RAW") == "1"
 
-Otpscope.record([file: Path.join(out, name), processes: :new] ++ limits, fn ->
+# RAW=1: a raw dbg trace-port file (NAME, e.g. term-corpus.trace) in place of an archive, the server's receives
+# and its callbacks' calls and returns traced, of the terms a raw trace can print as inspect does: no user
+# structs (a raw trace lists no struct's fields, docs/SCHEMA.md "Terms") and none bigger than 1500 bytes.
+record = fn body ->
+  if raw? do
+    {:ok, _} = Application.ensure_all_started(:runtime_tools)
+    {:ok, _} = :dbg.tracer(:port, :dbg.trace_port(:file, String.to_charlist(Path.join(out, name))))
+    {:ok, _} = :dbg.tpl(Scn.Corpus, :handle_info, :x)
+    body.()
+    :dbg.flush_trace_port()
+    :dbg.stop()
+  else
+    Otpscope.record([file: Path.join(out, name), processes: :new] ++ limits, body)
+  end
+end
+
+raw_fits? = fn t ->
+  not raw? or (:erlang.external_size(t) <= 1500 and not String.contains?(inspect(t), "%Scn.Corpus."))
+end
+
+record.(fn ->
   Task.async(fn ->
     port = Port.open({:spawn, "cat"}, [])
     {:ok, srv} = GenServer.start(Scn.Corpus, nil)
@@ -266,7 +288,8 @@ Otpscope.record([file: Path.join(out, name), processes: :new] ++ limits, fn ->
     limits = Enum.map(Scn.Corpus.Gen.limits(), &{:limit, &1})
     randoms = for _ <- 1..150, do: {:random, Scn.Corpus.Gen.random(small, 4)}
     randoms = Enum.reject(randoms, fn {_, t} -> :erlang.external_size(t) > 4000 end)
-    corpus = Enum.with_index(fixed ++ limits ++ randoms)
+    corpus = Enum.with_index(Enum.filter(fixed ++ limits ++ randoms, fn {_, t} -> raw_fits?.(t) end))
+    if raw?, do: {:ok, _} = :dbg.p(srv, [:receive, :call, :timestamp])
 
     sent =
       for {{kind, t}, i} <- corpus do

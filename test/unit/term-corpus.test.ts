@@ -2,7 +2,9 @@
 // a few hundred terms (atoms of every shape, floats, escapes, printable limits, structs, identifiers of other nodes,
 // nestings cut by inspect's limit) sent to a traced GenServer, every third becoming its state. Each message and
 // state must print as the recording node's own inspect/1 printed it (NAME.json beside the archive), whichever way
-// the analyses run, but for what docs/SCHEMA.md ("Terms") says the archive cannot tell: `documented` below.
+// the analyses run, but for what docs/SCHEMA.md ("Terms") says the archive cannot tell: `documented` below. The
+// same corpus, but for user structs and terms over 1500 bytes, sent on an OTP 27 node that traced it with dbg into
+// a trace-port file (RAW=1), must print as Elixir 1.18's inspect/1, the rule for raw traces.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -39,32 +41,41 @@ function documented(text: string): string {
   return text.replace(/#(PID|Port|Reference)<\d+\./g, '#$1<0.').replace(/(#Function<\d+\.\d+\/\d+ in (?::[a-z_]\w*|[A-Z]\w*(?:\.[A-Z]\w*)*))\.[^>]+>/g, '$1>');
 }
 
-describe.each(['1.14', '1.18'])('the term corpus of an Elixir %s archive prints as its node printed it', (version) => {
-  const name = `term-corpus-${version}.zip`;
-  const corpus = JSON.parse(readFileSync(path.join(dir, `${name}.json`), 'utf8')) as Corpus;
+/** The texts of the corpus server's messages and of its states after each, as the analyses print them. */
+async function corpusTexts(file: string, analyses: 'sql' | 'stream', n: number) {
+  const e = await Engine.create(await openNodeDuckDb(), { analyses });
+  const report = await e.load([{ name: path.basename(file), bytes: new Uint8Array(readFileSync(file)) }]);
+  expect(report.errors).toEqual([]);
+  const srv = e.query(`SELECT DISTINCT pid FROM states WHERE callback = 'handle_info'`).rows.map((r) => String(r[0]));
+  expect(srv).toHaveLength(1);
+  const messages = e.query(`SELECT msg FROM messages WHERE to_pid = '${srv[0]}' ORDER BY recv_seq LIMIT ${n}`).rows.map((r) => r[0]);
+  const states = e.query(`SELECT state FROM states WHERE pid = '${srv[0]}' AND callback = 'handle_info' ORDER BY seq`).rows.map((r) => r[0]);
+  return { messages, states };
+}
+
+function mismatches(corpus: Corpus, got: { messages: unknown[]; states: unknown[] }) {
+  const wrong = (texts: unknown[], want: string[], what: string) =>
+    want.flatMap((w, i) => (same(texts[i], w, Number(corpus.otp)) ? [] : [{ what, i, kind: corpus.kinds[i], want: documented(w), got: texts[i] }]));
+  return [...wrong(got.messages, corpus.messages, 'msg'), ...wrong(got.states, corpus.states, 'state')];
+}
+
+const cases = [
+  { what: 'an Elixir 1.14 archive', file: path.join(dir, 'term-corpus-1.14.zip'), elixir: '1.14' },
+  { what: 'an Elixir 1.18 archive', file: path.join(dir, 'term-corpus-1.18.zip'), elixir: '1.18' },
+  { what: 'a raw dbg trace of OTP 27', file: path.resolve(__dirname, '../fixtures/otp27/raw/term-corpus.trace'), elixir: '1.18' },
+];
+
+describe.each(cases)('the term corpus of $what prints as its node printed it', ({ file, elixir }) => {
+  const corpus = JSON.parse(readFileSync(`${file}.json`, 'utf8')) as Corpus;
 
   test.each(['sql', 'stream'] as const)(
     'analyses: %s',
     async (analyses) => {
-      expect(corpus.elixir.startsWith(version)).toBe(true);
-      const e = await Engine.create(await openNodeDuckDb(), { analyses });
-      const report = await e.load([{ name, bytes: new Uint8Array(readFileSync(path.join(dir, name))) }]);
-      expect(report.errors).toEqual([]);
-      const srv = e.query(`SELECT DISTINCT pid FROM states WHERE callback = 'handle_info'`).rows.map((r) => r[0]);
-      expect(srv).toHaveLength(1);
-      const n = corpus.messages.length;
-      const messages = e.query(`SELECT msg FROM messages WHERE to_pid = '${String(srv[0])}' ORDER BY recv_seq LIMIT ${n}`).rows.map((r) => r[0]);
-      const states = e.query(`SELECT state FROM states WHERE pid = '${String(srv[0])}' AND callback = 'handle_info' ORDER BY seq`).rows.map((r) => r[0]);
-      const wrong = (got: unknown[], want: string[], what: string) =>
-        want.flatMap((w, i) => (same(got[i], w, Number(corpus.otp)) ? [] : [{ what, i, kind: corpus.kinds[i], want: documented(w), got: got[i] }]));
-      const mismatches = [...wrong(messages, corpus.messages, 'msg'), ...wrong(states, corpus.states, 'state')];
-      if (process.env.CORPUS_DUMP) {
-        const { writeFileSync } = await import('node:fs');
-        writeFileSync(`${process.env.CORPUS_DUMP}/${version}-${analyses}.json`, JSON.stringify(mismatches, null, 1));
-      }
-      expect(messages).toHaveLength(n);
-      expect(states).toHaveLength(n);
-      expect(mismatches).toEqual([]);
+      expect(corpus.elixir.startsWith(elixir)).toBe(true);
+      const got = await corpusTexts(file, analyses, corpus.messages.length);
+      expect(got.messages).toHaveLength(corpus.messages.length);
+      expect(got.states).toHaveLength(corpus.states.length);
+      expect(mismatches(corpus, got)).toEqual([]);
     },
     120_000,
   );
