@@ -133,6 +133,12 @@ defmodule Scn.Corpus.Gen do
         ~r/\//f,
         Version.parse!("1.0.0+only.build"),
         %ErlangError{original: :nope},
+        File.stat!("/", time: :posix) |> Map.merge(%{size: 4096, inode: 2, atime: 1, mtime: 2, ctime: 3}),
+        %Task{pid: self(), ref: make_ref(), owner: self(), mfa: {:erlang, :apply, 2}},
+        %Inspect.Opts{},
+        Date.range(~D[2026-01-09], ~D[2026-01-01], -3),
+        %CompileError{description: "x", file: "f.ex", line: 3},
+        ~w(a b c)a,
         MapSet.new([{:a, 1}, "x"]),
         ~D[2026-01-02],
         ~D[0001-01-01],
@@ -182,7 +188,13 @@ defmodule Scn.Corpus.Gen do
       remote(:pid, :other_corpus@elsewhere, 77),
       remote(:port, :other_corpus@elsewhere, 5),
       remote(:ref, :third_corpus@elsewhere, 11),
-      :erlang.list_to_pid(~c"<0.4.0>")
+      :erlang.list_to_pid(~c"<0.4.0>"),
+      Process.monitor(self()),
+      :erlang.alias(),
+      :ets.new(:corpus, []),
+      :atomics.new(1, []),
+      :erlang.list_to_ref(~c"#Ref<0.1.2.3>"),
+      Enum.reduce(1..55, [], fn i, acc -> [remote(:pid, :"n#{rem(i, 3)}@elsewhere", i) | acc] end)
     ]
 
     y = 42
@@ -259,8 +271,9 @@ limits = [max_binary: 20_000, max_list: 5000, max_map: 1000, max_tuple: 1000, ma
 raw? = System.get_env("RAW") == "1"
 
 # RAW=1: a raw dbg trace-port file (NAME, e.g. term-corpus.trace) in place of an archive, the server's receives
-# and its callbacks' calls and returns traced, of the terms a raw trace can print as inspect does: no user
-# structs (a raw trace lists no struct's fields, docs/SCHEMA.md "Terms") and none bigger than 1500 bytes.
+# and its callbacks' calls and returns traced, of the terms a raw trace can print as inspect does: no structs
+# beyond the standard library's common ones (a raw trace lists no struct's fields, docs/SCHEMA.md "Terms") and
+# none bigger than 1500 bytes.
 record = fn body ->
   if raw? do
     {:ok, _} = Application.ensure_all_started(:runtime_tools)
@@ -275,7 +288,7 @@ record = fn body ->
 end
 
 raw_fits? = fn t ->
-  not raw? or (:erlang.external_size(t) <= 1500 and not String.contains?(inspect(t), "%Scn.Corpus."))
+  not raw? or (:erlang.external_size(t) <= 1500 and not String.contains?(inspect(t), ["%Scn.Corpus.", "%Inspect.Opts{"]))
 end
 
 record.(fn ->
