@@ -58,16 +58,18 @@ defmodule Scn.Corpus.Gen do
       :日本_abc, :"Ελληνικά", :"a\u00A0b", :"e\u0301", nil, true, false, :nil, :true?, :||, :|||,
       :"|", :!==, :=~, :"=>", :"<>", :"::a", :"Elixir.Foo.bar", :"Elixir.Foo-Bar", :"foo@bar", :"a.b", :!,
       :"?", :"....", :~~~, :<<~, :~>>, :<~>, :|>, :<|>, :^^^, :**, :not, :and, :in, :"not in", :"@foo", :=, :==,
-      :"a\u200Db", :"\u00AD", :"a\u2066b", :"Ÿ", :"ǅ", :"A1?", :"a?b", :"-"
+      String.to_atom(String.duplicate("a", 255)), String.to_atom(String.duplicate("é-", 127)), :"a\u200Db", :"\u00AD", :"a\u2066b", :"Ÿ", :"ǅ", :"A1?", :"a?b", :"-"
     ]
 
-    ints = [0, -1, 42, 255, 256, 2 ** 27, -(2 ** 31), 2 ** 64, -(2 ** 100), 2 ** 300]
+    ints = [0, -1, 42, 255, 256, 2 ** 27, -(2 ** 31), 2 ** 64, -(2 ** 100), 2 ** 300, 2 ** 59, -(2 ** 59) - 1, 2 ** 63 - 1]
+    ints = ints ++ for(_ <- 1..10, do: (:rand.uniform(2 ** 80) - 2 ** 79) * Enum.random([1, 1000, 2 ** 40]))
+    randfloats = for _ <- 1..30, do: (:rand.uniform() - 0.5) * :math.pow(10, Enum.random(-40..40))
 
     floats = [
       -0.0, 0.0, 1.0e20, 1.0e-10, 0.1, 1 / 3, 1.0e15, 1.0e16, 123_456_789_012_345_680.0, 5.0e-324,
       1.7976931348623157e308, 2.2250738585072014e-308, 100.0, 1.5e300, -1.0e-5, 0.001, 1.0e-4, 9.999999999999999e22,
-      2.5, -7.25e-7
-    ]
+      2.5, -7.25e-7, 1.0e16 - 2, 9.007199254740993e15, 4.35, 0.30000000000000004, 1.0e100, 1.0e-100, 123.456
+    ] ++ randfloats
 
     bins = [
       "", "hello", "a\nb\tc\e\a\x00d", "\r\v\f\b", "\#{x}", "say \"hi\"", "back\\slash", <<0xFF, 0xFE>>,
@@ -92,7 +94,7 @@ defmodule Scn.Corpus.Gen do
       Enum.to_list(1..60) ++ :tail, [{:"not in", 1}, {:when, 2}, {:"Elixir.Foo.bar", 3}], [a: %Scn.Corpus.Point{}]
     ]
 
-    tuples = [{}, {1}, {:ok, 1}, List.to_tuple(Enum.to_list(1..60)), {:state, 1, "x", []}, {:r, :undefined}, {{}}]
+    tuples = [{[], %{}, {}, "", ~c""}, {1}, {:ok, 1}, List.to_tuple(Enum.to_list(1..60)), {:state, 1, "x", []}, {:r, :undefined}, {{}}]
 
     maps = [
       %{},
@@ -139,6 +141,26 @@ defmodule Scn.Corpus.Gen do
         Date.range(~D[2026-01-09], ~D[2026-01-01], -3),
         %CompileError{description: "x", file: "f.ex", line: 3},
         ~w(a b c)a,
+        %Time{hour: 1, minute: 2, second: 3, microsecond: {123_456, 2}},
+        %NaiveDateTime{year: -1, month: 12, day: 31, hour: 23, minute: 59, second: 59, microsecond: {0, 0}},
+        %DateTime{
+          year: 2026, month: 7, day: 1, hour: 8, minute: 0, second: 0, microsecond: {0, 0},
+          time_zone: "America/New_York", zone_abbr: "EDT", utc_offset: -18000, std_offset: 3600
+        },
+        %DateTime{
+          year: 2026, month: 7, day: 1, hour: 8, minute: 0, second: 0, microsecond: {0, 0},
+          time_zone: "UTC", zone_abbr: "UTC", utc_offset: 0, std_offset: 0
+        },
+        %DateTime{
+          year: 2026, month: 7, day: 1, hour: 8, minute: 0, second: 0, microsecond: {7, 6},
+          time_zone: "Asia/Kolkata", zone_abbr: "IST", utc_offset: 19800, std_offset: 0
+        },
+        Version.parse!("2.0.0-dev.3.x+a.b"),
+        Version.parse_requirement!(">= 1.0.0 and < 2.0.0-dev or == 3.0.0"),
+        ~r/é\\d+/u,
+        Regex.compile!("a b", ""),
+        URI.parse("http://u:p@h"),
+        URI.parse("mailto:x@y.z"),
         MapSet.new([{:a, 1}, "x"]),
         ~D[2026-01-02],
         ~D[0001-01-01],
@@ -194,7 +216,9 @@ defmodule Scn.Corpus.Gen do
       :ets.new(:corpus, []),
       :atomics.new(1, []),
       :erlang.list_to_ref(~c"#Ref<0.1.2.3>"),
-      Enum.reduce(1..55, [], fn i, acc -> [remote(:pid, :"n#{rem(i, 3)}@elsewhere", i) | acc] end)
+      Enum.reduce(1..55, [], fn i, acc -> [remote(:pid, :"n#{rem(i, 3)}@elsewhere", i) | acc] end),
+      :erlang.list_to_pid(~c"<0.32767.8191>"),
+      remote(:port, :other_corpus@elsewhere, 4_000_000_000)
     ]
 
     y = 42
@@ -264,7 +288,6 @@ end
 out = System.get_env("OUT", "../test/fixtures/scenarios")
 name = System.get_env("NAME", "term-corpus-1.14.zip")
 for m <- [Scn.Corpus, Scn.Corpus.User, Scn.Corpus.Point, Scn.Corpus.Funs], do: Code.ensure_loaded(m)
-:rand.seed(:exsss, {2026, 12, 6})
 me = self()
 
 limits = [max_binary: 20_000, max_list: 5000, max_map: 1000, max_tuple: 1000, max_depth: 100]
@@ -273,7 +296,7 @@ raw? = System.get_env("RAW") == "1"
 # RAW=1: a raw dbg trace-port file (NAME, e.g. term-corpus.trace) in place of an archive, the server's receives
 # and its callbacks' calls and returns traced, of the terms a raw trace can print as inspect does: no structs
 # beyond the standard library's common ones (a raw trace lists no struct's fields, docs/SCHEMA.md "Terms") and
-# none bigger than 1500 bytes.
+# none bigger than 700 bytes.
 record = fn body ->
   if raw? do
     {:ok, _} = Application.ensure_all_started(:runtime_tools)
@@ -288,11 +311,13 @@ record = fn body ->
 end
 
 raw_fits? = fn t ->
-  not raw? or (:erlang.external_size(t) <= 1500 and not String.contains?(inspect(t), ["%Scn.Corpus.", "%Inspect.Opts{"]))
+  not raw? or (:erlang.external_size(t) <= 700 and not String.contains?(inspect(t), ["%Scn.Corpus.", "%Inspect.Opts{"]))
 end
 
 record.(fn ->
   Task.async(fn ->
+    # The seed is the process's own: this one draws every random term.
+    :rand.seed(:exsss, {2026, 12, 6})
     port = Port.open({:spawn, "cat"}, [])
     {:ok, srv} = GenServer.start(Scn.Corpus, nil)
     fixed = Scn.Corpus.Gen.leaves(port)
