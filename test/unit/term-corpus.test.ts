@@ -3,8 +3,9 @@
 // nestings cut by inspect's limit) sent to a traced GenServer, every third becoming its state. Each message and
 // state must print as the recording node's own inspect/1 printed it (NAME.json beside the archive), whichever way
 // the analyses run, but for what docs/SCHEMA.md ("Terms") says the archive cannot tell: `documented` below. The
-// same corpus, but for user structs and terms over 700 bytes, sent on an OTP 27 node that traced it with dbg into
-// a trace-port file (RAW=1), must print as Elixir 1.18's inspect/1, the rule for raw traces.
+// same corpus, but for structs beyond the standard library's common ones and terms over 700 bytes, sent on an OTP 27
+// node that traced it with dbg into a trace-port file (RAW=1), must print as Elixir 1.18's inspect/1, the rule for
+// raw traces.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
