@@ -8,7 +8,7 @@ root="$(cd "$here/../.." && pwd)"
 export OUT="$root/test/fixtures/scenarios"
 mkdir -p "$OUT"
 cd "$root/dump_tool"
-for s in call_chain_timeout crash_restart mailbox_flood gen_statem start_states line_snapshots name_resolution call_timeout cast_burst charlists compare_runs source_paths huge_states huge_switch structs max_events inspect_order callback_replies alias_replies state_enter recorder_drops gen_event_calls wide_group supervisors arrow_flood process_names receive_edges otp_services; do
+for s in call_chain_timeout crash_restart mailbox_flood gen_statem start_states line_snapshots name_resolution call_timeout cast_burst charlists compare_runs source_paths huge_states huge_switch structs max_events inspect_order term_corpus callback_replies alias_replies state_enter recorder_drops gen_event_calls wide_group supervisors arrow_flood process_names receive_edges otp_services; do
   echo "recording $s"
   mix run "$here/$s.exs"
 done
@@ -24,8 +24,9 @@ echo "recording multi_call_missing (a peer node)"
 elixir --sname scn_missing -S mix run "$here/multi_call_missing.exs"
 echo "recording signals (a peer node, single time warp mode for the time offset's change)"
 elixir --erl "+C single_time_warp" --sname scn_signals -S mix run "$here/signals.exs"
-# charlists-1.18.zip and inspect-order-1.18.zip come from the same scenarios run by Elixir 1.18 / OTP 27
+# charlists-1.18.zip, inspect-order-1.18.zip and term-corpus-1.18.zip come from the same scenarios run by Elixir 1.18 / OTP 27
 # (scripts/trixie-chroot.sh shell, then: NAME=inspect-order-1.18.zip OUT=... mix run test/scenarios/inspect_order.exs);
+# term-corpus-1.18.zip likewise (NAME=term-corpus-1.18.zip OUT=... mix run test/scenarios/term_corpus.exs);
 # call-down-otp27.zip likewise (NAME=call-down-otp27.zip OUT=... elixir --sname scn_down27 -S mix run test/scenarios/call_down.exs);
 # signals-otp27.zip likewise (NAME=signals-otp27.zip OUT=... elixir --erl "+C single_time_warp" --sname scn_signals27 -S mix run test/scenarios/signals.exs).
 # call-forms-otp27.zip likewise (NAME=call-forms-otp27.zip OUT=... elixir --sname scn_forms27 -S mix run test/scenarios/call_forms.exs).

@@ -43,6 +43,8 @@ const cases: string[][] = [
   ['raw/flags-cpu.trace'],
   ['raw/ttb-ports'],
   ['otp27/raw/flags-ts.trace'],
+  // the seeded term corpus (test/scenarios/term_corpus.exs, RAW=1)
+  ['otp27/raw/term-corpus.trace'],
   ['otp27/raw/ttb-ports'],
   // sends to a name registered before the trace began (no register event); ttb {local, {wrap, ...}} logs of two
   // nodes, one ending with end_of_trace (OTP 25), one empty (OTP 27)
