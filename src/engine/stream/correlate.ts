@@ -443,10 +443,14 @@ function finish(input: CorrelateInput, p: Paired): Correlated {
     if (yes === undefined) callbackMfa.set(m, (yes = m >= 0 && CALLBACK.test(st.mfas.texts[m])));
     return yes;
   };
+  const arity3 = new Map<number, boolean>();
   const statemArgs = new Map<number, boolean>();
   /** A gen_statem state function's call, whatever event it ran (STATEM_CALL_ARGS). */
   const isStatemCall = (m: number, t: number) => {
-    if (m < 0 || t < 0 || !st.mfas.texts[m].endsWith('/3')) return false;
+    if (m < 0 || t < 0) return false;
+    let three = arity3.get(m);
+    if (three === undefined) arity3.set(m, (three = st.mfas.texts[m].endsWith('/3')));
+    if (!three) return false;
     let yes = statemArgs.get(t);
     if (yes === undefined) statemArgs.set(t, (yes = STATEM_CALL.test(st.terms.texts[t]!)));
     return yes;
