@@ -230,6 +230,9 @@ export function refMessages(events: EventRow[], consumed: ConsumedRow[], drops: 
   // after it and its node traced a call later: the loop takes the mailbox's head at once, and a callback that took it
   // would be traced, so the mailbox was empty then (what a callback's own receive took before it had left)
   const callback = (e: EventRow) => /\.(init|handle_call|handle_cast|handle_info|handle_continue|handle_event)\/[0-9]+$/.test(e.mfa ?? '');
+  // a gen_statem state function's call, whatever event it ran (an internal or queued one took no message)
+  const statemCall = (e: EventRow) =>
+    (e.mfa ?? '').endsWith('/3') && /^\[(:(cast|info|internal|enter|timeout|state_timeout), |\{:(call|timeout), )/.test(e.term ?? '');
   const consumedSeqs = new Set(consumed.map((c) => c.seq));
   const lastCallTs = new Map<string, bigint>();
   const lastRet = new Map<string, EventRow>();
@@ -237,7 +240,7 @@ export function refMessages(events: EventRow[], consumed: ConsumedRow[], drops: 
   for (const e of events) {
     if (e.kind === 'call' && e.pid !== null) {
       if (e.ts > (lastCallTs.get(e.node) ?? -1n)) lastCallTs.set(e.node, e.ts);
-      if (callback(e) || consumedSeqs.has(e.seq)) lastCallback.set(key(e.node, e.pid), e.seq);
+      if (callback(e) || consumedSeqs.has(e.seq) || statemCall(e)) lastCallback.set(key(e.node, e.pid), e.seq);
     }
     if (e.kind === 'return' && callback(e)) lastRet.set(key(e.node, e.pid), e);
   }

@@ -1,5 +1,6 @@
 import { atom, isAtom, isTuple, type Term } from '../../archive/etf/term';
 import type { EventKind, Mfa } from '../../archive/trace-event';
+import { StatemQueues, type QueuedEvent } from './statem-queue';
 
 /**
  * Derives GenServer / gen_statem states from callback call and return events
@@ -20,6 +21,8 @@ export interface StateRow {
   /** The message (or init argument) the callback handled; undefined for terminate. */
   message: Term | undefined;
   state: Term;
+  /** A gen_statem event its own queue held, not a message: one it postponed and ran again, or one a callback inserted. */
+  queued: QueuedEvent | undefined;
 }
 
 const GEN_SERVER_CALLBACKS: Record<string, number> = {
@@ -35,6 +38,8 @@ const GEN_SERVER_CALLBACKS: Record<string, number> = {
 interface Pending {
   fn: string;
   args: Term[];
+  /** A gen_statem event its own queue held (postponed, or inserted with `next_event`): no mailbox message. */
+  queued: QueuedEvent | undefined;
 }
 
 export class CallbackStateTracker {
@@ -42,6 +47,17 @@ export class CallbackStateTracker {
   private readonly stacks = new Map<string, Pending[]>();
   /** Last known gen_statem state name per process, for `keep_state` returns. */
   private readonly statemState = new Map<string, Term>();
+  /** The events each gen_statem runs before its mailbox. */
+  private readonly queues = new StatemQueues();
+
+  /**
+   * Whether the callback just called (the last call event fed to \`observe\`) runs a gen_statem event its queue held,
+   * postponed or inserted, rather than a message it took from the mailbox.
+   */
+  calledFromQueue(key: string): boolean {
+    const stack = this.stacks.get(key);
+    return stack !== undefined && stack.length > 0 && stack[stack.length - 1].queued !== undefined;
+  }
 
   /** Feed every call/return/exception event in order; returns a state row when a callback produced one. */
   observe(ev: CallbackEvent, key: string): StateRow | undefined {
@@ -54,7 +70,8 @@ export class CallbackStateTracker {
       if (!(fn in GEN_SERVER_CALLBACKS) && !isStatemEventType(args[0])) return undefined;
       let stack = this.stacks.get(key);
       if (stack === undefined) this.stacks.set(key, (stack = []));
-      stack.push({ fn, args });
+      const event = fn in GEN_SERVER_CALLBACKS || isAtom(args[0], 'enter') ? undefined : tuple(args[0], args[1]);
+      stack.push({ fn, args, queued: event === undefined ? undefined : this.queues.take(key, event) });
       return undefined;
     }
     if (ev.kind !== 'return' && ev.kind !== 'exception') return undefined;
@@ -62,13 +79,16 @@ export class CallbackStateTracker {
     const pending = stack !== undefined && stack.length > 0 ? stack[stack.length - 1] : undefined;
     if (pending === undefined || pending.fn !== fn) return undefined;
     stack!.pop();
-    if (ev.kind === 'exception' || ev.term === undefined) return undefined;
+    if (ev.kind === 'exception' || ev.term === undefined) {
+      if (stack!.length === 0) this.queues.forget(key);
+      return undefined;
+    }
     return this.stateAfter(key, pending, ev.term);
   }
 
   private stateAfter(key: string, p: Pending, ret: Term): StateRow | undefined {
-    const { fn, args } = p;
-    const row = (state: Term, message: Term | undefined): StateRow => ({ callback: fn, message, state });
+    const { fn, args, queued } = p;
+    const row = (state: Term, message: Term | undefined): StateRow => ({ callback: fn, message, state, queued });
     if (fn === 'init') {
       if (!isTuple(ret) || !isAtom(ret.items[0], 'ok')) return undefined;
       const it = ret.items;
@@ -77,6 +97,7 @@ export class CallbackStateTracker {
       if (it.length === 3 && isGenServerExtra(it[2])) return row(it[1], args[0]);
       if (it.length >= 3) {
         this.statemState.set(key, it[1]);
+        this.queues.started(key, it[3]);
         return row(tuple(it[1], it[2]), args[0]);
       }
       return undefined;
@@ -96,6 +117,7 @@ export class CallbackStateTracker {
     const before = fn === 'handle_event' ? args[2] : atom(fn);
     const data = fn === 'handle_event' ? args[3] : args[2];
     const message = tuple(args[0], args[1]);
+    if (!isAtom(args[0], 'enter')) this.queues.returned(key, message, before, ret);
     const s = statemState(ret, this.statemState.get(key) ?? before, data);
     if (s === undefined) return undefined;
     this.statemState.set(key, s.items[0]);

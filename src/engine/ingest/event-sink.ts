@@ -36,6 +36,8 @@ export const STATES_RAW = {
   message: 'str',
   state: 'str',
   state_size: 'i32',
+  /** A gen_statem event run from its own queue (callback-states.ts): `postponed`, `inserted`, else NULL. */
+  queued: 'str',
 } as const;
 
 /**
@@ -381,8 +383,10 @@ export class EventSink {
       ev.kind = kind;
       ev.mfa = mfa;
       ev.term = term;
+      const row = this.tracker.observe(ev, k);
       if (kind === 'call') {
-        const m = mailboxMessage(ev);
+        // not an event a gen_statem ran from its own queue (postponed, or inserted with next_event): no message
+        const m = this.tracker.calledFromQueue(k) ? undefined : mailboxMessage(ev);
         if (m !== undefined) {
           const r = this.consumed;
           this.rowStart(r, seq, node);
@@ -399,9 +403,8 @@ export class EventSink {
           r.endRow();
         }
       }
-      const row = this.tracker.observe(ev, k);
       if (row !== undefined) {
-        this.addState(seq, node, pid, k, row.callback, row.message, row.state);
+        this.addState(seq, node, pid, k, row.callback, row.message, row.state, row.queued);
         this.store?.noteCallbackReturn();
       }
     }
@@ -422,7 +425,16 @@ export class EventSink {
   }
 
   /** A `states` row, and its differences from the process's previous state; ts is the last events row's. */
-  private addState(seq: number, node: string, pid: string | null, key: string, callback: string, message: Term | undefined, state: Term): void {
+  private addState(
+    seq: number,
+    node: string,
+    pid: string | null,
+    key: string,
+    callback: string,
+    message: Term | undefined,
+    state: Term,
+    queued?: string,
+  ): void {
     const t = this.text;
     const r = this.states;
     this.rowStart(r, seq, node);
@@ -431,6 +443,7 @@ export class EventSink {
     r.str(6, message === undefined ? null : t.term(message));
     r.str(7, t.term(state));
     r.num(8, termSize(state));
+    r.str(9, queued ?? null);
     r.endRow();
     const prev = this.lastState.get(key);
     if (prev !== undefined) {

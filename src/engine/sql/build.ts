@@ -14,7 +14,7 @@ import { BUILD_LINKS, BUILD_MAILBOX_DEPTH, CREATE_AT_MACROS, CREATE_BUCKET_MACRO
  */
 
 /** The version of docs/SCHEMA.md these builds follow; written into `meta` as `schema_version`. */
-export const SCHEMA_VERSION = 15;
+export const SCHEMA_VERSION = 16;
 
 /** `events`: one row per event, `seq` in global (ts, node, file, position) order. */
 export const BUILD_EVENTS = `
@@ -286,6 +286,13 @@ export const NO_CALLBACK_TAKES = ['{:system, ', '{:ack, ', '{:io_reply, ', '{:co
 /** A GenServer's or gen_statem's callback function, by its MFA text (a gen_statem state function is one only when \`consumed\` has it). */
 export const CALLBACK_MFA = '\\.(init|handle_call|handle_cast|handle_info|handle_continue|handle_event)/[0-9]+$';
 
+/**
+ * A gen_statem state function's call (arity 3), by its arguments' text: an event type first. Such a call took no
+ * message when it ran an internal event, a timeout, a state enter call or an event the gen_statem queued (postponed,
+ * inserted), so \`consumed\` does not have it, yet it is a callback (msg_took's \`back\`).
+ */
+export const STATEM_CALL_ARGS = '^\\[(:(cast|info|internal|enter|timeout|state_timeout), |\\{:(call|timeout), )';
+
 /** The pairing key of a send or receive (see BUILD_MESSAGES): NULL when the receiver or the term is unknown. */
 const pairKey = (node: string, pid: string) =>
   `CASE WHEN ${node} IS NOT NULL AND ${pid} IS NOT NULL AND term_id IS NOT NULL THEN hash(${node}, ${pid}, term_id) END`;
@@ -342,7 +349,8 @@ FROM (SELECT seq, ts, hash(node, pid, msg) AS p FROM consumed)`,
   // node after that (a later call event: a recording's end may stop tracing calls before messages): the loop takes
   // the head of the mailbox at once, and a callback that took it would be traced, so the mailbox was empty then (the
   // last callback's own selective receive took it). Not a receive inside a callback that had not returned by the end:
-  // it may still be waiting for another message.
+  // it may still be waiting for another message. A gen_statem's state function counts as a callback whatever event it
+  // ran (an internal or queued one takes no message): the loop runs its queued events before the mailbox.
   `CREATE OR REPLACE TABLE msg_took AS
 WITH last_call AS (SELECT node, max(ts) AS ts FROM events WHERE kind = 'call' GROUP BY node),
 last_ret AS (SELECT node, pid, max(seq) AS seq FROM states_raw WHERE callback <> 'get_state' GROUP BY ALL),
@@ -351,7 +359,8 @@ back AS (
   FROM last_ret r JOIN events e ON e.seq = r.seq JOIN last_call w ON w.node = e.node
   WHERE e.kind = 'return' AND e.ts < w.ts AND NOT starts_with(e.term, '{:stop, ') AND NOT starts_with(e.term, '{:stop_and_reply, ')
     AND NOT EXISTS (SELECT 1 FROM events c WHERE c.node = r.node AND c.pid = r.pid AND c.kind = 'call' AND c.seq > r.seq
-                      AND (regexp_matches(c.mfa, '${CALLBACK_MFA}') OR c.seq IN (SELECT seq FROM consumed)))
+                      AND (regexp_matches(c.mfa, '${CALLBACK_MFA}') OR c.seq IN (SELECT seq FROM consumed)
+                           OR (ends_with(c.mfa, '/3') AND regexp_matches(c.term, '${STATEM_CALL_ARGS}'))))
 )
 SELECT t.recv_seq, t.consumed_seq, t.consumed_at,
        t.consumed_seq IS NULL AND (t.recv_seq < max(CASE WHEN t.consumed_seq IS NOT NULL THEN t.recv_seq END) OVER (PARTITION BY t.q)

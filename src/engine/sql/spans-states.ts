@@ -132,6 +132,10 @@ SELECT b.pid, b.ts, b.seq, b.callback, b.message, b.state, b.state_size, b.node,
          WHEN b.callback = 'get_state' THEN 'read_at_start'
          WHEN b.callback = 'init' THEN 'initial'
          WHEN n.recv_seq IS NOT NULL THEN 'message'
+         -- a gen_statem event run from its own queue: one it postponed (its message taken by the callback that
+         -- postponed it), or one a callback inserted with next_event (no message behind it, whatever its type)
+         WHEN b.queued = 'postponed' THEN 'postponed'
+         WHEN b.queued = 'inserted' THEN 'internal'
          WHEN b.callback = 'handle_continue' THEN 'continue'
          WHEN b.callback = 'code_change' THEN 'code_change'
          WHEN b.message = ':timeout' OR starts_with(b.message, '{:timeout, ') OR starts_with(b.message, '{:state_timeout, ')

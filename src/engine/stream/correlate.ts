@@ -1,6 +1,6 @@
 import { ColumnBuilder, type ColumnSpec } from '../ingest/columns';
 import { CALLBACK_RETURN, CONSUMED, KIND, REPLY_RECEIVE, REQUEST, tsDiff, type EventStore } from './event-store';
-import { CALLBACK_MFA, NO_CALLBACK_TAKES, PORT_REPLY_PATTERN, SIGNAL_PATTERN } from '../sql/build';
+import { CALLBACK_MFA, NO_CALLBACK_TAKES, PORT_REPLY_PATTERN, SIGNAL_PATTERN, STATEM_CALL_ARGS } from '../sql/build';
 
 /**
  * The correlations that cost the most as SQL, computed in one pass over the
@@ -128,6 +128,7 @@ const PORT_REPLY = new RegExp(PORT_REPLY_PATTERN);
 const TASK_START = /^, (#Reference<[0-9.]+>), \1[,}]/;
 const SIGNAL = new RegExp(SIGNAL_PATTERN);
 const CALLBACK = new RegExp(CALLBACK_MFA);
+const STATEM_CALL = new RegExp(STATEM_CALL_ARGS);
 
 export interface Correlated {
   /** send_targets, messages, spans, causal_links. */
@@ -442,13 +443,25 @@ function finish(input: CorrelateInput, p: Paired): Correlated {
     if (yes === undefined) callbackMfa.set(m, (yes = m >= 0 && CALLBACK.test(st.mfas.texts[m])));
     return yes;
   };
+  const arity3 = new Map<number, boolean>();
+  const statemArgs = new Map<number, boolean>();
+  /** A gen_statem state function's call, whatever event it ran (STATEM_CALL_ARGS). */
+  const isStatemCall = (m: number, t: number) => {
+    if (m < 0 || t < 0) return false;
+    let three = arity3.get(m);
+    if (three === undefined) arity3.set(m, (three = st.mfas.texts[m].endsWith('/3')));
+    if (!three) return false;
+    let yes = statemArgs.get(t);
+    if (yes === undefined) statemArgs.set(t, (yes = STATEM_CALL.test(st.terms.texts[t]!)));
+    return yes;
+  };
   for (let i = 0; i < n; i++) {
     const q = proc[i];
     if (q < 0) continue;
     if (kind[i] === KIND.call) {
       const c = lastCall.get(procs.node[q]);
       if (c === undefined || tsDiff(tsw, i, c) > 0) lastCall.set(procs.node[q], i);
-      if (st.flags[i] & CONSUMED || isCallback(st.mfa[i])) lastCallback[q] = i;
+      if (st.flags[i] & CONSUMED || isCallback(st.mfa[i]) || isStatemCall(st.mfa[i], term[i])) lastCallback[q] = i;
     } else if (st.flags[i] & CALLBACK_RETURN) lastRet[q] = i;
   }
   const lastBack = new Int32Array(np).fill(-1);
