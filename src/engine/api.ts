@@ -61,7 +61,7 @@ export function createEngineApi(open: () => Promise<Engine>) {
   const views = bindViews(
     sql,
     async (tables) => (await engine()).ready(tables),
-    () => void engine().then((e) => e.viewAnswered()),
+    (view) => void engine().then((e) => e.viewAnswered(view)),
   );
   const held = answerHold(views);
   let sqlConsole: SqlConsole | undefined;

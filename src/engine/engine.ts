@@ -51,6 +51,12 @@ export interface LoadOptions {
    */
   background?: boolean;
   /**
+   * With \`background\`: the views (\`EngineApi.views\` names) the page asks right after the answer, when the answer
+   * does not carry them (a page opened on the Timeline: its lanes and first tile). The build behind starts once each
+   * has answered, or after FIRST_VIEWS_MAX_MS, rather than after a fixed head start that a busy page outlasts.
+   */
+  firstViews?: readonly string[];
+  /**
    * Without \`background\`: the tables (views, macros) the caller will read; the load resolves when they are built
    * (and every step before them) and leaves the rest to be built on use (\`ready\`, \`readyFor\`). Default: every table.
    */
@@ -144,6 +150,9 @@ const FIRST_VIEW_HEAD_START_MS = 150;
 
 /** How long a background build's next statement waits after a view answered, for the page's follow-up question (ms). */
 const VIEW_GRACE_MS = 120;
+
+/** The longest a background build waits for the views a page said it asks first (\`LoadOptions.firstViews\`, ms). */
+const FIRST_VIEWS_MAX_MS = 1000;
 
 /**
  * Up to this many events a build step's statements run as one query (table-builds.ts \`together\`): over a small
@@ -308,9 +317,9 @@ export class Engine {
     return this.db.version;
   }
 
-  /** A view answered (the views' binding says so): a background build gives the page's next question a moment. */
-  viewAnswered(): void {
-    this.builds.viewAnswered();
+  /** A view answered (the views' binding says so, with its name): a background build gives the page's next question a moment. */
+  viewAnswered(view?: string): void {
+    this.builds.viewAnswered(view);
   }
 
   /**
@@ -484,7 +493,7 @@ export class Engine {
     }
     report.timings.insertMs = this.insertMs;
     report.timings.readMs = performance.now() - started - this.insertMs;
-    await this.analyse(report, progress, options.background === true, attempted, options.tables);
+    await this.analyse(report, progress, options.background === true, attempted, options.tables, options.firstViews);
     report.events = report.sources.reduce((n, s) => n + s.events, 0);
     report.storage = this.storage;
     report.millis = performance.now() - started;
@@ -505,6 +514,7 @@ export class Engine {
     background: boolean,
     fresh: boolean,
     tables?: readonly string[],
+    firstViews?: readonly string[],
   ): Promise<void> {
     let phase: LoadProgress['phase'] = 'analysing';
     this.onBuild = (step) => {
@@ -527,8 +537,8 @@ export class Engine {
         const [t0, t1] = this.db.query('SELECT min(ts), max(ts) FROM events').rows[0];
         report.span = t0 === null || t1 === null ? null : { start: BigInt(t0 as bigint), end: BigInt(t1 as bigint) };
         // The page's first queries (the Overview, the process list) come right after this answer: a statement
-        // behind would hold them up, so the rest starts a moment later.
-        this.builds.background(FIRST_VIEW_HEAD_START_MS, VIEW_GRACE_MS);
+        // behind would hold them up, so the rest starts a moment later, or once the views the page named answered.
+        this.builds.background(FIRST_VIEW_HEAD_START_MS, VIEW_GRACE_MS, firstViews?.length ? { views: firstViews, maxMs: FIRST_VIEWS_MAX_MS } : undefined);
         phase = 'building';
       } else await this.builds.ready(tables);
     } catch (e) {

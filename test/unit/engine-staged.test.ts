@@ -84,6 +84,31 @@ describe('a background load', () => {
     expectSameTables(engine, oneShot);
   }, 600_000);
 
+  test('the views the page names come first: nothing behind is built before the lanes and the first marks answered', async () => {
+    // Regression test for a page opened on the Timeline at 1M events: its lanes were asked for after the build's
+    // head start had ended (the page was still drawing what the load answered), and waited for its first statement.
+    const engine = await open();
+    const report = await engine.load([input('demo.zip')], undefined, { background: true, firstViews: ['timelineLanes', 'timelineMarks'] });
+    expect(report.errors).toEqual([]);
+    const v = bindViews(
+      async (sql, max) => engine.query(sql, max),
+      (tables) => engine.ready(tables),
+      (view) => engine.viewAnswered(view),
+    );
+    // longer than the head start (150 ms), shorter than the longest wait for the named views (1 s)
+    await new Promise((r) => setTimeout(r, 400));
+    const later = () => LATER.filter((n) => n !== 'causal_links').map((n) => stateOf(engine, n));
+    expect(new Set(later())).toEqual(new Set(['waiting']));
+    const lanes = await v.timelineLanes();
+    expect(new Set(later())).toEqual(new Set(['waiting']));
+    const span = report.span!;
+    const len = Number(span.end - span.start) + 1;
+    const tile = await v.timelineMarks(span.start, len, lanes, { from: 0, to: lanes.length }, 0, len, 1);
+    expect(tile.marks.count).toBeGreaterThan(0);
+    await engine.ready();
+    expect(new Set(later())).toEqual(new Set(['ready']));
+  });
+
   test('every table equals the one-shot build: one archive, merged archives (resequenced), a second load on top', async () => {
     const staged = await open();
     const oneShot = await open();

@@ -84,14 +84,14 @@ export type LatestViews = { [K in keyof Views]: (key: string, ...args: Parameter
  * waits for the tables it reads (needs.ts; undefined: every table), so it
  * answers while the other tables are still being built.
  */
-export function bindViews(sql: Sql, ready?: (tables: readonly string[] | undefined) => Promise<void>, answered?: () => void): Views {
+export function bindViews(sql: Sql, ready?: (tables: readonly string[] | undefined) => Promise<void>, answered?: (view: string) => void): Views {
   const out: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(VIEWS)) {
     const needs = VIEW_NEEDS[name as keyof typeof VIEWS] ?? undefined;
     out[name] = async (...args: unknown[]) => {
       if (ready) await ready(needs);
       const answer = await (fn as (s: Sql, ...a: unknown[]) => unknown)(sql, ...args);
-      answered?.();
+      answered?.(name);
       return answer;
     };
   }

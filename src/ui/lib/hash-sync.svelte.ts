@@ -7,8 +7,15 @@ import type { Session } from './session.svelte';
  * an archive not loaded yet waits until that archive is loaded.
  */
 export function syncHash(session: Session): void {
-  let pending: HashState | null = location.hash.length > 1 ? parseHash(location.hash) : null;
-  let lastMajor = pending ? majorKey(pending) : '';
+  let pending: HashState | null = null;
+  /** A hash waits for its archive; the page readies what it will show meanwhile (\`linkedPanel\`). */
+  const wait = (h: HashState | null) => {
+    pending = h;
+    session.linkedPanel = h?.panel ?? null;
+  };
+  const linked = location.hash.length > 1 ? parseHash(location.hash) : null;
+  wait(linked);
+  let lastMajor = linked ? majorKey(linked) : '';
 
   const current = (): HashState => ({
     archive: session.archive,
@@ -39,7 +46,7 @@ export function syncHash(session: Session): void {
   const tryApply = () => {
     if (!pending || session.generation === 0) return;
     const h = pending;
-    pending = null;
+    wait(null);
     // A link made for another archive does not apply to this one: drop it rather than block the hash forever.
     if (h.archive === null || h.archive === session.archive) apply(h);
   };
@@ -48,7 +55,7 @@ export function syncHash(session: Session): void {
     const h = parseHash(location.hash);
     if (encodeHash(h) === encodeHash(current())) return;
     lastMajor = majorKey(h);
-    if (session.generation === 0 || (h.archive !== null && h.archive !== session.archive)) pending = h;
+    if (session.generation === 0 || (h.archive !== null && h.archive !== session.archive)) wait(h);
     else apply(h);
   };
 

@@ -25,6 +25,7 @@ import { readFiles, startEngine } from './engine-bridge';
 import { formatDuration } from '../../engine/analyses/duration';
 
 import type { ProcessRef } from '../../engine/views/state';
+import type { Views } from '../../engine/views';
 
 export type { ProcessRef };
 
@@ -51,6 +52,13 @@ export const PANELS = [
   'compare',
 ] as const;
 export type Panel = (typeof PANELS)[number];
+
+/**
+ * The views a panel asks for as soon as a load answers, which the answer does not carry (its \`firstView\` does the
+ * Overview's): the build behind waits for them before its first statement (LoadOptions.firstViews). The Timeline's
+ * lanes, then its first tile, marks alone while the tables of spans and arrows are being built.
+ */
+const FIRST_ASKED: Partial<Record<Panel, readonly (keyof Views)[]>> = { timeline: ['timelineLanes', 'timelineMarks'] };
 
 /**
  * The analyzer's shared state: what is loaded and what is selected. Every
@@ -97,6 +105,8 @@ export class Session {
   /** Names of the loaded files, for the URL hash (a link reopens the view once the same archive is loaded). */
   archive = $state<string | null>(null);
   panel = $state<Panel>('overview');
+  /** The panel a link's hash shows once a load is in (hash-sync.svelte.ts), until then; null without one. */
+  linkedPanel = $state<Panel | null>(null);
   selectedProcess = $state.raw<ProcessRef | null>(null);
   /** Processes chosen for the sequence diagram and charts. */
   chosenProcesses = $state.raw<ProcessRef[]>([]);
@@ -219,7 +229,7 @@ export class Session {
             this.loadClock = { started, phases: { ...clock.phases, [p.phase]: performance.now() } };
         },
         // The views show once events and processes are in; each waits for the other tables it reads.
-        { background: true, storage: storageParam(location.search), ...options },
+        { background: true, storage: storageParam(location.search), firstViews: FIRST_ASKED[this.linkedPanel ?? this.panel], ...options },
       );
       this.reports = [...this.reports, report];
       this.storage = report.storage;
