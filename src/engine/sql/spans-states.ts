@@ -15,7 +15,12 @@
  * Raw traces hold calls that never return and returns with no call: a
  * function traced without `return_trace` (a plain `dbg:tpl(M, [])`) has no
  * return anywhere, so its calls open no level (else a process's every call
- * sat one deeper than the one before, thousands deep); and a return whose call
+ * sat one deeper than the one before, thousands deep), except an `init/1`
+ * whose module's functions return somewhere: the module is traced with
+ * returns, and its `init/1` entered the server's loop
+ * (`gen_server:enter_loop`, `gen_statem:enter_loop`: inets' and ssl's
+ * connection processes) and never returns, its callbacks running inside it;
+ * and a return whose call
  * was not traced (`{message, false}`, a wrap set that lost its start, a trace
  * begun inside the call) closes none: the level never goes below 0 (the
  * running sum, less its lowest point so far when that is negative).
@@ -38,7 +43,12 @@ WITH e AS (
   FROM events WHERE kind IN ('call', 'return', 'exception')
 ),
 r AS (SELECT DISTINCT mh FROM e WHERE k > 0),
-d AS (SELECT e.*, k > 0 OR mh IN (SELECT mh FROM r) AS opens FROM e),
+m AS (SELECT DISTINCT regexp_extract(mfa, '^(.+)\\.[^.]*/[0-9]+$', 1) AS modn FROM (SELECT DISTINCT mfa FROM events WHERE kind IN ('return', 'exception'))),
+rm AS (
+  SELECT hash(mfa) AS mh FROM (SELECT DISTINCT mfa FROM events WHERE kind = 'call' AND ends_with(mfa, '.init/1'))
+  WHERE regexp_extract(mfa, '^(.+)\\.[^.]*/[0-9]+$', 1) IN (SELECT modn FROM m)
+),
+d AS (SELECT e.*, k > 0 OR mh IN (SELECT mh FROM r) OR mh IN (SELECT mh FROM rm) AS opens FROM e),
 s AS (SELECT *, sum(CASE WHEN k > 0 THEN -1 WHEN opens THEN 1 ELSE 0 END) OVER (PARTITION BY ph ORDER BY seq ROWS UNBOUNDED PRECEDING) AS raw FROM d),
 f AS (SELECT *, raw - least(0, min(raw) OVER (PARTITION BY ph ORDER BY seq ROWS UNBOUNDED PRECEDING)) AS level FROM s),
 g AS (SELECT seq, ts, ph, k, mh, CAST(CASE WHEN k = 0 AND opens THEN level - 1 ELSE level END AS INTEGER) AS depth FROM f),

@@ -640,12 +640,18 @@ function buildMailboxDepth(
   return depth;
 }
 
+/** The module part of an MFA text (`MyApp.Worker.handle_call/3` → `MyApp.Worker`), as sql/spans-states.ts cuts it. */
+function moduleOfMfa(mfa: string): string {
+  return /^(.+)\.[^.]*\/[0-9]+$/.exec(mfa)?.[1] ?? '';
+}
+
 /**
  * spans: per process, a call's depth is the number of its calls still open;
  * a call pairs with the next row at its depth if that is the return or
  * exception of the same function. The parent is the latest call one level
  * up, unless that one had already ended. A call of a function that never
- * returns in the trace opens no level, and a return with none open closes
+ * returns in the trace opens no level (but an `init/1` of a module whose functions return: it entered the server's
+ * loop), and a return with none open closes
  * none (as sql/spans-states.ts says why). A call with no return ends, as
  * `untraced`, at the first sampled read of its process's state after it.
  */
@@ -660,9 +666,15 @@ function buildSpans(st: EventStore, usedTerms: Uint8Array): ColumnBuilder<typeof
   const depthOf: number[] = [];
   const parentOf: number[] = [];
   const endOf = new Map<number, number>();
-  // Functions with a return or exception anywhere: a call of any other (traced without return_trace) opens no level.
+  // Functions with a return or exception anywhere, and `init/1` of a module with one (a server's init that entered
+  // its loop never returns): a call of any other (traced without return_trace) opens no level.
   const returns = new Set<number>();
   for (let i = 0; i < n; i++) if (kind[i] === KIND.return || kind[i] === KIND.exception) returns.add(mfa[i]);
+  const returningModules = new Set<string>();
+  for (const m of returns) if (m >= 0) returningModules.add(moduleOfMfa(st.mfas.texts[m]));
+  st.mfas.texts.forEach((text, m) => {
+    if (text.endsWith('.init/1') && returningModules.has(moduleOfMfa(text))) returns.add(m);
+  });
   for (let i = 0; i < n; i++) {
     const k = kind[i];
     if (k !== KIND.call && k !== KIND.return && k !== KIND.exception) continue;
