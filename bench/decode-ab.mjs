@@ -18,7 +18,18 @@ import { build } from 'esbuild';
 import { cpu, median } from './ab-stats.mjs';
 
 const here = path.resolve(import.meta.dirname, '..');
-const MILLION = path.join(here, 'bench/.cache/pingpong-166667-1cf24751b6.zip');
+// The 1M ping-pong archive the bench recorded last (its name carries the recorder's version, which changes).
+const cache = path.join(here, 'bench/.cache');
+const MILLION = (() => {
+  const found = (() => {
+    try {
+      return readdirSync(cache).filter((f) => /^pingpong-166667-[0-9a-f]+\.zip$/.test(f));
+    } catch {
+      return [];
+    }
+  })().sort((a, b) => statSync(path.join(cache, b)).mtimeMs - statSync(path.join(cache, a)).mtimeMs);
+  return path.join(cache, found[0] ?? 'pingpong-166667-missing.zip');
+})();
 
 // Engine.load's path from the bytes to the IPC handed to the database, without the database (engine.ts: flushRows,
 // sinkRows, one IpcOut for every table).
