@@ -1,6 +1,6 @@
 import { atom, isAtom, isTuple, type Term } from '../../archive/etf/term';
 import type { EventKind, Mfa } from '../../archive/trace-event';
-import { StatemQueues, type QueuedEvent } from './statem-queue';
+import { readStatemReturn, StatemQueues, type QueuedEvent } from './statem-queue';
 
 /**
  * Derives GenServer / gen_statem states from callback call and return events
@@ -117,9 +117,10 @@ export class CallbackStateTracker {
     const before = fn === 'handle_event' ? args[2] : atom(fn);
     const data = fn === 'handle_event' ? args[3] : args[2];
     const message = tuple(args[0], args[1]);
-    if (!isAtom(args[0], 'enter')) this.queues.returned(key, message, before, ret);
-    const s = statemState(ret, this.statemState.get(key) ?? before, data);
-    if (s === undefined) return undefined;
+    const r = readStatemReturn(ret);
+    if (!isAtom(args[0], 'enter')) this.queues.returned(key, message, before, r);
+    if (r === undefined) return undefined;
+    const s = tuple(r.state ?? this.statemState.get(key) ?? before, r.data ?? data);
     this.statemState.set(key, s.items[0]);
     return row(s, message);
   }
@@ -179,28 +180,6 @@ function genServerState(ret: Term): Term | undefined {
       return rest[0];
     case 'stop':
       return rest.length === 3 ? rest[2] : rest[1];
-    default:
-      return undefined;
-  }
-}
-
-function statemState(ret: Term, stateName: Term, data: Term): { t: 'tuple'; items: Term[] } | undefined {
-  if (isAtom(ret, 'keep_state_and_data') || isAtom(ret, 'repeat_state_and_data')) return tuple(stateName, data);
-  if (!isTuple(ret) || !isAtom(ret.items[0])) return undefined;
-  const it = ret.items;
-  switch ((it[0] as { name: string }).name) {
-    case 'next_state':
-      return it.length >= 3 ? tuple(it[1], it[2]) : undefined;
-    case 'keep_state':
-    case 'repeat_state':
-      return it.length >= 2 ? tuple(stateName, it[1]) : undefined;
-    case 'keep_state_and_data':
-    case 'repeat_state_and_data':
-      return tuple(stateName, data);
-    case 'stop':
-      return it.length >= 3 ? tuple(stateName, it[2]) : undefined;
-    case 'stop_and_reply':
-      return it.length >= 4 ? tuple(stateName, it[3]) : undefined;
     default:
       return undefined;
   }

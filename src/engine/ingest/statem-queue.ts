@@ -35,10 +35,9 @@ export class StatemQueues {
     if (inserted.length > 0) this.byProcess.set(key, { queued: inserted, postponed: [] });
   }
 
-  /** The callback that ran `event` in state `before` returned `ret` (any gen_statem return; a stop forgets all). */
-  returned(key: string, event: Term, before: Term, ret: Term): void {
-    const t = transition(ret, before);
-    if (t === undefined) {
+  /** The callback that ran `event` in state `before` returned `ret` (read by readStatemReturn; a stop forgets all). */
+  returned(key: string, event: Term, before: Term, t: StatemReturn | undefined): void {
+    if (t === undefined || t.stop) {
       this.byProcess.delete(key);
       return;
     }
@@ -50,7 +49,7 @@ export class StatemQueues {
       this.byProcess.set(key, (p = { queued: [], postponed: [] }));
     }
     if (postpone) p.postponed.push(event);
-    if (!termEquals(t.state, before) && p.postponed.length > 0) {
+    if (t.state !== undefined && !termEquals(t.state, before) && p.postponed.length > 0) {
       p.queued = [...p.postponed.map((event): Queued => ({ event, how: 'postponed' })), ...p.queued];
       p.postponed = [];
     }
@@ -63,20 +62,33 @@ export class StatemQueues {
   }
 }
 
-/** The state after a gen_statem return and its actions; undefined for a stop (or a return it does not know). */
-function transition(ret: Term, before: Term): { state: Term; actions: Term | undefined } | undefined {
-  if (isAtom(ret, 'keep_state_and_data') || isAtom(ret, 'repeat_state_and_data')) return { state: before, actions: undefined };
+/** What a gen_statem callback's return says: the state and data after (undefined: as they were), its actions, a stop. */
+export interface StatemReturn {
+  state: Term | undefined;
+  data: Term | undefined;
+  actions: Term | undefined;
+  stop: boolean;
+}
+
+/** Reads any gen_statem return (`next_state`, `keep_state`, `repeat_state`, their `_and_data` forms, the stops); undefined for one it does not know. */
+export function readStatemReturn(ret: Term): StatemReturn | undefined {
+  const same = (actions: Term | undefined): StatemReturn => ({ state: undefined, data: undefined, actions, stop: false });
+  if (isAtom(ret, 'keep_state_and_data') || isAtom(ret, 'repeat_state_and_data')) return same(undefined);
   if (!isTuple(ret) || !isAtom(ret.items[0])) return undefined;
   const it = ret.items;
   switch ((it[0] as Atom).name) {
     case 'next_state':
-      return it.length >= 3 ? { state: it[1], actions: it[3] } : undefined;
+      return it.length >= 3 ? { state: it[1], data: it[2], actions: it[3], stop: false } : undefined;
     case 'keep_state':
     case 'repeat_state':
-      return it.length >= 2 ? { state: before, actions: it[2] } : undefined;
+      return it.length >= 2 ? { state: undefined, data: it[1], actions: it[2], stop: false } : undefined;
     case 'keep_state_and_data':
     case 'repeat_state_and_data':
-      return { state: before, actions: it[1] };
+      return same(it[1]);
+    case 'stop':
+      return it.length >= 3 ? { state: undefined, data: it[2], actions: undefined, stop: true } : undefined;
+    case 'stop_and_reply':
+      return it.length >= 4 ? { state: undefined, data: it[3], actions: undefined, stop: true } : undefined;
     default:
       return undefined;
   }
