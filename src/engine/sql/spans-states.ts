@@ -43,11 +43,11 @@ WITH e AS (
   FROM events WHERE kind IN ('call', 'return', 'exception')
 ),
 r AS (SELECT DISTINCT mh FROM e WHERE k > 0),
-m AS (SELECT DISTINCT regexp_extract(mfa, '^(.+)\\.[^.]*/[0-9]+$', 1) AS modn FROM (SELECT DISTINCT mfa FROM events WHERE kind IN ('return', 'exception'))),
-rm AS (
-  SELECT hash(mfa) AS mh FROM (SELECT DISTINCT mfa FROM events WHERE kind = 'call' AND ends_with(mfa, '.init/1'))
-  WHERE regexp_extract(mfa, '^(.+)\\.[^.]*/[0-9]+$', 1) IN (SELECT modn FROM m)
+fm AS (
+  SELECT is_call, mfa, regexp_extract(mfa, '^(.+)\\.[^.]*/[0-9]+$', 1) AS modn
+  FROM (SELECT DISTINCT kind = 'call' AS is_call, mfa FROM events WHERE kind IN ('call', 'return', 'exception'))
 ),
+rm AS (SELECT hash(mfa) AS mh FROM fm WHERE is_call AND ends_with(mfa, '.init/1') AND modn IN (SELECT modn FROM fm WHERE NOT is_call)),
 d AS (SELECT e.*, k > 0 OR mh IN (SELECT mh FROM r) OR mh IN (SELECT mh FROM rm) AS opens FROM e),
 s AS (SELECT *, sum(CASE WHEN k > 0 THEN -1 WHEN opens THEN 1 ELSE 0 END) OVER (PARTITION BY ph ORDER BY seq ROWS UNBOUNDED PRECEDING) AS raw FROM d),
 f AS (SELECT *, raw - least(0, min(raw) OVER (PARTITION BY ph ORDER BY seq ROWS UNBOUNDED PRECEDING)) AS level FROM s),
