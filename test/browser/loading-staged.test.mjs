@@ -153,6 +153,11 @@ test('the Timeline draws the events as soon as they are in, then spans and arrow
   const early = await page.evaluate(() => ({ tile: window.__otpscopeTimeline.tile(), tables: document.querySelector('.app')?.dataset.tables }));
   assert.equal(early.tables, 'building');
   assert.deepEqual({ ...early.tile, marks: early.tile.marks > 0 }, { marks: true, spans: 0, arrows: 0, partial: true });
+  // The first tile is asked once (setting the first view asked for it, then it was asked again: at 1M events a
+  // second marks query of 0.1-0.2 s in the worker's queue before the next one).
+  const asks = await page.evaluate(() => window.__otpscopeTimeline.asks());
+  const repeats = asks.filter((a, i) => i > 0 && JSON.stringify(a) === JSON.stringify(asks[i - 1]));
+  assert.deepEqual(repeats, [], JSON.stringify(asks));
   await page.evaluate(() => window.__otpscopeEngine.holdBuilds(false));
   await page.locator('.app.loaded[data-tables=ready]').waitFor({ timeout: 120_000 });
   // The whole tile replaces the marks alone: the same marks, and now the messages' arrows.
@@ -160,6 +165,12 @@ test('the Timeline draws the events as soon as they are in, then spans and arrow
   const late = await page.evaluate(() => window.__otpscopeTimeline.tile());
   assert.equal(late.marks, early.tile.marks);
   assert.ok(late.arrows > 0, JSON.stringify(late));
+  const all = await page.evaluate(() => window.__otpscopeTimeline.asks());
+  assert.deepEqual(
+    all.filter((a, i) => i > 0 && JSON.stringify(a) === JSON.stringify(all[i - 1])),
+    [],
+    JSON.stringify(all),
+  );
   await page.close();
 });
 

@@ -169,6 +169,35 @@ describe('tiles', () => {
     expect(s.current(2)).toBe(null);
     expect(applied).toBe(1);
   });
+
+  test('forget drops the cached tile but not the request in flight: the same view is not asked again', async () => {
+    const asked: TileRequest[] = [];
+    const answers: ((t: { marks: TileRequest }) => void)[] = [];
+    const s = new TileScheduler<{ marks: TileRequest }>(
+      (req) => {
+        asked.push(req);
+        return new Promise((r) => answers.push(r));
+      },
+      () => 1,
+      () => {},
+      () => {},
+    );
+    const view = { start: 0, end: 1000 };
+    const ensure = () => s.ensure(view, GUTTER_W + 100, 5, () => ({ from: 0, to: 5 }));
+    ensure();
+    answers[0]({ marks: asked[0] });
+    await new Promise((r) => setTimeout(r, 0));
+    s.reset();
+    ensure(); // a second request, in flight
+    expect(asked).toHaveLength(2);
+    s.forget();
+    ensure();
+    expect(asked).toHaveLength(2);
+    expect(s.current(1)).toBe(null);
+    s.reset();
+    ensure();
+    expect(asked).toHaveLength(3);
+  });
 });
 
 describe('pointer and lane order', () => {

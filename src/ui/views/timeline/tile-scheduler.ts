@@ -82,6 +82,11 @@ export class TileScheduler<T extends Coverage> {
     this.#inflight = null;
   }
 
+  /** Forgets the cached tile but not the request in flight (which will replace it). */
+  forget(): void {
+    this.tile = null;
+  }
+
   /** Asks for a tile unless the cached one or the one in flight covers `view` and the lanes in view. */
   ensure(view: View, width: number, laneCount: number, visible: () => LaneRange): void {
     const gen = this.generation();
