@@ -103,6 +103,28 @@ defmodule Otpscope.CLITest do
     end
   end
 
+  test "an -o that cannot be written is one line naming it, before anything is recorded" do
+    file = Path.join(System.tmp_dir!(), "otpscope-cli-file-#{System.unique_integer([:positive])}")
+    File.write!(file, "")
+
+    # (a File.Error with its stack trace, for the --nodes folder; the recorder's tuple as Elixir terms for -o FILE)
+    assert_raise Mix.Error, ~r/^-o #{file}\/dir: cannot make the folder: not a directory$/, fn ->
+      Mix.Tasks.Otpscope.Record.run(
+        ~w(--nodes a@localhost,b@localhost -o #{file}/dir --duration 1s)
+      )
+    end
+
+    assert_raise Mix.Error,
+                 ~r/^otpscope.record could not start: writing #{file}\/x.zip failed: not a directory$/,
+                 fn ->
+                   Mix.Tasks.Otpscope.Record.run(
+                     ~w(-o #{file}/x.zip --duration 1s --processes new)
+                   )
+                 end
+
+    File.rm!(file)
+  end
+
   test "attach mode ships every recorder module (all but the client's)" do
     {:ok, mods} = :application.get_key(:otpscope, :modules)
     # the app's own modules (test support is compiled into it under MIX_ENV=test)

@@ -942,6 +942,23 @@ defmodule Otpscope.SafetyTest do
     assert :erlang.trace_info(self(), :flags) == {:flags, []}
   end
 
+  test "a folder that cannot be made: start/1 returns the path and the reason" do
+    dir =
+      Path.join(System.tmp_dir!(), "otpscope-not-a-folder-#{System.unique_integer([:positive])}")
+
+    File.write!(dir, "a file where the archive's folder would be")
+    file = Path.join([dir, "sub", "trace.zip"])
+
+    # (it was the writer's crash, a File.Error and its stack, with a crash report in the node's log)
+    assert {:error, {:write_failed, ^file, reason}} =
+             Otpscope.start(file: file, processes: [self()])
+
+    assert reason == :enotdir
+    assert Process.whereis(Otpscope.Recorder) == nil
+    assert :erlang.trace_info(self(), :flags) == {:flags, []}
+    File.rm!(dir)
+  end
+
   defp noise do
     send(self(), {:noise, :crypto.strong_rand_bytes(2_048)})
     receive do: ({:noise, _} -> :ok)

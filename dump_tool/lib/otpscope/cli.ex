@@ -183,7 +183,12 @@ defmodule Otpscope.CLI do
 
     if cli.nodes || cli.cluster do
       dir = Path.expand(cli.output || "otpscope-#{System.os_time(:second)}")
-      File.mkdir_p!(dir)
+
+      with {:error, reason} <- File.mkdir_p(dir) do
+        raise Otpscope.Attach.Error,
+              "-o #{dir}: cannot make the folder: #{:file.format_error(reason)}"
+      end
+
       nodes = cli.nodes || [cli.node]
       results = Otpscope.Attach.record_many(nodes, dir, Keyword.delete(opts, :file), cli)
       paths = for {_node, {:ok, path}} <- results, do: path

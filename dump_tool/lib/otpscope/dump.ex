@@ -38,7 +38,7 @@ defmodule Otpscope.Dump do
     now = if match?({_, :seconds}, ring.keep), do: Ring.window_end(ring, req.now), else: req.now
     {entries, from, evicted, evicted_dropped} = Ring.window(ring, now, req[:anchor])
 
-    with {:ok, zip} <- open(req.file, level),
+    with {:ok, zip} <- Zip.open(req.file, level),
          {:ok, zip} <- start_entries(zip, req, from, sources),
          {:ok, zip, s} <- add_chunks(zip, entries) do
       extra = %{
@@ -63,12 +63,6 @@ defmodule Otpscope.Dump do
       {:error, reason} ->
         {:error, {:write_failed, req.file, reason}}
     end
-  end
-
-  defp open(file, level) do
-    Zip.open(file, level)
-  rescue
-    e in File.Error -> {:error, e.reason}
   end
 
   defp start_entries(zip, req, from, sources) do

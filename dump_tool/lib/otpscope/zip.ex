@@ -12,18 +12,22 @@ defmodule Otpscope.Zip do
 
   defstruct [:io, offset: 0, entries: [], z: nil, level: 9]
 
-  @doc "Opens `path` for writing (truncating it). `level` is the deflate level."
+  @doc """
+  Opens `path` for writing (truncating it), creating its folder. `level` is
+  the deflate level. `{:error, reason}` (a `:file` reason) when the folder or
+  the file cannot be made.
+  """
   def open(path, level \\ 9) do
-    File.mkdir_p!(Path.dirname(path))
-
-    case :file.open(path, [:write, :raw, :binary]) do
-      {:ok, io} ->
-        z = :zlib.open()
-        :ok = :zlib.deflateInit(z, level, :deflated, -15, 9, :default)
-        {:ok, %__MODULE__{io: io, z: z, level: level}}
-
-      {:error, reason} ->
-        {:error, reason}
+    # mkdir's :eexist: a file stands where a folder of the path should be
+    with {:mkdir, :ok} <- {:mkdir, File.mkdir_p(Path.dirname(path))},
+         {:ok, io} <- :file.open(path, [:write, :raw, :binary]) do
+      z = :zlib.open()
+      :ok = :zlib.deflateInit(z, level, :deflated, -15, 9, :default)
+      {:ok, %__MODULE__{io: io, z: z, level: level}}
+    else
+      {:mkdir, {:error, :eexist}} -> {:error, :enotdir}
+      {:mkdir, error} -> error
+      error -> error
     end
   end
 

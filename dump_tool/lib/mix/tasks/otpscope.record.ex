@@ -109,13 +109,19 @@ defmodule Mix.Tasks.Otpscope.Record do
         )
 
         case Otpscope.start(opts) do
-          {:ok, _} -> :ok
-          {:error, reason} -> Mix.raise("otpscope.record could not start: #{inspect(reason)}")
+          {:ok, _} ->
+            :ok
+
+          {:error, reason} ->
+            Mix.raise("otpscope.record could not start: #{Otpscope.Attach.describe(reason)}")
         end
 
         case Otpscope.await() do
-          {:ok, path} -> [path]
-          {:error, reason} -> Mix.raise("otpscope.record failed: #{inspect(reason)}")
+          {:ok, path} ->
+            [path]
+
+          {:error, reason} ->
+            Mix.raise("otpscope.record failed: #{Otpscope.Attach.describe(reason)}")
         end
       end
 
