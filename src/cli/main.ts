@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Engine, type LoadProgress, type LoadReport, type ReadLimits } from '../engine/engine';
@@ -13,6 +13,8 @@ import { splitEngineOption } from './engine-option';
 import { ONE_THREAD_BYTES } from './small-input';
 import { COMPARE_HELP } from './compare';
 import { queryTables } from './query-tables';
+import { SCHEMA_VERSION } from '../engine/sql/build';
+import { SUPPORTED_FORMAT_VERSIONS } from '../archive/otpscope/read-archive';
 
 export { queryTables };
 
@@ -68,7 +70,7 @@ dbg/ttb traces cannot tell and print ~c"abc" unless given --raw-charlists quotes
 Every command takes --engine native (the default: native DuckDB, every core for inputs over 1 MiB, spills to disk
 past memory) or --engine wasm (DuckDB-WASM, the browser's engine; 4 GB at most), which give the same answers.
 The tables and columns are documented in docs/SCHEMA.md.
-\`otpscope COMMAND --help\` says more about one command.`;
+\`otpscope COMMAND --help\` says more about one command; \`otpscope --version\` prints the version and the schema.`;
 
 /** Set by --max-entry-mb / --max-archive-mb, for every command that loads files. */
 let limits: Partial<ReadLimits> = {};
@@ -122,6 +124,25 @@ function memoryLimitFlag(name: string, value: string): string {
   return `${m[1]}${m[2] ?? 'B'}`;
 }
 
+/** The package's version, from its package.json (one folder up from the bundle in dist-cli/, two from src/cli/). */
+function packageVersion(): string {
+  for (const up of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'otpscope' && pkg.version) return pkg.version;
+    } catch {
+      // not this folder
+    }
+  }
+  return 'unknown';
+}
+
+/** What `otpscope --version` prints: the version, and the contracts it reads and writes. */
+export function versionText(): string {
+  const formats = SUPPORTED_FORMAT_VERSIONS;
+  return `otpscope ${packageVersion()} (SQL schema ${SCHEMA_VERSION}, docs/SCHEMA.md; reads archive formats ${formats[0]}-${formats[formats.length - 1]}, docs/FORMAT.md)`;
+}
+
 /** Runs the CLI; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -159,6 +180,11 @@ export async function main(argv: string[]): Promise<number> {
         const { check } = await import('./check');
         return await check(rest, loadEngine, loadRest);
       }
+      case '--version':
+      case '-V':
+      case 'version':
+        console.log(versionText());
+        return 0;
       case undefined:
       case '-h':
       case '--help':

@@ -10,6 +10,25 @@ const root = path.resolve(__dirname, '../..');
 const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(root, 'bin/otpscope.mjs'), ...args], { cwd: root, encoding: 'utf8' });
 
 describe('npx otpscope summary and query', () => {
+  test('--version prints the package version and the schema, from the bundle and from the TypeScript', () => {
+    const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+    const schema = /export const SCHEMA_VERSION = (\d+);/.exec(readFileSync(path.join(root, 'src/engine/sql/build.ts'), 'utf8'))![1];
+    const want = new RegExp(
+      `^otpscope ${version.replace(/\./g, '\\.')} \\(SQL schema ${schema}, docs/SCHEMA\\.md; reads archive formats 1-\\d+, docs/FORMAT\\.md\\)\n$`,
+    );
+    for (const flag of ['--version', '-V']) {
+      const r = cli(flag);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(want);
+    }
+    const ts = spawnSync(process.execPath, [path.join(root, 'bin/otpscope.mjs'), 'version'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, OTPSCOPE_CLI: 'ts' },
+    });
+    expect(ts.stdout).toMatch(want);
+  });
+
   test('summary names the node, the kinds, the busiest processes and the top anomalies', () => {
     const r = cli('summary', 'test/fixtures/archives/crash.zip');
     expect(r.status).toBe(0);
