@@ -103,6 +103,19 @@ defmodule Otpscope.CLITest do
     end
   end
 
+  test "--version names the recorder's version, Elixir and OTP" do
+    want =
+      ~r/^otpscope_record \d+\.\d+\.\d+ \(Elixir #{Regex.escape(System.version())}, OTP \d+\)$/
+
+    assert CLI.version_text() =~ want
+    Mix.shell(Mix.Shell.Process)
+    Mix.Tasks.Otpscope.Record.run(["--version"])
+    assert_received {:mix_shell, :info, [line]}
+    assert line =~ want
+  after
+    Mix.shell(Mix.Shell.IO)
+  end
+
   test "an -o that cannot be written is one line naming it, before anything is recorded" do
     file = Path.join(System.tmp_dir!(), "otpscope-cli-file-#{System.unique_integer([:positive])}")
     File.write!(file, "")

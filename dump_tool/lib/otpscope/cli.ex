@@ -412,6 +412,7 @@ defmodule Otpscope.CLI do
     otpscope_record --node NAME@HOST --cookie COOKIE [options]
     otpscope_record --nodes A@HOST,B@HOST --cookie COOKIE -o DIR [options]
     otpscope_record --cluster --node NAME@HOST --cookie COOKIE -o DIR [options]
+    otpscope_record --version
 
   Options (same as `mix otpscope.record`):
     -o, --output PATH        archive path (default otpscope-<node>-<time>.zip)
@@ -447,9 +448,20 @@ defmodule Otpscope.CLI do
         --cluster            with --node: that node and every node connected to it
   """
 
+  @doc "What `--version` prints: the recorder's version and the Elixir and OTP it runs on."
+  def version_text do
+    "otpscope_record #{Otpscope.Recorder.version()} " <>
+      "(Elixir #{System.version()}, OTP #{:erlang.system_info(:otp_release)})"
+  end
+
   def main(argv) do
     if Enum.any?(argv, &(&1 in ["-h", "--help"])) do
       IO.puts(@usage)
+      System.halt(0)
+    end
+
+    if Enum.any?(argv, &(&1 in ["-V", "--version"])) do
+      IO.puts(version_text())
       System.halt(0)
     end
 

@@ -76,6 +76,8 @@ defmodule Mix.Tasks.Otpscope.Record do
   """
 
   @impl true
+  def run(["--version"]), do: Mix.shell().info(Otpscope.CLI.version_text())
+
   def run(argv) do
     {opts, cli} =
       try do
