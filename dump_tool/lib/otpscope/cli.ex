@@ -404,7 +404,6 @@ defmodule Otpscope.CLI do
     _ -> "#{path}"
   end
 
-  @doc "Escript entry point: attach mode only."
   @usage """
   otpscope_record: record a running BEAM node into an otpscope archive
 
@@ -454,6 +453,7 @@ defmodule Otpscope.CLI do
       "(Elixir #{System.version()}, OTP #{:erlang.system_info(:otp_release)})"
   end
 
+  @doc "Escript entry point: attach mode only."
   def main(argv) do
     if Enum.any?(argv, &(&1 in ["-h", "--help"])) do
       IO.puts(@usage)
