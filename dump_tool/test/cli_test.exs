@@ -272,7 +272,12 @@ defmodule Otpscope.CLITest do
       # two dumps asked for on the node while it records
       spawn_link(fn ->
         node = target.node
-        eventually(fn -> is_pid(:rpc.call(node, Process, :whereis, [Otpscope.Recorder])) end)
+
+        # once the spinner's sends are being recorded: a dump asked at the very start could hold none of them
+        eventually(fn ->
+          match?(%{accepted: n} when n > 200, :rpc.call(node, Otpscope, :info, []))
+        end)
+
         send(me, {:dumped, :rpc.call(node, Otpscope, :dump, [])})
         send(me, {:dumped, :rpc.call(node, Otpscope, :dump, [])})
       end)
