@@ -104,7 +104,7 @@ defmodule OtpscopeTest do
              path: "test/support/demo/worker_a.ex"
            } = Enum.find(a.source_files, &(&1.module == OtpscopeDemo.WorkerA))
 
-    assert a.manifest =~ ~s("format_version":5)
+    assert a.manifest =~ ~s("format_version":6)
     assert is_list(a.tree_start) and is_list(a.tree_stop)
     assert a.totals =~ ~s("stop_reason":"stop")
   end
@@ -991,8 +991,83 @@ defmodule OtpscopeTest do
     # gone before stop: the name each was started under
     assert %{status: :exited, names: [{:via, Registry, {OtpscopeTest.Names, :gone}}]} = stop[via]
     assert %{status: :exited, names: [{:global, :otpscope_names_gone}]} = stop[global]
-    # the test process held a key only while recording, and no duplicate key is a name
-    assert %{names: []} = stop[me]
+
+    # the test process held a key only while recording (a name it had), and no duplicate key is a name
+    assert %{names: [{:via, Registry, {OtpscopeTest.Names, :later}}]} = stop[me]
+  end
+
+  # Regression test: a process spawned while recorded that took a :global
+  # name or a unique Registry key itself and exited before the stop was
+  # nameless in the facts at stop (its names were read at start and stop
+  # only), unlike one that registered a local name.
+  test "process facts at stop name a process by the :global names and unique Registry keys it took and lost while recorded" do
+    {:ok, _} = Registry.start_link(keys: :unique, name: OtpscopeTest.TookNames)
+    {:ok, _} = Registry.start_link(keys: :duplicate, name: OtpscopeTest.TookTopics)
+    {:ok, sup} = DynamicSupervisor.start_link(strategy: :one_for_one)
+    :yes = :global.register_name(:otpscope_took_held, spawn(fn -> Process.sleep(:infinity) end))
+    {:ok, _} = Registry.register(OtpscopeTest.TookNames, :held, nil)
+    me = self()
+
+    run = fn take ->
+      {pid, ref} =
+        spawn_monitor(fn ->
+          send(me, {:took, self(), take.()})
+        end)
+
+      assert_receive {:took, ^pid, result}
+      assert_receive {:DOWN, ^ref, :process, ^pid, :normal}
+      {pid, result}
+    end
+
+    file = tmp_file("took_names.zip")
+    {:ok, _} = Otpscope.start(file: file, processes: :all, messages: false)
+    {global, :yes} = run.(fn -> :global.register_name({:otpscope_took, 1}, self()) end)
+
+    {both, {:ok, _}} =
+      run.(fn ->
+        {:ok, _} = Registry.register(OtpscopeTest.TookNames, {:conn, 1}, :value)
+        Registry.register(OtpscopeTest.TookNames, {:conn, 2}, nil)
+      end)
+
+    {topic, {:ok, _}} = run.(fn -> Registry.register(OtpscopeTest.TookTopics, :news, nil) end)
+    {local, true} = run.(fn -> Process.register(self(), :otpscope_took_local) end)
+    {refused, :no} = run.(fn -> :global.register_name(:otpscope_took_held, self()) end)
+
+    {dup, {:error, {:already_registered, _}}} =
+      run.(fn -> Registry.register(OtpscopeTest.TookNames, :held, nil) end)
+
+    # a DynamicSupervisor's child that puts itself in the Registry in its init
+    {:ok, child} =
+      DynamicSupervisor.start_child(
+        sup,
+        {Agent, fn -> Registry.register(OtpscopeTest.TookNames, {:child, 7}, nil) end}
+      )
+
+    :ok = DynamicSupervisor.terminate_child(sup, child)
+    {:ok, ^file} = Otpscope.stop()
+
+    a = ArchiveReader.read(file)
+    stop = Map.new(a.processes_stop, &{&1.pid, &1})
+    assert %{status: :exited, names: [{:global, {:otpscope_took, 1}}]} = stop[global]
+
+    assert %{
+             status: :exited,
+             names: [
+               {:via, Registry, {OtpscopeTest.TookNames, {:conn, 1}}},
+               {:via, Registry, {OtpscopeTest.TookNames, {:conn, 2}}}
+             ]
+           } = stop[both]
+
+    assert %{status: :exited, names: [{:via, Registry, {OtpscopeTest.TookNames, {:child, 7}}}]} =
+             stop[child]
+
+    # a duplicate Registry's key, a name refused, a key taken already: no name
+    for pid <- [topic, refused, dup], do: assert(%{status: :exited, names: []} = stop[pid])
+    assert %{status: :exited, registered_name: :otpscope_took_local} = stop[local]
+    # traced for the facts alone: no call events of those functions
+    naming = MapSet.new(Otpscope.Facts.naming_functions())
+    assert [] = for(%{mfa: mfa} = e <- a.events, MapSet.member?(naming, mfa), do: e)
+    :global.unregister_name(:otpscope_took_held)
   end
 
   if function_exported?(:proc_lib, :set_label, 1) do

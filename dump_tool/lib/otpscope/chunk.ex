@@ -68,23 +68,27 @@ defmodule Otpscope.Chunk do
   lists the lifecycle facts seen (`{:spawn, child, parent, mfa,
   initial_call}` (spawn_fact/4), `{:name, pid, name}` (spawn_facts/5),
   `{:exit, pid, reason}`, `{:register, pid, name}`, `{:task, pid,
-  initial_call}` (task_fact/3)) and `pids` the chunk's
+  initial_call}` (task_fact/3), `{:naming, caller, holder, name}` and
+  `{:named, caller, taken?}` (a call to a function that names a process and
+  its return: Otpscope.Facts.naming_call/3, naming_return/2; `naming`
+  lists those functions, each true when its calls are facts only, no
+  events)) and `pids` the chunk's
   process table; `t0` / `t1` the first and last event's time (monotonic ns).
 
   Uses the calling process's dictionary as scratch space and restores it.
   """
-  def encode(msgs, drops, limits, spawned) do
+  def encode(msgs, drops, limits, spawned, naming \\ %{}) do
     saved = :erlang.erase()
 
     try do
-      do_encode(sorted(msgs), drops, limits, spawned)
+      do_encode(sorted(msgs), drops, limits, spawned, naming)
     after
       :erlang.erase()
       for {k, v} <- saved, do: :erlang.put(k, v)
     end
   end
 
-  defp do_encode(msgs, drops, limits, spawned) do
+  defp do_encode(msgs, drops, limits, spawned, naming) do
     {t0, u0} =
       case msgs do
         [first | _] -> row_time(first)
@@ -102,6 +106,7 @@ defmodule Otpscope.Chunk do
       kind_keys: kind_keys,
       limits: limits,
       spawned: spawned,
+      naming: naming,
       np: 0,
       nm: 0,
       nt: 0
@@ -224,7 +229,9 @@ defmodule Otpscope.Chunk do
         loop(rest, a, pt, pu, n, cols, tables, cuts, facts, lp, li)
 
       {kind, pid, peer, mfa, term} ->
-        if kind == 0 and not first_spawn?(a.spawned, peer) do
+        {skip?, facts} = screen(kind, pid, peer, mfa, term, a, facts)
+
+        if skip? do
           loop(rest, a, pt, pu, n, cols, tables, cuts, facts, lp, li)
         else
           {t, u} = row_time(msg)
@@ -294,6 +301,24 @@ defmodule Otpscope.Chunk do
         end
     end
   end
+
+  # Rows that are no events, or facts before events: the second half of a
+  # spawn already seen; a call to a function that names a process
+  # (Otpscope.Facts.naming_functions/0) or its return, a fact, and no event
+  # when the recorder traces that function for the facts alone (`naming`:
+  # mfa => hidden?, the encoder's options).
+  defp screen(0, _pid, peer, _mfa, _term, a, facts),
+    do: {not first_spawn?(a.spawned, peer), facts}
+
+  defp screen(kind, pid, _peer, mfa, {value}, %{naming: naming}, facts)
+       when kind >= 9 and kind <= 11 and is_map_key(naming, mfa),
+       do: {:erlang.map_get(mfa, naming), [naming_fact(kind, pid, mfa, value) | facts]}
+
+  defp screen(_kind, _pid, _peer, _mfa, _term, _a, facts), do: {false, facts}
+
+  defp naming_fact(9, pid, mfa, args), do: Facts.naming_call(pid, mfa, args)
+  defp naming_fact(10, pid, _mfa, value), do: Facts.naming_return(pid, value)
+  defp naming_fact(11, pid, _mfa, _class_value), do: {:named, pid, false}
 
   @doc """
   The lifecycle fact of a spawn event: `{:spawn, child, parent, mfa,
