@@ -996,6 +996,44 @@ defmodule OtpscopeTest do
     assert %{names: [{:via, Registry, {OtpscopeTest.Names, :later}}]} = stop[me]
   end
 
+  # Regression test: below OTP 27 the runtime holds 0.0 and -0.0 equal, and
+  # the chunk's table of terms stored a 0.0 sent after a -0.0 (alone or
+  # nested) as that -0.0.
+  test "a term differing from one before it in its chunk only by the sign of a float zero keeps its own sign" do
+    # made at run time: the compiler may take one literal for the other below OTP 27
+    neg = :erlang.binary_to_term(<<131, 70, 128, 0::56>>)
+    pos = :erlang.binary_to_term(<<131, 70, 0::64>>)
+
+    terms = [
+      neg,
+      pos,
+      {:x, neg},
+      {:x, pos},
+      [1, %{a: pos}],
+      [1, %{a: neg}],
+      {neg, pos},
+      {pos, neg},
+      {neg, pos},
+      pos,
+      {:x, neg}
+    ]
+
+    file = tmp_file("zeros.zip")
+
+    {:ok, _} = Otpscope.start(file: file, processes: :new, states: false, flush_interval: 600_000)
+
+    pid = spawn(fn -> receive(do: (:go -> for(t <- terms, do: send(self(), {:t, t})))) end)
+    send(pid, :go)
+    await_exits([pid])
+    {:ok, ^file} = Otpscope.stop()
+
+    a = ArchiveReader.read(file)
+    # one chunk: the terms share its table
+    assert [_] = a.chunks
+    sent = for %{kind: :send, pid: ^pid, term: term} <- a.events, do: :erlang.term_to_binary(term)
+    assert sent == Enum.map(terms, &:erlang.term_to_binary({:t, &1}))
+  end
+
   # Regression test: a process spawned while recorded that took a :global
   # name or a unique Registry key itself and exited before the stop was
   # nameless in the facts at stop (its names were read at start and stop

@@ -107,6 +107,7 @@ defmodule Otpscope.Chunk do
       limits: limits,
       spawned: spawned,
       naming: naming,
+      zeros: zeros(),
       np: 0,
       nm: 0,
       nt: 0
@@ -379,20 +380,64 @@ defmodule Otpscope.Chunk do
     add_term(a, terms, cuts + c, value)
   end
 
+  #
+  # Below OTP 27 the runtime holds 0.0 and -0.0 exactly equal (`=:=`), so
+  # the dictionary took `{:x, 0.0}` for an earlier `{:x, -0.0}` and the
+  # chunk held the sign the chunk saw first. A new term whose encoding
+  # holds a float zero (found by `:binary.match/2` over the encoding made
+  # anyway: a few tens of ns, against 410-430 for a walk of the term in
+  # Elixir) is interned by that encoding instead, and marked so that a term
+  # equal to it is encoded again to be looked up the same way: only terms
+  # with a float zero pay, one encoding per occurrence. A term equal to one
+  # interned without the mark has no float zero where the cut keeps it
+  # (equal terms differ at most in the signs of their zeros), so it renders
+  # the same. `zeros`: the pattern, nil on OTP 27+ (the runtime tells them
+  # apart there).
   defp intern_term(a, terms, cuts, value, _msg) do
     case :erlang.get(value) do
+      i when is_integer(i) ->
+        {i, a, terms, cuts}
+
       :undefined ->
         {cut, c} = Truncate.cut(value, a.limits)
-        :erlang.put(value, a.nt)
-        add_term(a, terms, cuts + c, cut)
+        bin = :erlang.term_to_binary(cut)
+
+        if a.zeros != nil and :binary.match(bin, a.zeros) != :nomatch do
+          :erlang.put(value, :zero)
+          intern_zero(a, terms, cuts, c, bin)
+        else
+          :erlang.put(value, a.nt)
+          add_bin(a, terms, cuts + c, bin)
+        end
+
+      :zero ->
+        {cut, c} = Truncate.cut(value, a.limits)
+        intern_zero(a, terms, cuts, c, :erlang.term_to_binary(cut))
+    end
+  end
+
+  defp intern_zero(a, terms, cuts, c, bin) do
+    key = {a.tag, :zero, bin}
+
+    case :erlang.get(key) do
+      :undefined ->
+        :erlang.put(key, a.nt)
+        add_bin(a, terms, cuts + c, bin)
 
       i ->
         {i, a, terms, cuts}
     end
   end
 
-  defp add_term(a, terms, cuts, term) do
-    bin = :erlang.term_to_binary(term)
+  # NEW_FLOAT_EXT of 0.0 and of -0.0 (term_to_binary/1 writes no other float encoding)
+  defp zeros do
+    if :erlang.binary_to_term(<<131, 70, 128, 0, 0, 0, 0, 0, 0, 0>>) === 0.0,
+      do: :binary.compile_pattern([<<70, 0::64>>, <<70, 128, 0::56>>])
+  end
+
+  defp add_term(a, terms, cuts, term), do: add_bin(a, terms, cuts, :erlang.term_to_binary(term))
+
+  defp add_bin(a, terms, cuts, bin) do
     i = a.nt
     {i, %{a | nt: i + 1}, [[<<109, byte_size(bin)::32>>, bin] | terms], cuts}
   end
