@@ -42,7 +42,10 @@ defmodule Otpscope do
   ## What is recorded
 
     * process lifecycle: spawn (parent, child, initial call), exit (reason),
-      link/unlink, register/unregister (`lifecycle: true`);
+      link/unlink, register/unregister (`lifecycle: true`), and the
+      `:global` names and unique Registry keys processes take (calls of
+      `:global.register_name/2,3`, `Registry.register/3` and their returns,
+      traced for the process facts alone: no events of their own);
     * messages: every send (also to dead processes) and every receive of the
       chosen processes (`messages: true`);
     * GenServer and gen_statem state before and after every callback

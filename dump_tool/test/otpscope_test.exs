@@ -104,7 +104,7 @@ defmodule OtpscopeTest do
              path: "test/support/demo/worker_a.ex"
            } = Enum.find(a.source_files, &(&1.module == OtpscopeDemo.WorkerA))
 
-    assert a.manifest =~ ~s("format_version":5)
+    assert a.manifest =~ ~s("format_version":6)
     assert is_list(a.tree_start) and is_list(a.tree_stop)
     assert a.totals =~ ~s("stop_reason":"stop")
   end
@@ -991,8 +991,121 @@ defmodule OtpscopeTest do
     # gone before stop: the name each was started under
     assert %{status: :exited, names: [{:via, Registry, {OtpscopeTest.Names, :gone}}]} = stop[via]
     assert %{status: :exited, names: [{:global, :otpscope_names_gone}]} = stop[global]
-    # the test process held a key only while recording, and no duplicate key is a name
-    assert %{names: []} = stop[me]
+
+    # the test process held a key only while recording (a name it had), and no duplicate key is a name
+    assert %{names: [{:via, Registry, {OtpscopeTest.Names, :later}}]} = stop[me]
+  end
+
+  # Regression test: below OTP 27 the runtime holds 0.0 and -0.0 equal, and
+  # the chunk's table of terms stored a 0.0 sent after a -0.0 (alone or
+  # nested) as that -0.0.
+  test "a term differing from one before it in its chunk only by the sign of a float zero keeps its own sign" do
+    # made at run time: the compiler may take one literal for the other below OTP 27
+    neg = :erlang.binary_to_term(<<131, 70, 128, 0::56>>)
+    pos = :erlang.binary_to_term(<<131, 70, 0::64>>)
+
+    terms = [
+      neg,
+      pos,
+      {:x, neg},
+      {:x, pos},
+      [1, %{a: pos}],
+      [1, %{a: neg}],
+      {neg, pos},
+      {pos, neg},
+      {neg, pos},
+      pos,
+      {:x, neg}
+    ]
+
+    file = tmp_file("zeros.zip")
+
+    {:ok, _} = Otpscope.start(file: file, processes: :new, states: false, flush_interval: 600_000)
+
+    pid = spawn(fn -> receive(do: (:go -> for(t <- terms, do: send(self(), {:t, t})))) end)
+    send(pid, :go)
+    await_exits([pid])
+    {:ok, ^file} = Otpscope.stop()
+
+    a = ArchiveReader.read(file)
+    # one chunk: the terms share its table
+    assert [_] = a.chunks
+    sent = for %{kind: :send, pid: ^pid, term: term} <- a.events, do: :erlang.term_to_binary(term)
+    assert sent == Enum.map(terms, &:erlang.term_to_binary({:t, &1}))
+  end
+
+  # Regression test: a process spawned while recorded that took a :global
+  # name or a unique Registry key itself and exited before the stop was
+  # nameless in the facts at stop (its names were read at start and stop
+  # only), unlike one that registered a local name.
+  test "process facts at stop name a process by the :global names and unique Registry keys it took and lost while recorded" do
+    {:ok, _} = Registry.start_link(keys: :unique, name: OtpscopeTest.TookNames)
+    {:ok, _} = Registry.start_link(keys: :duplicate, name: OtpscopeTest.TookTopics)
+    {:ok, sup} = DynamicSupervisor.start_link(strategy: :one_for_one)
+    :yes = :global.register_name(:otpscope_took_held, spawn(fn -> Process.sleep(:infinity) end))
+    {:ok, _} = Registry.register(OtpscopeTest.TookNames, :held, nil)
+    me = self()
+
+    run = fn take ->
+      {pid, ref} =
+        spawn_monitor(fn ->
+          send(me, {:took, self(), take.()})
+        end)
+
+      assert_receive {:took, ^pid, result}
+      assert_receive {:DOWN, ^ref, :process, ^pid, :normal}
+      {pid, result}
+    end
+
+    file = tmp_file("took_names.zip")
+    {:ok, _} = Otpscope.start(file: file, processes: :all, messages: false)
+    {global, :yes} = run.(fn -> :global.register_name({:otpscope_took, 1}, self()) end)
+
+    {both, {:ok, _}} =
+      run.(fn ->
+        {:ok, _} = Registry.register(OtpscopeTest.TookNames, {:conn, 1}, :value)
+        Registry.register(OtpscopeTest.TookNames, {:conn, 2}, nil)
+      end)
+
+    {topic, {:ok, _}} = run.(fn -> Registry.register(OtpscopeTest.TookTopics, :news, nil) end)
+    {local, true} = run.(fn -> Process.register(self(), :otpscope_took_local) end)
+    {refused, :no} = run.(fn -> :global.register_name(:otpscope_took_held, self()) end)
+
+    {dup, {:error, {:already_registered, _}}} =
+      run.(fn -> Registry.register(OtpscopeTest.TookNames, :held, nil) end)
+
+    # a DynamicSupervisor's child that puts itself in the Registry in its init
+    {:ok, child} =
+      DynamicSupervisor.start_child(
+        sup,
+        {Agent, fn -> Registry.register(OtpscopeTest.TookNames, {:child, 7}, nil) end}
+      )
+
+    :ok = DynamicSupervisor.terminate_child(sup, child)
+    {:ok, ^file} = Otpscope.stop()
+
+    a = ArchiveReader.read(file)
+    stop = Map.new(a.processes_stop, &{&1.pid, &1})
+    assert %{status: :exited, names: [{:global, {:otpscope_took, 1}}]} = stop[global]
+
+    assert %{
+             status: :exited,
+             names: [
+               {:via, Registry, {OtpscopeTest.TookNames, {:conn, 1}}},
+               {:via, Registry, {OtpscopeTest.TookNames, {:conn, 2}}}
+             ]
+           } = stop[both]
+
+    assert %{status: :exited, names: [{:via, Registry, {OtpscopeTest.TookNames, {:child, 7}}}]} =
+             stop[child]
+
+    # a duplicate Registry's key, a name refused, a key taken already: no name
+    for pid <- [topic, refused, dup], do: assert(%{status: :exited, names: []} = stop[pid])
+    assert %{status: :exited, registered_name: :otpscope_took_local} = stop[local]
+    # traced for the facts alone: no call events of those functions
+    naming = MapSet.new(Otpscope.Facts.naming_functions())
+    assert [] = for(%{mfa: mfa} = e <- a.events, MapSet.member?(naming, mfa), do: e)
+    :global.unregister_name(:otpscope_took_held)
   end
 
   if function_exported?(:proc_lib, :set_label, 1) do

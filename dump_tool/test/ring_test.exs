@@ -95,6 +95,48 @@ defmodule Otpscope.RingTest do
 
   defp kinds_terms(a), do: Enum.map(a.events, &{&1.kind, &1.term})
 
+  # Regression test: a name a process took while recorded is a fact of the
+  # chunk that holds its call and return (no events of their own); a window
+  # cut inside that chunk rebuilt its facts from the events kept, and lost it.
+  test "a dump keeps the Registry key a process took in a chunk the window cuts" do
+    {:ok, _} = Registry.start_link(keys: :unique, name: Otpscope.RingTest.Names)
+    file = tmp_file("ring_names.zip")
+
+    {:ok, _} =
+      Otpscope.start(
+        mode: :ring,
+        keep: {100, :events},
+        file: file,
+        processes: :new,
+        states: false,
+        chunk_events: 64,
+        flush_interval: 600_000,
+        max_in_flight: 10_000,
+        max_rate: :infinity
+      )
+
+    me = self()
+
+    {pid, ref} =
+      spawn_monitor(fn ->
+        {:ok, _} = Registry.register(Otpscope.RingTest.Names, :taker, nil)
+        # 59 sends and their receives: the window of 100 starts inside the first chunk
+        for i <- 1..59, do: send(self(), {:tick, i})
+        for _ <- 1..59, do: receive(do: ({:tick, _} -> :ok))
+        send(me, :ticked)
+      end)
+
+    assert_receive :ticked
+    assert_receive {:DOWN, ^ref, :process, ^pid, :normal}
+    assert {:ok, dump} = Otpscope.dump()
+
+    a = ArchiveReader.read(dump)
+    assert totals(a, "events_evicted") > 0
+    refute Enum.any?(a.events, &(&1.kind == :spawn and &1.pid == pid))
+    stop = Enum.find(a.processes_stop, &(&1.pid == pid))
+    assert %{names: [{:via, Registry, {Otpscope.RingTest.Names, :taker}}]} = stop
+  end
+
   test "keep: {n, :events} keeps exactly the n most recent events, and recording goes on after a dump" do
     pid = ticker(self())
     file = tmp_file("ring.zip")

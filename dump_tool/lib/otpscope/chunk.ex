@@ -68,23 +68,27 @@ defmodule Otpscope.Chunk do
   lists the lifecycle facts seen (`{:spawn, child, parent, mfa,
   initial_call}` (spawn_fact/4), `{:name, pid, name}` (spawn_facts/5),
   `{:exit, pid, reason}`, `{:register, pid, name}`, `{:task, pid,
-  initial_call}` (task_fact/3)) and `pids` the chunk's
+  initial_call}` (task_fact/3), `{:naming, caller, holder, name}` and
+  `{:named, caller, taken?}` (a call to a function that names a process and
+  its return: Otpscope.Facts.naming_call/3, naming_return/2; `naming`
+  lists those functions, each true when its calls are facts only, no
+  events)) and `pids` the chunk's
   process table; `t0` / `t1` the first and last event's time (monotonic ns).
 
   Uses the calling process's dictionary as scratch space and restores it.
   """
-  def encode(msgs, drops, limits, spawned) do
+  def encode(msgs, drops, limits, spawned, naming \\ %{}) do
     saved = :erlang.erase()
 
     try do
-      do_encode(sorted(msgs), drops, limits, spawned)
+      do_encode(sorted(msgs), drops, limits, spawned, naming)
     after
       :erlang.erase()
       for {k, v} <- saved, do: :erlang.put(k, v)
     end
   end
 
-  defp do_encode(msgs, drops, limits, spawned) do
+  defp do_encode(msgs, drops, limits, spawned, naming) do
     {t0, u0} =
       case msgs do
         [first | _] -> row_time(first)
@@ -102,6 +106,8 @@ defmodule Otpscope.Chunk do
       kind_keys: kind_keys,
       limits: limits,
       spawned: spawned,
+      naming: naming,
+      zeros: zeros(),
       np: 0,
       nm: 0,
       nt: 0
@@ -224,7 +230,9 @@ defmodule Otpscope.Chunk do
         loop(rest, a, pt, pu, n, cols, tables, cuts, facts, lp, li)
 
       {kind, pid, peer, mfa, term} ->
-        if kind == 0 and not first_spawn?(a.spawned, peer) do
+        {skip?, facts} = screen(kind, pid, peer, mfa, term, a, facts)
+
+        if skip? do
           loop(rest, a, pt, pu, n, cols, tables, cuts, facts, lp, li)
         else
           {t, u} = row_time(msg)
@@ -295,6 +303,24 @@ defmodule Otpscope.Chunk do
     end
   end
 
+  # Rows that are no events, or facts before events: the second half of a
+  # spawn already seen; a call to a function that names a process
+  # (Otpscope.Facts.naming_functions/0) or its return, a fact, and no event
+  # when the recorder traces that function for the facts alone (`naming`:
+  # mfa => hidden?, the encoder's options).
+  defp screen(0, _pid, peer, _mfa, _term, a, facts),
+    do: {not first_spawn?(a.spawned, peer), facts}
+
+  defp screen(kind, pid, _peer, mfa, {value}, %{naming: naming}, facts)
+       when kind >= 9 and kind <= 11 and is_map_key(naming, mfa),
+       do: {:erlang.map_get(mfa, naming), [naming_fact(kind, pid, mfa, value) | facts]}
+
+  defp screen(_kind, _pid, _peer, _mfa, _term, _a, facts), do: {false, facts}
+
+  defp naming_fact(9, pid, mfa, args), do: Facts.naming_call(pid, mfa, args)
+  defp naming_fact(10, pid, _mfa, value), do: Facts.naming_return(pid, value)
+  defp naming_fact(11, pid, _mfa, _class_value), do: {:named, pid, false}
+
   @doc """
   The lifecycle fact of a spawn event: `{:spawn, child, parent, mfa,
   initial_call}`, `initial_call` the `$initial_call` the child gives
@@ -354,20 +380,64 @@ defmodule Otpscope.Chunk do
     add_term(a, terms, cuts + c, value)
   end
 
+  #
+  # Below OTP 27 the runtime holds 0.0 and -0.0 exactly equal (`=:=`), so
+  # the dictionary took `{:x, 0.0}` for an earlier `{:x, -0.0}` and the
+  # chunk held the sign the chunk saw first. A new term whose encoding
+  # holds a float zero (found by `:binary.match/2` over the encoding made
+  # anyway: a few tens of ns, against 410-430 for a walk of the term in
+  # Elixir) is interned by that encoding instead, and marked so that a term
+  # equal to it is encoded again to be looked up the same way: only terms
+  # with a float zero pay, one encoding per occurrence. A term equal to one
+  # interned without the mark has no float zero where the cut keeps it
+  # (equal terms differ at most in the signs of their zeros), so it renders
+  # the same. `zeros`: the pattern, nil on OTP 27+ (the runtime tells them
+  # apart there).
   defp intern_term(a, terms, cuts, value, _msg) do
     case :erlang.get(value) do
+      i when is_integer(i) ->
+        {i, a, terms, cuts}
+
       :undefined ->
         {cut, c} = Truncate.cut(value, a.limits)
-        :erlang.put(value, a.nt)
-        add_term(a, terms, cuts + c, cut)
+        bin = :erlang.term_to_binary(cut)
+
+        if a.zeros != nil and :binary.match(bin, a.zeros) != :nomatch do
+          :erlang.put(value, :zero)
+          intern_zero(a, terms, cuts, c, bin)
+        else
+          :erlang.put(value, a.nt)
+          add_bin(a, terms, cuts + c, bin)
+        end
+
+      :zero ->
+        {cut, c} = Truncate.cut(value, a.limits)
+        intern_zero(a, terms, cuts, c, :erlang.term_to_binary(cut))
+    end
+  end
+
+  defp intern_zero(a, terms, cuts, c, bin) do
+    key = {a.tag, :zero, bin}
+
+    case :erlang.get(key) do
+      :undefined ->
+        :erlang.put(key, a.nt)
+        add_bin(a, terms, cuts + c, bin)
 
       i ->
         {i, a, terms, cuts}
     end
   end
 
-  defp add_term(a, terms, cuts, term) do
-    bin = :erlang.term_to_binary(term)
+  # NEW_FLOAT_EXT of 0.0 and of -0.0 (term_to_binary/1 writes no other float encoding)
+  defp zeros do
+    if :erlang.binary_to_term(<<131, 70, 128, 0, 0, 0, 0, 0, 0, 0>>) === 0.0,
+      do: :binary.compile_pattern([<<70, 0::64>>, <<70, 128, 0::56>>])
+  end
+
+  defp add_term(a, terms, cuts, term), do: add_bin(a, terms, cuts, :erlang.term_to_binary(term))
+
+  defp add_bin(a, terms, cuts, bin) do
     i = a.nt
     {i, %{a | nt: i + 1}, [[<<109, byte_size(bin)::32>>, bin] | terms], cuts}
   end

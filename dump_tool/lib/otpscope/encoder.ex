@@ -76,7 +76,7 @@ defmodule Otpscope.Encoder do
   def encode([], [], _s), do: :empty
 
   def encode(buf, drops, s) do
-    chunk = Chunk.encode(buf, drops, s.limits, s.spawned)
+    chunk = Chunk.encode(buf, drops, s.limits, s.spawned, Map.get(s, :naming, %{}))
     data = deflate(s.z, chunk.pieces)
 
     %{

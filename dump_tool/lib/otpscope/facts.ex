@@ -151,6 +151,78 @@ defmodule Otpscope.Facts do
   defp other_name({:via, mod, _} = name) when is_atom(mod), do: name
   defp other_name(_), do: nil
 
+  @doc """
+  The functions that give a process a `:global` name or a Registry key
+  after its start, call-traced (with their returns) so that a process that
+  takes such a name and loses it before the recording stops keeps it in
+  the facts at stop (docs/FORMAT.md "Fact entries"): the name is read from
+  the call's arguments and kept when the return says it was taken
+  (naming_call/3, naming_return/2; Otpscope.Writer pairs them per
+  process). `:global.register_name/2` calls `register_name/3` locally, and
+  `Registry.register_name/2` (the `{:via, Registry, _}` callback) calls
+  `register/3` locally: a global pattern sees only the outer call.
+  """
+  def naming_functions,
+    do: [
+      {:global, :register_name, 2},
+      {:global, :register_name, 3},
+      {:global, :re_register_name, 2},
+      {:global, :re_register_name, 3},
+      {Registry, :register, 3},
+      {Registry, :register_name, 2}
+    ]
+
+  @doc """
+  The fact of a call to one of naming_functions/0 by `caller`:
+  `{:naming, caller, holder, name}`, `holder` the process the name is for
+  and `name` as other_names/1 gives it; `holder` and `name` nil when the
+  arguments do not tell (cut to the term limits): the fact still pairs
+  with its return.
+  """
+  def naming_call(caller, {:global, _, _}, [name, pid | _]) when is_pid(pid),
+    do: {:naming, caller, pid, {:global, name}}
+
+  def naming_call(caller, {Registry, :register, 3}, [reg, key, _value]) when is_atom(reg),
+    do: {:naming, caller, caller, {:via, Registry, {reg, key}}}
+
+  def naming_call(caller, {Registry, :register_name, 2}, [{reg, key}, pid])
+      when is_atom(reg) and is_pid(pid),
+      do: {:naming, caller, pid, {:via, Registry, {reg, key}}}
+
+  def naming_call(caller, {Registry, :register_name, 2}, [{reg, key, _value}, pid])
+      when is_atom(reg) and is_pid(pid),
+      do: {:naming, caller, pid, {:via, Registry, {reg, key}}}
+
+  def naming_call(caller, _mfa, _args), do: {:naming, caller, nil, nil}
+
+  @doc """
+  The fact of the return of such a call in `caller`: `{:named, caller,
+  taken?}`; an exception (`value` :exception) took no name.
+  """
+  def naming_return(caller, :yes), do: {:named, caller, true}
+  def naming_return(caller, {:ok, owner}) when is_pid(owner), do: {:named, caller, true}
+  def naming_return(caller, _value), do: {:named, caller, false}
+
+  @doc """
+  Whether a name taken is one other_names/1 would list: a `:global` name
+  of a process of this node, or a key in a unique Registry. `kinds` caches
+  each Registry's kind (read once from its table); `{name?, kinds}`.
+  """
+  def name_kept?({:global, _}, holder, kinds), do: {node(holder) == node(), kinds}
+
+  def name_kept?({:via, Registry, {reg, _key}}, _holder, kinds) do
+    case kinds do
+      %{^reg => kind} ->
+        {kind == :unique, kinds}
+
+      _ ->
+        kind = registry_kind(reg)
+        {kind == :unique, Map.put(kinds, reg, kind)}
+    end
+  end
+
+  def name_kept?(_name, _holder, kinds), do: {false, kinds}
+
   # The recorder's own processes (recorder, writer, encoders, CLI helpers) are
   # not part of the system being recorded: they stay out of the facts.
   defp recorder_process?(dict_call, initial_call) do

@@ -181,9 +181,12 @@ defmodule Otpscope.Recorder do
          else: []
 
     traced_mods = Enum.uniq(for {{m, _, _}, _, _} <- user_patterns ++ callback_patterns, do: m)
+    {naming, naming_patterns} = naming_patterns(opts, backend, user_patterns)
 
     %{
-      patterns: user_patterns ++ callback_patterns ++ telemetry ++ line_patterns,
+      patterns:
+        user_patterns ++ callback_patterns ++ telemetry ++ line_patterns ++ naming_patterns,
+      naming: naming,
       callback_mods: callback_mods,
       traced_mods: traced_mods,
       # the sources of the modules with line snapshots too
@@ -194,6 +197,30 @@ defmodule Otpscope.Recorder do
           do: "#{inspect(mfa)} already has a trace pattern set by another tool; not traced"
         )
     }
+  end
+
+  # Names taken after the start (Otpscope.Facts.naming_functions/0), for
+  # the lifecycle facts: their calls and returns are traced for the facts
+  # alone (no events), unless the user's `modules:` trace them already
+  # (then they are events too, and facts when the user's match spec traces
+  # returns). `{mfa => facts only?, patterns}`.
+  defp naming_patterns(%{lifecycle: false}, _backend, _user_patterns), do: {%{}, []}
+
+  defp naming_patterns(_opts, backend, user_patterns) do
+    users = for {{m, f, a}, _, _} <- user_patterns, do: {m, f, a}
+
+    Enum.reduce(Facts.naming_functions(), {%{}, []}, fn {m, f, a} = mfa, {naming, patterns} ->
+      cond do
+        Enum.any?(users, &match?({^m, uf, ua} when uf in [f, :_] and ua in [a, :_], &1)) ->
+          {Map.put(naming, mfa, false), patterns}
+
+        Code.ensure_loaded?(m) and Trace.pattern_free?(backend, mfa) ->
+          {Map.put(naming, mfa, true), patterns ++ [{mfa, ms(), [:global]}]}
+
+        true ->
+          {naming, patterns}
+      end
+    end)
   end
 
   # The processes and supervision trees at start, and the clocks.
@@ -276,7 +303,8 @@ defmodule Otpscope.Recorder do
       structs: elem(facts.structs, 0),
       sources: plan.sources,
       limits: limits,
-      encoders: opts.encoders
+      encoders: opts.encoders,
+      naming: plan.naming
     }
 
     Writer.start(
@@ -348,7 +376,8 @@ defmodule Otpscope.Recorder do
     [:strict_monotonic_timestamp] ++
       if(opts.lifecycle, do: [:procs], else: []) ++
       if(opts.messages, do: [:send, :receive], else: []) ++
-      if(opts.states or opts.modules != [] or opts.telemetry or opts.lines != [],
+      if(
+        opts.states or opts.modules != [] or opts.telemetry or opts.lines != [] or opts.lifecycle,
         do: [:call],
         else: []
       )
@@ -411,7 +440,7 @@ defmodule Otpscope.Recorder do
     {:object,
      [
        {"format", "otpscope"},
-       {"format_version", 5},
+       {"format_version", 6},
        {"recorder_version", @version},
        {"node", Atom.to_string(node())},
        {"otp_release", List.to_string(:erlang.system_info(:otp_release))},

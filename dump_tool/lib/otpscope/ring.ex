@@ -325,7 +325,8 @@ defmodule Otpscope.Ring do
           e
           | n: c.n,
             drops: kept_drops,
-            facts: facts(c),
+            # (names taken: facts of calls the chunk holds no event of)
+            facts: facts(c) ++ for(f <- e.facts, elem(f, 0) in [:naming, :named], do: f),
             pids: c.pids,
             t0: c.t0,
             data: nil

@@ -17,6 +17,7 @@ defmodule Otpscope.Writer do
   alias Otpscope.{Chunk, Dump, Encoder, Facts, JSON, Ring, Zip}
 
   @max_seen 100_000
+  @max_names 8
 
   @doc "Starts the writer and its encoders: `{:ok, writer, encoders}`."
   def start(opts) do
@@ -82,7 +83,8 @@ defmodule Otpscope.Writer do
       writer: self(),
       level: opts.level,
       limits: opts.limits,
-      spawned: Chunk.new_spawn_table()
+      spawned: Chunk.new_spawn_table(),
+      naming: Map.get(opts, :naming, %{})
     }
 
     extra = for _ <- 2..opts.encoders//1, do: Encoder.start_link(encoder_opts)
@@ -307,19 +309,78 @@ defmodule Otpscope.Writer do
           if task_async?(seen_facts(acc, pid)), do: update(acc, pid, initial(initial)), else: acc
 
         {:exit, pid, reason}, acc ->
-          update(acc, pid, %{status: :exited, exit_reason: reason})
+          acc = update(acc, pid, %{status: :exited, exit_reason: reason})
+          # a call it made that never returned
+          if is_map_key(acc, :naming), do: naming(acc, &Map.delete(&1, pid)), else: acc
 
         {:register, pid, name}, acc ->
           update(acc, pid, %{registered_name: name})
 
         {:name, pid, name}, acc ->
-          update(acc, pid, %{names: [name]})
+          add_name(acc, pid, name)
+
+        {:naming, caller, holder, name}, acc ->
+          naming(acc, fn pending ->
+            Map.update(pending, caller, [{holder, name}], &[{holder, name} | &1])
+          end)
+
+        {:named, caller, taken?}, acc ->
+          named(acc, caller, taken?)
       end)
 
     Enum.reduce(pids, seen, fn
       pid, acc when is_pid(pid) -> update(acc, pid, %{})
       _, acc -> acc
     end)
+  end
+
+  # Names taken after the start (Otpscope.Facts.naming_functions/0): each
+  # call waits in `seen`'s :naming entry (pending calls per caller, newest
+  # first, and the Registries' kinds) for its return, which keeps the name
+  # when it was taken and is one Facts.other_names/1 would list. The chunks
+  # come in order, so a call's fact comes before its return's, whichever
+  # chunk each landed in.
+  defp naming(seen, fun) do
+    state = Map.get(seen, :naming, %{pending: %{}, kinds: %{}})
+    Map.put(seen, :naming, %{state | pending: fun.(state.pending)})
+  end
+
+  defp named(seen, caller, taken?) do
+    state = Map.get(seen, :naming, %{pending: %{}, kinds: %{}})
+
+    case state.pending do
+      %{^caller => [{holder, name} | older]} ->
+        pending =
+          if older == [],
+            do: Map.delete(state.pending, caller),
+            else: %{state.pending | caller => older}
+
+        {kept?, kinds} =
+          if taken? and is_pid(holder),
+            do: Facts.name_kept?(name, holder, state.kinds),
+            else: {false, state.kinds}
+
+        seen = Map.put(seen, :naming, %{state | pending: pending, kinds: kinds})
+        if kept?, do: add_name(seen, holder, name), else: seen
+
+      _ ->
+        seen
+    end
+  end
+
+  # The first @max_names names of a process are kept: a process taking a
+  # Registry key per job it runs takes thousands, its name is the first
+  # (processes.name), and a longer list made each name cost a walk of it.
+  defp add_name(seen, pid, name) do
+    case seen do
+      %{^pid => %{names: names}} ->
+        if length(names) >= @max_names or name in names,
+          do: seen,
+          else: update(seen, pid, %{names: names ++ [name]})
+
+      _ ->
+        update(seen, pid, %{names: [name]})
+    end
   end
 
   # What `$initial_call` tells, as Otpscope.Facts.processes/1 reads it
@@ -386,7 +447,7 @@ defmodule Otpscope.Writer do
     alive_pids = MapSet.new(alive, & &1.pid)
 
     gone =
-      for {pid, facts} <- s.seen, not MapSet.member?(alive_pids, pid) do
+      for {pid, facts} <- s.seen, is_pid(pid), not MapSet.member?(alive_pids, pid) do
         Map.merge(
           %{
             pid: pid,

@@ -11,7 +11,7 @@ import type { ZipEntry } from '../zip';
  */
 
 /** The archive format versions this reader understands (docs/FORMAT.md). */
-export const SUPPORTED_FORMAT_VERSIONS = [1, 2, 3, 4, 5];
+export const SUPPORTED_FORMAT_VERSIONS = [1, 2, 3, 4, 5, 6];
 
 export interface Manifest {
   format: 'otpscope';
