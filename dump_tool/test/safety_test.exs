@@ -801,6 +801,69 @@ defmodule Otpscope.SafetyTest do
     Process.exit(pid, :kill)
   end
 
+  # The modules loaded while recorded get a pattern on every exported function as they load (Otpscope.Trace
+  # watch_loads/2); stopping at once, before the recorder narrowed them all, must leave none on the node.
+  test "stop/0 right after modules were loaded leaves no pattern on them, nor on code loaded after it" do
+    tag = System.unique_integer([:positive])
+
+    build = fn i ->
+      name = :"otpscope_safety_load_#{tag}_#{i}"
+
+      forms = [
+        {:attribute, 1, :module, name},
+        {:attribute, 1, :export, [f: 1]},
+        {:function, 1, :f, 1, [{:clause, 1, [{:var, 1, :X}], [], [{:var, 1, :X}]}]}
+      ]
+
+      {:ok, ^name, bin} = :compile.forms(forms, [:binary])
+      {name, bin}
+    end
+
+    load = fn {name, bin} -> {:module, ^name} = :code.load_binary(name, ~c"safety.beam", bin) end
+    mods = for i <- 1..200, do: build.(i)
+    file = tmp_file("loads.zip")
+    {:ok, _} = Otpscope.start(file: file, processes: :all)
+    Enum.each(mods, load)
+    assert {:ok, ^file} = Otpscope.stop()
+    later = build.(0)
+    load.(later)
+
+    try do
+      for {name, _} <- [later | mods] do
+        assert :erlang.trace_info({name, :f, 1}, :traced) == {:traced, false}
+        assert :erlang.trace_info({name, :f, 1}, :meta) == {:meta, false}
+      end
+
+      assert :erlang.trace_info(:on_load, :traced) == {:traced, false}
+
+      for mfa <- [{:erlang, :prepare_loading, 2}, {:erlang, :finish_loading, 1}],
+          do: assert(:erlang.trace_info(mfa, :meta) == {:meta, false})
+    after
+      for {name, _} <- [later | mods], do: Enum.each([:purge, :delete], &apply(:code, &1, [name]))
+    end
+  end
+
+  @tag :legacy_tracing
+  test "on OTP < 27 another tool's on_load pattern is left alone: the recording warns and does without" do
+    if Otpscope.Trace.backend() == :session do
+      # OTP 27+: the on_load pattern is the session's own
+      :ok
+    else
+      ms = [{:_, [], [{:message, false}]}]
+      :erlang.trace_pattern(:on_load, ms, [:local])
+
+      try do
+        file = tmp_file("busy-loads.zip")
+        {:ok, _} = Otpscope.start(file: file, processes: :new)
+        assert {:ok, ^file} = Otpscope.stop()
+        assert ArchiveReader.read(file).manifest =~ "another tool traces code loading"
+        assert :erlang.trace_info(:on_load, :match_spec) == {:match_spec, ms}
+      after
+        :erlang.trace_pattern(:on_load, false, [:local])
+      end
+    end
+  end
+
   @tag :legacy_tracing
   test "stop/0 removes only its own flags and patterns; start/1 refuses a process another tracer owns" do
     if Otpscope.Trace.backend() == :session do
