@@ -5,9 +5,12 @@ defmodule OtpscopeTest do
   alias Otpscope.Test.ArchiveReader
 
   setup do
+    loaded = loaded_modules()
+
     on_exit(fn ->
       Otpscope.stop()
       OtpscopeDemo.App.stop_app()
+      assert patterns_left(loaded) == []
     end)
 
     OtpscopeDemo.App.load_modules()
