@@ -5,9 +5,12 @@ defmodule OtpscopeTest do
   alias Otpscope.Test.ArchiveReader
 
   setup do
+    loaded = loaded_modules()
+
     on_exit(fn ->
       Otpscope.stop()
       OtpscopeDemo.App.stop_app()
+      assert patterns_left(loaded) == []
     end)
 
     OtpscopeDemo.App.load_modules()
@@ -215,6 +218,116 @@ defmodule OtpscopeTest do
     end)
 
     File.rm_rf!(base)
+  end
+
+  # Regression test for callbacks of a module loaded after the start traced only from its first process's spawn
+  # (after its init/1 had run): a GenServer typed into IEx, or compiled, after Otpscope.start.
+  test "a GenServer compiled while recorded has its init and first call traced, and none of its other functions" do
+    n = System.unique_integer([:positive])
+    mod = :"Elixir.OtpscopeTest.LateServer#{n}"
+    plain = :"Elixir.OtpscopeTest.LatePlain#{n}"
+
+    source = """
+    defmodule #{inspect(mod)} do
+      use GenServer
+      def start_link(n), do: GenServer.start_link(__MODULE__, n)
+      def get(pid), do: GenServer.call(pid, :get)
+      def init(n), do: {:ok, %{n: n, calls: 0}}
+      def handle_call(:get, _from, s), do: {:reply, s.n, bump(s)}
+      defp bump(s), do: %{s | calls: s.calls + 1}
+    end
+    defmodule #{inspect(plain)} do
+      def twice(x), do: 2 * x
+    end
+    """
+
+    file = tmp_file("late-server.zip")
+
+    try do
+      # :all: this process, which calls the module's API, is traced too
+      {pid, ^file} =
+        Otpscope.record([file: file, processes: :all], fn ->
+          [_, _] = Code.compile_string(source)
+          {:ok, pid} = mod.start_link(7)
+          7 = mod.get(pid)
+          4 = plain.twice(2)
+
+          # narrowed to its callbacks: the module's other functions, and a module of no behaviour, untraced
+          eventually(fn ->
+            traced({mod, :get, 1}) == false and traced({mod, :bump, 1}) == false and
+              traced({plain, :twice, 1}) == false
+          end)
+
+          assert traced({mod, :handle_call, 3}) == :local
+          GenServer.stop(pid)
+          pid
+        end)
+
+      events = ArchiveReader.read(file).events
+      assert [%{n: 7, calls: 0}, %{n: 7, calls: 1} | _] = ArchiveReader.states(events, pid)
+
+      assert [:init, :handle_call, :terminate] ==
+               for(%{kind: :call, mfa: {^mod, f, _}} <- events, do: f)
+
+      assert [] == for(%{kind: :call, mfa: {^plain, _, _}} = e <- events, do: e)
+      # nothing stays set on the node
+      assert :erlang.trace_info({mod, :handle_call, 3}, :traced) == {:traced, false}
+      assert :erlang.trace_info(:on_load, :traced) == {:traced, false}
+    after
+      for m <- [mod, plain], do: Enum.each([:purge, :delete, :purge], &apply(:code, &1, [m]))
+    end
+  end
+
+  # Regression test for a hot code load taking the trace patterns of the module's callbacks with it.
+  test "a GenServer's module loaded again while recorded (a hot code load) keeps its callbacks traced" do
+    mod = :"Elixir.OtpscopeTest.ReloadedServer#{System.unique_integer([:positive])}"
+
+    source = fn reply ->
+      """
+      defmodule #{inspect(mod)} do
+        use GenServer
+        def init(n), do: {:ok, %{n: n, calls: 0}}
+        def handle_call(:get, _from, s), do: {:reply, #{reply}, %{s | calls: s.calls + 1}}
+      end
+      """
+    end
+
+    [{^mod, _}] = Code.compile_string(source.("s.n"))
+    {:ok, pid} = GenServer.start(mod, 7)
+    file = tmp_file("reloaded-server.zip")
+
+    try do
+      {_, ^file} =
+        Otpscope.record([file: file, processes: [pid]], fn ->
+          7 = GenServer.call(pid, :get)
+          Code.put_compiler_option(:ignore_module_conflict, true)
+          [{^mod, _}] = Code.compile_string(source.("s.n + 100"))
+          107 = GenServer.call(pid, :get)
+        end)
+
+      events = ArchiveReader.read(file).events
+      assert [%{calls: 1}, %{calls: 2}] = ArchiveReader.states(events, pid)
+
+      assert [:handle_call, :handle_call] ==
+               for(%{kind: :call, mfa: {^mod, f, _}} <- events, do: f)
+    after
+      Code.put_compiler_option(:ignore_module_conflict, false)
+      GenServer.stop(pid)
+      Enum.each([:purge, :delete, :purge], &apply(:code, &1, [mod]))
+    end
+  end
+
+  # The trace pattern of `mfa` in the running recording (false, :global, :local).
+  defp traced(mfa) do
+    t = :sys.get_state(Otpscope.Recorder).trace
+
+    {:traced, how} =
+      case t.backend do
+        :session -> apply(:trace, :info, [t.session, mfa, :traced])
+        :legacy -> :erlang.trace_info(mfa, :traced)
+      end
+
+    how
   end
 
   # Compiles `source` (one module), writes its beam into `dir` (removed after) and unloads it, and loads an

@@ -6,7 +6,14 @@ defmodule Otpscope.SafetyTest do
   alias Otpscope.Test.ArchiveReader
 
   setup do
-    on_exit(fn -> Otpscope.stop() end)
+    loaded = loaded_modules()
+
+    on_exit(fn ->
+      Otpscope.stop()
+      # nothing stays set on the node, on code loaded while recorded either
+      assert patterns_left(loaded) == []
+    end)
+
     :ok
   end
 
@@ -799,6 +806,108 @@ defmodule Otpscope.SafetyTest do
     assert :erlang.trace_info(pid, :flags) == {:flags, []}
     assert :erlang.trace_info({OtpscopeDemo.Calc, :sum, 1}, :traced) == {:traced, false}
     Process.exit(pid, :kill)
+  end
+
+  # The modules loaded while recorded get a pattern on every exported function as they load (Otpscope.Trace
+  # watch_loads/2); stopping at once, before the recorder narrowed them all, must leave none on the node.
+  test "stop/0 right after modules were loaded leaves no pattern on them, nor on code loaded after it" do
+    tag = System.unique_integer([:positive])
+
+    build = fn i ->
+      name = :"otpscope_safety_load_#{tag}_#{i}"
+
+      forms = [
+        {:attribute, 1, :module, name},
+        {:attribute, 1, :export, [f: 1]},
+        {:function, 1, :f, 1, [{:clause, 1, [{:var, 1, :X}], [], [{:var, 1, :X}]}]}
+      ]
+
+      {:ok, ^name, bin} = :compile.forms(forms, [:binary])
+      {name, bin}
+    end
+
+    load = fn {name, bin} -> {:module, ^name} = :code.load_binary(name, ~c"safety.beam", bin) end
+    mods = for i <- 1..200, do: build.(i)
+    file = tmp_file("loads.zip")
+    {:ok, _} = Otpscope.start(file: file, processes: :all)
+    Enum.each(mods, load)
+    assert {:ok, ^file} = Otpscope.stop()
+    later = build.(0)
+    load.(later)
+
+    try do
+      for {name, _} <- [later | mods] do
+        assert :erlang.trace_info({name, :f, 1}, :traced) == {:traced, false}
+        assert :erlang.trace_info({name, :f, 1}, :meta) == {:meta, false}
+      end
+
+      assert :erlang.trace_info(:on_load, :traced) == {:traced, false}
+
+      for mfa <- [{:erlang, :prepare_loading, 2}, {:erlang, :finish_loading, 1}],
+          do: assert(:erlang.trace_info(mfa, :meta) == {:meta, false})
+    after
+      for {name, _} <- [later | mods], do: Enum.each([:purge, :delete], &apply(:code, &1, [name]))
+    end
+  end
+
+  # Regression test: with another tool's on_load pattern set, code loaded while recorded (the demo's GenServers, which
+  # the recorder's start loads when nothing has yet) gets that tool's pattern; this test left it on them, so that
+  # later recordings took their callbacks for another tool's and did not trace them (the demo's WorkerB, the Door).
+  @tag :legacy_tracing
+  test "on OTP < 27 another tool's on_load pattern is left alone: the recording warns and does without" do
+    if Otpscope.Trace.backend() == :session do
+      # OTP 27+: the on_load pattern is the session's own
+      :ok
+    else
+      mod = :"Elixir.OtpscopeSafetyTest.BusyLoads#{System.unique_integer([:positive])}"
+
+      source = """
+      defmodule #{inspect(mod)} do
+        use GenServer
+        def init(n), do: {:ok, n}
+        def handle_call(:get, _from, n), do: {:reply, n, n}
+      end
+      """
+
+      ms = [{:_, [], [{:message, false}]}]
+      loaded = loaded_modules()
+      :erlang.trace_pattern(:on_load, ms, [:local])
+
+      try do
+        file = tmp_file("busy-loads.zip")
+        {:ok, _} = Otpscope.start(file: file, processes: :new)
+        # loaded while recorded: the other tool's pattern, not ours
+        [{^mod, _}] = Code.compile_string(source)
+        assert :erlang.trace_info({mod, :init, 1}, :match_spec) == {:match_spec, ms}
+        assert {:ok, ^file} = Otpscope.stop()
+        assert ArchiveReader.read(file).manifest =~ "another tool traces code loading"
+        assert :erlang.trace_info(:on_load, :match_spec) == {:match_spec, ms}
+      after
+        # the other tool stops as dbg's ctpl/0 would: its pattern off every function it reached, the code loaded
+        # meanwhile too
+        :erlang.trace_pattern(:on_load, false, [:local])
+
+        for m <- :erlang.loaded(),
+            not MapSet.member?(loaded, m),
+            do: :erlang.trace_pattern({m, :_, :_}, false, [:local])
+      end
+
+      # the other tool gone, the next recording traces the GenServer from its start
+      {pid, file} =
+        Otpscope.record([file: tmp_file("after-busy-loads.zip"), processes: :new], fn ->
+          {:ok, pid} = GenServer.start(mod, 7)
+          7 = GenServer.call(pid, :get)
+          pid
+        end)
+
+      GenServer.stop(pid)
+      events = ArchiveReader.read(file).events
+
+      assert [:init, :handle_call] ==
+               for(%{pid: ^pid, kind: :call, mfa: {^mod, f, _}} <- events, do: f)
+
+      Enum.each([:purge, :delete, :purge], &apply(:code, &1, [mod]))
+    end
   end
 
   @tag :legacy_tracing

@@ -22,6 +22,10 @@ defmodule Otpscope.Recorder do
   @version Mix.Project.config()[:version]
   # how often the states too big to trace are read instead (ms)
   @read_every 1_000
+  @loads_busy "another tool traces code loading (an on_load trace pattern, or a meta one on " <>
+                ":erlang.prepare_loading/2): a GenServer or " <>
+                "gen_statem whose module loads while recorded has its callbacks traced from " <>
+                "its first process's spawn only, and a module loaded again loses its patterns"
 
   def version, do: @version
 
@@ -144,7 +148,12 @@ defmodule Otpscope.Recorder do
          huge: plan.huge,
          reader: nil,
          watched: %{},
-         names: []
+         names: [],
+         # modules being loaded (the code-loading watch): module => looks
+         # at it that found its new code not in place yet; when the next
+         # look is due (monotonic ms)
+         loading: %{},
+         loads_due: nil
        })}
     end
   end
@@ -182,11 +191,13 @@ defmodule Otpscope.Recorder do
 
     traced_mods = Enum.uniq(for {{m, _, _}, _, _} <- user_patterns ++ callback_patterns, do: m)
     {naming, naming_patterns} = naming_patterns(opts, backend, user_patterns)
+    {loads, loads_warnings} = loads(opts, backend)
 
     %{
       patterns:
         user_patterns ++ callback_patterns ++ telemetry ++ line_patterns ++ naming_patterns,
       naming: naming,
+      loads: loads,
       callback_mods: callback_mods,
       traced_mods: traced_mods,
       # the sources of the modules with line snapshots too
@@ -195,7 +206,7 @@ defmodule Otpscope.Recorder do
         for(
           {mfa, _, _} <- skipped,
           do: "#{inspect(mfa)} already has a trace pattern set by another tool; not traced"
-        )
+        ) ++ loads_warnings
     }
   end
 
@@ -221,6 +232,18 @@ defmodule Otpscope.Recorder do
           {naming, patterns}
       end
     end)
+  end
+
+  # Whether to watch code loading (Otpscope.Trace.watch_loads/2): when
+  # callbacks or `modules:` are traced, so that a module loaded while
+  # recorded has its callbacks traced from its first call, and a module
+  # loaded again (a hot code load) keeps its patterns.
+  defp loads(opts, backend) do
+    cond do
+      not opts.states and opts.modules == [] -> {false, []}
+      Trace.loads_free?(backend) -> {true, []}
+      true -> {false, [@loads_busy]}
+    end
   end
 
   # The processes and supervision trees at start, and the clocks.
@@ -339,6 +362,8 @@ defmodule Otpscope.Recorder do
           limits: limits,
           initial: snapshots,
           known_modules: MapSet.new(plan.callback_mods),
+          calls: Tracer.calls(for {mfa, _, _} <- plan.patterns, do: mfa),
+          late_callbacks: opts.states,
           watch_spawns: (opts.states and spec in [:all, :new]) or MapSet.size(exit_modules) > 0,
           exit_modules: exit_modules,
           sample: Trace.sample_threshold(opts.sample)
@@ -359,6 +384,13 @@ defmodule Otpscope.Recorder do
       |> Trace.sample(Trace.sample_threshold(opts.sample))
 
     trace = Enum.reduce(plan.huge, trace, fn {pid, _}, t -> Trace.keep_calls_off(t, pid) end)
+
+    # first: a module loaded while the other patterns are set is narrowed like any later one
+    trace =
+      case plan.loads && Trace.watch_loads(trace, self()) do
+        {:ok, trace} -> trace
+        _ -> trace
+      end
 
     trace =
       Enum.reduce(plan.patterns, trace, fn {mfa, ms, pflags}, trace ->
@@ -897,6 +929,24 @@ defmodule Otpscope.Recorder do
     end
   end
 
+  # The code-loading watch (Otpscope.Trace.watch_loads/2): a module is
+  # being loaded; it is narrowed once its new code is in place, looked at
+  # 1 ms later, then at growing intervals (the code server may finish it
+  # after others: `:code.ensure_modules_loaded/1` prepares modules in
+  # parallel, then finishes them together).
+  def handle_info({:trace_ts, _, :call, {:erlang, :prepare_loading, [mod | _]}, _}, st)
+      when is_atom(mod) and not st.stopped,
+      do: {:noreply, look_loaded(%{st | loading: Map.put(st.loading, mod, 0)}, 1)}
+
+  def handle_info(:otpscope_loaded, st) when not st.stopped do
+    st = narrow_loaded(%{st | loads_due: nil})
+
+    case Map.values(st.loading) do
+      [] -> {:noreply, st}
+      looks -> {:noreply, look_loaded(st, min(:erlang.bsl(1, min(Enum.min(looks), 7)), 100))}
+    end
+  end
+
   # The tracer switched the call tracing of `pid` off: its state is too big
   # to copy into trace messages (Otpscope.Tracer huge/3). Its state is read
   # at intervals instead, cut inside the process.
@@ -983,6 +1033,57 @@ defmodule Otpscope.Recorder do
   end
 
   def handle_info(_msg, st), do: {:noreply, st}
+
+  # The next look at the modules being loaded, in `ms` unless one is due sooner.
+  defp look_loaded(st, ms) do
+    due = :erlang.monotonic_time(:millisecond) + ms
+
+    if st.loads_due == nil or st.loads_due > due do
+      Process.send_after(self(), :otpscope_loaded, ms)
+      %{st | loads_due: due}
+    else
+      st
+    end
+  end
+
+  # A module prepared whose code is not in place after 300 looks (30 s and
+  # more) failed to load (its on_load function, a process running old
+  # code): forgotten.
+  defp narrow_loaded(st) do
+    Enum.reduce(st.loading, %{st | loading: %{}}, fn {mod, looks}, st ->
+      cond do
+        Trace.broad?(st.trace, mod) -> narrow(st, mod)
+        looks < 300 -> %{st | loading: Map.put(st.loading, mod, looks + 1)}
+        true -> st
+      end
+    end)
+  end
+
+  # The patterns a module loaded while recorded keeps: those set on its
+  # earlier code (a hot code load), and its callbacks when it is a
+  # GenServer or gen_statem of the recorded processes (any, with `:all` or
+  # `:new`). The tracer is told which of its calls to record: until the
+  # narrowing, its other functions are traced too.
+  defp narrow(st, mod) do
+    earlier = Trace.patterns_of(st.trace, mod)
+
+    callbacks =
+      if st.opts.states and not Callbacks.own?(mod) and
+           (st.opts.processes in [:all, :new] or MapSet.member?(st.known, mod)),
+         do: for(mfa <- Callbacks.functions(mod), do: {mfa, ms(), [:global]}),
+         else: []
+
+    keep = Enum.uniq(earlier ++ callbacks)
+    trace = Trace.narrow(st.trace, mod, keep)
+    send(st.tracer, {:otpscope_calls, mod, for({{_, f, a}, _, _} <- keep, do: {f, a})})
+
+    if callbacks != [] and not MapSet.member?(st.known, mod) do
+      send(st.writer, {:otpscope_sources, Callbacks.sources([mod], st.cwd)})
+      %{st | trace: trace, known: MapSet.put(st.known, mod)}
+    else
+      %{st | trace: trace}
+    end
+  end
 
   @impl true
   def terminate(_reason, %{stopped: false} = st) do

@@ -19,7 +19,12 @@ defmodule Otpscope.Trace do
     :tracer,
     :spec,
     :flags,
+    # the session of the code-loading watch (OTP 27+: its meta patterns
+    # send to the controller, not to the tracer; watch_loads/2)
+    :loads_session,
     patterns: [],
+    # the code-loading watch is on (watch_loads/2)
+    loads: false,
     exclude: [],
     sample: nil,
     # processes whose calls are no longer traced (huge GenServer states)
@@ -163,16 +168,134 @@ defmodule Otpscope.Trace do
     t
   end
 
-  @doc "Sets a call trace pattern and remembers it for disable/1."
+  @doc "Sets a call trace pattern and remembers it (with its match spec) for disable/1 and patterns_of/2."
   def pattern(%__MODULE__{} = t, mfa, ms, flags) do
-    n =
+    n = set_pattern(t, mfa, ms, flags)
+    p = {mfa, ms, flags}
+    {n, if(p in t.patterns, do: t, else: %{t | patterns: [p | t.patterns]})}
+  end
+
+  defp set_pattern(t, mfa, ms, flags) do
+    case t.backend do
+      :session -> apply(:trace, :function, [t.session, mfa, ms, flags])
+      :legacy -> :erlang.trace_pattern(mfa, ms, flags)
+    end
+  end
+
+  # The match spec of the patterns new code gets at load while the
+  # code-loading watch is on: the callbacks' own (exception_trace), with a
+  # guard that is always true so that a function still carrying it is told
+  # apart from the patterns set on purpose (ours and other tools').
+  @on_load_ms [{:_, [true], [{:exception_trace}]}]
+  @prepare {:erlang, :prepare_loading, 2}
+
+  @doc "Is code loading free to watch (watch_loads/2)? Always on OTP 27+."
+  def loads_free?(:session), do: true
+
+  def loads_free?(:legacy) do
+    :erlang.trace_info(:on_load, :traced) == {:traced, false} and
+      :erlang.trace_info(@prepare, :meta) == {:meta, false}
+  end
+
+  @doc """
+  The code-loading watch. A module loaded while recorded (compiled in the
+  shell, `Code.compile_string`, a hot code load, a module of no loaded
+  application) has no trace pattern: one set on its functions after the
+  load may come after its process's `init/1` has run. So every module
+  loaded from now on gets, at load, the callbacks' pattern on all its
+  functions (`on_load`, `local`: see narrow/3), and `controller` is told of each load
+  by a meta pattern on `erlang:prepare_loading/2` (an Erlang function
+  that every load calls with the module's name, before the code server
+  finishes it): once the new code is in place (broad?/2) it narrows the
+  module to its callbacks (narrow/3), or to nothing. A meta pattern traces
+  every process, whatever its flags; on OTP 27+ it lives in a session of
+  its own whose tracer is `controller`, and the `on_load` pattern in ours.
+  Not `erlang:finish_loading/1`, which would tell when: it is a BIF that
+  waits for the code to be committed, and traced (with `return_trace`) it
+  let the code server answer before, so that the loading process found
+  the module loaded and its functions undefined. `{:ok, t}`, or
+  `{:error, :busy}` on OTP < 27 when another tool holds the `on_load`
+  pattern or a meta pattern on `erlang:prepare_loading/2` (one of each per
+  node).
+  """
+  def watch_loads(%__MODULE__{} = t, controller) do
+    case t.backend do
+      :session ->
+        s = apply(:trace, :session_create, [:otpscope_loads, controller, []])
+        apply(:trace, :function, [s, @prepare, [{:_, [], []}], [:meta]])
+        apply(:trace, :function, [t.session, :on_load, @on_load_ms, [:local]])
+        {:ok, %{t | loads_session: s, loads: true}}
+
+      :legacy ->
+        if loads_free?(:legacy) do
+          :erlang.trace_pattern(@prepare, [{:_, [], []}], [{:meta, controller}])
+          :erlang.trace_pattern(:on_load, @on_load_ms, [:local])
+          {:ok, %{t | loads: true}}
+        else
+          {:error, :busy}
+        end
+    end
+  end
+
+  @doc "Does `mod`'s loaded code still carry the patterns it got at load (watch_loads/2)?"
+  def broad?(%__MODULE__{} = t, mod) do
+    info =
       case t.backend do
-        :session -> apply(:trace, :function, [t.session, mfa, ms, flags])
-        :legacy -> :erlang.trace_pattern(mfa, ms, flags)
+        :session -> apply(:trace, :info, [t.session, {mod, :module_info, 0}, :match_spec])
+        :legacy -> :erlang.trace_info({mod, :module_info, 0}, :match_spec)
       end
 
-    {n, %{t | patterns: [{mfa, flags} | t.patterns]}}
+    info == {:match_spec, @on_load_ms}
+  catch
+    _, _ -> false
   end
+
+  @doc """
+  Narrows a module loaded while recorded (broad?/2) to `keep`, the
+  `{mfa, ms, flags}` patterns it should have (its callbacks', those set
+  earlier on its previous code): those are set first, then the pattern is
+  taken off the module's other functions, one by one (a code barrier
+  each), so that no callback goes untraced meanwhile; with nothing to
+  keep, off the whole module at once (one code barrier).
+
+  All `local`: the pattern at load and those kept. A `global` pattern
+  lives in the function's export entry, and on OTP 25 taking one off a
+  module within a millisecond or so of its load (as the narrowing does)
+  let the process that had asked for the load find the function undefined
+  (`Module.LocalsTracker.collect_unused_locals/3` raised an
+  UndefinedFunctionError in a script defining a module right after
+  `Otpscope.start`); a `local` one lives in the function's code, and
+  setting and taking it off leaves the export entries alone.
+  """
+  def narrow(%__MODULE__{} = t, mod, []) do
+    set_pattern(t, {mod, :_, :_}, false, [:local])
+    t
+  catch
+    _, _ -> t
+  end
+
+  def narrow(%__MODULE__{} = t, mod, keep) do
+    t =
+      Enum.reduce(keep, t, fn {mfa, ms, _flags}, t ->
+        {_n, t} = pattern(t, mfa, ms, [:local])
+        t
+      end)
+
+    kept = fn f, a ->
+      Enum.any?(keep, fn {{_, kf, ka}, _, _} -> kf in [:_, f] and ka in [:_, a] end)
+    end
+
+    for {f, a} <- mod.module_info(:functions),
+        not kept.(f, a),
+        do: set_pattern(t, {mod, f, a}, false, [:local])
+
+    t
+  catch
+    _, _ -> t
+  end
+
+  @doc "The patterns set so far on `mod`'s functions ({mfa, ms, flags}), to set again on its new code."
+  def patterns_of(%__MODULE__{} = t, mod), do: for({{^mod, _, _}, _, _} = p <- t.patterns, do: p)
 
   @doc """
   Removes every flag and pattern this recording set, and nothing else.
@@ -181,17 +304,23 @@ defmodule Otpscope.Trace do
   recorded receiving its last requests with no callback taking them.
   """
   def disable(%__MODULE__{} = t) do
+    # no new module gets patterns, and the controller hears of no load, from now on
+    unwatch_loads(t)
     set_processes(t, false)
 
-    for {mfa, flags} <- t.patterns do
+    for {mfa, _ms, flags} <- t.patterns do
       try do
-        case t.backend do
-          :session -> apply(:trace, :function, [t.session, mfa, false, flags])
-          :legacy -> :erlang.trace_pattern(mfa, false, flags)
-        end
+        set_pattern(t, mfa, false, flags)
       catch
         _, _ -> :ok
       end
+    end
+
+    # the modules loaded too late to be narrowed (their loads' messages
+    # still queued for the controller): on OTP < 27 nothing else would
+    # take their patterns off (a session takes its patterns with it)
+    if t.loads and t.backend == :legacy do
+      for mod <- :erlang.loaded(), broad?(t, mod), do: narrow(t, mod, [])
     end
 
     if t.backend == :session do
@@ -203,6 +332,22 @@ defmodule Otpscope.Trace do
     end
 
     :ok
+  end
+
+  defp unwatch_loads(%{loads: false}), do: :ok
+
+  defp unwatch_loads(%{backend: :session} = t) do
+    apply(:trace, :function, [t.session, :on_load, false, [:local]])
+    apply(:trace, :session_destroy, [t.loads_session])
+  catch
+    _, _ -> :ok
+  end
+
+  defp unwatch_loads(%{backend: :legacy}) do
+    :erlang.trace_pattern(:on_load, false, [:local])
+    :erlang.trace_pattern(@prepare, false, [:meta])
+  catch
+    _, _ -> :ok
   end
 
   @doc """

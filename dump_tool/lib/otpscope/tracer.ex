@@ -168,6 +168,10 @@ defmodule Otpscope.Tracer do
       peak_queue: 0,
       watch_spawns: opts.watch_spawns,
       known_modules: opts.known_modules,
+      # module => the functions whose calls are recorded (calls/1), :all;
+      # a module loaded while recorded is added at its first call
+      calls: Map.get(opts, :calls, %{}),
+      late_callbacks: Map.get(opts, :late_callbacks, false),
       # dump_on: [exit_of: Module]: processes of these modules started later
       exit_modules: Map.get(opts, :exit_modules, MapSet.new()),
       # sample: pids whose hash is below this are recorded (nil: all)
@@ -188,8 +192,10 @@ defmodule Otpscope.Tracer do
     receive do
       msg when elem(msg, 0) == :trace_ts ->
         s = if s.watch_spawns, do: watch(msg, s), else: s
+        s = learn(msg, s)
 
         cond do
+          unwanted?(msg, s.calls) -> loop(buf, n, w, s)
           s.sample != nil and not sampled?(msg, s) -> loop(buf, n, w, s)
           s.state_reader != nil and reading?(msg, s.state_reader) -> loop(buf, n, w, s)
           api?(msg, s) -> loop(buf, n, w, api(msg, s))
@@ -842,6 +848,9 @@ defmodule Otpscope.Tracer do
   defp control({:otpscope_resumed, t}, buf, n, w, %{resuming: [from | rest]} = s),
     do: loop(buf, n, w, gap(%{s | resuming: rest}, from, t))
 
+  defp control({:otpscope_calls, mod, fas}, buf, n, w, s),
+    do: loop(buf, n, w, %{s | calls: Map.put(s.calls, mod, call_set(fas))})
+
   defp control({:otpscope_state_reader, pid}, buf, n, w, s),
     do: loop(buf, n, w, %{s | state_reader: pid})
 
@@ -890,6 +899,51 @@ defmodule Otpscope.Tracer do
   # pid, so a process is recorded whole or not at all. Processes outside
   # the sample that ran before the start have no trace flags; a new one
   # inherits them, and loses them when its `spawned` event shows up here.
+  # A module loaded while recorded gets a pattern on all its exported
+  # functions at load, until the controller narrows it to its callbacks
+  # (Otpscope.Trace.watch_loads/2): meanwhile the calls of its other
+  # functions are not recorded. Which are its callbacks is read once, at
+  # the first call of it seen here, and again when the controller says
+  # what it kept (`:otpscope_calls`, after a hot code load too).
+  @doc "The functions whose calls are recorded, by module, from the traced `{m, f, a}` (`:_` for any)."
+  def calls(mfas) do
+    mfas
+    |> Enum.group_by(&elem(&1, 0), fn {_, f, a} -> {f, a} end)
+    |> Map.new(fn {m, fas} -> {m, call_set(fas)} end)
+  end
+
+  defp call_set(fas) do
+    if Enum.any?(fas, &(elem(&1, 0) == :_)), do: :all, else: Map.new(fas, &{&1, true})
+  end
+
+  defp learn({:trace_ts, _, :call, {m, _, _}, _}, s), do: learn(m, s)
+
+  defp learn({:trace_ts, _, tag, {m, _, _}, _, _}, s) when tag in [:return_from, :exception_from],
+    do: learn(m, s)
+
+  defp learn(m, %{calls: calls} = s) when is_atom(m) and not is_map_key(calls, m) do
+    fas =
+      if s.late_callbacks and not Otpscope.Callbacks.own?(m),
+        do: for({_, f, a} <- Otpscope.Callbacks.functions(m), do: {f, a}),
+        else: []
+
+    %{s | calls: Map.put(calls, m, call_set(fas))}
+  end
+
+  defp learn(_msg, s), do: s
+
+  defp unwanted?({:trace_ts, _, :call, {m, f, args}, _}, calls),
+    do: not wanted?(Map.get(calls, m, :all), f, length(args))
+
+  defp unwanted?({:trace_ts, _, tag, {m, f, a}, _, _}, calls)
+       when tag in [:return_from, :exception_from],
+       do: not wanted?(Map.get(calls, m, :all), f, a)
+
+  defp unwanted?(_msg, _calls), do: false
+
+  defp wanted?(:all, _f, _a), do: true
+  defp wanted?(set, f, a), do: is_map_key(set, {f, a}) or is_map_key(set, {f, :_})
+
   @doc "Is `pid` in a sample below `threshold` (Otpscope.Trace.sample_threshold/1)?"
   def in_sample?(pid, threshold), do: :erlang.phash2(pid, 134_217_728) < threshold
 

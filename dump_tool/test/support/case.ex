@@ -58,4 +58,30 @@ defmodule Otpscope.Test.Case do
       _ -> nil
     end)
   end
+
+  @doc "The modules loaded now, for patterns_left/1."
+  def loaded_modules, do: MapSet.new(:erlang.loaded())
+
+  @doc """
+  The functions of code loaded since `before` (loaded_modules/0) that carry a
+  call or meta trace pattern. A recording, or a test playing another tool,
+  must leave none: code loaded while an `on_load` pattern was set keeps it
+  after the `on_load` pattern is gone, and a later recording takes it for
+  another tool's and leaves those functions untraced.
+  """
+  def patterns_left(before) do
+    for m <- :erlang.loaded(),
+        not MapSet.member?(before, m),
+        {f, a} <- functions(m),
+        :erlang.trace_info({m, f, a}, :traced) not in [{:traced, false}, {:traced, :undefined}] or
+          :erlang.trace_info({m, f, a}, :meta) not in [{:meta, false}, {:meta, :undefined}],
+        do: {m, f, a}
+  end
+
+  # (not m.module_info/1: a call of the module, traced if it carries a pattern)
+  defp functions(m) do
+    :erlang.get_module_info(m, :functions)
+  catch
+    _, _ -> []
+  end
 end
