@@ -14,7 +14,7 @@ import { BUILD_LINKS, BUILD_MAILBOX_DEPTH, CREATE_AT_MACROS, CREATE_BUCKET_MACRO
  */
 
 /** The version of docs/SCHEMA.md these builds follow; written into `meta` as `schema_version`. */
-export const SCHEMA_VERSION = 16;
+export const SCHEMA_VERSION = 17;
 
 /** `events`: one row per event, `seq` in global (ts, node, file, position) order. */
 export const BUILD_EVENTS = `
@@ -353,7 +353,7 @@ FROM (SELECT seq, ts, hash(node, pid, msg) AS p FROM consumed)`,
   // ran (an internal or queued one takes no message): the loop runs its queued events before the mailbox.
   `CREATE OR REPLACE TABLE msg_took AS
 WITH last_call AS (SELECT node, max(ts) AS ts FROM events WHERE kind = 'call' GROUP BY node),
-last_ret AS (SELECT node, pid, max(seq) AS seq FROM states_raw WHERE callback <> 'get_state' GROUP BY ALL),
+last_ret AS (SELECT node, pid, max(seq) AS seq FROM states_raw WHERE callback NOT IN ('get_state', 'replace_state') GROUP BY ALL),
 back AS (
   SELECT hash(r.node, r.pid) AS q, r.seq
   FROM last_ret r JOIN events e ON e.seq = r.seq JOIN last_call w ON w.node = e.node
