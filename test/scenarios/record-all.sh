@@ -40,6 +40,7 @@ elixir --erl "+C single_time_warp" --sname scn_signals -S mix run "$here/signals
 # huge-switch-otp27.zip likewise (NAME=huge-switch-otp27.zip OUT=... mix run test/scenarios/huge_switch.exs).
 # statem-flow-otp27.zip likewise (NAME=statem-flow-otp27.zip OUT=... mix run test/scenarios/statem_flow.exs).
 # process-names-otp27.zip likewise (NAME=process-names-otp27.zip OUT=... mix run test/scenarios/process_names.exs; proc_lib labels need OTP 27).
+# otp-idioms-otp27.zip likewise (NAME=otp-idioms-otp27.zip OUT=... mix run test/scenarios/otp_idioms.exs).
 echo "recording the Erlang scenarios (erlc, erl)"
 bash "$here/erlang.sh" "$OUT"
 ls -l "$OUT"

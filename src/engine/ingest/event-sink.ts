@@ -454,8 +454,9 @@ export class EventSink {
   /**
    * A state set from outside the callbacks: \`:sys.replace_state/2\` sends the process \`{:system, from,
    * {:replace_state, fun}}\`, its loop runs the fun on the state and answers the new state (gen_statem: \`{state,
-   * data}\`, the shape of its states here), or \`{:error, {:callback_failed, ...}}\` when the fun raised (the state is
-   * kept). No callback runs, so without this row the state before it would read as current until the next callback,
+   * data}\`, the shape of its states here), \`{:ok, state}\` from OTP 26, or \`{:error, {:callback_failed, ...}}\`
+   * when the fun raised (the state is kept). The reply does not say which release sent it: \`{:ok, x}\` is read as
+   * OTP 26's, so on OTP 25 and older a state that is itself \`{:ok, x}\` reads as \`x\` (docs/SCHEMA.md \`states\`). No callback runs, so without this row the state before it would read as current until the next callback,
    * and that callback's change would hold the replacement's too. Only for a process whose state is known (a
    * callback's, or one the recorder read): the reply of another process's loop (a gen_event manager's, a
    * supervisor's whose callbacks are not traced) is no state of this table's shape.
@@ -471,7 +472,7 @@ export class EventSink {
       const b = call.body;
       if (isTuple(b, 2) && isAtom(b.items[0], 'error') && isTuple(b.items[1], 3) && isAtom((b.items[1] as { items: Term[] }).items[0], 'callback_failed'))
         return;
-      this.addState(seq, node, pid, key, 'replace_state', r.request, b);
+      this.addState(seq, node, pid, key, 'replace_state', r.request, isTuple(b, 2) && isAtom(b.items[0], 'ok') ? b.items[1] : b);
     }
   }
 
