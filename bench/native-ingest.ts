@@ -70,6 +70,7 @@ const ipcs = await phase('arrow', async () => {
     // Copies: each drain writes over the bytes of the one before.
     if (sink.events.length >= FLUSH_ROWS) out.push(...sink.drain().map(([t, ipc]): [string, Uint8Array] => [t, ipc.slice()]));
   }
+  sink.finish();
   out.push(...sink.drain());
   return out;
 });

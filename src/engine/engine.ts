@@ -446,6 +446,7 @@ export class Engine {
         }
         const stop = stopped.at;
         if (stop !== null && source.events === 0) throw stop;
+        sink.finish();
         this.flush(sink);
         for (const write of this.deferred) write();
         this.totalEvents += sink.count;

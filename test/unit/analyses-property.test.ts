@@ -271,6 +271,7 @@ async function engineWith(events: TraceEvent[], store?: EventStore): Promise<Eng
   const engine = await Engine.create(db, { analyses: 'sql' });
   const sink = new EventSink(0, 0, store);
   for (const e of events) sink.add(e);
+  sink.finish();
   for (const [name, ipc] of sink.drain()) db.conn.insertArrowFromIPCStream(ipc, { name, create: false });
   for (const sql of BUILD_ALL) db.conn.query(sql);
   if (store) {

@@ -49,5 +49,15 @@ describe('calls whose callee is gone', () => {
         ['call_unanswered', 'the callee exited'],
         ['call_timeout', ''],
       ]);
+      // that caller gave up at its monitor's :DOWN with :noconnection, which the anomaly says (and holds)
+      expect(
+        rows(
+          e,
+          `SELECT regexp_extract(a.summary, ' (gave up|timed out) after [^:]+(: .*)?$', 1), regexp_extract(a.summary, ' after [^:]+(: .*)?$', 1),
+                  string_agg(m.status, ',' ORDER BY m.status)
+           FROM anomalies a JOIN anomaly_events x USING (anomaly_id) JOIN messages m ON coalesce(m.recv_seq, m.send_seq) = x.seq
+           WHERE a.kind = 'call_timeout' GROUP BY ALL`,
+        ),
+      ).toEqual([['gave up', ": the connection to the callee's node was lost", 'receiver_not_traced,signal']]);
     });
 });

@@ -28,6 +28,8 @@ const cases: string[][] = [
   ...zips('archives'),
   ...zips('scenarios'),
   ['scenarios/cross-node-a.zip', 'scenarios/cross-node-b.zip'],
+  // one of the two nodes halted: :noconnection signals from the other recorded node
+  ['scenarios/node-down-a.zip', 'scenarios/node-down-b.zip'],
   // several archives at once: merged by timestamp, so the events are resequenced after ingest
   ['archives/demo.zip', 'archives/crash.zip', 'archives/statem.zip', 'scenarios/name-resolution.zip'],
   ...['pingpong', 'exiting', 'pingpong-nots', 'pingpong-mono', 'pingpong-strict'].map((f) => [`dbg/${f}.trace`]),

@@ -23,6 +23,13 @@ export interface StateRow {
   state: Term;
   /** A gen_statem event its own queue held, not a message: one it postponed and ran again, or one a callback inserted. */
   queued: QueuedEvent | undefined;
+  /**
+   * An init return either behaviour could have given, \`{:ok, x, y}\` with a \`y\` that a gen_server reads as its
+   * timeout or action (a number, \`:infinity\`, \`:hibernate\`, \`{:continue, _}\`): \`state\` is the gen_server's
+   * reading (\`x\`), this the gen_statem's (\`{x, y}\`: state \`x\`, data \`y\`, a counter starting at 0). The process's
+   * next callback tells which (\`runsStatemEvent\`, \`settleInit\`).
+   */
+  statem?: Term;
 }
 
 const GEN_SERVER_CALLBACKS: Record<string, number> = {
@@ -86,6 +93,11 @@ export class CallbackStateTracker {
     return this.stateAfter(key, pending, ev.term);
   }
 
+  /** An init return read as a gen_statem's after all (see \`StateRow.statem\`): the state name for \`keep_state\` returns. */
+  settleInit(key: string, row: StateRow): void {
+    if (row.statem !== undefined && isTuple(row.statem, 2)) this.statemState.set(key, row.statem.items[0]);
+  }
+
   private stateAfter(key: string, p: Pending, ret: Term): StateRow | undefined {
     const { fn, args, queued } = p;
     const row = (state: Term, message: Term | undefined): StateRow => ({ callback: fn, message, state, queued });
@@ -94,7 +106,7 @@ export class CallbackStateTracker {
       const it = ret.items;
       if (it.length === 2) return row(it[1], args[0]);
       // gen_server: {:ok, S, timeout | :hibernate | {:continue, _}}; gen_statem: {:ok, StateName, Data[, Actions]}
-      if (it.length === 3 && isGenServerExtra(it[2])) return row(it[1], args[0]);
+      if (it.length === 3 && isGenServerExtra(it[2])) return { ...row(it[1], args[0]), statem: tuple(it[1], it[2]) };
       if (it.length >= 3) {
         this.statemState.set(key, it[1]);
         this.queues.started(key, it[3]);
@@ -149,6 +161,13 @@ export function mailboxMessage(ev: CallbackEvent): Term | undefined {
   if (isAtom(type, 'cast')) return tuple(atom('$gen_cast'), content);
   if (isAtom(type, 'info')) return content;
   return undefined;
+}
+
+/** Whether a callback call runs a gen_statem event (a state function, \`handle_event/4\`), not a gen_server callback. */
+export function runsStatemEvent(ev: CallbackEvent): boolean {
+  if (ev.kind !== 'call' || ev.mfa === undefined || !Array.isArray(ev.term)) return false;
+  const fn = ev.mfa[1].name;
+  return !(fn in GEN_SERVER_CALLBACKS) && isCallback(fn, ev.mfa[2]) && isStatemEventType((ev.term as Term[])[0]);
 }
 
 function isCallback(fn: string, arity: number): boolean {

@@ -2,7 +2,7 @@ import { isAtom, isPid, isTuple, type ErlMap, type Term } from '../../archive/et
 import { EVENT_KINDS, type EventColumns, type EventKind, type Mfa, type ProcessFact, type TraceEvent } from '../../archive/trace-event';
 import { hashAscii, hashString } from '../../archive/otpscope/hash';
 import { diffTerms, renderPath } from '../analyses/term-diff';
-import { CallbackStateTracker, mailboxMessage, type CallbackEvent } from './callback-states';
+import { CallbackStateTracker, mailboxMessage, runsStatemEvent, type CallbackEvent, type StateRow } from './callback-states';
 import { ColumnBuilder, type ColumnSpec } from './columns';
 import type { IpcOut } from './ipc-out';
 import { TermText } from './text';
@@ -177,6 +177,13 @@ export class EventSink {
   private readonly drops = new ColumnBuilder(DROPS_RAW);
   /** The last state of each process (key: node + pid text), for state_changes. */
   private readonly lastState = new Map<string, Term>();
+  /** Per process with a state (key: node + pid text): a \`:sys.replace_state\` request it received, not yet answered. */
+  private readonly replacing = new Map<string, { tag: string; request: Term }>();
+  /**
+   * Per process: its init's state row, held until its next callback says whether it is a gen_server's or a
+   * gen_statem's (\`StateRow.statem\`), with the return's seq and the two words of its ts.
+   */
+  private readonly unsettled = new Map<string, { row: StateRow; seq: number; node: string; pid: string | null; ts: Int32Array }>();
   private text: TermText;
   private readonly tracker = new CallbackStateTracker();
   private position = 0;
@@ -376,13 +383,17 @@ export class EventSink {
     call: CallMessage | null,
     key: string | undefined,
   ): void {
-    if (call !== null) this.addCallMessage(call, seq, kind, node, pid);
+    if (call !== null) {
+      this.addCallMessage(call, seq, kind, node, pid);
+      if (pid !== null) this.replaceState(call, kind, term!, seq, node, pid, key ?? `${node} ${pid}`);
+    }
     if (kind === 'call' || kind === 'return' || kind === 'exception') {
       const k = key ?? `${node} ${pid}`;
       const ev = this.scratch;
       ev.kind = kind;
       ev.mfa = mfa;
       ev.term = term;
+      if (kind === 'call' && this.unsettled.size > 0) this.settleInit(k, runsStatemEvent(ev));
       const row = this.tracker.observe(ev, k);
       if (kind === 'call') {
         // not an event a gen_statem ran from its own queue (postponed, or inserted with next_event): no message
@@ -404,27 +415,80 @@ export class EventSink {
         }
       }
       if (row !== undefined) {
-        this.addState(seq, node, pid, k, row.callback, row.message, row.state, row.queued);
+        if (row.statem === undefined) this.addState(seq, node, pid, k, row.callback, row.message, row.state, row.queued);
+        else {
+          const ts = new Int32Array(2);
+          this.events.copyInt64Words(3, this.events.length - 1, ts, 0);
+          this.unsettled.set(k, { row, seq, node, pid, ts });
+        }
         this.store?.noteCallbackReturn();
       }
     }
     // A state the recorder read outside callbacks (`:sys.get_state` at start).
     if (kind === 'state' && term !== undefined) this.addState(seq, node, pid, key ?? `${node} ${pid}`, 'get_state', undefined, term);
-    if (kind === 'exit') this.lastState.delete(key ?? `${node} ${pid}`);
+    if (kind === 'exit') {
+      if (this.unsettled.size > 0) this.settleInit(key ?? `${node} ${pid}`, false);
+      this.lastState.delete(key ?? `${node} ${pid}`);
+      this.replacing.delete(key ?? `${node} ${pid}`);
+    }
+  }
+
+  /**
+   * Writes a held init state (see \`unsettled\`) as a gen_statem's or, when nothing showed it was one (the process
+   * exited, or the input ended, before another callback), a gen_server's.
+   */
+  private settleInit(key: string, statem: boolean): void {
+    const u = this.unsettled.get(key);
+    if (u === undefined) return;
+    this.unsettled.delete(key);
+    const { row } = u;
+    if (statem) this.tracker.settleInit(key, row);
+    this.addState(u.seq, u.node, u.pid, key, row.callback, row.message, statem ? row.statem! : row.state, row.queued, u.ts);
+  }
+
+  /** The end of the input: init states still held are a gen_server's (see \`settleInit\`). */
+  finish(): void {
+    for (const key of [...this.unsettled.keys()]) this.settleInit(key, false);
+  }
+
+  /**
+   * A state set from outside the callbacks: \`:sys.replace_state/2\` sends the process \`{:system, from,
+   * {:replace_state, fun}}\`, its loop runs the fun on the state and answers the new state (gen_statem: \`{state,
+   * data}\`, the shape of its states here), \`{:ok, state}\` from OTP 26, or \`{:error, {:callback_failed, ...}}\`
+   * when the fun raised (the state is kept). The reply does not say which release sent it: \`{:ok, x}\` is read as
+   * OTP 26's, so on OTP 25 and older a state that is itself \`{:ok, x}\` reads as \`x\` (docs/SCHEMA.md \`states\`). No callback runs, so without this row the state before it would read as current until the next callback,
+   * and that callback's change would hold the replacement's too. Only for a process whose state is known (a
+   * callback's, or one the recorder read): the reply of another process's loop (a gen_event manager's, a
+   * supervisor's whose callbacks are not traced) is no state of this table's shape.
+   */
+  private replaceState(call: CallMessage, kind: EventKind, term: Term, seq: number, node: string, pid: string, key: string): void {
+    if (kind === 'receive' && call.request) {
+      if (isTuple(term) && isAtom(term.items[0], 'system') && isTuple(call.body, 2) && isAtom(call.body.items[0], 'replace_state') && this.lastState.has(key))
+        this.replacing.set(key, { tag: this.text.term(call.tag), request: call.body });
+    } else if (kind === 'send' && !call.request && this.replacing.size > 0) {
+      const r = this.replacing.get(key);
+      if (r === undefined || r.tag !== this.text.term(call.tag)) return;
+      this.replacing.delete(key);
+      const b = call.body;
+      if (isTuple(b, 2) && isAtom(b.items[0], 'error') && isTuple(b.items[1], 3) && isAtom((b.items[1] as { items: Term[] }).items[0], 'callback_failed'))
+        return;
+      this.addState(seq, node, pid, key, 'replace_state', r.request, isTuple(b, 2) && isAtom(b.items[0], 'ok') ? b.items[1] : b);
+    }
   }
 
   /**
    * The columns every per-event side table starts with (src, seq, ts, node), the ts the last events row's: written
    * one by one, as the rest of the row is by its caller (no argument array per row, as \`push\` would take).
    */
-  private rowStart(r: ColumnBuilder<ColumnSpec>, seq: number, node: string): void {
+  private rowStart(r: ColumnBuilder<ColumnSpec>, seq: number, node: string, ts?: Int32Array): void {
     r.num(0, this.src);
     r.int64(1, seq);
-    r.int64Of(2, this.events, 3);
+    if (ts === undefined) r.int64Of(2, this.events, 3);
+    else r.int64Words(2, ts, 0);
     r.str(3, node);
   }
 
-  /** A `states` row, and its differences from the process's previous state; ts is the last events row's. */
+  /** A `states` row, and its differences from the process's previous state; ts is the last events row's unless given. */
   private addState(
     seq: number,
     node: string,
@@ -434,10 +498,11 @@ export class EventSink {
     message: Term | undefined,
     state: Term,
     queued?: string,
+    ts?: Int32Array,
   ): void {
     const t = this.text;
     const r = this.states;
-    this.rowStart(r, seq, node);
+    this.rowStart(r, seq, node, ts);
     r.str(4, pid);
     r.str(5, callback);
     r.str(6, message === undefined ? null : t.term(message));
@@ -449,7 +514,7 @@ export class EventSink {
     if (prev !== undefined) {
       for (const c of diffTerms(prev, state)) {
         const r = this.stateChanges;
-        this.rowStart(r, seq, node);
+        this.rowStart(r, seq, node, ts);
         r.str(4, pid);
         r.str(5, renderPath(c.path));
         r.str(6, c.change);

@@ -215,10 +215,15 @@ INSERT INTO anomalies_all /* call_timeout */
 WITH
 ${WHO}
 SELECT 'call_timeout' AS kind, 'error' AS severity, c.caller_node AS node, c.caller_pid AS pid, c.sent_at AS ts, c.call_seq AS seq,
-       'call to ' || ${CALLEE_LABEL} || ' ' || c.request || ' timed out'
-         || coalesce(' after ' || duration_text(c.latency_ns), '') || CASE WHEN c.reply_seq IS NOT NULL THEN ' (the reply came late)' ELSE '' END AS summary,
-       list_filter([c.call_seq, c.request_recv_seq, c.reply_seq], x -> x IS NOT NULL) AS evidence
+       'call to ' || ${CALLEE_LABEL} || ' ' || c.request || CASE WHEN lost.recv_seq IS NULL THEN ' timed out' ELSE ' gave up' END
+         || coalesce(' after ' || duration_text(c.latency_ns), '') || CASE WHEN c.reply_seq IS NOT NULL THEN ' (the reply came late)' ELSE '' END
+         || CASE WHEN lost.recv_seq IS NOT NULL THEN ': the connection to the callee''s node was lost' ELSE '' END AS summary,
+       list_filter([c.call_seq, c.request_recv_seq, c.reply_seq, lost.recv_seq], x -> x IS NOT NULL) AS evidence
 FROM calls c LEFT JOIN who w ON w.node = c.callee_node AND w.pid = c.callee_pid ${JOIN_REQUEST_EVENT}
+-- gen:call's monitor said :noconnection (the caller exits with {:nodedown, node}): a lost connection, not a timeout
+LEFT JOIN (SELECT to_node, to_pid, msg, min(recv_seq) AS recv_seq FROM messages
+           WHERE status = 'signal' AND starts_with(msg, '{:DOWN, ') AND ends_with(msg, ', :noconnection}') GROUP BY ALL) lost
+  ON lost.to_node = c.caller_node AND lost.to_pid = c.caller_pid AND starts_with(lost.msg, '{:DOWN, ' || c.tag || ', :process, ')
 WHERE c.outcome = 'timeout'`,
   },
   {

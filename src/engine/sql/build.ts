@@ -14,7 +14,7 @@ import { BUILD_LINKS, BUILD_MAILBOX_DEPTH, CREATE_AT_MACROS, CREATE_BUCKET_MACRO
  */
 
 /** The version of docs/SCHEMA.md these builds follow; written into `meta` as `schema_version`. */
-export const SCHEMA_VERSION = 16;
+export const SCHEMA_VERSION = 17;
 
 /** `events`: one row per event, `seq` in global (ts, node, file, position) order. */
 export const BUILD_EVENTS = `
@@ -231,7 +231,10 @@ const SIGNAL_SENDER =
  * from a live process (\`exit/2\`): else the receiver's node when that pid is known there. A monitor's \`:DOWN\` names
  * a process that is gone, so a live process of that pid is not it (on OTP 27 a peer node's \`<0.92.0>\` and the
  * recording node's own, alive, were both there). A spawn reply's process is first the one of that pid the receiver
- * spawned (the receiver's node first), alive or not. NULL when no node qualifies (a node not recorded). A port, an ETS
+ * spawned (the receiver's node first), alive or not. An \`:EXIT\` or \`:DOWN\` whose reason is \`:noconnection\` came
+ * from a process of another node, whose connection was lost (it may live on: at its node's recording's end, or not
+ * exited at all): a process of that pid on a node other than the receiver's, alive or not. NULL when no node
+ * qualifies (a node not recorded). A port, an ETS
  * table's giver and a process the system monitor reports are the receiver's node's (ports are neither linked nor
  * monitored across nodes; tables and the system monitor are the node's own). One statement for both builds: the
  * streaming pass decides the status, and this fills the sender in after it, as after the SQL's.
@@ -241,18 +244,20 @@ export function signalSenders(table = 'messages'): string {
 FROM (
   WITH n AS (
     SELECT recv_seq, to_node, to_pid, received_at, starts_with(msg, '{:EXIT, ') AS is_exit, starts_with(msg, '{:spawn_reply, ') AS is_spawn,
-           starts_with(msg, '{:"ETS-TRANSFER", ') OR starts_with(msg, '{:monitor, ') AS is_local, regexp_extract(msg, '${SIGNAL_SENDER}', 1) AS named
+           starts_with(msg, '{:"ETS-TRANSFER", ') OR starts_with(msg, '{:monitor, ') AS is_local, regexp_extract(msg, '${SIGNAL_SENDER}', 1) AS named,
+           (starts_with(msg, '{:EXIT, ') OR starts_with(msg, '{:DOWN, ')) AND ends_with(msg, ', :noconnection}') AS is_lost
     FROM ${table} WHERE status = 'signal'
   ),
   sp AS (
-    SELECT recv_seq, to_node, to_pid, received_at, is_exit, is_spawn, is_local, CASE WHEN starts_with(named, '#PID') THEN substr(named, 5) ELSE named END AS pid
+    SELECT recv_seq, to_node, to_pid, received_at, is_exit, is_spawn, is_local, is_lost, CASE WHEN starts_with(named, '#PID') THEN substr(named, 5) ELSE named END AS pid
     FROM n WHERE named <> ''
   )
   SELECT sp.recv_seq, sp.pid,
          CASE WHEN starts_with(sp.pid, '#Port<') OR sp.is_local THEN sp.to_node
               ELSE (SELECT p.node FROM processes p
                     WHERE p.pid = sp.pid
-                      AND (p.exited_at IS NOT NULL OR (sp.is_exit AND p.node = sp.to_node) OR (sp.is_spawn AND p.parent_pid = sp.to_pid))
+                      AND (CASE WHEN sp.is_lost THEN p.node <> sp.to_node
+                                ELSE p.exited_at IS NOT NULL OR (sp.is_exit AND p.node = sp.to_node) OR (sp.is_spawn AND p.parent_pid = sp.to_pid) END)
                     ORDER BY coalesce(sp.is_spawn AND p.parent_pid = sp.to_pid, false) DESC,
                              coalesce(p.exited_at <= sp.received_at, false) DESC, p.exited_at IS NOT NULL DESC,
                              p.node = sp.to_node DESC, p.node
@@ -353,7 +358,7 @@ FROM (SELECT seq, ts, hash(node, pid, msg) AS p FROM consumed)`,
   // ran (an internal or queued one takes no message): the loop runs its queued events before the mailbox.
   `CREATE OR REPLACE TABLE msg_took AS
 WITH last_call AS (SELECT node, max(ts) AS ts FROM events WHERE kind = 'call' GROUP BY node),
-last_ret AS (SELECT node, pid, max(seq) AS seq FROM states_raw WHERE callback <> 'get_state' GROUP BY ALL),
+last_ret AS (SELECT node, pid, max(seq) AS seq FROM states_raw WHERE callback NOT IN ('get_state', 'replace_state') GROUP BY ALL),
 back AS (
   SELECT hash(r.node, r.pid) AS q, r.seq
   FROM last_ret r JOIN events e ON e.seq = r.seq JOIN last_call w ON w.node = e.node

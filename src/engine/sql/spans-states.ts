@@ -148,6 +148,7 @@ SELECT b.pid, b.ts, b.seq, b.callback, b.message, b.state, b.state_size, b.node,
          WHEN b.queued = 'inserted' THEN 'internal'
          WHEN b.callback = 'handle_continue' THEN 'continue'
          WHEN b.callback = 'code_change' THEN 'code_change'
+         WHEN b.callback = 'replace_state' THEN 'replaced'
          WHEN b.message = ':timeout' OR starts_with(b.message, '{:timeout, ') OR starts_with(b.message, '{:state_timeout, ')
            OR starts_with(b.message, '{{:timeout, ') THEN 'timeout'
          WHEN starts_with(b.message, '{:internal, ') THEN 'internal'

@@ -11,7 +11,7 @@ export interface StateRow {
   seq: number;
   callback: string | null;
   message: string | null;
-  /** What the state followed from (`states.origin`): initial, read_at_start, sampled, message, continue, timeout, internal, postponed, enter, code_change. */
+  /** What the state followed from (`states.origin`): initial, read_at_start, sampled, message, continue, timeout, internal, postponed, enter, code_change, replaced. */
   origin: string | null;
   state: string;
   prevState: string | null;
