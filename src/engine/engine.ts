@@ -4,6 +4,7 @@ import type { DiskStorage, DuckDb } from './duckdb/types';
 import { asConnection, type EngineConnection } from './duckdb/connection';
 import { EventSink, RAW_TABLES } from './ingest/event-sink';
 import { IpcOut } from './ingest/ipc-out';
+import { clockWarnings } from './clock-domains';
 import { overlapWarnings } from './overlap';
 import {
   BUILD_IN_EVENT_RANGES,
@@ -483,6 +484,13 @@ export class Engine {
       }
     }
     if (!this.holdBack && attempted && this.totalEvents > UNCOMPRESSED_EVENTS) this.compressTables();
+    if (report.sources.length > 0) {
+      try {
+        report.warnings.push(...clockWarnings(this.db, this.srcFiles));
+      } catch {
+        /* advice, as below */
+      }
+    }
     if (report.sources.length > 0 && this.mayOverlap()) {
       // Advice, not the load: a check that fails (out of memory on a big load) says nothing, the load goes on
       try {
