@@ -63,6 +63,7 @@ const cases: string[][] = [
   ['otp27/raw/ttb-peer'],
   // a gen_event manager whose handlers' calls were traced (raw_events.erl)
   ['raw/events.trace'],
+  ['otp27/raw/events.trace'],
 ];
 
 const key = (row: unknown[]) => JSON.stringify(row, (_, v) => (typeof v === 'bigint' ? String(v) : v));
