@@ -458,7 +458,7 @@ export class Engine {
           report.errors.push({
             file: group.name,
             offset: stop.offset,
-            message: `${stop.message}; the ${source.events} events before it are loaded, the rest of ${stop.file} is not`,
+            message: `${stop.message}; the ${source.events} events read are loaded, the rest of ${stop.file} is not`,
           });
       } catch (e) {
         this.discard(src);

@@ -5,6 +5,7 @@ import type { DbgReadSummary, NamedBytes } from '../../src/archive/dbg';
 import { readTraceInfoRecords, readTtbFolder } from '../../src/archive/ttb';
 import { TraceReadError, TraceStoppedError } from '../../src/archive/trace-event';
 import type { EventKind, TraceBatch, TraceEvent } from '../../src/archive/trace-event';
+import { readUntilStopped } from '../support/read-until-stopped';
 
 // Upload folders written by ttb:stop([{fetch_dir, Dir}]) in test/fixtures/gen-traces.sh;
 // upload*.json hold what the BEAM read from them (the .ti records as ttb:get_term/1
@@ -206,19 +207,7 @@ describe('readTtbFolder', () => {
     while (at < log.bytes.length / 2) at += 5 + new DataView(log.bytes.buffer, log.bytes.byteOffset + at + 1, 4).getUint32(0);
     const bad = log.bytes.slice();
     bad[at] = 9;
-    const read = (logBytes: Uint8Array) => {
-      const gen = readTtbFolder(files.map((f) => (f === log ? { name: f.name, bytes: logBytes } : f))).batches;
-      const events: TraceEvent[] = [];
-      for (;;) {
-        try {
-          const r = gen.next();
-          if (r.done) return { events, error: undefined };
-          events.push(...r.value.events);
-        } catch (error) {
-          return { events, error };
-        }
-      }
-    };
+    const read = (logBytes: Uint8Array) => readUntilStopped(readTtbFolder(files.map((f) => (f === log ? { name: f.name, bytes: logBytes } : f))).batches);
     const { events, error } = read(bad);
     expect(error).toBeInstanceOf(TraceStoppedError);
     expect(error).toMatchObject({ file: 'raw_vars_peer@vm-tp', offset: at });
