@@ -7,7 +7,8 @@
  *
  * Errors: a frame cut short at the end of the file (the port was killed
  * mid-write) ends the file with a warning; a bad op or an undecodable body is
- * a `TraceReadError` naming the file and the frame's offset.
+ * a `TraceReadError` naming the file and the frame's offset, thrown after the
+ * events before it (and in a wrap set, after the files that follow it).
  */
 import { decodeTermAt, EtfError } from './etf/decode';
 import type { DecodeOptions } from './etf/decode';
@@ -62,12 +63,21 @@ export function* readDbgWrapSet(files: NamedBytes[], opts: DbgReadOptions = {}):
   const mapper = opts.mapper ?? new TraceMessageMapper(opts);
   const summary: DbgReadSummary = { frames: 0, events: 0, dropped: 0, folded: {}, warnings: [] };
   let base = 0;
+  // Each wrap file starts at a frame (the port opens the next one between two frames): a bad frame ends its own file,
+  // and the files after it are still read; the first stop is thrown at the end.
+  let stopped: TraceStoppedError | undefined;
   for (const name of orderWrapFiles(files.map((f) => f.name))) {
     const f = byName.get(name)!;
-    yield* readFrames(f.bytes, f.name, opts, mapper, summary, base);
+    try {
+      yield* readFrames(f.bytes, f.name, opts, mapper, summary, base);
+    } catch (err) {
+      if (!(err instanceof TraceStoppedError)) throw err;
+      stopped ??= err;
+    }
     base += f.bytes.length;
   }
   if (!opts.mapper) finish(mapper, opts, summary);
+  if (stopped) throw stopped;
   return summary;
 }
 

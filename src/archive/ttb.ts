@@ -17,13 +17,17 @@
  * pid: a name and an initial call can both be known); every other key
  * (`node`, `file`, `flags`, `logfile`, `ttb_control`, user keys written with
  * `ttb:write_trace_info/2`) is returned as trace-info metadata.
+ *
+ * A log that stops at a bad frame keeps the events before it and ends there;
+ * the other logs are merged to their end, and the stop (a `TraceStoppedError`
+ * naming that log and the frame's offset) is thrown after the last batch.
  */
 import { decodeTermAt, EtfError } from './etf/decode';
 import { atom, isAtom, isTuple } from './etf/term';
 import type { Atom, Term } from './etf/term';
 import { orderWrapFiles, readDbgFile, readDbgWrapSet } from './dbg';
 import type { DbgReadOptions, DbgReadSummary, NamedBytes } from './dbg';
-import { TraceReadError } from './trace-event';
+import { TraceReadError, TraceStoppedError } from './trace-event';
 import type { ProcessFact, TraceBatch, TraceEvent } from './trace-event';
 import { callMfa, namedNode, nodeOf, PairDedup, termKey, TraceMessageMapper } from './trace-message';
 
@@ -192,9 +196,21 @@ function* mergeLogs(
     return { gen, events: [] as TraceEvent[], i: 0, bytesRead: 0, done: false };
   });
   type Stream = (typeof streams)[number];
+  // A log that stops at a bad frame (its events before it all read) ends there; the others are read on, and the
+  // first such stop is thrown once everything else is yielded, as a dbg file's is.
+  let stopped: TraceStoppedError | undefined;
+  const next = (s: Stream) => {
+    try {
+      return s.gen.next();
+    } catch (err) {
+      if (!(err instanceof TraceStoppedError)) throw err;
+      stopped ??= err;
+      return { done: true as const, value: { frames: 0, events: 0, dropped: 0, folded: {}, warnings: [] } };
+    }
+  };
   const head = (s: Stream): TraceEvent | undefined => {
     while (s.i >= s.events.length && !s.done) {
-      const r = s.gen.next();
+      const r = next(s);
       if (r.done) {
         s.done = true;
         total.frames += r.value.frames;
@@ -240,6 +256,7 @@ function* mergeLogs(
   for (const w of merged.summary()) warn(w);
   for (const m of mappers) for (const [k, n] of m.folded) total.folded[k] = (total.folded[k] ?? 0) + n;
   total.warnings = [...warnings];
+  if (stopped) throw stopped;
   return total;
 }
 

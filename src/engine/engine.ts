@@ -4,6 +4,7 @@ import type { DiskStorage, DuckDb } from './duckdb/types';
 import { asConnection, type EngineConnection } from './duckdb/connection';
 import { EventSink, RAW_TABLES } from './ingest/event-sink';
 import { IpcOut } from './ingest/ipc-out';
+import { clockWarnings } from './clock-domains';
 import { overlapWarnings } from './overlap';
 import {
   BUILD_IN_EVENT_RANGES,
@@ -458,7 +459,7 @@ export class Engine {
           report.errors.push({
             file: group.name,
             offset: stop.offset,
-            message: `${stop.message}; the ${source.events} events before it are loaded, the rest of ${stop.file} is not`,
+            message: `${stop.message}; the ${source.events} events read are loaded, the rest of ${stop.file} is not`,
           });
       } catch (e) {
         this.discard(src);
@@ -484,6 +485,13 @@ export class Engine {
       }
     }
     if (!this.holdBack && attempted && this.totalEvents > UNCOMPRESSED_EVENTS) this.compressTables();
+    if (report.sources.length > 0) {
+      try {
+        report.warnings.push(...clockWarnings(this.db, this.srcFiles));
+      } catch {
+        /* advice, as below */
+      }
+    }
     if (report.sources.length > 0 && this.mayOverlap()) {
       // Advice, not the load: a check that fails (out of memory on a big load) says nothing, the load goes on
       try {

@@ -199,10 +199,12 @@ export function refMessages(events: EventRow[], consumed: ConsumedRow[], drops: 
     const k = `${key(c.node, c.pid)} ${c.msg}`;
     (cons.get(k) ?? cons.set(k, []).get(k)!).push(c);
   }
+  // a gen_event manager (it ran a handler's handle_event/2): no callback takes its messages one by one
+  const managers = new Set(events.filter((e) => e.kind === 'call' && (e.mfa ?? '').endsWith('.handle_event/2')).map((e) => key(e.node, e.pid)));
   const handledSeen = new Map<string, number>();
   const consumedOf = new Map<number, ConsumedRow | null>();
   for (const e of events) {
-    if (e.kind !== 'receive' || e.term === ':timeout' || refTakenOutsideCallbacks(e.term ?? '')) continue;
+    if (e.kind !== 'receive' || e.term === ':timeout' || refTakenOutsideCallbacks(e.term ?? '') || managers.has(key(e.node, e.pid))) continue;
     const k = `${key(e.node, e.pid)} ${e.term}`;
     const n = handledSeen.get(k) ?? 0;
     handledSeen.set(k, n + 1);

@@ -118,7 +118,7 @@ describe('npx otpscope summary and query', () => {
     const kept = Number(events(r.stdout));
     expect(kept).toBeGreaterThan(30);
     expect(kept).toBeLessThan(Number(events(plain.stdout)));
-    expect(r.stderr).toContain(`cut.trace: at offset ${at}: bad trace frame op 7 (expected 0 = term or 1 = drop); the ${kept} events before it are loaded`);
+    expect(r.stderr).toContain(`cut.trace: at offset ${at}: bad trace frame op 7 (expected 0 = term or 1 = drop); the ${kept} events read are loaded`);
   });
 
   test('COMMAND --help explains that command and exits 0; an unknown option is a usage error (2)', () => {

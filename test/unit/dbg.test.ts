@@ -7,6 +7,7 @@ import type { DbgReadSummary } from '../../src/archive/dbg';
 import { TraceReadError, TraceStoppedError } from '../../src/archive/trace-event';
 import type { EventKind, TraceBatch, TraceEvent } from '../../src/archive/trace-event';
 import { DROPPED_PID, TraceMessageMapper } from '../../src/archive/trace-message';
+import { readUntilStopped } from '../support/read-until-stopped';
 import { atom, isAtom, isTuple } from '../../src/archive/etf/term';
 
 // Fixtures and their BEAM-side facts come from test/fixtures/gen-traces.sh:
@@ -356,6 +357,23 @@ describe.each(OTP_SETS)('wrap sets written by OTP $otp', ({ dir }) => {
   it('reads the set as one stream matching dbg:trace_client', () => {
     const { events, summary } = drain(readDbgWrapSet([...files].reverse()));
     checkAgainstBeam(f, events, summary);
+  });
+
+  // Regression test: a bad frame in the oldest file lost every later file of the set (most of the trace), and the
+  // load said only that the rest of the bad file was not read.
+  it('a bad frame ends its own file: the files after it are read, then the stop is thrown', () => {
+    const oldest = files.find((x) => x.name === f.files[0])!;
+    const at = frames(oldest.bytes)[2].offset;
+    const read = (bytes: Uint8Array) => readUntilStopped(readDbgWrapSet(files.map((x) => (x === oldest ? { name: x.name, bytes } : x))));
+    const bad = oldest.bytes.slice();
+    bad[at] = 9;
+    const { events, error } = read(bad);
+    expect(error).toBeInstanceOf(TraceStoppedError);
+    expect(error).toMatchObject({ file: oldest.name, offset: at });
+    // as if the oldest file ended at its bad frame
+    expect(events).toEqual(read(oldest.bytes.subarray(0, at)).events);
+    // the newest file's events too, to the set's last
+    expect(events.at(-1)).toEqual(drain(readDbgWrapSet(files)).events.at(-1));
   });
 });
 

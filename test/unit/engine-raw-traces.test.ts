@@ -78,7 +78,7 @@ describe('raw traces through the engine', () => {
     expect(report.errors[0]).toEqual({
       file: expect.stringContaining('wrap-'),
       offset: second,
-      message: `dbg/${ordered.at(-1)}: at offset ${second}: bad trace frame op 7 (expected 0 = term or 1 = drop); the ${kept} events before it are loaded, the rest of dbg/${ordered.at(-1)} is not`,
+      message: `dbg/${ordered.at(-1)}: at offset ${second}: bad trace frame op 7 (expected 0 = term or 1 = drop); the ${kept} events read are loaded, the rest of dbg/${ordered.at(-1)} is not`,
     });
     // the earlier wrap files whole, and of the last one only its first frame
     const wholeCount = Number(whole.query('SELECT count(*) FROM events').rows[0][0]);

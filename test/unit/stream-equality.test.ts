@@ -63,6 +63,9 @@ const cases: string[][] = [
   ['raw/ip-drop.trace'],
   ['raw/ttb-peer'],
   ['otp27/raw/ttb-peer'],
+  // a gen_event manager whose handlers' calls were traced (raw_events.erl)
+  ['raw/events.trace'],
+  ['otp27/raw/events.trace'],
 ];
 
 const key = (row: unknown[]) => JSON.stringify(row, (_, v) => (typeof v === 'bigint' ? String(v) : v));

@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { Term } from '../../src/archive/etf/term';
 import type { DbgReadSummary, NamedBytes } from '../../src/archive/dbg';
 import { readTraceInfoRecords, readTtbFolder } from '../../src/archive/ttb';
-import { TraceReadError } from '../../src/archive/trace-event';
+import { TraceReadError, TraceStoppedError } from '../../src/archive/trace-event';
 import type { EventKind, TraceBatch, TraceEvent } from '../../src/archive/trace-event';
+import { readUntilStopped } from '../support/read-until-stopped';
 
 // Upload folders written by ttb:stop([{fetch_dir, Dir}]) in test/fixtures/gen-traces.sh;
 // upload*.json hold what the BEAM read from them (the .ti records as ttb:get_term/1
@@ -193,6 +194,28 @@ describe('readTtbFolder', () => {
       expect(some.map(j)).toEqual(all.slice(0, some.length).map(j));
       expect(warnings[0]).toMatch(/^x\.ti: truncated trace-info record at offset \d+/);
     }
+  });
+
+  // Regression test: a bad frame in one node's log lost the whole upload ("no input could be read"): the merge of the
+  // logs stopped where that log did, and the events it had merged so far, of every log, were never yielded.
+  it('a bad frame in one log ends that log there; the other logs are read to their end, then the stop is thrown', () => {
+    const upload = new URL('../fixtures/raw/ttb-peer/', import.meta.url);
+    const files = readdirSync(upload).map((f) => ({ name: f, bytes: new Uint8Array(readFileSync(new URL(f, upload))) }));
+    const log = files.find((f) => f.name === 'raw_vars_peer@vm-tp')!;
+    // the offset of a frame in the middle of the peer's log (frames: <<Op:8, Size:32, Body:Size/binary>>)
+    let at = 0;
+    while (at < log.bytes.length / 2) at += 5 + new DataView(log.bytes.buffer, log.bytes.byteOffset + at + 1, 4).getUint32(0);
+    const bad = log.bytes.slice();
+    bad[at] = 9;
+    const read = (logBytes: Uint8Array) => readUntilStopped(readTtbFolder(files.map((f) => (f === log ? { name: f.name, bytes: logBytes } : f))).batches);
+    const { events, error } = read(bad);
+    expect(error).toBeInstanceOf(TraceStoppedError);
+    expect(error).toMatchObject({ file: 'raw_vars_peer@vm-tp', offset: at });
+    // what was read: every log's events but the bad log's from the bad frame on, as if that log ended there
+    const cut = read(log.bytes.subarray(0, at));
+    expect(cut.error).toBeUndefined();
+    expect(events.length).toBeGreaterThan(0);
+    expect(events).toEqual(cut.events);
   });
 
   it('a corrupt .ti record is a TraceReadError naming the file and offset', () => {

@@ -288,6 +288,14 @@ ORDER BY m.received_at, m.recv_seq`;
  */
 export const NO_CALLBACK_TAKES = ['{:system, ', '{:ack, ', '{:io_reply, ', '{:code_server, ', '{:inet_reply, '] as const;
 
+/**
+ * A gen_event handler's callback (\`handle_event/2\`): the process that runs it is a gen_event manager, whose messages no
+ * callback takes one by one (a notify runs every handler's \`handle_event\`, a plain message every handler's
+ * \`handle_info\`; its requests, labelled with the caller's pid, none): each is taken as it comes, as in a process whose
+ * callbacks are not traced. The streaming pass uses the same suffix.
+ */
+export const GEN_EVENT_HANDLER_MFA = '.handle_event/2';
+
 /** A GenServer's or gen_statem's callback function, by its MFA text (a gen_statem state function is one only when \`consumed\` has it). */
 export const CALLBACK_MFA = '\\.(init|handle_call|handle_cast|handle_info|handle_continue|handle_event)/[0-9]+$';
 
@@ -333,7 +341,8 @@ FROM (SELECT seq, CASE WHEN kind = 'send' THEN ${pairKey('to_node', 'to_pid')} E
   // sorting on long text keys is what made this slow, and the window holding the texts of every such receive set the
   // load's peak memory (at 5M ping-pong events DuckDB-WASM grew by 289 MiB in this statement).
   `CREATE OR REPLACE TABLE msg_h AS
-WITH tracked AS (SELECT DISTINCT node, pid FROM consumed),
+WITH tracked AS (SELECT DISTINCT node, pid FROM consumed
+                 EXCEPT SELECT DISTINCT node, pid FROM events WHERE kind = 'call' AND ends_with(mfa, '${GEN_EVENT_HANDLER_MFA}')),
 replies AS (SELECT seq FROM call_msgs_raw WHERE NOT is_request AND kind = 'receive'),
 r AS (
   SELECT e.seq, hash(e.node, e.pid, e.term) AS p, hash(e.node, e.pid) AS q

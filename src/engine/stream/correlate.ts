@@ -1,6 +1,6 @@
 import { ColumnBuilder, type ColumnSpec } from '../ingest/columns';
 import { CALLBACK_RETURN, CONSUMED, KIND, REPLY_RECEIVE, REQUEST, tsDiff, type EventStore } from './event-store';
-import { CALLBACK_MFA, NO_CALLBACK_TAKES, PORT_REPLY_PATTERN, SIGNAL_PATTERN, STATEM_CALL_ARGS } from '../sql/build';
+import { CALLBACK_MFA, GEN_EVENT_HANDLER_MFA, NO_CALLBACK_TAKES, PORT_REPLY_PATTERN, SIGNAL_PATTERN, STATEM_CALL_ARGS } from '../sql/build';
 
 /**
  * The correlations that cost the most as SQL, computed in one pass over the
@@ -202,6 +202,10 @@ export function correlate(input: CorrelateInput): Correlated {
   };
   let tracked: Uint8Array = new Uint8Array(np());
   for (let i = 0; i < n; i++) if (flags[i] & CONSUMED) tracked[proc[i]] = 1;
+  // gen_event managers: no callback takes their messages one by one (GEN_EVENT_HANDLER_MFA)
+  const manager = new Uint8Array(np());
+  const handlerMfa = st.mfas.texts.map((m) => m.endsWith(GEN_EVENT_HANDLER_MFA));
+  for (let i = 0; i < n; i++) if (kind[i] === KIND.call && st.mfa[i] >= 0 && handlerMfa[st.mfa[i]] && proc[i] >= 0) manager[proc[i]] = 1;
 
   for (let i = 0; i < n; i++) {
     const k = kind[i];
@@ -278,7 +282,7 @@ export function correlate(input: CorrelateInput): Correlated {
       } else msgRecv[slot] = i;
       slotOfRecv[i] = slot;
       const t = term[i];
-      if (p >= 0 && tracked[p] && !(flags[i] & REPLY_RECEIVE) && t >= 0 && takeable(t)) {
+      if (p >= 0 && tracked[p] && !manager[p] && !(flags[i] & REPLY_RECEIVE) && t >= 0 && takeable(t)) {
         const c = takes.pair(p, t, 1, slot);
         msgTook[slot] = c >= 0 ? c : -2;
       }
