@@ -74,6 +74,15 @@ function sortedRows(e: Engine, table: string): string[] {
   return e.query(`SELECT * FROM ${table}`, Number.MAX_SAFE_INTEGER).rows.map(key).sort();
 }
 
+/** What each case's stream gave, by case: its messages' statuses and its streamed tables' row counts. */
+const seen = new Map<string, { statuses: string[]; rows: Record<string, number> }>();
+
+function note(files: string[], e: Engine): void {
+  const statuses = e.query(`SELECT DISTINCT status FROM stream_messages`).rows.map((r) => String(r[0]));
+  const rows = Object.fromEntries(STREAMED.map((t) => [t, Number(e.query(`SELECT count(*) FROM stream_${t}`).rows[0][0])]));
+  seen.set(files.join(' + '), { statuses, rows });
+}
+
 describe('streaming analyses equal the SQL reference', () => {
   for (const files of cases) {
     it(
@@ -83,6 +92,7 @@ describe('streaming analyses equal the SQL reference', () => {
         const both = await Engine.create(await openNodeDuckDb(), { analyses: 'both' });
         const r = await both.load(inputs);
         expect(r.errors).toEqual([]);
+        note(files, both);
         for (const t of STREAMED) {
           const [[sqlOnly]] = both.query(`SELECT count(*)::INTEGER FROM (SELECT * FROM ${t} EXCEPT ALL SELECT * FROM stream_${t})`).rows;
           const [[streamOnly]] = both.query(`SELECT count(*)::INTEGER FROM (SELECT * FROM stream_${t} EXCEPT ALL SELECT * FROM ${t})`).rows;
@@ -118,10 +128,15 @@ describe('streaming analyses equal the SQL reference', () => {
     }
   }, 180_000);
 
+  // Each case on its own (as the tests above loaded them; those a filtered run skipped are loaded here): loaded all at
+  // once, the archives of one node name share pids, and one archive's process took another's messages.
   it('the fixtures exercise every message status and table', async () => {
-    const e = await Engine.create(await openNodeDuckDb(), { analyses: 'both' });
-    await e.load(cases.flat().flatMap(input));
-    const statuses = e.query(`SELECT DISTINCT status FROM stream_messages ORDER BY 1`).rows.map((r) => r[0]);
+    for (const files of cases.filter((f) => !seen.has(f.join(' + ')))) {
+      const e = await Engine.create(await openNodeDuckDb(), { analyses: 'both' });
+      await e.load(files.flatMap(input));
+      note(files, e);
+    }
+    const statuses = [...new Set([...seen.values()].flatMap((c) => c.statuses))].sort();
     expect(statuses).toEqual(
       expect.arrayContaining([
         'after_timeout',
@@ -135,6 +150,6 @@ describe('streaming analyses equal the SQL reference', () => {
         'unregistered_name',
       ]),
     );
-    for (const t of STREAMED) expect(Number(e.query(`SELECT count(*) FROM stream_${t}`).rows[0][0])).toBeGreaterThan(0);
-  }, 300_000);
+    for (const t of STREAMED) expect({ table: t, rows: [...seen.values()].reduce((n, c) => n + c.rows[t], 0) > 0 }).toEqual({ table: t, rows: true });
+  }, 600_000);
 });
