@@ -26,6 +26,7 @@ import {
 import { inEventRanges, inKeyParts } from './sql/event-ranges';
 import { BUILD_MAILBOX_DEPTHS, mailboxDepthInRanges } from './sql/system-at';
 import { BUILD_CAUSAL_LINKS_TABLE, causalLinksInRanges } from './sql/causality';
+import { markSpansInDrop } from './sql/spans-states';
 import { EventStore } from './stream/event-store';
 import { applyResequence, runStreamAnalyses } from './stream/run';
 import { BuildCancelledError, TableBuilds, type StepProgress } from './table-builds';
@@ -858,6 +859,7 @@ export class Engine {
       this.db.query(signalSenders('stream_messages'));
       this.db.query(markDroppedReplies('stream_messages'));
       for (const q of markInDrop('stream_messages')) this.db.query(q);
+      for (const q of markSpansInDrop('stream_spans')) this.db.query(q);
       return [...beside.steps, ...beside.mailboxDepth()];
     }
     if (typeof sql !== 'string') return [];

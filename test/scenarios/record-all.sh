@@ -8,7 +8,7 @@ root="$(cd "$here/../.." && pwd)"
 export OUT="$root/test/fixtures/scenarios"
 mkdir -p "$OUT"
 cd "$root/dump_tool"
-for s in call_chain_timeout crash_restart mailbox_flood gen_statem start_states line_snapshots name_resolution call_timeout cast_burst charlists compare_runs source_paths huge_states huge_switch structs max_events inspect_order term_corpus callback_replies alias_replies state_enter statem_flow recorder_drops gen_event_calls wide_group supervisors arrow_flood process_names receive_edges otp_services taken_names otp_idioms; do
+for s in call_chain_timeout crash_restart mailbox_flood gen_statem start_states line_snapshots name_resolution call_timeout cast_burst charlists compare_runs source_paths huge_states huge_switch structs max_events inspect_order term_corpus callback_replies alias_replies state_enter statem_flow recorder_drops gen_event_calls wide_group supervisors arrow_flood process_names receive_edges otp_services taken_names otp_idioms span_drops; do
   echo "recording $s"
   mix run "$here/$s.exs"
 done

@@ -50,6 +50,7 @@ describe('timeline area rows (demo.zip)', () => {
         duration: s.stop - s.rel,
         open: s.ended_at === null,
         untraced: s.outcome === 'untraced',
+        inDrop: s.outcome === 'in_drop',
         count: spans.filter((o) => o.mfa === s.mfa).length,
       }))
       .sort((x, y) => x.start - y.start || x.seq - y.seq);

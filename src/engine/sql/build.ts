@@ -3,7 +3,7 @@ import { BUILD_CALL_GROUPS } from './call-groups';
 import { BUILD_CAUSAL_LINKS, BUILD_CAUSALITY } from './causality';
 import { rangeTest } from './event-ranges';
 import { BUILD_NAMED_SENDS, BUILD_REGISTRATIONS, CREATE_NAME_AT } from './names';
-import { BUILD_SPANS, BUILD_STATE_CHANGES, BUILD_STATES } from './spans-states';
+import { BUILD_SPANS, BUILD_STATE_CHANGES, BUILD_STATES, markSpansInDrop } from './spans-states';
 import { BUILD_LINKS, BUILD_MAILBOX_DEPTH, CREATE_AT_MACROS, CREATE_BUCKET_MACROS } from './system-at';
 
 /**
@@ -14,7 +14,7 @@ import { BUILD_LINKS, BUILD_MAILBOX_DEPTH, CREATE_AT_MACROS, CREATE_BUCKET_MACRO
  */
 
 /** The version of docs/SCHEMA.md these builds follow; written into `meta` as `schema_version`. */
-export const SCHEMA_VERSION = 17;
+export const SCHEMA_VERSION = 18;
 
 /** `events`: one row per event, `seq` in global (ts, node, file, position) order. */
 export const BUILD_EVENTS = `
@@ -747,7 +747,8 @@ export const BUILD_STEPS: readonly BuildStep[] = [
     sql: BUILD_CALL_GROUPS,
     leaf: true,
   },
-  { name: 'spans', makes: ['spans'], sql: BUILD_SPANS },
+  // the streaming pass writes spans (BUILD_SPANS is streamed); which calls' returns drops hid is marked on either
+  { name: 'spans', makes: ['spans'], sql: [...BUILD_SPANS, ...markSpansInDrop()] },
   { name: 'states', makes: ['states'], sql: BUILD_STATES },
   { name: 'state_changes', makes: ['state_changes'], sql: [BUILD_STATE_CHANGES], leaf: true },
   { name: 'mailbox_depth', makes: ['mailbox_depth'], sql: BUILD_MAILBOX_DEPTH },

@@ -106,6 +106,30 @@ ORDER BY s.call_seq`,
 ];
 
 /**
+ * A call with no return is `in_drop` when the recorder dropped events on its node while it ran (a `drops` window that
+ * ends after the call began and begins before its process's exit): its return may be among them (docs/SCHEMA.md
+ * \`spans\`). It ends where the first such window begins (the call ran at least that long, the rest is unknown), and
+ * its own `self_ns` is NULL; its parent's `self_ns` leaves that time out, as it does any child's. Run on the finished
+ * table (\`table\`), by the SQL build and after the streaming pass alike, as markInDrop is on \`messages\`: few rows.
+ */
+export function markSpansInDrop(table = 'spans'): string[] {
+  return [
+    `UPDATE ${table} SET outcome = 'in_drop', ended_at = x.until, duration_ns = x.until - ${table}.started_at, self_ns = NULL
+FROM (
+  SELECT s.call_seq, min(greatest(d.from_ts, s.started_at)) AS until
+  FROM ${table} s JOIN drops d ON d.node = s.node AND d.to_ts >= s.started_at
+  LEFT JOIN processes p ON p.node = s.node AND p.pid = s.pid
+  WHERE s.outcome = 'unfinished' AND (p.exited_at IS NULL OR d.from_ts <= p.exited_at)
+  GROUP BY s.call_seq
+) x
+WHERE ${table}.call_seq = x.call_seq`,
+    `UPDATE ${table} SET self_ns = ${table}.self_ns - c.ns
+FROM (SELECT parent_seq, sum(duration_ns)::BIGINT AS ns FROM ${table} WHERE outcome = 'in_drop' AND parent_seq IS NOT NULL GROUP BY parent_seq) c
+WHERE ${table}.call_seq = c.parent_seq AND ${table}.self_ns IS NOT NULL`,
+  ];
+}
+
+/**
  * `states`: the state after every callback, joined to its return event, the
  * callback's call event and the message it took; `until_ts` is when the next
  * state (or the process's exit) replaced it, so "the state at t" is a range
@@ -169,4 +193,4 @@ SELECT pid, seq, ts, path, change, before, after, node
 FROM state_changes_raw
 ORDER BY seq, path`;
 
-export const BUILD_SPANS_STATES = [...BUILD_SPANS, ...BUILD_STATES, BUILD_STATE_CHANGES];
+export const BUILD_SPANS_STATES = [...BUILD_SPANS, ...markSpansInDrop(), ...BUILD_STATES, BUILD_STATE_CHANGES];

@@ -657,7 +657,10 @@ function moduleOfMfa(mfa: string): string {
  * returns in the trace opens no level (but an `init/1` of a module whose functions return: it entered the server's
  * loop), and a return with none open closes
  * none (as sql/spans-states.ts says why). A call with no return ends, as
- * `untraced`, at the first sampled read of its process's state after it.
+ * `untraced`, at the first sampled read of its process's state after it; one
+ * left `unfinished` whose return the recorder's drops may hide becomes
+ * `in_drop` after the pass, by the SQL build's own statements
+ * (sql/spans-states.ts markSpansInDrop: the drop windows are DuckDB's).
  */
 function buildSpans(st: EventStore, usedTerms: Uint8Array): ColumnBuilder<typeof SPANS> {
   const n = st.length;

@@ -25,7 +25,7 @@ const SLICE = {
   duration_ns: 'big',
   /** Duration minus the calls one level deeper inside it. */
   self_ns: 'big?',
-  /** `return`, `exception`, `untraced` (ended at a later read of its state) or `unfinished`. */
+  /** `return`, `exception`, `untraced` (ended at a later read of its state), `in_drop` (ended where the recorder began dropping events) or `unfinished`. */
   outcome: 'text',
   args: 'text?',
   result: 'text?',

@@ -63,7 +63,10 @@ export interface SpanTile {
   end: Float64Array;
   seq: Float64Array;
   mfa: string[];
-  /** 0: ended at its return; 1: no return seen (drawn to the trace's end); 2: `untraced`, ended at a later read of its state (an upper bound). */
+  /**
+   * 0: ended at its return; 1: no return seen (drawn to the trace's end); 2: `untraced`, ended at a later read of its
+   * state (an upper bound); 3: `in_drop`, ended where the recorder began dropping events on its node (a lower bound).
+   */
   open: Uint8Array;
 }
 
@@ -208,7 +211,7 @@ export async function timelineTile(
     'timeline spans',
     await sql(
       `SELECT l.i, s.depth, s.started_at - ${int(t0)} AS start, coalesce(s.ended_at, ${open}) - ${int(t0)} AS "end", s.call_seq AS seq, s.mfa,
-              CASE WHEN s.ended_at IS NULL THEN 1 WHEN s.outcome = 'untraced' THEN 2 ELSE 0 END AS open
+              CASE WHEN s.ended_at IS NULL THEN 1 WHEN s.outcome = 'untraced' THEN 2 WHEN s.outcome = 'in_drop' THEN 3 ELSE 0 END AS open
          FROM spans s JOIN ${laneSql} ON s.node = l.node AND s.pid = l.pid
         WHERE s.started_at < ${b} AND coalesce(s.ended_at, ${open}) > ${a}
           AND coalesce(s.ended_at, ${open}) - s.started_at >= ${int(bucket * 2)}
@@ -416,6 +419,8 @@ export interface AreaSlice {
   open: boolean;
   /** Ended at a later read of its process's state, not at a return (`untraced`): `duration` is an upper bound. */
   untraced: boolean;
+  /** No return seen while the recorder dropped events (`in_drop`): `duration` runs to the first drop and is a lower bound. */
+  inDrop: boolean;
   /** Calls of the same MFA in the area (Perfetto's "occurrences"). */
   count: number;
 }
@@ -472,7 +477,7 @@ export async function timelineAreaRows(
       `WITH s AS (
          SELECT s.call_seq AS seq, s.node, s.pid, s.mfa, s.depth, s.started_at - ${int(t0)} AS start,
                 coalesce(s.ended_at, ${open}) - s.started_at AS duration, s.ended_at IS NULL AS open,
-                s.outcome = 'untraced' AS untraced
+                s.outcome = 'untraced' AS untraced, s.outcome = 'in_drop' AS in_drop
            FROM spans s JOIN ${laneSql} ON s.node = l.node AND s.pid = l.pid
           WHERE s.started_at <= ${b} AND coalesce(s.ended_at, ${open}) >= ${a})
        SELECT s.*, count(*) OVER (PARTITION BY s.mfa) AS count, count(*) OVER () AS total, p.name
@@ -490,6 +495,7 @@ export async function timelineAreaRows(
       duration: 'num',
       open: 'bool',
       untraced: 'bool',
+      in_drop: 'bool',
       count: 'int',
       total: 'int',
     },
@@ -524,7 +530,7 @@ export async function timelineAreaRows(
     },
   );
   return {
-    slices: slices.map(({ total: _, mfa, ...s }) => ({ ...s, mfa: mfa ?? '' })),
+    slices: slices.map(({ total: _, mfa, in_drop, ...s }) => ({ ...s, inDrop: in_drop, mfa: mfa ?? '' })),
     messages: messages.map((m) => ({
       sendSeq: m.send_seq,
       recvSeq: m.recv_seq,

@@ -279,13 +279,14 @@ function drawSpans(f: Frame, xOf: (t: number) => number, nsPerPx: number): void 
     ctx.fill();
   }
   ctx.globalAlpha = 1;
-  // A call ended by a later read of its state (`untraced`): its end is an upper bound, drawn as a dotted edge.
+  // A call ended by a later read of its state (`untraced`, an upper bound) or where the recorder began dropping events
+  // on its node (`in_drop`, a lower bound: its return may be among them): its end is not its return, drawn dotted.
   ctx.strokeStyle = pal.fg;
   ctx.lineWidth = 1.5;
   ctx.setLineDash([2, 2]);
   ctx.beginPath();
   for (let k = 0; k < s.count; k++) {
-    if (s.open[k] !== 2 || s.depth[k] > 0) continue;
+    if (s.open[k] < 2 || s.depth[k] > 0) continue;
     const ly = layout.laneY[s.lane[k]];
     const x1 = xOf(s.end[k]);
     if (ly < 0 || x1 < GUTTER_W || x1 > width) continue;

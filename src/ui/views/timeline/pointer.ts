@@ -151,8 +151,11 @@ export function hoverLines(hit: Hit, tile: Tile, lanes: Lane[]): { lines: string
     return {
       lines: [
         s.mfa[k],
-        `${s.open[k] === 1 ? 'no return seen; ' : s.open[k] === 2 ? 'returned within ' : ''}${formatNs(s.end[k] - s.start[k])} from ${formatNs(s.start[k])}`,
+        `${s.open[k] === 1 ? 'no return seen; ' : s.open[k] === 2 ? 'returned within ' : s.open[k] === 3 ? 'ran at least ' : ''}${formatNs(s.end[k] - s.start[k])} from ${formatNs(s.start[k])}`,
         ...(s.open[k] === 2 ? ['its return was not traced: calls of this process stopped being traced; a later read of its state ends it'] : []),
+        ...(s.open[k] === 3
+          ? ['no return seen: the recorder dropped events on its node from its end on (max_rate, or the tracer behind); its return may be among them']
+          : []),
         `depth ${s.depth[k]}`,
       ],
       termOf: null,
