@@ -152,6 +152,34 @@ test('1024x700: no clipped tab, the rest in a menu; the detail pane folds when e
     assert.ok((await lastHeader.evaluate((th) => th.getBoundingClientRect().left)) < headerLeft - 50, 'it scrolled');
     assert.equal(await firstCellLeft(), left, 'the first column stays');
     await page.screenshot({ path: `${screenshotDir}/views/1024-light-processes-scrolled.png` });
+
+    // The Timeline's toolbar: its legend gives up its room word by word, whole (it showed a cut "me" of "message").
+    await openPanel(page, 'timeline');
+    await page.getByTestId('detail-toggle').click(); // the detail pane folded: the legend has some room
+    await page.getByTestId('timeline-legend').waitFor({ state: 'attached' });
+    await settled(page);
+    // Its words, at this width and at narrower ones: each shown whole or not at all.
+    const cut = [];
+    for (const px of [null, 150, 120, 90, 60, 30, 10]) {
+      const words = await page.getByTestId('timeline-legend').evaluate((box, px) => {
+        box.style.flex = px === null ? '' : `0 0 ${px}px`;
+        const b = box.getBoundingClientRect();
+        const out = [];
+        const walk = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+        for (let t = walk.nextNode(); t; t = walk.nextNode()) {
+          if (!t.textContent.trim()) continue;
+          const range = document.createRange();
+          range.selectNodeContents(t);
+          const r = range.getBoundingClientRect();
+          const shown = r.width > 0 && r.left < b.right - 0.5 && r.top < b.bottom - 0.5;
+          out.push({ px, text: t.textContent.trim(), shown, cut: shown && (r.right > b.right + 0.5 || r.bottom > b.bottom + 0.5) });
+        }
+        return out;
+      }, px);
+      cut.push(...words.filter((w) => w.cut));
+    }
+    await page.getByTestId('timeline-legend').evaluate((box) => (box.style.flex = ''));
+    assert.deepEqual(cut, []);
   } finally {
     await browser.close();
   }
