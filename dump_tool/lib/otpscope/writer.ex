@@ -341,12 +341,14 @@ defmodule Otpscope.Writer do
   # come in order, so a call's fact comes before its return's, whichever
   # chunk each landed in.
   defp naming(seen, fun) do
-    state = Map.get(seen, :naming, %{pending: %{}, kinds: %{}})
+    state = naming_state(seen)
     Map.put(seen, :naming, %{state | pending: fun.(state.pending)})
   end
 
+  defp naming_state(seen), do: Map.get(seen, :naming, %{pending: %{}, kinds: %{}})
+
   defp named(seen, caller, taken?) do
-    state = Map.get(seen, :naming, %{pending: %{}, kinds: %{}})
+    state = naming_state(seen)
 
     case state.pending do
       %{^caller => [{holder, name} | older]} ->
