@@ -11,7 +11,7 @@ import { readDbgFile, readDbgWrapSet } from './dbg';
 import { decodeTermAt, EtfError } from './etf/decode';
 import { isAtom, isTuple } from './etf/term';
 import type { Term } from './etf/term';
-import { looksLikeZip, readOtpscopeArchive } from './otpscope/read-archive';
+import { looksLikeZip, readArchiveManifest, readOtpscopeArchive, type Manifest } from './otpscope/read-archive';
 import { DEFAULT_READ_LIMITS, type ReadLimits } from './read-limits';
 import type { RenderOptions } from './render/options';
 import type { ProcessFact, TraceBatch } from './trace-event';
@@ -192,6 +192,8 @@ export interface OpenedSource {
   /** The node(s) the source recorded (comma-separated for a ttb upload of several). Raw dbg traces name no node up
    * front: it is the node of the first traced process or port, known once `batches` has yielded an event. */
   readonly node: string;
+  /** An archive's OS process (manifest \`os_pid\`): archives of one node name and OS pid are one run of the node. */
+  osPid?: string;
   /** Facts for the `meta` table, flattened keys (`clock.time_offset_ns`, `totals.events_dropped`). */
   meta: Record<string, string | null>;
   sources: ModuleSource[];
@@ -245,6 +247,7 @@ export async function openSource(group: InputGroup, opts: OpenOptions = {}): Pro
     const node = archive.manifest.node;
     return {
       node,
+      osPid: archive.manifest.os_pid ?? '',
       meta: { ...flatten('', archive.manifest), ...flatten('totals.', archive.totals ?? {}) },
       sources: archive.sources.map((s) => ({ ...s, module: moduleOfSourcePath(s.path) })),
       processes: archive.processes,
@@ -286,6 +289,34 @@ export async function openSource(group: InputGroup, opts: OpenOptions = {}): Pro
     warnings: [],
     batches: toAsync(folder.batches),
   };
+}
+
+/**
+ * The run of the node an archive recorded (its manifest's node, OS pid and start), read before any archive of a load
+ * is, so that runs of one node name are numbered by start (engine/ingest/node-runs.ts); null for raw traces, which
+ * say nothing of their run, and for an archive whose manifest cannot be read (its load reports why).
+ */
+export async function sourceRun(
+  group: InputGroup,
+  limits: ReadLimits = DEFAULT_READ_LIMITS,
+): Promise<{ node: string; osPid: string; startedAt: bigint } | null> {
+  if (group.kind !== 'otpscope') return null;
+  const f = group.files[0];
+  let m: Manifest;
+  try {
+    m = await readArchiveManifest(f.bytes, f.name, limits);
+  } catch {
+    return null;
+  }
+  return { node: m.node, osPid: m.os_pid ?? '', startedAt: startOf(m) };
+}
+
+function startOf(m: Manifest): bigint {
+  try {
+    return BigInt(m.started_at_ns ?? 0) || BigInt(m.clock.monotonic_start_ns) + BigInt(m.clock.time_offset_ns);
+  } catch {
+    return 0n;
+  }
 }
 
 /** `sources/Elixir.MyApp.Worker.ex` -> `MyApp.Worker`; `sources/my_mod.erl` -> `:my_mod`. */

@@ -4,6 +4,7 @@ import type { DiskStorage, DuckDb } from './duckdb/types';
 import { asConnection, type EngineConnection } from './duckdb/connection';
 import { EventSink, RAW_TABLES } from './ingest/event-sink';
 import { IpcOut } from './ingest/ipc-out';
+import { NodeRuns, type ArchiveRun } from './ingest/node-runs';
 import { clockWarnings } from './clock-domains';
 import { overlapWarnings } from './overlap';
 import {
@@ -32,7 +33,7 @@ import { applyResequence, runStreamAnalyses } from './stream/run';
 import { BuildCancelledError, TableBuilds, type StepProgress } from './table-builds';
 import { CREATE_PARAMS, REBUILD_ANOMALIES } from './sql/anomalies';
 import { ANOMALY_GUARDS, GUARD_STEP, skippedKinds, withAnomalyGuards } from './anomaly-guards';
-import { groupInputs, openSource, type InputFile, type InputGroup, type ModuleSource } from '../archive/formats';
+import { groupInputs, openSource, sourceRun, type InputFile, type InputGroup, type ModuleSource } from '../archive/formats';
 import type { QueryResult } from './result';
 import { yieldToEventLoop } from './yield';
 
@@ -216,6 +217,8 @@ export class Engine {
    * (a ttb folder's null: it may hold several; overlapWarnings runs only where a node repeats).
    */
   private readonly srcFiles = new Map<number, { name: string; node: string | null }>();
+  /** The runs of each archived node name loaded (node-runs.ts): a later run's processes read under \`name#2\`. */
+  private runs = new NodeRuns();
   /** Every loaded event as typed columns, index = seq (none with `analyses: 'sql'`). */
   private readonly store: EventStore | undefined;
   /** Which analysis tables are ready, and the loop that builds them (table-builds.ts). */
@@ -354,6 +357,7 @@ export class Engine {
     this.totalEvents = 0;
     this.loaded.clear();
     this.srcFiles.clear();
+    this.runs = new NodeRuns();
     this.store?.truncate(0);
     this.lastKey = null;
     this.outOfOrder = false;
@@ -399,6 +403,9 @@ export class Engine {
     for (const e of inputErrors.filter(stray)) report.warnings.push(`${e.file}: skipped, not a trace file`);
     report.errors.push(...errors);
     let attempted = errors.length > 0;
+    // Runs of one node name are told apart before any row is written: each archive's node, OS pid and start.
+    const runs = await Promise.all(groups.map(async (g) => ({ file: g.name, run: await sourceRun(g, limits) })));
+    report.warnings.push(...this.runs.add(runs.flatMap(({ file, run }): ArchiveRun[] => (run === null ? [] : [{ file, ...run }]))));
     for (const group of groups) {
       // Loading the same events twice would double every count and pair each message with its own copy.
       const hash = await contentHash(group.files);
@@ -426,16 +433,16 @@ export class Engine {
       try {
         const stopped: { at: TraceStoppedError | null } = { at: null };
         const opened = (declared: number) => this.chooseStorage(options.storage ?? 'auto', declared, report);
-        for await (const batch of untilStopped(this.readGroup(group, source, limits, options, opened), (e) => (stopped.at = e))) {
+        for await (const batch of untilStopped(this.readGroup(group, source, sink, limits, options, opened), (e) => (stopped.at = e))) {
           if (batch.render) sink.useRender(batch.render);
           const c = batch.columns;
           if (c !== undefined) {
             sink.addColumns(c);
-            this.checkOrderColumns(c, src);
+            this.checkOrderColumns(c, sink.nodeName(c.node), src);
           }
           for (const ev of batch.events) {
             sink.add(ev);
-            this.checkOrder(ev.ts, ev.node, src, ev.order ?? sink.count - 1);
+            this.checkOrder(ev.ts, sink.nodeName(ev.node), src, ev.order ?? sink.count - 1);
           }
           for (const f of batch.processes ?? []) sink.addFact(f);
           for (const t of batch.trees ?? []) sink.addTree(t.snapshot, t.node, t.term);
@@ -757,11 +764,11 @@ export class Engine {
   }
 
   /** checkOrder for a chunk of columns: within it node and src are one, so ts compares as its relative numbers. */
-  private checkOrderColumns(c: EventColumns, src: number): void {
+  private checkOrderColumns(c: EventColumns, node: string, src: number): void {
     if (c.n === 0) return;
     const rel = c.tsRel;
     const ord = c.order;
-    this.checkOrder(c.tsBase + BigInt(rel[0]), c.node, src, ord[0]);
+    this.checkOrder(c.tsBase + BigInt(rel[0]), node, src, ord[0]);
     for (let i = 1; i < c.n && !this.outOfOrder; i++) if (rel[i] < rel[i - 1] || (rel[i] === rel[i - 1] && ord[i] < ord[i - 1])) this.outOfOrder = true;
     const k = this.lastKey!;
     k.ts = c.tsBase + BigInt(rel[c.n - 1]);
@@ -871,6 +878,7 @@ export class Engine {
   private async *readGroup(
     group: InputGroup,
     source: LoadedSource,
+    sink: EventSink,
     limits: ReadLimits,
     options: LoadOptions,
     beforeEvents: (declared: number) => Promise<void>,
@@ -879,14 +887,16 @@ export class Engine {
     const opened = await openSource(group, { limits, rawCharlists, eventObjects, onWarning: (w) => source.warnings.push(w) });
     await beforeEvents(declaredEvents(group, opened.meta));
     source.warnings.push(...opened.warnings);
-    this.recordMeta(opened.node, group.name, opened.meta);
-    this.recordSources(opened.node, group.name, opened.sources);
+    const nodes = this.runs.sourceNodes(opened.node, opened.osPid === undefined ? opened.node : this.runs.nameOf(opened.node, opened.osPid));
+    sink.useNodes(nodes);
+    this.recordMeta(nodes.local(opened.node), group.name, opened.meta);
+    this.recordSources(nodes.local(opened.node), group.name, opened.sources);
     yield { events: [], processes: opened.processes, trees: opened.trees, render: opened.render, bytesRead: 0 };
     for await (const batch of opened.batches) {
-      source.node = opened.node;
+      source.node = nodes.local(opened.node);
       yield batch;
     }
-    source.node = opened.node;
+    source.node = nodes.local(opened.node);
   }
 
   /** Whether two loaded files may hold events of one node (otherwise no two can overlap: overlapWarnings is not run). */

@@ -84,6 +84,33 @@ test('several files dropped at once merge: two archives and a dbg trace', async 
   await page.close();
 });
 
+// Regression test: two runs of one node name (test/scenarios/day_runs.exs: runs_a@vm and runs_b@vm, three runs each)
+// merged into one node, one run's <0.182.0> taking the other's calls and crash. They are kept apart, and the page says so.
+test('a day of recordings: each run of a node name is its own node, and the load says so', async () => {
+  const page = await context.newPage();
+  await ready(page);
+  const files = [1, 2, 3].flatMap((n) => [`day-a-${n}.zip`, `day-b-${n}.zip`]);
+  await dropFiles(
+    page,
+    '[data-testid=drop-zone]',
+    files.map((name) => ({ name, path: fixture(`scenarios/${name}`) })),
+  );
+  await page.getByTestId('process-tree').waitFor({ timeout: 60_000 });
+  const notice = page.getByTestId('load-errors').locator('.warn').filter({ hasText: 'runs_a@vm was recorded by 3 different runs' });
+  await notice.waitFor({ timeout: 60_000 });
+  assert.match(
+    await notice.innerText(),
+    /day-a-1\.zip \(OS pid \d+\) as runs_a@vm; day-a-2\.zip \(OS pid \d+\) as runs_a@vm#2; day-a-3\.zip \(OS pid \d+\) as runs_a@vm#3/,
+  );
+  assert.equal(await page.getByTestId('load-error').count(), 0);
+  const chips = await page.getByTestId('source-chip').evaluateAll((els) => els.map((e) => e.getAttribute('title')));
+  assert.ok(
+    chips.some((t) => /^day-b-3\.zip · otpscope · runs_b@vm#3 ·/.test(t)),
+    chips.join('\n'),
+  );
+  await page.close();
+});
+
 test('the file picker loads files, and later drops add to what is loaded', async () => {
   const page = await context.newPage();
   await ready(page);

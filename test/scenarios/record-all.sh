@@ -44,4 +44,6 @@ elixir --erl "+C single_time_warp" --sname scn_signals -S mix run "$here/signals
 # otp-idioms-otp27.zip likewise (NAME=otp-idioms-otp27.zip OUT=... mix run test/scenarios/otp_idioms.exs).
 echo "recording the Erlang scenarios (erlc, erl)"
 bash "$here/erlang.sh" "$OUT"
+echo "recording day_runs (two nodes, three runs of each: six archives)"
+for r in 1 2 3; do RUN=$r elixir --sname runs_a -S mix run "$here/day_runs.exs"; done
 ls -l "$OUT"

@@ -45,6 +45,13 @@ export function looksLikeZip(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5) && (bytes[3] === 4 || bytes[3] === 6);
 }
 
+/** An archive's manifest alone, without its facts or events (formats.ts sourceRun). */
+export async function readArchiveManifest(bytes: Uint8Array, fileName: string, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<Manifest> {
+  const entry = readZip(bytes, fileName, limits).entries.find((e) => e.name === 'manifest.json');
+  if (entry === undefined) throw new TraceReadError(fileName, 0, 'zip archive has no manifest.json: not an otpscope archive');
+  return checkManifest(parseJson(await entry.data(), fileName, entry), fileName, entry);
+}
+
 /** Reads an archive's facts now and its event chunks when `batches()` is iterated; `limits` bound what its entries may inflate to. */
 export async function readOtpscopeArchive(bytes: Uint8Array, fileName: string, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<OtpscopeArchive> {
   const zip = readZip(bytes, fileName, limits);

@@ -6,6 +6,7 @@ import { CallbackStateTracker, mailboxMessage, runsStatemEvent, type CallbackEve
 import { ColumnBuilder, type ColumnSpec } from './columns';
 import type { IpcOut } from './ipc-out';
 import { TermText } from './text';
+import { AS_RECORDED, type SourceNodes } from './node-runs';
 import type { RenderOptions } from '../../archive/render/options';
 import { renderElixir } from '../../archive/render/elixir';
 import type { EventStore } from '../stream/event-store';
@@ -185,6 +186,7 @@ export class EventSink {
    */
   private readonly unsettled = new Map<string, { row: StateRow; seq: number; node: string; pid: string | null; ts: Int32Array }>();
   private text: TermText;
+  private nodes: SourceNodes = AS_RECORDED;
   private readonly tracker = new CallbackStateTracker();
   private position = 0;
   /** The one event object the callback tracker reads (no object per event). */
@@ -220,6 +222,16 @@ export class EventSink {
     this.text = new TermText(render);
   }
 
+  /** How this source's nodes are written (node-runs.ts: a later run of a node name reads \`name#2\`), before its rows. */
+  useNodes(nodes: SourceNodes): void {
+    this.nodes = nodes;
+  }
+
+  /** The name a node of this source's own events is written under. */
+  nodeName(node: string): string {
+    return this.nodes.local(node);
+  }
+
   add(ev: TraceEvent): void {
     const t = this.text;
     const ord = ev.order ?? this.position;
@@ -235,15 +247,16 @@ export class EventSink {
     // Column by column in EVENTS_RAW order (the hot path: no argument array per row).
     const seq = this.seqBase + this.count - 1;
     const e = this.events;
+    const node = this.nodes.local(ev.node);
     e.int64(0, seq);
     e.num(1, this.src);
-    e.str(2, ev.node);
+    e.str(2, node);
     e.int64(3, ev.ts);
     e.num(4, ord);
     e.str(5, ev.kind);
     e.str(6, pid);
     const peer = ev.peer === undefined ? null : peerText(t, ev.peer);
-    const peerNode = ev.peer === undefined ? null : t.nodeOf(ev.peer, ev.node);
+    const peerNode = ev.peer === undefined ? null : this.nodes.peer(t.nodeOf(ev.peer, ev.node), Number(ev.ts));
     const mfa = ev.mfa === undefined ? null : t.mfa(ev.mfa);
     e.str(7, peer);
     e.str(8, peerNode);
@@ -253,9 +266,9 @@ export class EventSink {
     e.endRow();
     if (ev.kind === 'drop') this.addDrop(ev, ord);
     // add first: it may grow (replace) tsw
-    if (this.store !== undefined) this.storeTs(this.store.add(ev.kind, ev.node, pid, peer, peerNode, mfa, termText, termId));
-    const call = ev.term !== undefined && isMessageKind(ev.kind) ? this.callMessage(ev.term, ev.node) : null;
-    this.afterRow(ev.kind, ev.node, pid, seq, ev.term, ev.mfa, call, undefined);
+    if (this.store !== undefined) this.storeTs(this.store.add(ev.kind, node, pid, peer, peerNode, mfa, termText, termId));
+    const call = ev.term !== undefined && isMessageKind(ev.kind) ? this.callMessage(ev.term, ev.node, Number(ev.ts)) : null;
+    this.afterRow(ev.kind, node, pid, seq, ev.term, ev.mfa, call, undefined);
   }
 
   /**
@@ -266,7 +279,10 @@ export class EventSink {
    */
   addColumns(c: EventColumns): void {
     const t = this.text;
-    const node = c.node;
+    const raw = c.node;
+    const node = this.nodes.local(raw);
+    // A peer of a node name with several runs is the run at the event's time: its node is not kept per chunk entry.
+    const timed = this.nodes.timed;
     const e = this.events;
     const pidText: string[] = new Array(c.pids.length);
     const keys: string[] = new Array(c.pids.length);
@@ -305,7 +321,9 @@ export class EventSink {
       const pid = code === DROP ? null : (pidText[pi] ??= t.pid(c.pids[pi]));
       const qi = c.peer[i];
       const peer = qi < 0 ? null : (peers[qi] ??= peerText(t, c.pids[qi]));
-      const peerNode = qi < 0 ? null : (peerNodes[qi] ??= t.nodeOf(c.pids[qi], node));
+      const at = timed ? Number(c.tsBase) + c.tsRel[i] : 0;
+      const peerNode =
+        qi < 0 ? null : timed ? this.nodes.peer(t.nodeOf(c.pids[qi], raw), at) : (peerNodes[qi] ??= this.nodes.peer(t.nodeOf(c.pids[qi], raw), 0));
       const mi = c.mfa[i];
       const mfa = mi < 0 ? null : (mfaText[mi] ??= t.mfa(c.mfas[mi]));
       const ti = c.term[i];
@@ -322,7 +340,7 @@ export class EventSink {
       e.textOf(5, kindIds[code] >= 0 ? kindIds[code] : (kindIds[code] = e.textId(5, kind)));
       e.textOf(6, pid === null ? -1 : (pidIds[pi] ??= e.textId(6, pid)));
       e.textOf(7, peer === null ? -1 : (peerIds[qi] ??= e.textId(7, peer)));
-      e.textOf(8, peerNode === null ? -1 : (peerNodeIds[qi] ??= e.textId(8, peerNode)));
+      e.textOf(8, peerNode === null ? -1 : timed ? e.textId(8, peerNode) : (peerNodeIds[qi] ??= e.textId(8, peerNode)));
       e.textOf(9, mfa === null ? -1 : (mfaIds[mi] ??= e.textId(9, mfa)));
       if (termRows === null || ti < 0) e.str(10, term);
       else if (termRows[ti] >= 0) e.copyText(10, termRows[ti]);
@@ -338,7 +356,7 @@ export class EventSink {
           st.addIds(
             kind,
             pid === null ? -1 : (procIds[pi] ??= st.procs.id(node, pid)),
-            peer === null ? -1 : (storePeerIds[qi] ??= st.procs.id(peerNode, peer)),
+            peer === null ? -1 : timed ? st.procs.id(peerNode, peer) : (storePeerIds[qi] ??= st.procs.id(peerNode, peer)),
             mfa === null ? -1 : (storeMfaIds[mi] ??= st.mfas.id(mfa)),
             term === null ? -1 : (termIds[ti] ??= st.terms.id(term)),
             ti < 0 ? null : c.termIds[ti],
@@ -347,7 +365,7 @@ export class EventSink {
       let call: CallMessage | null = null;
       if (ti >= 0 && isMessageKind(kind)) {
         call = calls[ti];
-        if (call === undefined) call = calls[ti] = this.callMessage((obj ??= c.termAt(ti)), node);
+        if (call === undefined) call = calls[ti] = this.callMessage((obj ??= c.termAt(ti)), raw, at);
       }
       if (call !== null || AFTER_ROW[code] === 1)
         this.afterRow(
@@ -531,7 +549,7 @@ export class EventSink {
    * (the tag is a ref, or `[:alias | ref]` since OTP 24; see callLabel for the labels), replies are `{tag, reply}`;
    * null for any other message.
    */
-  private callMessage(m: Term, node: string): CallMessage | null {
+  private callMessage(m: Term, node: string, ts: number): CallMessage | null {
     if (!isTuple(m)) return null;
     const it = m.items;
     const t = this.text;
@@ -539,7 +557,7 @@ export class EventSink {
       const tag = callTag(it[1].items[1]);
       const from = it[1].items[0];
       if (tag === undefined) return null;
-      return { request: true, tag, tagText: null, tagId: NaN, body: it[2], from: t.pid(from), fromNode: t.nodeOf(from, node), row: -1 };
+      return { request: true, tag, tagText: null, tagId: NaN, body: it[2], from: t.pid(from), fromNode: this.nodes.peer(t.nodeOf(from, node), ts), row: -1 };
     } else if (it.length === 2) {
       const tag = callTag(it[0]);
       if (tag === undefined) return null;
@@ -623,7 +641,7 @@ export class EventSink {
     const [count, reason] = t !== undefined && isTuple(t, 2) ? t.items : [t, undefined];
     this.drops.push(
       this.src,
-      ev.node,
+      this.nodes.local(ev.node),
       ord,
       ev.ts,
       ev.until ?? null,
@@ -648,7 +666,7 @@ export class EventSink {
       const live = pid !== undefined && isPid(pid);
       this.supervision.push(
         this.src,
-        live ? t.nodeOf(pid, node) : node,
+        this.nodes.local(live ? t.nodeOf(pid, node) : node),
         snapshot,
         application,
         supervisor,
@@ -682,7 +700,7 @@ export class EventSink {
           : undefined;
     this.facts.push(
       this.src,
-      f.node,
+      this.nodes.local(f.node),
       t.pid(f.pid),
       f.name === undefined ? null : t.term(f.name),
       ic === undefined ? null : t.mfa(ic),
