@@ -135,13 +135,18 @@ ${WHO},
 -- parent pid the trace gives without its node.
 sp AS (
   SELECT e.seq, e.ts, e.node, e.pid AS parent, e.peer AS child, coalesce(p.name, p.module, e.mfa || ' ' || e.term) AS child_key,
-         p.exit_reason, p.exited_at, coalesce(NOT starts_with(r.term, '{:EXIT, '), false) AS not_on_exit
+         p.exit_reason, p.exited_at, coalesce(NOT starts_with(r.term, '{:EXIT, '), false) AS not_on_exit,
+         -- the instance whose exit signal the parent took just before: the one replaced, when it has the child's key
+         -- (the first restart of a child spawned before the recording has no spawn before it to compare with)
+         CASE WHEN coalesce(x.name, x.module) = coalesce(p.name, p.module) THEN x.exit_reason END AS exited_reason,
+         CASE WHEN coalesce(x.name, x.module) = coalesce(p.name, p.module) THEN x.exited_at END AS exited_at_
   FROM (SELECT * FROM events WHERE kind = 'spawn' AND mfa IS DISTINCT FROM ':erts_internal.dist_spawn_init/1') e
   ASOF LEFT JOIN (SELECT node, pid, seq, term FROM events WHERE kind = 'receive') r ON r.node = e.node AND r.pid = e.pid AND r.seq < e.seq
   LEFT JOIN processes p ON p.node = e.peer_node AND p.pid = e.peer
+  LEFT JOIN processes x ON x.node = e.node AND x.pid = '<' || regexp_extract(r.term, '^\\{:EXIT, #PID<([0-9.]+)>, ', 1) || '>'
 ),
 sp2 AS (
-  SELECT *, lag(exit_reason) OVER g AS prev_reason, lag(exited_at) OVER g AS prev_exited
+  SELECT *, coalesce(lag(exit_reason) OVER g, exited_reason) AS prev_reason, coalesce(lag(exited_at) OVER g, exited_at_) AS prev_exited
   FROM sp WINDOW g AS (PARTITION BY node, parent, child_key ORDER BY seq)
 ),
 restarts AS (SELECT * FROM sp2 WHERE NOT not_on_exit AND prev_exited IS NOT NULL AND prev_exited <= ts AND ${ABNORMAL('prev_reason')}),
