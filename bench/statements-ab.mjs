@@ -1,4 +1,4 @@
-// `node bench/statements-ab.mjs ROOT_A ROOT_B [ROUNDS] [each]`: the demo archive loaded as the page loads it after the
+// `node bench/statements-ab.mjs ROOT_A ROOT_B [ROUNDS] [each]`: the demo archive (or `ARCHIVE=path`'s) loaded as the page loads it after the
 // engine's warm-up (background build, the first view's queries, then every table and the Overview), by the engine
 // of two source trees (ROOT/src: this checkout `.`, or an older tree unpacked with `git archive REV src | tar -x -C
 // DIR` beside a node_modules link), in one process, each with its own DuckDB-WASM, alternating A B B A…, each load
@@ -18,7 +18,8 @@ if (rootA === undefined || rootB === undefined) {
   process.exit(2);
 }
 const rounds = Number(roundsArg ?? 8);
-const bytes = new Uint8Array(readFileSync(path.resolve(import.meta.dirname, '../test/fixtures/archives/demo.zip')));
+// ARCHIVE=path: another archive than the demo (one whose anomalies fire, to see their statements)
+const bytes = new Uint8Array(readFileSync(process.env.ARCHIVE ?? path.resolve(import.meta.dirname, '../test/fixtures/archives/demo.zip')));
 
 async function engineOf(root) {
   const at = (f) => path.resolve(root, 'src/engine', f);

@@ -8,7 +8,7 @@ root="$(cd "$here/../.." && pwd)"
 export OUT="$root/test/fixtures/scenarios"
 mkdir -p "$OUT"
 cd "$root/dump_tool"
-for s in call_chain_timeout crash_restart mailbox_flood gen_statem start_states line_snapshots name_resolution call_timeout cast_burst charlists compare_runs source_paths huge_states huge_switch structs max_events inspect_order term_corpus callback_replies alias_replies state_enter statem_flow recorder_drops gen_event_calls wide_group supervisors arrow_flood process_names receive_edges otp_services taken_names otp_idioms span_drops; do
+for s in call_chain_timeout crash_restart mailbox_flood gen_statem start_states line_snapshots name_resolution call_timeout cast_burst charlists compare_runs source_paths huge_states huge_switch structs max_events inspect_order term_corpus callback_replies alias_replies state_enter statem_flow recorder_drops gen_event_calls wide_group supervisors arrow_flood process_names receive_edges otp_services taken_names otp_idioms span_drops app_stops app_faults; do
   echo "recording $s"
   mix run "$here/$s.exs"
 done
@@ -42,6 +42,7 @@ elixir --erl "+C single_time_warp" --sname scn_signals -S mix run "$here/signals
 # process-names-otp27.zip likewise (NAME=process-names-otp27.zip OUT=... mix run test/scenarios/process_names.exs; proc_lib labels need OTP 27).
 # taken-names-otp27.zip likewise (NAME=taken-names-otp27.zip OUT=... mix run test/scenarios/taken_names.exs).
 # otp-idioms-otp27.zip likewise (NAME=otp-idioms-otp27.zip OUT=... mix run test/scenarios/otp_idioms.exs).
+# app-stops-otp27.zip and app-faults-otp27.zip likewise (NAME=app-stops-otp27.zip OUT=... mix run test/scenarios/app_stops.exs; NAME=app-faults-otp27.zip ... app_faults.exs).
 echo "recording the Erlang scenarios (erlc, erl)"
 bash "$here/erlang.sh" "$OUT"
 echo "recording day_runs (two nodes, three runs of each: six archives)"

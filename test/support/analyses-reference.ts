@@ -528,7 +528,8 @@ export function refCalls(events: EventRow[], msgs: RefMessage[], drops: DropWind
     // a reply sent after the caller's node stopped recording, the caller still waiting then: answered as far as we know
     else if (a.reply !== undefined && a.reply.ts > (lastOf.get(callerNode) ?? a.reply.ts) && wentOn === null && callerExit === null) outcome = 'reply';
     else if (drops.some((d) => (d.node === callerNode || d.node === calleeNode) && d.to >= sentAt && (until === null || d.from <= until))) outcome = 'in_drop';
-    else if (a.reply === undefined && calleeExit !== null && calleeExit >= sentAt) outcome = 'callee_exit';
+    // (not once the caller had given up: a callee exiting after that did not end the call)
+    else if (a.reply === undefined && calleeExit !== null && calleeExit >= sentAt && (wentOn === null || calleeExit <= wentOn)) outcome = 'callee_exit';
     else if (goneFirst && wentOn === null && killedWaiting(reasons.get(caller) ?? ':normal')) outcome = 'caller_exit';
     else if (a.reply !== undefined || wentOn !== null || (reasons.get(caller) ?? '').includes('timeout')) outcome = 'timeout';
     else if (callerExit !== null) outcome = 'caller_exit';

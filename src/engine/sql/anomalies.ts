@@ -85,15 +85,41 @@ crashed AS (SELECT DISTINCT node, pid FROM events WHERE kind = 'exit' AND ${ABNO
 recvs AS (SELECT e.node, e.pid, e.seq, e.term FROM events e SEMI JOIN crashed x ON x.node = e.node AND x.pid = e.pid
   ANTI JOIN (SELECT recv_seq FROM messages WHERE status = 'after_timeout') t ON t.recv_seq = e.seq WHERE e.kind = 'receive'),
 took AS (SELECT c.node, c.pid, c.seq, c.msg FROM consumed c SEMI JOIN crashed x ON x.node = c.node AND x.pid = c.pid),
-last_states AS (SELECT s.node, s.pid, s.seq, s.state FROM states s SEMI JOIN crashed x ON x.node = s.node AND x.pid = s.pid)
-SELECT 'crash' AS kind, 'error' AS severity, e.node, e.pid, e.ts, e.seq,
-       w.label || ' exited: ' || e.term || coalesce('; last message: ' || coalesce(c.msg, r.term), '') || coalesce('; last state: ' || s.state, '') AS summary,
-       list_filter([e.seq, coalesce(c.seq, r.seq), s.seq], x -> x IS NOT NULL) AS evidence
+last_states AS (SELECT s.node, s.pid, s.seq, s.state FROM states s SEMI JOIN crashed x ON x.node = s.node AND x.pid = s.pid),
+-- A process killed by the one stopping it: that process unlinked it and received its \`:DOWN\` with \`:killed\` (how a
+-- supervisor stops a child, at \`:brutal_kill\` or past its \`shutdown\` time, and a Task's owner stops its task, at
+-- \`Task.shutdown(task, :brutal_kill)\` or an async stream's \`on_timeout: :kill_task\`: monitor, unlink, exit(pid, :kill)).
+-- A stray \`Process.exit(pid, :kill)\` (or a max_heap_size kill) has no such stopper: it stays a crash at error level.
+stopped AS (
+  SELECT m.from_node AS node, m.from_pid AS pid, any_value(m.to_node) AS by_node, any_value(m.to_pid) AS by_pid,
+         min(m.recv_seq) AS down_seq, min(u.seq) AS unlink_seq
+  FROM messages m
+  JOIN events u ON u.kind = 'unlink' AND u.node = m.to_node AND u.pid = m.to_pid AND u.peer = m.from_pid AND u.peer_node = m.from_node
+  WHERE m.status = 'signal' AND starts_with(m.msg, '{:DOWN, ') AND ends_with(m.msg, ', :killed}')
+  GROUP BY m.from_node, m.from_pid
+),
+-- ... after it asked the process to stop (an exit signal the process trapped: \`{:EXIT, stopper, :shutdown}\`) and
+-- waited: it did not stop in time
+asked AS (
+  SELECT m.to_node AS node, m.to_pid AS pid, m.recv_seq FROM messages m
+  SEMI JOIN stopped t ON t.node = m.to_node AND t.pid = m.to_pid AND t.by_pid = m.from_pid AND t.by_node = m.from_node
+  WHERE m.status = 'signal' AND starts_with(m.msg, '{:EXIT, ')
+)
+SELECT 'crash' AS kind, CASE WHEN t.pid IS NULL THEN 'error' WHEN a.recv_seq IS NOT NULL THEN 'warning' ELSE 'info' END AS severity,
+       e.node, e.pid, e.ts, e.seq,
+       w.label || ' exited: ' || e.term
+         || coalesce(', killed by ' || coalesce(bw.label, t.by_pid) || ' stopping it'
+              || CASE WHEN a.recv_seq IS NOT NULL THEN ' (it had not exited within its shutdown time)' ELSE '' END, '')
+         || coalesce('; last message: ' || coalesce(c.msg, r.term), '') || coalesce('; last state: ' || s.state, '') AS summary,
+       list_filter([e.seq, coalesce(c.seq, r.seq), s.seq, t.unlink_seq, t.down_seq], x -> x IS NOT NULL) AS evidence
 FROM events e
 ASOF LEFT JOIN took c ON c.node = e.node AND c.pid = e.pid AND e.seq > c.seq
 ASOF LEFT JOIN recvs r ON r.node = e.node AND r.pid = e.pid AND e.seq > r.seq
 ASOF LEFT JOIN last_states s ON s.node = e.node AND s.pid = e.pid AND e.seq > s.seq
+LEFT JOIN stopped t ON e.term = ':killed' AND t.node = e.node AND t.pid = e.pid
+ASOF LEFT JOIN asked a ON a.node = e.node AND a.pid = e.pid AND e.seq > a.recv_seq
 LEFT JOIN who w ON w.node = e.node AND w.pid = e.pid
+LEFT JOIN who bw ON bw.node = t.by_node AND bw.pid = t.by_pid
 WHERE e.kind = 'exit' AND ${ABNORMAL('e.term')}`,
   },
   {
@@ -109,13 +135,18 @@ ${WHO},
 -- parent pid the trace gives without its node.
 sp AS (
   SELECT e.seq, e.ts, e.node, e.pid AS parent, e.peer AS child, coalesce(p.name, p.module, e.mfa || ' ' || e.term) AS child_key,
-         p.exit_reason, p.exited_at, coalesce(NOT starts_with(r.term, '{:EXIT, '), false) AS not_on_exit
+         p.exit_reason, p.exited_at, coalesce(NOT starts_with(r.term, '{:EXIT, '), false) AS not_on_exit,
+         -- the instance whose exit signal the parent took just before: the one replaced, when it has the child's key
+         -- (the first restart of a child spawned before the recording has no spawn before it to compare with)
+         CASE WHEN coalesce(x.name, x.module) = coalesce(p.name, p.module) THEN x.exit_reason END AS exited_reason,
+         CASE WHEN coalesce(x.name, x.module) = coalesce(p.name, p.module) THEN x.exited_at END AS exited_at_
   FROM (SELECT * FROM events WHERE kind = 'spawn' AND mfa IS DISTINCT FROM ':erts_internal.dist_spawn_init/1') e
   ASOF LEFT JOIN (SELECT node, pid, seq, term FROM events WHERE kind = 'receive') r ON r.node = e.node AND r.pid = e.pid AND r.seq < e.seq
   LEFT JOIN processes p ON p.node = e.peer_node AND p.pid = e.peer
+  LEFT JOIN processes x ON x.node = e.node AND x.pid = '<' || regexp_extract(r.term, '^\\{:EXIT, #PID<([0-9.]+)>, ', 1) || '>'
 ),
 sp2 AS (
-  SELECT *, lag(exit_reason) OVER g AS prev_reason, lag(exited_at) OVER g AS prev_exited
+  SELECT *, coalesce(lag(exit_reason) OVER g, exited_reason) AS prev_reason, coalesce(lag(exited_at) OVER g, exited_at_) AS prev_exited
   FROM sp WINDOW g AS (PARTITION BY node, parent, child_key ORDER BY seq)
 ),
 restarts AS (SELECT * FROM sp2 WHERE NOT not_on_exit AND prev_exited IS NOT NULL AND prev_exited <= ts AND ${ABNORMAL('prev_reason')}),

@@ -636,7 +636,10 @@ o AS (
            -- the reply (its send, or the caller's receive) may be among events the recorder dropped before the caller
            -- went on (even a traced timeout: a \`receive ... after\` of its own, after the reply it took, may be it)
            WHEN ${dropBetween('caller_node, callee_node', 'sent_at', 'coalesce(caller_went_on_at, caller_exited_at)')} THEN 'in_drop'
-           WHEN reply_seq IS NULL AND callee_exited_at IS NOT NULL AND callee_exited_at >= sent_at THEN 'callee_exit'
+           -- (not once the caller had given up: a callee that exits after it, stuck in a deadlock or stopped with its
+           -- application, did not end that call)
+           WHEN reply_seq IS NULL AND callee_exited_at IS NOT NULL AND callee_exited_at >= sent_at
+            AND (caller_went_on_at IS NULL OR callee_exited_at <= caller_went_on_at) THEN 'callee_exit'
            -- a caller killed while it waited (\`exit(pid, :kill)\`, a linked process's exit, a shutdown) did not give
            -- up: the reply it never got came after its exit, nothing shows it went on before, and its exit reason is
            -- an exit signal's, not one it would exit with itself after giving up (\`:normal\`, a timeout, the results
