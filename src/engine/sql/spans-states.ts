@@ -126,7 +126,9 @@ ORDER BY s.call_seq`,
  * markInDrop is on \`messages\`: few rows, only processes with such a call.
  */
 export function markSpansInDrop(table = 'spans'): string[] {
-  const shut = (t: string) => `EXISTS (SELECT 1 FROM span_shut z WHERE z.node = ${t}.node AND z.pid = ${t}.pid)`;
+  // Only the rows after the first in_drop call can move: a number compared before any text, so a load with no such
+  // call (nearly all) reads no more than a column of numbers (NULL: no row passes).
+  const after = (t: string) => `${t}.call_seq > (SELECT min(call_seq) FROM span_shut)`;
   return [
     `UPDATE ${table} SET outcome = 'in_drop', ended_at = x.until, duration_ns = x.until - ${table}.started_at, self_ns = NULL
 FROM (
@@ -137,17 +139,22 @@ FROM (
   GROUP BY s.call_seq
 ) x
 WHERE ${table}.call_seq = x.call_seq`,
-    // Each in_drop call, with the first call after it at its depth or above (its level had closed by then).
     `CREATE OR REPLACE TEMP TABLE span_shut AS
-SELECT c.node, c.pid, c.call_seq, c.depth, c.ended_at,
-       coalesce((SELECT min(n.call_seq) FROM ${table} n
-                  WHERE n.node = c.node AND n.pid = c.pid AND n.call_seq > c.call_seq AND n.depth <= c.depth), 9223372036854775807) AS until_seq
-FROM ${table} c WHERE c.outcome = 'in_drop'`,
+SELECT node, pid, call_seq, depth, ended_at, parent_seq FROM ${table} WHERE outcome = 'in_drop'`,
+    // The calls each in_drop call's close moves: after its end and before the first call at its depth or above
+    // (its level had closed by then), one level up per such call below them; with their parent as the pairing left it.
     `CREATE OR REPLACE TEMP TABLE span_moved AS
-SELECT s.call_seq, s.node, s.pid, s.started_at, (s.depth - count(*))::INTEGER AS depth
-FROM ${table} s JOIN span_shut c ON c.node = s.node AND c.pid = s.pid
+WITH u AS (
+  SELECT c.call_seq, c.node, c.pid, c.depth, c.ended_at, coalesce(min(n.call_seq), 9223372036854775807) AS until_seq
+  FROM span_shut c LEFT JOIN (SELECT node, pid, call_seq, depth FROM ${table} WHERE ${after(table)}) n
+    ON n.node = c.node AND n.pid = c.pid AND n.call_seq > c.call_seq AND n.depth <= c.depth
+  GROUP BY ALL
+)
+SELECT s.call_seq, s.node, s.pid, s.started_at, s.parent_seq AS old_parent, (s.depth - count(*))::INTEGER AS depth
+FROM (SELECT call_seq, node, pid, started_at, parent_seq, depth FROM ${table} WHERE ${after(table)}) s
+JOIN u c ON c.node = s.node AND c.pid = s.pid
  AND s.call_seq > c.call_seq AND s.call_seq < c.until_seq AND s.depth > c.depth AND s.started_at > c.ended_at
-GROUP BY s.call_seq, s.node, s.pid, s.started_at, s.depth`,
+GROUP BY s.call_seq, s.node, s.pid, s.started_at, s.parent_seq, s.depth`,
     `UPDATE ${table} SET depth = m.depth FROM span_moved m WHERE ${table}.call_seq = m.call_seq`,
     `UPDATE ${table} SET parent_seq = x.parent_seq
 FROM (
@@ -155,20 +162,27 @@ FROM (
          CASE WHEN p.end_seq > m.call_seq OR (p.end_seq IS NULL AND NOT (p.outcome = 'in_drop' AND p.ended_at < m.started_at)) THEN p.call_seq END AS parent_seq
   FROM span_moved m
   ASOF LEFT JOIN (SELECT node, pid, depth, call_seq, end_seq, outcome, ended_at FROM ${table}
-                   WHERE outcome <> 'no_return' AND ${shut(table)}) p
+                   WHERE call_seq < (SELECT max(call_seq) FROM span_moved) AND outcome <> 'no_return'
+                     AND hash(node, pid) IN (SELECT hash(node, pid) FROM span_moved)) p
     ON p.node = m.node AND p.pid = m.pid AND p.depth = m.depth - 1 AND m.call_seq > p.call_seq
 ) x
 WHERE ${table}.call_seq = x.call_seq`,
+    // The self time of every span whose children changed: the in_drop calls' parents (their time is no longer
+    // their parent's own), and the moved calls' parents before and after.
+    `CREATE OR REPLACE TEMP TABLE span_fix AS
+SELECT parent_seq AS call_seq FROM span_shut WHERE parent_seq IS NOT NULL
+UNION SELECT old_parent FROM span_moved WHERE old_parent IS NOT NULL
+UNION SELECT parent_seq FROM ${table} WHERE call_seq IN (SELECT call_seq FROM span_moved) AND parent_seq IS NOT NULL`,
     `UPDATE ${table} SET self_ns = ${table}.duration_ns - coalesce(c.ns, 0)
 FROM (
-  SELECT s.call_seq, ch.ns
-  FROM (SELECT call_seq FROM ${table} t WHERE self_ns IS NOT NULL AND ${shut('t')}) s
-  LEFT JOIN (SELECT parent_seq, sum(duration_ns)::BIGINT AS ns FROM ${table} t WHERE parent_seq IS NOT NULL AND ${shut('t')} GROUP BY parent_seq) ch
-    ON ch.parent_seq = s.call_seq
+  SELECT f.call_seq, ch.ns FROM span_fix f
+  LEFT JOIN (SELECT parent_seq, sum(duration_ns)::BIGINT AS ns FROM ${table} WHERE parent_seq IN (SELECT call_seq FROM span_fix) GROUP BY parent_seq) ch
+    ON ch.parent_seq = f.call_seq
 ) c
-WHERE ${table}.call_seq = c.call_seq`,
+WHERE ${table}.call_seq = c.call_seq AND ${table}.self_ns IS NOT NULL`,
     'DROP TABLE span_shut',
     'DROP TABLE span_moved',
+    'DROP TABLE span_fix',
   ];
 }
 
