@@ -121,7 +121,8 @@ ORDER BY s.call_seq`,
  * process's calls that started after that point sat one level deeper, as its children; they move up one level per
  * such call still open below them (no call between at its depth or above), their parent found again as the pairing
  * finds it (the latest call one level up still open, an `in_drop` call no longer after its end), and the self time of
- * every span of those processes is its duration less its children's. Pairings stand: a return after the drop is
+ * each span whose children changed (an `in_drop` call's parent, a moved call's parents) is its duration less its
+ * children's. Pairings stand: a return after the drop is
  * paired as it was. Run on the finished table (\`table\`), by the SQL build and after the streaming pass alike, as
  * markInDrop is on \`messages\`: few rows, only processes with such a call.
  */
