@@ -94,9 +94,9 @@ describe('raw trace varieties', () => {
         [':raw_vars.deep/1', 0, 'exception', '~c"\\a"', '{:error, {:bad, 7}}', null, null],
         [':raw_vars.deeper/1', 1, 'exception', '~c"\\a"', '{:error, {:bad, 7}}', ':raw_vars.deep/1', 0],
         [':raw_vars.deepest/1', 2, 'exception', '~c"\\a"', '{:error, {:bad, 7}}', ':raw_vars.deeper/1', 1],
-        // traced without return_trace (the silent flag switched off by loud/1's {silent, false}): no return ever
-        [':raw_vars.loud/1', 0, 'unfinished', '[2]', null, null, null],
-        [':raw_vars.quiet/1', 0, 'unfinished', '[3]', null, null, null],
+        // traced without return_trace (the silent flag switched off by loud/1's {silent, false}): no return ever, instants
+        [':raw_vars.loud/1', 0, 'no_return', '[2]', null, null, null],
+        [':raw_vars.quiet/1', 0, 'no_return', '[3]', null, null, null],
       ]);
       // {caller_line}: the caller and the line it called from
       expect(engine.query(`SELECT peer FROM events WHERE kind = 'call' AND mfa = ':raw_vars.g/1'`).rows).toEqual([

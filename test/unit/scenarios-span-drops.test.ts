@@ -41,6 +41,15 @@ describe('a callback whose return the recorder dropped', () => {
     ]);
   });
 
+  // Regression test: the callback's level was never closed (nothing showed its return), so the handle_call(:ping) that
+  // returned 1.5 s after the drop sat at depth 1 as its child, and so would every later call of the process.
+  it('closes its level at the drop: the later callback starts at depth 0, no parent, all its time its own', () => {
+    expect(rows(e, `SELECT depth, parent_seq, self_ns = duration_ns FROM spans WHERE mfa = 'Scn.Fanout.handle_call/3' AND args LIKE '[:ping,%'`)).toEqual([
+      [0, null, true],
+    ]);
+    expect(rows(e, `SELECT max(depth) FROM spans`)).toEqual([[0]]);
+  });
+
   it('raises no anomaly: slow_callback reads only spans that returned or raised', () => {
     expect(rows(e, `SELECT kind, summary FROM anomalies`)).toEqual([]);
   });

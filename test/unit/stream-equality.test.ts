@@ -71,6 +71,9 @@ const cases: string[][] = [
   // a gen_event manager whose handlers' calls were traced (raw_events.erl)
   ['raw/events.trace'],
   ['otp27/raw/events.trace'],
+  // calls traced without return_trace beside a function traced with it (raw_noreturn.erl): no_return spans
+  ['raw/noreturn.trace'],
+  ['otp27/raw/noreturn.trace'],
 ];
 
 const key = (row: unknown[]) => JSON.stringify(row, (_, v) => (typeof v === 'bigint' ? String(v) : v));

@@ -36,7 +36,12 @@ describe('timeline area rows (demo.zip)', () => {
     const inLanes = (node: unknown, pid: unknown) => lanes.some((l) => l.node === node && l.pid === pid);
     const names = new Map((await rows('SELECT node, pid, name FROM processes')).map((p) => [`${p.node}|${p.pid}`, p.name ?? null]));
     const spans = (await rows('SELECT * FROM spans'))
-      .map((s): Record<string, any> => ({ ...s, rel: rel(s.started_at)!, stop: s.ended_at === null ? len : rel(s.ended_at)! }))
+      // a call still open runs to the trace's end; a no_return call is an instant
+      .map((s): Record<string, any> => ({
+        ...s,
+        rel: rel(s.started_at)!,
+        stop: s.ended_at !== null ? rel(s.ended_at)! : s.outcome === 'no_return' ? rel(s.started_at)! : len,
+      }))
       .filter((s) => inLanes(s.node, s.pid) && s.rel <= end && s.stop >= start);
     const slices = spans
       .map((s) => ({
@@ -48,9 +53,10 @@ describe('timeline area rows (demo.zip)', () => {
         depth: num(s.depth),
         start: s.rel,
         duration: s.stop - s.rel,
-        open: s.ended_at === null,
+        open: s.ended_at === null && s.outcome !== 'no_return',
         untraced: s.outcome === 'untraced',
         inDrop: s.outcome === 'in_drop',
+        noReturn: s.outcome === 'no_return',
         count: spans.filter((o) => o.mfa === s.mfa).length,
       }))
       .sort((x, y) => x.start - y.start || x.seq - y.seq);

@@ -23,7 +23,14 @@
  * and a return whose call
  * was not traced (`{message, false}`, a wrap set that lost its start, a trace
  * begun inside the call) closes none: the level never goes below 0 (the
- * running sum, less its lowest point so far when that is negative).
+ * running sum, less its lowest point so far when that is negative). Such a
+ * call is `no_return`: an instant whose duration the trace cannot tell (no
+ * `ended_at`), never `in_drop` (nothing of its function returns anywhere:
+ * its tracing asked for no returns, not the drops). Not on a node an otpscope
+ * archive recorded: the recorder traces every function with `return_trace`,
+ * so a call with no return there was still running (`unfinished`, `untraced`
+ * or `in_drop`). Only the recorder reads states (`untraced`), so that
+ * update reads both.
  *
  * A call with no return whose process's state the recorder read later
  * (`sampled`: its calls were no longer traced) is `untraced`, ended at that
@@ -51,7 +58,7 @@ rm AS (SELECT hash(mfa) AS mh FROM fm WHERE is_call AND ends_with(mfa, '.init/1'
 d AS (SELECT e.*, k > 0 OR mh IN (SELECT mh FROM r) OR mh IN (SELECT mh FROM rm) AS opens FROM e),
 s AS (SELECT *, sum(CASE WHEN k > 0 THEN -1 WHEN opens THEN 1 ELSE 0 END) OVER (PARTITION BY ph ORDER BY seq ROWS UNBOUNDED PRECEDING) AS raw FROM d),
 f AS (SELECT *, raw - least(0, min(raw) OVER (PARTITION BY ph ORDER BY seq ROWS UNBOUNDED PRECEDING)) AS level FROM s),
-g AS (SELECT seq, ts, ph, k, mh, CAST(CASE WHEN k = 0 AND opens THEN level - 1 ELSE level END AS INTEGER) AS depth FROM f),
+g AS (SELECT seq, ts, ph, k, mh, opens, CAST(CASE WHEN k = 0 AND opens THEN level - 1 ELSE level END AS INTEGER) AS depth FROM f),
 h AS (
   SELECT *, lead(seq) OVER w AS n_seq, lead(k) OVER w AS n_k, lead(ts) OVER w AS n_ts, lead(mh) OVER w AS n_mh
   FROM g WINDOW w AS (PARTITION BY ph, depth ORDER BY seq)
@@ -59,7 +66,7 @@ h AS (
 SELECT ph, depth, seq AS call_seq, ts AS started_at,
        CASE WHEN n_k > 0 AND n_mh = mh THEN n_seq END AS end_seq,
        CASE WHEN n_k > 0 AND n_mh = mh THEN n_ts END AS ended_at,
-       CASE WHEN n_k > 0 AND n_mh = mh THEN CASE n_k WHEN 1 THEN 'return' ELSE 'exception' END ELSE 'unfinished' END AS outcome
+       CASE WHEN n_k > 0 AND n_mh = mh THEN CASE n_k WHEN 1 THEN 'return' ELSE 'exception' END WHEN opens THEN 'unfinished' ELSE 'no_return' END AS outcome
 FROM h WHERE k = 0`,
   // A call left open because the recorder stopped tracing its process's calls (a state too big to copy, read at
   // intervals from then on: Otpscope.Tracer huge/3) had returned by the next read of that state, which the process
@@ -67,7 +74,7 @@ FROM h WHERE k = 0`,
   `UPDATE span_s SET ended_at = r.ts, outcome = 'untraced'
 FROM (
   SELECT u.call_seq, r.ts
-  FROM (SELECT ph, call_seq FROM span_s WHERE outcome = 'unfinished') u
+  FROM (SELECT ph, call_seq FROM span_s WHERE outcome IN ('unfinished', 'no_return')) u
   ASOF JOIN (SELECT hash(node, pid) AS ph, seq, ts FROM events WHERE kind = 'state' AND ends_with(mfa, '.get_state/1')) r
     ON r.ph = u.ph AND u.call_seq < r.seq
 ) r
@@ -98,7 +105,8 @@ FROM span_x s JOIN (SELECT seq, node, pid, mfa, term FROM events WHERE kind = 'c
 SELECT s.node, s.pid, s.mfa, s.depth, s.call_seq, s.end_seq, s.started_at, s.ended_at,
        s.ended_at - s.started_at AS duration_ns,
        (s.ended_at - s.started_at - coalesce(s.child_ns, 0))::BIGINT AS self_ns,
-       s.outcome, s.args, er.term AS result, s.parent_seq
+       CASE WHEN s.outcome = 'no_return' AND s.node IN (SELECT node FROM meta WHERE key = 'format' AND value = 'otpscope') THEN 'unfinished' ELSE s.outcome END AS outcome,
+       s.args, er.term AS result, s.parent_seq
 FROM span_a s
 LEFT JOIN (SELECT seq, term FROM events WHERE kind IN ('return', 'exception')) er ON er.seq = s.end_seq
 ORDER BY s.call_seq`,
@@ -109,10 +117,19 @@ ORDER BY s.call_seq`,
  * A call with no return is `in_drop` when the recorder dropped events on its node while it ran (a `drops` window that
  * ends after the call began and begins before its process's exit): its return may be among them (docs/SCHEMA.md
  * \`spans\`). It ends where the first such window begins (the call ran at least that long, the rest is unknown), and
- * its own `self_ns` is NULL; its parent's `self_ns` leaves that time out, as it does any child's. Run on the finished
- * table (\`table\`), by the SQL build and after the streaming pass alike, as markInDrop is on \`messages\`: few rows.
+ * its own `self_ns` is NULL. Its level closes there too: the pairing left it open (nothing showed the return), so its
+ * process's calls that started after that point sat one level deeper, as its children; they move up one level per
+ * such call still open below them (no call between at its depth or above), their parent found again as the pairing
+ * finds it (the latest call one level up still open, an `in_drop` call no longer after its end), and the self time of
+ * each span whose children changed (an `in_drop` call's parent, a moved call's parents) is its duration less its
+ * children's. Pairings stand: a return after the drop is
+ * paired as it was. Run on the finished table (\`table\`), by the SQL build and after the streaming pass alike, as
+ * markInDrop is on \`messages\`: few rows, only processes with such a call.
  */
 export function markSpansInDrop(table = 'spans'): string[] {
+  // Only the rows after the first in_drop call can move: a number compared before any text, so a load with no such
+  // call (nearly all) reads no more than a column of numbers (NULL: no row passes).
+  const after = (t: string) => `${t}.call_seq > (SELECT min(call_seq) FROM span_shut)`;
   return [
     `UPDATE ${table} SET outcome = 'in_drop', ended_at = x.until, duration_ns = x.until - ${table}.started_at, self_ns = NULL
 FROM (
@@ -123,9 +140,50 @@ FROM (
   GROUP BY s.call_seq
 ) x
 WHERE ${table}.call_seq = x.call_seq`,
-    `UPDATE ${table} SET self_ns = ${table}.self_ns - c.ns
-FROM (SELECT parent_seq, sum(duration_ns)::BIGINT AS ns FROM ${table} WHERE outcome = 'in_drop' AND parent_seq IS NOT NULL GROUP BY parent_seq) c
-WHERE ${table}.call_seq = c.parent_seq AND ${table}.self_ns IS NOT NULL`,
+    `CREATE OR REPLACE TEMP TABLE span_shut AS
+SELECT node, pid, call_seq, depth, ended_at, parent_seq FROM ${table} WHERE outcome = 'in_drop'`,
+    // The calls each in_drop call's close moves: after its end and before the first call at its depth or above
+    // (its level had closed by then), one level up per such call below them; with their parent as the pairing left it.
+    `CREATE OR REPLACE TEMP TABLE span_moved AS
+WITH u AS (
+  SELECT c.call_seq, c.node, c.pid, c.depth, c.ended_at, coalesce(min(n.call_seq), 9223372036854775807) AS until_seq
+  FROM span_shut c LEFT JOIN (SELECT node, pid, call_seq, depth FROM ${table} WHERE ${after(table)}) n
+    ON n.node = c.node AND n.pid = c.pid AND n.call_seq > c.call_seq AND n.depth <= c.depth
+  GROUP BY ALL
+)
+SELECT s.call_seq, s.node, s.pid, s.started_at, s.parent_seq AS old_parent, (s.depth - count(*))::INTEGER AS depth
+FROM (SELECT call_seq, node, pid, started_at, parent_seq, depth FROM ${table} WHERE ${after(table)}) s
+JOIN u c ON c.node = s.node AND c.pid = s.pid
+ AND s.call_seq > c.call_seq AND s.call_seq < c.until_seq AND s.depth > c.depth AND s.started_at > c.ended_at
+GROUP BY s.call_seq, s.node, s.pid, s.started_at, s.parent_seq, s.depth`,
+    `UPDATE ${table} SET depth = m.depth FROM span_moved m WHERE ${table}.call_seq = m.call_seq`,
+    `UPDATE ${table} SET parent_seq = x.parent_seq
+FROM (
+  SELECT m.call_seq,
+         CASE WHEN p.end_seq > m.call_seq OR (p.end_seq IS NULL AND NOT (p.outcome = 'in_drop' AND p.ended_at < m.started_at)) THEN p.call_seq END AS parent_seq
+  FROM span_moved m
+  ASOF LEFT JOIN (SELECT node, pid, depth, call_seq, end_seq, outcome, ended_at FROM ${table}
+                   WHERE call_seq < (SELECT max(call_seq) FROM span_moved) AND outcome <> 'no_return'
+                     AND hash(node, pid) IN (SELECT hash(node, pid) FROM span_moved)) p
+    ON p.node = m.node AND p.pid = m.pid AND p.depth = m.depth - 1 AND m.call_seq > p.call_seq
+) x
+WHERE ${table}.call_seq = x.call_seq`,
+    // The self time of every span whose children changed: the in_drop calls' parents (their time is no longer
+    // their parent's own), and the moved calls' parents before and after.
+    `CREATE OR REPLACE TEMP TABLE span_fix AS
+SELECT parent_seq AS call_seq FROM span_shut WHERE parent_seq IS NOT NULL
+UNION SELECT old_parent FROM span_moved WHERE old_parent IS NOT NULL
+UNION SELECT parent_seq FROM ${table} WHERE call_seq IN (SELECT call_seq FROM span_moved) AND parent_seq IS NOT NULL`,
+    `UPDATE ${table} SET self_ns = ${table}.duration_ns - coalesce(c.ns, 0)
+FROM (
+  SELECT f.call_seq, ch.ns FROM span_fix f
+  LEFT JOIN (SELECT parent_seq, sum(duration_ns)::BIGINT AS ns FROM ${table} WHERE parent_seq IN (SELECT call_seq FROM span_fix) GROUP BY parent_seq) ch
+    ON ch.parent_seq = f.call_seq
+) c
+WHERE ${table}.call_seq = c.call_seq AND ${table}.self_ns IS NOT NULL`,
+    'DROP TABLE span_shut',
+    'DROP TABLE span_moved',
+    'DROP TABLE span_fix',
   ];
 }
 

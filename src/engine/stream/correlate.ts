@@ -84,6 +84,8 @@ export interface CorrelateInput {
   registrations: Registration[];
   /** `processes.name` -> pid per node, for names the recording knows no interval of. */
   nameFallback: { node: string | null; name: string; pid: string }[];
+  /** The nodes an otpscope archive recorded (\`meta\` format \`otpscope\`): a call there with no return was still running. */
+  recordedNodes?: readonly (string | null)[];
   /** Below this many events mailbox_depth sorts on one packed number per row (default and most 2^26 - 1; tests lower it to check the other way). */
   mailboxPackBelow?: number;
 }
@@ -561,7 +563,7 @@ function finish(input: CorrelateInput, p: Paired): Correlated {
     tables: new Map<string, ColumnBuilder<ColumnSpec>>([
       ['send_targets', p.stOut],
       ['messages', out],
-      ['spans', buildSpans(st, usedTerms)],
+      ['spans', buildSpans(st, usedTerms, input.recordedNodes ?? [])],
       ['causal_links', links],
     ]),
     mailboxDepth: (dropped) => buildMailboxDepth(st, queued, exitAt, p.msgRecv, (j) => dropped.has(p.msgSend[j]), input.mailboxPackBelow),
@@ -656,13 +658,14 @@ function moduleOfMfa(mfa: string): string {
  * up, unless that one had already ended. A call of a function that never
  * returns in the trace opens no level (but an `init/1` of a module whose functions return: it entered the server's
  * loop), and a return with none open closes
- * none (as sql/spans-states.ts says why). A call with no return ends, as
+ * none (as sql/spans-states.ts says why), and is `no_return` unless an otpscope archive recorded its node. A call
+ * with no return ends, as
  * `untraced`, at the first sampled read of its process's state after it; one
  * left `unfinished` whose return the recorder's drops may hide becomes
  * `in_drop` after the pass, by the SQL build's own statements
  * (sql/spans-states.ts markSpansInDrop: the drop windows are DuckDB's).
  */
-function buildSpans(st: EventStore, usedTerms: Uint8Array): ColumnBuilder<typeof SPANS> {
+function buildSpans(st: EventStore, usedTerms: Uint8Array, recordedNodes: readonly (string | null)[]): ColumnBuilder<typeof SPANS> {
   const n = st.length;
   const { kind, proc, mfa, tsw, term } = st;
   const level = new Map<number, number>();
@@ -712,6 +715,9 @@ function buildSpans(st: EventStore, usedTerms: Uint8Array): ColumnBuilder<typeof
   }
   // Calls with no return, ended by a later sampled state read of their process (untraced from then on).
   const readAfter = untracedEnds(st, calls, endOf);
+  // A call of a function that returns nowhere is an instant (`no_return`), except on a node an otpscope archive
+  // recorded (the recorder traces every function with return_trace: the call was still running).
+  const recorded = new Set(recordedNodes);
   const childNs = new Map<number, number>();
   for (let j = 0; j < calls.length; j++) {
     const e = endOf.get(calls[j]) ?? readAfter.get(calls[j]);
@@ -734,7 +740,18 @@ function buildSpans(st: EventStore, usedTerms: Uint8Array): ColumnBuilder<typeof
     const dur = t >= 0 ? tsDiff(tsw, t, c) : null;
     out.int64(7, dur);
     out.int64(8, dur === null ? null : dur - (childNs.get(c) ?? 0));
-    out.str(9, e >= 0 ? (kind[e] === KIND.return ? 'return' : 'exception') : t >= 0 ? 'untraced' : 'unfinished');
+    out.str(
+      9,
+      e >= 0
+        ? kind[e] === KIND.return
+          ? 'return'
+          : 'exception'
+        : t >= 0
+          ? 'untraced'
+          : returns.has(mfa[c]) || recorded.has(st.procs.node[q])
+            ? 'unfinished'
+            : 'no_return',
+    );
     const args = term[c];
     const result = e >= 0 ? term[e] : -1;
     out.id(10, args);

@@ -51,8 +51,8 @@ const TEXT_TERMS = { id: 'i32', term: 'str' } as const;
  * their tables (\`prefix\` + name: the tests write them beside the SQL-built
  * ones to compare): the pass hands DuckDB integer ids and each distinct
  * text once (text tables), and DuckDB joins them into the tables of
- * docs/SCHEMA.md (the id and text tables are dropped after). \`correlate\` needs \`registrations\` and
- * \`processes\`; \`mailboxDepth\`, which it returns, needs \`calls\` and the
+ * docs/SCHEMA.md (the id and text tables are dropped after). \`correlate\` needs \`registrations\`,
+ * \`processes\` and \`meta\`; \`mailboxDepth\`, which it returns, needs \`calls\` and the
  * alias replies it marked in \`messages\` (sql/build.ts markDroppedReplies) and the messages the recorder's drops
  * leave unknown (markInDrop), which were marked after the pass with the same SQL as the SQL build's.
  */
@@ -74,8 +74,9 @@ export function runStreamAnalyses(
   const nameFallback = db
     .query('SELECT node, name, pid FROM processes WHERE name IS NOT NULL')
     .rows.map((r) => ({ node: r[0] as string | null, name: String(r[1]), pid: String(r[2]) }));
+  const recordedNodes = db.query(`SELECT DISTINCT node FROM meta WHERE key = 'format' AND value = 'otpscope'`).rows.map((r) => r[0] as string | null);
   onStep?.(STREAM_TABLES[0][0]);
-  const done = correlate({ store, registrations, nameFallback });
+  const done = correlate({ store, registrations, nameFallback, recordedNodes });
   steps.push({ sql: 'stream: correlate (send_targets, messages, spans, causal_links)', ms: performance.now() - t });
   t = performance.now();
   writeTexts(db, prefix, store, done.usedTerms);

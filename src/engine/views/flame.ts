@@ -20,12 +20,12 @@ const SLICE = {
   depth: 'int',
   mfa: 'text',
   started_at: 'big',
-  /** The trace's end for a call still open. */
+  /** The trace's end for a call still open; its start for a `no_return` call (an instant). */
   ended_at: 'big',
   duration_ns: 'big',
   /** Duration minus the calls one level deeper inside it. */
   self_ns: 'big?',
-  /** `return`, `exception`, `untraced` (ended at a later read of its state), `in_drop` (ended where the recorder began dropping events) or `unfinished`. */
+  /** `return`, `exception`, `untraced` (ended at a later read of its state), `in_drop` (ended where the recorder began dropping events), `no_return` (traced without returns: an instant, its duration unknown) or `unfinished`. */
   outcome: 'text',
   args: 'text?',
   result: 'text?',
@@ -53,7 +53,9 @@ export interface FlameChart {
  */
 export async function flameChart(sql: Sql, p: ProcessRef, window: { start: bigint; end: bigint } | null = null, pixels = 0, limit = 5000): Promise<FlameChart> {
   const proc = `s.node = ${sqlString(p.node)} AND s.pid = ${sqlString(p.pid)}`;
-  const spans = `(SELECT s.*, coalesce(s.ended_at, (SELECT max(ts) FROM events)) AS until FROM spans s WHERE ${proc})`;
+  // a call still open runs to the trace's end; one of a function traced without returns (`no_return`) is an instant
+  const spans = `(SELECT s.*, coalesce(s.ended_at, CASE WHEN s.outcome = 'no_return' THEN s.started_at ELSE (SELECT max(ts) FROM events) END) AS until
+                   FROM spans s WHERE ${proc})`;
   const overlap = window === null ? 'true' : `started_at <= ${sqlInt(window.end)} AND until >= ${sqlInt(window.start)}`;
   const whole = readOne(
     'flame chart',

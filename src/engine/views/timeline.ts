@@ -65,7 +65,8 @@ export interface SpanTile {
   mfa: string[];
   /**
    * 0: ended at its return; 1: no return seen (drawn to the trace's end); 2: `untraced`, ended at a later read of its
-   * state (an upper bound); 3: `in_drop`, ended where the recorder began dropping events on its node (a lower bound).
+   * state (an upper bound); 3: `in_drop`, ended where the recorder began dropping events on its node (a lower bound);
+   * 4: `no_return`, an instant (\`end\` = \`start\`): its function was traced without returns, its duration unknown.
    */
   open: Uint8Array;
 }
@@ -207,15 +208,24 @@ export async function timelineTile(
   const b = `${int(t0)} + ${int(end)}`;
   const open = `${int(t0)} + ${int(traceEnd)}`;
   const marks = await tileMarks(sql, t0, laneSql, range, start, end, bucket);
+  // Calls of a function traced without returns (\`no_return\`) are instants, not bars to the trace's end: ticks, one per
+  // lane and pixel (the first), with a limit of their own so a whole node's calls never crowd out the bars.
   const s = readRows(
     'timeline spans',
     await sql(
-      `SELECT l.i, s.depth, s.started_at - ${int(t0)} AS start, coalesce(s.ended_at, ${open}) - ${int(t0)} AS "end", s.call_seq AS seq, s.mfa,
+      `(SELECT l.i, s.depth, s.started_at - ${int(t0)} AS start, coalesce(s.ended_at, ${open}) - ${int(t0)} AS "end", s.call_seq AS seq, s.mfa,
               CASE WHEN s.ended_at IS NULL THEN 1 WHEN s.outcome = 'untraced' THEN 2 WHEN s.outcome = 'in_drop' THEN 3 ELSE 0 END AS open
          FROM spans s JOIN ${laneSql} ON s.node = l.node AND s.pid = l.pid
-        WHERE s.started_at < ${b} AND coalesce(s.ended_at, ${open}) > ${a}
+        WHERE s.started_at < ${b} AND coalesce(s.ended_at, ${open}) > ${a} AND s.outcome <> 'no_return'
           AND coalesce(s.ended_at, ${open}) - s.started_at >= ${int(bucket * 2)}
-        ORDER BY s.depth, s.started_at LIMIT 20000`,
+        ORDER BY s.depth, s.started_at LIMIT 20000)
+       UNION ALL
+       (SELECT l.i, min(s.depth), min(s.started_at) - ${int(t0)} AS start, min(s.started_at) - ${int(t0)} AS "end",
+               min(s.call_seq) AS seq, arg_min(s.mfa, s.call_seq) AS mfa, 4 AS open
+          FROM spans s JOIN ${laneSql} ON s.node = l.node AND s.pid = l.pid
+         WHERE s.outcome = 'no_return' AND s.started_at >= ${a} AND s.started_at < ${b}
+         GROUP BY l.i, (s.started_at - (${a})) // ${int(bucket)}
+         ORDER BY start LIMIT 20000)`,
     ),
     { i: 'int', depth: 'int', start: 'num', end: 'num', seq: 'num', mfa: 'text?', open: 'int' },
   );
@@ -414,13 +424,15 @@ export interface AreaSlice {
   mfa: string;
   depth: number;
   start: number;
-  /** Until the return, or until the trace's end when no return was seen (`open`). */
+  /** Until the return, or until the trace's end when no return was seen (`open`); 0 for `noReturn`. */
   duration: number;
   open: boolean;
   /** Ended at a later read of its process's state, not at a return (`untraced`): `duration` is an upper bound. */
   untraced: boolean;
   /** No return seen while the recorder dropped events (`in_drop`): `duration` runs to the first drop and is a lower bound. */
   inDrop: boolean;
+  /** Its function was traced without returns (`no_return`): an instant, `duration` 0, its real duration unknown. */
+  noReturn: boolean;
   /** Calls of the same MFA in the area (Perfetto's "occurrences"). */
   count: number;
 }
@@ -476,10 +488,11 @@ export async function timelineAreaRows(
     await sql(
       `WITH s AS (
          SELECT s.call_seq AS seq, s.node, s.pid, s.mfa, s.depth, s.started_at - ${int(t0)} AS start,
-                coalesce(s.ended_at, ${open}) - s.started_at AS duration, s.ended_at IS NULL AS open,
-                s.outcome = 'untraced' AS untraced, s.outcome = 'in_drop' AS in_drop
+                coalesce(s.ended_at, CASE WHEN s.outcome = 'no_return' THEN s.started_at ELSE ${open} END) - s.started_at AS duration,
+                s.ended_at IS NULL AND s.outcome <> 'no_return' AS open,
+                s.outcome = 'untraced' AS untraced, s.outcome = 'in_drop' AS in_drop, s.outcome = 'no_return' AS no_return
            FROM spans s JOIN ${laneSql} ON s.node = l.node AND s.pid = l.pid
-          WHERE s.started_at <= ${b} AND coalesce(s.ended_at, ${open}) >= ${a})
+          WHERE s.started_at <= ${b} AND coalesce(s.ended_at, CASE WHEN s.outcome = 'no_return' THEN s.started_at ELSE ${open} END) >= ${a})
        SELECT s.*, count(*) OVER (PARTITION BY s.mfa) AS count, count(*) OVER () AS total, p.name
          FROM s LEFT JOIN processes p ON p.node = s.node AND p.pid = s.pid
         ORDER BY s.start, s.seq LIMIT ${int(limit)}`,
@@ -496,6 +509,7 @@ export async function timelineAreaRows(
       open: 'bool',
       untraced: 'bool',
       in_drop: 'bool',
+      no_return: 'bool',
       count: 'int',
       total: 'int',
     },
@@ -530,7 +544,7 @@ export async function timelineAreaRows(
     },
   );
   return {
-    slices: slices.map(({ total: _, mfa, in_drop, ...s }) => ({ ...s, inDrop: in_drop, mfa: mfa ?? '' })),
+    slices: slices.map(({ total: _, mfa, in_drop, no_return, ...s }) => ({ ...s, inDrop: in_drop, noReturn: no_return, mfa: mfa ?? '' })),
     messages: messages.map((m) => ({
       sendSeq: m.send_seq,
       recvSeq: m.recv_seq,

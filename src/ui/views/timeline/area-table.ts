@@ -33,7 +33,8 @@ export const SLICE_COLUMNS: Column<AreaSlice>[] = [
     width: '16%',
     label: 'Duration',
     value: (r) => r.duration,
-    text: (r) => `${r.open || r.inDrop ? '≥ ' : r.untraced ? '≤ ' : ''}${formatNs(r.duration)}`,
+    // a call of a function traced without returns: an instant, its duration unknown
+    text: (r) => (r.noReturn ? 'unknown' : `${r.open || r.inDrop ? '≥ ' : r.untraced ? '≤ ' : ''}${formatNs(r.duration)}`),
     numeric: true,
   },
   { key: 'count', width: '10%', label: 'Calls', value: (r) => r.count, text: (r) => r.count.toLocaleString(), numeric: true },

@@ -261,7 +261,7 @@ function drawSpans(f: Frame, xOf: (t: number) => number, nsPerPx: number): void 
     ctx.globalAlpha = deep ? 0.55 : 0.28;
     ctx.beginPath();
     for (let k = 0; k < s.count; k++) {
-      if ((s.depth[k] > 0 ? 1 : 0) !== deep) continue;
+      if ((s.depth[k] > 0 ? 1 : 0) !== deep || s.open[k] === 4) continue;
       const ly = layout.laneY[s.lane[k]];
       if (ly < 0) continue;
       const y = RULER_H + ly - scrollY;
@@ -278,6 +278,21 @@ function drawSpans(f: Frame, xOf: (t: number) => number, nsPerPx: number): void 
     }
     ctx.fill();
   }
+  // A call of a function traced without returns (`no_return`): an instant, its duration unknown, drawn as a tick
+  // the height of its band, never a bar.
+  ctx.globalAlpha = 0.9;
+  ctx.beginPath();
+  for (let k = 0; k < s.count; k++) {
+    if (s.open[k] !== 4) continue;
+    const ly = layout.laneY[s.lane[k]];
+    const x = xOf(s.start[k]);
+    if (ly < 0 || x < GUTTER_W || x > width) continue;
+    const y = RULER_H + ly - scrollY;
+    if (y + LANE_H < RULER_H || y > height) continue;
+    if (s.depth[k] > 0) ctx.rect(x - 0.75, y + 12, 1.5, 6);
+    else ctx.rect(x - 0.75, y + 1, 1.5, 12);
+  }
+  ctx.fill();
   ctx.globalAlpha = 1;
   // A call ended by a later read of its state (`untraced`, an upper bound) or where the recorder began dropping events
   // on its node (`in_drop`, a lower bound: its return may be among them): its end is not its return, drawn dotted.
@@ -286,7 +301,7 @@ function drawSpans(f: Frame, xOf: (t: number) => number, nsPerPx: number): void 
   ctx.setLineDash([2, 2]);
   ctx.beginPath();
   for (let k = 0; k < s.count; k++) {
-    if (s.open[k] < 2 || s.depth[k] > 0) continue;
+    if (s.open[k] < 2 || s.open[k] > 3 || s.depth[k] > 0) continue;
     const ly = layout.laneY[s.lane[k]];
     const x1 = xOf(s.end[k]);
     if (ly < 0 || x1 < GUTTER_W || x1 > width) continue;

@@ -56,7 +56,9 @@ export function hitTest(tile: Tile | null, layout: Layout, view: View, width: nu
   const t = view.start + (px - GUTTER_W) * nsPerPx;
   let span = -1;
   for (let k = 0; k < s.count; k++) {
-    if (s.lane[k] !== lane || s.start[k] > t || s.end[k] < t) continue;
+    // an instant (a call with no return traced, `no_return`) is a tick: within 3 px of it
+    const slack = s.open[k] === 4 ? 3 * nsPerPx : 0;
+    if (s.lane[k] !== lane || s.start[k] - slack > t || s.end[k] + slack < t) continue;
     const top = s.depth[k] === 0 ? 2 : 13;
     const bottom = s.depth[k] === 0 ? 12 : 18;
     if (inLane >= top && inLane <= bottom) span = k;

@@ -114,7 +114,11 @@ export function selectionOf(hit: Hit, tile: Tile): Selection | null {
   if (hit.type === 'span') {
     const s = tile.spans;
     const k = hit.index;
-    return { seq: s.seq[k], t: s.start[k], lane: hit.lane, note: `call of ${s.mfa[k]}`, arrow: null };
+    const note =
+      s.open[k] === 4
+        ? `call of ${s.mfa[k]}: no return traced (its function was traced without return_trace), so its duration is unknown`
+        : `call of ${s.mfa[k]}`;
+    return { seq: s.seq[k], t: s.start[k], lane: hit.lane, note, arrow: null };
   }
   return null;
 }
@@ -148,6 +152,16 @@ export function hoverLines(hit: Hit, tile: Tile, lanes: Lane[]): { lines: string
   }
   if (hit.type === 'span') {
     const s = tile.spans;
+    if (s.open[k] === 4)
+      return {
+        lines: [
+          s.mfa[k],
+          `call at ${formatNs(s.start[k])}: no return traced, duration unknown`,
+          'its function returns nowhere in the trace: traced without return_trace (dbg:tp(M, []))',
+          `depth ${s.depth[k]}`,
+        ],
+        termOf: null,
+      };
     return {
       lines: [
         s.mfa[k],
