@@ -523,10 +523,16 @@ defmodule Otpscope do
   The tracer's figures (`:accepted`, `:dropped`, `:peak_queue`,
   `:suspended`) are left out when it did not answer within a second: it
   answers after the trace messages already in its mailbox.
+
+  Returns `{:error, :not_recording}` when no recording runs, and
+  `{:error, :busy}` when the recorder did not answer within 5 s: it is
+  stopping (on a busy node, taking its patterns off and finishing the
+  archive can take seconds; docs/PERFORMANCE.md).
   """
   def info do
     GenServer.call(Recorder, :info)
   catch
+    :exit, {:timeout, _} -> {:error, :busy}
     :exit, _ -> {:error, :not_recording}
   end
 
