@@ -286,12 +286,16 @@ defmodule Otpscope do
       or on a loaded node, is counted huge all the same), or at
       its first callback message that big (then the tracer sheds what was
       sent until the switch), or once its callback messages over 8 KB copy
-      more than `:max_mailbox_memory` bytes within one second (a state of
+      more than `:max_mailbox_memory` bytes within one second, those the
+      tracer sheds unread included (a state of
       a few hundred KB changed hundreds of times a second: a
       DynamicSupervisor starting 6,000 children one by one, then 18,000
       calls to them, took 49-55 s recorded before this and 6-9 s after,
       0.3-0.6 s not recorded, at a load average of ~15 on 2 cores; its
-      first ~600 starts are traced). Its state is read every second instead, cut
+      first ~600 starts are traced; a 100,000-key map state, ~3 MB, called
+      2,000 times in a row with every process recorded: 40 s and 377 MB in
+      the tracer while its shed messages went uncounted, 1.1-1.7 s and
+      38-50 MB since). Its state is read every second instead, cut
       to the term limits inside the process by a `:sys.replace_state/3`
       function that throws the cut and leaves the state as it was (the
       system message and its reply are not recorded); the archive has
@@ -519,10 +523,16 @@ defmodule Otpscope do
   The tracer's figures (`:accepted`, `:dropped`, `:peak_queue`,
   `:suspended`) are left out when it did not answer within a second: it
   answers after the trace messages already in its mailbox.
+
+  Returns `{:error, :not_recording}` when no recording runs, and
+  `{:error, :busy}` when the recorder did not answer within 5 s: it is
+  stopping (on a busy node, taking its patterns off and finishing the
+  archive can take seconds; docs/PERFORMANCE.md).
   """
   def info do
     GenServer.call(Recorder, :info)
   catch
+    :exit, {:timeout, _} -> {:error, :busy}
     :exit, _ -> {:error, :not_recording}
   end
 

@@ -132,6 +132,27 @@ defmodule OtpscopeTest do
     assert Task.await(waiter) == {:ok, file}
   end
 
+  # Regression test: on a busy node a recorder stopping (its owner gone, or a full disk) took tens of seconds,
+  # and info/0 meanwhile said {:error, :not_recording}.
+  test "info/0 says the recorder is busy, not that nothing records, when it does not answer" do
+    file = tmp_file("busy_info.zip")
+    {:ok, _} = Otpscope.start(file: file, processes: [self()])
+    # held still, as a recorder in the middle of stopping is
+    :ok = :sys.suspend(Otpscope.Recorder)
+
+    info =
+      try do
+        Otpscope.info()
+      after
+        :sys.resume(Otpscope.Recorder)
+      end
+
+    assert info == {:error, :busy}
+    assert %{file: ^file} = Otpscope.info()
+    assert {:ok, ^file} = Otpscope.stop()
+    assert Otpscope.info() == {:error, :not_recording}
+  end
+
   test "facts/structs.etf: the loaded structs that inspect prints as %Mod{...}, fields in definition order" do
     Code.ensure_loaded(Point)
     Code.ensure_loaded(URI)

@@ -650,6 +650,49 @@ defmodule Otpscope.SafetyTest do
     assert Enum.any?(a.events, &match?(%{kind: :state, pid: ^hot, mfa: {_, :get_state, 1}}, &1))
   end
 
+  # Regression test: a GenServer with a 100,000-key map state (~3 MB, under
+  # the huge bound) called 2,000 times in a row while every process was
+  # recorded took 40 s against 0.1 s unrecorded, the tracer holding 377 MB:
+  # its mailbox stayed over the byte-scaled marks, so its big callback
+  # messages were dropped unmeasured, and what they copied was never seen
+  # to be over the budget.
+  test "a GenServer copying big states while the tracer sheds them is read at intervals all the same" do
+    {:ok, hot} = GenServer.start(OtpscopeSafetyTest.Huge, 5_000)
+    file = tmp_file("shed_states.zip")
+
+    {:ok, _} =
+      Otpscope.start(
+        file: file,
+        processes: [hot],
+        max_rate: :infinity,
+        max_mailbox_memory: 2_000_000,
+        suspend_water: 100_000_000
+      )
+
+    tracer = Otpscope.info().tracer
+    # the tracer falls behind (held still here, as a busy machine does):
+    # 400 callback messages of ~10,000 words wait in its mailbox, ~30 MB
+    # against a budget of 2 MB, so it sheds them as it reads them
+    :erlang.suspend_process(tracer)
+    for _ <- 1..200, do: GenServer.call(hot, :bump)
+    :erlang.resume_process(tracer)
+    eventually(fn -> Process.info(tracer, :message_queue_len) == {:message_queue_len, 0} end)
+
+    eventually(
+      fn -> Enum.any?(Otpscope.info().huge_states, &match?({^hot, _}, &1)) end,
+      10_000
+    )
+
+    eventually(fn -> Map.get(Otpscope.info().states_read, hot, 0) >= 1 end)
+    {:ok, ^file} = Otpscope.stop()
+
+    a = ArchiveReader.read(file)
+    assert Enum.any?(a.events, &match?(%{kind: :state, pid: ^hot, mfa: {_, :get_state, 1}}, &1))
+    # every event of the 200 calls (received, called, returned, replied) is
+    # either written or counted as dropped
+    assert totals(a, "events_written") + totals(a, "events_dropped") >= 200 * 4
+  end
+
   # Regression test: whether a huge state was found at start depended on
   # its process answering within 100 ms; with every scheduler busy, 4 of 30
   # starts missed one of an 8 and a 16 MB state, and their calls were traced.

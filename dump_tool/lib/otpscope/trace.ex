@@ -302,7 +302,25 @@ defmodule Otpscope.Trace do
   Flags first: each pattern change waits for a code barrier, and while the
   patterns went one by one with the flags still on, a busy GenServer was
   recorded receiving its last requests with no callback taking them.
+
+  A trace session (OTP 27+) takes its flags and patterns with it at once:
+  removing them one by one first cost a code barrier per pattern, 13 s for a
+  recording of every process on a busy node (docs/PERFORMANCE.md).
   """
+  def disable(%__MODULE__{backend: :session} = t) do
+    unwatch_loads(t)
+
+    try do
+      # flags first, all at once (this session's only), then the patterns
+      apply(:trace, :process, [t.session, :all, false, t.flags])
+      apply(:trace, :session_destroy, [t.session])
+    catch
+      _, _ -> :ok
+    end
+
+    :ok
+  end
+
   def disable(%__MODULE__{} = t) do
     # no new module gets patterns, and the controller hears of no load, from now on
     unwatch_loads(t)

@@ -299,6 +299,10 @@ defmodule Otpscope.Tracer do
   # one second goes the same way: its state is read at intervals from then
   # on (measured with the supervisor above and 18,000 calls to its
   # children: 49-55 s -> 6-9 s, 0.3-0.6 s untraced, at a load of ~15).
+  # The big callback messages that the drop paths shed (skip_big/5, shed/8)
+  # are counted here too: a tracer shedding them unmeasured never saw a
+  # 100,000-key map state (~3 MB) copied 100 times a second, and the
+  # process stayed call-traced (2,000 calls: 40 s recorded, 0.1 s not).
   defp huge(msg, size, s) do
     pid = elem(msg, 1)
 
@@ -403,6 +407,7 @@ defmodule Otpscope.Tracer do
 
   defp skip_big(msg, buf, n, w, s) do
     t = ts(msg)
+    s = huge(msg, :erts_debug.flat_size(msg), s)
     :erlang.garbage_collect(self(), type: :minor)
     loop(buf, n, w, drop(%{s | seen: s.seen + 1}, :overload, t, t, 1))
   end
@@ -581,8 +586,11 @@ defmodule Otpscope.Tracer do
     receive do
       msg when elem(msg, 0) == :trace_ts ->
         t = ts(msg)
-        # a known big one is not measured, and is collected at once
+        # a known big one is not measured into the average, and is
+        # collected at once; what it copied still counts towards its
+        # process's switch to state reads (copied/4)
         big? = big?(msg, s.big_mods)
+        s = if big?, do: huge(msg, :erts_debug.flat_size(msg), s), else: s
         if big?, do: :erlang.garbage_collect(self(), type: :minor)
 
         if rem(seen, s.shed_every) == 0 do
