@@ -403,12 +403,16 @@ export class Engine {
     for (const e of inputErrors.filter(stray)) report.warnings.push(`${e.file}: skipped, not a trace file`);
     report.errors.push(...errors);
     let attempted = errors.length > 0;
-    // Runs of one node name are told apart before any row is written: each archive's node, OS pid and start.
-    const runs = await Promise.all(groups.map(async (g) => ({ file: g.name, run: await sourceRun(g, limits) })));
+    // Loading the same events twice would double every count and pair each message with its own copy.
+    const hashes = await Promise.all(groups.map((g) => contentHash(g.files)));
+    // Runs of one node name are told apart before any row is written: each archive's node, OS pid and start. A file
+    // that is not loaded (its content already is, or comes earlier in this load) names no run.
+    const fresh = new Set<string>();
+    const newGroups = groups.filter((_, i) => !this.loaded.has(hashes[i]) && !fresh.has(hashes[i]) && fresh.add(hashes[i]) !== undefined);
+    const runs = await Promise.all(newGroups.map(async (g) => ({ file: g.name, run: await sourceRun(g, limits) })));
     report.warnings.push(...this.runs.add(runs.flatMap(({ file, run }): ArchiveRun[] => (run === null ? [] : [{ file, ...run }]))));
-    for (const group of groups) {
-      // Loading the same events twice would double every count and pair each message with its own copy.
-      const hash = await contentHash(group.files);
+    for (const [index, group] of groups.entries()) {
+      const hash = hashes[index];
       const sameAs = this.loaded.get(hash);
       if (sameAs !== undefined) {
         report.duplicates.push({ file: group.name, sameAs });

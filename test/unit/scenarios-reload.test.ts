@@ -31,7 +31,10 @@ describe('the same trace added twice', () => {
       { file: 'copy.zip', sameAs: 'call-timeout.zip' },
       { file: 'gen-statem.zip', sameAs: 'gen-statem.zip' },
     ]);
+    // two recordings of nonode@nohost by different OS processes: kept apart, and the copy that is not loaded names no run
     expect(again.warnings).toEqual([
+      'nonode@nohost was recorded by 2 different runs of it (OS processes), whose processes are kept apart: ' +
+        'call-timeout.zip (OS pid 31473) as nonode@nohost; gen-statem.zip (OS pid 26503) as nonode@nohost#2',
       'copy.zip is already loaded (same content as call-timeout.zip); not loaded again',
       'gen-statem.zip is already loaded; not loaded again',
     ]);
