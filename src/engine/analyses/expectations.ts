@@ -95,9 +95,8 @@ export async function runExpectations(
 }
 
 /** Examples the Expectations view starts with; they run unchanged in `otpscope check`. */
-export const EXAMPLE_EXPECTATIONS = `-- check: no process crashes
-SELECT node, pid, name, exit_reason, exited_at AS ts FROM processes
-WHERE exit_reason IS NOT NULL AND exit_reason NOT IN (':normal', ':shutdown') AND exit_reason NOT LIKE '{:shutdown,%';
+export const EXAMPLE_EXPECTATIONS = `-- check: no process crashes (one killed by the process stopping it, as at a clean stop, is an info or warning crash)
+SELECT seq, ts, node, pid, summary FROM anomalies WHERE kind = 'crash' AND severity = 'error';
 
 -- check: every GenServer call is answered within 50 ms
 SELECT call_seq AS seq, sent_at AS ts, caller_node AS node, caller_pid AS pid, request, outcome, latency_ns FROM calls

@@ -12,7 +12,7 @@
  * by at least 1.5x and 10 term nodes. Counts (messages, calls, processes,
  * restarts, anomalies) change when they differ at all.
  */
-import { ABNORMAL } from '../sql/anomalies';
+import { ABNORMAL, STOPPED_BY_STOPPER } from '../sql/anomalies';
 
 export const SLOWER_RATIO = 1.5;
 export const LATENCY_FLOOR_NS = 1_000_000;
@@ -51,15 +51,19 @@ ev AS (
   SELECT 'a' AS side, node, pid, min(seq) AS first_seq, min(seq) FILTER (WHERE kind = 'exit') AS exit_seq FROM main.events WHERE pid IS NOT NULL GROUP BY ALL
   UNION ALL
   SELECT 'b' AS side, node, pid, min(seq) AS first_seq, min(seq) FILTER (WHERE kind = 'exit') AS exit_seq FROM b.events WHERE pid IS NOT NULL GROUP BY ALL
-)
+),
+-- killed by the process stopping it: no crash (the crash anomaly's info and warning rows)
+sk AS (SELECT 'a' AS side, node, pid FROM (${STOPPED_BY_STOPPER('main.')}) UNION ALL SELECT 'b' AS side, node, pid FROM (${STOPPED_BY_STOPPER('b.')}))
 SELECT r.side, r.node, r.pid, r.name, r.role, coalesce(pr.role, '') AS parent_role, r.parent_pid,
        r.spawned_at, r.exited_at, r.exit_reason, ev.first_seq, ev.exit_seq,
-       coalesce(${ABNORMAL('r.exit_reason')}, false) AS crashed,
+       coalesce(${ABNORMAL('r.exit_reason')} AND NOT (r.exit_reason = ':killed' AND sk.pid IS NOT NULL), false) AS crashed,
+       coalesce(r.exit_reason = ':killed' AND sk.pid IS NOT NULL, false) AS stopped,
        row_number() OVER (PARTITION BY r.side, r.role, CASE WHEN r.name IS NULL THEN coalesce(pr.role, '') END
                           ORDER BY r.spawned_at NULLS FIRST, ${pidNumber('r.pid')}, r.pid) AS ordinal
 FROM r
 LEFT JOIN r pr ON pr.side = r.side AND pr.node = r.node AND pr.pid = r.parent_pid
-LEFT JOIN ev ON ev.side = r.side AND ev.node = r.node AND ev.pid = r.pid`;
+LEFT JOIN ev ON ev.side = r.side AND ev.node = r.node AND ev.pid = r.pid
+LEFT JOIN sk ON sk.side = r.side AND sk.node = r.node AND sk.pid = r.pid`;
 
 /**
  * compare_match: A's processes paired with B's. Named processes pair by name
@@ -188,7 +192,7 @@ WITH rs AS (
   FROM cmp_procs p
   WHERE p.spawned_at IS NOT NULL AND EXISTS (
     SELECT 1 FROM cmp_procs q WHERE q.side = p.side AND q.node = p.node AND q.parent_pid = p.parent_pid AND q.role = p.role
-      AND q.pid <> p.pid AND q.exited_at <= p.spawned_at)
+      AND q.pid <> p.pid AND q.exited_at <= p.spawned_at AND NOT q.stopped)
 )
 SELECT supervisor, child, count(*) FILTER (WHERE side = 'a') AS restarts_a, count(*) FILTER (WHERE side = 'b') AS restarts_b,
        CASE WHEN count(*) FILTER (WHERE side = 'a') <> count(*) FILTER (WHERE side = 'b') THEN 'restarts' END AS change,

@@ -50,6 +50,30 @@ export const ABNORMAL = (reason: string) =>
   `(${reason} NOT IN (':normal', ':shutdown') AND NOT starts_with(${reason}, '{:shutdown, ') AND NOT regexp_matches(${reason}, '^\\{#Reference<[0-9.]+>, :return, ')
   AND NOT regexp_matches(${reason}, '^\\{#PID<[0-9.]+>, #Reference<[0-9.]+>, \\{\\['))`;
 
+/**
+ * The processes killed by the one stopping them (node, pid, by_node, by_pid: the stopper, down_seq, unlink_seq), from
+ * `schema`'s tables (`''`, `'main.'` or `'b.'`): the stopper unlinked the process and received its `:DOWN` with
+ * `:killed`, how a supervisor stops a child (at `:brutal_kill`, or past its `shutdown` time) and how a Task's owner
+ * stops its task (`Task.shutdown(task, :brutal_kill)`, an async stream's `on_timeout: :kill_task`: monitor, unlink,
+ * `exit(pid, :kill)`). A stray `Process.exit(pid, :kill)` (or a `max_heap_size` kill) has no such stopper. The one
+ * definition the `crash` anomaly (`info` or `warning` for such a kill), the report, the comparison and the process
+ * tree follow (CRASHED).
+ */
+export const STOPPED_BY_STOPPER = (schema = '') => `
+  SELECT m.from_node AS node, m.from_pid AS pid, any_value(m.to_node) AS by_node, any_value(m.to_pid) AS by_pid,
+         min(m.recv_seq) AS down_seq, min(u.seq) AS unlink_seq
+  FROM ${schema}messages m
+  JOIN ${schema}events u ON u.kind = 'unlink' AND u.node = m.to_node AND u.pid = m.to_pid AND u.peer = m.from_pid AND u.peer_node = m.from_node
+  WHERE m.status = 'signal' AND starts_with(m.msg, '{:DOWN, ') AND ends_with(m.msg, ', :killed}')
+  GROUP BY m.from_node, m.from_pid`;
+
+/**
+ * An exit that is a crash at error level (the `crash` anomaly's `error` rows): an abnormal `reason` (ABNORMAL) other
+ * than `:killed` by the process stopping it (STOPPED_BY_STOPPER), for the process (`node`, `pid`) of `schema`'s tables.
+ */
+export const CRASHED = (reason: string, node: string, pid: string, schema = '') =>
+  `(${ABNORMAL(reason)} AND NOT (${reason} = ':killed' AND EXISTS (SELECT 1 FROM (SELECT node AS k_node, pid AS k_pid FROM (${STOPPED_BY_STOPPER(schema)})) WHERE k_node = ${node} AND k_pid = ${pid})))`;
+
 /** How anomaly summaries name a process: its registered name, module or initial call, else its pid. */
 const WHO = `who AS (SELECT node, pid, coalesce(name, module, CASE WHEN initial_call NOT LIKE ':proc_lib.%' THEN initial_call END, pid) AS label,
   name, module, exit_reason, exited_at FROM processes)`;
@@ -86,18 +110,8 @@ recvs AS (SELECT e.node, e.pid, e.seq, e.term FROM events e SEMI JOIN crashed x 
   ANTI JOIN (SELECT recv_seq FROM messages WHERE status = 'after_timeout') t ON t.recv_seq = e.seq WHERE e.kind = 'receive'),
 took AS (SELECT c.node, c.pid, c.seq, c.msg FROM consumed c SEMI JOIN crashed x ON x.node = c.node AND x.pid = c.pid),
 last_states AS (SELECT s.node, s.pid, s.seq, s.state FROM states s SEMI JOIN crashed x ON x.node = s.node AND x.pid = s.pid),
--- A process killed by the one stopping it: that process unlinked it and received its \`:DOWN\` with \`:killed\` (how a
--- supervisor stops a child, at \`:brutal_kill\` or past its \`shutdown\` time, and a Task's owner stops its task, at
--- \`Task.shutdown(task, :brutal_kill)\` or an async stream's \`on_timeout: :kill_task\`: monitor, unlink, exit(pid, :kill)).
--- A stray \`Process.exit(pid, :kill)\` (or a max_heap_size kill) has no such stopper: it stays a crash at error level.
-stopped AS (
-  SELECT m.from_node AS node, m.from_pid AS pid, any_value(m.to_node) AS by_node, any_value(m.to_pid) AS by_pid,
-         min(m.recv_seq) AS down_seq, min(u.seq) AS unlink_seq
-  FROM messages m
-  JOIN events u ON u.kind = 'unlink' AND u.node = m.to_node AND u.pid = m.to_pid AND u.peer = m.from_pid AND u.peer_node = m.from_node
-  WHERE m.status = 'signal' AND starts_with(m.msg, '{:DOWN, ') AND ends_with(m.msg, ', :killed}')
-  GROUP BY m.from_node, m.from_pid
-),
+-- a process killed by the one stopping it (STOPPED_BY_STOPPER) ...
+stopped AS (${STOPPED_BY_STOPPER()}),
 -- ... after it asked the process to stop (an exit signal the process trapped: \`{:EXIT, stopper, :shutdown}\`) and
 -- waited: it did not stop in time
 asked AS (

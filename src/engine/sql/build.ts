@@ -223,6 +223,9 @@ const SIGNAL_SENDER =
   '|:"ETS-TRANSFER", (?:#Reference<[0-9.]+>|:"(?:[^"\\\\]|\\\\.)*"|:[^," ]+)|:monitor|#Reference<[0-9.]+>, #Reference<[0-9.]+>, :(?:process|port))' +
   ', (#PID<[0-9.]+>|#Port<[0-9.]+>)';
 
+/** A node's name as recorded, without the run suffix a later run of that name reads with (\`a@h#2\` is \`a@h\`). */
+export const RUN_OF = (node: string) => `regexp_replace(${node}, '#[0-9]+$', '')`;
+
 /**
  * A \`signal\` message's sender, in \`table\` (\`messages\`, or the streaming pass's beside it): the process or port its
  * term names (SIGNAL_SENDER), NULL for the others. A pid prints without its node in a term (\`#PID<0.ID.SERIAL>\`),
@@ -233,7 +236,8 @@ const SIGNAL_SENDER =
  * recording node's own, alive, were both there). A spawn reply's process is first the one of that pid the receiver
  * spawned (the receiver's node first), alive or not. An \`:EXIT\` or \`:DOWN\` whose reason is \`:noconnection\` came
  * from a process of another node, whose connection was lost (it may live on: at its node's recording's end, or not
- * exited at all): a process of that pid on a node other than the receiver's, alive or not. NULL when no node
+ * exited at all): a process of that pid on a node other than the receiver's, alive or not, and not on another run of the
+ * receiver's own node name (\`a@h#2\` beside \`a@h\`: src/engine/ingest/node-runs.ts), whose connection was never lost. NULL when no node
  * qualifies (a node not recorded). A port, an ETS
  * table's giver and a process the system monitor reports are the receiver's node's (ports are neither linked nor
  * monitored across nodes; tables and the system monitor are the node's own). One statement for both builds: the
@@ -256,7 +260,7 @@ FROM (
          CASE WHEN starts_with(sp.pid, '#Port<') OR sp.is_local THEN sp.to_node
               ELSE (SELECT p.node FROM processes p
                     WHERE p.pid = sp.pid
-                      AND (CASE WHEN sp.is_lost THEN p.node <> sp.to_node
+                      AND (CASE WHEN sp.is_lost THEN ${RUN_OF('p.node')} <> ${RUN_OF('sp.to_node')}
                                 ELSE p.exited_at IS NOT NULL OR (sp.is_exit AND p.node = sp.to_node) OR (sp.is_spawn AND p.parent_pid = sp.to_pid) END)
                     ORDER BY coalesce(sp.is_spawn AND p.parent_pid = sp.to_pid, false) DESC,
                              coalesce(p.exited_at <= sp.received_at, false) DESC, p.exited_at IS NOT NULL DESC,

@@ -8,7 +8,7 @@ import { anomalyEvidence, anomalyList } from './anomalies';
 import { checkExpectations } from './expectations';
 import { overview, overviewCounts, overviewFirst } from './overview';
 import { VIEW_NEEDS } from './needs';
-import { eventDetail, eventPlace, processList, traceSpan } from './processes';
+import { eventDetail, eventPlace, processList, stoppedProcesses, traceSpan } from './processes';
 import type { Sql, Tail } from './rows';
 import { chartBusiest, chartSeries } from './charts';
 import { timelineArea, timelineAreaRows, timelineEvent, timelineLanes, timelineMarks, timelineTile } from './timeline';
@@ -33,6 +33,7 @@ export const VIEWS = {
   anomalyList,
   anomalyEvidence,
   processList,
+  stoppedProcesses,
   traceSpan,
   eventDetail,
   eventPlace,

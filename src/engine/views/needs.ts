@@ -22,6 +22,7 @@ export const VIEW_NEEDS: { readonly [K in keyof typeof VIEWS]: readonly string[]
   anomalyList: ['anomalies'],
   anomalyEvidence: ['anomaly_events', 'events'],
   processList: ['events', 'processes'],
+  stoppedProcesses: ['events', 'processes', 'messages'],
   traceSpan: ['events'],
   eventDetail: ['events', 'messages'],
   eventPlace: ['events'],

@@ -1,3 +1,4 @@
+import { CRASHED } from '../sql/anomalies';
 /**
  * The process table (observer's process list, over the whole recording):
  * one row per known process with what it did. Counts come from the engine's
@@ -22,6 +23,8 @@ const ROW = {
   mailbox_peak: 'int',
   state_changes: 'int',
   exit_reason: 'text?',
+  /** Its exit is a crash at error level (CRASHED: not one killed by the process stopping it, nor a normal stop). */
+  crashed: 'bool',
   spawned_at: 'big?',
   exited_at: 'big?',
   /** ns alive within the recording. */
@@ -41,7 +44,7 @@ export async function processTable(sql: Sql): Promise<ProcessTableRow[]> {
        sc AS (SELECT node, pid, count(DISTINCT seq) AS n FROM state_changes GROUP BY ALL)
        SELECT p.node, p.pid, p.name, p.initial_call, p.module, p.application,
               coalesce(ev.n, 0) AS events, coalesce(mi.n, 0) AS messages_in, coalesce(mo.n, 0) AS messages_out,
-              coalesce(mb.n, 0) AS mailbox_peak, coalesce(sc.n, 0) AS state_changes, p.exit_reason, p.spawned_at, p.exited_at,
+              coalesce(mb.n, 0) AS mailbox_peak, coalesce(sc.n, 0) AS state_changes, p.exit_reason, coalesce(${CRASHED('p.exit_reason', 'p.node', 'p.pid')}, false) AS crashed, p.spawned_at, p.exited_at,
               greatest(0, coalesce(p.exited_at, span.t1) - coalesce(p.spawned_at, span.t0))::BIGINT AS lifetime_ns
        FROM processes p CROSS JOIN span
        LEFT JOIN ev USING (node, pid) LEFT JOIN mi USING (node, pid) LEFT JOIN mo USING (node, pid)

@@ -1,3 +1,4 @@
+import { CRASHED } from '../sql/anomalies';
 import { readOne, readRows, sqlInt, type RowOf, type Sql } from './rows';
 
 const PROCESS = {
@@ -29,6 +30,23 @@ export async function processList(sql: Sql): Promise<ProcessRow[]> {
       1_000_000,
     ),
     PROCESS,
+  );
+}
+
+/**
+ * The processes killed by the process stopping them (STOPPED_BY_STOPPER: a supervisor's `:brutal_kill` or a child past
+ * its `shutdown` time, a task its owner killed): exited `:killed`, yet no crash at error level (CRASHED). The process
+ * tree draws their exit as a stop, not a crash. Apart from processList, which the first view carries: this reads
+ * `messages`.
+ */
+export async function stoppedProcesses(sql: Sql): Promise<{ node: string; pid: string }[]> {
+  return readRows(
+    'stopped processes',
+    await sql(
+      `SELECT p.node, p.pid FROM processes p WHERE p.exit_reason = ':killed' AND NOT ${CRASHED('p.exit_reason', 'p.node', 'p.pid')} ORDER BY p.node, p.pid`,
+      1_000_000,
+    ),
+    { node: 'text', pid: 'text' },
   );
 }
 

@@ -9,7 +9,7 @@
  * pid or a term never turns into HTML or formatting on GitHub.
  */
 import { spanFrom } from '../clock';
-import { ABNORMAL as ABNORMAL_REASON } from '../sql/anomalies';
+import { ABNORMAL as ABNORMAL_EXIT, CRASHED as CRASHED_EXIT } from '../sql/anomalies';
 import { formatDuration } from '../analyses/duration';
 import { anomalyEvidence } from './anomalies';
 import { slowestCalls, systemCallCount, type CallRow } from './calls';
@@ -31,7 +31,7 @@ export function encodeArchiveHash(archive: string): string {
   return `#${new URLSearchParams({ a: archive }).toString()}`;
 }
 
-const ABNORMAL = ABNORMAL_REASON('term');
+const CRASHED = CRASHED_EXIT('term', 'node', 'pid');
 
 const CRASH = {
   seq: 'int',
@@ -52,7 +52,8 @@ const CRASH = {
 } as const;
 
 /**
- * Abnormal exits (the `crash` anomaly's rule), each with the process's last
+ * Crashes (the `crash` anomaly's error-level rule: a process killed by the one stopping it is no crash here, its
+ * info or warning anomaly among the anomalies), each with the process's last
  * callback before it (the last call event of its callback module, else its
  * last call; `terminate`, which runs after the crash, is not it) and the state that callback was given (the state left by the
  * callback before it).
@@ -61,7 +62,7 @@ async function crashes(sql: Sql, limit: number) {
   const rows = readRows(
     'report crashes',
     await sql(
-      `WITH ex AS (SELECT seq, ts, node, pid, term FROM events WHERE kind = 'exit' AND ${ABNORMAL}),
+      `WITH ex AS (SELECT seq, ts, node, pid, term FROM events WHERE kind = 'exit' AND ${CRASHED}),
             cb AS (SELECT e.seq, e.ts, e.node, e.pid, e.mfa, e.term FROM events e LEFT JOIN processes p USING (node, pid)
                    WHERE e.kind = 'call' AND (p.module IS NULL OR starts_with(e.mfa, p.module || '.'))
                      AND NOT regexp_matches(e.mfa, '\\.terminate/\\d+$')),
@@ -77,8 +78,11 @@ async function crashes(sql: Sql, limit: number) {
     ),
     CRASH,
   );
-  const { n } = readOne('report crashes', await sql(`SELECT count(*) AS n FROM events WHERE kind = 'exit' AND ${ABNORMAL}`), { n: 'int' });
-  return { rows, total: n };
+  const { n } = readOne('report crashes', await sql(`SELECT count(*) AS n FROM events WHERE kind = 'exit' AND ${CRASHED}`), { n: 'int' });
+  const { k } = readOne('report crashes', await sql(`SELECT count(*) AS k FROM events WHERE kind = 'exit' AND ${ABNORMAL_EXIT('term')} AND NOT ${CRASHED}`), {
+    k: 'int',
+  });
+  return { rows, total: n, stopped: k };
 }
 
 /** `+11.228 ms` from the first event: an instant, to the microsecond (durations are written as people write them, `formatDuration`). */
@@ -181,6 +185,11 @@ export async function markdownReport(sql: Sql, opts: ReportOptions): Promise<str
   const cr = await crashes(sql, top);
   out.push('', `### Crashes (${shown(cr.rows.length, cr.total)})`);
   if (cr.total === 0) out.push('', 'No process exited abnormally.');
+  if (cr.stopped > 0)
+    out.push(
+      '',
+      `Not counted: ${count(cr.stopped, 'process', 'processes')} killed by the process stopping ${cr.stopped === 1 ? 'it' : 'them'} (an info or warning \`crash\` anomaly).`,
+    );
   for (const c of cr.rows) {
     out.push('', `#### ${code(c.pid)}${c.label === null ? '' : ` ${code(c.label)}`} on ${code(c.node)}, exit at ${at(c.ts, t0)} (event #${c.seq})`, '');
     out.push('Exit reason:', '', block(c.reason ?? ''));

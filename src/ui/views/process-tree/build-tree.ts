@@ -70,11 +70,15 @@ function isInit(p: ProcInfo): boolean {
   return p.name === ':init' || p.pid === '<0.0.0>';
 }
 
-export function isAbnormalExit(reason: string | null): boolean {
-  // as ABNORMAL in src/engine/sql/anomalies.ts: an erpc result ({ref, :return, result}) or a multi_call's ({caller, ref,
-  // {replies, bad_nodes}}) is no crash
+/**
+ * An exit the tree draws as a crash: as CRASHED in src/engine/sql/anomalies.ts, an abnormal reason (ABNORMAL: an erpc
+ * result, {ref, :return, result}, or a multi_call's, {caller, ref, {replies, bad_nodes}}, is no crash) of a process not
+ * killed by the process stopping it (`stopped`: the engine's stoppedProcesses).
+ */
+export function isAbnormalExit(reason: string | null, stopped = false): boolean {
   return (
     reason !== null &&
+    !(stopped && reason === ':killed') &&
     !/^(:normal|:shutdown|\{:shutdown, .*\}|normal|shutdown)$/.test(reason) &&
     !/^\{#Reference<[0-9.]+>, :return, /.test(reason) &&
     !/^\{#PID<[0-9.]+>, #Reference<[0-9.]+>, \{\[/.test(reason)
