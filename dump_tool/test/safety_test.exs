@@ -3,6 +3,7 @@ defmodule Otpscope.SafetyTest do
   use ExUnit.Case, async: false
 
   import Otpscope.Test.Case
+  alias Otpscope.Encoder
   alias Otpscope.Test.ArchiveReader
 
   setup do
@@ -1084,6 +1085,55 @@ defmodule Otpscope.SafetyTest do
     assert hd(a.names) == "manifest.json"
     assert length(a.chunks) >= 1
     assert Enum.any?(a.events, &match?(%{kind: :send, term: {:noise, _}}, &1))
+  end
+
+  # Regression test: on a full disk, stop/0 took 17-30 s while the encoders
+  # compressed every buffer the tracer drained, all of it thrown away.
+  test "after a failed write no stage works for the dead archive: the encoders drop what they were handed unencoded, stop/0 returns the path and the reason" do
+    file = tmp_file("dead.zip")
+    chatters = for _ <- 1..4, do: spawn(fn -> chatter() end)
+
+    {:ok, _} =
+      Otpscope.start(
+        file: file,
+        processes: chatters,
+        states: false,
+        max_rate: :infinity,
+        encoders: 4,
+        chunk_events: 64,
+        flush_interval: 20
+      )
+
+    %{writer: writer, encoders: [writer0 | extra]} = Otpscope.info()
+    assert writer0 == writer
+    # a backlog: buffers queued for each encoder but the writer, which is
+    # encoder 0 (those encoders are suspended meanwhile)
+    Enum.each(extra, &:erlang.suspend_process/1)
+
+    eventually(fn ->
+      Enum.all?(
+        extra,
+        &match?({:message_queue_len, q} when q >= 2, Process.info(&1, :message_queue_len))
+      )
+    end)
+
+    # a write fails now, as on a full disk
+    send(writer, {:otpscope_fail_write, :enospc, self()})
+    assert_receive {:otpscope_fail_write, ^writer, dead}, 60_000
+    eventually(fn -> Encoder.dead?(dead) end)
+    Enum.each(extra, &:erlang.resume_process/1)
+
+    assert {:error, {:write_failed, ^file, :enospc}} = Otpscope.stop()
+    Enum.each(chatters, &Process.exit(&1, :kill))
+
+    # Chunks encoded after the failure: at most one per suspended encoder
+    # (one it was in the middle of); they encoded their whole backlog, and
+    # what the tracer drained at the stop, before.
+    assert :atomics.get(dead, 2) - :atomics.get(dead, 3) <= length(extra)
+
+    a = ArchiveReader.read(file)
+    assert a.scan.warnings == []
+    assert hd(a.names) == "manifest.json"
   end
 
   test "a disk full from the start: start/1 returns the path and the reason" do
