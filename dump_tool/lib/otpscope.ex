@@ -361,8 +361,9 @@ defmodule Otpscope do
       and a slower node while it lasts.
     * **A full disk loses nothing silently.** When a write fails, the file
       is cut back to its last complete entry, the recording stops (tracing
-      off, as at any stop), the reason is logged, and `stop/0` returns
-      `{:error, {:write_failed, path, reason}}`.
+      off, as at any stop), the reason is logged, what was on its way to
+      the file is dropped unencoded (no stage works for a dead archive),
+      and `stop/0` returns `{:error, {:write_failed, path, reason}}`.
   """
 
   alias Otpscope.{Options, Recorder}

@@ -3,6 +3,7 @@ defmodule Otpscope.SafetyTest do
   use ExUnit.Case, async: false
 
   import Otpscope.Test.Case
+  alias Otpscope.Encoder
   alias Otpscope.Test.ArchiveReader
 
   setup do
@@ -1001,6 +1002,75 @@ defmodule Otpscope.SafetyTest do
     end
   end
 
+  # On OTP < 27 stop/0 takes a module's patterns off in one call when no other function of it carries a call pattern,
+  # and every module's at once when no function of the node does (Otpscope.Trace.disable/1): another tool's meta and
+  # call count patterns stay, and a module where another tool traces calls of a function of its own has ours taken off
+  # one by one.
+  @tag :legacy_tracing
+  test "stop/0 takes its callback patterns off whole modules and leaves other tools' patterns in them" do
+    # OTP 27+: a trace session takes its own patterns with it
+    if Otpscope.Trace.backend() == :legacy, do: whole_modules()
+  end
+
+  defp whole_modules do
+    backlog = {OtpscopeDemo.Backlog, :flood, 1}
+    drained = {OtpscopeDemo.Backlog, :drained, 0}
+    slow = {OtpscopeDemo.WorkerB, :slow, 1}
+    {:ok, b} = GenServer.start(OtpscopeDemo.Backlog, :ok)
+    {:ok, w} = GenServer.start(OtpscopeDemo.WorkerB, :ok)
+
+    try do
+      # the other tool's: a call count, a meta pattern, a call pattern
+      1 = :erlang.trace_pattern(backlog, true, [:call_count])
+      1 = :erlang.trace_pattern(drained, true, [{:meta, self()}])
+      1 = :erlang.trace_pattern(slow, true, [:global])
+
+      {:ok, _} = Otpscope.start(file: tmp_file("mods.zip"), processes: [b, w])
+
+      assert {:traced, :global} =
+               :erlang.trace_info({OtpscopeDemo.Backlog, :handle_call, 3}, :traced)
+
+      assert {:traced, :global} =
+               :erlang.trace_info({OtpscopeDemo.WorkerB, :handle_call, 3}, :traced)
+
+      {:ok, _} = Otpscope.stop()
+
+      for m <- [OtpscopeDemo.Backlog, OtpscopeDemo.WorkerB],
+          {f, a} <- [init: 1, handle_call: 3] do
+        assert {:traced, false} = :erlang.trace_info({m, f, a}, :traced)
+      end
+
+      assert {:call_count, 0} = :erlang.trace_info(backlog, :call_count)
+      me = self()
+      assert {:meta, ^me} = :erlang.trace_info(drained, :meta)
+      assert {:traced, :global} = :erlang.trace_info(slow, :traced)
+
+      # no other call pattern on the node: every process's callbacks go off node-wide at once, the meta and call
+      # count patterns stay
+      :erlang.trace_pattern(slow, false, [:global])
+      {:ok, _} = Otpscope.start(file: tmp_file("all.zip"), processes: :all)
+
+      assert {:traced, :global} =
+               :erlang.trace_info({OtpscopeDemo.Backlog, :handle_call, 3}, :traced)
+
+      {:ok, _} = Otpscope.stop()
+
+      assert {:traced, false} =
+               :erlang.trace_info({OtpscopeDemo.Backlog, :handle_call, 3}, :traced)
+
+      assert {:traced, false} =
+               :erlang.trace_info({OtpscopeDemo.WorkerB, :handle_call, 3}, :traced)
+
+      assert {:call_count, 0} = :erlang.trace_info(backlog, :call_count)
+      assert {:meta, ^me} = :erlang.trace_info(drained, :meta)
+    after
+      :erlang.trace_pattern(backlog, false, [:call_count])
+      :erlang.trace_pattern(drained, false, [:meta])
+      :erlang.trace_pattern(slow, false, [:global])
+      Enum.each([b, w], &GenServer.stop/1)
+    end
+  end
+
   test "an archive whose node was killed with kill -9 mid-recording is readable up to its last entry" do
     file = tmp_file("killed.zip")
     ebin = Path.join(Mix.Project.build_path(), "lib/otpscope/ebin")
@@ -1084,6 +1154,55 @@ defmodule Otpscope.SafetyTest do
     assert hd(a.names) == "manifest.json"
     assert length(a.chunks) >= 1
     assert Enum.any?(a.events, &match?(%{kind: :send, term: {:noise, _}}, &1))
+  end
+
+  # Regression test: on a full disk, stop/0 took 17-30 s while the encoders
+  # compressed every buffer the tracer drained, all of it thrown away.
+  test "after a failed write no stage works for the dead archive: the encoders drop what they were handed unencoded, stop/0 returns the path and the reason" do
+    file = tmp_file("dead.zip")
+    chatters = for _ <- 1..4, do: spawn(fn -> chatter() end)
+
+    {:ok, _} =
+      Otpscope.start(
+        file: file,
+        processes: chatters,
+        states: false,
+        max_rate: :infinity,
+        encoders: 4,
+        chunk_events: 64,
+        flush_interval: 20
+      )
+
+    %{writer: writer, encoders: [writer0 | extra]} = Otpscope.info()
+    assert writer0 == writer
+    # a backlog: buffers queued for each encoder but the writer, which is
+    # encoder 0 (those encoders are suspended meanwhile)
+    Enum.each(extra, &:erlang.suspend_process/1)
+
+    eventually(fn ->
+      Enum.all?(
+        extra,
+        &match?({:message_queue_len, q} when q >= 2, Process.info(&1, :message_queue_len))
+      )
+    end)
+
+    # a write fails now, as on a full disk
+    send(writer, {:otpscope_fail_write, :enospc, self()})
+    assert_receive {:otpscope_fail_write, ^writer, dead}, 60_000
+    eventually(fn -> Encoder.dead?(dead) end)
+    Enum.each(extra, &:erlang.resume_process/1)
+
+    assert {:error, {:write_failed, ^file, :enospc}} = Otpscope.stop()
+    Enum.each(chatters, &Process.exit(&1, :kill))
+
+    # Chunks encoded after the failure: at most one per suspended encoder
+    # (one it was in the middle of); they encoded their whole backlog, and
+    # what the tracer drained at the stop, before.
+    assert :atomics.get(dead, 2) - :atomics.get(dead, 3) <= length(extra)
+
+    a = ArchiveReader.read(file)
+    assert a.scan.warnings == []
+    assert hd(a.names) == "manifest.json"
   end
 
   test "a disk full from the start: start/1 returns the path and the reason" do

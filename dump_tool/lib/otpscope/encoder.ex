@@ -43,12 +43,37 @@ defmodule Otpscope.Encoder do
     Map.put(opts, :z, z)
   end
 
+  # The writer's word to its encoders that the archive cannot be written
+  # any more (a full disk): an atomics array, read before each chunk, since
+  # a message would wait behind the buffers already queued. Slot 1 is the
+  # flag; slot 2 counts the chunks the encoders encoded and slot 3 what
+  # that count was when the flag went up (what a test looks at).
+  @doc "A new flag for dead?/1."
+  def new_dead, do: :atomics.new(3, signed: false)
+
+  @doc "Raises the flag: the archive is dead."
+  def kill(dead) do
+    :atomics.put(dead, 3, :atomics.get(dead, 2))
+    :atomics.put(dead, 1, 1)
+  end
+
+  @doc "Is the archive dead (kill/1)?"
+  def dead?(dead), do: :atomics.get(dead, 1) == 1
+
   @doc false
   def loop(s) do
     receive do
       {:otpscope_chunk, tracer, seq, buf, drops} ->
-        send(s.writer, {:otpscope_encoded, seq, tracer, encode(buf, drops, s)})
-        idle(s)
+        if dead?(s.dead) do
+          # acknowledged unencoded (the writer only acknowledges now)
+          send(s.writer, {:otpscope_encoded, seq, tracer, :dropped})
+          loop(s)
+        else
+          chunk = encode(buf, drops, s)
+          :atomics.add(s.dead, 2, 1)
+          send(s.writer, {:otpscope_encoded, seq, tracer, chunk})
+          idle(s)
+        end
 
       {:otpscope_exit, from} ->
         :zlib.close(s.z)

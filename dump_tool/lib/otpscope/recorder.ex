@@ -1004,6 +1004,10 @@ defmodule Otpscope.Recorder do
   # and closed it; stop like at the end of the duration, and keep the path
   # and the reason for stop/0.
   def handle_info({:otpscope_write_failed, writer, file, reason}, %{writer: writer} = st) do
+    # the tracer discards its mailbox from now on (the writer tells it too,
+    # when it knows it: the tracer of the chunk that failed)
+    send(st.tracer, :otpscope_dead)
+
     :logger.error(
       "otpscope: writing #{file} failed (#{:file.format_error(reason)}); recording stopped, " <>
         "the archive is readable up to its last complete chunk"

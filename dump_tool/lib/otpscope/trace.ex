@@ -325,14 +325,7 @@ defmodule Otpscope.Trace do
     # no new module gets patterns, and the controller hears of no load, from now on
     unwatch_loads(t)
     set_processes(t, false)
-
-    for {mfa, _ms, flags} <- t.patterns do
-      try do
-        set_pattern(t, mfa, false, flags)
-      catch
-        _, _ -> :ok
-      end
-    end
+    remove_patterns(t)
 
     # the modules loaded too late to be narrowed (their loads' messages
     # still queued for the controller): on OTP < 27 nothing else would
@@ -350,6 +343,82 @@ defmodule Otpscope.Trace do
     end
 
     :ok
+  end
+
+  # Each trace_pattern call waits for a code barrier (every scheduler passes
+  # one), so on a busy node stopping cost one wait per pattern: a recording
+  # of every process (the callbacks of every GenServer module) took over
+  # 25 s to stop on OTP 25. So patterns go off by the widest spec that
+  # takes nothing of another tool's: a call for `{m, :_, :_}` (or `{:_, :_,
+  # :_}`) and a flag list touches only the functions that carry a pattern
+  # of those flags, so it is the same as taking ours off one by one when no
+  # other function of the module (of any loaded module) has a call pattern.
+  # Whether one has is read from `traced`, which waits for nothing; meta and
+  # call count patterns are other flags, untouched. A module loaded too late
+  # to be narrowed (broad?/2) carries only ours. Node-wide when nothing else
+  # is call-traced (one call per flag list); else by module; else, in a
+  # module where another tool traces a function of its own, one by one.
+  defp remove_patterns(t) do
+    by_mod = Enum.group_by(t.patterns, fn {{m, _, _}, _, _} -> m end)
+
+    broad =
+      if t.loads,
+        do: Enum.filter(:erlang.loaded(), &broad?(t, &1)),
+        else: []
+
+    flag_lists =
+      Enum.uniq(
+        for({_, _, flags} <- t.patterns, do: flags) ++ if(broad == [], do: [], else: [[:local]])
+      )
+
+    broad = MapSet.new(broad)
+
+    # reading every loaded function's `traced` (~30k functions: 50-150 ms)
+    # costs about as much as a dozen code barriers under load
+    node_wide? =
+      map_size(by_mod) + MapSet.size(broad) >= 16 and
+        Enum.all?(:erlang.loaded(), fn m ->
+          MapSet.member?(broad, m) or only_ours?(m, Map.get(by_mod, m, []))
+        end)
+
+    if node_wide? do
+      for flags <- flag_lists, do: unset_pattern(t, {:_, :_, :_}, flags)
+    else
+      for {m, ps} <- by_mod do
+        if only_ours?(m, ps) do
+          for flags <- Enum.uniq(for {_, _, flags} <- ps, do: flags),
+              do: unset_pattern(t, {m, :_, :_}, flags)
+        else
+          for {mfa, _ms, flags} <- ps, do: unset_pattern(t, mfa, flags)
+        end
+      end
+    end
+
+    :ok
+  end
+
+  defp only_ours?(m, ps) do
+    ours? = fn f, a ->
+      Enum.any?(ps, fn {{_, pf, pa}, _, _} -> pf in [:_, f] and pa in [:_, a] end)
+    end
+
+    Enum.all?(module_functions(m), fn {f, a} ->
+      ours?.(f, a) or
+        :erlang.trace_info({m, f, a}, :traced) in [{:traced, false}, {:traced, :undefined}]
+    end)
+  end
+
+  # (not m.module_info/1: a call of the module, itself traced by a pattern on it)
+  defp module_functions(m) do
+    :erlang.get_module_info(m, :functions)
+  catch
+    _, _ -> []
+  end
+
+  defp unset_pattern(t, mfa, flags) do
+    set_pattern(t, mfa, false, flags)
+  catch
+    _, _ -> :ok
   end
 
   defp unwatch_loads(%{loads: false}), do: :ok

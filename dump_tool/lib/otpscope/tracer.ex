@@ -892,7 +892,28 @@ defmodule Otpscope.Tracer do
     loop(buf, n, w, s)
   end
 
+  # The archive cannot be written any more (Otpscope.Writer, a full disk):
+  # nothing buffered now would reach it, so from here on the mailbox is
+  # discarded unread until the stop.
+  defp control(:otpscope_dead, _buf, _n, _w, s), do: dead(s)
+
   defp control(_other, buf, n, w, s), do: loop(buf, n, w, s)
+
+  defp dead(s) do
+    receive do
+      {:otpscope_stop, from, stop_info} ->
+        dead(%{s | timeout: 0, stopping: {from, stop_info}})
+
+      {:otpscope_stats, from} ->
+        send(from, {:otpscope_stats, stats(s)})
+        dead(s)
+
+      _ ->
+        dead(s)
+    after
+      s.timeout -> finish([], s)
+    end
+  end
 
   defp finish(buf, s) do
     s = close_gaps(%{s | accepted: s.accepted + length(buf)})

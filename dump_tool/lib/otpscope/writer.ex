@@ -79,8 +79,13 @@ defmodule Otpscope.Writer do
   end
 
   defp start(zip, opts, parent, ref) do
+    # shared with the encoders: set once the archive cannot be written
+    # (Encoder.dead?/1), so they drop what they were handed unencoded
+    dead = Encoder.new_dead()
+
     encoder_opts = %{
       writer: self(),
+      dead: dead,
       level: opts.level,
       limits: opts.limits,
       spawned: Chunk.new_spawn_table(),
@@ -147,6 +152,12 @@ defmodule Otpscope.Writer do
       {:otpscope_finish, from, stop_info, chunks} ->
         maybe_finish(%{s | finish: {from, stop_info, chunks}})
 
+      # tests: a write fails now, as on a full disk (the reply is the
+      # encoders' flag and counters, Encoder.new_dead/0)
+      {:otpscope_fail_write, reason, from} ->
+        send(from, {:otpscope_fail_write, self(), s.encoding.dead})
+        failed(s, reason, []) |> next()
+
       # ring mode: write the window once the chunks handed over before the
       # request are in the ring
       {:otpscope_dump, upto, req} ->
@@ -203,7 +214,13 @@ defmodule Otpscope.Writer do
   # A write failed (a full disk): the file is cut back to its last complete
   # entry and closed, the controller told (it stops the recording and logs
   # why), and from now on chunks are only acknowledged so the tracer drains.
+  # Nothing more can reach the archive, so no stage works for it: the
+  # encoders drop the buffers queued for them unencoded (Encoder.dead?/1)
+  # and the tracer discards its mailbox instead of filling buffers
+  # (encoding what a stop drains took 17-30 s on a saturated node).
   defp failed(s, reason, unwritten) do
+    Encoder.kill(s.encoding.dead)
+    for tracer <- Enum.uniq(for({_, t} <- unwritten, do: t)), do: send(tracer, :otpscope_dead)
     Zip.abort(s.zip)
     send(s.controller, {:otpscope_write_failed, self(), s.file, reason})
     for {seq, tracer} <- unwritten, do: send(tracer, {:otpscope_written, seq})
