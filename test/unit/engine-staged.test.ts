@@ -240,6 +240,7 @@ describe('which view needs which tables (views/needs.ts)', () => {
       anomalyList: (v) => v.anomalyList(),
       anomalyEvidence: (v) => v.anomalyEvidence(0),
       processList: (v) => v.processList(),
+      stoppedProcesses: (v) => v.stoppedProcesses(),
       traceSpan: (v) => v.traceSpan(),
       eventDetail: (v) => v.eventDetail(40),
       eventPlace: (v) => v.eventPlace(40),

@@ -91,6 +91,7 @@ describe('the engine API through the bridge (demo.zip)', () => {
       'views.anomalyList': () => c.bridge.views.anomalyList(),
       'views.anomalyEvidence': () => c.bridge.views.anomalyEvidence(0),
       'views.processList': () => c.bridge.views.processList(),
+      'views.stoppedProcesses': () => c.bridge.views.stoppedProcesses(),
       'views.traceSpan': () => c.bridge.views.traceSpan(),
       'views.eventDetail': () => c.bridge.views.eventDetail(0),
       'views.eventPlace': () => c.bridge.views.eventPlace(0),
