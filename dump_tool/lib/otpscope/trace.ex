@@ -403,8 +403,7 @@ defmodule Otpscope.Trace do
     end
 
     Enum.all?(module_functions(m), fn {f, a} ->
-      ours?.(f, a) or
-        :erlang.trace_info({m, f, a}, :traced) in [{:traced, false}, {:traced, :undefined}]
+      ours?.(f, a) or pattern_free?(:legacy, {m, f, a})
     end)
   end
 
